@@ -1,0 +1,68 @@
+// The trace: typed events (recording switchable off for fuzzing speed) and a running hash that is always
+// computed, so determinism can be checked on every run.
+import type { TimeUs } from "./time.ts";
+
+/** Every trace event has a type tag and the virtual time it happened at. */
+export interface TraceEventBase {
+  readonly type: string;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** Two 32-bit FNV-1a-style lanes over 32-bit words: cheap, allocation-free, good enough to tell runs apart. */
+export class RunningHash {
+  private a = FNV_OFFSET;
+  private b = 0x9e3779b9;
+
+  mix(n: number): void {
+    // Split into low and high 32-bit words so values above 2^32 (µs beyond 71 minutes) still count.
+    const lo = n | 0;
+    const hi = (n / 4294967296) | 0;
+    this.a = Math.imul(this.a ^ lo, FNV_PRIME);
+    this.a = Math.imul(this.a ^ hi, FNV_PRIME);
+    this.b = Math.imul(this.b ^ (lo + 0x7f4a7c15), 0x2c1b3c6d) ^ (this.b >>> 15);
+    this.b = Math.imul(this.b ^ hi, 0x297a2d39);
+  }
+  mixString(s: string): void {
+    for (let i = 0; i < s.length; i++) this.mix(s.charCodeAt(i));
+  }
+  hex(): string {
+    return (this.a >>> 0).toString(16).padStart(8, "0") + (this.b >>> 0).toString(16).padStart(8, "0");
+  }
+}
+
+export type Recorded<E extends TraceEventBase> = E & { readonly timeUs: TimeUs };
+
+export class Trace<E extends TraceEventBase> {
+  readonly hash = new RunningHash();
+  readonly events: Recorded<E>[] = [];
+  private readonly typeCodes = new Map<string, number>();
+  recording: boolean;
+
+  constructor(recording: boolean) {
+    this.recording = recording;
+  }
+
+  private codeOf(type: string): number {
+    let c = this.typeCodes.get(type);
+    if (c === undefined) {
+      const h = new RunningHash();
+      h.mixString(type);
+      c = parseInt(h.hex().slice(0, 8), 16);
+      this.typeCodes.set(type, c);
+    }
+    return c;
+  }
+
+  /** Record a domain event (leader change, ISR change, fault...). Always hashed; stored only when recording. */
+  emit(timeUs: TimeUs, ev: E): void {
+    this.hash.mix(this.codeOf(ev.type));
+    this.hash.mix(timeUs);
+    if (this.recording) this.events.push({ ...ev, timeUs });
+  }
+
+  get traceHash(): string {
+    return this.hash.hex();
+  }
+}

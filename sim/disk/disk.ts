@@ -1,0 +1,190 @@
+// The faulty disk of one node. Two kinds of file:
+// - LogFile: an append-only, columnar record log (no per-record objects) with a flushed length;
+// - blob: a small file overwritten whole (a checkpoint), with its last flushed version.
+// A process kill keeps everything (the OS page cache survives); power loss keeps only what was flushed.
+// Kafka does not fsync by default (log.flush.interval.* unset): durability comes from replication.
+
+const INITIAL_CAPACITY = 64;
+
+/** One record's columns. Values are integers chosen by the workload (unique per send), keys -1 for none. */
+export interface LogRecord {
+  readonly epoch: number;
+  readonly value: number;
+  readonly key: number;
+  readonly producerId: number;
+  readonly sequence: number;
+  readonly appendUs: number;
+}
+
+export class LogFile {
+  /** Offset of index 0 (log start offset). */
+  startOffset = 0;
+  length = 0;
+  /** Records [0, flushedLength) are on stable storage. */
+  flushedLength = 0;
+  epoch: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  value: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  key: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  producerId: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  sequence: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  appendUs: Float64Array = new Float64Array(INITIAL_CAPACITY);
+
+  /** Log end offset. */
+  get endOffset(): number {
+    return this.startOffset + this.length;
+  }
+
+  private grow(): void {
+    const cap = this.epoch.length * 2;
+    const g32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    const g64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.epoch = g32(this.epoch);
+    this.value = g64(this.value);
+    this.key = g32(this.key);
+    this.producerId = g32(this.producerId);
+    this.sequence = g32(this.sequence);
+    this.appendUs = g64(this.appendUs);
+  }
+
+  /** Append one record; returns its offset. Arguments are positional to keep the hot path allocation-free. */
+  append(epoch: number, value: number, key: number, producerId: number, sequence: number, appendUs: number): number {
+    if (this.length === this.epoch.length) this.grow();
+    const i = this.length++;
+    this.epoch[i] = epoch;
+    this.value[i] = value;
+    this.key[i] = key;
+    this.producerId[i] = producerId;
+    this.sequence[i] = sequence;
+    this.appendUs[i] = appendUs;
+    return this.startOffset + i;
+  }
+
+  /** Copy records [fromOffset, toOffset) of another log onto the end of this one (follower fetch). */
+  appendFrom(src: LogFile, fromOffset: number, toOffset: number): void {
+    for (let o = fromOffset; o < toOffset; o++) {
+      const i = o - src.startOffset;
+      this.append(src.epoch[i] as number, src.value[i] as number, src.key[i] as number, src.producerId[i] as number, src.sequence[i] as number, src.appendUs[i] as number);
+    }
+  }
+
+  /** Remove every record at or above `offset`. Truncation is made durable at once (Kafka flushes on truncate). */
+  truncateTo(offset: number): void {
+    const len = Math.max(0, Math.min(this.length, offset - this.startOffset));
+    this.length = len;
+    if (this.flushedLength > len) this.flushedLength = len;
+  }
+
+  flush(): void {
+    this.flushedLength = this.length;
+  }
+
+  /** Records not yet on stable storage. */
+  get unflushed(): number {
+    return this.length - this.flushedLength;
+  }
+
+  epochAt(offset: number): number {
+    return this.epoch[offset - this.startOffset] as number;
+  }
+  valueAt(offset: number): number {
+    return this.value[offset - this.startOffset] as number;
+  }
+  record(offset: number): LogRecord {
+    const i = offset - this.startOffset;
+    return {
+      epoch: this.epoch[i] as number,
+      value: this.value[i] as number,
+      key: this.key[i] as number,
+      producerId: this.producerId[i] as number,
+      sequence: this.sequence[i] as number,
+      appendUs: this.appendUs[i] as number,
+    };
+  }
+
+  /** Power loss: the OS page cache is gone. */
+  loseUnflushed(): void {
+    this.length = this.flushedLength;
+  }
+}
+
+interface Blob<T> {
+  current: T;
+  flushed: T | undefined;
+}
+
+export class Disk {
+  private readonly logs = new Map<string, LogFile>();
+  private readonly blobs = new Map<string, Blob<unknown>>();
+  /** Bytes per record for the cost model (roughly a small Kafka record with its batch overhead share). */
+  static readonly BYTES_PER_RECORD = 100;
+
+  log(name: string): LogFile {
+    let l = this.logs.get(name);
+    if (l === undefined) {
+      l = new LogFile();
+      this.logs.set(name, l);
+    }
+    return l;
+  }
+  hasLog(name: string): boolean {
+    return this.logs.has(name);
+  }
+  logNames(): string[] {
+    return [...this.logs.keys()];
+  }
+
+  /** Write a small file whole; durable only after flushBlob (or flush: true). */
+  writeBlob<T>(name: string, value: T, opts: { readonly flush?: boolean } = {}): void {
+    const b = this.blobs.get(name);
+    if (b === undefined) this.blobs.set(name, { current: value, flushed: opts.flush ? value : undefined });
+    else {
+      b.current = value;
+      if (opts.flush) b.flushed = value;
+    }
+  }
+  readBlob<T>(name: string): T | undefined {
+    return this.blobs.get(name)?.current as T | undefined;
+  }
+  flushBlob(name: string): void {
+    const b = this.blobs.get(name);
+    if (b !== undefined) b.flushed = b.current;
+  }
+
+  /** fsync everything (clean shutdown, or log.flush.interval.*). */
+  flushAll(): void {
+    for (const l of this.logs.values()) l.flush();
+    for (const b of this.blobs.values()) b.flushed = b.current;
+  }
+
+  /** The process was killed: the page cache survives, nothing is lost. */
+  kill(): void {}
+
+  /** The machine lost power: only flushed data survives. Returns records lost per log. */
+  powerLoss(): Map<string, number> {
+    const lost = new Map<string, number>();
+    for (const [name, l] of this.logs) {
+      if (l.unflushed > 0) lost.set(name, l.unflushed);
+      l.loseUnflushed();
+    }
+    for (const [name, b] of this.blobs) {
+      if (b.flushed === undefined) this.blobs.delete(name);
+      else b.current = b.flushed;
+    }
+    return lost;
+  }
+
+  /** Bytes stored (cost model). */
+  bytes(): number {
+    let n = 0;
+    for (const l of this.logs.values()) n += l.length * Disk.BYTES_PER_RECORD;
+    return n;
+  }
+}
