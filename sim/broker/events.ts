@@ -1,0 +1,20 @@
+// Trace events of the cluster (coordinator, controller, brokers). The fault interpreter's event triggers
+// and the checkers' explanations read these. `tp` is Kafka's "topic-partition" spelling ("orders-0").
+
+export type BrokerTraceEvent =
+  | { readonly type: "broker-registered"; readonly broker: number; readonly brokerEpoch: number }
+  | { readonly type: "session-expired"; readonly broker: number }
+  | { readonly type: "controller-elected"; readonly broker: number; readonly controllerEpoch: number }
+  | { readonly type: "leader-elected"; readonly tp: string; readonly leader: number; readonly leaderEpoch: number; readonly isr: readonly number[]; readonly unclean: boolean }
+  | { readonly type: "partition-offline"; readonly tp: string; readonly leaderEpoch: number }
+  | { readonly type: "isr-shrink"; readonly tp: string; readonly leader: number; readonly isr: readonly number[]; readonly removed: readonly number[]; readonly by: "leader" | "controller" }
+  | { readonly type: "isr-expand"; readonly tp: string; readonly leader: number; readonly isr: readonly number[]; readonly added: readonly number[] }
+  | { readonly type: "isr-change-rejected"; readonly tp: string; readonly broker: number; readonly reason: string }
+  | { readonly type: "become-leader"; readonly tp: string; readonly broker: number; readonly leaderEpoch: number; readonly logEndOffset: number }
+  | { readonly type: "become-follower"; readonly tp: string; readonly broker: number; readonly leader: number; readonly leaderEpoch: number }
+  /** Recorded only when the trace records (too frequent to hash cheaply otherwise). */
+  | { readonly type: "hw-advance"; readonly tp: string; readonly broker: number; readonly highWatermark: number }
+  | { readonly type: "truncate"; readonly tp: string; readonly broker: number; readonly fromOffset: number; readonly toOffset: number; readonly reason: string }
+  | { readonly type: "stale-request-rejected"; readonly broker: number; readonly request: string; readonly reason: string }
+  | { readonly type: "produce-append"; readonly tp: string; readonly broker: number; readonly baseOffset: number; readonly count: number; readonly leaderEpoch: number }
+  | { readonly type: "broker-recovered"; readonly broker: number; readonly logEndOffsets: Readonly<Record<string, number>> };

@@ -1,0 +1,66 @@
+// Faults are data: a schedule of small, serialisable values that fast-check can draw and shrink, and that a
+// scenario file spells out. The world's fault interpreter (sim/faults/interpreter.ts) carries them out.
+
+/** Who a fault hits. Resolved when the fault fires (e.g. "the leader of orders-0" at that moment). */
+export type FaultTarget =
+  | { readonly broker: number }
+  | { readonly leaderOf: string }
+  | { readonly controller: true }
+  | { readonly coordinator: true }
+  /** A client: a producer id ("p1") or a consumer member ("g1/0"). */
+  | { readonly client: string };
+
+/** Events a fault can wait for (counted from the start of the run). */
+export type FaultEvent =
+  | "produce-acked"
+  | "produce-failed"
+  | "leader-change"
+  | "isr-shrink"
+  | "isr-expand"
+  | "session-expired"
+  | "controller-change"
+  | "consumer-poll"
+  | "commit"
+  | "rebalance";
+
+export type FaultTrigger =
+  | { readonly atMs: number }
+  /** Fire when `event` has happened `count` times (default 1), optionally only for one partition, then after `afterMs`. */
+  | { readonly on: { readonly event: FaultEvent; readonly count?: number; readonly partition?: string }; readonly afterMs?: number };
+
+export type FaultAction =
+  | { readonly kind: "kill"; readonly target: FaultTarget }
+  | { readonly kind: "power"; readonly target: FaultTarget }
+  /** Clean shutdown (flushes the disk). */
+  | { readonly kind: "stop"; readonly target: FaultTarget }
+  | { readonly kind: "restart"; readonly target: FaultTarget }
+  /** A GC pause / frozen VM; resumes by itself after durationMs when given. */
+  | { readonly kind: "pause"; readonly target: FaultTarget; readonly durationMs?: number }
+  | { readonly kind: "resume"; readonly target: FaultTarget }
+  /** The coordinator expires this broker's session now (as if heartbeats had stopped). */
+  | { readonly kind: "expire-session"; readonly target: FaultTarget }
+  /** Groups that cannot talk to each other; nodes in no group keep their links. */
+  | { readonly kind: "partition"; readonly groups: readonly (readonly FaultTarget[])[] }
+  /** Messages from `from` to `to` are lost; the other direction works. */
+  | { readonly kind: "partition-oneway"; readonly from: readonly FaultTarget[]; readonly to: readonly FaultTarget[] }
+  | { readonly kind: "isolate"; readonly target: FaultTarget }
+  /** Heal everything, or only one node's links. */
+  | { readonly kind: "heal"; readonly target?: FaultTarget }
+  /** Multiply the latency of every link out of and into the target. */
+  | { readonly kind: "slow"; readonly target: FaultTarget; readonly factor: number }
+  /** Drop messages on every link out of and into the target with this probability. */
+  | { readonly kind: "flaky"; readonly target: FaultTarget; readonly lossProb: number }
+  /** A consumer group's downstream (its database) fails every call until `durationMs` has passed. */
+  | { readonly kind: "downstream-down"; readonly group: string; readonly durationMs: number };
+
+export type FaultKind = FaultAction["kind"];
+
+export type Fault = FaultTrigger & { readonly action: FaultAction };
+
+/** A fault as it actually fired, for the history, the oracle and reports. */
+export interface FiredFault {
+  readonly timeUs: number;
+  readonly action: FaultAction;
+  /** Node ids the target resolved to (empty when it resolved to nothing, e.g. no leader). */
+  readonly nodes: readonly string[];
+}

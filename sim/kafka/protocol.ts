@@ -1,0 +1,163 @@
+// The wire protocol between simulated nodes: one discriminated union of every message.
+// Client-facing requests (produce, fetch, metadata, list-offsets) are defined here; the cluster-internal
+// ones (ZooKeeper-like coordinator, controller, replication) in protocol-cluster.ts; consumer-group ones in
+// protocol-group.ts. Records travel as compact columnar slices, never as one object per record.
+import type { KafkaErrorCode } from "./errors.ts";
+import type { ClusterMessage } from "./protocol-cluster.ts";
+import type { GroupMessage } from "./protocol-group.ts";
+
+/** Consecutive records of one partition, columnar. */
+export interface RecordSlice {
+  readonly baseOffset: number;
+  readonly count: number;
+  readonly epochs: Int32Array;
+  readonly values: Float64Array;
+  readonly keys: Int32Array;
+  readonly producerIds: Int32Array;
+  readonly sequences: Int32Array;
+  /** Virtual time (µs) the leader first appended each record (for end-to-end latency). */
+  readonly appendUs: Float64Array;
+}
+
+/** One partition's batch in a produce request. */
+export interface ProduceBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** -1 without idempotence. */
+  readonly baseSequence: number;
+  readonly values: readonly number[];
+  /** -1 for a record without a key. */
+  readonly keys: readonly number[];
+}
+
+export interface ProduceRequest {
+  readonly type: "produce";
+  readonly corr: number;
+  /** -1 (all), 0, 1; anything else is answered INVALID_REQUIRED_ACKS. */
+  readonly acks: number;
+  readonly timeoutMs: number;
+  /** -1 without idempotence. */
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly batches: readonly ProduceBatch[];
+}
+
+export interface ProducePartitionResponse {
+  readonly topic: string;
+  readonly partition: number;
+  readonly error: KafkaErrorCode;
+  /** Offset of the batch's first record; -1 on error. */
+  readonly baseOffset: number;
+}
+
+export interface ProduceResponse {
+  readonly type: "produce-response";
+  readonly corr: number;
+  readonly partitions: readonly ProducePartitionResponse[];
+}
+
+export interface FetchPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  /** The fetcher's view of the leader epoch (KIP-320); -1 if unknown. */
+  readonly currentLeaderEpoch: number;
+  /** Epoch of the last record the fetcher has (KAFKA-10554, protocol ≥ 2.7); -1 if none/unused. */
+  readonly lastFetchedEpoch: number;
+}
+
+export interface FetchRequest {
+  readonly type: "fetch";
+  readonly corr: number;
+  /** -1 for a consumer; the follower's broker id for replication. */
+  readonly replicaId: number;
+  /** The follower's broker epoch (replication only); -1 for consumers. */
+  readonly brokerEpoch: number;
+  readonly maxWaitMs: number;
+  readonly partitions: readonly FetchPartition[];
+}
+
+export interface FetchPartitionResponse {
+  readonly topic: string;
+  readonly partition: number;
+  readonly error: KafkaErrorCode;
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+  readonly records: RecordSlice | null;
+  /** Set when the fetcher's log diverged from the leader's (protocol ≥ 2.7). */
+  readonly divergingEpoch?: { readonly epoch: number; readonly endOffset: number };
+}
+
+export interface FetchResponse {
+  readonly type: "fetch-response";
+  readonly corr: number;
+  readonly partitions: readonly FetchPartitionResponse[];
+}
+
+export interface MetadataRequest {
+  readonly type: "metadata";
+  readonly corr: number;
+  /** null: all topics. */
+  readonly topics: readonly string[] | null;
+}
+
+export interface PartitionMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  readonly error: KafkaErrorCode;
+  /** null when the partition has no leader (offline). */
+  readonly leader: number | null;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+export interface MetadataResponse {
+  readonly type: "metadata-response";
+  readonly corr: number;
+  /** Live brokers known to the answering broker. */
+  readonly brokers: readonly number[];
+  readonly controller: number | null;
+  readonly partitions: readonly PartitionMetadata[];
+}
+
+export interface ListOffsetsRequest {
+  readonly type: "list-offsets";
+  readonly corr: number;
+  readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly timestamp: "earliest" | "latest"; readonly currentLeaderEpoch: number }[];
+}
+
+export interface ListOffsetsResponse {
+  readonly type: "list-offsets-response";
+  readonly corr: number;
+  readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly error: KafkaErrorCode; readonly offset: number; readonly leaderEpoch: number }[];
+}
+
+/** KIP-101/KIP-320: the end offset of a leader epoch on the leader (followers, and consumers validating). */
+export interface OffsetsForLeaderEpochRequest {
+  readonly type: "offsets-for-leader-epoch";
+  readonly corr: number;
+  readonly replicaId: number;
+  readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly currentLeaderEpoch: number; readonly leaderEpoch: number }[];
+}
+
+export interface OffsetsForLeaderEpochResponse {
+  readonly type: "offsets-for-leader-epoch-response";
+  readonly corr: number;
+  readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly error: KafkaErrorCode; readonly leaderEpoch: number; readonly endOffset: number }[];
+}
+
+export type ClientMessage =
+  | ProduceRequest
+  | ProduceResponse
+  | FetchRequest
+  | FetchResponse
+  | MetadataRequest
+  | MetadataResponse
+  | ListOffsetsRequest
+  | ListOffsetsResponse
+  | OffsetsForLeaderEpochRequest
+  | OffsetsForLeaderEpochResponse;
+
+export type Message = ClientMessage | ClusterMessage | GroupMessage;
+export type MessageType = Message["type"];

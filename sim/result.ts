@@ -1,0 +1,43 @@
+// What one run of a world returns: everything the checkers, the oracle and the reports need, as plain data.
+import type { Seed } from "./core/rng.ts";
+import type { Recorded } from "./core/trace.ts";
+import type { ProtocolVersion } from "./kafka/config.ts";
+import type { FinalState, HistoryOp } from "./history.ts";
+import type { FiredFault } from "./faults/types.ts";
+import type { TraceEvent } from "./events.ts";
+import type { Scenario } from "./scenario/types.ts";
+
+export type RunEnd =
+  | { readonly reason: "completed" }
+  | { readonly reason: "max-events"; readonly events: number }
+  | { readonly reason: "max-time"; readonly atMs: number };
+
+export interface RunOptions {
+  /** Keep trace events (for explanations, timelines and exports). The hash is computed either way. */
+  readonly record?: boolean;
+  /** Runaway guard (default 50 million events). */
+  readonly maxEvents?: number;
+  /** Explore interleavings: break same-time ties with a seeded shuffle. */
+  readonly shuffleTies?: boolean;
+}
+
+export interface RunResult {
+  readonly seed: Seed;
+  readonly scenario: Scenario;
+  readonly protocol: ProtocolVersion;
+  readonly traceHash: string;
+  readonly end: RunEnd;
+  /** Virtual time at the end of the run, and when the workload phase ended (the drain began). */
+  readonly virtualMs: number;
+  readonly workloadEndMs: number;
+  /** Scheduler events dispatched. */
+  readonly events: number;
+  readonly history: readonly HistoryOp[];
+  readonly final: FinalState;
+  readonly faults: readonly FiredFault[];
+  /** Empty unless run with record: true. */
+  readonly trace: readonly Recorded<TraceEvent>[];
+  /** Bytes stored on all brokers' disks at the end (cost of replication). */
+  readonly diskBytes: number;
+  readonly network: { readonly sent: number; readonly delivered: number; readonly dropped: number };
+}

@@ -1,0 +1,133 @@
+// A scenario, normalised: every default applied, every name resolved. Scenario files (YAML/JSON) and
+// fast-check values are validated into this shape (sim/scenario/schema.ts); the world runs it.
+import type { Seed, LatencyDist } from "../core/rng.ts";
+import type { BrokerConfig, ConsumerConfig, ProducerConfig, ProtocolVersion, TopicOverrides } from "../kafka/config.ts";
+import type { Fault } from "../faults/types.ts";
+import type { ConsumerHandler, ProducerLogic } from "../client/user-code.ts";
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  readonly "replication.factor": number;
+  readonly config: TopicOverrides;
+}
+
+export type FailurePolicy = "drop" | "log" | "halt" | "dead-letter";
+
+export interface ProducerSpec {
+  readonly id: string;
+  readonly topic: string;
+  /** Records per second of virtual time, evenly spaced. */
+  readonly ratePerSec: number;
+  /** Stop after this many sends (default: until the workload phase ends). */
+  readonly messages?: number;
+  readonly startMs?: number;
+  /** Keyed records over this many keys; 0 = no keys. */
+  readonly keys: number;
+  readonly config: ProducerConfig;
+  /** Config keys the user set explicitly (Kafka's idempotence conflict rule depends on it, fact 16). */
+  readonly explicit: readonly string[];
+  /** What to do with a record that fails for good. */
+  readonly onFailure: FailurePolicy;
+  readonly deadLetterTopic?: string;
+  /** User code deciding what to send (TypeScript form only). */
+  readonly logic?: ProducerLogic;
+}
+
+export type CommitStrategy = "before-processing" | "after-processing" | "auto";
+
+export interface ProcessingSpec {
+  /** Per-record processing time. */
+  readonly timeMs: number;
+  /** Probability one processing attempt fails. */
+  readonly failureProb: number;
+  /** Retries of a failed record before giving up. */
+  readonly retries: number;
+  readonly retryBackoffMs: number;
+  /** After the retries: skip the record, or send it to the dead-letter topic. */
+  readonly onFailure: "skip" | "dead-letter";
+  readonly deadLetterTopic?: string;
+  /** When offsets are committed relative to processing. `auto` = leave it to enable.auto.commit. */
+  readonly commit: CommitStrategy;
+  /** How often manual commits happen: after each record, after each poll's batch, or every intervalMs. */
+  readonly commitEvery: "record" | "batch" | "interval";
+  readonly commitIntervalMs: number;
+  readonly commitMode: "sync" | "async";
+  /** Process records asynchronously: hand them to a worker and poll again at once (auto-commit hazard). */
+  readonly async: boolean;
+  /** A running aggregate: "memory" is lost on crash, "stored" survives (kept with the commit). */
+  readonly state: "none" | "memory" | "stored";
+}
+
+export interface ConsumerSpec {
+  readonly group: string;
+  readonly members: number;
+  readonly topics: readonly string[];
+  readonly startMs?: number;
+  readonly config: ConsumerConfig;
+  readonly explicit: readonly string[];
+  readonly processing: ProcessingSpec;
+  /** User code (TypeScript form only): kafkajs-like eachMessage / eachBatch. */
+  readonly handler?: ConsumerHandler;
+}
+
+/** Seeded bugs, off by default: they prove that the checkers catch what they claim to (issue: checker validation). */
+export interface BugSwitches {
+  /** acks=all answered right after the leader's append, before replication. */
+  readonly ackBeforeReplication?: boolean;
+  /** Consumers may read up to the LEO instead of the HW. */
+  readonly readAboveHighWatermark?: boolean;
+  /** Followers never truncate their logs. */
+  readonly skipTruncation?: boolean;
+  /** The controller elects the first live replica even if it is not in the ISR. */
+  readonly electOutOfSync?: boolean;
+  /** Brokers accept a LeaderAndIsr with a stale leader epoch. */
+  readonly acceptStaleEpoch?: boolean;
+  /** Consumers commit a batch's offsets before processing it, whatever their strategy says. */
+  readonly commitBeforeProcessing?: boolean;
+}
+
+export type AnomalyType =
+  | "lost-write"
+  | "duplicate"
+  | "nonmonotonic-send"
+  | "uncommitted-read"
+  | "inconsistent-offsets"
+  | "poll-skip"
+  | "nonmonotonic-poll"
+  | "unseen"
+  | "phantom"
+  | "committed-unprocessed"
+  | "processed-twice"
+  | "log-divergence"
+  | "leader-incomplete"
+  | "strong-isr";
+
+export type Verdict = "valid" | "allowed" | "bug";
+
+export interface Expectation {
+  readonly verdict?: Verdict;
+  /** Anomaly types that must be found. */
+  readonly anomalies?: readonly AnomalyType[];
+  /** Anomaly types that must not be found. */
+  readonly absent?: readonly AnomalyType[];
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description?: string;
+  readonly seed: Seed;
+  /** Workload phase length; then the heal-and-drain phase runs for drainMs. */
+  readonly durationMs: number;
+  readonly drainMs: number;
+  readonly protocol: ProtocolVersion;
+  readonly brokers: number;
+  readonly broker: BrokerConfig;
+  readonly topics: readonly TopicSpec[];
+  readonly network: { readonly latency?: LatencyDist };
+  readonly producers: readonly ProducerSpec[];
+  readonly consumers: readonly ConsumerSpec[];
+  readonly faults: readonly Fault[];
+  readonly bugs: BugSwitches;
+  readonly expect?: Expectation;
+}
