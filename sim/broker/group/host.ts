@@ -1,0 +1,45 @@
+// The seam between a broker and the group coordinator it hosts (Kafka's GroupCoordinator runs inside the
+// broker that leads the group's __consumer_offsets partition). The broker implements GroupHost; the group
+// coordinator module (clients work) implements GroupCoordinatorModule. Committed offsets are ordinary records
+// of __consumer_offsets written with acks=all (fact 23), so they too can be lost or survive.
+import type { NodeContext } from "../../core/node.ts";
+import type { NodeId } from "../../core/ids.ts";
+import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import type { Message } from "../../kafka/protocol.ts";
+import type { GroupMessage } from "../../kafka/protocol-group.ts";
+import type { TraceEvent } from "../../events.ts";
+import type { BrokerConfig } from "../../kafka/config.ts";
+
+export const OFFSETS_TOPIC = "__consumer_offsets";
+
+export type BrokerCtx = NodeContext<Message, TraceEvent>;
+
+export interface GroupHost {
+  readonly brokerId: number;
+  readonly config: BrokerConfig;
+  /** Partitions of __consumer_offsets (offsets.topic.num.partitions). */
+  readonly offsetsPartitions: number;
+  /** True while this broker is the leader of __consumer_offsets-<partition>. */
+  isOffsetsLeader(partition: number): boolean;
+  /** Append records to __consumer_offsets-<partition> as its leader, with acks=all semantics (purgatory,
+   *  min.insync.replicas, request timeout). `done` runs once: NONE when the HW passed them, else the error. */
+  appendOffsets(ctx: BrokerCtx, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void): void;
+  /** Records of __consumer_offsets-<partition> below the HW (for loading groups on election). */
+  readOffsets(partition: number): { readonly keys: ArrayLike<number>; readonly values: ArrayLike<number>; readonly count: number };
+  /** Interned ids for offset-record keys ("group/topic/partition" ↔ number), deterministic and world-wide. */
+  internKey(name: string): number;
+  keyName(id: number): string | undefined;
+}
+
+export interface GroupCoordinatorModule {
+  onMessage(ctx: BrokerCtx, from: NodeId, msg: GroupMessage): void;
+  /** Returns true if the timer tag belonged to the group coordinator. */
+  onTimer(ctx: BrokerCtx, tag: unknown): boolean;
+  /** This broker became leader of __consumer_offsets-<partition>: load its groups. */
+  onElected(ctx: BrokerCtx, partition: number): void;
+  /** It lost that leadership: unload its groups (requests get NOT_COORDINATOR). */
+  onResigned(ctx: BrokerCtx, partition: number): void;
+}
+
+/** Placeholder factory until the clients work lands: refuses every group request with COORDINATOR_NOT_AVAILABLE. */
+export type GroupCoordinatorFactory = (host: GroupHost) => GroupCoordinatorModule;
