@@ -151,6 +151,15 @@ export class Runtime<M, E extends TraceEventBase> {
     s.actor.onStart(s.ctx);
   }
 
+  /** Run `fn` against a live node's actor with its context, now (admin operations such as a forced session
+   *  expiry). Returns false when the node is not up. */
+  inject(id: NodeId, fn: (actor: Actor<M, E>, ctx: NodeContext<M, E>) => void): boolean {
+    const s = this.slot(id);
+    if (s.status !== "up" || s.actor === undefined) return false;
+    fn(s.actor, s.ctx);
+    return true;
+  }
+
   /** Run a function at an absolute virtual time (faults, workload ticks). */
   call(atUs: number, fn: () => void): number {
     return this.scheduler.at(atUs, WORLD_OWNER, EV_CALL, fn);
