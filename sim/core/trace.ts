@@ -39,6 +39,8 @@ export class Trace<E extends TraceEventBase> {
   readonly events: Recorded<E>[] = [];
   private readonly typeCodes = new Map<string, number>();
   recording: boolean;
+  /** Observers of every emitted event, recorded or not (the fault interpreter's event triggers). */
+  private readonly listeners: ((timeUs: TimeUs, ev: E) => void)[] = [];
 
   constructor(recording: boolean) {
     this.recording = recording;
@@ -60,6 +62,11 @@ export class Trace<E extends TraceEventBase> {
     this.hash.mix(this.codeOf(ev.type));
     this.hash.mix(timeUs);
     if (this.recording) this.events.push({ ...ev, timeUs });
+    for (let i = 0; i < this.listeners.length; i++) (this.listeners[i] as (t: TimeUs, e: E) => void)(timeUs, ev);
+  }
+
+  onEmit(fn: (timeUs: TimeUs, ev: E) => void): void {
+    this.listeners.push(fn);
   }
 
   get traceHash(): string {
