@@ -1,0 +1,254 @@
+// Carries out a fault schedule: fires each fault at its time or when its event has been seen `count` times,
+// resolves its target at that moment ("the leader of orders-0" is whoever leads it then), applies it to the
+// runtime and network, and records what fired.
+import type { Runtime } from "../core/runtime.ts";
+import type { NodeId } from "../core/ids.ts";
+import { brokerNode, COORDINATOR_NODE } from "../core/ids.ts";
+import { msToUs } from "../core/time.ts";
+import type { TimeUs } from "../core/time.ts";
+import { SimInputError, assertNever } from "../core/errors.ts";
+import type { Message } from "../kafka/protocol.ts";
+import type { TraceEvent } from "../events.ts";
+import type { HistoryOp, HistoryRecorder } from "../history.ts";
+import type { Fault, FaultAction, FaultEvent, FaultTarget, FiredFault } from "./types.ts";
+
+/** What the interpreter needs to know about the cluster, read at the moment a fault fires. */
+export interface FaultEnv {
+  readonly runtime: Runtime<Message, TraceEvent>;
+  readonly history: HistoryRecorder;
+  readonly brokers: number;
+  controller(): number | null;
+  leaderOf(tp: string): number | null;
+  /** Node ids of a client: a producer id, a consumer member "g1/0", or a whole group "g1". */
+  clientNodes(client: string): readonly NodeId[];
+  expireSession(broker: number): boolean;
+  downstreamDown(group: string, untilUs: TimeUs): void;
+}
+
+const TRACE_EVENT_OF: Partial<Record<TraceEvent["type"], FaultEvent>> = {
+  "leader-elected": "leader-change",
+  "isr-shrink": "isr-shrink",
+  "isr-expand": "isr-expand",
+  "session-expired": "session-expired",
+  "controller-elected": "controller-change",
+  rebalance: "rebalance",
+};
+
+function historyEvent(op: HistoryOp): FaultEvent | undefined {
+  switch (op.f) {
+    case "send":
+      return op.type === "ok" ? "produce-acked" : op.type === "fail" || op.type === "info" ? "produce-failed" : undefined;
+    case "poll":
+      return op.type === "ok" ? "consumer-poll" : undefined;
+    case "commit":
+      return op.type === "ok" ? "commit" : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function tpOfHistory(op: HistoryOp): string | undefined {
+  if (op.f === "send" && op.value.partition !== undefined) return `${op.value.topic}-${op.value.partition}`;
+  return undefined;
+}
+
+function tpOfTrace(ev: TraceEvent): string | undefined {
+  return "tp" in ev ? ev.tp : undefined;
+}
+
+export function describeTarget(t: FaultTarget): string {
+  if ("broker" in t) return `broker ${t.broker}`;
+  if ("leaderOf" in t) return `leader of ${t.leaderOf}`;
+  if ("controller" in t) return "controller";
+  if ("coordinator" in t) return "coordinator";
+  return `client ${t.client}`;
+}
+
+type EventFault = Extract<Fault, { readonly on: unknown }>;
+
+export class FaultInterpreter {
+  readonly fired: FiredFault[] = [];
+  private readonly env: FaultEnv;
+  private readonly handles: number[] = [];
+  /** Event-triggered faults still waiting: [fault, remaining count]. */
+  private readonly waiting: { fault: EventFault; remaining: number }[] = [];
+  private active = true;
+
+  constructor(env: FaultEnv, faults: readonly Fault[]) {
+    this.env = env;
+    faults.forEach((f, i) => this.validate(f, `faults[${i}]`));
+    for (const f of faults) {
+      if ("atMs" in f) this.handles.push(env.runtime.call(msToUs(f.atMs), () => this.fire(f.action)));
+      else this.waiting.push({ fault: f, remaining: f.on.count ?? 1 });
+    }
+    if (this.waiting.length > 0) {
+      env.runtime.trace.onEmit((_t, ev) => {
+        const fe = TRACE_EVENT_OF[ev.type];
+        if (fe !== undefined) this.observe(fe, tpOfTrace(ev as TraceEvent));
+      });
+      env.history.onRecord((op) => {
+        const fe = historyEvent(op);
+        if (fe !== undefined) this.observe(fe, tpOfHistory(op));
+      });
+    }
+  }
+
+  /** The drain phase begins: no fault fires any more. */
+  stop(): void {
+    this.active = false;
+    for (const h of this.handles) this.env.runtime.scheduler.cancel(h);
+  }
+
+  private observe(event: FaultEvent, tp: string | undefined): void {
+    if (!this.active) return;
+    for (const w of this.waiting) {
+      if (w.remaining <= 0 || w.fault.on.event !== event) continue;
+      if (w.fault.on.partition !== undefined && w.fault.on.partition !== tp) continue;
+      w.remaining--;
+      if (w.remaining === 0) {
+        const delayUs = msToUs(w.fault.afterMs ?? 0);
+        const action = w.fault.action;
+        this.handles.push(this.env.runtime.call(this.env.runtime.nowUs + delayUs, () => this.fire(action)));
+      }
+    }
+  }
+
+  private validate(f: Fault, path: string): void {
+    if ("atMs" in f && !(Number.isFinite(f.atMs) && f.atMs >= 0)) {
+      throw new SimInputError("INVALID_FAULT", `${path}.at must be a time in ms ≥ 0, got ${f.atMs}`, path);
+    }
+    const check = (t: FaultTarget, p: string): void => {
+      if ("broker" in t && !(Number.isInteger(t.broker) && t.broker >= 1 && t.broker <= this.env.brokers)) {
+        throw new SimInputError("UNKNOWN_NODE", `${p}: there is no broker ${t.broker}; brokers are 1..${this.env.brokers}`, p);
+      }
+      if ("client" in t && this.env.clientNodes(t.client).length === 0) {
+        throw new SimInputError("UNKNOWN_NODE", `${p}: there is no client "${t.client}"`, p);
+      }
+    };
+    const a = f.action;
+    switch (a.kind) {
+      case "partition": {
+        const seen = new Set<string>();
+        a.groups.forEach((g, gi) =>
+          g.forEach((t, ti) => {
+            check(t, `${path}.partition[${gi}][${ti}]`);
+            const k = describeTarget(t);
+            if (seen.has(k)) throw new SimInputError("INVALID_PARTITION", `${path}.partition: ${k} appears twice; each node may be in one group only`, path);
+            seen.add(k);
+          }),
+        );
+        return;
+      }
+      case "partition-oneway":
+        a.from.forEach((t, i) => check(t, `${path}.from[${i}]`));
+        a.to.forEach((t, i) => check(t, `${path}.to[${i}]`));
+        return;
+      case "heal":
+        if (a.target) check(a.target, `${path}.target`);
+        return;
+      case "downstream-down":
+        return;
+      default:
+        check(a.target, `${path}.target`);
+    }
+  }
+
+  resolve(t: FaultTarget): NodeId[] {
+    if ("broker" in t) return [brokerNode(t.broker)];
+    if ("leaderOf" in t) {
+      const l = this.env.leaderOf(t.leaderOf);
+      return l === null ? [] : [brokerNode(l)];
+    }
+    if ("controller" in t) {
+      const c = this.env.controller();
+      return c === null ? [] : [brokerNode(c)];
+    }
+    if ("coordinator" in t) return [COORDINATOR_NODE];
+    return [...this.env.clientNodes(t.client)];
+  }
+
+  private indices(ts: readonly FaultTarget[]): number[] {
+    const rt = this.env.runtime;
+    return ts.flatMap((t) => this.resolve(t)).map((n) => rt.index(n));
+  }
+
+  private fire(action: FaultAction): void {
+    if (!this.active) return;
+    const rt = this.env.runtime;
+    const net = rt.network;
+    let nodes: NodeId[] = [];
+    switch (action.kind) {
+      case "kill":
+      case "power":
+      case "stop":
+      case "restart":
+      case "resume":
+        nodes = this.resolve(action.target);
+        for (const n of nodes) rt.lifecycle(action.kind, n);
+        break;
+      case "pause":
+        nodes = this.resolve(action.target);
+        for (const n of nodes) {
+          rt.pause(n);
+          if (action.durationMs !== undefined) rt.call(rt.nowUs + msToUs(action.durationMs), () => rt.resume(n));
+        }
+        break;
+      case "expire-session":
+        nodes = this.resolve(action.target);
+        for (const n of nodes) {
+          const b = /^broker-(\d+)$/.exec(n);
+          if (b) this.env.expireSession(Number(b[1]));
+        }
+        break;
+      case "partition": {
+        const groups = action.groups.map((g) => this.indices(g));
+        nodes = groups.flat().map((i) => rt.idOf(i));
+        net.partition(groups);
+        break;
+      }
+      case "partition-oneway": {
+        const from = this.indices(action.from);
+        const to = this.indices(action.to);
+        for (const a of from) for (const b of to) if (a !== b) net.blockOneWay(a, b);
+        nodes = [...from, ...to].map((i) => rt.idOf(i));
+        break;
+      }
+      case "isolate":
+        nodes = this.resolve(action.target);
+        for (const n of nodes) net.isolate(rt.index(n));
+        break;
+      case "heal":
+        if (action.target) {
+          nodes = this.resolve(action.target);
+          for (const n of nodes) net.healNode(rt.index(n));
+        } else net.healAll();
+        break;
+      case "slow":
+      case "flaky": {
+        nodes = this.resolve(action.target);
+        for (const n of nodes) {
+          const i = rt.index(n);
+          for (const p of rt.ids) {
+            const j = rt.index(p);
+            if (j === i) continue;
+            if (action.kind === "slow") {
+              net.slow(i, j, action.factor);
+              net.slow(j, i, action.factor);
+            } else {
+              net.flaky(i, j, action.lossProb);
+              net.flaky(j, i, action.lossProb);
+            }
+          }
+        }
+        break;
+      }
+      case "downstream-down":
+        this.env.downstreamDown(action.group, (rt.nowUs + msToUs(action.durationMs)) as TimeUs);
+        break;
+      default:
+        assertNever(action, "fault action");
+    }
+    this.fired.push({ timeUs: rt.nowUs, action, nodes });
+    rt.trace.emit(rt.nowUs, { type: "fault", action, nodes });
+  }
+}
