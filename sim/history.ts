@@ -87,6 +87,8 @@ export interface FinalReplica {
   readonly values: readonly number[];
   /** Leader epoch of each record, by offset. */
   readonly epochs: readonly number[];
+  /** Record keys by offset (-1 for none); needed to decode __consumer_offsets. */
+  readonly keys?: readonly number[];
 }
 
 export interface FinalPartition {
