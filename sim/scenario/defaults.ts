@@ -1,0 +1,84 @@
+// Building normalised scenarios in code with Kafka's defaults filled in: for tests, fuzzing arbitraries and
+// library users who prefer plain objects to scenario files. (Scenario files go through sim/scenario/schema.ts.)
+import { BROKER_DEFAULTS, CONSUMER_DEFAULTS, DEFAULT_PROTOCOL, PRODUCER_DEFAULTS } from "../kafka/config.ts";
+import type { BrokerConfig, ConsumerConfig, ProducerConfig } from "../kafka/config.ts";
+import type { ConsumerSpec, ProcessingSpec, ProducerSpec, Scenario, TopicSpec } from "./types.ts";
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export const DEFAULT_PROCESSING: ProcessingSpec = {
+  timeMs: 1,
+  failureProb: 0,
+  retries: 0,
+  retryBackoffMs: 100,
+  onFailure: "skip",
+  commit: "after-processing",
+  commitEvery: "batch",
+  commitIntervalMs: 1000,
+  commitMode: "sync",
+  async: false,
+  state: "none",
+};
+
+export type ProducerInput = Partial<Omit<ProducerSpec, "config">> & { readonly id: string; readonly topic: string; readonly config?: Partial<ProducerConfig> };
+export type ConsumerInput = Partial<Omit<ConsumerSpec, "config" | "processing">> & {
+  readonly group: string;
+  readonly topics: readonly string[];
+  readonly config?: Partial<ConsumerConfig>;
+  readonly processing?: Partial<ProcessingSpec>;
+};
+export type TopicInput = Partial<Omit<TopicSpec, "name">> & { readonly name: string };
+export type ScenarioInput = Partial<Omit<Scenario, "broker" | "topics" | "producers" | "consumers">> & {
+  readonly broker?: Partial<BrokerConfig>;
+  readonly topics?: readonly TopicInput[];
+  readonly producers?: readonly ProducerInput[];
+  readonly consumers?: readonly ConsumerInput[];
+};
+
+export function producerSpec(p: ProducerInput): ProducerSpec {
+  const out: Mutable<ProducerSpec> = {
+    ratePerSec: 100,
+    keys: 0,
+    onFailure: "log",
+    ...p,
+    config: { ...PRODUCER_DEFAULTS, ...p.config },
+    explicit: p.explicit ?? Object.keys(p.config ?? {}),
+  };
+  return out;
+}
+
+export function consumerSpec(c: ConsumerInput): ConsumerSpec {
+  return {
+    members: 1,
+    ...c,
+    config: { ...CONSUMER_DEFAULTS, ...c.config, "group.id": c.group },
+    explicit: c.explicit ?? Object.keys(c.config ?? {}),
+    processing: { ...DEFAULT_PROCESSING, ...c.processing },
+  };
+}
+
+export function topicSpec(t: TopicInput, brokers: number): TopicSpec {
+  return { partitions: 1, "replication.factor": Math.min(3, brokers), config: {}, ...t };
+}
+
+/** A complete scenario from a partial one: 3 brokers, Kafka 3.x defaults, protocol 3.7, 10 s + 10 s drain. */
+export function buildScenario(input: ScenarioInput = {}): Scenario {
+  const brokers = input.brokers ?? 3;
+  return {
+    name: input.name ?? "unnamed",
+    seed: input.seed ?? 1,
+    durationMs: input.durationMs ?? 10_000,
+    drainMs: input.drainMs ?? 10_000,
+    protocol: input.protocol ?? DEFAULT_PROTOCOL,
+    brokers,
+    network: input.network ?? {},
+    faults: input.faults ?? [],
+    bugs: input.bugs ?? {},
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.expect !== undefined ? { expect: input.expect } : {}),
+    broker: { ...BROKER_DEFAULTS, ...input.broker },
+    topics: (input.topics ?? [{ name: "orders" }]).map((t) => topicSpec(t, brokers)),
+    producers: (input.producers ?? []).map(producerSpec),
+    consumers: (input.consumers ?? []).map(consumerSpec),
+  };
+}
