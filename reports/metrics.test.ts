@@ -1,0 +1,150 @@
+import { describe, it, expect } from "vitest";
+import { aggregate, dominates, markPareto, percentile, runMetrics, STALL_MS, tradeoff, unionLength } from "./metrics.ts";
+import type { ConfigRow } from "./metrics.ts";
+import { fakeRun, NO_ANOMALIES } from "./fixtures.ts";
+
+describe("percentile and unionLength", () => {
+  it("nearest rank", () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(xs, 50)).toBe(50);
+    expect(percentile(xs, 99)).toBe(99);
+    expect(percentile(xs, 100)).toBe(100);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNull();
+  });
+  it("merges overlaps and clips", () => {
+    expect(unionLength([[0, 10], [5, 15], [20, 25]], 0, 100)).toBe(20);
+    expect(unionLength([[-5, 5], [90, 200]], 0, 100)).toBe(15);
+    expect(unionLength([[3, 4], [3, 4]], 0, 100)).toBe(1);
+    expect(unionLength([], 0, 100)).toBe(0);
+  });
+});
+
+describe("runMetrics", () => {
+  const run = fakeRun({
+    workloadEndMs: 10_000,
+    virtualMs: 20_000,
+    diskBytes: 4096,
+    sends: [
+      { value: 0, invokeMs: 100, endMs: 102, outcome: "ok" },
+      { value: 1, invokeMs: 200, endMs: 205, outcome: "ok" },
+      // stalled 2 s: unavailable from invoke + STALL_MS to the ack
+      { value: 2, invokeMs: 1000, endMs: 3000, outcome: "ok" },
+      // failed for good after 1.5 s
+      { value: 3, invokeMs: 5000, endMs: 6500, outcome: "fail", error: "NOT_ENOUGH_REPLICAS" },
+      { value: 4, invokeMs: 5100, endMs: 6600, outcome: "info", error: "REQUEST_TIMED_OUT" },
+      // acked in the drain phase: not counted in throughput
+      { value: 5, invokeMs: 9900, endMs: 12_000, outcome: "ok" },
+    ],
+    polls: [
+      { atMs: 150, values: [0] },
+      { atMs: 3100, values: [1, 2] },
+      { atMs: 3200, values: [2] },
+    ],
+    faults: [
+      { atMs: 900, action: { kind: "kill", target: { leaderOf: "orders-0" } } },
+      { atMs: 4000, action: { kind: "restart", target: { broker: 1 } } },
+      { atMs: 4900, action: { kind: "isolate", target: { broker: 2 } } },
+    ],
+  });
+  const m = runMetrics(run, { lostWrites: 2, duplicates: 1, reorders: 0, skipped: 3 });
+
+  it("counts sends, acks and errors by code", () => {
+    expect(m.sent).toBe(6);
+    expect(m.acked).toBe(4);
+    expect(m.produceErrors).toEqual({ NOT_ENOUGH_REPLICAS: 1, REQUEST_TIMED_OUT: 1 });
+    expect(m.lostWrites).toBe(2);
+    expect(m.skipped).toBe(3);
+    expect(m.diskBytes).toBe(4096);
+  });
+  it("latency is invoke → ok", () => {
+    expect(m.latenciesMs).toEqual([2, 5, 2000, 2100]);
+  });
+  it("end-to-end is invoke → first poll", () => {
+    expect(m.endToEndMs).toEqual([50, 2100, 2900]); // value 2 first polled at 3100, not again at 3200
+  });
+  it("unavailability is the union of stalls and failures within the workload", () => {
+    // stall [1500, 3000] + failures [5000, 6600] + stall [10400, …] clipped at 10000
+    expect(m.unavailableMs).toBe(3000 - (1000 + STALL_MS) + (6600 - 5000));
+  });
+  it("throughput counts acks within the workload phase", () => {
+    expect(m.throughputPerSec).toBe(0.3);
+  });
+  it("recovery: fault → first ok of a later send; cures are not faults", () => {
+    // kill at 900 → send 2 acked at 3000; isolate at 4900 → sends 3, 4 fail, send 5 acked at 12000
+    expect(m.recoveriesMs).toEqual([2100, 7100]);
+  });
+});
+
+describe("aggregate", () => {
+  it("sums counts, averages per-run times and pools latencies", () => {
+    const a = runMetrics(fakeRun({ seed: 1, diskBytes: 100, sends: [{ value: 0, invokeMs: 0, endMs: 10, outcome: "ok" }] }), { ...NO_ANOMALIES, lostWrites: 1 });
+    const b = runMetrics(
+      fakeRun({
+        seed: 2,
+        diskBytes: 300,
+        sends: [
+          { value: 0, invokeMs: 0, endMs: 20, outcome: "ok" },
+          { value: 1, invokeMs: 0, endMs: 1000, outcome: "fail", error: "NOT_ENOUGH_REPLICAS" },
+        ],
+      }),
+      { ...NO_ANOMALIES, duplicates: 2 },
+    );
+    const c = runMetrics(fakeRun({ seed: 3, diskBytes: 200, sends: [{ value: 0, invokeMs: 0, endMs: 30, outcome: "ok" }] }), NO_ANOMALIES);
+    const row = aggregate({ acks: 1 }, [a, b, c]);
+    expect(row.lostWrites).toBe(1);
+    expect(row.runsWithLoss).toBeCloseTo(1 / 3, 3);
+    expect(row.duplicates).toBe(2);
+    expect(row.diskBytes).toBe(200);
+    expect(row.unavailableMs).toBeCloseTo(1000 / 3, 2);
+    expect(row.latencyMs).toEqual({ p50: 20, p99: 30, max: 30 });
+    expect(row.produceErrors).toEqual({ NOT_ENOUGH_REPLICAS: 1 });
+    expect(row.recoveryMs).toBeNull();
+  });
+});
+
+function row(name: string, lost: number, unavailableMs: number, p99: number | null): ConfigRow {
+  return {
+    config: { name },
+    lostWrites: lost,
+    runsWithLoss: lost > 0 ? 1 : 0,
+    duplicates: 0,
+    reorders: 0,
+    skipped: 0,
+    unavailableMs,
+    produceErrors: {},
+    latencyMs: { p50: p99, p99, max: p99 },
+    endToEndMs: { p50: null, p99: null },
+    throughputPerSec: 0,
+    diskBytes: 0,
+    recoveryMs: null,
+    pareto: false,
+  };
+}
+
+describe("Pareto front", () => {
+  it("keeps exactly the non-dominated configs of a constructed case", () => {
+    const rows = [
+      row("safe", 0, 800, 40), // no loss: on the front
+      row("fast", 5, 0, 2), // fastest and always available: on the front
+      row("middle", 1, 100, 10), // a compromise nobody beats everywhere: on the front
+      row("worse-than-safe", 0, 900, 50), // dominated by safe
+      row("worse-than-fast", 5, 10, 3), // dominated by fast
+      row("tie-with-safe", 0, 800, 40), // equal to safe: neither dominates
+      row("no-acks", 0, 5000, null), // never acknowledged: dominated by safe
+    ];
+    const marked = markPareto(rows);
+    const front = marked.filter((r) => r.pareto).map((r) => r.config.name);
+    expect(front).toEqual(["safe", "fast", "middle", "tie-with-safe"]);
+    expect(dominates(rows[0] as ConfigRow, rows[3] as ConfigRow)).toBe(true);
+    expect(dominates(rows[0] as ConfigRow, rows[5] as ConfigRow)).toBe(false);
+  });
+  it("trade-off sentences name the loss, the cost and the dominating config", () => {
+    const marked = markPareto([row("safe", 0, 800, 40), row("fast", 5, 0, 2), row("bad", 5, 900, 50)]);
+    const [safe, fast, bad] = marked as [ConfigRow, ConfigRow, ConfigRow];
+    expect(tradeoff(safe, marked)).toMatch(/^Pareto-optimal: no acknowledged write lost; but writes unavailable 800 ms per run/);
+    expect(tradeoff(fast, marked)).toMatch(/loses acknowledged writes \(5, in 100% of runs\)/);
+    expect(tradeoff(fast, marked)).toMatch(/lowest p99 latency/);
+    expect(tradeoff(bad, marked)).toMatch(/^Dominated by name=safe/);
+  });
+});
