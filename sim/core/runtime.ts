@@ -256,10 +256,9 @@ export class Runtime<M, E extends TraceEventBase> {
     this.trace.emit(this.nowUs, { type: "node-resume", node: id });
     const stash = s.stash;
     s.stash = [];
-    // Re-queue in arrival order at the current time; the node's incarnation is unchanged, so they stay live.
-    for (let i = 0; i < stash.length; i += 3) {
-      this.scheduler.at(this.nowUs, s.index, stash[i] as number, stash[i + 1], stash[i + 2] as number);
-    }
+    // Re-queue in arrival order at the current time (kept in order even with shuffled ties); the node's
+    // incarnation is unchanged, so they stay live.
+    this.scheduler.atInOrder(this.nowUs, s.index, stash);
   }
 
   /** Apply a lifecycle action by name (used by the fault interpreter). */

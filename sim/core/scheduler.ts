@@ -46,13 +46,29 @@ export interface SchedulerOptions {
 
 export type Dispatcher = (e: SchedEntry) => void;
 
+/** A class (not object literals) so every entry has one hidden class and the heap code stays monomorphic. */
+class Entry implements SchedEntry {
+  time = 0;
+  tie = 0;
+  seq = 0;
+  owner = 0;
+  inc = 0;
+  kind = 0;
+  a: unknown = undefined;
+  b = 0;
+}
+
+/** Purge the lazy-cancellation set when it grows past this and past twice the queue (cancels of events that
+ *  already ran or vanished would otherwise accumulate forever). */
+const CANCEL_PURGE_MIN = 4096;
+
 export class Scheduler {
   now = 0 as TimeUs;
   /** Events dispatched so far (skipped ones do not count). */
   dispatched = 0;
-  private heap: SchedEntry[] = [];
+  private heap: Entry[] = [];
   private size = 0;
-  private pool: SchedEntry[] = [];
+  private pool: Entry[] = [];
   private nextSeq = 1;
   private readonly cancelled = new Set<number>();
   private incarnations: number[] = [0];
@@ -84,22 +100,50 @@ export class Scheduler {
     this.incarnations[owner] = (this.incarnations[owner] as number) + 1;
   }
 
+  /** Entries in the queue, including cancelled/vanished ones not yet skipped (they are dropped lazily). */
   get pending(): number {
     return this.size;
   }
 
   /** Schedule an event at an absolute time (not before now). Returns a handle for cancel(). */
   at(timeUs: number, owner: number, kind: number, a: unknown, b = 0): number {
-    if (!(timeUs >= this.now)) {
-      throw new SimInputError("INVALID_DURATION", `cannot schedule at ${timeUs}µs: it is before now (${this.now}µs) or not a number`);
+    if (!(timeUs >= this.now && timeUs !== Number.POSITIVE_INFINITY)) {
+      throw new SimInputError("INVALID_DURATION", `cannot schedule at ${timeUs}µs: it is before now (${this.now}µs) or not a finite number`);
     }
-    const e = this.pool.length > 0 ? (this.pool.pop() as SchedEntry) : ({} as SchedEntry);
+    return this.enqueue(timeUs, owner, kind, a, b, this.shuffle ? this.shuffle.next() : -1);
+  }
+
+  /** Schedule several events at one time that must run in the given order relative to each other (a paused
+   *  node's stashed events on resume), even when same-time ties are shuffled: they share one tie key and
+   *  fall back to insertion order among themselves. `events` holds [kind, a, b] triples. */
+  atInOrder(timeUs: number, owner: number, events: readonly unknown[]): void {
+    if (!(timeUs >= this.now && timeUs !== Number.POSITIVE_INFINITY)) {
+      throw new SimInputError("INVALID_DURATION", `cannot schedule at ${timeUs}µs: it is before now (${this.now}µs) or not a finite number`);
+    }
+    const tie = this.shuffle ? this.shuffle.next() : -1;
+    for (let i = 0; i + 2 < events.length; i += 3) {
+      this.enqueue(timeUs, owner, events[i] as number, events[i + 1], events[i + 2] as number, tie);
+    }
+  }
+
+  /** True when same-time ties are broken by the seeded shuffle. */
+  get shufflesTies(): boolean {
+    return this.shuffle !== undefined;
+  }
+
+  private enqueue(timeUs: number, owner: number, kind: number, a: unknown, b: number, tie: number): number {
+    const e = this.pool.length > 0 ? (this.pool.pop() as Entry) : new Entry();
     const seq = this.nextSeq++;
     e.time = timeUs;
     e.seq = seq;
-    e.tie = this.shuffle ? this.shuffle.next() : seq;
+    e.tie = tie < 0 ? seq : tie;
     e.owner = owner;
-    e.inc = this.incarnations[owner] ?? 0;
+    let inc = this.incarnations[owner];
+    if (inc === undefined) {
+      this.ensureOwner(owner); // an owner never registered would otherwise see its events vanish
+      inc = 0;
+    }
+    e.inc = inc;
     e.kind = kind;
     e.a = a;
     e.b = b;
@@ -109,23 +153,59 @@ export class Scheduler {
 
   /** Schedule after a delay in µs (≥ 0). */
   after(delayUs: number, owner: number, kind: number, a: unknown, b = 0): number {
-    if (!(delayUs >= 0)) {
-      throw new SimInputError("INVALID_DURATION", `delay must be a number ≥ 0 µs, got ${delayUs}`);
+    if (!(delayUs >= 0 && delayUs !== Number.POSITIVE_INFINITY)) {
+      throw new SimInputError("INVALID_DURATION", `delay must be a finite number ≥ 0 µs, got ${delayUs}`);
     }
     return this.at(this.now + delayUs, owner, kind, a, b);
   }
 
+  /** Cancel a pending event by its handle. Cancelling an event that already ran (or vanished) is a no-op. */
   cancel(handle: number): void {
-    if (handle > 0 && handle < this.nextSeq) this.cancelled.add(handle);
+    if (!(handle > 0 && handle < this.nextSeq)) return;
+    this.cancelled.add(handle);
+    if (this.cancelled.size > CANCEL_PURGE_MIN && this.cancelled.size > 2 * this.size) this.purgeCancelled();
+  }
+
+  /** Keep only cancellations of events still in the queue. */
+  private purgeCancelled(): void {
+    const keep = new Set<number>();
+    for (let i = 0; i < this.size; i++) {
+      const seq = (this.heap[i] as Entry).seq;
+      if (this.cancelled.has(seq)) keep.add(seq);
+    }
+    this.cancelled.clear();
+    for (const seq of keep) this.cancelled.add(seq);
+  }
+
+  /** Is this entry still to be run (not cancelled, owner not crashed since)? Consumes its cancellation. */
+  private isLive(e: Entry): boolean {
+    if (e.inc !== this.incarnations[e.owner]) {
+      if (this.cancelled.size !== 0) this.cancelled.delete(e.seq);
+      return false;
+    }
+    return !(this.cancelled.size !== 0 && this.cancelled.delete(e.seq));
+  }
+
+  /** Drop dead entries from the top of the queue; returns the next live event's time, or Infinity. */
+  private nextLiveTime(): number {
+    while (this.size > 0) {
+      const top = this.heap[0] as Entry;
+      if (this.isLive(top)) return top.time;
+      this.release(this.pop());
+    }
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /** Time of the next event that will run (Infinity when none). */
+  peekTimeUs(): number {
+    return this.nextLiveTime();
   }
 
   /** Run one event. Returns false when the queue is empty. */
   step(): boolean {
     while (this.size > 0) {
       const e = this.pop();
-      const live =
-        e.inc === this.incarnations[e.owner] && !(this.cancelled.size !== 0 && this.cancelled.delete(e.seq));
-      if (!live) {
+      if (!this.isLive(e)) {
         this.release(e);
         continue;
       }
@@ -149,11 +229,12 @@ export class Scheduler {
     const limitUs = typeof limit === "number" ? limit : Number.POSITIVE_INFINITY;
     for (;;) {
       if (pred && pred()) return { kind: "predicate" };
-      if (this.size === 0) {
+      // Skip dead entries first: a cancelled event at the top must not let a later live one slip past the limit.
+      const next = this.nextLiveTime();
+      if (next === Number.POSITIVE_INFINITY) {
         if (limitUs !== Number.POSITIVE_INFINITY && this.now < limitUs) this.now = limitUs as TimeUs;
         return limitUs === Number.POSITIVE_INFINITY ? { kind: "idle" } : { kind: "time-limit", atUs: limitUs as TimeUs };
       }
-      const next = (this.heap[0] as SchedEntry).time;
       if (next > limitUs) {
         this.now = limitUs as TimeUs;
         return { kind: "time-limit", atUs: limitUs as TimeUs };
@@ -164,21 +245,22 @@ export class Scheduler {
     }
   }
 
-  private release(e: SchedEntry): void {
+  private release(e: Entry): void {
     e.a = undefined;
     this.pool.push(e);
   }
 
-  private less(x: SchedEntry, y: SchedEntry): boolean {
-    return x.time < y.time || (x.time === y.time && x.tie < y.tie);
+  /** Order by (time, tie, seq): seq only matters between entries sharing a tie key (atInOrder). */
+  private less(x: Entry, y: Entry): boolean {
+    return x.time < y.time || (x.time === y.time && (x.tie < y.tie || (x.tie === y.tie && x.seq < y.seq)));
   }
 
-  private push(e: SchedEntry): void {
+  private push(e: Entry): void {
     const heap = this.heap;
     let i = this.size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pe = heap[p] as SchedEntry;
+      const pe = heap[p] as Entry;
       if (!this.less(e, pe)) break;
       heap[i] = pe;
       i = p;
@@ -186,11 +268,11 @@ export class Scheduler {
     heap[i] = e;
   }
 
-  private pop(): SchedEntry {
+  private pop(): Entry {
     const heap = this.heap;
-    const top = heap[0] as SchedEntry;
-    const last = heap[--this.size] as SchedEntry;
-    heap[this.size] = undefined as unknown as SchedEntry;
+    const top = heap[0] as Entry;
+    const last = heap[--this.size] as Entry;
+    heap[this.size] = undefined as unknown as Entry;
     const n = this.size;
     if (n > 0) {
       let i = 0;
@@ -199,9 +281,9 @@ export class Scheduler {
         if (l >= n) break;
         const r = l + 1;
         let c = l;
-        let ce = heap[l] as SchedEntry;
+        let ce = heap[l] as Entry;
         if (r < n) {
-          const re = heap[r] as SchedEntry;
+          const re = heap[r] as Entry;
           if (this.less(re, ce)) {
             c = r;
             ce = re;

@@ -1,0 +1,238 @@
+import { describe, it, expect } from "vitest";
+import { Scheduler, WORLD_OWNER } from "./scheduler.ts";
+import type { SchedEntry } from "./scheduler.ts";
+import { Rng } from "./rng.ts";
+import { RunningHash } from "./trace.ts";
+import { SimInputError } from "./errors.ts";
+import { asTimeUs } from "./time.ts";
+
+/** A scheduler whose dispatcher appends each event's payload `a` to `log`. */
+function recording(opts: ConstructorParameters<typeof Scheduler>[0] = {}): { s: Scheduler; log: unknown[] } {
+  const s = new Scheduler(opts);
+  const log: unknown[] = [];
+  s.setDispatcher((e: SchedEntry) => log.push(e.a));
+  return { s, log };
+}
+
+describe("Scheduler order", () => {
+  it("runs events by time, and same-time events in insertion order", () => {
+    const { s, log } = recording();
+    s.at(30, WORLD_OWNER, 0, "c");
+    s.at(10, WORLD_OWNER, 0, "a1");
+    s.at(20, WORLD_OWNER, 0, "b");
+    s.at(10, WORLD_OWNER, 0, "a2");
+    s.at(10, WORLD_OWNER, 0, "a3");
+    expect(s.runUntil(asTimeUs(1000))).toEqual({ kind: "time-limit", atUs: 1000 });
+    expect(log).toEqual(["a1", "a2", "a3", "b", "c"]);
+  });
+
+  it("keeps insertion order among many ties interleaved with other times", () => {
+    const { s, log } = recording();
+    const expected: string[] = [];
+    for (let i = 0; i < 200; i++) s.at(i % 2 === 0 ? 5 : 7, WORLD_OWNER, 0, `${i % 2 === 0 ? 5 : 7}:${i}`);
+    for (let i = 0; i < 200; i += 2) expected.push(`5:${i}`);
+    for (let i = 1; i < 200; i += 2) expected.push(`7:${i}`);
+    s.runUntil(asTimeUs(10));
+    expect(log).toEqual(expected);
+  });
+
+  it("events scheduled during dispatch at the current time run after those already queued", () => {
+    const s = new Scheduler();
+    const log: string[] = [];
+    s.setDispatcher((e) => {
+      log.push(e.a as string);
+      if (e.a === "first") s.after(0, WORLD_OWNER, 0, "spawned");
+    });
+    s.at(1, WORLD_OWNER, 0, "first");
+    s.at(1, WORLD_OWNER, 0, "second");
+    s.runUntil(asTimeUs(5));
+    expect(log).toEqual(["first", "second", "spawned"]);
+  });
+
+  it("shuffle mode reorders only same-time events, and reproducibly", () => {
+    const run = (seed: number): string[] => {
+      const { s, log } = recording({ shuffleTies: new Rng(seed).fork("ties") });
+      for (let t = 0; t < 5; t++) for (let i = 0; i < 8; i++) s.at(t * 10, WORLD_OWNER, 0, `${t}:${i}`);
+      s.runUntil(asTimeUs(100));
+      return log as string[];
+    };
+    const a = run(1);
+    expect(run(1)).toEqual(a);
+    // Times never go backwards: group t's events all come before group t+1's.
+    const times = a.map((x) => Number(x.split(":")[0]));
+    expect([...times].sort((x, y) => x - y)).toEqual(times);
+    // Within a time, the order differs from insertion order for at least one group, and across seeds.
+    const insertion = Array.from({ length: 5 }, (_, t) => Array.from({ length: 8 }, (_, i) => `${t}:${i}`)).flat();
+    expect(a).not.toEqual(insertion);
+    expect([...a].sort()).toEqual([...insertion].sort());
+    const others = [2, 3, 4, 5].map(run);
+    expect(others.some((o) => o.join() !== a.join())).toBe(true);
+  });
+
+  it("atInOrder keeps its batch in order even with shuffled ties", () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const { s, log } = recording({ shuffleTies: new Rng(seed) });
+      s.at(5, 1, 0, "x");
+      s.atInOrder(5, 1, [0, "s1", 0, 0, "s2", 0, 0, "s3", 0]);
+      s.at(5, 1, 0, "y");
+      s.runUntil(asTimeUs(10));
+      const batch = (log as string[]).filter((x) => x.startsWith("s"));
+      expect(batch).toEqual(["s1", "s2", "s3"]);
+      expect(log).toHaveLength(5);
+    }
+  });
+});
+
+describe("Scheduler cancellation and crashes", () => {
+  it("a cancelled event never runs; others do", () => {
+    const { s, log } = recording();
+    s.at(1, WORLD_OWNER, 0, "a");
+    const h = s.at(2, WORLD_OWNER, 0, "b");
+    s.at(3, WORLD_OWNER, 0, "c");
+    s.cancel(h);
+    s.runUntil(asTimeUs(10));
+    expect(log).toEqual(["a", "c"]);
+    expect(s.dispatched).toBe(2);
+  });
+
+  it("cancelling an event that already ran, or an unknown handle, is harmless", () => {
+    const { s, log } = recording();
+    const h = s.at(1, WORLD_OWNER, 0, "a");
+    s.runUntil(asTimeUs(1));
+    s.cancel(h);
+    s.cancel(0);
+    s.cancel(12345);
+    s.at(2, WORLD_OWNER, 0, "b");
+    s.runUntil(asTimeUs(5));
+    expect(log).toEqual(["a", "b"]);
+  });
+
+  it("many cancels of finished events do not pile up (the cancel set is purged)", () => {
+    const s = new Scheduler();
+    s.setDispatcher(() => {});
+    for (let i = 0; i < 20_000; i++) {
+      const h = s.after(1, WORLD_OWNER, 0, undefined);
+      s.step();
+      s.cancel(h);
+    }
+    const cancelled = (s as unknown as { cancelled: Set<number> }).cancelled;
+    expect(cancelled.size).toBeLessThan(5000);
+  });
+
+  it("a cancelled event at the head does not let a later event run past the time limit", () => {
+    const { s, log } = recording();
+    const h = s.at(5, WORLD_OWNER, 0, "cancelled");
+    s.at(100, WORLD_OWNER, 0, "late");
+    s.cancel(h);
+    expect(s.runUntil(asTimeUs(10))).toEqual({ kind: "time-limit", atUs: 10 });
+    expect(log).toEqual([]);
+    expect(s.now).toBe(10);
+    s.runUntil(asTimeUs(100));
+    expect(log).toEqual(["late"]);
+  });
+
+  it("bumpIncarnation makes a crashed node's pending events vanish, but not other nodes' or later ones", () => {
+    const { s, log } = recording();
+    s.ensureOwner(2);
+    s.at(1, 1, 0, "n1-old");
+    s.at(2, 2, 0, "n2");
+    s.at(3, WORLD_OWNER, 0, "world");
+    s.bumpIncarnation(1);
+    s.at(4, 1, 0, "n1-new");
+    s.runUntil(asTimeUs(10));
+    expect(log).toEqual(["n2", "world", "n1-new"]);
+  });
+});
+
+describe("Scheduler runs", () => {
+  it("runUntil(time) runs events at exactly the limit and advances the clock to it", () => {
+    const { s, log } = recording();
+    s.at(10, WORLD_OWNER, 0, "at-limit");
+    s.at(11, WORLD_OWNER, 0, "after");
+    expect(s.runUntil(asTimeUs(10))).toEqual({ kind: "time-limit", atUs: 10 });
+    expect(log).toEqual(["at-limit"]);
+    expect(s.now).toBe(10);
+    expect(s.runUntil(asTimeUs(50))).toEqual({ kind: "time-limit", atUs: 50 });
+    expect(s.now).toBe(50);
+    expect(log).toEqual(["at-limit", "after"]);
+  });
+
+  it("runUntil(predicate) stops as soon as the predicate holds, and reports idle when the queue empties", () => {
+    const s = new Scheduler();
+    let count = 0;
+    s.setDispatcher(() => {
+      count++;
+      if (count < 100) s.after(7, WORLD_OWNER, 0, undefined);
+    });
+    s.at(0, WORLD_OWNER, 0, undefined);
+    expect(s.runUntil(() => count >= 10)).toEqual({ kind: "predicate" });
+    expect(count).toBe(10);
+    expect(s.now).toBe(9 * 7);
+    expect(s.runUntil(() => false)).toEqual({ kind: "idle" });
+    expect(count).toBe(100);
+  });
+
+  it("step() runs exactly one event and returns false when empty", () => {
+    const { s, log } = recording();
+    s.at(3, WORLD_OWNER, 0, "a");
+    s.at(4, WORLD_OWNER, 0, "b");
+    expect(s.step()).toBe(true);
+    expect(log).toEqual(["a"]);
+    expect(s.now).toBe(3);
+    expect(s.step()).toBe(true);
+    expect(s.step()).toBe(false);
+    expect(log).toEqual(["a", "b"]);
+  });
+
+  it("the max-events guard ends a runaway run with a clear reason, and stays tripped", () => {
+    const s = new Scheduler({ maxEvents: 500 });
+    s.setDispatcher(() => s.after(1, WORLD_OWNER, 0, undefined));
+    s.at(0, WORLD_OWNER, 0, undefined);
+    expect(s.runUntil(asTimeUs(1e12))).toEqual({ kind: "max-events", events: 500 });
+    expect(s.dispatched).toBe(500);
+    expect(s.runUntil(asTimeUs(1e12))).toEqual({ kind: "max-events", events: 500 });
+  });
+
+  it("the max-time guard ends a run whose next event is past it", () => {
+    const s = new Scheduler({ maxTimeUs: asTimeUs(1000) });
+    let n = 0;
+    s.setDispatcher(() => {
+      n++;
+      s.after(300, WORLD_OWNER, 0, undefined);
+    });
+    s.at(0, WORLD_OWNER, 0, undefined);
+    expect(s.runUntil(() => false)).toEqual({ kind: "max-time", atUs: 1000 });
+    expect(n).toBe(4); // 0, 300, 600, 900
+    expect(s.now).toBeLessThanOrEqual(1000);
+  });
+
+  it("scheduling in the past, at NaN or Infinity, or with a negative/NaN delay is a SimInputError", () => {
+    const s = new Scheduler();
+    s.setDispatcher(() => {});
+    s.at(100, WORLD_OWNER, 0, undefined);
+    s.step();
+    for (const bad of [() => s.at(99, WORLD_OWNER, 0, 0), () => s.at(Number.NaN, WORLD_OWNER, 0, 0), () => s.at(Infinity, WORLD_OWNER, 0, 0), () => s.after(-1, WORLD_OWNER, 0, 0), () => s.after(Number.NaN, WORLD_OWNER, 0, 0)]) {
+      expect(bad).toThrow(SimInputError);
+      try {
+        bad();
+      } catch (e) {
+        expect((e as SimInputError).code).toBe("INVALID_DURATION");
+        expect((e as SimInputError).message).toMatch(/µs/);
+      }
+    }
+    expect(() => s.at(100, WORLD_OWNER, 0, 0)).not.toThrow();
+  });
+
+  it("mixes every dispatched event into the hash; same schedule → same hash, different → different", () => {
+    const run = (delays: number[]): string => {
+      const hash = new RunningHash();
+      const s = new Scheduler({ hash });
+      s.setDispatcher(() => {});
+      for (const d of delays) s.at(d, WORLD_OWNER, 0, undefined);
+      s.runUntil(() => false);
+      return hash.hex();
+    };
+    expect(run([1, 2, 3])).toBe(run([1, 2, 3]));
+    expect(run([1, 2, 3])).not.toBe(run([1, 2, 4]));
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, it, expect } from "vitest";
+import { Disk, LogFile } from "./disk.ts";
+
+function appendN(l: LogFile, n: number, epoch = 0): void {
+  for (let i = 0; i < n; i++) l.append(epoch, l.endOffset * 10, -1, 7, i, i);
+}
+
+describe("LogFile", () => {
+  it("appends columnar records, grows past its initial capacity and reads them back", () => {
+    const l = new LogFile();
+    for (let i = 0; i < 200; i++) expect(l.append(i % 3, 1000 + i, i % 5, 9, i, 50 * i)).toBe(i);
+    expect(l.endOffset).toBe(200);
+    expect(l.record(150)).toEqual({ epoch: 0, value: 1150, key: 0, producerId: 9, sequence: 150, appendUs: 7500 });
+    expect(l.epochAt(151)).toBe(1);
+    expect(l.valueAt(199)).toBe(1199);
+  });
+
+  it("appendFrom copies a range of another log (a follower fetch)", () => {
+    const leader = new LogFile();
+    appendN(leader, 10, 4);
+    const f = new LogFile();
+    f.appendFrom(leader, 0, 6);
+    expect(f.endOffset).toBe(6);
+    expect(f.record(5)).toEqual(leader.record(5));
+  });
+
+  it("truncateTo removes the tail and is durable at once", () => {
+    const l = new LogFile();
+    appendN(l, 10);
+    l.flush();
+    l.truncateTo(4);
+    expect(l.endOffset).toBe(4);
+    expect(l.flushedLength).toBe(4);
+    appendN(l, 2);
+    expect(l.unflushed).toBe(2);
+    l.loseUnflushed();
+    expect(l.endOffset).toBe(4);
+    l.truncateTo(100); // beyond the end: nothing changes
+    expect(l.endOffset).toBe(4);
+  });
+});
+
+describe("Disk crash semantics", () => {
+  function populated(): Disk {
+    const d = new Disk();
+    const l = d.log("t-0");
+    appendN(l, 5);
+    l.flush();
+    appendN(l, 3); // 3 unflushed
+    appendN(d.log("t-1"), 2); // never flushed
+    d.writeBlob("checkpoint", { hw: 5 }, { flush: true });
+    d.writeBlob("checkpoint", { hw: 8 }); // newer, unflushed
+    d.writeBlob("never-flushed", 1);
+    d.writeBlob("flushed-later", "x");
+    d.flushBlob("flushed-later");
+    return d;
+  }
+
+  it("a process kill keeps the page cache: nothing is lost", () => {
+    const d = populated();
+    d.kill();
+    expect(d.log("t-0").endOffset).toBe(8);
+    expect(d.log("t-1").endOffset).toBe(2);
+    expect(d.readBlob("checkpoint")).toEqual({ hw: 8 });
+    expect(d.readBlob("never-flushed")).toBe(1);
+  });
+
+  it("power loss keeps only flushed records and flushed blob versions, and reports what was lost", () => {
+    const d = populated();
+    const lost = d.powerLoss();
+    expect([...lost]).toEqual([
+      ["t-0", 3],
+      ["t-1", 2],
+    ]);
+    expect(d.log("t-0").endOffset).toBe(5);
+    expect(d.log("t-0").record(4).sequence).toBe(4);
+    expect(d.log("t-1").endOffset).toBe(0);
+    expect(d.readBlob("checkpoint")).toEqual({ hw: 5 });
+    expect(d.readBlob("never-flushed")).toBeUndefined();
+    expect(d.readBlob("flushed-later")).toBe("x");
+    // A second power loss loses nothing more.
+    expect(d.powerLoss().size).toBe(0);
+    expect(d.log("t-0").endOffset).toBe(5);
+  });
+
+  it("flushAll makes everything survive power loss", () => {
+    const d = populated();
+    d.flushAll();
+    expect(d.powerLoss().size).toBe(0);
+    expect(d.log("t-0").endOffset).toBe(8);
+    expect(d.readBlob("checkpoint")).toEqual({ hw: 8 });
+    expect(d.readBlob("never-flushed")).toBe(1);
+  });
+
+  it("lists its logs in creation order and costs bytes by record", () => {
+    const d = populated();
+    expect(d.logNames()).toEqual(["t-0", "t-1"]);
+    expect(d.hasLog("t-2")).toBe(false);
+    expect(d.bytes()).toBe(10 * Disk.BYTES_PER_RECORD);
+  });
+});

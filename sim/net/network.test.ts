@@ -1,0 +1,301 @@
+import { describe, it, expect } from "vitest";
+import { Network } from "./network.ts";
+import { Scheduler } from "../core/scheduler.ts";
+import { Rng } from "../core/rng.ts";
+import type { LatencyDist } from "../core/rng.ts";
+import { Runtime } from "../core/runtime.ts";
+import type { Actor } from "../core/node.ts";
+import { nodeId } from "../core/ids.ts";
+import type { NodeId } from "../core/ids.ts";
+import { SimInputError } from "../core/errors.ts";
+import { asTimeUs, msToUs } from "../core/time.ts";
+
+type Msg = number;
+type Ev = { readonly type: "noop" };
+
+interface Received {
+  at: number;
+  to: NodeId;
+  from: NodeId;
+  msg: Msg;
+}
+
+/** A world of passive nodes that log what they receive and every disconnect they see. */
+function world(names: string[], latency?: LatencyDist, seed = 1) {
+  const ids = names.map(nodeId);
+  const rt = new Runtime<Msg, Ev>(ids, latency ? { seed, latency } : { seed });
+  const got: Received[] = [];
+  const disconnects: { at: number; to: NodeId; peer: NodeId }[] = [];
+  for (const id of ids) {
+    rt.addNode(id, () => {
+      const a: Actor<Msg, Ev> = {
+        onStart() {},
+        onMessage(ctx, from, msg) {
+          got.push({ at: ctx.nowUs, to: ctx.self, from, msg });
+        },
+        onTimer() {},
+        onDisconnect(ctx, peer) {
+          disconnects.push({ at: ctx.nowUs, to: ctx.self, peer });
+        },
+      };
+      return a;
+    });
+  }
+  rt.startAll();
+  const send = (from: string, to: string, msg: Msg): void => {
+    rt.inject(nodeId(from), (_a, ctx) => ctx.send(nodeId(to), msg));
+  };
+  const ix = (n: string): number => rt.index(nodeId(n));
+  const msgsTo = (to: string, from?: string): Msg[] => got.filter((g) => g.to === to && (from === undefined || g.from === from)).map((g) => g.msg);
+  return { rt, got, disconnects, send, ix, msgsTo };
+}
+
+const wide: LatencyDist = { dist: "uniform", minMs: 0, maxMs: 5 };
+
+describe("Network delivery", () => {
+  it("is FIFO per link even when latency varies a lot per message", () => {
+    const w = world(["a", "b", "c"], wide);
+    for (let i = 0; i < 300; i++) {
+      w.send("a", "b", i);
+      w.send("c", "b", 1000 + i);
+      w.send("b", "a", 2000 + i);
+      w.rt.runUntil(asTimeUs(w.rt.nowUs + 10)); // send at many different times
+      if (i % 3 === 0) continue;
+      w.send("a", "b", 500 + i); // and several in the same instant
+    }
+    w.rt.runUntil(() => false);
+    const ab = w.msgsTo("b", "a");
+    expect(ab.length).toBe(300 + 200);
+    const sendOrder: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      sendOrder.push(i);
+      if (i % 3 !== 0) sendOrder.push(500 + i);
+    }
+    expect(ab).toEqual(sendOrder);
+    expect(w.msgsTo("b", "c")).toEqual(Array.from({ length: 300 }, (_, i) => 1000 + i));
+    expect(w.msgsTo("a", "b")).toEqual(Array.from({ length: 300 }, (_, i) => 2000 + i));
+  });
+
+  it("draws latency from the link's distribution (messages sent at once arrive at different times)", () => {
+    const w = world(["a", "b"], wide);
+    for (let i = 0; i < 50; i++) w.send("a", "b", i);
+    w.rt.runUntil(() => false);
+    const times = w.got.map((g) => g.at);
+    expect(new Set(times).size).toBe(50); // FIFO forces distinct times
+    expect(Math.max(...times)).toBeLessThanOrEqual(msToUs(5) + 50);
+  });
+
+  it("the default latency is sub-millisecond-ish (plausible datacentre)", () => {
+    const w = world(["a", "b"]);
+    for (let i = 0; i < 200; i++) {
+      w.send("a", "b", i);
+      w.rt.runUntil(asTimeUs(w.rt.nowUs + 20_000));
+    }
+    const delays = w.got.map((g, i) => g.at - i * 20_000);
+    const sorted = [...delays].sort((x, y) => x - y);
+    const med = sorted[100] as number;
+    expect(med).toBeGreaterThan(100);
+    expect(med).toBeLessThan(1000);
+  });
+
+  it("slow multiplies a link's latency", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.slow(w.ix("a"), w.ix("b"), 10);
+    w.send("a", "b", 1);
+    w.send("b", "a", 2);
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => [g.msg, g.at])).toEqual([
+      [2, 1000],
+      [1, 10_000],
+    ]);
+  });
+});
+
+describe("Partitions", () => {
+  it("a partition drops messages across groups (also in flight) and keeps them inside groups", () => {
+    const w = world(["a", "b", "c", "d"], { dist: "constant", valueMs: 1 });
+    w.send("a", "c", 1); // in flight when the partition starts: lost
+    w.rt.network.partition([[w.ix("a"), w.ix("b")], [w.ix("c")]]);
+    w.send("a", "c", 2);
+    w.send("c", "a", 3);
+    w.send("a", "b", 4);
+    w.send("d", "a", 5); // d is in no group: unaffected
+    w.send("c", "d", 6);
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => g.msg).sort()).toEqual([4, 5, 6]);
+    expect(w.rt.network.stats.droppedPartition).toBe(2);
+    expect(w.rt.network.stats.droppedBroken).toBe(1);
+  });
+
+  it("a one-way partition blocks only one direction", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.blockOneWay(w.ix("a"), w.ix("b"));
+    w.send("a", "b", 1);
+    w.send("b", "a", 2);
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([]);
+    expect(w.msgsTo("a")).toEqual([2]);
+    expect(w.rt.network.isBlocked(w.ix("a"), w.ix("b"))).toBe(true);
+    expect(w.rt.network.isBlocked(w.ix("b"), w.ix("a"))).toBe(false);
+  });
+
+  it("isolate cuts one node off both ways; heal restores it", () => {
+    const w = world(["a", "b", "c"], { dist: "constant", valueMs: 1 });
+    w.rt.network.isolate(w.ix("a"));
+    w.send("a", "b", 1);
+    w.send("c", "a", 2);
+    w.send("b", "c", 3);
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => g.msg)).toEqual([3]);
+    w.rt.network.healNode(w.ix("a"));
+    w.send("a", "b", 4);
+    w.send("c", "a", 5);
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => g.msg).sort()).toEqual([3, 4, 5]);
+  });
+
+  it("healAll removes partitions, loss and slowness", () => {
+    const w = world(["a", "b", "c"], { dist: "constant", valueMs: 1 });
+    w.rt.network.partition([[w.ix("a")], [w.ix("b"), w.ix("c")]]);
+    w.rt.network.flaky(w.ix("b"), w.ix("c"), 1);
+    w.rt.network.slow(w.ix("c"), w.ix("b"), 100);
+    w.rt.network.healAll();
+    w.send("a", "b", 1);
+    w.send("b", "c", 2);
+    w.send("c", "b", 3);
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => [g.msg, g.at])).toEqual([
+      [1, 1000],
+      [2, 1000],
+      [3, 1000],
+    ]);
+  });
+
+  it("a node named twice in partition groups, an unknown node, or a node partitioned from itself is a SimInputError", () => {
+    const w = world(["a", "b", "c"]);
+    const net = w.rt.network;
+    const code = (fn: () => void): string | undefined => {
+      try {
+        fn();
+      } catch (e) {
+        return e instanceof SimInputError ? e.code : String(e);
+      }
+      return undefined;
+    };
+    expect(code(() => net.partition([[1, 2], [2, 3]]))).toBe("INVALID_PARTITION");
+    expect(() => net.partition([[1, 2], [2, 3]])).toThrow(/appears in two partition groups/);
+    expect(code(() => net.partition([[1, 1]]))).toBe("INVALID_PARTITION");
+    expect(code(() => net.partition([[1], [9]]))).toBe("UNKNOWN_NODE");
+    expect(code(() => net.isolate(0))).toBe("UNKNOWN_NODE");
+    expect(code(() => net.blockOneWay(2, 2))).toBe("INVALID_PARTITION");
+    expect(code(() => net.flaky(1, 2, 1.5))).toBe("INVALID_FAULT");
+    expect(code(() => net.slow(1, 2, 0))).toBe("INVALID_FAULT");
+    expect(code(() => net.setLatency(1, 2, { dist: "constant", valueMs: Number.NaN }))).toBe("INVALID_CONFIG");
+    expect(code(() => w.rt.index(nodeId("zz")))).toBe("UNKNOWN_NODE");
+    expect(() => w.rt.index(nodeId("zz"))).toThrow(/known nodes: a, b, c/);
+    expect(code(() => w.send("a", "zz", 1))).toBe("UNKNOWN_NODE");
+    // A failed partition call changed nothing.
+    w.send("a", "b", 7);
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([7]);
+  });
+
+  it("the network refuses an invalid default latency", () => {
+    const s = new Scheduler();
+    expect(() => new Network({ scheduler: s, rng: new Rng(1), nodes: 2, latency: { dist: "uniform", minMs: -1, maxMs: 2 } })).toThrow(SimInputError);
+  });
+});
+
+describe("Hold, loss and per-link latency", () => {
+  it("hold queues messages and release delivers them in order", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.hold(w.ix("a"), w.ix("b"));
+    for (let i = 0; i < 5; i++) w.send("a", "b", i);
+    w.send("b", "a", 99); // the other direction flows
+    w.rt.runUntil(asTimeUs(50_000));
+    expect(w.msgsTo("b")).toEqual([]);
+    expect(w.msgsTo("a")).toEqual([99]);
+    w.rt.network.release(w.ix("a"), w.ix("b"));
+    w.send("a", "b", 5);
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Math.min(...w.got.filter((g) => g.to === "b").map((g) => g.at))).toBeGreaterThanOrEqual(51_000);
+  });
+
+  it("a flaky link loses about the given share of messages", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 0.25);
+    for (let i = 0; i < 4000; i++) w.send("a", "b", i);
+    w.rt.runUntil(() => false);
+    const n = w.msgsTo("b").length;
+    expect(Math.abs(n / 4000 - 0.75)).toBeLessThan(0.03);
+    expect(w.rt.network.stats.droppedLoss).toBe(4000 - n);
+    // What arrives still arrives in order.
+    const got = w.msgsTo("b");
+    expect([...got].sort((x, y) => x - y)).toEqual(got);
+  });
+
+  it("setLatency overrides one direction's distribution", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.setLatency(w.ix("a"), w.ix("b"), { dist: "constant", valueMs: 7 });
+    w.send("a", "b", 1);
+    w.send("b", "a", 2);
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => [g.msg, g.at])).toEqual([
+      [2, 1000],
+      [1, 7000],
+    ]);
+  });
+});
+
+describe("Connections and node death", () => {
+  it("kill: a peer with an open connection gets onDisconnect; in-flight messages are lost", () => {
+    const w = world(["a", "b", "c"], { dist: "constant", valueMs: 1 });
+    w.send("a", "b", 1);
+    w.rt.runUntil(asTimeUs(500));
+    w.rt.kill(nodeId("b"));
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([]);
+    expect(w.disconnects).toEqual([{ at: 1500, to: "a", peer: "b" }]); // one latency after the kill; c had no connection
+  });
+
+  it("sending to a killed node is refused: the sender hears of it", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.kill(nodeId("b"));
+    w.send("a", "b", 1);
+    w.rt.runUntil(() => false);
+    expect(w.disconnects.map((d) => [d.to, d.peer])).toEqual([["a", "b"]]);
+  });
+
+  it("power loss: silence, no disconnect (the sender must time out)", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.send("a", "b", 1);
+    w.rt.runUntil(asTimeUs(500));
+    w.rt.powerLoss(nodeId("b"));
+    w.send("a", "b", 2);
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([]);
+    expect(w.disconnects).toEqual([]);
+  });
+
+  it("a partitioned peer's death is not announced (the reset cannot cross the partition)", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.send("a", "b", 1);
+    w.rt.runUntil(() => false);
+    w.rt.network.partition([[w.ix("a")], [w.ix("b")]]);
+    w.rt.kill(nodeId("b"));
+    w.rt.runUntil(() => false);
+    expect(w.disconnects).toEqual([]);
+  });
+
+  it("messages sent by a node's previous incarnation are not delivered after it restarts", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.send("a", "b", 1);
+    w.rt.runUntil(asTimeUs(100));
+    w.rt.kill(nodeId("a"));
+    w.rt.restart(nodeId("a"));
+    w.send("a", "b", 2);
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([2]);
+  });
+});
