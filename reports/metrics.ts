@@ -267,6 +267,7 @@ export function describeConfig(c: ConfigCell): string {
 
 export function formatMs(ms: number | null): string {
   if (ms === null) return "–";
+  if (ms === 0) return "0";
   if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
   if (ms >= 10) return `${Math.round(ms)} ms`;

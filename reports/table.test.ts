@@ -1,0 +1,95 @@
+import { describe, it, expect } from "vitest";
+import { compare, defaultMatrix } from "./compare.ts";
+import type { CompareOutcome, JudgeFn, RunFn } from "./compare.ts";
+import { renderCsv, renderJson, renderMarkdown, renderTable } from "./table.ts";
+import { fakeRun } from "./fixtures.ts";
+import type { RunResult } from "../sim/result.ts";
+import type { JudgementCounts } from "./metrics.ts";
+
+/** Two configs, two seeds, hand-picked numbers. */
+function outcome(): CompareOutcome {
+  const counts = new WeakMap<RunResult, JudgementCounts>();
+  const run: RunFn = (s) => {
+    const acks = s.producers[0]?.config.acks;
+    const seed = Number(s.seed);
+    const lat = acks === 1 ? 2 : 20;
+    const r = fakeRun({
+      seed,
+      diskBytes: acks === 1 ? 2048 : 6144,
+      sends: [
+        { value: 0, invokeMs: 0, endMs: lat, outcome: "ok" },
+        { value: 1, invokeMs: 10, endMs: 10 + lat * 2, outcome: "ok" },
+        ...(acks === "all" ? [{ value: 2, invokeMs: 1000, endMs: 1600, outcome: "fail" as const, error: "NOT_ENOUGH_REPLICAS" as const }] : []),
+      ],
+    });
+    counts.set(r, { lostWrites: acks === 1 && seed === 1 ? 3 : 0, duplicates: 0, reorders: 0, skipped: 0 });
+    return r;
+  };
+  const judge: JudgeFn = (r) => ({ stats: counts.get(r) as JudgementCounts });
+  return compare({ matrix: { ...defaultMatrix(), axes: [{ key: "acks", values: [1, "all"] }] }, seed: 1, seeds: 2, run, judge });
+}
+
+describe("terminal table", () => {
+  const o = outcome();
+  const text = renderTable(o, { colorLevel: 0 });
+  const lines = text.split("\n");
+  it("has no colour codes at level 0 and one line per config with its numbers", () => {
+    expect(text).not.toMatch(/\u001b\[/);
+    const row1 = lines.find((l) => /★1|\b1 \│/.test(l) && l.includes("(50%)"));
+    expect(row1).toBeDefined();
+    // acks=1: 3 writes lost in seed 1 only; latencies 2 and 4 ms in both runs; 2 KiB disk
+    expect(row1).toMatch(/│ 1 +│ 3 \(50%\)/);
+    expect(row1).toMatch(/2\.0 ms.*4\.0 ms.*4\.0 ms/);
+    expect(row1).toContain("2.0 KiB");
+    const row2 = lines.find((l) => l.includes("NOT_ENOUGH_REPLICAS 2"));
+    expect(row2).toMatch(/│ all +│ 0 /);
+    expect(row2).toContain("600 ms");
+  });
+  it("marks both configs as Pareto (one loses, the other is unavailable) and says why", () => {
+    expect(o.report.rows.map((r) => r.pareto)).toEqual([true, true]);
+    expect(text).toMatch(/★1 Pareto-optimal: .*loses acknowledged writes \(3, in 50% of runs\)/);
+    expect(text).toMatch(/★2 Pareto-optimal: no acknowledged write lost.*writes unavailable 600 ms per run/);
+    expect(text).toContain("npx kafkasim compare --seed 1 --seeds 2");
+  });
+  it("uses colour when asked", () => {
+    expect(renderTable(o, { colorLevel: 1 })).toMatch(/\u001b\[/);
+  });
+});
+
+describe("markdown, CSV and JSON", () => {
+  const o = outcome();
+  it("markdown table rows carry the same numbers", () => {
+    const md = renderMarkdown(o);
+    expect(md).toMatch(/^\| ★1 \| 1 \| \*\*3\*\* \(50%\) \| 0 \| 0 \| 0 \| 0 \|/m);
+    expect(md).toMatch(/^\| ★2 \| all \| 0 \| 0 \| 0 \| 0 \| 600 ms \|/m);
+  });
+  it("CSV has a header and one line per config", () => {
+    const lines = renderCsv(o).trim().split("\n");
+    expect(lines[0]).toMatch(/^acks,lostWrites,runsWithLoss,/);
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/^1,3,0\.5,0,0,0,0,,2,4,4,/);
+    expect(lines[2]).toMatch(/^all,0,0,0,0,0,600,NOT_ENOUGH_REPLICAS:2,20,40,40,/);
+  });
+  it("JSON is exactly { seed, seeds, rows } with the contract's row keys", () => {
+    const j = JSON.parse(renderJson(o)) as { seed: number; seeds: number; rows: Record<string, unknown>[] };
+    expect(Object.keys(j)).toEqual(["seed", "seeds", "rows"]);
+    expect(Object.keys(j.rows[0] ?? {})).toEqual([
+      "config",
+      "lostWrites",
+      "runsWithLoss",
+      "duplicates",
+      "reorders",
+      "skipped",
+      "unavailableMs",
+      "produceErrors",
+      "latencyMs",
+      "endToEndMs",
+      "throughputPerSec",
+      "diskBytes",
+      "recoveryMs",
+      "pareto",
+    ]);
+    expect(j.rows[0]?.["config"]).toEqual({ acks: 1 });
+    expect(j.rows[1]?.["latencyMs"]).toEqual({ p50: 20, p99: 40, max: 40 });
+  });
+});
