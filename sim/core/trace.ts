@@ -61,8 +61,32 @@ export class Trace<E extends TraceEventBase> {
   emit(timeUs: TimeUs, ev: E): void {
     this.hash.mix(this.codeOf(ev.type));
     this.hash.mix(timeUs);
+    this.mixFields(ev);
     if (this.recording) this.events.push({ ...ev, timeUs });
     for (let i = 0; i < this.listeners.length; i++) (this.listeners[i] as (t: TimeUs, e: E) => void)(timeUs, ev);
+  }
+
+  /** Mix the event's payload (numbers, strings, booleans, arrays of them; one level deep) so two runs whose
+   *  events differ only in content still hash differently. Key order is the literal's, hence deterministic. */
+  private mixFields(ev: E): void {
+    const h = this.hash;
+    const o = ev as unknown as Record<string, unknown>;
+    for (const k in o) {
+      if (k === "type") continue;
+      const v = o[k];
+      if (typeof v === "number") h.mix(v);
+      else if (typeof v === "string") h.mixString(v);
+      else if (typeof v === "boolean") h.mix(v ? 1 : 2);
+      else if (v === undefined) h.mix(3);
+      else if (Array.isArray(v)) {
+        h.mix(v.length);
+        for (let i = 0; i < v.length; i++) {
+          const x: unknown = v[i];
+          if (typeof x === "number") h.mix(x);
+          else if (typeof x === "string") h.mixString(x);
+        }
+      }
+    }
   }
 
   onEmit(fn: (timeUs: TimeUs, ev: E) => void): void {
