@@ -1,0 +1,156 @@
+// The broker actor: composes the control plane (ZooKeeper session, registration, controller: sim/broker/control),
+// the data plane (ReplicaManager: partitions, produce, fetch, replication) and the group coordinator it hosts
+// (sim/broker/group). Messages go to the control plane first, then to the data plane, then to the group module.
+import type { NodeId } from "../core/ids.ts";
+import type { Actor } from "../core/node.ts";
+import { tpKey } from "../core/ids.ts";
+import type { Message } from "../kafka/protocol.ts";
+import type { KafkaErrorCode } from "../kafka/errors.ts";
+import type { BrokerConfig } from "../kafka/config.ts";
+import type { GroupMessage } from "../kafka/protocol-group.ts";
+import type { TraceEvent } from "../events.ts";
+import type { BrokerCtx, GroupCoordinatorFactory, GroupCoordinatorModule, GroupHost } from "./group/host.ts";
+import { OFFSETS_TOPIC } from "./group/host.ts";
+import { ReplicaManager } from "./replica/manager.ts";
+import type { IsrChangeRequest, IsrChangeResponse, ReplicaSpec } from "./replica/manager.ts";
+
+/** Hooks the control plane calls on its broker. */
+export interface ControlPlaneHooks {
+  /** Registered in the coordinator with this broker epoch (czxid of /brokers/ids/<id>). */
+  onRegistered(ctx: BrokerCtx, brokerEpoch: number): void;
+  /** The coordinator session expired (the broker keeps running: a zombie until it registers again). */
+  onSessionLost(ctx: BrokerCtx): void;
+}
+
+/** The control plane as the broker uses it (implemented by sim/broker/control). */
+export interface ControlPlaneApi {
+  onStart(ctx: BrokerCtx): void;
+  /** Handles zk.* and alter-partition* (and, on the controller, leader-and-isr responses); true if consumed. */
+  onMessage(ctx: BrokerCtx, from: NodeId, msg: Message): boolean;
+  onTimer(ctx: BrokerCtx, tag: unknown): boolean;
+  readonly brokerEpoch: number;
+  readonly isController: boolean;
+  requestIsrChange(ctx: BrokerCtx, req: IsrChangeRequest, done: (resp: IsrChangeResponse) => void): void;
+}
+
+export type ControlPlaneFactory = (brokerId: number, hooks: ControlPlaneHooks) => ControlPlaneApi;
+
+/** World-wide interned keys of __consumer_offsets records (the world's KeyRegistry). */
+export interface KeyInterner {
+  intern(name: string): number;
+  name(id: number): string | undefined;
+}
+
+export interface BrokerDeps {
+  readonly controlPlane: ControlPlaneFactory;
+  readonly groupCoordinator?: GroupCoordinatorFactory;
+  readonly keys?: KeyInterner;
+}
+
+const GROUP_TYPES_PREFIX = "group.";
+
+/** A group module that answers nothing (until the clients' group coordinator is wired in). */
+const silentGroups: GroupCoordinatorModule = {
+  onMessage: () => undefined,
+  onTimer: () => false,
+  onElected: () => undefined,
+  onResigned: () => undefined,
+};
+
+export class Broker implements Actor<Message, TraceEvent>, GroupHost {
+  readonly replicas: ReplicaManager;
+  readonly control: ControlPlaneApi;
+  private readonly groups: GroupCoordinatorModule;
+  private readonly keys: KeyInterner;
+  readonly config: BrokerConfig;
+  readonly offsetsPartitions: number;
+  /** The broker epoch of the current registration, -1 while unregistered. */
+  registeredEpoch = -1;
+
+  constructor(
+    readonly brokerId: number,
+    spec: ReplicaSpec,
+    deps: BrokerDeps,
+  ) {
+    this.config = spec.broker;
+    this.offsetsPartitions = spec.topics.find((t) => t.name === OFFSETS_TOPIC)?.partitions ?? spec.broker["offsets.topic.num.partitions"];
+    this.control = deps.controlPlane(brokerId, {
+      onRegistered: (_ctx, epoch) => {
+        this.registeredEpoch = epoch;
+      },
+      onSessionLost: () => {
+        this.registeredEpoch = -1;
+      },
+    });
+    this.replicas = new ReplicaManager(brokerId, spec, {
+      requestIsrChange: (ctx, req, done) => this.control.requestIsrChange(ctx, req, done),
+      brokerEpoch: () => this.control.brokerEpoch,
+      onLeadershipChange: (ctx, topic, partition, leader) => {
+        if (topic !== OFFSETS_TOPIC) return;
+        if (leader) this.groups.onElected(ctx, partition);
+        else this.groups.onResigned(ctx, partition);
+      },
+    });
+    const fallback = new Map<string, number>();
+    const names: string[] = [];
+    this.keys = deps.keys ?? {
+      intern: (name) => {
+        let id = fallback.get(name);
+        if (id === undefined) {
+          id = names.length;
+          names.push(name);
+          fallback.set(name, id);
+        }
+        return id;
+      },
+      name: (id) => names[id],
+    };
+    this.groups = deps.groupCoordinator ? deps.groupCoordinator(this) : silentGroups;
+  }
+
+  onStart(ctx: BrokerCtx): void {
+    this.replicas.onStart(ctx);
+    this.control.onStart(ctx);
+  }
+
+  onMessage(ctx: BrokerCtx, from: NodeId, msg: Message): void {
+    if (this.control.onMessage(ctx, from, msg)) return;
+    if (this.replicas.onMessage(ctx, from, msg)) return;
+    if (msg.type.startsWith(GROUP_TYPES_PREFIX)) this.groups.onMessage(ctx, from, msg as GroupMessage);
+  }
+
+  onTimer(ctx: BrokerCtx, tag: unknown): void {
+    if (this.replicas.onTimer(ctx, tag)) return;
+    if (this.control.onTimer(ctx, tag)) return;
+    this.groups.onTimer(ctx, tag);
+  }
+
+  onDisconnect(ctx: BrokerCtx, peer: NodeId): void {
+    this.replicas.onDisconnect(ctx, peer);
+  }
+
+  onShutdown(ctx: BrokerCtx): void {
+    this.replicas.onShutdown(ctx);
+  }
+
+  // ---- GroupHost ----
+  isOffsetsLeader(partition: number): boolean {
+    const p = this.replicas.partitions.get(tpKey(OFFSETS_TOPIC, partition));
+    return p !== undefined && p.isLeader && !p.fenced;
+  }
+  appendOffsets(ctx: BrokerCtx, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void): void {
+    this.replicas.appendInternal(ctx, OFFSETS_TOPIC, partition, keys, values, timeoutMs, done);
+  }
+  readOffsets(partition: number): { readonly keys: ArrayLike<number>; readonly values: ArrayLike<number>; readonly count: number } {
+    const p = this.replicas.partitions.get(tpKey(OFFSETS_TOPIC, partition));
+    if (p === undefined) return { keys: [], values: [], count: 0 };
+    const n = Math.max(0, Math.min(p.hw, p.leo) - p.log.startOffset);
+    return { keys: p.log.key.subarray(0, n), values: p.log.value.subarray(0, n), count: n };
+  }
+  internKey(name: string): number {
+    return this.keys.intern(name);
+  }
+  keyName(id: number): string | undefined {
+    return this.keys.name(id);
+  }
+}

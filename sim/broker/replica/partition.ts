@@ -1,0 +1,139 @@
+// One replica of one partition on one broker: its log (on the node's Disk), epoch cache, high watermark, role,
+// ISR view, and — while leader — each follower's fetch state (core/.../cluster/Partition.scala, Replica.scala).
+// Pure state and leader-side rules; the ReplicaManager drives it from messages and timers.
+import type { LogFile, Disk } from "../../disk/disk.ts";
+import { EpochCache } from "./epoch-cache.ts";
+import { ProducerState } from "./producer-state.ts";
+import type { PendingProduce, ParkedFetch } from "./purgatory.ts";
+
+export type Role = "none" | "leader" | "follower";
+/** Follower progress: waiting for leader-and-isr, truncating (offsets-for-leader-epoch in flight), fetching. */
+export type FollowState = "idle" | "truncating" | "fetching";
+
+export interface ProduceWait {
+  readonly p: PendingProduce;
+  readonly index: number;
+  /** HW that satisfies it: last appended offset + 1. */
+  readonly requiredOffset: number;
+  readonly baseOffset: number;
+}
+
+export class Partition {
+  readonly log: LogFile;
+  readonly cache: EpochCache;
+  readonly producers = new ProducerState();
+  hw = 0;
+  role: Role = "none";
+  leader = -1;
+  leaderEpoch = -1;
+  partitionEpoch = -1;
+  isr: readonly number[] = [];
+  replicas: readonly number[] = [];
+
+  // ---- leader side ----
+  /** While an AlterPartition is in flight: the maximal ISR (old ∪ new, fact 4); null when none is pending. */
+  pendingIsr: readonly number[] | null = null;
+  /** The controller rejected our ISR change as stale: we are not the leader any more, whatever we believe. */
+  fenced = false;
+  /** Start offset of the current leader epoch (ISR expansion needs followers past it: KAFKA-7128). */
+  epochStartOffset = 0;
+  followerIds: number[] = [];
+  followerLeo: number[] = [];
+  lastCaughtUpUs: number[] = [];
+  lastFetchLeaderLeo: number[] = [];
+  lastFetchUs: number[] = [];
+  produceWaiters: ProduceWait[] = [];
+  fetchWaiters: ParkedFetch[] = [];
+
+  // ---- follower side ----
+  follow: FollowState = "idle";
+  /** Epoch to ask the leader about next (offsets-for-leader-epoch, 0.11 / 2.0). */
+  truncationEpoch = -1;
+  /** Skip this partition in fetches until then (replica.fetch.backoff.ms after a partition error). */
+  delayedUntilUs = 0;
+
+  lastFlushUs = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly key: string,
+    disk: Disk,
+    /** min(min.insync.replicas, replication factor) as configured for the topic. */
+    readonly minIsr: number,
+    readonly flushMessages: number | null,
+    readonly flushMs: number | null,
+  ) {
+    this.log = disk.log(key);
+    this.cache = new EpochCache(disk, key);
+  }
+
+  get isLeader(): boolean {
+    return this.role === "leader";
+  }
+  get leo(): number {
+    return this.log.endOffset;
+  }
+  get maximalIsr(): readonly number[] {
+    return this.pendingIsr ?? this.isr;
+  }
+  effectiveMinIsr(): number {
+    return Math.min(this.minIsr, Math.max(1, this.replicas.length));
+  }
+
+  /** Becoming leader: reset every follower's state (Partition.makeLeader: ISR members count as caught up now). */
+  resetFollowers(self: number, nowUs: number): void {
+    const ids = this.replicas.filter((r) => r !== self);
+    this.followerIds = ids;
+    this.followerLeo = ids.map(() => -1);
+    this.lastCaughtUpUs = ids.map((r) => (this.isr.includes(r) ? nowUs : -Infinity));
+    this.lastFetchLeaderLeo = ids.map(() => -1);
+    this.lastFetchUs = ids.map(() => -Infinity);
+  }
+
+  followerIndex(id: number): number {
+    return this.followerIds.indexOf(id);
+  }
+
+  /** Replica.updateFetchStateOrThrow: record a follower's fetch at `fetchOffset` (= its LEO). */
+  updateFollower(i: number, fetchOffset: number, nowUs: number): void {
+    const leaderLeo = this.leo;
+    if (fetchOffset >= leaderLeo) this.lastCaughtUpUs[i] = nowUs;
+    else if (fetchOffset >= (this.lastFetchLeaderLeo[i] as number)) this.lastCaughtUpUs[i] = this.lastFetchUs[i] as number;
+    this.followerLeo[i] = fetchOffset;
+    this.lastFetchLeaderLeo[i] = leaderLeo;
+    this.lastFetchUs[i] = nowUs;
+  }
+
+  /** Partition.maybeIncrementLeaderHW: HW = min LEO over the maximal ISR, never backwards. With KAFKA-15583
+   *  (3.7) it does not move while the ISR is below min.insync.replicas. Returns true if it moved. */
+  maybeIncrementHw(holdUnderMinIsr: boolean): boolean {
+    if (this.fenced) return false;
+    if (holdUnderMinIsr && this.isr.length < this.effectiveMinIsr()) return false;
+    let hw = this.leo;
+    const max = this.maximalIsr;
+    for (let i = 0; i < this.followerIds.length; i++) {
+      if (!max.includes(this.followerIds[i] as number)) continue;
+      const l = this.followerLeo[i] as number;
+      if (l < hw) hw = l;
+    }
+    if (hw > this.hw) {
+      this.hw = hw;
+      return true;
+    }
+    return false;
+  }
+
+  /** Replica.isCaughtUp: LEO = leader LEO, or caught up within the lag time. */
+  outOfSyncFollowers(nowUs: number, lagUs: number): number[] {
+    const out: number[] = [];
+    const leo = this.leo;
+    for (let i = 0; i < this.followerIds.length; i++) {
+      const id = this.followerIds[i] as number;
+      if (!this.isr.includes(id)) continue;
+      if ((this.followerLeo[i] as number) === leo) continue;
+      if (nowUs - (this.lastCaughtUpUs[i] as number) > lagUs) out.push(id);
+    }
+    return out;
+  }
+}

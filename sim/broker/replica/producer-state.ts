@@ -1,0 +1,78 @@
+// Idempotent producer state of one partition on its leader: per producer id its epoch and the last 5 batches
+// (storage/.../internals/log/ProducerStateEntry.java, NUM_BATCHES_TO_RETAIN = 5; ProducerAppendInfo.checkSequence).
+// Rebuilt from the log when a replica becomes leader (the log keeps producer id and sequence of each record).
+import type { LogFile } from "../../disk/disk.ts";
+import type { KafkaErrorCode } from "../../kafka/errors.ts";
+
+const BATCHES_TO_RETAIN = 5;
+const UNKNOWN_EPOCH = -1;
+
+interface BatchMeta {
+  firstSeq: number;
+  lastSeq: number;
+  firstOffset: number;
+}
+
+interface ProducerEntry {
+  epoch: number;
+  batches: BatchMeta[];
+}
+
+export class ProducerState {
+  private readonly producers = new Map<number, ProducerEntry>();
+  /** Set by check(): the original base offset of a duplicate batch. */
+  duplicateOffset = -1;
+
+  /** Validate a batch before append. NONE = append it; "DUPLICATE" = already in the log at duplicateOffset. */
+  check(producerId: number, producerEpoch: number, baseSequence: number, count: number): KafkaErrorCode | "DUPLICATE" {
+    const e = this.producers.get(producerId);
+    if (e === undefined) return baseSequence === 0 ? "NONE" : "OUT_OF_ORDER_SEQUENCE_NUMBER";
+    if (e.epoch !== UNKNOWN_EPOCH && producerEpoch < e.epoch) return "INVALID_PRODUCER_EPOCH";
+    if (e.epoch !== UNKNOWN_EPOCH && producerEpoch > e.epoch) return baseSequence === 0 ? "NONE" : "OUT_OF_ORDER_SEQUENCE_NUMBER";
+    const lastSeq = count - 1 + baseSequence;
+    for (const b of e.batches) {
+      if (baseSequence >= b.firstSeq && lastSeq <= b.lastSeq) {
+        this.duplicateOffset = b.firstOffset + (baseSequence - b.firstSeq);
+        return "DUPLICATE";
+      }
+    }
+    const last = e.batches[e.batches.length - 1];
+    const expected = last === undefined ? 0 : last.lastSeq + 1;
+    return baseSequence === expected ? "NONE" : "OUT_OF_ORDER_SEQUENCE_NUMBER";
+  }
+
+  /** Record an appended batch (leader append or log replay). */
+  update(producerId: number, producerEpoch: number, firstSeq: number, lastSeq: number, firstOffset: number): void {
+    let e = this.producers.get(producerId);
+    if (e === undefined) {
+      e = { epoch: producerEpoch, batches: [] };
+      this.producers.set(producerId, e);
+    } else if (producerEpoch !== UNKNOWN_EPOCH && producerEpoch !== e.epoch) {
+      if (e.epoch !== UNKNOWN_EPOCH) e.batches.length = 0;
+      e.epoch = producerEpoch;
+    }
+    e.batches.push({ firstSeq, lastSeq, firstOffset });
+    if (e.batches.length > BATCHES_TO_RETAIN) e.batches.shift();
+  }
+
+  clear(): void {
+    this.producers.clear();
+  }
+
+  /** Rebuild from the log (records of one producer with consecutive sequences count as one batch; the producer
+   *  epoch is not stored per record here, so it is learnt again from the next request). */
+  rebuild(log: LogFile): void {
+    this.producers.clear();
+    const end = log.length;
+    for (let i = 0; i < end; i++) {
+      const pid = log.producerId[i] as number;
+      if (pid < 0) continue;
+      const seq = log.sequence[i] as number;
+      const off = log.startOffset + i;
+      const e = this.producers.get(pid);
+      const last = e?.batches[e.batches.length - 1];
+      if (last !== undefined && seq === last.lastSeq + 1 && off === last.firstOffset + (last.lastSeq - last.firstSeq) + 1) last.lastSeq = seq;
+      else this.update(pid, UNKNOWN_EPOCH, seq, seq, off);
+    }
+  }
+}
