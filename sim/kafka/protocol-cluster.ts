@@ -74,6 +74,8 @@ export type ControllerMessage =
       readonly liveBrokers: readonly number[];
       readonly partitions: readonly PartitionMetadata[];
     }
+  /** A broker's answer to update-metadata (UpdateMetadataResponse); the controller re-sends unanswered ones. */
+  | { readonly type: "update-metadata-response"; readonly corr: number; readonly error: "NONE" | "STALE_CONTROLLER_EPOCH" }
   | { readonly type: "stop-replica"; readonly corr: number; readonly controllerId: number; readonly controllerEpoch: number; readonly partitions: readonly { readonly topic: string; readonly partition: number }[] }
   | {
       readonly type: "alter-partition";
@@ -91,7 +93,8 @@ export type ControllerMessage =
       readonly corr: number;
       readonly topic: string;
       readonly partition: number;
-      /** NONE, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, STALE_BROKER_EPOCH, NOT_CONTROLLER, UNKNOWN_TOPIC_OR_PARTITION */
+      /** NONE, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, STALE_BROKER_EPOCH, NOT_CONTROLLER, UNKNOWN_TOPIC_OR_PARTITION,
+       *  INELIGIBLE_REPLICA (a new ISR member is not alive: KAFKA-7128/KIP-841), NOT_LEADER_OR_FOLLOWER, INVALID_REQUEST */
       readonly error: string;
       readonly leaderEpoch: number;
       readonly isr: readonly number[];

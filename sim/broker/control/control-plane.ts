@@ -1,0 +1,380 @@
+// A broker's control plane (ZooKeeper era): its coordinator session and registration, the controller election
+// every broker takes part in, the controller itself when this broker wins, and the broker's side of
+// AlterPartition. The broker actor (sim/broker/broker.ts) owns one ControlPlane and forwards to it:
+//
+//   onStart(ctx)                      → controlPlane.onStart(ctx)
+//   onMessage(ctx, from, msg)         → if (controlPlane.onMessage(ctx, from, msg)) return;  (first!)
+//   onTimer(ctx, tag)                 → if (controlPlane.onTimer(ctx, tag)) return;
+//   on a valid update-metadata / leader-and-isr → controlPlane.noteController(ctx, msg.controllerId, msg.controllerEpoch)
+//
+// It handles every zk.* message, alter-partition (as controller), alter-partition-response (as requester),
+// leader-and-isr-response and update-metadata-response (as controller). It never handles leader-and-isr,
+// update-metadata or stop-replica: those are the data plane's; brokers must answer them with
+// leader-and-isr-response / update-metadata-response carrying the same corr (else the controller re-sends
+// them every CONTROLLER_SOCKET_TIMEOUT_MS), and reject an older controller epoch (STALE_CONTROLLER_EPOCH)
+// and, per partition, an older leader epoch.
+//
+// Lifecycle, as Kafka (KafkaServer.startup, KafkaController's session-expiration handler):
+// 1. open a session; register the ephemeral /brokers/ids/<id>: its creation zxid is the broker epoch →
+//    hooks.onRegistered(ctx, epoch) and a broker-registered trace event. If an older session of this broker
+//    still holds the node (a restart within the session timeout), wait until it vanishes, then register.
+// 2. take part in the election: watch /controller; when absent, create it (ephemeral) and bump
+//    /controller_epoch in one multi-op (fact 26). The winner runs a Controller (controller.ts).
+// 3. session expired (zk.expired: heartbeats did not get through for zookeeper.session.timeout.ms, or the
+//    expire-session fault): hooks.onSessionLost(ctx), resign if controller, brokerEpoch = -1; the process keeps
+//    running (a zombie) until a new session is open and it registers again with a new, larger epoch.
+import type { NodeContext } from "../../core/node.ts";
+import type { NodeId } from "../../core/ids.ts";
+import { COORDINATOR_NODE, brokerNode, tpKey } from "../../core/ids.ts";
+import type { Message } from "../../kafka/protocol.ts";
+import type { ControllerMessage } from "../../kafka/protocol-cluster.ts";
+import type { TraceEvent } from "../../events.ts";
+import type { ClusterSpec } from "../spec.ts";
+import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, BROKER_IDS_PATH, brokerIdPath } from "../../coordinator/paths.ts";
+import type { ControllerData } from "../../coordinator/paths.ts";
+import { ZkClient } from "./zk-client.ts";
+import { Controller, CONTROLLER_SOCKET_TIMEOUT_MS } from "./controller.ts";
+import { ControlTimer } from "./timers.ts";
+
+type Ctx = NodeContext<Message, TraceEvent>;
+type AlterPartitionResponse = Extract<ControllerMessage, { type: "alter-partition-response" }>;
+
+/** Back-off before an AlterPartition is re-sent after NOT_CONTROLLER / STALE_BROKER_EPOCH (Kafka retries
+ *  these; AlterPartitionManager). */
+export const ALTER_PARTITION_RETRY_MS = 100;
+
+/** Implemented by the broker actor. */
+export interface ControlPlaneHooks {
+  /** Registered with broker epoch `brokerEpoch` (first start, restart, or re-registration after expiry). */
+  onRegistered(ctx: Ctx, brokerEpoch: number): void;
+  /** The coordinator session expired; this process runs on unregistered (a zombie) until it re-registers. */
+  onSessionLost(ctx: Ctx): void;
+}
+
+/** What a partition leader asks for (Kafka's AlterPartition item). */
+export interface IsrChangeRequest {
+  readonly topic: string;
+  readonly partition: number;
+  /** The leader's current leader epoch. */
+  readonly leaderEpoch: number;
+  /** The proposed ISR (must include the leader). */
+  readonly newIsr: readonly number[];
+  /** The partition epoch (state znode version) the leader's ISR is based on. */
+  readonly partitionEpoch: number;
+}
+
+/** The controller's final answer. error NONE: the ISR is now `isr` at `partitionEpoch` (leader epoch unchanged).
+ *  Else FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA, UNKNOWN_TOPIC_OR_PARTITION,
+ *  NOT_LEADER_OR_FOLLOWER or INVALID_REQUEST (the ISR did not change; leaderEpoch/isr/partitionEpoch then
+ *  carry the controller's current view, or -1/[]/-1). */
+export interface IsrChangeResult {
+  readonly error: string;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  readonly partitionEpoch: number;
+}
+
+interface PendingIsr {
+  readonly req: IsrChangeRequest;
+  readonly done: (ctx: Ctx, res: IsrChangeResult) => void;
+  corr: number;
+  timer: number;
+}
+
+const RETRIABLE_ALTER = new Set(["NOT_CONTROLLER", "STALE_BROKER_EPOCH"]);
+
+export class ControlPlane {
+  readonly zk: ZkClient;
+  private epoch = -1;
+  private registering = false;
+  private controller: Controller | null = null;
+  private controllerIdSeen: number | null = null;
+  private controllerEpochSeen = -1;
+  private corr = 0;
+  private readonly pendingIsr = new Map<string, PendingIsr>();
+  private readonly isrByCorr = new Map<number, string>();
+
+  constructor(
+    readonly brokerId: number,
+    readonly spec: ClusterSpec,
+    private readonly hooks: ControlPlaneHooks,
+  ) {
+    this.zk = new ZkClient(spec.broker["zookeeper.session.timeout.ms"], {
+      onSession: (ctx) => this.register(ctx),
+      onExpired: (ctx) => this.sessionLost(ctx),
+      onWatch: (ctx, path, event) => this.watch(ctx, path, event),
+    });
+  }
+
+  /** The broker epoch (czxid of this broker's registration), -1 while unregistered. */
+  get brokerEpoch(): number {
+    return this.epoch;
+  }
+  get isController(): boolean {
+    return this.controller !== null && this.controller.active;
+  }
+  /** The controller this broker believes in (from /controller or update-metadata), or null. */
+  get controllerId(): number | null {
+    return this.controllerIdSeen;
+  }
+  /** The epoch of that controller (-1 unknown). */
+  get controllerEpoch(): number {
+    return this.controllerEpochSeen;
+  }
+  /** The active controller object when this broker is the controller (tests, diagnostics). */
+  get activeController(): Controller | null {
+    return this.isController ? this.controller : null;
+  }
+
+  onStart(ctx: Ctx): void {
+    this.zk.start(ctx);
+  }
+
+  /** Route a message; true if it was the control plane's. */
+  onMessage(ctx: Ctx, from: NodeId, msg: Message): boolean {
+    switch (msg.type) {
+      case "zk.connect":
+      case "zk.connected":
+      case "zk.ping":
+      case "zk.pong":
+      case "zk.request":
+      case "zk.response":
+      case "zk.watch":
+      case "zk.expired":
+        if (from === COORDINATOR_NODE) this.zk.onMessage(ctx, msg);
+        return true;
+      case "alter-partition":
+        if (this.isController) (this.controller as Controller).onAlterPartition(ctx, from, msg);
+        else {
+          ctx.send(from, { type: "alter-partition-response", corr: msg.corr, topic: msg.topic, partition: msg.partition, error: "NOT_CONTROLLER", leaderEpoch: -1, isr: [], partitionEpoch: -1 });
+        }
+        return true;
+      case "alter-partition-response":
+        this.onAlterResponse(ctx, msg);
+        return true;
+      case "leader-and-isr-response":
+      case "update-metadata-response":
+        if (this.isController) (this.controller as Controller).onBrokerResponse(ctx, msg.corr);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Route a timer; true if the tag was the control plane's. */
+  onTimer(ctx: Ctx, tag: unknown): boolean {
+    if (!(tag instanceof ControlTimer)) return false;
+    if (this.zk.onTimer(ctx, tag)) return true;
+    if (tag.owner === this) {
+      if (tag.kind === "isr.retry" || tag.kind === "isr.timeout") {
+        const p = this.pendingIsr.get(tag.key);
+        if (p !== undefined && (tag.kind === "isr.retry" ? p.corr === -1 : p.corr === tag.n)) {
+          p.timer = -1;
+          this.sendIsr(ctx, tag.key, p);
+        }
+      }
+      return true;
+    }
+    if (this.controller !== null && this.controller.onTimer(ctx, tag)) return true;
+    return true; // a ControlTimer of a resigned controller or an old client: ignore
+  }
+
+  /** The broker saw a valid update-metadata or leader-and-isr: its controller id is a hint about who the
+   *  controller is (the broker's metadata cache), used for AlterPartition. */
+  noteController(ctx: Ctx, controllerId: number, controllerEpoch: number): void {
+    if (controllerEpoch < this.controllerEpochSeen) return;
+    const changed = controllerId !== this.controllerIdSeen;
+    this.controllerIdSeen = controllerId;
+    this.controllerEpochSeen = controllerEpoch;
+    if (changed) this.resendAllIsr(ctx);
+  }
+
+  // ---------- AlterPartition, the leader's side (AlterPartitionManager) ----------
+
+  /** Ask the controller to change a partition's ISR. At most one request per partition is pending: a new one
+   *  for the same partition replaces the old, whose `done` is then never called (cancelIsrChange drops it).
+   *  Sent to the controller when one is known and this broker is registered; re-sent after NOT_CONTROLLER,
+   *  STALE_BROKER_EPOCH (with the then-current broker epoch), no answer within CONTROLLER_SOCKET_TIMEOUT_MS, or
+   *  a controller change. `done` runs once with the final answer. A zombie (expired session) keeps getting
+   *  STALE_BROKER_EPOCH, so its ISR change never completes until it re-registers: fenced (fact 9). */
+  requestIsrChange(ctx: Ctx, req: IsrChangeRequest, done: (ctx: Ctx, res: IsrChangeResult) => void): void {
+    const key = tpKey(req.topic, req.partition);
+    this.cancelIsrChange(ctx, req.topic, req.partition);
+    const p: PendingIsr = { req, done, corr: -1, timer: -1 };
+    this.pendingIsr.set(key, p);
+    this.sendIsr(ctx, key, p);
+  }
+
+  /** Forget a pending ISR change (e.g. the broker stopped leading the partition). */
+  cancelIsrChange(ctx: Ctx, topic: string, partition: number): void {
+    const key = tpKey(topic, partition);
+    const p = this.pendingIsr.get(key);
+    if (p === undefined) return;
+    if (p.timer >= 0) ctx.cancelTimer(p.timer);
+    if (p.corr >= 0) this.isrByCorr.delete(p.corr);
+    this.pendingIsr.delete(key);
+  }
+
+  /** True while an ISR change of this partition waits for the controller. */
+  hasPendingIsrChange(topic: string, partition: number): boolean {
+    return this.pendingIsr.has(tpKey(topic, partition));
+  }
+
+  private sendIsr(ctx: Ctx, key: string, p: PendingIsr): void {
+    if (p.corr >= 0) this.isrByCorr.delete(p.corr);
+    p.corr = -1;
+    if (p.timer >= 0) ctx.cancelTimer(p.timer);
+    p.timer = -1;
+    const controller = this.controllerIdSeen;
+    if (controller === null || this.epoch < 0) return; // sent when both are known (resendAllIsr)
+    p.corr = ++this.corr;
+    this.isrByCorr.set(p.corr, key);
+    ctx.send(brokerNode(controller), {
+      type: "alter-partition",
+      corr: p.corr,
+      brokerId: this.brokerId,
+      brokerEpoch: this.epoch,
+      topic: p.req.topic,
+      partition: p.req.partition,
+      leaderEpoch: p.req.leaderEpoch,
+      newIsr: p.req.newIsr,
+      partitionEpoch: p.req.partitionEpoch,
+    });
+    p.timer = ctx.setTimer(CONTROLLER_SOCKET_TIMEOUT_MS * 1000, new ControlTimer("isr.timeout", this, p.corr, key));
+  }
+
+  private resendAllIsr(ctx: Ctx): void {
+    for (const [key, p] of this.pendingIsr) this.sendIsr(ctx, key, p);
+  }
+
+  private onAlterResponse(ctx: Ctx, msg: AlterPartitionResponse): void {
+    const key = this.isrByCorr.get(msg.corr);
+    if (key === undefined) return; // superseded or cancelled
+    const p = this.pendingIsr.get(key);
+    this.isrByCorr.delete(msg.corr);
+    if (p === undefined || p.corr !== msg.corr) return;
+    if (p.timer >= 0) ctx.cancelTimer(p.timer);
+    p.timer = -1;
+    if (RETRIABLE_ALTER.has(msg.error)) {
+      p.corr = -1;
+      p.timer = ctx.setTimer(ALTER_PARTITION_RETRY_MS * 1000, new ControlTimer("isr.retry", this, 0, key));
+      return;
+    }
+    this.pendingIsr.delete(key);
+    p.done(ctx, { error: msg.error, leaderEpoch: msg.leaderEpoch, isr: msg.isr, partitionEpoch: msg.partitionEpoch });
+  }
+
+  // ---------- session, registration, election ----------
+
+  private register(ctx: Ctx): void {
+    if (this.registering) return;
+    this.registering = true;
+    const path = brokerIdPath(this.brokerId);
+    this.zk.request(ctx, [{ op: "create", path, data: { brokerId: this.brokerId }, ephemeral: true }], (c, r) => {
+      this.registering = false;
+      if (r.error === "SESSION_EXPIRED") return; // a new session will register again
+      if (r.error === "NONE") {
+        this.epoch = r.results[0]?.czxid ?? r.zxid;
+        c.emit({ type: "broker-registered", broker: this.brokerId, brokerEpoch: this.epoch });
+        this.hooks.onRegistered(c, this.epoch);
+        this.elect(c);
+        this.resendAllIsr(c);
+        return;
+      }
+      // NODE_EXISTS: an older session of ours still holds it. Watch it and register once it is gone.
+      this.zk.request(c, [{ op: "get", path, watch: true }], (c2, r2) => {
+        if (r2.error === "NONE" && r2.results[0]?.error === "NO_NODE") this.register(c2);
+      });
+    });
+  }
+
+  private sessionLost(ctx: Ctx): void {
+    this.epoch = -1;
+    this.registering = false;
+    this.resign();
+    this.hooks.onSessionLost(ctx);
+  }
+
+  private resign(): void {
+    if (this.controller !== null) {
+      this.controller.deactivate();
+      this.controller = null;
+    }
+  }
+
+  private watch(ctx: Ctx, path: string, event: string): void {
+    if (path === CONTROLLER_PATH) {
+      this.elect(ctx);
+    } else if (path === BROKER_IDS_PATH) {
+      if (this.isController) (this.controller as Controller).onBrokerChange(ctx);
+    } else if (path === brokerIdPath(this.brokerId) && event === "deleted" && this.epoch < 0) {
+      this.register(ctx);
+    }
+  }
+
+  /** KafkaController.elect: read /controller (watching it); if nobody holds it, try to become controller with
+   *  create(/controller) + set(/controller_epoch, epoch + 1, expected version) in one multi-op. */
+  private elect(ctx: Ctx): void {
+    if (this.epoch < 0) return;
+    this.zk.request(
+      ctx,
+      [
+        { op: "get", path: CONTROLLER_PATH, watch: true },
+        { op: "get", path: CONTROLLER_EPOCH_PATH, watch: false },
+      ],
+      (c, r) => {
+        if (r.error !== "NONE" || this.epoch < 0) return;
+        const cur = r.results[0];
+        if (cur?.error === "NONE") {
+          const d = cur.data as ControllerData;
+          if (d.brokerid !== this.brokerId || !this.isController) this.resign();
+          this.noteControllerNode(c, d);
+          return;
+        }
+        this.resign();
+        const epochRes = r.results[1];
+        const oldEpoch = (epochRes?.data as number | undefined) ?? 0;
+        const newEpoch = oldEpoch + 1;
+        const data: ControllerData = { brokerid: this.brokerId, epoch: newEpoch };
+        this.zk.request(
+          c,
+          [
+            { op: "create", path: CONTROLLER_PATH, data, ephemeral: true },
+            { op: "set", path: CONTROLLER_EPOCH_PATH, data: newEpoch, version: epochRes?.version ?? 0 },
+          ],
+          (c2, r2) => {
+            if (r2.error === "SESSION_EXPIRED" || this.epoch < 0) return;
+            if (r2.error !== "NONE") {
+              this.elect(c2); // lost the race: read the winner (and re-arm the watch)
+              return;
+            }
+            const ctl = new Controller(
+              {
+                brokerId: this.brokerId,
+                spec: this.spec,
+                zk: this.zk,
+                nextCorr: () => ++this.corr,
+                resign: () => {
+                  if (this.controller === ctl) this.resign();
+                },
+              },
+              newEpoch,
+              r2.results[1]?.version ?? 0,
+            );
+            this.controller = ctl;
+            c2.emit({ type: "controller-elected", broker: this.brokerId, controllerEpoch: newEpoch });
+            this.noteControllerNode(c2, data);
+            ctl.start(c2);
+          },
+        );
+      },
+    );
+  }
+
+  private noteControllerNode(ctx: Ctx, d: ControllerData): void {
+    const changed = d.brokerid !== this.controllerIdSeen;
+    this.controllerIdSeen = d.brokerid;
+    if (d.epoch > this.controllerEpochSeen) this.controllerEpochSeen = d.epoch;
+    if (changed) this.resendAllIsr(ctx);
+  }
+}

@@ -1,0 +1,548 @@
+// The active controller (ZooKeeper-era KafkaController), living inside the broker that won the election.
+// It keeps a cache of the cluster (live brokers with their epochs, assignment, partition states — Kafka's
+// ControllerContext) read from the coordinator at failover, processes its events one at a time (Kafka's
+// ControllerEventManager: one event thread; an event's ZooKeeper calls finish before the next event starts),
+// writes every partition state change with a compare-and-set guarded by a check of /controller_epoch's version
+// (KafkaZkClient.updateLeaderAndIsr with expectedControllerEpochZkVersion: a deposed controller's writes fail),
+// and tells brokers with leader-and-isr and update-metadata, re-sending unanswered requests after
+// controller.socket.timeout.ms (ControllerChannelManager's RequestSendThread retries until answered).
+import type { NodeContext } from "../../core/node.ts";
+import type { NodeId } from "../../core/ids.ts";
+import { brokerNode, tpKey } from "../../core/ids.ts";
+import type { Message, PartitionMetadata } from "../../kafka/protocol.ts";
+import type { ControllerMessage, LeaderAndIsrPartition, ZkOp } from "../../kafka/protocol-cluster.ts";
+import type { TraceEvent } from "../../events.ts";
+import type { ClusterSpec } from "../spec.ts";
+import { uncleanElectionEnabled } from "../spec.ts";
+import {
+  BROKER_IDS_PATH,
+  CONTROLLER_EPOCH_PATH,
+  TOPICS_PATH,
+  brokerIdPath,
+  partitionStatePath,
+  topicPath,
+} from "../../coordinator/paths.ts";
+import type { PartitionStateData, TopicAssignmentData } from "../../coordinator/paths.ts";
+import type { ZkClient, ZkResult } from "./zk-client.ts";
+import { ControlTimer } from "./timers.ts";
+import { initialLeaderAndIsr, offlinePartitionLeaderElection, removeDeadFromIsr, sameMembers } from "./election.ts";
+
+type Ctx = NodeContext<Message, TraceEvent>;
+type AlterPartitionRequest = Extract<ControllerMessage, { type: "alter-partition" }>;
+
+/** Kafka's controller.socket.timeout.ms default: an unanswered controller request is re-sent after this. */
+export const CONTROLLER_SOCKET_TIMEOUT_MS = 30000;
+/** How long the first controller waits for every replica of a new partition to register before it creates
+ *  the partition with the replicas that are live (an admin creates topics once the cluster is up). */
+export const NEW_PARTITION_GRACE_MS = 1000;
+
+export interface PartitionState {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  /** The state znode's version (zkVersion). */
+  readonly partitionEpoch: number;
+}
+
+interface PartitionInfo {
+  readonly key: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly replicas: readonly number[];
+}
+
+type UpdateKind = "init" | "elect-clean" | "elect-unclean" | "offline" | "shrink";
+
+interface Update {
+  readonly info: PartitionInfo;
+  readonly prev: PartitionState | undefined;
+  readonly next: Omit<PartitionState, "partitionEpoch">;
+  readonly kind: UpdateKind;
+  readonly removed: readonly number[];
+}
+
+interface Inflight {
+  readonly broker: number;
+  readonly brokerEpoch: number;
+  readonly kind: "lai" | "um";
+  readonly keys: readonly string[];
+  timer: number;
+}
+
+type Event = (ctx: Ctx, done: () => void) => void;
+
+/** What the controller needs from the control plane that hosts it. */
+export interface ControllerHost {
+  readonly brokerId: number;
+  readonly spec: ClusterSpec;
+  readonly zk: ZkClient;
+  nextCorr(): number;
+  /** Called when a write finds that another controller took over (ControllerMovedException). */
+  resign(): void;
+}
+
+export class Controller {
+  private activeFlag = true;
+  /** Live brokers and their epochs (czxid of /brokers/ids/<id>), as this controller last read them. */
+  readonly live = new Map<number, number>();
+  readonly partitions = new Map<string, PartitionInfo>();
+  readonly states = new Map<string, PartitionState>();
+  private readonly queue: Event[] = [];
+  private busy = false;
+  private readonly inflight = new Map<number, Inflight>();
+  private graceArmed = false;
+  private graceOver = false;
+
+  constructor(
+    private readonly host: ControllerHost,
+    readonly epoch: number,
+    readonly epochZkVersion: number,
+  ) {}
+
+  get active(): boolean {
+    return this.activeFlag;
+  }
+
+  /** Stop for good (resignation): pending callbacks and timers of this controller are ignored. */
+  deactivate(): void {
+    this.activeFlag = false;
+    this.queue.length = 0;
+  }
+
+  // ---------- event queue ----------
+
+  private enqueue(ctx: Ctx, ev: Event): void {
+    if (!this.activeFlag) return;
+    this.queue.push(ev);
+    this.pump(ctx);
+  }
+
+  private pump(ctx: Ctx): void {
+    while (!this.busy && this.activeFlag && this.queue.length > 0) {
+      const ev = this.queue.shift() as Event;
+      this.busy = true;
+      let sync = true;
+      ev(ctx, () => {
+        this.busy = false;
+        if (!sync) this.pump(ctx);
+      });
+      sync = false;
+    }
+  }
+
+  private zk(ctx: Ctx, ops: readonly ZkOp[], cb: (ctx: Ctx, r: ZkResult) => void): void {
+    this.host.zk.request(ctx, ops, (c, r) => {
+      if (this.activeFlag && r.error !== "SESSION_EXPIRED") cb(c, r);
+    });
+  }
+
+  // ---------- events ----------
+
+  /** KafkaController.onControllerFailover: read the cluster, then bring every partition online. */
+  start(ctx: Ctx): void {
+    this.enqueue(ctx, (c, done) => this.failover(c, done));
+  }
+
+  /** The /brokers/ids children watch fired (BrokerChange). */
+  onBrokerChange(ctx: Ctx): void {
+    this.enqueue(ctx, (c, done) => this.brokerChange(c, done));
+  }
+
+  onAlterPartition(ctx: Ctx, from: NodeId, msg: AlterPartitionRequest): void {
+    this.enqueue(ctx, (c, done) => this.alterPartition(c, from, msg, done));
+  }
+
+  /** A broker answered a leader-and-isr or update-metadata request. */
+  onBrokerResponse(ctx: Ctx, corr: number): void {
+    const f = this.inflight.get(corr);
+    if (f === undefined) return;
+    this.inflight.delete(corr);
+    if (f.timer >= 0) ctx.cancelTimer(f.timer);
+  }
+
+  onTimer(ctx: Ctx, tag: ControlTimer): boolean {
+    if (tag.owner !== this) return false;
+    if (!this.activeFlag) return true;
+    if (tag.kind === "ctl.request-timeout") {
+      const f = this.inflight.get(tag.n);
+      if (f === undefined) return true;
+      this.inflight.delete(tag.n);
+      // Re-send the current state (not the stale payload) while the broker is the same incarnation.
+      if (this.live.get(f.broker) === f.brokerEpoch) {
+        if (f.kind === "lai") this.sendLeaderAndIsr(ctx, f.broker, f.keys);
+        else this.sendUpdateMetadata(ctx, [f.broker]);
+      }
+      return true;
+    }
+    if (tag.kind === "ctl.new-partitions") {
+      this.graceOver = true;
+      this.enqueue(ctx, (c, done) => this.reconcileAndNotify(c, [], done));
+      return true;
+    }
+    return false;
+  }
+
+  private failover(ctx: Ctx, done: () => void): void {
+    this.zk(
+      ctx,
+      [
+        { op: "children", path: BROKER_IDS_PATH, watch: true },
+        { op: "children", path: TOPICS_PATH, watch: false },
+      ],
+      (c, r) => {
+        const ids = (r.results[0]?.children ?? []).map(Number).sort((a, b) => a - b);
+        const topics = r.results[1]?.children ?? [];
+        const reads: ZkOp[] = [...ids.map((id): ZkOp => ({ op: "get", path: brokerIdPath(id), watch: false })), ...topics.map((t): ZkOp => ({ op: "get", path: topicPath(t), watch: false }))];
+        this.zk(c, reads, (c2, r2) => {
+          this.live.clear();
+          ids.forEach((id, i) => {
+            const res = r2.results[i];
+            if (res?.error === "NONE") this.live.set(id, res.czxid as number);
+          });
+          topics.forEach((t, i) => {
+            const data = r2.results[ids.length + i]?.data as TopicAssignmentData | undefined;
+            if (data === undefined) return;
+            data.partitions.forEach((replicas, p) => {
+              const key = tpKey(t, p);
+              this.partitions.set(key, { key, topic: t, partition: p, replicas });
+            });
+          });
+          const infos = [...this.partitions.values()];
+          this.zk(
+            c2,
+            infos.map((pi): ZkOp => ({ op: "get", path: partitionStatePath(pi.topic, pi.partition), watch: false })),
+            (c3, r3) => {
+              infos.forEach((pi, i) => {
+                const res = r3.results[i];
+                if (res?.error !== "NONE") return;
+                const d = res.data as PartitionStateData;
+                this.states.set(pi.key, { leader: d.leader, leaderEpoch: d.leader_epoch, isr: d.isr, partitionEpoch: res.version as number });
+              });
+              // ReplicaStateMachine.startup sends every live replica its partitions' state; the partition state
+              // machine then elects leaders for offline partitions and creates new ones.
+              this.reconcileAndNotify(c3, [...this.live.keys()], done);
+            },
+          );
+        });
+      },
+    );
+  }
+
+  /** KafkaController.processBrokerChange: dead, new and bounced (same id, new epoch) brokers. */
+  private brokerChange(ctx: Ctx, done: () => void): void {
+    this.zk(ctx, [{ op: "children", path: BROKER_IDS_PATH, watch: true }], (c, r) => {
+      const ids = (r.results[0]?.children ?? []).map(Number).sort((a, b) => a - b);
+      this.zk(
+        c,
+        ids.map((id): ZkOp => ({ op: "get", path: brokerIdPath(id), watch: false })),
+        (c2, r2) => {
+          const now = new Map<number, number>();
+          ids.forEach((id, i) => {
+            const res = r2.results[i];
+            if (res?.error === "NONE") now.set(id, res.czxid as number);
+          });
+          const bounced: number[] = [];
+          const born: number[] = [];
+          let changed = false;
+          for (const id of this.live.keys()) if (!now.has(id)) changed = true;
+          for (const [id, ep] of now) {
+            const old = this.live.get(id);
+            if (old === undefined) born.push(id);
+            else if (old !== ep) bounced.push(id);
+          }
+          if (!changed && born.length === 0 && bounced.length === 0) {
+            done();
+            return;
+          }
+          // onBrokerFailure for the dead and the bounced, then onBrokerStartup for the new and the bounced.
+          this.live.clear();
+          for (const [id, ep] of now) if (!bounced.includes(id)) this.live.set(id, ep);
+          for (const [corr, f] of this.inflight) {
+            if (this.live.get(f.broker) !== f.brokerEpoch) {
+              if (f.timer >= 0) c2.cancelTimer(f.timer);
+              this.inflight.delete(corr);
+            }
+          }
+          this.reconcile(c2, (c3, changed1) => {
+            // `now` is in ascending id order: keep the live map so (deterministic message order).
+            this.live.clear();
+            for (const [id, ep] of now) this.live.set(id, ep);
+            this.reconcileAndNotify(c3, [...born, ...bounced], done, changed1);
+          });
+        },
+      );
+    });
+  }
+
+  /** Compute and write every needed partition change under the current live set (PartitionStateMachine
+   *  .triggerOnlinePartitionStateChange + ReplicaStateMachine OfflineReplica), then call back with the keys
+   *  that changed. */
+  private reconcile(ctx: Ctx, then: (ctx: Ctx, changed: string[]) => void, attempt = 0, keys?: readonly string[]): void {
+    const updates = this.computeUpdates(keys);
+    if (updates.length === 0) {
+      then(ctx, []);
+      return;
+    }
+    this.writeStates(ctx, updates, (c, written, stale) => {
+      if (stale.length > 0 && attempt < 3) {
+        this.refreshStates(c, stale, (c2) =>
+          this.reconcile(c2, (c3, more) => then(c3, [...written, ...more]), attempt + 1, stale),
+        );
+      } else then(c, written);
+    });
+  }
+
+  /** reconcile, then update-metadata to every live broker and leader-and-isr to the live replicas of changed
+   *  partitions, plus all partitions of `fullBrokers` (new, bounced, or every broker at failover). */
+  private reconcileAndNotify(ctx: Ctx, fullBrokers: readonly number[], done: () => void, alsoChanged: readonly string[] = []): void {
+    this.reconcile(ctx, (c, changed) => {
+      if (!this.activeFlag) return;
+      const all = new Set<string>([...alsoChanged, ...changed]);
+      this.sendUpdateMetadata(c, [...this.live.keys()]);
+      for (const b of this.live.keys()) {
+        const full = fullBrokers.includes(b);
+        const keys: string[] = [];
+        for (const pi of this.partitions.values()) {
+          if (!pi.replicas.includes(b)) continue;
+          if (full || all.has(pi.key)) keys.push(pi.key);
+        }
+        this.sendLeaderAndIsr(c, b, keys);
+      }
+      this.maybeArmGrace(c);
+      done();
+    });
+  }
+
+  private maybeArmGrace(ctx: Ctx): void {
+    if (this.graceOver || this.graceArmed) return;
+    for (const pi of this.partitions.values()) {
+      if (!this.states.has(pi.key) && pi.replicas.some((r) => this.live.has(r))) {
+        this.graceArmed = true;
+        ctx.setTimer(NEW_PARTITION_GRACE_MS * 1000, new ControlTimer("ctl.new-partitions", this));
+        return;
+      }
+    }
+  }
+
+  private computeUpdates(keys?: readonly string[]): Update[] {
+    const isLive = (b: number): boolean => this.live.has(b);
+    const out: Update[] = [];
+    const infos = keys === undefined ? [...this.partitions.values()] : keys.map((k) => this.partitions.get(k)).filter((x): x is PartitionInfo => x !== undefined);
+    for (const info of infos) {
+      const prev = this.states.get(info.key);
+      if (prev === undefined) {
+        // NewPartition → OnlinePartition. Wait (within the grace) until every replica is live.
+        const allLive = info.replicas.every(isLive);
+        if (!allLive && !this.graceOver) continue;
+        const init = initialLeaderAndIsr(info.replicas, isLive);
+        if (init !== null) out.push({ info, prev, next: init, kind: "init", removed: [] });
+        continue;
+      }
+      if (prev.leader < 0 || !isLive(prev.leader)) {
+        // OfflinePartition → OnlinePartition (or stays offline).
+        const rules = { uncleanEnabled: uncleanElectionEnabled(this.host.spec, info.topic), electOutOfSync: this.host.spec.bugs.electOutOfSync === true };
+        const e = offlinePartitionLeaderElection(info.replicas, prev.isr, isLive, rules);
+        if (e.kind !== "none") {
+          out.push({ info, prev, next: { leader: e.leader, leaderEpoch: prev.leaderEpoch + 1, isr: e.isr }, kind: e.kind === "clean" ? "elect-clean" : "elect-unclean", removed: prev.isr.filter((r) => !e.isr.includes(r)) });
+        } else {
+          const isr = removeDeadFromIsr(prev.isr, isLive);
+          if (prev.leader >= 0 || !sameMembers(isr, prev.isr)) {
+            out.push({ info, prev, next: { leader: -1, leaderEpoch: prev.leaderEpoch + 1, isr }, kind: "offline", removed: prev.isr.filter((r) => !isr.includes(r)) });
+          }
+        }
+        continue;
+      }
+      // Leader alive: dead replicas leave the ISR (the leader is live, so it never empties).
+      const isr = removeDeadFromIsr(prev.isr, isLive);
+      if (!sameMembers(isr, prev.isr)) {
+        out.push({ info, prev, next: { leader: prev.leader, leaderEpoch: prev.leaderEpoch + 1, isr }, kind: "shrink", removed: prev.isr.filter((r) => !isr.includes(r)) });
+      }
+    }
+    return out;
+  }
+
+  private stateData(next: Omit<PartitionState, "partitionEpoch">): PartitionStateData {
+    return { leader: next.leader, leader_epoch: next.leaderEpoch, isr: next.isr, controller_epoch: this.epoch };
+  }
+
+  /** Write updates in parallel, each as [check /controller_epoch version, create|set state with CAS]. */
+  private writeStates(ctx: Ctx, updates: readonly Update[], then: (ctx: Ctx, written: string[], stale: string[]) => void): void {
+    let left = updates.length;
+    const written: string[] = [];
+    const stale: string[] = [];
+    for (const u of updates) {
+      const path = partitionStatePath(u.info.topic, u.info.partition);
+      const data = this.stateData(u.next);
+      const write: ZkOp = u.prev === undefined ? { op: "create", path, data, ephemeral: false } : { op: "set", path, data, version: u.prev.partitionEpoch };
+      this.zk(ctx, [{ op: "check", path: CONTROLLER_EPOCH_PATH, version: this.epochZkVersion }, write], (c, r) => {
+        if (r.error === "NONE") {
+          const version = r.results[1]?.version ?? 0;
+          this.states.set(u.info.key, { ...u.next, partitionEpoch: version });
+          written.push(u.info.key);
+          this.emitUpdate(c, u);
+        } else if (r.results[0]?.error !== "NONE") {
+          this.host.resign(); // another controller bumped the epoch: ControllerMovedException
+          return;
+        } else stale.push(u.info.key);
+        if (--left === 0) then(c, written, stale);
+      });
+    }
+  }
+
+  private refreshStates(ctx: Ctx, keys: readonly string[], then: (ctx: Ctx) => void): void {
+    const infos = keys.map((k) => this.partitions.get(k) as PartitionInfo);
+    this.zk(
+      ctx,
+      infos.map((pi): ZkOp => ({ op: "get", path: partitionStatePath(pi.topic, pi.partition), watch: false })),
+      (c, r) => {
+        infos.forEach((pi, i) => {
+          const res = r.results[i];
+          if (res?.error !== "NONE") return;
+          const d = res.data as PartitionStateData;
+          this.states.set(pi.key, { leader: d.leader, leaderEpoch: d.leader_epoch, isr: d.isr, partitionEpoch: res.version as number });
+        });
+        then(c);
+      },
+    );
+  }
+
+  private emitUpdate(ctx: Ctx, u: Update): void {
+    const tp = u.info.key;
+    switch (u.kind) {
+      case "init":
+      case "elect-clean":
+      case "elect-unclean":
+        ctx.emit({ type: "leader-elected", tp, leader: u.next.leader, leaderEpoch: u.next.leaderEpoch, isr: u.next.isr, unclean: u.kind === "elect-unclean" });
+        return;
+      case "offline":
+        if (u.prev !== undefined && u.prev.leader >= 0) ctx.emit({ type: "partition-offline", tp, leaderEpoch: u.next.leaderEpoch });
+        return;
+      case "shrink":
+        ctx.emit({ type: "isr-shrink", tp, leader: u.next.leader, isr: u.next.isr, removed: u.removed, by: "controller" });
+        return;
+    }
+  }
+
+  // ---------- AlterPartition (KIP-497) ----------
+
+  /** KafkaController.processAlterPartition: fence stale requests, else CAS-write the new ISR. */
+  private alterPartition(ctx: Ctx, from: NodeId, req: AlterPartitionRequest, done: () => void): void {
+    const key = tpKey(req.topic, req.partition);
+    const cur = this.states.get(key);
+    const answer = (c: Ctx, error: string, st: PartitionState | undefined): void => {
+      c.send(from, {
+        type: "alter-partition-response",
+        corr: req.corr,
+        topic: req.topic,
+        partition: req.partition,
+        error,
+        leaderEpoch: st?.leaderEpoch ?? -1,
+        isr: st?.isr ?? [],
+        partitionEpoch: st?.partitionEpoch ?? -1,
+      });
+      if (error !== "NONE" && error !== "NOT_CONTROLLER") c.emit({ type: "isr-change-rejected", tp: key, broker: req.brokerId, reason: error });
+    };
+    const reject = (error: string): void => {
+      answer(ctx, error, cur);
+      done();
+    };
+    // The requester's broker epoch must be the one its live registration has (a zombie's is stale).
+    if (this.live.get(req.brokerId) !== req.brokerEpoch) return reject("STALE_BROKER_EPOCH");
+    const info = this.partitions.get(key);
+    if (info === undefined || cur === undefined) return reject("UNKNOWN_TOPIC_OR_PARTITION");
+    // A newer epoch than ours: this controller is probably deposed; let the leader find the new one.
+    if (req.partitionEpoch > cur.partitionEpoch || req.leaderEpoch > cur.leaderEpoch) return reject("NOT_CONTROLLER");
+    if (req.leaderEpoch < cur.leaderEpoch) return reject("FENCED_LEADER_EPOCH");
+    if (cur.leader !== req.brokerId) return reject("NOT_LEADER_OR_FOLLOWER");
+    // Already in the requested state (a retry whose answer was lost): answer with it.
+    if (sameMembers(req.newIsr, cur.isr)) {
+      answer(ctx, "NONE", cur);
+      done();
+      return;
+    }
+    if (req.partitionEpoch < cur.partitionEpoch) return reject("INVALID_UPDATE_VERSION");
+    if (!req.newIsr.includes(req.brokerId)) return reject("INVALID_REQUEST");
+    // KAFKA-7128 / KIP-841: only live replicas of the partition may be in the ISR.
+    if (req.newIsr.some((r) => !info.replicas.includes(r) || !this.live.has(r))) return reject("INELIGIBLE_REPLICA");
+
+    const next = { leader: cur.leader, leaderEpoch: cur.leaderEpoch, isr: [...req.newIsr] };
+    this.zk(
+      ctx,
+      [
+        { op: "check", path: CONTROLLER_EPOCH_PATH, version: this.epochZkVersion },
+        { op: "set", path: partitionStatePath(req.topic, req.partition), data: this.stateData(next), version: req.partitionEpoch },
+      ],
+      (c, r) => {
+        if (r.error === "NONE") {
+          const st: PartitionState = { ...next, partitionEpoch: r.results[1]?.version ?? cur.partitionEpoch + 1 };
+          this.states.set(key, st);
+          answer(c, "NONE", st);
+          this.sendUpdateMetadata(c, [...this.live.keys()]);
+          done();
+        } else if (r.results[0]?.error !== "NONE") {
+          answer(c, "NOT_CONTROLLER", cur);
+          this.host.resign();
+        } else {
+          this.refreshStates(c, [key], (c2) => {
+            answer(c2, "INVALID_UPDATE_VERSION", this.states.get(key));
+            done();
+          });
+        }
+      },
+    );
+  }
+
+  // ---------- requests to brokers ----------
+
+  private laiPartition(pi: PartitionInfo, st: PartitionState): LeaderAndIsrPartition {
+    return { topic: pi.topic, partition: pi.partition, leader: st.leader, leaderEpoch: st.leaderEpoch, isr: st.isr, partitionEpoch: st.partitionEpoch, replicas: pi.replicas };
+  }
+
+  /** leader-and-isr with the current state of `keys` (those with a state) to one live broker. */
+  sendLeaderAndIsr(ctx: Ctx, broker: number, keys: readonly string[]): void {
+    const epoch = this.live.get(broker);
+    if (epoch === undefined) return;
+    const parts: LeaderAndIsrPartition[] = [];
+    for (const k of keys) {
+      const pi = this.partitions.get(k);
+      const st = this.states.get(k);
+      if (pi !== undefined && st !== undefined && pi.replicas.includes(broker)) parts.push(this.laiPartition(pi, st));
+    }
+    if (parts.length === 0) return;
+    const corr = this.host.nextCorr();
+    ctx.send(brokerNode(broker), { type: "leader-and-isr", corr, controllerId: this.host.brokerId, controllerEpoch: this.epoch, brokerEpoch: epoch, partitions: parts });
+    this.track(ctx, corr, { broker, brokerEpoch: epoch, kind: "lai", keys: parts.map((p) => tpKey(p.topic, p.partition)), timer: -1 });
+  }
+
+  /** The full metadata snapshot (every partition) to each of `brokers`. */
+  sendUpdateMetadata(ctx: Ctx, brokers: readonly number[]): void {
+    const partitions = this.metadata();
+    const liveBrokers = [...this.live.keys()].sort((a, b) => a - b);
+    for (const b of brokers) {
+      const epoch = this.live.get(b);
+      if (epoch === undefined) continue;
+      const corr = this.host.nextCorr();
+      ctx.send(brokerNode(b), { type: "update-metadata", corr, controllerId: this.host.brokerId, controllerEpoch: this.epoch, liveBrokers, partitions });
+      this.track(ctx, corr, { broker: b, brokerEpoch: epoch, kind: "um", keys: [], timer: -1 });
+    }
+  }
+
+  private track(ctx: Ctx, corr: number, f: Inflight): void {
+    f.timer = ctx.setTimer(CONTROLLER_SOCKET_TIMEOUT_MS * 1000, new ControlTimer("ctl.request-timeout", this, corr));
+    this.inflight.set(corr, f);
+  }
+
+  /** Metadata of every partition as the controller knows it. */
+  metadata(): PartitionMetadata[] {
+    const out: PartitionMetadata[] = [];
+    for (const pi of this.partitions.values()) {
+      const st = this.states.get(pi.key);
+      if (st === undefined || st.leader < 0) {
+        out.push({ topic: pi.topic, partition: pi.partition, error: "LEADER_NOT_AVAILABLE", leader: null, leaderEpoch: st?.leaderEpoch ?? -1, replicas: pi.replicas, isr: st?.isr ?? [] });
+      } else {
+        out.push({ topic: pi.topic, partition: pi.partition, error: "NONE", leader: st.leader, leaderEpoch: st.leaderEpoch, replicas: pi.replicas, isr: st.isr });
+      }
+    }
+    return out;
+  }
+}

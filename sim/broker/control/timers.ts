@@ -1,0 +1,21 @@
+// Timer tags of the broker control plane. One class so a broker's onTimer can route by `instanceof`; `owner`
+// ties a tag to the object that set it (a resigned controller's timers are ignored).
+export type ControlTimerKind =
+  | "zk.ping"
+  | "zk.connect"
+  | "zk.retry"
+  | "isr.retry"
+  | "isr.timeout"
+  | "ctl.request-timeout"
+  | "ctl.new-partitions";
+
+export class ControlTimer {
+  constructor(
+    readonly kind: ControlTimerKind,
+    readonly owner: object,
+    /** A correlation id or 0. */
+    readonly n: number = 0,
+    /** A tpKey or "". */
+    readonly key: string = "",
+  ) {}
+}

@@ -1,0 +1,171 @@
+// A broker's ZooKeeper client (Kafka's ZooKeeperClient over the ZooKeeper client library): opens a session,
+// pings every sessionTimeout/3 (the ZooKeeper client pings when idle for a third of the session timeout),
+// sends requests and re-sends them while unanswered (Kafka retries a request after a connection loss until it
+// is connected again, ZooKeeperClient.retryRequestsUntilConnected; the coordinator answers a re-sent request
+// from its cache, so a retry is never applied twice), and dispatches watches.
+//
+// A client cut off from the coordinator does not notice anything but silence: its session expires on the
+// coordinator's clock, and it learns so only when a message gets through again (zk.expired). Then every
+// request still pending fails with SESSION_EXPIRED and a new session is opened (KafkaZkClient's session
+// expiry handling → the broker re-registers with a new epoch).
+import type { NodeContext } from "../../core/node.ts";
+import { COORDINATOR_NODE } from "../../core/ids.ts";
+import type { Message } from "../../kafka/protocol.ts";
+import type { ZkError, ZkMessage, ZkOp, ZkOpResult } from "../../kafka/protocol-cluster.ts";
+import type { TraceEvent } from "../../events.ts";
+import { ControlTimer } from "./timers.ts";
+
+type Ctx = NodeContext<Message, TraceEvent>;
+
+export interface ZkResult {
+  readonly error: ZkError;
+  readonly zxid: number;
+  readonly results: readonly ZkOpResult[];
+}
+
+export type ZkCallback = (ctx: Ctx, r: ZkResult) => void;
+
+export interface ZkClientListener {
+  /** A new session is open (first connect, or after an expiry). */
+  onSession(ctx: Ctx, sessionId: number): void;
+  /** The session is gone; pending requests have not been failed yet (they are, right after). */
+  onExpired(ctx: Ctx): void;
+  onWatch(ctx: Ctx, path: string, event: "created" | "deleted" | "changed" | "children"): void;
+}
+
+interface Pending {
+  readonly corr: number;
+  readonly ops: readonly ZkOp[];
+  readonly cb: ZkCallback;
+  /** Session it was sent under; 0 = waiting for a session. */
+  sessionId: number;
+  timer: number;
+}
+
+const EXPIRED: ZkResult = { error: "SESSION_EXPIRED", zxid: -1, results: [] };
+
+export class ZkClient {
+  private session = 0;
+  private connecting = false;
+  private corr = 0;
+  private readonly pending = new Map<number, Pending>();
+  private readonly pingUs: number;
+  private readonly pingTag = new ControlTimer("zk.ping", this);
+  private readonly connectTag = new ControlTimer("zk.connect", this);
+  private pingTimer = -1;
+  private connectTimer = -1;
+
+  constructor(
+    readonly sessionTimeoutMs: number,
+    private readonly listener: ZkClientListener,
+  ) {
+    this.pingUs = Math.max(1, Math.round((sessionTimeoutMs * 1000) / 3));
+  }
+
+  /** The current session id, or null while (re)connecting. */
+  get sessionId(): number | null {
+    return this.session === 0 ? null : this.session;
+  }
+
+  start(ctx: Ctx): void {
+    this.connect(ctx);
+  }
+
+  private connect(ctx: Ctx): void {
+    this.connecting = true;
+    ctx.send(COORDINATOR_NODE, { type: "zk.connect", sessionTimeoutMs: this.sessionTimeoutMs });
+    if (this.connectTimer >= 0) ctx.cancelTimer(this.connectTimer);
+    this.connectTimer = ctx.setTimer(this.pingUs, this.connectTag);
+  }
+
+  /** Send ops as one multi (all-or-nothing writes; reads never fail it). The callback runs once. */
+  request(ctx: Ctx, ops: readonly ZkOp[], cb: ZkCallback): void {
+    const p: Pending = { corr: ++this.corr, ops, cb, sessionId: 0, timer: -1 };
+    this.pending.set(p.corr, p);
+    if (this.session !== 0) this.send(ctx, p);
+  }
+
+  private send(ctx: Ctx, p: Pending): void {
+    p.sessionId = this.session;
+    ctx.send(COORDINATOR_NODE, { type: "zk.request", corr: p.corr, sessionId: this.session, ops: p.ops });
+    if (p.timer >= 0) ctx.cancelTimer(p.timer);
+    p.timer = ctx.setTimer(this.pingUs, new ControlTimer("zk.retry", this, p.corr));
+  }
+
+  /** Handle a coordinator message; false if it was not one. */
+  onMessage(ctx: Ctx, msg: ZkMessage): boolean {
+    switch (msg.type) {
+      case "zk.connected": {
+        if (!this.connecting) return true; // an answer to a duplicate connect: that session just expires
+        this.connecting = false;
+        if (this.connectTimer >= 0) ctx.cancelTimer(this.connectTimer);
+        this.connectTimer = -1;
+        this.session = msg.sessionId;
+        if (this.pingTimer >= 0) ctx.cancelTimer(this.pingTimer);
+        this.pingTimer = ctx.setTimer(this.pingUs, this.pingTag);
+        this.listener.onSession(ctx, msg.sessionId);
+        for (const p of this.pending.values()) if (p.sessionId === 0) this.send(ctx, p);
+        return true;
+      }
+      case "zk.pong":
+        return true;
+      case "zk.response": {
+        const p = this.pending.get(msg.corr);
+        if (p === undefined || p.sessionId !== this.session) return true;
+        this.pending.delete(msg.corr);
+        if (p.timer >= 0) ctx.cancelTimer(p.timer);
+        p.cb(ctx, { error: msg.error, zxid: msg.zxid, results: msg.results });
+        return true;
+      }
+      case "zk.watch":
+        if (msg.sessionId === this.session) this.listener.onWatch(ctx, msg.path, msg.event);
+        return true;
+      case "zk.expired": {
+        if (msg.sessionId !== this.session || this.session === 0) return true;
+        this.session = 0;
+        if (this.pingTimer >= 0) ctx.cancelTimer(this.pingTimer);
+        this.pingTimer = -1;
+        this.listener.onExpired(ctx);
+        const failed = [...this.pending.values()].filter((p) => p.sessionId === msg.sessionId);
+        for (const p of failed) {
+          this.pending.delete(p.corr);
+          if (p.timer >= 0) ctx.cancelTimer(p.timer);
+          p.cb(ctx, EXPIRED);
+        }
+        this.connect(ctx);
+        return true;
+      }
+      case "zk.connect":
+      case "zk.ping":
+      case "zk.request":
+        return false; // requests to a coordinator, not to a client
+    }
+  }
+
+  /** Handle one of this client's timers; false if the tag is not ours. */
+  onTimer(ctx: Ctx, tag: unknown): boolean {
+    if (!(tag instanceof ControlTimer) || tag.owner !== this) return false;
+    switch (tag.kind) {
+      case "zk.ping":
+        this.pingTimer = -1;
+        if (this.session !== 0) {
+          ctx.send(COORDINATOR_NODE, { type: "zk.ping", sessionId: this.session });
+          this.pingTimer = ctx.setTimer(this.pingUs, this.pingTag);
+        }
+        return true;
+      case "zk.connect":
+        this.connectTimer = -1;
+        if (this.connecting) this.connect(ctx);
+        return true;
+      case "zk.retry": {
+        const p = this.pending.get(tag.n);
+        if (p === undefined) return true;
+        p.timer = -1;
+        if (this.session !== 0 && p.sessionId === this.session) this.send(ctx, p);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+}
