@@ -1,0 +1,176 @@
+// The `kafkasim` command. Exit codes: 0 = valid or as expected, 1 = a bug or an expectation not met,
+// 2 = bad input (one clear message, never a stack trace).
+import { Command, CommanderError, Option } from "commander";
+import { ZodError } from "zod";
+import { SimInputError } from "../sim/core/errors.ts";
+import { ScenarioError, formatScenarioError, scenarioJsonSchema } from "../sim/scenario/schema.ts";
+import { UsageError } from "./io.ts";
+import { makeChalk } from "./output.ts";
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** The message and exit code for anything thrown by a command. */
+export function errorExit(e: unknown): { code: number; message: string } {
+  if (e instanceof ScenarioError) return { code: 2, message: formatScenarioError(e) };
+  if (e instanceof UsageError) return { code: 2, message: e.message };
+  if (e instanceof SimInputError) return { code: 2, message: `${e.path !== undefined ? `${e.path}: ` : ""}${e.message}` };
+  if (e instanceof ZodError) return { code: 2, message: e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n") };
+  if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, message: "" };
+  const err = e as Error;
+  return { code: 1, message: `internal error: ${err?.message ?? String(e)}${process.env.KAFKASIM_DEBUG ? `\n${err?.stack ?? ""}` : " (set KAFKASIM_DEBUG=1 for the stack)"}` };
+}
+
+function action<A extends unknown[]>(fn: (...args: A) => Promise<number> | number): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await fn(...args);
+    } catch (e) {
+      const { code, message } = errorExit(e);
+      if (message !== "") process.stderr.write(`${makeChalk(process.stderr.isTTY === true && !process.env.NO_COLOR).red("error:")} ${message}\n`);
+      process.exitCode = code;
+    }
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command("kafkasim")
+    .description("Deterministic simulator of Apache Kafka's replication and delivery guarantees.\nExit codes: 0 valid or as expected, 1 bug or expectation not met, 2 bad input.")
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command("run")
+    .description("run one scenario (a file or a library name); prints seed, verdict, anomalies with explanations and a repro command")
+    .argument("<file|name>", "scenario file (.yaml/.json) or library name (see kafkasim list)")
+    .option("--seed <n>", "override the scenario's seed")
+    .option("--set <key=value>", "override a Kafka key (acks=1, producer.acks=1, broker.min.insync.replicas=2) or a scenario field (protocol=0.10, brokers=5); repeatable", collect, [])
+    .option("--json", "print the result as JSON (see cli/README-json.md)")
+    .option("--trace <file>", "write the recorded trace as JSON lines")
+    .option("--html <dir>", "write a self-contained HTML report into this directory")
+    .action(
+      action(async (file: string, o: { seed?: string; set: string[]; json?: boolean; trace?: string; html?: string }) => {
+        const { runCommand } = await import("./commands/run.ts");
+        return runCommand(file, o);
+      }),
+    );
+
+  program
+    .command("list")
+    .description("list the scenario library, one line each")
+    .option("--json", "print as JSON")
+    .action(
+      action(async (o: { json?: boolean }) => {
+        const { listCommand } = await import("./commands/list.ts");
+        return listCommand(o);
+      }),
+    );
+
+  program
+    .command("fuzz")
+    .description("a campaign of runs around a scenario (or the default one) with drawn fault schedules; shrinks and saves counterexamples; Ctrl-C stops cleanly")
+    .argument("[file|name]", "scenario to fuzz around (default: 3 brokers, acks=all, a leader-fault schedule per seed)")
+    .option("--set <key=value>", "override a Kafka key or scenario field; repeatable", collect, [])
+    .addOption(new Option("--runs <n>", "number of runs (default 100)").conflicts("time"))
+    .addOption(new Option("--time <seconds>", "run for this long instead").conflicts("runs"))
+    .option("--seed <n>", "root seed of the campaign (default 1)")
+    .option("--until <type>", "stop at the first anomaly of this type (e.g. lost-write)")
+    .option("--save <dir>", "where counterexamples go (default ./counterexamples)")
+    .option("--json", "print the summary as JSON (see cli/README-json.md)")
+    .action(
+      action(async (file: string | undefined, o: { set: string[]; runs?: string; time?: string; seed?: string; until?: string; save?: string; json?: boolean }) => {
+        const { fuzzCommand } = await import("./commands/fuzz.ts");
+        return fuzzCommand(file, o);
+      }),
+    );
+
+  program
+    .command("replay")
+    .description("replay a saved scenario or counterexample exactly (its own seed)")
+    .argument("<file>", "scenario file")
+    .option("--json", "print the result as JSON")
+    .action(
+      action(async (file: string, o: { json?: boolean }) => {
+        const { runCommand } = await import("./commands/run.ts");
+        return runCommand(file, o);
+      }),
+    );
+
+  program
+    .command("explain")
+    .description("walk through a saved counterexample step by step: faults, leader/ISR/HW changes, the operations involved")
+    .argument("<file>", "scenario file")
+    .action(
+      action(async (file: string) => {
+        const { explainCommand } = await import("./commands/explain.ts");
+        return explainCommand(file, {});
+      }),
+    );
+
+  program
+    .command("bench")
+    .description("run the simulator benchmarks")
+    .option("--json", "print as JSON")
+    .action(
+      action(async (o: { json?: boolean }) => {
+        const { benchCommand } = await import("./commands/bench.ts");
+        return benchCommand(o);
+      }),
+    );
+
+  program
+    .command("compare")
+    .description("run a matrix of configurations on the same seeds and compare durability, availability, latency and cost")
+    .option("--matrix <file>", "matrix file (YAML/JSON): a base scenario and values per key")
+    .option("--seeds <n>", "runs per configuration (default 3)")
+    .option("--seed <n>", "root seed (default 1)")
+    .option("--json", "print JSON")
+    .option("--csv", "print CSV")
+    .option("--markdown", "print a Markdown table")
+    .option("--html <dir>", "also write an HTML report into this directory")
+    .action(
+      action(async (o: { matrix?: string; seeds?: string; seed?: string; json?: boolean; csv?: boolean; markdown?: boolean; html?: string }) => {
+        const { compareCommand } = await import("./commands/compare.ts");
+        return compareCommand(o);
+      }),
+    );
+
+  program
+    .command("start")
+    .description("the default comparison: a table in the terminal and an HTML report")
+    .action(
+      action(async () => {
+        const { startCommand } = await import("./commands/start.ts");
+        return startCommand();
+      }),
+    );
+
+  program
+    .command("schema")
+    .description("print the JSON Schema of scenario files (for editors)")
+    .action(
+      action(() => {
+        process.stdout.write(JSON.stringify(scenarioJsonSchema(), null, 2) + "\n");
+        return 0;
+      }),
+    );
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (e) {
+    // Commander already printed its message (unknown option, missing argument, --help).
+    if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? 0 : 2;
+    else {
+      const { code, message } = errorExit(e);
+      process.stderr.write(`error: ${message}\n`);
+      process.exitCode = code;
+    }
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,119 @@
+// Rendering for the terminal and the JSON contracts (cli/README-json.md). Colour is off when stdout is not a
+// TTY, with NO_COLOR, or under --json.
+import { Chalk } from "chalk";
+import type { ChalkInstance } from "chalk";
+import { runMetrics } from "../reports/metrics.ts";
+import type { RunResult } from "../sim/result.ts";
+import type { Scenario } from "../sim/scenario/types.ts";
+import type { CliAnomaly, CliJudgement, ExpectationOutcome } from "./engine.ts";
+
+export function colourEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "") return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== "0") return true;
+  return stream.isTTY === true;
+}
+
+export function makeChalk(enabled = colourEnabled()): ChalkInstance {
+  return new Chalk({ level: enabled ? 1 : 0 });
+}
+
+/** The one-line command that reproduces a run. */
+export function reproCommand(file: string, seed: Scenario["seed"], sets: readonly string[] = []): string {
+  const q = (s: string): string => (/^[\w./:=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return ["npx kafkasim run", q(file), "--seed", q(String(seed)), ...sets.flatMap((s) => ["--set", q(s)])].join(" ");
+}
+
+export interface RunJson {
+  readonly seed: Scenario["seed"];
+  readonly scenario: string;
+  readonly protocol: string;
+  readonly traceHash: string;
+  readonly verdict: CliJudgement["verdict"];
+  readonly expectation: (ExpectationOutcome & { readonly expect: NonNullable<Scenario["expect"]> }) | null;
+  readonly stats: Readonly<Record<string, number>>;
+  readonly anomalies: readonly { type: string; partition: string | null; offset: number | null; value: number | null; explanation: string; allowed: boolean | null }[];
+  readonly metrics: Readonly<Record<string, unknown>>;
+  readonly repro: string;
+}
+
+export function runJson(r: RunResult, j: CliJudgement, outcome: ExpectationOutcome | null, repro: string, wallMs: number): RunJson {
+  const m = runMetrics(r, j.stats);
+  const p = (xs: readonly number[], q: number): number | null => (xs.length === 0 ? null : (xs[Math.min(xs.length - 1, Math.ceil((q / 100) * xs.length) - 1)] ?? null));
+  return {
+    seed: r.seed,
+    scenario: r.scenario.name,
+    protocol: r.protocol,
+    traceHash: r.traceHash,
+    verdict: j.verdict,
+    expectation: outcome && r.scenario.expect ? { expect: r.scenario.expect, ...outcome } : null,
+    stats: { ...j.stats },
+    anomalies: j.anomalies.map((a) => ({ type: a.type, partition: a.partition, offset: a.offset, value: a.value, explanation: a.explanation, allowed: a.allowed ?? null })),
+    metrics: {
+      end: r.end.reason,
+      virtualMs: r.virtualMs,
+      workloadEndMs: r.workloadEndMs,
+      events: r.events,
+      faultsFired: r.faults.length,
+      throughputPerSec: m.throughputPerSec,
+      latencyMs: { p50: p(m.latenciesMs, 50), p99: p(m.latenciesMs, 99), max: m.latenciesMs[m.latenciesMs.length - 1] ?? null },
+      endToEndMs: { p50: p(m.endToEndMs, 50), p99: p(m.endToEndMs, 99) },
+      unavailableMs: m.unavailableMs,
+      recoveriesMs: m.recoveriesMs,
+      produceErrors: m.produceErrors,
+      diskBytes: r.diskBytes,
+      network: r.network,
+      wallMs: Math.round(wallMs),
+    },
+    repro,
+  };
+}
+
+function verdictText(c: ChalkInstance, v: CliJudgement["verdict"]): string {
+  return v === "valid" ? c.green.bold("VALID") : v === "allowed" ? c.yellow.bold("ALLOWED") : c.red.bold("BUG");
+}
+
+function anomalyLine(c: ChalkInstance, a: CliAnomaly): string {
+  const where = [a.partition ?? undefined, a.offset !== null ? `offset ${a.offset}` : undefined, a.value !== null ? `value ${a.value}` : undefined].filter(Boolean).join(" ");
+  const tag = a.allowed === false ? c.red(a.type) : a.allowed === true ? c.yellow(a.type) : a.type;
+  return `  ${tag}${where ? ` ${c.dim(where)}` : ""}${a.allowed === true ? c.dim(" (allowed by this config)") : a.allowed === false ? c.red(" (not allowed: bug)") : ""}`;
+}
+
+/** The terminal report of one run. */
+export function renderRun(c: ChalkInstance, json: RunJson, j: CliJudgement, opts: { maxPerType?: number; file: string }): string {
+  const lines: string[] = [];
+  lines.push(`${c.bold(json.scenario)}  ${c.dim(`protocol ${json.protocol} · seed ${String(json.seed)} · ${String(json.metrics.virtualMs)} ms virtual · ${String(json.metrics.wallMs)} ms wall`)}`);
+  const st = json.stats;
+  lines.push(
+    `sent ${st.sent ?? 0} · acked ${st.acked ?? 0} · failed ${st.failed ?? 0} · lost ${st.lostWrites ?? 0} · duplicates ${st.duplicates ?? 0} · reorders ${st.reorders ?? 0} · uncommitted reads ${st.uncommittedReads ?? 0}`,
+  );
+  const byType = new Map<string, CliAnomaly[]>();
+  for (const a of j.anomalies) {
+    let l = byType.get(a.type);
+    if (!l) byType.set(a.type, (l = []));
+    l.push(a);
+  }
+  const max = opts.maxPerType ?? 3;
+  if (byType.size > 0) {
+    lines.push(c.bold("anomalies:"));
+    for (const [type, list] of byType) {
+      lines.push(`${c.bold(type)} ×${list.length}`);
+      for (const a of list.slice(0, max)) {
+        lines.push(anomalyLine(c, a));
+        for (const e of a.explanation.split("\n").slice(0, 12)) lines.push(`      ${c.dim(e)}`);
+      }
+      if (list.length > max) lines.push(c.dim(`  ... and ${list.length - max} more ${type} (--json lists all)`));
+    }
+  }
+  if (j.allowed && j.allowed.length > 0) {
+    lines.push(c.dim(`allowed by this configuration: ${j.allowed.map((a) => `${a.type} (${a.reason})`).join("; ")}`));
+  }
+  lines.push(`verdict: ${verdictText(c, json.verdict)}`);
+  if (json.expectation) {
+    const e = json.expectation;
+    const want = [e.expect.verdict ? `verdict ${e.expect.verdict}` : "", ...(e.expect.anomalies ?? []).map((a) => `finds ${a}`), ...(e.expect.absent ?? []).map((a) => `no ${a}`)].filter(Boolean).join(", ");
+    lines.push(e.ok ? `expectation: ${c.green("met")} ${c.dim(`(${want})`)}` : `expectation: ${c.red("NOT met")} ${c.dim(`(${want})`)}\n${e.problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+  lines.push(c.dim(`trace hash ${json.traceHash}`));
+  lines.push(`repro: ${c.cyan(json.repro)}`);
+  return lines.join("\n");
+}
