@@ -1,0 +1,107 @@
+// Hand-built histories and final states, for the checkers' and the oracle's tests (and users' own).
+import type { FinalPartition, FinalReplica, HistoryOp, HistoryOpInput, PolledRecord } from "../sim/history.ts";
+import type { RunResult } from "../sim/result.ts";
+import type { FiredFault } from "../sim/faults/types.ts";
+import type { Scenario } from "../sim/scenario/types.ts";
+import type { ScenarioInput } from "../sim/scenario/defaults.ts";
+import { buildScenario } from "../sim/scenario/defaults.ts";
+
+export class HistoryBuilder {
+  readonly ops: HistoryOp[] = [];
+  timeUs = 0;
+
+  add(op: HistoryOpInput): this {
+    this.timeUs = Math.max(this.timeUs, op.timeUs);
+    this.ops.push({ ...op, index: this.ops.length } as HistoryOp);
+    return this;
+  }
+  private t(): number {
+    return (this.timeUs += 1000);
+  }
+  sendInvoke(process: string, topic: string, value: number, partition?: number): this {
+    return this.add({ f: "send", type: "invoke", process, timeUs: this.t(), value: { topic, key: null, value, ...(partition !== undefined ? { partition } : {}) } });
+  }
+  sendOutcome(process: string, topic: string, value: number, type: "ok" | "fail" | "info", partition?: number, offset?: number): this {
+    return this.add({ f: "send", type, process, timeUs: this.t(), value: { topic, key: null, value, ...(partition !== undefined ? { partition } : {}), ...(offset !== undefined ? { offset } : {}) } });
+  }
+  /** invoke + ok at once. */
+  send(process: string, topic: string, partition: number, value: number, offset: number): this {
+    return this.sendInvoke(process, topic, value, partition).sendOutcome(process, topic, value, "ok", partition, offset);
+  }
+  poll(process: string, group: string, records: readonly [topic: string, partition: number, offset: number, value: number][]): this {
+    const recs: PolledRecord[] = records.map(([topic, partition, offset, value]) => ({ topic, partition, offset, value, key: null }));
+    return this.add({ f: "poll", type: "ok", process, timeUs: this.t(), value: { group, records: recs } });
+  }
+  commit(process: string, group: string, offsets: readonly [topic: string, partition: number, offset: number][], type: "ok" | "info" | "fail" = "ok"): this {
+    return this.add({ f: "commit", type, process, timeUs: this.t(), value: { group, generation: 1, mode: "sync", offsets: offsets.map(([topic, partition, offset]) => ({ topic, partition, offset })) } });
+  }
+  process(proc: string, group: string, topic: string, partition: number, offset: number, value: number): this {
+    return this.add({ f: "process", type: "ok", process: proc, timeUs: this.t(), value: { group, topic, partition, offset, value, result: "ok" } });
+  }
+  assign(process: string, group: string, generation: number, partitions: readonly [topic: string, partition: number][]): this {
+    return this.add({ f: "assign", type: "ok", process, timeUs: this.t(), value: { group, generation, partitions: partitions.map(([topic, partition]) => ({ topic, partition })) } });
+  }
+  reset(process: string, group: string, topic: string, partition: number, offset: number): this {
+    return this.add({ f: "reset", type: "ok", process, timeUs: this.t(), value: { group, topic, partition, offset, reason: "no-committed-offset", strategy: "earliest" } });
+  }
+}
+
+export interface ReplicaInput {
+  readonly broker: number;
+  readonly values: readonly number[];
+  readonly epochs?: readonly number[];
+  readonly hw?: number;
+  readonly start?: number;
+  readonly alive?: boolean;
+}
+
+export function replica(r: ReplicaInput): FinalReplica {
+  const start = r.start ?? 0;
+  return {
+    broker: r.broker,
+    alive: r.alive ?? true,
+    logStartOffset: start,
+    logEndOffset: start + r.values.length,
+    highWatermark: r.hw ?? start + r.values.length,
+    values: r.values,
+    epochs: r.epochs ?? r.values.map(() => 0),
+  };
+}
+
+export function partition(topic: string, p: number, leader: number | null, isr: readonly number[], replicas: readonly ReplicaInput[], leaderEpoch = 0): FinalPartition {
+  return { topic, partition: p, leader, leaderEpoch, isr, replicas: replicas.map(replica) };
+}
+
+/** Three identical replicas of one log. */
+export function healthy(topic: string, p: number, values: readonly number[]): FinalPartition {
+  return partition(topic, p, 1, [1, 2, 3], [1, 2, 3].map((broker) => ({ broker, values })));
+}
+
+export interface FakeRunInput {
+  readonly scenario?: Scenario | ScenarioInput;
+  readonly history?: readonly HistoryOp[];
+  readonly partitions?: readonly FinalPartition[];
+  readonly committedOffsets?: RunResult["final"]["committedOffsets"];
+  readonly faults?: readonly FiredFault[];
+  readonly trace?: RunResult["trace"];
+}
+
+export function fakeRun(input: FakeRunInput): RunResult {
+  const sc = input.scenario && "broker" in input.scenario && input.scenario.broker && "replica.lag.time.max.ms" in input.scenario.broker ? (input.scenario as Scenario) : buildScenario((input.scenario ?? {}) as ScenarioInput);
+  return {
+    seed: sc.seed,
+    scenario: sc,
+    protocol: sc.protocol,
+    traceHash: "0",
+    end: { reason: "completed" },
+    virtualMs: 10_000,
+    workloadEndMs: 5_000,
+    events: 0,
+    history: input.history ?? [],
+    final: { partitions: input.partitions ?? [], committedOffsets: input.committedOffsets ?? [] },
+    faults: input.faults ?? [],
+    trace: input.trace ?? [],
+    diskBytes: 0,
+    network: { sent: 0, delivered: 0, dropped: 0 },
+  };
+}
