@@ -1,7 +1,14 @@
 // Trace events of clients (producers, consumers, group coordinator).
+import type { KafkaErrorCode } from "../kafka/errors.ts";
 
 export type ClientTraceEvent =
   | { readonly type: "rebalance"; readonly group: string; readonly generation: number; readonly members: readonly string[] }
   | { readonly type: "producer-epoch-bump"; readonly producer: string; readonly producerId: number; readonly producerEpoch: number }
   | { readonly type: "producer-halted"; readonly producer: string; readonly reason: string }
-  | { readonly type: "metadata-refresh"; readonly client: string };
+  | { readonly type: "metadata-refresh"; readonly client: string }
+  /** A record failed for good and the producer's failure policy applied to it. */
+  | { readonly type: "send-failed"; readonly producer: string; readonly topic: string; readonly partition: number; readonly value: number; readonly error: KafkaErrorCode; readonly policy: "drop" | "log" | "halt" | "dead-letter"; readonly outcome: "fail" | "info" }
+  /** A commit was refused (CommitFailedException in the Java client when the cause is a rebalance). */
+  | { readonly type: "commit-failed"; readonly member: string; readonly group: string; readonly generation: number; readonly error: KafkaErrorCode }
+  /** The consumer left its group because poll() was not called within max.poll.interval.ms (fact 22). */
+  | { readonly type: "poll-timeout"; readonly member: string; readonly group: string };

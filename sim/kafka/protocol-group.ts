@@ -1,8 +1,155 @@
-// Consumer-group messages: FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
-// OffsetFetch. Owned by the clients work. (Placeholder: the clients work defines the real union here.)
+// Consumer-group messages (clients ↔ the group coordinator hosted by a broker): FindCoordinator, JoinGroup,
+// SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, and InitProducerId (Kafka also serves it from a
+// coordinator; here any broker answers with a world-unique id). Every type starts with "group.": the broker
+// forwards them all to its GroupCoordinatorModule (sim/broker/group/host.ts).
+import type { KafkaErrorCode } from "./errors.ts";
 
-export interface GroupPlaceholder {
-  readonly type: "group-placeholder";
+/** Which broker coordinates `group`. The answering broker knows only its own leadership: it names itself when it
+ *  leads the group's __consumer_offsets partition, else NOT_COORDINATOR. Clients find the candidate through a
+ *  metadata request for __consumer_offsets (partition = abs(javaHash(group)) % offsetsPartitions). */
+export interface FindCoordinatorRequest {
+  readonly type: "group.find-coordinator";
+  readonly corr: number;
+  readonly group: string;
+}
+export interface FindCoordinatorResponse {
+  readonly type: "group.find-coordinator-response";
+  readonly corr: number;
+  readonly error: KafkaErrorCode;
+  readonly broker: number;
 }
 
-export type GroupMessage = GroupPlaceholder;
+export interface JoinGroupRequest {
+  readonly type: "group.join";
+  readonly corr: number;
+  readonly group: string;
+  /** "" on the first join: the coordinator assigns one. */
+  readonly memberId: string;
+  readonly sessionTimeoutMs: number;
+  /** Kafka's rebalance timeout = the member's max.poll.interval.ms. */
+  readonly rebalanceTimeoutMs: number;
+  readonly topics: readonly string[];
+  readonly strategy: "range" | "roundrobin";
+}
+export interface JoinGroupResponse {
+  readonly type: "group.join-response";
+  readonly corr: number;
+  readonly error: KafkaErrorCode;
+  readonly generation: number;
+  readonly memberId: string;
+  readonly leaderId: string;
+  /** Only for the leader: every member with its subscription, in join order. */
+  readonly members: readonly { readonly memberId: string; readonly topics: readonly string[] }[];
+}
+
+export interface TopicPartitionRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface SyncGroupRequest {
+  readonly type: "group.sync";
+  readonly corr: number;
+  readonly group: string;
+  readonly generation: number;
+  readonly memberId: string;
+  /** Only the leader sends the assignment; followers send an empty list. */
+  readonly assignments: readonly { readonly memberId: string; readonly partitions: readonly TopicPartitionRef[] }[];
+}
+export interface SyncGroupResponse {
+  readonly type: "group.sync-response";
+  readonly corr: number;
+  readonly error: KafkaErrorCode;
+  readonly partitions: readonly TopicPartitionRef[];
+}
+
+export interface HeartbeatRequest {
+  readonly type: "group.heartbeat";
+  readonly corr: number;
+  readonly group: string;
+  readonly generation: number;
+  readonly memberId: string;
+}
+export interface HeartbeatResponse {
+  readonly type: "group.heartbeat-response";
+  readonly corr: number;
+  readonly error: KafkaErrorCode;
+}
+
+export interface LeaveGroupRequest {
+  readonly type: "group.leave";
+  readonly corr: number;
+  readonly group: string;
+  readonly memberId: string;
+}
+export interface LeaveGroupResponse {
+  readonly type: "group.leave-response";
+  readonly corr: number;
+  readonly error: KafkaErrorCode;
+}
+
+export interface OffsetCommitRequest {
+  readonly type: "group.offset-commit";
+  readonly corr: number;
+  readonly group: string;
+  readonly generation: number;
+  readonly memberId: string;
+  /** The next offset to read, per partition. */
+  readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[];
+}
+export interface OffsetCommitResponse {
+  readonly type: "group.offset-commit-response";
+  readonly corr: number;
+  /** One error for the whole request (all partitions go to the same __consumer_offsets partition). */
+  readonly error: KafkaErrorCode;
+}
+
+export interface OffsetFetchRequest {
+  readonly type: "group.offset-fetch";
+  readonly corr: number;
+  readonly group: string;
+  readonly partitions: readonly TopicPartitionRef[];
+}
+export interface OffsetFetchResponse {
+  readonly type: "group.offset-fetch-response";
+  readonly corr: number;
+  readonly error: KafkaErrorCode;
+  /** -1: no committed offset. */
+  readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[];
+}
+
+/** An idempotent producer asks any broker for a producer id (Kafka: InitProducerId, ids from ZooKeeper blocks;
+ *  here broker b hands out b * 1_000_000 + n with n kept in a flushed blob on its disk, so ids are world-unique). */
+export interface InitProducerIdRequest {
+  readonly type: "group.init-producer-id";
+  readonly corr: number;
+}
+export interface InitProducerIdResponse {
+  readonly type: "group.init-producer-id-response";
+  readonly corr: number;
+  readonly error: KafkaErrorCode;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
+export type GroupRequest =
+  | FindCoordinatorRequest
+  | JoinGroupRequest
+  | SyncGroupRequest
+  | HeartbeatRequest
+  | LeaveGroupRequest
+  | OffsetCommitRequest
+  | OffsetFetchRequest
+  | InitProducerIdRequest;
+
+export type GroupResponse =
+  | FindCoordinatorResponse
+  | JoinGroupResponse
+  | SyncGroupResponse
+  | HeartbeatResponse
+  | LeaveGroupResponse
+  | OffsetCommitResponse
+  | OffsetFetchResponse
+  | InitProducerIdResponse;
+
+export type GroupMessage = GroupRequest | GroupResponse;

@@ -1,0 +1,411 @@
+// The group coordinator (Kafka's GroupCoordinator + GroupMetadataManager, eager rebalance protocol), hosted by
+// the broker that leads the group's __consumer_offsets partition. Group states: Empty → PreparingRebalance →
+// CompletingRebalance → Stable. Committed offsets and each completed generation are appended to
+// __consumer_offsets with acks=all through the host, and loaded from it when this broker becomes leader of the
+// partition, so they survive or are lost exactly like any other record (fact 23).
+// Simplification: member lists are not persisted (Kafka also stores group metadata records): after the
+// coordinator moves, members get UNKNOWN_MEMBER_ID on their next heartbeat and rejoin (one more rebalance);
+// the generation number does survive, so a commit from an older generation is still refused.
+import type { NodeId } from "../../core/ids.ts";
+import { assertNever } from "../../core/errors.ts";
+import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import type { GroupMessage, JoinGroupRequest, OffsetCommitRequest, SyncGroupRequest, TopicPartitionRef } from "../../kafka/protocol-group.ts";
+import type { BrokerCtx, GroupCoordinatorModule, GroupHost } from "./host.ts";
+import { offsetKeyName, offsetsPartitionFor } from "./partition.ts";
+
+type GroupState = "empty" | "preparing" | "completing" | "stable";
+
+class SessionTag {
+  handle = -1;
+  constructor(
+    readonly group: string,
+    readonly memberId: string,
+  ) {}
+}
+class JoinTag {
+  handle = -1;
+  constructor(readonly group: string) {}
+}
+
+interface Member {
+  readonly id: string;
+  node: NodeId;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  topics: readonly string[];
+  /** Correlation id of a JoinGroup waiting for the rebalance to complete. */
+  joinCorr: number | null;
+  syncCorr: number | null;
+  assignment: readonly TopicPartitionRef[];
+  readonly session: SessionTag;
+}
+
+interface Group {
+  readonly name: string;
+  readonly partition: number;
+  state: GroupState;
+  generation: number;
+  leaderId: string;
+  readonly members: Map<string, Member>;
+  /** "topic/partition" → committed offset (the next offset to read). */
+  readonly offsets: Map<string, number>;
+  readonly join: JoinTag;
+  /** In the first rebalance of an empty group (group.initial.rebalance.delay.ms). */
+  initialDelay: boolean;
+  initialDeadlineUs: number;
+  nextMemberSeq: number;
+}
+
+const PID_BLOB = "group-coordinator/producer-id-seq";
+/** Producer ids handed out by broker b are b * PID_BLOCK + n (n from a flushed counter: unique across restarts). */
+export const PID_BLOCK = 1_000_000;
+
+export class GroupCoordinator implements GroupCoordinatorModule {
+  private readonly groups = new Map<string, Group>();
+  private readonly loaded = new Set<number>();
+
+  constructor(private readonly host: GroupHost) {}
+
+  onElected(_ctx: BrokerCtx, partition: number): void {
+    this.loaded.add(partition);
+    const { keys, values, count } = this.host.readOffsets(partition);
+    for (let i = 0; i < count; i++) {
+      const name = this.host.keyName(keys[i] as number);
+      if (name === undefined) continue;
+      const value = values[i] as number;
+      const m = /^(.*)\/(.*)\/(\d+)$/.exec(name);
+      const groupName = m ? (m[1] as string) : name;
+      if (offsetsPartitionFor(groupName, this.host.offsetsPartitions) !== partition) continue;
+      const g = this.groupOf(groupName, partition);
+      if (m) g.offsets.set(`${m[2] as string}/${m[3] as string}`, value);
+      else g.generation = Math.max(g.generation, value);
+    }
+  }
+
+  onResigned(ctx: BrokerCtx, partition: number): void {
+    this.loaded.delete(partition);
+    for (const [name, g] of this.groups) {
+      if (g.partition !== partition) continue;
+      ctx.cancelTimer(g.join.handle);
+      for (const m of g.members.values()) {
+        ctx.cancelTimer(m.session.handle);
+        if (m.joinCorr !== null) ctx.send(m.node, { type: "group.join-response", corr: m.joinCorr, error: "NOT_COORDINATOR", generation: -1, memberId: m.id, leaderId: "", members: [] });
+        if (m.syncCorr !== null) ctx.send(m.node, { type: "group.sync-response", corr: m.syncCorr, error: "NOT_COORDINATOR", partitions: [] });
+      }
+      this.groups.delete(name);
+    }
+  }
+
+  onTimer(ctx: BrokerCtx, tag: unknown): boolean {
+    if (tag instanceof SessionTag) {
+      const g = this.groups.get(tag.group);
+      const m = g?.members.get(tag.memberId);
+      if (g && m && m.session === tag) this.sessionExpired(ctx, g, m);
+      return true;
+    }
+    if (tag instanceof JoinTag) {
+      const g = this.groups.get(tag.group);
+      if (g && g.join === tag && g.state === "preparing") this.joinDeadline(ctx, g);
+      return true;
+    }
+    return false;
+  }
+
+  onMessage(ctx: BrokerCtx, from: NodeId, msg: GroupMessage): void {
+    switch (msg.type) {
+      case "group.find-coordinator": {
+        const own = this.owns(msg.group);
+        ctx.send(from, { type: "group.find-coordinator-response", corr: msg.corr, error: own ? "NONE" : "NOT_COORDINATOR", broker: own ? this.host.brokerId : -1 });
+        return;
+      }
+      case "group.join":
+        return this.onJoin(ctx, from, msg);
+      case "group.sync":
+        return this.onSync(ctx, from, msg);
+      case "group.heartbeat": {
+        const reply = (error: KafkaErrorCode): void => ctx.send(from, { type: "group.heartbeat-response", corr: msg.corr, error });
+        const g = this.loadedGroup(msg.group);
+        if (g === null) return reply("NOT_COORDINATOR");
+        const m = g.members.get(msg.memberId);
+        if (m === undefined || g.state === "empty") return reply("UNKNOWN_MEMBER_ID");
+        if (msg.generation !== g.generation) return reply("ILLEGAL_GENERATION");
+        this.touch(ctx, m);
+        return reply(g.state === "preparing" ? "REBALANCE_IN_PROGRESS" : "NONE");
+      }
+      case "group.leave": {
+        const g = this.loadedGroup(msg.group);
+        if (g === null) return ctx.send(from, { type: "group.leave-response", corr: msg.corr, error: "NOT_COORDINATOR" });
+        const m = g.members.get(msg.memberId);
+        ctx.send(from, { type: "group.leave-response", corr: msg.corr, error: m ? "NONE" : "UNKNOWN_MEMBER_ID" });
+        if (m) this.removeMember(ctx, g, m);
+        return;
+      }
+      case "group.offset-commit":
+        return this.onCommit(ctx, from, msg);
+      case "group.offset-fetch": {
+        const g = this.loadedGroup(msg.group);
+        if (g === null) return ctx.send(from, { type: "group.offset-fetch-response", corr: msg.corr, error: "NOT_COORDINATOR", offsets: [] });
+        const offsets = msg.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: g.offsets.get(`${p.topic}/${p.partition}`) ?? -1 }));
+        return ctx.send(from, { type: "group.offset-fetch-response", corr: msg.corr, error: "NONE", offsets });
+      }
+      case "group.init-producer-id": {
+        const n = (ctx.disk.readBlob<number>(PID_BLOB) ?? 0) + 1;
+        ctx.disk.writeBlob(PID_BLOB, n, { flush: true });
+        return ctx.send(from, { type: "group.init-producer-id-response", corr: msg.corr, error: "NONE", producerId: this.host.brokerId * PID_BLOCK + n, producerEpoch: 0 });
+      }
+      case "group.find-coordinator-response":
+      case "group.join-response":
+      case "group.sync-response":
+      case "group.heartbeat-response":
+      case "group.leave-response":
+      case "group.offset-commit-response":
+      case "group.offset-fetch-response":
+      case "group.init-producer-id-response":
+        return; // responses are for clients
+      default:
+        return assertNever(msg, "group message");
+    }
+  }
+
+  // ---------------------------------------------------------------- groups
+
+  private owns(group: string): boolean {
+    const p = offsetsPartitionFor(group, this.host.offsetsPartitions);
+    return this.loaded.has(p) && this.host.isOffsetsLeader(p);
+  }
+
+  /** The group if this broker coordinates it (created on demand), else null. */
+  private loadedGroup(name: string): Group | null {
+    const p = offsetsPartitionFor(name, this.host.offsetsPartitions);
+    if (!this.loaded.has(p) || !this.host.isOffsetsLeader(p)) return null;
+    return this.groupOf(name, p);
+  }
+
+  private groupOf(name: string, partition: number): Group {
+    let g = this.groups.get(name);
+    if (g === undefined) {
+      g = { name, partition, state: "empty", generation: 0, leaderId: "", members: new Map(), offsets: new Map(), join: new JoinTag(name), initialDelay: false, initialDeadlineUs: 0, nextMemberSeq: 0 };
+      this.groups.set(name, g);
+    }
+    return g;
+  }
+
+  private touch(ctx: BrokerCtx, m: Member): void {
+    ctx.cancelTimer(m.session.handle);
+    m.session.handle = ctx.setTimer(m.sessionTimeoutMs * 1000, m.session);
+  }
+
+  private onJoin(ctx: BrokerCtx, from: NodeId, msg: JoinGroupRequest): void {
+    const fail = (error: KafkaErrorCode): void => ctx.send(from, { type: "group.join-response", corr: msg.corr, error, generation: -1, memberId: msg.memberId, leaderId: "", members: [] });
+    const g = this.loadedGroup(msg.group);
+    if (g === null) return fail("NOT_COORDINATOR");
+    const cfg = this.host.config;
+    if (msg.sessionTimeoutMs < cfg["group.min.session.timeout.ms"] || msg.sessionTimeoutMs > cfg["group.max.session.timeout.ms"]) return fail("INVALID_SESSION_TIMEOUT");
+    let m: Member | undefined;
+    if (msg.memberId === "") {
+      const id = `${from}-${g.generation}.${g.nextMemberSeq++}`;
+      m = { id, node: from, sessionTimeoutMs: msg.sessionTimeoutMs, rebalanceTimeoutMs: msg.rebalanceTimeoutMs, topics: msg.topics, joinCorr: null, syncCorr: null, assignment: [], session: new SessionTag(g.name, id) };
+      g.members.set(id, m);
+    } else {
+      m = g.members.get(msg.memberId);
+      if (m === undefined) return fail("UNKNOWN_MEMBER_ID");
+    }
+    m.node = from;
+    m.topics = msg.topics;
+    m.sessionTimeoutMs = msg.sessionTimeoutMs;
+    m.rebalanceTimeoutMs = msg.rebalanceTimeoutMs;
+    m.joinCorr = msg.corr;
+    this.touch(ctx, m);
+    switch (g.state) {
+      case "empty": {
+        // InitialDelayedJoin: wait group.initial.rebalance.delay.ms for more members before the first generation.
+        g.state = "preparing";
+        const delayMs = cfg["group.initial.rebalance.delay.ms"];
+        g.initialDelay = delayMs > 0;
+        g.initialDeadlineUs = ctx.nowUs + m.rebalanceTimeoutMs * 1000;
+        ctx.cancelTimer(g.join.handle);
+        g.join.handle = ctx.setTimer(delayMs > 0 ? Math.min(delayMs, m.rebalanceTimeoutMs) * 1000 : m.rebalanceTimeoutMs * 1000, g.join);
+        if (!g.initialDelay) this.tryCompleteJoin(ctx, g);
+        return;
+      }
+      case "preparing":
+        if (g.initialDelay) {
+          // Each new member extends the initial delay, up to the rebalance timeout (InitialDelayedJoin.onComplete).
+          const delayUs = Math.min(cfg["group.initial.rebalance.delay.ms"] * 1000, g.initialDeadlineUs - ctx.nowUs);
+          if (delayUs > 0) {
+            ctx.cancelTimer(g.join.handle);
+            g.join.handle = ctx.setTimer(delayUs, g.join);
+          }
+          return;
+        }
+        return this.tryCompleteJoin(ctx, g);
+      case "completing":
+      case "stable":
+        return this.prepareRebalance(ctx, g);
+      default:
+        return assertNever(g.state, "group state");
+    }
+  }
+
+  private prepareRebalance(ctx: BrokerCtx, g: Group): void {
+    if (g.state === "completing") {
+      for (const m of g.members.values()) {
+        if (m.syncCorr !== null) ctx.send(m.node, { type: "group.sync-response", corr: m.syncCorr, error: "REBALANCE_IN_PROGRESS", partitions: [] });
+        m.syncCorr = null;
+      }
+    }
+    g.state = "preparing";
+    g.initialDelay = false;
+    let timeoutMs = 0;
+    for (const m of g.members.values()) timeoutMs = Math.max(timeoutMs, m.rebalanceTimeoutMs);
+    ctx.cancelTimer(g.join.handle);
+    g.join.handle = ctx.setTimer(timeoutMs * 1000, g.join);
+    this.tryCompleteJoin(ctx, g);
+  }
+
+  private tryCompleteJoin(ctx: BrokerCtx, g: Group): void {
+    if (g.state !== "preparing" || g.initialDelay) return;
+    for (const m of g.members.values()) if (m.joinCorr === null) return;
+    this.completeJoin(ctx, g);
+  }
+
+  /** The rebalance timeout (or the initial delay) ran out: members that did not rejoin are removed. */
+  private joinDeadline(ctx: BrokerCtx, g: Group): void {
+    g.initialDelay = false;
+    for (const m of [...g.members.values()]) {
+      if (m.joinCorr === null) {
+        ctx.cancelTimer(m.session.handle);
+        g.members.delete(m.id);
+      }
+    }
+    this.completeJoin(ctx, g);
+  }
+
+  private completeJoin(ctx: BrokerCtx, g: Group): void {
+    ctx.cancelTimer(g.join.handle);
+    g.generation++;
+    this.persistGeneration(ctx, g);
+    if (g.members.size === 0) {
+      g.state = "empty";
+      g.leaderId = "";
+      return;
+    }
+    g.state = "completing";
+    if (!g.members.has(g.leaderId)) g.leaderId = (g.members.keys().next().value as string);
+    const members = [...g.members.values()].map((m) => ({ memberId: m.id, topics: m.topics }));
+    ctx.emit({ type: "rebalance", group: g.name, generation: g.generation, members: members.map((m) => m.memberId) });
+    for (const m of g.members.values()) {
+      m.assignment = [];
+      if (m.joinCorr !== null) {
+        ctx.send(m.node, { type: "group.join-response", corr: m.joinCorr, error: "NONE", generation: g.generation, memberId: m.id, leaderId: g.leaderId, members: m.id === g.leaderId ? members : [] });
+      }
+      m.joinCorr = null;
+      this.touch(ctx, m);
+    }
+  }
+
+  private persistGeneration(ctx: BrokerCtx, g: Group): void {
+    this.host.appendOffsets(ctx, g.partition, [this.host.internKey(g.name)], [g.generation], 5000, () => {});
+  }
+
+  private onSync(ctx: BrokerCtx, from: NodeId, msg: SyncGroupRequest): void {
+    const reply = (error: KafkaErrorCode, partitions: readonly TopicPartitionRef[] = []): void => ctx.send(from, { type: "group.sync-response", corr: msg.corr, error, partitions });
+    const g = this.loadedGroup(msg.group);
+    if (g === null) return reply("NOT_COORDINATOR");
+    const m = g.members.get(msg.memberId);
+    if (m === undefined) return reply("UNKNOWN_MEMBER_ID");
+    if (msg.generation !== g.generation) return reply("ILLEGAL_GENERATION");
+    this.touch(ctx, m);
+    switch (g.state) {
+      case "empty":
+        return reply("UNKNOWN_MEMBER_ID");
+      case "preparing":
+        return reply("REBALANCE_IN_PROGRESS");
+      case "stable":
+        return reply("NONE", m.assignment);
+      case "completing":
+        m.node = from;
+        m.syncCorr = msg.corr;
+        if (m.id === g.leaderId) {
+          for (const a of msg.assignments) {
+            const target = g.members.get(a.memberId);
+            if (target) target.assignment = a.partitions;
+          }
+          g.state = "stable";
+          for (const x of g.members.values()) {
+            if (x.syncCorr !== null) ctx.send(x.node, { type: "group.sync-response", corr: x.syncCorr, error: "NONE", partitions: x.assignment });
+            x.syncCorr = null;
+          }
+        }
+        return;
+      default:
+        return assertNever(g.state, "group state");
+    }
+  }
+
+  private sessionExpired(ctx: BrokerCtx, g: Group, m: Member): void {
+    // A member waiting in a join or a sync is kept alive (it cannot heartbeat meanwhile).
+    if (m.joinCorr !== null || m.syncCorr !== null) return this.touch(ctx, m);
+    this.removeMember(ctx, g, m);
+  }
+
+  private removeMember(ctx: BrokerCtx, g: Group, m: Member): void {
+    ctx.cancelTimer(m.session.handle);
+    g.members.delete(m.id);
+    if (m.joinCorr !== null) ctx.send(m.node, { type: "group.join-response", corr: m.joinCorr, error: "UNKNOWN_MEMBER_ID", generation: -1, memberId: m.id, leaderId: "", members: [] });
+    switch (g.state) {
+      case "empty":
+        return;
+      case "preparing":
+        if (g.members.size === 0 && !g.initialDelay) return this.completeJoin(ctx, g);
+        return this.tryCompleteJoin(ctx, g);
+      case "completing":
+      case "stable":
+        if (g.members.size === 0) {
+          g.state = "empty";
+          g.generation++;
+          this.persistGeneration(ctx, g);
+          return;
+        }
+        return this.prepareRebalance(ctx, g);
+      default:
+        return assertNever(g.state, "group state");
+    }
+  }
+
+  private onCommit(ctx: BrokerCtx, from: NodeId, msg: OffsetCommitRequest): void {
+    const reply = (error: KafkaErrorCode): void => ctx.send(from, { type: "group.offset-commit-response", corr: msg.corr, error });
+    const g = this.loadedGroup(msg.group);
+    if (g === null) return reply("NOT_COORDINATOR");
+    // GroupCoordinator.handleCommitOffsets: generation -1 from a non-member is a "simple" commit, allowed only
+    // while the group has no members; otherwise member and generation must match.
+    if (!(msg.generation < 0 && g.state === "empty")) {
+      const m = g.members.get(msg.memberId);
+      if (m === undefined) return reply("UNKNOWN_MEMBER_ID");
+      if (msg.generation !== g.generation) return reply("ILLEGAL_GENERATION");
+      if (g.state === "completing") return reply("REBALANCE_IN_PROGRESS");
+      this.touch(ctx, m);
+    }
+    const keys = msg.offsets.map((o) => this.host.internKey(offsetKeyName(g.name, o.topic, o.partition)));
+    const values = msg.offsets.map((o) => o.offset);
+    this.host.appendOffsets(ctx, g.partition, keys, values, 5000, (error) => {
+      // GroupMetadataManager.storeOffsets maps append errors to coordinator errors.
+      if (error === "NONE") {
+        if (this.groups.get(g.name) === g) for (const o of msg.offsets) g.offsets.set(`${o.topic}/${o.partition}`, o.offset);
+        return reply("NONE");
+      }
+      switch (error) {
+        case "NOT_ENOUGH_REPLICAS":
+        case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
+        case "REQUEST_TIMED_OUT":
+        case "UNKNOWN_TOPIC_OR_PARTITION":
+          return reply("COORDINATOR_NOT_AVAILABLE");
+        case "NOT_LEADER_OR_FOLLOWER":
+        case "KAFKA_STORAGE_ERROR":
+          return reply("NOT_COORDINATOR");
+        default:
+          return reply(error);
+      }
+    });
+  }
+}
