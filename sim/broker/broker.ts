@@ -31,6 +31,8 @@ export interface ControlPlaneApi {
   readonly brokerEpoch: number;
   readonly isController: boolean;
   requestIsrChange(ctx: BrokerCtx, req: IsrChangeRequest, done: (resp: IsrChangeResponse) => void): void;
+  noteController?(ctx: BrokerCtx, controllerId: number, controllerEpoch: number): void;
+  cancelIsrChange?(ctx: BrokerCtx, topic: string, partition: number): void;
 }
 
 export type ControlPlaneFactory = (brokerId: number, hooks: ControlPlaneHooks) => ControlPlaneApi;
@@ -85,6 +87,8 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
     this.replicas = new ReplicaManager(brokerId, spec, {
       requestIsrChange: (ctx, req, done) => this.control.requestIsrChange(ctx, req, done),
       brokerEpoch: () => this.control.brokerEpoch,
+      onControllerSeen: (ctx, id, epoch) => this.control.noteController?.(ctx, id, epoch),
+      cancelIsrChange: (ctx, topic, partition) => this.control.cancelIsrChange?.(ctx, topic, partition),
       onLeadershipChange: (ctx, topic, partition, leader) => {
         if (topic !== OFFSETS_TOPIC) return;
         if (leader) this.groups.onElected(ctx, partition);

@@ -98,13 +98,13 @@ export class TestController implements Actor<Message, TraceEvent> {
   }
 
   /** Force a leader (and optionally an ISR) for one partition, bumping the leader epoch. */
-  elect(key: string, leader: number, isr?: readonly number[]): void {
+  elect(key: string, leader: number, isr?: readonly number[], targets?: readonly number[]): void {
     const st = this.parts.get(key) as CtlPartition;
     st.leader = leader;
     st.leaderEpoch++;
     st.partitionEpoch++;
     if (isr) st.isr = [...isr];
-    this.send([st]);
+    this.send([st], targets);
   }
 
   /** The controller learnt that broker b is gone (session expiry): remove it from ISRs (never emptying one),

@@ -61,6 +61,10 @@ export interface ReplicaHooks {
   brokerEpoch(): number;
   /** This broker became / stopped being leader of a partition (the group coordinator follows __consumer_offsets). */
   onLeadershipChange?(ctx: BrokerCtx, topic: string, partition: number, leader: boolean): void;
+  /** A valid leader-and-isr / update-metadata named this controller (the control plane routes AlterPartition). */
+  onControllerSeen?(ctx: BrokerCtx, controllerId: number, controllerEpoch: number): void;
+  /** Drop a pending AlterPartition of a partition this broker no longer leads. */
+  cancelIsrChange?(ctx: BrokerCtx, topic: string, partition: number): void;
 }
 
 /** Records per partition in one fetch response (≈ replica.fetch.max.bytes 1 MiB at ~100 bytes a record). */
@@ -103,6 +107,8 @@ function versionAtLeast(v: ProtocolVersion, min: ProtocolVersion): boolean {
 }
 
 const EMPTY: readonly number[] = [];
+/** AlterPartition answers that mean our leadership view is stale (the controller knows a newer state). */
+const FENCING_ERRORS: ReadonlySet<string> = new Set(["FENCED_LEADER_EPOCH", "INVALID_UPDATE_VERSION", "STALE_BROKER_EPOCH", "NOT_LEADER_OR_FOLLOWER", "UNKNOWN_TOPIC_OR_PARTITION"]);
 
 export class ReplicaManager {
   readonly partitions = new Map<string, Partition>();
@@ -302,16 +308,19 @@ export class ReplicaManager {
     if (msg.controllerEpoch < this.controllerEpoch) {
       ctx.emit({ type: "stale-request-rejected", broker: this.brokerId, request: msg.type, reason: `controller epoch ${msg.controllerEpoch} < ${this.controllerEpoch}` });
       if (msg.type === "leader-and-isr") ctx.send(from, { type: "leader-and-isr-response", corr: msg.corr, error: "STALE_CONTROLLER_EPOCH", partitions: [] });
+      else if (msg.type === "update-metadata") ctx.send(from, { type: "update-metadata-response", corr: msg.corr, error: "STALE_CONTROLLER_EPOCH" });
       return;
     }
     this.controllerEpoch = msg.controllerEpoch;
     this.controllerId = msg.controllerId;
+    this.hooks.onControllerSeen?.(ctx, msg.controllerId, msg.controllerEpoch);
     switch (msg.type) {
       case "leader-and-isr":
         return this.handleLeaderAndIsr(ctx, from, msg);
       case "update-metadata":
         this.liveBrokers = msg.liveBrokers;
         for (const pm of msg.partitions) this.metadata.set(tpKey(pm.topic, pm.partition), pm);
+        ctx.send(from, { type: "update-metadata-response", corr: msg.corr, error: "NONE" });
         return;
       case "stop-replica":
         for (const tp of msg.partitions) {
@@ -405,6 +414,7 @@ export class ReplicaManager {
 
   /** Losing leadership: every waiting acks=all request completes with NOT_LEADER_OR_FOLLOWER. */
   private resign(ctx: BrokerCtx, p: Partition): void {
+    if (p.pendingIsr !== null) this.hooks.cancelIsrChange?.(ctx, p.topic, p.partition);
     const ws = p.produceWaiters;
     p.produceWaiters = [];
     for (const w of ws) this.completeWait(ctx, w.p, w.index, "NOT_LEADER_OR_FOLLOWER", -1);
@@ -527,7 +537,7 @@ export class ReplicaManager {
         } else {
           ctx.emit({ type: "isr-expand", tp: p.key, leader: this.brokerId, isr: resp.isr, added: resp.isr.filter((r) => !old.includes(r)) });
         }
-      } else if (resp.error === "FENCED_LEADER_EPOCH" || resp.error === "INVALID_UPDATE_VERSION" || resp.error === "STALE_BROKER_EPOCH" || resp.error === "UNKNOWN_TOPIC_OR_PARTITION") {
+      } else if (FENCING_ERRORS.has(resp.error)) {
         // Our view is stale: a newer leader epoch or partition state exists. Stop completing acks=all writes.
         p.fenced = true;
         ctx.emit({ type: "isr-change-rejected", tp: p.key, broker: this.brokerId, reason: resp.error });

@@ -1,0 +1,76 @@
+// The broker package's surface for the world: the actor factory and the final state of every replica.
+import type { ActorFactory } from "../core/node.ts";
+import type { Runtime } from "../core/runtime.ts";
+import { brokerNode, tpKey } from "../core/ids.ts";
+import type { Message } from "../kafka/protocol.ts";
+import type { TraceEvent } from "../events.ts";
+import type { FinalPartition, FinalReplica } from "../history.ts";
+import type { ClusterSpec } from "./spec.ts";
+import { ControlPlane } from "./control/index.ts";
+import { Broker } from "./broker.ts";
+import type { KeyInterner } from "./broker.ts";
+import type { GroupCoordinatorFactory } from "./group/host.ts";
+import { HW_CHECKPOINT_BLOB } from "./replica/manager.ts";
+
+export { Broker } from "./broker.ts";
+export type { BrokerDeps, ControlPlaneApi, KeyInterner } from "./broker.ts";
+export { ReplicaManager } from "./replica/manager.ts";
+
+export interface BrokerFactoryDeps {
+  readonly groupCoordinator?: GroupCoordinatorFactory;
+  readonly keys?: KeyInterner;
+}
+
+/** The actor factory of broker `id` (a fresh Broker from its disk at every boot). */
+export function brokerFactory(id: number, spec: ClusterSpec, deps: BrokerFactoryDeps = {}): ActorFactory<Message, TraceEvent> {
+  return () => {
+    const full = { controlPlane: (b: number, hooks: ConstructorParameters<typeof ControlPlane>[2]) => new ControlPlane(b, spec, hooks), ...deps };
+    return new Broker(id, spec, full);
+  };
+}
+
+/** Every replica of every partition after the run: logs from each broker's disk (whatever survived), HW from the
+ *  live actor or, for a broker that is down, its last HW checkpoint. Leader, epoch and ISR are those of the live,
+ *  unfenced replica that believes it leads with the highest leader epoch (null when none does). */
+export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterSpec): FinalPartition[] {
+  const out: FinalPartition[] = [];
+  for (const t of spec.topics) {
+    for (let p = 0; p < t.partitions; p++) {
+      const key = tpKey(t.name, p);
+      const assigned = spec.assignment.get(key) ?? [];
+      const replicas: FinalReplica[] = [];
+      let leader: number | null = null;
+      let leaderEpoch = -1;
+      let isr: readonly number[] = [];
+      for (const b of assigned) {
+        const node = brokerNode(b);
+        const disk = rt.disk(node);
+        const actor = rt.actor(node);
+        const alive = actor instanceof Broker && rt.status(node) === "up";
+        const part = alive ? actor.replicas.partitions.get(key) : undefined;
+        const log = disk.hasLog(key) ? disk.log(key) : undefined;
+        const len = log?.length ?? 0;
+        const start = log?.startOffset ?? 0;
+        const checkpoint = disk.readBlob<Readonly<Record<string, number>>>(HW_CHECKPOINT_BLOB)?.[key] ?? 0;
+        const hw = Math.min(part !== undefined ? part.hw : checkpoint, start + len);
+        replicas.push({
+          broker: b,
+          alive,
+          logStartOffset: start,
+          logEndOffset: start + len,
+          highWatermark: hw,
+          values: log ? Array.from(log.value.subarray(0, len)) : [],
+          epochs: log ? Array.from(log.epoch.subarray(0, len)) : [],
+          keys: log ? Array.from(log.key.subarray(0, len)) : [],
+        });
+        if (part !== undefined && part.isLeader && !part.fenced && part.leaderEpoch > leaderEpoch) {
+          leader = b;
+          leaderEpoch = part.leaderEpoch;
+          isr = [...part.isr];
+        }
+      }
+      out.push({ topic: t.name, partition: p, leader, leaderEpoch, isr, replicas });
+    }
+  }
+  return out;
+}

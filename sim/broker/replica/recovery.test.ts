@@ -1,0 +1,131 @@
+// Recovery and fencing: kill vs power loss (fact 27; LogManager recovery, LeaderEpochFileCache.truncateFromEnd,
+// the replication-offset-checkpoint), a restarted broker comes back outside the ISR and rejoins (fact 8),
+// stale controller / leader epochs rejected (fact 26, ReplicaManager.becomeLeaderOrFollower), a zombie leader
+// fenced by the controller's compare-and-set on the ISR (fact 9, KIP-497 AlterPartition).
+import { describe, it, expect } from "vitest";
+import { Kit, CTL, CLIENT } from "../testkit.ts";
+import { brokerNode } from "../../core/ids.ts";
+import { HW_CHECKPOINT_BLOB } from "./manager.ts";
+
+function allBrokersDown(how: "kill" | "power", flushEvery?: number): { acked: number[]; survivors: number[][] } {
+  const k = new Kit(flushEvery === undefined ? {} : { broker: { "log.flush.interval.messages": flushEvery } }).start();
+  const corrs = [k.produce(1, [1, 2, 3]), k.produce(1, [4, 5])];
+  k.run(50);
+  const acked = corrs.flatMap((c, i) => (k.produceResult(c)?.error === "NONE" ? (i === 0 ? [1, 2, 3] : [4, 5]) : []));
+  for (const b of [1, 2, 3]) {
+    if (how === "kill") k.kill(b);
+    else k.power(b);
+    k.ctl.failBroker(b);
+  }
+  for (const b of [1, 2, 3]) k.restart(b);
+  for (const b of [1, 2, 3]) k.ctl.restartBroker(b);
+  k.run(2000);
+  return { acked, survivors: [1, 2, 3].map((b) => k.values(b)) };
+}
+
+describe("recovery after kill vs power loss", () => {
+  it("a kill of every broker loses nothing acknowledged (the page cache survives)", () => {
+    const r = allBrokersDown("kill");
+    expect(r.acked).toEqual([1, 2, 3, 4, 5]);
+    for (const s of r.survivors) expect(s).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("a power loss of every broker loses acknowledged writes without fsync (Kafka's default)", () => {
+    const r = allBrokersDown("power");
+    expect(r.acked).toEqual([1, 2, 3, 4, 5]);
+    for (const s of r.survivors) expect(s).toEqual([]);
+  });
+
+  it("log.flush.interval.messages=1 makes acknowledged writes survive a power loss", () => {
+    const r = allBrokersDown("power", 1);
+    for (const s of r.survivors) expect(s).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("the HW checkpoint is written every replica.high.watermark.checkpoint.interval.ms and reloaded on restart", () => {
+    const k = new Kit({ broker: { "replica.high.watermark.checkpoint.interval.ms": 1000 } }).start();
+    k.produce(1, [1, 2]);
+    k.run(50);
+    expect(k.rt.disk(brokerNode(1)).readBlob<Record<string, number>>(HW_CHECKPOINT_BLOB)?.["t-0"]).toBeUndefined();
+    k.run(1000);
+    expect(k.rt.disk(brokerNode(1)).readBlob<Record<string, number>>(HW_CHECKPOINT_BLOB)?.["t-0"]).toBe(2);
+    k.kill(1);
+    k.restart(1);
+    expect(k.part(1).hw).toBe(2);
+    expect(k.part(1).role).toBe("none");
+    expect(k.events("broker-recovered").at(-1)?.logEndOffsets).toEqual({ "t-0": 2 });
+  });
+
+  it("a restarted follower comes back outside the ISR, catches up and rejoins", () => {
+    const k = new Kit().start();
+    k.produce(1, [1]);
+    k.run(20);
+    k.kill(3);
+    k.ctl.failBroker(3);
+    k.produce(1, [2, 3]);
+    k.run(20);
+    expect(k.ctl.parts.get("t-0")?.isr).toEqual([1, 2]);
+    k.restart(3);
+    k.ctl.restartBroker(3);
+    k.run(1000);
+    expect(k.values(3)).toEqual([1, 2, 3]);
+    expect(k.ctl.parts.get("t-0")?.isr).toEqual([1, 2, 3]);
+    expect(k.events("isr-expand").at(-1)?.added).toEqual([3]);
+  });
+});
+
+describe("fencing stale requests", () => {
+  it("rejects a leader-and-isr with an older controller epoch or a lower leader epoch", () => {
+    const k = new Kit().start();
+    k.ctl.elect("t-0", 1); // epoch 1
+    k.run(5);
+    k.ctl.controllerEpoch = 0;
+    k.ctl.elect("t-0", 2);
+    k.run(5);
+    expect(k.part(2).role).toBe("follower");
+    k.ctl.controllerEpoch = 1;
+    const st = k.ctl.parts.get("t-0");
+    if (st) st.leaderEpoch = -1;
+    k.ctl.elect("t-0", 2); // epoch 0 < 1
+    k.run(5);
+    expect(k.part(1).isLeader).toBe(true);
+    expect(k.part(2).isLeader).toBe(false);
+    expect(k.events("stale-request-rejected").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("acceptStaleEpoch bug applies a lower leader epoch", () => {
+    const k = new Kit({ bugs: { acceptStaleEpoch: true } }).start();
+    k.ctl.elect("t-0", 1);
+    k.run(5);
+    const st = k.ctl.parts.get("t-0");
+    if (st) st.leaderEpoch = -1;
+    k.ctl.elect("t-0", 2);
+    k.run(5);
+    expect(k.part(2).isLeader).toBe(true);
+  });
+
+  it("a zombie leader whose ISR change reaches the controller is fenced: NOT_LEADER_OR_FOLLOWER, never NONE", () => {
+    const k = new Kit({ broker: { "replica.lag.time.max.ms": 1000 } }).start();
+    k.isolate(1, [CTL, CLIENT]);
+    k.ctl.elect("t-0", 2, [2, 3], [2, 3]); // broker 1 never hears of it
+    k.run(5);
+    const c = k.produce(1, [9]);
+    k.run(3000);
+    expect(k.produceResult(c)?.error).toBe("NOT_LEADER_OR_FOLLOWER");
+    expect(k.events("isr-change-rejected")[0]?.reason).toBe("FENCED_LEADER_EPOCH");
+    const again = k.produce(1, [10]);
+    k.run(5);
+    expect(k.produceResult(again)?.error).toBe("NOT_LEADER_OR_FOLLOWER");
+  });
+
+  it("a leader cut off from the controller and its followers cannot get an acks=all write acknowledged", () => {
+    const k = new Kit({ broker: { "replica.lag.time.max.ms": 1000 } }).start();
+    k.isolate(1, [CLIENT]);
+    k.ctl.failBroker(1); // its session expired: 2 leads
+    k.run(5);
+    const c = k.produce(1, [9], { timeoutMs: 5000 });
+    k.run(6000);
+    expect(k.produceResult(c)?.error).toBe("REQUEST_TIMED_OUT");
+    expect(k.part(1).hw).toBe(0);
+    expect(k.values(2)).toEqual([]);
+  });
+});
