@@ -1,7 +1,11 @@
 // The event queue: a binary min-heap keyed by (time, tie). By default tie = insertion sequence, so
 // same-time events run in insertion order; with a shuffle rng, ties are broken by a seeded random key to
-// explore interleavings. Entries are pooled (no allocation per event in steady state); cancellation is lazy;
-// a node's pending events vanish at once when its incarnation is bumped (crash).
+// explore interleavings. Cancellation is lazy; a node's pending events vanish at once when its incarnation is
+// bumped (crash).
+//
+// Layout (for speed; see bench/kernel.ts): struct of arrays. The heap itself is three parallel typed arrays
+// (time, tie, slot) so sifting touches contiguous memory; each event's payload lives in a slot (typed arrays
+// plus one array for `a`), slots are recycled through a free list: no allocation per event in steady state.
 import type { Rng } from "./rng.ts";
 import type { RunningHash } from "./trace.ts";
 import type { TimeUs } from "./time.ts";
@@ -46,7 +50,7 @@ export interface SchedulerOptions {
 
 export type Dispatcher = (e: SchedEntry) => void;
 
-/** A class (not object literals) so every entry has one hidden class and the heap code stays monomorphic. */
+/** The one entry object handed to the dispatcher (refilled for every event: valid only during dispatch). */
 class Entry implements SchedEntry {
   time = 0;
   tie = 0;
@@ -61,14 +65,29 @@ class Entry implements SchedEntry {
 /** Purge the lazy-cancellation set when it grows past this and past twice the queue (cancels of events that
  *  already ran or vanished would otherwise accumulate forever). */
 const CANCEL_PURGE_MIN = 4096;
+const INITIAL_CAPACITY = 1024;
 
 export class Scheduler {
   now = 0 as TimeUs;
   /** Events dispatched so far (skipped ones do not count). */
   dispatched = 0;
-  private heap: Entry[] = [];
   private size = 0;
-  private pool: Entry[] = [];
+  private capacity = INITIAL_CAPACITY;
+  // The heap, by position.
+  private hTime: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  private hTie: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  private hSlot: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  // The events, by slot.
+  private sSeq: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  private sOwner: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  private sInc: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  private sKind: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  private sB: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  private sA: unknown[] = new Array<unknown>(INITIAL_CAPACITY).fill(undefined);
+  /** Free slots (a stack); slots [0, capacity) are either in the heap or here. */
+  private free: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  private freeTop = 0;
+  private readonly current = new Entry();
   private nextSeq = 1;
   private readonly cancelled = new Set<number>();
   private incarnations: number[] = [0];
@@ -83,6 +102,7 @@ export class Scheduler {
     this.maxEvents = opts.maxEvents ?? Number.POSITIVE_INFINITY;
     this.maxTimeUs = opts.maxTimeUs ?? Number.POSITIVE_INFINITY;
     this.hash = opts.hash;
+    for (let i = 0; i < INITIAL_CAPACITY; i++) this.free[this.freeTop++] = INITIAL_CAPACITY - 1 - i;
   }
 
   setDispatcher(fn: Dispatcher): void {
@@ -131,23 +151,49 @@ export class Scheduler {
     return this.shuffle !== undefined;
   }
 
+  private grow(): void {
+    const old = this.capacity;
+    const cap = old * 2;
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.hTime = f64(this.hTime);
+    this.hTie = f64(this.hTie);
+    this.hSlot = i32(this.hSlot);
+    this.sSeq = f64(this.sSeq);
+    this.sOwner = i32(this.sOwner);
+    this.sInc = i32(this.sInc);
+    this.sKind = i32(this.sKind);
+    this.sB = f64(this.sB);
+    for (let i = old; i < cap; i++) this.sA.push(undefined);
+    this.free = i32(this.free);
+    for (let i = cap - 1; i >= old; i--) this.free[this.freeTop++] = i;
+    this.capacity = cap;
+  }
+
   private enqueue(timeUs: number, owner: number, kind: number, a: unknown, b: number, tie: number): number {
-    const e = this.pool.length > 0 ? (this.pool.pop() as Entry) : new Entry();
+    if (this.freeTop === 0) this.grow();
+    const slot = this.free[--this.freeTop] as number;
     const seq = this.nextSeq++;
-    e.time = timeUs;
-    e.seq = seq;
-    e.tie = tie < 0 ? seq : tie;
-    e.owner = owner;
     let inc = this.incarnations[owner];
     if (inc === undefined) {
       this.ensureOwner(owner); // an owner never registered would otherwise see its events vanish
       inc = 0;
     }
-    e.inc = inc;
-    e.kind = kind;
-    e.a = a;
-    e.b = b;
-    this.push(e);
+    this.sSeq[slot] = seq;
+    this.sOwner[slot] = owner;
+    this.sInc[slot] = inc;
+    this.sKind[slot] = kind;
+    this.sB[slot] = b;
+    this.sA[slot] = a;
+    this.push(timeUs, tie < 0 ? seq : tie, slot);
     return seq;
   }
 
@@ -170,27 +216,27 @@ export class Scheduler {
   private purgeCancelled(): void {
     const keep = new Set<number>();
     for (let i = 0; i < this.size; i++) {
-      const seq = (this.heap[i] as Entry).seq;
+      const seq = this.sSeq[this.hSlot[i] as number] as number;
       if (this.cancelled.has(seq)) keep.add(seq);
     }
     this.cancelled.clear();
     for (const seq of keep) this.cancelled.add(seq);
   }
 
-  /** Is this entry still to be run (not cancelled, owner not crashed since)? Consumes its cancellation. */
-  private isLive(e: Entry): boolean {
-    if (e.inc !== this.incarnations[e.owner]) {
-      if (this.cancelled.size !== 0) this.cancelled.delete(e.seq);
+  /** Is the event in this slot still to be run (not cancelled, owner not crashed since)? Consumes its
+   *  cancellation when it is dead. */
+  private isLive(slot: number): boolean {
+    if (this.sInc[slot] !== this.incarnations[this.sOwner[slot] as number]) {
+      if (this.cancelled.size !== 0) this.cancelled.delete(this.sSeq[slot] as number);
       return false;
     }
-    return !(this.cancelled.size !== 0 && this.cancelled.delete(e.seq));
+    return !(this.cancelled.size !== 0 && this.cancelled.delete(this.sSeq[slot] as number));
   }
 
   /** Drop dead entries from the top of the queue; returns the next live event's time, or Infinity. */
   private nextLiveTime(): number {
     while (this.size > 0) {
-      const top = this.heap[0] as Entry;
-      if (this.isLive(top)) return top.time;
+      if (this.isLive(this.hSlot[0] as number)) return this.hTime[0] as number;
       this.release(this.pop());
     }
     return Number.POSITIVE_INFINITY;
@@ -204,19 +250,31 @@ export class Scheduler {
   /** Run one event. Returns false when the queue is empty. */
   step(): boolean {
     while (this.size > 0) {
-      const e = this.pop();
-      if (!this.isLive(e)) {
-        this.release(e);
+      const time = this.hTime[0] as number;
+      const tie = this.hTie[0] as number;
+      const slot = this.pop();
+      if (!this.isLive(slot)) {
+        this.release(slot);
         continue;
       }
-      this.now = e.time as TimeUs;
+      const e = this.current;
+      e.time = time;
+      e.tie = tie;
+      e.seq = this.sSeq[slot] as number;
+      e.owner = this.sOwner[slot] as number;
+      e.inc = this.sInc[slot] as number;
+      e.kind = this.sKind[slot] as number;
+      e.a = this.sA[slot];
+      e.b = this.sB[slot] as number;
+      this.release(slot); // before dispatch: the slot may be reused by events the dispatcher schedules
+      this.now = time as TimeUs;
       this.dispatched++;
       if (this.hash) {
-        this.hash.mix(e.time);
+        this.hash.mix(time);
         this.hash.mix(e.owner * 64 + e.kind);
       }
       this.dispatcher(e);
-      this.release(e);
+      e.a = undefined;
       return true;
     }
     return false;
@@ -245,55 +303,79 @@ export class Scheduler {
     }
   }
 
-  private release(e: Entry): void {
-    e.a = undefined;
-    this.pool.push(e);
+  private release(slot: number): void {
+    this.sA[slot] = undefined;
+    this.free[this.freeTop++] = slot;
   }
 
-  /** Order by (time, tie, seq): seq only matters between entries sharing a tie key (atInOrder). */
-  private less(x: Entry, y: Entry): boolean {
-    return x.time < y.time || (x.time === y.time && (x.tie < y.tie || (x.tie === y.tie && x.seq < y.seq)));
-  }
-
-  private push(e: Entry): void {
-    const heap = this.heap;
+  /** Insert (time, tie, slot). Order by (time, tie, seq): seq only matters between entries sharing a tie
+   *  key (atInOrder). */
+  private push(time: number, tie: number, slot: number): void {
+    const hTime = this.hTime;
+    const hTie = this.hTie;
+    const hSlot = this.hSlot;
     let i = this.size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pe = heap[p] as Entry;
-      if (!this.less(e, pe)) break;
-      heap[i] = pe;
+      const pt = hTime[p] as number;
+      if (time > pt) break;
+      if (time === pt) {
+        const pTie = hTie[p] as number;
+        if (tie > pTie || (tie === pTie && (this.sSeq[slot] as number) > (this.sSeq[hSlot[p] as number] as number))) break;
+      }
+      hTime[i] = pt;
+      hTie[i] = hTie[p] as number;
+      hSlot[i] = hSlot[p] as number;
       i = p;
     }
-    heap[i] = e;
+    hTime[i] = time;
+    hTie[i] = tie;
+    hSlot[i] = slot;
   }
 
-  private pop(): Entry {
-    const heap = this.heap;
-    const top = heap[0] as Entry;
-    const last = heap[--this.size] as Entry;
-    heap[this.size] = undefined as unknown as Entry;
-    const n = this.size;
+  /** x strictly before y (heap positions). */
+  private before(x: number, y: number): boolean {
+    const tx = this.hTime[x] as number;
+    const ty = this.hTime[y] as number;
+    if (tx !== ty) return tx < ty;
+    const ax = this.hTie[x] as number;
+    const ay = this.hTie[y] as number;
+    if (ax !== ay) return ax < ay;
+    return (this.sSeq[this.hSlot[x] as number] as number) < (this.sSeq[this.hSlot[y] as number] as number);
+  }
+
+  /** Remove the top; returns its slot. */
+  private pop(): number {
+    const hTime = this.hTime;
+    const hTie = this.hTie;
+    const hSlot = this.hSlot;
+    const top = hSlot[0] as number;
+    const n = --this.size;
     if (n > 0) {
+      // Sift the last element down from the root.
+      const lt = hTime[n] as number;
+      const lTie = hTie[n] as number;
+      const ls = hSlot[n] as number;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         if (l >= n) break;
         const r = l + 1;
-        let c = l;
-        let ce = heap[l] as Entry;
-        if (r < n) {
-          const re = heap[r] as Entry;
-          if (this.less(re, ce)) {
-            c = r;
-            ce = re;
-          }
+        const c = r < n && this.before(r, l) ? r : l;
+        const ct = hTime[c] as number;
+        if (ct > lt) break;
+        if (ct === lt) {
+          const cTie = hTie[c] as number;
+          if (cTie > lTie || (cTie === lTie && (this.sSeq[hSlot[c] as number] as number) > (this.sSeq[ls] as number))) break;
         }
-        if (!this.less(ce, last)) break;
-        heap[i] = ce;
+        hTime[i] = ct;
+        hTie[i] = hTie[c] as number;
+        hSlot[i] = hSlot[c] as number;
         i = c;
       }
-      heap[i] = last;
+      hTime[i] = lt;
+      hTie[i] = lTie;
+      hSlot[i] = ls;
     }
     return top;
   }
