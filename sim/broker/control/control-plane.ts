@@ -76,7 +76,7 @@ export interface IsrChangeResult {
 
 interface PendingIsr {
   readonly req: IsrChangeRequest;
-  readonly done: (ctx: Ctx, res: IsrChangeResult) => void;
+  readonly done: (res: IsrChangeResult) => void;
   corr: number;
   timer: number;
 }
@@ -197,7 +197,7 @@ export class ControlPlane {
    *  STALE_BROKER_EPOCH (with the then-current broker epoch), no answer within CONTROLLER_SOCKET_TIMEOUT_MS, or
    *  a controller change. `done` runs once with the final answer. A zombie (expired session) keeps getting
    *  STALE_BROKER_EPOCH, so its ISR change never completes until it re-registers: fenced (fact 9). */
-  requestIsrChange(ctx: Ctx, req: IsrChangeRequest, done: (ctx: Ctx, res: IsrChangeResult) => void): void {
+  requestIsrChange(ctx: Ctx, req: IsrChangeRequest, done: (res: IsrChangeResult) => void): void {
     const key = tpKey(req.topic, req.partition);
     this.cancelIsrChange(ctx, req.topic, req.partition);
     const p: PendingIsr = { req, done, corr: -1, timer: -1 };
@@ -261,7 +261,7 @@ export class ControlPlane {
       return;
     }
     this.pendingIsr.delete(key);
-    p.done(ctx, { error: msg.error, leaderEpoch: msg.leaderEpoch, isr: msg.isr, partitionEpoch: msg.partitionEpoch });
+    p.done({ error: msg.error, leaderEpoch: msg.leaderEpoch, isr: msg.isr, partitionEpoch: msg.partitionEpoch });
   }
 
   // ---------- session, registration, election ----------

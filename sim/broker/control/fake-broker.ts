@@ -75,7 +75,7 @@ export class FakeBroker implements Actor<Message, TraceEvent> {
   }
 
   requestIsrChange(ctx: Ctx, req: IsrChangeRequest): void {
-    this.cp.requestIsrChange(ctx, req, (_c, res) => this.isrResults.push(res));
+    this.cp.requestIsrChange(ctx, req, (res) => this.isrResults.push(res));
   }
 }
 

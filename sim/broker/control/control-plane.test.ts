@@ -1,0 +1,290 @@
+import { describe, it, expect } from "vitest";
+import { fakeCluster } from "./fake-broker.ts";
+import type { FakeCluster } from "./fake-broker.ts";
+import { zkView } from "../../coordinator/coordinator.ts";
+import { COORDINATOR_NODE, brokerNode } from "../../core/ids.ts";
+import { msToUs } from "../../core/time.ts";
+import type { TopicSpec } from "../../scenario/types.ts";
+import type { TraceEvent } from "../../events.ts";
+
+const runTo = (c: FakeCluster, ms: number) => c.rt.runUntil(msToUs(ms));
+const events = <T extends TraceEvent["type"]>(c: FakeCluster, type: T) =>
+  c.rt.trace.events.filter((e): e is Extract<typeof e, { type: T }> => e.type === type);
+
+function started(opts: Parameters<typeof fakeCluster>[0] = {}): FakeCluster {
+  const c = fakeCluster(opts);
+  c.rt.startAll();
+  runTo(c, 2000);
+  return c;
+}
+
+/** Send a raw alter-partition from broker `from` to the current controller; returns the recorded answer. */
+function rawAlter(c: FakeCluster, from: number, fields: { brokerEpoch?: number; topic?: string; partition: number; leaderEpoch: number; newIsr: number[]; partitionEpoch: number }, to?: number) {
+  const v = zkView(c.rt);
+  const target = to ?? (v.controller() as number);
+  const corr = 1_000_000 + c.broker(from).alterResponses.length;
+  c.rt.inject(brokerNode(from), (_a, ctx) =>
+    ctx.send(brokerNode(target), {
+      type: "alter-partition",
+      corr,
+      brokerId: from,
+      brokerEpoch: fields.brokerEpoch ?? c.broker(from).cp.brokerEpoch,
+      topic: fields.topic ?? "t",
+      partition: fields.partition,
+      leaderEpoch: fields.leaderEpoch,
+      newIsr: fields.newIsr,
+      partitionEpoch: fields.partitionEpoch,
+    }),
+  );
+  runTo(c, usMs(c) + 50);
+  const r = c.broker(from).alterResponses.find((x) => x.corr === corr);
+  if (r === undefined) throw new Error("no alter-partition-response");
+  return r;
+}
+const usMs = (c: FakeCluster) => c.rt.nowUs / 1000;
+
+describe("controller election (KafkaController.elect, KafkaZkClient.registerControllerAndIncrementControllerEpoch, fact 26)", () => {
+  it("one broker wins; /controller and the epoch bump are one multi-op; every broker learns the controller", () => {
+    const c = started();
+    const v = zkView(c.rt);
+    const ctl = v.controller();
+    expect(ctl).not.toBeNull();
+    expect(v.controllerEpoch()).toBe(1);
+    expect(events(c, "controller-elected")).toEqual([expect.objectContaining({ broker: ctl, controllerEpoch: 1 })]);
+    for (let b = 1; b <= 3; b++) {
+      expect(c.broker(b).cp.controllerId).toBe(ctl);
+      expect(c.broker(b).cp.isController).toBe(b === ctl);
+    }
+  });
+
+  it("when the controller dies its session expires, another broker wins with epoch + 1 and re-sends state", () => {
+    const c = started();
+    const v = zkView(c.rt);
+    const old = v.controller() as number;
+    c.rt.kill(brokerNode(old));
+    // Its last heartbeat was at most 6 s (session timeout / 3) before the kill: the session lives ≥ 12 s more.
+    runTo(c, 2000 + 11900);
+    expect(v.controller()).toBe(old);
+    expect(v.liveBrokers()).toContain(old);
+    runTo(c, 2000 + 18000 + 400);
+    const now = v.controller() as number;
+    expect(now).not.toBe(old);
+    expect(v.controllerEpoch()).toBe(2);
+    const elected = events(c, "controller-elected");
+    expect(elected.map((e) => e.controllerEpoch)).toEqual([1, 2]);
+    for (let b = 1; b <= 3; b++) {
+      if (b === old) continue;
+      const last = c.broker(b).leaderAndIsr.at(-1);
+      expect(last?.controllerEpoch).toBe(2);
+      expect(last?.controllerId).toBe(now);
+      expect(last?.brokerEpoch).toBe(c.broker(b).cp.brokerEpoch);
+    }
+  });
+});
+
+describe("initial start-up (PartitionStateMachine.initializeLeaderAndIsrForPartitions)", () => {
+  it("leader = first replica in assignment order, ISR = live replicas, leader epoch 0; each broker gets its partitions", () => {
+    const c = started({ topics: [{ name: "t", partitions: 6, "replication.factor": 2, config: {} }] });
+    const v = zkView(c.rt);
+    for (let p = 0; p < 6; p++) {
+      const replicas = c.spec.assignment.get(`t-${p}`) as number[];
+      expect(v.partitionState("t", p)).toEqual({ leader: replicas[0], leaderEpoch: 0, isr: replicas, partitionEpoch: 0 });
+    }
+    for (let b = 1; b <= 3; b++) {
+      const got = c.broker(b).leaderAndIsr.flatMap((m) => m.partitions.map((x) => `${x.topic}-${x.partition}`));
+      const expected = [...c.spec.assignment].filter(([, rs]) => rs.includes(b)).map(([k]) => k);
+      expect(new Set(got)).toEqual(new Set(expected));
+      expect(c.broker(b).leaderAndIsr.every((m) => m.brokerEpoch === c.broker(b).cp.brokerEpoch && m.controllerEpoch === 1)).toBe(true);
+      expect(c.broker(b).updateMetadata.at(-1)?.liveBrokers).toEqual([1, 2, 3]);
+    }
+  });
+});
+
+describe("broker failure (KafkaController.onBrokerFailure, PartitionStateMachine, ReplicaStateMachine)", () => {
+  it("a killed leader's partitions get the first live in-sync replica in assignment order, a bumped leader epoch, and a smaller ISR", () => {
+    const c = started();
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const victim = [1, 2, 3].find((b) => b !== ctl) as number;
+    const before = [0, 1, 2].map((p) => v.partitionState("t", p));
+    c.rt.kill(brokerNode(victim));
+    runTo(c, 2000 + 20000);
+    expect(v.liveBrokers()).not.toContain(victim);
+    for (let p = 0; p < 3; p++) {
+      const replicas = c.spec.assignment.get(`t-${p}`) as number[];
+      const b = before[p];
+      const st = v.partitionState("t", p);
+      expect(st?.isr).not.toContain(victim);
+      expect(st?.leaderEpoch).toBe((b?.leaderEpoch as number) + 1); // fact 9: controller-made changes bump it
+      if (b?.leader === victim) expect(st?.leader).toBe(replicas.find((r) => r !== victim));
+      else expect(st?.leader).toBe(b?.leader);
+    }
+    expect(events(c, "session-expired")).toEqual([expect.objectContaining({ broker: victim })]);
+    expect(events(c, "isr-shrink").every((e) => e.by === "controller" && e.removed.includes(victim))).toBe(true);
+    expect(events(c, "leader-elected").filter((e) => e.leaderEpoch > 0)).toHaveLength(1);
+  });
+
+  it("a broker cut off from the coordinator loses its session and its partitions move; after the heal it re-registers with a new epoch (zombie)", () => {
+    const c = started();
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const x = [1, 2, 3].find((b) => b !== ctl) as number;
+    const led = [0, 1, 2].filter((p) => v.partitionState("t", p)?.leader === x);
+    expect(led.length).toBeGreaterThan(0);
+    const epoch0 = c.broker(x).cp.brokerEpoch;
+    c.rt.network.partition([[c.index(COORDINATOR_NODE)], [c.index(brokerNode(x))]]);
+    runTo(c, 2000 + 21000);
+    for (const p of led) expect(v.partitionState("t", p)?.leader).not.toBe(x);
+    for (let p = 0; p < 3; p++) expect(v.partitionState("t", p)?.isr).not.toContain(x);
+    // The zombie does not know yet: nothing told it.
+    expect(c.broker(x).sessionsLost).toBe(0);
+    expect(c.broker(x).cp.brokerEpoch).toBe(epoch0);
+    c.rt.network.healAll();
+    runTo(c, 2000 + 21000 + 7000); // its next ping (every 6 s) meets zk.expired
+    expect(c.broker(x).sessionsLost).toBe(1);
+    expect(c.broker(x).registrations).toHaveLength(2);
+    expect(c.broker(x).cp.brokerEpoch).toBeGreaterThan(epoch0);
+    expect(v.liveBrokers()).toContain(x);
+    // The controller treats it as a new incarnation and sends it its partitions with the new broker epoch.
+    const last = c.broker(x).leaderAndIsr.at(-1);
+    expect(last?.brokerEpoch).toBe(c.broker(x).cp.brokerEpoch);
+  });
+});
+
+describe("offline partitions and unclean election (fact 10, 11; KIP-106)", () => {
+  // t-0 replicas [1, 2, 3]; shrink its ISR to {1} with an AlterPartition from the leader, then kill 1.
+  const assignment = new Map([["t-0", [1, 2, 3]]]);
+  const topic = (unclean?: boolean): TopicSpec => ({ name: "t", partitions: 1, "replication.factor": 3, config: unclean === undefined ? {} : { "unclean.leader.election.enable": unclean } });
+
+  function shrinkToLeaderThenKill(c: FakeCluster): void {
+    const v = zkView(c.rt);
+    const st = v.partitionState("t", 0);
+    expect(st?.leader).toBe(1);
+    const r = rawAlter(c, 1, { partition: 0, leaderEpoch: st?.leaderEpoch as number, newIsr: [1], partitionEpoch: st?.partitionEpoch as number });
+    expect(r.error).toBe("NONE");
+    c.rt.kill(brokerNode(1));
+    runTo(c, usMs(c) + 20000);
+  }
+
+  it("unclean election off: no leader, ISR keeps its last member; the last in-sync replica's return brings it back", () => {
+    const c = started({ topics: [topic()], assignment: new Map(assignment) });
+    const v = zkView(c.rt);
+    const epochBefore = v.partitionState("t", 0)?.leaderEpoch as number;
+    shrinkToLeaderThenKill(c);
+    expect(v.partitionState("t", 0)).toMatchObject({ leader: null, isr: [1], leaderEpoch: epochBefore + 1 });
+    expect(events(c, "partition-offline")).toEqual([expect.objectContaining({ tp: "t-0", leaderEpoch: epochBefore + 1 })]);
+    c.rt.restart(brokerNode(1));
+    runTo(c, usMs(c) + 2000);
+    expect(v.partitionState("t", 0)).toMatchObject({ leader: 1, isr: [1], leaderEpoch: epochBefore + 2 });
+    expect(events(c, "leader-elected").at(-1)).toMatchObject({ tp: "t-0", leader: 1, unclean: false });
+  });
+
+  it("unclean election on (topic override beats the broker default): the first live replica leads with ISR = itself", () => {
+    const c = started({ topics: [topic(true)], assignment: new Map(assignment) });
+    shrinkToLeaderThenKill(c);
+    expect(zkView(c.rt).partitionState("t", 0)).toMatchObject({ leader: 2, isr: [2] });
+    expect(events(c, "leader-elected").at(-1)).toMatchObject({ tp: "t-0", leader: 2, unclean: true });
+  });
+
+  it("a topic override of false beats a broker default of true", () => {
+    const c = started({ topics: [topic(false)], assignment: new Map(assignment), broker: { "unclean.leader.election.enable": true } });
+    shrinkToLeaderThenKill(c);
+    expect(zkView(c.rt).partitionState("t", 0)?.leader).toBeNull();
+  });
+
+  it("bug electOutOfSync: an out-of-sync replica is elected with unclean election off", () => {
+    const c = started({ topics: [topic()], assignment: new Map(assignment), bugs: { electOutOfSync: true } });
+    shrinkToLeaderThenKill(c);
+    expect(zkView(c.rt).partitionState("t", 0)).toMatchObject({ leader: 2, isr: [2] });
+  });
+});
+
+describe("AlterPartition (KafkaController.processAlterPartition, KIP-497; fact 9)", () => {
+  function setup(): { c: FakeCluster; leader: number; follower: number; st: NonNullable<ReturnType<ReturnType<typeof zkView>["partitionState"]>> } {
+    const c = started({ topics: [{ name: "t", partitions: 1, "replication.factor": 3, config: {} }], assignment: new Map([["t-0", [1, 2, 3]]]) });
+    const st = zkView(c.rt).partitionState("t", 0);
+    if (st === null) throw new Error("no state");
+    return { c, leader: 1, follower: 3, st };
+  }
+
+  it("accepted: the ISR is CAS-written, the leader epoch is unchanged and the partition epoch is the new ZK version", () => {
+    const { c, st } = setup();
+    const r = rawAlter(c, 1, { partition: 0, leaderEpoch: st.leaderEpoch, newIsr: [1, 2], partitionEpoch: st.partitionEpoch });
+    expect(r).toMatchObject({ error: "NONE", leaderEpoch: st.leaderEpoch, isr: [1, 2], partitionEpoch: st.partitionEpoch + 1 });
+    expect(zkView(c.rt).partitionState("t", 0)).toEqual({ leader: 1, leaderEpoch: st.leaderEpoch, isr: [1, 2], partitionEpoch: st.partitionEpoch + 1 });
+    // Brokers hear of the new ISR through update-metadata.
+    expect(c.broker(2).updateMetadata.at(-1)?.partitions[0]?.isr).toEqual([1, 2]);
+  });
+
+  it("stale partition epoch → INVALID_UPDATE_VERSION (the ISR moved on since the leader read it)", () => {
+    const { c, st } = setup();
+    rawAlter(c, 1, { partition: 0, leaderEpoch: st.leaderEpoch, newIsr: [1, 2], partitionEpoch: st.partitionEpoch });
+    const r = rawAlter(c, 1, { partition: 0, leaderEpoch: st.leaderEpoch, newIsr: [1], partitionEpoch: st.partitionEpoch });
+    expect(r.error).toBe("INVALID_UPDATE_VERSION");
+    expect(zkView(c.rt).partitionState("t", 0)?.isr).toEqual([1, 2]);
+    expect(events(c, "isr-change-rejected")).toEqual([expect.objectContaining({ tp: "t-0", broker: 1, reason: "INVALID_UPDATE_VERSION" })]);
+  });
+
+  it("lower leader epoch → FENCED_LEADER_EPOCH (a deposed leader)", () => {
+    const { c } = setup();
+    const v = zkView(c.rt);
+    // Kill the leader's peer 3 so the controller bumps the leader epoch (ISR shrink by the controller).
+    c.rt.kill(brokerNode(3));
+    runTo(c, usMs(c) + 20000);
+    const st = v.partitionState("t", 0);
+    expect(st?.leaderEpoch).toBe(1);
+    const r = rawAlter(c, 1, { partition: 0, leaderEpoch: 0, newIsr: [1], partitionEpoch: st?.partitionEpoch as number });
+    expect(r.error).toBe("FENCED_LEADER_EPOCH");
+  });
+
+  it("stale broker epoch → STALE_BROKER_EPOCH (a zombie whose session expired)", () => {
+    const { c, st } = setup();
+    const r = rawAlter(c, 1, { brokerEpoch: c.broker(1).cp.brokerEpoch - 1, partition: 0, leaderEpoch: st.leaderEpoch, newIsr: [1], partitionEpoch: st.partitionEpoch });
+    expect(r.error).toBe("STALE_BROKER_EPOCH");
+    expect(zkView(c.rt).partitionState("t", 0)?.isr).toEqual(st.isr);
+  });
+
+  it("adding a broker that is not alive → INELIGIBLE_REPLICA (KAFKA-7128)", () => {
+    const { c } = setup();
+    c.rt.kill(brokerNode(3));
+    runTo(c, usMs(c) + 20000);
+    const st = zkView(c.rt).partitionState("t", 0);
+    expect(st?.isr).toEqual([1, 2]);
+    const r = rawAlter(c, 1, { partition: 0, leaderEpoch: st?.leaderEpoch as number, newIsr: [1, 2, 3], partitionEpoch: st?.partitionEpoch as number });
+    expect(r.error).toBe("INELIGIBLE_REPLICA");
+  });
+
+  it("sent to a broker that is not the controller → NOT_CONTROLLER", () => {
+    const { c, st } = setup();
+    const ctl = zkView(c.rt).controller() as number;
+    const other = [1, 2, 3].find((b) => b !== ctl) as number;
+    expect(rawAlter(c, 1, { partition: 0, leaderEpoch: st.leaderEpoch, newIsr: [1], partitionEpoch: st.partitionEpoch }, other).error).toBe("NOT_CONTROLLER");
+  });
+
+  it("requestIsrChange: answered once; a zombie's request keeps failing with STALE_BROKER_EPOCH until it re-registers", () => {
+    // Three partitions led by brokers 1, 2, 3: take the one led by a broker that is not the controller.
+    const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const x = ctl === 1 ? 2 : 1;
+    const p = x - 1;
+    const st = v.partitionState("t", p);
+    if (st === null) throw new Error("no state");
+    c.rt.inject(brokerNode(x), (_a, ctx) => c.broker(x).requestIsrChange(ctx, { topic: "t", partition: p, leaderEpoch: st.leaderEpoch, newIsr: [x, ctl], partitionEpoch: st.partitionEpoch }));
+    runTo(c, usMs(c) + 100);
+    expect(c.broker(x).isrResults).toEqual([{ error: "NONE", leaderEpoch: st.leaderEpoch, isr: [x, ctl], partitionEpoch: st.partitionEpoch + 1 }]);
+    // Cut leader x off from the coordinator (not from the controller): it becomes a zombie.
+    c.rt.network.partition([[c.index(COORDINATOR_NODE)], [c.index(brokerNode(x))]]);
+    runTo(c, usMs(c) + 21000);
+    expect(v.partitionState("t", p)?.leader).toBe(ctl);
+    c.rt.inject(brokerNode(x), (_a, ctx) => c.broker(x).requestIsrChange(ctx, { topic: "t", partition: p, leaderEpoch: st.leaderEpoch, newIsr: [x], partitionEpoch: st.partitionEpoch + 1 }));
+    runTo(c, usMs(c) + 3000);
+    expect(c.broker(x).isrResults).toHaveLength(1); // still pending: retried with its stale epoch
+    expect(c.broker(x).cp.hasPendingIsrChange("t", p)).toBe(true);
+    expect(events(c, "isr-change-rejected").filter((e) => e.reason === "STALE_BROKER_EPOCH").length).toBeGreaterThan(5);
+    // Heal: it re-registers; the retry now carries the new epoch and meets the newer leader epoch.
+    c.rt.network.healAll();
+    runTo(c, usMs(c) + 7000);
+    expect(c.broker(x).isrResults.at(-1)?.error).toBe("FENCED_LEADER_EPOCH");
+  });
+});
