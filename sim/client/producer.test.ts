@@ -29,3 +29,181 @@ describe("producer basics", () => {
     }
   });
 });
+
+/** The first produce attempt of the record with value 0 is appended, then the connection dies silently: its
+ *  response and every later one for 300 ms are lost. */
+function loseFirstResponse(c: FakeCluster): void {
+  let done = false;
+  c.produceHook = (_b, _req, batch) => {
+    if (!done && batch.values.includes(0)) {
+      done = true;
+      return { kind: "append-drop-response", muteMs: 300 };
+    }
+    return { kind: "normal" };
+  };
+}
+
+/** The first attempt of the batch holding value 0 fails with a retriable error, not appended. */
+function failFirstAttempt(c: FakeCluster): void {
+  let done = false;
+  c.produceHook = (_b, _req, batch) => {
+    if (!done && batch.values.includes(0)) {
+      done = true;
+      return { kind: "error", error: "NOT_ENOUGH_REPLICAS" };
+    }
+    return { kind: "normal" };
+  };
+}
+
+const fast = { "request.timeout.ms": 200, "retry.backoff.ms": 50, "batch.size": 100 } as const;
+
+describe("retries without idempotence (fact 18)", () => {
+  it("a lost response followed by a retry writes a duplicate", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 10, config: { ...fast, "enable.idempotence": false } });
+    loseFirstResponse(c);
+    c.run(3000);
+    expect(counts(c.values(TOPIC)).get(0)).toBe(2);
+    // The client saw one ok for value 0 (the retry's), at the second offset.
+    const ok0 = c.ops("send").filter((o) => o.type === "ok" && (o.value as SendValue).value === 0);
+    expect(ok0.length).toBe(1);
+  });
+
+  it("with in-flight 5, a failed batch retried after later ones succeeded lands out of order", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 5000, messages: 20, config: { ...fast, "enable.idempotence": false, "max.in.flight.requests.per.connection": 5 } });
+    failFirstAttempt(c);
+    c.run(3000);
+    const log = c.values(TOPIC);
+    expect(log.length).toBe(20);
+    expect(log[0]).not.toBe(0);
+    expect(log.indexOf(0)).toBeGreaterThan(log.indexOf(1));
+  });
+
+  it("with in-flight 1 the same failure keeps the order", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 5000, messages: 20, config: { ...fast, "enable.idempotence": false, "max.in.flight.requests.per.connection": 1 } });
+    failFirstAttempt(c);
+    c.run(3000);
+    const log = c.values(TOPIC);
+    expect(log.length).toBe(20);
+    expect(log).toEqual([...log].sort((a, b) => a - b));
+  });
+});
+
+describe("idempotence (fact 19)", () => {
+  it("a lost response and a retry write no duplicate", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 10, config: { ...fast } });
+    loseFirstResponse(c);
+    c.run(3000);
+    const log = c.values(TOPIC);
+    expect(log.length).toBe(10);
+    expect(counts(log).get(0)).toBe(1);
+    expect(c.ops("send").filter((o) => o.type === "ok").length).toBe(10);
+  });
+
+  it("a failed batch with later ones in flight does not reorder (OUT_OF_ORDER_SEQUENCE_NUMBER → retried in order)", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 5000, messages: 20, config: { ...fast, "max.in.flight.requests.per.connection": 5 } });
+    failFirstAttempt(c);
+    c.run(3000);
+    const log = c.values(TOPIC);
+    expect(log).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it("bumps its epoch when a batch may have been written and then expired", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 20, messages: 6, config: { ...fast, "delivery.timeout.ms": 300 } });
+    let n = 0;
+    c.produceHook = (_b, _req, batch) => (batch.values.includes(0) && n++ < 10 ? { kind: "append-drop-response" } : { kind: "normal" });
+    c.run(3000);
+    const info0 = c.ops("send").find((o) => o.type === "info" && (o.value as SendValue).value === 0);
+    expect(info0).toBeDefined();
+    expect(c.rt.trace.events.some((e) => e.type === "producer-epoch-bump")).toBe(true);
+    // The other records still got through after the bump.
+    expect(c.ops("send").filter((o) => o.type === "ok").length).toBe(5);
+  });
+});
+
+describe("records that fail for good: the four policies", () => {
+  /** Value 3 is refused with a non-retriable error (never appended). */
+  function refuse3(c: FakeCluster): void {
+    c.produceHook = (_b, _req, batch) => (batch.topic === TOPIC && batch.values.includes(3) ? { kind: "error", error: "MESSAGE_TOO_LARGE" } : { kind: "normal" });
+  }
+  const run = (policy: "drop" | "log" | "halt" | "dead-letter"): FakeCluster => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 10, onFailure: policy, config: { ...fast } });
+    refuse3(c);
+    c.run(3000);
+    return c;
+  };
+  const failOf = (c: FakeCluster) => c.ops("send").filter((o) => o.type === "fail");
+
+  for (const policy of ["drop", "log"] as const) {
+    it(`${policy}: the record is recorded as failed (definitely not written) and the producer goes on`, () => {
+      const c = run(policy);
+      const fails = failOf(c);
+      expect(fails.map((o) => o.value as SendValue)).toEqual([{ topic: TOPIC, key: null, value: 3, partition: 0, error: "MESSAGE_TOO_LARGE", policy }]);
+      expect(c.values(TOPIC).length).toBe(9);
+      expect(c.rt.trace.events.filter((e) => e.type === "send-failed").length).toBe(1);
+    });
+  }
+
+  it("halt: no more sends after the failure", () => {
+    const c = run("halt");
+    expect((failOf(c)[0]?.value as SendValue).policy).toBe("halt");
+    const invokes = c.ops("send").filter((o) => o.type === "invoke").map((o) => (o.value as SendValue).value);
+    expect(Math.max(...invokes)).toBeLessThan(9);
+    expect(c.values(TOPIC)).not.toContain(3);
+    expect(c.rt.trace.events.some((e) => e.type === "producer-halted")).toBe(true);
+  });
+
+  it("dead-letter: the record goes to the dead-letter topic", () => {
+    const c = run("dead-letter");
+    expect((failOf(c)[0]?.value as SendValue).policy).toBe("dead-letter");
+    expect(c.values(`${TOPIC}.dlt`)).toEqual([3]);
+    expect(c.ops("send").some((o) => o.type === "ok" && (o.value as SendValue).topic === `${TOPIC}.dlt`)).toBe(true);
+    expect(c.values(TOPIC).length).toBe(9);
+  });
+
+  it("a record that timed out after an attempt that may have appended it ends as info, not fail", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 3, config: { ...fast, "enable.idempotence": false, "delivery.timeout.ms": 500 } });
+    c.produceHook = () => ({ kind: "append-drop-response" });
+    c.run(3000);
+    const ends = c.ops("send").filter((o) => o.type !== "invoke");
+    expect(ends.length).toBe(3);
+    for (const o of ends) expect(o.type).toBe("info");
+  });
+});
+
+describe("producer config rules (fact 16)", () => {
+  it("explicit enable.idempotence=true with acks=1 is a config error naming the key", () => {
+    expect(() => cluster({ id: "p1", topic: TOPIC, config: { "enable.idempotence": true, acks: 1 } })).toThrow(/acks/);
+  });
+  it("explicit idempotence with in-flight 6 or retries 0 is an error", () => {
+    expect(() => cluster({ id: "p1", topic: TOPIC, config: { "enable.idempotence": true, "max.in.flight.requests.per.connection": 6 } })).toThrow(/max.in.flight/);
+    expect(() => cluster({ id: "p1", topic: TOPIC, config: { "enable.idempotence": true, retries: 0 } })).toThrow(/retries/);
+  });
+  it("default idempotence with acks=1 is silently turned off (a lost response then duplicates)", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 10, config: { ...fast, acks: 1 } });
+    loseFirstResponse(c);
+    c.run(3000);
+    expect(counts(c.values(TOPIC)).get(0)).toBe(2);
+  });
+  it("acks=0 records ok with offset -1 at once", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 5, config: { acks: 0 } });
+    c.run(2000);
+    const oks = c.ops("send").filter((o) => o.type === "ok");
+    expect(oks.length).toBe(5);
+    for (const o of oks) expect((o.value as SendValue).offset).toBe(-1);
+  });
+});
+
+describe("partitioning", () => {
+  it("keyed records of one key always go to one partition; unkeyed batches stick", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 100, messages: 40, keys: 4 }, { partitions: 3 });
+    c.run(3000);
+    const byKey = new Map<number, Set<number>>();
+    for (const o of c.ops("send").filter((x) => x.type === "ok")) {
+      const v = o.value as SendValue;
+      const s = byKey.get(v.key as number) ?? new Set<number>();
+      s.add(v.partition as number);
+      byKey.set(v.key as number, s);
+    }
+    for (const s of byKey.values()) expect(s.size).toBe(1);
+  });
+});

@@ -43,8 +43,10 @@ interface PidEntry {
 /** What the cluster does with one partition batch of a produce request. */
 export type ProduceAction =
   | { readonly kind: "normal" }
-  /** Append, then never answer (the response is lost). */
-  | { readonly kind: "append-drop-response" }
+  /** Append, then never answer (the response is lost). With muteMs, every later response of this broker to
+   *  this client is lost too for that long (a dead TCP connection: responses come in order, so one lost response
+   *  means the connection is gone and everything behind it fails together). */
+  | { readonly kind: "append-drop-response"; readonly muteMs?: number }
   /** Answer this error without appending. */
   | { readonly kind: "error"; readonly error: KafkaErrorCode };
 
@@ -75,6 +77,8 @@ export class FakeCluster {
   /** Decide the fate of each produce batch (called once per batch per request). */
   produceHook: (broker: number, req: ProduceRequest, batch: ProduceBatch) => ProduceAction = () => ({ kind: "normal" });
   private readonly modules = new Map<number, GroupCoordinatorModule>();
+  /** "broker->client" → responses dropped until then (µs). */
+  readonly mutedUntilUs = new Map<string, number>();
   private workloadActive = true;
   private nextValue = 0;
 
@@ -206,6 +210,7 @@ class FakeBroker implements Actor<Message, TraceEvent> {
 
   onMessage(ctx: Ctx, from: NodeId, msg: Message): void {
     const c = this.c;
+    if ((c.mutedUntilUs.get(`${this.id}->${from}`) ?? -1) > ctx.nowUs) return;
     if (msg.type.startsWith("group.")) return this.module.onMessage(ctx, from, msg as Parameters<GroupCoordinatorModule["onMessage"]>[2]);
     switch (msg.type) {
       case "metadata": {
@@ -221,7 +226,8 @@ class FakeBroker implements Actor<Message, TraceEvent> {
         let drop = false;
         for (const b of msg.batches) {
           const r = this.produce(msg, b);
-          if (r === null) drop = true;
+          if (r !== null && typeof r.muteMs === "number") c.mutedUntilUs.set(`${this.id}->${from}`, ctx.nowUs + r.muteMs * 1000);
+          if (r === null || typeof r.muteMs === "number") drop = true;
           else out.push({ topic: b.topic, partition: b.partition, ...r });
         }
         if (!drop && msg.acks !== 0) ctx.send(from, { type: "produce-response", corr: msg.corr, partitions: out });
@@ -251,7 +257,7 @@ class FakeBroker implements Actor<Message, TraceEvent> {
   }
 
   /** Append with ProducerStateEntry rules; null = append and drop the response. */
-  private produce(req: ProduceRequest, b: ProduceBatch): { error: KafkaErrorCode; baseOffset: number } | null {
+  private produce(req: ProduceRequest, b: ProduceBatch): { error: KafkaErrorCode; baseOffset: number; muteMs?: number } | null {
     const c = this.c;
     const l = c.logs.get(`${b.topic}-${b.partition}`);
     if (l === undefined) return { error: "UNKNOWN_TOPIC_OR_PARTITION", baseOffset: -1 };
@@ -267,7 +273,7 @@ class FakeBroker implements Actor<Message, TraceEvent> {
         if (b.baseSequence !== 0) return { error: "OUT_OF_ORDER_SEQUENCE_NUMBER", baseOffset: -1 };
       } else {
         const dup = e.batches.find((x) => x.firstSeq === b.baseSequence && x.lastSeq === lastSeq);
-        if (dup) return action.kind === "append-drop-response" ? null : { error: "NONE", baseOffset: dup.offset };
+        if (dup) return action.kind === "append-drop-response" ? dropped(action.muteMs) : { error: "NONE", baseOffset: dup.offset };
         if (b.baseSequence !== e.lastSeq + 1) return { error: "OUT_OF_ORDER_SEQUENCE_NUMBER", baseOffset: -1 };
       }
       const entry: PidEntry = e === undefined || req.producerEpoch > e.epoch ? { epoch: req.producerEpoch, lastSeq: -1, batches: [] } : e;
@@ -279,8 +285,12 @@ class FakeBroker implements Actor<Message, TraceEvent> {
     const baseOffset = l.start + l.values.length;
     l.values.push(...b.values);
     l.keys.push(...b.keys);
-    return action.kind === "append-drop-response" ? null : { error: "NONE", baseOffset };
+    return action.kind === "append-drop-response" ? dropped(action.muteMs) : { error: "NONE", baseOffset };
   }
+}
+
+function dropped(muteMs: number | undefined): { error: KafkaErrorCode; baseOffset: number; muteMs: number } | null {
+  return muteMs === undefined ? null : { error: "NONE", baseOffset: -1, muteMs };
 }
 
 function slice(l: Log, from: number, to: number): RecordSlice {
