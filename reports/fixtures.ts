@@ -74,3 +74,55 @@ export function fakeRun(f: FakeRun): RunResult {
 }
 
 export const NO_ANOMALIES = { lostWrites: 0, duplicates: 0, reorders: 0, skipped: 0 } as const;
+
+/** A run with a recorded trace: leader broker-1 killed at 1 s, broker-2 takes over, broker-1 restarts at 2.5 s
+ *  and rejoins the ISR; one send lost (acks=1 style) — enough for every chart and export to have content. */
+export function richRun(seed = 1, opts: { latencyMs?: number; lose?: boolean } = {}): RunResult {
+  const lat = opts.latencyMs ?? 3;
+  const sends: FakeSend[] = [];
+  const trace: (TraceEvent & { readonly atMs: number })[] = [
+    { atMs: 0, type: "phase", phase: "workload" },
+    { atMs: 5, type: "leader-elected", tp: "orders-0", leader: 1, leaderEpoch: 0, isr: [1, 2, 3], unclean: false },
+  ];
+  let leader = 1;
+  let hw = 0;
+  for (let i = 0; i < 40; i++) {
+    const t = 50 + i * 100;
+    if (t > 1000 && t < 1400) {
+      sends.push({ value: i, invokeMs: t, endMs: 1500 + i, outcome: "ok", partition: 0 });
+      continue;
+    }
+    if (t >= 1000 && leader === 1) {
+      trace.push({ atMs: 1000, type: "node-kill", node: "broker-1" as never });
+      trace.push({ atMs: 1000, type: "fault", action: { kind: "kill", target: { leaderOf: "orders-0" } }, nodes: ["broker-1"] });
+      trace.push({ atMs: 1450, type: "leader-elected", tp: "orders-0", leader: 2, leaderEpoch: 1, isr: [2, 3], unclean: false });
+      leader = 2;
+    }
+    const ack = t + lat + (i % 5);
+    trace.push({ atMs: t + lat / 2, type: "produce-append", tp: "orders-0", broker: leader, baseOffset: hw, count: 1, leaderEpoch: leader - 1 });
+    hw++;
+    trace.push({ atMs: ack - 0.5, type: "hw-advance", tp: "orders-0", broker: leader, highWatermark: hw });
+    sends.push({ value: i, invokeMs: t, endMs: ack, outcome: "ok", partition: 0 });
+  }
+  trace.push({ atMs: 2500, type: "node-restart", node: "broker-1" as never });
+  trace.push({ atMs: 2500, type: "fault", action: { kind: "restart", target: { broker: 1 } }, nodes: ["broker-1"] });
+  trace.push({ atMs: 2600, type: "truncate", tp: "orders-0", broker: 1, fromOffset: 10, toOffset: 9, reason: "diverging epoch" });
+  trace.push({ atMs: 2900, type: "isr-expand", tp: "orders-0", leader: 2, isr: [2, 3, 1], added: [1] });
+  trace.push({ atMs: 4000, type: "phase", phase: "drain" });
+  trace.sort((a, b) => a.atMs - b.atMs);
+  const polls = Array.from({ length: 8 }, (_, k) => ({ atMs: 600 + k * 500, values: sends.filter((s) => s.invokeMs < 600 + k * 500 && s.invokeMs >= 100 + k * 500).map((s) => s.value) })).filter((p) => p.values.length > 0);
+  return fakeRun({
+    seed,
+    scenario: { name: "rich", producers: [{ id: "p1", topic: "orders" }], consumers: [{ group: "g1", topics: ["orders"] }] },
+    sends,
+    polls,
+    faults: [
+      { atMs: 1000, action: { kind: "kill", target: { leaderOf: "orders-0" } }, nodes: ["broker-1"] },
+      { atMs: 2500, action: { kind: "restart", target: { broker: 1 } }, nodes: ["broker-1"] },
+    ],
+    trace,
+    workloadEndMs: 4000,
+    virtualMs: 6000,
+    diskBytes: 3 * 40 * 100,
+  });
+}

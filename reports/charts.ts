@@ -1,0 +1,272 @@
+// Charts as Vega-Lite specs, rendered to SVG in Node (vega's headless View: no canvas, no browser), so the HTML
+// reports are static, self-contained files that open offline.
+import * as vega from "vega";
+import * as vl from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
+import type { ConfigRow } from "./metrics.ts";
+import { describeConfig } from "./metrics.ts";
+import type { RunResult } from "../sim/result.ts";
+import { downIntervals, faultPeriods, latencyPoints, partitionSeries } from "./series.ts";
+
+/** Renders a Vega-Lite spec to an SVG string. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const FONT = { font: "system-ui, sans-serif", labelFont: "system-ui, sans-serif", titleFont: "system-ui, sans-serif" };
+const CONFIG = { font: FONT.font, axis: { labelFont: FONT.font, titleFont: FONT.font }, legend: { labelFont: FONT.font, titleFont: FONT.font }, view: { stroke: "#ddd" } };
+
+/** Loss vs unavailability vs p99 latency, one point per configuration (numbered as in the table). */
+export function tradeoffSpec(rows: readonly ConfigRow[]): TopLevelSpec {
+  const values = rows.map((r, i) => ({
+    n: String(i + 1),
+    config: describeConfig(r.config),
+    lost: r.lostWrites,
+    unavailable: r.unavailableMs,
+    p99: r.latencyMs.p99 ?? 0,
+    front: r.pareto ? "Pareto front" : "dominated",
+  }));
+  const maxX = Math.max(10, ...values.map((v) => v.unavailable)) * 1.08;
+  const maxY = Math.max(1, ...values.map((v) => v.p99)) * 1.08;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: "Durability vs availability vs latency", subtitle: "x: write unavailability per run · y: produce p99 latency · colour/size: acknowledged writes lost · ◆ Pareto front" },
+    width: 640,
+    height: 380,
+    config: CONFIG,
+    data: { values },
+    layer: [
+      {
+        mark: { type: "point", filled: true, opacity: 0.85, stroke: "#333", strokeWidth: 0.5 },
+        encoding: {
+          x: { field: "unavailable", type: "quantitative", title: "write unavailability per run (ms)", scale: { domain: [0, maxX], nice: true }, axis: { format: "~s" } },
+          y: { field: "p99", type: "quantitative", title: "produce latency p99 (ms)", scale: { domain: [0, maxY], nice: true }, axis: { format: "~s" } },
+          color: { field: "lost", type: "quantitative", title: "lost writes", scale: { scheme: "orangered", domainMin: 0 } },
+          size: { field: "lost", type: "quantitative", title: "lost writes", scale: { range: [120, 900] } },
+          shape: { field: "front", type: "nominal", title: "", scale: { domain: ["Pareto front", "dominated"], range: ["diamond", "circle"] } },
+          tooltip: [{ field: "config" }, { field: "lost" }, { field: "unavailable" }, { field: "p99" }],
+        },
+      },
+      { mark: { type: "text", dx: 12, dy: -8, fontSize: 11 }, encoding: { x: { field: "unavailable", type: "quantitative" }, y: { field: "p99", type: "quantitative" }, text: { field: "n" } } },
+    ],
+  };
+}
+
+/** Produce latency over time for several runs (one panel each), fault periods shaded. */
+export function latencySpec(runs: readonly { readonly label: string; readonly result: RunResult }[]): TopLevelSpec {
+  const values: Record<string, unknown>[] = [];
+  for (const { label, result } of runs) {
+    for (const p of latencyPoints(result)) values.push({ layer: "latency", run: label, t: p.timeMs, latency: Math.max(p.latencyMs, 0.001) });
+    for (const f of faultPeriods(result)) values.push({ layer: "fault", run: label, start: f.startMs, end: f.endMs, fault: f.label });
+  }
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: "Produce latency over time", subtitle: "each dot is an acknowledged send (at its invoke time); shaded: fault periods (same schedule in every panel)" },
+    config: CONFIG,
+    data: { values },
+    facet: { row: { field: "run", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left", labelFontSize: 11, labelLimit: 420, labelOrient: "top" } } },
+    spec: {
+      width: 720,
+      height: 70,
+      layer: [
+        {
+          transform: [{ filter: "datum.layer === 'fault'" }],
+          mark: { type: "rect", color: "#e4572e", opacity: 0.18 },
+          encoding: { x: { field: "start", type: "quantitative", title: "virtual time (ms)" }, x2: { field: "end" }, tooltip: [{ field: "fault" }] },
+        },
+        {
+          transform: [{ filter: "datum.layer === 'latency'" }],
+          mark: { type: "circle", size: 8, opacity: 0.7, color: "#1f6fb2" },
+          encoding: {
+            x: { field: "t", type: "quantitative", title: "virtual time (ms)" },
+            y: { field: "latency", type: "quantitative", title: "latency (ms)", scale: { type: "log" } },
+          },
+        },
+      ],
+    },
+    resolve: { scale: { x: "shared" } },
+  };
+}
+
+/** ISR size and the leader's high watermark over time, per partition, faults shaded. */
+export function isrHwSpec(result: RunResult, title: string): TopLevelSpec {
+  const s = partitionSeries(result);
+  const faults = faultPeriods(result).map((f) => ({ start: f.startMs, end: f.endMs, fault: f.label }));
+  const end = result.virtualMs;
+  // Step lines need a last point at the end of the run.
+  const isrValues = [...s.isr];
+  const lastIsr = new Map<string, (typeof s.isr)[number]>();
+  for (const p of s.isr) lastIsr.set(p.tp, p);
+  for (const p of lastIsr.values()) isrValues.push({ ...p, timeMs: end });
+  const faultLayer = {
+    data: { values: faults },
+    mark: { type: "rect" as const, color: "#e4572e", opacity: 0.15 },
+    encoding: { x: { field: "start", type: "quantitative" as const }, x2: { field: "end" }, tooltip: [{ field: "fault" }] },
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: title, subtitle: "ISR size and the leader's high watermark per partition; shaded: fault periods" },
+    config: CONFIG,
+    vconcat: [
+      {
+        width: 720,
+        height: 110,
+        layer: [
+          faultLayer,
+          {
+            data: { values: isrValues },
+            mark: { type: "line", interpolate: "step-after", point: true },
+            encoding: {
+              x: { field: "timeMs", type: "quantitative", title: "virtual time (ms)", scale: { domain: [0, end] } },
+              y: { field: "isrSize", type: "quantitative", title: "ISR size", scale: { domainMin: 0 }, axis: { tickMinStep: 1 } },
+              color: { field: "tp", type: "nominal", title: "partition" },
+              tooltip: [{ field: "tp" }, { field: "isr" }, { field: "timeMs" }],
+            },
+          },
+        ],
+      },
+      {
+        width: 720,
+        height: 150,
+        layer: [
+          faultLayer,
+          {
+            data: { values: s.hw },
+            mark: { type: "line", interpolate: "step-after" },
+            encoding: {
+              x: { field: "timeMs", type: "quantitative", title: "virtual time (ms)", scale: { domain: [0, end] } },
+              y: { field: "highWatermark", type: "quantitative", title: "high watermark" },
+              color: { field: "tp", type: "nominal", title: "partition" },
+              tooltip: [{ field: "tp" }, { field: "broker" }, { field: "highWatermark" }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The run timeline: a lane per node — down/paused bars, faults, leader changes, ISR changes, HW steps. */
+export function timelineSpec(result: RunResult): TopLevelSpec {
+  const s = partitionSeries(result);
+  const lanes = new Set<string>(["zk"]);
+  for (let b = 1; b <= result.scenario.brokers; b++) lanes.add(`broker-${b}`);
+  for (const p of result.scenario.producers) lanes.add(p.id);
+  for (const c of result.scenario.consumers) for (let m = 0; m < c.members; m++) lanes.add(`${c.group}/${m}`);
+  const events: Record<string, unknown>[] = [];
+  for (const f of result.faults) {
+    const label = f.action.kind;
+    const nodes = f.nodes.length ? f.nodes : ["zk"];
+    for (const n of nodes) events.push({ node: n, t: f.timeUs / 1000, kind: "fault", label, detail: `${f.action.kind} → ${f.nodes.join(", ") || "nothing"}` });
+  }
+  for (const l of s.leaders) {
+    if (l.leader === null) events.push({ node: "zk", t: l.timeMs, kind: "offline", label: `${l.tp} offline`, detail: `${l.tp} has no leader (epoch ${l.leaderEpoch})` });
+    else events.push({ node: `broker-${l.leader}`, t: l.timeMs, kind: l.unclean ? "unclean leader" : "leader", label: `${l.tp} e${l.leaderEpoch}`, detail: `leader of ${l.tp}, epoch ${l.leaderEpoch}${l.unclean ? " (UNCLEAN)" : ""}` });
+  }
+  for (const ev of result.trace) {
+    if ((ev.type === "isr-shrink" || ev.type === "isr-expand") && !ev.tp.startsWith("__")) {
+      events.push({ node: `broker-${ev.leader}`, t: ev.timeUs / 1000, kind: ev.type, label: `[${ev.isr.join(",")}]`, detail: `${ev.tp} ISR → [${ev.isr.join(", ")}]` });
+    }
+    if (ev.type === "truncate" && !ev.tp.startsWith("__")) {
+      events.push({ node: `broker-${ev.broker}`, t: ev.timeUs / 1000, kind: "truncate", label: `trunc ${ev.fromOffset}→${ev.toOffset}`, detail: `${ev.tp} truncated ${ev.fromOffset} → ${ev.toOffset} (${ev.reason})` });
+    }
+  }
+  for (const e of events) lanes.add(e["node"] as string);
+  const down = downIntervals(result).map((d) => ({ ...d, detail: `${d.node} ${d.state}` }));
+  for (const d of down) lanes.add(d.node);
+  const laneList = [...lanes];
+  const hwTicks = s.hw.map((h) => ({ node: `broker-${h.broker}`, t: h.timeMs, detail: `${h.tp} HW ${h.highWatermark}` }));
+  const x = { field: "t", type: "quantitative" as const, title: "virtual time (ms)", scale: { domain: [0, result.virtualMs] } };
+  const y = { field: "node", type: "nominal" as const, title: null, sort: laneList, scale: { domain: laneList } };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: "Timeline", subtitle: "a lane per node: grey bars = down or paused; ticks = HW advances; symbols = faults, leader elections, ISR changes, truncations" },
+    config: CONFIG,
+    width: 820,
+    height: Math.max(120, laneList.length * 34),
+    layer: [
+      {
+        data: { values: [{ t: result.workloadEndMs, t2: result.virtualMs }] },
+        mark: { type: "rect", color: "#2a9d8f", opacity: 0.07 },
+        encoding: { x: { field: "t", type: "quantitative", scale: { domain: [0, result.virtualMs] } }, x2: { field: "t2" } },
+      },
+      {
+        data: { values: down },
+        mark: { type: "bar", color: "#999", opacity: 0.55, height: 16 },
+        encoding: { x: { field: "startMs", type: "quantitative", scale: { domain: [0, result.virtualMs] } }, x2: { field: "endMs" }, y, tooltip: [{ field: "detail" }] },
+      },
+      {
+        data: { values: hwTicks.length ? hwTicks : [{ node: laneList[0], t: 0, detail: "" }] },
+        mark: { type: "tick", thickness: 1, size: 8, color: "#6c757d", opacity: hwTicks.length ? 0.5 : 0 },
+        encoding: { x, y, tooltip: [{ field: "detail" }] },
+      },
+      {
+        data: { values: events },
+        mark: { type: "point", filled: true, size: 90 },
+        encoding: {
+          x,
+          y,
+          shape: { field: "kind", type: "nominal", title: "event", scale: { domain: ["fault", "leader", "unclean leader", "offline", "isr-shrink", "isr-expand", "truncate"], range: ["cross", "diamond", "diamond", "square", "triangle-down", "triangle-up", "stroke"] } },
+          color: { field: "kind", type: "nominal", title: "event", scale: { domain: ["fault", "leader", "unclean leader", "offline", "isr-shrink", "isr-expand", "truncate"], range: ["#d62828", "#1d3557", "#f77f00", "#6a040f", "#e76f51", "#2a9d8f", "#7209b7"] } },
+          tooltip: [{ field: "detail" }, { field: "t", title: "ms" }],
+        },
+      },
+      {
+        data: { values: events.filter((e) => e["kind"] !== "fault") },
+        mark: { type: "text", dy: -11, fontSize: 9, color: "#333" },
+        encoding: { x, y, text: { field: "label" } },
+      },
+    ],
+  };
+}
+
+export interface Arrow {
+  readonly from: string;
+  readonly to: string;
+  readonly t0: number;
+  readonly t1: number;
+  readonly label: string;
+  readonly kind: string;
+}
+
+/** A space-time diagram: nodes as vertical lines, time downwards, messages as arrows (Lamport style). */
+export function spaceTimeSpec(lanes: readonly string[], arrows: readonly Arrow[], notes: readonly { node: string; t: number; label: string }[], windowMs: readonly [number, number]): TopLevelSpec {
+  const segs = arrows.map((a) => ({ ...a, mid: (a.t0 + a.t1) / 2 }));
+  const y = (field: string) => ({ field, type: "quantitative" as const, title: "virtual time (ms)", scale: { domain: [windowMs[0], windowMs[1]], reverse: true, zero: false } });
+  const x = (field: string) => ({ field, type: "nominal" as const, title: null, sort: [...lanes], scale: { domain: [...lanes] }, axis: { orient: "top" as const, labelAngle: 0 } });
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: "Messages in the interesting window", subtitle: `${windowMs[0].toFixed(0)}–${windowMs[1].toFixed(0)} ms; arrows: request → response as the clients and brokers saw them; red notes: faults and elections` },
+    config: CONFIG,
+    width: Math.max(360, lanes.length * 110),
+    height: 520,
+    layer: [
+      {
+        data: { values: lanes.map((n) => ({ n, a: windowMs[0], b: windowMs[1] })) },
+        mark: { type: "rule", color: "#bbb" },
+        encoding: { x: x("n"), y: y("a"), y2: { field: "b" } },
+      },
+      {
+        data: { values: segs.length ? segs : [{ from: lanes[0], to: lanes[0], t0: windowMs[0], t1: windowMs[0], label: "", kind: "none", mid: windowMs[0] }] },
+        mark: { type: "rule", strokeWidth: 1.2, opacity: segs.length ? 0.8 : 0 },
+        encoding: { x: x("from"), x2: { field: "to" }, y: y("t0"), y2: { field: "t1" }, color: { field: "kind", type: "nominal", title: "message" }, tooltip: [{ field: "label" }, { field: "t0" }, { field: "t1" }] },
+      },
+      {
+        data: { values: segs.length ? segs : [{ to: lanes[0], t1: windowMs[0], kind: "none" }] },
+        mark: { type: "point", shape: "triangle-down", filled: true, size: 40, opacity: segs.length ? 1 : 0 },
+        encoding: { x: x("to"), y: y("t1"), color: { field: "kind", type: "nominal" } },
+      },
+      {
+        data: { values: notes.length ? notes : [{ node: lanes[0], t: windowMs[0], label: "" }] },
+        mark: { type: "text", color: "#c1121f", fontSize: 10, align: "left", dx: 4 },
+        encoding: { x: x("node"), y: y("t"), text: { field: "label" } },
+      },
+    ],
+  };
+}

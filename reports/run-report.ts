@@ -1,0 +1,53 @@
+// `kafkasim run ... --html DIR`: the single-run report and its exports in one directory —
+// index.html (timeline, messages, ISR/HW, latency, anomalies with explanations), trace.perfetto.json,
+// sequence.mmd (Mermaid) and history.edn (Jepsen's EDN, from sim/history-export.ts).
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { RunResult } from "../sim/result.ts";
+import { runHtml, writeFileAtomic } from "./html.ts";
+import { perfettoTrace } from "./perfetto.ts";
+import { mermaidSequence } from "./mermaid.ts";
+import type { RunJudgement } from "./messages.ts";
+
+/** The EDN writer of the clients helper, if present (looked up by name so reports do not depend on its shape). */
+async function ednOf(r: RunResult): Promise<string | null> {
+  const spec = "../sim/history-export.ts";
+  try {
+    const mod = (await import(spec)) as Record<string, unknown>;
+    for (const [name, fn] of Object.entries(mod)) {
+      if (!/edn/i.test(name) || typeof fn !== "function") continue;
+      try {
+        const out: unknown = fn(r.history);
+        if (typeof out === "string") return out;
+      } catch {
+        const out: unknown = fn(r);
+        if (typeof out === "string") return out;
+      }
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+/** Writes the run report into dir; returns the paths written (index.html first). */
+export async function writeRunHtml(result: RunResult, judgement: RunJudgement, dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  const exports: string[] = [];
+  if (result.trace.length > 0) {
+    writeFileAtomic(join(dir, "trace.perfetto.json"), JSON.stringify(perfettoTrace(result)));
+    exports.push("trace.perfetto.json");
+  }
+  writeFileAtomic(join(dir, "sequence.mmd"), mermaidSequence(result, judgement));
+  exports.push("sequence.mmd");
+  const edn = await ednOf(result);
+  if (edn !== null) {
+    writeFileAtomic(join(dir, "history.edn"), edn);
+    exports.push("history.edn");
+  }
+  const index = join(dir, "index.html");
+  writeFileAtomic(index, await runHtml(result, judgement, exports));
+  written.push(index, ...exports.map((e) => join(dir, e)));
+  return written;
+}
