@@ -288,3 +288,74 @@ describe("AlterPartition (KafkaController.processAlterPartition, KIP-497; fact 9
     expect(c.broker(x).isrResults.at(-1)?.error).toBe("FENCED_LEADER_EPOCH");
   });
 });
+
+describe("lifecycle details", () => {
+  it("a broker restarted within the session timeout registers only once its old session is gone, with a new epoch", () => {
+    const c = started();
+    const v = zkView(c.rt);
+    const old = v.brokerEpoch(2);
+    c.rt.kill(brokerNode(2));
+    runTo(c, 3000);
+    c.rt.restart(brokerNode(2));
+    runTo(c, 10_000);
+    // KafkaZkClient.registerBroker: /brokers/ids/2 still belongs to the dead incarnation's session.
+    expect(c.broker(2).registrations).toEqual([]);
+    expect(v.brokerEpoch(2)).toBe(old);
+    runTo(c, 2000 + 18000 + 1000);
+    expect(c.broker(2).registrations).toHaveLength(1);
+    expect(c.broker(2).registrations[0]).toBeGreaterThan(old);
+    expect(c.broker(2).registrations[0]).toBe(v.brokerEpoch(2));
+    // The controller saw it die and come back: it is sent its partitions with the new broker epoch.
+    expect(c.broker(2).leaderAndIsr.at(-1)?.brokerEpoch).toBe(v.brokerEpoch(2));
+  });
+
+  it("leader-and-isr lost to a controller↔broker partition is re-sent after controller.socket.timeout.ms (ControllerChannelManager)", () => {
+    const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const [a, b] = [1, 2, 3].filter((x) => x !== ctl) as [number, number];
+    c.rt.network.partition([[c.index(brokerNode(ctl))], [c.index(brokerNode(b))]]);
+    const seen = c.broker(b).leaderAndIsr.length;
+    c.rt.kill(brokerNode(a));
+    runTo(c, 2000 + 21000);
+    expect(v.liveBrokers()).not.toContain(a);
+    expect(c.broker(b).leaderAndIsr.length).toBe(seen); // lost on the partition
+    c.rt.network.healAll();
+    runTo(c, 2000 + 21000 + 31000);
+    const got = c.broker(b).leaderAndIsr.slice(seen).flatMap((m) => m.partitions);
+    // Every partition b replicates whose state changed because a died reaches b in the end, in its current state.
+    for (let p = 0; p < 3; p++) {
+      const st = v.partitionState("t", p);
+      const last = got.filter((x) => x.partition === p).at(-1);
+      expect(last?.leaderEpoch).toBe(st?.leaderEpoch);
+      expect(last?.isr).toEqual(st?.isr);
+    }
+  });
+
+  it("a replica that is down at start-up: its partitions are created after the grace period without it", () => {
+    const c = fakeCluster({ assignment: new Map([["t-0", [3, 1, 2]], ["t-1", [1, 2, 3]], ["t-2", [2, 3, 1]]]) });
+    c.rt.startAll();
+    c.rt.kill(brokerNode(3));
+    runTo(c, 500);
+    const v = zkView(c.rt);
+    expect(v.partitionState("t", 0)).toBeNull(); // waiting for broker 3 (an admin creates topics on a full cluster)
+    runTo(c, 3000);
+    expect(v.partitionState("t", 0)).toEqual({ leader: 1, leaderEpoch: 0, isr: [1, 2], partitionEpoch: 0 });
+    expect(v.partitionState("t", 1)).toEqual({ leader: 1, leaderEpoch: 0, isr: [1, 2], partitionEpoch: 0 });
+  });
+
+  it("is deterministic: same seed, same faults → same trace hash", () => {
+    const hash = (seed: number) => {
+      const c = fakeCluster({ seed });
+      c.rt.startAll();
+      c.rt.call(msToUs(3000), () => c.rt.kill(brokerNode(1)));
+      c.rt.call(msToUs(9000), () => c.rt.network.partition([[c.index(COORDINATOR_NODE)], [c.index(brokerNode(2))]]));
+      c.rt.call(msToUs(40_000), () => c.rt.network.healAll());
+      c.rt.call(msToUs(41_000), () => c.rt.restart(brokerNode(1)));
+      runTo(c, 80_000);
+      return c.rt.trace.traceHash;
+    };
+    expect(hash(5)).toBe(hash(5));
+    expect(hash(5)).not.toBe(hash(6));
+  });
+});
