@@ -146,6 +146,17 @@ export function buildProgram(): Command {
     );
 
   program
+    .command("check")
+    .description("validate scenario files without running them")
+    .argument("<files...>", "scenario files or library names")
+    .action(
+      action(async (files: string[]) => {
+        const { checkCommand } = await import("./commands/check.ts");
+        return checkCommand(files);
+      }),
+    );
+
+  program
     .command("schema")
     .description("print the JSON Schema of scenario files (for editors)")
     .action(
