@@ -4,6 +4,7 @@
 import { performance } from "node:perf_hooks";
 import v8 from "node:v8";
 import vm from "node:vm";
+import { pathToFileURL } from "node:url";
 import { Scheduler } from "../sim/core/scheduler.ts";
 import type { SchedEntry } from "../sim/core/scheduler.ts";
 import { RunningHash } from "../sim/core/trace.ts";
@@ -142,3 +143,15 @@ export function benchKernelMemory(events: number): KernelMemoryReport {
     gcForced: gc !== undefined,
   };
 }
+
+/** `node --import tsx bench/kernel.ts [events] [rounds]` (or the same file bundled by esbuild): the kernel
+ *  rows alone, as JSON, for comparing loaders. */
+function main(): void {
+  const events = Number(process.argv[2] ?? 3_000_000);
+  const rounds = Number(process.argv[3] ?? 5);
+  const rows = [1_000, 100_000].map((pending) => benchKernelRow(pending, { events, rounds }));
+  process.stdout.write(`${JSON.stringify(rows)}\n`);
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) main();

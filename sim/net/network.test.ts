@@ -222,6 +222,22 @@ describe("Hold, loss and per-link latency", () => {
     expect(Math.min(...w.got.filter((g) => g.to === "b").map((g) => g.at))).toBeGreaterThanOrEqual(51_000);
   });
 
+  it("held messages are lost when their connection breaks (sender killed, or a partition) before release", () => {
+    const w = world(["a", "b", "c"], { dist: "constant", valueMs: 1 });
+    w.rt.network.hold(w.ix("a"), w.ix("b"));
+    w.rt.network.hold(w.ix("c"), w.ix("b"));
+    w.send("a", "b", 1);
+    w.send("c", "b", 2);
+    w.rt.kill(nodeId("a"));
+    w.rt.restart(nodeId("a"));
+    w.rt.network.partition([[w.ix("c")], [w.ix("b")]]);
+    w.rt.network.healAll(); // heals and releases
+    w.send("a", "b", 3);
+    w.send("c", "b", 4);
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([3, 4]);
+  });
+
   it("a flaky link loses about the given share of messages", () => {
     const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
     w.rt.network.flaky(w.ix("a"), w.ix("b"), 0.25);

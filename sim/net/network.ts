@@ -139,6 +139,12 @@ export class Network {
     const l = this.link(from, to);
     this.gen[l] = (this.gen[l] as number) + 1;
     this.open[l] = 0;
+    // Held messages are in flight on the broken connection too: lost (the hold itself stays in place).
+    const q = this.held.get(l);
+    if (q !== undefined && q.length > 0) {
+      this.stats.droppedBroken += q.length;
+      q.length = 0;
+    }
   }
 
   private notifyDisconnect(peer: number, dead: number): void {
