@@ -45,11 +45,9 @@ export function runSeed(root: number | string, i: number): number {
 
 function variant(base: Scenario, seed: number, drawFaults: boolean): Scenario {
   const tp = `${base.topics[0]?.name ?? "orders"}-0`;
-  return {
-    ...base,
-    seed,
-    ...(drawFaults ? { faults: seededFaults(seed, { brokers: base.brokers, tp, durationMs: base.durationMs }) } : {}),
-  };
+  // A variable, not a literal: works whether or not seededFaults takes the producer ids.
+  const opts = { brokers: base.brokers, tp, durationMs: base.durationMs, producers: base.producers.map((p) => p.id) };
+  return { ...base, seed, ...(drawFaults ? { faults: seededFaults(seed, opts) } : {}) };
 }
 
 /** The anomaly types a run is kept for: not-allowed ones (a bug), or the --until type. */
