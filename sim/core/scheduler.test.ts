@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { Scheduler, WORLD_OWNER } from "./scheduler.ts";
+import { Scheduler, WORLD_OWNER, describeStop } from "./scheduler.ts";
 import type { SchedEntry } from "./scheduler.ts";
 import { Rng } from "./rng.ts";
 import { RunningHash } from "./trace.ts";
@@ -191,6 +191,7 @@ describe("Scheduler runs", () => {
     expect(s.runUntil(asTimeUs(1e12))).toEqual({ kind: "max-events", events: 500 });
     expect(s.dispatched).toBe(500);
     expect(s.runUntil(asTimeUs(1e12))).toEqual({ kind: "max-events", events: 500 });
+    expect(describeStop({ kind: "max-events", events: 500 })).toMatch(/runaway guard: stopped after 500 events.*raise the limit/);
   });
 
   it("the max-time guard ends a run whose next event is past it", () => {
@@ -203,6 +204,7 @@ describe("Scheduler runs", () => {
     s.at(0, WORLD_OWNER, 0, undefined);
     expect(s.runUntil(() => false)).toEqual({ kind: "max-time", atUs: 1000 });
     expect(n).toBe(4); // 0, 300, 600, 900
+    expect(describeStop({ kind: "max-time", atUs: asTimeUs(1000) })).toMatch(/runaway guard: virtual time would pass 1 ms/);
     expect(s.now).toBeLessThanOrEqual(1000);
   });
 

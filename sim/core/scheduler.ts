@@ -9,7 +9,7 @@
 import type { Rng } from "./rng.ts";
 import type { RunningHash } from "./trace.ts";
 import type { TimeUs } from "./time.ts";
-import { SimInputError } from "./errors.ts";
+import { SimInputError, assertNever } from "./errors.ts";
 
 /** Owner index of events that belong to no node (faults, the world itself): never vanish. */
 export const WORLD_OWNER = 0;
@@ -36,6 +36,24 @@ export type StopReason =
   | { readonly kind: "idle" }
   | { readonly kind: "max-events"; readonly events: number }
   | { readonly kind: "max-time"; readonly atUs: TimeUs };
+
+/** A one-line explanation of why a run stopped, saying what to change when a runaway guard tripped. */
+export function describeStop(r: StopReason): string {
+  switch (r.kind) {
+    case "time-limit":
+      return `reached the time limit (${r.atUs / 1000} ms)`;
+    case "predicate":
+      return "the stop condition was met";
+    case "idle":
+      return "no events left to run";
+    case "max-events":
+      return `runaway guard: stopped after ${r.events} events (max events); raise the limit if the run is genuinely this long, otherwise look for a timer or message loop`;
+    case "max-time":
+      return `runaway guard: virtual time would pass ${r.atUs / 1000} ms (max time); raise the limit or shorten the scenario`;
+    default:
+      return assertNever(r, "stop reason");
+  }
+}
 
 export interface SchedulerOptions {
   /** When set, same-time events are ordered by a seeded random key instead of insertion order. */
