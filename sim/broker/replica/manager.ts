@@ -25,7 +25,7 @@ import type { ControllerMessage, LeaderAndIsrPartition } from "../../kafka/proto
 import type { BugSwitches, TopicSpec } from "../../scenario/types.ts";
 import type { BrokerCtx } from "../group/host.ts";
 import { Partition } from "./partition.ts";
-import { ParkedFetch, PendingProduce } from "./purgatory.ts";
+import { DeadlineBucket, DeadlineWheel, ParkedFetch, PendingProduce } from "./purgatory.ts";
 import type { ProduceResult } from "./purgatory.ts";
 import { UNDEFINED_EPOCH } from "./epoch-cache.ts";
 
@@ -81,7 +81,9 @@ class Fetcher {
   readonly parts: Partition[] = [];
   inFlight = false;
   corr = -1;
+  /** The request-timeout watchdog is armed (one timer at a time, re-armed rather than cancelled). */
   timeoutTimer = -1;
+  sentAtUs = 0;
   backoffTimer = -1;
   readonly timeoutTag: FetcherTag;
   readonly backoffTag: FetcherTag;
@@ -120,6 +122,8 @@ export class ReplicaManager {
   private readonly truncateOnFetch: boolean;
   private readonly holdHwUnderMinIsr: boolean;
   private readonly usesEpochs: boolean;
+  private readonly socketTimeoutUs: number;
+  private readonly wheel = new DeadlineWheel();
   // metadata cache (update-metadata)
   private liveBrokers: readonly number[] = [];
   private controllerId: number | null = null;
@@ -135,6 +139,7 @@ export class ReplicaManager {
     this.truncateOnFetch = versionAtLeast(spec.protocol, "2.7");
     this.holdHwUnderMinIsr = versionAtLeast(spec.protocol, "3.7");
     this.usesEpochs = versionAtLeast(spec.protocol, "0.11");
+    this.socketTimeoutUs = msToUs(spec.broker["replica.socket.timeout.ms"]);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -203,8 +208,13 @@ export class ReplicaManager {
     if (tag instanceof FetcherTag) {
       const f = tag.fetcher;
       if (tag.kind === "timeout") {
-        if (f.timeoutTimer === -1) return true;
         f.timeoutTimer = -1;
+        if (!f.inFlight) return true;
+        const left = f.sentAtUs + this.socketTimeoutUs - ctx.nowUs;
+        if (left > 0) {
+          f.timeoutTimer = ctx.setTimer(left, f.timeoutTag);
+          return true;
+        }
         f.inFlight = false;
         f.corr = -1;
         this.backoff(ctx, f);
@@ -214,12 +224,17 @@ export class ReplicaManager {
       }
       return true;
     }
-    if (tag instanceof PendingProduce) {
-      this.expireProduce(ctx, tag);
-      return true;
-    }
-    if (tag instanceof ParkedFetch) {
-      if (!tag.done) this.answerFetch(ctx, tag.from, tag.req, false);
+    if (tag instanceof DeadlineBucket) {
+      const items = this.wheel.take(tag);
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i] as PendingProduce | ParkedFetch;
+        if (it.done) continue;
+        if (it instanceof PendingProduce) this.expireProduce(ctx, it);
+        else {
+          it.done = true;
+          this.answerFetch(ctx, it.from, it.req, false);
+        }
+      }
       return true;
     }
     if (tag === TAG_ISR_CHECK) {
@@ -260,8 +275,6 @@ export class ReplicaManager {
     if (f !== undefined && f.inFlight) {
       f.inFlight = false;
       f.corr = -1;
-      if (f.timeoutTimer !== -1) ctx.cancelTimer(f.timeoutTimer);
-      f.timeoutTimer = -1;
       this.backoff(ctx, f);
     }
   }
@@ -484,7 +497,6 @@ export class ReplicaManager {
   private finishProduce(ctx: BrokerCtx, pp: PendingProduce): void {
     if (pp.done) return;
     pp.done = true;
-    if (pp.timer !== -1) ctx.cancelTimer(pp.timer);
     if (pp.callback !== null) {
       const r = pp.results[0];
       pp.callback(r === undefined ? "UNKNOWN_TOPIC_OR_PARTITION" : r.error);
@@ -493,7 +505,6 @@ export class ReplicaManager {
 
   private expireProduce(ctx: BrokerCtx, pp: PendingProduce): void {
     if (pp.done) return;
-    pp.timer = -1;
     for (const r of pp.results) {
       if (r.error === "NONE" && r.baseOffset === -2) {
         r.error = "REQUEST_TIMED_OUT";
@@ -583,7 +594,7 @@ export class ReplicaManager {
       else if (pp.from !== null) ctx.send(pp.from, { type: "produce-response", corr: pp.corr, partitions: pp.results });
       return;
     }
-    pp.timer = ctx.setTimer(msToUs(timeoutMs), pp);
+    this.wheel.add(ctx, pp, msToUs(timeoutMs));
   }
 
   /** Partition.appendRecordsToLeader for one batch. Sets the result; registers a wait for acks=all. */
@@ -672,7 +683,7 @@ export class ReplicaManager {
     if (!hasData && firstTime && req.maxWaitMs > 0 && out.length > 0) {
       // DelayedFetch: wait for data (followers) or for the HW to move (consumers), at most maxWaitMs.
       const pf = new ParkedFetch(from, req);
-      pf.timer = ctx.setTimer(msToUs(req.maxWaitMs), pf);
+      this.wheel.add(ctx, pf, msToUs(req.maxWaitMs));
       for (const fp of req.partitions) {
         const p = this.partitions.get(tpKey(fp.topic, fp.partition));
         if (p === undefined) continue;
@@ -694,7 +705,6 @@ export class ReplicaManager {
       const wake = w.isConsumer ? hwMoved || (this.spec.bugs.readAboveHighWatermark ?? false) : !hwMoved;
       if (wake) {
         w.done = true;
-        if (w.timer !== -1) ctx.cancelTimer(w.timer);
         this.answerFetch(ctx, w.from, w.req, false);
         continue;
       }
@@ -781,7 +791,8 @@ export class ReplicaManager {
     }
     f.inFlight = true;
     f.corr = corr;
-    f.timeoutTimer = ctx.setTimer(msToUs(this.spec.broker["replica.socket.timeout.ms"]), f.timeoutTag);
+    f.sentAtUs = now;
+    if (f.timeoutTimer === -1) f.timeoutTimer = ctx.setTimer(this.socketTimeoutUs, f.timeoutTag);
   }
 
   private fetcherFor(from: NodeId, corr: number): Fetcher | undefined {
@@ -794,11 +805,6 @@ export class ReplicaManager {
     return f;
   }
 
-  private cancelPendingTimeout(ctx: BrokerCtx, f: Fetcher): void {
-    if (f.timeoutTimer !== -1) ctx.cancelTimer(f.timeoutTimer);
-    f.timeoutTimer = -1;
-  }
-
   private followedPartition(f: Fetcher, topic: string, partition: number): Partition | undefined {
     const p = this.partitions.get(tpKey(topic, partition));
     if (p === undefined || p.role !== "follower" || p.leader !== f.leader) return undefined;
@@ -808,7 +814,6 @@ export class ReplicaManager {
   private handleFetchResponse(ctx: BrokerCtx, from: NodeId, msg: FetchResponse): void {
     const f = this.fetcherFor(from, msg.corr);
     if (f === undefined) return;
-    this.cancelPendingTimeout(ctx, f);
     const backoffUs = msToUs(this.spec.broker["replica.fetch.backoff.ms"]);
     for (const r of msg.partitions) {
       const p = this.followedPartition(f, r.topic, r.partition);
@@ -894,7 +899,6 @@ export class ReplicaManager {
   private handleOffsetsForLeaderEpochResponse(ctx: BrokerCtx, from: NodeId, msg: OffsetsForLeaderEpochResponse): void {
     const f = this.fetcherFor(from, msg.corr);
     if (f === undefined) return;
-    this.cancelPendingTimeout(ctx, f);
     const backoffUs = msToUs(this.spec.broker["replica.fetch.backoff.ms"]);
     for (const r of msg.partitions) {
       const p = this.followedPartition(f, r.topic, r.partition);

@@ -8,7 +8,6 @@ export type ProduceResult = { -readonly [K in keyof ProducePartitionResponse]: P
 
 export class PendingProduce {
   done = false;
-  timer = -1;
   /** Partitions still waiting for the HW. */
   remaining = 0;
   constructor(
@@ -22,12 +21,41 @@ export class PendingProduce {
 
 export class ParkedFetch {
   done = false;
-  timer = -1;
   constructor(
     readonly from: NodeId,
     readonly req: FetchRequest,
   ) {}
   get isConsumer(): boolean {
     return this.req.replicaId < 0;
+  }
+}
+
+/** Expiry of delayed operations, bucketed by whole millisecond (a coarse timing wheel like Kafka's Timer):
+ *  one scheduler timer per bucket, never cancelled; completed operations are skipped when their bucket fires.
+ *  Keeps the scheduler free of one set/cancel pair per request on the hot path. */
+export class DeadlineBucket {
+  readonly items: (PendingProduce | ParkedFetch)[] = [];
+  constructor(readonly key: number) {}
+}
+
+export class DeadlineWheel {
+  private readonly buckets = new Map<number, DeadlineBucket>();
+
+  add(ctx: { readonly nowUs: number; setTimer(delayUs: number, tag: unknown): number }, item: PendingProduce | ParkedFetch, delayUs: number): void {
+    const nowUs = ctx.nowUs;
+    const key = Math.ceil((nowUs + delayUs) / 1000);
+    let b = this.buckets.get(key);
+    if (b === undefined) {
+      b = new DeadlineBucket(key);
+      this.buckets.set(key, b);
+      ctx.setTimer(Math.max(0, key * 1000 - nowUs), b);
+    }
+    b.items.push(item);
+  }
+
+  /** The bucket's timer fired: its operations, to expire unless done. */
+  take(b: DeadlineBucket): readonly (PendingProduce | ParkedFetch)[] {
+    this.buckets.delete(b.key);
+    return b.items;
   }
 }
