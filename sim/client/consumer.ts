@@ -88,6 +88,15 @@ interface WorkItem {
   readonly batch?: readonly KafkaMessage[];
 }
 
+/** Consumer state kept "stored": the running sum with the offsets it covers, flushed before each commit is sent
+ *  (like keeping offsets in the state's own store); on assignment the consumer starts from the later of the
+ *  committed and the stored offset, so the sum never counts a record twice nor misses one. */
+interface StoredState {
+  readonly sum: number;
+  readonly offsets: Readonly<Record<string, number>>;
+}
+const STATE_BLOB = "consumer/state";
+
 const POLL = { t: "poll" } as const;
 const HEARTBEAT = { t: "heartbeat" } as const;
 const PROCESS = { t: "process" } as const;
@@ -152,7 +161,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
 
   onStart(ctx: Ctx): void {
     recordRestart(ctx, this.env, this.name);
-    if (this.proc.state === "stored") this.sum = ctx.disk.readBlob<number>("consumer/state") ?? 0;
+    if (this.proc.state === "stored") this.sum = ctx.disk.readBlob<StoredState>(STATE_BLOB)?.sum ?? 0;
     const startUs = Math.max(0, (this.spec.startMs ?? 0) * 1000 - ctx.nowUs);
     this.lastPollUs = ctx.nowUs + startUs;
     this.nextAutoCommitUs = this.lastPollUs + this.cfg["auto.commit.interval.ms"] * 1000;
@@ -508,7 +517,9 @@ export class Consumer implements Actor<Message, TraceEvent> {
       const p = this.parts.get(`${o.topic}-${o.partition}`);
       if (p === undefined) continue;
       if (p.position >= 0 || p.stuck) continue;
-      if (o.offset >= 0) this.setPosition(p, o.offset);
+      const stored = this.proc.state === "stored" ? (ctx.disk.readBlob<StoredState>(STATE_BLOB)?.offsets[p.tp] ?? -1) : -1;
+      const start = Math.max(o.offset, stored);
+      if (start >= 0) this.setPosition(p, start);
       else resets.push({ tp: p.tp, reason: "no-committed-offset" });
     }
     this.resetPositions(ctx, resets);
@@ -929,6 +940,12 @@ export class Consumer implements Actor<Message, TraceEvent> {
     this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "invoke", f: "commit", value: { group: this.group, generation: this.generation, offsets, mode: histMode } });
     if (then !== null) this.appBlocked = true;
     // ConsumerCoordinator.sendOffsetCommitRequest: not part of an active group → fail at once.
+    if (this.proc.state === "stored" && mode !== "auto" && mode !== "auto-sync") {
+      const prev = ctx.disk.readBlob<StoredState>(STATE_BLOB)?.offsets ?? {};
+      const next: Record<string, number> = { ...prev };
+      for (const o of offsets) next[`${o.topic}-${o.partition}`] = o.offset;
+      ctx.disk.writeBlob<StoredState>(STATE_BLOB, { sum: this.sum, offsets: next }, { flush: true });
+    }
     if (this.generation < 0 || this.memberId === "") return this.commitDone(ctx, c, this.groupState === "joining" || this.groupState === "syncing" ? "REBALANCE_IN_PROGRESS" : "UNKNOWN_MEMBER_ID", true);
     this.sendCommit(ctx, c);
   }
@@ -949,7 +966,6 @@ export class Consumer implements Actor<Message, TraceEvent> {
     const value = { group: this.group, generation: c.generation, offsets: c.offsets, mode: c.mode };
     if (error === "NONE") {
       this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "ok", f: "commit", value });
-      if (this.proc.state === "stored") ctx.disk.writeBlob("consumer/state", c.stateSum, { flush: true });
     } else {
       // CommitFailedException: the member is no longer part of that generation (rebalanced or removed).
       const failed = error === "ILLEGAL_GENERATION" || error === "UNKNOWN_MEMBER_ID" || error === "REBALANCE_IN_PROGRESS";

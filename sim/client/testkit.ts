@@ -12,7 +12,7 @@ import { msToUs } from "../core/time.ts";
 import type { KafkaErrorCode } from "../kafka/errors.ts";
 import { BROKER_DEFAULTS } from "../kafka/config.ts";
 import type { BrokerConfig } from "../kafka/config.ts";
-import type { Message, ProduceBatch, ProduceRequest, RecordSlice } from "../kafka/protocol.ts";
+import type { FetchRequest, Message, ProduceBatch, ProduceRequest, RecordSlice } from "../kafka/protocol.ts";
 import type { TraceEvent } from "../events.ts";
 import { HistoryRecorder } from "../history.ts";
 import type { HistoryOp } from "../history.ts";
@@ -170,6 +170,13 @@ export class FakeCluster {
   }
 }
 
+class DelayedFetch {
+  constructor(
+    readonly from: NodeId,
+    readonly msg: FetchRequest,
+  ) {}
+}
+
 /** One fake broker: answers for the partitions it leads according to the shared truth. */
 class FakeBroker implements Actor<Message, TraceEvent> {
   private module!: GroupCoordinatorModule;
@@ -205,7 +212,29 @@ class FakeBroker implements Actor<Message, TraceEvent> {
   }
 
   onTimer(ctx: Ctx, tag: unknown): void {
+    if (tag instanceof DelayedFetch) return this.answerFetch(ctx, tag.from, tag.msg, true);
     this.module.onTimer(ctx, tag);
+  }
+
+  /** Fetch with Kafka's long poll: no data → answer after maxWaitMs. */
+  private answerFetch(ctx: Ctx, from: NodeId, msg: FetchRequest, late: boolean): void {
+    const c = this.c;
+    let any = false;
+    const partitions = msg.partitions.map((fp) => {
+      const l = c.logs.get(`${fp.topic}-${fp.partition}`);
+      if (l === undefined) return { topic: fp.topic, partition: fp.partition, error: "UNKNOWN_TOPIC_OR_PARTITION" as KafkaErrorCode, highWatermark: -1, logStartOffset: -1, records: null };
+      if (l.leader !== this.id) return { topic: fp.topic, partition: fp.partition, error: "NOT_LEADER_OR_FOLLOWER" as KafkaErrorCode, highWatermark: -1, logStartOffset: -1, records: null };
+      const end = l.start + l.values.length;
+      if (fp.fetchOffset < l.start || fp.fetchOffset > end) return { topic: fp.topic, partition: fp.partition, error: "OFFSET_OUT_OF_RANGE" as KafkaErrorCode, highWatermark: end, logStartOffset: l.start, records: null };
+      if (end > fp.fetchOffset) any = true;
+      return { topic: fp.topic, partition: fp.partition, error: "NONE" as KafkaErrorCode, highWatermark: end, logStartOffset: l.start, records: slice(l, fp.fetchOffset, end) };
+    });
+    const errors = partitions.some((p) => p.error !== "NONE");
+    if (!any && !errors && !late && msg.maxWaitMs > 0) {
+      ctx.setTimer(msg.maxWaitMs * 1000, new DelayedFetch(from, msg));
+      return;
+    }
+    ctx.send(from, { type: "fetch-response", corr: msg.corr, partitions });
   }
 
   onMessage(ctx: Ctx, from: NodeId, msg: Message): void {
@@ -233,17 +262,8 @@ class FakeBroker implements Actor<Message, TraceEvent> {
         if (!drop && msg.acks !== 0) ctx.send(from, { type: "produce-response", corr: msg.corr, partitions: out });
         return;
       }
-      case "fetch": {
-        const partitions = msg.partitions.map((fp) => {
-          const l = c.logs.get(`${fp.topic}-${fp.partition}`);
-          if (l === undefined) return { topic: fp.topic, partition: fp.partition, error: "UNKNOWN_TOPIC_OR_PARTITION" as KafkaErrorCode, highWatermark: -1, logStartOffset: -1, records: null };
-          if (l.leader !== this.id) return { topic: fp.topic, partition: fp.partition, error: "NOT_LEADER_OR_FOLLOWER" as KafkaErrorCode, highWatermark: -1, logStartOffset: -1, records: null };
-          const end = l.start + l.values.length;
-          if (fp.fetchOffset < l.start || fp.fetchOffset > end) return { topic: fp.topic, partition: fp.partition, error: "OFFSET_OUT_OF_RANGE" as KafkaErrorCode, highWatermark: end, logStartOffset: l.start, records: null };
-          return { topic: fp.topic, partition: fp.partition, error: "NONE" as KafkaErrorCode, highWatermark: end, logStartOffset: l.start, records: slice(l, fp.fetchOffset, end) };
-        });
-        return ctx.send(from, { type: "fetch-response", corr: msg.corr, partitions });
-      }
+      case "fetch":
+        return this.answerFetch(ctx, from, msg, false);
       case "list-offsets": {
         const partitions = msg.partitions.map((p) => {
           const l = c.log(p.topic, p.partition);

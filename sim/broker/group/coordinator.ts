@@ -3,9 +3,10 @@
 // CompletingRebalance → Stable. Committed offsets and each completed generation are appended to
 // __consumer_offsets with acks=all through the host, and loaded from it when this broker becomes leader of the
 // partition, so they survive or are lost exactly like any other record (fact 23).
-// Simplification: member lists are not persisted (Kafka also stores group metadata records): after the
-// coordinator moves, members get UNKNOWN_MEMBER_ID on their next heartbeat and rejoin (one more rebalance);
-// the generation number does survive, so a commit from an older generation is still refused.
+// Group metadata (generation, leader, members with their assignment) is stored like Kafka's GroupMetadata
+// record when a generation becomes stable or the group empties: key "<group>", value = an interned id of the
+// metadata's JSON (the records are numeric here). A new coordinator loads it, so members keep their generation
+// across a coordinator move, and a commit from an older generation is still refused.
 import type { NodeId } from "../../core/ids.ts";
 import { assertNever } from "../../core/errors.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
@@ -56,6 +57,13 @@ interface Group {
   nextMemberSeq: number;
 }
 
+interface StoredGroup {
+  readonly generation: number;
+  readonly leaderId: string;
+  readonly nextMemberSeq: number;
+  readonly members: readonly { readonly id: string; readonly node: string; readonly sessionTimeoutMs: number; readonly rebalanceTimeoutMs: number; readonly topics: readonly string[]; readonly assignment: readonly TopicPartitionRef[] }[];
+}
+
 const PID_BLOB = "group-coordinator/producer-id-seq";
 /** Producer ids handed out by broker b are b * PID_BLOCK + n (n from a flushed counter: unique across restarts). */
 export const PID_BLOCK = 1_000_000;
@@ -78,8 +86,35 @@ export class GroupCoordinator implements GroupCoordinatorModule {
       if (offsetsPartitionFor(groupName, this.host.offsetsPartitions) !== partition) continue;
       const g = this.groupOf(groupName, partition);
       if (m) g.offsets.set(`${m[2] as string}/${m[3] as string}`, value);
-      else g.generation = Math.max(g.generation, value);
+      else this.loadMetadata(g, this.host.keyName(value));
     }
+    // GroupMetadataManager.loadGroup: loaded members get a fresh session timeout.
+    for (const g of this.groups.values()) if (g.partition === partition) for (const mem of g.members.values()) this.touch(_ctx, mem);
+  }
+
+  private loadMetadata(g: Group, json: string | undefined): void {
+    if (json === undefined || !json.startsWith("group-metadata:")) return;
+    const md = JSON.parse(json.slice("group-metadata:".length)) as StoredGroup;
+    g.members.clear();
+    g.generation = md.generation;
+    g.leaderId = md.leaderId;
+    g.nextMemberSeq = md.nextMemberSeq;
+    g.state = md.members.length > 0 ? "stable" : "empty";
+    for (const x of md.members) {
+      g.members.set(x.id, { id: x.id, node: x.node as NodeId, sessionTimeoutMs: x.sessionTimeoutMs, rebalanceTimeoutMs: x.rebalanceTimeoutMs, topics: x.topics, joinCorr: null, syncCorr: null, assignment: x.assignment, session: new SessionTag(g.name, x.id) });
+    }
+  }
+
+  /** Store the group's metadata record (GroupMetadataManager.storeGroup), fire and forget. */
+  private storeGroup(ctx: BrokerCtx, g: Group): void {
+    const md: StoredGroup = {
+      generation: g.generation,
+      leaderId: g.leaderId,
+      nextMemberSeq: g.nextMemberSeq,
+      members: [...g.members.values()].map((m) => ({ id: m.id, node: m.node, sessionTimeoutMs: m.sessionTimeoutMs, rebalanceTimeoutMs: m.rebalanceTimeoutMs, topics: m.topics, assignment: m.assignment })),
+    };
+    const value = this.host.internKey(`group-metadata:${JSON.stringify(md)}`);
+    this.host.appendOffsets(ctx, g.partition, [this.host.internKey(g.name)], [value], 5000, () => {});
   }
 
   onResigned(ctx: BrokerCtx, partition: number): void {
@@ -284,10 +319,10 @@ export class GroupCoordinator implements GroupCoordinatorModule {
   private completeJoin(ctx: BrokerCtx, g: Group): void {
     ctx.cancelTimer(g.join.handle);
     g.generation++;
-    this.persistGeneration(ctx, g);
     if (g.members.size === 0) {
       g.state = "empty";
       g.leaderId = "";
+      this.storeGroup(ctx, g);
       return;
     }
     g.state = "completing";
@@ -302,10 +337,6 @@ export class GroupCoordinator implements GroupCoordinatorModule {
       m.joinCorr = null;
       this.touch(ctx, m);
     }
-  }
-
-  private persistGeneration(ctx: BrokerCtx, g: Group): void {
-    this.host.appendOffsets(ctx, g.partition, [this.host.internKey(g.name)], [g.generation], 5000, () => {});
   }
 
   private onSync(ctx: BrokerCtx, from: NodeId, msg: SyncGroupRequest): void {
@@ -332,6 +363,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
             if (target) target.assignment = a.partitions;
           }
           g.state = "stable";
+          this.storeGroup(ctx, g);
           for (const x of g.members.values()) {
             if (x.syncCorr !== null) ctx.send(x.node, { type: "group.sync-response", corr: x.syncCorr, error: "NONE", partitions: x.assignment });
             x.syncCorr = null;
@@ -364,7 +396,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
         if (g.members.size === 0) {
           g.state = "empty";
           g.generation++;
-          this.persistGeneration(ctx, g);
+          this.storeGroup(ctx, g);
           return;
         }
         return this.prepareRebalance(ctx, g);

@@ -1,0 +1,137 @@
+import { describe, it, expect } from "vitest";
+import type { NodeContext } from "../../core/node.ts";
+import { nodeId } from "../../core/ids.ts";
+import type { NodeId } from "../../core/ids.ts";
+import type { TimeUs } from "../../core/time.ts";
+import { Rng } from "../../core/rng.ts";
+import { Disk } from "../../disk/disk.ts";
+import { BROKER_DEFAULTS } from "../../kafka/config.ts";
+import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import type { Message } from "../../kafka/protocol.ts";
+import type { GroupMessage } from "../../kafka/protocol-group.ts";
+import type { TraceEvent } from "../../events.ts";
+import type { GroupHost } from "./host.ts";
+import { GroupCoordinator, PID_BLOCK } from "./coordinator.ts";
+import { offsetsPartitionFor } from "./partition.ts";
+
+/** A hand-driven broker context: sends are collected, timers are listed and fired by the test. */
+function harness(leader = true) {
+  const sent: { to: NodeId; msg: Message }[] = [];
+  const timers = new Map<number, unknown>();
+  let handle = 0;
+  const log = { keys: [] as number[], values: [] as number[] };
+  const names: string[] = [];
+  const ctx: NodeContext<Message, TraceEvent> = {
+    self: nodeId("broker-1"),
+    nowUs: 0 as TimeUs,
+    rng: new Rng(1),
+    disk: new Disk(),
+    send: (to, msg) => void sent.push({ to, msg }),
+    setTimer: (_d, tag) => {
+      timers.set(++handle, tag);
+      return handle;
+    },
+    cancelTimer: (h) => void timers.delete(h),
+    emit: () => {},
+    isUp: () => true,
+  };
+  const host: GroupHost = {
+    brokerId: 1,
+    config: { ...BROKER_DEFAULTS, "group.initial.rebalance.delay.ms": 0, "group.min.session.timeout.ms": 10 },
+    offsetsPartitions: 4,
+    isOffsetsLeader: () => leader,
+    appendOffsets: (_c, _p, keys, values, _t, done) => {
+      log.keys.push(...keys);
+      log.values.push(...values);
+      done("NONE");
+    },
+    readOffsets: () => ({ keys: log.keys, values: log.values, count: log.values.length }),
+    internKey: (n) => {
+      const i = names.indexOf(n);
+      return i >= 0 ? i : names.push(n) - 1;
+    },
+    keyName: (id) => names[id],
+  };
+  const gc = new GroupCoordinator(host);
+  gc.onElected(ctx, offsetsPartitionFor("g", 4));
+  let corr = 0;
+  const req = (from: string, msg: GroupMessage): Message | undefined => {
+    const c = ++corr;
+    gc.onMessage(ctx, nodeId(from), { ...msg, corr: c } as GroupMessage);
+    return sent.find((s) => (s.msg as { corr?: number }).corr === c)?.msg;
+  };
+  const lastTo = (to: string) => [...sent].reverse().find((s) => s.to === to)?.msg;
+  return { ctx, gc, sent, timers, req, lastTo, host, log };
+}
+
+const join = (memberId = "") => ({ type: "group.join" as const, corr: 0, group: "g", memberId, sessionTimeoutMs: 1000, rebalanceTimeoutMs: 5000, topics: ["t"], strategy: "range" as const });
+
+describe("group coordinator", () => {
+  it("a commit from an older generation is refused with ILLEGAL_GENERATION; the current one is stored", () => {
+    const h = harness();
+    const r1 = h.req("c/0", join()) as { memberId: string; generation: number; error: KafkaErrorCode };
+    expect(r1.error).toBe("NONE");
+    const a = r1.memberId;
+    h.req("c/0", { type: "group.sync", corr: 0, group: "g", generation: r1.generation, memberId: a, assignments: [{ memberId: a, partitions: [{ topic: "t", partition: 0 }] }] });
+    // A second member joins: the group prepares a rebalance and completes when the first rejoins.
+    h.req("c/1", join());
+    const hb = h.req("c/0", { type: "group.heartbeat", corr: 0, group: "g", generation: r1.generation, memberId: a }) as { error: KafkaErrorCode };
+    expect(hb.error).toBe("REBALANCE_IN_PROGRESS");
+    // While preparing, the current generation may still commit (auto-commit before rejoining, fact 21).
+    const c1 = h.req("c/0", { type: "group.offset-commit", corr: 0, group: "g", generation: r1.generation, memberId: a, offsets: [{ topic: "t", partition: 0, offset: 5 }] }) as { error: KafkaErrorCode };
+    expect(c1.error).toBe("NONE");
+    h.req("c/0", join(a));
+    const r2 = h.lastTo("c/0") as { generation: number; error: KafkaErrorCode };
+    expect(r2.error).toBe("NONE");
+    expect(r2.generation).toBe(r1.generation + 1);
+    const old = h.req("c/0", { type: "group.offset-commit", corr: 0, group: "g", generation: r1.generation, memberId: a, offsets: [{ topic: "t", partition: 0, offset: 9 }] }) as { error: KafkaErrorCode };
+    expect(old.error).toBe("ILLEGAL_GENERATION");
+    const f = h.req("c/0", { type: "group.offset-fetch", corr: 0, group: "g", partitions: [{ topic: "t", partition: 0 }] }) as unknown as { offsets: { offset: number }[] };
+    expect(f.offsets[0]?.offset).toBe(5);
+  });
+
+  it("an unknown member's commit is refused; a non-leader answers NOT_COORDINATOR", () => {
+    const h = harness();
+    h.req("c/0", join());
+    const r = h.req("c/9", { type: "group.offset-commit", corr: 0, group: "g", generation: 1, memberId: "nobody", offsets: [] }) as { error: KafkaErrorCode };
+    expect(r.error).toBe("UNKNOWN_MEMBER_ID");
+    const n = harness(false);
+    const j = n.req("c/0", join()) as { error: KafkaErrorCode };
+    expect(j.error).toBe("NOT_COORDINATOR");
+  });
+
+  it("a member whose session expires is removed and the group rebalances without it", () => {
+    const h = harness();
+    const r1 = h.req("c/0", join()) as { memberId: string; generation: number };
+    h.req("c/0", { type: "group.sync", corr: 0, group: "g", generation: r1.generation, memberId: r1.memberId, assignments: [] });
+    // Fire the member's session timer.
+    for (const [, tag] of h.timers) h.gc.onTimer(h.ctx, tag);
+    const hb = h.req("c/0", { type: "group.heartbeat", corr: 0, group: "g", generation: r1.generation, memberId: r1.memberId }) as { error: KafkaErrorCode };
+    expect(hb.error).toBe("UNKNOWN_MEMBER_ID");
+  });
+
+  it("a new coordinator loads offsets and the group's generation from __consumer_offsets", () => {
+    const h = harness();
+    const r1 = h.req("c/0", join()) as { memberId: string; generation: number };
+    h.req("c/0", { type: "group.sync", corr: 0, group: "g", generation: r1.generation, memberId: r1.memberId, assignments: [] });
+    h.req("c/0", { type: "group.offset-commit", corr: 0, group: "g", generation: r1.generation, memberId: r1.memberId, offsets: [{ topic: "t", partition: 0, offset: 7 }] });
+    const fresh = new GroupCoordinator(h.host);
+    fresh.onElected(h.ctx, offsetsPartitionFor("g", 4));
+    const sent = h.sent.length;
+    fresh.onMessage(h.ctx, nodeId("c/0"), { type: "group.offset-fetch", corr: 99, group: "g", partitions: [{ topic: "t", partition: 0 }] });
+    expect((h.sent[sent]?.msg as unknown as { offsets: { offset: number }[] }).offsets[0]?.offset).toBe(7);
+    fresh.onMessage(h.ctx, nodeId("c/0"), { type: "group.offset-commit", corr: 100, group: "g", generation: r1.generation - 1, memberId: r1.memberId, offsets: [] });
+    expect((h.sent[sent + 1]?.msg as { error: KafkaErrorCode }).error).toBe("ILLEGAL_GENERATION");
+  });
+
+  it("producer ids are unique per broker and survive restarts (flushed counter)", () => {
+    const h = harness();
+    h.req("p", { type: "group.init-producer-id", corr: 0 });
+    const a = h.lastTo("p") as { producerId: number };
+    const fresh = new GroupCoordinator(h.host);
+    fresh.onMessage(h.ctx, nodeId("p"), { type: "group.init-producer-id", corr: 50 });
+    const b = h.lastTo("p") as { producerId: number };
+    expect(a.producerId).toBe(PID_BLOCK + 1);
+    expect(b.producerId).toBe(PID_BLOCK + 2);
+  });
+});
