@@ -61,14 +61,14 @@ export function topicSpec(t: TopicInput, brokers: number): TopicSpec {
   return { partitions: 1, "replication.factor": Math.min(3, brokers), config: {}, ...t };
 }
 
-/** A complete scenario from a partial one: 3 brokers, Kafka 3.x defaults, protocol 3.7, 10 s + 10 s drain. */
+/** A complete scenario from a partial one: 3 brokers, Kafka 3.x defaults, protocol 3.7, 10 s + 40 s heal-and-drain (longer than zookeeper.session.timeout.ms so a killed broker's session expires). */
 export function buildScenario(input: ScenarioInput = {}): Scenario {
   const brokers = input.brokers ?? 3;
   return {
     name: input.name ?? "unnamed",
     seed: input.seed ?? 1,
     durationMs: input.durationMs ?? 10_000,
-    drainMs: input.drainMs ?? 10_000,
+    drainMs: input.drainMs ?? 40_000,
     protocol: input.protocol ?? DEFAULT_PROTOCOL,
     brokers,
     network: input.network ?? {},

@@ -1,0 +1,247 @@
+// The world: assembles one kafkasim cluster from a normalised Scenario — the ZooKeeper-like coordinator,
+// the brokers (with their controller and group coordinator), producers and consumer groups — on one
+// runtime (scheduler, seeded rng streams, network, disks, trace); runs the workload phase with the fault
+// schedule, then a heal-and-drain phase; and returns the history, the final state and the trace.
+import { Runtime } from "./core/runtime.ts";
+import type { NodeId } from "./core/ids.ts";
+import { brokerNode, COORDINATOR_NODE, nodeId, tpKey } from "./core/ids.ts";
+import { msToUs, usToMs } from "./core/time.ts";
+import type { TimeUs } from "./core/time.ts";
+import { SimInputError } from "./core/errors.ts";
+import type { Message } from "./kafka/protocol.ts";
+import type { TraceEvent } from "./events.ts";
+import { HistoryRecorder } from "./history.ts";
+import type { FinalPartition, FinalState } from "./history.ts";
+import type { Scenario, TopicSpec } from "./scenario/types.ts";
+import type { RunEnd, RunOptions, RunResult } from "./result.ts";
+import { FaultInterpreter } from "./faults/interpreter.ts";
+import type { ClusterSpec } from "./broker/spec.ts";
+import { assignReplicas } from "./broker/assignment.ts";
+import { coordinatorFactory, expireSession, zkView } from "./coordinator/index.ts";
+import { brokerFactory, finalPartitions } from "./broker/index.ts";
+import { OFFSETS_TOPIC } from "./broker/group/host.ts";
+import { groupCoordinatorFactory } from "./broker/group/index.ts";
+import { consumerFactory, producerFactory, setDownstreamDown } from "./client/index.ts";
+import type { ClientEnv } from "./client/index.ts";
+
+const DEFAULT_MAX_EVENTS = 50_000_000;
+
+/** Interned names ↔ numbers, world-wide and deterministic (keys of __consumer_offsets records). */
+export class KeyRegistry {
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+  intern(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+  name(id: number): string | undefined {
+    return this.names[id];
+  }
+}
+
+/** Topics the world creates: the scenario's, dead-letter topics not declared (auto.create.topics.enable is true
+ *  by default in Kafka), and __consumer_offsets when there are consumer groups. */
+export function worldTopics(s: Scenario): TopicSpec[] {
+  const topics: TopicSpec[] = [...s.topics];
+  const names = new Set(topics.map((t) => t.name));
+  const rf = Math.min(3, s.brokers);
+  const add = (name: string | undefined): void => {
+    if (name === undefined || names.has(name)) return;
+    names.add(name);
+    topics.push({ name, partitions: 1, "replication.factor": rf, config: {} });
+  };
+  for (const p of s.producers) if (p.onFailure === "dead-letter") add(p.deadLetterTopic ?? `${p.topic}.dlt`);
+  for (const c of s.consumers) if (c.processing.onFailure === "dead-letter") add(c.processing.deadLetterTopic ?? `${c.topics[0] ?? "topic"}.dlt`);
+  if (s.consumers.length > 0 && !names.has(OFFSETS_TOPIC)) {
+    topics.push({
+      name: OFFSETS_TOPIC,
+      partitions: s.broker["offsets.topic.num.partitions"],
+      "replication.factor": Math.min(s.broker["offsets.topic.replication.factor"], s.brokers),
+      // GroupMetadataManager writes offsets with acks=all; the offsets topic keeps the broker's min ISR.
+      config: {},
+    });
+  }
+  return topics;
+}
+
+function validateScenario(s: Scenario): void {
+  if (!(Number.isInteger(s.brokers) && s.brokers >= 1)) throw new SimInputError("INVALID_SCENARIO", `brokers must be an integer ≥ 1, got ${s.brokers}`, "brokers");
+  if (!(s.durationMs > 0)) throw new SimInputError("INVALID_DURATION", `durationMs must be > 0, got ${s.durationMs}`, "durationMs");
+  if (!(s.drainMs >= 0)) throw new SimInputError("INVALID_DURATION", `drainMs must be ≥ 0, got ${s.drainMs}`, "drainMs");
+  const topics = new Set(s.topics.map((t) => t.name));
+  for (const t of s.topics) {
+    if (t["replication.factor"] > s.brokers) {
+      throw new SimInputError("INVALID_SCENARIO", `topic ${t.name}: replication.factor ${t["replication.factor"]} is larger than the number of brokers (${s.brokers})`, `topics.${t.name}`);
+    }
+  }
+  for (const p of s.producers) {
+    if (!topics.has(p.topic)) throw new SimInputError("INVALID_SCENARIO", `producer ${p.id}: unknown topic "${p.topic}"; topics: ${[...topics].join(", ")}`, `producers.${p.id}.topic`);
+  }
+  for (const c of s.consumers) {
+    for (const t of c.topics) if (!topics.has(t)) throw new SimInputError("INVALID_SCENARIO", `consumer group ${c.group}: unknown topic "${t}"; topics: ${[...topics].join(", ")}`, `consumers.${c.group}.topics`);
+  }
+}
+
+export function consumerNodeId(group: string, member: number): NodeId {
+  return nodeId(`${group}/${member}`);
+}
+
+/** Run one scenario to the end. Same scenario and seed → same run, event for event (same traceHash). */
+export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
+  validateScenario(s);
+  const topics = worldTopics(s);
+  const brokerIds = Array.from({ length: s.brokers }, (_, i) => i + 1);
+  const clientIds: NodeId[] = [];
+  const seenClients = new Set<string>();
+  const addClient = (id: NodeId): void => {
+    if (seenClients.has(id)) throw new SimInputError("DUPLICATE_NODE", `client id "${id}" is used twice; producer ids and consumer groups must be unique`);
+    seenClients.add(id);
+    clientIds.push(id);
+  };
+  for (const p of s.producers) addClient(nodeId(p.id));
+  for (const c of s.consumers) for (let m = 0; m < c.members; m++) addClient(consumerNodeId(c.group, m));
+  const ids: NodeId[] = [COORDINATOR_NODE, ...brokerIds.map((b) => brokerNode(b)), ...clientIds];
+
+  const rtOpts: { seed: Scenario["seed"]; record: boolean; maxEvents: number; shuffleTies: boolean; latency?: NonNullable<Scenario["network"]["latency"]> } = {
+    seed: s.seed,
+    record: opts.record ?? false,
+    maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS,
+    shuffleTies: opts.shuffleTies ?? false,
+  };
+  if (s.network.latency) rtOpts.latency = s.network.latency;
+  const rt = new Runtime<Message, TraceEvent>(ids, rtOpts);
+
+  const assignment = assignReplicas({ brokers: brokerIds, topics, rng: rt.rng.fork("assignment") });
+  const spec: ClusterSpec = { brokers: s.brokers, broker: s.broker, topics, protocol: s.protocol, bugs: s.bugs, assignment };
+  const keys = new KeyRegistry();
+  const history = new HistoryRecorder();
+
+  rt.addNode(COORDINATOR_NODE, coordinatorFactory(spec));
+  for (const b of brokerIds) rt.addNode(brokerNode(b), brokerFactory(b, spec, { groupCoordinator: groupCoordinatorFactory, keys }));
+
+  let workloadActive = true;
+  let nextValue = 0;
+  const offsetsPartitions = topics.find((t) => t.name === OFFSETS_TOPIC)?.partitions ?? s.broker["offsets.topic.num.partitions"];
+  const env: ClientEnv = {
+    history,
+    bootstrap: brokerIds.map((b) => brokerNode(b)),
+    nextValue: () => nextValue++,
+    bugs: s.bugs,
+    workloadActive: () => workloadActive,
+    offsetsPartitions,
+  };
+  for (const p of s.producers) rt.addNode(nodeId(p.id), producerFactory(p, env));
+  for (const c of s.consumers) for (let m = 0; m < c.members; m++) rt.addNode(consumerNodeId(c.group, m), consumerFactory(c, m, env));
+
+  const view = zkView(rt);
+  const clientNodes = (client: string): NodeId[] => {
+    if (seenClients.has(client)) return [nodeId(client)];
+    const group = s.consumers.find((c) => c.group === client);
+    return group ? Array.from({ length: group.members }, (_, m) => consumerNodeId(group.group, m)) : [];
+  };
+  const faults = new FaultInterpreter(
+    {
+      runtime: rt,
+      history,
+      brokers: s.brokers,
+      controller: () => view.controller(),
+      leaderOf: (tp) => {
+        const m = /^(.+)-(\d+)$/.exec(tp);
+        if (!m) throw new SimInputError("INVALID_FAULT", `leaderOf: "${tp}" is not a topic-partition like orders-0`);
+        const st = view.partitionState(m[1] as string, Number(m[2]));
+        return st === null ? null : st.leader;
+      },
+      clientNodes,
+      expireSession: (b) => expireSession(rt, b),
+      downstreamDown: (group, untilUs: TimeUs) => {
+        for (const n of clientNodes(group)) rt.inject(n, (actor) => setDownstreamDown(actor, untilUs));
+      },
+    },
+    s.faults,
+  );
+
+  rt.trace.emit(rt.nowUs, { type: "phase", phase: "workload" });
+  rt.startAll();
+  const workloadEndUs = msToUs(s.durationMs);
+  let stop = rt.runUntil(workloadEndUs);
+
+  // Heal and drain: no more faults or new sends; every partition heals, every paused node resumes, every
+  // stopped node restarts; in-flight retries, replication and consumers run to completion.
+  if (stop.kind === "time-limit" || stop.kind === "idle") {
+    workloadActive = false;
+    faults.stop();
+    rt.trace.emit(rt.nowUs, { type: "phase", phase: "drain" });
+    rt.network.healAll();
+    for (const id of ids) {
+      const st = rt.status(id);
+      if (st === "paused") rt.resume(id);
+      else if (st !== "up") rt.restart(id);
+    }
+    stop = rt.runUntil(msToUs(s.durationMs + s.drainMs));
+  }
+  rt.trace.emit(rt.nowUs, { type: "phase", phase: "end" });
+
+  let end: RunEnd;
+  switch (stop.kind) {
+    case "max-events":
+      end = { reason: "max-events", events: stop.events };
+      break;
+    case "max-time":
+      end = { reason: "max-time", atMs: usToMs(stop.atUs) };
+      break;
+    default:
+      end = { reason: "completed" };
+  }
+
+  const partitions = finalPartitions(rt, spec);
+  const final: FinalState = { partitions, committedOffsets: committedOffsets(partitions, keys) };
+  let diskBytes = 0;
+  for (const b of brokerIds) diskBytes += rt.disk(brokerNode(b)).bytes();
+  const ns = rt.network.stats;
+  return {
+    seed: s.seed,
+    scenario: s,
+    protocol: s.protocol,
+    traceHash: rt.trace.traceHash,
+    end,
+    virtualMs: usToMs(rt.nowUs),
+    workloadEndMs: s.durationMs,
+    events: rt.scheduler.dispatched,
+    history: history.ops,
+    final,
+    faults: faults.fired,
+    trace: rt.trace.events as RunResult["trace"],
+    diskBytes,
+    network: { sent: ns.sent, delivered: ns.delivered, dropped: ns.sent - ns.delivered },
+  };
+}
+
+/** The committed offset of each (group, topic, partition): the last __consumer_offsets record for its key below
+ *  the HW of the partition's leader (or, with no leader, of the replica with the highest HW). */
+function committedOffsets(partitions: readonly FinalPartition[], keys: KeyRegistry): FinalState["committedOffsets"] {
+  const latest = new Map<string, number>();
+  for (const p of partitions) {
+    if (p.topic !== OFFSETS_TOPIC) continue;
+    const replica = p.replicas.find((r) => r.broker === p.leader) ?? [...p.replicas].sort((a, b) => b.highWatermark - a.highWatermark)[0];
+    if (!replica) continue;
+    const upTo = Math.min(replica.highWatermark, replica.logEndOffset) - replica.logStartOffset;
+    const recKeys = replica.keys;
+    for (let i = 0; i < upTo; i++) {
+      const name = keys.name(recKeys?.[i] ?? -1);
+      if (name !== undefined) latest.set(name, replica.values[i] as number);
+    }
+  }
+  const out: { group: string; topic: string; partition: number; offset: number }[] = [];
+  for (const [name, offset] of latest) {
+    const m = /^(.*)\/(.*)\/(\d+)$/.exec(name);
+    if (m) out.push({ group: m[1] as string, topic: m[2] as string, partition: Number(m[3]), offset });
+  }
+  return out;
+}
+
+export { tpKey };
