@@ -332,6 +332,26 @@ describe("lifecycle details", () => {
     }
   });
 
+  it("a lost leader-and-isr is re-sent as soon as the broker answers a later request (FIFO links)", () => {
+    const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const [a, b] = [1, 2, 3].filter((x) => x !== ctl) as [number, number];
+    c.rt.network.partition([[c.index(brokerNode(ctl))], [c.index(brokerNode(b))]]);
+    const seen = c.broker(b).leaderAndIsr.length;
+    c.rt.kill(brokerNode(a));
+    runTo(c, 2000 + 21000);
+    c.rt.network.healAll();
+    // Any later request to b (here the update-metadata that follows an ISR change) reveals the loss.
+    const p = [0, 1, 2].find((q) => v.partitionState("t", q)?.leader === ctl) as number;
+    const st = v.partitionState("t", p);
+    rawAlter(c, ctl, { partition: p, leaderEpoch: st?.leaderEpoch as number, newIsr: [ctl], partitionEpoch: st?.partitionEpoch as number });
+    runTo(c, usMs(c) + 50);
+    const got = c.broker(b).leaderAndIsr.slice(seen).flatMap((m) => m.partitions);
+    expect(got.length).toBeGreaterThan(0);
+    for (const x of got) expect(x.leaderEpoch).toBe(v.partitionState("t", x.partition)?.leaderEpoch);
+  });
+
   it("a replica that is down at start-up: its partitions are created after the grace period without it", () => {
     const c = fakeCluster({ assignment: new Map([["t-0", [3, 1, 2]], ["t-1", [1, 2, 3]], ["t-2", [2, 3, 1]]]) });
     c.rt.startAll();

@@ -158,6 +158,20 @@ export class Controller {
     if (f === undefined) return;
     this.inflight.delete(corr);
     if (f.timer >= 0) ctx.cancelTimer(f.timer);
+    // Links are FIFO and brokers answer in order: an older request to the same broker that is still
+    // unanswered was lost (a partition broke the connection). Re-send it now, as Kafka's channel does once the
+    // connection is back, instead of waiting for its timeout.
+    let lost: [number, Inflight][] | null = null;
+    for (const e of this.inflight) {
+      if (e[0] < corr && e[1].broker === f.broker && e[1].brokerEpoch === f.brokerEpoch) (lost ??= []).push(e);
+    }
+    if (lost === null) return;
+    for (const [c, old] of lost) {
+      this.inflight.delete(c);
+      if (old.timer >= 0) ctx.cancelTimer(old.timer);
+      if (old.kind === "lai") this.sendLeaderAndIsr(ctx, old.broker, old.keys);
+      else this.sendUpdateMetadata(ctx, [old.broker]);
+    }
   }
 
   onTimer(ctx: Ctx, tag: ControlTimer): boolean {
