@@ -61,7 +61,7 @@ describe("matrix cells", () => {
 
 describe("seeded fault schedules", () => {
   it("depend on the seed only, and differ between seeds", () => {
-    const o = { brokers: 3, tp: "orders-0", durationMs: 8000 };
+    const o = { brokers: 3, tp: "orders-0", durationMs: 8000, producers: ["p1"] };
     expect(seededFaults(7, o)).toEqual(seededFaults(7, o));
     expect(JSON.stringify(seededFaults(7, o))).not.toEqual(JSON.stringify(seededFaults(8, o)));
     for (const f of seededFaults(7, o)) expect("atMs" in f && f.atMs < 8000).toBe(true);

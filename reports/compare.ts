@@ -216,7 +216,9 @@ export function runSeeds(root: number, n: number): number[] {
 
 /** A fault schedule from the seed alone: a few episodes, each a disruption and its cure. Targets are "the
  *  leader of <tp>" (resolved when the fault fires) or a broker drawn from the seed; the cure restarts/heals all. */
-export function seededFaults(seed: number, opts: { brokers: number; tp: string; durationMs: number; episodes?: number }): Fault[] {
+const EPISODES = ["kill-leader", "power-leader", "isolate-leader", "pause-leader", "kill-broker", "partition-broker-with-producers", "partition-broker-with-producers", "isolate-two-then-kill-leader", "isolate-two-then-kill-leader"] as const;
+
+export function seededFaults(seed: number, opts: { brokers: number; tp: string; durationMs: number; producers: readonly string[]; episodes?: number }): Fault[] {
   const rng = new Rng(seed).fork("compare-faults");
   const episodes = opts.episodes ?? Math.max(1, Math.min(3, Math.floor(opts.durationMs / 3500)));
   const warmupMs = Math.min(1000, opts.durationMs / 8);
@@ -229,7 +231,9 @@ export function seededFaults(seed: number, opts: { brokers: number; tp: string; 
     const startMs = Math.round(warmupMs + e * slotMs + rng.int(0, Math.floor(slotMs / 10)));
     const lenMs = rng.int(Math.floor(slotMs * 0.35), Math.floor(slotMs * 0.7));
     const endMs = startMs + lenMs;
-    const kind = rng.pick(["kill-leader", "power-leader", "isolate-leader", "pause-leader", "kill-broker", "isolate-then-kill-leader"] as const);
+    const kind = rng.pick(EPISODES);
+    const b1 = rng.int(1, opts.brokers);
+    const b2 = opts.brokers > 1 ? 1 + ((b1 - 1 + rng.int(1, opts.brokers - 1)) % opts.brokers) : b1;
     switch (kind) {
       case "kill-leader":
         out.push({ atMs: startMs, action: { kind: "kill", target: leader } }, ...restartAll(endMs));
@@ -244,13 +248,25 @@ export function seededFaults(seed: number, opts: { brokers: number; tp: string; 
         out.push({ atMs: startMs, action: { kind: "pause", target: leader, durationMs: lenMs } });
         break;
       case "kill-broker":
-        out.push({ atMs: startMs, action: { kind: "kill", target: { broker: rng.int(1, opts.brokers) } } }, ...restartAll(endMs));
+        out.push({ atMs: startMs, action: { kind: "kill", target: { broker: b1 } } }, ...restartAll(endMs));
         break;
-      case "isolate-then-kill-leader":
+      case "partition-broker-with-producers": {
+        // A broker keeps its producers but loses the other brokers and ZooKeeper: if it leads, acks=0/1 writes
+        // it takes after its session expires are lost when it rejoins; acks=all writes stall instead.
+        const others = all.filter((t) => t.broker !== b1);
         out.push(
-          { atMs: startMs, action: { kind: "isolate", target: { broker: rng.int(1, opts.brokers) } } },
-          { atMs: startMs + Math.round(lenMs / 2), action: { kind: "kill", target: leader } },
+          { atMs: startMs, action: { kind: "partition", groups: [[{ broker: b1 }, ...opts.producers.map((client) => ({ client }))], [...others, { coordinator: true }]] } },
           { atMs: endMs, action: { kind: "heal" } },
+        );
+        break;
+      }
+      case "isolate-two-then-kill-leader":
+        // The ISR shrinks to the leader, then the leader dies: an unclean election (if enabled) loses its writes.
+        out.push(
+          { atMs: startMs, action: { kind: "isolate", target: { broker: b1 } } },
+          { atMs: startMs + Math.round(lenMs * 0.15), action: { kind: "isolate", target: { broker: b2 } } },
+          { atMs: startMs + Math.round(lenMs * 0.6), action: { kind: "kill", target: leader } },
+          { atMs: startMs + Math.round(lenMs * 0.8), action: { kind: "heal" } },
           ...restartAll(endMs),
         );
         break;
@@ -264,7 +280,7 @@ export function runScenarioFor(matrix: Matrix, cell: ConfigCell, seed: number): 
   const s = applyCell(matrix.base, cell);
   const firstTopic = s.topics[0];
   const faults =
-    matrix.faults === "base" || !firstTopic ? s.faults : seededFaults(seed, { brokers: s.brokers, tp: `${firstTopic.name}-0`, durationMs: s.durationMs });
+    matrix.faults === "base" || !firstTopic ? s.faults : seededFaults(seed, { brokers: s.brokers, tp: `${firstTopic.name}-0`, durationMs: s.durationMs, producers: s.producers.map((p) => p.id) });
   return { ...s, seed, faults };
 }
 

@@ -267,7 +267,7 @@ export function describeConfig(c: ConfigCell): string {
 
 export function formatMs(ms: number | null): string {
   if (ms === null) return "–";
-  if (ms === 0) return "0";
+  if (ms === 0) return "0 ms";
   if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
   if (ms >= 10) return `${Math.round(ms)} ms`;
@@ -299,5 +299,6 @@ export function tradeoff(row: ConfigRow, rows: readonly ConfigRow[]): string {
     const diff = by ? Object.entries(by.config).filter(([k, v]) => row.config[k] !== v) : [];
     head = by ? `Dominated by ${describeConfig(Object.fromEntries(diff)) || describeConfig(by.config)}: ` : "Dominated: ";
   }
-  return `${head}${good.join(", ")}${bad.length ? `; but ${bad.join(", ")}` : ""}.`;
+  const body = good.length === 0 ? bad.join(", ") : `${good.join(", ")}${bad.length ? `; but ${bad.join(", ")}` : ""}`;
+  return `${head}${body}.`;
 }

@@ -62,7 +62,7 @@ describe("markdown, CSV and JSON", () => {
   const o = outcome();
   it("markdown table rows carry the same numbers", () => {
     const md = renderMarkdown(o);
-    expect(md).toMatch(/^\| ★1 \| 1 \| \*\*3\*\* \(50%\) \| 0 \| 0 \| 0 \| 0 \|/m);
+    expect(md).toMatch(/^\| ★1 \| 1 \| \*\*3\*\* \(50%\) \| 0 \| 0 \| 0 \| 0 ms \|/m);
     expect(md).toMatch(/^\| ★2 \| all \| 0 \| 0 \| 0 \| 0 \| 600 ms \|/m);
   });
   it("CSV has a header and one line per config", () => {

@@ -1,6 +1,16 @@
 // `kafkasim compare`: run a matrix of configurations on the same seeds (so the same fault schedules) and report
 // durability, availability, latency and cost per configuration. The CLI (cli/main.ts) parses the flags into
 // CompareOptions and calls compareCommand; reports/compare.ts does the work.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import cliProgress from "cli-progress";
+import { SimInputError } from "../../sim/core/errors.ts";
+import type { RunFn } from "../../reports/compare.ts";
+import { compare, defaultMatrix, parseMatrix } from "../../reports/compare.ts";
+import type { CompareOutcome, Matrix } from "../../reports/compare.ts";
+import { renderCsv, renderJson, renderMarkdown, renderTable } from "../../reports/table.ts";
+import { writeCompareHtml } from "../../reports/html.ts";
+import { judge } from "../../properties/index.ts";
 
 /** The options of `kafkasim compare` (the CLI helper's cli/main.ts fills this from the flags). */
 export interface CompareOptions {
@@ -22,9 +32,81 @@ export interface CompareOptions {
   readonly write?: (text: string) => void;
 }
 
+function intOption(v: number | string | undefined, name: string, fallback: number, min: number): number {
+  if (v === undefined) return fallback;
+  const n = typeof v === "number" ? v : /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new SimInputError(name === "seed" ? "INVALID_SEED" : "INVALID_CONFIG", `--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`, name);
+  return n;
+}
+
+export function loadMatrix(path: string | undefined): Matrix {
+  if (path === undefined) return defaultMatrix();
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new SimInputError("INVALID_CONFIG", `cannot read matrix file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+  }
+  return parseMatrix(text, path);
+}
+
+/** The world's run function. (Loaded at run time: it pulls in the whole simulator.) */
+export async function loadWorld(): Promise<RunFn> {
+  const spec = "../../sim/world.ts";
+  const mod = (await import(spec)) as { runScenario: RunFn };
+  return mod.runScenario;
+}
+
+export interface CompareRun {
+  readonly outcome: CompareOutcome;
+  readonly htmlPath: string | null;
+}
+
+/** Runs a comparison with a progress bar on stderr; shared by compare and start. */
+export async function runCompare(p: { matrix: Matrix; seed: number; seeds: number; html?: string | undefined; progress: boolean }): Promise<CompareRun> {
+  const run = await loadWorld();
+  const bar = p.progress ? new cliProgress.SingleBar({ format: "compare [{bar}] {value}/{total} runs  {label}", stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  let started = false;
+  const outcome = compare({
+    matrix: p.matrix,
+    seed: p.seed,
+    seeds: p.seeds,
+    run,
+    judge,
+    recordSamples: p.html !== undefined,
+    onProgress: (done, total, label) => {
+      if (!bar) return;
+      if (!started) {
+        bar.start(total, 0, { label });
+        started = true;
+      }
+      bar.update(done, { label });
+    },
+  });
+  bar?.stop();
+  const htmlPath = p.html !== undefined ? await writeCompareHtml(outcome, p.html) : null;
+  return { outcome, htmlPath };
+}
+
 /** Runs the comparison and prints it; resolves to the exit code (0). Bad input throws SimInputError (exit 2). */
 export async function compareCommand(opts: CompareOptions): Promise<number> {
-  // Filled in by the reports helper (issue 7) as soon as the world runs end to end.
-  void opts;
-  throw new Error("kafkasim compare is not implemented yet");
+  const write = opts.write ?? ((t: string) => void process.stdout.write(t));
+  const formats = [opts.json, opts.csv, opts.markdown].filter(Boolean).length;
+  if (formats > 1) throw new SimInputError("INVALID_CONFIG", "choose one of --json, --csv, --markdown", "format");
+  const matrix = loadMatrix(opts.matrix);
+  const seeds = intOption(opts.seeds, "seeds", matrix.seeds ?? 3, 1);
+  const seed = intOption(opts.seed, "seed", 1, 0);
+  const machine = opts.json === true || opts.csv === true;
+  const progress = opts.progress ?? (!machine && process.stderr.isTTY === true);
+  const { outcome, htmlPath } = await runCompare({ matrix, seed, seeds, html: opts.html, progress });
+  if (opts.json) write(renderJson(outcome));
+  else if (opts.csv) write(renderCsv(outcome));
+  else if (opts.markdown) write(renderMarkdown(outcome));
+  else write(renderTable(outcome) + "\n");
+  if (htmlPath !== null) {
+    const msg = `HTML report: ${resolve(htmlPath)}\n`;
+    if (machine) process.stderr.write(msg);
+    else write(msg);
+  }
+  return 0;
 }
