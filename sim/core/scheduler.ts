@@ -268,34 +268,39 @@ export class Scheduler {
   /** Run one event. Returns false when the queue is empty. */
   step(): boolean {
     while (this.size > 0) {
-      const time = this.hTime[0] as number;
-      const tie = this.hTie[0] as number;
-      const slot = this.pop();
-      if (!this.isLive(slot)) {
-        this.release(slot);
-        continue;
+      if (this.isLive(this.hSlot[0] as number)) {
+        this.runTop();
+        return true;
       }
-      const e = this.current;
-      e.time = time;
-      e.tie = tie;
-      e.seq = this.sSeq[slot] as number;
-      e.owner = this.sOwner[slot] as number;
-      e.inc = this.sInc[slot] as number;
-      e.kind = this.sKind[slot] as number;
-      e.a = this.sA[slot];
-      e.b = this.sB[slot] as number;
-      this.release(slot); // before dispatch: the slot may be reused by events the dispatcher schedules
-      this.now = time as TimeUs;
-      this.dispatched++;
-      if (this.hash) {
-        this.hash.mix(time);
-        this.hash.mix(e.owner * 64 + e.kind);
-      }
-      this.dispatcher(e);
-      e.a = undefined;
-      return true;
+      this.release(this.pop());
     }
     return false;
+  }
+
+  /** Pop the top event (known live) and dispatch it. */
+  private runTop(): void {
+    const time = this.hTime[0] as number;
+    const tie = this.hTie[0] as number;
+    const slot = this.pop();
+    const e = this.current;
+    e.time = time;
+    e.tie = tie;
+    e.seq = this.sSeq[slot] as number;
+    const owner = (e.owner = this.sOwner[slot] as number);
+    e.inc = this.sInc[slot] as number;
+    const kind = (e.kind = this.sKind[slot] as number);
+    e.a = this.sA[slot];
+    e.b = this.sB[slot] as number;
+    this.release(slot); // before dispatch: the slot may be reused by events the dispatcher schedules
+    this.now = time as TimeUs;
+    this.dispatched++;
+    const hash = this.hash;
+    if (hash !== undefined) {
+      hash.mix(time);
+      hash.mix(owner * 64 + kind);
+    }
+    this.dispatcher(e);
+    e.a = undefined;
   }
 
   /** Run until virtual time reaches `limit` (events at exactly `limit` run), the predicate holds, the
@@ -317,7 +322,7 @@ export class Scheduler {
       }
       if (next > this.maxTimeUs) return { kind: "max-time", atUs: this.maxTimeUs as TimeUs };
       if (this.dispatched >= this.maxEvents) return { kind: "max-events", events: this.dispatched };
-      this.step();
+      this.runTop(); // the top is live: nextLiveTime checked it
     }
   }
 

@@ -18,7 +18,7 @@ export class RunningHash {
   mix(n: number): void {
     // Split into low and high 32-bit words so values above 2^32 (µs beyond 71 minutes) still count.
     const lo = n | 0;
-    const hi = (n / 4294967296) | 0;
+    const hi = (n * 2.3283064365386963e-10) | 0; // n / 2^32, exactly (a power of two)
     this.a = Math.imul(this.a ^ lo, FNV_PRIME);
     this.a = Math.imul(this.a ^ hi, FNV_PRIME);
     this.b = Math.imul(this.b ^ (lo + 0x7f4a7c15), 0x2c1b3c6d) ^ (this.b >>> 15);
