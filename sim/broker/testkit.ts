@@ -6,7 +6,7 @@
 import { Runtime } from "../core/runtime.ts";
 import type { Actor, NodeContext } from "../core/node.ts";
 import type { NodeId } from "../core/ids.ts";
-import { brokerNode, nodeId, tpKey } from "../core/ids.ts";
+import { COORDINATOR_NODE, brokerNode, nodeId, tpKey } from "../core/ids.ts";
 import type { TimeUs } from "../core/time.ts";
 import { msToUs } from "../core/time.ts";
 import type { Message, FetchResponse, ProduceResponse } from "../kafka/protocol.ts";
@@ -19,6 +19,12 @@ import { Broker } from "./broker.ts";
 import type { ControlPlaneApi, ControlPlaneHooks } from "./broker.ts";
 import type { IsrChangeRequest, IsrChangeResponse, ReplicaSpec } from "./replica/manager.ts";
 import type { Partition } from "./replica/partition.ts";
+import type { ClusterSpec } from "./spec.ts";
+import { assignReplicas } from "./assignment.ts";
+import { coordinatorFactory, zkView } from "../coordinator/index.ts";
+import type { ZkView } from "../coordinator/index.ts";
+import { brokerFactory, finalPartitions } from "./index.ts";
+import type { FinalPartition } from "../history.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
 export const CTL = nodeId("ctl");
@@ -324,5 +330,66 @@ export class Kit {
   }
   events<T extends TraceEvent["type"]>(type: T): Extract<TraceEvent, { type: T }>[] {
     return this.rt.trace.events.filter((e) => e.type === type) as unknown as Extract<TraceEvent, { type: T }>[];
+  }
+}
+
+/** The real thing: the ZooKeeper-like coordinator, brokers with their real control plane (controller, sessions,
+ *  AlterPartition) and the scripted client. For scenario and liveness tests. */
+export class RealCluster {
+  readonly rt: Runtime<Message, TraceEvent>;
+  readonly client = new ScriptClient();
+  readonly spec: ClusterSpec;
+  readonly zk: ZkView;
+  readonly brokerIds: number[];
+
+  constructor(opts: KitOptions & { readonly latencyMs?: number } = {}) {
+    const n = opts.brokers ?? 3;
+    this.brokerIds = Array.from({ length: n }, (_, i) => i + 1);
+    const topics: TopicSpec[] = (opts.topics ?? [{ name: "t" }]).map((t) => ({ name: t.name, partitions: t.partitions ?? 1, "replication.factor": t.rf ?? Math.min(3, n), config: t.config ?? {} }));
+    this.rt = new Runtime<Message, TraceEvent>([COORDINATOR_NODE, ...this.brokerIds.map((b) => brokerNode(b)), CLIENT], { seed: opts.seed ?? 1, record: true, latency: { dist: "constant", valueMs: opts.latencyMs ?? 0.5 } });
+    const assignment = assignReplicas({ brokers: this.brokerIds, topics, rng: this.rt.rng.fork("assignment") });
+    this.spec = { brokers: n, broker: { ...BROKER_DEFAULTS, ...opts.broker }, topics, protocol: opts.protocol ?? "3.7", bugs: opts.bugs ?? {}, assignment };
+    this.rt.addNode(COORDINATOR_NODE, coordinatorFactory({ topics, assignment, broker: this.spec.broker }));
+    for (const b of this.brokerIds) this.rt.addNode(brokerNode(b), brokerFactory(b, this.spec));
+    this.rt.addNode(CLIENT, () => this.client);
+    this.zk = zkView(this.rt);
+  }
+  start(settleMs = 3000): this {
+    this.rt.startAll();
+    this.run(settleMs);
+    return this;
+  }
+  run(ms: number): void {
+    this.rt.runUntil((this.rt.nowUs + msToUs(ms)) as TimeUs);
+  }
+  broker(b: number): Broker | undefined {
+    const a = this.rt.actor(brokerNode(b));
+    return a instanceof Broker ? a : undefined;
+  }
+  leaderOf(topic = "t", p = 0): number | null {
+    return this.zk.partitionState(topic, p)?.leader ?? null;
+  }
+  produce(to: number, values: readonly number[], opts: { acks?: number; topic?: string; partition?: number; timeoutMs?: number } = {}): number {
+    return this.client.send(to, (corr) => ({
+      type: "produce",
+      corr,
+      acks: opts.acks ?? -1,
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      producerId: -1,
+      producerEpoch: 0,
+      batches: [{ topic: opts.topic ?? "t", partition: opts.partition ?? 0, baseSequence: -1, values, keys: values.map(() => -1) }],
+    }));
+  }
+  produceResult(corr: number): { error: string; baseOffset: number } | undefined {
+    const r = this.client.responses.get(corr) as ProduceResponse | undefined;
+    const p = r?.partitions[0];
+    return p === undefined ? undefined : { error: p.error, baseOffset: p.baseOffset };
+  }
+  values(b: number, topic = "t", p = 0): number[] {
+    const log = this.rt.disk(brokerNode(b)).log(tpKey(topic, p));
+    return Array.from(log.value.subarray(0, log.length));
+  }
+  final(): FinalPartition[] {
+    return finalPartitions(this.rt, this.spec);
   }
 }
