@@ -149,7 +149,10 @@ export function storyOf(result: RunResult, tp: string | null, fromUs: number, to
     }
   }
   const merged: Step[] = [];
-  for (let i = i0; i < tpSteps.length && (tpSteps[i] as Step).timeUs <= toUs; i++) merged.push(tpSteps[i] as Step);
+  for (let i = i0; i < tpSteps.length && (tpSteps[i] as Step).timeUs <= toUs; i++) {
+    const s = tpSteps[i] as Step;
+    if (!s.text.startsWith("HW of ")) merged.push(s); // HW advances are too many to tell; the others say enough
+  }
   for (let i = firstAtOrAfter(ti.global, fromUs); i < ti.global.length && (ti.global[i] as Step).timeUs <= toUs; i++) merged.push(ti.global[i] as Step);
   merged.sort((a, b) => a.timeUs - b.timeUs);
   for (const s of merged) {

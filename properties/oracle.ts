@@ -87,8 +87,11 @@ export function oracle(result: RunResult): Allowance[] {
       allowAll([...LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"], t.name, "protocol 0.11 (KIP-101 without KIP-279): consecutive fast leader changes may diverge the logs and lose records");
     }
     const noFlush = !(flushMsgs === 1 || flushMs === 0);
-    if (noFlush && fs.powerLost.size > 0 && fs.powerLost.size >= Math.min(minIsr, rf)) {
-      allowAll(LOSS_FAMILY, t.name, `power loss of ${fs.powerLost.size} broker(s) without fsync (log.flush.interval.messages unset) may erase records that only ever lived in page caches, once min.insync.replicas=${minIsr} replicas lose them (fact 27)`);
+    if (noFlush && fs.powerLost.size > 0) {
+      // A broker that lost its page cache restarts with a shorter log but stays in the ISR (the controller never
+      // saw it leave); elected leader, it overwrites records the others hold at the same epoch (fact 27).
+      const all = fs.powerLost.size >= Math.min(minIsr, rf) ? `, here ${fs.powerLost.size} of min.insync.replicas=${minIsr}` : "";
+      allowAll([...LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"], t.name, `power loss without fsync (log.flush.interval.messages unset): a broker restarts without its unflushed records yet stays in the ISR and may lead, losing acknowledged records and diverging from the others${all} (fact 27)`);
     }
     for (const p of producers) {
       const acks = p.config.acks;

@@ -1,0 +1,335 @@
+// fast-check arbitraries for kafkasim: configurations, workloads and fault schedules as plain data that
+// shrinks (fewer faults, earlier times, smaller numbers), plus a swarm mode that draws a random fault mix per
+// run. Every value is a normalised Scenario (sim/scenario/types.ts), so a shrunk counterexample is saved and
+// replayed as a scenario file. Runs are kept small (3 brokers, 1–3 partitions, a few seconds of virtual time,
+// a few hundred records) and Kafka's timeouts are scaled down to match, so that faults matter within a run.
+import fc from "fast-check";
+import type { Acks, BrokerConfig, ConsumerConfig, ProducerConfig, ProtocolVersion } from "../sim/kafka/config.ts";
+import type { Fault, FaultAction, FaultTarget } from "../sim/faults/types.ts";
+import type { BugSwitches, CommitStrategy, Scenario } from "../sim/scenario/types.ts";
+import { buildScenario } from "../sim/scenario/defaults.ts";
+import type { ConsumerInput } from "../sim/scenario/defaults.ts";
+
+/** The knobs a fuzz run varies; everything else is the fuzz shape's scaled-down defaults. */
+export interface FuzzKnobs {
+  readonly acks: Acks;
+  readonly minIsr: number;
+  readonly unclean: boolean;
+  readonly idempotence: boolean;
+  readonly retries: number;
+  readonly maxInFlight: number;
+  readonly protocol: ProtocolVersion;
+  /** fsync after every message (log.flush.interval.messages=1) or never. */
+  readonly flushEveryMessage: boolean;
+  /** null: no consumer group. */
+  readonly commit: CommitStrategy | null;
+  readonly asyncProcessing: boolean;
+  readonly members: number;
+}
+
+/** Kafka 3.x's safe configuration (acks=all, min ISR 2 on RF 3, clean election, idempotence, commit after
+ *  processing, protocol 3.7). */
+export const SAFE_KNOBS: FuzzKnobs = {
+  acks: "all",
+  minIsr: 2,
+  unclean: false,
+  idempotence: true,
+  retries: 2147483647,
+  maxInFlight: 5,
+  protocol: "3.7",
+  flushEveryMessage: false,
+  commit: null,
+  asyncProcessing: false,
+  members: 1,
+};
+
+export interface FuzzShape {
+  readonly brokers: number;
+  readonly partitions: number;
+  readonly durationMs: number;
+  readonly drainMs: number;
+  readonly ratePerSec: number;
+}
+
+export const DEFAULT_SHAPE: FuzzShape = { brokers: 3, partitions: 1, durationMs: 2000, drainMs: 1500, ratePerSec: 100 };
+
+/** Kafka's timeouts scaled to a few seconds of virtual time (the ratios of the defaults kept roughly). */
+const FUZZ_BROKER: Partial<BrokerConfig> = {
+  "replica.lag.time.max.ms": 300,
+  "zookeeper.session.timeout.ms": 400,
+  "replica.fetch.wait.max.ms": 100,
+  "replica.fetch.backoff.ms": 50,
+  "replica.socket.timeout.ms": 300,
+  "replica.high.watermark.checkpoint.interval.ms": 200,
+  "offsets.topic.num.partitions": 1,
+  "group.initial.rebalance.delay.ms": 0,
+  "group.min.session.timeout.ms": 100,
+};
+const FUZZ_PRODUCER: Partial<ProducerConfig> = {
+  "request.timeout.ms": 300,
+  "delivery.timeout.ms": 2000,
+  "retry.backoff.ms": 20,
+  "metadata.max.age.ms": 1000,
+  "linger.ms": 0,
+};
+const FUZZ_CONSUMER: Partial<ConsumerConfig> = {
+  "auto.offset.reset": "earliest",
+  "session.timeout.ms": 600,
+  "heartbeat.interval.ms": 150,
+  "max.poll.interval.ms": 5000,
+  "auto.commit.interval.ms": 200,
+  "fetch.max.wait.ms": 100,
+  "retry.backoff.ms": 20,
+  "request.timeout.ms": 300,
+  "metadata.max.age.ms": 1000,
+  "max.poll.records": 50,
+};
+
+export const TOPIC = "orders";
+
+/** One scenario from knobs, a shape and a fault schedule. */
+export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: number, shape: FuzzShape = DEFAULT_SHAPE, bugs: BugSwitches = {}): Scenario {
+  // Idempotence needs acks=all, retries > 0 and at most 5 in flight (fact 16); set explicitly otherwise, Kafka
+  // refuses the config, so a conflicting draw means "off".
+  const idempotence = knobs.idempotence && (knobs.acks === "all" || knobs.acks === -1) && knobs.retries > 0 && knobs.maxInFlight <= 5;
+  const producerConfig: Partial<ProducerConfig> = {
+    ...FUZZ_PRODUCER,
+    acks: knobs.acks,
+    "enable.idempotence": idempotence,
+    retries: knobs.retries,
+    "max.in.flight.requests.per.connection": knobs.maxInFlight,
+  };
+  const consumers: ConsumerInput[] = [];
+  if (knobs.commit !== null) {
+    consumers.push({
+      group: "g1",
+      members: knobs.members,
+      topics: [TOPIC],
+      config: { ...FUZZ_CONSUMER, "enable.auto.commit": knobs.commit === "auto" },
+      processing: { commit: knobs.commit, async: knobs.asyncProcessing, timeMs: 2, commitEvery: "batch" },
+    });
+  }
+  return buildScenario({
+    name: "fuzz",
+    seed,
+    durationMs: shape.durationMs,
+    drainMs: shape.drainMs,
+    protocol: knobs.protocol,
+    brokers: shape.brokers,
+    broker: {
+      ...FUZZ_BROKER,
+      "min.insync.replicas": knobs.minIsr,
+      "unclean.leader.election.enable": knobs.unclean,
+      "offsets.topic.replication.factor": Math.min(3, shape.brokers),
+      "log.flush.interval.messages": knobs.flushEveryMessage ? 1 : null,
+    },
+    topics: [{ name: TOPIC, partitions: shape.partitions, "replication.factor": Math.min(3, shape.brokers) }],
+    producers: [{ id: "p1", topic: TOPIC, ratePerSec: shape.ratePerSec, config: producerConfig, onFailure: "log" }],
+    consumers,
+    faults: [...faults],
+    bugs,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Fault schedules: a list of episodes (a fault, and for most kinds its end after durationMs), flattened into
+// the scenario's Fault list. Episodes shrink to fewer, earlier, shorter ones.
+
+export type EpisodeKind = "kill" | "power" | "stop" | "pause" | "partition" | "partition-oneway" | "isolate" | "expire-session" | "slow" | "flaky" | "crash-consumer";
+/** Broker faults (the default mix); "crash-consumer" (kill a consumer member, restart it) is opt-in. */
+export const EPISODE_KINDS: readonly EpisodeKind[] = ["kill", "power", "stop", "pause", "partition", "partition-oneway", "isolate", "expire-session", "slow", "flaky"];
+
+export interface Episode {
+  readonly kind: EpisodeKind;
+  readonly atMs: number;
+  /** How long until the fault is undone (restart, resume, heal); 0: left to the drain phase. */
+  readonly durationMs: number;
+  /** 0: the leader of orders-0 at that moment; 1..brokers: that broker. */
+  readonly broker: number;
+  /** Second broker, for partitions (the side the first is cut from). */
+  readonly other: number;
+}
+
+function target(broker: number): FaultTarget {
+  return broker === 0 ? { leaderOf: `${TOPIC}-0` } : { broker };
+}
+
+/** An episode as scenario faults (time-triggered). */
+export function episodeFaults(e: Episode, brokers: number, members = 1): Fault[] {
+  const t = target(e.broker);
+  // Partitions need concrete, distinct sides (a node may be in one group only).
+  const side = e.broker === 0 ? 1 : e.broker;
+  const other = e.other === side ? (side % brokers) + 1 : e.other;
+  const end = e.durationMs > 0 ? e.atMs + e.durationMs : 0;
+  // The undo must hit the node the fault hit; "the leader of" may have moved by then, so for leader-targeted
+  // episodes the restart/heal is left to the drain phase (network heals are global and safe either way).
+  const concrete = e.broker !== 0;
+  const out: Fault[] = [];
+  const at = (atMs: number, action: FaultAction): Fault => ({ atMs, action });
+  switch (e.kind) {
+    case "kill":
+    case "power":
+    case "stop":
+      out.push(at(e.atMs, { kind: e.kind, target: t }));
+      if (end > 0 && concrete) out.push(at(end, { kind: "restart", target: t }));
+      break;
+    case "pause":
+      out.push(at(e.atMs, e.durationMs > 0 ? { kind: "pause", target: t, durationMs: e.durationMs } : { kind: "pause", target: t }));
+      break;
+    case "isolate":
+      out.push(at(e.atMs, { kind: "isolate", target: t }));
+      if (end > 0 && concrete) out.push(at(end, { kind: "heal", target: t }));
+      break;
+    case "partition": {
+      // The target is cut off from one other broker and from the coordinator (ZooKeeper); the remaining broker
+      // keeps its links to both sides (nodes in no group keep their links).
+      out.push(at(e.atMs, { kind: "partition", groups: [[{ broker: side }], [{ broker: other }, { coordinator: true }]] }));
+      if (end > 0) out.push(at(end, { kind: "heal" }));
+      break;
+    }
+    case "partition-oneway":
+      out.push(at(e.atMs, { kind: "partition-oneway", from: [{ broker: side }], to: [{ broker: other }, { coordinator: true }] }));
+      if (end > 0) out.push(at(end, { kind: "heal" }));
+      break;
+    case "expire-session":
+      out.push(at(e.atMs, { kind: "expire-session", target: t }));
+      break;
+    case "slow":
+      out.push(at(e.atMs, { kind: "slow", target: t, factor: 20 }));
+      if (end > 0 && concrete) out.push(at(end, { kind: "heal", target: t }));
+      break;
+    case "crash-consumer": {
+      // Member (other - 1) of group g1, killed and restarted (its uncommitted work is lost).
+      const client: FaultTarget = { client: `g1/${(e.other - 1) % Math.max(1, members)}` };
+      out.push(at(e.atMs, { kind: "kill", target: client }));
+      if (end > 0) out.push(at(end, { kind: "restart", target: client }));
+      break;
+    }
+    case "flaky":
+      out.push(at(e.atMs, { kind: "flaky", target: t, lossProb: 0.3 }));
+      if (end > 0 && concrete) out.push(at(end, { kind: "heal", target: t }));
+      break;
+  }
+  return out;
+}
+
+export interface ScheduleOptions {
+  readonly brokers?: number;
+  readonly durationMs?: number;
+  readonly kinds?: readonly EpisodeKind[];
+  readonly maxEpisodes?: number;
+  /** Keep the cluster recoverable: never more than brokers-1 brokers down (killed, powered off, stopped) at once. */
+  readonly guard?: boolean;
+}
+
+export function episodeArb(o: ScheduleOptions = {}): fc.Arbitrary<Episode> {
+  const brokers = o.brokers ?? 3;
+  const durationMs = o.durationMs ?? DEFAULT_SHAPE.durationMs;
+  const kinds = o.kinds ?? EPISODE_KINDS;
+  return fc.record({
+    kind: fc.constantFrom(...kinds),
+    atMs: fc.integer({ min: 100, max: Math.max(100, durationMs - 100) }),
+    durationMs: fc.oneof(fc.constant(0), fc.integer({ min: 50, max: Math.max(50, durationMs) })),
+    broker: fc.integer({ min: 0, max: brokers }),
+    other: fc.integer({ min: 1, max: brokers }),
+  });
+}
+
+const DOWN_KINDS: ReadonlySet<EpisodeKind> = new Set(["kill", "power", "stop"]);
+
+/** The recoverability guard: drop a down-episode that would take the last live broker down. Leader-targeted
+ *  episodes count as hitting one unknown broker. */
+export function guardSchedule(episodes: readonly Episode[], brokers: number): Episode[] {
+  const sorted = [...episodes].sort((a, b) => a.atMs - b.atMs);
+  const downUntil: number[] = [];
+  const out: Episode[] = [];
+  for (const e of sorted) {
+    for (let i = downUntil.length - 1; i >= 0; i--) if ((downUntil[i] as number) <= e.atMs) downUntil.splice(i, 1);
+    if (DOWN_KINDS.has(e.kind)) {
+      if (downUntil.length >= brokers - 1) continue;
+      downUntil.push(e.durationMs > 0 && e.broker !== 0 ? e.atMs + e.durationMs : Number.POSITIVE_INFINITY);
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+export function scheduleArb(o: ScheduleOptions = {}): fc.Arbitrary<Episode[]> {
+  const brokers = o.brokers ?? 3;
+  return fc.array(episodeArb(o), { minLength: 0, maxLength: o.maxEpisodes ?? 4 }).map((eps) => (o.guard === false ? eps : guardSchedule(eps, brokers)));
+}
+
+/** Swarm mode (TigerBeetle's options_swarm): each run first draws which fault kinds are on, then a schedule
+ *  of only those kinds, so that some runs hammer one kind and others mix a few. */
+export function swarmScheduleArb(o: ScheduleOptions = {}): fc.Arbitrary<Episode[]> {
+  const kinds = o.kinds ?? EPISODE_KINDS;
+  return fc.subarray([...kinds], { minLength: 1 }).chain((on) => scheduleArb({ ...o, kinds: on, maxEpisodes: o.maxEpisodes ?? 6 }));
+}
+
+/** The scenario faults of a schedule; undo actions that would fall in the drain phase are left to it. */
+export function flatten(episodes: readonly Episode[], brokers: number, durationMs: number, members = 1): Fault[] {
+  const out: Fault[] = [];
+  for (const e of episodes) for (const f of episodeFaults(e, brokers, members)) if (!("atMs" in f) || f.atMs < durationMs) out.push(f);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Configurations and whole scenarios.
+
+export function knobsArb(): fc.Arbitrary<FuzzKnobs> {
+  return fc
+    .record({
+      acks: fc.constantFrom<Acks>("all", 1, 0),
+      minIsr: fc.integer({ min: 1, max: 3 }),
+      unclean: fc.boolean(),
+      idempotence: fc.boolean(),
+      retries: fc.constantFrom(2147483647, 0, 3),
+      maxInFlight: fc.constantFrom(1, 5),
+      protocol: fc.constantFrom<ProtocolVersion>("3.7", "2.7", "2.0", "0.11", "0.10"),
+      flushEveryMessage: fc.boolean(),
+      commit: fc.constantFrom<CommitStrategy | null>(null, "after-processing", "before-processing", "auto"),
+      asyncProcessing: fc.boolean(),
+      members: fc.integer({ min: 1, max: 2 }),
+    })
+    .map((k) => (k.idempotence && (k.acks !== "all" || k.retries === 0) ? { ...k, idempotence: false } : k));
+}
+
+export interface FuzzValue {
+  readonly knobs: FuzzKnobs;
+  readonly shape: FuzzShape;
+  readonly episodes: readonly Episode[];
+  readonly seed: number;
+}
+
+export interface FuzzArbOptions {
+  /** Fixed knobs (default: drawn). */
+  readonly knobs?: FuzzKnobs | fc.Arbitrary<FuzzKnobs>;
+  readonly shape?: Partial<FuzzShape>;
+  readonly kinds?: readonly EpisodeKind[];
+  readonly swarm?: boolean;
+  readonly maxEpisodes?: number;
+  readonly guard?: boolean;
+  /** Draw 1–3 partitions. */
+  readonly varyPartitions?: boolean;
+}
+
+export function fuzzValueArb(o: FuzzArbOptions = {}): fc.Arbitrary<FuzzValue> {
+  const base: FuzzShape = { ...DEFAULT_SHAPE, ...o.shape };
+  const knobs = o.knobs === undefined ? knobsArb() : o.knobs instanceof fc.Arbitrary ? o.knobs : fc.constant(o.knobs);
+  const so: ScheduleOptions = { brokers: base.brokers, durationMs: base.durationMs, ...(o.kinds ? { kinds: o.kinds } : {}), ...(o.maxEpisodes !== undefined ? { maxEpisodes: o.maxEpisodes } : {}), ...(o.guard !== undefined ? { guard: o.guard } : {}) };
+  return fc.record({
+    knobs,
+    shape: o.varyPartitions ? fc.integer({ min: 1, max: 3 }).map((partitions) => ({ ...base, partitions })) : fc.constant(base),
+    episodes: o.swarm ? swarmScheduleArb(so) : scheduleArb(so),
+    seed: fc.integer({ min: 1, max: 0x7fffffff }),
+  });
+}
+
+export function toScenario(v: FuzzValue, bugs: BugSwitches = {}): Scenario {
+  return fuzzScenario(v.knobs, flatten(v.episodes, v.shape.brokers, v.shape.durationMs, v.knobs.members), v.seed, v.shape, bugs);
+}
+
+/** Arbitrary normalised scenarios. */
+export function scenarioArb(o: FuzzArbOptions = {}, bugs: BugSwitches = {}): fc.Arbitrary<Scenario> {
+  return fuzzValueArb(o).map((v) => toScenario(v, bugs));
+}

@@ -1,0 +1,72 @@
+// Counterexamples as scenario files: the shrunk Scenario itself, in the scenario file form the CLI loads
+// (cli/scenario-file.ts), with `expect` set to the recorded verdict and anomalies and the metadata (seed,
+// fast-check path and version, verdict, anomalies) as a JSON line in the header comment. Written atomically
+// (temp file + rename) under scenarios/regressions/. Replaying runs the scenario, not a seed.
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import type { AnomalyType, Scenario, Verdict } from "../sim/scenario/types.ts";
+import type { Judgement } from "./types.ts";
+import { parseScenario } from "../sim/scenario/parse.ts";
+import { scenarioToYaml } from "../cli/scenario-file.ts";
+
+export const REGRESSIONS_DIR = new URL("../scenarios/regressions/", import.meta.url).pathname;
+
+export interface RegressionMeta {
+  readonly property: string;
+  readonly seed: number;
+  readonly fastCheckPath: string | null;
+  readonly fastCheckVersion: string;
+  readonly verdict: Verdict;
+  readonly anomalies: readonly AnomalyType[];
+  /** The first anomaly's explanation, for a human reading the file. */
+  readonly explanation?: string;
+}
+
+export interface RegressionFile {
+  readonly kafkasimRegression: 1;
+  readonly meta: RegressionMeta;
+  readonly scenario: Scenario;
+}
+
+export function regressionOf(property: string, scenario: Scenario, j: Judgement, seed: number, path: string | null): RegressionFile {
+  const anomalies = [...new Set(j.anomalies.map((a) => a.type))];
+  const first = j.anomalies.find((a) => !a.allowed) ?? j.anomalies[0];
+  return {
+    kafkasimRegression: 1,
+    meta: { property, seed, fastCheckPath: path, fastCheckVersion: fc.__version, verdict: j.verdict, anomalies, ...(first ? { explanation: first.explanation } : {}) },
+    scenario: { ...scenario, name: `regression-${property}`, expect: { verdict: j.verdict, anomalies } },
+  };
+}
+
+const META_PREFIX = "kafkasim-regression: ";
+
+/** Write atomically; returns the path. Scenarios holding user code (functions) cannot be saved. */
+export function saveRegression(file: RegressionFile, dir = REGRESSIONS_DIR): string {
+  mkdirSync(dir, { recursive: true });
+  const name = `${file.meta.property.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.yaml`;
+  const path = join(dir, name);
+  const tmp = `${path}.${process.pid}.tmp`;
+  const header = [`Counterexample found by the property "${file.meta.property}" (shrunk by fast-check).`, `${META_PREFIX}${JSON.stringify(file.meta)}`].join("\n");
+  writeFileSync(tmp, scenarioToYaml(file.scenario, header));
+  renameSync(tmp, path);
+  return path;
+}
+
+export function readRegression(path: string): RegressionFile {
+  const text = readFileSync(path, "utf8");
+  const line = text.split("\n").find((l) => l.startsWith(`# ${META_PREFIX}`));
+  if (!line) throw new Error(`${path}: no "${META_PREFIX}" header line`);
+  const meta = JSON.parse(line.slice(2 + META_PREFIX.length)) as RegressionMeta;
+  return { kafkasimRegression: 1, meta, scenario: parseScenario(text, { file: path }) };
+}
+
+export function loadRegressions(dir = REGRESSIONS_DIR): { path: string; file: RegressionFile }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(".yaml")).sort();
+  } catch {
+    return [];
+  }
+  return names.map((n) => ({ path: join(dir, n), file: readRegression(join(dir, n)) }));
+}

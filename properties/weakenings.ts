@@ -1,0 +1,51 @@
+// The configurations that weaken Kafka's guarantees, each with the anomaly it permits and the faults that
+// expose it: the property tests expect fast-check to FIND each anomaly within a stated budget. Also the bug
+// switches, each with the anomaly that must catch it.
+import type fc from "fast-check";
+import type { AnomalyType, BugSwitches } from "../sim/scenario/types.ts";
+import type { EpisodeKind, FuzzKnobs, FuzzValue } from "./arbitraries.ts";
+import { SAFE_KNOBS, fuzzValueArb } from "./arbitraries.ts";
+
+export interface Weakening {
+  readonly name: string;
+  readonly knobs: FuzzKnobs;
+  readonly kinds: readonly EpisodeKind[];
+  readonly anomaly: readonly AnomalyType[];
+  /** Runs allowed before the first counterexample (the stated budget). */
+  readonly budget: number;
+}
+
+const withGroup = (k: Partial<FuzzKnobs>): FuzzKnobs => ({ ...SAFE_KNOBS, commit: "after-processing", ...k });
+
+export const WEAKENINGS: readonly Weakening[] = [
+  { name: "acks=1 loses on leader failure", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["kill", "power", "isolate"], anomaly: ["lost-write"], budget: 60 },
+  { name: "acks=0 loses", knobs: { ...SAFE_KNOBS, acks: 0 }, kinds: ["kill", "isolate"], anomaly: ["lost-write"], budget: 60 },
+  { name: "unclean election after an ISR shrink loses", knobs: { ...SAFE_KNOBS, minIsr: 1, unclean: true }, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write"], budget: 150 },
+  { name: "min.insync.replicas=1 with acks=all loses", knobs: { ...SAFE_KNOBS, minIsr: 1 }, kinds: ["power", "kill", "isolate"], anomaly: ["lost-write"], budget: 150 },
+  { name: "retries without idempotence duplicate", knobs: { ...SAFE_KNOBS, idempotence: false, maxInFlight: 1 }, kinds: ["partition", "flaky", "slow", "pause", "isolate"], anomaly: ["duplicate"], budget: 150 },
+  { name: "in-flight > 1 without idempotence reorders", knobs: { ...SAFE_KNOBS, idempotence: false, maxInFlight: 5 }, kinds: ["partition", "flaky", "slow", "pause", "isolate"], anomaly: ["nonmonotonic-send"], budget: 150 },
+  { name: "commit before processing skips", knobs: withGroup({ commit: "before-processing" }), kinds: ["crash-consumer"], anomaly: ["committed-unprocessed"], budget: 60 },
+  { name: "auto-commit with async processing skips", knobs: withGroup({ commit: "auto", asyncProcessing: true }), kinds: ["crash-consumer"], anomaly: ["committed-unprocessed"], budget: 60 },
+  { name: "protocol 0.10 loses or diverges", knobs: { ...SAFE_KNOBS, protocol: "0.10", idempotence: false }, kinds: ["kill", "power", "isolate"], anomaly: ["lost-write", "log-divergence"], budget: 150 },
+];
+
+export interface BugCase {
+  readonly bug: keyof BugSwitches;
+  readonly knobs: FuzzKnobs;
+  readonly kinds: readonly EpisodeKind[];
+  readonly anomaly: readonly AnomalyType[];
+  readonly budget: number;
+}
+
+export const BUG_CASES: readonly BugCase[] = [
+  { bug: "ackBeforeReplication", knobs: SAFE_KNOBS, kinds: ["kill", "isolate"], anomaly: ["lost-write"], budget: 100 },
+  { bug: "readAboveHighWatermark", knobs: withGroup({}), kinds: ["kill", "isolate"], anomaly: ["uncommitted-read", "inconsistent-offsets"], budget: 100 },
+  { bug: "skipTruncation", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["kill", "isolate", "partition"], anomaly: ["log-divergence", "strong-isr", "leader-incomplete"], budget: 150 },
+  { bug: "electOutOfSync", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write", "log-divergence", "leader-incomplete"], budget: 150 },
+  { bug: "acceptStaleEpoch", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition", "pause"], anomaly: ["lost-write", "log-divergence", "leader-incomplete", "strong-isr"], budget: 150 },
+  { bug: "commitBeforeProcessing", knobs: withGroup({}), kinds: ["crash-consumer"], anomaly: ["committed-unprocessed"], budget: 60 },
+];
+
+export function weakeningArb(w: { knobs: FuzzKnobs; kinds: readonly EpisodeKind[] }): fc.Arbitrary<FuzzValue> {
+  return fuzzValueArb({ knobs: w.knobs, kinds: w.kinds, maxEpisodes: 3 });
+}
