@@ -331,8 +331,12 @@ export class Consumer implements Actor<Message, TraceEvent> {
     return this.leaders.get(topic)?.[partition] ?? null;
   }
 
-  private coordinatorDead(_ctx: Ctx): void {
+  /** markCoordinatorUnknown: forget it and look it up again from fresh metadata. */
+  private coordinatorDead(ctx: Ctx): void {
+    if (this.coordinator === null) return;
     this.coordinator = null;
+    this.leaders.delete(OFFSETS_TOPIC);
+    this.refreshMetadata(ctx);
   }
 
   private findCoordinator(ctx: Ctx): NodeId | null {
@@ -461,6 +465,8 @@ export class Consumer implements Actor<Message, TraceEvent> {
       case "NOT_COORDINATOR":
       case "COORDINATOR_NOT_AVAILABLE":
       case "COORDINATOR_LOAD_IN_PROGRESS":
+      case "NETWORK_EXCEPTION":
+      case "REQUEST_TIMED_OUT":
         this.coordinatorDead(ctx);
         this.refreshMetadata(ctx);
         return;
