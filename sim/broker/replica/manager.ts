@@ -1,7 +1,19 @@
 // The broker's data plane (core/.../server/ReplicaManager.scala): partition replicas, leader-and-isr handling,
 // produce with its purgatory, fetch (consumers and followers) with long polling, the follower fetchers
 // (AbstractFetcherThread / ReplicaFetcherThread), ISR shrink/expand through the control plane (AlterPartition),
-// HW checkpoints, the flush policy and recovery after a restart. Truncation follows scenario.protocol.
+// HW checkpoints, the flush policy and recovery after a restart.
+//
+// Replication protocol versions (scenario.protocol), cumulative:
+//   0.10  a follower truncates to its own HW on becoming follower (also after a restart): KIP-101's data loss;
+//         followers send no leader epochs in fetches.
+//   0.11  KIP-101: the follower asks the leader (offsets-for-leader-epoch) for the end offset of its latest
+//         epoch and truncates to it; the leader answers with the start of the next higher epoch it knows, which
+//         leaves diverged logs after fast successive leader changes (KIP-279's case).
+//   2.0   KIP-279: the leader answers (largest epoch ≤ requested, its end offset); the follower truncates to the
+//         smaller end offset and walks back epoch by epoch until both agree. Fetches carry currentLeaderEpoch.
+//   2.7   KAFKA-10554: no offsets-for-leader-epoch round trip; the fetch carries lastFetchedEpoch and the leader
+//         answers divergingEpoch, on which the follower truncates (the same walk back, inline).
+//   3.7   KAFKA-15583: the leader does not advance the HW while the ISR is below min.insync.replicas.
 import type { NodeId } from "../../core/ids.ts";
 import { brokerNode, brokerOfNode, tpKey } from "../../core/ids.ts";
 import { msToUs } from "../../core/time.ts";
@@ -613,7 +625,9 @@ export class ReplicaManager {
   ): void {
     const r = pp.results[index] as ProduceResult;
     const p = this.partitions.get(tpKey(topic, partition));
-    if (p === undefined || !p.isLeader || p.fenced) {
+    // A fenced leader (its AlterPartition was rejected as stale) refuses acks=all; like a Kafka zombie it still
+    // takes acks=0/1 writes until a leader-and-isr tells it otherwise (they are lost on truncation).
+    if (p === undefined || !p.isLeader || (p.fenced && acks === -1)) {
       r.error = p === undefined && !this.metadata.has(tpKey(topic, partition)) ? "UNKNOWN_TOPIC_OR_PARTITION" : "NOT_LEADER_OR_FOLLOWER";
       return;
     }
