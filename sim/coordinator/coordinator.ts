@@ -18,7 +18,7 @@ import type { TraceEvent } from "../events.ts";
 import type { TopicSpec } from "../scenario/types.ts";
 import type { BrokerConfig } from "../kafka/config.ts";
 import { ZkStore } from "./store.ts";
-import type { FiredWatch } from "./store.ts";
+import type { FiredWatch, ZkSession } from "./store.ts";
 import {
   BROKER_IDS_PATH,
   CONTROLLER_EPOCH_PATH,
@@ -95,10 +95,18 @@ export class CoordinatorActor implements Actor<Message, TraceEvent> {
         ctx.send(from, { type: "zk.connected", sessionId: s.id, sessionTimeoutMs: s.timeoutMs });
         return;
       }
-      case "zk.ping":
-        if (this.store.touch(msg.sessionId, ctx.nowUs)) ctx.send(from, { type: "zk.pong", sessionId: msg.sessionId });
-        else ctx.send(from, { type: "zk.expired", sessionId: msg.sessionId });
+      case "zk.ping": {
+        if (!this.store.touch(msg.sessionId, ctx.nowUs)) {
+          ctx.send(from, { type: "zk.expired", sessionId: msg.sessionId });
+          return;
+        }
+        ctx.send(from, { type: "zk.pong", sessionId: msg.sessionId });
+        const s = this.store.sessions.get(msg.sessionId) as ZkSession;
+        const ack = msg.ackWatchSeq ?? s.watchSeq; // a client without acks takes every notification as received
+        for (const seq of [...s.outbox.keys()]) if (seq <= ack) s.outbox.delete(seq);
+        for (const [seq, w] of s.outbox) ctx.send(nodeId(s.owner), { type: "zk.watch", sessionId: s.id, path: w.path, event: w.event, seq });
         return;
+      }
       case "zk.request": {
         if (!this.store.touch(msg.sessionId, ctx.nowUs)) {
           ctx.send(from, { type: "zk.expired", sessionId: msg.sessionId });
@@ -144,7 +152,11 @@ export class CoordinatorActor implements Actor<Message, TraceEvent> {
 
   private deliver(ctx: Ctx, fired: readonly FiredWatch[]): void {
     for (const w of fired) {
-      const msg: ZkMessage = { type: "zk.watch", sessionId: w.sessionId, path: w.path, event: w.event };
+      const s = this.store.sessions.get(w.sessionId);
+      if (s === undefined) continue;
+      const seq = ++s.watchSeq;
+      s.outbox.set(seq, { path: w.path, event: w.event });
+      const msg: ZkMessage = { type: "zk.watch", sessionId: w.sessionId, path: w.path, event: w.event, seq };
       ctx.send(nodeId(w.owner), msg);
     }
   }

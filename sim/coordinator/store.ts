@@ -41,6 +41,11 @@ export interface ZkSession {
    *  same answer instead of a second application. Models the idempotent retries Kafka builds on top of
    *  ZooKeeper (KafkaZkClient.checkedEphemeralCreate; ReplicationUtils.checkLeaderAndIsrZkData). */
   readonly recent: Map<number, MultiOutcome>;
+  /** Last watch notification number given to this session. */
+  watchSeq: number;
+  /** Notifications not yet acknowledged by a ping (re-sent until they are: ZooKeeper clients re-register
+   *  their watches on reconnect with SetWatches, and the server then fires those that changed meanwhile). */
+  readonly outbox: Map<number, { readonly path: string; readonly event: WatchEvent }>;
 }
 
 export type WatchEvent = "created" | "deleted" | "changed" | "children";
@@ -129,7 +134,7 @@ export class ZkStore {
 
   createSession(owner: string, timeoutMs: number, nowUs: number): ZkSession {
     this.zxid++; // createSession is a transaction in ZooKeeper
-    const s: ZkSession = { id: this.nextSessionId++, owner, timeoutMs, deadlineUs: nowUs + timeoutMs * 1000, ephemerals: new Set(), recent: new Map() };
+    const s: ZkSession = { id: this.nextSessionId++, owner, timeoutMs, deadlineUs: nowUs + timeoutMs * 1000, ephemerals: new Set(), recent: new Map(), watchSeq: 0, outbox: new Map() };
     this.sessions.set(s.id, s);
     return s;
   }

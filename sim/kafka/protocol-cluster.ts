@@ -33,12 +33,15 @@ export interface ZkOpResult {
 export type ZkMessage =
   | { readonly type: "zk.connect"; readonly sessionTimeoutMs: number }
   | { readonly type: "zk.connected"; readonly sessionId: number; readonly sessionTimeoutMs: number }
-  | { readonly type: "zk.ping"; readonly sessionId: number }
+  /** ackWatchSeq: the highest zk.watch seq received in order; the coordinator re-sends later ones (watch
+   *  notifications survive a broken connection, as ZooKeeper's SetWatches on reconnect ensures). */
+  | { readonly type: "zk.ping"; readonly sessionId: number; readonly ackWatchSeq?: number }
   | { readonly type: "zk.pong"; readonly sessionId: number }
   /** A multi-op: all or nothing, in order. Reads (get/children) may be mixed in and may set watches. */
   | { readonly type: "zk.request"; readonly corr: number; readonly sessionId: number; readonly ops: readonly ZkOp[] }
   | { readonly type: "zk.response"; readonly corr: number; readonly error: ZkError; readonly zxid: number; readonly results: readonly ZkOpResult[] }
-  | { readonly type: "zk.watch"; readonly sessionId: number; readonly path: string; readonly event: "created" | "deleted" | "changed" | "children" }
+  /** seq: per-session notification number (1, 2, ...), for in-order, exactly-once delivery. */
+  | { readonly type: "zk.watch"; readonly sessionId: number; readonly path: string; readonly event: "created" | "deleted" | "changed" | "children"; readonly seq?: number }
   /** Sent to a client whose session is gone (on its next request or ping). */
   | { readonly type: "zk.expired"; readonly sessionId: number };
 

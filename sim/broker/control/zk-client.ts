@@ -1,6 +1,7 @@
 // A broker's ZooKeeper client (Kafka's ZooKeeperClient over the ZooKeeper client library): opens a session,
 // pings every sessionTimeout/3 (the ZooKeeper client pings when idle for a third of the session timeout),
-// sends requests and re-sends them while unanswered (Kafka retries a request after a connection loss until it
+// acknowledges watch notifications with each ping (the coordinator re-sends lost ones), sends requests and
+// re-sends them while unanswered (Kafka retries a request after a connection loss until it
 // is connected again, ZooKeeperClient.retryRequestsUntilConnected; the coordinator answers a re-sent request
 // from its cache, so a retry is never applied twice), and dispatches watches.
 //
@@ -46,6 +47,8 @@ const EXPIRED: ZkResult = { error: "SESSION_EXPIRED", zxid: -1, results: [] };
 
 export class ZkClient {
   private session = 0;
+  /** Highest watch notification received in order in this session (go-back-N: a gap waits for the re-send). */
+  private watchSeq = 0;
   private connecting = false;
   private corr = 0;
   private readonly pending = new Map<number, Pending>();
@@ -101,6 +104,7 @@ export class ZkClient {
         if (this.connectTimer >= 0) ctx.cancelTimer(this.connectTimer);
         this.connectTimer = -1;
         this.session = msg.sessionId;
+        this.watchSeq = 0;
         if (this.pingTimer >= 0) ctx.cancelTimer(this.pingTimer);
         this.pingTimer = ctx.setTimer(this.pingUs, this.pingTag);
         this.listener.onSession(ctx, msg.sessionId);
@@ -118,7 +122,12 @@ export class ZkClient {
         return true;
       }
       case "zk.watch":
-        if (msg.sessionId === this.session) this.listener.onWatch(ctx, msg.path, msg.event);
+        if (msg.sessionId !== this.session) return true;
+        if (msg.seq !== undefined) {
+          if (msg.seq !== this.watchSeq + 1) return true; // a duplicate, or after a lost one: wait for the re-send
+          this.watchSeq = msg.seq;
+        }
+        this.listener.onWatch(ctx, msg.path, msg.event);
         return true;
       case "zk.expired": {
         if (msg.sessionId !== this.session || this.session === 0) return true;
@@ -149,7 +158,7 @@ export class ZkClient {
       case "zk.ping":
         this.pingTimer = -1;
         if (this.session !== 0) {
-          ctx.send(COORDINATOR_NODE, { type: "zk.ping", sessionId: this.session });
+          ctx.send(COORDINATOR_NODE, { type: "zk.ping", sessionId: this.session, ackWatchSeq: this.watchSeq });
           this.pingTimer = ctx.setTimer(this.pingUs, this.pingTag);
         }
         return true;
