@@ -24,14 +24,19 @@ const CONFIG = { font: FONT.font, axis: { labelFont: FONT.font, titleFont: FONT.
 
 /** Loss vs unavailability vs p99 latency, one point per configuration (numbered as in the table). */
 export function tradeoffSpec(rows: readonly ConfigRow[]): TopLevelSpec {
-  const values = rows.map((r, i) => ({
-    n: String(i + 1),
-    config: describeConfig(r.config),
-    lost: r.lostWrites,
-    unavailable: r.unavailableMs,
-    p99: r.latencyMs.p99 ?? 0,
-    front: r.pareto ? "Pareto front" : "dominated",
-  }));
+  // Configurations with the same numbers share one point, labelled with all their row numbers.
+  const byPoint = new Map<string, { n: string; config: string; lost: number; unavailable: number; p99: number; front: string }>();
+  rows.forEach((r, i) => {
+    const p99 = r.latencyMs.p99 ?? 0;
+    const key = `${r.lostWrites}/${r.unavailableMs}/${p99}`;
+    const prev = byPoint.get(key);
+    if (prev) {
+      prev.n += `,${i + 1}`;
+      prev.config += ` | ${describeConfig(r.config)}`;
+      if (r.pareto) prev.front = "Pareto front";
+    } else byPoint.set(key, { n: String(i + 1), config: describeConfig(r.config), lost: r.lostWrites, unavailable: r.unavailableMs, p99, front: r.pareto ? "Pareto front" : "dominated" });
+  });
+  const values = [...byPoint.values()];
   const maxX = Math.max(10, ...values.map((v) => v.unavailable)) * 1.08;
   const maxY = Math.max(1, ...values.map((v) => v.p99)) * 1.08;
   return {
@@ -61,16 +66,16 @@ export function tradeoffSpec(rows: readonly ConfigRow[]): TopLevelSpec {
 /** Produce latency over time for several runs (one panel each), fault periods shaded. */
 export function latencySpec(runs: readonly { readonly label: string; readonly result: RunResult }[]): TopLevelSpec {
   const values: Record<string, unknown>[] = [];
-  for (const { label, result } of runs) {
-    for (const p of latencyPoints(result)) values.push({ layer: "latency", run: label, t: p.timeMs, latency: Math.max(p.latencyMs, 0.001) });
-    for (const f of faultPeriods(result)) values.push({ layer: "fault", run: label, start: f.startMs, end: f.endMs, fault: f.label });
-  }
+  runs.forEach(({ label, result }, order) => {
+    for (const p of latencyPoints(result)) values.push({ layer: "latency", run: label, order, t: p.timeMs, latency: Math.max(p.latencyMs, 0.1) });
+    for (const f of faultPeriods(result)) values.push({ layer: "fault", run: label, order, start: f.startMs, end: f.endMs, fault: f.label });
+  });
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: "Produce latency over time", subtitle: "each dot is an acknowledged send (at its invoke time); shaded: fault periods (same schedule in every panel)" },
+    title: { text: "Produce latency over time", subtitle: "each dot is an acknowledged send (at its invoke time; below 0.1 ms drawn at 0.1, e.g. acks=0); shaded: fault periods" },
     config: CONFIG,
     data: { values },
-    facet: { row: { field: "run", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left", labelFontSize: 11, labelLimit: 420, labelOrient: "top" } } },
+    facet: { row: { field: "run", type: "nominal", title: null, sort: { field: "order", op: "min" }, header: { labelAngle: 0, labelAlign: "left", labelAnchor: "start", labelFontSize: 11, labelLimit: 0, labelOrient: "top" } } },
     spec: {
       width: 720,
       height: 70,
@@ -85,7 +90,7 @@ export function latencySpec(runs: readonly { readonly label: string; readonly re
           mark: { type: "circle", size: 8, opacity: 0.7, color: "#1f6fb2" },
           encoding: {
             x: { field: "t", type: "quantitative", title: "virtual time (ms)" },
-            y: { field: "latency", type: "quantitative", title: "latency (ms)", scale: { type: "log" } },
+            y: { field: "latency", type: "quantitative", title: "latency (ms)", scale: { type: "log", domainMin: 0.1 } },
           },
         },
       ],

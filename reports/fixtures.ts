@@ -18,6 +18,8 @@ export interface FakeSend {
   readonly error?: KafkaErrorCode;
   readonly partition?: number;
   readonly process?: string;
+  /** Offset on ok (default: the value). */
+  readonly offset?: number;
 }
 
 export interface FakeRun {
@@ -41,7 +43,7 @@ export function fakeRun(f: FakeRun): RunResult {
     const base = { topic: "orders", key: null, value: s.value, ...(s.partition !== undefined ? { partition: s.partition } : {}) };
     ops.push({ timeUs: s.invokeMs * 1000, op: { timeUs: s.invokeMs * 1000, process: p, type: "invoke", f: "send", value: base } as Omit<HistoryOp, "index"> });
     if (s.outcome !== undefined && s.endMs !== undefined) {
-      const value = { ...base, partition: s.partition ?? 0, ...(s.outcome === "ok" ? { offset: s.value } : {}), ...(s.error ? { error: s.error } : {}) };
+      const value = { ...base, partition: s.partition ?? 0, ...(s.outcome === "ok" ? { offset: s.offset ?? s.value } : {}), ...(s.error ? { error: s.error } : {}) };
       ops.push({ timeUs: s.endMs * 1000, op: { timeUs: s.endMs * 1000, process: p, type: s.outcome, f: "send", value } as Omit<HistoryOp, "index"> });
     }
   }
@@ -89,7 +91,7 @@ export function richRun(seed = 1, opts: { latencyMs?: number; lose?: boolean } =
   for (let i = 0; i < 40; i++) {
     const t = 50 + i * 100;
     if (t > 1000 && t < 1400) {
-      sends.push({ value: i, invokeMs: t, endMs: 1500 + i, outcome: "ok", partition: 0 });
+      sends.push({ value: i, invokeMs: t, endMs: 1500 + i, outcome: "ok", partition: 0, offset: 1000 + i });
       continue;
     }
     if (t >= 1000 && leader === 1) {
@@ -100,9 +102,9 @@ export function richRun(seed = 1, opts: { latencyMs?: number; lose?: boolean } =
     }
     const ack = t + lat + (i % 5);
     trace.push({ atMs: t + lat / 2, type: "produce-append", tp: "orders-0", broker: leader, baseOffset: hw, count: 1, leaderEpoch: leader - 1 });
+    sends.push({ value: i, invokeMs: t, endMs: ack, outcome: "ok", partition: 0, offset: hw });
     hw++;
     trace.push({ atMs: ack - 0.5, type: "hw-advance", tp: "orders-0", broker: leader, highWatermark: hw });
-    sends.push({ value: i, invokeMs: t, endMs: ack, outcome: "ok", partition: 0 });
   }
   trace.push({ atMs: 2500, type: "node-restart", node: "broker-1" as never });
   trace.push({ atMs: 2500, type: "fault", action: { kind: "restart", target: { broker: 1 } }, nodes: ["broker-1"] });

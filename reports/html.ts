@@ -16,11 +16,12 @@ export function esc(s: string): string {
 }
 
 const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1180px;padding:0 16px;color:#1b1b1b;background:#fff}
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1500px;padding:0 16px;color:#1b1b1b;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e5e5e5;padding-bottom:4px}
 .sub{color:#666;margin:0 0 16px}
 table{border-collapse:collapse;font-size:12.5px;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;white-space:nowrap}
-th{background:#f5f5f5;position:sticky;top:0}td.l,th.l{text-align:left}td.trade{white-space:normal;text-align:left;min-width:320px;color:#333}
+th{background:#f5f5f5;position:sticky;top:0}td.l,th.l{text-align:left}td.trade{white-space:normal;text-align:left;min-width:300px;max-width:420px;color:#333}td.errs{white-space:normal;max-width:220px;text-align:left}
+.scroll{overflow-x:auto}
 tr.pareto td:first-child{font-weight:700;color:#b5830a}.loss{color:#b00020;font-weight:600}.ok{color:#1b7f3b}
 figure.chart{margin:12px 0;overflow-x:auto}figure.chart figcaption{color:#555;font-size:12.5px;margin-top:4px}
 details{margin:6px 0}summary{cursor:pointer}
@@ -65,13 +66,13 @@ function compareTable(o: CompareOutcome): string {
         `<td>${esc(formatMs(r.latencyMs.p50))}</td><td>${esc(formatMs(r.latencyMs.p99))}</td><td>${esc(formatMs(r.latencyMs.max))}</td>`,
         `<td>${esc(formatMs(r.endToEndMs.p50))}</td><td>${esc(formatMs(r.endToEndMs.p99))}</td>`,
         `<td>${r.throughputPerSec.toFixed(0)}</td><td>${esc(formatBytes(r.diskBytes))}</td><td>${esc(formatMs(r.recoveryMs))}</td>`,
-        `<td class="l">${esc(formatErrors(r.produceErrors))}</td>`,
+        `<td class="errs">${esc(formatErrors(r.produceErrors))}</td>`,
         `<td class="trade">${esc(o.tradeoffs[i] ?? "")}</td>`,
       ];
       return `<tr class="${r.pareto ? "pareto" : ""}">${cells.join("")}</tr>`;
     })
     .join("\n");
-  return `<table><thead><tr>${head.map((h, i) => `<th class="${i > 0 && i <= keys.length ? "l" : ""}">${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows}</tbody></table>`;
+  return `<div class="scroll"><table><thead><tr>${head.map((h, i) => `<th class="${i > 0 && i <= keys.length ? "l" : ""}">${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 /** The comparison report: table, trade-off chart, latency over time per configuration, ISR/HW per partition. */
@@ -90,7 +91,8 @@ export async function compareHtml(o: CompareOutcome): Promise<string> {
   if (o.samples.length > 0) {
     const runs = o.samples.map((s) => {
       const i = o.report.rows.findIndex((r) => describeConfig(r.config) === describeConfig(s.config));
-      return { label: `${i >= 0 ? `#${i + 1} ` : ""}${describeConfig(s.config)} (seed ${s.seed})`, result: s.result };
+      const cfg = Object.entries(s.config).map(([k, v]) => `${shortKey(k)}=${formatValue(v)}`).join(" ");
+      return { label: `${i >= 0 ? `#${i + 1} ` : ""}${cfg} (seed ${s.seed})`, result: s.result };
     });
     parts.push(`<h2>Latency over time</h2>`);
     parts.push(figure("latency", await renderSvg(latencySpec(runs)), `The first seed's run of each configuration (seed ${o.samples[0]?.seed ?? ""}); the fault schedule is the same in every panel.`));

@@ -1,0 +1,104 @@
+import { describe, it, expect } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { richRun } from "./fixtures.ts";
+import { perfettoTrace } from "./perfetto.ts";
+import { mermaidSequence } from "./mermaid.ts";
+import { deriveMessages, interestingWindow } from "./messages.ts";
+import { faultPeriods, partitionSeries, downIntervals } from "./series.ts";
+import { runHtml } from "./html.ts";
+import { writeRunHtml } from "./run-report.ts";
+import type { RunJudgement } from "./messages.ts";
+
+const judgement: RunJudgement = {
+  verdict: "bug",
+  anomalies: [
+    { type: "lost-write", partition: "orders-0", offset: 9, value: 9, explanation: "acknowledged by broker-1 <alone>", allowed: false },
+    { type: "duplicate", partition: "orders-0", offset: 3, value: 3, explanation: "sent twice", allowed: true, reason: "no idempotence" },
+  ],
+  stats: { sent: 40, lostWrites: 1 },
+};
+
+describe("series", () => {
+  const r = richRun();
+  it("fault periods run from the fault to its cure", () => {
+    expect(faultPeriods(r)).toEqual([{ startMs: 1000, endMs: 2500, label: "kill leader of orders-0 → broker-1", nodes: ["broker-1"] }]);
+  });
+  it("ISR, HW and leaders per partition; down intervals per node", () => {
+    const s = partitionSeries(r);
+    expect(s.isr.map((p) => p.isrSize)).toEqual([3, 2, 3]);
+    expect(s.leaders.map((l) => l.leader)).toEqual([1, 2]);
+    expect(s.hw.at(-1)?.highWatermark).toBe(36);
+    expect(s.hw.every((h, i) => i === 0 || h.highWatermark >= (s.hw[i - 1]?.highWatermark ?? 0))).toBe(true);
+    expect(downIntervals(r)).toEqual([{ node: "broker-1", startMs: 1000, endMs: 2500, state: "killed" }]);
+  });
+});
+
+describe("Perfetto trace", () => {
+  const t = perfettoTrace(richRun());
+  const ev = t.traceEvents;
+  it("names a process per node and a thread per partition", () => {
+    const procs = ev.filter((e) => e["ph"] === "M" && e["name"] === "process_name").map((e) => (e["args"] as { name: string }).name);
+    expect(procs).toEqual(expect.arrayContaining(["zk", "broker-1", "broker-2", "broker-3", "p1", "g1/0"]));
+    expect(ev.some((e) => e["ph"] === "M" && e["name"] === "thread_name" && (e["args"] as { name: string }).name === "orders-0")).toBe(true);
+  });
+  it("has leader slices, fault instants, ISR/HW counters and matched flows", () => {
+    expect(ev.filter((e) => e["ph"] === "X" && String(e["name"]).startsWith("leader e")).length).toBe(2);
+    expect(ev.filter((e) => e["ph"] === "i" && e["cat"] === "fault").map((e) => e["name"])).toEqual(["kill leader of orders-0", "restart broker 1"]);
+    expect(ev.some((e) => e["ph"] === "C" && e["name"] === "orders-0 ISR size")).toBe(true);
+    expect(ev.some((e) => e["ph"] === "C" && e["name"] === "orders-0 HW")).toBe(true);
+    const starts = ev.filter((e) => e["ph"] === "s").map((e) => e["id"]);
+    const ends = ev.filter((e) => e["ph"] === "f").map((e) => e["id"]);
+    expect(starts.length).toBe(36); // every ok send but the 4 acknowledged during the failover (no append traced)
+    expect(ends).toEqual(starts);
+    for (const e of ev) if (e["ph"] !== "M") expect(typeof e["ts"] === "number" && Number.isFinite(e["ts"])).toBe(true);
+    expect(JSON.parse(JSON.stringify(t)).displayTimeUnit).toBe("ms");
+  });
+});
+
+describe("Mermaid sequence diagram", () => {
+  const text = mermaidSequence(richRun(), judgement);
+  it("declares participants and shows faults, elections, produce/ack arrows and the anomalies", () => {
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("sequenceDiagram");
+    expect(text).toMatch(/participant N\d+ as broker-1/);
+    expect(text).toMatch(/Note over N\d+: ⚡ kill leader of orders-0/);
+    expect(text).toMatch(/Note over N\d+: leader orders-0 e1 ISR \[2,3\]/);
+    expect(text).toMatch(/N0->>N\d+: produce v0 → orders-0/);
+    expect(text).toMatch(/-->>N0: ack v0 @0/);
+    expect(text).toMatch(/BUG lost-write orders-0 @9 v9/);
+    expect(text).not.toMatch(/[;#]/);
+  });
+  it("caps its length", () => {
+    expect(mermaidSequence(richRun(), null, { maxLines: 10 }).split("\n").length).toBeLessThan(25);
+  });
+});
+
+describe("run report", () => {
+  it("the interesting window is around the first anomaly's send", () => {
+    const w = interestingWindow(richRun(), judgement);
+    expect(w[0]).toBeLessThanOrEqual(950);
+    expect(w[1]).toBeGreaterThan(950);
+    expect(deriveMessages(richRun(), w).arrows.length).toBeGreaterThan(0);
+  });
+  it("links every anomaly to its explanation and escapes text", async () => {
+    const html = await runHtml(richRun(), judgement);
+    for (const i of [1, 2]) {
+      expect(html).toContain(`href="#anomaly-${i}"`);
+      expect(html).toContain(`id="anomaly-${i}"`);
+    }
+    expect(html).toContain("acknowledged by broker-1 &lt;alone&gt;");
+    expect(html).toContain("allowed: no idempotence");
+    expect(html.match(/<figure class="chart"/g)?.length).toBe(4);
+    expect(html).not.toMatch(/<script(?! type="application\/json")/);
+  });
+  it("writes index.html and the exports", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkasim-run-"));
+    const files = await writeRunHtml(richRun(), judgement, dir);
+    expect(files.map((f) => f.slice(dir.length + 1)).slice(0, 3)).toEqual(["index.html", "trace.perfetto.json", "sequence.mmd"]);
+    expect(JSON.parse(readFileSync(join(dir, "trace.perfetto.json"), "utf8")).traceEvents.length).toBeGreaterThan(50);
+    expect(readFileSync(join(dir, "index.html"), "utf8")).toContain('href="trace.perfetto.json"');
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
