@@ -83,6 +83,25 @@ describe("coordinator sessions (ZooKeeper session expiry; KafkaZkClient.register
     expect(zkView(c.rt).liveBrokers()).toEqual([1, 2, 3]);
   });
 
+  it("a watch notification lost on a broken connection is re-sent after the next ping (ZooKeeper SetWatches on reconnect)", () => {
+    const c = started();
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const x = [1, 2, 3].find((b) => b !== ctl) as number;
+    const led = [0, 1, 2].filter((p) => v.partitionState("t", p)?.leader === x);
+    c.rt.kill(brokerNode(x));
+    // Cut the controller off from the coordinator while x's session expires (but not long enough for its own).
+    c.rt.call(msToUs(2000 + 11_000), () => c.rt.network.partition([[c.index(COORDINATOR_NODE)], [c.index(brokerNode(ctl))]]));
+    runTo(c, 2000 + 19_500);
+    expect(v.liveBrokers()).not.toContain(x);
+    c.rt.network.healAll();
+    runTo(c, 2000 + 19_600);
+    for (const p of led) expect(v.partitionState("t", p)?.leader).toBe(x); // the controller has not heard
+    runTo(c, 2000 + 19_500 + 6_500);
+    for (const p of led) expect(v.partitionState("t", p)?.leader).not.toBe(x);
+    expect(expired(c)).toHaveLength(1);
+  });
+
   it("broker epochs are the creation zxids of /brokers/ids/<id>: distinct, and what each broker was told", () => {
     const c = started();
     const v = zkView(c.rt);
