@@ -47,7 +47,8 @@ interface Req {
   /** Assignment epoch when sent (fetch / offset-fetch / list-offsets answers from before a rebalance are dropped). */
   readonly assignEpoch: number;
   readonly commit?: PendingCommit;
-  readonly resets?: readonly { readonly tp: string; readonly reason: "no-committed-offset" | "out-of-range" }[];
+  /** Partitions of a fetch or list-offsets request. */
+  readonly tps?: readonly string[];
 }
 
 interface PendingCommit {
@@ -75,6 +76,8 @@ interface PartState {
   fetching: boolean;
   /** auto.offset.reset=none and nothing valid: not consumed. */
   stuck: boolean;
+  /** Waiting for a list-offsets answer (auto.offset.reset) for this reason. */
+  resetReason: "no-committed-offset" | "out-of-range" | null;
   highWatermark: number;
 }
 
@@ -103,6 +106,8 @@ const PROCESS = { t: "process" } as const;
 const PROCESS_BATCH = { t: "process-batch" } as const;
 const RETRY_ATTEMPT = { t: "retry-attempt" } as const;
 const RETRY_GROUP = { t: "retry-group" } as const;
+const KICK = { t: "kick-fetch" } as const;
+const META_RETRY = { t: "metadata-retry" } as const;
 
 class CommitRetry {
   constructor(readonly c: PendingCommit) {}
@@ -120,6 +125,11 @@ export class Consumer implements Actor<Message, TraceEvent> {
   private readonly leaders = new Map<string, (number | null)[]>();
   private metaNode = 0;
   private metaInFlight = false;
+  private metaRetryAtUs = 0;
+  private metaRetryScheduled = false;
+  /** Broker → no fetch / list-offsets to it before then (retry.backoff.ms after an error). */
+  private readonly nodeBackoffUs = new Map<NodeId, number>();
+  private kickScheduled = false;
   // group membership
   private coordinator: NodeId | null = null;
   private memberId = "";
@@ -179,6 +189,14 @@ export class Consumer implements Actor<Message, TraceEvent> {
     if (tag === PROCESS) return this.finishAttempt(ctx);
     if (tag === PROCESS_BATCH) return this.finishBatch(ctx);
     if (tag === RETRY_ATTEMPT) return this.beginAttempt(ctx);
+    if (tag === KICK) {
+      this.kickScheduled = false;
+      return this.kickFetch(ctx);
+    }
+    if (tag === META_RETRY) {
+      this.metaRetryScheduled = false;
+      return this.refreshMetadata(ctx);
+    }
     if (tag === RETRY_GROUP) {
       this.groupRetryPending = false;
       return this.retryGroup(ctx);
@@ -233,9 +251,9 @@ export class Consumer implements Actor<Message, TraceEvent> {
 
   // ---------------------------------------------------------------- requests
 
-  private send(ctx: Ctx, node: NodeId, kind: ReqKind, msg: Message, extra: { commit?: PendingCommit; resets?: Req["resets"]; timeoutMs?: number } = {}): number {
+  private send(ctx: Ctx, node: NodeId, kind: ReqKind, msg: Message, extra: { commit?: PendingCommit; tps?: readonly string[]; timeoutMs?: number } = {}): number {
     const corr = (msg as { corr: number }).corr;
-    const r: Req = { kind, corr, node, timer: -1, assignEpoch: this.assignEpoch, ...(extra.commit ? { commit: extra.commit } : {}), ...(extra.resets ? { resets: extra.resets } : {}) };
+    const r: Req = { kind, corr, node, timer: -1, assignEpoch: this.assignEpoch, ...(extra.commit ? { commit: extra.commit } : {}), ...(extra.tps ? { tps: extra.tps } : {}) };
     r.timer = ctx.setTimer((extra.timeoutMs ?? this.cfg["request.timeout.ms"]) * 1000, r);
     this.reqs.set(corr, r);
     ctx.send(node, msg);
@@ -260,6 +278,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
         case "metadata":
           this.metaInFlight = false;
           this.metaNode++;
+          this.metaRetryAtUs = ctx.nowUs + this.cfg["retry.backoff.ms"] * 1000;
           break;
         case "join":
         case "sync":
@@ -283,7 +302,8 @@ export class Consumer implements Actor<Message, TraceEvent> {
           break;
         case "list-offsets":
         case "fetch":
-          for (const p of this.parts.values()) if (p.fetching && r.assignEpoch === this.assignEpoch) p.fetching = false;
+          if (r.assignEpoch === this.assignEpoch) for (const tp of r.tps ?? []) this.partFetchDone(tp);
+          this.backoffNode(ctx, r.node);
           this.refreshMetadata(ctx);
           break;
         case "dlt":
@@ -296,6 +316,20 @@ export class Consumer implements Actor<Message, TraceEvent> {
     if (failed.length > 0) this.kickFetch(ctx);
   }
 
+  private partFetchDone(tp: string): void {
+    const p = this.parts.get(tp);
+    if (p !== undefined) p.fetching = false;
+  }
+
+  private backoffNode(ctx: Ctx, node: NodeId): void {
+    const backoffUs = this.cfg["retry.backoff.ms"] * 1000;
+    this.nodeBackoffUs.set(node, ctx.nowUs + backoffUs);
+    if (!this.kickScheduled) {
+      this.kickScheduled = true;
+      ctx.setTimer(backoffUs, KICK);
+    }
+  }
+
   private broker(id: number): NodeId {
     return `broker-${id}` as NodeId;
   }
@@ -304,6 +338,13 @@ export class Consumer implements Actor<Message, TraceEvent> {
 
   private refreshMetadata(ctx: Ctx): void {
     if (this.metaInFlight || this.env.bootstrap.length === 0) return;
+    if (ctx.nowUs < this.metaRetryAtUs) {
+      if (!this.metaRetryScheduled) {
+        this.metaRetryScheduled = true;
+        ctx.setTimer(this.metaRetryAtUs - ctx.nowUs, META_RETRY);
+      }
+      return;
+    }
     this.metaInFlight = true;
     const node = this.env.bootstrap[this.metaNode % this.env.bootstrap.length] as NodeId;
     const topics = [...this.spec.topics, OFFSETS_TOPIC];
@@ -315,6 +356,8 @@ export class Consumer implements Actor<Message, TraceEvent> {
   private onMetadata(ctx: Ctx, msg: MetadataResponse): void {
     if (!this.take(ctx, msg.corr)) return;
     this.metaInFlight = false;
+    // Metadata.refreshBackoffMs: the next refresh waits retry.backoff.ms.
+    this.metaRetryAtUs = ctx.nowUs + this.cfg["retry.backoff.ms"] * 1000;
     const byTopic = new Map<string, (number | null)[]>();
     for (const p of msg.partitions) {
       let l = byTopic.get(p.topic);
@@ -436,7 +479,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
     this.parts.clear();
     for (const p of this.assignment) {
       const tp = `${p.topic}-${p.partition}`;
-      this.parts.set(tp, { topic: p.topic, partition: p.partition, tp, position: -1, fetchOffset: -1, processed: -1, buffer: [], fetching: false, stuck: false, highWatermark: -1 });
+      this.parts.set(tp, { topic: p.topic, partition: p.partition, tp, position: -1, fetchOffset: -1, processed: -1, buffer: [], fetching: false, stuck: false, resetReason: null, highWatermark: -1 });
     }
     this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "ok", f: "assign", value: { group: this.group, generation: this.generation, partitions: this.assignment.map((p) => ({ topic: p.topic, partition: p.partition })) } });
     this.fetchCommitted(ctx);
@@ -539,36 +582,21 @@ export class Consumer implements Actor<Message, TraceEvent> {
     p.buffer = [];
   }
 
-  /** auto.offset.reset: list-offsets to each partition's leader (earliest / latest), or none. */
+  /** auto.offset.reset: mark the partitions; kickFetch asks each leader (earliest / latest), or none: stuck. */
   private resetPositions(ctx: Ctx, resets: readonly { readonly tp: string; readonly reason: "no-committed-offset" | "out-of-range" }[]): void {
     const strategy = this.cfg["auto.offset.reset"];
-    const byLeader = new Map<number, { tp: string; reason: "no-committed-offset" | "out-of-range" }[]>();
     for (const x of resets) {
       const p = this.parts.get(x.tp);
       if (p === undefined) continue;
       p.position = -1;
       p.buffer = [];
       if (strategy === "none") {
+        // NoOffsetForPartitionException / OffsetOutOfRangeException to the application: not consumed.
         p.stuck = true;
         this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "reset", value: { group: this.group, topic: p.topic, partition: p.partition, offset: -1, reason: x.reason, strategy } });
         continue;
       }
-      const leader = this.leaderOf(p.topic, p.partition);
-      if (leader === null) {
-        this.refreshMetadata(ctx);
-        continue;
-      }
-      let l = byLeader.get(leader);
-      if (l === undefined) byLeader.set(leader, (l = []));
-      l.push(x);
-    }
-    for (const [leader, list] of byLeader) {
-      const partitions = list.map((x) => {
-        const p = this.parts.get(x.tp) as PartState;
-        p.fetching = true;
-        return { topic: p.topic, partition: p.partition, timestamp: strategy === "earliest" ? ("earliest" as const) : ("latest" as const), currentLeaderEpoch: -1 };
-      });
-      this.send(ctx, this.broker(leader), "list-offsets", { type: "list-offsets", corr: ++this.corr, partitions }, { resets: list });
+      p.resetReason = x.reason;
     }
   }
 
@@ -579,11 +607,14 @@ export class Consumer implements Actor<Message, TraceEvent> {
       const p = this.parts.get(`${o.topic}-${o.partition}`);
       if (p === undefined) continue;
       p.fetching = false;
+      const reason = p.resetReason;
+      if (reason === null) continue;
       if (o.error !== "NONE") {
+        this.backoffNode(ctx, r.node);
         this.refreshMetadata(ctx);
         continue;
       }
-      const reason = r.resets?.find((x) => x.tp === p.tp)?.reason ?? "no-committed-offset";
+      p.resetReason = null;
       this.setPosition(p, o.offset);
       const strategy = this.cfg["auto.offset.reset"];
       this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "ok", f: "reset", value: { group: this.group, topic: p.topic, partition: p.partition, offset: o.offset, reason, strategy } });
@@ -593,28 +624,41 @@ export class Consumer implements Actor<Message, TraceEvent> {
 
   // ---------------------------------------------------------------- fetching
 
-  /** Send a fetch to each leader for assigned partitions with a position and an empty buffer. */
+  /** Per leader not in backoff: list-offsets for partitions being reset, then one fetch for the partitions with a
+   *  position and nothing buffered (Fetcher.fetchablePartitions), one fetch in flight per broker. */
   private kickFetch(ctx: Ctx): void {
     if (this.groupState !== "stable") return;
-    const byLeader = new Map<number, FetchPartition[]>();
+    const strategy = this.cfg["auto.offset.reset"] === "earliest" ? ("earliest" as const) : ("latest" as const);
+    const resets = new Map<number, PartState[]>();
+    const fetches = new Map<number, PartState[]>();
     for (const p of this.parts.values()) {
-      if (p.fetching || p.stuck || p.position < 0 || p.buffer.length > 0) continue;
+      if (p.fetching || p.stuck) continue;
+      const wantsReset = p.resetReason !== null;
+      if (!wantsReset && (p.position < 0 || p.buffer.length > 0)) continue;
       const leader = this.leaderOf(p.topic, p.partition);
       if (leader === null) {
         this.refreshMetadata(ctx);
         continue;
       }
-      let l = byLeader.get(leader);
-      if (l === undefined) byLeader.set(leader, (l = []));
-      l.push({ topic: p.topic, partition: p.partition, fetchOffset: p.fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1 });
+      if ((this.nodeBackoffUs.get(this.broker(leader)) ?? 0) > ctx.nowUs) continue;
+      const target = wantsReset ? resets : fetches;
+      let l = target.get(leader);
+      if (l === undefined) target.set(leader, (l = []));
+      l.push(p);
     }
-    for (const [leader, partitions] of byLeader) {
+    for (const [leader, ps] of resets) {
+      for (const p of ps) p.fetching = true;
+      const partitions = ps.map((p) => ({ topic: p.topic, partition: p.partition, timestamp: strategy, currentLeaderEpoch: -1 }));
+      this.send(ctx, this.broker(leader), "list-offsets", { type: "list-offsets", corr: ++this.corr, partitions }, { tps: ps.map((p) => p.tp) });
+    }
+    for (const [leader, ps] of fetches) {
       const node = this.broker(leader);
       let busy = false;
       for (const r of this.reqs.values()) if (r.kind === "fetch" && r.node === node) busy = true;
       if (busy) continue;
-      for (const fp of partitions) (this.parts.get(`${fp.topic}-${fp.partition}`) as PartState).fetching = true;
-      this.send(ctx, node, "fetch", { type: "fetch", corr: ++this.corr, replicaId: -1, brokerEpoch: -1, maxWaitMs: this.cfg["fetch.max.wait.ms"], partitions });
+      for (const p of ps) p.fetching = true;
+      const partitions: FetchPartition[] = ps.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }));
+      this.send(ctx, node, "fetch", { type: "fetch", corr: ++this.corr, replicaId: -1, brokerEpoch: -1, maxWaitMs: this.cfg["fetch.max.wait.ms"], partitions }, { tps: ps.map((p) => p.tp) });
     }
   }
 
@@ -622,6 +666,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
     const r = this.take(ctx, msg.corr);
     if (!r) return;
     if (r.assignEpoch !== this.assignEpoch) return this.kickFetch(ctx);
+    for (const tp of r.tps ?? []) this.partFetchDone(tp);
     const outOfRange: { tp: string; reason: "out-of-range" }[] = [];
     let got = false;
     for (const fp of msg.partitions) {
@@ -647,6 +692,8 @@ export class Consumer implements Actor<Message, TraceEvent> {
           outOfRange.push({ tp: p.tp, reason: "out-of-range" });
           break;
         default:
+          // NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, ...: new metadata, and back off that broker.
+          this.backoffNode(ctx, r.node);
           this.refreshMetadata(ctx);
       }
     }

@@ -118,6 +118,7 @@ export class Producer implements Actor<Message, TraceEvent> {
   private producerId = -1;
   private epoch = 0;
   private pidRequested = false;
+  private pidRetryAtUs = 0;
   private bumpRequested = false;
   private readonly nextSeq = new Map<string, number>();
   private wakeAtUs = Infinity;
@@ -181,7 +182,7 @@ export class Producer implements Actor<Message, TraceEvent> {
         if (msg.error === "NONE") {
           this.producerId = msg.producerId;
           this.epoch = msg.producerEpoch;
-        }
+        } else this.pidRetryAtUs = ctx.nowUs + this.cfg["retry.backoff.ms"] * 1000;
         return this.runSender(ctx);
       }
       default:
@@ -307,7 +308,8 @@ export class Producer implements Actor<Message, TraceEvent> {
     // Idempotence: a producer id first; an epoch bump only once nothing is in flight.
     if (this.idempotent) {
       if (this.producerId < 0) {
-        if (!this.pidRequested) this.requestPid(ctx);
+        if (!this.pidRequested && now >= this.pidRetryAtUs) this.requestPid(ctx);
+        else if (!this.pidRequested) this.wakeAt(ctx, this.pidRetryAtUs);
         return;
       }
       if (this.bumpRequested && !this.hasKind("produce")) this.bumpEpoch(ctx);
@@ -432,10 +434,9 @@ export class Producer implements Actor<Message, TraceEvent> {
     }
     this.lastMetadataUs = ctx.nowUs;
     this.metaStale = !complete;
-    if (!complete) {
-      this.metaNode++;
-      this.metaRetryAtUs = ctx.nowUs + this.cfg["retry.backoff.ms"] * 1000;
-    }
+    // Metadata.refreshBackoffMs: the next refresh waits retry.backoff.ms.
+    this.metaRetryAtUs = ctx.nowUs + this.cfg["retry.backoff.ms"] * 1000;
+    if (!complete) this.metaNode++;
     // Records waiting for their topic's metadata go to the accumulator now.
     for (let i = 0; i < this.pending.length; i++) {
       const r = this.pending[i] as (typeof this.pending)[number];
@@ -487,9 +488,11 @@ export class Producer implements Actor<Message, TraceEvent> {
       if (f.kind === "metadata") {
         this.metaNode++;
         this.metaStale = true;
+        this.metaRetryAtUs = ctx.nowUs + this.cfg["retry.backoff.ms"] * 1000;
       } else if (f.kind === "init-pid") {
         this.metaNode++;
         this.pidRequested = false;
+        this.pidRetryAtUs = ctx.nowUs + this.cfg["retry.backoff.ms"] * 1000;
       } else {
         for (const b of f.batches) this.attemptFailed(ctx, b, error, f.batches);
       }
