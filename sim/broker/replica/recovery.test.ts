@@ -41,6 +41,17 @@ describe("recovery after kill vs power loss", () => {
     for (const s of r.survivors) expect(s).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it("log.flush.interval.ms flushes on a timer: a power loss keeps what was flushed before it", () => {
+    const k = new Kit({ brokers: 1, broker: { "log.flush.interval.ms": 1000 } }).start();
+    k.produce(1, [1, 2]);
+    k.run(1100);
+    k.produce(1, [3]);
+    k.run(10);
+    k.power(1);
+    k.restart(1);
+    expect(k.values(1)).toEqual([1, 2]);
+  });
+
   it("the HW checkpoint is written every replica.high.watermark.checkpoint.interval.ms and reloaded on restart", () => {
     const k = new Kit({ broker: { "replica.high.watermark.checkpoint.interval.ms": 1000 } }).start();
     k.produce(1, [1, 2]);
