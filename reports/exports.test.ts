@@ -96,7 +96,8 @@ describe("run report", () => {
   it("writes index.html and the exports", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kafkasim-run-"));
     const files = await writeRunHtml(richRun(), judgement, dir);
-    expect(files.map((f) => f.slice(dir.length + 1)).slice(0, 3)).toEqual(["index.html", "trace.perfetto.json", "sequence.mmd"]);
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(["index.html", "trace.perfetto.json", "sequence.mmd", "history.edn"]);
+    expect(readFileSync(join(dir, "history.edn"), "utf8")).toMatch(/:type :invoke/);
     expect(JSON.parse(readFileSync(join(dir, "trace.perfetto.json"), "utf8")).traceEvents.length).toBeGreaterThan(50);
     expect(readFileSync(join(dir, "index.html"), "utf8")).toContain('href="trace.perfetto.json"');
     rmSync(dir, { recursive: true, force: true });

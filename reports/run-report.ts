@@ -8,27 +8,7 @@ import { runHtml, writeFileAtomic } from "./html.ts";
 import { perfettoTrace } from "./perfetto.ts";
 import { mermaidSequence } from "./mermaid.ts";
 import type { RunJudgement } from "./messages.ts";
-
-/** The EDN writer of the clients helper, if present (looked up by name so reports do not depend on its shape). */
-async function ednOf(r: RunResult): Promise<string | null> {
-  const spec = "../sim/history-export.ts";
-  try {
-    const mod = (await import(spec)) as Record<string, unknown>;
-    for (const [name, fn] of Object.entries(mod)) {
-      if (!/edn/i.test(name) || typeof fn !== "function") continue;
-      try {
-        const out: unknown = fn(r.history);
-        if (typeof out === "string") return out;
-      } catch {
-        const out: unknown = fn(r);
-        if (typeof out === "string") return out;
-      }
-    }
-  } catch {
-    return null;
-  }
-  return null;
-}
+import { toJepsenEdn } from "../sim/history-export.ts";
 
 /** Writes the run report into dir; returns the paths written (index.html first). */
 export async function writeRunHtml(result: RunResult, judgement: RunJudgement, dir: string): Promise<string[]> {
@@ -41,11 +21,8 @@ export async function writeRunHtml(result: RunResult, judgement: RunJudgement, d
   }
   writeFileAtomic(join(dir, "sequence.mmd"), mermaidSequence(result, judgement));
   exports.push("sequence.mmd");
-  const edn = await ednOf(result);
-  if (edn !== null) {
-    writeFileAtomic(join(dir, "history.edn"), edn);
-    exports.push("history.edn");
-  }
+  writeFileAtomic(join(dir, "history.edn"), toJepsenEdn(result.history));
+  exports.push("history.edn");
   const index = join(dir, "index.html");
   writeFileAtomic(index, await runHtml(result, judgement, exports));
   written.push(index, ...exports.map((e) => join(dir, e)));

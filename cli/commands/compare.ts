@@ -50,11 +50,10 @@ export function loadMatrix(path: string | undefined): Matrix {
   return parseMatrix(text, path);
 }
 
-/** The world's run function. (Loaded at run time: it pulls in the whole simulator.) */
+/** The world's run function. (Loaded on demand: it pulls in the whole simulator.) */
 export async function loadWorld(): Promise<RunFn> {
-  const spec = "../../sim/world.ts";
-  const mod = (await import(spec)) as { runScenario: RunFn };
-  return mod.runScenario;
+  const { runScenario } = await import("../../sim/world.ts");
+  return runScenario;
 }
 
 export interface CompareRun {
