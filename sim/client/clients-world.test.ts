@@ -1,0 +1,65 @@
+// Clients against the real brokers, controller and coordinator (sim/world.ts).
+import { describe, it, expect } from "vitest";
+import { buildScenario } from "../scenario/defaults.ts";
+import { runScenario } from "../world.ts";
+import { offsetsPartitionFor } from "../broker/group/partition.ts";
+import type { ProcessValue, SendValue } from "../history.ts";
+import type { RunResult } from "../result.ts";
+
+function leaderValues(r: RunResult, topic: string): number[] {
+  const out: number[] = [];
+  for (const p of r.final.partitions) {
+    if (p.topic !== topic) continue;
+    const rep = p.replicas.find((x) => x.broker === p.leader) ?? p.replicas[0];
+    if (rep) out.push(...rep.values.slice(0, rep.highWatermark - rep.logStartOffset));
+  }
+  return out;
+}
+
+describe("clients on the real cluster", () => {
+  it("every acknowledged record is consumed; committed offsets reach the log end", () => {
+    const r = runScenario(
+      buildScenario({
+        seed: 11,
+        durationMs: 3000,
+        drainMs: 4000,
+        broker: { "group.initial.rebalance.delay.ms": 0 },
+        topics: [{ name: "orders", partitions: 2 }],
+        producers: [{ id: "p1", topic: "orders", ratePerSec: 50 }],
+        consumers: [{ group: "g1", members: 2, topics: ["orders"], config: { "auto.offset.reset": "earliest", "enable.auto.commit": false } }],
+      }),
+    );
+    const acked = r.history.filter((o) => o.f === "send" && o.type === "ok").map((o) => (o.value as SendValue).value);
+    expect(acked.length).toBeGreaterThan(100);
+    const processed = new Set(r.history.filter((o) => o.f === "process" && o.type === "ok").map((o) => (o.value as ProcessValue).value));
+    for (const v of acked) expect(processed.has(v)).toBe(true);
+    const committed = r.final.committedOffsets.filter((c) => c.group === "g1" && c.topic === "orders");
+    expect(committed.reduce((a, c) => a + c.offset, 0)).toBe(leaderValues(r, "orders").length);
+  });
+
+  it("the group coordinator's broker dies: the group moves to the new leader of its offsets partition and goes on", () => {
+    const gp = offsetsPartitionFor("g1", 50);
+    const r = runScenario(
+      buildScenario({
+        seed: 5,
+        durationMs: 10_000,
+        drainMs: 6000,
+        broker: { "zookeeper.session.timeout.ms": 3000 },
+        topics: [{ name: "orders", partitions: 2 }],
+        producers: [{ id: "p1", topic: "orders", ratePerSec: 20 }],
+        consumers: [{ group: "g1", members: 2, topics: ["orders"], config: { "auto.offset.reset": "earliest", "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000 } }],
+        faults: [{ atMs: 5000, action: { kind: "kill", target: { leaderOf: `__consumer_offsets-${gp}` } } }],
+      }),
+      { record: true },
+    );
+    const acked = r.history.filter((o) => o.f === "send" && o.type === "ok").map((o) => (o.value as SendValue).value);
+    const processed = new Set(r.history.filter((o) => o.f === "process" && o.type === "ok").map((o) => (o.value as ProcessValue).value));
+    for (const v of acked) expect(processed.has(v)).toBe(true);
+    const moved = r.trace.filter((e) => e.type === "leader-elected" && e.tp === `__consumer_offsets-${gp}`);
+    expect(moved.length).toBeGreaterThanOrEqual(2);
+    // The group's metadata was loaded by the new coordinator: no second rebalance, commits succeed after the move.
+    expect(r.trace.filter((e) => e.type === "rebalance").length).toBe(1);
+    const movedAtUs = (moved[1] as { timeUs: number }).timeUs;
+    expect(r.history.some((o) => o.f === "commit" && o.type === "ok" && o.timeUs > movedAtUs)).toBe(true);
+  });
+});
