@@ -63,3 +63,35 @@ describe("clients on the real cluster", () => {
     expect(r.history.some((o) => o.f === "commit" && o.type === "ok" && o.timeUs > movedAtUs)).toBe(true);
   });
 });
+
+describe("producer retries on the real cluster (fact 18, 19)", () => {
+  /** Responses from the leader of orders-0 to p1 are lost for 2 s: appended, unacknowledged, retried. */
+  const run = (idempotent: boolean): RunResult =>
+    runScenario(
+      buildScenario({
+        seed: 21,
+        durationMs: 5000,
+        drainMs: 5000,
+        topics: [{ name: "orders", partitions: 1 }],
+        producers: [{ id: "p1", topic: "orders", ratePerSec: 50, config: { "enable.idempotence": idempotent, "request.timeout.ms": 500, "retry.backoff.ms": 100 } }],
+        faults: [
+          { atMs: 1000, action: { kind: "partition-oneway", from: [{ leaderOf: "orders-0" }], to: [{ client: "p1" }] } },
+          { atMs: 3000, action: { kind: "heal" } },
+        ],
+      }),
+    );
+  const dupCount = (values: readonly number[]): number => values.length - new Set(values).size;
+
+  it("without idempotence, lost responses and retries write duplicates", () => {
+    expect(dupCount(leaderValues(run(false), "orders"))).toBeGreaterThan(0);
+  });
+
+  it("with idempotence, the same faults write every record once, in order", () => {
+    const r = run(true);
+    const values = leaderValues(r, "orders");
+    expect(dupCount(values)).toBe(0);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    const acked = r.history.filter((o) => o.f === "send" && o.type === "ok").length;
+    expect(acked).toBe(values.length);
+  });
+});
