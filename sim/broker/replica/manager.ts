@@ -126,6 +126,7 @@ const FENCING_ERRORS: ReadonlySet<string> = new Set(["FENCED_LEADER_EPOCH", "INV
 
 export class ReplicaManager {
   readonly partitions = new Map<string, Partition>();
+  private readonly byTopic = new Map<string, Partition[]>();
   private readonly fetchers = new Map<number, Fetcher>();
   private controllerEpoch = -1;
   private nextCorr = 1;
@@ -206,8 +207,19 @@ export class ReplicaManager {
       const fms = t?.config["log.flush.interval.ms"];
       p = new Partition(topic, partition, key, ctx.disk, minIsr, fm === undefined ? b["log.flush.interval.messages"] : fm, fms === undefined ? b["log.flush.interval.ms"] : fms);
       this.partitions.set(key, p);
+      let arr = this.byTopic.get(topic);
+      if (arr === undefined) {
+        arr = [];
+        this.byTopic.set(topic, arr);
+      }
+      arr[partition] = p;
     }
     return p;
+  }
+
+  /** Partition by topic and number without building the "topic-p" key (fetch/produce hot path). */
+  private lookup(topic: string, partition: number): Partition | undefined {
+    return this.byTopic.get(topic)?.[partition];
   }
 
   private partitionByKey(ctx: BrokerCtx, key: string): Partition | undefined {
@@ -349,7 +361,7 @@ export class ReplicaManager {
         return;
       case "stop-replica":
         for (const tp of msg.partitions) {
-          const p = this.partitions.get(tpKey(tp.topic, tp.partition));
+          const p = this.lookup(tp.topic, tp.partition);
           if (p !== undefined) this.stopFollowing(p);
         }
         return;
@@ -624,7 +636,7 @@ export class ReplicaManager {
     keys: readonly number[],
   ): void {
     const r = pp.results[index] as ProduceResult;
-    const p = this.partitions.get(tpKey(topic, partition));
+    const p = this.lookup(topic, partition);
     // A fenced leader (its AlterPartition was rejected as stale) refuses acks=all; like a Kafka zombie it still
     // takes acks=0/1 writes until a leader-and-isr tells it otherwise (they are lost on truncation).
     if (p === undefined || !p.isLeader || (p.fenced && acks === -1)) {
@@ -676,6 +688,7 @@ export class ReplicaManager {
     // Wait in the purgatory; baseOffset -2 marks "waiting" until completion.
     r.baseOffset = -2;
     pp.remaining++;
+    if (p.produceWaiters.length > 256) p.produceWaiters = p.produceWaiters.filter((w) => !w.p.done); // timed out while the HW was stuck
     p.produceWaiters.push({ p: pp, index, requiredOffset: required, baseOffset: base });
   }
 
@@ -688,8 +701,7 @@ export class ReplicaManager {
     const now = ctx.nowUs;
     for (let i = 0; i < req.partitions.length; i++) {
       const fp = req.partitions[i] as FetchPartition;
-      const key = tpKey(fp.topic, fp.partition);
-      const p = this.partitions.get(key);
+      const p = this.lookup(fp.topic, fp.partition);
       const r = this.readPartition(ctx, p, fp, follower, req.replicaId, firstTime, now);
       if (r.error !== "NONE" || r.records !== null || r.divergingEpoch !== undefined) hasData = true;
       out.push(r);
@@ -699,7 +711,7 @@ export class ReplicaManager {
       const pf = new ParkedFetch(from, req);
       this.wheel.add(ctx, pf, msToUs(req.maxWaitMs));
       for (const fp of req.partitions) {
-        const p = this.partitions.get(tpKey(fp.topic, fp.partition));
+        const p = this.lookup(fp.topic, fp.partition);
         if (p === undefined) continue;
         if (p.fetchWaiters.length > 32) p.fetchWaiters = p.fetchWaiters.filter((w) => !w.done);
         p.fetchWaiters.push(pf);
@@ -820,7 +832,7 @@ export class ReplicaManager {
   }
 
   private followedPartition(f: Fetcher, topic: string, partition: number): Partition | undefined {
-    const p = this.partitions.get(tpKey(topic, partition));
+    const p = this.lookup(topic, partition);
     if (p === undefined || p.role !== "follower" || p.leader !== f.leader) return undefined;
     return p;
   }
@@ -894,7 +906,7 @@ export class ReplicaManager {
   private handleOffsetsForLeaderEpoch(ctx: BrokerCtx, from: NodeId, msg: OffsetsForLeaderEpochRequest): void {
     const out: OffsetsForLeaderEpochResponse["partitions"][number][] = [];
     for (const q of msg.partitions) {
-      const p = this.partitions.get(tpKey(q.topic, q.partition));
+      const p = this.lookup(q.topic, q.partition);
       if (p === undefined || !p.isLeader) {
         out.push({ topic: q.topic, partition: q.partition, error: "NOT_LEADER_OR_FOLLOWER", leaderEpoch: -1, endOffset: -1 });
         continue;
@@ -947,7 +959,7 @@ export class ReplicaManager {
   private handleListOffsets(ctx: BrokerCtx, from: NodeId, msg: ListOffsetsRequest): void {
     const out: { topic: string; partition: number; error: KafkaErrorCode; offset: number; leaderEpoch: number }[] = [];
     for (const q of msg.partitions) {
-      const p = this.partitions.get(tpKey(q.topic, q.partition));
+      const p = this.lookup(q.topic, q.partition);
       if (p === undefined || !p.isLeader) {
         out.push({ topic: q.topic, partition: q.partition, error: "NOT_LEADER_OR_FOLLOWER", offset: -1, leaderEpoch: -1 });
       } else if (q.currentLeaderEpoch >= 0 && q.currentLeaderEpoch !== p.leaderEpoch) {
