@@ -79,7 +79,8 @@ export function benchKernelRow(pending: number, opts: { events: number; rounds: 
 type Msg = number;
 type Ev = { readonly type: "bench" };
 
-/** A node that keeps a few timers going and pings random peers: timers, sends, deliveries, all pooled. */
+/** A node that keeps a few timers going, pings random peers and cancels some timers: timers, sends,
+ *  deliveries and cancellations, all without per-event allocation in the kernel. */
 class Pinger implements Actor<Msg, Ev> {
   constructor(private readonly peers: readonly NodeId[]) {}
   onStart(ctx: NodeContext<Msg, Ev>): void {
@@ -91,6 +92,7 @@ class Pinger implements Actor<Msg, Ev> {
   onTimer(ctx: NodeContext<Msg, Ev>, tag: unknown): void {
     const r = ctx.rng.next();
     if (r < 0.5) ctx.send(this.peers[Math.floor(r * 2 * this.peers.length)] as NodeId, 0);
+    else if (r < 0.6) ctx.cancelTimer(ctx.setTimer(5000, tag)); // a request timeout that is cancelled
     ctx.setTimer(1 + Math.floor(r * 2000), tag);
   }
 }

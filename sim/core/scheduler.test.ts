@@ -107,16 +107,26 @@ describe("Scheduler cancellation and crashes", () => {
     expect(log).toEqual(["a", "b"]);
   });
 
-  it("many cancels of finished events do not pile up (the cancel set is purged)", () => {
-    const s = new Scheduler();
-    s.setDispatcher(() => {});
-    for (let i = 0; i < 20_000; i++) {
-      const h = s.after(1, WORLD_OWNER, 0, undefined);
+  it("a stale handle (its event ran, its slot reused) cancels nothing", () => {
+    const { s, log } = recording();
+    const handles: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      handles.push(s.after(1, WORLD_OWNER, 0, `old${i}`));
       s.step();
-      s.cancel(h);
     }
-    const cancelled = (s as unknown as { cancelled: Set<number> }).cancelled;
-    expect(cancelled.size).toBeLessThan(5000);
+    for (let i = 0; i < 50; i++) s.after(1, WORLD_OWNER, 0, `new${i}`);
+    for (const h of handles) s.cancel(h);
+    s.runUntil(() => false);
+    expect(log.filter((x) => String(x).startsWith("new"))).toHaveLength(50);
+  });
+
+  it("cancelling one of many pending events skips exactly that one", () => {
+    const { s, log } = recording();
+    const hs = Array.from({ length: 5000 }, (_, i) => s.at(i % 97, WORLD_OWNER, 0, i));
+    for (let i = 0; i < hs.length; i += 7) s.cancel(hs[i] as number);
+    s.runUntil(() => false);
+    expect(log).toHaveLength(5000 - Math.ceil(5000 / 7));
+    expect((log as number[]).some((x) => x % 7 === 0)).toBe(false);
   });
 
   it("a cancelled event at the head does not let a later event run past the time limit", () => {

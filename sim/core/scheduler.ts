@@ -80,9 +80,9 @@ class Entry implements SchedEntry {
   b = 0;
 }
 
-/** Purge the lazy-cancellation set when it grows past this and past twice the queue (cancels of events that
- *  already ran or vanished would otherwise accumulate forever). */
-const CANCEL_PURGE_MIN = 4096;
+/** A handle is seq · SLOT_SPACE + slot: cancel finds the slot in O(1) and checks the seq still matches (a
+ *  slot is reused once its event ran). Exact while seq < 2^32, i.e. for the first 4 billion events. */
+const SLOT_SPACE = 2 ** 21;
 const INITIAL_CAPACITY = 1024;
 
 export class Scheduler {
@@ -97,6 +97,8 @@ export class Scheduler {
   private hSlot: Int32Array = new Int32Array(INITIAL_CAPACITY);
   // The events, by slot.
   private sSeq: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  /** 1 when the slot's event was cancelled (skipped when it reaches the top). */
+  private sCancelled: Uint8Array = new Uint8Array(INITIAL_CAPACITY);
   private sOwner: Int32Array = new Int32Array(INITIAL_CAPACITY);
   private sInc: Int32Array = new Int32Array(INITIAL_CAPACITY);
   private sKind: Int32Array = new Int32Array(INITIAL_CAPACITY);
@@ -107,7 +109,6 @@ export class Scheduler {
   private freeTop = 0;
   private readonly current = new Entry();
   private nextSeq = 1;
-  private readonly cancelled = new Set<number>();
   private incarnations: number[] = [0];
   private dispatcher: Dispatcher = () => {};
   private readonly shuffle: Rng | undefined;
@@ -143,7 +144,8 @@ export class Scheduler {
     return this.size;
   }
 
-  /** Schedule an event at an absolute time (not before now). Returns a handle for cancel(). */
+  /** Schedule an event at an absolute time (not before now). Returns a handle for cancel() (a positive
+   *  integer; opaque). */
   at(timeUs: number, owner: number, kind: number, a: unknown, b = 0): number {
     if (!(timeUs >= this.now && timeUs !== Number.POSITIVE_INFINITY)) {
       throw new SimInputError("INVALID_DURATION", `cannot schedule at ${timeUs}µs: it is before now (${this.now}µs) or not a finite number`);
@@ -172,6 +174,9 @@ export class Scheduler {
   private grow(): void {
     const old = this.capacity;
     const cap = old * 2;
+    if (cap > SLOT_SPACE) {
+      throw new SimInputError("RUNAWAY", `more than ${SLOT_SPACE} events pending at once: a timer or message storm? Look for a loop that schedules faster than it runs`);
+    }
     const f64 = (a: Float64Array): Float64Array => {
       const b = new Float64Array(cap);
       b.set(a);
@@ -186,6 +191,9 @@ export class Scheduler {
     this.hTie = f64(this.hTie);
     this.hSlot = i32(this.hSlot);
     this.sSeq = f64(this.sSeq);
+    const c = new Uint8Array(cap);
+    c.set(this.sCancelled);
+    this.sCancelled = c;
     this.sOwner = i32(this.sOwner);
     this.sInc = i32(this.sInc);
     this.sKind = i32(this.sKind);
@@ -206,13 +214,14 @@ export class Scheduler {
       inc = 0;
     }
     this.sSeq[slot] = seq;
+    this.sCancelled[slot] = 0;
     this.sOwner[slot] = owner;
     this.sInc[slot] = inc;
     this.sKind[slot] = kind;
     this.sB[slot] = b;
     this.sA[slot] = a;
     this.push(timeUs, tie < 0 ? seq : tie, slot);
-    return seq;
+    return seq * SLOT_SPACE + slot;
   }
 
   /** Schedule after a delay in µs (≥ 0). */
@@ -225,30 +234,14 @@ export class Scheduler {
 
   /** Cancel a pending event by its handle. Cancelling an event that already ran (or vanished) is a no-op. */
   cancel(handle: number): void {
-    if (!(handle > 0 && handle < this.nextSeq)) return;
-    this.cancelled.add(handle);
-    if (this.cancelled.size > CANCEL_PURGE_MIN && this.cancelled.size > 2 * this.size) this.purgeCancelled();
+    if (!(handle > 0)) return;
+    const slot = handle % SLOT_SPACE;
+    if (slot < this.capacity && this.sSeq[slot] === (handle - slot) / SLOT_SPACE) this.sCancelled[slot] = 1;
   }
 
-  /** Keep only cancellations of events still in the queue. */
-  private purgeCancelled(): void {
-    const keep = new Set<number>();
-    for (let i = 0; i < this.size; i++) {
-      const seq = this.sSeq[this.hSlot[i] as number] as number;
-      if (this.cancelled.has(seq)) keep.add(seq);
-    }
-    this.cancelled.clear();
-    for (const seq of keep) this.cancelled.add(seq);
-  }
-
-  /** Is the event in this slot still to be run (not cancelled, owner not crashed since)? Consumes its
-   *  cancellation when it is dead. */
+  /** Is the event in this slot still to be run (not cancelled, owner not crashed since)? */
   private isLive(slot: number): boolean {
-    if (this.sInc[slot] !== this.incarnations[this.sOwner[slot] as number]) {
-      if (this.cancelled.size !== 0) this.cancelled.delete(this.sSeq[slot] as number);
-      return false;
-    }
-    return !(this.cancelled.size !== 0 && this.cancelled.delete(this.sSeq[slot] as number));
+    return this.sCancelled[slot] === 0 && this.sInc[slot] === this.incarnations[this.sOwner[slot] as number];
   }
 
   /** Drop dead entries from the top of the queue; returns the next live event's time, or Infinity. */
