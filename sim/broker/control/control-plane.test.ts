@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { fakeCluster } from "./fake-broker.ts";
 import type { FakeCluster } from "./fake-broker.ts";
-import { zkView } from "../../coordinator/coordinator.ts";
+import { expireSession, zkView } from "../../coordinator/coordinator.ts";
 import { COORDINATOR_NODE, brokerNode } from "../../core/ids.ts";
 import { msToUs } from "../../core/time.ts";
 import type { TopicSpec } from "../../scenario/types.ts";
@@ -307,6 +307,27 @@ describe("lifecycle details", () => {
     expect(c.broker(2).registrations[0]).toBe(v.brokerEpoch(2));
     // The controller saw it die and come back: it is sent its partitions with the new broker epoch.
     expect(c.broker(2).leaderAndIsr.at(-1)?.brokerEpoch).toBe(v.brokerEpoch(2));
+  });
+
+  it("a restarted broker drops controller requests meant for its previous incarnation until it registers (KafkaServer.startup)", () => {
+    const c = started();
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const x = [1, 2, 3].find((b) => b !== ctl) as number;
+    c.rt.kill(brokerNode(x));
+    runTo(c, 3000);
+    c.rt.restart(brokerNode(x));
+    // A controller failover now sends leader-and-isr to every broker it believes live, x's old session included.
+    expect(expireSession(c.rt, ctl)).toBe(true);
+    runTo(c, 5000);
+    expect(v.controllerEpoch()).toBe(2);
+    expect(c.broker(x).registrations).toEqual([]);
+    expect(c.broker(x).leaderAndIsr).toEqual([]);
+    expect(c.broker(x).updateMetadata).toEqual([]);
+    runTo(c, 2000 + 18000 + 1000);
+    expect(c.broker(x).registrations).toHaveLength(1);
+    expect(c.broker(x).leaderAndIsr.length).toBeGreaterThan(0);
+    expect(c.broker(x).leaderAndIsr.every((m) => m.brokerEpoch === c.broker(x).cp.brokerEpoch)).toBe(true);
   });
 
   it("leader-and-isr lost to a controller↔broker partition is re-sent after controller.socket.timeout.ms (ControllerChannelManager)", () => {

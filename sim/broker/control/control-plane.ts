@@ -8,8 +8,9 @@
 //   on a valid update-metadata / leader-and-isr → controlPlane.noteController(ctx, msg.controllerId, msg.controllerEpoch)
 //
 // It handles every zk.* message, alter-partition (as controller), alter-partition-response (as requester),
-// leader-and-isr-response and update-metadata-response (as controller). It never handles leader-and-isr,
-// update-metadata or stop-replica: those are the data plane's; brokers must answer them with
+// leader-and-isr-response and update-metadata-response (as controller). It swallows leader-and-isr,
+// update-metadata and stop-replica only before this process first registers (they are meant for a previous
+// incarnation); otherwise those are the data plane's; brokers must answer them with
 // leader-and-isr-response / update-metadata-response carrying the same corr (else the controller re-sends
 // them every CONTROLLER_SOCKET_TIMEOUT_MS), and reject an older controller epoch (STALE_CONTROLLER_EPOCH)
 // and, per partition, an older leader epoch.
@@ -87,6 +88,7 @@ export class ControlPlane {
   readonly zk: ZkClient;
   private epoch = -1;
   private registering = false;
+  private registeredOnce = false;
   private controller: Controller | null = null;
   private controllerIdSeen: number | null = null;
   private controllerEpochSeen = -1;
@@ -156,6 +158,13 @@ export class ControlPlane {
       case "update-metadata-response":
         if (this.isController) (this.controller as Controller).onBrokerResponse(ctx, msg.corr);
         return true;
+      case "leader-and-isr":
+      case "update-metadata":
+      case "stop-replica":
+        // Kafka processes requests only once the broker has registered (KafkaServer.startup enables request
+        // processing last). Until this process's first registration, a controller request can only be meant
+        // for its previous incarnation (whose session may still hold /brokers/ids/<id>): drop it.
+        return !this.registeredOnce;
       default:
         return false;
     }
@@ -275,6 +284,7 @@ export class ControlPlane {
       if (r.error === "SESSION_EXPIRED") return; // a new session will register again
       if (r.error === "NONE") {
         this.epoch = r.results[0]?.czxid ?? r.zxid;
+        this.registeredOnce = true;
         c.emit({ type: "broker-registered", broker: this.brokerId, brokerEpoch: this.epoch });
         this.hooks.onRegistered(c, this.epoch);
         this.elect(c);
