@@ -109,10 +109,11 @@ export function buildProgram(): Command {
 
   program
     .command("bench")
-    .description("run the simulator benchmarks")
+    .description("run the simulator benchmarks (events/s of the kernel, whole-cluster runs/s)")
     .option("--json", "print as JSON")
+    .option("--quick", "a short smoke run instead of a measurement")
     .action(
-      action(async (o: { json?: boolean }) => {
+      action(async (o: { json?: boolean; quick?: boolean }) => {
         const { benchCommand } = await import("./commands/bench.ts");
         return benchCommand(o);
       }),
@@ -170,6 +171,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // `kafkasim run x | head`: a closed pipe ends the command quietly.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
