@@ -87,7 +87,8 @@ export function opToEdn(op: HistoryOp, processIndex: number): string {
         if (l === undefined) byTp.set(k, (l = []));
         l.push([r.offset, r.value]);
       }
-      entries.push([kw("value"), [[kw("poll"), map([...byTp].map(([k, l]) => [k, l] as const))]]]);
+      // An invoke is a bare [:poll]; the completion carries what was read.
+      entries.push([kw("value"), op.type === "invoke" ? [[kw("poll")]] : [[kw("poll"), map([...byTp].map(([k, l]) => [k, l] as const))]]]);
       entries.push([kw("group"), op.value.group]);
       if (op.error !== undefined) entries.push([kw("error"), errorKeyword(op.error)]);
       break;

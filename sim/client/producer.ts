@@ -194,7 +194,7 @@ export class Producer implements Actor<Message, TraceEvent> {
 
   private tick(ctx: Ctx): void {
     const limit = this.spec.messages;
-    if (!this.env.workloadActive() || this.halted || (limit !== undefined && this.sent >= limit)) {
+    if (!this.env.workloadActive() || this.halted || this.spec.ratePerSec <= 0 || (limit !== undefined && this.sent >= limit)) {
       this.ticking = false;
       return;
     }
