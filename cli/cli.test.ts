@@ -216,3 +216,30 @@ describe.concurrent("running scenarios", () => {
     expect(j.counterexamples[0]?.anomalies).toContain("lost-write");
   });
 });
+
+describe("fuzz and Ctrl-C", () => {
+  it("SIGINT stops the campaign cleanly and keeps what was found", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkasim-fuzz-"));
+    const child = spawn(process.execPath, [join(ROOT, "bin", "kafkasim.js"), "fuzz", "cli/testdata/seeded-bug.yaml", "--runs", "100000", "--save", dir], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+    let out = "";
+    let signalled = false;
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      // Interrupt once the first counterexample is reported: the campaign is running.
+      if (!signalled && out.includes("found lost-write")) {
+        signalled = true;
+        child.kill("SIGINT");
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(signalled).toBe(true);
+    expect(code).toBe(1);
+    expect(out).toMatch(/\(interrupted\)/);
+    const runs = Number(/ (\d+) runs in /.exec(out)?.[1]);
+    expect(runs).toBeGreaterThanOrEqual(1);
+    expect(runs).toBeLessThan(100000);
+    const saved = readdirSync(dir);
+    expect(saved.length).toBeGreaterThanOrEqual(1);
+    expect(out).toContain(join(dir, saved[0] as string));
+  });
+});
