@@ -125,7 +125,7 @@ describe("matrix files", () => {
     expect(m.seeds).toBe(4);
     expect(m.base.durationMs).toBe(5000);
     expect(m.base.broker["replica.lag.time.max.ms"]).toBe(500);
-    expect(m.base.broker["zookeeper.session.timeout.ms"]).toBe(1500);
+    expect(m.base.broker["zookeeper.session.timeout.ms"]).toBe(1200); // from the default base
     expect(cells(m.axes)).toHaveLength(8);
     expect(m.faults).toBe("generated");
   });

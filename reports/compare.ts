@@ -35,12 +35,12 @@ export interface Matrix {
 export const DEFAULT_BASE: ScenarioInput = {
   name: "compare-default",
   description: "3 brokers, orders with 1 partition (RF 3), a producer at 200 records/s, one consumer group; timeouts scaled down",
-  durationMs: 8000,
+  durationMs: 10_000,
   drainMs: 4000,
   brokers: 3,
   broker: {
     "replica.lag.time.max.ms": 1000,
-    "zookeeper.session.timeout.ms": 1500,
+    "zookeeper.session.timeout.ms": 1200,
     "replica.fetch.backoff.ms": 100,
     "replica.socket.timeout.ms": 1000,
     "group.initial.rebalance.delay.ms": 0,
@@ -229,7 +229,7 @@ export function seededFaults(seed: number, opts: { brokers: number; tp: string; 
   const out: Fault[] = [];
   for (let e = 0; e < episodes; e++) {
     const startMs = Math.round(warmupMs + e * slotMs + rng.int(0, Math.floor(slotMs / 10)));
-    const lenMs = rng.int(Math.floor(slotMs * 0.35), Math.floor(slotMs * 0.7));
+    const lenMs = rng.int(Math.floor(slotMs * 0.45), Math.floor(slotMs * 0.8));
     const endMs = startMs + lenMs;
     const kind = rng.pick(EPISODES);
     const b1 = rng.int(1, opts.brokers);
@@ -264,9 +264,9 @@ export function seededFaults(seed: number, opts: { brokers: number; tp: string; 
         // The ISR shrinks to the leader, then the leader dies: an unclean election (if enabled) loses its writes.
         out.push(
           { atMs: startMs, action: { kind: "isolate", target: { broker: b1 } } },
-          { atMs: startMs + Math.round(lenMs * 0.15), action: { kind: "isolate", target: { broker: b2 } } },
-          { atMs: startMs + Math.round(lenMs * 0.6), action: { kind: "kill", target: leader } },
-          { atMs: startMs + Math.round(lenMs * 0.8), action: { kind: "heal" } },
+          { atMs: startMs + Math.round(lenMs * 0.05), action: { kind: "isolate", target: { broker: b2 } } },
+          { atMs: startMs + Math.round(lenMs * 0.7), action: { kind: "kill", target: leader } },
+          { atMs: startMs + Math.round(lenMs * 0.85), action: { kind: "heal" } },
           ...restartAll(endMs),
         );
         break;

@@ -53,6 +53,15 @@ describe("terminal table", () => {
     expect(text).toMatch(/★2 Pareto-optimal: no acknowledged write lost.*writes unavailable 600 ms per run/);
     expect(text).toContain("npx kafkasim compare --seed 1 --seeds 2");
   });
+  it("leaves optional columns out to fit a narrow terminal, and says so", () => {
+    const narrow = renderTable(o, { colorLevel: 1, width: 90 });
+    const first = narrow.split("\n")[1] ?? "";
+    expect(first.replace(new RegExp(ESC + "\\[[0-9;]*m", "g"), "").length).toBeLessThanOrEqual(90);
+    expect(narrow).toContain("columns left out");
+    expect(narrow).not.toContain("NOT_ENOUGH_REPLICAS");
+    expect(narrow).toMatch(/lost \(runs\)/);
+    expect(text).not.toContain("columns left out");
+  });
   it("uses colour when asked", () => {
     expect(renderTable(o, { colorLevel: 1 }).includes(ESC)).toBe(true);
   });

@@ -48,7 +48,7 @@ function configKeys(o: CompareOutcome): string[] {
 export interface TableOptions {
   /** Colour level (default: chalk's detection; 0 = no colour). */
   readonly colorLevel?: 0 | 1 | 2 | 3;
-  /** Terminal width for the trade-off lines (default 120). */
+  /** Terminal width: optional columns are left out until the table fits (0 or absent: show all). */
   readonly width?: number;
 }
 
@@ -56,32 +56,43 @@ export interface TableOptions {
 export function renderTable(o: CompareOutcome, opts: TableOptions = {}): string {
   const c: ChalkInstance = opts.colorLevel === undefined ? new Chalk() : new Chalk({ level: opts.colorLevel });
   const keys = configKeys(o);
-  const head = ["#", ...keys.map(shortKey), "lost (runs)", "dup", "reord", "skip", "unavail/run", "p50", "p99", "max", "e2e p99", "rec/s", "disk", "recovery", "errors"];
-  const t = new Table({ head: head.map((h) => c.bold(h)), style: { head: [], border: [], compact: true } });
-  o.report.rows.forEach((r, i) => {
-    const lost = r.lostWrites > 0 ? c.red(`${r.lostWrites} (${pct(r.runsWithLoss)})`) : c.green("0");
-    const count = (n: number): string => (n > 0 ? c.yellow(String(n)) : "0");
-    t.push([
-      r.pareto ? c.bold.yellow(`★${i + 1}`) : ` ${i + 1}`,
-      ...keys.map((k) => formatValue(r.config[k])),
-      lost,
-      count(r.duplicates),
-      count(r.reorders),
-      count(r.skipped),
-      r.unavailableMs >= 1 ? c.magenta(formatMs(r.unavailableMs)) : "0",
-      formatMs(r.latencyMs.p50),
-      formatMs(r.latencyMs.p99),
-      formatMs(r.latencyMs.max),
-      formatMs(r.endToEndMs.p99),
-      r.throughputPerSec.toFixed(0),
-      formatBytes(r.diskBytes),
-      formatMs(r.recoveryMs),
-      formatErrors(r.produceErrors),
-    ]);
-  });
+  const cols: { head: string; cell: (r: ConfigRow, i: number) => string; optional?: number }[] = [
+    { head: "#", cell: (r, i) => (r.pareto ? c.bold.yellow(`★${i + 1}`) : ` ${i + 1}`) },
+    ...keys.map((k) => ({ head: shortKey(k), cell: (r: ConfigRow) => formatValue(r.config[k]) })),
+    { head: "lost (runs)", cell: (r) => (r.lostWrites > 0 ? c.red(`${r.lostWrites} (${pct(r.runsWithLoss)})`) : c.green("0")) },
+    { head: "dup", cell: (r) => count(r.duplicates) },
+    { head: "reord", cell: (r) => count(r.reorders) },
+    { head: "skip", cell: (r) => count(r.skipped), optional: 7 },
+    { head: "unavail/run", cell: (r) => (r.unavailableMs >= 1 ? c.magenta(formatMs(r.unavailableMs)) : "0") },
+    { head: "p50", cell: (r) => formatMs(r.latencyMs.p50), optional: 8 },
+    { head: "p99", cell: (r) => formatMs(r.latencyMs.p99) },
+    { head: "max", cell: (r) => formatMs(r.latencyMs.max), optional: 2 },
+    { head: "e2e p99", cell: (r) => formatMs(r.endToEndMs.p99), optional: 5 },
+    { head: "rec/s", cell: (r) => r.throughputPerSec.toFixed(0), optional: 6 },
+    { head: "disk", cell: (r) => formatBytes(r.diskBytes), optional: 4 },
+    { head: "recovery", cell: (r) => formatMs(r.recoveryMs), optional: 3 },
+    { head: "errors", cell: (r) => formatErrors(r.produceErrors), optional: 1 },
+  ];
+  function count(n: number): string {
+    return n > 0 ? c.yellow(String(n)) : "0";
+  }
+  // Narrow terminal: drop optional columns (lowest number first) until the table fits.
+  const width = opts.width ?? 0;
+  let shown = cols;
+  let table = "";
+  for (let drop = 0; ; drop++) {
+    shown = cols.filter((col) => col.optional === undefined || col.optional > drop);
+    const t = new Table({ head: shown.map((col) => c.bold(col.head)), style: { head: [], border: [], compact: true } });
+    o.report.rows.forEach((r, i) => t.push(shown.map((col) => col.cell(r, i))));
+    table = t.toString();
+    const firstLine = table.split("\n")[0] ?? "";
+    const visible = firstLine.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "").length;
+    if (width <= 0 || visible <= width || drop >= 8) break;
+  }
   const lines: string[] = [];
   lines.push(c.bold(`kafkasim compare — ${o.matrix.name}: ${o.report.rows.length} configurations × ${o.report.seeds} seeds (root seed ${o.report.seed}), same fault schedules for all`));
-  lines.push(t.toString());
+  lines.push(table);
+  if (shown.length < cols.length) lines.push(c.dim(`(terminal too narrow: ${cols.length - shown.length} columns left out; --markdown or --csv show all)`));
   lines.push(
     c.dim(
       "★ = Pareto front (no other config has less loss, less unavailability and lower p99 at once). lost = acknowledged writes missing from the final log (share of runs with any); unavail/run = write unavailability per run; p50/p99/max = produce latency (virtual ms); e2e = send → first poll; rec/s = acks per second; recovery = fault → next ack.",

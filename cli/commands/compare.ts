@@ -87,6 +87,11 @@ export async function runCompare(p: { matrix: Matrix; seed: number; seeds: numbe
   return { outcome, htmlPath };
 }
 
+/** Columns of the terminal when printing to one (the table leaves optional columns out to fit). */
+export function terminalWidth(custom: unknown): number {
+  return custom === undefined && process.stdout.isTTY ? (process.stdout.columns ?? 0) : 0;
+}
+
 /** Runs the comparison and prints it; resolves to the exit code (0). Bad input throws SimInputError (exit 2). */
 export async function compareCommand(opts: CompareOptions): Promise<number> {
   const write = opts.write ?? ((t: string) => void process.stdout.write(t));
@@ -101,7 +106,7 @@ export async function compareCommand(opts: CompareOptions): Promise<number> {
   if (opts.json) write(renderJson(outcome));
   else if (opts.csv) write(renderCsv(outcome));
   else if (opts.markdown) write(renderMarkdown(outcome));
-  else write(renderTable(outcome) + "\n");
+  else write(renderTable(outcome, { width: terminalWidth(opts.write) }) + "\n");
   if (htmlPath !== null) {
     const msg = `HTML report: ${resolve(htmlPath)}\n`;
     if (machine) process.stderr.write(msg);

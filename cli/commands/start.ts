@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { defaultMatrix } from "../../reports/compare.ts";
 import type { Matrix } from "../../reports/compare.ts";
 import { renderTable } from "../../reports/table.ts";
-import { runCompare } from "./compare.ts";
+import { runCompare, terminalWidth } from "./compare.ts";
 
 /** Seeds per configuration in the default comparison (16 valid configurations × this many runs). */
 export const START_SEEDS = 3;
@@ -21,7 +21,7 @@ export async function startCommand(opts: { write?: (text: string) => void; progr
     html: opts.outDir ?? START_OUT_DIR,
     progress: opts.progress ?? process.stderr.isTTY === true,
   });
-  write(renderTable(outcome) + "\n\n");
+  write(renderTable(outcome, { width: terminalWidth(opts.write) }) + "\n\n");
   if (htmlPath !== null) write(`HTML report with charts: ${resolve(htmlPath)}\n(open it in a browser; it is one self-contained file)\n`);
   return 0;
 }
