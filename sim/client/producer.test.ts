@@ -207,3 +207,34 @@ describe("partitioning", () => {
     for (const s of byKey.values()) expect(s.size).toBe(1);
   });
 });
+
+describe("leaders and connections", () => {
+  it("a moved leader answers NOT_LEADER_OR_FOLLOWER; the producer refreshes metadata and goes on", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 20, config: { ...fast } });
+    const from = c.log(TOPIC, 0).leader;
+    c.rt.call(200_000, () => c.moveLeader(TOPIC, 0, (from % 3) + 1));
+    c.run(3000);
+    expect(c.values(TOPIC)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(c.rt.trace.events.filter((e) => e.type === "metadata-refresh").length).toBeGreaterThan(1);
+  });
+
+  it("a killed broker fails the requests in flight on its connection at once, without waiting for the request timeout", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 5, config: { "enable.idempotence": false, "request.timeout.ms": 30_000, "retry.backoff.ms": 50 } });
+    const leader = c.log(TOPIC, 0).leader;
+    let done = false;
+    c.produceHook = (_b, _req, batch) => {
+      if (!done && batch.values.includes(0)) {
+        done = true;
+        return { kind: "append-drop-response" };
+      }
+      return { kind: "normal" };
+    };
+    c.rt.call(10_000, () => c.rt.kill(`broker-${leader}` as never));
+    c.rt.call(300_000, () => c.rt.restart(`broker-${leader}` as never));
+    c.run(2000);
+    const ok0 = c.ops("send").find((o) => o.type === "ok" && (o.value as SendValue).value === 0);
+    expect(ok0).toBeDefined();
+    expect((ok0 as { timeUs: number }).timeUs).toBeLessThan(1_000_000);
+    expect(counts(c.values(TOPIC)).get(0)).toBe(2);
+  });
+});

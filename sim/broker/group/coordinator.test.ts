@@ -135,3 +135,22 @@ describe("group coordinator", () => {
     expect(b.producerId).toBe(PID_BLOCK + 2);
   });
 });
+
+describe("group.initial.rebalance.delay.ms", () => {
+  it("the first generation waits for more members, then includes all of them", () => {
+    const h = harness();
+    (h.host as { config: unknown }).config = { ...h.host.config, "group.initial.rebalance.delay.ms": 3000 };
+    h.req("c/0", join());
+    expect(h.lastTo("c/0")).toBeUndefined();
+    h.req("c/1", join());
+    expect(h.lastTo("c/1")).toBeUndefined();
+    // The delay ends: fire the group's join timer (the only non-session timer).
+    for (const [, tag] of [...h.timers]) if (tag?.constructor.name === "JoinTag") h.gc.onTimer(h.ctx, tag);
+    const a = h.lastTo("c/0") as { generation: number; members: unknown[]; error: KafkaErrorCode };
+    const b = h.lastTo("c/1") as { generation: number; error: KafkaErrorCode };
+    expect(a.error).toBe("NONE");
+    expect(a.generation).toBe(1);
+    expect(b.generation).toBe(1);
+    expect(a.members.length).toBe(2);
+  });
+});
