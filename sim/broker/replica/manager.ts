@@ -10,9 +10,11 @@
 //         epoch and truncates to it; the leader answers with the start of the next higher epoch it knows, which
 //         leaves diverged logs after fast successive leader changes (KIP-279's case).
 //   2.0   KIP-279: the leader answers (largest epoch ≤ requested, its end offset); the follower truncates to the
-//         smaller end offset and walks back epoch by epoch until both agree. Fetches carry currentLeaderEpoch.
-//   2.7   KAFKA-10554: no offsets-for-leader-epoch round trip; the fetch carries lastFetchedEpoch and the leader
-//         answers divergingEpoch, on which the follower truncates (the same walk back, inline).
+//         smaller end offset and walks back epoch by epoch until both agree. Truncation happens only on
+//         leader-and-isr: a follower that misses one keeps fetching by offset alone and can diverge.
+//   2.7   KIP-320 (2.1) + KAFKA-10554: follower fetches carry currentLeaderEpoch (a stale one is fenced) and
+//         lastFetchedEpoch; the leader answers divergingEpoch, on which the follower truncates (the same walk
+//         back, inline, on every fetch); no offsets-for-leader-epoch round trip.
 //   3.7   KAFKA-15583: the leader does not advance the HW while the ISR is below min.insync.replicas.
 import type { NodeId } from "../../core/ids.ts";
 import { brokerNode, brokerOfNode, tpKey } from "../../core/ids.ts";
@@ -798,7 +800,7 @@ export class ReplicaManager {
       ctx.send(f.node, { type: "offsets-for-leader-epoch", corr, replicaId: this.brokerId, partitions: ofle });
     } else {
       const parts: FetchPartition[] = [];
-      const withEpoch = versionAtLeast(this.protocol, "2.0");
+      const withEpoch = versionAtLeast(this.protocol, "2.7"); // KIP-320 (Kafka 2.1): currentLeaderEpoch in follower fetches
       const lastFetched = this.truncateOnFetch && !this.spec.bugs.skipTruncation;
       for (const p of f.parts) {
         if (p.follow !== "fetching") continue;

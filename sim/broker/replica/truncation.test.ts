@@ -112,3 +112,49 @@ describe("truncation per protocol version", () => {
     expect(v37.read).toEqual([]);
   });
 });
+
+/** A follower cut off from the controller misses two leader changes; the leader truncated and rewrote the
+ *  follower's tail in between. Returns whether some ISR member disagrees with the leader below the HW. */
+function missedLeaderChanges(protocol: ProtocolVersion): { divergedBelowHw: boolean; leaderHw: number } {
+  const k = new Kit({ brokers: 3, protocol, broker: { "replica.lag.time.max.ms": 3000 } }).start();
+  k.produce(1, [1, 2]);
+  k.run(50); // all: [1, 2]
+  const n = (b: number): number => k.rt.index(`broker-${b}` as never);
+  const cut = (a: number, b: number): void => {
+    k.rt.network.blockOneWay(a, b);
+    k.rt.network.blockOneWay(b, a);
+  };
+  cut(n(2), k.rt.index(CTL)); // 2 never hears from the controller again
+  cut(n(1), n(3));
+  k.produce(1, [10, 11], { acks: 1 });
+  k.run(50); // 1 and 2: [1, 2, 10, 11]; 3: [1, 2]
+  k.rt.network.healAll();
+  cut(n(2), k.rt.index(CTL));
+  k.ctl.elect("t-0", 3, [3, 1, 2], [1, 3]); // epoch 1: 1 follows 3 and truncates to 2
+  k.run(50);
+  k.produce(3, [20], { acks: 1 });
+  k.run(50);
+  k.ctl.elect("t-0", 1, [1, 3, 2], [1, 3]); // epoch 2: 1 leads again
+  k.run(2);
+  k.produce(1, [30], { acks: 1 });
+  k.run(5000);
+  const leader = k.part(1);
+  const mine = k.values(1);
+  let diverged = false;
+  for (const b of leader.isr) {
+    const v = k.values(b);
+    for (let i = 0; i < leader.hw; i++) if (v[i] !== mine[i]) diverged = true;
+  }
+  return { divergedBelowHw: diverged, leaderHw: leader.hw };
+}
+
+describe("followers that miss leader changes", () => {
+  it("2.0 keeps fetching by offset and diverges below the HW; 2.7 is fenced (KIP-320) and detects divergence (KAFKA-10554)", () => {
+    const v20 = missedLeaderChanges("2.0");
+    expect(v20.leaderHw).toBeGreaterThanOrEqual(4);
+    expect(v20.divergedBelowHw).toBe(true);
+    const v27 = missedLeaderChanges("2.7");
+    expect(v27.leaderHw).toBeGreaterThanOrEqual(4);
+    expect(v27.divergedBelowHw).toBe(false);
+  });
+});
