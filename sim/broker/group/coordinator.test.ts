@@ -146,7 +146,7 @@ describe("group.initial.rebalance.delay.ms", () => {
     expect(h.lastTo("c/1")).toBeUndefined();
     // The delay ends: fire the group's join timer (the only non-session timer).
     for (const [, tag] of [...h.timers]) if (tag?.constructor.name === "JoinTag") h.gc.onTimer(h.ctx, tag);
-    const a = h.lastTo("c/0") as { generation: number; members: unknown[]; error: KafkaErrorCode };
+    const a = h.lastTo("c/0") as unknown as { generation: number; members: unknown[]; error: KafkaErrorCode };
     const b = h.lastTo("c/1") as { generation: number; error: KafkaErrorCode };
     expect(a.error).toBe("NONE");
     expect(a.generation).toBe(1);
