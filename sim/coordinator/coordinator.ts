@@ -2,6 +2,9 @@
 // zk.connect, keep them alive with any request or zk.ping, and lose them after their session timeout without
 // one (checked every tick). Expiry deletes the session's ephemeral nodes and fires the watches on them; the
 // owner is told with zk.expired (ZooKeeper closes its connection; the client learns on reconnecting).
+// Watch notifications are numbered per session and re-sent with every pong until a ping acknowledges them:
+// a notification lost on a broken connection still arrives (ZooKeeper clients re-arm their watches with
+// SetWatches on reconnect and the server fires those that changed meanwhile).
 //
 // Durability: ZooKeeper logs every transaction to disk before answering, so the whole store (nodes, zxid,
 // sessions and, standing in for the clients' re-registration of watches after a reconnect, the watches) is a
