@@ -473,7 +473,12 @@ export class ReplicaManager {
   private truncate(ctx: BrokerCtx, p: Partition, toOffset: number, reason: string): void {
     if (this.spec.bugs.skipTruncation) return;
     const to = Math.max(toOffset, p.log.startOffset);
-    if (to >= p.leo) return;
+    if (to >= p.leo) {
+      // UnifiedLog.truncateTo: always cut the epoch cache at the log end — a leader that assigned an epoch start
+      // but appended nothing before losing leadership keeps a conflicting entry (else the fetch loops on it).
+      p.cache.truncateFromEnd(p.leo);
+      return;
+    }
     const from = p.leo;
     p.log.truncateTo(to);
     p.cache.truncateFromEnd(to);

@@ -158,3 +158,20 @@ describe("followers that miss leader changes", () => {
     expect(v27.divergedBelowHw).toBe(false);
   });
 });
+
+describe("epoch cache at the log end (UnifiedLog.truncateTo)", () => {
+  it("a former leader that appended nothing in its epoch drops that entry and follows the next leader", () => {
+    const k = new Kit({ protocol: "3.7" }).start();
+    k.produce(1, [1]);
+    k.run(20);
+    k.ctl.elect("t-0", 3, [3, 2, 1]); // epoch 1: broker 3 assigns (1 → 1), appends nothing
+    k.run(20);
+    k.ctl.elect("t-0", 2, [2, 3, 1]); // epoch 2: broker 2 never saw an epoch-1 record
+    k.run(20);
+    const c = k.produce(2, [2]);
+    k.run(50);
+    expect(k.produceResult(c)?.error).toBe("NONE");
+    expect(k.values(3)).toEqual([1, 2]);
+    expect(k.part(3).cache.entries().map((e) => e.epoch)).toEqual([0, 2]);
+  });
+});
