@@ -186,12 +186,17 @@ export function timelineSpec(result: RunResult): TopLevelSpec {
   const down = downIntervals(result).map((d) => ({ ...d, detail: `${d.node} ${d.state}` }));
   for (const d of down) lanes.add(d.node);
   const laneList = [...lanes];
-  const hwTicks = s.hw.map((h) => ({ node: `broker-${h.broker}`, t: h.timeMs, detail: `${h.tp} HW ${h.highWatermark}` }));
+  // HW: the last value in each of ~14 time buckets per broker, as small labels under the lane (every advance
+  // would paint a solid band at hundreds of records per second).
+  const bucketMs = Math.max(1, result.virtualMs / 14);
+  const lastHw = new Map<string, { node: string; t: number; detail: string; label: string }>();
+  for (const h of s.hw) lastHw.set(`${h.broker}/${h.tp}/${Math.floor(h.timeMs / bucketMs)}`, { node: `broker-${h.broker}`, t: h.timeMs, detail: `${h.tp} HW ${h.highWatermark}`, label: `HW ${h.highWatermark}` });
+  const hwTicks = [...lastHw.values()];
   const x = { field: "t", type: "quantitative" as const, title: "virtual time (ms)", scale: { domain: [0, result.virtualMs] } };
   const y = { field: "node", type: "nominal" as const, title: null, sort: laneList, scale: { domain: laneList } };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: "Timeline", subtitle: "a lane per node: grey bars = down or paused; ticks = HW advances; symbols = faults, leader elections, ISR changes, truncations" },
+    title: { text: "Timeline", subtitle: "a lane per node: grey bars = down or paused; grey numbers = the HW it reported; symbols = faults, leader elections, ISR changes, truncations" },
     config: CONFIG,
     width: 820,
     height: Math.max(120, laneList.length * 34),
@@ -207,9 +212,9 @@ export function timelineSpec(result: RunResult): TopLevelSpec {
         encoding: { x: { field: "startMs", type: "quantitative", scale: { domain: [0, result.virtualMs] } }, x2: { field: "endMs" }, y, tooltip: [{ field: "detail" }] },
       },
       {
-        data: { values: hwTicks.length ? hwTicks : [{ node: laneList[0], t: 0, detail: "" }] },
-        mark: { type: "tick", thickness: 1, size: 8, color: "#6c757d", opacity: hwTicks.length ? 0.5 : 0 },
-        encoding: { x, y, tooltip: [{ field: "detail" }] },
+        data: { values: hwTicks.length ? hwTicks : [{ node: laneList[0], t: 0, detail: "", label: "" }] },
+        mark: { type: "text", dy: 12, fontSize: 8, color: "#6c757d" },
+        encoding: { x, y, text: { field: "label" }, tooltip: [{ field: "detail" }] },
       },
       {
         data: { values: events },
@@ -259,17 +264,17 @@ export function spaceTimeSpec(lanes: readonly string[], arrows: readonly Arrow[]
       },
       {
         data: { values: segs.length ? segs : [{ from: lanes[0], to: lanes[0], t0: windowMs[0], t1: windowMs[0], label: "", kind: "none", mid: windowMs[0] }] },
-        mark: { type: "rule", strokeWidth: 1.2, opacity: segs.length ? 0.8 : 0 },
+        mark: { type: "rule", strokeWidth: 1.2, opacity: segs.length ? 0.8 : 0, clip: true },
         encoding: { x: x("from"), x2: { field: "to" }, y: y("t0"), y2: { field: "t1" }, color: { field: "kind", type: "nominal", title: "message" }, tooltip: [{ field: "label" }, { field: "t0" }, { field: "t1" }] },
       },
       {
         data: { values: segs.length ? segs : [{ to: lanes[0], t1: windowMs[0], kind: "none" }] },
-        mark: { type: "point", shape: "triangle-down", filled: true, size: 40, opacity: segs.length ? 1 : 0 },
+        mark: { type: "point", shape: "triangle-down", filled: true, size: 40, opacity: segs.length ? 1 : 0, clip: true },
         encoding: { x: x("to"), y: y("t1"), color: { field: "kind", type: "nominal" } },
       },
       {
         data: { values: notes.length ? notes : [{ node: lanes[0], t: windowMs[0], label: "" }] },
-        mark: { type: "text", color: "#c1121f", fontSize: 10, align: "left", dx: 4 },
+        mark: { type: "text", color: "#c1121f", fontSize: 10, align: "left", dx: 4, clip: true },
         encoding: { x: x("node"), y: y("t"), text: { field: "label" } },
       },
     ],

@@ -122,7 +122,7 @@ export function deriveMessages(r: RunResult, windowMs: [number, number], maxArro
       if (op.type === "ok") arrows.push({ from: inv.process, to: op.process, t0: inv.t, t1: t, label: `send v${op.value.value} ok`, kind: "ack" });
       else {
         arrows.push({ from: inv.process, to: broker, t0: inv.t, t1: inv.t, label: `produce v${op.value.value}`, kind: "produce" });
-        notes.push({ node: op.process, t, label: `✗ v${op.value.value} ${op.type}${op.value.error ? ` ${op.value.error}` : ""}` });
+        if (inWin(t)) notes.push({ node: op.process, t, label: `✗ v${op.value.value} ${op.type}${op.value.error ? ` ${op.value.error}` : ""}` });
       }
     } else if (op.f === "poll" && op.type === "ok" && inWin(t) && op.value.records.length > 0) {
       const first = op.value.records[0]!;

@@ -725,6 +725,15 @@ export function checkScenario(s: Scenario): RawIssue[] {
   s.consumers.forEach((c, i) => {
     if (clients.has(c.group) || groups.has(c.group)) issues.push({ path: ["consumers", i, "group"], message: `client id "${c.group}" is used twice (producer ids and groups must differ)` });
     groups.set(c.group, c);
+    const session = c.config["session.timeout.ms"];
+    const [minS, maxS] = [s.broker["group.min.session.timeout.ms"], s.broker["group.max.session.timeout.ms"]];
+    if (session < minS || session > maxS) {
+      // GroupCoordinator.handleJoinGroup: INVALID_SESSION_TIMEOUT outside the broker's bounds.
+      issues.push({ path: ["consumers", i, "config", "session.timeout.ms"], message: `session.timeout.ms ${session} is outside the broker's group.min/max.session.timeout.ms (${minS}..${maxS}); Kafka rejects the join with INVALID_SESSION_TIMEOUT. Lower broker.group.min.session.timeout.ms or raise session.timeout.ms` });
+    }
+    if (c.config["heartbeat.interval.ms"] >= session) {
+      issues.push({ path: ["consumers", i, "config", "heartbeat.interval.ms"], message: `heartbeat.interval.ms ${c.config["heartbeat.interval.ms"]} must be lower than session.timeout.ms ${session}` });
+    }
     c.topics.forEach((t, j) => {
       if (!topicByName.has(t)) issues.push({ path: c.topics.length === 1 ? ["consumers", i, "topic"] : ["consumers", i, "topics", j], message: unknownTopic(t) });
     });
