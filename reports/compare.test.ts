@@ -111,6 +111,17 @@ describe("compare", () => {
     const b = compare({ matrix: defaultMatrix(), seed: 3, seeds: 2, ...fakeWorld() });
     expect(JSON.stringify(a.report)).toBe(JSON.stringify(b.report));
   });
+  it("lists cells the world rejects or fails on, and runs the rest", () => {
+    const w = fakeWorld();
+    const run: RunFn = (s, o) => {
+      if (s.producers[0]?.config.acks === 0) throw new SimInputError("INVALID_CONFIG", "no acks=0 here");
+      if (s.producers[0]?.config.acks === 1 && s.seed === 4) throw new Error("kafkasim invariant violated: boom");
+      return w.run(s, o);
+    };
+    const out = compare({ matrix: { ...defaultMatrix(), axes: [{ key: "acks", values: [0, 1, "all"] }] }, seed: 3, seeds: 2, run, judge: w.judge });
+    expect(out.report.rows.map((r) => r.config.acks)).toEqual(["all"]);
+    expect(out.invalid.map((x) => x.reason)).toEqual(["no acks=0 here", "simulator error on seed 4: kafkasim invariant violated: boom"]);
+  });
   it("validates seeds", () => {
     expect(() => compare({ matrix: defaultMatrix(), seed: 3, seeds: 0, ...fakeWorld() })).toThrow(/--seeds/);
   });

@@ -353,11 +353,9 @@ export function compare(p: CompareParams): CompareOutcome {
       try {
         result = p.run(scenario, { record });
       } catch (e) {
-        if (e instanceof SimInputError) {
-          rejected = e.message;
-          break;
-        }
-        throw e;
+        // A configuration the world rejects (SimInputError), or a simulator failure: report the cell, keep going.
+        rejected = e instanceof SimInputError ? e.message : `simulator error on seed ${seed}: ${(e as Error).message}`;
+        break;
       }
       metrics.push(runMetrics(result, p.judge(result).stats));
       if (record) samples.push({ config, seed, result });
