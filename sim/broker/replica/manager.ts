@@ -703,27 +703,32 @@ export class ReplicaManager {
 
   private answerFetch(ctx: BrokerCtx, from: NodeId, req: FetchRequest, firstTime: boolean): void {
     const follower = req.replicaId >= 0;
-    const out: FetchPartitionResponse[] = [];
-    let hasData = false;
     const now = ctx.nowUs;
-    for (let i = 0; i < req.partitions.length; i++) {
-      const fp = req.partitions[i] as FetchPartition;
-      const p = this.lookup(fp.topic, fp.partition);
-      const r = this.readPartition(ctx, p, fp, follower, req.replicaId, firstTime, now);
-      if (r.error !== "NONE" || r.records !== null || r.divergingEpoch !== undefined) hasData = true;
-      out.push(r);
+    const parts = req.partitions;
+    // First pass: record follower progress and see whether anything is to be returned now, so a caught-up
+    // fetch is parked without building a response (the common case on the replication hot path).
+    let respond = false;
+    for (let i = 0; i < parts.length; i++) {
+      const fp = parts[i] as FetchPartition;
+      if (this.checkPartition(ctx, this.lookup(fp.topic, fp.partition), fp, follower, req.replicaId, firstTime, now)) respond = true;
     }
-    if (!hasData && firstTime && req.maxWaitMs > 0 && out.length > 0) {
+    if (!respond && firstTime && req.maxWaitMs > 0 && parts.length > 0) {
       // DelayedFetch: wait for data (followers) or for the HW to move (consumers), at most maxWaitMs.
       const pf = new ParkedFetch(from, req);
       this.wheel.add(ctx, pf, msToUs(req.maxWaitMs));
-      for (const fp of req.partitions) {
+      for (let i = 0; i < parts.length; i++) {
+        const fp = parts[i] as FetchPartition;
         const p = this.lookup(fp.topic, fp.partition);
         if (p === undefined) continue;
         if (p.fetchWaiters.length > 32) p.fetchWaiters = p.fetchWaiters.filter((w) => !w.done);
         p.fetchWaiters.push(pf);
       }
       return;
+    }
+    const out: FetchPartitionResponse[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const fp = parts[i] as FetchPartition;
+      out.push(this.readPartition(this.lookup(fp.topic, fp.partition), fp, follower));
     }
     const resp: FetchResponse = { type: "fetch-response", corr: req.corr, partitions: out };
     ctx.send(from, resp);
@@ -746,7 +751,31 @@ export class ReplicaManager {
     ws.length = keep;
   }
 
-  private readPartition(ctx: BrokerCtx, p: Partition | undefined, fp: FetchPartition, follower: boolean, replicaId: number, firstTime: boolean, now: number): FetchPartitionResponse {
+  /** Validate one fetched partition; on a valid follower fetch record its progress (Replica.updateFetchState,
+   *  ISR expansion, HW). True when the response has something for it (records, an error, a divergence). */
+  private checkPartition(ctx: BrokerCtx, p: Partition | undefined, fp: FetchPartition, follower: boolean, replicaId: number, firstTime: boolean, now: number): boolean {
+    if (p === undefined || !p.isLeader) return true;
+    if (fp.currentLeaderEpoch >= 0 && fp.currentLeaderEpoch !== p.leaderEpoch) return true;
+    const leo = p.leo;
+    if (follower && this.truncateOnFetch && fp.lastFetchedEpoch >= 0) {
+      p.cache.endOffsetFor(fp.lastFetchedEpoch, leo);
+      if (p.cache.resultEpoch !== fp.lastFetchedEpoch || p.cache.resultOffset < fp.fetchOffset) return true;
+    }
+    if (fp.fetchOffset > leo || fp.fetchOffset < p.log.startOffset) return true;
+    if (follower && firstTime) {
+      const i = p.followerIndex(replicaId);
+      if (i >= 0) {
+        p.updateFollower(i, fp.fetchOffset, now);
+        this.maybeExpandIsr(ctx, p, replicaId, fp.fetchOffset);
+        if (this.maybeIncrementHw(ctx, p)) this.onHwAdvanced(ctx, p);
+      }
+    }
+    const upper = follower || this.spec.bugs.readAboveHighWatermark ? leo : p.hw;
+    return fp.fetchOffset < upper;
+  }
+
+  /** The response for one partition (no state change). */
+  private readPartition(p: Partition | undefined, fp: FetchPartition, follower: boolean): FetchPartitionResponse {
     if (p === undefined || !p.isLeader) {
       const error: KafkaErrorCode = p === undefined && !this.metadata.has(tpKey(fp.topic, fp.partition)) ? "UNKNOWN_TOPIC_OR_PARTITION" : "NOT_LEADER_OR_FOLLOWER";
       return { topic: fp.topic, partition: fp.partition, error, highWatermark: -1, logStartOffset: -1, records: null };
@@ -769,17 +798,9 @@ export class ReplicaManager {
     if (fp.fetchOffset > leo || fp.fetchOffset < start) {
       return { topic: fp.topic, partition: fp.partition, error: "OFFSET_OUT_OF_RANGE", highWatermark: hw, logStartOffset: start, records: null };
     }
-    if (follower && firstTime) {
-      const i = p.followerIndex(replicaId);
-      if (i >= 0) {
-        p.updateFollower(i, fp.fetchOffset, now);
-        this.maybeExpandIsr(ctx, p, replicaId, fp.fetchOffset);
-        if (this.maybeIncrementHw(ctx, p)) this.onHwAdvanced(ctx, p);
-      }
-    }
-    const upper = follower || this.spec.bugs.readAboveHighWatermark ? leo : p.hw;
+    const upper = follower || this.spec.bugs.readAboveHighWatermark ? leo : hw;
     const records = fp.fetchOffset < upper ? slice(p, fp.fetchOffset, Math.min(upper, fp.fetchOffset + MAX_FETCH_RECORDS)) : null;
-    return { topic: fp.topic, partition: fp.partition, error: "NONE", highWatermark: p.hw, logStartOffset: start, records };
+    return { topic: fp.topic, partition: fp.partition, error: "NONE", highWatermark: hw, logStartOffset: start, records };
   }
 
   // ---------------------------------------------------------------- fetchers (follower side)
