@@ -68,8 +68,8 @@ export function buildProgram(): Command {
 
   program
     .command("fuzz")
-    .description("a campaign of runs around a scenario (or the default one) with drawn fault schedules; shrinks and saves counterexamples; Ctrl-C stops cleanly")
-    .argument("[file|name]", "scenario to fuzz around (default: 3 brokers, acks=all, a leader-fault schedule per seed)")
+    .description("a campaign of runs with drawn configurations and fault schedules (or around a scenario); shrinks and saves counterexamples; Ctrl-C stops cleanly")
+    .argument("[file|name]", "scenario to fuzz around (its config, a fault schedule drawn per run when it has none); default: configurations, workloads and fault mixes drawn by properties/arbitraries.ts")
     .option("--set <key=value>", "override a Kafka key or scenario field; repeatable", collect, [])
     .addOption(new Option("--runs <n>", "number of runs (default 100)").conflicts("time"))
     .addOption(new Option("--time <seconds>", "run for this long instead").conflicts("runs"))

@@ -5,10 +5,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
-import { buildScenario } from "../../sim/scenario/defaults.ts";
 import { applyOverrides, ANOMALY_TYPES, didYouMean } from "../../sim/scenario/schema.ts";
 import type { AnomalyType, Scenario, Verdict } from "../../sim/scenario/types.ts";
-import { DEFAULT_BASE, seededFaults } from "../../reports/compare.ts";
+import fc from "fast-check";
+import { flatten, fuzzValueArb, scheduleArb, toScenario } from "../../properties/arbitraries.ts";
 import { UsageError, displayPath, loadScenario, parsePositiveInt, parsePositiveNumber, parseSeed } from "../io.ts";
 import { loadEngine } from "../engine.ts";
 import type { CliJudgement, Engine } from "../engine.ts";
@@ -43,11 +43,23 @@ export function runSeed(root: number | string, i: number): number {
   return h;
 }
 
-function variant(base: Scenario, seed: number, drawFaults: boolean): Scenario {
-  const tp = `${base.topics[0]?.name ?? "orders"}-0`;
-  // A variable, not a literal: works whether or not seededFaults takes the producer ids.
-  const opts = { brokers: base.brokers, tp, durationMs: base.durationMs, producers: base.producers.map((p) => p.id) };
-  return { ...base, seed, ...(drawFaults ? { faults: seededFaults(seed, opts) } : {}) };
+/** One draw from a fast-check arbitrary, determined by the seed alone. */
+function draw<T>(arb: fc.Arbitrary<T>, seed: number): T {
+  return fc.sample(arb, { seed, numRuns: 1 })[0] as T;
+}
+
+/** Run i of a campaign. Around a scenario: its configuration, on this seed, with a fault schedule drawn by the
+ *  properties arbitraries when it has none. Without one: configuration knobs, workload and a swarm fault mix
+ *  all drawn (properties/arbitraries.ts), then the --set overrides. */
+function variant(base: Scenario | undefined, sets: readonly string[], seed: number): Scenario {
+  if (base === undefined) {
+    const s = toScenario(draw(fuzzValueArb({ swarm: true }), seed));
+    return sets.length > 0 ? applyOverrides(s, sets) : s;
+  }
+  if (base.faults.length > 0) return { ...base, seed };
+  const episodes = draw(scheduleArb({ brokers: base.brokers, durationMs: base.durationMs, guard: true }), seed);
+  const members = Math.max(1, ...base.consumers.map((c) => c.members));
+  return { ...base, seed, faults: flatten(episodes, base.brokers, base.durationMs, members) };
 }
 
 /** The anomaly types a run is kept for: not-allowed ones (a bug), or the --until type. */
@@ -103,17 +115,17 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
     }
     until = opts.until as AnomalyType;
   }
-  let base: Scenario;
+  let base: Scenario | undefined;
   let baseFile: string | undefined;
+  const sets = opts.set ?? [];
   if (arg !== undefined) {
-    const l = loadScenario(arg, { sets: opts.set });
+    const l = loadScenario(arg, { sets });
     base = l.scenario;
     baseFile = l.file;
   } else {
-    base = buildScenario(DEFAULT_BASE);
-    if ((opts.set ?? []).length > 0) base = applyOverrides(base, opts.set ?? []);
+    // Validate the overrides once, up front (exit 2 before any run).
+    variant(undefined, sets, runSeed(root, 0));
   }
-  const drawFaults = base.faults.length === 0;
   const engine = await loadEngine();
   const saveDir = opts.save ?? "counterexamples";
 
@@ -138,7 +150,7 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
         bar.start(Number.isFinite(runs) ? runs : Math.max(i + 1, Math.round((timeMs / elapsed) * i)), i, { bugs: out.verdicts.bug });
       }
       const seed = runSeed(root, i);
-      const s = variant(base, seed, drawFaults);
+      const s = variant(base, sets, seed);
       const j = engine.judge(engine.runScenario(s));
       out.runs++;
       out.verdicts[j.verdict]++;
