@@ -106,7 +106,8 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
       members: knobs.members,
       topics: [TOPIC],
       config: { ...FUZZ_CONSUMER, "enable.auto.commit": knobs.commit === "auto" },
-      processing: { commit: knobs.commit, async: knobs.asyncProcessing, timeMs: 2, commitEvery: "batch" },
+      // Asynchronous workers are slower than the poll loop (8 ms a record): auto-commit runs ahead of them, but they keep up by the end of the drain.
+      processing: { commit: knobs.commit, async: knobs.asyncProcessing, timeMs: knobs.asyncProcessing ? 8 : 2, commitEvery: "batch" },
     });
   }
   return buildScenario({
@@ -332,4 +333,10 @@ export function toScenario(v: FuzzValue, bugs: BugSwitches = {}): Scenario {
 /** Arbitrary normalised scenarios. */
 export function scenarioArb(o: FuzzArbOptions = {}, bugs: BugSwitches = {}): fc.Arbitrary<Scenario> {
   return fuzzValueArb(o).map((v) => toScenario(v, bugs));
+}
+
+/** One line of knobs and one line per fault: for failure messages. */
+export function describeFuzzValue(v: FuzzValue): string {
+  const faults = flatten(v.episodes, v.shape.brokers, v.shape.durationMs, v.knobs.members);
+  return `seed ${v.seed}, ${v.shape.partitions} partition(s), knobs ${JSON.stringify(v.knobs)}\n${faults.map((f) => `  ${"atMs" in f ? `at ${f.atMs} ms` : "on event"}: ${JSON.stringify(f.action)}`).join("\n") || "  (no faults)"}`;
 }

@@ -3,7 +3,7 @@
 // switches, each with the anomaly that must catch it.
 import type fc from "fast-check";
 import type { AnomalyType, BugSwitches } from "../sim/scenario/types.ts";
-import type { EpisodeKind, FuzzKnobs, FuzzValue } from "./arbitraries.ts";
+import type { EpisodeKind, FuzzKnobs, FuzzShape, FuzzValue } from "./arbitraries.ts";
 import { SAFE_KNOBS, fuzzValueArb } from "./arbitraries.ts";
 
 export interface Weakening {
@@ -13,12 +13,14 @@ export interface Weakening {
   readonly anomaly: readonly AnomalyType[];
   /** Runs allowed before the first counterexample (the stated budget). */
   readonly budget: number;
+  /** Shape overrides (e.g. a higher rate, so that records are in flight when a leader fails). */
+  readonly shape?: Partial<FuzzShape>;
 }
 
 const withGroup = (k: Partial<FuzzKnobs>): FuzzKnobs => ({ ...SAFE_KNOBS, commit: "after-processing", ...k });
 
 export const WEAKENINGS: readonly Weakening[] = [
-  { name: "acks=1 loses on leader failure", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["kill", "power", "isolate"], anomaly: ["lost-write"], budget: 60 },
+  { name: "acks=1 loses on leader failure", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["slow", "kill", "power"], anomaly: ["lost-write"], budget: 100 },
   { name: "acks=0 loses", knobs: { ...SAFE_KNOBS, acks: 0 }, kinds: ["kill", "isolate"], anomaly: ["lost-write"], budget: 60 },
   { name: "unclean election after an ISR shrink loses", knobs: { ...SAFE_KNOBS, minIsr: 1, unclean: true }, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write"], budget: 150 },
   { name: "min.insync.replicas=1 with acks=all loses", knobs: { ...SAFE_KNOBS, minIsr: 1 }, kinds: ["power", "kill", "isolate"], anomaly: ["lost-write"], budget: 150 },
@@ -35,10 +37,11 @@ export interface BugCase {
   readonly kinds: readonly EpisodeKind[];
   readonly anomaly: readonly AnomalyType[];
   readonly budget: number;
+  readonly shape?: Partial<FuzzShape>;
 }
 
 export const BUG_CASES: readonly BugCase[] = [
-  { bug: "ackBeforeReplication", knobs: SAFE_KNOBS, kinds: ["kill", "isolate"], anomaly: ["lost-write"], budget: 100 },
+  { bug: "ackBeforeReplication", knobs: SAFE_KNOBS, kinds: ["slow", "kill", "power"], anomaly: ["lost-write"], budget: 100 },
   { bug: "readAboveHighWatermark", knobs: withGroup({}), kinds: ["kill", "isolate"], anomaly: ["uncommitted-read", "inconsistent-offsets"], budget: 100 },
   { bug: "skipTruncation", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["kill", "isolate", "partition"], anomaly: ["log-divergence", "strong-isr", "leader-incomplete"], budget: 150 },
   { bug: "electOutOfSync", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write", "log-divergence", "leader-incomplete"], budget: 150 },
@@ -46,6 +49,6 @@ export const BUG_CASES: readonly BugCase[] = [
   { bug: "commitBeforeProcessing", knobs: withGroup({}), kinds: ["crash-consumer"], anomaly: ["committed-unprocessed"], budget: 60 },
 ];
 
-export function weakeningArb(w: { knobs: FuzzKnobs; kinds: readonly EpisodeKind[] }): fc.Arbitrary<FuzzValue> {
-  return fuzzValueArb({ knobs: w.knobs, kinds: w.kinds, maxEpisodes: 3 });
+export function weakeningArb(w: { knobs: FuzzKnobs; kinds: readonly EpisodeKind[]; shape?: Partial<FuzzShape> }): fc.Arbitrary<FuzzValue> {
+  return fuzzValueArb({ knobs: w.knobs, kinds: w.kinds, maxEpisodes: 4, ...(w.shape ? { shape: w.shape } : {}) });
 }

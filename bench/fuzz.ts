@@ -1,0 +1,32 @@
+// The fuzz benchmark (`kafkasim bench`, section "fuzz"): runs per second of the default fuzz shape (3 brokers,
+// one partition, 2 s of workload + 1.5 s drain, 100 records/s) under swarm faults with every checker on, and how
+// long fast-check takes to find the first acks=1 lost write (fixed seed). Wall clock is allowed here (bench/).
+import fc from "fast-check";
+import { SAFE_KNOBS, fuzzValueArb, toScenario } from "../properties/arbitraries.ts";
+import { runAndJudge } from "../properties/run.ts";
+import { hunt } from "../properties/hunt.ts";
+import { WEAKENINGS, weakeningArb } from "../properties/weakenings.ts";
+
+export interface FuzzBenchReport {
+  readonly runsPerSec: number;
+  readonly firstLostWriteAcks1: { readonly runs: number; readonly wallMs: number };
+}
+
+const SEED = 20261125;
+
+export async function runFuzzBench(opts: { runs?: number } = {}): Promise<FuzzBenchReport> {
+  const runs = opts.runs ?? 200;
+  // Runs/s: swarm-mode fuzzing of the default shape over drawn configurations, judged.
+  const values = fc.sample(fuzzValueArb({ knobs: { ...SAFE_KNOBS, commit: null }, swarm: true }), { seed: SEED, numRuns: runs });
+  const t0 = Date.now();
+  for (const v of values) runAndJudge(toScenario(v));
+  const runsPerSec = runs / Math.max(1e-3, (Date.now() - t0) / 1000);
+
+  const w = WEAKENINGS.find((x) => x.name.startsWith("acks=1"));
+  if (!w) throw new Error("no acks=1 weakening");
+  const r = hunt({ arb: weakeningArb(w), target: w.anomaly, numRuns: w.budget * 3, seed: SEED, shrinkRuns: 0 });
+  return {
+    runsPerSec: Math.round(runsPerSec * 10) / 10,
+    firstLostWriteAcks1: { runs: r.runsToFirst ?? -1, wallMs: r.wallMsToFirst ?? -1 },
+  };
+}
