@@ -60,6 +60,15 @@ describe("scenario library", () => {
     expect(runScenario(s).traceHash).toBe(runScenario(s).traceHash);
   });
 
+  it("the example in scenarios/README.md is a valid scenario", () => {
+    const md = readFileSync(join(DIR, "README.md"), "utf8");
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(md)?.[1];
+    expect(yaml).toBeDefined();
+    const s = parseScenario(yaml as string, { file: "README.md" });
+    expect(s.faults.length).toBe(3);
+    expect(s.consumers[0]?.processing.onFailure).toBe("dead-letter");
+  });
+
   it("scenarios/schema.json is the JSON Schema generated from the zod schema", () => {
     expect(JSON.parse(readFileSync(join(DIR, "schema.json"), "utf8"))).toEqual(JSON.parse(JSON.stringify(scenarioJsonSchema())));
   });
