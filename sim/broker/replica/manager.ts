@@ -379,6 +379,10 @@ export class ReplicaManager {
     }
     const results: { topic: string; partition: number; error: string }[] = [];
     for (const st of msg.partitions) {
+      if (!st.replicas.includes(this.brokerId)) {
+        results.push({ topic: st.topic, partition: st.partition, error: "UNKNOWN_TOPIC_OR_PARTITION" }); // not assigned here
+        continue;
+      }
       const p = this.getPartition(ctx, st.topic, st.partition);
       // RM.becomeLeaderOrFollower: only a strictly newer leader epoch is applied (fact 26).
       if (st.leaderEpoch <= p.leaderEpoch && !(this.spec.bugs.acceptStaleEpoch && st.leaderEpoch < p.leaderEpoch)) {
