@@ -177,3 +177,37 @@ describe("auto.offset.reset (fact 24)", () => {
     }
   });
 });
+
+describe("more commit paths", () => {
+  it("auto-commit also commits right before rejoining a rebalance (onJoinPrepare)", () => {
+    const c = world({ group: "g1", members: 2, topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": true, "auto.commit.interval.ms": 60_000 }, processing: { commit: "auto" } }, { messages: 60, rate: 50, partitions: 2 });
+    c.rt.call(msToUs(600), () => c.rt.kill(nodeId("g1/1")));
+    c.run(5000);
+    const ops = c.ops(undefined, "g1/0");
+    const assigns = ops.filter((o) => o.f === "assign");
+    expect(assigns.length).toBe(2);
+    const secondUs = (assigns[1] as HistoryOp).timeUs;
+    const autoCommits = ops.filter((o) => o.f === "commit" && o.type === "ok" && (o.value as CommitValue).mode === "auto");
+    // The interval (60 s) never elapsed: the only auto-commit is the one before the rejoin.
+    expect(autoCommits.length).toBe(1);
+    expect((autoCommits[0] as HistoryOp).timeUs).toBeLessThan(secondUs);
+    expect((autoCommits[0] as HistoryOp).timeUs).toBeGreaterThan(msToUs(600));
+  });
+
+  it("asynchronous manual commits do not block processing and are recorded with mode async", () => {
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": false }, processing: { commit: "after-processing", commitEvery: "record", commitMode: "async" } }, { messages: 20, rate: 100 });
+    c.run(3000);
+    const commits = c.ops("commit", "g1/0").filter((o) => o.type === "ok");
+    expect(commits.length).toBe(20);
+    for (const o of commits) expect((o.value as CommitValue).mode).toBe("async");
+  });
+
+  it("auto.offset.reset=none: a new group's partition is not consumed and the reset is recorded as failed", () => {
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "auto.offset.reset": "none" } }, { messages: 20, rate: 100 });
+    c.run(3000);
+    const resets = c.ops("reset", "g1/0");
+    expect(resets.length).toBe(1);
+    expect(resets[0]?.type).toBe("fail");
+    expect(polled(c.ops(undefined, "g1/0")).length).toBe(0);
+  });
+});

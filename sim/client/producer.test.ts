@@ -238,3 +238,15 @@ describe("leaders and connections", () => {
     expect(counts(c.values(TOPIC)).get(0)).toBe(2);
   });
 });
+
+describe("retries=0", () => {
+  it("a retriable error on the only attempt fails the record for good (fail: it was not appended)", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 5, config: { ...fast, "enable.idempotence": false, retries: 0 } });
+    failFirstAttempt(c);
+    c.run(2000);
+    const fails = c.ops("send").filter((o) => o.type === "fail");
+    expect(fails.map((o) => (o.value as SendValue).value)).toEqual([0]);
+    expect((fails[0]?.value as SendValue).error).toBe("NOT_ENOUGH_REPLICAS");
+    expect(c.values(TOPIC)).toEqual([1, 2, 3, 4]);
+  });
+});
