@@ -15,7 +15,7 @@ describe("saved counterexamples replay to their recorded verdict", () => {
     it(path.replace(/^.*\/scenarios\//, "scenarios/"), () => {
       const { judgement } = runAndJudge(file.scenario);
       expect(judgement.verdict).toBe(file.meta.verdict);
-      const c = checkExpectation({ verdict: file.meta.verdict, anomalies: file.meta.anomalies }, judgement);
+      const c = checkExpectation(file.scenario.expect, judgement);
       expect(c.problems).toEqual([]);
     });
   }
