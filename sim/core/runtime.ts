@@ -200,7 +200,7 @@ export class Runtime<M, E extends TraceEventBase> {
     s.stash = [];
     s.status = status;
     this.scheduler.bumpIncarnation(s.index);
-    this.network.nodeDown(s.index, status === "powered-off" ? "powered-off" : "killed");
+    this.network.nodeDown(s.index, status);
   }
 
   /** The process dies (SIGKILL): volatile state and timers vanish, the page cache survives. */

@@ -235,7 +235,7 @@ describe("Hold, loss and per-link latency", () => {
     w.send("a", "b", 3);
     w.send("c", "b", 4);
     w.rt.runUntil(() => false);
-    expect(w.msgsTo("b")).toEqual([3, 4]);
+    expect(w.msgsTo("b").sort()).toEqual([3, 4]);
   });
 
   it("a flaky link loses about the given share of messages", () => {
@@ -281,6 +281,37 @@ describe("Connections and node death", () => {
     w.send("a", "b", 1);
     w.rt.runUntil(() => false);
     expect(w.disconnects.map((d) => [d.to, d.peer])).toEqual([["a", "b"]]);
+  });
+
+  it("a clean stop delivers the node's goodbye, then the peer's onDisconnect; messages to it are lost", () => {
+    const ids = [nodeId("a"), nodeId("b")];
+    const rt = new Runtime<Msg, Ev>(ids, { seed: 2, latency: { dist: "uniform", minMs: 0.1, maxMs: 3 } });
+    const seen: string[] = [];
+    rt.addNode(nodeId("a"), () => ({
+      onStart() {},
+      onMessage(_ctx, _from, msg) {
+        seen.push(`a got ${msg}`);
+      },
+      onTimer() {},
+      onShutdown(ctx) {
+        for (let i = 0; i < 5; i++) ctx.send(nodeId("b"), 100 + i);
+      },
+    }));
+    rt.addNode(nodeId("b"), () => ({
+      onStart() {},
+      onMessage(_ctx, _from, msg) {
+        seen.push(`b got ${msg}`);
+      },
+      onTimer() {},
+      onDisconnect(_ctx, peer) {
+        seen.push(`b lost ${peer}`);
+      },
+    }));
+    rt.startAll();
+    rt.inject(nodeId("b"), (_a, ctx) => ctx.send(nodeId("a"), 1)); // in flight to a when it stops: lost
+    rt.stop(nodeId("a"));
+    rt.runUntil(() => false);
+    expect(seen).toEqual(["b got 100", "b got 101", "b got 102", "b got 103", "b got 104", "b lost a"]);
   });
 
   it("power loss: silence, no disconnect (the sender must time out)", () => {

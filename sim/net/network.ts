@@ -148,21 +148,30 @@ export class Network {
   }
 
   private notifyDisconnect(peer: number, dead: number): void {
-    const d = this.latencyOverride.get(this.link(dead, peer)) ?? this.defaultLatency;
-    this.s.after(this.rng.latencyUs(d), peer, EV_DISCONNECT, undefined, dead);
+    const l = this.link(dead, peer);
+    const d = this.latencyOverride.get(l) ?? this.defaultLatency;
+    let at: number = this.s.now + this.rng.latencyUs(d);
+    // The reset/FIN travels on the connection: after whatever the dead node sent before it (TCP order).
+    const last = this.lastDeliverUs[l] as number;
+    if (at <= last) at = last + 1;
+    this.lastDeliverUs[l] = at;
+    this.s.at(at, peer, EV_DISCONNECT, undefined, dead);
   }
 
   /** A node's process or machine went down: break all its connections. Peers with an open connection get
-   *  a DISCONNECT on kill (the OS resets the sockets); on power loss they must time out. */
-  nodeDown(node: number, how: "killed" | "powered-off"): void {
+   *  a DISCONNECT on kill (the OS resets the sockets); on power loss they must time out. On a clean stop
+   *  ("stopped") what the node sent before exiting (its goodbyes) is still delivered, then the DISCONNECT. */
+  nodeDown(node: number, how: "killed" | "powered-off" | "stopped"): void {
     this.checkNode(node, "nodeDown");
-    this.liveness[node] = how;
+    this.liveness[node] = how === "stopped" ? "killed" : how;
     for (let p = 1; p < this.n; p++) {
       if (p === node) continue;
-      const wasOpen = this.open[this.link(p, node)] === 1 || this.open[this.link(node, p)] === 1;
+      const out = this.link(node, p);
+      const wasOpen = this.open[this.link(p, node)] === 1 || this.open[out] === 1;
       this.breakLink(p, node);
-      this.breakLink(node, p);
-      if (how === "killed" && wasOpen && this.blocked[this.link(node, p)] === 0) this.notifyDisconnect(p, node);
+      if (how === "stopped") this.open[out] = 0;
+      else this.breakLink(node, p);
+      if (how !== "powered-off" && wasOpen && this.blocked[out] === 0) this.notifyDisconnect(p, node);
     }
   }
 
