@@ -35,15 +35,23 @@ export class ParkedFetch {
  *  Keeps the scheduler free of one set/cancel pair per request on the hot path. */
 export class DeadlineBucket {
   readonly items: (PendingProduce | ParkedFetch)[] = [];
+  fired = false;
   constructor(readonly key: number) {}
 }
 
 export class DeadlineWheel {
   private readonly buckets = new Map<number, DeadlineBucket>();
+  private last: DeadlineBucket | null = null;
 
   add(ctx: { readonly nowUs: number; setTimer(delayUs: number, tag: unknown): number }, item: PendingProduce | ParkedFetch, delayUs: number): void {
     const nowUs = ctx.nowUs;
     const key = Math.ceil((nowUs + delayUs) / 1000);
+    // Most operations of a kind share a delay: consecutive adds usually hit the same bucket.
+    const last = this.last;
+    if (last !== null && last.key === key && !last.fired) {
+      last.items.push(item);
+      return;
+    }
     let b = this.buckets.get(key);
     if (b === undefined) {
       b = new DeadlineBucket(key);
@@ -51,11 +59,13 @@ export class DeadlineWheel {
       ctx.setTimer(Math.max(0, key * 1000 - nowUs), b);
     }
     b.items.push(item);
+    this.last = b;
   }
 
   /** The bucket's timer fired: its operations, to expire unless done. */
   take(b: DeadlineBucket): readonly (PendingProduce | ParkedFetch)[] {
     this.buckets.delete(b.key);
+    b.fired = true;
     return b.items;
   }
 }
