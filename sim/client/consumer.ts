@@ -1011,13 +1011,16 @@ export class Consumer implements Actor<Message, TraceEvent> {
 
   private sendCommit(ctx: Ctx, c: PendingCommit): void {
     const coord = this.findCoordinator(ctx);
-    if (coord === null) return this.commitDone(ctx, c, "COORDINATOR_NOT_AVAILABLE");
+    if (coord === null) return this.commitDone(ctx, c, "COORDINATOR_NOT_AVAILABLE", true);
     this.send(ctx, coord, "commit", { type: "group.offset-commit", corr: ++this.corr, group: this.group, generation: c.generation, memberId: this.memberId, offsets: c.offsets }, { commit: c });
   }
 
   private commitDone(ctx: Ctx, c: PendingCommit, error: KafkaErrorCode, local = false): void {
     const retriable = error === "NOT_COORDINATOR" || error === "COORDINATOR_NOT_AVAILABLE" || error === "COORDINATOR_LOAD_IN_PROGRESS" || error === "NETWORK_EXCEPTION" || error === "REQUEST_TIMED_OUT";
     if (retriable) this.onGroupError(ctx, error);
+    // The coordinator maps append failures (some after the append: NOT_ENOUGH_REPLICAS_AFTER_APPEND, a purgatory
+    // timeout, a lost leadership) to these: the offsets may still become committed, so the outcome is unknown.
+    if (retriable && !local) c.maybeCommitted = true;
     if (retriable && c.then !== null && ctx.nowUs + this.cfg["retry.backoff.ms"] * 1000 < c.deadlineUs) {
       ctx.setTimer(this.cfg["retry.backoff.ms"] * 1000, new CommitRetry(c));
       return;
