@@ -28,6 +28,8 @@ export interface Matrix {
   readonly faults: "generated" | "base";
   /** Runs per configuration when the command line does not say. */
   readonly seeds?: number;
+  /** The matrix file it came from (for the reproduce line). */
+  readonly source?: string;
 }
 
 /** The default base: RF 3 on 3 brokers, one producer and one consumer group, Kafka's timeouts scaled down so
@@ -381,6 +383,12 @@ export function compare(p: CompareParams): CompareOutcome {
   };
 }
 
+/** The command line that reproduces a comparison. */
+export function reproduceCommand(o: { readonly matrix: Matrix; readonly report: CompareReport }): string {
+  const m = o.matrix.source !== undefined && o.matrix.source !== "matrix" ? ` --matrix ${o.matrix.source}` : "";
+  return `npx kafkasim compare${m} --seed ${o.report.seed} --seeds ${o.report.seeds}`;
+}
+
 function describe(c: ConfigCell): string {
   return Object.entries(c)
     .map(([k, v]) => `${k}=${String(v)}`)
@@ -435,7 +443,7 @@ export function parseMatrix(text: string, source = "matrix"): Matrix {
   if (seeds !== undefined && !(typeof seeds === "number" && Number.isInteger(seeds) && seeds >= 1)) throw new SimInputError("INVALID_CONFIG", `${source}: seeds must be an integer ≥ 1`, "seeds");
   // Apply every value once up front so a bad key or value is reported before any run.
   for (const a of axes) for (const v of a.values) applyCell(base, { [a.key]: v });
-  return { name: typeof d["name"] === "string" ? d["name"] : source, base, axes, faults, ...(seeds !== undefined ? { seeds } : {}) };
+  return { name: typeof d["name"] === "string" ? d["name"] : source, base, axes, faults, source, ...(seeds !== undefined ? { seeds } : {}) };
 }
 
 function checkConfigKeys(s: Scenario): void {

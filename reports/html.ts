@@ -4,6 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunResult } from "../sim/result.ts";
 import type { CompareOutcome } from "./compare.ts";
+import { reproduceCommand } from "./compare.ts";
 import { isrHwSpec, latencySpec, renderSvg, spaceTimeSpec, timelineSpec, tradeoffSpec } from "./charts.ts";
 import { describeConfig, formatMs } from "./metrics.ts";
 import { formatBytes, formatErrors, formatValue, shortKey, summariseInvalid } from "./table.ts";
@@ -81,7 +82,7 @@ export async function compareHtml(o: CompareOutcome): Promise<string> {
   const base = o.matrix.base;
   parts.push(`<h1>kafkasim compare — ${esc(o.matrix.name)}</h1>`);
   parts.push(
-    `<p class="sub">${o.report.rows.length} configurations × ${o.report.seeds} seeds (root seed ${o.report.seed}); every configuration meets the same seeded fault schedules. Base: ${esc(base.description ?? base.name)}; ${base.durationMs} ms of workload, then ${base.drainMs} ms heal-and-drain. Reproduce: <code>npx kafkasim compare --seed ${o.report.seed} --seeds ${o.report.seeds}</code></p>`,
+    `<p class="sub">${o.report.rows.length} configurations × ${o.report.seeds} seeds (root seed ${o.report.seed}); every configuration meets the same seeded fault schedules. Base: ${esc(base.description ?? base.name)}; ${base.durationMs} ms of workload, then ${base.drainMs} ms heal-and-drain. Reproduce: <code>${esc(reproduceCommand(o))}</code></p>`,
   );
   parts.push(`<h2>How to read this</h2><p>Each row is one configuration, run on the same seeds. <b>lost</b>: acknowledged writes missing from the final log (and the share of runs with any). <b>unavail/run</b>: time per run in which sends failed or waited longer than 500 ms. <b>p50/p99/max</b>: produce latency from send to acknowledgement, in virtual ms; <b>e2e</b>: send to first poll. <b>recovery</b>: from a fault to the next acknowledged send. <b>★</b> marks the Pareto front: no other configuration has less loss, less unavailability and lower p99 latency at once.</p>`);
   parts.push(`<h2>Configurations</h2>${compareTable(o)}`);

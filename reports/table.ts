@@ -4,6 +4,7 @@ import Table from "cli-table3";
 import { Chalk } from "chalk";
 import type { ChalkInstance } from "chalk";
 import type { CompareOutcome } from "./compare.ts";
+import { reproduceCommand } from "./compare.ts";
 import { describeConfig, formatMs } from "./metrics.ts";
 import type { ConfigRow, ConfigValue } from "./metrics.ts";
 
@@ -105,7 +106,7 @@ export function renderTable(o: CompareOutcome, opts: TableOptions = {}): string 
     lines.push(c.dim(`Not run (${o.invalid.length}): ${summariseInvalid(o)}`));
   }
   lines.push("");
-  lines.push(c.dim(`Reproduce: npx kafkasim compare --seed ${o.report.seed} --seeds ${o.report.seeds}`));
+  lines.push(c.dim(`Reproduce: ${reproduceCommand(o)}`));
   return lines.join("\n");
 }
 
@@ -161,7 +162,7 @@ export function renderMarkdown(o: CompareOutcome): string {
     out.push(`Not run: ${mdEscape(summariseInvalid(o))}.`);
   }
   out.push("");
-  out.push(`Reproduce: \`npx kafkasim compare --seed ${o.report.seed} --seeds ${o.report.seeds}\``);
+  out.push(`Reproduce: \`${reproduceCommand(o)}\``);
   return out.join("\n") + "\n";
 }
 

@@ -68,7 +68,7 @@ describe("compare end to end", () => {
     const allRow = table.split("\n").find((l) => /│ all /.test(l));
     const r1 = report.rows[1] as ConfigRow;
     expect(allRow).toContain(r1.lostWrites > 0 ? `${r1.lostWrites} (` : "│ 0 ");
-    expect(table).toContain("npx kafkasim compare --seed 5 --seeds 2");
+    expect(table).toContain(`npx kafkasim compare --matrix ${file} --seed 5 --seeds 2`);
   });
 
   it("start writes the HTML report and says where it is", async () => {
