@@ -67,6 +67,9 @@ function attemptMayHaveWritten(error: KafkaErrorCode): boolean {
     case "NETWORK_EXCEPTION":
     case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
     case "KAFKA_STORAGE_ERROR":
+    // DelayedProduce answers NOT_LEADER_OR_FOLLOWER when the leader lost leadership after appending
+    // (Partition.checkEnoughReplicasReachOffset): the record may survive on the new leader.
+    case "NOT_LEADER_OR_FOLLOWER":
       return true;
     default:
       return false;
