@@ -405,6 +405,7 @@ export class ReplicaManager {
     p.replicas = st.replicas;
     p.pendingIsr = null;
     p.fenced = false;
+    p.sliceCache = null;
   }
 
   /** Partition.makeLeader: record the epoch's start offset, reset follower state, rebuild producer state. */
@@ -484,6 +485,7 @@ export class ReplicaManager {
       return;
     }
     const from = p.leo;
+    p.sliceCache = null;
     p.log.truncateTo(to);
     p.cache.truncateFromEnd(to);
     if (p.hw > to) p.hw = to;
@@ -1022,10 +1024,13 @@ export class ReplicaManager {
 
 /** Columnar copy of records [from, to) for a response (typed-array copies: a response owns its data). */
 function slice(p: Partition, from: number, to: number): RecordSlice {
+  // Followers woken by the same append ask for the same range: share the (read-only) slice.
+  const cached = p.sliceCache;
+  if (cached !== null && cached.baseOffset === from && cached.count === to - from) return cached;
   const log = p.log;
   const a = from - log.startOffset;
   const b = to - log.startOffset;
-  return {
+  const made: RecordSlice = {
     baseOffset: from,
     count: to - from,
     epochs: log.epoch.slice(a, b),
@@ -1035,4 +1040,6 @@ function slice(p: Partition, from: number, to: number): RecordSlice {
     sequences: log.sequence.slice(a, b),
     appendUs: log.appendUs.slice(a, b),
   };
+  p.sliceCache = made;
+  return made;
 }

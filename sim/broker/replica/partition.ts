@@ -5,6 +5,7 @@ import type { LogFile, Disk } from "../../disk/disk.ts";
 import { EpochCache } from "./epoch-cache.ts";
 import { ProducerState } from "./producer-state.ts";
 import type { PendingProduce, ParkedFetch } from "./purgatory.ts";
+import type { RecordSlice } from "../../kafka/protocol.ts";
 
 export type Role = "none" | "leader" | "follower";
 /** Follower progress: waiting for leader-and-isr, truncating (offsets-for-leader-epoch in flight), fetching. */
@@ -53,6 +54,8 @@ export class Partition {
   delayedUntilUs = 0;
 
   lastFlushUs = 0;
+  /** The last fetch slice served (shared by followers asking for the same range); reset on truncation. */
+  sliceCache: RecordSlice | null = null;
 
   constructor(
     readonly topic: string,
