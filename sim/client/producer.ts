@@ -63,12 +63,12 @@ const WAKE = { t: "sender-wake" } as const;
 /** Outcome of one attempt's error: was the batch possibly appended? (fail vs info in the history) */
 function attemptMayHaveWritten(error: KafkaErrorCode): boolean {
   switch (error) {
+    // NOT_LEADER_OR_FOLLOWER too: DelayedProduce answers it when the leader lost leadership after appending
+    // (Partition.checkEnoughReplicasReachOffset), and the record may survive on the new leader.
     case "REQUEST_TIMED_OUT":
     case "NETWORK_EXCEPTION":
     case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
     case "KAFKA_STORAGE_ERROR":
-    // DelayedProduce answers NOT_LEADER_OR_FOLLOWER when the leader lost leadership after appending
-    // (Partition.checkEnoughReplicasReachOffset): the record may survive on the new leader.
     case "NOT_LEADER_OR_FOLLOWER":
       return true;
     default:
