@@ -211,3 +211,15 @@ describe("more commit paths", () => {
     expect(polled(c.ops(undefined, "g1/0")).length).toBe(0);
   });
 });
+
+describe("clean stop", () => {
+  it("a stopped member leaves the group (KafkaConsumer.close): the other takes its partitions before the session timeout", () => {
+    const c = world({ group: "g1", members: 2, topics: [TOPIC], config: { ...fastGroup, "session.timeout.ms": 30_000, "enable.auto.commit": false } }, { messages: 40, rate: 20, partitions: 2 });
+    c.rt.call(msToUs(800), () => c.rt.stop(nodeId("g1/1")));
+    c.run(4000);
+    const assigns = c.ops("assign", "g1/0");
+    const last = assigns[assigns.length - 1] as HistoryOp;
+    expect((last.value as unknown as { partitions: unknown[] }).partitions.length).toBe(2);
+    expect(last.timeUs).toBeLessThan(msToUs(4000));
+  });
+});
