@@ -42,9 +42,9 @@ export interface BugCase {
 
 export const BUG_CASES: readonly BugCase[] = [
   { bug: "ackBeforeReplication", knobs: SAFE_KNOBS, kinds: ["slow", "kill", "power"], anomaly: ["lost-write"], budget: 100 },
-  { bug: "readAboveHighWatermark", knobs: withGroup({}), kinds: ["kill", "isolate"], anomaly: ["uncommitted-read", "inconsistent-offsets"], budget: 100 },
+  { bug: "readAboveHighWatermark", knobs: withGroup({}), kinds: ["slow", "kill", "power"], anomaly: ["uncommitted-read"], budget: 100 },
   { bug: "skipTruncation", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["kill", "isolate", "partition"], anomaly: ["log-divergence", "strong-isr", "leader-incomplete"], budget: 150 },
-  { bug: "electOutOfSync", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write", "log-divergence", "leader-incomplete"], budget: 150 },
+  { bug: "electOutOfSync", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write", "log-divergence", "leader-incomplete"], budget: 250 },
   { bug: "acceptStaleEpoch", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition", "pause"], anomaly: ["lost-write", "log-divergence", "leader-incomplete", "strong-isr"], budget: 150 },
   { bug: "commitBeforeProcessing", knobs: withGroup({}), kinds: ["crash-consumer"], anomaly: ["committed-unprocessed"], budget: 60 },
 ];
