@@ -120,6 +120,12 @@ export class CoordinatorActor implements Actor<Message, TraceEvent> {
         this.deliver(ctx, fired);
         return;
       }
+      case "zk.close": {
+        // A clean close: like an expiry, but nobody is told the owner's session expired.
+        const fired = this.store.closeSession(msg.sessionId);
+        this.deliver(ctx, fired);
+        return;
+      }
       default:
         return; // not for the coordinator
     }

@@ -43,7 +43,10 @@ export type ZkMessage =
   /** seq: per-session notification number (1, 2, ...), for in-order, exactly-once delivery. */
   | { readonly type: "zk.watch"; readonly sessionId: number; readonly path: string; readonly event: "created" | "deleted" | "changed" | "children"; readonly seq?: number }
   /** Sent to a client whose session is gone (on its next request or ping). */
-  | { readonly type: "zk.expired"; readonly sessionId: number };
+  | { readonly type: "zk.expired"; readonly sessionId: number }
+  /** A client closes its session on a clean shutdown (KafkaServer.shutdown → zkClient.close): its ephemeral
+   *  nodes go at once instead of after the session timeout. */
+  | { readonly type: "zk.close"; readonly sessionId: number };
 
 // ---------- Controller ↔ broker ----------
 

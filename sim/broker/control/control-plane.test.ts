@@ -124,6 +124,23 @@ describe("broker failure (KafkaController.onBrokerFailure, PartitionStateMachine
     expect(events(c, "leader-elected").filter((e) => e.leaderEpoch > 0)).toHaveLength(1);
   });
 
+  it("a clean stop closes the session: the registration goes at once and leadership moves without waiting for expiry", () => {
+    const c = started();
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const x = [1, 2, 3].find((b) => b !== ctl) as number;
+    const led = [0, 1, 2].filter((p) => v.partitionState("t", p)?.leader === x);
+    expect(led.length).toBeGreaterThan(0);
+    c.rt.stop(brokerNode(x));
+    runTo(c, 2100);
+    expect(v.liveBrokers()).not.toContain(x);
+    for (const p of led) expect(v.partitionState("t", p)?.leader).not.toBe(x);
+    expect(events(c, "session-expired")).toEqual([]);
+    c.rt.restart(brokerNode(x));
+    runTo(c, 2200);
+    expect(c.broker(x).registrations).toHaveLength(1); // no old session in the way
+  });
+
   it("a broker cut off from the coordinator loses its session and its partitions move; after the heal it re-registers with a new epoch (zombie)", () => {
     const c = started();
     const v = zkView(c.rt);

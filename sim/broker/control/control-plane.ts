@@ -5,6 +5,7 @@
 //   onStart(ctx)                      → controlPlane.onStart(ctx)
 //   onMessage(ctx, from, msg)         → if (controlPlane.onMessage(ctx, from, msg)) return;  (first!)
 //   onTimer(ctx, tag)                 → if (controlPlane.onTimer(ctx, tag)) return;
+//   onShutdown(ctx)                   → controlPlane.onShutdown(ctx)   (closes the coordinator session)
 //   on a valid update-metadata / leader-and-isr → controlPlane.noteController(ctx, msg.controllerId, msg.controllerEpoch)
 //
 // It handles every zk.* message, alter-partition (as controller), alter-partition-response (as requester),
@@ -132,6 +133,16 @@ export class ControlPlane {
     this.zk.start(ctx);
   }
 
+  /** A clean shutdown (call from the broker's onShutdown): resign and close the coordinator session, so the
+   *  registration (and /controller) vanish now and the controller moves leadership at once, as Kafka's
+   *  KafkaServer.shutdown does with zkClient.close() (controlled shutdown's leadership hand-off before
+   *  exiting is not modelled). */
+  onShutdown(ctx: Ctx): void {
+    this.resign();
+    this.zk.close(ctx);
+    this.epoch = -1;
+  }
+
   /** Route a message; true if it was the control plane's. */
   onMessage(ctx: Ctx, from: NodeId, msg: Message): boolean {
     switch (msg.type) {
@@ -143,6 +154,7 @@ export class ControlPlane {
       case "zk.response":
       case "zk.watch":
       case "zk.expired":
+      case "zk.close":
         if (from === COORDINATOR_NODE) this.zk.onMessage(ctx, msg);
         return true;
       case "alter-partition":

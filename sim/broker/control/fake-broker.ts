@@ -74,6 +74,10 @@ export class FakeBroker implements Actor<Message, TraceEvent> {
     this.cp.onTimer(ctx, tag);
   }
 
+  onShutdown(ctx: Ctx): void {
+    this.cp.onShutdown(ctx);
+  }
+
   requestIsrChange(ctx: Ctx, req: IsrChangeRequest): void {
     this.cp.requestIsrChange(ctx, req, (res) => this.isrResults.push(res));
   }

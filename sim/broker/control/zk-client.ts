@@ -147,8 +147,19 @@ export class ZkClient {
       case "zk.connect":
       case "zk.ping":
       case "zk.request":
+      case "zk.close":
         return false; // requests to a coordinator, not to a client
     }
+  }
+
+  /** Close the session (clean shutdown): the coordinator deletes its ephemeral nodes at once. */
+  close(ctx: Ctx): void {
+    if (this.session !== 0) ctx.send(COORDINATOR_NODE, { type: "zk.close", sessionId: this.session });
+    this.session = 0;
+    this.connecting = false;
+    for (const t of [this.pingTimer, this.connectTimer]) if (t >= 0) ctx.cancelTimer(t);
+    this.pingTimer = -1;
+    this.connectTimer = -1;
   }
 
   /** Handle one of this client's timers; false if the tag is not ours. */
