@@ -218,9 +218,11 @@ export function runSeeds(root: number, n: number): number[] {
 
 /** A fault schedule from the seed alone: a few episodes, each a disruption and its cure. Targets are "the
  *  leader of <tp>" (resolved when the fault fires) or a broker drawn from the seed; the cure restarts/heals all. */
-const EPISODES = ["kill-leader", "power-leader", "isolate-leader", "pause-leader", "kill-broker", "partition-broker-with-producers", "partition-broker-with-producers", "isolate-two-then-kill-leader", "isolate-two-then-kill-leader"] as const;
+/** Episode kinds, taken in turn (2 × seed + episode, modulo the list) so that a few consecutive seeds already
+ *  cover most kinds; times, lengths and broker targets are drawn from the seed's rng. */
+const EPISODES = ["kill-leader", "power-leader", "isolate-two-then-kill-leader", "partition-broker-with-producers", "isolate-leader", "pause-leader", "kill-broker"] as const;
 
-export function seededFaults(seed: number, opts: { brokers: number; tp: string; durationMs: number; producers: readonly string[]; episodes?: number }): Fault[] {
+export function seededFaults(seed: number, opts: { brokers: number; tp: string; durationMs: number; producers: readonly string[]; sessionTimeoutMs?: number; episodes?: number }): Fault[] {
   const rng = new Rng(seed).fork("compare-faults");
   const episodes = opts.episodes ?? Math.max(1, Math.min(3, Math.floor(opts.durationMs / 3500)));
   const warmupMs = Math.min(1000, opts.durationMs / 8);
@@ -233,7 +235,7 @@ export function seededFaults(seed: number, opts: { brokers: number; tp: string; 
     const startMs = Math.round(warmupMs + e * slotMs + rng.int(0, Math.floor(slotMs / 10)));
     const lenMs = rng.int(Math.floor(slotMs * 0.45), Math.floor(slotMs * 0.8));
     const endMs = startMs + lenMs;
-    const kind = rng.pick(EPISODES);
+    const kind = EPISODES[(((2 * seed + e) % EPISODES.length) + EPISODES.length) % EPISODES.length] as (typeof EPISODES)[number];
     const b1 = rng.int(1, opts.brokers);
     const b2 = opts.brokers > 1 ? 1 + ((b1 - 1 + rng.int(1, opts.brokers - 1)) % opts.brokers) : b1;
     switch (kind) {
@@ -262,16 +264,20 @@ export function seededFaults(seed: number, opts: { brokers: number; tp: string; 
         );
         break;
       }
-      case "isolate-two-then-kill-leader":
-        // The ISR shrinks to the leader, then the leader dies: an unclean election (if enabled) loses its writes.
+      case "isolate-two-then-kill-leader": {
+        // The ISR shrinks to the leader (the isolated followers' sessions expire), then the leader dies and stays
+        // down past its own session: the partition goes offline; on heal an unclean election (if enabled) picks
+        // an out-of-sync replica and loses what the lone leader acknowledged. Offsets scale with the session timeout.
+        const t = opts.sessionTimeoutMs ?? 1200;
         out.push(
           { atMs: startMs, action: { kind: "isolate", target: { broker: b1 } } },
-          { atMs: startMs + Math.round(lenMs * 0.05), action: { kind: "isolate", target: { broker: b2 } } },
-          { atMs: startMs + Math.round(lenMs * 0.7), action: { kind: "kill", target: leader } },
-          { atMs: startMs + Math.round(lenMs * 0.85), action: { kind: "heal" } },
-          ...restartAll(endMs),
+          { atMs: startMs + 100, action: { kind: "isolate", target: { broker: b2 } } },
+          { atMs: startMs + Math.round(1.4 * t), action: { kind: "kill", target: leader } },
+          { atMs: startMs + Math.round(2.6 * t), action: { kind: "heal" } },
+          ...restartAll(startMs + Math.round(3.1 * t)),
         );
         break;
+      }
     }
   }
   return out;
@@ -282,7 +288,7 @@ export function runScenarioFor(matrix: Matrix, cell: ConfigCell, seed: number): 
   const s = applyCell(matrix.base, cell);
   const firstTopic = s.topics[0];
   const faults =
-    matrix.faults === "base" || !firstTopic ? s.faults : seededFaults(seed, { brokers: s.brokers, tp: `${firstTopic.name}-0`, durationMs: s.durationMs, producers: s.producers.map((p) => p.id) });
+    matrix.faults === "base" || !firstTopic ? s.faults : seededFaults(seed, { brokers: s.brokers, tp: `${firstTopic.name}-0`, durationMs: s.durationMs, producers: s.producers.map((p) => p.id), sessionTimeoutMs: s.broker["zookeeper.session.timeout.ms"] });
   return { ...s, seed, faults };
 }
 
