@@ -321,46 +321,52 @@ export class Producer implements Actor<Message, TraceEvent> {
     // Drain: per leader, one batch per partition, while the connection has room (RecordAccumulator.drain).
     const lingerUs = this.cfg["linger.ms"] * 1000;
     const maxInflight = this.cfg["max.in.flight.requests.per.connection"];
-    const byNode = new Map<number, Batch[]>();
     let nextUs = Infinity;
-    for (const [tp, q] of this.queues) {
-      const b = q[0];
-      if (b === undefined) continue;
-      const leader = this.meta.get(b.topic)?.leaders[b.partition] ?? null;
-      if (leader === null) {
-        this.metaStale = true;
-        continue;
-      }
-      const readyAtUs = b.attempts > 0 ? b.lastAttemptUs + backoffUs : b.values.length >= this.recordsPerBatch || q.length > 1 || !this.env.workloadActive() ? now : b.createdUs + lingerUs;
-      if (readyAtUs > now) {
-        nextUs = Math.min(nextUs, readyAtUs);
-        continue;
-      }
-      // With idempotence a retried batch waits until its partition has nothing in flight, so sequences resolve
-      // in order (TransactionManager's unresolved-sequence rules, simplified).
-      if (this.idempotent && b.attempts > 0 && this.hasInflightFor(tp)) continue;
-      // Without idempotence and with in-flight 1, Kafka mutes the partition while a batch is in flight.
-      if (!this.idempotent && maxInflight === 1 && this.hasInflightFor(tp)) continue;
-      let list = byNode.get(leader);
-      if (list === undefined) byNode.set(leader, (list = []));
-      list.push(b);
-    }
-    for (const [leader, batches] of byNode) {
-      const node = `broker-${leader}` as NodeId;
-      if ((this.inflightPerNode.get(node) ?? 0) >= maxInflight) continue;
-      for (const b of batches) {
-        const q = this.queues.get(b.tp) as Batch[];
-        q.shift();
-        if (b.attempts === 0 && b.partition === this.sticky.get(b.topic) && b.keys[0] === -1) this.switchSticky(ctx, b.topic, b.partition);
-        if (this.idempotent && (b.baseSequence < 0 || b.epoch !== this.epoch)) {
-          const seq = this.nextSeq.get(b.tp) ?? 0;
-          b.baseSequence = seq;
-          b.epoch = this.epoch;
-          this.nextSeq.set(b.tp, seq + b.values.length);
+    // Several rounds: a connection with room takes another request at once (up to max in flight).
+    for (let round = 0; round <= maxInflight; round++) {
+      const byNode = new Map<number, Batch[]>();
+      let sent = false;
+      for (const [tp, q] of this.queues) {
+        const b = q[0];
+        if (b === undefined) continue;
+        const leader = this.meta.get(b.topic)?.leaders[b.partition] ?? null;
+        if (leader === null) {
+          this.metaStale = true;
+          continue;
         }
-        b.lastAttemptUs = now;
+        const readyAtUs = b.attempts > 0 ? b.lastAttemptUs + backoffUs : b.values.length >= this.recordsPerBatch || q.length > 1 || !this.env.workloadActive() ? now : b.createdUs + lingerUs;
+        if (readyAtUs > now) {
+          nextUs = Math.min(nextUs, readyAtUs);
+          continue;
+        }
+        // With idempotence a retried batch waits until its partition has nothing in flight, so sequences resolve
+        // in order (TransactionManager's unresolved-sequence rules, simplified).
+        if (this.idempotent && b.attempts > 0 && this.hasInflightFor(tp)) continue;
+        // Without idempotence and with in-flight 1, Kafka mutes the partition while a batch is in flight.
+        if (!this.idempotent && maxInflight === 1 && this.hasInflightFor(tp)) continue;
+        let list = byNode.get(leader);
+        if (list === undefined) byNode.set(leader, (list = []));
+        list.push(b);
       }
-      this.sendProduce(ctx, node, batches);
+      for (const [leader, batches] of byNode) {
+        const node = `broker-${leader}` as NodeId;
+        if ((this.inflightPerNode.get(node) ?? 0) >= maxInflight) continue;
+        for (const b of batches) {
+          const q = this.queues.get(b.tp) as Batch[];
+          q.shift();
+          if (b.attempts === 0 && b.partition === this.sticky.get(b.topic) && b.keys[0] === -1) this.switchSticky(ctx, b.topic, b.partition);
+          if (this.idempotent && (b.baseSequence < 0 || b.epoch !== this.epoch)) {
+            const seq = this.nextSeq.get(b.tp) ?? 0;
+            b.baseSequence = seq;
+            b.epoch = this.epoch;
+            this.nextSeq.set(b.tp, seq + b.values.length);
+          }
+          b.lastAttemptUs = now;
+        }
+        this.sendProduce(ctx, node, batches);
+        sent = true;
+      }
+      if (!sent) break;
     }
     if (nextUs < Infinity) this.wakeAt(ctx, nextUs);
     // Next delivery-timeout expiry of anything queued.
