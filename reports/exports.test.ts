@@ -7,7 +7,7 @@ import { perfettoTrace } from "./perfetto.ts";
 import { mermaidSequence } from "./mermaid.ts";
 import { deriveMessages, interestingWindow } from "./messages.ts";
 import { faultPeriods, partitionSeries, downIntervals } from "./series.ts";
-import { runHtml } from "./html.ts";
+import { MAX_ANOMALIES_SHOWN, runHtml } from "./html.ts";
 import { writeRunHtml } from "./run-report.ts";
 import type { RunJudgement } from "./messages.ts";
 
@@ -92,6 +92,13 @@ describe("run report", () => {
     expect(html).toContain("allowed: no idempotence");
     expect(html.match(/<figure class="chart"/g)?.length).toBe(4);
     expect(html).not.toMatch(/<script(?! type="application\/json")/);
+  });
+  it("lists at most MAX_ANOMALIES_SHOWN anomalies and says how many more", async () => {
+    const many = Array.from({ length: MAX_ANOMALIES_SHOWN + 5 }, (_, i) => ({ type: "duplicate", partition: "orders-0", offset: i, value: i, explanation: `dup ${i}`, allowed: true }));
+    const html = await runHtml(richRun(), { verdict: "allowed", anomalies: many });
+    expect(html).toContain(`id="anomaly-${MAX_ANOMALIES_SHOWN}"`);
+    expect(html).not.toContain(`id="anomaly-${MAX_ANOMALIES_SHOWN + 1}"`);
+    expect(html).toContain("… and 5 more");
   });
   it("writes index.html and the exports", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kafkasim-run-"));

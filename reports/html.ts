@@ -125,8 +125,13 @@ function statsTable(stats: object | undefined): string {
 }
 
 /** The single-run report: verdict, anomalies linked to their explanations, timeline, messages, ISR/HW, latency. */
+/** At most this many anomalies are listed (and explained) in a run report; the JSON output has them all. */
+export const MAX_ANOMALIES_SHOWN = 200;
+
 export async function runHtml(r: RunResult, j: RunJudgement, exports: readonly string[] = []): Promise<string> {
   const s = r.scenario;
+  const shown = j.anomalies.slice(0, MAX_ANOMALIES_SHOWN);
+  const more = j.anomalies.length - shown.length;
   const parts: string[] = [];
   parts.push(`<h1>kafkasim run — ${esc(s.name)}</h1>`);
   parts.push(
@@ -137,9 +142,9 @@ export async function runHtml(r: RunResult, j: RunJudgement, exports: readonly s
   if (j.anomalies.length === 0) parts.push(`<p class="ok">None: every check passed.</p>`);
   else {
     parts.push(
-      `<ol>${j.anomalies
+      `<ol>${shown
         .map((a, i) => `<li><a href="#anomaly-${i + 1}">${esc(a.type)}</a>${a.partition ? ` in ${esc(a.partition)}` : ""}${a.offset !== null ? ` at offset ${a.offset}` : ""}${a.value !== null ? `, value ${a.value}` : ""}${a.allowed ? " — allowed by this configuration" : " — not allowed: a bug"}</li>`)
-        .join("")}</ol>`,
+        .join("")}</ol>${more > 0 ? `<p class="sub">… and ${more} more (kafkasim run --json lists them all).</p>` : ""}`,
     );
   }
   parts.push(`<h2>Timeline</h2>`);
@@ -156,7 +161,7 @@ export async function runHtml(r: RunResult, j: RunJudgement, exports: readonly s
   parts.push(figure("latency", await renderSvg(latencySpec([{ label: s.name, result: r }])), "Shaded: fault periods."));
   if (j.anomalies.length > 0) {
     parts.push(`<h2>Explanations</h2>`);
-    j.anomalies.forEach((a, i) => {
+    shown.forEach((a, i) => {
       parts.push(
         `<div class="anomaly${a.allowed ? " allowed" : ""}" id="anomaly-${i + 1}"><b>${i + 1}. ${esc(a.type)}</b>${a.partition ? ` · ${esc(a.partition)}` : ""}${a.offset !== null ? ` · offset ${a.offset}` : ""}${a.value !== null ? ` · value ${a.value}` : ""}${a.reason ? `<br><i>allowed: ${esc(a.reason)}</i>` : ""}<pre>${esc(a.explanation)}</pre></div>`,
       );
