@@ -130,6 +130,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
   /** Broker → no fetch / list-offsets to it before then (retry.backoff.ms after an error). */
   private readonly nodeBackoffUs = new Map<NodeId, number>();
   private kickScheduled = false;
+  private pollRotation = 0;
   // group membership
   private coordinator: NodeId | null = null;
   private memberId = "";
@@ -792,7 +793,11 @@ export class Consumer implements Actor<Message, TraceEvent> {
   private takeRecords(): WorkItem[] {
     const max = this.cfg["max.poll.records"];
     const out: WorkItem[] = [];
-    for (const p of this.parts.values()) {
+    // Start from the next partition each poll, so one busy partition cannot starve the others.
+    const parts = [...this.parts.values()];
+    const first = parts.length > 0 ? this.pollRotation++ % parts.length : 0;
+    for (let k = 0; k < parts.length; k++) {
+      const p = parts[(first + k) % parts.length] as PartState;
       let n = 0;
       while (n < p.buffer.length && out.length < max) {
         const m = p.buffer[n] as KafkaMessage;
