@@ -114,8 +114,10 @@ export class HistoryRecorder {
   /** Observers (the fault interpreter's event triggers). */
   private readonly listeners: ((op: HistoryOp) => void)[] = [];
 
+  /** Numbers the op in place (no copy: the hot path records one op per send and per poll). */
   record(op: HistoryOpInput): HistoryOp {
-    const full = { ...op, index: this.ops.length } as HistoryOp;
+    const full = op as HistoryOp;
+    (full as { index: number }).index = this.ops.length;
     this.ops.push(full);
     for (const l of this.listeners) l(full);
     return full;

@@ -25,6 +25,8 @@ export interface ControlPlaneHooks {
 /** The control plane as the broker uses it (implemented by sim/broker/control). */
 export interface ControlPlaneApi {
   onStart(ctx: BrokerCtx): void;
+  /** A clean shutdown: resign and close the coordinator session so leadership moves at once. */
+  onShutdown?(ctx: BrokerCtx): void;
   /** Handles zk.* and alter-partition* (and, on the controller, leader-and-isr responses); true if consumed. */
   onMessage(ctx: BrokerCtx, from: NodeId, msg: Message): boolean;
   onTimer(ctx: BrokerCtx, tag: unknown): boolean;
@@ -135,6 +137,7 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
 
   onShutdown(ctx: BrokerCtx): void {
     this.replicas.onShutdown(ctx);
+    this.control.onShutdown?.(ctx);
   }
 
   // ---- GroupHost ----
