@@ -38,6 +38,8 @@ export interface HuntResult {
   readonly value: FuzzValue | null;
   readonly scenario: Scenario | null;
   readonly judgement: Judgement | null;
+  /** The counterexample run's trace hash (a replay with the same hash is the same run). */
+  readonly traceHash: string | null;
 }
 
 export function hits(j: Judgement, target: Target, bugsOnly = false): boolean {
@@ -52,19 +54,19 @@ export function hunt(o: HuntOptions): HuntResult {
   let firstRuns: number | null = null;
   let firstMs: number | null = null;
   let afterFirst = 0;
-  let last: { value: FuzzValue; scenario: Scenario; judgement: Judgement } | null = null;
+  let last: { value: FuzzValue; scenario: Scenario; judgement: Judgement; traceHash: string } | null = null;
   const t0 = Date.now();
   const prop = fc.property(o.arb, (v) => {
     if (firstRuns !== null && ++afterFirst > shrinkRuns) return true; // shrink budget spent: stop shrinking
     runs++;
     const scenario = toScenario(v, o.bugs ?? {});
-    const { judgement } = runAndJudge(scenario, o.runOptions ?? {});
+    const { judgement, result } = runAndJudge(scenario, o.runOptions ?? {});
     if (!hits(judgement, o.target, o.bugsOnly)) return true;
     if (firstRuns === null) {
       firstRuns = runs;
       firstMs = Date.now() - t0;
     }
-    last = { value: v, scenario, judgement };
+    last = { value: v, scenario, judgement, traceHash: result.traceHash };
     return false;
   });
   const details = fc.check(prop, { seed: o.seed, numRuns: o.numRuns, endOnFailure: false });
@@ -73,7 +75,7 @@ export function hunt(o: HuntOptions): HuntResult {
     throw new Error(`hunt: a run threw before any counterexample: ${String(details.errorInstance)}`);
   }
   const found = details.failed;
-  const l = last as { value: FuzzValue; scenario: Scenario; judgement: Judgement } | null;
+  const l = last as { value: FuzzValue; scenario: Scenario; judgement: Judgement; traceHash: string } | null;
   return {
     found,
     runsToFirst: firstRuns,
@@ -85,6 +87,7 @@ export function hunt(o: HuntOptions): HuntResult {
     value: found && l ? l.value : null,
     scenario: found && l ? l.scenario : null,
     judgement: found && l ? l.judgement : null,
+    traceHash: found && l ? l.traceHash : null,
   };
 }
 

@@ -21,6 +21,8 @@ export interface RegressionMeta {
   readonly anomalies: readonly AnomalyType[];
   /** The first anomaly's explanation, for a human reading the file. */
   readonly explanation?: string;
+  /** Trace hash of the run when it was recorded: a replay with the same hash is the same run. */
+  readonly traceHash?: string;
 }
 
 export interface RegressionFile {
@@ -31,13 +33,13 @@ export interface RegressionFile {
 
 /** `targets`: the anomaly types the property hunted — the file's `expect` asks for those (and the verdict);
  *  every type found is kept in the metadata for the reader. */
-export function regressionOf(property: string, scenario: Scenario, j: Judgement, seed: number, path: string | null, targets?: readonly AnomalyType[]): RegressionFile {
+export function regressionOf(property: string, scenario: Scenario, j: Judgement, seed: number, path: string | null, targets?: readonly AnomalyType[], traceHash?: string): RegressionFile {
   const anomalies = [...new Set(j.anomalies.map((a) => a.type))];
   const expected = targets ? anomalies.filter((t) => targets.includes(t)) : anomalies;
   const first = j.anomalies.find((a) => !a.allowed) ?? j.anomalies[0];
   return {
     kafkasimRegression: 1,
-    meta: { property, seed, fastCheckPath: path, fastCheckVersion: fc.__version, verdict: j.verdict, anomalies, ...(first ? { explanation: first.explanation } : {}) },
+    meta: { property, seed, fastCheckPath: path, fastCheckVersion: fc.__version, verdict: j.verdict, anomalies, ...(first ? { explanation: first.explanation } : {}), ...(traceHash !== undefined ? { traceHash } : {}) },
     scenario: { ...scenario, name: `regression-${property}`, expect: { verdict: j.verdict, anomalies: expected } },
   };
 }

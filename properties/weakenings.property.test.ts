@@ -26,7 +26,7 @@ describe("weakened configurations: fast-check finds the anomaly each permits", (
       // The configuration permits it: the oracle says so, with a reason.
       expect(hit.every((a) => a.allowed && (a.reason ?? "").length > 0)).toBe(true);
       console.log(`[${w.name}] first after ${r.runsToFirst} runs; shrunk schedule:\n${describeSchedule(r.scenario)}\n${hit[0]?.explanation ?? ""}`);
-      const file = regressionOf(w.name, r.scenario, j, seed, r.path, w.anomaly);
+      const file = regressionOf(w.name, r.scenario, j, seed, r.path, w.anomaly, r.traceHash ?? undefined);
       const target = join(REGRESSIONS_DIR, `${w.name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.yaml`);
       if (process.env["KAFKASIM_SAVE_REGRESSIONS"] === "1" || !existsSync(target)) saveRegression(file);
     });

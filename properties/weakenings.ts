@@ -22,7 +22,7 @@ const withGroup = (k: Partial<FuzzKnobs>): FuzzKnobs => ({ ...SAFE_KNOBS, commit
 export const WEAKENINGS: readonly Weakening[] = [
   { name: "acks=1 loses on leader failure", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["slow", "kill", "power"], anomaly: ["lost-write"], budget: 100 },
   { name: "acks=0 loses", knobs: { ...SAFE_KNOBS, acks: 0 }, kinds: ["kill", "isolate"], anomaly: ["lost-write"], budget: 60 },
-  { name: "unclean election after an ISR shrink loses", knobs: { ...SAFE_KNOBS, minIsr: 1, unclean: true }, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write"], budget: 150 },
+  { name: "unclean election after an ISR shrink loses", knobs: { ...SAFE_KNOBS, minIsr: 1, unclean: true }, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write"], budget: 250 },
   { name: "min.insync.replicas=1 with acks=all loses", knobs: { ...SAFE_KNOBS, minIsr: 1 }, kinds: ["power", "kill", "isolate"], anomaly: ["lost-write"], budget: 150 },
   { name: "retries without idempotence duplicate", knobs: { ...SAFE_KNOBS, idempotence: false, maxInFlight: 1 }, kinds: ["partition", "flaky", "slow", "pause", "isolate"], anomaly: ["duplicate"], budget: 150 },
   { name: "in-flight > 1 without idempotence reorders", knobs: { ...SAFE_KNOBS, idempotence: false, maxInFlight: 5 }, kinds: ["partition", "flaky", "slow", "pause", "isolate"], anomaly: ["nonmonotonic-send"], budget: 150 },
