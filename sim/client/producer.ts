@@ -105,6 +105,7 @@ export class Producer implements Actor<Message, TraceEvent> {
   private sent = 0;
   private halted = false;
   private ticking = false;
+  private tickCarry = 0;
   private readonly meta = new Map<string, TopicMeta>();
   private metaStale = true;
   private lastMetadataUs = -Infinity;
@@ -195,13 +196,31 @@ export class Producer implements Actor<Message, TraceEvent> {
 
   // ---------------------------------------------------------------- workload
 
+  /** Records are generated evenly: one per tick up to 1000/s; above that, one tick per millisecond carries
+   *  rate/1000 records (fractions carried over), so a fast producer costs one timer event per ms, not per record. */
   private tick(ctx: Ctx): void {
-    const limit = this.spec.messages;
-    if (!this.env.workloadActive() || this.halted || this.spec.ratePerSec <= 0 || (limit !== undefined && this.sent >= limit)) {
+    const rate = this.spec.ratePerSec;
+    if (this.stopSending()) {
       this.ticking = false;
       return;
     }
-    ctx.setTimer(Math.max(1, Math.round(1_000_000 / this.spec.ratePerSec)), TICK);
+    let n = 1;
+    if (rate > 1000) {
+      this.tickCarry += rate / 1000;
+      n = Math.floor(this.tickCarry);
+      this.tickCarry -= n;
+      ctx.setTimer(1000, TICK);
+    } else ctx.setTimer(Math.max(1, Math.round(1_000_000 / rate)), TICK);
+    while (n-- > 0 && !this.stopSending()) this.produceOne(ctx);
+    this.runSender(ctx);
+  }
+
+  private stopSending(): boolean {
+    const limit = this.spec.messages;
+    return !this.env.workloadActive() || this.halted || this.spec.ratePerSec <= 0 || (limit !== undefined && this.sent >= limit);
+  }
+
+  private produceOne(ctx: Ctx): void {
     let key: number | null = this.spec.keys > 0 ? ctx.rng.int(0, this.spec.keys - 1) : null;
     let partition: number | null = null;
     if (this.spec.logic) {
@@ -214,7 +233,6 @@ export class Producer implements Actor<Message, TraceEvent> {
     ctx.disk.writeBlob("producer/sent", this.sent);
     const value = this.env.nextValue();
     this.send(ctx, this.spec.topic, value, key, partition, false);
-    this.runSender(ctx);
   }
 
   /** KafkaProducer.send: record the invoke and hand the record to the accumulator. */
