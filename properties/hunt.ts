@@ -4,7 +4,7 @@
 // the anomaly. Used by the property tests, the matrix script and the fuzz benchmark.
 import fc from "fast-check";
 import type { AnomalyType, BugSwitches, Scenario } from "../sim/scenario/types.ts";
-import type { RunOptions } from "../sim/result.ts";
+import type { RunOptions, RunResult } from "../sim/result.ts";
 import type { Judgement } from "./types.ts";
 import type { FuzzValue } from "./arbitraries.ts";
 import { toScenario } from "./arbitraries.ts";
@@ -23,6 +23,8 @@ export interface HuntOptions {
   /** Extra runs spent shrinking after the first counterexample (default 60). */
   readonly shrinkRuns?: number;
   readonly runOptions?: RunOptions;
+  /** A further condition on the run (e.g. "an unclean election happened": needs runOptions.record). */
+  readonly require?: (r: RunResult) => boolean;
 }
 
 export interface HuntResult {
@@ -62,6 +64,7 @@ export function hunt(o: HuntOptions): HuntResult {
     const scenario = toScenario(v, o.bugs ?? {});
     const { judgement, result } = runAndJudge(scenario, o.runOptions ?? {});
     if (!hits(judgement, o.target, o.bugsOnly)) return true;
+    if (o.require && !o.require(result)) return true;
     if (firstRuns === null) {
       firstRuns = runs;
       firstMs = Date.now() - t0;

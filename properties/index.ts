@@ -12,7 +12,7 @@ export { runAndJudge } from "./run.ts";
 export type { Judged } from "./run.ts";
 export { hunt, hits, describeSchedule } from "./hunt.ts";
 export type { HuntOptions, HuntResult, Target } from "./hunt.ts";
-export { WEAKENINGS, BUG_CASES, weakeningArb } from "./weakenings.ts";
+export { WEAKENINGS, BUG_CASES, weakeningArb, uncleanElection } from "./weakenings.ts";
 export type { Weakening, BugCase } from "./weakenings.ts";
 export { rootSeed, seedFor } from "./seeds.ts";
 export { saveRegression, loadRegressions, readRegression, regressionOf } from "./regressions.ts";

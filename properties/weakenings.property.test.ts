@@ -16,7 +16,7 @@ describe("weakened configurations: fast-check finds the anomaly each permits", (
   for (const w of WEAKENINGS) {
     it(`${w.name} → ${w.anomaly.join(" or ")} within ${w.budget} runs`, () => {
       const seed = seedFor(w.name);
-      const r = hunt({ arb: weakeningArb(w), target: w.anomaly, numRuns: w.budget, seed, shrinkRuns: 25 });
+      const r = hunt({ arb: weakeningArb(w), target: w.anomaly, numRuns: w.budget, seed, shrinkRuns: 25, ...(w.require ? { require: w.require, runOptions: { record: true } } : {}) });
       expect(r.found, `no ${w.anomaly.join("/")} in ${w.budget} runs (seed ${seed})`).toBe(true);
       expect(r.runsToFirst).not.toBeNull();
       expect(r.runsToFirst as number).toBeLessThanOrEqual(w.budget);
