@@ -32,6 +32,13 @@ export function brokerFactory(id: number, spec: ClusterSpec, deps: BrokerFactory
 /** Every replica of every partition after the run: logs from each broker's disk (whatever survived), HW from the
  *  live actor or, for a broker that is down, its last HW checkpoint. Leader, epoch and ISR are those of the live,
  *  unfenced replica that believes it leads with the highest leader epoch (null when none does). */
+/** A plain array of the first `len` elements (Array.from over a typed array goes through the iterator: slow). */
+function toArray(a: ArrayLike<number>, len: number): number[] {
+  const out = new Array<number>(len);
+  for (let i = 0; i < len; i++) out[i] = a[i] as number;
+  return out;
+}
+
 export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterSpec): FinalPartition[] {
   const out: FinalPartition[] = [];
   for (const t of spec.topics) {
@@ -59,9 +66,9 @@ export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterS
           logStartOffset: start,
           logEndOffset: start + len,
           highWatermark: hw,
-          values: log ? Array.from(log.value.subarray(0, len)) : [],
-          epochs: log ? Array.from(log.epoch.subarray(0, len)) : [],
-          keys: log ? Array.from(log.key.subarray(0, len)) : [],
+          values: log ? toArray(log.value, len) : [],
+          epochs: log ? toArray(log.epoch, len) : [],
+          keys: log ? toArray(log.key, len) : [],
         });
         if (part !== undefined && part.isLeader && !part.fenced && part.leaderEpoch > leaderEpoch) {
           leader = b;
