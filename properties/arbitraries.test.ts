@@ -1,0 +1,38 @@
+import { describe, it, expect } from "vitest";
+import fc from "fast-check";
+import { guardSchedule, fuzzValueArb, toScenario, episodeFaults, SAFE_KNOBS } from "./arbitraries.ts";
+import type { Episode } from "./arbitraries.ts";
+import { parseScenario } from "../sim/scenario/parse.ts";
+import { scenarioToYaml } from "../cli/scenario-file.ts";
+
+const ep = (kind: Episode["kind"], atMs: number, broker: number, durationMs = 0): Episode => ({ kind, atMs, durationMs, broker, other: 1 });
+
+describe("fault schedules", () => {
+  it("the guard never lets every broker be down at once", () => {
+    const eps = [ep("kill", 100, 1), ep("power", 200, 2), ep("stop", 300, 3), ep("pause", 400, 3)];
+    const kept = guardSchedule(eps, 3);
+    expect(kept.map((e) => e.kind)).toEqual(["kill", "power", "pause"]);
+    // A broker restarted in time frees its slot.
+    expect(guardSchedule([ep("kill", 100, 1, 50), ep("kill", 200, 2), ep("kill", 300, 3)], 3)).toHaveLength(3);
+  });
+  it("partitions always have two distinct concrete sides", () => {
+    for (const e of [ep("partition", 100, 0), ep("partition", 100, 1), ep("partition-oneway", 100, 1)]) {
+      const [f] = episodeFaults({ ...e, other: 1 }, 3);
+      expect(JSON.stringify(f)).not.toContain("leaderOf");
+      if (f && f.action.kind === "partition") expect(f.action.groups[0]).not.toEqual([f.action.groups[1]?.[0]]);
+    }
+  });
+  it("drawn scenarios are valid scenario files (round trip through the CLI's file form) with faults inside the workload phase", () => {
+    for (const v of fc.sample(fuzzValueArb({ swarm: true, varyPartitions: true }), { seed: 11, numRuns: 60 })) {
+      const s = toScenario(v);
+      for (const f of s.faults) if ("atMs" in f) expect(f.atMs).toBeLessThan(s.durationMs);
+      const back = parseScenario(scenarioToYaml(s), { file: "drawn.yaml" });
+      expect(back.faults).toEqual(s.faults);
+      expect(back.producers[0]?.config).toEqual(s.producers[0]?.config);
+    }
+  });
+  it("idempotence is switched off where Kafka would refuse it", () => {
+    const s = toScenario({ knobs: { ...SAFE_KNOBS, acks: 1 }, shape: { brokers: 3, partitions: 1, durationMs: 1000, drainMs: 500, ratePerSec: 10 }, episodes: [], seed: 1 });
+    expect(s.producers[0]?.config["enable.idempotence"]).toBe(false);
+  });
+});
