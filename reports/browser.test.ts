@@ -98,7 +98,7 @@ describe.skipIf(!haveChromium)("HTML reports in headless chromium", () => {
     const { charts, errors, requests } = await open(comparePath, "compare-screenshot.png");
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
-    expect(charts.map((c) => c.name)).toEqual(["tradeoff", "latency", "isr-hw-1", "isr-hw-2", "isr-hw-3", "isr-hw-4"]);
+    expect(charts.map((c) => c.name)).toEqual(["tradeoff", "tradeoff-bars", "latency", "isr-hw-1", "isr-hw-2", "isr-hw-3", "isr-hw-4"]);
     for (const c of charts) expect(c.marks, c.name).toBeGreaterThan(0);
   });
 

@@ -50,16 +50,48 @@ export function tradeoffSpec(rows: readonly ConfigRow[]): TopLevelSpec {
       {
         mark: { type: "point", filled: true, opacity: 0.85, stroke: "#333", strokeWidth: 0.5 },
         encoding: {
-          x: { field: "unavailable", type: "quantitative", title: "write unavailability per run (ms)", scale: { domain: [0, maxX], nice: true }, axis: { format: "~s" } },
-          y: { field: "p99", type: "quantitative", title: "produce latency p99 (ms)", scale: { domain: [0, maxY], nice: true }, axis: { format: "~s" } },
+          x: { field: "unavailable", type: "quantitative", title: "write unavailability per run (ms)", scale: { domain: [0, maxX], nice: true } },
+          y: { field: "p99", type: "quantitative", title: "produce latency p99 (ms)", scale: { domain: [0, maxY], nice: true } },
           color: { field: "lost", type: "quantitative", title: "lost writes", scale: { scheme: "orangered", domainMin: 0 } },
           size: { field: "lost", type: "quantitative", title: "lost writes", scale: { range: [120, 900] } },
           shape: { field: "front", type: "nominal", title: "", scale: { domain: ["Pareto front", "dominated"], range: ["diamond", "circle"] } },
           tooltip: [{ field: "config" }, { field: "lost" }, { field: "unavailable" }, { field: "p99" }],
         },
       },
-      { mark: { type: "text", dx: 12, dy: -8, fontSize: 11 }, encoding: { x: { field: "unavailable", type: "quantitative" }, y: { field: "p99", type: "quantitative" }, text: { field: "n" } } },
+      { mark: { type: "text", align: "left", dx: 12, dy: -8, fontSize: 11 }, encoding: { x: { field: "unavailable", type: "quantitative" }, y: { field: "p99", type: "quantitative" }, text: { field: "n" } } },
     ],
+  };
+}
+
+/** The same three objectives as bars, one row per configuration (readable when points crowd the scatter). */
+export function tradeoffBarsSpec(rows: readonly ConfigRow[], label: (r: ConfigRow, i: number) => string): TopLevelSpec {
+  const values = rows.map((r, i) => ({
+    config: label(r, i),
+    order: i,
+    lost: r.lostWrites,
+    unavailable: r.unavailableMs,
+    p99: r.latencyMs.p99 ?? 0,
+    front: r.pareto ? "Pareto front" : "dominated",
+  }));
+  const y = { field: "config", type: "nominal" as const, title: null, sort: values.map((v) => v.config) };
+  const color = { field: "front", type: "nominal" as const, title: "", scale: { domain: ["Pareto front", "dominated"], range: ["#e9a100", "#8d99ae"] } };
+  const bar = (field: string, title: string, showLabels: boolean) => ({
+    width: 200,
+    height: { step: 18 },
+    mark: { type: "bar" as const },
+    encoding: {
+      y: showLabels ? { ...y, axis: { labelLimit: 0 } } : { ...y, axis: null },
+      x: { field, type: "quantitative" as const, title },
+      color,
+      tooltip: [{ field: "config" }, { field, title }],
+    },
+  });
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: "Per configuration", subtitle: "acknowledged writes lost · write unavailability per run · produce p99 latency (shorter is better)" },
+    config: CONFIG,
+    data: { values },
+    hconcat: [bar("lost", "lost writes", true), bar("unavailable", "unavailable ms / run", false), bar("p99", "p99 latency (ms)", false)],
   };
 }
 

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import type { RunResult } from "../sim/result.ts";
 import type { CompareOutcome } from "./compare.ts";
 import { reproduceCommand } from "./compare.ts";
-import { isrHwSpec, latencySpec, renderSvg, spaceTimeSpec, timelineSpec, tradeoffSpec } from "./charts.ts";
+import { isrHwSpec, latencySpec, renderSvg, spaceTimeSpec, timelineSpec, tradeoffBarsSpec, tradeoffSpec } from "./charts.ts";
 import { describeConfig, formatMs } from "./metrics.ts";
+import type { ConfigRow } from "./metrics.ts";
 import { formatBytes, formatErrors, formatValue, shortKey, summariseInvalid } from "./table.ts";
 import { deriveMessages, interestingWindow } from "./messages.ts";
 import type { RunJudgement } from "./messages.ts";
@@ -89,6 +90,8 @@ export async function compareHtml(o: CompareOutcome): Promise<string> {
   if (o.invalid.length > 0) parts.push(`<p class="sub">Not run (${o.invalid.length}): ${esc(summariseInvalid(o))}.</p>`);
   parts.push(`<h2>Trade-offs</h2>`);
   parts.push(figure("tradeoff", await renderSvg(tradeoffSpec(o.report.rows)), "Numbers are the table's row numbers. Bottom-left is fast and available; small pale points lose nothing."));
+  const short = (r: ConfigRow, i: number): string => `#${i + 1} ${Object.entries(r.config).map(([k, v]) => `${shortKey(k)}=${formatValue(v)}`).join(" ")}`;
+  parts.push(figure("tradeoff-bars", await renderSvg(tradeoffBarsSpec(o.report.rows, short)), "Gold: on the Pareto front."));
   if (o.samples.length > 0) {
     const runs = o.samples.map((s) => {
       const i = o.report.rows.findIndex((r) => describeConfig(r.config) === describeConfig(s.config));

@@ -80,7 +80,7 @@ describe("compare end to end", () => {
     expect(text).toContain(join(out, "index.html"));
     const html = readFileSync(join(out, "index.html"), "utf8");
     expect(html).toContain('data-chart="tradeoff"');
-    expect(html.match(/<svg/g)?.length ?? 0).toBe(4); // trade-offs, latency, ISR/HW of each config
+    expect(html.match(/<svg/g)?.length ?? 0).toBe(5); // trade-off scatter and bars, latency, ISR/HW of each config
     rmSync(dir, { recursive: true, force: true });
   });
 });
