@@ -1,0 +1,51 @@
+// The run report and exports on a real recorded run (not a fixture): the trace shapes the simulator emits.
+import { describe, it, expect } from "vitest";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runScenario } from "../sim/world.ts";
+import { judge } from "../properties/index.ts";
+import { defaultMatrix, runScenarioFor } from "./compare.ts";
+import { writeRunHtml } from "./run-report.ts";
+import { faultPeriods, latencyPoints, partitionSeries } from "./series.ts";
+import type { PerfettoTrace } from "./perfetto.ts";
+
+describe("run report of a real run", () => {
+  const m = defaultMatrix();
+  const matrix = { ...m, base: { ...m.base, durationMs: 4000, drainMs: 2000 } };
+  const scenario = { ...runScenarioFor(matrix, { acks: 1, "enable.idempotence": false }, 3), name: "compare-cell" };
+  const result = runScenario(scenario, { record: true });
+  const judgement = judge(result);
+
+  it("series read the simulator's trace", () => {
+    expect(scenario.faults.length).toBeGreaterThan(0);
+    expect(latencyPoints(result).length).toBe(judgement.stats.acked);
+    expect(faultPeriods(result).length).toBeGreaterThan(0);
+    const s = partitionSeries(result);
+    expect(s.leaders.length).toBeGreaterThan(0);
+    expect(s.hw.length).toBeGreaterThan(0);
+    expect(s.isr.every((p) => p.isrSize >= 1 && p.isrSize <= 3)).toBe(true);
+  });
+
+  it("writes the HTML, a Perfetto trace with flows, a Mermaid diagram and the EDN history", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkasim-runreport-"));
+    try {
+      await writeRunHtml(result, judgement, dir);
+      const html = readFileSync(join(dir, "index.html"), "utf8");
+      expect(html.match(/<figure class="chart"/g)?.length).toBe(4);
+      expect(html).toContain(`seed ${result.seed}`);
+      const trace = JSON.parse(readFileSync(join(dir, "trace.perfetto.json"), "utf8")) as PerfettoTrace;
+      const ev = trace.traceEvents;
+      expect(ev.filter((e) => e["ph"] === "s").length).toBeGreaterThan(100);
+      expect(ev.some((e) => e["ph"] === "X" && String(e["name"]).startsWith("leader e"))).toBe(true);
+      expect(ev.filter((e) => e["ph"] === "X").every((e) => (e["dur"] as number) > 0)).toBe(true);
+      const mmd = readFileSync(join(dir, "sequence.mmd"), "utf8");
+      expect(mmd).toMatch(/^sequenceDiagram\n {2}participant N0 as p1\n/);
+      expect(mmd).toMatch(/->>N\d+: produce v\d+ → orders-0/);
+      const edn = readFileSync(join(dir, "history.edn"), "utf8").trim().split("\n");
+      expect(edn.length).toBe(result.history.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
