@@ -21,7 +21,7 @@ import { coordinatorFactory, expireSession, zkView } from "./coordinator/index.t
 import { brokerFactory, finalPartitions } from "./broker/index.ts";
 import { OFFSETS_TOPIC } from "./broker/group/host.ts";
 import { groupCoordinatorFactory } from "./broker/group/index.ts";
-import { consumerFactory, producerFactory, setDownstreamDown } from "./client/index.ts";
+import { consumerFactory, consumerState, producerFactory, recordClientCrashes } from "./client/index.ts";
 import type { ClientEnv } from "./client/index.ts";
 
 const DEFAULT_MAX_EVENTS = 50_000_000;
@@ -127,14 +127,17 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   let workloadActive = true;
   let nextValue = 0;
   const offsetsPartitions = topics.find((t) => t.name === OFFSETS_TOPIC)?.partitions ?? s.broker["offsets.topic.num.partitions"];
+  const downstreamUntil = new Map<string, number>();
   const env: ClientEnv = {
     history,
+    downstreamDownUntilUs: (group) => downstreamUntil.get(group) ?? -1,
     bootstrap: brokerIds.map((b) => brokerNode(b)),
     nextValue: () => nextValue++,
     bugs: s.bugs,
     workloadActive: () => workloadActive,
     offsetsPartitions,
   };
+  recordClientCrashes(rt, history, seenClients);
   for (const p of s.producers) rt.addNode(nodeId(p.id), producerFactory(p, env));
   for (const c of s.consumers) for (let m = 0; m < c.members; m++) rt.addNode(consumerNodeId(c.group, m), consumerFactory(c, m, env));
 
@@ -159,7 +162,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
       clientNodes,
       expireSession: (b) => expireSession(rt, b),
       downstreamDown: (group, untilUs: TimeUs) => {
-        for (const n of clientNodes(group)) rt.inject(n, (actor) => setDownstreamDown(actor, untilUs));
+        downstreamUntil.set(group, Math.max(untilUs, downstreamUntil.get(group) ?? -1));
       },
     },
     s.faults,
@@ -199,7 +202,14 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   }
 
   const partitions = finalPartitions(rt, spec);
-  const final: FinalState = { partitions, committedOffsets: committedOffsets(partitions, keys) };
+  const consumerStates: Record<string, unknown> = {};
+  for (const c of s.consumers) {
+    for (let m = 0; m < c.members; m++) {
+      const st = consumerState(rt.actor(consumerNodeId(c.group, m)));
+      if (st !== undefined) consumerStates[consumerNodeId(c.group, m)] = st;
+    }
+  }
+  const final: FinalState = { partitions, committedOffsets: committedOffsets(partitions, keys), consumerState: consumerStates };
   let diskBytes = 0;
   for (const b of brokerIds) diskBytes += rt.disk(brokerNode(b)).bytes();
   const ns = rt.network.stats;

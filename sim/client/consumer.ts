@@ -156,6 +156,12 @@ export class Consumer implements Actor<Message, TraceEvent> {
   /** The failing-downstream fault: every processing attempt fails until then. */
   downUntilUs = -1;
 
+  /** The group's downstream (its database) is failing now: set on this member, or world-wide for the group
+   *  (the `downstream-down` fault; it outlives a crashed member). */
+  private downstreamDown(ctx: Ctx): boolean {
+    return ctx.nowUs < this.downUntilUs || ctx.nowUs < (this.env.downstreamDownUntilUs?.(this.group) ?? -1);
+  }
+
   constructor(
     private readonly spec: ConsumerSpec,
     member: number,
@@ -849,7 +855,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
         this.batchCommitAsked = true;
       },
       nowMs: ctx.nowUs / 1000,
-      downstreamDown: ctx.nowUs < this.downUntilUs,
+      downstreamDown: this.downstreamDown(ctx),
       random: () => ctx.rng.next(),
     });
     const processMs = out?.processMs ?? this.proc.timeMs * batch.length;
@@ -922,7 +928,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
   private beginAttempt(ctx: Ctx): void {
     const w = this.work[0] as WorkItem;
     this.attempt++;
-    const down = ctx.nowUs < this.downUntilUs;
+    const down = this.downstreamDown(ctx);
     let processMs = this.proc.timeMs;
     let ok = !down && !ctx.rng.chance(this.proc.failureProb);
     const h = this.spec.handler?.eachMessage;

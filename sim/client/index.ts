@@ -11,6 +11,7 @@ import { effectiveProducerConfig } from "./producer-config.ts";
 import type { ClientEnv } from "./env.ts";
 
 export type { ClientEnv } from "./env.ts";
+export { recordClientCrashes } from "./env.ts";
 export { Producer } from "./producer.ts";
 export { Consumer } from "./consumer.ts";
 export { effectiveProducerConfig } from "./producer-config.ts";

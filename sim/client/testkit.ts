@@ -15,6 +15,7 @@ import type { BrokerConfig } from "../kafka/config.ts";
 import type { FetchRequest, Message, ProduceBatch, ProduceRequest, RecordSlice } from "../kafka/protocol.ts";
 import type { TraceEvent } from "../events.ts";
 import { HistoryRecorder } from "../history.ts";
+import { recordClientCrashes } from "./env.ts";
 import type { HistoryOp } from "../history.ts";
 import type { BugSwitches, ConsumerSpec, ProducerSpec } from "../scenario/types.ts";
 import { OFFSETS_TOPIC } from "../broker/group/host.ts";
@@ -106,6 +107,7 @@ export class FakeCluster {
       workloadActive: () => this.workloadActive,
       offsetsPartitions: this.offsetsPartitions,
     };
+    recordClientCrashes(this.rt, this.history, new Set<string>(clientIds));
     for (const p of producers) this.rt.addNode(nodeId(p.id), producerFactory(p, env));
     for (const c of consumers) for (let m = 0; m < c.members; m++) this.rt.addNode(nodeId(`${c.group}/${m}`), consumerFactory(c, m, env));
     if (opts.workloadMs !== undefined) this.rt.call(msToUs(opts.workloadMs), () => (this.workloadActive = false));
