@@ -9,6 +9,8 @@ import { WEAKENINGS, weakeningArb } from "../properties/weakenings.ts";
 
 export interface FuzzBenchReport {
   readonly runsPerSec: number;
+  /** Runs per second of this process's CPU time (user + system): the rate on an idle core when the machine is shared. */
+  readonly runsPerCpuSec: number;
   readonly firstLostWriteAcks1: { readonly runs: number; readonly wallMs: number };
 }
 
@@ -19,14 +21,18 @@ export async function runFuzzBench(opts: { runs?: number } = {}): Promise<FuzzBe
   // Runs/s: swarm-mode fuzzing of the default shape over drawn configurations, judged.
   const values = fc.sample(fuzzValueArb({ knobs: { ...SAFE_KNOBS, commit: null }, swarm: true }), { seed: SEED, numRuns: runs });
   const t0 = Date.now();
+  const c0 = process.cpuUsage();
   for (const v of values) runAndJudge(toScenario(v));
   const runsPerSec = runs / Math.max(1e-3, (Date.now() - t0) / 1000);
+  const cpu = process.cpuUsage(c0);
+  const runsPerCpuSec = runs / Math.max(1e-3, (cpu.user + cpu.system) / 1e6);
 
   const w = WEAKENINGS.find((x) => x.name.startsWith("acks=1"));
   if (!w) throw new Error("no acks=1 weakening");
   const r = hunt({ arb: weakeningArb(w), target: w.anomaly, numRuns: w.budget * 3, seed: SEED, shrinkRuns: 0 });
   return {
     runsPerSec: Math.round(runsPerSec * 10) / 10,
+    runsPerCpuSec: Math.round(runsPerCpuSec * 10) / 10,
     firstLostWriteAcks1: { runs: r.runsToFirst ?? -1, wallMs: r.wallMsToFirst ?? -1 },
   };
 }
