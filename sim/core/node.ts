@@ -22,6 +22,8 @@ export interface NodeContext<M, E> {
   cancelTimer(handle: number): void;
   /** Record a domain event in the trace (always hashed; stored when recording). */
   emit(ev: E): void;
+  /** Close this node's connection to `peer`: the peer gets onDisconnect after what was already sent. */
+  closeConnection(peer: NodeId): void;
   /** True while the node may be reached by `to` (used only by tests and diagnostics). */
   isUp(node: NodeId): boolean;
 }

@@ -133,6 +133,7 @@ export class Runtime<M, E extends TraceEventBase> {
       cancelTimer: (h) => rt.scheduler.cancel(h),
       emit: (ev) => rt.trace.emit(rt.scheduler.now, ev),
       isUp: (n) => rt.network.isUp(rt.index(n)),
+      closeConnection: (peer) => rt.network.closeConnection(index, rt.index(peer)),
     };
     const slot: NodeSlot<M, E> = { id, index, factory, disk, ctx, actor: undefined, status: "stopped", stash: [] };
     this.slots[index - 1] = slot;

@@ -175,6 +175,17 @@ export class Network {
     }
   }
 
+  /** `closer` closes its connection to `peer` (e.g. a broker dropping an acks=0 producer after an error, as
+   *  KafkaApis does): what it sent is still delivered, then the peer sees a DISCONNECT; what the peer had in
+   *  flight towards it is lost. */
+  closeConnection(closer: number, peer: number): void {
+    this.checkNode(closer, "closeConnection");
+    this.checkNode(peer, "closeConnection");
+    this.breakLink(peer, closer);
+    this.open[this.link(closer, peer)] = 0;
+    if (this.blocked[this.link(closer, peer)] === 0) this.notifyDisconnect(peer, closer);
+  }
+
   nodeUp(node: number): void {
     this.checkNode(node, "nodeUp");
     this.liveness[node] = "up";

@@ -34,6 +34,7 @@ function harness(leader = true) {
     cancelTimer: (h) => void timers.delete(h),
     emit: () => {},
     isUp: () => true,
+    closeConnection: () => undefined,
   };
   const host: GroupHost = {
     brokerId: 1,

@@ -614,6 +614,9 @@ export class ReplicaManager {
       this.appendToLeader(ctx, pp, i, b.topic, b.partition, acks, req.producerId, req.producerEpoch, b.baseSequence, b.values, b.keys);
     }
     this.settleProduce(ctx, pp, req.timeoutMs);
+    // acks=0 has no response to carry an error: the broker closes the connection instead, and the client
+    // refreshes its metadata (KafkaApis.handleProduceRequest: "closeConnection" when acks == 0 and an error).
+    if (acks === 0 && results.some((r) => r.error !== "NONE")) ctx.closeConnection(from);
   }
 
   /** Internal acks=all append (group coordinator offsets). */
