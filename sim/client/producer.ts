@@ -170,7 +170,11 @@ export class Producer implements Actor<Message, TraceEvent> {
   }
 
   onDisconnect(ctx: Ctx, peer: NodeId): void {
+    // NetworkClient: a disconnect requests a metadata update (DefaultMetadataUpdater.handleServerDisconnect);
+    // for acks=0 it is the only sign that the leader moved.
+    this.metaStale = true;
     this.failConnection(ctx, peer, "NETWORK_EXCEPTION");
+    this.runSender(ctx);
   }
 
   onMessage(ctx: Ctx, _from: NodeId, msg: Message): void {
