@@ -82,3 +82,24 @@ describe("world input validation", () => {
     expect(() => runScenario(s)).toThrow(/unknown topic "nope"/);
   });
 });
+
+describe("acks=0 after a leader failover", () => {
+  it("the producer follows the new leader: a broker closes the connection after a produce error (KafkaApis)", () => {
+    const s = buildScenario({
+      seed: 3,
+      durationMs: 8000,
+      drainMs: 20_000,
+      broker: { "zookeeper.session.timeout.ms": 2000 },
+      producers: [{ id: "p1", topic: "orders", ratePerSec: 100, config: { acks: 0, "enable.idempotence": false } }],
+      faults: [{ atMs: 2000, action: { kind: "kill", target: { leaderOf: "orders-0" } } }],
+    });
+    const r = runScenario(s);
+    const p = r.final.partitions.find((x) => x.topic === "orders")!;
+    const leader = p.replicas.find((x) => x.broker === p.leader)!;
+    const inLog = new Set(leader.values);
+    // Sends made well after the failover (session expiry at ~4 s, election, metadata refresh) are in the log.
+    const late = r.history.filter((o) => o.f === "send" && o.type === "invoke" && o.timeUs > 6_000_000).map((o) => (o.f === "send" ? o.value.value : -1));
+    expect(late.length).toBeGreaterThan(100);
+    expect(late.filter((v) => inLog.has(v)).length).toBe(late.length);
+  });
+});
