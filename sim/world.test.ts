@@ -91,7 +91,11 @@ describe("acks=0 after a leader failover", () => {
       drainMs: 20_000,
       broker: { "zookeeper.session.timeout.ms": 2000 },
       producers: [{ id: "p1", topic: "orders", ratePerSec: 100, config: { acks: 0, "enable.idempotence": false } }],
-      faults: [{ atMs: 2000, action: { kind: "kill", target: { leaderOf: "orders-0" } } }],
+      // Isolated, then healed: the old leader is alive but no longer leads; nobody resets the producer's connection.
+      faults: [
+        { atMs: 2000, action: { kind: "isolate", target: { leaderOf: "orders-0" } } },
+        { atMs: 5000, action: { kind: "heal" } },
+      ],
     });
     const r = runScenario(s);
     const p = r.final.partitions.find((x) => x.topic === "orders")!;
