@@ -106,6 +106,7 @@ export class Producer implements Actor<Message, TraceEvent> {
   private halted = false;
   private ticking = false;
   private tickCarry = 0;
+  private readonly tpNames = new Map<string, string[]>();
   private readonly meta = new Map<string, TopicMeta>();
   private metaStale = true;
   private lastMetadataUs = -Infinity;
@@ -215,7 +216,9 @@ export class Producer implements Actor<Message, TraceEvent> {
       this.tickCarry -= n;
       ctx.setTimer(1000, TICK);
     } else ctx.setTimer(Math.max(1, Math.round(1_000_000 / rate)), TICK);
+    const before = this.sent;
     while (n-- > 0 && !this.stopSending()) this.produceOne(ctx);
+    if (this.sent !== before) ctx.disk.writeBlob("producer/sent", this.sent);
     this.runSender(ctx);
   }
 
@@ -234,7 +237,6 @@ export class Producer implements Actor<Message, TraceEvent> {
       if (d.partition !== undefined) partition = d.partition;
     }
     this.sent++;
-    ctx.disk.writeBlob("producer/sent", this.sent);
     const value = this.env.nextValue();
     this.send(ctx, this.spec.topic, value, key, partition, false);
   }
@@ -272,7 +274,7 @@ export class Producer implements Actor<Message, TraceEvent> {
 
   private append(ctx: Ctx, topic: string, m: TopicMeta, value: number, key: number | null, forced: number | null, createdUs: number, deadLetter: boolean): void {
     const partition = forced !== null && forced >= 0 && forced < m.partitions ? forced : this.choosePartition(ctx, topic, m, key);
-    const tp = `${topic}-${partition}`;
+    const tp = this.tpName(topic, partition);
     let q = this.queues.get(tp);
     if (q === undefined) this.queues.set(tp, (q = []));
     let last = q[q.length - 1];
@@ -283,6 +285,13 @@ export class Producer implements Actor<Message, TraceEvent> {
     last.values.push(value);
     last.keys.push(key ?? -1);
     if (last.values.length >= this.recordsPerBatch && key === null) this.switchSticky(ctx, topic, partition);
+  }
+
+  /** "topic-partition", interned (the accumulator's hot path would otherwise build a string per record). */
+  private tpName(topic: string, partition: number): string {
+    let names = this.tpNames.get(topic);
+    if (names === undefined) this.tpNames.set(topic, (names = []));
+    return (names[partition] ??= `${topic}-${partition}`);
   }
 
   // ---------------------------------------------------------------- sender
