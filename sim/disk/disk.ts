@@ -28,6 +28,8 @@ export class LogFile {
   producerId: Int32Array = new Int32Array(INITIAL_CAPACITY);
   sequence: Int32Array = new Int32Array(INITIAL_CAPACITY);
   appendUs: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  /** Idempotent producer epoch of each record (-1 for none): the producer state is rebuilt from it. */
+  producerEpoch: Int32Array = new Int32Array(INITIAL_CAPACITY);
 
   /** Log end offset. */
   get endOffset(): number {
@@ -52,10 +54,11 @@ export class LogFile {
     this.producerId = g32(this.producerId);
     this.sequence = g32(this.sequence);
     this.appendUs = g64(this.appendUs);
+    this.producerEpoch = g32(this.producerEpoch);
   }
 
   /** Append one record; returns its offset. Arguments are positional to keep the hot path allocation-free. */
-  append(epoch: number, value: number, key: number, producerId: number, sequence: number, appendUs: number): number {
+  append(epoch: number, value: number, key: number, producerId: number, sequence: number, appendUs: number, producerEpoch = -1): number {
     if (this.length === this.epoch.length) this.grow();
     const i = this.length++;
     this.epoch[i] = epoch;
@@ -64,6 +67,7 @@ export class LogFile {
     this.producerId[i] = producerId;
     this.sequence[i] = sequence;
     this.appendUs[i] = appendUs;
+    this.producerEpoch[i] = producerEpoch;
     return this.startOffset + i;
   }
 
@@ -71,7 +75,7 @@ export class LogFile {
   appendFrom(src: LogFile, fromOffset: number, toOffset: number): void {
     for (let o = fromOffset; o < toOffset; o++) {
       const i = o - src.startOffset;
-      this.append(src.epoch[i] as number, src.value[i] as number, src.key[i] as number, src.producerId[i] as number, src.sequence[i] as number, src.appendUs[i] as number);
+      this.append(src.epoch[i] as number, src.value[i] as number, src.key[i] as number, src.producerId[i] as number, src.sequence[i] as number, src.appendUs[i] as number, src.producerEpoch[i] as number);
     }
   }
 

@@ -17,6 +17,8 @@ export interface RecordSlice {
   readonly sequences: Int32Array;
   /** Virtual time (µs) the leader first appended each record (for end-to-end latency). */
   readonly appendUs: Float64Array;
+  /** Idempotent producer epoch of each record (absent: -1 for all). */
+  readonly producerEpochs?: Int32Array;
 }
 
 /** One partition's batch in a produce request. */

@@ -682,7 +682,7 @@ export class ReplicaManager {
       const epoch = p.leaderEpoch;
       const now = ctx.nowUs;
       for (let i = 0; i < n; i++) {
-        log.append(epoch, values[i] as number, keys[i] ?? -1, idempotent ? producerId : -1, idempotent ? baseSequence + i : -1, now);
+        log.append(epoch, values[i] as number, keys[i] ?? -1, idempotent ? producerId : -1, idempotent ? baseSequence + i : -1, now, idempotent ? producerEpoch : -1);
       }
       if (idempotent) p.producers.update(producerId, producerEpoch, baseSequence, baseSequence + n - 1, base);
       ctx.emit({ type: "produce-append", tp: p.key, broker: this.brokerId, baseOffset: base, count: n, leaderEpoch: epoch });
@@ -910,13 +910,14 @@ export class ReplicaManager {
     const cache = p.cache;
     let latest = cache.latestEpoch;
     const base = rec.baseOffset;
+    const pe = rec.producerEpochs;
     for (let i = 0; i < rec.count; i++) {
       const e = rec.epochs[i] as number;
       if (e > latest) {
         cache.assign(e, base + i);
         latest = e;
       }
-      log.append(e, rec.values[i] as number, rec.keys[i] as number, rec.producerIds[i] as number, rec.sequences[i] as number, rec.appendUs[i] as number);
+      log.append(e, rec.values[i] as number, rec.keys[i] as number, rec.producerIds[i] as number, rec.sequences[i] as number, rec.appendUs[i] as number, pe === undefined ? -1 : (pe[i] as number));
     }
     if (p.flushMessages !== null && log.unflushed >= p.flushMessages) {
       log.flush();
@@ -1042,6 +1043,7 @@ function slice(p: Partition, from: number, to: number): RecordSlice {
     producerIds: log.producerId.slice(a, b),
     sequences: log.sequence.slice(a, b),
     appendUs: log.appendUs.slice(a, b),
+    producerEpochs: log.producerEpoch.slice(a, b),
   };
   p.sliceCache = made;
   return made;

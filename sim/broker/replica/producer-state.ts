@@ -1,6 +1,6 @@
 // Idempotent producer state of one partition on its leader: per producer id its epoch and the last 5 batches
 // (storage/.../internals/log/ProducerStateEntry.java, NUM_BATCHES_TO_RETAIN = 5; ProducerAppendInfo.checkSequence).
-// Rebuilt from the log when a replica becomes leader (the log keeps producer id and sequence of each record).
+// Rebuilt from the log when a replica becomes leader (the log keeps producer id, epoch and sequence of each record).
 import type { LogFile } from "../../disk/disk.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
 
@@ -59,8 +59,9 @@ export class ProducerState {
     this.producers.clear();
   }
 
-  /** Rebuild from the log (records of one producer with consecutive sequences count as one batch; the producer
-   *  epoch is not stored per record here, so it is learnt again from the next request). */
+  /** Rebuild from the log (UnifiedLog.rebuildProducerState): records of one producer and epoch with consecutive
+   *  sequences count as one batch; the producer epoch is kept per record, so a bumped epoch (KIP-360) is known
+   *  and its sequence 0 is not mistaken for a retry of the old epoch's first batch. */
   rebuild(log: LogFile): void {
     this.producers.clear();
     const end = log.length;
@@ -68,11 +69,12 @@ export class ProducerState {
       const pid = log.producerId[i] as number;
       if (pid < 0) continue;
       const seq = log.sequence[i] as number;
+      const epoch = log.producerEpoch[i] as number;
       const off = log.startOffset + i;
       const e = this.producers.get(pid);
       const last = e?.batches[e.batches.length - 1];
-      if (last !== undefined && seq === last.lastSeq + 1 && off === last.firstOffset + (last.lastSeq - last.firstSeq) + 1) last.lastSeq = seq;
-      else this.update(pid, UNKNOWN_EPOCH, seq, seq, off);
+      if (e !== undefined && last !== undefined && e.epoch === epoch && seq === last.lastSeq + 1 && off === last.firstOffset + (last.lastSeq - last.firstSeq) + 1) last.lastSeq = seq;
+      else this.update(pid, epoch, seq, seq, off);
     }
   }
 }
