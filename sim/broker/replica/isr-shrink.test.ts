@@ -96,3 +96,31 @@ describe("ISR shrink on lost follower fetches", () => {
     expect(s.part(s.leader).isr).not.toContain(lost);
   });
 });
+
+describe("a follower cut off entirely (isolate)", () => {
+  it("the controller removes it when its session expires (bumping the leader epoch, fact 9/10); the leader's own pending shrink at the old epoch is then rightly answered FENCED_LEADER_EPOCH and it leads on at the new epoch", () => {
+    const s = setup();
+    s.c.run(10); // let the cluster settle on its controller
+    const cut = s.controller; // a follower here: the leader's AlterPartition cannot reach it
+    expect(s.followers).toContain(cut);
+    s.writeSteadily(12_000);
+    s.c.run(500);
+    const epochBefore = s.part(s.leader).leaderEpoch;
+    s.c.rt.network.isolate(s.c.rt.index(brokerNode(cut)));
+    s.c.run(LAG_MS * 1.5 + 100);
+    expect(s.part(s.leader).pendingIsr).not.toBeNull(); // the shrink waits for a controller that cannot answer
+    s.c.run(8000); // session timeout 6 s: the cut broker's session expires, another broker becomes controller
+    const st = s.c.zk.partitionState("t", 0);
+    expect(st?.isr).not.toContain(cut);
+    expect(st?.leader).toBe(s.leader);
+    expect(st?.leaderEpoch).toBeGreaterThan(epochBefore);
+    const rejected = s.c.rt.trace.events.filter((e) => e.type === "isr-change-rejected" && e.broker === s.leader);
+    expect(rejected.map((e) => (e as { reason: string }).reason)).toContain("FENCED_LEADER_EPOCH");
+    const p = s.part(s.leader);
+    expect(p.isLeader && !p.fenced).toBe(true);
+    expect(p.leaderEpoch).toBe(st?.leaderEpoch);
+    const corr = s.c.produce(s.leader, [999_999]);
+    s.c.run(200);
+    expect(s.c.produceResult(corr)?.error).toBe("NONE");
+  });
+});
