@@ -19,6 +19,9 @@ export interface RunOptions {
   readonly maxEvents?: number;
   /** Explore interleavings: break same-time ties with a seeded shuffle. */
   readonly shuffleTies?: boolean;
+  /** Called after each second of virtual time with (virtual ms so far, total virtual ms): for progress bars.
+   *  It cannot change the run (same hash with or without it). */
+  readonly onProgress?: (virtualMs: number, totalMs: number) => void;
 }
 
 export interface RunResult {

@@ -47,6 +47,15 @@ describe("world determinism (same seed → same run, event for event)", () => {
     expect(on.traceHash).toBe(off.traceHash);
   });
 
+  it("reports progress each virtual second without changing the run", () => {
+    const seen: number[] = [];
+    const watched = runScenario(scenario(5), { onProgress: (ms, total) => seen.push(ms / total) });
+    expect(watched.traceHash).toBe(runScenario(scenario(5)).traceHash);
+    expect(seen.length).toBeGreaterThanOrEqual(29);
+    expect(seen[seen.length - 1]).toBe(1);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1] as number);
+  });
+
   it("fires every scheduled fault in the workload phase and resolves leaderOf at fire time", () => {
     const r = runScenario(scenario(11));
     expect(r.faults.map((f) => f.action.kind)).toEqual(["kill", "partition", "heal", "restart"]);

@@ -171,7 +171,19 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   rt.trace.emit(rt.nowUs, { type: "phase", phase: "workload" });
   rt.startAll();
   const workloadEndUs = msToUs(s.durationMs);
-  let stop = rt.runUntil(workloadEndUs);
+  const totalMs = s.durationMs + s.drainMs;
+  const onProgress = opts.onProgress;
+  /** Run to `limitUs`, in one-second slices when someone watches progress (slicing does not change the run). */
+  const runTo = (limitUs: TimeUs): ReturnType<typeof rt.runUntil> => {
+    if (onProgress === undefined) return rt.runUntil(limitUs);
+    for (;;) {
+      const sliceUs = Math.min(limitUs, (Math.floor(rt.nowUs / 1_000_000) + 1) * 1_000_000) as TimeUs;
+      const r = rt.runUntil(sliceUs);
+      onProgress(usToMs(rt.nowUs), totalMs);
+      if (r.kind !== "time-limit" || sliceUs >= limitUs) return r;
+    }
+  };
+  let stop = runTo(workloadEndUs);
 
   // Heal and drain: no more faults or new sends; every partition heals, every paused node resumes, every
   // stopped node restarts; in-flight retries, replication and consumers run to completion.
@@ -185,7 +197,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
       if (st === "paused") rt.resume(id);
       else if (st !== "up") rt.restart(id);
     }
-    stop = rt.runUntil(msToUs(s.durationMs + s.drainMs));
+    stop = runTo(msToUs(s.durationMs + s.drainMs));
   }
   rt.trace.emit(rt.nowUs, { type: "phase", phase: "end" });
 

@@ -1,5 +1,6 @@
 // `kafkasim run <file|name>` and `kafkasim replay <file>`: one run, its verdict, anomalies with explanations,
 // the expectation if the scenario has one, and the repro command.
+import cliProgress from "cli-progress";
 import { writeFileSync } from "node:fs";
 import { writeRunHtml } from "../../reports/run-report.ts";
 import { displayPath, loadScenario } from "../io.ts";
@@ -31,11 +32,35 @@ export function exitCodeOf(j: CliJudgement, outcome: ExpectationOutcome | null):
   return j.verdict === "bug" ? 1 : 0;
 }
 
+/** A progress bar on stderr for runs longer than a second of wall time; none under --json or without a TTY. */
+function runProgress(json: boolean, t0: number): { update: (virtualMs: number, totalMs: number) => void; stop: () => void } {
+  let bar: cliProgress.SingleBar | undefined;
+  const show = !json && process.stderr.isTTY === true;
+  return {
+    update: (virtualMs, totalMs) => {
+      if (!show) return;
+      if (bar === undefined) {
+        if (performance.now() - t0 < 1000) return;
+        bar = new cliProgress.SingleBar({ stream: process.stderr, format: " run {bar} {value}/{total} virtual s", hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+        bar.start(Math.ceil(totalMs / 1000), 0);
+      }
+      bar.update(Math.floor(virtualMs / 1000));
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
 export async function runOnce(arg: string, opts: RunCommandOptions, record: boolean): Promise<RunOutcome & { file: string }> {
   const { file, scenario } = loadScenario(arg, { seed: opts.seed, sets: opts.set });
   const engine = await loadEngine();
   const t0 = performance.now();
-  const result = engine.runScenario(scenario, { record });
+  const progress = runProgress(opts.json === true, t0);
+  let result: RunResult;
+  try {
+    result = engine.runScenario(scenario, { record, onProgress: progress.update });
+  } finally {
+    progress.stop();
+  }
   const judgement = engine.judge(result);
   const wallMs = performance.now() - t0;
   const outcome = scenario.expect ? engine.checkExpectation(scenario.expect, judgement) : null;
