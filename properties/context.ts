@@ -63,6 +63,15 @@ export function isUserTopic(topic: string): boolean {
   return topic !== OFFSETS_TOPIC;
 }
 
+/** Dead-letter topics of a scenario: they hold copies of values sent elsewhere, so a value there is not a
+ *  duplicate and a send there is not the value's own send. */
+export function deadLetterTopics(s: RunResult["scenario"]): Set<string> {
+  const out = new Set<string>();
+  for (const p of s.producers) if (p.onFailure === "dead-letter") out.add(p.deadLetterTopic ?? `${p.topic}.dlt`);
+  for (const c of s.consumers) if (c.processing.onFailure === "dead-letter") out.add(c.processing.deadLetterTopic ?? `${c.topics[0] ?? "topic"}.dlt`);
+  return out;
+}
+
 function pickReplica(p: FinalPartition): FinalReplica | undefined {
   if (p.leader !== null) {
     const l = p.replicas.find((r) => r.broker === p.leader);
@@ -106,9 +115,14 @@ export function runIndex(result: RunResult): RunIndex {
   const valueTp = new Map<number, string>();
   const valueOffset = new Map<number, number>();
   const duplicates: DuplicateAt[] = [];
+  const dlt = deadLetterTopics(result.scenario);
   for (const p of result.final.partitions) {
     if (!isUserTopic(p.topic)) continue;
     const log = finalLogOf(p);
+    if (dlt.has(p.topic)) {
+      logs.set(log.tp, log);
+      continue;
+    }
     logs.set(log.tp, log);
     const vs = log.values;
     for (let i = 0; i < vs.length; i++) {
@@ -126,7 +140,7 @@ export function runIndex(result: RunResult): RunIndex {
   const h = result.history;
   for (let i = 0; i < h.length; i++) {
     const op = h[i] as HistoryOp;
-    if (op.f !== "send") continue;
+    if (op.f !== "send" || dlt.has(op.value.topic)) continue;
     const v = op.value.value;
     if (op.type === "invoke") {
       if (!sends.has(v)) {

@@ -346,8 +346,9 @@ export class Producer implements Actor<Message, TraceEvent> {
         else if (!this.pidRequested) this.wakeAt(ctx, this.pidRetryAtUs);
         return;
       }
-      if (this.bumpRequested && !this.hasKind("produce")) this.bumpEpoch(ctx);
-      if (this.bumpRequested) return;
+      // KIP-360 / TransactionManager: bump only once every batch sent under this epoch is resolved (acknowledged,
+      // or failed for good); until then such batches keep their sequence and are retried, new ones wait.
+      if (this.bumpRequested && !this.hasKind("produce") && !this.hasUnresolvedRetry()) this.bumpEpoch(ctx);
     }
     // Drain: per leader, one batch per partition, while the connection has room (RecordAccumulator.drain).
     const lingerUs = this.cfg["linger.ms"] * 1000;
@@ -370,6 +371,8 @@ export class Producer implements Actor<Message, TraceEvent> {
           nextUs = Math.min(nextUs, readyAtUs);
           continue;
         }
+        // While an epoch bump waits, only batches that keep their sequence under this epoch are sent.
+        if (this.bumpRequested && !this.keepsSequence(b)) continue;
         // With idempotence a retried batch waits until its partition has nothing in flight, so sequences resolve
         // in order (TransactionManager's unresolved-sequence rules, simplified).
         if (this.idempotent && b.attempts > 0 && this.hasInflightFor(tp)) continue;
@@ -405,6 +408,17 @@ export class Producer implements Actor<Message, TraceEvent> {
     for (const q of this.queues.values()) for (const b of q) oldest = Math.min(oldest, b.createdUs);
     for (const r of this.pending) oldest = Math.min(oldest, r.createdUs);
     if (oldest < Infinity) this.wakeAt(ctx, oldest + deliveryUs);
+  }
+
+  /** A batch sent under the current epoch whose sequence the broker has not rejected: it must be retried with
+   *  that same sequence (a retry under a new epoch would be appended again if the first attempt was written). */
+  private keepsSequence(b: Batch): boolean {
+    return b.baseSequence >= 0 && b.epoch === this.epoch && b.lastError !== "OUT_OF_ORDER_SEQUENCE_NUMBER" && b.lastError !== "UNKNOWN_PRODUCER_ID";
+  }
+
+  private hasUnresolvedRetry(): boolean {
+    for (const q of this.queues.values()) for (const b of q) if (b.attempts > 0 && this.keepsSequence(b)) return true;
+    return false;
   }
 
   private hasKind(kind: InFlight["kind"]): boolean {
