@@ -151,7 +151,9 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
   readOffsets(partition: number): { readonly keys: ArrayLike<number>; readonly values: ArrayLike<number>; readonly count: number } {
     const p = this.replicas.partitions.get(tpKey(OFFSETS_TOPIC, partition));
     if (p === undefined) return { keys: [], values: [], count: 0 };
-    const n = Math.max(0, Math.min(p.hw, p.leo) - p.log.startOffset);
+    // GroupMetadataManager.doLoadGroupsAndOffsets reads up to the log end offset, not the HW: a new leader's HW
+    // may lag a commit it already holds, and loading only below it would resume the group before that commit.
+    const n = Math.max(0, p.leo - p.log.startOffset);
     return { keys: p.log.key.subarray(0, n), values: p.log.value.subarray(0, n), count: n };
   }
   internKey(name: string): number {

@@ -24,7 +24,8 @@ export interface GroupHost {
   /** Append records to __consumer_offsets-<partition> as its leader, with acks=all semantics (purgatory,
    *  min.insync.replicas, request timeout). `done` runs once: NONE when the HW passed them, else the error. */
   appendOffsets(ctx: BrokerCtx, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void): void;
-  /** Records of __consumer_offsets-<partition> below the HW (for loading groups on election). */
+  /** Records of __consumer_offsets-<partition> up to the log end (for loading groups on election, as
+   *  GroupMetadataManager.doLoadGroupsAndOffsets does). */
   readOffsets(partition: number): { readonly keys: ArrayLike<number>; readonly values: ArrayLike<number>; readonly count: number };
   /** Interned ids for offset-record keys ("group/topic/partition" ↔ number), deterministic and world-wide. */
   internKey(name: string): number;
