@@ -17,6 +17,7 @@ function target(t: FaultTarget): unknown {
   if ("controller" in t) return "controller";
   if ("coordinator" in t) return "coordinator";
   if ("client" in t) return { client: t.client };
+  if ("followersOf" in t) return { followersOf: t.followersOf };
   return { leaderOf: t.leaderOf };
 }
 

@@ -3,6 +3,7 @@
 import type { RunResult } from "../sim/result.ts";
 import type { TraceEvent } from "../sim/events.ts";
 import type { FaultAction, FaultTarget } from "../sim/faults/types.ts";
+import { describeTarget } from "../sim/faults/interpreter.ts";
 
 interface Step {
   readonly timeUs: number;
@@ -23,11 +24,7 @@ export function fmtTime(us: number): string {
 }
 
 function fmtTarget(t: FaultTarget): string {
-  if ("broker" in t) return `broker ${t.broker}`;
-  if ("leaderOf" in t) return `the leader of ${t.leaderOf}`;
-  if ("controller" in t) return "the controller";
-  if ("coordinator" in t) return "the coordinator";
-  return `client ${t.client}`;
+  return describeTarget(t);
 }
 
 export function fmtFault(a: FaultAction): string {

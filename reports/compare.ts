@@ -237,7 +237,6 @@ export function seededFaults(seed: number, opts: { brokers: number; tp: string; 
     const endMs = startMs + lenMs;
     const kind = EPISODES[(((2 * seed + e) % EPISODES.length) + EPISODES.length) % EPISODES.length] as (typeof EPISODES)[number];
     const b1 = rng.int(1, opts.brokers);
-    const b2 = opts.brokers > 1 ? 1 + ((b1 - 1 + rng.int(1, opts.brokers - 1)) % opts.brokers) : b1;
     switch (kind) {
       case "kill-leader":
         out.push({ atMs: startMs, action: { kind: "kill", target: leader } }, ...restartAll(endMs));
@@ -270,8 +269,7 @@ export function seededFaults(seed: number, opts: { brokers: number; tp: string; 
         // an out-of-sync replica and loses what the lone leader acknowledged. Offsets scale with the session timeout.
         const t = opts.sessionTimeoutMs ?? 1200;
         out.push(
-          { atMs: startMs, action: { kind: "isolate", target: { broker: b1 } } },
-          { atMs: startMs + 100, action: { kind: "isolate", target: { broker: b2 } } },
+          { atMs: startMs, action: { kind: "isolate", target: { followersOf: opts.tp } } },
           { atMs: startMs + Math.round(1.4 * t), action: { kind: "kill", target: leader } },
           { atMs: startMs + Math.round(2.6 * t), action: { kind: "heal" } },
           ...restartAll(startMs + Math.round(3.1 * t)),

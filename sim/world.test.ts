@@ -64,6 +64,24 @@ describe("world determinism (same seed → same run, event for event)", () => {
   });
 });
 
+describe("fault targets", () => {
+  it("followersOf resolves, when the fault fires, to the partition's replicas other than its leader", () => {
+    const s = buildScenario({
+      seed: 2,
+      durationMs: 3000,
+      drainMs: 1000,
+      faults: [{ atMs: 1000, action: { kind: "isolate", target: { followersOf: "orders-0" } } }],
+    });
+    const r = runScenario(s, { record: true });
+    const fired = r.faults[0]!;
+    const leader = [...r.trace].reverse().find((e) => e.type === "leader-elected" && e.tp === "orders-0" && e.timeUs <= fired.timeUs);
+    expect(leader?.type).toBe("leader-elected");
+    const leaderNode = leader?.type === "leader-elected" ? `broker-${leader.leader}` : "";
+    expect(fired.nodes).toHaveLength(2);
+    expect(fired.nodes).not.toContain(leaderNode);
+  });
+});
+
 describe("world liveness after the heal-and-drain phase", () => {
   it("every partition has a leader and a full ISR, and replicas agree up to the HW", () => {
     const r = runScenario(scenario(3));

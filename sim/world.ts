@@ -159,6 +159,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
         const st = view.partitionState(m[1] as string, Number(m[2]));
         return st === null ? null : st.leader;
       },
+      replicasOf: (tp) => assignment.get(tp) ?? [],
       clientNodes,
       expireSession: (b) => expireSession(rt, b),
       downstreamDown: (group, untilUs: TimeUs) => {

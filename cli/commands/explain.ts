@@ -8,6 +8,7 @@ import type { RunCommandOptions } from "./run.ts";
 import type { RunResult } from "../../sim/result.ts";
 import type { TraceEvent } from "../../sim/events.ts";
 import type { FaultAction, FaultTarget } from "../../sim/faults/types.ts";
+import { describeTarget } from "../../sim/faults/interpreter.ts";
 import type { HistoryOp } from "../../sim/history.ts";
 import type { CliJudgement } from "../engine.ts";
 
@@ -16,11 +17,7 @@ function t(us: number): string {
 }
 
 function target(x: FaultTarget): string {
-  if ("broker" in x) return `broker ${x.broker}`;
-  if ("leaderOf" in x) return `leader of ${x.leaderOf}`;
-  if ("controller" in x) return "controller";
-  if ("coordinator" in x) return "coordinator";
-  return `client ${x.client}`;
+  return describeTarget(x);
 }
 
 export function describeFault(a: FaultAction): string {

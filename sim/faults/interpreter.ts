@@ -19,6 +19,8 @@ export interface FaultEnv {
   readonly brokers: number;
   controller(): number | null;
   leaderOf(tp: string): number | null;
+  /** The assigned replicas of a partition ("orders-0"), in assignment order. */
+  replicasOf(tp: string): readonly number[];
   /** Node ids of a client: a producer id, a consumer member "g1/0", or a whole group "g1". */
   clientNodes(client: string): readonly NodeId[];
   expireSession(broker: number): boolean;
@@ -59,6 +61,7 @@ function tpOfTrace(ev: TraceEvent): string | undefined {
 export function describeTarget(t: FaultTarget): string {
   if ("broker" in t) return `broker ${t.broker}`;
   if ("leaderOf" in t) return `leader of ${t.leaderOf}`;
+  if ("followersOf" in t) return `followers of ${t.followersOf}`;
   if ("controller" in t) return "controller";
   if ("coordinator" in t) return "coordinator";
   return `client ${t.client}`;
@@ -158,6 +161,10 @@ export class FaultInterpreter {
     if ("leaderOf" in t) {
       const l = this.env.leaderOf(t.leaderOf);
       return l === null ? [] : [brokerNode(l)];
+    }
+    if ("followersOf" in t) {
+      const l = this.env.leaderOf(t.followersOf);
+      return this.env.replicasOf(t.followersOf).filter((b) => b !== l).map((b) => brokerNode(b));
     }
     if ("controller" in t) {
       const c = this.env.controller();

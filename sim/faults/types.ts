@@ -5,6 +5,8 @@
 export type FaultTarget =
   | { readonly broker: number }
   | { readonly leaderOf: string }
+  /** The replicas of a partition other than its leader at that moment (e.g. to cut the followers off). */
+  | { readonly followersOf: string }
   | { readonly controller: true }
   | { readonly coordinator: true }
   /** A client: a producer id ("p1") or a consumer member ("g1/0"). */

@@ -293,13 +293,14 @@ void [_allAnomalies, _allEvents, _allKinds, _allBugs];
 // ---------------------------------------------------------------------------------------------------------
 // The written form
 
-const TARGET_HELP = "a fault target is a broker id (2), controller, coordinator, a client id (p1, g1, g1/0), { leaderOf: orders-0 }, { broker: 2 } or { client: p1 }";
+const TARGET_HELP = "a fault target is a broker id (2), controller, coordinator, a client id (p1, g1, g1/0), { leaderOf: orders-0 }, { followersOf: orders-0 }, { broker: 2 } or { client: p1 }";
 
 const targetSchema = z.union(
   [
     z.number().int().min(1),
     z.string().min(1),
     z.strictObject({ leaderOf: z.string().min(1) }),
+    z.strictObject({ followersOf: z.string().min(1) }),
     z.strictObject({ broker: z.number().int().min(1) }),
     z.strictObject({ client: z.string().min(1) }),
     z.strictObject({ controller: z.literal(true) }),
@@ -750,6 +751,7 @@ export function checkScenario(s: Scenario): RawIssue[] {
     if ("broker" in t) {
       if (!(t.broker >= 1 && t.broker <= s.brokers)) issues.push({ path, message: `there is no broker ${t.broker}; brokers are 1..${s.brokers}` });
     } else if ("leaderOf" in t) checkTp(t.leaderOf, [...path, "leaderOf"]);
+    else if ("followersOf" in t) checkTp(t.followersOf, [...path, "followersOf"]);
     else if ("client" in t && !clientIds.includes(t.client)) {
       const dym = didYouMean(t.client, [...clientIds, "controller", "coordinator"]);
       issues.push({ path, message: `there is no node "${t.client}"${dym !== undefined ? `; did you mean "${dym}"?` : ""} Nodes: brokers 1..${s.brokers}, controller, coordinator${clientIds.length > 0 ? `, ${clientIds.join(", ")}` : ""}` });
