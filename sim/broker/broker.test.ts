@@ -7,7 +7,7 @@ import { OFFSETS_TOPIC } from "./group/host.ts";
 import type { KafkaErrorCode } from "../kafka/errors.ts";
 
 describe("Broker as GroupHost", () => {
-  it("appendOffsets completes once replicated, readOffsets returns only records below the HW", () => {
+  it("appendOffsets completes once replicated; readOffsets reads up to the log end (GroupMetadataManager.doLoadGroupsAndOffsets)", () => {
     const k = new Kit({ topics: [{ name: OFFSETS_TOPIC, partitions: 1 }] }).start();
     const b1 = k.broker(1);
     expect(b1.isOffsetsLeader(0)).toBe(true);
@@ -15,7 +15,8 @@ describe("Broker as GroupHost", () => {
     const results: KafkaErrorCode[] = [];
     const key = b1.internKey("g/t/0");
     k.rt.inject(brokerNode(1), (_a, ctx) => b1.appendOffsets(ctx, 0, [key], [17], 5000, (e) => results.push(e)));
-    expect(b1.readOffsets(0).count).toBe(0); // appended, not yet replicated
+    expect(results).toEqual([]); // appended, not yet replicated: the commit is not acknowledged yet
+    expect(b1.readOffsets(0).count).toBe(1); // but a coordinator loading now would see it (it reads to the LEO)
     k.run(20);
     expect(results).toEqual(["NONE"]);
     const r = b1.readOffsets(0);
