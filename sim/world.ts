@@ -4,7 +4,7 @@
 // schedule, then a heal-and-drain phase; and returns the history, the final state and the trace.
 import { Runtime } from "./core/runtime.ts";
 import type { NodeId } from "./core/ids.ts";
-import { brokerNode, COORDINATOR_NODE, nodeId, tpKey } from "./core/ids.ts";
+import { brokerNode, COORDINATOR_NODE, nodeId } from "./core/ids.ts";
 import { msToUs, usToMs } from "./core/time.ts";
 import type { TimeUs } from "./core/time.ts";
 import { SimInputError } from "./core/errors.ts";
@@ -20,29 +20,12 @@ import { assignReplicas } from "./broker/assignment.ts";
 import { coordinatorFactory, expireSession, zkView } from "./coordinator/index.ts";
 import { brokerFactory, finalPartitions } from "./broker/index.ts";
 import { OFFSETS_TOPIC } from "./broker/group/host.ts";
+import { KeyRegistry } from "./broker/group/key-registry.ts";
 import { groupCoordinatorFactory } from "./broker/group/index.ts";
 import { consumerFactory, consumerState, producerFactory, recordClientCrashes } from "./client/index.ts";
 import type { ClientEnv } from "./client/index.ts";
 
 const DEFAULT_MAX_EVENTS = 50_000_000;
-
-/** Interned names ↔ numbers, world-wide and deterministic (keys of __consumer_offsets records). */
-export class KeyRegistry {
-  private readonly ids = new Map<string, number>();
-  private readonly names: string[] = [];
-  intern(name: string): number {
-    let id = this.ids.get(name);
-    if (id === undefined) {
-      id = this.names.length;
-      this.names.push(name);
-      this.ids.set(name, id);
-    }
-    return id;
-  }
-  name(id: number): string | undefined {
-    return this.names[id];
-  }
-}
 
 /** Topics the world creates: the scenario's, dead-letter topics not declared (auto.create.topics.enable is true
  *  by default in Kafka), and __consumer_offsets when there are consumer groups. */
@@ -267,4 +250,3 @@ function committedOffsets(partitions: readonly FinalPartition[], keys: KeyRegist
   return out;
 }
 
-export { tpKey };

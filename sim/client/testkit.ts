@@ -16,6 +16,7 @@ import type { FetchRequest, Message, ProduceBatch, ProduceRequest, RecordSlice }
 import type { TraceEvent } from "../events.ts";
 import { HistoryRecorder } from "../history.ts";
 import { recordClientCrashes } from "./env.ts";
+import { KeyRegistry } from "../broker/group/key-registry.ts";
 import type { HistoryOp } from "../history.ts";
 import type { BugSwitches, ConsumerSpec, ProducerSpec } from "../scenario/types.ts";
 import { OFFSETS_TOPIC } from "../broker/group/host.ts";
@@ -70,8 +71,7 @@ export class FakeCluster {
   readonly logs = new Map<string, Log>();
   readonly partitionCounts = new Map<string, number>();
   readonly pids = new Map<string, PidEntry>();
-  readonly keyIds = new Map<string, number>();
-  readonly keyNames: string[] = [];
+  readonly keys = new KeyRegistry();
   readonly brokerIds: number[];
   readonly config: BrokerConfig;
   readonly offsetsPartitions: number;
@@ -136,13 +136,7 @@ export class FakeCluster {
   }
 
   intern(name: string): number {
-    let id = this.keyIds.get(name);
-    if (id === undefined) {
-      id = this.keyNames.length;
-      this.keyNames.push(name);
-      this.keyIds.set(name, id);
-    }
-    return id;
+    return this.keys.intern(name);
   }
 
   registerModule(broker: number, m: GroupCoordinatorModule): void {
@@ -206,7 +200,7 @@ class FakeBroker implements Actor<Message, TraceEvent> {
         return { keys: l.keys, values: l.values, count: l.values.length };
       },
       internKey: (name) => c.intern(name),
-      keyName: (id) => c.keyNames[id],
+      keyName: (id) => c.keys.name(id),
     };
     this.module = new GroupCoordinator(host);
     c.registerModule(this.id, this.module);

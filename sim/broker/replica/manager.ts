@@ -51,21 +51,9 @@ export interface ReplicaSpec {
   readonly bugs: BugSwitches;
 }
 
-export interface IsrChangeRequest {
-  readonly topic: string;
-  readonly partition: number;
-  readonly leaderEpoch: number;
-  readonly newIsr: readonly number[];
-  readonly partitionEpoch: number;
-}
-
-/** The controller's answer to an AlterPartition (the alter-partition-response fields). */
-export interface IsrChangeResponse {
-  readonly error: string;
-  readonly leaderEpoch: number;
-  readonly isr: readonly number[];
-  readonly partitionEpoch: number;
-}
+// The AlterPartition item and the controller's answer are the control plane's types.
+export type { IsrChangeRequest, IsrChangeResult as IsrChangeResponse } from "../control/control-plane.ts";
+import type { IsrChangeRequest, IsrChangeResult as IsrChangeResponse } from "../control/control-plane.ts";
 
 /** What the data plane asks of the rest of the broker. */
 export interface ReplicaHooks {
