@@ -1,5 +1,5 @@
 // User code plugged into clients: it runs inside the simulation, in virtual time, and must stay deterministic.
-// No Promises, no timers, no Math.random: a handler returns what it did and how long it took (virtual ms), and
+// No Promises, no timers, no unseeded randomness: a handler returns what it did and how long it took (virtual ms), and
 // the simulator schedules the rest. Use `random()` from the payload for seeded randomness.
 //
 // Producer logic — decides what each tick of the workload sends:

@@ -1,100 +1,55 @@
-// Kafka protocol errors as data, keyed by Kafka's own names (clients/.../common/protocol/Errors.java).
+// Kafka protocol errors as data, keyed by Kafka's own names (clients/.../common/protocol/Errors.java): one
+// table with each error's number and whether a producer retries it (fact 17; the RetriableException
+// subclasses in clients/.../common/errors). DELIVERY_TIMEOUT is the client-side outcome of delivery.timeout.ms.
 
-export const KAFKA_ERRORS = [
-  "NONE",
-  "NOT_LEADER_OR_FOLLOWER",
-  "NOT_ENOUGH_REPLICAS",
-  "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
-  "REQUEST_TIMED_OUT",
-  "NETWORK_EXCEPTION",
-  "UNKNOWN_TOPIC_OR_PARTITION",
-  "LEADER_NOT_AVAILABLE",
-  "FENCED_LEADER_EPOCH",
-  "UNKNOWN_LEADER_EPOCH",
-  "KAFKA_STORAGE_ERROR",
-  "CORRUPT_MESSAGE",
-  "NOT_COORDINATOR",
-  "COORDINATOR_NOT_AVAILABLE",
-  "COORDINATOR_LOAD_IN_PROGRESS",
-  "REBALANCE_IN_PROGRESS",
-  "ILLEGAL_GENERATION",
-  "UNKNOWN_MEMBER_ID",
-  "MEMBER_ID_REQUIRED",
-  "MESSAGE_TOO_LARGE",
-  "INVALID_REQUIRED_ACKS",
-  "INVALID_PRODUCER_EPOCH",
-  "PRODUCER_FENCED",
-  "OUT_OF_ORDER_SEQUENCE_NUMBER",
-  "DUPLICATE_SEQUENCE_NUMBER",
-  "UNKNOWN_PRODUCER_ID",
-  "OFFSET_OUT_OF_RANGE",
-  "INVALID_TOPIC_EXCEPTION",
-  "STALE_CONTROLLER_EPOCH",
-  "STALE_BROKER_EPOCH",
-  "INVALID_UPDATE_VERSION",
-  "INVALID_SESSION_TIMEOUT",
-  "INVALID_GROUP_ID",
-  "CONCURRENT_TRANSACTIONS",
-  "DELIVERY_TIMEOUT",
-] as const;
+const ERRORS = {
+  NONE: { code: 0, retriable: false },
+  NOT_LEADER_OR_FOLLOWER: { code: 6, retriable: true },
+  NOT_ENOUGH_REPLICAS: { code: 19, retriable: true },
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: { code: 20, retriable: true },
+  REQUEST_TIMED_OUT: { code: 7, retriable: true },
+  NETWORK_EXCEPTION: { code: 13, retriable: true },
+  UNKNOWN_TOPIC_OR_PARTITION: { code: 3, retriable: true },
+  LEADER_NOT_AVAILABLE: { code: 5, retriable: true },
+  FENCED_LEADER_EPOCH: { code: 74, retriable: true },
+  UNKNOWN_LEADER_EPOCH: { code: 75, retriable: true },
+  KAFKA_STORAGE_ERROR: { code: 56, retriable: true },
+  CORRUPT_MESSAGE: { code: 2, retriable: true },
+  NOT_COORDINATOR: { code: 16, retriable: true },
+  COORDINATOR_NOT_AVAILABLE: { code: 15, retriable: true },
+  COORDINATOR_LOAD_IN_PROGRESS: { code: 14, retriable: true },
+  REBALANCE_IN_PROGRESS: { code: 27, retriable: true },
+  ILLEGAL_GENERATION: { code: 22, retriable: false },
+  UNKNOWN_MEMBER_ID: { code: 25, retriable: false },
+  MEMBER_ID_REQUIRED: { code: 79, retriable: false },
+  MESSAGE_TOO_LARGE: { code: 10, retriable: false },
+  INVALID_REQUIRED_ACKS: { code: 21, retriable: false },
+  INVALID_PRODUCER_EPOCH: { code: 47, retriable: false },
+  PRODUCER_FENCED: { code: 90, retriable: false },
+  OUT_OF_ORDER_SEQUENCE_NUMBER: { code: 45, retriable: false },
+  DUPLICATE_SEQUENCE_NUMBER: { code: 46, retriable: false },
+  UNKNOWN_PRODUCER_ID: { code: 59, retriable: false },
+  OFFSET_OUT_OF_RANGE: { code: 1, retriable: false },
+  INVALID_TOPIC_EXCEPTION: { code: 17, retriable: false },
+  STALE_CONTROLLER_EPOCH: { code: 11, retriable: false },
+  STALE_BROKER_EPOCH: { code: 77, retriable: false },
+  INVALID_UPDATE_VERSION: { code: 95, retriable: false },
+  INVALID_SESSION_TIMEOUT: { code: 26, retriable: false },
+  INVALID_GROUP_ID: { code: 24, retriable: false },
+  CONCURRENT_TRANSACTIONS: { code: 51, retriable: true },
+  DELIVERY_TIMEOUT: { code: -1, retriable: false },
+} as const satisfies Record<string, { readonly code: number; readonly retriable: boolean }>;
 
-export type KafkaErrorCode = (typeof KAFKA_ERRORS)[number];
+export type KafkaErrorCode = keyof typeof ERRORS;
 
-/** Errors a producer retries (fact 17; RetriableException subclasses in clients/.../common/errors). */
-const RETRIABLE: ReadonlySet<KafkaErrorCode> = new Set<KafkaErrorCode>([
-  "NOT_LEADER_OR_FOLLOWER",
-  "NOT_ENOUGH_REPLICAS",
-  "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
-  "REQUEST_TIMED_OUT",
-  "NETWORK_EXCEPTION",
-  "UNKNOWN_TOPIC_OR_PARTITION",
-  "LEADER_NOT_AVAILABLE",
-  "FENCED_LEADER_EPOCH",
-  "UNKNOWN_LEADER_EPOCH",
-  "KAFKA_STORAGE_ERROR",
-  "CORRUPT_MESSAGE",
-  "NOT_COORDINATOR",
-  "COORDINATOR_NOT_AVAILABLE",
-  "COORDINATOR_LOAD_IN_PROGRESS",
-  "REBALANCE_IN_PROGRESS",
-  "CONCURRENT_TRANSACTIONS",
-]);
+export const KAFKA_ERRORS = Object.keys(ERRORS) as readonly KafkaErrorCode[];
 
+/** Errors a producer retries (fact 17). */
 export function isRetriable(code: KafkaErrorCode): boolean {
-  return RETRIABLE.has(code);
+  return ERRORS[code].retriable;
 }
 
-/** Kafka's numeric error codes, for exports that want them (Errors.java). */
-export const KAFKA_ERROR_NUMBERS: Partial<Record<KafkaErrorCode, number>> = {
-  NONE: 0,
-  OFFSET_OUT_OF_RANGE: 1,
-  CORRUPT_MESSAGE: 2,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  LEADER_NOT_AVAILABLE: 5,
-  NOT_LEADER_OR_FOLLOWER: 6,
-  REQUEST_TIMED_OUT: 7,
-  STALE_CONTROLLER_EPOCH: 11,
-  NETWORK_EXCEPTION: 13,
-  COORDINATOR_LOAD_IN_PROGRESS: 14,
-  COORDINATOR_NOT_AVAILABLE: 15,
-  NOT_COORDINATOR: 16,
-  INVALID_TOPIC_EXCEPTION: 17,
-  NOT_ENOUGH_REPLICAS: 19,
-  NOT_ENOUGH_REPLICAS_AFTER_APPEND: 20,
-  INVALID_REQUIRED_ACKS: 21,
-  ILLEGAL_GENERATION: 22,
-  UNKNOWN_MEMBER_ID: 25,
-  INVALID_SESSION_TIMEOUT: 26,
-  REBALANCE_IN_PROGRESS: 27,
-  INVALID_PRODUCER_EPOCH: 47,
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
-  DUPLICATE_SEQUENCE_NUMBER: 46,
-  UNKNOWN_PRODUCER_ID: 59,
-  KAFKA_STORAGE_ERROR: 56,
-  FENCED_LEADER_EPOCH: 74,
-  UNKNOWN_LEADER_EPOCH: 75,
-  STALE_BROKER_EPOCH: 77,
-  MEMBER_ID_REQUIRED: 79,
-  PRODUCER_FENCED: 90,
-  INVALID_UPDATE_VERSION: 95,
-};
+/** Kafka's numeric error code (Errors.java); -1 for client-side outcomes. */
+export function kafkaErrorNumber(code: KafkaErrorCode): number {
+  return ERRORS[code].code;
+}
