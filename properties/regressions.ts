@@ -40,7 +40,7 @@ export function regressionOf(property: string, scenario: Scenario, j: Judgement,
   return {
     kafkasimRegression: 1,
     meta: { property, seed, fastCheckPath: path, fastCheckVersion: fc.__version, verdict: j.verdict, anomalies, ...(first ? { explanation: first.explanation } : {}), ...(traceHash !== undefined ? { traceHash } : {}) },
-    scenario: { ...scenario, name: `regression-${property}`, expect: { verdict: j.verdict, anomalies: expected } },
+    scenario: { ...scenario, name: `regression-${property}`, description: `Shrunk counterexample of the property "${property}": ${expected.join(", ")} (verdict ${j.verdict}).`, expect: { verdict: j.verdict, anomalies: expected } },
   };
 }
 
