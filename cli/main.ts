@@ -45,7 +45,7 @@ export function buildProgram(): Command {
     .argument("<file|name>", "scenario file (.yaml/.json) or library name (see kafkasim list)")
     .option("--seed <n>", "override the scenario's seed")
     .option("--set <key=value>", "override a Kafka key (acks=1, producer.acks=1, broker.min.insync.replicas=2) or a scenario field (protocol=0.10, brokers=5); repeatable", collect, [])
-    .option("--json", "print the result as JSON (see cli/README-json.md)")
+    .option("--json", "print the result as JSON (see README.md, section JSON output)")
     .option("--trace <file>", "write the recorded trace as JSON lines")
     .option("--html <dir>", "write a self-contained HTML report into this directory")
     .action(
@@ -76,7 +76,7 @@ export function buildProgram(): Command {
     .option("--seed <n>", "root seed of the campaign (default 1)")
     .option("--until <type>", "stop at the first anomaly of this type (e.g. lost-write)")
     .option("--save <dir>", "where counterexamples go (default ./counterexamples)")
-    .option("--json", "print the summary as JSON (see cli/README-json.md)")
+    .option("--json", "print the summary as JSON (see README.md, section JSON output)")
     .action(
       action(async (file: string | undefined, o: { set: string[]; runs?: string; time?: string; seed?: string; until?: string; save?: string; json?: boolean }) => {
         const { fuzzCommand } = await import("./commands/fuzz.ts");

@@ -1,4 +1,4 @@
-// Rendering for the terminal and the JSON contracts (cli/README-json.md). Colour is off when stdout is not a
+// Rendering for the terminal and the JSON contracts (README.md, "JSON output"). Colour is off when stdout is not a
 // TTY, with NO_COLOR, or under --json.
 import { Chalk } from "chalk";
 import type { ChalkInstance } from "chalk";

@@ -29,7 +29,6 @@ function run(f: string): Judgement {
 
 describe("scenario library", () => {
   it("has a scenario for each point of the reliability notes", () => {
-    // scenarios/pending/ holds the ones the simulator does not meet yet; they are not part of the library.
     expect(FILES.length).toBeGreaterThanOrEqual(30);
   });
 
@@ -60,8 +59,8 @@ describe("scenario library", () => {
     expect(runScenario(s).traceHash).toBe(runScenario(s).traceHash);
   });
 
-  it("the example in scenarios/README.md is a valid scenario", () => {
-    const md = readFileSync(join(DIR, "README.md"), "utf8");
+  it("the scenario example in README.md is a valid scenario", () => {
+    const md = readFileSync(join(DIR, "..", "README.md"), "utf8");
     const yaml = /```yaml\n([\s\S]*?)```/.exec(md)?.[1];
     expect(yaml).toBeDefined();
     const s = parseScenario(yaml as string, { file: "README.md" });
