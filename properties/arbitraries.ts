@@ -136,8 +136,9 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
 // Fault schedules: a list of episodes (a fault, and for most kinds its end after durationMs), flattened into
 // the scenario's Fault list. Episodes shrink to fewer, earlier, shorter ones.
 
-export type EpisodeKind = "kill" | "power" | "stop" | "pause" | "partition" | "partition-oneway" | "isolate" | "expire-session" | "slow" | "flaky" | "crash-consumer";
-/** Broker faults (the default mix); "crash-consumer" (kill a consumer member, restart it) is opt-in. */
+export type EpisodeKind = "kill" | "power" | "stop" | "pause" | "partition" | "partition-oneway" | "isolate" | "expire-session" | "slow" | "flaky" | "crash-consumer" | "slow-followers";
+/** Broker faults (the default mix); "crash-consumer" (kill a consumer member, restart it) and "slow-followers"
+ *  (the followers of orders-0 slowed ×100, so its HW lags its log end) are opt-in. */
 export const EPISODE_KINDS: readonly EpisodeKind[] = ["kill", "power", "stop", "pause", "partition", "partition-oneway", "isolate", "expire-session", "slow", "flaky"];
 
 export interface Episode {
@@ -206,6 +207,12 @@ export function episodeFaults(e: Episode, brokers: number, members = 1): Fault[]
       if (end > 0) out.push(at(end, { kind: "restart", target: client }));
       break;
     }
+    case "slow-followers":
+      // The replicas of orders-0 other than its leader at that moment (resolved at fire time); the undo is a
+      // global heal, as the followers may have changed by then.
+      out.push(at(e.atMs, { kind: "slow", target: { followersOf: `${TOPIC}-0` }, factor: 100 }));
+      if (end > 0) out.push(at(end, { kind: "heal" }));
+      break;
     case "flaky":
       out.push(at(e.atMs, { kind: "flaky", target: t, lossProb: 0.3 }));
       if (end > 0 && concrete) out.push(at(end, { kind: "heal", target: t }));

@@ -49,7 +49,16 @@ export interface BugCase {
 
 export const BUG_CASES: readonly BugCase[] = [
   { bug: "ackBeforeReplication", knobs: SAFE_KNOBS, kinds: ["slow", "kill", "power"], anomaly: ["lost-write"], budget: 100 },
-  { bug: "readAboveHighWatermark", knobs: withGroup({}), kinds: ["slow", "kill", "power"], anomaly: ["uncommitted-read"], budget: 100 },
+  // A read above the HW is only visible when the log is rewritten differently after the truncation: an idempotent
+  // producer re-sends the truncated batches in order, so they land at the same offsets with the same values and
+  // the (offset, value) check cannot tell (measured: 15 of 150 idempotent runs read records later truncated, 0
+  // visible); so is a non-idempotent producer with one request in flight (one batch above the HW at a time).
+  // Here acks=all + min ISR 2 without idempotence, 5 in flight: retried batches the new leader already had are
+  // written again and shift the offsets (the oracle permits the duplicates, not the uncommitted read). The
+  // followers are slowed so the HW lags the log end; auto-commit keeps the consumer at the log end (a
+  // synchronous commit to a slowed coordinator holds it back below the HW). Power loss is left out: it permits
+  // uncommitted reads (fact 27).
+  { bug: "readAboveHighWatermark", knobs: withGroup({ commit: "auto", idempotence: false }), kinds: ["slow-followers", "kill"], anomaly: ["uncommitted-read"], budget: 100 },
   { bug: "skipTruncation", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["kill", "isolate", "partition"], anomaly: ["log-divergence", "strong-isr", "leader-incomplete"], budget: 150 },
   { bug: "electOutOfSync", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write", "log-divergence", "leader-incomplete"], budget: 250 },
   { bug: "acceptStaleEpoch", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition", "pause"], anomaly: ["lost-write", "log-divergence", "leader-incomplete", "strong-isr"], budget: 150 },
