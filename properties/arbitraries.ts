@@ -136,9 +136,10 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
 // Fault schedules: a list of episodes (a fault, and for most kinds its end after durationMs), flattened into
 // the scenario's Fault list. Episodes shrink to fewer, earlier, shorter ones.
 
-export type EpisodeKind = "kill" | "power" | "stop" | "pause" | "partition" | "partition-oneway" | "isolate" | "expire-session" | "slow" | "flaky" | "crash-consumer" | "slow-followers";
-/** Broker faults (the default mix); "crash-consumer" (kill a consumer member, restart it) and "slow-followers"
- *  (the followers of orders-0 slowed ×100, so its HW lags its log end) are opt-in. */
+export type EpisodeKind = "kill" | "power" | "stop" | "pause" | "partition" | "partition-oneway" | "isolate" | "expire-session" | "slow" | "flaky" | "crash-consumer" | "slow-followers" | "isolate-controller-zk" | "pause-controller";
+/** Broker faults (the default mix). Opt-in: "crash-consumer" (kill a consumer member, restart it),
+ *  "slow-followers" (the followers of orders-0 slowed ×100, so its HW lags its log end), "isolate-controller-zk"
+ *  (the controller cut off from ZooKeeper only) and "pause-controller" (the controller paused). */
 export const EPISODE_KINDS: readonly EpisodeKind[] = ["kill", "power", "stop", "pause", "partition", "partition-oneway", "isolate", "expire-session", "slow", "flaky"];
 
 export interface Episode {
@@ -212,6 +213,15 @@ export function episodeFaults(e: Episode, brokers: number, members = 1): Fault[]
       // global heal, as the followers may have changed by then.
       out.push(at(e.atMs, { kind: "slow", target: { followersOf: `${TOPIC}-0` }, factor: 100 }));
       if (end > 0) out.push(at(end, { kind: "heal" }));
+      break;
+    case "isolate-controller-zk":
+      // The active controller cut off from ZooKeeper but not from the brokers: its session expires, another
+      // broker takes over while it still believes it is the controller (a zombie controller).
+      out.push(at(e.atMs, { kind: "partition", groups: [[{ controller: true }], [{ coordinator: true }]] }));
+      if (end > 0) out.push(at(end, { kind: "heal" }));
+      break;
+    case "pause-controller":
+      out.push(at(e.atMs, e.durationMs > 0 ? { kind: "pause", target: { controller: true }, durationMs: e.durationMs } : { kind: "pause", target: { controller: true } }));
       break;
     case "flaky":
       out.push(at(e.atMs, { kind: "flaky", target: t, lossProb: 0.3 }));

@@ -61,7 +61,18 @@ export const BUG_CASES: readonly BugCase[] = [
   { bug: "readAboveHighWatermark", knobs: withGroup({ commit: "auto", idempotence: false }), kinds: ["slow-followers", "kill"], anomaly: ["uncommitted-read"], budget: 100 },
   { bug: "skipTruncation", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["kill", "isolate", "partition"], anomaly: ["log-divergence", "strong-isr", "leader-incomplete"], budget: 150 },
   { bug: "electOutOfSync", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write", "log-divergence", "leader-incomplete"], budget: 250 },
-  { bug: "acceptStaleEpoch", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition", "pause"], anomaly: ["lost-write", "log-divergence", "leader-incomplete", "strong-isr"], budget: 150 },
+  // Not caught (so not asserted in bugs.property.test.ts): fault schedules almost never deliver a stale
+  // leader-and-isr. Per-link FIFO keeps one controller's requests in order, and a deposed controller sends
+  // nothing new: each of its events starts with a ZooKeeper call, which fails with SESSION_EXPIRED once it is
+  // heard again, and its unanswered requests are re-sent only after controller.socket.timeout.ms (30 s). The
+  // switch is widened to the controller-epoch check (sim/broker/replica/stale-epoch-switch.test.ts) and this mix
+  // has zombie controllers (cut off from ZooKeeper only, or paused). Measured on the safe config: 0 stale
+  // (older controller epoch or lower leader epoch) leader-and-isr requests in 300 runs of the default mix and
+  // of this one, and no anomaly in 1,200 runs with the switch on. Only a hand-aimed race delivers one: a
+  // leader's session expired and the controller slowed ×2000–4000 about 3 ms later, while its leader-and-isr
+  // is in flight (its own session then expires and a new controller re-elects first): stale requests in 15 of
+  // 200 such runs, and the switch's anomaly (strong-isr) in 1 of 200 — too rare for a test budget.
+  { bug: "acceptStaleEpoch", knobs: SAFE_KNOBS, kinds: ["isolate-controller-zk", "pause-controller", "kill", "isolate", "partition"], anomaly: ["lost-write", "log-divergence", "leader-incomplete", "strong-isr"], budget: 150 },
   { bug: "commitBeforeProcessing", knobs: withGroup({}), kinds: ["crash-consumer"], anomaly: ["committed-unprocessed"], budget: 60 },
 ];
 

@@ -332,7 +332,13 @@ export class ReplicaManager {
   // ---------------------------------------------------------------- controller requests
 
   private handleController(ctx: BrokerCtx, from: NodeId, msg: Extract<ControllerMessage, { type: "leader-and-isr" | "update-metadata" | "stop-replica" }>): void {
-    if (msg.controllerEpoch < this.controllerEpoch) {
+    const stale = msg.controllerEpoch < this.controllerEpoch;
+    if (stale && msg.type === "leader-and-isr" && this.spec.bugs.acceptStaleEpoch) {
+      // Bug switch: a deposed controller's leader-and-isr is applied (its controller epoch is not checked, nor
+      // is its leader epoch below). The broker keeps the newer controller as its controller.
+      return this.handleLeaderAndIsr(ctx, from, msg);
+    }
+    if (stale) {
       ctx.emit({ type: "stale-request-rejected", broker: this.brokerId, request: msg.type, reason: `controller epoch ${msg.controllerEpoch} < ${this.controllerEpoch}` });
       if (msg.type === "leader-and-isr") ctx.send(from, { type: "leader-and-isr-response", corr: msg.corr, error: "STALE_CONTROLLER_EPOCH", partitions: [] });
       else if (msg.type === "update-metadata") ctx.send(from, { type: "update-metadata-response", corr: msg.corr, error: "STALE_CONTROLLER_EPOCH" });
