@@ -136,10 +136,10 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
 // Fault schedules: a list of episodes (a fault, and for most kinds its end after durationMs), flattened into
 // the scenario's Fault list. Episodes shrink to fewer, earlier, shorter ones.
 
-export type EpisodeKind = "kill" | "power" | "stop" | "pause" | "partition" | "partition-oneway" | "isolate" | "expire-session" | "slow" | "flaky" | "crash-consumer" | "slow-followers" | "isolate-controller-zk" | "pause-controller";
+export type EpisodeKind = "kill" | "power" | "stop" | "pause" | "partition" | "partition-oneway" | "isolate" | "expire-session" | "slow" | "flaky" | "crash-consumer" | "slow-followers" | "stall-controller";
 /** Broker faults (the default mix). Opt-in: "crash-consumer" (kill a consumer member, restart it),
- *  "slow-followers" (the followers of orders-0 slowed ×100, so its HW lags its log end), "isolate-controller-zk"
- *  (the controller cut off from ZooKeeper only) and "pause-controller" (the controller paused). */
+ *  "slow-followers" (the followers of orders-0 slowed ×100, so its HW lags its log end) and "stall-controller"
+ *  (a session expiry, and the controller slowed right as it reacts: a zombie controller). */
 export const EPISODE_KINDS: readonly EpisodeKind[] = ["kill", "power", "stop", "pause", "partition", "partition-oneway", "isolate", "expire-session", "slow", "flaky"];
 
 export interface Episode {
@@ -214,14 +214,13 @@ export function episodeFaults(e: Episode, brokers: number, members = 1): Fault[]
       out.push(at(e.atMs, { kind: "slow", target: { followersOf: `${TOPIC}-0` }, factor: 100 }));
       if (end > 0) out.push(at(end, { kind: "heal" }));
       break;
-    case "isolate-controller-zk":
-      // The active controller cut off from ZooKeeper but not from the brokers: its session expires, another
-      // broker takes over while it still believes it is the controller (a zombie controller).
-      out.push(at(e.atMs, { kind: "partition", groups: [[{ controller: true }], [{ coordinator: true }]] }));
-      if (end > 0) out.push(at(end, { kind: "heal" }));
-      break;
-    case "pause-controller":
-      out.push(at(e.atMs, e.durationMs > 0 ? { kind: "pause", target: { controller: true }, durationMs: e.durationMs } : { kind: "pause", target: { controller: true } }));
+    case "stall-controller":
+      // A broker's session expires (target), and the controller stalls while it handles that: its links slowed
+      // ×3000 (~0.75 ms → ~2 s) 1.5–3.5 ms later, as its leader-and-isr goes out. Its own session then expires,
+      // a new controller takes over, and the stalled controller's requests arrive after the new one's (a zombie
+      // controller). Left to the drain phase to heal.
+      out.push(at(e.atMs, { kind: "expire-session", target: t }));
+      out.push(at(e.atMs + 0.5 + e.other, { kind: "slow", target: { controller: true }, factor: 3000 }));
       break;
     case "flaky":
       out.push(at(e.atMs, { kind: "flaky", target: t, lossProb: 0.3 }));
