@@ -145,6 +145,8 @@ export class Consumer implements Actor<Message, TraceEvent> {
   private lastPollUs = 0;
   // application
   private appBlocked = false;
+  /** The poll loop came round while the application was blocked in a synchronous commit: poll once it returns. */
+  private pollDeferred = false;
   private pollHandle = -1;
   private nextAutoCommitUs = 0;
   private lastManualCommitUs = 0;
@@ -720,6 +722,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
   // ---------------------------------------------------------------- the application: poll loop
 
   private schedulePoll(ctx: Ctx, delayMs: number): void {
+    this.pollDeferred = false;
     if (this.pollHandle >= 0) ctx.cancelTimer(this.pollHandle);
     this.pollHandle = ctx.setTimer(delayMs * 1000, POLL);
   }
@@ -743,7 +746,10 @@ export class Consumer implements Actor<Message, TraceEvent> {
   }
 
   private poll(ctx: Ctx): void {
-    if (this.appBlocked) return;
+    if (this.appBlocked) {
+      this.pollDeferred = true;
+      return;
+    }
     if (!this.proc.async && this.working) return;
     this.lastPollUs = ctx.nowUs;
     const autoCommit = this.cfg["enable.auto.commit"];
@@ -1052,6 +1058,10 @@ export class Consumer implements Actor<Message, TraceEvent> {
     if (c.then !== null) {
       this.appBlocked = false;
       c.then();
+      if (this.pollDeferred && this.pollHandle < 0 && !this.appBlocked) {
+        this.pollDeferred = false;
+        this.schedulePoll(ctx, 0);
+      }
     }
   }
 
