@@ -376,8 +376,10 @@ export class Producer implements Actor<Message, TraceEvent> {
         // With idempotence a retried batch waits until its partition has nothing in flight, so sequences resolve
         // in order (TransactionManager's unresolved-sequence rules, simplified).
         if (this.idempotent && b.attempts > 0 && this.hasInflightFor(tp)) continue;
-        // Without idempotence and with in-flight 1, Kafka mutes the partition while a batch is in flight.
-        if (!this.idempotent && maxInflight === 1 && this.hasInflightFor(tp)) continue;
+        // With in-flight 1 Kafka mutes the partition while a batch is in flight, idempotent or not (KafkaProducer:
+        // guaranteeMessageOrder = max.in.flight == 1; RecordAccumulator.drain skips muted partitions): else a new
+        // batch goes to a new leader while the previous one is still in flight to the old one, ahead of its retry.
+        if (maxInflight === 1 && this.hasInflightFor(tp)) continue;
         let list = byNode.get(leader);
         if (list === undefined) byNode.set(leader, (list = []));
         list.push(b);
