@@ -52,6 +52,17 @@ describe("oracle", () => {
     expect(allows(sc, [kill], "log-divergence")).toBe(true);
     expect(allows(sc, [kill], "duplicate")).toBe(true);
   });
+  it("the broker-level rules cover __consumer_offsets too (its replicas diverge like any other's), not without cause", () => {
+    const offsets = (sc: ScenarioInput, faults: FiredFault[], type: AnomalyType): boolean => allowedReason(oracle(fakeRun({ scenario: sc, faults })), type, "__consumer_offsets") !== undefined;
+    const sc: ScenarioInput = { ...prod({}), broker: { "min.insync.replicas": 2 } };
+    // fuzz seed 777: protocol 3.7, brokers 2 and 3 lose power without fsync; 0.10 / 0.11 after leader changes.
+    expect(offsets(sc, [power(2), power(3)], "log-divergence")).toBe(true);
+    expect(offsets(sc, [power(2)], "strong-isr")).toBe(true);
+    expect(offsets({ ...sc, protocol: "0.10" }, [kill], "log-divergence")).toBe(true);
+    expect(offsets({ ...sc, protocol: "0.11" }, [kill], "strong-isr")).toBe(true);
+    expect(offsets(sc, [kill], "log-divergence")).toBe(false);
+    expect(offsets({ ...sc, broker: { "min.insync.replicas": 2, "log.flush.interval.messages": 1 } }, [power(2), power(3)], "log-divergence")).toBe(false);
+  });
   it("commit before processing, and auto-commit with async processing, may skip", () => {
     const g = (processing: Record<string, unknown>, config: Record<string, unknown> = {}): ScenarioInput => ({ consumers: [{ group: "g1", topics: ["orders"], processing, config }] });
     expect(allows(g({ commit: "before-processing" }), [], "committed-unprocessed")).toBe(true);

@@ -5,6 +5,7 @@ import type { RunResult } from "../sim/result.ts";
 import type { AnomalyType } from "../sim/scenario/types.ts";
 import type { FaultAction, FiredFault } from "../sim/faults/types.ts";
 import type { Allowance } from "./types.ts";
+import { OFFSETS_TOPIC } from "../sim/broker/group/host.ts";
 
 /** What may follow once committed data can be lost: the log is rewritten under the consumers' feet. */
 const LOSS_FAMILY: readonly AnomalyType[] = [
@@ -70,29 +71,38 @@ export function oracle(result: RunResult): Allowance[] {
   const fs = summariseFaults(result.faults);
   const rank = PROTOCOL_RANK[result.protocol] ?? 4;
 
-  for (const t of s.topics) {
-    const minIsr = t.config["min.insync.replicas"] ?? s.broker["min.insync.replicas"];
-    const unclean = t.config["unclean.leader.election.enable"] ?? s.broker["unclean.leader.election.enable"];
-    const flushMsgs = t.config["log.flush.interval.messages"] ?? s.broker["log.flush.interval.messages"];
-    const flushMs = t.config["log.flush.interval.ms"] ?? s.broker["log.flush.interval.ms"];
-    const rf = t["replication.factor"];
-    const producers = s.producers.filter((p) => p.topic === t.name);
+  // Rules that follow from the brokers' configuration and the faults; they hold for every partition, the internal
+  // __consumer_offsets topic too (its replicas follow the same replication protocol and the same flush settings).
+  const replicationRules = (topic: string, cfg: Readonly<Record<string, unknown>>, rf: number): void => {
+    const minIsr = (cfg["min.insync.replicas"] as number | undefined) ?? s.broker["min.insync.replicas"];
+    const unclean = (cfg["unclean.leader.election.enable"] as boolean | undefined) ?? s.broker["unclean.leader.election.enable"];
+    const flushMsgs = (cfg["log.flush.interval.messages"] as number | undefined) ?? s.broker["log.flush.interval.messages"];
+    const flushMs = (cfg["log.flush.interval.ms"] as number | undefined) ?? s.broker["log.flush.interval.ms"];
     if (fs.disruptive && unclean) {
-      allowAll(LOSS_FAMILY, t.name, "unclean.leader.election.enable=true: an out-of-sync replica may become leader and truncate committed records (fact 11, KIP-106)");
+      allowAll(LOSS_FAMILY, topic, "unclean.leader.election.enable=true: an out-of-sync replica may become leader and truncate committed records (fact 11, KIP-106)");
     }
     if (fs.disruptive && rank === 0) {
-      allowAll([...LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"], t.name, "protocol 0.10 truncates to the high watermark on becoming follower: committed records may be lost and replicas diverge (KIP-101)");
+      allowAll([...LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"], topic, "protocol 0.10 truncates to the high watermark on becoming follower: committed records may be lost and replicas diverge (KIP-101)");
     }
     if (fs.disruptive && rank === 1) {
-      allowAll([...LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"], t.name, "protocol 0.11 (KIP-101 without KIP-279): consecutive fast leader changes may diverge the logs and lose records");
+      allowAll([...LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"], topic, "protocol 0.11 (KIP-101 without KIP-279): consecutive fast leader changes may diverge the logs and lose records");
     }
     const noFlush = !(flushMsgs === 1 || flushMs === 0);
     if (noFlush && fs.powerLost.size > 0) {
       // A broker that lost its page cache restarts with a shorter log but stays in the ISR (the controller never
       // saw it leave); elected leader, it overwrites records the others hold at the same epoch (fact 27).
       const all = fs.powerLost.size >= Math.min(minIsr, rf) ? `, here ${fs.powerLost.size} of min.insync.replicas=${minIsr}` : "";
-      allowAll([...LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"], t.name, `power loss without fsync (log.flush.interval.messages unset): a broker restarts without its unflushed records yet stays in the ISR and may lead, losing acknowledged records and diverging from the others${all} (fact 27)`);
+      allowAll([...LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"], topic, `power loss without fsync (log.flush.interval.messages unset): a broker restarts without its unflushed records yet stays in the ISR and may lead, losing acknowledged records and diverging from the others${all} (fact 27)`);
     }
+  };
+  // __consumer_offsets: broker-level settings (offsets.topic.replication.factor; KafkaConfig, GroupMetadataManager).
+  replicationRules(OFFSETS_TOPIC, {}, s.broker["offsets.topic.replication.factor"]);
+
+  for (const t of s.topics) {
+    const minIsr = t.config["min.insync.replicas"] ?? s.broker["min.insync.replicas"];
+    const rf = t["replication.factor"];
+    const producers = s.producers.filter((p) => p.topic === t.name);
+    replicationRules(t.name, t.config, rf);
     for (const p of producers) {
       const acks = p.config.acks;
       if (acks === 0) {
