@@ -105,8 +105,8 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     }
   }
 
-  /** Store the group's metadata record (GroupMetadataManager.storeGroup), fire and forget. */
-  private storeGroup(ctx: BrokerCtx, g: Group): void {
+  /** Store the group's metadata record (GroupMetadataManager.storeGroup); `done` gets the append's outcome. */
+  private storeGroup(ctx: BrokerCtx, g: Group, done: (error: KafkaErrorCode) => void = () => {}): void {
     const md: StoredGroup = {
       generation: g.generation,
       leaderId: g.leaderId,
@@ -114,7 +114,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
       members: [...g.members.values()].map((m) => ({ id: m.id, node: m.node, sessionTimeoutMs: m.sessionTimeoutMs, rebalanceTimeoutMs: m.rebalanceTimeoutMs, topics: m.topics, assignment: m.assignment })),
     };
     const value = this.host.internKey(`group-metadata:${JSON.stringify(md)}`);
-    this.host.appendOffsets(ctx, g.partition, [this.host.internKey(g.name)], [value], 5000, () => {});
+    this.host.appendOffsets(ctx, g.partition, [this.host.internKey(g.name)], [value], 5000, done);
   }
 
   onResigned(ctx: BrokerCtx, partition: number): void {
@@ -362,12 +362,29 @@ export class GroupCoordinator implements GroupCoordinatorModule {
             const target = g.members.get(a.memberId);
             if (target) target.assignment = a.partitions;
           }
-          g.state = "stable";
-          this.storeGroup(ctx, g);
-          for (const x of g.members.values()) {
-            if (x.syncCorr !== null) ctx.send(x.node, { type: "group.sync-response", corr: x.syncCorr, error: "NONE", partitions: x.assignment });
-            x.syncCorr = null;
-          }
+          // GroupCoordinator.doSyncGroup: the group stays CompletingRebalance until the assignment is stored; only
+          // then do the members get it. A failed store (e.g. this broker no longer leads __consumer_offsets) resets
+          // the assignment and rebalances (resetAndPropagateAssignmentError), so no member starts from stale state.
+          const generation = g.generation;
+          this.storeGroup(ctx, g, (error) => {
+            if (this.groups.get(g.name) !== g || g.generation !== generation || g.state !== "completing") return;
+            if (error === "NONE") {
+              g.state = "stable";
+              for (const x of g.members.values()) {
+                if (x.syncCorr !== null) ctx.send(x.node, { type: "group.sync-response", corr: x.syncCorr, error: "NONE", partitions: x.assignment });
+                x.syncCorr = null;
+              }
+              return;
+            }
+            // GroupMetadataManager.storeGroup's error mapping.
+            const mapped: KafkaErrorCode = error === "NOT_LEADER_OR_FOLLOWER" || error === "KAFKA_STORAGE_ERROR" ? "NOT_COORDINATOR" : "COORDINATOR_NOT_AVAILABLE";
+            for (const x of g.members.values()) {
+              x.assignment = [];
+              if (x.syncCorr !== null) ctx.send(x.node, { type: "group.sync-response", corr: x.syncCorr, error: mapped, partitions: [] });
+              x.syncCorr = null;
+            }
+            this.prepareRebalance(ctx, g);
+          });
         }
         return;
       default:
