@@ -1,7 +1,8 @@
 // Small helpers the checkers share.
 import type { RunResult } from "../../sim/result.ts";
 import type { FinalLog } from "../context.ts";
-import { runIndex } from "../context.ts";
+import { runIndex, tpName } from "../context.ts";
+import type { FinalPartition, FinalReplica } from "../../sim/history.ts";
 import { storyOf } from "../explain.ts";
 
 /** Only the first few findings of a checker get a full story from the trace (building one is not free). */
@@ -36,4 +37,14 @@ export function nested3<V>(m: Map<string, Map<string, Map<number, V>>>, a: strin
   let m2 = m1.get(b);
   if (!m2) m1.set(b, (m2 = new Map()));
   return m2;
+}
+
+/** Each partition of the final state that has a leader, with the leader's replica and Kafka's "topic-partition"
+ *  name (the prologue of the replica-invariant checkers). */
+export function* ledPartitions(result: RunResult): Generator<{ readonly p: FinalPartition; readonly leader: FinalReplica; readonly tp: string }> {
+  for (const p of result.final.partitions) {
+    if (p.leader === null) continue;
+    const leader = p.replicas.find((r) => r.broker === p.leader);
+    if (leader) yield { p, leader, tp: tpName(p.topic, p.partition) };
+  }
 }

@@ -3,17 +3,12 @@
 // agrees with each replica below that replica's high watermark.
 import type { RunResult } from "../../sim/result.ts";
 import type { Finding } from "../types.ts";
-import { tpName } from "../context.ts";
-import { withStory } from "./common.ts";
+import { ledPartitions, withStory } from "./common.ts";
 import { firstMismatch } from "./log-divergence.ts";
 
 export function checkLeaderIncomplete(result: RunResult): Finding[] {
   const out: Finding[] = [];
-  for (const p of result.final.partitions) {
-    if (p.leader === null) continue;
-    const leader = p.replicas.find((r) => r.broker === p.leader);
-    if (!leader) continue;
-    const tp = tpName(p.topic, p.partition);
+  for (const { p, leader, tp } of ledPartitions(result)) {
     for (const r of p.replicas) {
       if (r === leader) continue;
       let offset = -1;

@@ -2,17 +2,12 @@
 // its log reaches the leader's high watermark and matches the leader's below it.
 import type { RunResult } from "../../sim/result.ts";
 import type { Finding } from "../types.ts";
-import { tpName } from "../context.ts";
-import { withStory } from "./common.ts";
+import { ledPartitions, withStory } from "./common.ts";
 import { firstMismatch } from "./log-divergence.ts";
 
 export function checkStrongIsr(result: RunResult): Finding[] {
   const out: Finding[] = [];
-  for (const p of result.final.partitions) {
-    if (p.leader === null) continue;
-    const leader = p.replicas.find((r) => r.broker === p.leader);
-    if (!leader) continue;
-    const tp = tpName(p.topic, p.partition);
+  for (const { p, leader, tp } of ledPartitions(result)) {
     for (const b of p.isr) {
       if (b === leader.broker) continue;
       const r = p.replicas.find((x) => x.broker === b);
