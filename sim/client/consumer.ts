@@ -156,12 +156,10 @@ export class Consumer implements Actor<Message, TraceEvent> {
   private sum = 0;
   private processedCount = 0;
   /** The failing-downstream fault: every processing attempt fails until then. */
-  downUntilUs = -1;
-
-  /** The group's downstream (its database) is failing now: set on this member, or world-wide for the group
-   *  (the `downstream-down` fault; it outlives a crashed member). */
+  /** The group's downstream (its database) is failing now: the `downstream-down` fault, kept by the world so
+   *  that it outlives a crashed member. */
   private downstreamDown(ctx: Ctx): boolean {
-    return ctx.nowUs < this.downUntilUs || ctx.nowUs < (this.env.downstreamDownUntilUs?.(this.group) ?? -1);
+    return ctx.nowUs < (this.env.downstreamDownUntilUs?.(this.group) ?? -1);
   }
 
   constructor(

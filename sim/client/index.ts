@@ -37,11 +37,6 @@ export function clientNodeIds(producers: readonly ProducerSpec[], consumers: rea
   return out;
 }
 
-/** The `downstream-down` fault: every processing attempt of this consumer fails until untilUs. */
-export function setDownstreamDown(actor: Actor<Message, TraceEvent>, untilUs: number): void {
-  if (actor instanceof Consumer) actor.downUntilUs = Math.max(actor.downUntilUs, untilUs);
-}
-
 /** A consumer's running state (sum of processed values) for FinalState.consumerState; undefined otherwise. */
 export function consumerState(actor: Actor<Message, TraceEvent> | undefined): { readonly sum: number; readonly processed: number } | undefined {
   return actor instanceof Consumer ? { sum: actor.state.sum, processed: actor.state.processed } : undefined;

@@ -1,10 +1,8 @@
 import { describe, it, expect } from "vitest";
 import { consumerSpec, producerSpec } from "../scenario/defaults.ts";
 import type { ConsumerInput, ProducerInput } from "../scenario/defaults.ts";
-import { nodeId } from "../core/ids.ts";
 import { msToUs } from "../core/time.ts";
 import { FakeCluster } from "./testkit.ts";
-import { setDownstreamDown } from "./index.ts";
 import type { ConsumerHandler, ProducerLogic } from "./user-code.ts";
 import type { HistoryOp, ProcessValue, SendValue } from "../history.ts";
 
@@ -42,7 +40,7 @@ describe("processing model", () => {
 
   it("a failing downstream fails every attempt until it recovers", () => {
     const c = world({ group: "g1", topics: [TOPIC], config: group, processing: { retries: 0, timeMs: 2 } }, { messages: 40, ratePerSec: 20 });
-    c.rt.call(msToUs(700), () => c.rt.inject(nodeId("g1/0"), (a) => setDownstreamDown(a, msToUs(1200))));
+    c.rt.call(msToUs(700), () => c.downstreamUntilUs.set("g1", msToUs(1200)));
     c.run(5000);
     const ops = c.ops(undefined, "g1/0").filter((o) => o.f === "process" && o.type !== "invoke");
     const failed = ops.filter((o) => (o.value as ProcessValue).result === "failed");

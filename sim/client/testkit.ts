@@ -72,6 +72,8 @@ export class FakeCluster {
   readonly partitionCounts = new Map<string, number>();
   readonly pids = new Map<string, PidEntry>();
   readonly keys = new KeyRegistry();
+  /** The `downstream-down` fault per group (the world keeps the same map). */
+  readonly downstreamUntilUs = new Map<string, number>();
   readonly brokerIds: number[];
   readonly config: BrokerConfig;
   readonly offsetsPartitions: number;
@@ -106,6 +108,7 @@ export class FakeCluster {
       bugs: opts.bugs ?? {},
       workloadActive: () => this.workloadActive,
       offsetsPartitions: this.offsetsPartitions,
+      downstreamDownUntilUs: (group) => this.downstreamUntilUs.get(group) ?? -1,
     };
     recordClientCrashes(this.rt, this.history, new Set<string>(clientIds));
     for (const p of producers) this.rt.addNode(nodeId(p.id), producerFactory(p, env));
