@@ -1,5 +1,6 @@
 // Hand-built histories and final states, for the checkers' and the oracle's tests (and users' own).
 import type { FinalPartition, FinalReplica, HistoryOp, HistoryOpInput, PolledRecord } from "../sim/history.ts";
+import { countSendsAcked } from "../sim/history.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { FiredFault } from "../sim/faults/types.ts";
 import type { Scenario } from "../sim/scenario/types.ts";
@@ -98,6 +99,7 @@ export function fakeRun(input: FakeRunInput): RunResult {
     workloadEndMs: 5_000,
     events: 0,
     history: input.history ?? [],
+    sendsAcked: countSendsAcked(input.history ?? []),
     final: { partitions: input.partitions ?? [], committedOffsets: input.committedOffsets ?? [] },
     faults: input.faults ?? [],
     trace: input.trace ?? [],

@@ -3,6 +3,7 @@
 import { buildScenario } from "../sim/scenario/defaults.ts";
 import type { ScenarioInput } from "../sim/scenario/defaults.ts";
 import type { HistoryOp, FinalState } from "../sim/history.ts";
+import { countSendsAcked } from "../sim/history.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { FaultAction, FiredFault } from "../sim/faults/types.ts";
 import type { TraceEvent } from "../sim/events.ts";
@@ -67,6 +68,7 @@ export function fakeRun(f: FakeRun): RunResult {
     workloadEndMs,
     events: history.length,
     history,
+    sendsAcked: countSendsAcked(history),
     final: f.final ?? { partitions: [], committedOffsets: [] },
     faults,
     trace,

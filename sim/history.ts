@@ -108,21 +108,159 @@ export interface FinalState {
   readonly consumerState?: Readonly<Record<string, unknown>>;
 }
 
-/** Appends ops with consecutive indices. Clients get one of these from the world. */
+// Row kinds of the recorder's columns: an op kept as an object, or one of the two send ops of the hot path kept
+// as columns (a producer records two per record; at 10,000 records/s objects for them dominated the GC).
+const ROW_OBJECT = 0;
+const ROW_SEND_INVOKE = 1;
+const ROW_SEND_OK = 2;
+/** Int32 column value for "absent" (an invoke without a chosen partition). */
+const ABSENT = -0x80000000;
+/** Rows live in fixed chunks of 2^13: appending never copies what is already recorded. */
+const CHUNK_SHIFT = 13;
+const CHUNK_ROWS = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK_ROWS - 1;
+
+class Chunk {
+  readonly kind = new Uint8Array(CHUNK_ROWS);
+  readonly timeUs = new Float64Array(CHUNK_ROWS);
+  /** Interned process name; for an object row, the index into the recorder's objects. */
+  readonly proc = new Int32Array(CHUNK_ROWS);
+  readonly topic = new Int32Array(CHUNK_ROWS);
+  readonly partition = new Int32Array(CHUNK_ROWS);
+  readonly offset = new Float64Array(CHUNK_ROWS);
+  /** NaN for a null key. */
+  readonly key = new Float64Array(CHUNK_ROWS);
+  readonly value = new Float64Array(CHUNK_ROWS);
+}
+
+/** Appends ops with consecutive indices. Clients get one of these from the world.
+ *  Sends are stored in columns and become HistoryOp objects only when `ops` is read (then once, cached). */
 export class HistoryRecorder {
-  readonly ops: HistoryOp[] = [];
+  private rows = 0;
+  private readonly chunks: Chunk[] = [];
+  private cur: Chunk = new Chunk();
+  /** Rows used in `cur` (starts full so that the first row opens chunk 0). */
+  private curRows = CHUNK_ROWS;
+  private readonly objects: HistoryOp[] = [];
+  private readonly names: string[] = [];
+  private readonly nameIds = new Map<string, number>();
+  /** Materialised ops [0, materialised.length). */
+  private readonly materialised: HistoryOp[] = [];
+  private sendsOk = 0;
   /** Observers (the fault interpreter's event triggers). */
   private readonly listeners: ((op: HistoryOp) => void)[] = [];
 
-  /** Numbers the op in place (no copy: the hot path records one op per send and per poll). */
+  /** Every op so far, in order (sends are materialised on first read). */
+  get ops(): readonly HistoryOp[] {
+    const out = this.materialised;
+    for (let i = out.length; i < this.rows; i++) out.push(this.materialise(i));
+    return out;
+  }
+
+  get length(): number {
+    return this.rows;
+  }
+
+  /** Acknowledged sends (ok ops of f "send") so far. */
+  get sendsAcked(): number {
+    return this.sendsOk;
+  }
+
+  /** Numbers the op in place (no copy). */
   record(op: HistoryOpInput): HistoryOp {
     const full = op as HistoryOp;
-    (full as { index: number }).index = this.ops.length;
-    this.ops.push(full);
+    (full as { index: number }).index = this.rows;
+    const i = this.row(ROW_OBJECT, full.timeUs);
+    this.cur.proc[i] = this.objects.length;
+    this.objects.push(full);
+    if (full.f === "send" && full.type === "ok") this.sendsOk++;
     for (const l of this.listeners) l(full);
     return full;
   }
+
+  /** KafkaProducer.send's invoke (partition null: not chosen yet). Positional, like recordSendOk. */
+  recordSendInvoke(timeUs: number, process: string, topic: string, key: number | null, value: number, partition: number | null): void {
+    if (this.listeners.length > 0) {
+      const v: SendValue = partition === null ? { topic, key, value } : { topic, key, value, partition };
+      this.record({ timeUs, process, type: "invoke", f: "send", value: v });
+      return;
+    }
+    this.fillSend(this.row(ROW_SEND_INVOKE, timeUs), process, topic, key, value, partition ?? ABSENT, 0);
+  }
+
+  /** A send acknowledged at `offset` (-1 when unknown: acks=0 or a duplicate sequence). Positional to stay
+   *  allocation-free on the producer's per-record path; `key` < 0 means none. */
+  recordSendOk(timeUs: number, process: string, topic: string, key: number, value: number, partition: number, offset: number): void {
+    if (this.listeners.length > 0) {
+      this.record({ timeUs, process, type: "ok", f: "send", value: { topic, key: key < 0 ? null : key, value, partition, offset } });
+      return;
+    }
+    this.sendsOk++;
+    this.fillSend(this.row(ROW_SEND_OK, timeUs), process, topic, key < 0 ? null : key, value, partition, offset);
+  }
+
   onRecord(fn: (op: HistoryOp) => void): void {
     this.listeners.push(fn);
   }
+
+  /** Fill row `i` of the current chunk. */
+  private fillSend(i: number, process: string, topic: string, key: number | null, value: number, partition: number, offset: number): void {
+    const c = this.cur;
+    c.proc[i] = this.nameId(process);
+    c.topic[i] = this.nameId(topic);
+    c.key[i] = key === null ? NaN : key;
+    c.value[i] = value;
+    c.partition[i] = partition;
+    c.offset[i] = offset;
+  }
+
+  private nameId(name: string): number {
+    let id = this.nameIds.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.nameIds.set(name, id);
+    }
+    return id;
+  }
+
+  /** A new row in the current chunk; returns its index there. */
+  private row(kind: number, timeUs: number): number {
+    if (this.curRows === CHUNK_ROWS) {
+      if (this.rows > 0) this.cur = new Chunk();
+      this.chunks.push(this.cur);
+      this.curRows = 0;
+    }
+    const i = this.curRows++;
+    this.rows++;
+    this.cur.kind[i] = kind;
+    this.cur.timeUs[i] = timeUs;
+    return i;
+  }
+
+  private materialise(r: number): HistoryOp {
+    const c = this.chunks[r >> CHUNK_SHIFT] as Chunk;
+    const i = r & CHUNK_MASK;
+    const kind = c.kind[i];
+    if (kind === ROW_OBJECT) return this.objects[c.proc[i] as number] as HistoryOp;
+    const k = c.key[i] as number;
+    const key = Number.isNaN(k) ? null : k;
+    const topic = this.names[c.topic[i] as number] as string;
+    const value = c.value[i] as number;
+    const partition = c.partition[i] as number;
+    const timeUs = c.timeUs[i] as number;
+    const process = this.names[c.proc[i] as number] as string;
+    if (kind === ROW_SEND_INVOKE) {
+      const v: SendValue = partition === ABSENT ? { topic, key, value } : { topic, key, value, partition };
+      return { timeUs, process, type: "invoke", f: "send", value: v, index: r };
+    }
+    return { timeUs, process, type: "ok", f: "send", value: { topic, key, value, partition, offset: c.offset[i] as number }, index: r };
+  }
+}
+
+/** Acknowledged sends in a list of ops (what HistoryRecorder.sendsAcked counts while recording). */
+export function countSendsAcked(ops: readonly HistoryOp[]): number {
+  let n = 0;
+  for (const op of ops) if (op.f === "send" && op.type === "ok") n++;
+  return n;
 }

@@ -36,6 +36,8 @@ export interface RunResult {
   /** Scheduler events dispatched. */
   readonly events: number;
   readonly history: readonly HistoryOp[];
+  /** Acknowledged sends (ok ops of f "send"), counted while recording: no need to read the history for it. */
+  readonly sendsAcked: number;
   readonly final: FinalState;
   readonly faults: readonly FiredFault[];
   /** Empty unless run with record: true. */

@@ -64,6 +64,21 @@ describe("world determinism (same seed → same run, event for event)", () => {
   });
 });
 
+describe("run result as plain data", () => {
+  it("history and final logs (materialised lazily) read the same through JSON, spread and structured clone", () => {
+    const r = runScenario(scenario(5));
+    const viaJson = JSON.parse(JSON.stringify({ history: r.history, final: r.final })) as unknown;
+    expect(structuredClone({ history: r.history, final: r.final })).toEqual(viaJson);
+    expect({ ...r }.history).toBe(r.history);
+    const replica = r.final.partitions[0]?.replicas[0];
+    expect(replica && Array.isArray(replica.values) && Array.isArray(replica.epochs) && Array.isArray(replica.keys)).toBe(true);
+    expect(replica?.values.length).toBe((replica?.logEndOffset ?? 0) - (replica?.logStartOffset ?? 0));
+    expect(replica?.values.length).toBeGreaterThan(0);
+    expect(r.sendsAcked).toBe(r.history.filter((o) => o.f === "send" && o.type === "ok").length);
+    expect(r.sendsAcked).toBeGreaterThan(0);
+  });
+});
+
 describe("fault targets", () => {
   it("followersOf resolves, when the fault fires, to the partition's replicas other than its leader", () => {
     const s = buildScenario({

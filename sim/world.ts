@@ -218,7 +218,12 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     virtualMs: usToMs(rt.nowUs),
     workloadEndMs: s.durationMs,
     events: rt.scheduler.dispatched,
-    history: history.ops,
+    // Materialised on first read (sends are recorded as columns); an own enumerable getter, so JSON, spread and
+    // structured clone see the ops as before.
+    get history() {
+      return history.ops;
+    },
+    sendsAcked: history.sendsAcked,
     final,
     faults: faults.fired,
     trace: rt.trace.events as RunResult["trace"],

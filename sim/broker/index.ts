@@ -11,6 +11,7 @@ import { Broker } from "./broker.ts";
 import type { KeyInterner } from "./broker.ts";
 import type { GroupCoordinatorFactory } from "./group/host.ts";
 import { HW_CHECKPOINT_BLOB } from "./replica/manager.ts";
+import type { LogFile } from "../disk/disk.ts";
 
 export { Broker } from "./broker.ts";
 export type { BrokerDeps, ControlPlaneApi, KeyInterner } from "./broker.ts";
@@ -32,11 +33,35 @@ export function brokerFactory(id: number, spec: ClusterSpec, deps: BrokerFactory
 /** Every replica of every partition after the run: logs from each broker's disk (whatever survived), HW from the
  *  live actor or, for a broker that is down, its last HW checkpoint. Leader, epoch and ISR are those of the live,
  *  unfenced replica that believes it leads with the highest leader epoch (null when none does). */
-/** A plain array of the first `len` elements (Array.from over a typed array goes through the iterator: slow). */
-function toArray(a: ArrayLike<number>, len: number): number[] {
-  const out = new Array<number>(len);
-  for (let i = 0; i < len; i++) out[i] = a[i] as number;
+/** A plain array of a typed array's elements (Array.from over a typed array goes through the iterator: slow). */
+function toArray(a: ArrayLike<number>): number[] {
+  const out = new Array<number>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] as number;
   return out;
+}
+
+/** Define `name` on `obj` as an own enumerable property whose plain array is built from `snapshot` on first read:
+ *  the run ends with a memcpy of each column, and a caller that never reads the logs (a benchmark) never pays
+ *  for millions of array elements. JSON, spread, structured clone and deep equality read it like a value. */
+function lazyArray(obj: object, name: string, snapshot: ArrayLike<number>): void {
+  Object.defineProperty(obj, name, {
+    enumerable: true,
+    configurable: true,
+    get(): number[] {
+      const value = toArray(snapshot);
+      Object.defineProperty(obj, name, { value, enumerable: true, configurable: false, writable: false });
+      return value;
+    },
+  });
+}
+
+/** A FinalReplica whose values, epochs and keys are copies of the log's first `len` records. */
+function finalReplica(fields: Omit<FinalReplica, "values" | "epochs" | "keys">, log: LogFile | undefined, len: number): FinalReplica {
+  const r = { ...fields } as FinalReplica;
+  lazyArray(r, "values", log ? log.value.slice(0, len) : []);
+  lazyArray(r, "epochs", log ? log.epoch.slice(0, len) : []);
+  lazyArray(r, "keys", log ? log.key.slice(0, len) : []);
+  return r;
 }
 
 export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterSpec): FinalPartition[] {
@@ -60,16 +85,7 @@ export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterS
         const start = log?.startOffset ?? 0;
         const checkpoint = disk.readBlob<Readonly<Record<string, number>>>(HW_CHECKPOINT_BLOB)?.[key] ?? 0;
         const hw = Math.min(part !== undefined ? part.hw : checkpoint, start + len);
-        replicas.push({
-          broker: b,
-          alive,
-          logStartOffset: start,
-          logEndOffset: start + len,
-          highWatermark: hw,
-          values: log ? toArray(log.value, len) : [],
-          epochs: log ? toArray(log.epoch, len) : [],
-          keys: log ? toArray(log.key, len) : [],
-        });
+        replicas.push(finalReplica({ broker: b, alive, logStartOffset: start, logEndOffset: start + len, highWatermark: hw }, log, len));
         if (part !== undefined && part.isLeader && !part.fenced && part.leaderEpoch > leaderEpoch) {
           leader = b;
           leaderEpoch = part.leaderEpoch;

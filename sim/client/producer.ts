@@ -243,7 +243,7 @@ export class Producer implements Actor<Message, TraceEvent> {
 
   /** KafkaProducer.send: record the invoke and hand the record to the accumulator. */
   private send(ctx: Ctx, topic: string, value: number, key: number | null, partition: number | null, deadLetter: boolean): void {
-    this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "invoke", f: "send", value: partition === null ? { topic, key, value } : { topic, key, value, partition } });
+    this.env.history.recordSendInvoke(ctx.nowUs, this.name, topic, key, value, partition);
     const m = this.meta.get(topic);
     if (m === undefined) {
       this.pending.push({ topic, value, key, partition, createdUs: ctx.nowUs, deadLetter });
@@ -600,8 +600,7 @@ export class Producer implements Actor<Message, TraceEvent> {
   }
 
   private recordOk(ctx: Ctx, b: Batch, i: number, offset: number): void {
-    const key = b.keys[i] as number;
-    this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "ok", f: "send", value: { topic: b.topic, key: key < 0 ? null : key, value: b.values[i] as number, partition: b.partition, offset } });
+    this.env.history.recordSendOk(ctx.nowUs, this.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition, offset);
   }
 
   private failBatch(ctx: Ctx, b: Batch, error: KafkaErrorCode): void {
