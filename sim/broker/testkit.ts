@@ -304,7 +304,7 @@ export class Kit {
     const r = this.client.responses.get(corr) as FetchResponse | undefined;
     const p = r?.partitions[0];
     if (p === undefined) return undefined;
-    return { error: p.error, values: p.records ? Array.from(p.records.values) : [], hw: p.highWatermark };
+    return { error: p.error, values: p.records ? Array.from(p.records.values.subarray(p.records.at, p.records.at + p.records.count)) : [], hw: p.highWatermark };
   }
 
   kill(b: number): void {

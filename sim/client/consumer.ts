@@ -693,11 +693,12 @@ export class Consumer implements Actor<Message, TraceEvent> {
           if (s === null) break;
           for (let i = 0; i < s.count; i++) {
             const off = s.baseOffset + i;
+            const j = s.at + i;
             if (off < p.fetchOffset) continue;
             // Fetcher: data for an offset other than the position (a seek or reset happened meanwhile) is dropped.
             if (off > p.fetchOffset || p.position < 0) break;
-            const key = s.keys[i] as number;
-            p.buffer.push({ offset: off, key: key < 0 ? null : key, value: s.values[i] as number });
+            const key = s.keys[j] as number;
+            p.buffer.push({ offset: off, key: key < 0 ? null : key, value: s.values[j] as number });
             p.fetchOffset = off + 1;
             got = true;
           }

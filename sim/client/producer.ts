@@ -7,6 +7,7 @@
 // sequences, OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID handling with an epoch bump (KIP-360).
 import type { NodeContext, Actor } from "../core/node.ts";
 import type { NodeId } from "../core/ids.ts";
+import { brokerNode } from "../core/ids.ts";
 import { invariant } from "../core/errors.ts";
 import { acksNumber } from "../kafka/config.ts";
 import type { ProducerConfig } from "../kafka/config.ts";
@@ -93,6 +94,11 @@ function needsMetadata(error: KafkaErrorCode): boolean {
   }
 }
 
+function responseFor(msg: ProduceResponse, b: Batch): ProduceResponse["partitions"][number] | undefined {
+  for (const p of msg.partitions) if (p.topic === b.topic && p.partition === b.partition) return p;
+  return undefined;
+}
+
 export class Producer implements Actor<Message, TraceEvent> {
   private readonly cfg: ProducerConfig;
   private readonly idempotent: boolean;
@@ -113,6 +119,10 @@ export class Producer implements Actor<Message, TraceEvent> {
   private metaNode = 0;
   private metaRetryAtUs = 0;
   private readonly queues = new Map<string, Batch[]>();
+  /** The same queues in creation order (the Map's order): the sender walks them without an iterator. */
+  private readonly queueList: Batch[][] = [];
+  /** Node ids of leaders by broker id, interned. */
+  private readonly leaderNodes: NodeId[] = [];
   /** Records whose topic has no metadata yet: [topic, value, key, forcedPartition, createdUs, deadLetter]. */
   private readonly pending: { topic: string; value: number; key: number | null; partition: number | null; createdUs: number; deadLetter: boolean }[] = [];
   private readonly inflight = new Map<number, InFlight>();
@@ -275,8 +285,7 @@ export class Producer implements Actor<Message, TraceEvent> {
   private append(ctx: Ctx, topic: string, m: TopicMeta, value: number, key: number | null, forced: number | null, createdUs: number, deadLetter: boolean): void {
     const partition = forced !== null && forced >= 0 && forced < m.partitions ? forced : this.choosePartition(ctx, topic, m, key);
     const tp = this.tpName(topic, partition);
-    let q = this.queues.get(tp);
-    if (q === undefined) this.queues.set(tp, (q = []));
+    const q = this.queue(tp);
     let last = q[q.length - 1];
     if (last === undefined || last.attempts > 0 || last.values.length >= this.recordsPerBatch || last.deadLetter !== deadLetter) {
       last = { topic, partition, tp, values: [], keys: [], deadLetter, createdUs, attempts: 0, lastAttemptUs: -Infinity, baseSequence: -1, epoch: this.epoch, maybeWritten: false, lastError: "NONE" };
@@ -285,6 +294,16 @@ export class Producer implements Actor<Message, TraceEvent> {
     last.values.push(value);
     last.keys.push(key ?? -1);
     if (last.values.length >= this.recordsPerBatch && key === null) this.switchSticky(ctx, topic, partition);
+  }
+
+  private queue(tp: string): Batch[] {
+    let q = this.queues.get(tp);
+    if (q === undefined) {
+      q = [];
+      this.queues.set(tp, q);
+      this.queueList.push(q);
+    }
+    return q;
   }
 
   /** "topic-partition", interned (the accumulator's hot path would otherwise build a string per record). */
@@ -313,7 +332,9 @@ export class Producer implements Actor<Message, TraceEvent> {
     const deliveryUs = this.cfg["delivery.timeout.ms"] * 1000;
     const backoffUs = this.cfg["retry.backoff.ms"] * 1000;
     // Expire queued batches past delivery.timeout.ms (RecordAccumulator.expiredBatches; in-flight ones wait).
-    for (const q of this.queues.values()) {
+    const queues = this.queueList;
+    for (let qi = 0; qi < queues.length; qi++) {
+      const q = queues[qi] as Batch[];
       while (q.length > 0 && now - (q[0] as Batch).createdUs >= deliveryUs) {
         const b = q.shift() as Batch;
         this.failBatch(ctx, b, b.lastError === "NONE" ? "DELIVERY_TIMEOUT" : b.lastError);
@@ -356,9 +377,10 @@ export class Producer implements Actor<Message, TraceEvent> {
     let nextUs = Infinity;
     // Several rounds: a connection with room takes another request at once (up to max in flight).
     for (let round = 0; round <= maxInflight; round++) {
-      const byNode = new Map<number, Batch[]>();
-      let sent = false;
-      for (const [tp, q] of this.queues) {
+      // Made only when some batch is ready: most calls (a tick while batches linger) send nothing.
+      let byNode: Map<number, Batch[]> | null = null;
+      for (let qi = 0; qi < queues.length; qi++) {
+        const q = queues[qi] as Batch[];
         const b = q[0];
         if (b === undefined) continue;
         const leader = this.meta.get(b.topic)?.leaders[b.partition] ?? null;
@@ -375,17 +397,20 @@ export class Producer implements Actor<Message, TraceEvent> {
         if (this.bumpRequested && !this.keepsSequence(b)) continue;
         // With idempotence a retried batch waits until its partition has nothing in flight, so sequences resolve
         // in order (TransactionManager's unresolved-sequence rules, simplified).
-        if (this.idempotent && b.attempts > 0 && this.hasInflightFor(tp)) continue;
+        if (this.idempotent && b.attempts > 0 && this.hasInflightFor(b.tp)) continue;
         // With in-flight 1 Kafka mutes the partition while a batch is in flight, idempotent or not (KafkaProducer:
         // guaranteeMessageOrder = max.in.flight == 1; RecordAccumulator.drain skips muted partitions): else a new
         // batch goes to a new leader while the previous one is still in flight to the old one, ahead of its retry.
-        if (maxInflight === 1 && this.hasInflightFor(tp)) continue;
+        if (maxInflight === 1 && this.hasInflightFor(b.tp)) continue;
+        byNode ??= new Map<number, Batch[]>();
         let list = byNode.get(leader);
         if (list === undefined) byNode.set(leader, (list = []));
         list.push(b);
       }
+      if (byNode === null) break;
+      let sent = false;
       for (const [leader, batches] of byNode) {
-        const node = `broker-${leader}` as NodeId;
+        const node = (this.leaderNodes[leader] ??= brokerNode(leader));
         if ((this.inflightPerNode.get(node) ?? 0) >= maxInflight) continue;
         for (const b of batches) {
           const q = this.queues.get(b.tp) as Batch[];
@@ -407,7 +432,7 @@ export class Producer implements Actor<Message, TraceEvent> {
     if (nextUs < Infinity) this.wakeAt(ctx, nextUs);
     // Next delivery-timeout expiry of anything queued.
     let oldest = Infinity;
-    for (const q of this.queues.values()) for (const b of q) oldest = Math.min(oldest, b.createdUs);
+    for (let qi = 0; qi < queues.length; qi++) for (const b of queues[qi] as Batch[]) oldest = Math.min(oldest, b.createdUs);
     for (const r of this.pending) oldest = Math.min(oldest, r.createdUs);
     if (oldest < Infinity) this.wakeAt(ctx, oldest + deliveryUs);
   }
@@ -419,7 +444,7 @@ export class Producer implements Actor<Message, TraceEvent> {
   }
 
   private hasUnresolvedRetry(): boolean {
-    for (const q of this.queues.values()) for (const b of q) if (b.attempts > 0 && this.keepsSequence(b)) return true;
+    for (const q of this.queueList) for (const b of q) if (b.attempts > 0 && this.keepsSequence(b)) return true;
     return false;
   }
 
@@ -506,7 +531,8 @@ export class Producer implements Actor<Message, TraceEvent> {
 
   private sendProduce(ctx: Ctx, node: NodeId, batches: Batch[]): void {
     const corr = ++this.corr;
-    const wire: ProduceBatch[] = batches.map((b) => ({ topic: b.topic, partition: b.partition, baseSequence: this.idempotent ? b.baseSequence : -1, values: b.values.slice(), keys: b.keys.slice() }));
+    // The record arrays are shared, not copied: a batch that has left its queue is never appended to again.
+    const wire: ProduceBatch[] = batches.map((b) => ({ topic: b.topic, partition: b.partition, baseSequence: this.idempotent ? b.baseSequence : -1, values: b.values, keys: b.keys }));
     const epoch = this.idempotent ? this.epoch : -1;
     ctx.send(node, { type: "produce", corr, acks: this.acks, timeoutMs: this.cfg["request.timeout.ms"], producerId: this.idempotent ? this.producerId : -1, producerEpoch: epoch, batches: wire });
     if (this.acks === 0) {
@@ -521,7 +547,7 @@ export class Producer implements Actor<Message, TraceEvent> {
     const f = this.take(ctx, msg.corr);
     if (f === undefined) return;
     for (const b of f.batches) {
-      const r = msg.partitions.find((p) => p.topic === b.topic && p.partition === b.partition);
+      const r = responseFor(msg, b);
       const error: KafkaErrorCode = r === undefined ? "NETWORK_EXCEPTION" : r.error;
       if (error === "NONE") {
         for (let i = 0; i < b.values.length; i++) this.recordOk(ctx, b, i, (r as { baseOffset: number }).baseOffset < 0 ? -1 : (r as { baseOffset: number }).baseOffset + i);
@@ -584,8 +610,7 @@ export class Producer implements Actor<Message, TraceEvent> {
 
   /** RecordAccumulator.reenqueue: at the front; with idempotence, in sequence order among the retries. */
   private reenqueue(b: Batch): void {
-    let q = this.queues.get(b.tp);
-    if (q === undefined) this.queues.set(b.tp, (q = []));
+    const q = this.queue(b.tp);
     if (!this.idempotent || b.baseSequence < 0) {
       q.unshift(b);
       return;

@@ -318,11 +318,13 @@ function slice(l: Log, from: number, to: number): RecordSlice {
   return {
     baseOffset: from,
     count,
+    at: 0,
     epochs: new Int32Array(count),
     values: Float64Array.from(l.values.slice(i0, i0 + count)),
     keys: Int32Array.from(l.keys.slice(i0, i0 + count)),
     producerIds: new Int32Array(count).fill(-1),
     sequences: new Int32Array(count).fill(-1),
     appendUs: new Float64Array(count),
+    producerEpochs: new Int32Array(count).fill(-1),
   };
 }

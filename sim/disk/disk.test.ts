@@ -24,6 +24,28 @@ describe("LogFile", () => {
     expect(f.record(5)).toEqual(leader.record(5));
   });
 
+  it("never writes over records it handed out: columns read before a truncation or power loss keep their values", () => {
+    // Fetch responses are views of the leader's columns (RecordSlice); new records at truncated offsets must
+    // not change a response already in flight.
+    const l = new LogFile();
+    appendN(l, 10);
+    const before = l.value;
+    l.truncateTo(5);
+    l.append(9, -1, -1, 7, 0, 0);
+    expect(before[5]).toBe(50);
+    expect(l.valueAt(5)).toBe(-1);
+    const beforeLoss = l.value;
+    l.loseUnflushed();
+    l.append(9, -2, -1, 7, 0, 0);
+    expect(beforeLoss[0]).toBe(0);
+    expect(l.endOffset).toBe(1);
+    expect(l.valueAt(0)).toBe(-2);
+    // A truncation that removes nothing keeps the columns (no copy on the common no-op path).
+    const same = l.value;
+    l.truncateTo(100);
+    expect(l.value).toBe(same);
+  });
+
   it("truncateTo removes the tail and is durable at once", () => {
     const l = new LogFile();
     appendN(l, 10);

@@ -37,15 +37,20 @@ export class LogFile {
   }
 
   private grow(): void {
-    const cap = this.epoch.length * 2;
+    this.reallocate(this.epoch.length * 2);
+  }
+
+  /** Fresh columns of `cap` entries holding the first `length` records. */
+  private reallocate(cap: number): void {
+    const n = this.length;
     const g32 = (a: Int32Array): Int32Array => {
       const b = new Int32Array(cap);
-      b.set(a);
+      b.set(a.subarray(0, n));
       return b;
     };
     const g64 = (a: Float64Array): Float64Array => {
       const b = new Float64Array(cap);
-      b.set(a);
+      b.set(a.subarray(0, n));
       return b;
     };
     this.epoch = g32(this.epoch);
@@ -82,7 +87,7 @@ export class LogFile {
   /** Remove every record at or above `offset`. Truncation is made durable at once (Kafka flushes on truncate). */
   truncateTo(offset: number): void {
     const len = Math.max(0, Math.min(this.length, offset - this.startOffset));
-    this.length = len;
+    if (len < this.length) this.shrinkTo(len);
     if (this.flushedLength > len) this.flushedLength = len;
   }
 
@@ -115,7 +120,14 @@ export class LogFile {
 
   /** Power loss: the OS page cache is gone. */
   loseUnflushed(): void {
-    this.length = this.flushedLength;
+    if (this.flushedLength < this.length) this.shrinkTo(this.flushedLength);
+  }
+
+  /** Drop records from `len` on. The columns are copied first: fetch responses in flight are views of them
+   *  (RecordSlice) and must keep the records they were answered with when new ones take those offsets. */
+  private shrinkTo(len: number): void {
+    this.length = len;
+    this.reallocate(this.epoch.length);
   }
 }
 

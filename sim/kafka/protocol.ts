@@ -7,9 +7,15 @@ import type { ClusterMessage } from "./protocol-cluster.ts";
 import type { GroupMessage } from "./protocol-group.ts";
 
 /** Consecutive records of one partition, columnar. */
+/** The records of a fetch response: a read-only view of the leader's log columns at [at, at + count), taken when
+ *  the fetch was answered. A log never writes over indices it has handed out (it copies its columns when it
+ *  shrinks: LogFile.truncateTo / loseUnflushed), so the view keeps what was read, like a real response's bytes;
+ *  and answering a fetch allocates one object, not a copy per column. */
 export interface RecordSlice {
   readonly baseOffset: number;
   readonly count: number;
+  /** Index of baseOffset in the columns below. */
+  readonly at: number;
   readonly epochs: Int32Array;
   readonly values: Float64Array;
   readonly keys: Int32Array;
@@ -17,8 +23,8 @@ export interface RecordSlice {
   readonly sequences: Int32Array;
   /** Virtual time (µs) the leader first appended each record (for end-to-end latency). */
   readonly appendUs: Float64Array;
-  /** Idempotent producer epoch of each record (absent: -1 for all). */
-  readonly producerEpochs?: Int32Array;
+  /** Idempotent producer epoch of each record (-1 for none). */
+  readonly producerEpochs: Int32Array;
 }
 
 /** One partition's batch in a produce request. */

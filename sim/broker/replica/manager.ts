@@ -904,14 +904,13 @@ export class ReplicaManager {
     const cache = p.cache;
     let latest = cache.latestEpoch;
     const base = rec.baseOffset;
-    const pe = rec.producerEpochs;
-    for (let i = 0; i < rec.count; i++) {
-      const e = rec.epochs[i] as number;
+    for (let i = 0, j = rec.at; i < rec.count; i++, j++) {
+      const e = rec.epochs[j] as number;
       if (e > latest) {
         cache.assign(e, base + i);
         latest = e;
       }
-      log.append(e, rec.values[i] as number, rec.keys[i] as number, rec.producerIds[i] as number, rec.sequences[i] as number, rec.appendUs[i] as number, pe === undefined ? -1 : (pe[i] as number));
+      log.append(e, rec.values[j] as number, rec.keys[j] as number, rec.producerIds[j] as number, rec.sequences[j] as number, rec.appendUs[j] as number, rec.producerEpochs[j] as number);
     }
     if (p.flushMessages !== null && log.unflushed >= p.flushMessages) {
       log.flush();
@@ -1020,24 +1019,23 @@ export class ReplicaManager {
   }
 }
 
-/** Columnar copy of records [from, to) for a response (typed-array copies: a response owns its data). */
+/** Records [from, to) for a response: a view of the log's columns (see RecordSlice; the log never overwrites it). */
 function slice(p: Partition, from: number, to: number): RecordSlice {
   // Followers woken by the same append ask for the same range: share the (read-only) slice.
   const cached = p.sliceCache;
   if (cached !== null && cached.baseOffset === from && cached.count === to - from) return cached;
   const log = p.log;
-  const a = from - log.startOffset;
-  const b = to - log.startOffset;
   const made: RecordSlice = {
     baseOffset: from,
     count: to - from,
-    epochs: log.epoch.slice(a, b),
-    values: log.value.slice(a, b),
-    keys: log.key.slice(a, b),
-    producerIds: log.producerId.slice(a, b),
-    sequences: log.sequence.slice(a, b),
-    appendUs: log.appendUs.slice(a, b),
-    producerEpochs: log.producerEpoch.slice(a, b),
+    at: from - log.startOffset,
+    epochs: log.epoch,
+    values: log.value,
+    keys: log.key,
+    producerIds: log.producerId,
+    sequences: log.sequence,
+    appendUs: log.appendUs,
+    producerEpochs: log.producerEpoch,
   };
   p.sliceCache = made;
   return made;
