@@ -2,6 +2,7 @@
 // `info` (outcome unknown). Plus the final state of every replica after the heal-and-drain phase.
 // Checkers (properties/) read only this and the trace; never the simulator's objects.
 import type { KafkaErrorCode } from "./kafka/errors.ts";
+import { Interner } from "./core/interner.ts";
 
 export type OpType = "invoke" | "ok" | "fail" | "info";
 
@@ -142,8 +143,8 @@ export class HistoryRecorder {
   /** Rows used in `cur` (starts full so that the first row opens chunk 0). */
   private curRows = CHUNK_ROWS;
   private readonly objects: HistoryOp[] = [];
-  private readonly names: string[] = [];
-  private readonly nameIds = new Map<string, number>();
+  /** Process and topic names of the send columns. */
+  private readonly names = new Interner();
   /** Materialised ops [0, materialised.length). */
   private readonly materialised: HistoryOp[] = [];
   private sendsOk = 0;
@@ -206,22 +207,12 @@ export class HistoryRecorder {
   /** Fill row `i` of the current chunk. */
   private fillSend(i: number, process: string, topic: string, key: number | null, value: number, partition: number, offset: number): void {
     const c = this.cur;
-    c.proc[i] = this.nameId(process);
-    c.topic[i] = this.nameId(topic);
+    c.proc[i] = this.names.intern(process);
+    c.topic[i] = this.names.intern(topic);
     c.key[i] = key === null ? NaN : key;
     c.value[i] = value;
     c.partition[i] = partition;
     c.offset[i] = offset;
-  }
-
-  private nameId(name: string): number {
-    let id = this.nameIds.get(name);
-    if (id === undefined) {
-      id = this.names.length;
-      this.names.push(name);
-      this.nameIds.set(name, id);
-    }
-    return id;
   }
 
   /** A new row in the current chunk; returns its index there. */
@@ -245,11 +236,11 @@ export class HistoryRecorder {
     if (kind === ROW_OBJECT) return this.objects[c.proc[i] as number] as HistoryOp;
     const k = c.key[i] as number;
     const key = Number.isNaN(k) ? null : k;
-    const topic = this.names[c.topic[i] as number] as string;
+    const topic = this.names.name(c.topic[i] as number) as string;
     const value = c.value[i] as number;
     const partition = c.partition[i] as number;
     const timeUs = c.timeUs[i] as number;
-    const process = this.names[c.proc[i] as number] as string;
+    const process = this.names.name(c.proc[i] as number) as string;
     if (kind === ROW_SEND_INVOKE) {
       const v: SendValue = partition === ABSENT ? { topic, key, value } : { topic, key, value, partition };
       return { timeUs, process, type: "invoke", f: "send", value: v, index: r };

@@ -18,9 +18,14 @@ export const leaderEpoch = (n: number): LeaderEpoch => n as LeaderEpoch;
 
 export const COORDINATOR_NODE = "zk" as NodeId;
 export const brokerNode = (id: BrokerId | number): NodeId => `broker-${id}` as NodeId;
+const brokerOfNodeMemo = new Map<string, BrokerId | undefined>();
+/** The broker behind a node id ("broker-3" → 3), memoised: it is asked on every fetch response. */
 export function brokerOfNode(id: NodeId): BrokerId | undefined {
+  if (brokerOfNodeMemo.has(id)) return brokerOfNodeMemo.get(id);
   const m = /^broker-(\d+)$/.exec(id);
-  return m ? (Number(m[1]) as BrokerId) : undefined;
+  const b = m ? (Number(m[1]) as BrokerId) : undefined;
+  if (brokerOfNodeMemo.size < 4096) brokerOfNodeMemo.set(id, b);
+  return b;
 }
 
 /** "orders-0": Kafka's own spelling of a topic partition. */
