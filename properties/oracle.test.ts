@@ -26,6 +26,12 @@ describe("oracle", () => {
   it("acks=0 may lose", () => {
     expect(allows(prod({ acks: 0 }), [], "lost-write")).toBe(true);
   });
+  it("acks=0 may reorder on a lossy link (a closed connection's retransmissions land late), not otherwise", () => {
+    const flaky: FiredFault = { timeUs: 1000, action: { kind: "flaky", target: { broker: 1 }, lossProb: 0.3 }, nodes: ["broker-1"] };
+    expect(allows(prod({ acks: 0, "enable.idempotence": false }), [flaky], "nonmonotonic-send")).toBe(true);
+    expect(allows(prod({ acks: 0, "enable.idempotence": false, "max.in.flight.requests.per.connection": 1 }), [kill], "nonmonotonic-send")).toBe(false);
+    expect(allows(prod({ acks: 1, "enable.idempotence": false, "max.in.flight.requests.per.connection": 1 }), [flaky], "nonmonotonic-send")).toBe(false);
+  });
   it("unclean election may lose", () => {
     expect(allows({ ...prod({}), broker: { "min.insync.replicas": 2, "unclean.leader.election.enable": true } }, [kill], "lost-write")).toBe(true);
     expect(allows({ ...prod({}), broker: { "min.insync.replicas": 2 }, topics: [{ name: "orders", config: { "unclean.leader.election.enable": true } }] }, [kill], "uncommitted-read")).toBe(true);

@@ -28,6 +28,8 @@ export interface FaultSummary {
   readonly powerLost: ReadonlySet<string>;
   /** Faults that hit clients (crash, pause, partition) or a group's downstream. */
   readonly clientFaults: boolean;
+  /** A flaky (lossy) link: connections stall in TCP retransmission and clients close them on request timeouts. */
+  readonly lossy: boolean;
   readonly any: boolean;
 }
 
@@ -41,6 +43,7 @@ function hitsBroker(f: FiredFault): boolean {
 export function summariseFaults(faults: readonly FiredFault[]): FaultSummary {
   let disruptive = false;
   let clientFaults = false;
+  let lossy = false;
   const powerLost = new Set<string>();
   for (const f of faults) {
     const a = f.action;
@@ -52,8 +55,9 @@ export function summariseFaults(faults: readonly FiredFault[]): FaultSummary {
     if (hitsBroker(f)) disruptive = true;
     if (f.nodes.some((n) => !n.startsWith("broker-") && n !== "zk") || ("target" in a && a.target && "client" in a.target)) clientFaults = true;
     if (a.kind === "power") for (const n of f.nodes) if (n.startsWith("broker-")) powerLost.add(n);
+    if (a.kind === "flaky" && a.lossProb > 0) lossy = true;
   }
-  return { disruptive, powerLost, clientFaults, any: faults.length > 0 };
+  return { disruptive, powerLost, clientFaults, lossy, any: faults.length > 0 };
 }
 
 const PROTOCOL_RANK: Record<string, number> = { "0.10": 0, "0.11": 1, "2.0": 2, "2.7": 3, "3.7": 4 };
@@ -107,6 +111,11 @@ export function oracle(result: RunResult): Allowance[] {
       const acks = p.config.acks;
       if (acks === 0) {
         allowAll(["lost-write"], t.name, `acks=0 (${p.id}): the producer never hears whether a record was written; any leader failure or dropped request loses it`);
+        // With acks=0 a produce request has no response to wait for, but it shares its connection with the
+        // producer's metadata requests: one that times out closes the connection (NetworkClient), and produce
+        // requests the old connection is still retransmitting reach the broker after later ones sent on the new
+        // connection. Without acks there is no retry and no sequence check to restore the order.
+        if (fs.lossy) allow("nonmonotonic-send", t.name, `acks=0 (${p.id}) on a lossy link: a request timeout closes the producer's connection, and records it was still retransmitting land after later ones sent on the new connection`);
       } else if (acks === 1 && fs.disruptive) {
         allowAll(["lost-write", "inconsistent-offsets", "unseen"], t.name, `acks=1 (${p.id}): the leader acknowledges before followers have the record; a leader failure loses it (fact 14)`);
       } else if ((acks === "all" || acks === -1) && minIsr <= 1 && fs.disruptive) {

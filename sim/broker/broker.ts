@@ -35,6 +35,8 @@ export interface ControlPlaneApi {
   requestIsrChange(ctx: BrokerCtx, req: IsrChangeRequest, done: (resp: IsrChangeResponse) => void): void;
   noteController?(ctx: BrokerCtx, controllerId: number, controllerEpoch: number): void;
   cancelIsrChange?(ctx: BrokerCtx, topic: string, partition: number): void;
+  /** The connection to `peer` was closed or reset (re-send what was in flight to the controller). */
+  onDisconnect?(ctx: BrokerCtx, peer: NodeId): void;
 }
 
 export type ControlPlaneFactory = (brokerId: number, hooks: ControlPlaneHooks) => ControlPlaneApi;
@@ -133,6 +135,7 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
 
   onDisconnect(ctx: BrokerCtx, peer: NodeId): void {
     this.replicas.onDisconnect(ctx, peer);
+    this.control.onDisconnect?.(ctx, peer);
   }
 
   onShutdown(ctx: BrokerCtx): void {

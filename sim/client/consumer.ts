@@ -211,7 +211,12 @@ export class Consumer implements Actor<Message, TraceEvent> {
     if (tag instanceof CommitRetry) return this.sendCommit(ctx, tag.c);
     if (typeof tag === "object" && tag !== null && "kind" in tag) {
       const r = tag as Req;
-      if (this.reqs.get(r.corr) === r) this.failConnection(ctx, r.node);
+      if (this.reqs.get(r.corr) === r) {
+        // NetworkClient.handleTimedOutRequests: a request timeout closes the connection (the next request opens a
+        // new one, which does not wait behind what the old one is still retransmitting).
+        ctx.closeConnection(r.node);
+        this.failConnection(ctx, r.node);
+      }
     }
   }
 

@@ -175,6 +175,7 @@ export class Producer implements Actor<Message, TraceEvent> {
       if (this.inflight.get(f.corr) === f) {
         // NetworkClient.handleTimedOutRequests: a request timeout closes the connection; every request in
         // flight on it fails with a NetworkException (retriable; the outcome of a produce is unknown).
+        ctx.closeConnection(f.node);
         this.failConnection(ctx, f.node, "NETWORK_EXCEPTION");
       }
     }

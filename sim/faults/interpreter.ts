@@ -230,6 +230,8 @@ export class FaultInterpreter {
           for (const n of nodes) net.healNode(rt.index(n));
         } else net.healAll();
         break;
+      // slow: every link of the target gets slower. flaky: every link of the target loses transmissions, which
+      // the network retransmits as TCP does (late, in order; a reset after tcp_retries2), never drops silently.
       case "slow":
       case "flaky": {
         nodes = this.resolve(action.target);

@@ -50,7 +50,10 @@ export type FaultAction =
   | { readonly kind: "heal"; readonly target?: FaultTarget }
   /** Multiply the latency of every link out of and into the target. */
   | { readonly kind: "slow"; readonly target: FaultTarget; readonly factor: number }
-  /** Drop messages on every link out of and into the target with this probability. */
+  /** Lossy links out of and into the target: each transmission is lost with probability `lossProb` and, as TCP
+   *  does, retransmitted after the RTO (200 ms, doubling per consecutive loss, at most 120 s) while later
+   *  messages on the link wait behind it; after 15 lost retransmissions of one message the connection is reset
+   *  (both ends see a disconnect). Messages arrive late, never silently lost. */
   | { readonly kind: "flaky"; readonly target: FaultTarget; readonly lossProb: number }
   /** A consumer group's downstream (its database) fails every call until `durationMs` has passed. */
   | { readonly kind: "downstream-down"; readonly group: string; readonly durationMs: number };

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { Network } from "./network.ts";
+import { Network, TCP_RETRIES2, rtoUs } from "./network.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { Rng } from "../core/rng.ts";
 import type { LatencyDist } from "../core/rng.ts";
@@ -238,19 +238,6 @@ describe("Hold, loss and per-link latency", () => {
     expect(w.msgsTo("b").sort()).toEqual([3, 4]);
   });
 
-  it("a flaky link loses about the given share of messages", () => {
-    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
-    w.rt.network.flaky(w.ix("a"), w.ix("b"), 0.25);
-    for (let i = 0; i < 4000; i++) w.send("a", "b", i);
-    w.rt.runUntil(() => false);
-    const n = w.msgsTo("b").length;
-    expect(Math.abs(n / 4000 - 0.75)).toBeLessThan(0.03);
-    expect(w.rt.network.stats.droppedLoss).toBe(4000 - n);
-    // What arrives still arrives in order.
-    const got = w.msgsTo("b");
-    expect([...got].sort((x, y) => x - y)).toEqual(got);
-  });
-
   it("setLatency overrides one direction's distribution", () => {
     const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
     w.rt.network.setLatency(w.ix("a"), w.ix("b"), { dist: "constant", valueMs: 7 });
@@ -344,5 +331,234 @@ describe("Connections and node death", () => {
     w.send("a", "b", 2);
     w.rt.runUntil(() => false);
     expect(w.msgsTo("b")).toEqual([2]);
+  });
+});
+
+describe("Lossy links (TCP retransmission)", () => {
+  /** Send `n` messages a → b, one every `gapUs`, on a link with `lossProb` (none if undefined); the arrivals. */
+  function arrivals(n: number, gapUs: number, lossProb: number | undefined, seed = 1, latency: LatencyDist = { dist: "constant", valueMs: 1 }) {
+    const w = world(["a", "b"], latency, seed);
+    if (lossProb !== undefined) w.rt.network.flaky(w.ix("a"), w.ix("b"), lossProb);
+    for (let i = 0; i < n; i++) {
+      w.send("a", "b", i);
+      w.rt.runUntil(asTimeUs(w.rt.nowUs + gapUs));
+    }
+    w.rt.runUntil(() => false);
+    return { w, got: w.got.filter((g) => g.to === "b"), stats: w.rt.network.stats };
+  }
+
+  it("a lossy link still delivers every message, in order, later than a clean link", () => {
+    const clean = arrivals(2000, 1000, undefined);
+    const lossy = arrivals(2000, 1000, 0.25);
+    expect(lossy.got.map((g) => g.msg)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    expect(lossy.w.disconnects).toEqual([]);
+    expect(lossy.stats.droppedLoss).toBe(0);
+    expect(lossy.stats.resets).toBe(0);
+    // About a quarter of the first transmissions were lost (then some retransmissions too).
+    expect(lossy.stats.retransmitted).toBeGreaterThan(2000 * 0.2);
+    expect(lossy.stats.retransmitted).toBeLessThan(2000 * 0.45);
+    const cleanAt = clean.got.map((g) => g.at);
+    const lossyAt = lossy.got.map((g) => g.at);
+    // Never earlier than on the clean link (same send times, constant latency); a lost one ≥ 1 RTO (200 ms) later.
+    for (let i = 0; i < 2000; i++) expect(lossyAt[i]).toBeGreaterThanOrEqual(cleanAt[i] as number);
+    const late = lossyAt.filter((t, i) => t - (cleanAt[i] as number) >= rtoUs(1)).length;
+    expect(late).toBeGreaterThan(2000 * 0.2);
+    // Nothing arrives with a delay strictly between the latency and the latency + 200 ms, except behind a lost one
+    // (head-of-line blocking): each message's delay is either 1 ms or at least the delay of the one before.
+    for (let i = 1; i < 2000; i++) {
+      const d = (lossyAt[i] as number) - i * 1000;
+      if (d > 1000 && d < 1000 + rtoUs(1)) expect(lossyAt[i]).toBeGreaterThan(lossyAt[i - 1] as number);
+    }
+  });
+
+  it("later messages wait behind a retransmitted one (head-of-line blocking)", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 1);
+    w.send("a", "b", 0); // lost
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 0);
+    w.send("a", "b", 1); // sent on a clean link, but behind 0
+    w.send("b", "a", 2); // the other direction is not blocked
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => [g.msg, g.at])).toEqual([
+      [2, 1000],
+      [0, 201_000],
+      [1, 201_001],
+    ]);
+    expect(w.rt.network.stats.retransmitted).toBe(1);
+  });
+
+  it("the RTO doubles on each consecutive loss of a message, and a heal lets the next retransmission through", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 1);
+    w.send("a", "b", 7);
+    // Transmissions at 0, 0.2, 0.6, 1.4, 3.0 s are lost (RTOs 200, 400, 800, 1600 ms); heal before the next at 6.2 s.
+    w.rt.runUntil(asTimeUs(msToUs(3100)));
+    expect(w.rt.network.stats.retransmitted).toBe(4);
+    w.rt.network.healAll();
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => [g.msg, g.at])).toEqual([[7, msToUs(6200) + 1000]]);
+    expect(w.rt.network.stats.retransmitted).toBe(5);
+    expect([1, 2, 3, 4, 5, 10, 11, 16].map(rtoUs)).toEqual([200_000, 400_000, 800_000, 1_600_000, 3_200_000, 102_400_000, 120_000_000, 120_000_000]);
+  });
+
+  it("lossProb 1 resets the connection after tcp_retries2 (15) retransmissions; both ends get a DISCONNECT", () => {
+    const w = world(["a", "b", "c"], { dist: "constant", valueMs: 1 });
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 1);
+    w.send("a", "b", 1);
+    w.send("a", "b", 2); // waits behind 1, lost with the connection
+    w.send("b", "a", 3); // the reverse direction works until the reset
+    w.send("a", "c", 4);
+    w.rt.runUntil(() => false);
+    expect(TCP_RETRIES2).toBe(15);
+    const st = w.rt.network.stats;
+    expect(st.retransmitted).toBe(15);
+    expect(st.resets).toBe(1);
+    expect(st.droppedLoss).toBe(2);
+    expect(w.msgsTo("b")).toEqual([]);
+    expect(w.msgsTo("a")).toEqual([3]);
+    expect(w.msgsTo("c")).toEqual([4]);
+    // Reset when the 15th retransmission's timer expires: 924.6 s after the send (Linux's documented figure), then
+    // one latency for each end to hear of it.
+    const resetAt = msToUs(924_600);
+    expect(w.disconnects.map((d) => [d.to, d.peer, d.at]).sort()).toEqual([
+      ["a", "b", resetAt + 1000],
+      ["b", "a", resetAt + 1000],
+    ]);
+    // A new connection after the reset works (the link is still lossy: make it clean first).
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 0);
+    w.send("a", "b", 5);
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([5]);
+  });
+
+  it("messages waiting for a retransmission are lost when the connection breaks (the peer is killed)", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 1);
+    w.send("a", "b", 1);
+    w.send("a", "b", 2);
+    w.rt.runUntil(asTimeUs(300_000));
+    w.rt.kill(nodeId("b"));
+    w.rt.restart(nodeId("b"));
+    w.rt.network.healAll();
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([]);
+    expect(w.rt.network.stats.droppedBroken).toBe(2);
+    expect(w.rt.network.stats.resets).toBe(0);
+    expect(w.disconnects.map((d) => [d.to, d.peer])).toEqual([["a", "b"]]); // the kill's reset, nothing more
+  });
+
+  it("a clean stop's DISCONNECT follows the goodbyes still being retransmitted", () => {
+    const ids = [nodeId("a"), nodeId("b")];
+    const rt = new Runtime<Msg, Ev>(ids, { seed: 3, latency: { dist: "constant", valueMs: 1 } });
+    const seen: string[] = [];
+    rt.addNode(nodeId("a"), () => ({
+      onStart() {},
+      onMessage() {},
+      onTimer() {},
+      onShutdown(ctx) {
+        for (let i = 0; i < 3; i++) ctx.send(nodeId("b"), 100 + i);
+      },
+    }));
+    rt.addNode(nodeId("b"), () => ({
+      onStart() {},
+      onMessage(ctx, _from, msg) {
+        seen.push(`${ctx.nowUs} b got ${msg}`);
+      },
+      onTimer() {},
+      onDisconnect(ctx, peer) {
+        seen.push(`${ctx.nowUs} b lost ${peer}`);
+      },
+    }));
+    rt.startAll();
+    rt.network.flaky(rt.index(nodeId("a")), rt.index(nodeId("b")), 1);
+    rt.stop(nodeId("a"));
+    rt.network.flaky(rt.index(nodeId("a")), rt.index(nodeId("b")), 0);
+    rt.runUntil(() => false);
+    expect(seen).toEqual(["201000 b got 100", "201001 b got 101", "201002 b got 102", "201003 b lost a"]);
+  });
+
+  it("a closed connection's retransmissions go on alone: a new connection on the link does not wait behind them", () => {
+    // NetworkClient closes a connection whose request timed out and opens a new one; the kernel still retransmits
+    // what the old socket had not got through, then its FIN.
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 1);
+    w.send("a", "b", 1); // lost: retransmitted at 200 ms
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 0);
+    w.rt.runUntil(asTimeUs(50_000));
+    w.rt.inject(nodeId("a"), (_a, ctx) => ctx.closeConnection(nodeId("b")));
+    w.send("a", "b", 2); // the new connection: straight through
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => [g.msg, g.at])).toEqual([
+      [2, 51_000],
+      [1, 201_000],
+    ]);
+    // b hears of the close after the old connection's data.
+    expect(w.disconnects.map((d) => [d.to, d.peer, d.at])).toEqual([["b", "a", 201_001]]);
+    expect(w.rt.network.stats.retransmitted).toBe(1);
+  });
+
+  it("a closed connection still retransmitting is lost when the peer dies, and its timer does nothing", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 1);
+    w.send("a", "b", 1);
+    w.rt.inject(nodeId("a"), (_a, ctx) => ctx.closeConnection(nodeId("b")));
+    w.rt.runUntil(asTimeUs(100_000));
+    w.rt.kill(nodeId("b"));
+    w.rt.restart(nodeId("b"));
+    w.rt.network.healAll();
+    w.send("a", "b", 2);
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([2]);
+    expect(w.rt.network.stats.droppedBroken).toBe(1);
+    expect(w.rt.network.stats.retransmitted).toBe(0);
+  });
+
+  it("a closed connection that exhausts tcp_retries2 resets: only the peer hears of it, the new connection lives", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 1);
+    w.send("a", "b", 1);
+    w.rt.inject(nodeId("a"), (_a, ctx) => ctx.closeConnection(nodeId("b")));
+    w.rt.runUntil(() => false);
+    expect(w.rt.network.stats.resets).toBe(1);
+    expect(w.rt.network.stats.droppedLoss).toBe(1);
+    expect(w.disconnects.map((d) => [d.to, d.peer, d.at])).toEqual([["b", "a", msToUs(924_600) + 1000]]);
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 0);
+    w.send("a", "b", 2);
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([2]);
+    expect(w.disconnects).toHaveLength(1);
+  });
+
+  it("a link without loss draws the same rng sequence as before: same delivery times as a reference without flaky", () => {
+    const lat: LatencyDist = { dist: "lognormal", medianMs: 0.25, sigma: 0.5 };
+    // The reference: what the network did before lossy links retransmitted, computed here from the same rng
+    // stream (one latency draw per message, FIFO per link).
+    const w = world(["a", "b"], lat, 42);
+    const ref = new Rng(42).fork("net");
+    const expected: number[] = [];
+    let last = 0;
+    for (let i = 0; i < 500; i++) {
+      let at = i * 300 + ref.latencyUs(lat);
+      if (at <= last) at = last + 1;
+      expected.push((last = at));
+    }
+    // A lossy link elsewhere that never loses (lossProb 0 is "no loss": no draw).
+    w.rt.network.flaky(w.ix("b"), w.ix("a"), 0);
+    for (let i = 0; i < 500; i++) {
+      w.send("a", "b", i);
+      w.rt.runUntil(asTimeUs(w.rt.nowUs + 300));
+    }
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => g.at)).toEqual(expected);
+    expect(w.rt.network.stats.retransmitted).toBe(0);
+  });
+
+  it("same seed, same retransmissions and delivery times; another seed differs", () => {
+    const wide: LatencyDist = { dist: "uniform", minMs: 0, maxMs: 5 };
+    const run = (seed: number) => arrivals(1000, 500, 0.3, seed, wide).got.map((g) => [g.msg, g.at]);
+    const one = run(5);
+    expect(run(5)).toEqual(one);
+    expect(run(6)).not.toEqual(one);
+    expect(one.map((x) => x[0])).toEqual(Array.from({ length: 1000 }, (_, i) => i));
   });
 });

@@ -1,13 +1,18 @@
 // The faulty network: one directed link per ordered pair of nodes, FIFO per link (Kafka runs over TCP),
-// latency drawn per message from the link's distribution, optional loss, slow links, partitions
-// (groups, one-way, isolate, heal) and hold/release.
+// latency drawn per message from the link's distribution, lossy links (TCP retransmission), slow links,
+// partitions (groups, one-way, isolate, heal) and hold/release.
 //
 // Connection semantics: a link has a generation. Breaking a connection (a partition starting, a node going
 // down) bumps it, and every message in flight on it is dropped at delivery. The sender is never told
 // silently-nothing: when the peer's process dies (kill) its OS resets the connection and the sender gets a
 // DISCONNECT event one latency later; when the peer's machine vanishes (power loss, partition) nobody sends
 // a reset and the sender finds out the way a real client does: its request times out.
+//
+// Loss is TCP's: a transmission lost on a flaky link is retransmitted after the retransmission timeout, later
+// messages on the link wait behind it (head-of-line blocking), and after tcp_retries2 failed retransmissions
+// the connection is reset. Nothing is ever dropped silently.
 import type { Scheduler } from "../core/scheduler.ts";
+import { WORLD_OWNER } from "../core/scheduler.ts";
 import type { LatencyDist, Rng } from "../core/rng.ts";
 import { validateLatencyDist } from "../core/rng.ts";
 import { SimInputError } from "../core/errors.ts";
@@ -15,6 +20,19 @@ import { SimInputError } from "../core/errors.ts";
 /** Scheduler event kinds used by the network. The world's dispatcher interprets them. */
 export const EV_DELIVER = 1;
 export const EV_DISCONNECT = 3;
+/** A retransmission timer of a lossy link: owned by the world, `a` is the function to run. */
+export const EV_RETRANSMIT = 5;
+
+// TCP retransmission (RFC 6298 §5.5: the RTO doubles on each expiry; Linux TCP_RTO_MIN 200 ms, TCP_RTO_MAX 120 s;
+// tcp_retries2 = 15 retransmissions, then the connection is reset: 924.6 s after the first send, as ip-sysctl.rst says).
+export const TCP_RTO_MIN_US = 200_000;
+export const TCP_RTO_MAX_US = 120_000_000;
+export const TCP_RETRIES2 = 15;
+
+/** The retransmission timeout after the `lost`-th consecutive loss of a segment (1 = its first transmission). */
+export function rtoUs(lost: number): number {
+  return Math.min(TCP_RTO_MIN_US * 2 ** (lost - 1), TCP_RTO_MAX_US);
+}
 
 /** Plausible single-datacentre one-way latency: median 0.25 ms with a modest tail. */
 export const DEFAULT_LATENCY: LatencyDist = { dist: "lognormal", medianMs: 0.25, sigma: 0.5 };
@@ -36,9 +54,35 @@ export interface NetworkStats {
   sent: number;
   delivered: number;
   droppedPartition: number;
+  /** Messages lost with a connection that a lossy link reset (tcp_retries2 exhausted). */
   droppedLoss: number;
   droppedBroken: number;
   droppedDown: number;
+  /** Retransmissions on lossy links (each timer expiry of a lost transmission). */
+  retransmitted: number;
+  /** Connections reset because a message was lost tcp_retries2 + 1 times in a row. */
+  resets: number;
+}
+
+/** In a stall's queue: the sender closed the connection here (a clean stop, closeConnection); the peer's
+ *  DISCONNECT goes out after what was queued before it. */
+const CLOSE_MARK: unique symbol = Symbol("close");
+
+/** A link whose head message is being retransmitted: it and everything sent after it wait (TCP order). */
+interface Stall {
+  readonly from: number;
+  readonly to: number;
+  /** Head first; the head is the message being retransmitted. */
+  readonly queue: unknown[];
+  /** Consecutive lost transmissions of the head. */
+  lost: number;
+  /** The retransmission timer's callback (one per stall, so timers allocate nothing more). */
+  readonly fire: () => void;
+  /** False once the stall is over (delivered, lost with its connection): a pending timer then does nothing. */
+  live: boolean;
+  /** The sender closed this connection (closeConnection, a clean stop): the stall drains on its own while
+   *  new messages on the link go on a new connection that does not wait behind it. */
+  orphan: boolean;
 }
 
 export class Network {
@@ -55,8 +99,13 @@ export class Network {
   private readonly open: Uint8Array;
   private readonly latencyOverride = new Map<number, LatencyDist>();
   private readonly held = new Map<number, unknown[]>();
+  /** Set while a link has a stall (a message being retransmitted): what is sent on it queues behind. */
+  private readonly stalled: Uint8Array;
+  private readonly stalls = new Map<number, Stall>();
+  /** Stalls of connections their sender closed, still retransmitting (rare: a list is enough). */
+  private orphans: Stall[] = [];
   private readonly liveness: NodeLiveness[];
-  readonly stats: NetworkStats = { sent: 0, delivered: 0, droppedPartition: 0, droppedLoss: 0, droppedBroken: 0, droppedDown: 0 };
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, droppedPartition: 0, droppedLoss: 0, droppedBroken: 0, droppedDown: 0, retransmitted: 0, resets: 0 };
 
   constructor(opts: NetworkOptions) {
     if (opts.nodes + 1 > MAX_NODES) throw new SimInputError("INVALID_CONFIG", `at most ${MAX_NODES - 1} nodes in one world, got ${opts.nodes}`);
@@ -72,6 +121,7 @@ export class Network {
     this.lossProb = new Float64Array(links);
     this.slowFactor = new Float64Array(links).fill(1);
     this.open = new Uint8Array(links);
+    this.stalled = new Uint8Array(links);
     this.liveness = new Array<NodeLiveness>(this.n).fill("up");
   }
 
@@ -104,12 +154,113 @@ export class Network {
       held.push(msg);
       return;
     }
+    if (this.stalled[l] === 1) {
+      (this.stalls.get(l) as Stall).queue.push(msg); // head-of-line blocking
+      return;
+    }
     const loss = this.lossProb[l] as number;
     if (loss > 0 && this.rng.chance(loss)) {
-      this.stats.droppedLoss++;
+      this.stall(l, from, to, msg);
       return;
     }
     this.schedule(l, from, to, msg);
+  }
+
+  /** The first transmission of `msg` on from → to was lost: retransmit it after the RTO; hold what follows. */
+  private stall(l: number, from: number, to: number, msg: unknown): void {
+    const queue: unknown[] = [msg];
+    const st: Stall = { from, to, queue, lost: 1, fire: () => this.retransmit(l, st), live: true, orphan: false };
+    this.stalls.set(l, st);
+    this.stalled[l] = 1;
+    this.s.at(this.s.now + rtoUs(1), WORLD_OWNER, EV_RETRANSMIT, st.fire);
+  }
+
+  /** A retransmission timer expired: give up (reset) after tcp_retries2 retransmissions, else retransmit the
+   *  head with the link's loss probability now (a healed link delivers it). Once it gets through, what waited
+   *  behind it goes out in order, each a transmission that may be lost in its turn. */
+  private retransmit(l: number, st: Stall): void {
+    if (!st.live) return; // the connection broke meanwhile; its messages are counted there
+    if (st.lost > TCP_RETRIES2) {
+      this.resetConnection(l, st);
+      return;
+    }
+    this.stats.retransmitted++;
+    if (this.lossProb[l] as number > 0 && this.rng.chance(this.lossProb[l] as number)) {
+      st.lost++;
+      this.s.at(this.s.now + rtoUs(st.lost), WORLD_OWNER, EV_RETRANSMIT, st.fire);
+      return;
+    }
+    const q = st.queue;
+    let i = 0;
+    this.forward(l, st, q[i++]);
+    for (; i < q.length; i++) {
+      const m = q[i];
+      if (m === CLOSE_MARK) {
+        this.notifyDisconnect(st.to, st.from);
+        continue;
+      }
+      const loss = this.lossProb[l] as number;
+      if (loss > 0 && this.rng.chance(loss)) {
+        q.splice(0, i);
+        st.lost = 1;
+        this.s.at(this.s.now + rtoUs(1), WORLD_OWNER, EV_RETRANSMIT, st.fire);
+        return;
+      }
+      this.forward(l, st, m);
+    }
+    this.endStall(l, st);
+  }
+
+  /** The stall is over: its link sends straight again (an orphan just leaves the list). */
+  private endStall(l: number, st: Stall): void {
+    st.live = false;
+    if (st.orphan) {
+      this.orphans = this.orphans.filter((o) => o !== st);
+      return;
+    }
+    this.stalls.delete(l);
+    this.stalled[l] = 0;
+  }
+
+  /** The sender closed its connection on link `l`: what waits for a retransmission there keeps trying on the
+   *  old connection (the kernel still sends a closed socket's data, then the FIN), and the link is free for a
+   *  new connection. */
+  private orphanStall(l: number): void {
+    const st = this.stalls.get(l);
+    if (st === undefined) return;
+    this.stalls.delete(l);
+    this.stalled[l] = 0;
+    st.orphan = true;
+    this.orphans.push(st);
+  }
+
+  /** A message that got through a stalled link: delivered (or queued, if the link is held meanwhile). */
+  private forward(l: number, st: Stall, m: unknown): void {
+    const held = this.held.get(l);
+    if (held !== undefined) held.push(m);
+    else this.schedule(l, st.from, st.to, m);
+  }
+
+  /** tcp_retries2 exhausted: the connection is reset. Both directions break (what is in flight either way is
+   *  lost) and both ends hear of it. */
+  private resetConnection(l: number, st: Stall): void {
+    const { from, to } = st;
+    let closed = false;
+    for (const m of st.queue) {
+      if (m !== CLOSE_MARK) this.stats.droppedLoss++;
+      else closed = true;
+    }
+    this.stats.resets++;
+    this.endStall(l, st);
+    if (st.orphan) {
+      // An old connection its sender had closed: only the peer, still waiting for the FIN, hears of the reset.
+      if (closed && this.liveness[to] === "up" && this.blocked[l] === 0) this.notifyDisconnect(to, from);
+      return;
+    }
+    this.breakLink(from, to);
+    this.breakLink(to, from);
+    if (this.liveness[from] === "up" && this.blocked[this.link(to, from)] === 0) this.notifyDisconnect(from, to);
+    if (this.liveness[to] === "up" && this.blocked[l] === 0) this.notifyDisconnect(to, from);
   }
 
   private schedule(l: number, from: number, to: number, msg: unknown): void {
@@ -145,6 +296,26 @@ export class Network {
       this.stats.droppedBroken += q.length;
       q.length = 0;
     }
+    // So are the messages waiting for a retransmission (its timer finds the stall gone and does nothing),
+    // on the current connection and on old ones their sender had closed.
+    const st = this.stalls.get(l);
+    if (st !== undefined) this.dropStall(l, st);
+    if (this.orphans.length > 0) for (const o of this.orphans) if (o.from * this.n + o.to === l) this.dropStall(l, o);
+  }
+
+  private dropStall(l: number, st: Stall): void {
+    for (const m of st.queue) if (m !== CLOSE_MARK) this.stats.droppedBroken++;
+    this.endStall(l, st);
+  }
+
+  /** `closer` closed its end: the peer's DISCONNECT follows what `closer` sent, even messages still waiting for
+   *  a retransmission. */
+  private notifyClosed(peer: number, closer: number): void {
+    const l = this.link(closer, peer);
+    if (this.stalled[l] === 1) {
+      (this.stalls.get(l) as Stall).queue.push(CLOSE_MARK);
+      this.orphanStall(l);
+    } else this.notifyDisconnect(peer, closer);
   }
 
   private notifyDisconnect(peer: number, dead: number): void {
@@ -171,7 +342,7 @@ export class Network {
       this.breakLink(p, node);
       if (how === "stopped") this.open[out] = 0;
       else this.breakLink(node, p);
-      if (how !== "powered-off" && wasOpen && this.blocked[out] === 0) this.notifyDisconnect(p, node);
+      if (how !== "powered-off" && wasOpen && this.blocked[out] === 0) this.notifyClosed(p, node);
     }
   }
 
@@ -183,7 +354,7 @@ export class Network {
     this.checkNode(peer, "closeConnection");
     this.breakLink(peer, closer);
     this.open[this.link(closer, peer)] = 0;
-    if (this.blocked[this.link(closer, peer)] === 0) this.notifyDisconnect(peer, closer);
+    if (this.blocked[this.link(closer, peer)] === 0) this.notifyClosed(peer, closer);
   }
 
   nodeUp(node: number): void {
@@ -262,7 +433,8 @@ export class Network {
     this.slowFactor[this.link(from, to)] = factor;
   }
 
-  /** Drop each message on from → to with this probability (a flaky link). */
+  /** A lossy link: each transmission on from → to is lost with this probability and retransmitted as TCP
+   *  does (after the RTO, doubling per consecutive loss; the connection is reset after tcp_retries2). */
   flaky(from: number, to: number, lossProb: number): void {
     this.checkNode(from, "flaky");
     this.checkNode(to, "flaky");
@@ -295,8 +467,11 @@ export class Network {
     this.held.delete(l);
     const from = Math.floor(l / this.n);
     const to = l % this.n;
+    const st = this.stalls.get(l);
     for (const m of q) {
-      if (this.liveness[to] === "up" && this.blocked[l] === 0) this.schedule(l, from, to, m);
+      if (this.liveness[to] !== "up" || this.blocked[l] !== 0) continue;
+      if (st !== undefined) st.queue.push(m);
+      else this.schedule(l, from, to, m);
     }
   }
 }

@@ -339,7 +339,9 @@ const faultShape = {
   afterMs: ms().optional(),
   durationMs: ms().optional(),
   factor: num("a factor", 0, { exclusiveMin: true }).optional(),
-  lossProb: num("a probability", 0, { max: 1 }).optional(),
+  lossProb: num("a probability", 0, { max: 1 })
+    .describe("flaky: the probability that each transmission on the target's links is lost; a lost one is retransmitted as TCP does (after 200 ms, doubling per loss, at most 120 s; later messages wait behind it), and 15 lost retransmissions in a row reset the connection")
+    .optional(),
   ...Object.fromEntries(Object.keys(FAULT_KIND_KEYS).map((k) => [k, z.unknown().optional()])),
 } as Record<string, z.ZodType>;
 

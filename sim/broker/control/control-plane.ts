@@ -6,6 +6,7 @@
 //   onMessage(ctx, from, msg)         → if (controlPlane.onMessage(ctx, from, msg)) return;  (first!)
 //   onTimer(ctx, tag)                 → if (controlPlane.onTimer(ctx, tag)) return;
 //   onShutdown(ctx)                   → controlPlane.onShutdown(ctx)   (closes the coordinator session)
+//   onDisconnect(ctx, peer)           → controlPlane.onDisconnect(ctx, peer)  (re-sends AlterPartition)
 //   on a valid update-metadata / leader-and-isr → controlPlane.noteController(ctx, msg.controllerId, msg.controllerEpoch)
 //
 // It handles every zk.* message, alter-partition (as controller), alter-partition-response (as requester),
@@ -141,6 +142,14 @@ export class ControlPlane {
     this.resign();
     this.zk.close(ctx);
     this.epoch = -1;
+  }
+
+  /** The connection to `peer` was closed or reset: AlterPartition requests in flight to it are lost, and are
+   *  re-sent at once (AlterPartitionManager retries a request that came back disconnected) instead of after
+   *  CONTROLLER_SOCKET_TIMEOUT_MS. */
+  onDisconnect(ctx: Ctx, peer: NodeId): void {
+    if (this.controllerIdSeen === null || peer !== brokerNode(this.controllerIdSeen)) return;
+    for (const [key, p] of this.pendingIsr) if (p.corr >= 0) this.sendIsr(ctx, key, p);
   }
 
   /** Route a message; true if it was the control plane's. */

@@ -269,6 +269,11 @@ export class Controller {
             return;
           }
           // onBrokerFailure for the dead and the bounced, then onBrokerStartup for the new and the bounced.
+          // ControllerChannelManager.removeBroker closes the connection to each; addBroker opens a new one, so
+          // requests to a returning broker do not wait behind what the old connection is still retransmitting.
+          for (const id of this.live.keys()) {
+            if (id !== this.host.brokerId && (!now.has(id) || bounced.includes(id))) c2.closeConnection(brokerNode(id));
+          }
           this.live.clear();
           for (const [id, ep] of now) if (!bounced.includes(id)) this.live.set(id, ep);
           for (const [corr, f] of this.inflight) {
