@@ -4,6 +4,7 @@
 import { describe, it, expect } from "vitest";
 import { RealCluster } from "./testkit.ts";
 import { brokerNode } from "../core/ids.ts";
+import { expireSession } from "../coordinator/coordinator.ts";
 
 const FAST = { "zookeeper.session.timeout.ms": 6000, "replica.lag.time.max.ms": 2000 } as const;
 
@@ -107,5 +108,26 @@ describe("scenarios on the real cluster", () => {
       }
     }
     expect(v).toBeGreaterThan(1000);
+  });
+});
+
+describe("connections the controller drops (ControllerChannelManager.removeBroker / addBroker)", () => {
+  it("a broker that comes back gets its leader-and-isr on a new connection, not behind the old one's retransmissions", () => {
+    const c = new RealCluster({ broker: FAST }).start();
+    const ctl = c.zk.controller() as number;
+    const [b, other] = c.brokerIds.filter((x) => x !== ctl) as [number, number];
+    const link = [c.rt.index(brokerNode(ctl)), c.rt.index(brokerNode(b))] as const;
+    // The controller's link to b loses every transmission for 1.5 s: what the controller sends b (update-metadata
+    // after `other` bounces) waits for retransmissions 0.2, 0.6, 1.4 and 3.0 s after the first loss.
+    c.rt.network.flaky(link[0], link[1], 1);
+    expireSession(c.rt, other);
+    c.run(1500);
+    c.rt.network.flaky(link[0], link[1], 0);
+    const bouncedAtUs = c.rt.nowUs;
+    expireSession(c.rt, b);
+    c.run(300);
+    const followed = c.rt.trace.events.filter((e) => e.type === "become-follower" && e.broker === b && e.timeUs > bouncedAtUs);
+    expect(followed.length).toBeGreaterThan(0);
+    expect(c.rt.network.stats.retransmitted).toBeGreaterThan(0);
   });
 });

@@ -223,3 +223,23 @@ describe("clean stop", () => {
     expect(last.timeUs).toBeLessThan(msToUs(4000));
   });
 });
+
+describe("request timeouts close the connection (NetworkClient.handleTimedOutRequests)", () => {
+  it("a fetch whose response is stuck in retransmission times out; the next fetch goes on a new connection", () => {
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": false, "request.timeout.ms": 100, "fetch.max.wait.ms": 20, "retry.backoff.ms": 10 } }, { messages: 1, producerStartMs: 500 });
+    const member = c.rt.index(nodeId("g1/0"));
+    const leader = c.rt.index(nodeId(`broker-${c.log(TOPIC, 0).leader}`));
+    // Every transmission from the leader to the member is lost between 480 and 530 ms: the first one lost is
+    // retransmitted 200 ms later and everything after it on that connection waits behind it.
+    c.rt.call(msToUs(480), () => c.rt.network.flaky(leader, member, 1));
+    c.rt.call(msToUs(530), () => c.rt.network.flaky(leader, member, 0));
+    c.run(2000);
+    // The stuck response was abandoned with the connection the member closed.
+    expect(c.rt.network.stats.droppedBroken).toBeGreaterThan(0);
+    const poll0 = c.ops("poll", "g1/0").find((o) => o.type === "ok" && (o.value as unknown as { records: { value: number }[] }).records.some((r) => r.value === 0));
+    expect(poll0).toBeDefined();
+    // Produced at 500 ms; the stuck connection would have delivered it only after the retransmission (≥ 680 ms).
+    expect(poll0?.timeUs).toBeLessThan(msToUs(640));
+    expect(processedOk(c.ops(undefined, "g1/0"))).toEqual([0]);
+  });
+});

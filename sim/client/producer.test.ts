@@ -3,6 +3,7 @@ import { producerSpec } from "../scenario/defaults.ts";
 import type { ProducerInput } from "../scenario/defaults.ts";
 import { FakeCluster } from "./testkit.ts";
 import type { SendValue } from "../history.ts";
+import { brokerNode, nodeId } from "../core/ids.ts";
 
 const TOPIC = "orders";
 
@@ -236,6 +237,28 @@ describe("leaders and connections", () => {
     expect(ok0).toBeDefined();
     expect((ok0 as { timeUs: number }).timeUs).toBeLessThan(1_000_000);
     expect(counts(c.values(TOPIC)).get(0)).toBe(2);
+  });
+});
+
+describe("request timeouts close the connection (NetworkClient.handleTimedOutRequests)", () => {
+  it("the retry goes on a new connection: acknowledged before the timed-out request's retransmission lands", () => {
+    // The produce request of value 0 is lost once on a flaky link (TCP retransmits it after the 200 ms RTO); the
+    // request times out at 100 ms, the producer closes the connection and retries on a new one.
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 100, messages: 1, startMs: 10, config: { "enable.idempotence": false, acks: 1, "request.timeout.ms": 100, "retry.backoff.ms": 10, "max.in.flight.requests.per.connection": 1 } });
+    const p1 = c.rt.index(nodeId("p1"));
+    const leader = c.rt.index(brokerNode(c.log(TOPIC, 0).leader));
+    c.rt.call(9_000, () => c.rt.network.flaky(p1, leader, 1));
+    c.rt.call(11_000, () => c.rt.network.flaky(p1, leader, 0));
+    c.run(1000);
+    const ok0 = c.ops("send").find((o) => o.type === "ok" && (o.value as SendValue).value === 0) as { timeUs: number } | undefined;
+    expect(ok0).toBeDefined();
+    // Sent at 10 ms, timed out at 110 ms, retried after the 10 ms backoff: acked well before the RTO expires at
+    // 210 ms (on the old connection the retry would have waited behind the original).
+    expect(ok0?.timeUs).toBeGreaterThan(110_000);
+    expect(ok0?.timeUs).toBeLessThan(200_000);
+    // The original still reached the broker later: written twice (no idempotence).
+    expect(counts(c.values(TOPIC)).get(0)).toBe(2);
+    expect(c.rt.network.stats.retransmitted).toBe(1);
   });
 });
 

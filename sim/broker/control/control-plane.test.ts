@@ -306,6 +306,28 @@ describe("AlterPartition (KafkaController.processAlterPartition, KIP-497; fact 9
   });
 });
 
+describe("AlterPartition and the controller's connection", () => {
+  it("a request lost when the controller closes the connection is re-sent on the disconnect, not after controller.socket.timeout.ms", () => {
+    const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const x = ctl === 1 ? 2 : 1;
+    const p = x - 1;
+    const st = v.partitionState("t", p);
+    if (st === null) throw new Error("no state");
+    const [xi, ci] = [c.index(brokerNode(x)), c.index(brokerNode(ctl))];
+    c.rt.network.hold(xi, ci);
+    c.rt.inject(brokerNode(x), (_a, ctx) => c.broker(x).requestIsrChange(ctx, { topic: "t", partition: p, leaderEpoch: st.leaderEpoch, newIsr: [x, ctl], partitionEpoch: st.partitionEpoch }));
+    runTo(c, usMs(c) + 10);
+    // The controller closes its connection to x: x's request, held on the way, is lost with it.
+    c.rt.inject(brokerNode(ctl), (_a, ctx) => ctx.closeConnection(brokerNode(x)));
+    runTo(c, usMs(c) + 10);
+    c.rt.network.release(xi, ci);
+    runTo(c, usMs(c) + 100);
+    expect(c.broker(x).isrResults).toEqual([{ error: "NONE", leaderEpoch: st.leaderEpoch, isr: [x, ctl], partitionEpoch: st.partitionEpoch + 1 }]);
+  });
+});
+
 describe("lifecycle details", () => {
   it("a broker restarted within the session timeout registers only once its old session is gone, with a new epoch", () => {
     const c = started();

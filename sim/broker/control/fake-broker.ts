@@ -78,6 +78,10 @@ export class FakeBroker implements Actor<Message, TraceEvent> {
     this.cp.onShutdown(ctx);
   }
 
+  onDisconnect(ctx: Ctx, peer: NodeId): void {
+    this.cp.onDisconnect(ctx, peer);
+  }
+
   requestIsrChange(ctx: Ctx, req: IsrChangeRequest): void {
     this.cp.requestIsrChange(ctx, req, (res) => this.isrResults.push(res));
   }
