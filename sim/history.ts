@@ -204,11 +204,25 @@ export class HistoryRecorder {
     this.listeners.push(fn);
   }
 
+  // The last process and topic interned by fillSend: consecutive sends almost always repeat them.
+  private lastProc = "";
+  private lastProcId = -1;
+  private lastTopic = "";
+  private lastTopicId = -1;
+
   /** Fill row `i` of the current chunk. */
   private fillSend(i: number, process: string, topic: string, key: number | null, value: number, partition: number, offset: number): void {
     const c = this.cur;
-    c.proc[i] = this.names.intern(process);
-    c.topic[i] = this.names.intern(topic);
+    if (process !== this.lastProc || this.lastProcId < 0) {
+      this.lastProc = process;
+      this.lastProcId = this.names.intern(process);
+    }
+    if (topic !== this.lastTopic || this.lastTopicId < 0) {
+      this.lastTopic = topic;
+      this.lastTopicId = this.names.intern(topic);
+    }
+    c.proc[i] = this.lastProcId;
+    c.topic[i] = this.lastTopicId;
     c.key[i] = key === null ? NaN : key;
     c.value[i] = value;
     c.partition[i] = partition;

@@ -332,21 +332,18 @@ export class Producer implements Actor<Message, TraceEvent> {
     const now = ctx.nowUs;
     const deliveryUs = this.cfg["delivery.timeout.ms"] * 1000;
     const backoffUs = this.cfg["retry.backoff.ms"] * 1000;
-    // Expire queued batches past delivery.timeout.ms (RecordAccumulator.expiredBatches; in-flight ones wait).
+    // Expire queued batches past delivery.timeout.ms; in-flight ones wait. RecordAccumulator.expiredBatches looks at
+    // each partition's deque from its head and stops at the first batch that has not expired.
     const queues = this.queueList;
+    let oldest = Infinity;
     for (let qi = 0; qi < queues.length; qi++) {
       const q = queues[qi] as Batch[];
       while (q.length > 0 && now - (q[0] as Batch).createdUs >= deliveryUs) {
         const b = q.shift() as Batch;
         this.failBatch(ctx, b, b.lastError === "NONE" ? "DELIVERY_TIMEOUT" : b.lastError);
       }
-      for (let i = 0; i < q.length; i++) {
-        const b = q[i] as Batch;
-        if (now - b.createdUs >= deliveryUs) {
-          q.splice(i--, 1);
-          this.failBatch(ctx, b, b.lastError === "NONE" ? "DELIVERY_TIMEOUT" : b.lastError);
-        }
-      }
+      // RecordAccumulator.nextExpiryTimeMs: the earliest head batch.
+      if (q.length > 0) oldest = Math.min(oldest, (q[0] as Batch).createdUs);
     }
     for (let i = 0; i < this.pending.length; i++) {
       const r = this.pending[i] as (typeof this.pending)[number];
@@ -431,9 +428,8 @@ export class Producer implements Actor<Message, TraceEvent> {
       if (!sent) break;
     }
     if (nextUs < Infinity) this.wakeAt(ctx, nextUs);
-    // Next delivery-timeout expiry of anything queued.
-    let oldest = Infinity;
-    for (let qi = 0; qi < queues.length; qi++) for (const b of queues[qi] as Batch[]) oldest = Math.min(oldest, b.createdUs);
+    // Next delivery-timeout expiry of anything queued (the heads as they were before this drain: a batch sent
+    // since then only makes the wake-up early, and a wake-up that finds nothing due just drains again).
     for (const r of this.pending) oldest = Math.min(oldest, r.createdUs);
     if (oldest < Infinity) this.wakeAt(ctx, oldest + deliveryUs);
   }

@@ -236,7 +236,12 @@ export class Scheduler {
   cancel(handle: number): void {
     if (!(handle > 0)) return;
     const slot = handle % SLOT_SPACE;
-    if (slot < this.capacity && this.sSeq[slot] === (handle - slot) / SLOT_SPACE) this.sCancelled[slot] = 1;
+    if (slot < this.capacity && this.sSeq[slot] === (handle - slot) / SLOT_SPACE) {
+      this.sCancelled[slot] = 1;
+      // The entry stays in the heap until its time comes; its payload need not (a cancelled request timeout
+      // would keep its request alive for request.timeout.ms).
+      this.sA[slot] = undefined;
+    }
   }
 
   /** Is the event in this slot still to be run (not cancelled, owner not crashed since)? */

@@ -39,7 +39,7 @@ import type { ControllerMessage, LeaderAndIsrPartition } from "../../kafka/proto
 import type { BugSwitches, TopicSpec } from "../../scenario/types.ts";
 import type { BrokerCtx } from "../group/host.ts";
 import { Partition } from "./partition.ts";
-import { DeadlineBucket, DeadlineWheel, ParkedFetch, PendingProduce } from "./purgatory.ts";
+import { DeadlineQueue, DeadlineWheel, ParkedFetch, PendingProduce } from "./purgatory.ts";
 import type { ProduceResult } from "./purgatory.ts";
 import { UNDEFINED_EPOCH } from "./epoch-cache.ts";
 
@@ -238,8 +238,8 @@ export class ReplicaManager {
       }
       return true;
     }
-    if (tag instanceof DeadlineBucket) {
-      const items = this.wheel.take(tag);
+    if (tag instanceof DeadlineQueue) {
+      const items = this.wheel.take(ctx, tag);
       for (let i = 0; i < items.length; i++) {
         const it = items[i] as PendingProduce | ParkedFetch;
         if (it.done) continue;

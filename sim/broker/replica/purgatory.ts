@@ -30,42 +30,78 @@ export class ParkedFetch {
   }
 }
 
-/** Expiry of delayed operations, bucketed by whole millisecond (a coarse timing wheel like Kafka's Timer):
- *  one scheduler timer per bucket, never cancelled; completed operations are skipped when their bucket fires.
- *  Keeps the scheduler free of one set/cancel pair per request on the hot path. */
-export class DeadlineBucket {
+/** One delay's expiry queue: operations in the order they were added, so their deadlines only grow. */
+export class DeadlineQueue {
   readonly items: (PendingProduce | ParkedFetch)[] = [];
-  fired = false;
-  constructor(readonly key: number) {}
+  readonly dueUs: number[] = [];
+  /** Items before `head` are gone (completed or expired). */
+  head = 0;
+  /** True while the queue's one timer is set (for the deadline of its first pending item, or earlier). */
+  armed = false;
+  constructor(readonly delayUs: number) {}
 }
 
+/** Expiry of delayed operations (Kafka's DelayedOperationPurgatory with its timing wheel, DelayedProduce /
+ *  DelayedFetch): one FIFO queue per delay, each with at most one scheduler timer, never cancelled. Completed
+ *  operations are dropped from the head as new ones arrive, so the queue holds about what is in flight and a
+ *  timer fires about once per delay, not once per request. */
 export class DeadlineWheel {
-  private readonly buckets = new Map<number, DeadlineBucket>();
-  private last: DeadlineBucket | null = null;
+  private readonly queues = new Map<number, DeadlineQueue>();
+  private last: DeadlineQueue | null = null;
 
   add(ctx: { readonly nowUs: number; setTimer(delayUs: number, tag: unknown): number }, item: PendingProduce | ParkedFetch, delayUs: number): void {
-    const nowUs = ctx.nowUs;
-    const key = Math.ceil((nowUs + delayUs) / 1000);
-    // Most operations of a kind share a delay: consecutive adds usually hit the same bucket.
-    const last = this.last;
-    if (last !== null && last.key === key && !last.fired) {
-      last.items.push(item);
-      return;
+    let q: DeadlineQueue | undefined = this.last ?? undefined;
+    if (q === undefined || q.delayUs !== delayUs) {
+      q = this.queues.get(delayUs);
+      if (q === undefined) this.queues.set(delayUs, (q = new DeadlineQueue(delayUs)));
+      this.last = q;
     }
-    let b = this.buckets.get(key);
-    if (b === undefined) {
-      b = new DeadlineBucket(key);
-      this.buckets.set(key, b);
-      ctx.setTimer(Math.max(0, key * 1000 - nowUs), b);
+    dropDone(q);
+    q.items.push(item);
+    q.dueUs.push(ctx.nowUs + delayUs);
+    if (!q.armed) {
+      q.armed = true;
+      ctx.setTimer(delayUs, q);
     }
-    b.items.push(item);
-    this.last = b;
   }
 
-  /** The bucket's timer fired: its operations, to expire unless done. */
-  take(b: DeadlineBucket): readonly (PendingProduce | ParkedFetch)[] {
-    this.buckets.delete(b.key);
-    b.fired = true;
-    return b.items;
+  /** The queue's timer fired: its operations now due and not yet done, oldest first (removed from the queue);
+   *  the timer is set again for the next pending one. */
+  take(ctx: { readonly nowUs: number; setTimer(delayUs: number, tag: unknown): number }, q: DeadlineQueue): (PendingProduce | ParkedFetch)[] {
+    q.armed = false;
+    const now = ctx.nowUs;
+    const { items, dueUs } = q;
+    const out: (PendingProduce | ParkedFetch)[] = [];
+    let h = q.head;
+    for (; h < items.length; h++) {
+      const it = items[h] as PendingProduce | ParkedFetch;
+      if (it.done) continue;
+      if ((dueUs[h] as number) > now) break;
+      out.push(it);
+    }
+    q.head = h;
+    dropDone(q);
+    if (q.head < items.length) {
+      q.armed = true;
+      ctx.setTimer(Math.max(0, (dueUs[q.head] as number) - now), q);
+    }
+    return out;
   }
+}
+
+/** Advance the head past completed operations; reclaim the space once the gone part is most of the array. */
+function dropDone(q: DeadlineQueue): void {
+  const items = q.items;
+  let h = q.head;
+  while (h < items.length && (items[h] as PendingProduce | ParkedFetch).done) h++;
+  if (h === items.length) {
+    items.length = 0;
+    q.dueUs.length = 0;
+    h = 0;
+  } else if (h >= 256 && h * 2 >= items.length) {
+    items.splice(0, h);
+    q.dueUs.splice(0, h);
+    h = 0;
+  }
+  q.head = h;
 }
