@@ -328,6 +328,24 @@ describe("AlterPartition and the controller's connection", () => {
   });
 });
 
+describe("AlterPartition to a dead controller", () => {
+  it("is retried after ALTER_PARTITION_RETRY_MS, not at each refused connection (no retry storm)", () => {
+    const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const x = ctl === 1 ? 2 : 1;
+    const st = v.partitionState("t", x - 1);
+    if (st === null) throw new Error("no state");
+    c.rt.kill(brokerNode(ctl));
+    const sentBefore = c.rt.network.stats.sent;
+    // The broker still believes in the dead controller: its process is gone, so each attempt is refused at once.
+    c.rt.inject(brokerNode(x), (_a, ctx) => c.broker(x).requestIsrChange(ctx, { topic: "t", partition: x - 1, leaderEpoch: st.leaderEpoch, newIsr: [x], partitionEpoch: st.partitionEpoch }));
+    runTo(c, usMs(c) + 1000);
+    // One attempt per 100 ms, plus the coordinator pings: far below one attempt per network latency.
+    expect(c.rt.network.stats.sent - sentBefore).toBeLessThan(60);
+  });
+});
+
 describe("lifecycle details", () => {
   it("a broker restarted within the session timeout registers only once its old session is gone, with a new epoch", () => {
     const c = started();

@@ -145,11 +145,18 @@ export class ControlPlane {
   }
 
   /** The connection to `peer` was closed or reset: AlterPartition requests in flight to it are lost, and are
-   *  re-sent at once (AlterPartitionManager retries a request that came back disconnected) instead of after
-   *  CONTROLLER_SOCKET_TIMEOUT_MS. */
+   *  retried after ALTER_PARTITION_RETRY_MS (AlterPartitionManager retries a request that came back
+   *  disconnected) instead of after CONTROLLER_SOCKET_TIMEOUT_MS. Not at once: a dead controller refuses the
+   *  retry at once too. */
   onDisconnect(ctx: Ctx, peer: NodeId): void {
     if (this.controllerIdSeen === null || peer !== brokerNode(this.controllerIdSeen)) return;
-    for (const [key, p] of this.pendingIsr) if (p.corr >= 0) this.sendIsr(ctx, key, p);
+    for (const [key, p] of this.pendingIsr) {
+      if (p.corr < 0) continue;
+      this.isrByCorr.delete(p.corr);
+      p.corr = -1;
+      if (p.timer >= 0) ctx.cancelTimer(p.timer);
+      p.timer = ctx.setTimer(ALTER_PARTITION_RETRY_MS * 1000, new ControlTimer("isr.retry", this, 0, key));
+    }
   }
 
   /** Route a message; true if it was the control plane's. */
