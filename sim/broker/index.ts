@@ -56,15 +56,19 @@ function lazyArray(obj: object, name: string, snapshot: ArrayLike<number>): void
 }
 
 /** A FinalReplica whose values, epochs and keys are copies of the log's first `len` records. */
-function finalReplica(fields: Omit<FinalReplica, "values" | "epochs" | "keys">, log: LogFile | undefined, len: number): FinalReplica {
+function finalReplica(fields: Omit<FinalReplica, "values" | "epochs" | "keys">, log: LogFile | undefined, len: number, copy: boolean): FinalReplica {
   const r = { ...fields } as FinalReplica;
-  lazyArray(r, "values", log ? log.value.slice(0, len) : []);
-  lazyArray(r, "epochs", log ? log.epoch.slice(0, len) : []);
-  lazyArray(r, "keys", log ? log.key.slice(0, len) : []);
+  const cut = <T extends Int32Array | Float64Array>(a: T): T => (copy ? a.slice(0, len) : a.subarray(0, len)) as T;
+  lazyArray(r, "values", log ? cut(log.value) : []);
+  lazyArray(r, "epochs", log ? cut(log.epoch) : []);
+  lazyArray(r, "keys", log ? cut(log.key) : []);
   return r;
 }
 
-export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterSpec): FinalPartition[] {
+/** Every replica's log and state now. `copy: false` hands out views of the logs' columns instead of copies: only
+ *  for the end of a run, when nothing appends to or truncates the logs any more. */
+export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterSpec, opts: { readonly copy?: boolean } = {}): FinalPartition[] {
+  const copy = opts.copy ?? true;
   const out: FinalPartition[] = [];
   for (const t of spec.topics) {
     for (let p = 0; p < t.partitions; p++) {
@@ -85,7 +89,7 @@ export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterS
         const start = log?.startOffset ?? 0;
         const checkpoint = disk.readBlob<Readonly<Record<string, number>>>(HW_CHECKPOINT_BLOB)?.[key] ?? 0;
         const hw = Math.min(part !== undefined ? part.hw : checkpoint, start + len);
-        replicas.push(finalReplica({ broker: b, alive, logStartOffset: start, logEndOffset: start + len, highWatermark: hw }, log, len));
+        replicas.push(finalReplica({ broker: b, alive, logStartOffset: start, logEndOffset: start + len, highWatermark: hw }, log, len, copy));
         if (part !== undefined && part.isLeader && !part.fenced && part.leaderEpoch > leaderEpoch) {
           leader = b;
           leaderEpoch = part.leaderEpoch;

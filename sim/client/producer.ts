@@ -121,6 +121,11 @@ export class Producer implements Actor<Message, TraceEvent> {
   private readonly queues = new Map<string, Batch[]>();
   /** The same queues in creation order (the Map's order): the sender walks them without an iterator. */
   private readonly queueList: Batch[][] = [];
+  /** The queue the last record went to (queues are never replaced): most records go where the last one went. */
+  private lastAppendTopic = "";
+  private lastAppendPartition = -1;
+  private lastAppendTp = "";
+  private lastAppendQueue: Batch[] = [];
   /** Node ids of leaders by broker id, interned. */
   private readonly leaderNodes: NodeId[] = [];
   /** Records whose topic has no metadata yet: [topic, value, key, forcedPartition, createdUs, deadLetter]. */
@@ -285,8 +290,19 @@ export class Producer implements Actor<Message, TraceEvent> {
 
   private append(ctx: Ctx, topic: string, m: TopicMeta, value: number, key: number | null, forced: number | null, createdUs: number, deadLetter: boolean): void {
     const partition = forced !== null && forced >= 0 && forced < m.partitions ? forced : this.choosePartition(ctx, topic, m, key);
-    const tp = this.tpName(topic, partition);
-    const q = this.queue(tp);
+    let q: Batch[];
+    let tp: string;
+    if (partition === this.lastAppendPartition && topic === this.lastAppendTopic) {
+      q = this.lastAppendQueue;
+      tp = this.lastAppendTp;
+    } else {
+      tp = this.tpName(topic, partition);
+      q = this.queue(tp);
+      this.lastAppendTopic = topic;
+      this.lastAppendPartition = partition;
+      this.lastAppendTp = tp;
+      this.lastAppendQueue = q;
+    }
     let last = q[q.length - 1];
     if (last === undefined || last.attempts > 0 || last.values.length >= this.recordsPerBatch || last.deadLetter !== deadLetter) {
       last = { topic, partition, tp, values: [], keys: [], deadLetter, createdUs, attempts: 0, lastAttemptUs: -Infinity, baseSequence: -1, epoch: this.epoch, maybeWritten: false, lastError: "NONE" };

@@ -209,8 +209,18 @@ export class ReplicaManager {
 
   /** Partition by topic and number without building the "topic-p" key (fetch/produce hot path). */
   private lookup(topic: string, partition: number): Partition | undefined {
-    return this.byTopic.get(topic)?.[partition];
+    // Requests name topics with the spec's own strings: most lookups repeat the last topic (arrays are never
+    // replaced, only filled in).
+    if (topic !== this.lookupTopic) {
+      const arr = this.byTopic.get(topic);
+      if (arr === undefined) return undefined;
+      this.lookupTopic = topic;
+      this.lookupArr = arr;
+    }
+    return this.lookupArr[partition];
   }
+  private lookupTopic = "";
+  private lookupArr: Partition[] = [];
 
   private partitionByKey(ctx: BrokerCtx, key: string): Partition | undefined {
     const m = /^(.+)-(\d+)$/.exec(key);
@@ -675,9 +685,7 @@ export class ReplicaManager {
       const log = p.log;
       const epoch = p.leaderEpoch;
       const now = ctx.nowUs;
-      for (let i = 0; i < n; i++) {
-        log.append(epoch, values[i] as number, keys[i] ?? -1, idempotent ? producerId : -1, idempotent ? baseSequence + i : -1, now, idempotent ? producerEpoch : -1);
-      }
+      log.appendBatch(epoch, values, keys, idempotent ? producerId : -1, idempotent ? baseSequence : -1, now, idempotent ? producerEpoch : -1);
       if (idempotent) p.producers.update(producerId, producerEpoch, baseSequence, baseSequence + n - 1, base);
       ctx.emit({ type: "produce-append", tp: p.key, broker: this.brokerId, baseOffset: base, count: n, leaderEpoch: epoch });
       if (p.flushMessages !== null && log.unflushed >= p.flushMessages) {
@@ -904,14 +912,17 @@ export class ReplicaManager {
     const cache = p.cache;
     let latest = cache.latestEpoch;
     const base = rec.baseOffset;
-    for (let i = 0, j = rec.at; i < rec.count; i++, j++) {
-      const e = rec.epochs[j] as number;
-      if (e > latest) {
-        cache.assign(e, base + i);
-        latest = e;
+    // Epochs only grow along a log: a new one starts in this slice only if its last record has one.
+    if (rec.count > 0 && (rec.epochs[rec.at + rec.count - 1] as number) > latest) {
+      for (let i = 0, j = rec.at; i < rec.count; i++, j++) {
+        const e = rec.epochs[j] as number;
+        if (e > latest) {
+          cache.assign(e, base + i);
+          latest = e;
+        }
       }
-      log.append(e, rec.values[j] as number, rec.keys[j] as number, rec.producerIds[j] as number, rec.sequences[j] as number, rec.appendUs[j] as number, rec.producerEpochs[j] as number);
     }
+    log.appendColumns(rec, rec.at, rec.count);
     if (p.flushMessages !== null && log.unflushed >= p.flushMessages) {
       log.flush();
       p.lastFlushUs = ctx.nowUs;
