@@ -120,21 +120,7 @@ export class Runtime<M, E extends TraceEventBase> {
     if (this.byId.has(id)) throw new SimInputError("DUPLICATE_NODE", `node "${id}" was added twice`);
     const disk = new Disk();
     const rng = this.rng.fork(`node/${id}`);
-    const rt = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the context getter needs the runtime
-    const ctx: NodeContext<M, E> = {
-      self: id,
-      get nowUs() {
-        return rt.scheduler.now;
-      },
-      rng,
-      disk,
-      send: (to, msg) => rt.network.send(index, rt.index(to), msg),
-      setTimer: (delayUs, tag) => rt.scheduler.after(delayUs, index, EV_TIMER, tag),
-      cancelTimer: (h) => rt.scheduler.cancel(h),
-      emit: (ev) => rt.trace.emit(rt.scheduler.now, ev),
-      isUp: (n) => rt.network.isUp(rt.index(n)),
-      closeConnection: (peer) => rt.network.closeConnection(index, rt.index(peer)),
-    };
+    const ctx = new SlotContext<M, E>(this, id, index, rng, disk);
     const slot: NodeSlot<M, E> = { id, index, factory, disk, ctx, actor: undefined, status: "stopped", stash: [] };
     this.slots[index - 1] = slot;
     this.byId.set(id, slot);
@@ -284,5 +270,52 @@ export class Runtime<M, E extends TraceEventBase> {
 
   runUntil(limit: TimeUs | (() => boolean)): StopReason {
     return this.scheduler.runUntil(limit);
+  }
+}
+
+/** A node's context: what its actor may do, carried out by the runtime. A class (not a literal of closures) so
+ *  the hot calls (nowUs, send, setTimer) are monomorphic methods; `send` remembers the last peer's index. */
+class SlotContext<M, E extends TraceEventBase> implements NodeContext<M, E> {
+  private readonly scheduler: Scheduler;
+  private readonly network: Network;
+  private lastPeer: NodeId | null = null;
+  private lastPeerIndex = 0;
+  constructor(
+    private readonly rt: Runtime<M, E>,
+    readonly self: NodeId,
+    private readonly index: number,
+    readonly rng: Rng,
+    readonly disk: Disk,
+  ) {
+    this.scheduler = rt.scheduler;
+    this.network = rt.network;
+  }
+  get nowUs(): TimeUs {
+    return this.scheduler.now;
+  }
+  private peer(to: NodeId): number {
+    if (to === this.lastPeer) return this.lastPeerIndex;
+    const i = this.rt.index(to);
+    this.lastPeer = to;
+    this.lastPeerIndex = i;
+    return i;
+  }
+  send(to: NodeId, msg: M): void {
+    this.network.send(this.index, this.peer(to), msg);
+  }
+  setTimer(delayUs: number, tag: unknown): number {
+    return this.scheduler.after(delayUs, this.index, EV_TIMER, tag);
+  }
+  cancelTimer(handle: number): void {
+    this.scheduler.cancel(handle);
+  }
+  emit(ev: E): void {
+    this.rt.trace.emit(this.scheduler.now, ev);
+  }
+  isUp(node: NodeId): boolean {
+    return this.network.isUp(this.peer(node));
+  }
+  closeConnection(peer: NodeId): void {
+    this.network.closeConnection(this.index, this.peer(peer));
   }
 }
