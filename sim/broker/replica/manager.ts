@@ -410,7 +410,7 @@ export class ReplicaManager {
     p.role = "leader";
     p.cache.assign(st.leaderEpoch, p.leo);
     p.epochStartOffset = p.leo;
-    p.resetFollowers(this.brokerId, ctx.nowUs);
+    p.resetFollowers(this.brokerId, ctx.nowUs, !wasLeader);
     p.producers.rebuild(p.log);
     ctx.emit({ type: "become-leader", tp: p.key, broker: this.brokerId, leaderEpoch: st.leaderEpoch, logEndOffset: p.leo });
     if (this.maybeIncrementHw(ctx, p)) this.onHwAdvanced(ctx, p);

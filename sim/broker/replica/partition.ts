@@ -84,14 +84,18 @@ export class Partition {
     return Math.min(this.minIsr, Math.max(1, this.replicas.length));
   }
 
-  /** Becoming leader: reset every follower's state (Partition.makeLeader: ISR members count as caught up now). */
-  resetFollowers(self: number, nowUs: number): void {
+  /** A new leader epoch on the leader: reset every follower's state (Replica.resetReplicaState): ISR members
+   *  count as caught up now; a new leader forgets the followers' LEOs, a re-elected one keeps them. */
+  resetFollowers(self: number, nowUs: number, isNewLeader: boolean): void {
     const ids = this.replicas.filter((r) => r !== self);
+    const leo = this.leo;
+    const oldIds = this.followerIds;
+    const oldLeo = this.followerLeo;
     this.followerIds = ids;
-    this.followerLeo = ids.map(() => -1);
+    this.followerLeo = ids.map((r) => (isNewLeader || !oldIds.includes(r) ? -1 : (oldLeo[oldIds.indexOf(r)] as number)));
     this.lastCaughtUpUs = ids.map((r) => (this.isr.includes(r) ? nowUs : -Infinity));
-    this.lastFetchLeaderLeo = ids.map(() => -1);
-    this.lastFetchUs = ids.map(() => -Infinity);
+    this.lastFetchLeaderLeo = ids.map(() => (isNewLeader ? -1 : leo));
+    this.lastFetchUs = ids.map((r) => (!isNewLeader && this.isr.includes(r) ? nowUs : -Infinity));
   }
 
   followerIndex(id: number): number {
@@ -101,10 +105,12 @@ export class Partition {
   /** Replica.updateFetchStateOrThrow: record a follower's fetch at `fetchOffset` (= its LEO). */
   updateFollower(i: number, fetchOffset: number, nowUs: number): void {
     const leaderLeo = this.leo;
-    if (fetchOffset >= leaderLeo) this.lastCaughtUpUs[i] = nowUs;
-    else if (fetchOffset >= (this.lastFetchLeaderLeo[i] as number)) this.lastCaughtUpUs[i] = this.lastFetchUs[i] as number;
+    // Never backwards: a new leader's first fetch of an in-sync follower keeps the caught-up time it was given.
+    const caughtUp = this.lastCaughtUpUs[i] as number;
+    if (fetchOffset >= leaderLeo) this.lastCaughtUpUs[i] = Math.max(caughtUp, nowUs);
+    else if (fetchOffset >= (this.lastFetchLeaderLeo[i] as number)) this.lastCaughtUpUs[i] = Math.max(caughtUp, this.lastFetchUs[i] as number);
     this.followerLeo[i] = fetchOffset;
-    this.lastFetchLeaderLeo[i] = leaderLeo;
+    this.lastFetchLeaderLeo[i] = Math.max(leaderLeo, this.lastFetchLeaderLeo[i] as number);
     this.lastFetchUs[i] = nowUs;
   }
 
