@@ -503,7 +503,8 @@ export class ReplicaManager {
   private checkProduceWaiters(ctx: BrokerCtx, p: Partition): void {
     const ws = p.produceWaiters;
     let keep = 0;
-    const enough = p.isr.length >= p.effectiveMinIsr();
+    // Partition.checkEnoughReplicasReachOffset counts the maximal ISR (a pending expansion's replica has the data).
+    const enough = p.maximalIsr.length >= p.effectiveMinIsr();
     for (let i = 0; i < ws.length; i++) {
       const w = ws[i] as (typeof ws)[number];
       if (w.p.done) continue;
@@ -692,7 +693,7 @@ export class ReplicaManager {
     if (acks !== -1 || this.spec.bugs.ackBeforeReplication) return;
     const required = base + n;
     if (p.hw >= required) {
-      if (p.isr.length < p.effectiveMinIsr()) r.error = "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+      if (p.maximalIsr.length < p.effectiveMinIsr()) r.error = "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
       return;
     }
     // Wait in the purgatory; baseOffset -2 marks "waiting" until completion.
