@@ -3,6 +3,7 @@
 // DelayedProduce), consumer fetch bounds (ReplicaManager.readFromLog, KIP-320).
 import { describe, it, expect } from "vitest";
 import { Kit, CTL } from "../testkit.ts";
+import { MAX_FETCH_RECORDS } from "./manager.ts";
 
 describe("high watermark (Partition.maybeIncrementLeaderHW)", () => {
   it("advances to the min LEO of the ISR once followers fetch, followers learn it one round trip later", () => {
@@ -19,6 +20,22 @@ describe("high watermark (Partition.maybeIncrementLeaderHW)", () => {
     k.run(600);
     expect(k.part(2).hw).toBe(3);
     expect(k.part(3).hw).toBe(3);
+  });
+
+  it("a follower's HW is min(the leader's HW in the fetch response, its own LEO) (KIP-101)", () => {
+    const k = new Kit({ broker: { "replica.lag.time.max.ms": 1000, "replica.socket.timeout.ms": 1000 } }).start();
+    k.isolate(3, [CTL]);
+    const n = MAX_FETCH_RECORDS + 5000;
+    k.produce(1, Array.from({ length: n }, (_, i) => i), { acks: 1 });
+    k.run(3000);
+    expect(k.part(1).hw).toBe(n); // 2 has it all; 3 is out of the ISR
+    k.heal();
+    k.run(3000); // 3's lost fetch times out; it catches up in two responses, the first one capped
+    expect(k.part(3).leo).toBe(n);
+    const hws = k.events("hw-advance").filter((e) => e.broker === 3).map((e) => e.highWatermark);
+    // the first response says HW n but brings only MAX_FETCH_RECORDS records: the follower's HW is its LEO
+    expect(hws).toEqual([MAX_FETCH_RECORDS, n]);
+    expect(k.part(3).hw).toBe(n);
   });
 
   it("does not pass a lagging ISR member", () => {
