@@ -66,6 +66,47 @@ describe("recovery after kill vs power loss", () => {
     expect(k.events("broker-recovered").at(-1)?.logEndOffsets).toEqual({ "t-0": 2 });
   });
 
+  it("after a power loss the checkpointed HW is clamped to the recovered log's end and the epoch cache is cut back to it", () => {
+    const k = new Kit({ brokers: 1, broker: { "log.flush.interval.messages": 2, "replica.high.watermark.checkpoint.interval.ms": 1000 } }).start();
+    k.produce(1, [1, 2]); // the second message triggers a flush: offsets 0-1 on disk
+    k.run(5);
+    k.ctl.elect("t-0", 1); // epoch 1 starts at 2 (the epoch cache is flushed on every change)
+    k.run(5);
+    k.produce(1, [3]); // offset 2, epoch 1: not flushed
+    k.run(5);
+    k.ctl.elect("t-0", 1); // epoch 2 starts at 3
+    k.run(1000); // the HW checkpoint (3) is written and flushed
+    const disk = k.rt.disk(brokerNode(1));
+    expect(disk.readBlob<Record<string, number>>(HW_CHECKPOINT_BLOB)?.["t-0"]).toBe(3);
+    expect(k.part(1).cache.entries()).toEqual([
+      { epoch: 0, startOffset: 0 },
+      { epoch: 1, startOffset: 2 },
+      { epoch: 2, startOffset: 3 },
+    ]);
+    k.power(1);
+    k.restart(1);
+    const p = k.part(1);
+    expect(p.leo).toBe(2);
+    expect(p.hw).toBe(2); // min(checkpoint 3, LEO 2)
+    expect(p.cache.entries()).toEqual([{ epoch: 0, startOffset: 0 }]); // LeaderEpochFileCache.truncateFromEnd(LEO)
+    expect(k.events("broker-recovered").at(-1)?.logEndOffsets).toEqual({ "t-0": 2 });
+  });
+
+  it("a clean shutdown writes the HW checkpoint (before the periodic one is due)", () => {
+    const k = new Kit({ brokers: 1, broker: { "replica.high.watermark.checkpoint.interval.ms": 60_000 } }).start();
+    k.produce(1, [1, 2]);
+    k.run(50);
+    expect(k.part(1).hw).toBe(2);
+    const disk = k.rt.disk(brokerNode(1));
+    expect(disk.readBlob<Record<string, number>>(HW_CHECKPOINT_BLOB)?.["t-0"]).toBeUndefined();
+    k.rt.stop(brokerNode(1));
+    expect(disk.readBlob<Record<string, number>>(HW_CHECKPOINT_BLOB)?.["t-0"]).toBe(2);
+    k.power(1); // what a clean shutdown wrote is durable
+    k.restart(1);
+    expect(k.part(1).leo).toBe(2);
+    expect(k.part(1).hw).toBe(2);
+  });
+
   it("a restarted follower comes back outside the ISR, catches up and rejoins", () => {
     const k = new Kit().start();
     k.produce(1, [1]);
