@@ -164,22 +164,14 @@ export class ReplicaManager {
     if (any) ctx.emit({ type: "broker-recovered", broker: this.brokerId, logEndOffsets: leos });
     ctx.setTimer(Math.max(1, Math.floor(this.lagUs / 2)), TAG_ISR_CHECK);
     ctx.setTimer(msToUs(this.spec.broker["replica.high.watermark.checkpoint.interval.ms"]), TAG_HW_CHECKPOINT);
-    const flushMs = this.minFlushMs();
-    if (flushMs !== null) ctx.setTimer(Math.max(1, msToUs(flushMs)), TAG_FLUSH);
+    // LogManager schedules "kafka-log-flusher" every log.flush.scheduler.interval.ms (default Long.MAX_VALUE: never).
+    const flushEvery = this.spec.broker["log.flush.scheduler.interval.ms"];
+    if (flushEvery !== null) ctx.setTimer(Math.max(1, msToUs(flushEvery)), TAG_FLUSH);
   }
 
   /** Clean shutdown: checkpoint the HW (the runtime then flushes the disk). */
   onShutdown(ctx: BrokerCtx): void {
     this.checkpointHw(ctx);
-  }
-
-  private minFlushMs(): number | null {
-    let m: number | null = this.spec.broker["log.flush.interval.ms"];
-    for (const t of this.spec.topics) {
-      const v = t.config["log.flush.interval.ms"];
-      if (v !== undefined && v !== null && (m === null || v < m)) m = v;
-    }
-    return m;
   }
 
   private topicSpec(topic: string): TopicSpec | undefined {
@@ -194,8 +186,10 @@ export class ReplicaManager {
       const b = this.spec.broker;
       const minIsr = Math.min(t?.config["min.insync.replicas"] ?? b["min.insync.replicas"], t?.["replication.factor"] ?? Infinity);
       const fm = t?.config["log.flush.interval.messages"];
-      const fms = t?.config["log.flush.interval.ms"];
-      p = new Partition(topic, partition, key, ctx.disk, minIsr, fm === undefined ? b["log.flush.interval.messages"] : fm, fms === undefined ? b["log.flush.interval.ms"] : fms);
+      // KafkaConfig.logFlushIntervalMs: log.flush.interval.ms, else log.flush.scheduler.interval.ms.
+      const fms = (t?.config["log.flush.interval.ms"] === undefined ? b["log.flush.interval.ms"] : t.config["log.flush.interval.ms"]) ?? b["log.flush.scheduler.interval.ms"];
+      p = new Partition(topic, partition, key, ctx.disk, minIsr, fm === undefined ? b["log.flush.interval.messages"] : fm, fms);
+      p.lastFlushUs = ctx.nowUs; // LocalLog: lastFlushedTime starts at load
       this.partitions.set(key, p);
       let arr = this.byTopic.get(topic);
       if (arr === undefined) {
@@ -269,8 +263,7 @@ export class ReplicaManager {
           p.lastFlushUs = now;
         }
       }
-      const ms = this.minFlushMs();
-      if (ms !== null) ctx.setTimer(Math.max(1, msToUs(ms)), TAG_FLUSH);
+      ctx.setTimer(Math.max(1, msToUs(this.spec.broker["log.flush.scheduler.interval.ms"] ?? 0)), TAG_FLUSH);
       return true;
     }
     return false;

@@ -6,6 +6,8 @@ import { describe, it, expect } from "vitest";
 import { Kit, CTL, CLIENT } from "../testkit.ts";
 import { brokerNode } from "../../core/ids.ts";
 import { HW_CHECKPOINT_BLOB } from "./manager.ts";
+import { BROKER_DEFAULTS } from "../../kafka/config.ts";
+import type { BrokerConfig } from "../../kafka/config.ts";
 
 function allBrokersDown(how: "kill" | "power", flushEvery?: number): { acked: number[]; survivors: number[][] } {
   const k = new Kit(flushEvery === undefined ? {} : { broker: { "log.flush.interval.messages": flushEvery } }).start();
@@ -41,17 +43,24 @@ describe("recovery after kill vs power loss", () => {
     for (const s of r.survivors) expect(s).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it("log.flush.interval.ms flushes on a timer: a power loss keeps what was flushed before it", () => {
-    const k = new Kit({ brokers: 1, broker: { "log.flush.interval.ms": 1000 } }).start();
-    k.produce(1, [1, 2]);
-    k.run(1100);
+  it("log.flush.interval.messages=3: no fsync after 2 messages, one after the 3rd", () => {
+    const k = new Kit({ brokers: 1, broker: { "log.flush.interval.messages": 3 } }).start();
+    const log = k.rt.disk(brokerNode(1)).log("t-0");
+    k.produce(1, [1]);
+    k.produce(1, [2]);
+    k.run(10);
+    expect(log.length).toBe(2);
+    expect(log.flushedLength).toBe(0);
     k.produce(1, [3]);
     k.run(10);
+    expect(log.flushedLength).toBe(3);
+    k.produce(1, [4, 5]);
+    k.run(10);
+    expect(log.flushedLength).toBe(3);
     k.power(1);
     k.restart(1);
-    expect(k.values(1)).toEqual([1, 2]);
+    expect(k.values(1)).toEqual([1, 2, 3]);
   });
-
   it("the HW checkpoint is written every replica.high.watermark.checkpoint.interval.ms and reloaded on restart", () => {
     const k = new Kit({ broker: { "replica.high.watermark.checkpoint.interval.ms": 1000 } }).start();
     k.produce(1, [1, 2]);
@@ -122,6 +131,47 @@ describe("recovery after kill vs power loss", () => {
     expect(k.values(3)).toEqual([1, 2, 3]);
     expect(k.ctl.parts.get("t-0")?.isr).toEqual([1, 2, 3]);
     expect(k.events("isr-expand").at(-1)?.added).toEqual([3]);
+  });
+});
+
+/** One broker, writes [1, 2] now, [3] after `gapMs`, then a power loss 10 ms later: what survives. */
+function timedFlush(broker: Partial<BrokerConfig>, gapMs: number): number[] {
+  const k = new Kit({ brokers: 1, broker }).start();
+  k.produce(1, [1, 2]);
+  k.run(gapMs);
+  k.produce(1, [3]);
+  k.run(10);
+  k.power(1);
+  k.restart(1);
+  return k.values(1);
+}
+
+describe("time-based flush (LogManager kafka-log-flusher, fact 27)", () => {
+  it("log.flush.interval.ms alone never flushes: the flusher runs every log.flush.scheduler.interval.ms, by default never (Long.MAX_VALUE)", () => {
+    expect(BROKER_DEFAULTS["log.flush.scheduler.interval.ms"]).toBeNull();
+    expect(timedFlush({ "log.flush.interval.ms": 1000 }, 5000)).toEqual([]);
+    expect(timedFlush({ "log.flush.interval.ms": 0 }, 5000)).toEqual([]);
+  });
+
+  it("with the scheduler set, a log is flushed at the first run at least log.flush.interval.ms after its last flush", () => {
+    // The log is loaded at ~0.5 ms (the kit's first leader-and-isr), the writes come at 100 ms; the flusher runs
+    // at 1000 (999.5 ms since the load: not yet), 2000 (flush), ...
+    expect(timedFlush({ "log.flush.interval.ms": 1000, "log.flush.scheduler.interval.ms": 1000 }, 1000)).toEqual([]);
+    expect(timedFlush({ "log.flush.interval.ms": 1000, "log.flush.scheduler.interval.ms": 1000 }, 1950)).toEqual([1, 2]);
+    // a fast scheduler with a slow interval: flushed at the first run at least 1000 ms after the load (1100)
+    expect(timedFlush({ "log.flush.interval.ms": 1000, "log.flush.scheduler.interval.ms": 100 }, 950)).toEqual([]);
+    expect(timedFlush({ "log.flush.interval.ms": 1000, "log.flush.scheduler.interval.ms": 100 }, 1050)).toEqual([1, 2]);
+    expect(timedFlush({ "log.flush.interval.ms": 3000, "log.flush.scheduler.interval.ms": 100 }, 2500)).toEqual([]);
+  });
+
+  it("log.flush.interval.ms unset falls back to log.flush.scheduler.interval.ms (KafkaConfig.logFlushIntervalMs); a topic override wins", () => {
+    expect(timedFlush({ "log.flush.scheduler.interval.ms": 500 }, 1000)).toEqual([1, 2]);
+    const k = new Kit({ brokers: 1, broker: { "log.flush.scheduler.interval.ms": 500 }, topics: [{ name: "t", config: { "log.flush.interval.ms": 60_000 } }] }).start();
+    k.produce(1, [1, 2]);
+    k.run(5000);
+    k.power(1);
+    k.restart(1);
+    expect(k.values(1)).toEqual([]);
   });
 });
 
