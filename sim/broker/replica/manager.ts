@@ -574,10 +574,12 @@ export class ReplicaManager {
           ctx.emit({ type: "isr-expand", tp: p.key, leader: this.brokerId, isr: resp.isr, added: resp.isr.filter((r) => !old.includes(r)) });
         }
       } else if (FENCING_ERRORS.has(resp.error)) {
-        // Our view is stale: a newer leader epoch or partition state exists. Stop completing acks=all writes.
+        // Our view is stale: a newer leader epoch or partition state exists. Partition.handleAlterPartitionError
+        // keeps the change pending (no retry) until leader-and-isr: the leader goes on appending, and its HW is
+        // held by the maximal ISR (followers that moved on no longer fetch), so acks=all writes wait and time out.
+        p.pendingIsr = maximal;
         p.fenced = true;
         ctx.emit({ type: "isr-change-rejected", tp: p.key, broker: this.brokerId, reason: resp.error });
-        this.resign(ctx, p);
         return;
       }
       // Other errors (controller unreachable / moving): retried at the next check.
@@ -641,9 +643,9 @@ export class ReplicaManager {
   ): void {
     const r = pp.results[index] as ProduceResult;
     const p = this.lookup(topic, partition);
-    // A fenced leader (its AlterPartition was rejected as stale) refuses acks=all; like a Kafka zombie it still
-    // takes acks=0/1 writes until a leader-and-isr tells it otherwise (they are lost on truncation).
-    if (p === undefined || !p.isLeader || (p.fenced && acks === -1)) {
+    // A fenced leader (its AlterPartition was rejected as stale) appends like a Kafka zombie until a
+    // leader-and-isr tells it otherwise (Partition.appendRecordsToLeader: only isLeader and the ISR size count).
+    if (p === undefined || !p.isLeader) {
       r.error = p === undefined && !this.metadata.has(tpKey(topic, partition)) ? "UNKNOWN_TOPIC_OR_PARTITION" : "NOT_LEADER_OR_FOLLOWER";
       return;
     }

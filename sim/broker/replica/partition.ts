@@ -34,7 +34,8 @@ export class Partition {
   // ---- leader side ----
   /** While an AlterPartition is in flight: the maximal ISR (old ∪ new, fact 4); null when none is pending. */
   pendingIsr: readonly number[] | null = null;
-  /** The controller rejected our ISR change as stale: we are not the leader any more, whatever we believe. */
+  /** The controller rejected our ISR change as stale (we are probably not the leader any more): the change stays
+   *  pending until leader-and-isr (Partition.handleAlterPartitionError). */
   fenced = false;
   /** Start offset of the current leader epoch (ISR expansion needs followers past it: KAFKA-7128). */
   epochStartOffset = 0;
@@ -117,7 +118,6 @@ export class Partition {
   /** Partition.maybeIncrementLeaderHW: HW = min LEO over the maximal ISR, never backwards. With KAFKA-15583
    *  (3.7) it does not move while the ISR is below min.insync.replicas. Returns true if it moved. */
   maybeIncrementHw(holdUnderMinIsr: boolean): boolean {
-    if (this.fenced) return false;
     if (holdUnderMinIsr && this.isr.length < this.effectiveMinIsr()) return false;
     let hw = this.leo;
     const max = this.maximalIsr;

@@ -205,20 +205,61 @@ describe("fencing stale requests", () => {
     expect(k.part(2).isLeader).toBe(true);
   });
 
-  it("a zombie leader whose ISR change reaches the controller is fenced: NOT_LEADER_OR_FOLLOWER, never NONE", () => {
+  it("a zombie leader whose ISR change is rejected as fenced keeps it pending and goes on appending (Partition.handleAlterPartitionError): acks=all writes time out, never NONE; acks=1 ones are acknowledged; leader-and-isr ends it", () => {
     const k = new Kit({ broker: { "replica.lag.time.max.ms": 1000 } }).start();
     k.isolate(1, [CTL, CLIENT]);
     k.ctl.elect("t-0", 2, [2, 3], [2, 3]); // broker 1 never hears of it
     k.run(5);
-    const c = k.produce(1, [9]);
+    const c = k.produce(1, [9], { timeoutMs: 5000 });
     k.run(3000);
-    expect(k.produceResult(c)?.error).toBe("NOT_LEADER_OR_FOLLOWER");
-    expect(k.events("isr-change-rejected")[0]?.reason).toBe("FENCED_LEADER_EPOCH");
-    const again = k.produce(1, [10]);
-    const one = k.produce(1, [11], { acks: 1 }); // a zombie still takes acks=1 writes (lost later)
+    expect(k.events("isr-change-rejected").map((e) => e.reason)).toEqual(["FENCED_LEADER_EPOCH"]);
+    const p = k.part(1);
+    expect(p.isLeader).toBe(true);
+    expect(p.pendingIsr).toEqual([1, 2, 3]); // the shrink stays pending: the maximal ISR is the old one
+    expect(k.produceResult(c)).toBeUndefined();
+    const again = k.produce(1, [10], { timeoutMs: 1000 });
+    const one = k.produce(1, [11], { acks: 1 }); // a zombie takes acks=1 writes (lost later)
     k.run(5);
-    expect(k.produceResult(again)?.error).toBe("NOT_LEADER_OR_FOLLOWER");
-    expect(k.produceResult(one)?.error).toBe("NONE");
+    expect(k.produceResult(one)).toEqual({ error: "NONE", baseOffset: 2 });
+    k.run(2500);
+    expect(k.produceResult(c)).toEqual({ error: "REQUEST_TIMED_OUT", baseOffset: -1 });
+    expect(k.produceResult(again)).toEqual({ error: "REQUEST_TIMED_OUT", baseOffset: -1 });
+    expect(k.values(1)).toEqual([9, 10, 11]);
+    expect(p.hw).toBe(0);
+    expect(k.ctl.alterRequests).toBe(1); // not retried
+    // leader-and-isr reaches it: a waiting acks=all write gets NOT_LEADER_OR_FOLLOWER, the appends are truncated
+    const last = k.produce(1, [12]);
+    k.run(5);
+    k.heal();
+    const st = k.ctl.parts.get("t-0");
+    if (st !== undefined) k.ctl.send([st], [1]);
+    k.run(50);
+    expect(k.produceResult(last)?.error).toBe("NOT_LEADER_OR_FOLLOWER");
+    expect(k.part(1).role).toBe("follower");
+    expect(k.values(1)).toEqual([]);
+    expect(k.values(2)).toEqual([]);
+  });
+
+  it("an expansion rejected with INVALID_UPDATE_VERSION stays pending: the leader still acknowledges acks=all writes once every member of the maximal ISR has them", () => {
+    const k = new Kit({ broker: { "replica.lag.time.max.ms": 1000, "replica.socket.timeout.ms": 1000 } }).start();
+    k.isolate(3, [CTL]);
+    k.produce(1, [1], { acks: 1 });
+    k.run(3000);
+    expect(k.ctl.parts.get("t-0")?.isr).toEqual([1, 2]);
+    const st = k.ctl.parts.get("t-0");
+    if (st !== undefined) st.partitionEpoch++; // the state moved on behind the leader's back
+    k.heal();
+    k.run(3000); // 3 catches up and the leader asks to add it
+    expect(k.events("isr-change-rejected").map((e) => e.reason)).toEqual(["INVALID_UPDATE_VERSION"]);
+    const p = k.part(1);
+    expect(p.isLeader).toBe(true);
+    expect(p.pendingIsr).toEqual([1, 2, 3]);
+    expect(p.isr).toEqual([1, 2]);
+    const c = k.produce(1, [2]);
+    k.run(20);
+    expect(k.produceResult(c)).toEqual({ error: "NONE", baseOffset: 1 });
+    expect(k.values(3)).toEqual([1, 2]);
+    expect(p.pendingIsr).toEqual([1, 2, 3]); // until leader-and-isr
   });
 
   it("a leader cut off from the controller and its followers cannot get an acks=all write acknowledged", () => {
