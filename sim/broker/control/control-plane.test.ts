@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { fakeCluster } from "./fake-broker.ts";
+import { RECONNECT_BACKOFF_MS } from "./control-plane.ts";
 import type { FakeCluster } from "./fake-broker.ts";
 import { CoordinatorActor, expireSession, zkView } from "../../coordinator/coordinator.ts";
 import { CONTROLLER_EPOCH_PATH, brokerIdPath } from "../../coordinator/paths.ts";
@@ -374,6 +375,24 @@ describe("AlterPartition and the controller's connection", () => {
     c.rt.network.release(xi, ci);
     runTo(c, usMs(c) + 100);
     expect(c.broker(x).isrResults).toEqual([{ error: "NONE", leaderEpoch: st.leaderEpoch, isr: [x, ctl], partitionEpoch: st.partitionEpoch + 1 }]);
+  });
+
+  it("a request to a dead controller (connection refused) is re-sent after reconnect.backoff.ms, not in a loop at each refusal", () => {
+    const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const x = ctl === 1 ? 2 : 1;
+    const p = x - 1;
+    const st = v.partitionState("t", p);
+    if (st === null) throw new Error("no state");
+    c.rt.kill(brokerNode(ctl));
+    c.rt.inject(brokerNode(x), (_a, ctx) => c.broker(x).requestIsrChange(ctx, { topic: "t", partition: p, leaderEpoch: st.leaderEpoch, newIsr: [x, ctl], partitionEpoch: st.partitionEpoch }));
+    const before = c.rt.network.stats.droppedDown;
+    runTo(c, usMs(c) + 1000);
+    const refused = c.rt.network.stats.droppedDown - before;
+    expect(refused).toBeGreaterThanOrEqual(1000 / RECONNECT_BACKOFF_MS - 2);
+    expect(refused).toBeLessThanOrEqual(1000 / RECONNECT_BACKOFF_MS + 2);
+    expect(c.broker(x).cp.hasPendingIsrChange("t", p)).toBe(true);
   });
 });
 
