@@ -52,6 +52,12 @@ describe("oracle", () => {
     expect(allows(sc, [power(1), power(2)], "lost-write")).toBe(true);
     expect(allows({ ...sc, broker: { "min.insync.replicas": 2, "log.flush.interval.messages": 1 } }, [power(1), power(2)], "lost-write")).toBe(false);
   });
+  it("a time-based flush is no fsync per record: log.flush.interval.ms=0 may lose on power loss, with or without the flusher scheduled", () => {
+    const broker = { "min.insync.replicas": 2, "log.flush.interval.ms": 0 };
+    expect(allows({ ...prod({}), broker }, [power(1), power(2)], "lost-write")).toBe(true);
+    expect(allows({ ...prod({}), broker: { ...broker, "log.flush.scheduler.interval.ms": 1 } }, [power(1), power(2)], "lost-write")).toBe(true);
+    expect(allows({ ...prod({}), broker: { "min.insync.replicas": 2 }, topics: [{ name: "orders", config: { "log.flush.interval.ms": 0 } }] }, [power(1), power(2)], "lost-write")).toBe(true);
+  });
   it("protocol 0.10 may lose and diverge", () => {
     const sc: ScenarioInput = { ...prod({}), broker: { "min.insync.replicas": 2 }, protocol: "0.10" };
     expect(allows(sc, [kill], "lost-write")).toBe(true);

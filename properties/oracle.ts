@@ -81,7 +81,6 @@ export function oracle(result: RunResult): Allowance[] {
     const minIsr = (cfg["min.insync.replicas"] as number | undefined) ?? s.broker["min.insync.replicas"];
     const unclean = (cfg["unclean.leader.election.enable"] as boolean | undefined) ?? s.broker["unclean.leader.election.enable"];
     const flushMsgs = (cfg["log.flush.interval.messages"] as number | undefined) ?? s.broker["log.flush.interval.messages"];
-    const flushMs = (cfg["log.flush.interval.ms"] as number | undefined) ?? s.broker["log.flush.interval.ms"];
     if (fs.disruptive && unclean) {
       allowAll(LOSS_FAMILY, topic, "unclean.leader.election.enable=true: an out-of-sync replica may become leader and truncate committed records (fact 11, KIP-106)");
     }
@@ -91,7 +90,10 @@ export function oracle(result: RunResult): Allowance[] {
     if (fs.disruptive && rank === 1) {
       allowAll([...LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"], topic, "protocol 0.11 (KIP-101 without KIP-279): consecutive fast leader changes may diverge the logs and lose records");
     }
-    const noFlush = !(flushMsgs === 1 || flushMs === 0);
+    // Only an fsync per message makes every acknowledged record durable. The time-based flush (log.flush.interval.ms)
+    // runs only every log.flush.scheduler.interval.ms (never by default: LogManager's kafka-log-flusher), so even
+    // log.flush.interval.ms=0 leaves the records appended since the last run unflushed.
+    const noFlush = flushMsgs !== 1;
     if (noFlush && fs.powerLost.size > 0) {
       // A broker that lost its page cache restarts with a shorter log but stays in the ISR (the controller never
       // saw it leave); elected leader, it overwrites records the others hold at the same epoch (fact 27).

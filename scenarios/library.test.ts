@@ -54,6 +54,17 @@ describe("scenario library", () => {
     expect(halt.sent).toBeLessThan(log.sent);
   });
 
+  it("min-insync-rejects-writes: the leader really refuses acks=all writes with NOT_ENOUGH_REPLICAS once the controller has shrunk the ISR; with min.insync.replicas=1 it acknowledges them", () => {
+    const s = load("min-insync-rejects-writes.yaml");
+    const errors = (r: ReturnType<typeof runScenario>): string[] => r.history.filter((op) => op.f === "send" && op.type !== "ok" && op.type !== "invoke").map((op) => (op.f === "send" ? (op.value.error ?? "") : ""));
+    const r = runScenario(s, { record: true });
+    expect(r.trace.some((e) => e.type === "isr-shrink" && e.tp === "orders-0" && e.isr.length === 1)).toBe(true);
+    expect(errors(r).filter((e) => e === "NOT_ENOUGH_REPLICAS").length).toBeGreaterThan(50);
+    const one = runScenario({ ...s, broker: { ...s.broker, "min.insync.replicas": 1 } });
+    expect(errors(one)).not.toContain("NOT_ENOUGH_REPLICAS");
+    expect(one.sendsAcked).toBeGreaterThan(r.sendsAcked);
+  });
+
   it("a scenario replays to the same trace hash", () => {
     const s = load("acks1-leader-crash.yaml");
     expect(runScenario(s).traceHash).toBe(runScenario(s).traceHash);

@@ -29,7 +29,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { key: "replica.lag.time.max.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 30000, doc: "a follower not caught up for this long leaves the ISR (fact 6, KIP-537)", aliases: ["replicaLagTimeMaxMs"] },
   { key: "zookeeper.session.timeout.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 18000, doc: "a broker whose session sends no heartbeat for this long is expired (fact 25)", aliases: ["zookeeperSessionTimeoutMs"] },
   { key: "log.flush.interval.messages", scopes: ["broker", "topic"], type: { kind: "int", min: 1, nullable: true }, default: null, doc: "fsync after this many messages; unset = never (fact 27)", aliases: ["logFlushIntervalMessages"] },
-  { key: "log.flush.interval.ms", scopes: ["broker", "topic"], type: { kind: "int", min: 0, nullable: true }, default: null, doc: "fsync at this interval; unset = never (fact 27)", aliases: ["logFlushIntervalMs"] },
+  { key: "log.flush.interval.ms", scopes: ["broker", "topic"], type: { kind: "int", min: 0, nullable: true }, default: null, doc: "fsync a log this long after its last fsync, checked every log.flush.scheduler.interval.ms; unset = log.flush.scheduler.interval.ms (a topic: the broker's) (fact 27)", aliases: ["logFlushIntervalMs"] },
+  { key: "log.flush.scheduler.interval.ms", scopes: ["broker"], type: { kind: "int", min: 1, nullable: true }, default: null, doc: "period of the log flusher that applies log.flush.interval.ms (LogManager kafka-log-flusher); unset = Kafka's default Long.MAX_VALUE: it never runs, no time-based fsync (fact 27)", aliases: ["logFlushSchedulerIntervalMs"] },
   { key: "replica.high.watermark.checkpoint.interval.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 5000, doc: "how often the HW is checkpointed to disk", aliases: ["replicaHighWatermarkCheckpointIntervalMs"] },
   { key: "replica.fetch.wait.max.ms", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 500, doc: "max wait of a follower fetch when there is no new data", aliases: ["replicaFetchWaitMaxMs"] },
   { key: "replica.fetch.backoff.ms", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 1000, doc: "follower back-off after a fetch error", aliases: ["replicaFetchBackoffMs"] },
@@ -94,6 +95,8 @@ export interface BrokerConfig {
   readonly "zookeeper.session.timeout.ms": number;
   readonly "log.flush.interval.messages": number | null;
   readonly "log.flush.interval.ms": number | null;
+  /** null: Kafka's Long.MAX_VALUE (the flusher never runs). */
+  readonly "log.flush.scheduler.interval.ms": number | null;
   readonly "replica.high.watermark.checkpoint.interval.ms": number;
   readonly "replica.fetch.wait.max.ms": number;
   readonly "replica.fetch.backoff.ms": number;

@@ -1,7 +1,9 @@
 import { describe, it, expect } from "vitest";
 import { fakeCluster } from "./fake-broker.ts";
+import { RECONNECT_BACKOFF_MS } from "./control-plane.ts";
 import type { FakeCluster } from "./fake-broker.ts";
-import { expireSession, zkView } from "../../coordinator/coordinator.ts";
+import { CoordinatorActor, expireSession, zkView } from "../../coordinator/coordinator.ts";
+import { CONTROLLER_EPOCH_PATH, brokerIdPath } from "../../coordinator/paths.ts";
 import { COORDINATOR_NODE, brokerNode } from "../../core/ids.ts";
 import { msToUs } from "../../core/time.ts";
 import type { TopicSpec } from "../../scenario/types.ts";
@@ -306,6 +308,54 @@ describe("AlterPartition (KafkaController.processAlterPartition, KIP-497; fact 9
   });
 });
 
+describe("a deposed controller (KafkaZkClient: every state write checks /controller_epoch's zkVersion)", () => {
+  /** Another controller took over: /controller_epoch is bumped behind the current controller's back (it has not
+   *  heard yet — its watch on /controller has not fired). */
+  function bumpControllerEpoch(c: FakeCluster): void {
+    c.rt.inject(COORDINATOR_NODE, (actor) => {
+      if (!(actor instanceof CoordinatorActor)) throw new Error("coordinator down");
+      const node = actor.store.node(CONTROLLER_EPOCH_PATH);
+      const sid = actor.store.ownerOf(brokerIdPath(1)) as number;
+      const { outcome } = actor.store.multi(sid, 9_999_999, [{ op: "set", path: CONTROLLER_EPOCH_PATH, data: (node?.data as number) + 1, version: node?.version as number }]);
+      if (outcome.error !== "NONE") throw new Error(outcome.error);
+    });
+  }
+
+  it("its partition-state write after a broker failure fails the epoch check: it resigns and the change is not applied", () => {
+    const c = started();
+    const v = zkView(c.rt);
+    const ctl = v.controller() as number;
+    const victim = [1, 2, 3].find((b) => b !== ctl) as number;
+    const before = [0, 1, 2].map((p) => v.partitionState("t", p));
+    expect(before.every((st) => st?.isr.includes(victim))).toBe(true);
+    bumpControllerEpoch(c);
+    expect(v.controllerEpoch()).toBe(2);
+    c.rt.pause(brokerNode(victim)); // it does not re-register meanwhile
+    expect(expireSession(c.rt, victim)).toBe(true); // the controller's BrokerChange computes ISR shrinks / elections
+    runTo(c, usMs(c) + 500);
+    expect(v.liveBrokers()).not.toContain(victim);
+    expect(c.broker(ctl).cp.isController).toBe(false); // ControllerMovedException: resigned
+    expect([0, 1, 2].map((p) => v.partitionState("t", p))).toEqual(before); // nothing written
+    expect(events(c, "isr-shrink")).toEqual([]);
+    expect(events(c, "leader-elected").filter((e) => e.leaderEpoch > 0)).toEqual([]);
+    // nor told to any broker
+    for (const b of [1, 2, 3].filter((x) => x !== victim)) expect(c.broker(b).leaderAndIsr.every((m) => m.partitions.every((x) => x.leaderEpoch === 0))).toBe(true);
+  });
+
+  it("its AlterPartition write fails the epoch check too: NOT_CONTROLLER, it resigns, the ISR is unchanged", () => {
+    const c = started({ topics: [{ name: "t", partitions: 1, "replication.factor": 3, config: {} }], assignment: new Map([["t-0", [1, 2, 3]]]) });
+    const v = zkView(c.rt);
+    const st = v.partitionState("t", 0);
+    if (st === null) throw new Error("no state");
+    const ctl = v.controller() as number;
+    bumpControllerEpoch(c);
+    const r = rawAlter(c, 1, { partition: 0, leaderEpoch: st.leaderEpoch, newIsr: [1, 2], partitionEpoch: st.partitionEpoch });
+    expect(r.error).toBe("NOT_CONTROLLER");
+    expect(v.partitionState("t", 0)).toEqual(st);
+    expect(c.broker(ctl).cp.isController).toBe(false);
+  });
+});
+
 describe("AlterPartition and the controller's connection", () => {
   it("a request lost when the controller closes the connection is re-sent on the disconnect, not after controller.socket.timeout.ms", () => {
     const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
@@ -326,23 +376,23 @@ describe("AlterPartition and the controller's connection", () => {
     runTo(c, usMs(c) + 100);
     expect(c.broker(x).isrResults).toEqual([{ error: "NONE", leaderEpoch: st.leaderEpoch, isr: [x, ctl], partitionEpoch: st.partitionEpoch + 1 }]);
   });
-});
 
-describe("AlterPartition to a dead controller", () => {
-  it("is retried after ALTER_PARTITION_RETRY_MS, not at each refused connection (no retry storm)", () => {
+  it("a request to a dead controller (connection refused) is re-sent after reconnect.backoff.ms, not in a loop at each refusal", () => {
     const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
     const v = zkView(c.rt);
     const ctl = v.controller() as number;
     const x = ctl === 1 ? 2 : 1;
-    const st = v.partitionState("t", x - 1);
+    const p = x - 1;
+    const st = v.partitionState("t", p);
     if (st === null) throw new Error("no state");
     c.rt.kill(brokerNode(ctl));
-    const sentBefore = c.rt.network.stats.sent;
-    // The broker still believes in the dead controller: its process is gone, so each attempt is refused at once.
-    c.rt.inject(brokerNode(x), (_a, ctx) => c.broker(x).requestIsrChange(ctx, { topic: "t", partition: x - 1, leaderEpoch: st.leaderEpoch, newIsr: [x], partitionEpoch: st.partitionEpoch }));
+    c.rt.inject(brokerNode(x), (_a, ctx) => c.broker(x).requestIsrChange(ctx, { topic: "t", partition: p, leaderEpoch: st.leaderEpoch, newIsr: [x, ctl], partitionEpoch: st.partitionEpoch }));
+    const before = c.rt.network.stats.droppedDown;
     runTo(c, usMs(c) + 1000);
-    // One attempt per 100 ms, plus the coordinator pings: far below one attempt per network latency.
-    expect(c.rt.network.stats.sent - sentBefore).toBeLessThan(60);
+    const refused = c.rt.network.stats.droppedDown - before;
+    expect(refused).toBeGreaterThanOrEqual(1000 / RECONNECT_BACKOFF_MS - 2);
+    expect(refused).toBeLessThanOrEqual(1000 / RECONNECT_BACKOFF_MS + 2);
+    expect(c.broker(x).cp.hasPendingIsrChange("t", p)).toBe(true);
   });
 });
 

@@ -45,6 +45,8 @@ type AlterPartitionResponse = Extract<ControllerMessage, { type: "alter-partitio
 /** Back-off before an AlterPartition is re-sent after NOT_CONTROLLER / STALE_BROKER_EPOCH (Kafka retries
  *  these; AlterPartitionManager). */
 export const ALTER_PARTITION_RETRY_MS = 100;
+/** Kafka clients' reconnect.backoff.ms default: the wait before reconnecting to a node that disconnected. */
+export const RECONNECT_BACKOFF_MS = 50;
 
 /** Implemented by the broker actor. */
 export interface ControlPlaneHooks {
@@ -145,9 +147,9 @@ export class ControlPlane {
   }
 
   /** The connection to `peer` was closed or reset: AlterPartition requests in flight to it are lost, and are
-   *  retried after ALTER_PARTITION_RETRY_MS (AlterPartitionManager retries a request that came back
-   *  disconnected) instead of after CONTROLLER_SOCKET_TIMEOUT_MS. Not at once: a dead controller refuses the
-   *  retry at once too. */
+   *  re-sent once the client may reconnect, after reconnect.backoff.ms (AlterPartitionManager retries a request
+   *  that came back disconnected; NetworkClient backs off before reconnecting), instead of after
+   *  CONTROLLER_SOCKET_TIMEOUT_MS — and not at once, which loops while a dead controller refuses connections. */
   onDisconnect(ctx: Ctx, peer: NodeId): void {
     if (this.controllerIdSeen === null || peer !== brokerNode(this.controllerIdSeen)) return;
     for (const [key, p] of this.pendingIsr) {
@@ -155,7 +157,7 @@ export class ControlPlane {
       this.isrByCorr.delete(p.corr);
       p.corr = -1;
       if (p.timer >= 0) ctx.cancelTimer(p.timer);
-      p.timer = ctx.setTimer(ALTER_PARTITION_RETRY_MS * 1000, new ControlTimer("isr.retry", this, 0, key));
+      p.timer = ctx.setTimer(RECONNECT_BACKOFF_MS * 1000, new ControlTimer("isr.retry", this, 0, key));
     }
   }
 

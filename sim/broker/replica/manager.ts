@@ -164,22 +164,14 @@ export class ReplicaManager {
     if (any) ctx.emit({ type: "broker-recovered", broker: this.brokerId, logEndOffsets: leos });
     ctx.setTimer(Math.max(1, Math.floor(this.lagUs / 2)), TAG_ISR_CHECK);
     ctx.setTimer(msToUs(this.spec.broker["replica.high.watermark.checkpoint.interval.ms"]), TAG_HW_CHECKPOINT);
-    const flushMs = this.minFlushMs();
-    if (flushMs !== null) ctx.setTimer(Math.max(1, msToUs(flushMs)), TAG_FLUSH);
+    // LogManager schedules "kafka-log-flusher" every log.flush.scheduler.interval.ms (default Long.MAX_VALUE: never).
+    const flushEvery = this.spec.broker["log.flush.scheduler.interval.ms"];
+    if (flushEvery !== null) ctx.setTimer(Math.max(1, msToUs(flushEvery)), TAG_FLUSH);
   }
 
   /** Clean shutdown: checkpoint the HW (the runtime then flushes the disk). */
   onShutdown(ctx: BrokerCtx): void {
     this.checkpointHw(ctx);
-  }
-
-  private minFlushMs(): number | null {
-    let m: number | null = this.spec.broker["log.flush.interval.ms"];
-    for (const t of this.spec.topics) {
-      const v = t.config["log.flush.interval.ms"];
-      if (v !== undefined && v !== null && (m === null || v < m)) m = v;
-    }
-    return m;
   }
 
   private topicSpec(topic: string): TopicSpec | undefined {
@@ -194,8 +186,10 @@ export class ReplicaManager {
       const b = this.spec.broker;
       const minIsr = Math.min(t?.config["min.insync.replicas"] ?? b["min.insync.replicas"], t?.["replication.factor"] ?? Infinity);
       const fm = t?.config["log.flush.interval.messages"];
-      const fms = t?.config["log.flush.interval.ms"];
-      p = new Partition(topic, partition, key, ctx.disk, minIsr, fm === undefined ? b["log.flush.interval.messages"] : fm, fms === undefined ? b["log.flush.interval.ms"] : fms);
+      // KafkaConfig.logFlushIntervalMs: log.flush.interval.ms, else log.flush.scheduler.interval.ms.
+      const fms = (t?.config["log.flush.interval.ms"] === undefined ? b["log.flush.interval.ms"] : t.config["log.flush.interval.ms"]) ?? b["log.flush.scheduler.interval.ms"];
+      p = new Partition(topic, partition, key, ctx.disk, minIsr, fm === undefined ? b["log.flush.interval.messages"] : fm, fms);
+      p.lastFlushUs = ctx.nowUs; // LocalLog: lastFlushedTime starts at load
       this.partitions.set(key, p);
       let arr = this.byTopic.get(topic);
       if (arr === undefined) {
@@ -279,8 +273,7 @@ export class ReplicaManager {
           p.lastFlushUs = now;
         }
       }
-      const ms = this.minFlushMs();
-      if (ms !== null) ctx.setTimer(Math.max(1, msToUs(ms)), TAG_FLUSH);
+      ctx.setTimer(Math.max(1, msToUs(this.spec.broker["log.flush.scheduler.interval.ms"] ?? 0)), TAG_FLUSH);
       return true;
     }
     return false;
@@ -420,7 +413,7 @@ export class ReplicaManager {
     p.role = "leader";
     p.cache.assign(st.leaderEpoch, p.leo);
     p.epochStartOffset = p.leo;
-    p.resetFollowers(this.brokerId, ctx.nowUs);
+    p.resetFollowers(this.brokerId, ctx.nowUs, !wasLeader);
     p.producers.rebuild(p.log);
     ctx.emit({ type: "become-leader", tp: p.key, broker: this.brokerId, leaderEpoch: st.leaderEpoch, logEndOffset: p.leo });
     if (this.maybeIncrementHw(ctx, p)) this.onHwAdvanced(ctx, p);
@@ -513,7 +506,8 @@ export class ReplicaManager {
   private checkProduceWaiters(ctx: BrokerCtx, p: Partition): void {
     const ws = p.produceWaiters;
     let keep = 0;
-    const enough = p.isr.length >= p.effectiveMinIsr();
+    // Partition.checkEnoughReplicasReachOffset counts the maximal ISR (a pending expansion's replica has the data).
+    const enough = p.maximalIsr.length >= p.effectiveMinIsr();
     for (let i = 0; i < ws.length; i++) {
       const w = ws[i] as (typeof ws)[number];
       if (w.p.done) continue;
@@ -590,10 +584,12 @@ export class ReplicaManager {
           ctx.emit({ type: "isr-expand", tp: p.key, leader: this.brokerId, isr: resp.isr, added: resp.isr.filter((r) => !old.includes(r)) });
         }
       } else if (FENCING_ERRORS.has(resp.error)) {
-        // Our view is stale: a newer leader epoch or partition state exists. Stop completing acks=all writes.
+        // Our view is stale: a newer leader epoch or partition state exists. Partition.handleAlterPartitionError
+        // keeps the change pending (no retry) until leader-and-isr: the leader goes on appending, and its HW is
+        // held by the maximal ISR (followers that moved on no longer fetch), so acks=all writes wait and time out.
+        p.pendingIsr = maximal;
         p.fenced = true;
         ctx.emit({ type: "isr-change-rejected", tp: p.key, broker: this.brokerId, reason: resp.error });
-        this.resign(ctx, p);
         return;
       }
       // Other errors (controller unreachable / moving): retried at the next check.
@@ -657,9 +653,9 @@ export class ReplicaManager {
   ): void {
     const r = pp.results[index] as ProduceResult;
     const p = this.lookup(topic, partition);
-    // A fenced leader (its AlterPartition was rejected as stale) refuses acks=all; like a Kafka zombie it still
-    // takes acks=0/1 writes until a leader-and-isr tells it otherwise (they are lost on truncation).
-    if (p === undefined || !p.isLeader || (p.fenced && acks === -1)) {
+    // A fenced leader (its AlterPartition was rejected as stale) appends like a Kafka zombie until a
+    // leader-and-isr tells it otherwise (Partition.appendRecordsToLeader: only isLeader and the ISR size count).
+    if (p === undefined || !p.isLeader) {
       r.error = p === undefined && !this.metadata.has(tpKey(topic, partition)) ? "UNKNOWN_TOPIC_OR_PARTITION" : "NOT_LEADER_OR_FOLLOWER";
       return;
     }
@@ -700,7 +696,7 @@ export class ReplicaManager {
     if (acks !== -1 || this.spec.bugs.ackBeforeReplication) return;
     const required = base + n;
     if (p.hw >= required) {
-      if (p.isr.length < p.effectiveMinIsr()) r.error = "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+      if (p.maximalIsr.length < p.effectiveMinIsr()) r.error = "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
       return;
     }
     // Wait in the purgatory; baseOffset -2 marks "waiting" until completion.

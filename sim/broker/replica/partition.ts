@@ -34,7 +34,8 @@ export class Partition {
   // ---- leader side ----
   /** While an AlterPartition is in flight: the maximal ISR (old ∪ new, fact 4); null when none is pending. */
   pendingIsr: readonly number[] | null = null;
-  /** The controller rejected our ISR change as stale: we are not the leader any more, whatever we believe. */
+  /** The controller rejected our ISR change as stale (we are probably not the leader any more): the change stays
+   *  pending until leader-and-isr (Partition.handleAlterPartitionError). */
   fenced = false;
   /** Start offset of the current leader epoch (ISR expansion needs followers past it: KAFKA-7128). */
   epochStartOffset = 0;
@@ -84,14 +85,18 @@ export class Partition {
     return Math.min(this.minIsr, Math.max(1, this.replicas.length));
   }
 
-  /** Becoming leader: reset every follower's state (Partition.makeLeader: ISR members count as caught up now). */
-  resetFollowers(self: number, nowUs: number): void {
+  /** A new leader epoch on the leader: reset every follower's state (Replica.resetReplicaState): ISR members
+   *  count as caught up now; a new leader forgets the followers' LEOs, a re-elected one keeps them. */
+  resetFollowers(self: number, nowUs: number, isNewLeader: boolean): void {
     const ids = this.replicas.filter((r) => r !== self);
+    const leo = this.leo;
+    const oldIds = this.followerIds;
+    const oldLeo = this.followerLeo;
     this.followerIds = ids;
-    this.followerLeo = ids.map(() => -1);
+    this.followerLeo = ids.map((r) => (isNewLeader || !oldIds.includes(r) ? -1 : (oldLeo[oldIds.indexOf(r)] as number)));
     this.lastCaughtUpUs = ids.map((r) => (this.isr.includes(r) ? nowUs : -Infinity));
-    this.lastFetchLeaderLeo = ids.map(() => -1);
-    this.lastFetchUs = ids.map(() => -Infinity);
+    this.lastFetchLeaderLeo = ids.map(() => (isNewLeader ? -1 : leo));
+    this.lastFetchUs = ids.map((r) => (!isNewLeader && this.isr.includes(r) ? nowUs : -Infinity));
   }
 
   followerIndex(id: number): number {
@@ -101,17 +106,18 @@ export class Partition {
   /** Replica.updateFetchStateOrThrow: record a follower's fetch at `fetchOffset` (= its LEO). */
   updateFollower(i: number, fetchOffset: number, nowUs: number): void {
     const leaderLeo = this.leo;
-    if (fetchOffset >= leaderLeo) this.lastCaughtUpUs[i] = nowUs;
-    else if (fetchOffset >= (this.lastFetchLeaderLeo[i] as number)) this.lastCaughtUpUs[i] = this.lastFetchUs[i] as number;
+    // Never backwards: a new leader's first fetch of an in-sync follower keeps the caught-up time it was given.
+    const caughtUp = this.lastCaughtUpUs[i] as number;
+    if (fetchOffset >= leaderLeo) this.lastCaughtUpUs[i] = Math.max(caughtUp, nowUs);
+    else if (fetchOffset >= (this.lastFetchLeaderLeo[i] as number)) this.lastCaughtUpUs[i] = Math.max(caughtUp, this.lastFetchUs[i] as number);
     this.followerLeo[i] = fetchOffset;
-    this.lastFetchLeaderLeo[i] = leaderLeo;
+    this.lastFetchLeaderLeo[i] = Math.max(leaderLeo, this.lastFetchLeaderLeo[i] as number);
     this.lastFetchUs[i] = nowUs;
   }
 
   /** Partition.maybeIncrementLeaderHW: HW = min LEO over the maximal ISR, never backwards. With KAFKA-15583
    *  (3.7) it does not move while the ISR is below min.insync.replicas. Returns true if it moved. */
   maybeIncrementHw(holdUnderMinIsr: boolean): boolean {
-    if (this.fenced) return false;
     if (holdUnderMinIsr && this.isr.length < this.effectiveMinIsr()) return false;
     let hw = this.leo;
     const max = this.maximalIsr;

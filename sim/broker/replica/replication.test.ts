@@ -2,7 +2,8 @@
 // (ReplicaManager.maybeShrinkIsr, Partition.maybeExpandIsr), acks × min ISR (Partition.appendRecordsToLeader,
 // DelayedProduce), consumer fetch bounds (ReplicaManager.readFromLog, KIP-320).
 import { describe, it, expect } from "vitest";
-import { Kit } from "../testkit.ts";
+import { Kit, CTL } from "../testkit.ts";
+import { MAX_FETCH_RECORDS } from "./manager.ts";
 
 describe("high watermark (Partition.maybeIncrementLeaderHW)", () => {
   it("advances to the min LEO of the ISR once followers fetch, followers learn it one round trip later", () => {
@@ -21,15 +22,57 @@ describe("high watermark (Partition.maybeIncrementLeaderHW)", () => {
     expect(k.part(3).hw).toBe(3);
   });
 
-  it("never moves backwards and does not pass a lagging ISR member", () => {
+  it("a follower's HW is min(the leader's HW in the fetch response, its own LEO) (KIP-101)", () => {
+    const k = new Kit({ broker: { "replica.lag.time.max.ms": 1000, "replica.socket.timeout.ms": 1000 } }).start();
+    k.isolate(3, [CTL]);
+    const n = MAX_FETCH_RECORDS + 5000;
+    k.produce(1, Array.from({ length: n }, (_, i) => i), { acks: 1 });
+    k.run(3000);
+    expect(k.part(1).hw).toBe(n); // 2 has it all; 3 is out of the ISR
+    k.heal();
+    k.run(3000); // 3's lost fetch times out; it catches up in two responses, the first one capped
+    expect(k.part(3).leo).toBe(n);
+    const hws = k.events("hw-advance").filter((e) => e.broker === 3).map((e) => e.highWatermark);
+    // the first response says HW n but brings only MAX_FETCH_RECORDS records: the follower's HW is its LEO
+    expect(hws).toEqual([MAX_FETCH_RECORDS, n]);
+    expect(k.part(3).hw).toBe(n);
+  });
+
+  it("does not pass a lagging ISR member", () => {
     const k = new Kit().start();
-    k.isolate(3, [k.rt.ids[0] as never]); // follower 3 cannot reach the leader
+    k.isolate(3, [CTL]); // follower 3 cannot reach the leader
     const c = k.produce(1, [1, 2]);
     k.run(100);
     expect(k.part(1).hw).toBe(0); // 3 is still in the ISR
     expect(k.produceResult(c)).toBeUndefined();
-    const hws = k.events("hw-advance").filter((e) => e.broker === 1).map((e) => e.highWatermark);
-    expect([...hws].sort((a, b) => a - b)).toEqual(hws);
+  });
+
+  it("never moves backwards: not when the controller re-elects the leader with a lagging replica back in the ISR, nor on a new leader whose followers have not fetched yet", () => {
+    const k = new Kit({ broker: { "replica.lag.time.max.ms": 1000, "replica.fetch.wait.max.ms": 500 } }).start();
+    k.isolate(3, [CTL]); // 3 stays at LEO 0
+    k.produce(1, [1, 2, 3], { acks: 1 });
+    k.run(3000);
+    expect(k.ctl.parts.get("t-0")?.isr).toEqual([1, 2]);
+    expect(k.part(1).hw).toBe(3);
+    expect(k.part(2).hw).toBe(3);
+    // Same leader, new epoch, ISR [1, 2, 3]: the min LEO over the ISR is now 0 (3's), the HW stays.
+    k.ctl.elect("t-0", 1, [1, 2, 3]);
+    k.run(1); // 2's fetch is parked at the leader: nobody fetches in between
+    expect(k.part(1).leaderEpoch).toBe(1);
+    expect(k.part(1).hw).toBe(3);
+    const read = k.consumerFetch(1, 0);
+    k.run(2);
+    expect(k.fetchResult(read)).toEqual({ error: "NONE", values: [1, 2, 3], hw: 3 });
+    // A new leader knows no follower LEO yet: it keeps the HW it had as a follower.
+    k.kill(1);
+    k.ctl.elect("t-0", 2, [2, 3], [2, 3]);
+    k.run(1);
+    expect(k.part(2).isLeader).toBe(true);
+    expect(k.part(2).hw).toBe(3);
+    for (const b of [1, 2]) {
+      const hws = k.events("hw-advance").filter((e) => e.broker === b).map((e) => e.highWatermark);
+      expect([...hws].sort((x, y) => x - y)).toEqual(hws);
+    }
   });
 });
 
