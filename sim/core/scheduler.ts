@@ -107,6 +107,8 @@ export class Scheduler {
   /** Free slots (a stack); slots [0, capacity) are either in the heap or here. */
   private free: Int32Array = new Int32Array(INITIAL_CAPACITY);
   private freeTop = 0;
+  /** Cancelled entries still in the heap. */
+  private cancelledInHeap = 0;
   private readonly current = new Entry();
   private nextSeq = 1;
   private incarnations: number[] = [0];
@@ -236,11 +238,58 @@ export class Scheduler {
   cancel(handle: number): void {
     if (!(handle > 0)) return;
     const slot = handle % SLOT_SPACE;
-    if (slot < this.capacity && this.sSeq[slot] === (handle - slot) / SLOT_SPACE) {
+    if (slot < this.capacity && this.sSeq[slot] === (handle - slot) / SLOT_SPACE && this.sCancelled[slot] === 0) {
       this.sCancelled[slot] = 1;
-      // The entry stays in the heap until its time comes; its payload need not (a cancelled request timeout
-      // would keep its request alive for request.timeout.ms).
+      // The entry stays in the heap until its time comes (or a compaction); its payload need not (a cancelled
+      // request timeout would keep its request alive for request.timeout.ms).
       this.sA[slot] = undefined;
+      // Most timers are cancelled (request timeouts answered in time): once they are most of the heap, drop them
+      // all at once, so the heap's depth follows the live events, not request.timeout.ms worth of dead ones.
+      if (++this.cancelledInHeap > 1024 && this.cancelledInHeap * 2 > this.size) this.compact();
+    }
+  }
+
+  /** Remove every cancelled entry from the heap and restore the heap order (Floyd). The order events run in is
+   *  the total order (time, tie, seq), so it does not depend on the heap's shape. */
+  private compact(): void {
+    const { hTime, hTie, hSlot } = this;
+    let n = 0;
+    for (let i = 0; i < this.size; i++) {
+      const slot = hSlot[i] as number;
+      if (this.sCancelled[slot] === 1) {
+        this.release(slot);
+        continue;
+      }
+      hTime[n] = hTime[i] as number;
+      hTie[n] = hTie[i] as number;
+      hSlot[n] = slot;
+      n++;
+    }
+    this.size = n;
+    this.cancelledInHeap = 0;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftDown(start: number): void {
+    const { hTime, hTie, hSlot } = this;
+    const n = this.size;
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) return;
+      const r = l + 1;
+      const c = r < n && this.before(r, l) ? r : l;
+      if (!this.before(c, i)) return;
+      const t = hTime[i] as number;
+      const k = hTie[i] as number;
+      const sl = hSlot[i] as number;
+      hTime[i] = hTime[c] as number;
+      hTie[i] = hTie[c] as number;
+      hSlot[i] = hSlot[c] as number;
+      hTime[c] = t;
+      hTie[c] = k;
+      hSlot[c] = sl;
+      i = c;
     }
   }
 
@@ -325,6 +374,10 @@ export class Scheduler {
   }
 
   private release(slot: number): void {
+    if (this.sCancelled[slot] === 1) {
+      this.sCancelled[slot] = 0;
+      this.cancelledInHeap--;
+    }
     this.sA[slot] = undefined;
     this.free[this.freeTop++] = slot;
   }
