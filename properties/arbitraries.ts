@@ -87,6 +87,15 @@ const FUZZ_CONSUMER: Partial<ConsumerConfig> = {
 
 export const TOPIC = "orders";
 
+/** How long a consumer group may need to recover once every fault has healed: a JoinGroup lost with a broken
+ *  connection is only given up after its request timeout, max(request.timeout.ms, max.poll.interval.ms + 5 s)
+ *  (AbstractCoordinator: JOIN_GROUP_TIMEOUT_LAPSE), then the member rejoins and fetches; plus a second for that.
+ *  A drain shorter than this judges a group still waiting as `unseen` records. */
+export function groupRecoveryMs(c: Partial<ConsumerConfig>): number {
+  const joinTimeoutMs = Math.max(c["request.timeout.ms"] ?? 30_000, (c["max.poll.interval.ms"] ?? 300_000) + 5_000);
+  return joinTimeoutMs + 1_000;
+}
+
 /** One scenario from knobs, a shape and a fault schedule. */
 export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: number, shape: FuzzShape = DEFAULT_SHAPE, bugs: BugSwitches = {}): Scenario {
   // Idempotence needs acks=all, retries > 0 and at most 5 in flight (fact 16); set explicitly otherwise, Kafka
@@ -114,7 +123,7 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
     name: "fuzz",
     seed,
     durationMs: shape.durationMs,
-    drainMs: shape.drainMs,
+    drainMs: consumers.length > 0 ? Math.max(shape.drainMs, groupRecoveryMs(FUZZ_CONSUMER)) : shape.drainMs,
     protocol: knobs.protocol,
     brokers: shape.brokers,
     broker: {
