@@ -1,10 +1,11 @@
-// Shrunk fuzz counterexamples (npx kafkasim fuzz --time 30 --seed 777) that had a `bug` verdict, triaged: each
+// Shrunk fuzz counterexamples (npx kafkasim fuzz --time 30 --seed 777, 4242) that had a `bug` verdict, triaged: each
 // was a simulator bug or an oracle gap, fixed; replaying the scenario must no longer show it as a bug.
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it, expect } from "vitest";
 import { parseScenario } from "../sim/scenario/parse.ts";
 import { runAndJudge } from "./run.ts";
+import { groupRecoveryMs } from "./arbitraries.ts";
 
 const DIR = new URL("./examples/fuzz-triage/", import.meta.url).pathname;
 
@@ -59,4 +60,18 @@ describe("triaged fuzz counterexamples", () => {
       expect(judgement.verdict).not.toBe("bug");
     });
   }
+
+  // fuzz --seed 4242 run 3692: min.insync.replicas=3 kept the group from forming while __consumer_offsets was short
+  // of in-sync replicas; then the coordinator was isolated with the member's JoinGroup in flight, which is only
+  // given up after max.poll.interval.ms + 5 s. With the fuzz shape's 1.5 s drain the group was still waiting.
+  it("fuzz-unseen-3076713924.yaml: a group whose JoinGroup was lost consumes everything once the drain covers its recovery", () => {
+    const f = "fuzz-unseen-3076713924.yaml";
+    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
+    const short = runAndJudge(scenario).judgement;
+    expect(short.anomalies.some((a) => a.type === "unseen" && !a.allowed)).toBe(true);
+    const drainMs = groupRecoveryMs(scenario.consumers[0]?.config ?? {});
+    const { judgement } = runAndJudge({ ...scenario, drainMs });
+    expect(judgement.anomalies.filter((a) => a.type === "unseen")).toEqual([]);
+    expect(judgement.verdict).not.toBe("bug");
+  });
 });
