@@ -36,3 +36,12 @@ export async function runFuzzBench(opts: { runs?: number } = {}): Promise<FuzzBe
     firstLostWriteAcks1: { runs: r.runsToFirst ?? -1, wallMs: r.wallMsToFirst ?? -1 },
   };
 }
+
+/** The human-readable lines of `kafkasim bench` (targets: ≥ 100 runs/s, the first acks=1 loss in < 1 s). */
+export function describeFuzz(r: FuzzBenchReport): string[] {
+  const found = r.firstLostWriteAcks1.wallMs;
+  return [
+    `default fuzz shape (3 brokers, 2 s + 1.5 s drain, 100 records/s), swarm faults, every checker: ${r.runsPerSec} runs/s (${r.runsPerCpuSec} per CPU second), ${(r.runsPerSec / 100).toFixed(2)}× the 100 runs/s target (${r.runsPerSec >= 100 ? "met" : "NOT met"})`,
+    found < 0 ? "  acks=1 lost write: NOT found within the budget" : `  first acks=1 lost write found at run ${r.firstLostWriteAcks1.runs} in ${found} ms (target < 1 s: ${found < 1000 ? "met" : "NOT met"})`,
+  ];
+}

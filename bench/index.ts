@@ -14,13 +14,14 @@ export interface BenchOptions {
 }
 
 type Section = "workload" | "fuzz";
-const SECTIONS: readonly { key: Section; module: string; fn: string }[] = [
-  { key: "workload", module: "./workload.ts", fn: "runWorkloadBench" },
-  { key: "fuzz", module: "./fuzz.ts", fn: "runFuzzBench" },
+/** `describe`: the module's function that turns its result into the human-readable lines. */
+const SECTIONS: readonly { key: Section; module: string; fn: string; describe: string }[] = [
+  { key: "workload", module: "./workload.ts", fn: "runWorkloadBench", describe: "describeWorkload" },
+  { key: "fuzz", module: "./fuzz.ts", fn: "runFuzzBench", describe: "describeFuzz" },
 ];
 
 /** Import a sibling section's module if it exists; undefined when it does not. Other errors propagate. */
-async function loadSection(module: string, fn: string): Promise<((opts: BenchOptions) => unknown) | undefined> {
+async function loadSection(module: string, fn: string, describe: string): Promise<{ run: (opts: BenchOptions) => unknown; describe: ((r: unknown) => string[]) | undefined } | undefined> {
   let m: Record<string, unknown>;
   try {
     m = (await import(module)) as Record<string, unknown>;
@@ -32,7 +33,8 @@ async function loadSection(module: string, fn: string): Promise<((opts: BenchOpt
   }
   const f = m[fn];
   if (typeof f !== "function") throw new Error(`bench/${module.slice(2)} must export a function ${fn}()`);
-  return f as (opts: BenchOptions) => unknown;
+  const d = m[describe];
+  return { run: f as (opts: BenchOptions) => unknown, describe: typeof d === "function" ? (d as (r: unknown) => string[]) : undefined };
 }
 
 function fmtRate(x: number): string {
@@ -64,12 +66,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   );
 
   for (const s of SECTIONS) {
-    const fn = await loadSection(s.module, s.fn);
-    if (fn === undefined) continue;
+    const section = await loadSection(s.module, s.fn, s.describe);
+    if (section === undefined) continue;
     say(`${s.key}:`);
-    const result = await fn(opts);
+    const result = await section.run(opts);
     report[s.key] = result;
-    if (!opts.json) say(`  ${JSON.stringify(result, null, 2).replace(/\n/g, "\n  ")}`);
+    if (opts.json) continue;
+    if (section.describe) for (const line of section.describe(result)) say(`  ${line}`);
+    else say(`  ${JSON.stringify(result, null, 2).replace(/\n/g, "\n  ")}`);
   }
 
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -126,6 +126,9 @@ export class Producer implements Actor<Message, TraceEvent> {
   private lastAppendPartition = -1;
   private lastAppendTp = "";
   private lastAppendQueue: Batch[] = [];
+  /** runSender's scratch: leaders with ready batches this round, in order, and their batches by broker id. */
+  private readonly drainLeaders: number[] = [];
+  private readonly drainByLeader: (Batch[] | undefined)[] = [];
   /** Node ids of leaders by broker id, interned. */
   private readonly leaderNodes: NodeId[] = [];
   /** Records whose topic has no metadata yet: [topic, value, key, forcedPartition, createdUs, deadLetter]. */
@@ -391,8 +394,11 @@ export class Producer implements Actor<Message, TraceEvent> {
     let nextUs = Infinity;
     // Several rounds: a connection with room takes another request at once (up to max in flight).
     for (let round = 0; round <= maxInflight; round++) {
-      // Made only when some batch is ready: most calls (a tick while batches linger) send nothing.
-      let byNode: Map<number, Batch[]> | null = null;
+      // Ready batches by leader, leaders in the order their first batch was met (no map per call: the lists
+      // themselves are new, they become the requests' batch lists).
+      const leaders = this.drainLeaders;
+      const byLeader = this.drainByLeader;
+      leaders.length = 0;
       for (let qi = 0; qi < queues.length; qi++) {
         const q = queues[qi] as Batch[];
         const b = q[0];
@@ -416,14 +422,19 @@ export class Producer implements Actor<Message, TraceEvent> {
         // guaranteeMessageOrder = max.in.flight == 1; RecordAccumulator.drain skips muted partitions): else a new
         // batch goes to a new leader while the previous one is still in flight to the old one, ahead of its retry.
         if (maxInflight === 1 && this.hasInflightFor(b.tp)) continue;
-        byNode ??= new Map<number, Batch[]>();
-        let list = byNode.get(leader);
-        if (list === undefined) byNode.set(leader, (list = []));
+        let list = byLeader[leader];
+        if (list === undefined) {
+          byLeader[leader] = list = [];
+          leaders.push(leader);
+        }
         list.push(b);
       }
-      if (byNode === null) break;
+      if (leaders.length === 0) break;
       let sent = false;
-      for (const [leader, batches] of byNode) {
+      for (let li = 0; li < leaders.length; li++) {
+        const leader = leaders[li] as number;
+        const batches = byLeader[leader] as Batch[];
+        byLeader[leader] = undefined;
         const node = (this.leaderNodes[leader] ??= brokerNode(leader));
         if ((this.inflightPerNode.get(node) ?? 0) >= maxInflight) continue;
         for (const b of batches) {

@@ -414,7 +414,10 @@ export class ReplicaManager {
     p.cache.assign(st.leaderEpoch, p.leo);
     p.epochStartOffset = p.leo;
     p.resetFollowers(this.brokerId, ctx.nowUs, !wasLeader);
-    p.producers.rebuild(p.log);
+    // ProducerState.rebuild(log), without rescanning what the log state already covers.
+    p.logState.applyRange(p.log, p.logStateUpTo, p.log.length);
+    p.logStateUpTo = p.log.length;
+    p.producers = p.logState.clone();
     ctx.emit({ type: "become-leader", tp: p.key, broker: this.brokerId, leaderEpoch: st.leaderEpoch, logEndOffset: p.leo });
     if (this.maybeIncrementHw(ctx, p)) this.onHwAdvanced(ctx, p);
     if (!wasLeader) this.hooks.onLeadershipChange?.(ctx, p.topic, p.partition, true);
@@ -484,6 +487,10 @@ export class ReplicaManager {
     const from = p.leo;
     p.sliceCache = null;
     p.log.truncateTo(to);
+    if (p.logStateUpTo > to - p.log.startOffset) {
+      p.logState.clear();
+      p.logStateUpTo = 0;
+    }
     p.cache.truncateFromEnd(to);
     if (p.hw > to) p.hw = to;
     ctx.emit({ type: "truncate", tp: p.key, broker: this.brokerId, fromOffset: from, toOffset: to, reason });

@@ -22,7 +22,13 @@ export interface ProduceWait {
 export class Partition {
   readonly log: LogFile;
   readonly cache: EpochCache;
-  readonly producers = new ProducerState();
+  /** The idempotent producer state the leader checks appends against. */
+  producers = new ProducerState();
+  /** The producer state the log itself implies (ProducerState.rebuild) for records [0, logStateUpTo): kept up to
+   *  date lazily, so becoming leader replays only what was appended since (Kafka keeps producer state on
+   *  followers too and reloads it only after a truncation). */
+  readonly logState = new ProducerState();
+  logStateUpTo = 0;
   hw = 0;
   role: Role = "none";
   leader = -1;

@@ -59,13 +59,27 @@ export class ProducerState {
     this.producers.clear();
   }
 
+  /** An independent copy (batches copied too: applyRange extends the last batch in place). */
+  clone(): ProducerState {
+    const c = new ProducerState();
+    for (const [pid, e] of this.producers) c.producers.set(pid, { epoch: e.epoch, batches: e.batches.map((b) => ({ ...b })) });
+    return c;
+  }
+
   /** Rebuild from the log (UnifiedLog.rebuildProducerState): records of one producer and epoch with consecutive
    *  sequences count as one batch; the producer epoch is kept per record, so a bumped epoch (KIP-360) is known
    *  and its sequence 0 is not mistaken for a retry of the old epoch's first batch. */
   rebuild(log: LogFile): void {
     this.producers.clear();
-    const end = log.length;
-    for (let i = 0; i < end; i++) {
+    this.applyRange(log, 0, log.length);
+  }
+
+  /** Replay records [from, to) of the log (indexes from its start) on top of this state, as rebuild() would:
+   *  rebuild(log) is clear() then applyRange(log, 0, log.length), so a state kept up to date range by range as
+   *  the log grows equals the rebuilt one. */
+  applyRange(log: LogFile, from: number, to: number): void {
+    const end = Math.min(to, log.length);
+    for (let i = from; i < end; i++) {
       const pid = log.producerId[i] as number;
       if (pid < 0) continue;
       const seq = log.sequence[i] as number;
