@@ -46,6 +46,7 @@ export class Trace<E extends TraceEventBase> {
     this.recording = recording;
   }
 
+  /** A string's own 32-bit hash, computed once (event types, topic-partition names: a handful per run). */
   private codeOf(type: string): number {
     let c = this.typeCodes.get(type);
     if (c === undefined) {
@@ -75,7 +76,7 @@ export class Trace<E extends TraceEventBase> {
       if (k === "type") continue;
       const v = o[k];
       if (typeof v === "number") h.mix(v);
-      else if (typeof v === "string") h.mixString(v);
+      else if (typeof v === "string") h.mix(this.codeOf(v));
       else if (typeof v === "boolean") h.mix(v ? 1 : 2);
       else if (v === undefined) h.mix(3);
       else if (Array.isArray(v)) {
@@ -83,7 +84,7 @@ export class Trace<E extends TraceEventBase> {
         for (let i = 0; i < v.length; i++) {
           const x: unknown = v[i];
           if (typeof x === "number") h.mix(x);
-          else if (typeof x === "string") h.mixString(x);
+          else if (typeof x === "string") h.mix(this.codeOf(x));
         }
       }
     }
