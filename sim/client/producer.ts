@@ -398,7 +398,7 @@ export class Producer implements Actor<Message, TraceEvent> {
       // themselves are new, they become the requests' batch lists).
       const leaders = this.drainLeaders;
       const byLeader = this.drainByLeader;
-      leaders.length = 0;
+      let nLeaders = 0; // leaders[0, nLeaders) (a count: setting an array's length is a slow path)
       for (let qi = 0; qi < queues.length; qi++) {
         const q = queues[qi] as Batch[];
         const b = q[0];
@@ -425,13 +425,13 @@ export class Producer implements Actor<Message, TraceEvent> {
         let list = byLeader[leader];
         if (list === undefined) {
           byLeader[leader] = list = [];
-          leaders.push(leader);
+          leaders[nLeaders++] = leader;
         }
         list.push(b);
       }
-      if (leaders.length === 0) break;
+      if (nLeaders === 0) break;
       let sent = false;
-      for (let li = 0; li < leaders.length; li++) {
+      for (let li = 0; li < nLeaders; li++) {
         const leader = leaders[li] as number;
         const batches = byLeader[leader] as Batch[];
         byLeader[leader] = undefined;

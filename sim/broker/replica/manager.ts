@@ -525,7 +525,9 @@ export class ReplicaManager {
       }
       ws[keep++] = w;
     }
-    ws.length = keep;
+    // All done is the common case: a fresh array beats shrinking one (the length setter is a slow path).
+    if (keep === 0) p.produceWaiters = [];
+    else if (keep !== ws.length) ws.length = keep;
   }
 
   private completeWait(ctx: BrokerCtx, pp: PendingProduce, index: number, error: KafkaErrorCode, baseOffset: number): void {
@@ -762,7 +764,8 @@ export class ReplicaManager {
       }
       ws[keep++] = w;
     }
-    ws.length = keep;
+    if (keep === 0) p.fetchWaiters = [];
+    else if (keep !== ws.length) ws.length = keep;
   }
 
   /** Validate one fetched partition; on a valid follower fetch record its progress (Replica.updateFetchState,

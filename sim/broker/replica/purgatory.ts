@@ -32,8 +32,8 @@ export class ParkedFetch {
 
 /** One delay's expiry queue: operations in the order they were added, so their deadlines only grow. */
 export class DeadlineQueue {
-  readonly items: (PendingProduce | ParkedFetch)[] = [];
-  readonly dueUs: number[] = [];
+  items: (PendingProduce | ParkedFetch)[] = [];
+  dueUs: number[] = [];
   /** Items before `head` are gone (completed or expired). */
   head = 0;
   /** True while the queue's one timer is set (for the deadline of its first pending item, or earlier). */
@@ -80,10 +80,10 @@ export class DeadlineWheel {
       out.push(it);
     }
     q.head = h;
-    dropDone(q);
-    if (q.head < items.length) {
+    dropDone(q); // may replace q's arrays
+    if (q.head < q.items.length) {
       q.armed = true;
-      ctx.setTimer(Math.max(0, (dueUs[q.head] as number) - now), q);
+      ctx.setTimer(Math.max(0, (q.dueUs[q.head] as number) - now), q);
     }
     return out;
   }
@@ -95,8 +95,11 @@ function dropDone(q: DeadlineQueue): void {
   let h = q.head;
   while (h < items.length && (items[h] as PendingProduce | ParkedFetch).done) h++;
   if (h === items.length) {
-    items.length = 0;
-    q.dueUs.length = 0;
+    if (h > 0) {
+      // Fresh arrays: cheaper than shrinking these (the length setter is a slow path).
+      q.items = [];
+      q.dueUs = [];
+    }
     h = 0;
   } else if (h >= 256 && h * 2 >= items.length) {
     items.splice(0, h);
