@@ -149,7 +149,7 @@ export class Network {
       if (this.liveness[to] === "killed" && this.blocked[this.link(to, from)] === 0) this.notifyDisconnect(from, to);
       return;
     }
-    const held = this.held.get(l);
+    const held = this.held.size === 0 ? undefined : this.held.get(l);
     if (held !== undefined) {
       held.push(msg);
       return;
@@ -264,7 +264,7 @@ export class Network {
   }
 
   private schedule(l: number, from: number, to: number, msg: unknown): void {
-    const d = this.latencyOverride.get(l) ?? this.defaultLatency;
+    const d = this.latencyOverride.size === 0 ? this.defaultLatency : (this.latencyOverride.get(l) ?? this.defaultLatency);
     let lat: number = this.rng.latencyUs(d);
     const slow = this.slowFactor[l] as number;
     if (slow !== 1) lat = Math.round(lat * slow);
@@ -320,7 +320,7 @@ export class Network {
 
   private notifyDisconnect(peer: number, dead: number): void {
     const l = this.link(dead, peer);
-    const d = this.latencyOverride.get(l) ?? this.defaultLatency;
+    const d = this.latencyOverride.size === 0 ? this.defaultLatency : (this.latencyOverride.get(l) ?? this.defaultLatency);
     let at: number = this.s.now + this.rng.latencyUs(d);
     // The reset/FIN travels on the connection: after whatever the dead node sent before it (TCP order).
     const last = this.lastDeliverUs[l] as number;
