@@ -316,6 +316,18 @@ export class Kit {
   restart(b: number): void {
     this.rt.restart(brokerNode(b));
   }
+  /** A follower fetch as broker `replicaId` would send it (no long poll), written by hand from the script client;
+   *  the caller runs the world to deliver it. */
+  followerFetch(replicaId: number, fetchOffset: number, leader = 1, topic = "t", partition = 0): number {
+    return this.client.send(leader, (corr) => ({
+      type: "fetch",
+      corr,
+      replicaId,
+      brokerEpoch: -1,
+      maxWaitMs: 0,
+      partitions: [{ topic, partition, fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }],
+    }));
+  }
   /** Cut broker b off from everyone (controller and client included unless kept). */
   isolate(b: number, keep: readonly NodeId[] = []): void {
     const idx = this.rt.index(brokerNode(b));

@@ -45,6 +45,18 @@ function rawAlter(c: FakeCluster, from: number, fields: { brokerEpoch?: number; 
 }
 const usMs = (c: FakeCluster) => c.rt.nowUs / 1000;
 
+/** Three partitions led by brokers 1, 2, 3: the broker x that leads one (t-(x-1)) and is not the controller. */
+function leaderOtherThanController() {
+  const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
+  const v = zkView(c.rt);
+  const ctl = v.controller() as number;
+  const x = ctl === 1 ? 2 : 1;
+  const p = x - 1;
+  const st = v.partitionState("t", p);
+  if (st === null) throw new Error("no state");
+  return { c, v, ctl, x, p, st };
+}
+
 describe("controller election (KafkaController.elect, KafkaZkClient.registerControllerAndIncrementControllerEpoch, fact 26)", () => {
   it("one broker wins; /controller and the epoch bump are one multi-op; every broker learns the controller", () => {
     const c = started();
@@ -281,14 +293,7 @@ describe("AlterPartition (KafkaController.processAlterPartition, KIP-497; fact 9
   });
 
   it("requestIsrChange: answered once; a zombie's request keeps failing with STALE_BROKER_EPOCH until it re-registers", () => {
-    // Three partitions led by brokers 1, 2, 3: take the one led by a broker that is not the controller.
-    const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
-    const v = zkView(c.rt);
-    const ctl = v.controller() as number;
-    const x = ctl === 1 ? 2 : 1;
-    const p = x - 1;
-    const st = v.partitionState("t", p);
-    if (st === null) throw new Error("no state");
+    const { c, v, ctl, x, p, st } = leaderOtherThanController();
     c.rt.inject(brokerNode(x), (_a, ctx) => c.broker(x).requestIsrChange(ctx, { topic: "t", partition: p, leaderEpoch: st.leaderEpoch, newIsr: [x, ctl], partitionEpoch: st.partitionEpoch }));
     runTo(c, usMs(c) + 100);
     expect(c.broker(x).isrResults).toEqual([{ error: "NONE", leaderEpoch: st.leaderEpoch, isr: [x, ctl], partitionEpoch: st.partitionEpoch + 1 }]);
@@ -358,13 +363,7 @@ describe("a deposed controller (KafkaZkClient: every state write checks /control
 
 describe("AlterPartition and the controller's connection", () => {
   it("a request lost when the controller closes the connection is re-sent on the disconnect, not after controller.socket.timeout.ms", () => {
-    const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
-    const v = zkView(c.rt);
-    const ctl = v.controller() as number;
-    const x = ctl === 1 ? 2 : 1;
-    const p = x - 1;
-    const st = v.partitionState("t", p);
-    if (st === null) throw new Error("no state");
+    const { c, ctl, x, p, st } = leaderOtherThanController();
     const [xi, ci] = [c.index(brokerNode(x)), c.index(brokerNode(ctl))];
     c.rt.network.hold(xi, ci);
     c.rt.inject(brokerNode(x), (_a, ctx) => c.broker(x).requestIsrChange(ctx, { topic: "t", partition: p, leaderEpoch: st.leaderEpoch, newIsr: [x, ctl], partitionEpoch: st.partitionEpoch }));
@@ -378,13 +377,7 @@ describe("AlterPartition and the controller's connection", () => {
   });
 
   it("a request to a dead controller (connection refused) is re-sent after reconnect.backoff.ms, not in a loop at each refusal", () => {
-    const c = started({ assignment: new Map([["t-0", [1, 2, 3]], ["t-1", [2, 3, 1]], ["t-2", [3, 1, 2]]]) });
-    const v = zkView(c.rt);
-    const ctl = v.controller() as number;
-    const x = ctl === 1 ? 2 : 1;
-    const p = x - 1;
-    const st = v.partitionState("t", p);
-    if (st === null) throw new Error("no state");
+    const { c, ctl, x, p, st } = leaderOtherThanController();
     c.rt.kill(brokerNode(ctl));
     c.rt.inject(brokerNode(x), (_a, ctx) => c.broker(x).requestIsrChange(ctx, { topic: "t", partition: p, leaderEpoch: st.leaderEpoch, newIsr: [x, ctl], partitionEpoch: st.partitionEpoch }));
     const before = c.rt.network.stats.droppedDown;

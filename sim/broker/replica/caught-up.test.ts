@@ -9,16 +9,8 @@ import { Kit, CTL } from "../testkit.ts";
 import { brokerNode } from "../../core/ids.ts";
 import type { Partition } from "./partition.ts";
 
-/** A follower fetch as broker `replicaId` would send it (no long poll). */
 function followerFetch(k: Kit, replicaId: number, fetchOffset: number, leader = 1): void {
-  k.client.send(leader, (corr) => ({
-    type: "fetch",
-    corr,
-    replicaId,
-    brokerEpoch: -1,
-    maxWaitMs: 0,
-    partitions: [{ topic: "t", partition: 0, fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }],
-  }));
+  k.followerFetch(replicaId, fetchOffset, leader);
 }
 
 const lastFetchLeaderLeo = (p: Partition, id: number): number => p.lastFetchLeaderLeo[p.followerIndex(id)] as number;

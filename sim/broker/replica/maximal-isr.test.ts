@@ -8,14 +8,7 @@ import { Kit, CTL } from "../testkit.ts";
 import { brokerNode } from "../../core/ids.ts";
 
 function followerFetch(k: Kit, replicaId: number, fetchOffset: number, leader = 1): void {
-  k.client.send(leader, (corr) => ({
-    type: "fetch",
-    corr,
-    replicaId,
-    brokerEpoch: -1,
-    maxWaitMs: 0,
-    partitions: [{ topic: "t", partition: 0, fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }],
-  }));
+  k.followerFetch(replicaId, fetchOffset, leader);
   k.run(5);
 }
 
