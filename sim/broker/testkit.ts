@@ -345,6 +345,17 @@ export class Kit {
   }
 }
 
+/** A Kit whose broker 3 was cut off (but for the test controller) and shrunk out of t-0's ISR, the leader
+ *  (broker 1) and broker 2 holding three acks=1 records: HW 3, ISR [1, 2]. For ISR-expansion tests, which then
+ *  write broker 3's fetches by hand (followerFetch). */
+export function kitWithFollowerOut(): Kit {
+  const k = new Kit({ broker: { "replica.lag.time.max.ms": 1000 } }).start();
+  k.isolate(3, [CTL]);
+  k.produce(1, [1, 2, 3], { acks: 1 });
+  k.run(3000);
+  return k;
+}
+
 /** The real thing: the ZooKeeper-like coordinator, brokers with their real control plane (controller, sessions,
  *  AlterPartition) and the scripted client. For scenario and liveness tests. */
 export class RealCluster {

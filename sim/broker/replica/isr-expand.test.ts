@@ -3,7 +3,7 @@
 // current epoch — not before. The follower's fetches are written by hand (replicaId 3 from the script client)
 // while the real broker 3 is cut off, so each test states exactly which fetch offsets the leader sees.
 import { describe, it, expect } from "vitest";
-import { Kit, CTL } from "../testkit.ts";
+import { Kit, CTL, kitWithFollowerOut } from "../testkit.ts";
 import type { Partition } from "./partition.ts";
 
 function followerFetch(k: Kit, replicaId: number, fetchOffset: number, leader = 1): void {
@@ -15,10 +15,7 @@ const followerLeo = (p: Partition, id: number): number => p.followerLeo[p.follow
 
 describe("ISR expansion (Partition.maybeExpandIsr, fact 8)", () => {
   it("a follower whose LEO is below the leader's HW is not added; at the HW it is", () => {
-    const k = new Kit({ broker: { "replica.lag.time.max.ms": 1000 } }).start();
-    k.isolate(3, [CTL]);
-    k.produce(1, [1, 2, 3], { acks: 1 });
-    k.run(3000);
+    const k = kitWithFollowerOut();
     expect(k.ctl.parts.get("t-0")?.isr).toEqual([1, 2]);
     const p = k.part(1);
     expect(p.hw).toBe(3);

@@ -4,7 +4,7 @@
 // The AlterPartition answer is withheld (the controller → leader link is held); the joining follower's fetches
 // are written by hand (replicaId 3) while the real broker 3 is cut off.
 import { describe, it, expect } from "vitest";
-import { Kit, CTL } from "../testkit.ts";
+import { Kit, CTL, kitWithFollowerOut } from "../testkit.ts";
 import { brokerNode } from "../../core/ids.ts";
 
 function followerFetch(k: Kit, replicaId: number, fetchOffset: number, leader = 1): void {
@@ -22,10 +22,7 @@ function holdAnswers(k: Kit, b = 1): () => void {
 
 describe("maximal ISR while an expansion is pending (fact 4)", () => {
   it("the HW does not pass the joining replica's LEO and acks=all waits for it", () => {
-    const k = new Kit({ broker: { "replica.lag.time.max.ms": 1000 } }).start();
-    k.isolate(3, [CTL]);
-    k.produce(1, [1, 2, 3], { acks: 1 });
-    k.run(3000);
+    const k = kitWithFollowerOut();
     expect(k.ctl.parts.get("t-0")?.isr).toEqual([1, 2]);
     const p = k.part(1);
     expect(p.hw).toBe(3);
