@@ -46,7 +46,7 @@ export type FaultAction =
   /** Messages from `from` to `to` are lost; the other direction works. */
   | { readonly kind: "partition-oneway"; readonly from: readonly FaultTarget[]; readonly to: readonly FaultTarget[] }
   | { readonly kind: "isolate"; readonly target: FaultTarget }
-  /** Heal everything, or only one node's links. */
+  /** Heal everything, or only one node's links (partitions, slow and lossy links on them). */
   | { readonly kind: "heal"; readonly target?: FaultTarget }
   /** Multiply the latency of every link out of and into the target. */
   | { readonly kind: "slow"; readonly target: FaultTarget; readonly factor: number }

@@ -154,6 +154,27 @@ describe("Partitions", () => {
     expect(w.got.map((g) => g.msg).sort()).toEqual([3, 4, 5]);
   });
 
+  it("healNode removes partitions, loss and slowness on that node's links only", () => {
+    const w = world(["a", "b", "c"], { dist: "constant", valueMs: 1 });
+    w.rt.network.flaky(w.ix("b"), w.ix("a"), 1);
+    w.rt.network.slow(w.ix("a"), w.ix("c"), 100);
+    w.rt.network.blockOneWay(w.ix("c"), w.ix("a"));
+    w.rt.network.slow(w.ix("b"), w.ix("c"), 100); // not a's: stays slow
+    w.rt.network.healNode(w.ix("a"));
+    w.send("b", "a", 1);
+    w.send("a", "c", 2);
+    w.send("c", "a", 3);
+    w.send("b", "c", 4);
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => [g.msg, g.at])).toEqual([
+      [1, 1000],
+      [2, 1000],
+      [3, 1000],
+      [4, 100_000],
+    ]);
+    expect(w.rt.network.stats.retransmitted).toBe(0);
+  });
+
   it("healAll removes partitions, loss and slowness", () => {
     const w = world(["a", "b", "c"], { dist: "constant", valueMs: 1 });
     w.rt.network.partition([[w.ix("a")], [w.ix("b"), w.ix("c")]]);

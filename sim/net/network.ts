@@ -416,12 +416,16 @@ export class Network {
     for (const l of [...this.held.keys()]) this.releaseLink(l);
   }
 
-  /** Heal only the links of one node (both directions). */
+  /** Heal only the links of one node (both directions): partitions, slow and lossy links. Holds stay (they
+   *  are a test device, not a fault). */
   healNode(node: number): void {
     this.checkNode(node, "heal");
     for (let p = 1; p < this.n; p++) {
-      this.blocked[this.link(node, p)] = 0;
-      this.blocked[this.link(p, node)] = 0;
+      for (const l of [this.link(node, p), this.link(p, node)]) {
+        this.blocked[l] = 0;
+        this.lossProb[l] = 0;
+        this.slowFactor[l] = 1;
+      }
     }
   }
 
