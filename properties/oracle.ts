@@ -1,6 +1,6 @@
 // The configuration oracle: from the scenario's configuration and the faults that fired, which anomalies Kafka
 // permits, and why. An anomaly the oracle does not permit is a bug (of Kafka's model, or of the simulator).
-// Rules with their sources are in /work/shared/kafka-facts.md; bug switches never make anything allowed.
+// Rules with their sources are in docs/kafka-facts.md; bug switches never make anything allowed.
 import type { RunResult } from "../sim/result.ts";
 import type { AnomalyType } from "../sim/scenario/types.ts";
 import type { FaultAction, FiredFault } from "../sim/faults/types.ts";
