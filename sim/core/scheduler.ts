@@ -378,6 +378,7 @@ export class Scheduler {
       this.sCancelled[slot] = 0;
       this.cancelledInHeap--;
     }
+    this.sSeq[slot] = 0; // no handle matches a free slot (cancelling an event that already ran does nothing)
     this.sA[slot] = undefined;
     this.free[this.freeTop++] = slot;
   }
