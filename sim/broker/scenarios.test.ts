@@ -131,3 +131,27 @@ describe("connections the controller drops (ControllerChannelManager.removeBroke
     expect(c.rt.network.stats.retransmitted).toBeGreaterThan(0);
   });
 });
+
+describe("a control request meant for a broker's earlier registration (KIP-380)", () => {
+  it("an update-metadata the controller sent before the broker bounced, delivered late, is refused (STALE_BROKER_EPOCH)", () => {
+    const c = new RealCluster({ broker: FAST }).start();
+    const ctl = c.zk.controller() as number;
+    const [b, other] = c.brokerIds.filter((x) => x !== ctl) as [number, number];
+    const [ci, bi] = [c.rt.index(brokerNode(ctl)), c.rt.index(brokerNode(b))];
+    const cache = (): readonly number[] => (c.broker(b)?.replicas as unknown as { liveBrokers: readonly number[] }).liveBrokers;
+    // `other` dies: the update-metadata telling b so is stuck in retransmission on the controller's lossy link.
+    c.rt.network.flaky(ci, bi, 1);
+    c.rt.kill(brokerNode(other));
+    expireSession(c.rt, other);
+    c.run(1500);
+    c.rt.network.flaky(ci, bi, 0);
+    c.rt.restart(brokerNode(other));
+    // b bounces: the controller drops its connection (the stuck message drains on the old one) and sends the
+    // current metadata on a new one, which arrives first.
+    expireSession(c.rt, b);
+    c.run(2000);
+    expect(c.rt.network.stats.retransmitted).toBeGreaterThan(0);
+    expect(c.rt.trace.events.some((e) => e.type === "stale-request-rejected" && e.broker === b && e.request === "update-metadata")).toBe(true);
+    expect([...cache()].sort()).toEqual([...c.zk.liveBrokers()].sort());
+  });
+});

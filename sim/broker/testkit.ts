@@ -91,7 +91,7 @@ export class TestController implements Actor<Message, TraceEvent> {
       this.ctx.send(brokerNode(b), { type: "leader-and-isr", corr: this.corr++, controllerId: 0, controllerEpoch: this.controllerEpoch, brokerEpoch: -1, partitions: ps });
     }
     const meta = [...this.parts.values()].map((st) => ({ topic: st.topic, partition: st.partition, error: "NONE" as const, leader: st.leader < 0 ? null : st.leader, leaderEpoch: st.leaderEpoch, replicas: st.replicas, isr: [...st.isr] }));
-    for (const b of this.brokers) this.ctx.send(brokerNode(b), { type: "update-metadata", corr: this.corr++, controllerId: 0, controllerEpoch: this.controllerEpoch, liveBrokers: [...this.live], partitions: meta });
+    for (const b of this.brokers) this.ctx.send(brokerNode(b), { type: "update-metadata", corr: this.corr++, controllerId: 0, controllerEpoch: this.controllerEpoch, brokerEpoch: -1, liveBrokers: [...this.live], partitions: meta });
   }
 
   /** Initial election: the first replica leads, every replica in sync. */

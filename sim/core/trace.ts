@@ -8,6 +8,8 @@ export interface TraceEventBase {
 }
 
 const FNV_OFFSET = 0x811c9dc5;
+/** Distinct string fields whose hashes Trace caches (enough for every topic-partition and member of a run). */
+const STRING_CODES_MAX = 4096;
 const FNV_PRIME = 0x01000193;
 
 /** Two 32-bit FNV-1a-style lanes over 32-bit words: cheap, allocation-free, good enough to tell runs apart. */
@@ -38,6 +40,7 @@ export class Trace<E extends TraceEventBase> {
   readonly hash = new RunningHash();
   readonly events: Recorded<E>[] = [];
   private readonly typeCodes = new Map<string, number>();
+  private readonly stringCodes = new Map<string, readonly [number, number]>();
   recording: boolean;
   /** Observers of every emitted event, recorded or not (the fault interpreter's event triggers). */
   private readonly listeners: ((timeUs: TimeUs, ev: E) => void)[] = [];
@@ -46,7 +49,7 @@ export class Trace<E extends TraceEventBase> {
     this.recording = recording;
   }
 
-  /** A string's own 32-bit hash, computed once (event types, topic-partition names: a handful per run). */
+  /** An event type's 32-bit hash, computed once. */
   private codeOf(type: string): number {
     let c = this.typeCodes.get(type);
     if (c === undefined) {
@@ -56,6 +59,26 @@ export class Trace<E extends TraceEventBase> {
       this.typeCodes.set(type, c);
     }
     return c;
+  }
+
+  /** Mix a string field: the repeated ones (topic-partitions, member ids) by their cached 64-bit hash (both lanes),
+   *  character by character once the cache holds STRING_CODES_MAX strings (interpolated texts stay out of it). */
+  private mixStringField(v: string): void {
+    const codes = this.stringCodes;
+    let c = codes.get(v);
+    if (c === undefined) {
+      if (codes.size >= STRING_CODES_MAX) {
+        this.hash.mixString(v);
+        return;
+      }
+      const h = new RunningHash();
+      h.mixString(v);
+      const hex = h.hex();
+      c = [parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8), 16)];
+      codes.set(v, c);
+    }
+    this.hash.mix(c[0]);
+    this.hash.mix(c[1]);
   }
 
   /** Record a domain event (leader change, ISR change, fault...). Always hashed; stored only when recording. */
@@ -76,7 +99,7 @@ export class Trace<E extends TraceEventBase> {
       if (k === "type") continue;
       const v = o[k];
       if (typeof v === "number") h.mix(v);
-      else if (typeof v === "string") h.mix(this.codeOf(v));
+      else if (typeof v === "string") this.mixStringField(v);
       else if (typeof v === "boolean") h.mix(v ? 1 : 2);
       else if (v === undefined) h.mix(3);
       else if (Array.isArray(v)) {
@@ -84,7 +107,7 @@ export class Trace<E extends TraceEventBase> {
         for (let i = 0; i < v.length; i++) {
           const x: unknown = v[i];
           if (typeof x === "number") h.mix(x);
-          else if (typeof x === "string") h.mix(this.codeOf(x));
+          else if (typeof x === "string") this.mixStringField(x);
         }
       }
     }

@@ -77,11 +77,13 @@ export type ControllerMessage =
       readonly corr: number;
       readonly controllerId: number;
       readonly controllerEpoch: number;
+      /** The receiver's broker epoch as the controller knows it (KIP-380: stale → STALE_BROKER_EPOCH); -1 = unchecked. */
+      readonly brokerEpoch: number;
       readonly liveBrokers: readonly number[];
       readonly partitions: readonly PartitionMetadata[];
     }
   /** A broker's answer to update-metadata (UpdateMetadataResponse); the controller re-sends unanswered ones. */
-  | { readonly type: "update-metadata-response"; readonly corr: number; readonly error: "NONE" | "STALE_CONTROLLER_EPOCH" }
+  | { readonly type: "update-metadata-response"; readonly corr: number; readonly error: "NONE" | "STALE_CONTROLLER_EPOCH" | "STALE_BROKER_EPOCH" }
   | { readonly type: "stop-replica"; readonly corr: number; readonly controllerId: number; readonly controllerEpoch: number; readonly partitions: readonly { readonly topic: string; readonly partition: number }[] }
   | {
       readonly type: "alter-partition";

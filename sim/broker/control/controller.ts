@@ -541,7 +541,7 @@ export class Controller {
       const epoch = this.live.get(b);
       if (epoch === undefined) continue;
       const corr = this.host.nextCorr();
-      ctx.send(brokerNode(b), { type: "update-metadata", corr, controllerId: this.host.brokerId, controllerEpoch: this.epoch, liveBrokers, partitions });
+      ctx.send(brokerNode(b), { type: "update-metadata", corr, controllerId: this.host.brokerId, controllerEpoch: this.epoch, brokerEpoch: epoch, liveBrokers, partitions });
       this.track(ctx, corr, { broker: b, brokerEpoch: epoch, kind: "um", keys: [], timer: -1 });
     }
   }

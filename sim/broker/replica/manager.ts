@@ -354,6 +354,12 @@ export class ReplicaManager {
       case "leader-and-isr":
         return this.handleLeaderAndIsr(ctx, from, msg);
       case "update-metadata":
+        // KIP-380 (KafkaApis.handleUpdateMetadataRequest, isBrokerEpochStale): a request meant for an earlier
+        // registration of this broker (sent before it bounced, delivered late) is refused, not applied.
+        if (this.staleBrokerEpoch(ctx, msg.brokerEpoch, "update-metadata")) {
+          ctx.send(from, { type: "update-metadata-response", corr: msg.corr, error: "STALE_BROKER_EPOCH" });
+          return;
+        }
         this.liveBrokers = msg.liveBrokers;
         for (const pm of msg.partitions) this.metadata.set(tpKey(pm.topic, pm.partition), pm);
         ctx.send(from, { type: "update-metadata-response", corr: msg.corr, error: "NONE" });
@@ -367,10 +373,16 @@ export class ReplicaManager {
     }
   }
 
-  private handleLeaderAndIsr(ctx: BrokerCtx, from: NodeId, msg: Extract<ControllerMessage, { type: "leader-and-isr" }>): void {
+  /** KIP-380: a control request carrying an older broker epoch than this broker's registration is stale. */
+  private staleBrokerEpoch(ctx: BrokerCtx, brokerEpoch: number, request: string): boolean {
     const myEpoch = this.hooks.brokerEpoch();
-    if (msg.brokerEpoch >= 0 && myEpoch >= 0 && msg.brokerEpoch < myEpoch) {
-      ctx.emit({ type: "stale-request-rejected", broker: this.brokerId, request: "leader-and-isr", reason: `broker epoch ${msg.brokerEpoch} < ${myEpoch}` });
+    if (!(brokerEpoch >= 0 && myEpoch >= 0 && brokerEpoch < myEpoch)) return false;
+    ctx.emit({ type: "stale-request-rejected", broker: this.brokerId, request, reason: `broker epoch ${brokerEpoch} < ${myEpoch}` });
+    return true;
+  }
+
+  private handleLeaderAndIsr(ctx: BrokerCtx, from: NodeId, msg: Extract<ControllerMessage, { type: "leader-and-isr" }>): void {
+    if (this.staleBrokerEpoch(ctx, msg.brokerEpoch, "leader-and-isr")) {
       ctx.send(from, { type: "leader-and-isr-response", corr: msg.corr, error: "STALE_BROKER_EPOCH", partitions: [] });
       return;
     }
