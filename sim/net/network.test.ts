@@ -510,12 +510,58 @@ describe("Lossy links (TCP retransmission)", () => {
     w.send("a", "b", 2); // the new connection: straight through
     w.rt.runUntil(() => false);
     expect(w.got.map((g) => [g.msg, g.at])).toEqual([
-      [2, 51_000],
+      [2, 51_001],
       [1, 201_000],
     ]);
-    // b hears of the close after the old connection's data.
-    expect(w.disconnects.map((d) => [d.to, d.peer, d.at])).toEqual([["b", "a", 201_001]]);
+    // b hears of the close at once (its own requests to a on the shared link were lost with it).
+    expect(w.disconnects.map((d) => [d.to, d.peer, d.at])).toEqual([["b", "a", 51_000]]);
     expect(w.rt.network.stats.retransmitted).toBe(1);
+  });
+
+  it("the peer hears of a close at once; the old connection's data still arrives after it", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 1);
+    w.send("a", "b", 1);
+    w.rt.network.flaky(w.ix("a"), w.ix("b"), 0);
+    w.rt.runUntil(asTimeUs(50_000));
+    w.rt.inject(nodeId("a"), (_a, ctx) => ctx.closeConnection(nodeId("b")));
+    w.rt.runUntil(() => false);
+    expect(w.got.map((g) => [g.msg, g.at])).toEqual([[1, 201_000]]);
+    expect(w.disconnects.map((d) => [d.to, d.peer, d.at])).toEqual([["b", "a", 51_000]]);
+  });
+
+  it("a restarted node's old connections die with the old process: nothing it left behind arrives after the restart", () => {
+    const ids = [nodeId("a"), nodeId("b")];
+    const rt = new Runtime<Msg, Ev>(ids, { seed: 3, latency: { dist: "constant", valueMs: 1 } });
+    const seen: string[] = [];
+    rt.addNode(nodeId("a"), () => ({
+      onStart() {},
+      onMessage() {},
+      onTimer() {},
+      onShutdown(ctx) {
+        ctx.send(nodeId("b"), 100); // a goodbye, lost once: retransmitted at 200 ms
+      },
+    }));
+    rt.addNode(nodeId("b"), () => ({
+      onStart() {},
+      onMessage(ctx, _from, msg) {
+        seen.push(`${ctx.nowUs} b got ${msg}`);
+      },
+      onTimer() {},
+      onDisconnect(ctx, peer) {
+        seen.push(`${ctx.nowUs} b lost ${peer}`);
+      },
+    }));
+    rt.startAll();
+    rt.network.flaky(rt.index(nodeId("a")), rt.index(nodeId("b")), 1);
+    rt.stop(nodeId("a"));
+    rt.network.flaky(rt.index(nodeId("a")), rt.index(nodeId("b")), 0);
+    rt.runUntil(asTimeUs(100_000));
+    rt.restart(nodeId("a"));
+    rt.runUntil(() => false);
+    // The goodbye never arrives; b learns of the old connection's end from the restarted host's reset.
+    expect(seen).toEqual(["101000 b lost a"]);
+    expect(rt.network.stats.droppedBroken).toBe(1);
   });
 
   it("a closed connection still retransmitting is lost when the peer dies, and its timer does nothing", () => {
@@ -534,7 +580,7 @@ describe("Lossy links (TCP retransmission)", () => {
     expect(w.rt.network.stats.retransmitted).toBe(0);
   });
 
-  it("a closed connection that exhausts tcp_retries2 resets: only the peer hears of it, the new connection lives", () => {
+  it("a closed connection that exhausts tcp_retries2 is given up without more ado; the new connection lives", () => {
     const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
     w.rt.network.flaky(w.ix("a"), w.ix("b"), 1);
     w.send("a", "b", 1);
@@ -542,7 +588,8 @@ describe("Lossy links (TCP retransmission)", () => {
     w.rt.runUntil(() => false);
     expect(w.rt.network.stats.resets).toBe(1);
     expect(w.rt.network.stats.droppedLoss).toBe(1);
-    expect(w.disconnects.map((d) => [d.to, d.peer, d.at])).toEqual([["b", "a", msToUs(924_600) + 1000]]);
+    // b heard of the close when it happened; the old connection's end 924.6 s later is not news to it.
+    expect(w.disconnects.map((d) => [d.to, d.peer, d.at])).toEqual([["b", "a", 1000]]);
     w.rt.network.flaky(w.ix("a"), w.ix("b"), 0);
     w.send("a", "b", 2);
     w.rt.runUntil(() => false);

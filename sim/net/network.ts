@@ -346,20 +346,38 @@ export class Network {
     }
   }
 
-  /** `closer` closes its connection to `peer` (e.g. a broker dropping an acks=0 producer after an error, as
-   *  KafkaApis does): what it sent is still delivered, then the peer sees a DISCONNECT; what the peer had in
-   *  flight towards it is lost. */
+  /** `closer` closes its connection to `peer` (a client whose request timed out, the controller dropping a
+   *  failed broker, a broker dropping an acks=0 producer after an error as KafkaApis does): what the peer had in
+   *  flight towards it is lost, and the peer sees a DISCONNECT after what `closer` had in flight. What `closer`
+   *  still had waiting for a retransmission goes on alone on the old connection (the kernel keeps sending a
+   *  closed socket's data) and arrives later; the link is free for a new connection at once.
+   *
+   *  One link carries both ends' requests, so the peer's own requests to `closer` are lost with the close
+   *  (in Kafka they would be on the peer's own connection); it is told at once, not after the old data has
+   *  drained, so it retries them on time. */
   closeConnection(closer: number, peer: number): void {
     this.checkNode(closer, "closeConnection");
     this.checkNode(peer, "closeConnection");
+    const l = this.link(closer, peer);
     this.breakLink(peer, closer);
-    this.open[this.link(closer, peer)] = 0;
-    if (this.blocked[this.link(closer, peer)] === 0) this.notifyClosed(peer, closer);
+    this.open[l] = 0;
+    this.orphanStall(l);
+    if (this.blocked[l] === 0) this.notifyDisconnect(peer, closer);
   }
 
   nodeUp(node: number): void {
     this.checkNode(node, "nodeUp");
     this.liveness[node] = "up";
+    // What a stopped process had left on its closed connections dies with the restart: the new process has none
+    // of those sockets (the peer's answers to them could otherwise reach it, with request numbers it reuses).
+    // The peer still waiting for those connections' FIN gets a reset instead.
+    for (const o of this.orphans) {
+      if (o.from !== node) continue;
+      const l = this.link(o.from, o.to);
+      const closing = o.queue.includes(CLOSE_MARK);
+      this.dropStall(l, o);
+      if (closing && this.liveness[o.to] === "up" && this.blocked[l] === 0) this.notifyDisconnect(o.to, o.from);
+    }
   }
 
   isUp(node: number): boolean {
