@@ -15,13 +15,35 @@ describe("LogFile", () => {
     expect(l.valueAt(199)).toBe(1199);
   });
 
-  it("appendFrom copies a range of another log (a follower fetch)", () => {
+  /** Every record of a log with its producer epoch (record() leaves that column out). */
+  const dump = (l: LogFile) => Array.from({ length: l.length }, (_, i) => ({ ...l.record(l.startOffset + i), producerEpoch: l.producerEpoch[i] }));
+  const columns = (l: LogFile) => ({ epochs: l.epoch, values: l.value, keys: l.key, producerIds: l.producerId, sequences: l.sequence, appendUs: l.appendUs, producerEpochs: l.producerEpoch });
+
+  it("appendBatch writes what appending the records one by one writes (sequences counted from the base)", () => {
+    for (const n of [1, 5, 200]) {
+      const values = Array.from({ length: n }, (_, i) => 500 + i);
+      const keys = values.map((v) => v % 7);
+      for (const [pid, seq, pe] of [[-1, -1, -1], [9, 40, 2]] as const) {
+        const batch = new LogFile();
+        batch.append(0, 1, -1, -1, -1, 0); // not at offset 0
+        expect(batch.appendBatch(3, values, keys, pid, seq, 77, pe)).toBe(1);
+        const one = new LogFile();
+        one.append(0, 1, -1, -1, -1, 0);
+        values.forEach((v, i) => one.append(3, v, keys[i] as number, pid, seq < 0 ? -1 : seq + i, 77, pe));
+        expect(dump(batch)).toEqual(dump(one));
+      }
+    }
+  });
+
+  it("appendColumns copies a range of another log's columns, short (a loop) or long (native copies)", () => {
     const leader = new LogFile();
-    appendN(leader, 10, 4);
-    const f = new LogFile();
-    f.appendFrom(leader, 0, 6);
-    expect(f.endOffset).toBe(6);
-    expect(f.record(5)).toEqual(leader.record(5));
+    for (let i = 0; i < 300; i++) leader.append(i >> 6, 1000 + i, i % 5, 9, i, 50 * i, 1);
+    for (const [at, count] of [[3, 6], [10, 200]] as const) {
+      const f = new LogFile();
+      f.appendColumns(columns(leader), at, count);
+      expect(f.endOffset).toBe(count);
+      expect(dump(f)).toEqual(dump(leader).slice(at, at + count));
+    }
   });
 
   it("never writes over records it handed out: columns read before a truncation or power loss keep their values", () => {

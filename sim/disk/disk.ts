@@ -135,14 +135,6 @@ export class LogFile {
     this.length = i0 + count;
   }
 
-  /** Copy records [fromOffset, toOffset) of another log onto the end of this one (follower fetch). */
-  appendFrom(src: LogFile, fromOffset: number, toOffset: number): void {
-    for (let o = fromOffset; o < toOffset; o++) {
-      const i = o - src.startOffset;
-      this.append(src.epoch[i] as number, src.value[i] as number, src.key[i] as number, src.producerId[i] as number, src.sequence[i] as number, src.appendUs[i] as number, src.producerEpoch[i] as number);
-    }
-  }
-
   /** Remove every record at or above `offset`. Truncation is made durable at once (Kafka flushes on truncate). */
   truncateTo(offset: number): void {
     const len = Math.max(0, Math.min(this.length, offset - this.startOffset));

@@ -355,6 +355,37 @@ describe("Connections and node death", () => {
   });
 });
 
+/** Node a says `goodbyes` messages to b in its clean shutdown, on a link that loses them once (retransmitted
+ *  200 ms later); b logs what it gets and its disconnects. Returns after a has stopped. */
+function stoppedWithGoodbyes(goodbyes: number) {
+  const ids = [nodeId("a"), nodeId("b")];
+  const rt = new Runtime<Msg, Ev>(ids, { seed: 3, latency: { dist: "constant", valueMs: 1 } });
+  const seen: string[] = [];
+  rt.addNode(nodeId("a"), () => ({
+    onStart() {},
+    onMessage() {},
+    onTimer() {},
+    onShutdown(ctx) {
+      for (let i = 0; i < goodbyes; i++) ctx.send(nodeId("b"), 100 + i);
+    },
+  }));
+  rt.addNode(nodeId("b"), () => ({
+    onStart() {},
+    onMessage(ctx, _from, msg) {
+      seen.push(`${ctx.nowUs} b got ${msg}`);
+    },
+    onTimer() {},
+    onDisconnect(ctx, peer) {
+      seen.push(`${ctx.nowUs} b lost ${peer}`);
+    },
+  }));
+  rt.startAll();
+  rt.network.flaky(rt.index(nodeId("a")), rt.index(nodeId("b")), 1);
+  rt.stop(nodeId("a"));
+  rt.network.flaky(rt.index(nodeId("a")), rt.index(nodeId("b")), 0);
+  return { rt, seen };
+}
+
 describe("Lossy links (TCP retransmission)", () => {
   /** Send `n` messages a → b, one every `gapUs`, on a link with `lossProb` (none if undefined); the arrivals. */
   function arrivals(n: number, gapUs: number, lossProb: number | undefined, seed = 1, latency: LatencyDist = { dist: "constant", valueMs: 1 }) {
@@ -469,31 +500,7 @@ describe("Lossy links (TCP retransmission)", () => {
   });
 
   it("a clean stop's DISCONNECT follows the goodbyes still being retransmitted", () => {
-    const ids = [nodeId("a"), nodeId("b")];
-    const rt = new Runtime<Msg, Ev>(ids, { seed: 3, latency: { dist: "constant", valueMs: 1 } });
-    const seen: string[] = [];
-    rt.addNode(nodeId("a"), () => ({
-      onStart() {},
-      onMessage() {},
-      onTimer() {},
-      onShutdown(ctx) {
-        for (let i = 0; i < 3; i++) ctx.send(nodeId("b"), 100 + i);
-      },
-    }));
-    rt.addNode(nodeId("b"), () => ({
-      onStart() {},
-      onMessage(ctx, _from, msg) {
-        seen.push(`${ctx.nowUs} b got ${msg}`);
-      },
-      onTimer() {},
-      onDisconnect(ctx, peer) {
-        seen.push(`${ctx.nowUs} b lost ${peer}`);
-      },
-    }));
-    rt.startAll();
-    rt.network.flaky(rt.index(nodeId("a")), rt.index(nodeId("b")), 1);
-    rt.stop(nodeId("a"));
-    rt.network.flaky(rt.index(nodeId("a")), rt.index(nodeId("b")), 0);
+    const { rt, seen } = stoppedWithGoodbyes(3);
     rt.runUntil(() => false);
     expect(seen).toEqual(["201000 b got 100", "201001 b got 101", "201002 b got 102", "201003 b lost a"]);
   });
@@ -531,31 +538,7 @@ describe("Lossy links (TCP retransmission)", () => {
   });
 
   it("a restarted node's old connections die with the old process: nothing it left behind arrives after the restart", () => {
-    const ids = [nodeId("a"), nodeId("b")];
-    const rt = new Runtime<Msg, Ev>(ids, { seed: 3, latency: { dist: "constant", valueMs: 1 } });
-    const seen: string[] = [];
-    rt.addNode(nodeId("a"), () => ({
-      onStart() {},
-      onMessage() {},
-      onTimer() {},
-      onShutdown(ctx) {
-        ctx.send(nodeId("b"), 100); // a goodbye, lost once: retransmitted at 200 ms
-      },
-    }));
-    rt.addNode(nodeId("b"), () => ({
-      onStart() {},
-      onMessage(ctx, _from, msg) {
-        seen.push(`${ctx.nowUs} b got ${msg}`);
-      },
-      onTimer() {},
-      onDisconnect(ctx, peer) {
-        seen.push(`${ctx.nowUs} b lost ${peer}`);
-      },
-    }));
-    rt.startAll();
-    rt.network.flaky(rt.index(nodeId("a")), rt.index(nodeId("b")), 1);
-    rt.stop(nodeId("a"));
-    rt.network.flaky(rt.index(nodeId("a")), rt.index(nodeId("b")), 0);
+    const { rt, seen } = stoppedWithGoodbyes(1);
     rt.runUntil(asTimeUs(100_000));
     rt.restart(nodeId("a"));
     rt.runUntil(() => false);
