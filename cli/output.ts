@@ -31,7 +31,18 @@ export interface RunJson {
   readonly verdict: CliJudgement["verdict"];
   readonly expectation: (ExpectationOutcome & { readonly expect: NonNullable<Scenario["expect"]> }) | null;
   readonly stats: Readonly<Record<string, number>>;
-  readonly anomalies: readonly { type: string; partition: string | null; offset: number | null; value: number | null; explanation: string; allowed: boolean | null }[];
+  readonly anomalies: readonly {
+    type: string;
+    partition: string | null;
+    offset: number | null;
+    value: number | null;
+    explanation: string;
+    allowed: boolean | null;
+    allowedBecause: CliAnomaly["allowedBecause"];
+    liveness: boolean;
+  }[];
+  readonly liveness: CliJudgement["liveness"];
+  readonly capacity: CliJudgement["capacity"];
   readonly metrics: Readonly<Record<string, unknown>>;
   readonly repro: string;
 }
@@ -47,7 +58,9 @@ export function runJson(r: RunResult, j: CliJudgement, outcome: ExpectationOutco
     verdict: j.verdict,
     expectation: outcome && r.scenario.expect ? { expect: r.scenario.expect, ...outcome } : null,
     stats: { ...j.stats },
-    anomalies: j.anomalies.map((a) => ({ type: a.type, partition: a.partition, offset: a.offset, value: a.value, explanation: a.explanation, allowed: a.allowed ?? null })),
+    anomalies: j.anomalies.map((a) => ({ type: a.type, partition: a.partition, offset: a.offset, value: a.value, explanation: a.explanation, allowed: a.allowed ?? null, allowedBecause: a.allowedBecause, liveness: a.liveness === true })),
+    liveness: j.liveness,
+    capacity: j.capacity,
     metrics: {
       end: r.end.reason,
       virtualMs: r.virtualMs,
@@ -69,13 +82,37 @@ export function runJson(r: RunResult, j: CliJudgement, outcome: ExpectationOutco
 }
 
 function verdictText(c: ChalkInstance, v: CliJudgement["verdict"]): string {
-  return v === "valid" ? c.green.bold("VALID") : v === "allowed" ? c.yellow.bold("ALLOWED") : c.red.bold("BUG");
+  switch (v) {
+    case "valid":
+      return c.green.bold("VALID");
+    case "allowed":
+      return c.yellow.bold("ALLOWED");
+    case "liveness":
+      return c.red.bold("LIVENESS");
+    case "bug":
+      return c.red.bold("BUG");
+  }
 }
 
 function anomalyLine(c: ChalkInstance, a: CliAnomaly): string {
   const where = [a.partition ?? undefined, a.offset !== null ? `offset ${a.offset}` : undefined, a.value !== null ? `value ${a.value}` : undefined].filter(Boolean).join(" ");
-  const tag = a.allowed === false ? c.red(a.type) : a.allowed === true ? c.yellow(a.type) : a.type;
-  return `  ${tag}${where ? ` ${c.dim(where)}` : ""}${a.allowed === true ? c.dim(" (allowed by this config)") : a.allowed === false ? c.red(" (not allowed: bug)") : ""}`;
+  const tag = a.allowed ? c.yellow(a.type) : c.red(a.type);
+  const why = a.allowed ? c.dim(` (allowed: ${a.allowedBecause?.rule ?? "by this config"})`) : a.liveness ? c.red(" (not read: liveness)") : c.red(" (not allowed: bug)");
+  return `  ${tag}${where ? ` ${c.dim(where)}` : ""}${why}`;
+}
+
+/** Anomalies by type, then by the rule that allows them (null: not allowed). */
+function groupAnomalies(anomalies: readonly CliAnomaly[]): Map<string, Map<string | null, CliAnomaly[]>> {
+  const out = new Map<string, Map<string | null, CliAnomaly[]>>();
+  for (const a of anomalies) {
+    let byRule = out.get(a.type);
+    if (!byRule) out.set(a.type, (byRule = new Map()));
+    const k = a.allowedBecause?.rule ?? null;
+    const l = byRule.get(k);
+    if (l) l.push(a);
+    else byRule.set(k, [a]);
+  }
+  return out;
 }
 
 /** The terminal report of one run. */
@@ -86,27 +123,28 @@ export function renderRun(c: ChalkInstance, json: RunJson, j: CliJudgement, opts
   lines.push(
     `sent ${st.sent ?? 0} · acked ${st.acked ?? 0} · failed ${st.failed ?? 0} · lost ${st.lostWrites ?? 0} · duplicates ${st.duplicates ?? 0} · reorders ${st.reorders ?? 0} · uncommitted reads ${st.uncommittedReads ?? 0}`,
   );
-  const byType = new Map<string, CliAnomaly[]>();
-  for (const a of j.anomalies) {
-    let l = byType.get(a.type);
-    if (!l) byType.set(a.type, (l = []));
-    l.push(a);
-  }
   const max = opts.maxPerType ?? 3;
-  if (byType.size > 0) {
+  const grouped = groupAnomalies(j.anomalies);
+  if (grouped.size > 0) {
     lines.push(c.bold("anomalies:"));
-    for (const [type, list] of byType) {
-      lines.push(`${c.bold(type)} ×${list.length}`);
-      for (const a of list.slice(0, max)) {
-        lines.push(anomalyLine(c, a));
-        for (const e of a.explanation.split("\n").slice(0, 12)) lines.push(`      ${c.dim(e)}`);
+    for (const [type, byRule] of grouped) {
+      for (const [rule, list] of byRule) {
+        const first = list[0] as CliAnomaly;
+        const head = rule !== null ? c.yellow(`allowed (${rule}): ${first.allowedBecause?.sentence ?? ""}`) : first.liveness ? c.red("not read, and no rule explains it: see liveness") : c.red("NOT ALLOWED: nothing in this run permits it (a bug)");
+        lines.push(`${c.bold(type)} ×${list.length} — ${head}`);
+        for (const a of list.slice(0, max)) {
+          lines.push(anomalyLine(c, a));
+          for (const e of a.explanation.split("\n").slice(0, 12)) lines.push(`      ${c.dim(e)}`);
+        }
+        if (list.length > max) lines.push(c.dim(`  ... and ${list.length - max} more (--json lists all)`));
       }
-      if (list.length > max) lines.push(c.dim(`  ... and ${list.length - max} more ${type} (--json lists all)`));
     }
   }
-  if (j.allowed && j.allowed.length > 0) {
-    lines.push(c.dim(`allowed by this configuration: ${j.allowed.map((a) => `${a.type} (${a.reason})`).join("; ")}`));
-  }
+  for (const f of j.capacity) lines.push(`${c.yellow.bold("capacity")}: ${f.explanation}`);
+  if (j.liveness.violations.length > 0) {
+    lines.push(c.bold("liveness (after the heal and the drain):"));
+    for (const v of j.liveness.violations) lines.push(`  ${c.red(v.kind)} ${v.subject}: ${v.explanation}`);
+  } else if (!j.liveness.judged && j.liveness.reason !== undefined) lines.push(c.dim(`liveness not judged: ${j.liveness.reason}`));
   lines.push(`verdict: ${verdictText(c, json.verdict)}`);
   if (json.expectation) {
     const e = json.expectation;

@@ -48,7 +48,7 @@ export function fmtFault(a: FaultAction): string {
   }
 }
 
-function describe(ev: TraceEvent): { tp: string | null; text: string } | null {
+export function describeEvent(ev: TraceEvent): { tp: string | null; text: string } | null {
   switch (ev.type) {
     case "leader-elected":
       return { tp: ev.tp, text: `broker ${ev.leader} elected leader of ${ev.tp} (epoch ${ev.leaderEpoch}, ISR [${ev.isr.join(",")}]${ev.unclean ? ", UNCLEAN: not in the ISR" : ""})` };
@@ -80,6 +80,20 @@ function describe(ev: TraceEvent): { tp: string | null; text: string } | null {
       return { tp: null, text: `session of broker ${ev.broker} expired` };
     case "controller-elected":
       return { tp: null, text: `broker ${ev.broker} became controller (epoch ${ev.controllerEpoch})` };
+    case "rebalance":
+      return { tp: null, text: `group ${ev.group} rebalanced to generation ${ev.generation} (members ${ev.members.join(", ") || "none"})` };
+    case "poll-timeout":
+      return { tp: null, text: `${ev.member} left group ${ev.group}: poll() not called within max.poll.interval.ms` };
+    case "commit-failed":
+      return { tp: null, text: `${ev.member}'s commit in group ${ev.group} (generation ${ev.generation}) failed with ${ev.error}` };
+    case "producer-epoch-bump":
+      return { tp: null, text: `${ev.producer} bumped its producer epoch to ${ev.producerEpoch}` };
+    case "node-stop":
+      return { tp: null, text: `${ev.node} shut down cleanly` };
+    case "node-pause":
+      return { tp: null, text: `${ev.node} paused` };
+    case "node-resume":
+      return { tp: null, text: `${ev.node} resumed` };
     case "broker-recovered":
       return { tp: null, text: `broker ${ev.broker} recovered its logs (${Object.entries(ev.logEndOffsets).map(([k, v]) => `${k} LEO ${v}`).join(", ")})` };
     default:
@@ -93,7 +107,7 @@ function traceIndex(result: RunResult): TraceIndex {
   const byTp = new Map<string, Step[]>();
   const global: Step[] = [];
   for (const ev of result.trace) {
-    const d = describe(ev as TraceEvent);
+    const d = describeEvent(ev as TraceEvent);
     if (!d) continue;
     const step = { timeUs: ev.timeUs, text: d.text };
     if (d.tp === null) global.push(step);

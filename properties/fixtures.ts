@@ -2,6 +2,11 @@
 import type { FinalPartition, FinalReplica, HistoryOp, HistoryOpInput, PolledRecord } from "../sim/history.ts";
 import { countSendsAcked } from "../sim/history.ts";
 import type { RunResult } from "../sim/result.ts";
+import { HOT_EVENT_TYPES } from "../sim/events.ts";
+import type { TraceEvent } from "../sim/events.ts";
+import type { Recorded } from "../sim/core/trace.ts";
+import type { TimeUs } from "../sim/core/time.ts";
+import type { NodeId } from "../sim/core/ids.ts";
 import type { FiredFault } from "../sim/faults/types.ts";
 import type { Scenario } from "../sim/scenario/types.ts";
 import type { ScenarioInput } from "../sim/scenario/defaults.ts";
@@ -42,8 +47,16 @@ export class HistoryBuilder {
   assign(process: string, group: string, generation: number, partitions: readonly [topic: string, partition: number][]): this {
     return this.add({ f: "assign", type: "ok", process, timeUs: this.t(), value: { group, generation, partitions: partitions.map(([topic, partition]) => ({ topic, partition })) } });
   }
-  reset(process: string, group: string, topic: string, partition: number, offset: number): this {
-    return this.add({ f: "reset", type: "ok", process, timeUs: this.t(), value: { group, topic, partition, offset, reason: "no-committed-offset", strategy: "earliest" } });
+  reset(process: string, group: string, topic: string, partition: number, offset: number, strategy: "earliest" | "latest" = "earliest"): this {
+    return this.add({ f: "reset", type: "ok", process, timeUs: this.t(), value: { group, topic, partition, offset, reason: "no-committed-offset", strategy } });
+  }
+  crash(process: string): this {
+    return this.add({ f: "crash", type: "info", process, timeUs: this.t(), value: null });
+  }
+  /** Move the clock to `atMs` (later ops follow it). */
+  at(atMs: number): this {
+    this.timeUs = atMs * 1000;
+    return this;
   }
 }
 
@@ -85,6 +98,8 @@ export interface FakeRunInput {
   readonly committedOffsets?: RunResult["final"]["committedOffsets"];
   readonly faults?: readonly FiredFault[];
   readonly trace?: RunResult["trace"];
+  /** Default: the trace's evidence events. */
+  readonly evidence?: RunResult["evidence"];
 }
 
 export function fakeRun(input: FakeRunInput): RunResult {
@@ -103,7 +118,42 @@ export function fakeRun(input: FakeRunInput): RunResult {
     final: { partitions: input.partitions ?? [], committedOffsets: input.committedOffsets ?? [] },
     faults: input.faults ?? [],
     trace: input.trace ?? [],
+    evidence: (input.evidence ?? input.trace ?? []).filter((e) => !HOT_EVENT_TYPES.has(e.type)),
     diskBytes: 0,
     network: { sent: 0, delivered: 0, dropped: 0 },
   };
+}
+
+/** Hand-built evidence (RunResult.evidence) for the oracle's tests: times in ms, events in the order added. */
+export class EvidenceBuilder {
+  readonly events: Recorded<TraceEvent>[] = [];
+
+  add(atMs: number, ev: TraceEvent): this {
+    this.events.push({ ...ev, timeUs: (atMs * 1000) as TimeUs });
+    return this;
+  }
+  /** The controller elects `leader` (leader-elected) and it becomes leader with `leo` (become-leader). */
+  elect(atMs: number, tp: string, leader: number, epoch: number, isr: readonly number[], leo: number, unclean = false): this {
+    return this.add(atMs, { type: "leader-elected", tp, leader, leaderEpoch: epoch, isr, unclean }).add(atMs, { type: "become-leader", tp, broker: leader, leaderEpoch: epoch, logEndOffset: leo });
+  }
+  shrink(atMs: number, tp: string, leader: number, isr: readonly number[], removed: readonly number[]): this {
+    return this.add(atMs, { type: "isr-shrink", tp, leader, isr, removed, by: "leader" });
+  }
+  powerLoss(atMs: number, broker: number, lostRecords: number, recovered?: Readonly<Record<string, number>>): this {
+    this.add(atMs, { type: "node-power-loss", node: `broker-${broker}` as NodeId, lostRecords });
+    return recovered ? this.add(atMs + 1, { type: "broker-recovered", broker, logEndOffsets: recovered }) : this;
+  }
+  truncate(atMs: number, tp: string, broker: number, fromOffset: number, toOffset: number, reason: string): this {
+    return this.add(atMs, { type: "truncate", tp, broker, fromOffset, toOffset, reason });
+  }
+  /** A producer retry (the shape sim/client/events.ts emits). */
+  retry(atMs: number, producer: string, tp: string, values: readonly number[]): this {
+    return this.add(atMs, { type: "produce-retry", producer, tp, error: "REQUEST_TIMED_OUT", attempt: 1, values } as unknown as TraceEvent);
+  }
+  disconnect(atMs: number, producer: string, broker: number): this {
+    return this.add(atMs, { type: "producer-disconnect", producer, broker, reason: "request-timeout" } as unknown as TraceEvent);
+  }
+  rebalance(atMs: number, group: string, generation: number, members: readonly string[]): this {
+    return this.add(atMs, { type: "rebalance", group, generation, members });
+  }
 }

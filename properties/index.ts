@@ -1,9 +1,9 @@
 // kafkasim's "./properties" export: the checkers, the oracle and the verdict, for the CLI, the reports and
 // users' own property tests.
-export type { Anomaly, Finding, Judgement, JudgementStats, Allowance } from "./types.ts";
+export type { Anomaly, Finding, Judgement, JudgementStats, Justification, EvidenceRef } from "./types.ts";
 export { judge, checkExpectation } from "./judge.ts";
-export { oracle, allowedReason, summariseFaults } from "./oracle.ts";
-export type { FaultSummary } from "./oracle.ts";
+export { Oracle, RULES, COMMITTED_LOSS_FAMILY, capacityFindings, livenessReport, settleMs, evidenceIndex } from "./oracle/index.ts";
+export type { Rule, RuleId, CapacityFinding, LivenessKind, LivenessReport, LivenessViolation } from "./oracle/index.ts";
 export * from "./checkers/index.ts";
 export { runIndex, finalLogOf, valueAt } from "./context.ts";
 export { storyOf } from "./explain.ts";

@@ -1,11 +1,15 @@
-// The verdict of one run: every checker, then the oracle. `valid`: no anomaly; `allowed`: only anomalies the
-// configuration permits (each with its reason); `bug`: anything else.
+// The verdict of one run: every checker, then the oracle, then the liveness checks. `valid`: no anomaly;
+// `allowed`: only anomalies the configuration permits (each with its rule and the events behind it); `liveness`: no
+// safety bug, but the cluster or a group did not converge after the heal; `bug`: an anomaly nothing permits.
 import type { RunResult } from "../sim/result.ts";
 import type { AnomalyType, Expectation } from "../sim/scenario/types.ts";
 import type { Anomaly, Judgement, JudgementStats } from "./types.ts";
 import { CHECKERS } from "./checkers/index.ts";
-import { allowedReason, oracle } from "./oracle.ts";
 import { topicOfTp } from "./context.ts";
+import { fmtTime } from "./explain.ts";
+import { Oracle, RULES, livenessReport } from "./oracle/index.ts";
+import type { LivenessReport, LivenessViolation } from "./oracle/index.ts";
+import { oracleContext } from "./oracle/context.ts";
 
 function countStats(result: RunResult, anomalies: readonly Anomaly[]): JudgementStats {
   let sent = 0;
@@ -43,24 +47,62 @@ function countStats(result: RunResult, anomalies: readonly Anomaly[]): Judgement
   };
 }
 
+/** Unread records of one partition that no rule explains, as one liveness violation (a stuck group). */
+function stalledGroups(result: RunResult, unexplained: readonly Anomaly[]): LivenessViolation[] {
+  const byTp = new Map<string, Anomaly[]>();
+  for (const a of unexplained) {
+    const k = a.partition ?? "?";
+    const l = byTp.get(k);
+    if (l) l.push(a);
+    else byTp.set(k, [a]);
+  }
+  const out: LivenessViolation[] = [];
+  for (const [tp, list] of byTp) {
+    const topic = topicOfTp(tp);
+    const groups = result.scenario.consumers.filter((c) => c.topics.includes(topic)).map((c) => c.group);
+    const offsets = list.map((a) => a.offset ?? -1).sort((x, y) => x - y);
+    let lastPollUs = -1;
+    for (const op of result.history) if (op.f === "poll" && op.type === "ok" && groups.includes(op.value.group) && op.value.records.some((r) => `${r.topic}-${r.partition}` === tp)) lastPollUs = op.timeUs;
+    out.push({
+      kind: "group-stalled",
+      subject: `${groups.join(", ")} on ${tp}`,
+      explanation: `group ${groups.join(", ")} never read ${list.length} acknowledged record(s) of ${tp} (offsets ${offsets[0]}..${offsets[offsets.length - 1]}) by the end (${fmtTime(result.virtualMs * 1000)}), with the capacity to; it last polled ${tp} ${lastPollUs < 0 ? "never" : `at ${fmtTime(lastPollUs)}`}`,
+    });
+  }
+  return out;
+}
+
 export function judge(result: RunResult): Judgement {
-  const allowances = oracle(result);
+  const oracle = new Oracle(result);
+  const report = livenessReport(oracleContext(result));
   const anomalies: Anomaly[] = [];
+  const unexplainedUnseen: Anomaly[] = [];
   for (const type of Object.keys(CHECKERS) as AnomalyType[]) {
     for (const f of CHECKERS[type](result)) {
-      const reason = allowedReason(allowances, f.type, f.partition === null ? null : topicOfTp(f.partition));
-      anomalies.push(reason === undefined ? { ...f, allowed: false } : { ...f, allowed: true, reason });
+      let because = oracle.justify(f);
+      if (because === null && f.type === "unseen" && !report.judged) {
+        because = { rule: "drain-too-short", events: [], sentence: `${RULES["drain-too-short"].when}: ${report.reason ?? ""}` };
+      }
+      if (because !== null) {
+        anomalies.push({ ...f, allowed: true, allowedBecause: because, reason: because.sentence });
+      } else if (f.type === "unseen") {
+        const a: Anomaly = { ...f, allowed: false, allowedBecause: null, liveness: true };
+        anomalies.push(a);
+        unexplainedUnseen.push(a);
+      } else anomalies.push({ ...f, allowed: false, allowedBecause: null });
     }
   }
-  const verdict = anomalies.length === 0 ? "valid" : anomalies.every((a) => a.allowed) ? "allowed" : "bug";
+  const liveness: LivenessReport = unexplainedUnseen.length === 0 ? report : { ...report, violations: [...report.violations, ...stalledGroups(result, unexplainedUnseen)] };
+  const bug = anomalies.some((a) => !a.allowed && a.liveness !== true);
+  const verdict = bug ? "bug" : liveness.violations.length > 0 ? "liveness" : anomalies.length === 0 ? "valid" : "allowed";
   const allowed: { type: AnomalyType; reason: string }[] = [];
   const seen = new Set<AnomalyType>();
-  for (const a of allowances) {
-    if (seen.has(a.type)) continue;
+  for (const a of anomalies) {
+    if (!a.allowedBecause || seen.has(a.type)) continue;
     seen.add(a.type);
-    allowed.push({ type: a.type, reason: a.reason });
+    allowed.push({ type: a.type, reason: a.allowedBecause.sentence });
   }
-  return { verdict, anomalies, stats: countStats(result, anomalies), allowed };
+  return { verdict, anomalies, stats: countStats(result, anomalies), allowed, liveness, capacity: oracle.capacity };
 }
 
 /** Does a judgement meet a scenario's expectation? */

@@ -1,5 +1,9 @@
 // What checkers report and what a judged run looks like. Plain data: reports and the CLI print these.
 import type { AnomalyType, Verdict } from "../sim/scenario/types.ts";
+import type { Justification } from "./oracle/context.ts";
+import type { CapacityFinding, LivenessReport } from "./oracle/liveness.ts";
+export type { Justification } from "./oracle/context.ts";
+export type { EvidenceRef } from "./oracle/evidence.ts";
 
 export interface Anomaly {
   readonly type: AnomalyType;
@@ -9,13 +13,26 @@ export interface Anomaly {
   readonly value: number | null;
   /** In words: what happened, and (with a recorded trace) the steps that led to it. */
   readonly explanation: string;
-  /** Set by the oracle: the configuration permits this anomaly. */
+  /** When the anomaly's window opens, in µs: the ack of a lost write, the read, the first processing... */
+  readonly sinceUs?: number;
+  /** The client behind it: the producer of the record, the member that read it, the first to process it. */
+  readonly process?: string;
+  /** The consumer group, for consumer-side anomalies. */
+  readonly group?: string;
+  /** The other record involved: the value sent before a reordered one, the value first seen at a rewritten offset. */
+  readonly relatedValue?: number;
+  /** Set by the oracle: the configuration permits this anomaly, because of `allowedBecause`. */
   readonly allowed: boolean;
+  /** The rule and this run's events through which Kafka permits it; null for a bug. */
+  readonly allowedBecause: Justification | null;
+  /** `allowedBecause`'s sentence (kept for scripts reading the older field). */
   readonly reason?: string;
+  /** An unseen record the oracle cannot explain is a liveness failure (a stuck consumer), not a safety bug. */
+  readonly liveness?: boolean;
 }
 
 /** An anomaly before the oracle has looked at it. */
-export type Finding = Omit<Anomaly, "allowed" | "reason">;
+export type Finding = Omit<Anomaly, "allowed" | "allowedBecause" | "reason" | "liveness">;
 
 export interface JudgementStats {
   readonly sent: number;
@@ -33,17 +50,14 @@ export interface JudgementStats {
   readonly committed: number;
 }
 
-export interface Allowance {
-  readonly type: AnomalyType;
-  /** The topic the permission applies to; null: every topic. */
-  readonly topic: string | null;
-  readonly reason: string;
-}
-
 export interface Judgement {
   readonly verdict: Verdict;
   readonly anomalies: Anomaly[];
   readonly stats: JudgementStats;
-  /** What the oracle permits for this configuration and these faults (one entry per type, first reason). */
+  /** The allowed anomalies' rules (one entry per type: the first one's sentence). */
   readonly allowed: { readonly type: AnomalyType; readonly reason: string }[];
+  /** Convergence after the heal: judged when the drain was long enough; violations make the verdict `liveness`. */
+  readonly liveness: LivenessReport;
+  /** Groups that processed more slowly than their topics were produced (not a bug, not liveness). */
+  readonly capacity: readonly CapacityFinding[];
 }

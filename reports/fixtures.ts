@@ -6,6 +6,7 @@ import type { HistoryOp, FinalState } from "../sim/history.ts";
 import { countSendsAcked } from "../sim/history.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { FaultAction, FiredFault } from "../sim/faults/types.ts";
+import { HOT_EVENT_TYPES } from "../sim/events.ts";
 import type { TraceEvent } from "../sim/events.ts";
 import type { Recorded } from "../sim/core/trace.ts";
 import type { TimeUs } from "../sim/core/time.ts";
@@ -72,6 +73,7 @@ export function fakeRun(f: FakeRun): RunResult {
     final: f.final ?? { partitions: [], committedOffsets: [] },
     faults,
     trace,
+    evidence: trace.filter((e) => !HOT_EVENT_TYPES.has(e.type)),
     diskBytes: f.diskBytes ?? 0,
     network: { sent: 0, delivered: 0, dropped: 0 },
   };

@@ -30,7 +30,7 @@ details{margin:6px 0}summary{cursor:pointer}
 .anomaly{border-left:4px solid #b00020;padding:4px 10px;margin:8px 0;background:#fff6f6}.anomaly.allowed{border-color:#f4a261;background:#fffaf2}
 .anomaly pre{white-space:pre-wrap;margin:4px 0 0;font-size:12.5px}
 code{background:#f3f3f3;padding:1px 4px;border-radius:3px}
-.verdict-valid{color:#1b7f3b}.verdict-allowed{color:#b36b00}.verdict-bug{color:#b00020}
+.verdict-valid{color:#1b7f3b}.verdict-allowed{color:#b36b00}.verdict-liveness{color:#b00020}.verdict-bug{color:#b00020}
 `;
 
 function page(title: string, body: string): string {

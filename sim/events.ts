@@ -10,3 +10,7 @@ export type WorldTraceEvent =
 
 export type TraceEvent = KernelTraceEvent | BrokerTraceEvent | ClientTraceEvent | WorldTraceEvent;
 export type TraceEventType = TraceEvent["type"];
+
+/** Events too frequent to keep as evidence when the trace is not recorded (one per batch or HW move): the oracle
+ *  never needs them. Every other event is kept in `RunResult.evidence` on every run. */
+export const HOT_EVENT_TYPES: ReadonlySet<TraceEventType> = new Set<TraceEventType>(["hw-advance", "produce-append", "metadata-refresh"]);

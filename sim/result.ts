@@ -42,6 +42,9 @@ export interface RunResult {
   readonly faults: readonly FiredFault[];
   /** Empty unless run with record: true. */
   readonly trace: readonly Recorded<TraceEvent>[];
+  /** The rare events (elections, ISR changes, truncations, faults, crashes, rebalances, retries...: every type but
+   *  HOT_EVENT_TYPES), kept on every run, recorded or not: what the oracle judges from. */
+  readonly evidence: readonly Recorded<TraceEvent>[];
   /** Bytes stored on all brokers' disks at the end (cost of replication). */
   readonly diskBytes: number;
   readonly network: { readonly sent: number; readonly delivered: number; readonly dropped: number };

@@ -10,6 +10,7 @@ import type { TimeUs } from "./core/time.ts";
 import { SimInputError } from "./core/errors.ts";
 import type { Message } from "./kafka/protocol.ts";
 import type { TraceEvent } from "./events.ts";
+import { HOT_EVENT_TYPES } from "./events.ts";
 import { HistoryRecorder } from "./history.ts";
 import type { FinalPartition, FinalState } from "./history.ts";
 import type { Scenario, TopicSpec } from "./scenario/types.ts";
@@ -90,8 +91,9 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   for (const c of s.consumers) for (let m = 0; m < c.members; m++) addClient(consumerNodeId(c.group, m));
   const ids: NodeId[] = [COORDINATOR_NODE, ...brokerIds.map((b) => brokerNode(b)), ...clientIds];
 
-  const rtOpts: { seed: Scenario["seed"]; record: boolean; maxEvents: number; shuffleTies: boolean; latency?: NonNullable<Scenario["network"]["latency"]> } = {
+  const rtOpts: { seed: Scenario["seed"]; record: boolean; maxEvents: number; shuffleTies: boolean; hotEvents: ReadonlySet<string>; latency?: NonNullable<Scenario["network"]["latency"]> } = {
     seed: s.seed,
+    hotEvents: HOT_EVENT_TYPES,
     record: opts.record ?? false,
     maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS,
     shuffleTies: opts.shuffleTies ?? false,
@@ -227,6 +229,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     final,
     faults: faults.fired,
     trace: rt.trace.events as RunResult["trace"],
+    evidence: rt.trace.evidence as RunResult["evidence"],
     diskBytes,
     network: { sent: ns.sent, delivered: ns.delivered, dropped: ns.sent - ns.delivered },
   };

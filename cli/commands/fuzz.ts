@@ -32,8 +32,10 @@ export interface FuzzJson {
   wallMs: number;
   interrupted: boolean;
   readonly verdicts: Record<Verdict, number>;
+  /** Runs with a capacity finding (a group slower than its producers): neither bug nor liveness. */
+  capacity: number;
   readonly anomalies: Record<string, { count: number; firstRun: number }>;
-  readonly counterexamples: { seed: number; verdict: Verdict; anomalies: AnomalyType[]; file: string | null; repro: string | null }[];
+  readonly counterexamples: { seed: number; verdict: Verdict; anomalies: AnomalyType[]; liveness: string[]; file: string | null; repro: string | null }[];
 }
 
 /** The seed of run i of a campaign (reproducible alone with `run --seed`). */
@@ -62,21 +64,25 @@ function variant(base: Scenario | undefined, sets: readonly string[], seed: numb
   return { ...base, seed, faults: flatten(episodes, base.brokers, base.durationMs, members) };
 }
 
-/** The anomaly types a run is kept for: not-allowed ones (a bug), or the --until type. */
-function interesting(j: CliJudgement, until: AnomalyType | undefined): AnomalyType[] {
-  const types = new Set<AnomalyType>();
-  for (const a of j.anomalies) if (a.allowed === false || (j.verdict === "bug" && a.allowed === undefined) || a.type === until) types.add(a.type);
+/** What a run is kept for: not-allowed anomaly types (a bug), the --until type, or "liveness". */
+type Target = AnomalyType | "liveness";
+function interesting(j: CliJudgement, until: AnomalyType | undefined): Target[] {
+  const types = new Set<Target>();
+  for (const a of j.anomalies) if ((a.allowed === false && a.liveness !== true) || a.type === until) types.add(a.type);
+  if (j.verdict === "liveness") types.add("liveness");
   return [...types];
 }
 
-/** Greedy shrinking: drop faults one at a time, then shorten the workload, while `type` still shows up. */
-export function shrink(engine: Engine, s: Scenario, type: AnomalyType, budget = 40): Scenario {
+/** Greedy shrinking: drop faults one at a time, then shorten the workload, while the target still shows up (the
+ *  anomaly type, or a liveness verdict). */
+export function shrink(engine: Engine, s: Scenario, target: Target, budget = 40): Scenario {
   let best = s;
   let tries = 0;
   const still = (c: Scenario): boolean => {
     tries++;
     try {
-      return engine.judge(engine.runScenario(c)).anomalies.some((a) => a.type === type);
+      const j = engine.judge(engine.runScenario(c));
+      return target === "liveness" ? j.verdict === "liveness" : j.anomalies.some((a) => a.type === target);
     } catch {
       return false;
     }
@@ -139,7 +145,7 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
   const showBar = !opts.json && process.stderr.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
   const t0 = performance.now();
-  const out: FuzzJson = { seed: root, runs: 0, wallMs: 0, interrupted: false, verdicts: { valid: 0, allowed: 0, bug: 0 }, anomalies: {}, counterexamples: [] };
+  const out: FuzzJson = { seed: root, runs: 0, wallMs: 0, interrupted: false, verdicts: { valid: 0, allowed: 0, liveness: 0, bug: 0 }, capacity: 0, anomalies: {}, counterexamples: [] };
   let stop = false;
   try {
     for (let i = 0; i < runs && !stop; i++) {
@@ -154,13 +160,14 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
       const j = engine.judge(engine.runScenario(s));
       out.runs++;
       out.verdicts[j.verdict]++;
+      if (j.capacity.length > 0) out.capacity++;
       for (const a of j.anomalies) {
         const e = (out.anomalies[a.type] ??= { count: 0, firstRun: i });
         e.count++;
       }
       const keep = interesting(j, until);
       if (keep.length > 0) {
-        const type = keep[0] as AnomalyType;
+        const type = keep[0] as Target;
         const small = shrink(engine, s, type);
         const name = `fuzz-${type}-${seed}`;
         const file = join(saveDir, `${name}.yaml`);
@@ -168,9 +175,9 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
         const { expect: _e, ...rest } = small;
         const saved: Scenario = { ...rest, name, description: `found by kafkasim fuzz${baseFile ? ` around ${displayPath(baseFile)}` : ""} (seed ${String(root)}, run ${i}): ${keep.join(", ")}; shrunk` };
         writeFileSync(file, scenarioToYaml(saved, `kafkasim counterexample: replay with  npx kafkasim replay ${file}`));
-        out.counterexamples.push({ seed, verdict: j.verdict, anomalies: [...new Set(j.anomalies.map((a) => a.type))], file, repro: reproCommand(file, seed) });
+        out.counterexamples.push({ seed, verdict: j.verdict, anomalies: [...new Set(j.anomalies.map((a) => a.type))], liveness: j.liveness.violations.map((v) => v.kind), file, repro: reproCommand(file, seed) });
         if (!opts.json && !bar) write(`${c.red("found")} ${keep.join(", ")} on run ${i} (seed ${seed}) → ${file}\n`);
-        if (until !== undefined && keep.includes(until)) stop = true;
+        if (until !== undefined && (keep as string[]).includes(until)) stop = true;
       }
       bar?.update(i + 1, { bugs: out.verdicts.bug });
       // Let Ctrl-C in between runs.
@@ -185,10 +192,10 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
   if (opts.json) write(JSON.stringify(out, null, 2) + "\n");
   else {
     write(`${c.bold("fuzz")} ${baseFile ? displayPath(baseFile) : "(default scenario)"} · seed ${String(root)} · ${out.runs} runs in ${(out.wallMs / 1000).toFixed(1)} s${interrupted ? c.yellow(" (interrupted)") : ""}\n`);
-    write(`verdicts: ${c.green(`valid ${out.verdicts.valid}`)} · ${c.yellow(`allowed ${out.verdicts.allowed}`)} · ${out.verdicts.bug > 0 ? c.red(`bug ${out.verdicts.bug}`) : `bug 0`}\n`);
+    write(`verdicts: ${c.green(`valid ${out.verdicts.valid}`)} · ${c.yellow(`allowed ${out.verdicts.allowed}`)} · ${out.verdicts.liveness > 0 ? c.red(`liveness ${out.verdicts.liveness}`) : "liveness 0"} · ${out.verdicts.bug > 0 ? c.red(`bug ${out.verdicts.bug}`) : `bug 0`} · capacity findings ${out.capacity}\n`);
     for (const [t, e] of Object.entries(out.anomalies)) write(`  ${t}: ${e.count} (first on run ${e.firstRun})\n`);
     for (const ce of out.counterexamples) write(`counterexample ${ce.anomalies.join(", ")}: ${ce.file}\n  repro: ${c.cyan(ce.repro ?? "")}\n`);
     write(c.dim(`repro of the campaign: npx kafkasim fuzz${baseFile ? ` ${displayPath(baseFile)}` : ""} --seed ${String(root)}${Number.isFinite(runs) ? ` --runs ${runs}` : ""}${(opts.set ?? []).map((x) => ` --set ${x}`).join("")}\n`));
   }
-  return out.verdicts.bug > 0 ? 1 : 0;
+  return out.verdicts.bug > 0 || out.verdicts.liveness > 0 ? 1 : 0;
 }

@@ -29,7 +29,7 @@ export interface RunOutcome {
 /** Exit code: 0 = valid or as expected; 1 = a bug, or the expectation not met. */
 export function exitCodeOf(j: CliJudgement, outcome: ExpectationOutcome | null): number {
   if (outcome) return outcome.ok ? 0 : 1;
-  return j.verdict === "bug" ? 1 : 0;
+  return j.verdict === "bug" || j.verdict === "liveness" ? 1 : 0;
 }
 
 /** A progress bar on stderr for runs longer than a second of wall time; none under --json or without a TTY. */

@@ -71,6 +71,7 @@ export function checkCommittedUnprocessed(result: RunResult): Finding[] {
             partition: log.tp,
             offset: o,
             value: v,
+            group,
             explanation: `group ${group} committed ${log.tp} up to offset ${committedOffset}, but no member processed value ${v} at offset ${o}: at-most-once loss (the offset was committed before the record was processed and the member stopped or lost the partition in between)`,
           });
         }

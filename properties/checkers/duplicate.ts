@@ -12,7 +12,7 @@ export function checkDuplicates(result: RunResult): Finding[] {
     const who = s ? `${s.process} sent value ${d.value} once (outcome ${s.outcome})` : `value ${d.value}`;
     const text = `${who}, but it is in the final logs twice: ${d.firstTp} offset ${d.firstOffset} and ${d.tp} offset ${d.offset} (a retry of a batch that had been written)`;
     const from = s ? (result.history[s.invoke]?.timeUs ?? 0) : 0;
-    out.push({ type: "duplicate", partition: d.tp, offset: d.offset, value: d.value, explanation: withStory(result, out.length, text, d.tp, from) });
+    out.push({ type: "duplicate", partition: d.tp, offset: d.offset, value: d.value, sinceUs: from, ...(s ? { process: s.process } : {}), explanation: withStory(result, out.length, text, d.tp, from) });
   }
   return out;
 }

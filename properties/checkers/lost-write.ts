@@ -14,7 +14,7 @@ export function checkLostWrites(result: RunResult): Finding[] {
     const log = tp === null ? undefined : idx.logs.get(tp);
     const at = s.ackOffset !== undefined && s.ackOffset >= 0 ? ` at offset ${s.ackOffset}` : "";
     const text = `${s.process} sent value ${value} to ${tp ?? s.topic}, acknowledged${at} at ${fmtTime(s.ackTimeUs)}; ${logLine(log)} does not hold it`;
-    out.push({ type: "lost-write", partition: tp, offset: s.ackOffset !== undefined && s.ackOffset >= 0 ? s.ackOffset : null, value, explanation: withStory(result, out.length, text, tp, s.ackTimeUs) });
+    out.push({ type: "lost-write", partition: tp, offset: s.ackOffset !== undefined && s.ackOffset >= 0 ? s.ackOffset : null, value, sinceUs: s.ackTimeUs, process: s.process, explanation: withStory(result, out.length, text, tp, s.ackTimeUs) });
   }
   return out;
 }

@@ -9,7 +9,7 @@ export function checkNonmonotonicSends(result: RunResult): Finding[] {
   const idx = runIndex(result);
   const out: Finding[] = [];
   // process → tp → [offset, value] of the latest acknowledged send in send order
-  const last = new Map<string, Map<string, { offset: number; value: number }>>();
+  const last = new Map<string, Map<string, { offset: number; value: number; sentUs: number }>>();
   const h = result.history;
   for (let i = 0; i < h.length; i++) {
     const op = h[i];
@@ -25,13 +25,14 @@ export function checkNonmonotonicSends(result: RunResult): Finding[] {
     const prev = m.get(tp);
     if (prev && offset < prev.offset) {
       const text = `${op.process} sent value ${prev.value} before value ${v} to ${tp}, both acknowledged, but the final log has ${v} at offset ${offset} before ${prev.value} at offset ${prev.offset}`;
-      out.push({ type: "nonmonotonic-send", partition: tp, offset, value: v, explanation: withStory(result, out.length, text, tp, op.timeUs) });
+      out.push({ type: "nonmonotonic-send", partition: tp, offset, value: v, relatedValue: prev.value, sinceUs: prev.sentUs, process: op.process, explanation: withStory(result, out.length, text, tp, op.timeUs) });
       continue; // keep the highest offset as the reference
     }
     if (prev) {
       prev.offset = offset;
       prev.value = v;
-    } else m.set(tp, { offset, value: v });
+      prev.sentUs = op.timeUs;
+    } else m.set(tp, { offset, value: v, sentUs: op.timeUs });
   }
   return out;
 }

@@ -50,7 +50,7 @@ export function scanPollOrder(result: RunResult): PollOrder {
       kind === "skip"
         ? `${process} polled ${tp} offset ${offset} at ${fmtTime(timeUs)} where it should have continued from ${expected}: the offsets in between were skipped`
         : `${process} polled ${tp} offset ${offset} at ${fmtTime(timeUs)} after ${expected}: it went back`;
-    list.push({ type: kind === "skip" ? "poll-skip" : "nonmonotonic-poll", partition: tp, offset, value, explanation: withStory(result, list.length, text, tp, fromUs, timeUs) });
+    list.push({ type: kind === "skip" ? "poll-skip" : "nonmonotonic-poll", partition: tp, offset, value, sinceUs: timeUs, process, explanation: withStory(result, list.length, text, tp, fromUs, timeUs) });
   };
   for (const op of result.history) {
     switch (op.f) {

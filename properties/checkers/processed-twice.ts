@@ -24,6 +24,9 @@ export function checkProcessedTwice(result: RunResult): Finding[] {
       partition: tp,
       offset: op.value.offset,
       value: op.value.value,
+      sinceUs: prev.timeUs,
+      process: prev.process,
+      group: op.value.group,
       explanation: `group ${op.value.group} processed value ${op.value.value} (${tp} offset ${op.value.offset}) twice: by ${prev.process} at ${fmtTime(prev.timeUs)} and by ${op.process} at ${fmtTime(op.timeUs)}`,
     });
   }

@@ -27,7 +27,7 @@ export function checkUncommittedReads(result: RunResult): Finding[] {
       seen.add(r.offset);
       const now = v === undefined ? "the final log ends before it" : `the final log has value ${v} there`;
       const text = `${op.process} polled value ${r.value} at ${log.tp} offset ${r.offset} at ${fmtTime(op.timeUs)}, but ${now} (${logLine(log)})`;
-      out.push({ type: "uncommitted-read", partition: log.tp, offset: r.offset, value: r.value, explanation: withStory(result, out.length, text, log.tp, Math.max(0, op.timeUs - 500_000)) });
+      out.push({ type: "uncommitted-read", partition: log.tp, offset: r.offset, value: r.value, sinceUs: op.timeUs, process: op.process, explanation: withStory(result, out.length, text, log.tp, Math.max(0, op.timeUs - 500_000)) });
     }
   }
   return out;

@@ -30,6 +30,8 @@ export function checkUnseen(result: RunResult): Finding[] {
       partition: tp,
       offset,
       value,
+      sinceUs: s.ackTimeUs,
+      process: s.process,
       explanation: `${s.process} sent value ${value}, acknowledged at ${fmtTime(s.ackTimeUs)}; it is in ${tp} at offset ${offset} but no consumer polled it by the end (${fmtTime(result.virtualMs * 1000)})`,
     });
   }

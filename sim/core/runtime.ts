@@ -34,6 +34,8 @@ export interface RuntimeOptions {
   readonly shuffleTies?: boolean;
   readonly maxEvents?: number;
   readonly maxTimeUs?: TimeUs;
+  /** Trace event types too frequent to keep as evidence (see Trace). */
+  readonly hotEvents?: ReadonlySet<string>;
 }
 
 interface NodeSlot<M, E> {
@@ -60,7 +62,7 @@ export class Runtime<M, E extends TraceEventBase> {
   /** All node ids must be known up front (the network is sized by them). */
   constructor(nodeIds: readonly NodeId[], opts: RuntimeOptions) {
     this.rng = new Rng(opts.seed);
-    this.trace = new Trace<E | KernelTraceEvent>(opts.record ?? false);
+    this.trace = new Trace<E | KernelTraceEvent>(opts.record ?? false, opts.hotEvents);
     const schedOpts: { shuffleTies?: Rng; maxEvents?: number; maxTimeUs?: TimeUs; hash: Trace<E>["hash"] } = { hash: this.trace.hash };
     if (opts.shuffleTies) schedOpts.shuffleTies = this.rng.fork("scheduler-ties");
     if (opts.maxEvents !== undefined) schedOpts.maxEvents = opts.maxEvents;

@@ -39,23 +39,31 @@ export type Recorded<E extends TraceEventBase> = E & { readonly timeUs: TimeUs }
 export class Trace<E extends TraceEventBase> {
   readonly hash = new RunningHash();
   readonly events: Recorded<E>[] = [];
+  /** The evidence: every event whose type is not hot, kept whether or not the trace records (the oracle judges
+   *  from it, so a verdict never depends on recording). Rare events only: elections, truncations, faults... */
+  readonly evidence: Recorded<E>[] = [];
+  /** Per type: its 32-bit hash code c, stored as c when the type is evidence and as -c - 1 when it is hot. */
   private readonly typeCodes = new Map<string, number>();
+  private readonly hot: ReadonlySet<string>;
   private readonly stringCodes = new Map<string, readonly [number, number]>();
   recording: boolean;
   /** Observers of every emitted event, recorded or not (the fault interpreter's event triggers). */
   private readonly listeners: ((timeUs: TimeUs, ev: E) => void)[] = [];
 
-  constructor(recording: boolean) {
+  /** `hot`: event types too frequent to keep as evidence (kept in `events` only when recording). */
+  constructor(recording: boolean, hot: ReadonlySet<string> = new Set()) {
     this.recording = recording;
+    this.hot = hot;
   }
 
-  /** An event type's 32-bit hash, computed once. */
+  /** An event type's 32-bit hash, computed once; negative (-c - 1) when the type is hot. */
   private codeOf(type: string): number {
     let c = this.typeCodes.get(type);
     if (c === undefined) {
       const h = new RunningHash();
       h.mixString(type);
       c = parseInt(h.hex().slice(0, 8), 16);
+      if (this.hot.has(type)) c = -c - 1;
       this.typeCodes.set(type, c);
     }
     return c;
@@ -81,12 +89,19 @@ export class Trace<E extends TraceEventBase> {
     this.hash.mix(c[1]);
   }
 
-  /** Record a domain event (leader change, ISR change, fault...). Always hashed; stored only when recording. */
+  /** Record a domain event (leader change, ISR change, fault...). Always hashed; stored when recording, and kept as
+   *  evidence unless its type is hot. */
   emit(timeUs: TimeUs, ev: E): void {
-    this.hash.mix(this.codeOf(ev.type));
+    const code = this.codeOf(ev.type);
+    const evidence = code >= 0;
+    this.hash.mix(evidence ? code : -code - 1);
     this.hash.mix(timeUs);
     this.mixFields(ev);
-    if (this.recording) this.events.push({ ...ev, timeUs });
+    if (this.recording || evidence) {
+      const rec = { ...ev, timeUs };
+      if (this.recording) this.events.push(rec);
+      if (evidence) this.evidence.push(rec);
+    }
     for (let i = 0; i < this.listeners.length; i++) (this.listeners[i] as (t: TimeUs, e: E) => void)(timeUs, ev);
   }
 

@@ -245,7 +245,7 @@ export const ANOMALY_TYPES = [
 type MissingAnomaly = Exclude<AnomalyType, (typeof ANOMALY_TYPES)[number]>;
 const _allAnomalies: MissingAnomaly extends never ? true : never = true;
 
-export const VERDICTS = ["valid", "allowed", "bug"] as const satisfies readonly Verdict[];
+export const VERDICTS = ["valid", "allowed", "liveness", "bug"] as const satisfies readonly Verdict[];
 
 export const FAULT_EVENTS = [
   "produce-acked",

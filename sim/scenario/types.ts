@@ -103,7 +103,9 @@ export type AnomalyType =
   | "leader-incomplete"
   | "strong-isr";
 
-export type Verdict = "valid" | "allowed" | "bug";
+/** valid: no anomaly; allowed: only anomalies the configuration permits; liveness: the cluster or a group did not
+ *  converge after the heal; bug: an anomaly nothing permits. */
+export type Verdict = "valid" | "allowed" | "liveness" | "bug";
 
 export interface Expectation {
   readonly verdict?: Verdict;

@@ -1,0 +1,212 @@
+// The evidence index: the run's rare events (RunResult.evidence) and client ops sorted by partition, broker,
+// producer and group, built once per result in one pass, for the oracle's rules to search. The ISR is tracked
+// from the elections and ISR changes, so the oracle knows which elections were clean without trusting a flag.
+import type { RunResult } from "../../sim/result.ts";
+import type { TraceEvent } from "../../sim/events.ts";
+import type { Recorded } from "../../sim/core/trace.ts";
+import type { HistoryOp } from "../../sim/history.ts";
+import { describeEvent, fmtTime } from "../explain.ts";
+
+/** A pointer to one piece of evidence: a trace (evidence) event or a history op, with its time and words. */
+export interface EvidenceRef {
+  readonly source: "trace" | "history";
+  /** Index into RunResult.evidence (trace) or RunResult.history (history). */
+  readonly index: number;
+  readonly type: string;
+  readonly timeUs: number;
+  readonly text: string;
+}
+
+export interface Election {
+  readonly ref: EvidenceRef;
+  readonly leader: number;
+  readonly epoch: number;
+  /** The ISR the leader was elected from (the controller's, when the event says; else as tracked). */
+  readonly isrBefore: readonly number[];
+  /** The leader was not in that ISR (or the event says unclean). */
+  readonly unclean: boolean;
+}
+
+export interface Leadership {
+  readonly ref: EvidenceRef;
+  readonly broker: number;
+  readonly epoch: number;
+  readonly logEndOffset: number;
+}
+
+export interface Truncation {
+  readonly ref: EvidenceRef;
+  readonly broker: number;
+  readonly toOffset: number;
+  readonly reason: string;
+}
+
+export interface PowerLoss {
+  readonly ref: EvidenceRef;
+  readonly broker: number;
+  readonly lostRecords: number;
+  /** The broker's recovery after it (log end offsets by tp), when it restarted. */
+  recovered: { readonly ref: EvidenceRef; readonly logEndOffsets: Readonly<Record<string, number>> } | null;
+}
+
+export interface PartitionEvidence {
+  readonly tp: string;
+  readonly elections: Election[];
+  readonly leaderships: Leadership[];
+  readonly truncations: Truncation[];
+  /** ISR after each change, in time order (elections and ISR changes). */
+  readonly isrs: { readonly timeUs: number; readonly isr: readonly number[] }[];
+}
+
+export interface GroupEvidence {
+  /** Rebalances, poll timeouts, failed commits, members leaving: what re-delivers or drops records. */
+  readonly disruptions: EvidenceRef[];
+}
+
+export interface EvidenceIndex {
+  readonly partitions: Map<string, PartitionEvidence>;
+  readonly powerLosses: PowerLoss[];
+  /** Producer id → retries of its batches (values of each retried batch). */
+  readonly retries: Map<string, { readonly ref: EvidenceRef; readonly tp: string; readonly values: ReadonlySet<number> }[]>;
+  /** Producer id → connection closes and losses. */
+  readonly disconnects: Map<string, EvidenceRef[]>;
+  readonly groups: Map<string, GroupEvidence>;
+  /** Client process → its crashes and restarts (history ops). */
+  readonly crashes: Map<string, EvidenceRef[]>;
+  /** Group → its members' failed commits (history ops). */
+  readonly failedCommits: Map<string, EvidenceRef[]>;
+}
+
+const CACHE = new WeakMap<RunResult, EvidenceIndex>();
+
+function traceRef(ev: Recorded<TraceEvent>, index: number): EvidenceRef {
+  const d = describeEvent(ev);
+  return { source: "trace", index, type: ev.type, timeUs: ev.timeUs, text: d ? d.text : ev.type };
+}
+
+export function historyRef(op: HistoryOp, text: string): EvidenceRef {
+  return { source: "history", index: op.index, type: `${op.f}:${op.type}`, timeUs: op.timeUs, text };
+}
+
+function brokerOf(node: string): number | null {
+  const m = /^broker-(\d+)$/.exec(node);
+  return m ? Number(m[1]) : null;
+}
+
+export function evidenceIndex(result: RunResult): EvidenceIndex {
+  const hit = CACHE.get(result);
+  if (hit) return hit;
+  const partitions = new Map<string, PartitionEvidence>();
+  const part = (tp: string): PartitionEvidence => {
+    let p = partitions.get(tp);
+    if (!p) partitions.set(tp, (p = { tp, elections: [], leaderships: [], truncations: [], isrs: [] }));
+    return p;
+  };
+  const powerLosses: PowerLoss[] = [];
+  const retries: EvidenceIndex["retries"] = new Map();
+  const disconnects = new Map<string, EvidenceRef[]>();
+  const groups = new Map<string, GroupEvidence>();
+  const group = (g: string): GroupEvidence => {
+    let e = groups.get(g);
+    if (!e) groups.set(g, (e = { disruptions: [] }));
+    return e;
+  };
+  const push = <K, V>(m: Map<K, V[]>, k: K, v: V): void => {
+    const l = m.get(k);
+    if (l) l.push(v);
+    else m.set(k, [v]);
+  };
+  const ev = result.evidence;
+  for (let i = 0; i < ev.length; i++) {
+    const e = ev[i] as Recorded<TraceEvent>;
+    switch (e.type) {
+      case "leader-elected": {
+        const p = part(e.tp);
+        const tracked = p.isrs.length > 0 ? (p.isrs[p.isrs.length - 1] as { isr: readonly number[] }).isr : null;
+        const isrBefore = "isrBefore" in e && Array.isArray(e.isrBefore) ? (e.isrBefore as readonly number[]) : (tracked ?? []);
+        // The first election of a partition picks from its whole assignment (there is no ISR yet).
+        const unclean = e.unclean || (tracked !== null && !isrBefore.includes(e.leader));
+        p.elections.push({ ref: traceRef(e, i), leader: e.leader, epoch: e.leaderEpoch, isrBefore, unclean });
+        p.isrs.push({ timeUs: e.timeUs, isr: e.isr });
+        break;
+      }
+      case "isr-shrink":
+      case "isr-expand":
+        part(e.tp).isrs.push({ timeUs: e.timeUs, isr: e.isr });
+        break;
+      case "become-leader":
+        part(e.tp).leaderships.push({ ref: traceRef(e, i), broker: e.broker, epoch: e.leaderEpoch, logEndOffset: e.logEndOffset });
+        break;
+      case "truncate":
+        part(e.tp).truncations.push({ ref: traceRef(e, i), broker: e.broker, toOffset: e.toOffset, reason: e.reason });
+        break;
+      case "node-power-loss": {
+        const b = brokerOf(e.node);
+        if (b !== null) powerLosses.push({ ref: traceRef(e, i), broker: b, lostRecords: e.lostRecords, recovered: null });
+        break;
+      }
+      case "broker-recovered": {
+        for (let j = powerLosses.length - 1; j >= 0; j--) {
+          const pl = powerLosses[j] as PowerLoss;
+          if (pl.broker !== e.broker) continue;
+          if (pl.recovered === null) pl.recovered = { ref: traceRef(e, i), logEndOffsets: e.logEndOffsets };
+          break;
+        }
+        break;
+      }
+      case "rebalance":
+        group(e.group).disruptions.push(traceRef(e, i));
+        break;
+      case "poll-timeout":
+      case "commit-failed":
+        group(e.group).disruptions.push(traceRef(e, i));
+        break;
+      default: {
+        // Events other rooms add (producer retries and disconnects, members leaving) are read by shape, so the
+        // oracle works with and without them.
+        const o = e as unknown as Record<string, unknown> & { type: string; timeUs: number };
+        if (o.type === "produce-retry" && typeof o.producer === "string" && typeof o.tp === "string" && Array.isArray(o.values)) {
+          push(retries, o.producer, { ref: { source: "trace", index: i, type: o.type, timeUs: o.timeUs, text: `${o.producer} retried a batch of ${o.values.length} record(s) to ${o.tp} after ${String(o.error)}` }, tp: o.tp, values: new Set(o.values as number[]) });
+        } else if (o.type === "producer-disconnect" && typeof o.producer === "string") {
+          push(disconnects, o.producer, { source: "trace", index: i, type: o.type, timeUs: o.timeUs, text: `${o.producer} lost its connection to broker ${String(o.broker)} (${String(o.reason)})` });
+        } else if (o.type === "member-left" && typeof o.group === "string") {
+          group(o.group).disruptions.push({ source: "trace", index: i, type: o.type, timeUs: o.timeUs, text: `${String(o.member)} left group ${o.group} (${String(o.reason)})` });
+        }
+      }
+    }
+  }
+  const crashes = new Map<string, EvidenceRef[]>();
+  const failedCommits = new Map<string, EvidenceRef[]>();
+  for (const op of result.history) {
+    if (op.f === "crash" || op.f === "restart") push(crashes, op.process, historyRef(op, `${op.process} ${op.f === "crash" ? "crashed" : "restarted"} at ${fmtTime(op.timeUs)}`));
+    else if (op.f === "commit" && op.type !== "ok" && op.type !== "invoke") push(failedCommits, op.value.group, historyRef(op, `${op.process}'s ${op.value.mode} commit ${op.type === "fail" ? "failed" : "had no answer"}${op.value.error ? ` (${op.value.error})` : ""} at ${fmtTime(op.timeUs)}`));
+  }
+  const idx: EvidenceIndex = { partitions, powerLosses, retries, disconnects, groups, crashes, failedCommits };
+  CACHE.set(result, idx);
+  return idx;
+}
+
+/** The ISR of a partition at a time (the last change at or before it), or null before the first election. */
+export function isrAt(p: PartitionEvidence, timeUs: number): readonly number[] | null {
+  let isr: readonly number[] | null = null;
+  for (const x of p.isrs) {
+    if (x.timeUs > timeUs) break;
+    isr = x.isr;
+  }
+  return isr;
+}
+
+/** The epoch at which a broker led a partition at a time (its last become-leader at or before it), or -1. */
+export function epochLedAt(p: PartitionEvidence, broker: number, timeUs: number): number {
+  let epoch = -1;
+  for (const l of p.leaderships) {
+    if (l.ref.timeUs > timeUs) break;
+    if (l.broker === broker) epoch = l.epoch;
+  }
+  return epoch;
+}
+
+/** The election that made `broker` leader at `epoch` (the controller's decision behind a become-leader). */
+export function electionOf(p: PartitionEvidence, broker: number, epoch: number): Election | undefined {
+  return p.elections.find((e) => e.leader === broker && e.epoch === epoch);
+}

@@ -1,0 +1,80 @@
+// The rules for anomalies of the written logs: lost writes, rewritten offsets, reads later truncated, replicas
+// that disagree, and phantoms (never permitted).
+import type { Finding } from "../types.ts";
+import { topicOfTp } from "../context.ts";
+import { fmtTime } from "../explain.ts";
+import type { Justification, OracleContext } from "./context.ts";
+import { committedLossCause, leaderChangeCause } from "./losses.ts";
+import { epochLedAt } from "./evidence.ts";
+import { historyRef } from "./evidence.ts";
+
+/** The leader epoch a record was appended at: the epoch the acknowledging broker led at when it answered (else
+ *  the latest leadership of the partition before the ack). */
+function appendEpoch(ctx: OracleContext, tp: string, ackTimeUs: number, broker: number | undefined): number {
+  const p = ctx.idx.partitions.get(tp);
+  if (!p) return -1;
+  if (broker !== undefined) return epochLedAt(p, broker, ackTimeUs);
+  let epoch = -1;
+  for (const l of p.leaderships) {
+    if (l.ref.timeUs > ackTimeUs) break;
+    epoch = l.epoch;
+  }
+  return epoch;
+}
+
+export function justifyLostWrite(ctx: OracleContext, f: Finding): Justification | null {
+  const value = f.value;
+  const send = value === null ? undefined : ctx.run.sends.get(value);
+  if (!send || f.partition === null) return null;
+  const producer = ctx.producer(send.process);
+  const acks = producer?.config.acks;
+  const okOp = ctx.result.history[send.outcomeIndex];
+  if (acks === 0) {
+    return ctx.justify("acks0-unacknowledged", okOp ? [historyRef(okOp, `${send.process}'s send of value ${value} "succeeded" at ${fmtTime(okOp.timeUs)} without an answer from the broker`)] : [], `${send.process} never heard whether value ${value} was written`);
+  }
+  const q = { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs };
+  if (acks === 1) {
+    const broker = okOp && okOp.f === "send" ? (okOp.value as { broker?: number }).broker : undefined;
+    const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: appendEpoch(ctx, f.partition, send.ackTimeUs, broker) });
+    if (cause) return cause;
+  }
+  return committedLossCause(ctx, q);
+}
+
+/** An offset seen with two values: rewritten after an acks=1 leader change, or after a committed loss. */
+export function justifyInconsistentOffsets(ctx: OracleContext, f: Finding): Justification | null {
+  if (f.partition === null) return null;
+  const first = f.relatedValue === undefined ? undefined : ctx.run.sends.get(f.relatedValue);
+  const since = f.sinceUs ?? 0;
+  const producer = first ? ctx.producer(first.process) : undefined;
+  const firstWasAck = f.process !== undefined && first !== undefined && f.process === first.process && producer !== undefined;
+  if (firstWasAck && producer.config.acks === 1) {
+    const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: appendEpoch(ctx, f.partition, since, undefined) });
+    if (cause) return cause;
+  }
+  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: firstWasAck ? since : 0 });
+}
+
+/** A read the final log does not hold: consumers read only below the HW, so a committed record was lost. The cause
+ *  may come before the read (a leader elected uncleanly while the old one still served reads). */
+export function justifyUncommittedRead(ctx: OracleContext, f: Finding): Justification | null {
+  if (f.partition === null) return null;
+  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: 0 });
+}
+
+/** Replicas that disagree below their HWs, a leader missing committed records, an ISR member behind: only a power
+ *  loss of a replica without fsync, or the 0.10 / 0.11 protocols, permit them. */
+export function justifyReplicaInvariant(ctx: OracleContext, f: Finding): Justification | null {
+  if (f.partition === null) return null;
+  const topic = topicOfTp(f.partition);
+  const replicas = ctx.result.final.partitions.find((p) => `${p.topic}-${p.partition}` === f.partition)?.replicas.map((r) => r.broker) ?? [];
+  if (ctx.unflushed(topic)) {
+    const pl = ctx.idx.powerLosses.find((x) => replicas.includes(x.broker));
+    if (pl) {
+      const events = pl.recovered ? [pl.ref, pl.recovered.ref] : [pl.ref];
+      return ctx.justify("power-loss-unflushed", events, `broker ${pl.broker}, a replica of ${f.partition}, lost power at ${fmtTime(pl.ref.timeUs)} and restarted without its unflushed records, still in the ISR`);
+    }
+  }
+  if (ctx.rank <= 1) return committedLossCause(ctx, { tp: f.partition, offset: null, sinceUs: 0 });
+  return null;
+}

@@ -1,0 +1,149 @@
+// Liveness (TigerBeetle's liveness mode): once the faults have healed and the drain has run long enough for the
+// cluster to settle, it must have converged — every partition led, every live replica back in the ISR and, where
+// nothing was written in the last fetch rounds, caught up (HW = LEO = the leader's LEO) — and a run without
+// faults must have acknowledged every send. A group that
+// processes more slowly than its topics are produced gets a capacity finding instead: neither bug nor liveness.
+import type { RunResult } from "../../sim/result.ts";
+import { fmtTime } from "../explain.ts";
+import type { OracleContext } from "./context.ts";
+import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
+
+export interface CapacityFinding {
+  readonly kind: "capacity";
+  readonly group: string;
+  /** Records the group processed per second, measured from its first to its last processing. */
+  readonly processingRatePerSec: number;
+  /** Records acknowledged to the group's topics per second of the workload phase. */
+  readonly produceRatePerSec: number;
+  /** Acknowledged records of its topics the group had not processed by the end. */
+  readonly backlog: number;
+  readonly explanation: string;
+}
+
+export type LivenessKind = "leaderless" | "out-of-isr" | "not-caught-up" | "sends-not-acknowledged" | "group-stalled";
+
+export interface LivenessViolation {
+  readonly kind: LivenessKind;
+  /** A partition, a producer or a group. */
+  readonly subject: string;
+  readonly explanation: string;
+}
+
+export interface LivenessReport {
+  /** False when the drain was too short to expect convergence (or the run stopped early): nothing is judged. */
+  readonly judged: boolean;
+  /** How long the cluster may need after the heal: what the drain must give it. */
+  readonly settleMs: number;
+  readonly reason?: string;
+  readonly violations: readonly LivenessViolation[];
+}
+
+/** How long after the heal the cluster may take to settle: a dead controller's or broker's ZooKeeper session must
+ *  expire, then a few fetch rounds re-elect, catch up and re-expand the ISR; a group whose member a fault hit waits
+ *  for the old member's session to expire before it rebalances (its session timeout plus a few heartbeats). */
+export function settleMs(s: RunResult["scenario"], faults: RunResult["faults"] = []): number {
+  const b = s.broker;
+  let ms = b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"];
+  for (const c of s.consumers) {
+    if (!faults.some((f) => f.nodes.some((n) => n.startsWith(`${c.group}/`)))) continue;
+    ms = Math.max(ms, c.config["session.timeout.ms"] + 3 * c.config["heartbeat.interval.ms"] + c.config["fetch.max.wait.ms"]);
+  }
+  return ms;
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** Groups that were still processing at the end, below the rate their topics were produced at. */
+export function capacityFindings(ctx: OracleContext): CapacityFinding[] {
+  const r = ctx.result;
+  const out: CapacityFinding[] = [];
+  const endUs = r.virtualMs * 1000;
+  for (const c of r.scenario.consumers) {
+    const topics = new Set(c.topics);
+    let produced = 0;
+    const ackedValues = new Set<number>();
+    for (const [v, s] of ctx.run.sends) {
+      if (s.outcome !== "ok" || !topics.has(s.topic)) continue;
+      produced++;
+      ackedValues.add(v);
+    }
+    if (produced === 0) continue;
+    let firstUs = -1;
+    let lastUs = -1;
+    let processed = 0;
+    const done = new Set<number>();
+    for (const op of r.history) {
+      if (op.f !== "process" || op.type !== "ok" || op.value.group !== c.group) continue;
+      if (firstUs < 0) firstUs = op.timeUs;
+      lastUs = op.timeUs;
+      processed++;
+      done.add(op.value.value);
+    }
+    let backlog = 0;
+    for (const v of ackedValues) if (!done.has(v)) backlog++;
+    if (backlog === 0 || processed < 2 || lastUs <= firstUs) continue;
+    // Busy to the end: its last processing within a second (or a few records' time) of the end of the run.
+    const busyWindowUs = Math.max(1_000_000, 5 * c.processing.timeMs * 1000);
+    if (endUs - lastUs > busyWindowUs) continue;
+    const processingRatePerSec = round1(processed / ((lastUs - firstUs) / 1e6));
+    const produceRatePerSec = round1(produced / (Math.max(1, r.workloadEndMs) / 1000));
+    if (processingRatePerSec >= produceRatePerSec) continue;
+    out.push({
+      kind: "capacity",
+      group: c.group,
+      processingRatePerSec,
+      produceRatePerSec,
+      backlog,
+      explanation: `group ${c.group} (${c.members} member(s), ${c.processing.timeMs} ms a record) processed ${processingRatePerSec} records/s while ${produceRatePerSec}/s were produced to ${c.topics.join(", ")}; ${backlog} acknowledged record(s) were still waiting at the end. Add members (and partitions) or process faster`,
+    });
+  }
+  return out;
+}
+
+/** The convergence checks. Unseen records no rule explains are added by the judge as `group-stalled`. */
+export function livenessReport(ctx: OracleContext): LivenessReport {
+  const r = ctx.result;
+  const settle = settleMs(r.scenario, r.faults);
+  if (r.end.reason !== "completed") return { judged: false, settleMs: settle, reason: `the run stopped early (${r.end.reason})`, violations: [] };
+  const violations: LivenessViolation[] = [];
+  if (r.faults.length === 0) {
+    const byProducer = new Map<string, number>();
+    for (const s of ctx.run.sends.values()) if (s.outcome !== "ok") byProducer.set(s.process, (byProducer.get(s.process) ?? 0) + 1);
+    for (const [p, n] of byProducer) {
+      violations.push({ kind: "sends-not-acknowledged", subject: p, explanation: `no fault fired, yet ${n} of ${p}'s sends were not acknowledged by the end (${fmtTime(r.virtualMs * 1000)})` });
+    }
+  }
+  if (r.scenario.drainMs < settle) {
+    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms): raise drainMs to judge convergence`, violations };
+  }
+  // A partition written within the last fetch rounds is still replicating: its followers' HW lags by design.
+  const quietUs = Math.max(1_000_000, 4 * r.scenario.broker["replica.fetch.wait.max.ms"] * 1000);
+  const lastWriteUs = new Map<string, number>();
+  let lastCommitUs = -1;
+  for (const op of r.history) {
+    if (op.f === "send" && op.value.partition !== undefined) lastWriteUs.set(`${op.value.topic}-${op.value.partition}`, op.timeUs);
+    else if (op.f === "commit") lastCommitUs = op.timeUs;
+  }
+  const endUs = r.virtualMs * 1000;
+  for (const p of r.final.partitions) {
+    const tp = `${p.topic}-${p.partition}`;
+    const lastUs = p.topic === OFFSETS_TOPIC ? lastCommitUs : (lastWriteUs.get(tp) ?? -1);
+    const live = p.replicas.filter((x) => x.alive);
+    if (live.length === 0) continue;
+    const leader = p.leader === null ? undefined : p.replicas.find((x) => x.broker === p.leader);
+    if (!leader || !leader.alive) {
+      violations.push({ kind: "leaderless", subject: tp, explanation: `${tp} has no live leader at the end although broker(s) ${live.map((x) => x.broker).join(", ")} hold replicas (ISR [${p.isr.join(",")}], leader epoch ${p.leaderEpoch})` });
+      continue;
+    }
+    const out = live.filter((x) => !p.isr.includes(x.broker));
+    if (out.length > 0) {
+      violations.push({ kind: "out-of-isr", subject: tp, explanation: `${tp}: live replica(s) on broker ${out.map((x) => `${x.broker} (LEO ${x.logEndOffset})`).join(", ")} never rejoined the ISR [${p.isr.join(",")}] (leader ${leader.broker}, LEO ${leader.logEndOffset}, HW ${leader.highWatermark})` });
+    }
+    if (endUs - lastUs < quietUs) continue;
+    const behind = live.filter((x) => x.highWatermark !== x.logEndOffset || x.logEndOffset !== leader.logEndOffset);
+    if (behind.length > 0) {
+      violations.push({ kind: "not-caught-up", subject: tp, explanation: `${tp} did not converge: ${behind.map((x) => `broker ${x.broker} HW ${x.highWatermark} LEO ${x.logEndOffset}`).join(", ")} against leader ${leader.broker}'s LEO ${leader.logEndOffset}` });
+    }
+  }
+  return { judged: true, settleMs: settle, violations };
+}

@@ -1,0 +1,164 @@
+// The oracle's rules: each way Kafka permits an anomaly, the evidence it requires from the run, and its source.
+// An anomaly is `allowed` only when one of these rules finds its evidence for that record in the run's evidence
+// (RunResult.evidence) and history; otherwise it is a bug. The README's oracle section is this table.
+import type { AnomalyType } from "../../sim/scenario/types.ts";
+
+export type RuleId =
+  | "acks0-unacknowledged"
+  | "acks1-leader-change"
+  | "unclean-election"
+  | "power-loss-unflushed"
+  | "protocol-0.10-truncation"
+  | "protocol-0.11-divergence"
+  | "retry-without-idempotence"
+  | "acks0-reconnect-reorder"
+  | "commit-before-processing"
+  | "auto-commit-async"
+  | "processing-failure-skipped"
+  | "at-least-once-redelivery"
+  | "offset-reset-latest"
+  | "capacity"
+  | "run-stopped-early"
+  | "drain-too-short";
+
+export interface Rule {
+  readonly id: RuleId;
+  /** The configuration that permits it. */
+  readonly when: string;
+  /** What the oracle must find in the run for a record. */
+  readonly evidence: string;
+  readonly anomalies: readonly AnomalyType[];
+  /** Kafka source (docs/kafka-facts.md fact numbers, KIPs, classes). */
+  readonly source: string;
+}
+
+/** Anomalies that follow once committed records are lost: the log is rewritten under the consumers' feet. */
+export const COMMITTED_LOSS_FAMILY: readonly AnomalyType[] = [
+  "lost-write",
+  "inconsistent-offsets",
+  "uncommitted-read",
+  "unseen",
+  "committed-unprocessed",
+  "processed-twice",
+  "poll-skip",
+  "nonmonotonic-poll",
+  "duplicate",
+];
+
+export const RULES: Readonly<Record<RuleId, Rule>> = {
+  "acks0-unacknowledged": {
+    id: "acks0-unacknowledged",
+    when: "the record's producer has acks=0",
+    evidence: "the send itself: the producer never hears whether the record was written",
+    anomalies: ["lost-write"],
+    source: "fact 15; ProducerConfig acks",
+  },
+  "acks1-leader-change": {
+    id: "acks1-leader-change",
+    when: "the record's producer has acks=1",
+    evidence:
+      "a leader of the record's partition at a higher leader epoch than the one that appended it, elected from the ISR (or uncleanly where unclean election is on), that lacked the record (its log end offset at or below the record's offset)",
+    anomalies: ["lost-write", "inconsistent-offsets"],
+    source: "fact 14; Partition.appendRecordsToLeader (acks=1 answers after the local append)",
+  },
+  "unclean-election": {
+    id: "unclean-election",
+    when: "unclean.leader.election.enable=true for the topic",
+    evidence: "an election of a leader that was not in the ISR the controller elected from, after the record was written",
+    anomalies: [...COMMITTED_LOSS_FAMILY],
+    source: "fact 11; KIP-106; PartitionStateMachine.offlinePartitionLeaderElection",
+  },
+  "power-loss-unflushed": {
+    id: "power-loss-unflushed",
+    when: "log.flush.interval.messages is not 1 for the topic (no fsync per record: Kafka's default)",
+    evidence:
+      "a power loss of a replica of the partition that was in the ISR, whose recovered log ended at or below the record's offset (or lost unflushed records), after the record was written; replica invariants: a power loss of a replica of the partition",
+    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
+    source: "fact 27; LogManager kafka-log-flusher, UnifiedLog recovery",
+  },
+  "protocol-0.10-truncation": {
+    id: "protocol-0.10-truncation",
+    when: "protocol 0.10",
+    evidence: "a truncation of the partition to a high watermark below the record (on becoming follower or restarting), or a leader change, after the record was written",
+    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
+    source: "fact 13; KIP-101",
+  },
+  "protocol-0.11-divergence": {
+    id: "protocol-0.11-divergence",
+    when: "protocol 0.11 (KIP-101 without KIP-279)",
+    evidence: "a truncation of the partition below the record, or a leader change, after the record was written (fast successive leader changes diverge the logs)",
+    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
+    source: "fact 13; KIP-279",
+  },
+  "retry-without-idempotence": {
+    id: "retry-without-idempotence",
+    when: "the producer is not idempotent (enable.idempotence=false, or protocol 0.10) and retries > 0",
+    evidence: "a retry of the batch holding the record (duplicate), or of the batch holding the record sent before it with max.in.flight.requests.per.connection > 1 (reorder)",
+    anomalies: ["duplicate", "nonmonotonic-send", "processed-twice"],
+    source: "fact 19; Sender.completeBatch / RecordAccumulator.reenqueue",
+  },
+  "acks0-reconnect-reorder": {
+    id: "acks0-reconnect-reorder",
+    when: "the producer has acks=0",
+    evidence: "the producer's connection to the leader closed between the two sends (a request timeout or a disconnect): records the old connection was still retransmitting land after later ones",
+    anomalies: ["nonmonotonic-send"],
+    source: "NetworkClient (a timed-out request closes its connection); acks=0 has no sequence check",
+  },
+  "commit-before-processing": {
+    id: "commit-before-processing",
+    when: "the group commits before processing (at-most-once)",
+    evidence: "the member that polled the record crashed, or the group rebalanced, after the poll (the commit covered a record never processed)",
+    anomalies: ["committed-unprocessed"],
+    source: "KafkaConsumer commitSync before processing: at-most-once delivery",
+  },
+  "auto-commit-async": {
+    id: "auto-commit-async",
+    when: "enable.auto.commit=true with asynchronous processing",
+    evidence: "the member that polled the record crashed, or the group rebalanced, after the poll: auto-commit had committed its position before the worker processed it",
+    anomalies: ["committed-unprocessed"],
+    source: "fact 21; ConsumerCoordinator.maybeAutoCommitOffsetsAsync commits consumed positions",
+  },
+  "processing-failure-skipped": {
+    id: "processing-failure-skipped",
+    when: "the group's processing gives up on failing records (onFailure skip / log)",
+    evidence: "the record's processing failed for good",
+    anomalies: ["committed-unprocessed"],
+    source: "the scenario's processing policy",
+  },
+  "at-least-once-redelivery": {
+    id: "at-least-once-redelivery",
+    when: "any group without transactions (at-least-once)",
+    evidence: "between the two processings: a rebalance of the group, a crash or poll timeout of the member, a failed commit, or a lost committed offset",
+    anomalies: ["processed-twice"],
+    source: "fact 22; at-least-once delivery of KafkaConsumer without transactions",
+  },
+  "offset-reset-latest": {
+    id: "offset-reset-latest",
+    when: "auto.offset.reset=latest",
+    evidence: "a reset of the group's position on the record's partition to an offset above the record",
+    anomalies: ["unseen"],
+    source: "fact 24; SubscriptionState / Fetcher resetOffsets",
+  },
+  capacity: {
+    id: "capacity",
+    when: "a group that processes more slowly than its topics are produced",
+    evidence:
+      "the group was processing to the end of the run, at a measured rate below the produce rate (a capacity finding, not a broken guarantee); for a committed record not processed yet: it was polled by an asynchronous member that nothing stopped afterwards (still in its worker's queue)",
+    anomalies: ["unseen", "committed-unprocessed"],
+    source: "throughput, not a guarantee",
+  },
+  "run-stopped-early": {
+    id: "run-stopped-early",
+    when: "the run hit its event or time limit",
+    evidence: "the run's end reason",
+    anomalies: ["unseen"],
+    source: "kafkasim's runaway guard",
+  },
+  "drain-too-short": {
+    id: "drain-too-short",
+    when: "the drain is shorter than the cluster may need to settle (liveness not judged)",
+    evidence: "drainMs below settleMs: zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or a group's session.timeout.ms + 3 heartbeats + fetch.max.wait.ms",
+    anomalies: ["unseen"],
+    source: "kafkasim: convergence is only expected after the settle time",
+  },
+};
