@@ -9,7 +9,7 @@ import { isrHwSpec, latencySpec, renderSvg, spaceTimeSpec, timelineSpec, tradeof
 import { describeConfig, formatMs } from "./metrics.ts";
 import type { ConfigRow } from "./metrics.ts";
 import { formatBytes, formatErrors, formatValue, FRONT_RULE, shortKey, summariseInvalid } from "./table.ts";
-import { ANOMALY_AXES } from "./ranking.ts";
+import { ANOMALY_AXES, axisById } from "./ranking.ts";
 import { deriveMessages, interestingWindow } from "./messages.ts";
 import type { RunJudgement } from "./messages.ts";
 import { describeAction } from "./series.ts";
@@ -55,9 +55,11 @@ export function writeFileAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+const titleOf = (id: string): string => axisById(id).title;
+
 function compareTable(o: CompareOutcome): string {
   const keys = o.matrix.axes.map((a) => a.key);
-  const head = ["#", ...keys.map(shortKey), ...ANOMALY_AXES.map((a) => a.title), "unavail/run", "p50", "p99", "max", "e2e p50", "e2e p99", "records/s", "disk", "recovery", "produce errors", "trade-off"];
+  const head = ["#", ...keys.map(shortKey), ...ANOMALY_AXES.map((a) => a.title), titleOf("unavailableMs"), "p50", titleOf("latencyMs.p99"), "max", "e2e p50", titleOf("endToEndMs.p99"), titleOf("throughputPerSec"), titleOf("diskBytes"), "recovery", "produce errors", "trade-off"];
   const rows = o.report.rows
     .map((r, i) => {
       const cells = [

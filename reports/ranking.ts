@@ -61,7 +61,7 @@ export const AXES: readonly Axis[] = [
 
 export const ANOMALY_AXES: readonly Axis[] = AXES.filter((a) => a.kind === "anomaly");
 
-function axisById(id: string): Axis {
+export function axisById(id: string): Axis {
   const a = AXES.find((x) => x.id === id);
   if (!a) throw new Error(`no ranking axis ${id}`);
   return a;

@@ -2,6 +2,7 @@ import { describe, it, expect } from "vitest";
 import { compare, defaultMatrix } from "./compare.ts";
 import type { CompareOutcome, JudgeFn, RunFn } from "./compare.ts";
 import { renderCsv, renderJson, renderMarkdown, renderTable } from "./table.ts";
+import { compareHtml } from "./html.ts";
 import { fakeRun } from "./fixtures.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { JudgementCounts } from "./metrics.ts";
@@ -115,5 +116,15 @@ describe("markdown, CSV and JSON", () => {
     ]);
     expect(j.rows[0]?.["config"]).toEqual({ acks: 1 });
     expect(j.rows[1]?.["latencyMs"]).toEqual({ p50: 20, p99: 40, max: 40 });
+  });
+});
+
+describe("HTML table", () => {
+  it("has a column per anomaly count, with the rows' numbers", async () => {
+    const html = await compareHtml(outcome());
+    const heads = [...html.matchAll(/<th class="[^"]*">([^<]*)<\/th>/g)].map((m) => m[1]);
+    expect(heads.slice(0, 9)).toEqual(["#", "acks", "lost (runs)", "dup", "reorder", "skipped", "processed twice", "unavail/run", "p50"]);
+    // acks=all: 4 processed twice in seed 1
+    expect(html).toMatch(/<td>★2<\/td><td class="l">all<\/td><td class="ok">0<\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>4<\/td><td>600 ms<\/td>/);
   });
 });

@@ -7,7 +7,7 @@ import type { CompareOutcome } from "./compare.ts";
 import { reproduceCommand } from "./compare.ts";
 import { describeConfig, formatBytes, formatMs } from "./metrics.ts";
 import type { ConfigRow, ConfigValue } from "./metrics.ts";
-import { ANOMALY_AXES } from "./ranking.ts";
+import { ANOMALY_AXES, axisById } from "./ranking.ts";
 import type { Axis } from "./ranking.ts";
 
 const SHORT: Readonly<Record<string, string>> = {
@@ -82,13 +82,13 @@ export function renderTable(o: CompareOutcome, opts: TableOptions = {}): string 
     { head: "#", cell: (r, i) => (r.pareto ? c.bold.yellow(`★${i + 1}`) : ` ${i + 1}`) },
     ...keys.map((k) => ({ head: terminalKey(k), cell: (r: ConfigRow) => formatValue(r.config[k]) })),
     ...anomalyCols,
-    { head: "unavail", cell: (r) => (r.unavailableMs >= 1 ? c.magenta(formatMs(r.unavailableMs)) : "0") },
+    { head: axisById("unavailableMs").head, cell: (r) => (r.unavailableMs >= 1 ? c.magenta(formatMs(r.unavailableMs)) : "0") },
     { head: "p50", cell: (r) => formatMs(r.latencyMs.p50), optional: 4 },
-    { head: "p99", cell: (r) => formatMs(r.latencyMs.p99) },
+    { head: axisById("latencyMs.p99").head, cell: (r) => formatMs(r.latencyMs.p99) },
     { head: "max", cell: (r) => formatMs(r.latencyMs.max), optional: 2 },
-    { head: "e2e p99", cell: (r) => formatMs(r.endToEndMs.p99), optional: 7 },
-    { head: "rec/s", cell: (r) => r.throughputPerSec.toFixed(0), optional: 6 },
-    { head: "disk", cell: (r) => formatBytes(r.diskBytes), optional: 5 },
+    { head: axisById("endToEndMs.p99").head, cell: (r) => formatMs(r.endToEndMs.p99), optional: 7 },
+    { head: axisById("throughputPerSec").head, cell: (r) => r.throughputPerSec.toFixed(0), optional: 6 },
+    { head: axisById("diskBytes").head, cell: (r) => formatBytes(r.diskBytes), optional: 5 },
     { head: "recov", cell: (r) => formatMs(r.recoveryMs), optional: 3 },
     { head: "errors", cell: (r) => formatErrors(r.produceErrors), optional: 1 },
   ];
@@ -153,9 +153,11 @@ function mdEscape(s: string): string {
   return s.replace(/\|/g, "\\|");
 }
 
+const titleOf = (id: string): string => axisById(id).title;
+
 export function renderMarkdown(o: CompareOutcome): string {
   const keys = configKeys(o);
-  const head = ["", ...keys.map(shortKey), ...ANOMALY_AXES.map((a) => a.title), "unavail/run", "p50", "p99", "max", "e2e p50", "e2e p99", "records/s", "disk", "recovery", "produce errors", "trade-off"];
+  const head = ["", ...keys.map(shortKey), ...ANOMALY_AXES.map((a) => a.title), titleOf("unavailableMs"), "p50", titleOf("latencyMs.p99"), "max", "e2e p50", titleOf("endToEndMs.p99"), titleOf("throughputPerSec"), titleOf("diskBytes"), "recovery", "produce errors", "trade-off"];
   const out: string[] = [];
   out.push(`### kafkasim compare — ${o.matrix.name}`);
   out.push("");
