@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import type { BrowserContext } from "playwright-core";
-import { richRun } from "./fixtures.ts";
+import { NO_ANOMALIES, richRun } from "./fixtures.ts";
 import { writeRunHtml } from "./run-report.ts";
 import { writeCompareHtml } from "./html.ts";
 import { compare, defaultMatrix } from "./compare.ts";
@@ -38,7 +38,7 @@ describe.skipIf(!haveChromium)("HTML reports in headless chromium", () => {
         lost.set(r, acks === 1 ? 1 : 0);
         return r;
       },
-      judge: (r) => ({ stats: { lostWrites: lost.get(r) ?? 0, duplicates: 0, reorders: 0, skipped: 0 } }),
+      judge: (r) => ({ stats: { ...NO_ANOMALIES, lostWrites: lost.get(r) ?? 0 } }),
     });
     comparePath = await writeCompareHtml(o, join(OUT, "compare"));
     const files = await writeRunHtml(

@@ -12,7 +12,8 @@ import type { ScenarioInput } from "../sim/scenario/defaults.ts";
 import type { CommitStrategy, Scenario } from "../sim/scenario/types.ts";
 import type { Fault, FaultAction } from "../sim/faults/types.ts";
 import type { RunOptions, RunResult } from "../sim/result.ts";
-import { aggregate, markPareto, runMetrics, tradeoff } from "./metrics.ts";
+import { aggregate, runMetrics } from "./metrics.ts";
+import { rank, tradeoff } from "./ranking.ts";
 import type { ConfigCell, ConfigRow, ConfigValue, JudgementCounts, RunMetrics } from "./metrics.ts";
 
 export interface MatrixAxis {
@@ -376,7 +377,7 @@ export function compare(p: CompareParams): CompareOutcome {
     }
     valid.push({ config, metrics });
   }
-  const rows = markPareto(valid.map((v) => aggregate(v.config, v.metrics)));
+  const rows = rank(valid.map((v) => aggregate(v.config, v.metrics)));
   return {
     report: { seed: p.seed, seeds: p.seeds, rows },
     matrix: p.matrix,

@@ -8,7 +8,8 @@ import { reproduceCommand } from "./compare.ts";
 import { isrHwSpec, latencySpec, renderSvg, spaceTimeSpec, timelineSpec, tradeoffBarsSpec, tradeoffSpec } from "./charts.ts";
 import { describeConfig, formatMs } from "./metrics.ts";
 import type { ConfigRow } from "./metrics.ts";
-import { formatBytes, formatErrors, formatValue, shortKey, summariseInvalid } from "./table.ts";
+import { formatBytes, formatErrors, formatValue, FRONT_RULE, shortKey, summariseInvalid } from "./table.ts";
+import { ANOMALY_AXES, axisById } from "./ranking.ts";
 import { deriveMessages, interestingWindow } from "./messages.ts";
 import type { RunJudgement } from "./messages.ts";
 import { describeAction } from "./series.ts";
@@ -54,16 +55,18 @@ export function writeFileAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+const titleOf = (id: string): string => axisById(id).title;
+
 function compareTable(o: CompareOutcome): string {
   const keys = o.matrix.axes.map((a) => a.key);
-  const head = ["#", ...keys.map(shortKey), "lost (runs)", "dup", "reorder", "skipped", "unavail/run", "p50", "p99", "max", "e2e p50", "e2e p99", "records/s", "disk", "recovery", "produce errors", "trade-off"];
+  const head = ["#", ...keys.map(shortKey), ...ANOMALY_AXES.map((a) => a.title), titleOf("unavailableMs"), "p50", titleOf("latencyMs.p99"), "max", "e2e p50", titleOf("endToEndMs.p99"), titleOf("throughputPerSec"), titleOf("diskBytes"), "recovery", "produce errors", "trade-off"];
   const rows = o.report.rows
     .map((r, i) => {
       const cells = [
         `<td>${r.pareto ? "★" : ""}${i + 1}</td>`,
         ...keys.map((k) => `<td class="l">${esc(formatValue(r.config[k]))}</td>`),
         `<td class="${r.lostWrites > 0 ? "loss" : "ok"}">${r.lostWrites}${r.lostWrites > 0 ? ` (${Math.round(r.runsWithLoss * 100)}%)` : ""}</td>`,
-        `<td>${r.duplicates}</td><td>${r.reorders}</td><td>${r.skipped}</td>`,
+        ...ANOMALY_AXES.filter((a) => a.id !== "lostWrites").map((a) => `<td>${a.read(r) ?? 0}</td>`),
         `<td>${esc(formatMs(r.unavailableMs))}</td>`,
         `<td>${esc(formatMs(r.latencyMs.p50))}</td><td>${esc(formatMs(r.latencyMs.p99))}</td><td>${esc(formatMs(r.latencyMs.max))}</td>`,
         `<td>${esc(formatMs(r.endToEndMs.p50))}</td><td>${esc(formatMs(r.endToEndMs.p99))}</td>`,
@@ -85,7 +88,7 @@ export async function compareHtml(o: CompareOutcome): Promise<string> {
   parts.push(
     `<p class="sub">${o.report.rows.length} configurations × ${o.report.seeds} seeds (root seed ${o.report.seed}); every configuration meets the same seeded fault schedules. Base: ${esc(base.description ?? base.name)}; ${base.durationMs} ms of workload, then ${base.drainMs} ms heal-and-drain. Reproduce: <code>${esc(reproduceCommand(o))}</code></p>`,
   );
-  parts.push(`<h2>How to read this</h2><p>Each row is one configuration, run on the same seeds. <b>lost</b>: acknowledged writes missing from the final log (and the share of runs with any). <b>unavail/run</b>: time per run in which sends failed or waited longer than 500 ms. <b>p50/p99/max</b>: produce latency from send to acknowledgement, in virtual ms; <b>e2e</b>: send to first poll. <b>recovery</b>: from a fault to the next acknowledged send. <b>★</b> marks the Pareto front: no other configuration has less loss, less unavailability and lower p99 latency at once.</p>`);
+  parts.push(`<h2>How to read this</h2><p>Each row is one configuration, run on the same seeds. <b>lost</b>: acknowledged writes missing from the final log (and the share of runs with any). <b>dup</b>, <b>reorder</b>: one value at two offsets, a producer's acknowledged sends out of order. <b>skipped</b>: records consumers skipped or committed without processing (at-most-once loss); <b>processed twice</b>: records processed more than once (at-least-once). <b>unavail/run</b>: time per run in which sends failed or waited longer than 500 ms. <b>p50/p99/max</b>: produce latency from send to acknowledgement, in virtual ms; <b>e2e</b>: send to first poll. <b>recovery</b>: from a fault to the next acknowledged send. <b>★</b> marks the Pareto front: ${esc(FRONT_RULE)}</p>`);
   parts.push(`<h2>Configurations</h2>${compareTable(o)}`);
   if (o.invalid.length > 0) parts.push(`<p class="sub">Not run (${o.invalid.length}): ${esc(summariseInvalid(o))}.</p>`);
   parts.push(`<h2>Trade-offs</h2>`);

@@ -1,6 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { aggregate, dominates, markPareto, percentile, runMetrics, STALL_MS, tradeoff, unionLength } from "./metrics.ts";
-import type { ConfigRow } from "./metrics.ts";
+import { aggregate, percentile, runMetrics, STALL_MS, unionLength } from "./metrics.ts";
 import { fakeRun, NO_ANOMALIES } from "./fixtures.ts";
 
 describe("percentile and unionLength", () => {
@@ -47,7 +46,7 @@ describe("runMetrics", () => {
       { atMs: 4900, action: { kind: "isolate", target: { broker: 2 } } },
     ],
   });
-  const m = runMetrics(run, { lostWrites: 2, duplicates: 1, reorders: 0, skipped: 3 });
+  const m = runMetrics(run, { lostWrites: 2, duplicates: 1, reorders: 0, skipped: 3, processedTwice: 4 });
 
   it("counts sends, acks and errors by code", () => {
     expect(m.sent).toBe(6);
@@ -55,6 +54,7 @@ describe("runMetrics", () => {
     expect(m.produceErrors).toEqual({ NOT_ENOUGH_REPLICAS: 1, REQUEST_TIMED_OUT: 1 });
     expect(m.lostWrites).toBe(2);
     expect(m.skipped).toBe(3);
+    expect(m.processedTwice).toBe(4);
     expect(m.diskBytes).toBe(4096);
   });
   it("latency is invoke → ok", () => {
@@ -88,63 +88,18 @@ describe("aggregate", () => {
           { value: 1, invokeMs: 0, endMs: 1000, outcome: "fail", error: "NOT_ENOUGH_REPLICAS" },
         ],
       }),
-      { ...NO_ANOMALIES, duplicates: 2 },
+      { ...NO_ANOMALIES, duplicates: 2, processedTwice: 5 },
     );
-    const c = runMetrics(fakeRun({ seed: 3, diskBytes: 200, sends: [{ value: 0, invokeMs: 0, endMs: 30, outcome: "ok" }] }), NO_ANOMALIES);
+    const c = runMetrics(fakeRun({ seed: 3, diskBytes: 200, sends: [{ value: 0, invokeMs: 0, endMs: 30, outcome: "ok" }] }), { ...NO_ANOMALIES, processedTwice: 1 });
     const row = aggregate({ acks: 1 }, [a, b, c]);
     expect(row.lostWrites).toBe(1);
     expect(row.runsWithLoss).toBeCloseTo(1 / 3, 3);
     expect(row.duplicates).toBe(2);
+    expect(row.processedTwice).toBe(6);
     expect(row.diskBytes).toBe(200);
     expect(row.unavailableMs).toBeCloseTo(1000 / 3, 2);
     expect(row.latencyMs).toEqual({ p50: 20, p99: 30, max: 30 });
     expect(row.produceErrors).toEqual({ NOT_ENOUGH_REPLICAS: 1 });
     expect(row.recoveryMs).toBeNull();
-  });
-});
-
-function row(name: string, lost: number, unavailableMs: number, p99: number | null): ConfigRow {
-  return {
-    config: { name },
-    lostWrites: lost,
-    runsWithLoss: lost > 0 ? 1 : 0,
-    duplicates: 0,
-    reorders: 0,
-    skipped: 0,
-    unavailableMs,
-    produceErrors: {},
-    latencyMs: { p50: p99, p99, max: p99 },
-    endToEndMs: { p50: null, p99: null },
-    throughputPerSec: 0,
-    diskBytes: 0,
-    recoveryMs: null,
-    pareto: false,
-  };
-}
-
-describe("Pareto front", () => {
-  it("keeps exactly the non-dominated configs of a constructed case", () => {
-    const rows = [
-      row("safe", 0, 800, 40), // no loss: on the front
-      row("fast", 5, 0, 2), // fastest and always available: on the front
-      row("middle", 1, 100, 10), // a compromise nobody beats everywhere: on the front
-      row("worse-than-safe", 0, 900, 50), // dominated by safe
-      row("worse-than-fast", 5, 10, 3), // dominated by fast
-      row("tie-with-safe", 0, 800, 40), // equal to safe: neither dominates
-      row("no-acks", 0, 5000, null), // never acknowledged: dominated by safe
-    ];
-    const marked = markPareto(rows);
-    const front = marked.filter((r) => r.pareto).map((r) => r.config.name);
-    expect(front).toEqual(["safe", "fast", "middle", "tie-with-safe"]);
-    expect(dominates(rows[0] as ConfigRow, rows[3] as ConfigRow)).toBe(true);
-    expect(dominates(rows[0] as ConfigRow, rows[5] as ConfigRow)).toBe(false);
-  });
-  it("trade-off sentences name the loss, the cost and the dominating config", () => {
-    const marked = markPareto([row("safe", 0, 800, 40), row("fast", 5, 0, 2), row("bad", 5, 900, 50)]);
-    const [safe, fast, bad] = marked as [ConfigRow, ConfigRow, ConfigRow];
-    expect(tradeoff(safe, marked)).toMatch(/^Pareto-optimal: no acknowledged write lost; but writes unavailable 800 ms per run/);
-    expect(tradeoff(fast, marked)).toMatch(/loses acknowledged writes \(5, in 100% of runs\)/);
-    expect(tradeoff(fast, marked)).toMatch(/lowest p99 latency/);
-    expect(tradeoff(bad, marked)).toMatch(/^Dominated by name=safe/);
   });
 });

@@ -1,7 +1,6 @@
 // Metrics of a comparison: pure functions of RunResults (and the checkers' counts), no simulator objects.
 // Per run: what the clients saw (history ops) and what the disks hold; per configuration: the aggregate over
-// its runs on the same seeds; then the Pareto front over (loss, unavailability, p99 latency) and a one-line
-// trade-off sentence per configuration.
+// its runs on the same seeds. The ranking (Pareto front, trade-off sentences) is reports/ranking.ts.
 //
 // Definitions (also in the README):
 // - latency: send invoke → ok, virtual ms, pooled over the runs of a configuration.
@@ -12,32 +11,35 @@
 // - recovery: for each disruptive fault in the workload phase, the time from the fault to the first ok of a send
 //   invoked at or after it (or to the end of the run when none came); mean over faults.
 // - throughput: sends acknowledged during the workload phase per second of workload; mean per run.
-// - counts (lost writes, duplicates, reorders, skipped, produce errors) are sums over the runs.
+// - counts (the checkers' ANOMALY_COUNTS, produce errors) are sums over the runs.
 import type { RunResult } from "../sim/result.ts";
 import type { FaultKind } from "../sim/faults/types.ts";
 
 /** A send waiting longer than this counts as "produce unavailable" from then on. */
 export const STALL_MS = 500;
 
+/** The checkers' counts a comparison sums per configuration (each a field of properties' JudgementStats and of
+ *  ConfigRow): lost acknowledged writes, duplicates, reorders (nonmonotonic-send), records skipped by consumers
+ *  or committed unprocessed (poll-skip + committed-unprocessed), records processed more than once. */
+export const ANOMALY_COUNTS = ["lostWrites", "duplicates", "reorders", "skipped", "processedTwice"] as const;
+export type AnomalyCount = (typeof ANOMALY_COUNTS)[number];
+
 /** What the reports need of a Judgement (properties/index.ts): the checkers' counts. */
-export interface JudgementCounts {
-  readonly lostWrites: number;
-  readonly duplicates: number;
-  readonly reorders: number;
-  readonly skipped: number;
+export type JudgementCounts = Readonly<Record<AnomalyCount, number>>;
+
+function pickCounts(c: JudgementCounts): Record<AnomalyCount, number> {
+  const out = {} as Record<AnomalyCount, number>;
+  for (const k of ANOMALY_COUNTS) out[k] = c[k];
+  return out;
 }
 
 export type ConfigValue = string | number | boolean | null;
 export type ConfigCell = Readonly<Record<string, ConfigValue>>;
 
-export interface RunMetrics {
+export interface RunMetrics extends JudgementCounts {
   readonly seed: RunResult["seed"];
   readonly sent: number;
   readonly acked: number;
-  readonly lostWrites: number;
-  readonly duplicates: number;
-  readonly reorders: number;
-  readonly skipped: number;
   readonly unavailableMs: number;
   readonly produceErrors: Readonly<Record<string, number>>;
   /** Sorted ascending. */
@@ -49,14 +51,10 @@ export interface RunMetrics {
   readonly recoveriesMs: readonly number[];
 }
 
-export interface ConfigRow {
+export interface ConfigRow extends JudgementCounts {
   readonly config: ConfigCell;
-  readonly lostWrites: number;
   /** Share of runs (0..1) with at least one lost acknowledged write. */
   readonly runsWithLoss: number;
-  readonly duplicates: number;
-  readonly reorders: number;
-  readonly skipped: number;
   readonly unavailableMs: number;
   readonly produceErrors: Readonly<Record<string, number>>;
   readonly latencyMs: { readonly p50: number | null; readonly p99: number | null; readonly max: number | null };
@@ -64,7 +62,16 @@ export interface ConfigRow {
   readonly throughputPerSec: number;
   readonly diskBytes: number;
   readonly recoveryMs: number | null;
+  /** On the Pareto front (reports/ranking.ts). */
   readonly pareto: boolean;
+  /** Why not on the front: a configuration at least as good on every outcome, and the outcomes (ranking axis
+   *  ids) on which it is better; null on the front. */
+  readonly dominatedBy: Dominator | null;
+}
+
+export interface Dominator {
+  readonly config: ConfigCell;
+  readonly better: readonly string[];
 }
 
 /** Faults that disrupt (recovery is measured after these); heal / restart / resume are the cures. */
@@ -186,10 +193,7 @@ export function runMetrics(result: RunResult, counts: JudgementCounts): RunMetri
     seed: result.seed,
     sent: sends.size,
     acked,
-    lostWrites: counts.lostWrites,
-    duplicates: counts.duplicates,
-    reorders: counts.reorders,
-    skipped: counts.skipped,
+    ...pickCounts(counts),
     unavailableMs: round3(unionLength(bad, 0, workloadEnd)),
     produceErrors,
     latenciesMs: latencies,
@@ -208,7 +212,7 @@ function mergeSorted(arrays: readonly (readonly number[])[]): number[] {
 
 const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
 
-/** One configuration's row from its runs (pareto is filled in by markPareto). */
+/** One configuration's row from its runs (pareto and dominatedBy are filled in by rank, reports/ranking.ts). */
 export function aggregate(config: ConfigCell, runs: readonly RunMetrics[]): ConfigRow {
   const lat = mergeSorted(runs.map((r) => r.latenciesMs));
   const e2e = mergeSorted(runs.map((r) => r.endToEndMs));
@@ -217,14 +221,14 @@ export function aggregate(config: ConfigCell, runs: readonly RunMetrics[]): Conf
   for (const r of runs) for (const [k, n] of Object.entries(r.produceErrors)) produceErrors[k] = (produceErrors[k] ?? 0) + n;
   const sortedErrors: Record<string, number> = {};
   for (const k of Object.keys(produceErrors).sort()) sortedErrors[k] = produceErrors[k] as number;
-  const sum = (f: (r: RunMetrics) => number): number => runs.reduce((a, r) => a + f(r), 0);
+  const counts = {} as Record<AnomalyCount, number>;
+  for (const k of ANOMALY_COUNTS) counts[k] = runs.reduce((a, r) => a + r[k], 0);
+  const { lostWrites, ...otherCounts } = counts;
   return {
     config,
-    lostWrites: sum((r) => r.lostWrites),
+    lostWrites,
     runsWithLoss: runs.length === 0 ? 0 : round3(runs.filter((r) => r.lostWrites > 0).length / runs.length),
-    duplicates: sum((r) => r.duplicates),
-    reorders: sum((r) => r.reorders),
-    skipped: sum((r) => r.skipped),
+    ...otherCounts,
     unavailableMs: round3(mean(runs.map((r) => r.unavailableMs))),
     produceErrors: sortedErrors,
     latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.length ? (lat[lat.length - 1] as number) : null },
@@ -233,29 +237,8 @@ export function aggregate(config: ConfigCell, runs: readonly RunMetrics[]): Conf
     diskBytes: Math.round(mean(runs.map((r) => r.diskBytes))),
     recoveryMs: recoveries.length === 0 ? null : round3(mean(recoveries)),
     pareto: false,
+    dominatedBy: null,
   };
-}
-
-/** The three objectives the Pareto front is over, all minimised. */
-export function objectives(r: ConfigRow): [number, number, number] {
-  return [r.lostWrites, r.unavailableMs, r.latencyMs.p99 ?? Infinity];
-}
-
-/** a dominates b: no worse on every objective and better on one. */
-export function dominates(a: ConfigRow, b: ConfigRow): boolean {
-  const oa = objectives(a);
-  const ob = objectives(b);
-  let better = false;
-  for (let i = 0; i < 3; i++) {
-    if ((oa[i] as number) > (ob[i] as number)) return false;
-    if ((oa[i] as number) < (ob[i] as number)) better = true;
-  }
-  return better;
-}
-
-/** Marks the rows no other row dominates. */
-export function markPareto(rows: readonly ConfigRow[]): ConfigRow[] {
-  return rows.map((r) => ({ ...r, pareto: !rows.some((o) => o !== r && dominates(o, r)) }));
 }
 
 /** "acks=all, min.insync.replicas=2" */
@@ -274,31 +257,8 @@ export function formatMs(ms: number | null): string {
   return `${ms.toFixed(1)} ms`;
 }
 
-/** One line: what this configuration buys and what it pays, relative to the others in the comparison. */
-export function tradeoff(row: ConfigRow, rows: readonly ConfigRow[]): string {
-  const good: string[] = [];
-  const bad: string[] = [];
-  const runs = row.runsWithLoss;
-  if (row.lostWrites > 0) bad.push(`loses acknowledged writes (${row.lostWrites}, in ${Math.round(runs * 100)}% of runs)`);
-  else good.push("no acknowledged write lost");
-  if (row.duplicates > 0) bad.push(`${row.duplicates} duplicates`);
-  if (row.reorders > 0) bad.push(`${row.reorders} reorders`);
-  if (row.skipped > 0) bad.push(`${row.skipped} skipped by consumers`);
-  const minUnavail = Math.min(...rows.map((r) => r.unavailableMs));
-  if (row.unavailableMs <= minUnavail + 1) good.push(row.unavailableMs < 1 ? "writes always available" : "least write unavailability");
-  else bad.push(`writes unavailable ${formatMs(row.unavailableMs)} per run (best ${formatMs(minUnavail)})`);
-  const p99s = rows.map((r) => r.latencyMs.p99).filter((x): x is number => x !== null);
-  const best = p99s.length ? Math.min(...p99s) : null;
-  const p99 = row.latencyMs.p99;
-  if (p99 === null) bad.push("no send acknowledged");
-  else if (best !== null && p99 <= best * 1.1 + 0.5) good.push(`lowest p99 latency (${formatMs(p99)})`);
-  else bad.push(`p99 latency ${formatMs(p99)} (best ${formatMs(best)})`);
-  let head = "Pareto-optimal: ";
-  if (!row.pareto) {
-    const by = rows.find((o) => o !== row && dominates(o, row));
-    const diff = by ? Object.entries(by.config).filter(([k, v]) => row.config[k] !== v) : [];
-    head = by ? `Dominated by ${describeConfig(Object.fromEntries(diff)) || describeConfig(by.config)}: ` : "Dominated: ";
-  }
-  const body = good.length === 0 ? bad.join(", ") : `${good.join(", ")}${bad.length ? `; but ${bad.join(", ")}` : ""}`;
-  return `${head}${body}.`;
+export function formatBytes(n: number): string {
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
 }

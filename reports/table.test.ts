@@ -2,6 +2,7 @@ import { describe, it, expect } from "vitest";
 import { compare, defaultMatrix } from "./compare.ts";
 import type { CompareOutcome, JudgeFn, RunFn } from "./compare.ts";
 import { renderCsv, renderJson, renderMarkdown, renderTable } from "./table.ts";
+import { compareHtml } from "./html.ts";
 import { fakeRun } from "./fixtures.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { JudgementCounts } from "./metrics.ts";
@@ -24,7 +25,7 @@ function outcome(): CompareOutcome {
         ...(acks === "all" ? [{ value: 2, invokeMs: 1000, endMs: 1600, outcome: "fail" as const, error: "NOT_ENOUGH_REPLICAS" as const }] : []),
       ],
     });
-    counts.set(r, { lostWrites: acks === 1 && seed === 1 ? 3 : 0, duplicates: 0, reorders: 0, skipped: 0 });
+    counts.set(r, { lostWrites: acks === 1 && seed === 1 ? 3 : 0, duplicates: acks === 1 && seed === 2 ? 2 : 0, reorders: 0, skipped: 0, processedTwice: acks === "all" && seed === 1 ? 4 : 0 });
     return r;
   };
   const judge: JudgeFn = (r) => ({ stats: counts.get(r) as JudgementCounts });
@@ -39,18 +40,21 @@ describe("terminal table", () => {
     expect(text.includes(ESC)).toBe(false);
     const row1 = lines.find((l) => /★1|\b1 │/.test(l) && l.includes("(50%)"));
     expect(row1).toBeDefined();
-    // acks=1: 3 writes lost in seed 1 only; latencies 2 and 4 ms in both runs; 2 KiB disk
-    expect(row1).toMatch(/│ 1 +│ 3 \(50%\)/);
+    // acks=1: 3 writes lost in seed 1 only, 2 duplicates in seed 2; latencies 2 and 4 ms in both runs; 2 KiB disk
+    expect(row1).toMatch(/│ 1 +│ 3 \(50%\) +│ 2 +│ 0 +│ 0 +│/);
     expect(row1).toMatch(/2\.0 ms.*4\.0 ms.*4\.0 ms/);
     expect(row1).toContain("2.0 KiB");
     const row2 = lines.find((l) => l.includes("NOT_ENOUGH_REPLICAS 2"));
-    expect(row2).toMatch(/│ all +│ 0 /);
-    expect(row2).toContain("600 ms");
+    expect(row2).toMatch(/│ all +│ 0 +│ 0 +│ 4 +│ 600 ms +│/);
+  });
+  it("leaves out anomaly columns that are 0 in every row, and names them", () => {
+    expect(lines.find((l) => l.includes("│ #"))).toMatch(/^│ # +│ acks +│ lost +│ dup +│ twice +│ unavail +│/);
+    expect(text).toContain("(0 in every row, columns left out: reorders, skipped or committed unprocessed)");
   });
   it("marks both configs as Pareto (one loses, the other is unavailable) and says why", () => {
     expect(o.report.rows.map((r) => r.pareto)).toEqual([true, true]);
-    expect(text).toMatch(/★1 Pareto-optimal: .*loses acknowledged writes \(3, in 50% of runs\)/);
-    expect(text).toMatch(/★2 Pareto-optimal: no acknowledged write lost.*writes unavailable 600 ms per run/);
+    expect(text).toMatch(/★1 Pareto-optimal: .*loses acknowledged writes \(3, in 50% of runs\), 2 duplicates\./);
+    expect(text).toMatch(/★2 Pareto-optimal: no acknowledged write lost; but 4 processed twice, writes unavailable 600 ms per run/);
     expect(text).toContain("npx kafkasim compare --seed 1 --seeds 2");
   });
   it("leaves optional columns out to fit a narrow terminal, and says so", () => {
@@ -59,8 +63,15 @@ describe("terminal table", () => {
     expect(first.replace(new RegExp(ESC + "\\[[0-9;]*m", "g"), "").length).toBeLessThanOrEqual(90);
     expect(narrow).toContain("columns left out");
     expect(narrow).not.toContain("NOT_ENOUGH_REPLICAS");
-    expect(narrow).toMatch(/lost \(runs\)/);
-    expect(text).not.toContain("columns left out");
+    expect(narrow.replace(new RegExp(ESC + "\\[[0-9;]*m", "g"), "")).toMatch(/│ lost +│/);
+    expect(text).not.toContain("terminal too narrow");
+  });
+  it("drops the cell padding as a last resort", () => {
+    const wide = renderTable(o, { colorLevel: 0, width: 58 }).split("\n")[2] ?? "";
+    expect(wide).toMatch(/^│ # +│ acks │ lost +│ dup │ twice │ unavail │ p99 +│$/);
+    const tight = renderTable(o, { colorLevel: 0, width: 52 }).split("\n")[2] ?? "";
+    expect(tight).toMatch(/^│# +│acks │lost +│dup │twice │unavail │p99 +│$/);
+    expect(tight.length).toBeLessThanOrEqual(52);
   });
   it("uses colour when asked", () => {
     expect(renderTable(o, { colorLevel: 1 }).includes(ESC)).toBe(true);
@@ -71,15 +82,16 @@ describe("markdown, CSV and JSON", () => {
   const o = outcome();
   it("markdown table rows carry the same numbers", () => {
     const md = renderMarkdown(o);
-    expect(md).toMatch(/^\| ★1 \| 1 \| \*\*3\*\* \(50%\) \| 0 \| 0 \| 0 \| 0 ms \|/m);
-    expect(md).toMatch(/^\| ★2 \| all \| 0 \| 0 \| 0 \| 0 \| 600 ms \|/m);
+    expect(md).toMatch(/^\| {2}\| acks \| lost \(runs\) \| dup \| reorder \| skipped \| processed twice \| unavail\/run \|/m);
+    expect(md).toMatch(/^\| ★1 \| 1 \| \*\*3\*\* \(50%\) \| 2 \| 0 \| 0 \| 0 \| 0 ms \|/m);
+    expect(md).toMatch(/^\| ★2 \| all \| 0 \| 0 \| 0 \| 0 \| 4 \| 600 ms \|/m);
   });
   it("CSV has a header and one line per config", () => {
     const lines = renderCsv(o).trim().split("\n");
-    expect(lines[0]).toMatch(/^acks,lostWrites,runsWithLoss,/);
+    expect(lines[0]).toMatch(/^acks,lostWrites,runsWithLoss,duplicates,reorders,skipped,processedTwice,unavailableMs,produceErrors,.*,pareto,dominatedBy,dominatedByBetterOn,tradeoff$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^1,3,0\.5,0,0,0,0,,2,4,4,/);
-    expect(lines[2]).toMatch(/^all,0,0,0,0,0,600,NOT_ENOUGH_REPLICAS:2,20,40,40,/);
+    expect(lines[1]).toMatch(/^1,3,0\.5,2,0,0,0,0,,2,4,4,.*,true,,,/);
+    expect(lines[2]).toMatch(/^all,0,0,0,0,0,4,600,NOT_ENOUGH_REPLICAS:2,20,40,40,/);
   });
   it("JSON is exactly { seed, seeds, rows } with the contract's row keys", () => {
     const j = JSON.parse(renderJson(o)) as { seed: number; seeds: number; rows: Record<string, unknown>[] };
@@ -91,6 +103,7 @@ describe("markdown, CSV and JSON", () => {
       "duplicates",
       "reorders",
       "skipped",
+      "processedTwice",
       "unavailableMs",
       "produceErrors",
       "latencyMs",
@@ -99,8 +112,19 @@ describe("markdown, CSV and JSON", () => {
       "diskBytes",
       "recoveryMs",
       "pareto",
+      "dominatedBy",
     ]);
     expect(j.rows[0]?.["config"]).toEqual({ acks: 1 });
     expect(j.rows[1]?.["latencyMs"]).toEqual({ p50: 20, p99: 40, max: 40 });
+  });
+});
+
+describe("HTML table", () => {
+  it("has a column per anomaly count, with the rows' numbers", async () => {
+    const html = await compareHtml(outcome());
+    const heads = [...html.matchAll(/<th class="[^"]*">([^<]*)<\/th>/g)].map((m) => m[1]);
+    expect(heads.slice(0, 9)).toEqual(["#", "acks", "lost (runs)", "dup", "reorder", "skipped", "processed twice", "unavail/run", "p50"]);
+    // acks=all: 4 processed twice in seed 1
+    expect(html).toMatch(/<td>★2<\/td><td class="l">all<\/td><td class="ok">0<\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>4<\/td><td>600 ms<\/td>/);
   });
 });

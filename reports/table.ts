@@ -5,8 +5,10 @@ import { Chalk } from "chalk";
 import type { ChalkInstance } from "chalk";
 import type { CompareOutcome } from "./compare.ts";
 import { reproduceCommand } from "./compare.ts";
-import { describeConfig, formatMs } from "./metrics.ts";
+import { describeConfig, formatBytes, formatMs } from "./metrics.ts";
 import type { ConfigRow, ConfigValue } from "./metrics.ts";
+import { ANOMALY_AXES, axisById } from "./ranking.ts";
+import type { Axis } from "./ranking.ts";
 
 const SHORT: Readonly<Record<string, string>> = {
   "min.insync.replicas": "min.isr",
@@ -18,8 +20,21 @@ const SHORT: Readonly<Record<string, string>> = {
   "enable.auto.commit": "auto.commit",
 };
 
+/** Tighter still for the terminal. */
+const TERMINAL: Readonly<Record<string, string>> = { "enable.idempotence": "idemp" };
+
 export function shortKey(key: string): string {
   return SHORT[key] ?? key;
+}
+
+function terminalKey(key: string): string {
+  return TERMINAL[key] ?? shortKey(key);
+}
+
+/** An anomaly count's cell: lost writes also show the share of runs with any. */
+function anomalyCell(a: Axis, r: ConfigRow): string {
+  const n = a.read(r) ?? 0;
+  return a.id === "lostWrites" && n > 0 ? `${n} (${pct(r.runsWithLoss)})` : String(n);
 }
 
 export function formatValue(v: ConfigValue | undefined): string {
@@ -29,11 +44,7 @@ export function formatValue(v: ConfigValue | undefined): string {
   return String(v);
 }
 
-export function formatBytes(n: number): string {
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
+export { formatBytes };
 
 export function formatErrors(e: Readonly<Record<string, number>>): string {
   const parts = Object.entries(e).map(([k, n]) => `${k} ${n}`);
@@ -57,46 +68,59 @@ export interface TableOptions {
 export function renderTable(o: CompareOutcome, opts: TableOptions = {}): string {
   const c: ChalkInstance = opts.colorLevel === undefined ? new Chalk() : new Chalk({ level: opts.colorLevel });
   const keys = configKeys(o);
+  // Anomaly columns where every row is zero say nothing: left out, and named under the table.
+  const allZero = ANOMALY_AXES.filter((a) => o.report.rows.every((r) => (a.read(r) ?? 0) === 0));
+  const anomalyCols = ANOMALY_AXES.filter((a) => !allZero.includes(a)).map((a) => ({
+    head: a.head,
+    cell: (r: ConfigRow): string => {
+      const n = a.read(r) ?? 0;
+      if (a.id === "lostWrites") return n > 0 ? c.red(anomalyCell(a, r)) : c.green("0");
+      return count(n);
+    },
+  }));
   const cols: { head: string; cell: (r: ConfigRow, i: number) => string; optional?: number }[] = [
     { head: "#", cell: (r, i) => (r.pareto ? c.bold.yellow(`★${i + 1}`) : ` ${i + 1}`) },
-    ...keys.map((k) => ({ head: shortKey(k), cell: (r: ConfigRow) => formatValue(r.config[k]) })),
-    { head: "lost (runs)", cell: (r) => (r.lostWrites > 0 ? c.red(`${r.lostWrites} (${pct(r.runsWithLoss)})`) : c.green("0")) },
-    { head: "dup", cell: (r) => count(r.duplicates) },
-    { head: "reord", cell: (r) => count(r.reorders) },
-    { head: "skip", cell: (r) => count(r.skipped), optional: 7 },
-    { head: "unavail/run", cell: (r) => (r.unavailableMs >= 1 ? c.magenta(formatMs(r.unavailableMs)) : "0") },
-    { head: "p50", cell: (r) => formatMs(r.latencyMs.p50), optional: 8 },
-    { head: "p99", cell: (r) => formatMs(r.latencyMs.p99) },
+    ...keys.map((k) => ({ head: terminalKey(k), cell: (r: ConfigRow) => formatValue(r.config[k]) })),
+    ...anomalyCols,
+    { head: axisById("unavailableMs").head, cell: (r) => (r.unavailableMs >= 1 ? c.magenta(formatMs(r.unavailableMs)) : "0") },
+    { head: "p50", cell: (r) => formatMs(r.latencyMs.p50), optional: 4 },
+    { head: axisById("latencyMs.p99").head, cell: (r) => formatMs(r.latencyMs.p99) },
     { head: "max", cell: (r) => formatMs(r.latencyMs.max), optional: 2 },
-    { head: "e2e p99", cell: (r) => formatMs(r.endToEndMs.p99), optional: 5 },
-    { head: "rec/s", cell: (r) => r.throughputPerSec.toFixed(0), optional: 6 },
-    { head: "disk", cell: (r) => formatBytes(r.diskBytes), optional: 4 },
-    { head: "recovery", cell: (r) => formatMs(r.recoveryMs), optional: 3 },
+    { head: axisById("endToEndMs.p99").head, cell: (r) => formatMs(r.endToEndMs.p99), optional: 7 },
+    { head: axisById("throughputPerSec").head, cell: (r) => r.throughputPerSec.toFixed(0), optional: 6 },
+    { head: axisById("diskBytes").head, cell: (r) => formatBytes(r.diskBytes), optional: 5 },
+    { head: "recov", cell: (r) => formatMs(r.recoveryMs), optional: 3 },
     { head: "errors", cell: (r) => formatErrors(r.produceErrors), optional: 1 },
   ];
   function count(n: number): string {
     return n > 0 ? c.yellow(String(n)) : "0";
   }
-  // Narrow terminal: drop optional columns (lowest number first) until the table fits.
+  // Narrow terminal: drop optional columns (lowest number first) until the table fits; then, as a last resort,
+  // drop the padding left of each cell.
   const width = opts.width ?? 0;
+  const maxDrop = Math.max(...cols.map((col) => col.optional ?? 0));
   let shown = cols;
   let table = "";
-  for (let drop = 0; ; drop++) {
+  for (let step = 0; step <= maxDrop + 1; step++) {
+    const drop = Math.min(step, maxDrop);
     shown = cols.filter((col) => col.optional === undefined || col.optional > drop);
-    const t = new Table({ head: shown.map((col) => c.bold(col.head)), style: { head: [], border: [], compact: true } });
+    const tight = step > maxDrop;
+    const t = new Table({ head: shown.map((col) => c.bold(col.head)), style: { head: [], border: [], compact: true, ...(tight ? { "padding-left": 0 } : {}) } });
     o.report.rows.forEach((r, i) => t.push(shown.map((col) => col.cell(r, i))));
     table = t.toString();
     const firstLine = table.split("\n")[0] ?? "";
     const visible = firstLine.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "").length;
-    if (width <= 0 || visible <= width || drop >= 8) break;
+    if (width <= 0 || visible <= width) break;
   }
   const lines: string[] = [];
   lines.push(c.bold(`kafkasim compare — ${o.matrix.name}: ${o.report.rows.length} configurations × ${o.report.seeds} seeds (root seed ${o.report.seed}), same fault schedules for all`));
   lines.push(table);
+  if (allZero.length > 0) lines.push(c.dim(`(0 in every row, columns left out: ${allZero.map((a) => a.label).join(", ")})`));
   if (shown.length < cols.length) lines.push(c.dim(`(terminal too narrow: ${cols.length - shown.length} columns left out; --markdown or --csv show all)`));
+  lines.push(c.dim(`★ = Pareto front: ${FRONT_RULE}`));
   lines.push(
     c.dim(
-      "★ = Pareto front (no other config has less loss, less unavailability and lower p99 at once). lost = acknowledged writes missing from the final log (share of runs with any); unavail/run = write unavailability per run; p50/p99/max = produce latency (virtual ms); e2e = send → first poll; rec/s = acks per second; recovery = fault → next ack.",
+      "lost = acknowledged writes missing from the final log (share of runs with any); dup = duplicates; reord = reorders; skip = records skipped or committed unprocessed by consumers; twice = records processed twice; unavail = write unavailability per run; p50/p99/max = produce latency (virtual ms); e2e = send → first poll; rec/s = acks per second; recov = fault → next ack.",
     ),
   );
   lines.push("");
@@ -109,6 +133,10 @@ export function renderTable(o: CompareOutcome, opts: TableOptions = {}): string 
   lines.push(c.dim(`Reproduce: ${reproduceCommand(o)}`));
   return lines.join("\n");
 }
+
+/** The rule of the ★, in words (every format). */
+export const FRONT_RULE =
+  "no other configuration is at least as good on every outcome (lost, duplicated, reordered, skipped or committed unprocessed, processed twice, unavailability, p99 and end-to-end p99 latency, throughput, disk) and better on one; counts compare exactly, measurements only beyond their noise margin.";
 
 /** Refused cells, grouped by reason. */
 export function summariseInvalid(o: CompareOutcome): string {
@@ -125,13 +153,15 @@ function mdEscape(s: string): string {
   return s.replace(/\|/g, "\\|");
 }
 
+const titleOf = (id: string): string => axisById(id).title;
+
 export function renderMarkdown(o: CompareOutcome): string {
   const keys = configKeys(o);
-  const head = ["", ...keys.map(shortKey), "lost (runs)", "dup", "reorder", "skipped", "unavail/run", "p50", "p99", "max", "e2e p50", "e2e p99", "records/s", "disk", "recovery", "produce errors", "trade-off"];
+  const head = ["", ...keys.map(shortKey), ...ANOMALY_AXES.map((a) => a.title), titleOf("unavailableMs"), "p50", titleOf("latencyMs.p99"), "max", "e2e p50", titleOf("endToEndMs.p99"), titleOf("throughputPerSec"), titleOf("diskBytes"), "recovery", "produce errors", "trade-off"];
   const out: string[] = [];
   out.push(`### kafkasim compare — ${o.matrix.name}`);
   out.push("");
-  out.push(`${o.report.rows.length} configurations × ${o.report.seeds} seeds (root seed ${o.report.seed}); every configuration meets the same fault schedules. ★ = Pareto front over loss, unavailability and p99 latency.`);
+  out.push(`${o.report.rows.length} configurations × ${o.report.seeds} seeds (root seed ${o.report.seed}); every configuration meets the same fault schedules. ★ = Pareto front: ${FRONT_RULE}`);
   out.push("");
   out.push(`| ${head.join(" | ")} |`);
   out.push(`|${head.map((_, i) => (i === 0 || i > keys.length ? "---:" : ":---")).join("|")}|`);
@@ -139,10 +169,7 @@ export function renderMarkdown(o: CompareOutcome): string {
     const cellsOut = [
       r.pareto ? `★${i + 1}` : String(i + 1),
       ...keys.map((k) => formatValue(r.config[k])),
-      r.lostWrites > 0 ? `**${r.lostWrites}** (${pct(r.runsWithLoss)})` : "0",
-      String(r.duplicates),
-      String(r.reorders),
-      String(r.skipped),
+      ...ANOMALY_AXES.map((a) => (a.id === "lostWrites" && r.lostWrites > 0 ? `**${r.lostWrites}** (${pct(r.runsWithLoss)})` : anomalyCell(a, r))),
       formatMs(r.unavailableMs),
       formatMs(r.latencyMs.p50),
       formatMs(r.latencyMs.p99),
@@ -177,9 +204,7 @@ export function renderCsv(o: CompareOutcome): string {
     ...keys,
     "lostWrites",
     "runsWithLoss",
-    "duplicates",
-    "reorders",
-    "skipped",
+    ...ANOMALY_AXES.filter((a) => a.id !== "lostWrites").map((a) => a.id),
     "unavailableMs",
     "produceErrors",
     "latencyP50Ms",
@@ -191,6 +216,8 @@ export function renderCsv(o: CompareOutcome): string {
     "diskBytes",
     "recoveryMs",
     "pareto",
+    "dominatedBy",
+    "dominatedByBetterOn",
     "tradeoff",
   ];
   const lines = [head.map(csvField).join(",")];
@@ -200,9 +227,7 @@ export function renderCsv(o: CompareOutcome): string {
         ...keys.map((k) => r.config[k] ?? null),
         r.lostWrites,
         r.runsWithLoss,
-        r.duplicates,
-        r.reorders,
-        r.skipped,
+        ...ANOMALY_AXES.filter((a) => a.id !== "lostWrites").map((a) => a.read(r)),
         r.unavailableMs,
         Object.entries(r.produceErrors)
           .map(([k, n]) => `${k}:${n}`)
@@ -216,6 +241,8 @@ export function renderCsv(o: CompareOutcome): string {
         r.diskBytes,
         r.recoveryMs,
         r.pareto,
+        r.dominatedBy === null ? null : describeConfig(r.dominatedBy.config),
+        r.dominatedBy === null ? null : r.dominatedBy.better.join(";"),
         o.tradeoffs[i] ?? "",
       ]
         .map(csvField)

@@ -5,8 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compareCommand, loadMatrix, loadWorld } from "./compare.ts";
 import { startCommand } from "./start.ts";
-import { cells, runScenarioFor } from "../../reports/compare.ts";
-import type { ConfigRow } from "../../reports/metrics.ts";
+import { cells, compare, DEFAULT_BASE, defaultMatrix, runScenarioFor, seededFaults } from "../../reports/compare.ts";
+import type { ConfigCell, ConfigRow } from "../../reports/metrics.ts";
+import { dominates } from "../../reports/ranking.ts";
+import { buildScenario } from "../../sim/scenario/defaults.ts";
+import type { Fault } from "../../sim/faults/types.ts";
 import { judge } from "../../properties/index.ts";
 import { SimInputError } from "../../sim/core/errors.ts";
 
@@ -82,5 +85,54 @@ describe("compare end to end", () => {
     expect(html).toContain('data-chart="tradeoff"');
     expect(html.match(/<svg/g)?.length ?? 0).toBe(5); // trade-off scatter and bars, latency, ISR/HW of each config
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("the ranking on real runs", () => {
+  const same = (a: ConfigCell, b: ConfigCell, except: string): boolean => Object.keys(a).every((k) => k === except || a[k] === b[k]);
+
+  it("default matrix: idempotence=on is never dominated by off while off duplicates or reorders", async () => {
+    const run = await loadWorld();
+    // npm start's matrix and root seed, fewer runs
+    const rows = compare({ matrix: defaultMatrix(), seed: 1, seeds: 2, run, judge }).report.rows;
+    let pairs = 0;
+    for (const off of rows.filter((r) => r.config["enable.idempotence"] === false)) {
+      const on = rows.find((r) => r.config["enable.idempotence"] === true && same(r.config, off.config, "enable.idempotence"));
+      if (!on || off.duplicates + off.reorders === 0) continue;
+      pairs++;
+      expect(on.duplicates + on.reorders, JSON.stringify(on.config)).toBe(0);
+      expect(dominates(off, on), JSON.stringify(on.config)).toBe(false);
+      expect(on.dominatedBy?.config ?? null).not.toEqual(off.config);
+    }
+    // acks=all × min.isr {1, 2} × unclean {off, on}: off duplicates or reorders in some of them at least
+    expect(pairs).toBeGreaterThanOrEqual(2);
+  });
+
+  it("commit order: after-processing is never dominated by before-processing while before leaves records unprocessed", async () => {
+    const run = await loadWorld();
+    const [group] = DEFAULT_BASE.consumers ?? [];
+    // The seeded broker faults of one schedule (so produce latency and unavailability differ by noise between the
+    // two), and the consumer killed mid-batch twice.
+    const crashes: Fault[] = [2000, 5000].flatMap((atMs) => [
+      { atMs, action: { kind: "kill", target: { client: "g1/0" } } },
+      { atMs: atMs + 500, action: { kind: "restart", target: { client: "g1/0" } } },
+    ]);
+    const base = buildScenario({
+      ...DEFAULT_BASE,
+      broker: { ...DEFAULT_BASE.broker, "group.min.session.timeout.ms": 1000 },
+      consumers: [{ ...group!, config: { ...group!.config, "session.timeout.ms": 2000, "heartbeat.interval.ms": 500 }, processing: { commit: "after-processing", commitEvery: "batch", timeMs: 5 } }],
+      faults: [...seededFaults(2, { brokers: 3, tp: "orders-0", durationMs: 10_000, producers: ["p1"] }), ...crashes],
+    });
+    const matrix = { ...defaultMatrix(), name: "commit order", base, faults: "base" as const, axes: [{ key: "commit", values: ["before-processing", "after-processing"] }] };
+    const o = compare({ matrix, seed: 1, seeds: 2, run, judge });
+    const [before, after] = o.report.rows as [ConfigRow, ConfigRow];
+    expect(before.config).toEqual({ commit: "before-processing" });
+    expect(before.skipped).toBeGreaterThan(0); // at-most-once: committed, then the crash
+    expect(after.skipped).toBe(0);
+    expect(after.processedTwice).toBeGreaterThan(0); // at-least-once: processed, then the crash before the commit
+    expect(dominates(before, after)).toBe(false);
+    expect(dominates(after, before)).toBe(false);
+    expect([before.pareto, after.pareto]).toEqual([true, true]);
+    expect(o.tradeoffs[1]).toMatch(/^Pareto-optimal: .*but \d+ processed twice/);
   });
 });
