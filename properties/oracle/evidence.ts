@@ -206,7 +206,13 @@ export function epochLedAt(p: PartitionEvidence, broker: number, timeUs: number)
   return epoch;
 }
 
-/** The election that made `broker` leader at `epoch` (the controller's decision behind a become-leader). */
+/** The election behind `broker` leading at `epoch`: the controller's election of it at that epoch, or at an earlier
+ *  one it has led since (a controller's ISR change bumps the leader epoch without a new election, fact 9). */
 export function electionOf(p: PartitionEvidence, broker: number, epoch: number): Election | undefined {
-  return p.elections.find((e) => e.leader === broker && e.epoch === epoch);
+  let best: Election | undefined;
+  for (const e of p.elections) {
+    if (e.epoch > epoch) break;
+    best = e.leader === broker ? e : undefined;
+  }
+  return best;
 }
