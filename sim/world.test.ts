@@ -1,4 +1,5 @@
 import { describe, it, expect } from "vitest";
+import { HOT_EVENT_TYPES } from "./events.ts";
 import { runScenario } from "./world.ts";
 import { buildScenario } from "./scenario/defaults.ts";
 import type { Fault } from "./faults/types.ts";
@@ -45,6 +46,16 @@ describe("world determinism (same seed → same run, event for event)", () => {
     expect(on.trace.length).toBeGreaterThan(0);
     expect(off.trace.length).toBe(0);
     expect(on.traceHash).toBe(off.traceHash);
+  });
+
+  it("keeps the same evidence (every event but the hot ones) whether or not the trace is recorded", () => {
+    const off = runScenario(scenario(5));
+    const on = runScenario(scenario(5), { record: true });
+    expect(off.evidence.length).toBeGreaterThan(5);
+    expect(off.evidence.some((e) => e.type === "leader-elected")).toBe(true);
+    expect(off.evidence.some((e) => HOT_EVENT_TYPES.has(e.type))).toBe(false);
+    expect(JSON.stringify(off.evidence)).toBe(JSON.stringify(on.evidence));
+    expect(JSON.stringify(on.evidence)).toBe(JSON.stringify(on.trace.filter((e) => !HOT_EVENT_TYPES.has(e.type))));
   });
 
   it("reports progress each virtual second without changing the run", () => {

@@ -162,3 +162,10 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     source: "kafkasim: convergence is only expected after the settle time",
   },
 };
+
+/** The rules as the README's table (a test keeps the README in step). */
+export function rulesMarkdown(): string {
+  const lines = ["| rule | when | evidence required in the run | anomalies it can allow | source |", "|---|---|---|---|---|"];
+  for (const r of Object.values(RULES)) lines.push(`| \`${r.id}\` | ${r.when} | ${r.evidence} | ${r.anomalies.join(", ")} | ${r.source} |`);
+  return lines.join("\n") + "\n";
+}
