@@ -1,7 +1,8 @@
 // Checker validation: each seeded bug switch (off by default in the simulator) must be caught by fuzzing with
 // an anomaly the oracle does NOT permit, within the stated budget.
 import { describe, it, expect } from "vitest";
-import { BUG_CASES, weakeningArb } from "./weakenings.ts";
+import { BUG_CASES, KAFKA_DEFAULTS_CELL, weakeningArb } from "./weakenings.ts";
+import { huntBugInCell } from "./matrix.ts";
 import { hunt, describeSchedule } from "./hunt.ts";
 import { seedFor } from "./seeds.ts";
 
@@ -22,6 +23,19 @@ describe("bug switches are caught", () => {
       const r = hunt({ arb: weakeningArb(b), target: b.anomaly, bugsOnly: true, numRuns: b.budget, seed: seedFor(b.bug), shrinkRuns: 0 });
       expect(r.found, r.scenario ? describeSchedule(r.scenario) : "").toBe(false);
       expect(r.totalRuns).toBe(b.budget);
+    });
+  }
+});
+
+// The same switches under Kafka's defaults (acks=all, min.insync.replicas=1, unclean off): the oracle must not hide
+// them behind "min.insync.replicas=1 may lose" — each is a bug there too, and the control stays clean.
+describe("bug switches are caught under Kafka's defaults", () => {
+  for (const b of BUG_CASES) {
+    if (b.hurts && !b.hurts(KAFKA_DEFAULTS_CELL)) continue;
+    it(`${b.bug} in acks=all, min.insync.replicas=1, unclean off: caught as a bug, control clean`, () => {
+      const r = huntBugInCell(b, KAFKA_DEFAULTS_CELL);
+      expect(r.runsToFirst, `${b.bug} not caught in ${b.budget} runs`).not.toBeNull();
+      expect(r.controlRunsToFirst, `control found a not-permitted ${b.anomaly.join("/")} at run ${r.controlRunsToFirst}`).toBeNull();
     });
   }
 });

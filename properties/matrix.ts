@@ -4,24 +4,20 @@
 // `npx tsx properties/matrix.ts [runsPerCell]` writes properties/matrix-results.md (and the bug-switch table).
 import { writeFileSync, renameSync } from "node:fs";
 import fc from "fast-check";
-import type { Acks } from "../sim/kafka/config.ts";
 import type { AnomalyType } from "../sim/scenario/types.ts";
 import { SAFE_KNOBS, fuzzValueArb, toScenario } from "./arbitraries.ts";
 import type { EpisodeKind, FuzzKnobs } from "./arbitraries.ts";
 import { runAndJudge } from "./run.ts";
 import { seedFor, rootSeed } from "./seeds.ts";
-import { BUG_CASES, weakeningArb } from "./weakenings.ts";
+import { BUG_CASES, knobsInCell, matrixCells, weakeningArb } from "./weakenings.ts";
+import type { BugCase, Cell } from "./weakenings.ts";
 import { hunt } from "./hunt.ts";
 
 /** The anomalies the matrix is about: loss, committed-only reads, ordering. */
 export const MATRIX_TYPES: readonly AnomalyType[] = ["lost-write", "uncommitted-read", "nonmonotonic-send", "inconsistent-offsets"];
 export const MATRIX_FAULTS: readonly EpisodeKind[] = ["kill", "power", "partition", "isolate"];
 
-export interface MatrixCell {
-  readonly acks: Acks;
-  readonly minIsr: number;
-  readonly unclean: boolean;
-}
+export type MatrixCell = Cell;
 
 export interface MatrixRow extends MatrixCell {
   readonly runs: number;
@@ -36,11 +32,7 @@ export interface MatrixRow extends MatrixCell {
   readonly acksFailed: number;
 }
 
-export function matrixCells(): MatrixCell[] {
-  const out: MatrixCell[] = [];
-  for (const acks of [0, 1, "all"] as const) for (const minIsr of [1, 2, 3]) for (const unclean of [false, true]) out.push({ acks, minIsr, unclean });
-  return out;
-}
+export { matrixCells };
 
 export function cellKnobs(c: MatrixCell): FuzzKnobs {
   return { ...SAFE_KNOBS, acks: c.acks, minIsr: c.minIsr, unclean: c.unclean, commit: "after-processing" };
@@ -124,6 +116,47 @@ export function bugSwitchMarkdown(rows: readonly BugRow[]): string {
   return lines.join("\n") + "\n";
 }
 
+export interface BugCellResult {
+  readonly cell: Cell;
+  /** False: the bug cannot hurt in this cell (not run). */
+  readonly hurts: boolean;
+  readonly runsToFirst: number | null;
+  /** The same schedules without the switch: runs to a not-permitted anomaly of the expected types (null: none). */
+  readonly controlRunsToFirst: number | null;
+  readonly budget: number;
+}
+
+/** One bug switch hunted in one cell, with its control (same arbitrary, seed and budget, switch off). */
+export function huntBugInCell(b: BugCase, cell: Cell, budget = b.budget): BugCellResult {
+  const hurts = b.hurts ? b.hurts(cell) : true;
+  if (!hurts) return { cell, hurts, runsToFirst: null, controlRunsToFirst: null, budget };
+  const arb = weakeningArb({ ...b, knobs: knobsInCell(b, cell) });
+  const seed = seedFor(`${b.bug} ${cell.acks} ${cell.minIsr} ${cell.unclean}`);
+  const r = hunt({ arb, target: b.anomaly, bugsOnly: true, bugs: { [b.bug]: true }, numRuns: budget, seed, shrinkRuns: 0 });
+  const control = hunt({ arb, target: b.anomaly, bugsOnly: true, numRuns: budget, seed, shrinkRuns: 0 });
+  return { cell, hurts, runsToFirst: r.runsToFirst, controlRunsToFirst: control.runsToFirst, budget };
+}
+
+/** The bug switches in every cell: a row per switch and acks, a column per min.insync.replicas × unclean. */
+export function bugCellMarkdown(results: ReadonlyMap<string, readonly BugCellResult[]>): string {
+  const cols = matrixCells().filter((c) => c.acks === 0);
+  const head = `| bug switch | acks | ${cols.map((c) => `min ISR ${c.minIsr}, unclean ${c.unclean ? "on" : "off"}`).join(" | ")} |`;
+  const lines = [head, `|---|---|${cols.map(() => "---|").join("")}`];
+  for (const [bug, rs] of results) {
+    for (const acks of [0, 1, "all"] as const) {
+      const cells = cols.map((col) => {
+        const r = rs.find((x) => x.cell.acks === acks && x.cell.minIsr === col.minIsr && x.cell.unclean === col.unclean);
+        if (!r || !r.hurts) return "·";
+        const caught = r.runsToFirst === null ? `**missed** (${r.budget})` : `${r.runsToFirst}`;
+        const control = r.controlRunsToFirst === null ? "" : ` **control ${r.controlRunsToFirst}**`;
+        return caught + control;
+      });
+      lines.push(`| ${bug} | ${acks} | ${cells.join(" | ")} |`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
 function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
@@ -135,7 +168,9 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//,
   const root = rootSeed();
   const rows = matrixCells().map((c) => runCell(c, runs));
   const bugs = bugSwitchRows();
-  const text = `## Configuration matrix (RF 3, kill / power-loss / partition faults, ${runs} runs per cell)\n\n${matrixMarkdown(rows, root)}\n## Bug switches\n\n${bugSwitchMarkdown(bugs)}`;
+  const perCell = new Map<string, BugCellResult[]>();
+  for (const b of BUG_CASES) perCell.set(b.bug, matrixCells().map((c) => huntBugInCell(b, c)));
+  const text = `## Configuration matrix (RF 3, kill / power-loss / partition faults, ${runs} runs per cell)\n\n${matrixMarkdown(rows, root)}\n## Bug switches\n\n${bugSwitchMarkdown(bugs)}\n## Bug switches in every cell (runs to the first bug verdict; · the switch cannot hurt there)\n\n${bugCellMarkdown(perCell)}`;
   writeAtomic(new URL("./matrix-results.md", import.meta.url).pathname, text);
   process.stdout.write(text);
 }
