@@ -40,6 +40,15 @@ describe("lost-write", () => {
     expect(f.map((x) => [x.partition, x.offset, x.value])).toEqual([["orders-0", 1, 2]]);
     expect(f[0]?.explanation).toContain("value 2");
   });
+  it("on every partition of every topic, not only the first (each lost value reported where it was acknowledged)", () => {
+    const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).send("p1", "orders", 1, 2, 0).send("p1", "orders", 1, 3, 1).send("p2", "audit", 2, 4, 0);
+    const r = fakeRun({
+      scenario: { topics: [{ name: "orders", partitions: 2 }, { name: "audit", partitions: 3 }], producers: [{ id: "p1", topic: "orders" }, { id: "p2", topic: "audit" }] },
+      history: h.ops,
+      partitions: [healthy("orders", 0, [1]), healthy("orders", 1, [2]), healthy("audit", 0, []), healthy("audit", 1, []), healthy("audit", 2, [])],
+    });
+    expect(CHECKERS["lost-write"](r).map((x) => [x.partition, x.offset, x.value])).toEqual([["orders-1", 1, 3], ["audit-2", 0, 4]]);
+  });
   it("ignores sends that failed or whose outcome is unknown", () => {
     const h = new HistoryBuilder().sendInvoke("p1", "orders", 1).sendOutcome("p1", "orders", 1, "info").sendInvoke("p1", "orders", 2).sendOutcome("p1", "orders", 2, "fail");
     expect(CHECKERS["lost-write"](fakeRun({ history: h.ops, partitions: [healthy("orders", 0, [])] }))).toEqual([]);

@@ -4,7 +4,7 @@ import type { Finding } from "../types.ts";
 import { topicOfTp } from "../context.ts";
 import { fmtTime } from "../explain.ts";
 import type { Justification, OracleContext } from "./context.ts";
-import { committedLossCause, leaderChangeCause } from "./losses.ts";
+import { committedLossCause, leaderChangeCause, protocolCause } from "./losses.ts";
 import { epochLedAt } from "./evidence.ts";
 import { historyRef } from "./evidence.ts";
 
@@ -75,6 +75,5 @@ export function justifyReplicaInvariant(ctx: OracleContext, f: Finding): Justifi
       return ctx.justify("power-loss-unflushed", events, `broker ${pl.broker}, a replica of ${f.partition}, lost power at ${fmtTime(pl.ref.timeUs)} and restarted without its unflushed records, still in the ISR`);
     }
   }
-  if (ctx.rank <= 1) return committedLossCause(ctx, { tp: f.partition, offset: null, sinceUs: 0 });
-  return null;
+  return protocolCause(ctx, { tp: f.partition, offset: null, sinceUs: 0 });
 }

@@ -27,6 +27,11 @@ function leadershipAt(p: PartitionEvidence, broker: number, sinceUs: number): Le
 /** Committed records may be lost: an unclean election, an in-sync replica's power loss, or the 0.10/0.11 rules.
  *  The first cause found, in that order, that reaches the record; null when none did (then a loss is a bug). */
 export function committedLossCause(ctx: OracleContext, q: LossQuery): Justification | null {
+  return uncleanCause(ctx, q) ?? powerLossCause(ctx, q) ?? protocolCause(ctx, q);
+}
+
+/** An election from outside the ISR, where the topic allows it; one whose leader lacked the record first. */
+export function uncleanCause(ctx: OracleContext, q: LossQuery): Justification | null {
   const p = ctx.idx.partitions.get(q.tp);
   const topic = topicOfTp(q.tp);
   if (p) {
@@ -43,7 +48,13 @@ export function committedLossCause(ctx: OracleContext, q: LossQuery): Justificat
       if (fallback) return fallback;
     }
   }
-  if (ctx.unflushed(topic)) {
+  return null;
+}
+
+/** A power loss of an in-sync replica without fsync, that recovered without the record. */
+export function powerLossCause(ctx: OracleContext, q: LossQuery): Justification | null {
+  const p = ctx.idx.partitions.get(q.tp);
+  if (ctx.unflushed(topicOfTp(q.tp))) {
     for (const pl of ctx.idx.powerLosses) {
       if (pl.ref.timeUs < q.sinceUs) continue;
       const isr = p ? isrAt(p, pl.ref.timeUs) : null;
@@ -58,6 +69,12 @@ export function committedLossCause(ctx: OracleContext, q: LossQuery): Justificat
       return ctx.justify("power-loss-unflushed", events, `broker ${pl.broker}, in the ISR of ${q.tp}, lost power at ${fmtTime(pl.ref.timeUs)}${end}${led ? ` and led it again at epoch ${led.epoch}` : ""}`);
     }
   }
+  return null;
+}
+
+/** Protocols 0.10 and 0.11: a truncation that reached the record, or failing that a leader change. */
+export function protocolCause(ctx: OracleContext, q: LossQuery): Justification | null {
+  const p = ctx.idx.partitions.get(q.tp);
   if (p && ctx.rank <= 1) {
     const rule = ctx.rank === 0 ? "protocol-0.10-truncation" : "protocol-0.11-divergence";
     const t = p.truncations.find((x) => x.ref.timeUs >= q.sinceUs && reaches(x.toOffset, q.offset));
