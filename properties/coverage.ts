@@ -1,0 +1,172 @@
+// Coverage of dangerous states: named probes that say which of the states where Kafka's guarantees are tested a run
+// actually reached (an ISR below min.insync.replicas, an unclean election, a truncation of acknowledged records, a
+// fenced zombie leader, a power loss that took unflushed records...). Read from the run's evidence and history, so
+// they cost nothing while nobody asks. A campaign counts them and lists those never reached: "0 bugs in 10,000
+// runs" means little if no run ever had the ISR below min.insync.replicas.
+import type { RunResult } from "../sim/result.ts";
+import type { TraceEvent } from "../sim/events.ts";
+import { topicOfTp } from "./context.ts";
+
+export type ProbeId =
+  | "isr-below-min-isr"
+  | "isr-leader-only"
+  | "unclean-election"
+  | "partition-offline"
+  | "leader-change"
+  | "truncation"
+  | "truncation-of-acked"
+  | "fenced-zombie-leader"
+  | "stale-request-rejected"
+  | "not-enough-replicas"
+  | "not-enough-replicas-after-append"
+  | "power-loss-unflushed"
+  | "controller-failover"
+  | "session-expired"
+  | "producer-retry"
+  | "producer-epoch-bump"
+  | "rebalance-during-processing"
+  | "commit-failed"
+  | "poll-timeout"
+  | "consumer-crash";
+
+export const PROBES: Readonly<Record<ProbeId, string>> = {
+  "isr-below-min-isr": "a partition's ISR shrank below min.insync.replicas",
+  "isr-leader-only": "a partition's ISR shrank to its leader alone",
+  "unclean-election": "a leader elected from outside the ISR",
+  "partition-offline": "a partition with no eligible leader",
+  "leader-change": "a partition changed leader",
+  truncation: "a replica truncated its log",
+  "truncation-of-acked": "a replica truncated an offset a producer had been acknowledged for",
+  "fenced-zombie-leader": "a leader's ISR change was refused as stale (a fenced zombie)",
+  "stale-request-rejected": "a broker refused a request from a stale controller, broker epoch or leader epoch",
+  "not-enough-replicas": "an acks=all write was refused: ISR below min.insync.replicas",
+  "not-enough-replicas-after-append": "an acks=all write was appended but the ISR shrank below the minimum before it committed",
+  "power-loss-unflushed": "a broker lost power with unflushed records",
+  "controller-failover": "a second controller was elected",
+  "session-expired": "a broker's ZooKeeper session expired",
+  "producer-retry": "a producer retried a batch",
+  "producer-epoch-bump": "an idempotent producer bumped its epoch",
+  "rebalance-during-processing": "a group rebalanced while a member had polled records it had not processed",
+  "commit-failed": "a consumer's commit failed",
+  "poll-timeout": "a consumer left its group: poll() not called within max.poll.interval.ms",
+  "consumer-crash": "a consumer process crashed",
+};
+
+export const PROBE_IDS = Object.keys(PROBES) as ProbeId[];
+
+/** The probes one run reached. */
+export function probesOf(result: RunResult): Set<ProbeId> {
+  const hit = new Set<ProbeId>();
+  const s = result.scenario;
+  const minIsrOf = (tp: string): number => {
+    const t = s.topics.find((x) => x.name === topicOfTp(tp));
+    return Math.min(t?.config["min.insync.replicas"] ?? s.broker["min.insync.replicas"], t?.["replication.factor"] ?? Number.POSITIVE_INFINITY);
+  };
+  // Highest acknowledged offset per partition so far, for truncations of acknowledged records.
+  const acked = new Map<string, number>();
+  const history = result.history;
+  let h = 0;
+  let controllers = 0;
+  // Per member: records polled and not yet processed.
+  const pending = new Map<string, number>();
+  const advanceHistory = (untilUs: number): void => {
+    for (; h < history.length && (history[h] as { timeUs: number }).timeUs <= untilUs; h++) {
+      const op = history[h];
+      if (!op) continue;
+      if (op.f === "send") {
+        if (op.type === "ok" && op.value.partition !== undefined && op.value.offset !== undefined && op.value.offset >= 0) {
+          const tp = `${op.value.topic}-${op.value.partition}`;
+          if ((acked.get(tp) ?? -1) < op.value.offset) acked.set(tp, op.value.offset);
+        } else if (op.type !== "invoke" && op.type !== "ok") {
+          if (op.value.error === "NOT_ENOUGH_REPLICAS") hit.add("not-enough-replicas");
+          else if (op.value.error === "NOT_ENOUGH_REPLICAS_AFTER_APPEND") hit.add("not-enough-replicas-after-append");
+        }
+      } else if (op.f === "poll" && op.type === "ok") pending.set(op.process, (pending.get(op.process) ?? 0) + op.value.records.length);
+      else if (op.f === "process" && op.type === "ok") pending.set(op.process, Math.max(0, (pending.get(op.process) ?? 0) - 1));
+      else if (op.f === "crash") hit.add("consumer-crash");
+    }
+  };
+  for (const e of result.evidence) {
+    advanceHistory(e.timeUs);
+    const ev = e as TraceEvent & { readonly timeUs: number };
+    switch (ev.type) {
+      case "leader-elected":
+        if (ev.unclean) hit.add("unclean-election");
+        hit.add("leader-change");
+        break;
+      case "partition-offline":
+        hit.add("partition-offline");
+        break;
+      case "isr-shrink":
+        if (ev.isr.length < minIsrOf(ev.tp)) hit.add("isr-below-min-isr");
+        if (ev.isr.length === 1) hit.add("isr-leader-only");
+        break;
+      case "truncate":
+        hit.add("truncation");
+        if ((acked.get(ev.tp) ?? -1) >= ev.toOffset) hit.add("truncation-of-acked");
+        break;
+      case "isr-change-rejected":
+        if (ev.reason === "FENCED_LEADER_EPOCH" || ev.reason === "INVALID_UPDATE_VERSION") hit.add("fenced-zombie-leader");
+        break;
+      case "stale-request-rejected":
+        hit.add("stale-request-rejected");
+        break;
+      case "node-power-loss":
+        if (ev.lostRecords > 0) hit.add("power-loss-unflushed");
+        break;
+      case "controller-elected":
+        if (++controllers > 1) hit.add("controller-failover");
+        break;
+      case "session-expired":
+        hit.add("session-expired");
+        break;
+      case "producer-epoch-bump":
+        hit.add("producer-epoch-bump");
+        break;
+      case "rebalance":
+        for (const [k, n] of pending) if (n > 0 && k.startsWith(`${ev.group}/`)) hit.add("rebalance-during-processing");
+        break;
+      case "commit-failed":
+        hit.add("commit-failed");
+        break;
+      case "poll-timeout":
+        hit.add("poll-timeout");
+        break;
+      default: {
+        const t = (ev as { type: string }).type;
+        if (t === "produce-retry") {
+          hit.add("producer-retry");
+          const err = (ev as unknown as { error?: string }).error;
+          if (err === "NOT_ENOUGH_REPLICAS") hit.add("not-enough-replicas");
+          else if (err === "NOT_ENOUGH_REPLICAS_AFTER_APPEND") hit.add("not-enough-replicas-after-append");
+        }
+      }
+    }
+  }
+  advanceHistory(Number.POSITIVE_INFINITY);
+  return hit;
+}
+
+/** A campaign's coverage: runs that reached each probe, and the probes no run reached. */
+export class Coverage {
+  readonly counts: Record<ProbeId, number> = Object.fromEntries(PROBE_IDS.map((p) => [p, 0])) as Record<ProbeId, number>;
+  runs = 0;
+
+  add(probes: ReadonlySet<ProbeId>): void {
+    this.runs++;
+    for (const p of probes) this.counts[p]++;
+  }
+
+  merge(o: { readonly runs: number; readonly counts: Readonly<Record<string, number>> }): void {
+    this.runs += o.runs;
+    for (const p of PROBE_IDS) this.counts[p] += o.counts[p] ?? 0;
+  }
+
+  neverReached(): ProbeId[] {
+    return PROBE_IDS.filter((p) => this.counts[p] === 0);
+  }
+
+  toJson(): { runs: number; counts: Record<ProbeId, number>; neverReached: ProbeId[] } {
+    return { runs: this.runs, counts: { ...this.counts }, neverReached: this.neverReached() };
+  }
+}
