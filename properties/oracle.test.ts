@@ -189,6 +189,14 @@ describe("oracle: reads and replicas", () => {
     expect(run(start().powerLoss(5, 2, 3)).anomalies.find((a) => a.type === "log-divergence")?.allowedBecause?.rule).toBe("power-loss-unflushed");
     expect(run(start()).anomalies.find((a) => a.type === "log-divergence")?.allowed).toBe(false);
   });
+  it("replicas that disagree after an unclean election: allowed where unclean election is on, a bug where it is off", () => {
+    const split = partition("orders", 0, 2, [2], [{ broker: 1, values: [1, 2] }, { broker: 2, values: [1, 3] }]);
+    const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).send("p1", "orders", 0, 2, 1);
+    const ev = start().shrink(3, TP, 1, [1], [2, 3]).elect(6, TP, 2, 1, [2], 1, true);
+    const run = (broker: Record<string, unknown>): Judgement => judge(fakeRun({ scenario: prod({}, broker), history: h.ops, partitions: [split], faults: [kill], evidence: ev.events }));
+    expect(run({ "unclean.leader.election.enable": true }).anomalies.find((a) => a.type === "log-divergence")?.allowedBecause?.rule).toBe("unclean-election");
+    expect(run({}).anomalies.find((a) => a.type === "log-divergence")?.allowed).toBe(false);
+  });
 });
 
 describe("liveness", () => {

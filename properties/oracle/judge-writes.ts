@@ -4,7 +4,7 @@ import type { Finding } from "../types.ts";
 import { topicOfTp } from "../context.ts";
 import { fmtTime } from "../explain.ts";
 import type { Justification, OracleContext } from "./context.ts";
-import { committedLossCause, leaderChangeCause, protocolCause } from "./losses.ts";
+import { committedLossCause, leaderChangeCause, protocolCause, uncleanCause } from "./losses.ts";
 import { epochLedAt } from "./evidence.ts";
 import { historyRef } from "./evidence.ts";
 
@@ -62,8 +62,9 @@ export function justifyUncommittedRead(ctx: OracleContext, f: Finding): Justific
   return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: 0 });
 }
 
-/** Replicas that disagree below their HWs, a leader missing committed records, an ISR member behind: only a power
- *  loss of a replica without fsync, or the 0.10 / 0.11 protocols, permit them. */
+/** Replicas that disagree below their HWs, a leader missing committed records, an ISR member behind: a power loss of
+ *  a replica without fsync, an unclean election (the new leader lacks what the old lineage committed, until the old
+ *  replicas hear of it and truncate), or the 0.10 / 0.11 protocols. */
 export function justifyReplicaInvariant(ctx: OracleContext, f: Finding): Justification | null {
   if (f.partition === null) return null;
   const topic = topicOfTp(f.partition);
@@ -75,5 +76,6 @@ export function justifyReplicaInvariant(ctx: OracleContext, f: Finding): Justifi
       return ctx.justify("power-loss-unflushed", events, `broker ${pl.broker}, a replica of ${f.partition}, lost power at ${fmtTime(pl.ref.timeUs)} and restarted without its unflushed records, still in the ISR`);
     }
   }
-  return protocolCause(ctx, { tp: f.partition, offset: null, sinceUs: 0 });
+  const q = { tp: f.partition, offset: null, sinceUs: 0 };
+  return uncleanCause(ctx, q) ?? protocolCause(ctx, q);
 }

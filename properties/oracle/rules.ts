@@ -64,8 +64,8 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   "unclean-election": {
     id: "unclean-election",
     when: "unclean.leader.election.enable=true for the topic",
-    evidence: "an election of a leader that was not in the ISR the controller elected from, after the record was written",
-    anomalies: [...COMMITTED_LOSS_FAMILY],
+    evidence: "an election of a leader that was not in the ISR the controller elected from, after the record was written (replica invariants: any such election of the partition; the old replicas disagree until they hear of it)",
+    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
     source: "fact 11; KIP-106; PartitionStateMachine.offlinePartitionLeaderElection",
   },
   "power-loss-unflushed": {
