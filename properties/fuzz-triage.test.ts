@@ -64,6 +64,7 @@ describe("triaged fuzz counterexamples", () => {
   // fuzz --seed 4242 run 3692: min.insync.replicas=3 kept the group from forming while __consumer_offsets was short
   // of in-sync replicas; then the coordinator was isolated with the member's JoinGroup in flight, which is only
   // given up after max.poll.interval.ms + 5 s. With the fuzz shape's 1.5 s drain the group was still waiting.
+  // (Fault times re-chosen when consumers began to ask FindCoordinator, which moved the JoinGroup: the same story.)
   it("fuzz-unseen-3076713924.yaml: a group whose JoinGroup was lost consumes everything once the drain covers its recovery", () => {
     const f = "fuzz-unseen-3076713924.yaml";
     const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });

@@ -145,6 +145,46 @@ describe("rebalances", () => {
   });
 });
 
+describe("finding the coordinator (FindCoordinator)", () => {
+  const asked = (c: FakeCluster, type: string) => c.received.filter((r) => r.from === nodeId("g1/0") && r.type === type);
+
+  it("the member asks FindCoordinator and joins the broker named; while no broker knows a leader of the group's offsets partition it asks again every retry.backoff.ms", () => {
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "retry.backoff.ms": 100 } }, { messages: 20, rate: 50 });
+    c.offsetsLeaderUnknown = true;
+    c.rt.call(msToUs(1000), () => (c.offsetsLeaderUnknown = false));
+    c.run(3000);
+    const finds = asked(c, "group.find-coordinator");
+    const early = finds.filter((r) => r.timeUs < msToUs(1000));
+    // COORDINATOR_NOT_AVAILABLE each time: the next lookup waits retry.backoff.ms (and goes to the next broker).
+    expect(early.length).toBeGreaterThanOrEqual(9);
+    expect(early.length).toBeLessThanOrEqual(11);
+    expect(new Set(early.slice(0, 3).map((r) => r.broker)).size).toBe(3);
+    expect(asked(c, "group.join").filter((r) => r.timeUs < msToUs(1000))).toEqual([]);
+    const coordinator = c.log("__consumer_offsets", c.groupPartition("g1")).leader;
+    const joins = asked(c, "group.join");
+    expect(joins.length).toBe(1);
+    expect(joins[0]?.broker).toBe(coordinator);
+    expect(new Set(processedOk(c.ops(undefined, "g1/0"))).size).toBe(20);
+  });
+
+  it("NOT_COORDINATOR: the member forgets the coordinator (markCoordinatorUnknown), asks FindCoordinator again and goes to the new one", () => {
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": false }, processing: { commit: "after-processing", commitEvery: "batch", timeMs: 5 } }, { messages: 60, rate: 20 });
+    const p = c.groupPartition("g1");
+    const from = c.log("__consumer_offsets", p).leader;
+    const to = (from % 3) + 1;
+    c.rt.call(msToUs(1500), () => c.moveLeader("__consumer_offsets", p, to));
+    c.run(4000);
+    const before = asked(c, "group.find-coordinator").filter((r) => r.timeUs < msToUs(1500));
+    const after = asked(c, "group.find-coordinator").filter((r) => r.timeUs >= msToUs(1500));
+    expect(before.length).toBe(1);
+    expect(after.length).toBe(1);
+    const groupRequests = c.received.filter((r) => r.from === nodeId("g1/0") && r.type.startsWith("group.") && r.type !== "group.find-coordinator");
+    // Every group request after the new lookup goes to the new coordinator; none before the move went there.
+    expect(groupRequests.filter((r) => r.timeUs > (after[0]?.timeUs ?? 0)).every((r) => r.broker === to)).toBe(true);
+    expect(groupRequests.filter((r) => r.timeUs < msToUs(1500)).every((r) => r.broker === from)).toBe(true);
+  });
+});
+
 describe("auto.offset.reset (fact 24)", () => {
   const resets = (c: FakeCluster) => c.ops("reset", "g1/0").map((o) => o.value as { offset: number; reason: string; strategy: string });
 

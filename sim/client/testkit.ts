@@ -80,6 +80,11 @@ export class FakeCluster {
   /** Decide the fate of each produce batch (called once per batch per request). */
   produceHook: (broker: number, req: ProduceRequest, batch: ProduceBatch) => ProduceAction = () => ({ kind: "normal" });
   private readonly modules = new Map<number, GroupCoordinatorModule>();
+  /** While true, brokers' metadata caches know no leader of __consumer_offsets: FindCoordinator answers
+   *  COORDINATOR_NOT_AVAILABLE. */
+  offsetsLeaderUnknown = false;
+  /** Every request the brokers received, in order (what the clients asked, and of whom). */
+  readonly received: { readonly timeUs: number; readonly broker: number; readonly from: NodeId; readonly type: Message["type"] }[] = [];
   /** "broker->client" → responses dropped until then (µs). */
   readonly mutedUntilUs = new Map<string, number>();
   private workloadActive = true;
@@ -107,7 +112,6 @@ export class FakeCluster {
       nextValue: () => this.nextValue++,
       bugs: opts.bugs ?? {},
       workloadActive: () => this.workloadActive,
-      offsetsPartitions: this.offsetsPartitions,
       downstreamDownUntilUs: (group) => this.downstreamUntilUs.get(group) ?? -1,
     };
     recordClientCrashes(this.rt, this.history, new Set<string>(clientIds));
@@ -191,6 +195,7 @@ class FakeBroker implements Actor<Message, TraceEvent> {
       config: c.config,
       offsetsPartitions: c.offsetsPartitions,
       isOffsetsLeader: (p) => c.log(OFFSETS_TOPIC, p).leader === this.id,
+      cachedOffsetsLeader: (p) => (c.offsetsLeaderUnknown ? null : c.log(OFFSETS_TOPIC, p).leader),
       appendOffsets: (_ctx, p, keys, values, _timeoutMs, done) => {
         const l = c.log(OFFSETS_TOPIC, p);
         if (l.leader !== this.id) return done("NOT_LEADER_OR_FOLLOWER");
@@ -238,6 +243,7 @@ class FakeBroker implements Actor<Message, TraceEvent> {
 
   onMessage(ctx: Ctx, from: NodeId, msg: Message): void {
     const c = this.c;
+    c.received.push({ timeUs: ctx.nowUs, broker: this.id, from, type: msg.type });
     if ((c.mutedUntilUs.get(`${this.id}->${from}`) ?? -1) > ctx.nowUs) return;
     if (msg.type.startsWith("group.")) return this.module.onMessage(ctx, from, msg as Parameters<GroupCoordinatorModule["onMessage"]>[2]);
     switch (msg.type) {

@@ -15,7 +15,7 @@ import { GroupCoordinator, PID_BLOCK } from "./coordinator.ts";
 import { offsetsPartitionFor } from "./partition.ts";
 
 /** A hand-driven broker context: sends are collected, timers are listed and fired by the test. */
-function harness(leader = true) {
+function harness(leader = true, cachedLeader: (partition: number) => number | null = () => 1) {
   const sent: { to: NodeId; msg: Message }[] = [];
   const timers = new Map<number, unknown>();
   let handle = 0;
@@ -41,6 +41,7 @@ function harness(leader = true) {
     config: { ...BROKER_DEFAULTS, "group.initial.rebalance.delay.ms": 0, "group.min.session.timeout.ms": 10 },
     offsetsPartitions: 4,
     isOffsetsLeader: () => leader,
+    cachedOffsetsLeader: cachedLeader,
     appendOffsets: (_c, _p, keys, values, _t, done) => {
       log.keys.push(...keys);
       log.values.push(...values);
@@ -66,6 +67,22 @@ function harness(leader = true) {
 }
 
 const join = (memberId = "") => ({ type: "group.join" as const, corr: 0, group: "g", memberId, sessionTimeoutMs: 1000, rebalanceTimeoutMs: 5000, topics: ["t"], strategy: "range" as const });
+
+describe("FindCoordinator (KafkaApis.getCoordinator)", () => {
+  const find = { type: "group.find-coordinator" as const, corr: 0, keyType: "group" as const, key: "g" };
+
+  it("any broker answers from its metadata cache: the alive leader of the group's __consumer_offsets partition", () => {
+    const asked: number[] = [];
+    const h = harness(false, (p) => (asked.push(p), 3));
+    expect(h.req("c/0", find)).toMatchObject({ type: "group.find-coordinator-response", error: "NONE", nodeId: 3 });
+    expect(asked).toEqual([offsetsPartitionFor("g", 4)]);
+  });
+
+  it("no alive leader of that partition: COORDINATOR_NOT_AVAILABLE", () => {
+    const h = harness(true, () => null);
+    expect(h.req("c/0", find)).toMatchObject({ type: "group.find-coordinator-response", error: "COORDINATOR_NOT_AVAILABLE", nodeId: -1 });
+  });
+});
 
 describe("group coordinator", () => {
   it("a commit from an older generation is refused with ILLEGAL_GENERATION; the current one is stored", () => {

@@ -149,8 +149,10 @@ export class GroupCoordinator implements GroupCoordinatorModule {
   onMessage(ctx: BrokerCtx, from: NodeId, msg: GroupMessage): void {
     switch (msg.type) {
       case "group.find-coordinator": {
-        const own = this.owns(msg.group);
-        ctx.send(from, { type: "group.find-coordinator-response", corr: msg.corr, error: own ? "NONE" : "NOT_COORDINATOR", broker: own ? this.host.brokerId : -1 });
+        // KafkaApis.getCoordinator (any broker answers, from its metadata cache): the alive leader of the group's
+        // __consumer_offsets partition, else COORDINATOR_NOT_AVAILABLE.
+        const leader = this.host.cachedOffsetsLeader(offsetsPartitionFor(msg.key, this.host.offsetsPartitions));
+        ctx.send(from, { type: "group.find-coordinator-response", corr: msg.corr, error: leader === null ? "COORDINATOR_NOT_AVAILABLE" : "NONE", nodeId: leader ?? -1 });
         return;
       }
       case "group.join":
@@ -203,11 +205,6 @@ export class GroupCoordinator implements GroupCoordinatorModule {
   }
 
   // ---------------------------------------------------------------- groups
-
-  private owns(group: string): boolean {
-    const p = offsetsPartitionFor(group, this.host.offsetsPartitions);
-    return this.loaded.has(p) && this.host.isOffsetsLeader(p);
-  }
 
   /** The group if this broker coordinates it (created on demand), else null. */
   private loadedGroup(name: string): Group | null {

@@ -65,7 +65,7 @@ export class Commits {
   /** The commit's connection broke: the offsets may or may not have been written. */
   requestLost(ctx: Ctx, pc: PendingCommit): void {
     pc.maybeCommitted = true;
-    this.c.requests.coordinatorDead(ctx);
+    this.c.requests.coordinatorDead();
     this.commitDone(ctx, pc, "NETWORK_EXCEPTION");
   }
 

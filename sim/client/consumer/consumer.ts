@@ -1,7 +1,7 @@
 // A consumer group member: Kafka's KafkaConsumer + ConsumerCoordinator (eager protocol) + Fetcher, and the
 // application around it (poll loop, processing model, commits), as one actor. This file is the actor: it routes
 // messages, timers and broken connections to its parts, one concept each:
-//   requests.ts    requests and timeouts, metadata, where the group coordinator is
+//   requests.ts    requests and timeouts, metadata, FindCoordinator
 //   membership.ts  JoinGroup / SyncGroup / Heartbeat / LeaveGroup, generations, the poll timeout
 //   positions.ts   the assignment, committed offsets, auto.offset.reset, fetching
 //   commits.ts     sync / async / auto commits
@@ -91,6 +91,8 @@ export class Consumer implements Actor<Message, TraceEvent> {
     switch (msg.type) {
       case "metadata-response":
         return this.requests.onMetadata(ctx, msg);
+      case "group.find-coordinator-response":
+        return this.requests.onFindCoordinator(ctx, msg);
       case "group.join-response":
         return this.membership.onJoin(ctx, msg);
       case "group.sync-response":
@@ -130,6 +132,9 @@ export class Consumer implements Actor<Message, TraceEvent> {
       switch (r.kind) {
         case "metadata":
           this.requests.metadataFailed(ctx);
+          break;
+        case "find-coordinator":
+          this.requests.lookupFailed(ctx);
           break;
         case "join":
         case "sync":

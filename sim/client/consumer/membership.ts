@@ -58,6 +58,12 @@ export class Membership {
   ensureGroup(ctx: Ctx): void {
     const c = this.c;
     if (!this.needsRejoin || this.state === "joining" || this.state === "syncing" || c.app.blocked) return;
+    // The leader assigns from its metadata (ConsumerCoordinator.performAssignment): join once the subscribed
+    // topics are known (the metadata answer calls this again).
+    if (!c.requests.knowsTopics(c.spec.topics)) {
+      c.requests.refreshMetadata(ctx);
+      return;
+    }
     const coord = c.requests.findCoordinator(ctx);
     if (coord === null) {
       this.retryGroupLater(ctx);
@@ -129,10 +135,10 @@ export class Membership {
   requestLost(ctx: Ctx, kind: "join" | "sync" | "offset-fetch" | "heartbeat"): void {
     if (kind === "heartbeat") {
       this.hbInFlight = false;
-      this.c.requests.coordinatorDead(ctx);
+      this.c.requests.coordinatorDead();
       return;
     }
-    this.c.requests.coordinatorDead(ctx);
+    this.c.requests.coordinatorDead();
     if (kind !== "offset-fetch") this.state = "unjoined";
     this.retryGroupLater(ctx);
   }
@@ -161,8 +167,7 @@ export class Membership {
       case "COORDINATOR_LOAD_IN_PROGRESS":
       case "NETWORK_EXCEPTION":
       case "REQUEST_TIMED_OUT":
-        this.c.requests.coordinatorDead(ctx);
-        this.c.requests.refreshMetadata(ctx);
+        this.c.requests.coordinatorDead();
         return;
       default:
         this.needsRejoin = true;

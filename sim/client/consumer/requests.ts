@@ -1,16 +1,16 @@
 // How a consumer talks to brokers: requests with their timeouts (NetworkClient), metadata (leaders of the
-// partitions it reads and writes to), and where its group coordinator is.
-// - Coordinator: the leader of __consumer_offsets-<abs(javaHash(group)) % n>, found through a metadata request
-//   (FindCoordinator's answer in Kafka); NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE / timeouts → rediscover.
+// partitions it reads and writes to), and where its group coordinator is. A client knows brokers only through
+// their answers: the coordinator is what FindCoordinator says (AbstractCoordinator.lookupCoordinator, asked of
+// one broker at a time); NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE / a broken connection forget it
+// (markCoordinatorUnknown) and the next request that needs it asks again.
 import type { NodeId } from "../../core/ids.ts";
 import type { Message, MetadataResponse } from "../../kafka/protocol.ts";
-import { offsetsPartitionFor } from "../../broker/group/partition.ts";
-import { OFFSETS_TOPIC } from "../../broker/group/host.ts";
+import type { FindCoordinatorResponse } from "../../kafka/protocol-group.ts";
 import type { Consumer } from "./consumer.ts";
 import type { PendingCommit } from "./commits.ts";
 import type { Ctx } from "./types.ts";
 
-export type ReqKind = "metadata" | "join" | "sync" | "heartbeat" | "leave" | "commit" | "offset-fetch" | "list-offsets" | "fetch" | "dlt";
+export type ReqKind = "metadata" | "find-coordinator" | "join" | "sync" | "heartbeat" | "leave" | "commit" | "offset-fetch" | "list-offsets" | "fetch" | "dlt";
 
 /** A request in flight; also its own timeout timer's tag. */
 export interface Req {
@@ -26,6 +26,7 @@ export interface Req {
 }
 
 const META_RETRY = { t: "metadata-retry" } as const;
+const LOOKUP_RETRY = { t: "find-coordinator-retry" } as const;
 
 export class Requests {
   private corr = 0;
@@ -36,6 +37,11 @@ export class Requests {
   private metaRetryAtUs = 0;
   private metaRetryScheduled = false;
   private coordinator: NodeId | null = null;
+  private lookupInFlight = false;
+  /** Which bootstrap broker the next FindCoordinator goes to (the next one after a failure). */
+  private lookupNode = 0;
+  private lookupRetryAtUs = 0;
+  private lookupRetryScheduled = false;
 
   constructor(private readonly c: Consumer) {}
 
@@ -48,6 +54,11 @@ export class Requests {
     if (tag === META_RETRY) {
       this.metaRetryScheduled = false;
       this.refreshMetadata(ctx);
+      return true;
+    }
+    if (tag === LOOKUP_RETRY) {
+      this.lookupRetryScheduled = false;
+      if (this.coordinator === null) this.lookupCoordinator(ctx);
       return true;
     }
     if (typeof tag === "object" && tag !== null && "kind" in tag) {
@@ -103,7 +114,7 @@ export class Requests {
     }
     this.metaInFlight = true;
     const node = c.env.bootstrap[this.metaNode % c.env.bootstrap.length] as NodeId;
-    const topics = [...c.spec.topics, OFFSETS_TOPIC];
+    const topics = [...c.spec.topics];
     if (c.proc.onFailure === "dead-letter") topics.push(c.dltTopic);
     ctx.emit({ type: "metadata-refresh", client: c.name });
     this.send(ctx, node, "metadata", { type: "metadata", corr: this.nextCorr(), topics });
@@ -137,6 +148,12 @@ export class Requests {
     return this.leaders.get(topic)?.[partition] ?? null;
   }
 
+  /** Metadata has been received for every one of these topics. */
+  knowsTopics(topics: readonly string[]): boolean {
+    for (const t of topics) if (!this.leaders.has(t)) return false;
+    return true;
+  }
+
   /** Partitions of a topic as far as metadata knows (0 when unknown). */
   partitionCount(topic: string): number {
     return this.leaders.get(topic)?.length ?? 0;
@@ -144,12 +161,9 @@ export class Requests {
 
   // ---------------------------------------------------------------- coordinator
 
-  /** markCoordinatorUnknown: forget it and look it up again from fresh metadata. */
-  coordinatorDead(ctx: Ctx): void {
-    if (this.coordinator === null) return;
+  /** markCoordinatorUnknown: forget it; the next request that needs it looks it up again. */
+  coordinatorDead(): void {
     this.coordinator = null;
-    this.leaders.delete(OFFSETS_TOPIC);
-    this.refreshMetadata(ctx);
   }
 
   /** The coordinator if known (no lookup). */
@@ -157,15 +171,42 @@ export class Requests {
     return this.coordinator;
   }
 
+  /** The coordinator if known; else null, and a FindCoordinator is on its way (ensureCoordinatorReady). */
   findCoordinator(ctx: Ctx): NodeId | null {
-    if (this.coordinator !== null) return this.coordinator;
-    const p = offsetsPartitionFor(this.c.groupId, this.c.env.offsetsPartitions);
-    const leader = this.leaderOf(OFFSETS_TOPIC, p);
-    if (leader === null) {
-      this.refreshMetadata(ctx);
-      return null;
-    }
-    this.coordinator = this.broker(leader);
+    if (this.coordinator === null) this.lookupCoordinator(ctx);
     return this.coordinator;
+  }
+
+  private lookupCoordinator(ctx: Ctx): void {
+    const c = this.c;
+    if (this.lookupInFlight || c.env.bootstrap.length === 0) return;
+    if (ctx.nowUs < this.lookupRetryAtUs) {
+      if (!this.lookupRetryScheduled) {
+        this.lookupRetryScheduled = true;
+        ctx.setTimer(this.lookupRetryAtUs - ctx.nowUs, LOOKUP_RETRY);
+      }
+      return;
+    }
+    this.lookupInFlight = true;
+    const node = c.env.bootstrap[this.lookupNode % c.env.bootstrap.length] as NodeId;
+    this.send(ctx, node, "find-coordinator", { type: "group.find-coordinator", corr: this.nextCorr(), keyType: "group", key: c.groupId });
+  }
+
+  onFindCoordinator(ctx: Ctx, msg: FindCoordinatorResponse): void {
+    if (!this.take(ctx, msg.corr)) return;
+    this.lookupInFlight = false;
+    if (msg.error !== "NONE" || msg.nodeId < 0) return this.lookupFailed(ctx);
+    this.coordinator = this.broker(msg.nodeId);
+    this.c.membership.ensureGroup(ctx);
+  }
+
+  /** FindCoordinator failed (COORDINATOR_NOT_AVAILABLE, a broken connection): "Coordinator discovery failed,
+   *  refreshing metadata" — ask again after retry.backoff.ms, the next broker. */
+  lookupFailed(ctx: Ctx): void {
+    this.lookupInFlight = false;
+    this.lookupNode++;
+    this.lookupRetryAtUs = ctx.nowUs + this.c.cfg["retry.backoff.ms"] * 1000;
+    this.refreshMetadata(ctx);
+    this.lookupCoordinator(ctx);
   }
 }
