@@ -82,6 +82,15 @@ describe("oracle", () => {
     expect(allows(g({ commit: "auto", async: true }, { "enable.auto.commit": true }), [], "committed-unprocessed")).toBe(true);
     expect(allows(g({ commit: "auto", async: false }, { "enable.auto.commit": true }), [], "committed-unprocessed")).toBe(false);
   });
+  it("a group that commits may go back on a lossy link (a timed-out commit lands after a later one), not otherwise", () => {
+    const flaky: FiredFault = { timeUs: 1000, action: { kind: "flaky", target: { broker: 1 }, lossProb: 0.3 }, nodes: ["broker-1"] };
+    const g = (processing: Record<string, unknown>, config: Record<string, unknown> = {}): ScenarioInput => ({ consumers: [{ group: "g1", topics: ["orders"], processing, config }] });
+    expect(allows(g({ commit: "before-processing" }), [flaky], "nonmonotonic-poll")).toBe(true);
+    expect(allows(g({ commit: "auto" }, { "enable.auto.commit": true }), [flaky], "nonmonotonic-poll")).toBe(true);
+    expect(allows(g({ commit: "before-processing" }), [kill], "nonmonotonic-poll")).toBe(false);
+    // A group that never commits has no commit to land late.
+    expect(allows(g({ commit: "auto" }, { "enable.auto.commit": false }), [flaky], "nonmonotonic-poll")).toBe(false);
+  });
   it("bug switches never permit anything", () => {
     const base = allows({ ...prod({}), broker: { "min.insync.replicas": 2 } }, [kill], "uncommitted-read");
     expect(base).toBe(false);

@@ -149,6 +149,12 @@ export function oracle(result: RunResult): Allowance[] {
       if (fs.any || c.members > 1 || proc.commitMode === "async" || proc.commitEvery === "interval" || proc.commit === "auto") {
         allow("processed-twice", t, `group ${c.group} delivers at least once: records processed but not yet committed are processed again after a rebalance or restart (no transactions)`);
       }
+      // A commit whose request timed out is not withdrawn: the client closes the connection, but what TCP was still
+      // retransmitting reaches the coordinator, which applies requests received before the close; a later commit
+      // (or the retry) may land first, so the committed offset goes back and the group resumes below it (fact 32).
+      if (fs.lossy && (proc.commit !== "auto" || c.config["enable.auto.commit"])) {
+        allow("nonmonotonic-poll", t, `group ${c.group} commits on a lossy link: a commit whose request timed out is still retransmitted on its closed connection and may reach the coordinator after a later one, so the group resumes below the offset it committed last (fact 32)`);
+      }
       if (c.config["auto.offset.reset"] === "latest") {
         allow("unseen", t, `group ${c.group} uses auto.offset.reset=latest: records written before it first got the partition are never read (fact 24)`);
       }
