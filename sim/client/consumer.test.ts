@@ -264,6 +264,39 @@ describe("clean stop", () => {
   });
 });
 
+describe("membership evidence in the trace (member-joined / member-left)", () => {
+  type MemberEvent = { type: string; member: string; memberId: string; generation: number; reason: string };
+  const members = (c: FakeCluster) => c.rt.trace.events.filter((e) => e.type === "member-joined" || e.type === "member-left") as unknown as MemberEvent[];
+  const brief = (c: FakeCluster, client: string) => members(c).filter((e) => e.member === client).map((e) => `${e.type} ${e.reason}`);
+
+  it("a member that missed max.poll.interval.ms leaves (poll-timeout) and rejoins with a new member id in a later generation", () => {
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": false, "max.poll.interval.ms": 500, "max.poll.records": 5 }, processing: { commit: "after-processing", commitEvery: "batch", timeMs: 150 } }, { messages: 20, rate: 1000 });
+    c.run(3000);
+    const ev = members(c);
+    expect(brief(c, "g1/0").slice(0, 3)).toEqual(["member-joined join", "member-left poll-timeout", "member-joined rejoin"]);
+    const [first, left, again] = ev;
+    expect(left?.memberId).toBe(first?.memberId);
+    expect(left?.generation).toBe(first?.generation);
+    expect(again?.memberId).not.toBe(first?.memberId);
+    expect(again?.generation).toBeGreaterThan(first?.generation ?? Infinity);
+  });
+
+  it("why a member left: crash (its process is down), session-timeout (paused), leave-group (closed)", () => {
+    const cases = [
+      { fault: (c: FakeCluster) => c.rt.kill(nodeId("g1/1")), reason: "crash" },
+      { fault: (c: FakeCluster) => c.rt.pause(nodeId("g1/1")), reason: "session-timeout" },
+      { fault: (c: FakeCluster) => c.rt.stop(nodeId("g1/1")), reason: "leave-group" },
+    ];
+    for (const { fault, reason } of cases) {
+      const c = world({ group: "g1", members: 2, topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": false } }, { messages: 20, rate: 20, partitions: 2 });
+      c.rt.call(msToUs(800), () => fault(c));
+      c.run(3000);
+      expect(brief(c, "g1/1"), reason).toEqual(["member-joined join", `member-left ${reason}`]);
+      expect(brief(c, "g1/0"), reason).toEqual(["member-joined join"]);
+    }
+  });
+});
+
 describe("request timeouts close the connection (NetworkClient.handleTimedOutRequests)", () => {
   it("a fetch whose response is stuck in retransmission times out; the next fetch goes on a new connection", () => {
     const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": false, "request.timeout.ms": 100, "fetch.max.wait.ms": 20, "retry.backoff.ms": 10 } }, { messages: 1, producerStartMs: 500 });

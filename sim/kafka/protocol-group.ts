@@ -85,6 +85,8 @@ export interface LeaveGroupRequest {
   readonly corr: number;
   readonly group: string;
   readonly memberId: string;
+  /** Why the member leaves (KIP-800, LeaveGroup v5): its poll timer expired, or the application closed it. */
+  readonly reason: "poll-timeout" | "leave-group";
 }
 export interface LeaveGroupResponse {
   readonly type: "group.leave-response";

@@ -186,7 +186,7 @@ export class Membership {
     if (ctx.nowUs - this.lastPollUs > c.cfg["max.poll.interval.ms"] * 1000 && this.memberId !== "") {
       ctx.emit({ type: "poll-timeout", member: c.name, group: c.groupId });
       const coord = c.requests.knownCoordinator();
-      if (coord !== null) c.requests.send(ctx, coord, "leave", { type: "group.leave", corr: c.requests.nextCorr(), group: c.groupId, memberId: this.memberId });
+      if (coord !== null) c.requests.send(ctx, coord, "leave", { type: "group.leave", corr: c.requests.nextCorr(), group: c.groupId, memberId: this.memberId, reason: "poll-timeout" });
       this.memberId = "";
       this.generation = -1;
       this.needsRejoin = true;
@@ -204,6 +204,6 @@ export class Membership {
    *  timeout (fire and forget: the process is going away). */
   leaveOnClose(ctx: Ctx): void {
     const coord = this.c.requests.knownCoordinator();
-    if (this.memberId !== "" && coord !== null) ctx.send(coord, { type: "group.leave", corr: this.c.requests.nextCorr(), group: this.c.groupId, memberId: this.memberId });
+    if (this.memberId !== "" && coord !== null) ctx.send(coord, { type: "group.leave", corr: this.c.requests.nextCorr(), group: this.c.groupId, memberId: this.memberId, reason: "leave-group" });
   }
 }
