@@ -79,6 +79,38 @@ describe("commit strategies and crashes", () => {
     expect(ahead).toBe(true);
   });
 
+  it("auto-commit with synchronous processing commits what earlier polls handed out, all processed: a member killed mid-batch of a backlog loses nothing (fact 21)", () => {
+    // A backlog (60 records at once), 3 records per poll, 40 ms each: a batch takes 120 ms, and every poll is due
+    // to auto-commit (interval 50 ms). ConsumerCoordinator.maybeAutoCommitOffsetsAsync commits
+    // subscriptions.allConsumed() at the start of poll(): the end of the previous batch, which sync processing
+    // has finished. Committing the positions of the records this poll hands out would commit 3 unprocessed ones.
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": true, "auto.commit.interval.ms": 50, "max.poll.records": 3 }, processing: { commit: "auto", timeMs: 40 } }, { messages: 60, rate: 10_000 });
+    crash(c, "g1/0", 1010, 1100);
+    c.run(8000);
+    const ops = c.ops(undefined, "g1/0");
+    let processedUpTo = 0; // next offset after the records processed so far, since the last (re)start
+    const autoCommits: { offset: number; processedUpTo: number; timeUs: number }[] = [];
+    for (const o of ops) {
+      if (o.f === "restart") processedUpTo = 0;
+      if (o.f === "process" && o.type === "ok") processedUpTo = Math.max(processedUpTo, (o.value as ProcessValue).offset + 1);
+      if (o.f === "commit" && o.type === "invoke" && (o.value as CommitValue).mode === "auto") autoCommits.push({ offset: (o.value as CommitValue).offsets[0]?.offset ?? -1, processedUpTo, timeUs: o.timeUs });
+    }
+    // Every auto-commit is exactly the end of the batch processed before it: never ahead of processing.
+    expect(autoCommits.length).toBeGreaterThan(10);
+    for (const a of autoCommits) expect(a.offset).toBe(a.processedUpTo);
+    // The crash came in the middle of a batch (a commit had gone out, its batch was being processed)...
+    const beforeCrash = autoCommits.filter((a) => a.timeUs < msToUs(1010));
+    const lastCommitted = beforeCrash[beforeCrash.length - 1]?.offset ?? -1;
+    expect(lastCommitted % 3).toBe(0);
+    const processedBeforeCrash = processedOk(ops.filter((o) => o.timeUs < msToUs(1010)));
+    expect(Math.max(...processedBeforeCrash) + 1).toBeGreaterThan(lastCommitted);
+    // ...so the restarted member resumes at the last commit: the records of the interrupted batch are processed
+    // again (at least once), none is skipped.
+    const firstPollAfter = ops.find((o) => o.f === "poll" && o.type === "ok" && o.timeUs > msToUs(1100));
+    expect((firstPollAfter?.value as { records: { offset: number }[] } | undefined)?.records[0]?.offset).toBe(lastCommitted);
+    expect(new Set(processedOk(ops))).toEqual(new Set(Array.from({ length: 60 }, (_, i) => i)));
+  });
+
   it("auto-commit with async processing + a crash loses records for good", () => {
     const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": true, "auto.commit.interval.ms": 100 }, processing: { commit: "auto", async: true, timeMs: 20 } }, { messages: 50, rate: 1000 });
     crash(c, "g1/0", 500, 600);
