@@ -296,6 +296,62 @@ describe("clean stop", () => {
   });
 });
 
+describe("a group whose metadata cannot be stored (issue #18 §1g)", () => {
+  it("while __consumer_offsets takes no writes the member rejoins every retry.backoff.ms, each SyncGroup failing with COORDINATOR_NOT_AVAILABLE; the group forms once it does", () => {
+    // GroupCoordinator.doSyncGroup stores the assignment first; a failed store answers COORDINATOR_NOT_AVAILABLE
+    // (GroupMetadataManager.storeGroup maps NOT_ENOUGH_REPLICAS) and prepares a rebalance; the member forgets the
+    // coordinator, finds it again and rejoins after retry.backoff.ms (AbstractCoordinator.joinGroupIfNeeded).
+    // A lone member therefore "rebalances every retry.backoff.ms" for as long as the offsets topic is under
+    // min.insync.replicas: Kafka's behaviour, not a stall of the consumer.
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "retry.backoff.ms": 20 } }, { messages: 20, rate: 50 });
+    c.offsetsAppendError = "NOT_ENOUGH_REPLICAS";
+    c.rt.call(msToUs(1000), () => (c.offsetsAppendError = null));
+    c.run(3000);
+    const generations = c.rt.trace.events.flatMap((e) => (e.type === "rebalance" ? [{ generation: e.generation, timeUs: e.timeUs }] : []));
+    const failing = generations.filter((g) => g.timeUs < msToUs(1000));
+    expect(failing.length).toBeGreaterThanOrEqual(35);
+    // Each attempt waits retry.backoff.ms after the previous one failed, however often the application polls.
+    const gapsMs = failing.slice(1).map((g, i) => (g.timeUs - (failing[i]?.timeUs ?? 0)) / 1000);
+    expect(Math.min(...gapsMs)).toBeGreaterThanOrEqual(20);
+    // One member throughout, always the same id: no one left.
+    expect(c.rt.trace.events.filter((e) => e.type === "member-left")).toEqual([]);
+    const assigns = c.ops("assign", "g1/0");
+    expect(assigns.length).toBe(1);
+    expect(assigns[0]?.timeUs).toBeGreaterThan(msToUs(1000));
+    expect(generations.filter((g) => g.timeUs > msToUs(1000)).length).toBe(1);
+    expect(new Set(processedOk(c.ops(undefined, "g1/0"))).size).toBe(20);
+  });
+});
+
+describe("retrying a failed JoinGroup / SyncGroup (AbstractCoordinator.joinGroupIfNeeded)", () => {
+  // The first SyncGroup of g1/0 is answered `error`; when is the next JoinGroup sent?
+  const rejoinDelayMs = (error: "REBALANCE_IN_PROGRESS" | "UNKNOWN_MEMBER_ID" | "ILLEGAL_GENERATION" | "COORDINATOR_NOT_AVAILABLE" | "NOT_COORDINATOR"): number => {
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "retry.backoff.ms": 100 } }, { messages: 5, rate: 50 });
+    let failedAtUs = -1;
+    c.groupHook = (_b, _from, msg) => {
+      if (msg.type !== "group.sync" || failedAtUs >= 0) return null;
+      failedAtUs = c.rt.nowUs;
+      return error;
+    };
+    c.run(1000);
+    const joins = c.received.filter((r) => r.from === nodeId("g1/0") && r.type === "group.join");
+    expect(joins.length).toBe(2);
+    return ((joins[1]?.timeUs ?? 0) - failedAtUs) / 1000;
+  };
+
+  it("UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS: the member rejoins at once", () => {
+    for (const e of ["REBALANCE_IN_PROGRESS", "UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION"] as const) expect(rejoinDelayMs(e), e).toBeLessThan(5);
+  });
+
+  it("any other retriable error: after retry.backoff.ms (and a new FindCoordinator)", () => {
+    for (const e of ["COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR"] as const) {
+      const d = rejoinDelayMs(e);
+      expect(d, e).toBeGreaterThanOrEqual(100);
+      expect(d, e).toBeLessThan(105);
+    }
+  });
+});
+
 describe("membership evidence in the trace (member-joined / member-left)", () => {
   type MemberEvent = { type: string; member: string; memberId: string; generation: number; reason: string };
   const members = (c: FakeCluster) => c.rt.trace.events.filter((e) => e.type === "member-joined" || e.type === "member-left") as unknown as MemberEvent[];

@@ -20,6 +20,8 @@ export class Membership {
   /** When the application last called poll() (the heartbeat thread's max.poll.interval.ms check). */
   lastPollUs = 0;
   private retryPending = false;
+  /** No JoinGroup before then: retry.backoff.ms after a join or sync failed with a retriable error. */
+  private rejoinAtUs = 0;
   private hbInFlight = false;
 
   constructor(private readonly c: Consumer) {}
@@ -58,6 +60,13 @@ export class Membership {
   ensureGroup(ctx: Ctx): void {
     const c = this.c;
     if (!this.needsRejoin || this.state === "joining" || this.state === "syncing" || c.app.blocked) return;
+    if (ctx.nowUs < this.rejoinAtUs) {
+      if (!this.retryPending) {
+        this.retryPending = true;
+        ctx.setTimer(this.rejoinAtUs - ctx.nowUs, RETRY_GROUP);
+      }
+      return;
+    }
     // The leader assigns from its metadata (ConsumerCoordinator.performAssignment): join once the subscribed
     // topics are known (the metadata answer calls this again).
     if (!c.requests.knowsTopics(c.spec.topics)) {
@@ -84,12 +93,7 @@ export class Membership {
   onJoin(ctx: Ctx, msg: JoinGroupResponse): void {
     const c = this.c;
     if (!c.requests.take(ctx, msg.corr)) return;
-    if (msg.error !== "NONE") {
-      this.state = "unjoined";
-      this.onGroupError(ctx, msg.error);
-      this.retryGroupLater(ctx);
-      return;
-    }
+    if (msg.error !== "NONE") return this.joinFailed(ctx, msg.error);
     this.memberId = msg.memberId;
     this.generation = msg.generation;
     this.state = "syncing";
@@ -111,18 +115,25 @@ export class Membership {
   onSync(ctx: Ctx, msg: SyncGroupResponse): void {
     const c = this.c;
     if (!c.requests.take(ctx, msg.corr)) return;
-    if (msg.error !== "NONE") {
-      this.state = "unjoined";
-      this.onGroupError(ctx, msg.error);
-      this.retryGroupLater(ctx);
-      return;
-    }
+    if (msg.error !== "NONE") return this.joinFailed(ctx, msg.error);
     this.state = "stable";
     this.needsRejoin = false;
     c.positions.assign(msg.partitions);
     c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "ok", f: "assign", value: { group: c.groupId, generation: this.generation, partitions: c.positions.assignment.map((p) => ({ topic: p.topic, partition: p.partition })) } });
     c.positions.fetchCommitted(ctx);
     c.app.wakeApp(ctx);
+  }
+
+  /** AbstractCoordinator.joinGroupIfNeeded: a JoinGroup or SyncGroup failed. UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION
+   *  and REBALANCE_IN_PROGRESS are retried at once (with the member id / generation the error reset); any other
+   *  retriable error (the coordinator moved or cannot store the group, a timeout) after retry.backoff.ms. */
+  private joinFailed(ctx: Ctx, error: KafkaErrorCode): void {
+    this.state = "unjoined";
+    this.onGroupError(ctx, error);
+    this.needsRejoin = true;
+    if (error === "UNKNOWN_MEMBER_ID" || error === "ILLEGAL_GENERATION" || error === "REBALANCE_IN_PROGRESS") return this.ensureGroup(ctx);
+    this.rejoinAtUs = ctx.nowUs + this.c.cfg["retry.backoff.ms"] * 1000;
+    this.retryGroupLater(ctx);
   }
 
   onHeartbeatResponse(ctx: Ctx, corr: number, error: KafkaErrorCode): void {
@@ -139,7 +150,10 @@ export class Membership {
       return;
     }
     this.c.requests.coordinatorDead();
-    if (kind !== "offset-fetch") this.state = "unjoined";
+    if (kind !== "offset-fetch") {
+      this.state = "unjoined";
+      this.rejoinAtUs = ctx.nowUs + this.c.cfg["retry.backoff.ms"] * 1000;
+    }
     this.retryGroupLater(ctx);
   }
 
