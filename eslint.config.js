@@ -4,6 +4,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 const wallClock = "sim/ runs on the virtual clock and the seeded rng: use Scheduler time and Rng streams instead";
+const clientsOnlyByMessages = { group: ["**/broker/**", "**/broker"], message: "clients know brokers only through messages (sim/kafka/protocol*.ts): no client code imports sim/broker/ (issue #16)" };
 const oneWay = { group: ["**/properties/**", "**/properties", "**/reports/**", "**/reports", "**/cli/**", "**/cli"], message: "sim/ must not import properties/, reports/ or cli/: data flows one way" };
 
 export default tseslint.config(
@@ -44,6 +45,24 @@ export default tseslint.config(
         {
           patterns: [
             oneWay,
+            { group: ["node:timers", "timers", "node:perf_hooks", "perf_hooks", "node:worker_threads"], message: wallClock },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Clients are separate processes: what they know of brokers comes in answers, not imports. (The client test kit
+    // hosts the real group coordinator in its fake brokers, so it and the tests may import sim/broker/.)
+    files: ["sim/client/**/*.ts"],
+    ignores: ["sim/client/**/*.test.ts", "sim/client/testkit.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            oneWay,
+            clientsOnlyByMessages,
             { group: ["node:timers", "timers", "node:perf_hooks", "perf_hooks", "node:worker_threads"], message: wallClock },
           ],
         },

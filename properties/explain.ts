@@ -82,6 +82,8 @@ export function describeEvent(ev: TraceEvent): { tp: string | null; text: string
       return { tp: null, text: `broker ${ev.broker} became controller (epoch ${ev.controllerEpoch})` };
     case "rebalance":
       return { tp: null, text: `group ${ev.group} rebalanced to generation ${ev.generation} (members ${ev.members.join(", ") || "none"})` };
+    case "consumer-request-timeout":
+      return { tp: null, text: `${ev.member}'s ${ev.request} request to ${ev.node} timed out; it closed the connection` };
     case "poll-timeout":
       return { tp: null, text: `${ev.member} left group ${ev.group}: poll() not called within max.poll.interval.ms` };
     case "commit-failed":

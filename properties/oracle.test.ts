@@ -234,3 +234,21 @@ describe("judge", () => {
     expect(c.problems).toHaveLength(2);
   });
 });
+
+describe("oracle: a late commit on a lossy link", () => {
+  const flaky: FiredFault = { timeUs: 1000, action: { kind: "flaky", target: { broker: 1 }, lossProb: 0.3 }, nodes: ["broker-1"] };
+  /** g1/0 commits 2 (timed out), then 3 (acknowledged), then after a rebalance resumes at offset 2 (went back). */
+  const backRun = (faults: FiredFault[], timedOut: boolean): Judgement => {
+    const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).send("p1", "orders", 0, 2, 1).send("p1", "orders", 0, 3, 2);
+    h.assign("g1/0", "g1", 1, [["orders", 0]]).poll("g1/0", "g1", [["orders", 0, 0, 1], ["orders", 0, 1, 2]]);
+    h.commit("g1/0", "g1", [["orders", 0, 2]], timedOut ? "info" : "ok").poll("g1/0", "g1", [["orders", 0, 2, 3]]).commit("g1/0", "g1", [["orders", 0, 3]]);
+    h.assign("g1/0", "g1", 2, [["orders", 0]]).poll("g1/0", "g1", [["orders", 0, 1, 2]]);
+    return judge(fakeRun({ scenario: { producers: [{ id: "p1", topic: "orders" }], consumers: [{ group: "g1", topics: ["orders"] }] }, history: h.ops, partitions: [healthy("orders", 0, [1, 2, 3])], committedOffsets: [{ group: "g1", topic: "orders", partition: 0, offset: 3 }], faults, evidence: start().events }));
+  };
+  it("a group that went back after a commit timed out on a lossy link: allowed; without the lossy link, or the timeout, a bug", () => {
+    const j = backRun([flaky], true);
+    expect(j.anomalies.find((a) => a.type === "nonmonotonic-poll")?.allowedBecause?.rule).toBe("late-commit-on-lossy-link");
+    expect(backRun([kill], true).anomalies.find((a) => a.type === "nonmonotonic-poll")?.allowed).toBe(false);
+    expect(backRun([flaky], false).anomalies.find((a) => a.type === "nonmonotonic-poll")?.allowed).toBe(false);
+  });
+});

@@ -16,7 +16,7 @@ function scenario(seed: number) {
     seed,
     durationMs: 4000,
     drainMs: 25_000,
-    broker: { "zookeeper.session.timeout.ms": 6000, "replica.lag.time.max.ms": 10_000 },
+    broker: { "zookeeper.session.timeout.ms": 6000, "replica.lag.time.max.ms": 10_000, "replica.socket.timeout.ms": 5000 },
     topics: [{ name: "orders", partitions: 2 }],
     producers: [{ id: "p1", topic: "orders", ratePerSec: 100, config: { acks: 1, "enable.idempotence": false } }],
     consumers: [{ group: "g1", topics: ["orders"], config: { "auto.offset.reset": "earliest" } }],

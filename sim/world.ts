@@ -111,7 +111,6 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
 
   let workloadActive = true;
   let nextValue = 0;
-  const offsetsPartitions = topics.find((t) => t.name === OFFSETS_TOPIC)?.partitions ?? s.broker["offsets.topic.num.partitions"];
   const downstreamUntil = new Map<string, number>();
   const env: ClientEnv = {
     history,
@@ -120,7 +119,6 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     nextValue: () => nextValue++,
     bugs: s.bugs,
     workloadActive: () => workloadActive,
-    offsetsPartitions,
   };
   recordClientCrashes(rt, history, seenClients);
   for (const p of s.producers) rt.addNode(nodeId(p.id), producerFactory(p, env));

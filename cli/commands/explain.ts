@@ -90,6 +90,10 @@ function step(c: ChalkInstance, ev: TraceEvent & { timeUs: number }, tps: Readon
       return `${at}  producer ${ev.producer} halted: ${ev.reason}`;
     case "rebalance":
       return `${at}  group ${ev.group} rebalances: generation ${ev.generation}, members ${ev.members.join(", ")}`;
+    case "member-joined":
+      return `${at}  group ${ev.group}: ${ev.member} ${ev.reason === "rejoin" ? "rejoins" : "joins"} as ${ev.memberId} (generation ${ev.generation})`;
+    case "member-left":
+      return `${at}  group ${ev.group}: ${ev.member} ${c.yellow("left")} generation ${ev.generation} (${ev.reason})`;
     case "phase":
       return `${at}  ${c.cyan(`— ${ev.phase} phase —`)}`;
     default:

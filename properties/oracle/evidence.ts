@@ -75,6 +75,9 @@ export interface EvidenceIndex {
   readonly crashes: Map<string, EvidenceRef[]>;
   /** Group → its members' failed commits (history ops). */
   readonly failedCommits: Map<string, EvidenceRef[]>;
+  /** Group → its members' requests that timed out, each closing a connection that may have carried a commit that
+   *  still lands late (fact 32). */
+  readonly requestTimeouts: Map<string, { readonly ref: EvidenceRef; readonly member: string }[]>;
 }
 
 const CACHE = new WeakMap<RunResult, EvidenceIndex>();
@@ -106,6 +109,7 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
   const retries: EvidenceIndex["retries"] = new Map();
   const disconnects = new Map<string, EvidenceRef[]>();
   const groups = new Map<string, GroupEvidence>();
+  const requestTimeouts: EvidenceIndex["requestTimeouts"] = new Map();
   const group = (g: string): GroupEvidence => {
     let e = groups.get(g);
     if (!e) groups.set(g, (e = { disruptions: [] }));
@@ -161,6 +165,9 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
       case "commit-failed":
         group(e.group).disruptions.push(traceRef(e, i));
         break;
+      case "consumer-request-timeout":
+        push(requestTimeouts, e.group, { ref: traceRef(e, i), member: e.member });
+        break;
       default: {
         // Events other rooms add (producer retries and disconnects, members leaving) are read by shape, so the
         // oracle works with and without them.
@@ -181,7 +188,7 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
     if (op.f === "crash" || op.f === "restart") push(crashes, op.process, historyRef(op, `${op.process} ${op.f === "crash" ? "crashed" : "restarted"} at ${fmtTime(op.timeUs)}`));
     else if (op.f === "commit" && op.type !== "ok" && op.type !== "invoke") push(failedCommits, op.value.group, historyRef(op, `${op.process}'s ${op.value.mode} commit ${op.type === "fail" ? "failed" : "had no answer"}${op.value.error ? ` (${op.value.error})` : ""} at ${fmtTime(op.timeUs)}`));
   }
-  const idx: EvidenceIndex = { partitions, powerLosses, retries, disconnects, groups, crashes, failedCommits };
+  const idx: EvidenceIndex = { partitions, powerLosses, retries, disconnects, groups, crashes, failedCommits, requestTimeouts };
   CACHE.set(result, idx);
   return idx;
 }

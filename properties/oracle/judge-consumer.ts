@@ -91,9 +91,33 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
   return f.partition === null ? null : rewriteCause(ctx, f.partition, f.offset);
 }
 
-/** Skips and going back: only a rewritten log or lost committed offsets explain them. */
+/** Did `member` have a commit invoked before `atUs` and not answered until after it? */
+function commitInFlight(ctx: OracleContext, member: string, atUs: number): boolean {
+  let open = 0;
+  for (const op of ctx.result.history) {
+    if (op.timeUs > atUs) return open > 0;
+    if (op.f !== "commit" || op.process !== member) continue;
+    open += op.type === "invoke" ? 1 : open > 0 ? -1 : 0;
+  }
+  return false;
+}
+
+/** Skips and going back: a rewritten log or lost committed offsets; going back also a commit that timed out on a
+ *  lossy link and landed after a later one (fact 32). */
 export function justifyPollOrder(ctx: OracleContext, f: Finding): Justification | null {
   if (f.partition === null) return null;
+  if (f.type === "nonmonotonic-poll" && f.process !== undefined) {
+    const group = f.process.slice(0, f.process.lastIndexOf("/"));
+    const lossy = ctx.result.faults.find((x) => x.action.kind === "flaky" && x.action.lossProb > 0 && x.timeUs <= (f.sinceUs ?? Number.POSITIVE_INFINITY));
+    const inWindow = (c: EvidenceRef): boolean => lossy !== undefined && c.timeUs >= lossy.timeUs && c.timeUs <= (f.sinceUs ?? Number.POSITIVE_INFINITY);
+    // A request timeout that closed a connection while the member had a commit in flight on it, or a failed commit.
+    const closedUnderCommit = (ctx.idx.requestTimeouts.get(group) ?? []).find((t) => inWindow(t.ref) && commitInFlight(ctx, t.member, t.ref.timeUs));
+    const late = closedUnderCommit?.ref ?? (ctx.idx.failedCommits.get(group) ?? []).find(inWindow);
+    if (lossy && late) {
+      const fault = { source: "trace" as const, index: ctx.result.evidence.findIndex((e) => e.type === "fault" && e.timeUs === lossy.timeUs), type: "fault", timeUs: lossy.timeUs, text: `flaky links (${lossy.nodes.join(", ")})` };
+      return ctx.justify("late-commit-on-lossy-link", [fault, late], `${late.text}; on the lossy link it may have reached the coordinator after a later commit`);
+    }
+  }
   return rewriteCause(ctx, f.partition, f.offset);
 }
 

@@ -16,6 +16,7 @@ export type RuleId =
   | "auto-commit-async"
   | "processing-failure-skipped"
   | "at-least-once-redelivery"
+  | "late-commit-on-lossy-link"
   | "offset-reset-latest"
   | "capacity"
   | "run-stopped-early"
@@ -131,6 +132,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "between the two processings: a rebalance of the group, a crash or poll timeout of the member, a failed commit, or a lost committed offset",
     anomalies: ["processed-twice"],
     source: "fact 22; at-least-once delivery of KafkaConsumer without transactions",
+  },
+  "late-commit-on-lossy-link": {
+    id: "late-commit-on-lossy-link",
+    when: "a group that commits, on a lossy (flaky) link",
+    evidence: "a lossy link, then a commit of the group whose request timed out before the group went back: still retransmitted on its closed connection, it can reach the coordinator after a later commit and set the committed offset back",
+    anomalies: ["nonmonotonic-poll"],
+    source: "fact 32; NetworkClient closes a timed-out connection, SocketServer handles what a closing channel received",
   },
   "offset-reset-latest": {
     id: "offset-reset-latest",

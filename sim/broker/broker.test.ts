@@ -25,6 +25,24 @@ describe("Broker as GroupHost", () => {
     expect(b1.keyName(key)).toBe("g/t/0");
   });
 
+  it("cachedOffsetsLeader (what FindCoordinator answers) is the leader in the metadata cache, on every broker, while that broker is alive there", () => {
+    const k = new Kit({ topics: [{ name: OFFSETS_TOPIC, partitions: 2 }] }).start();
+    expect([1, 2, 3].map((b) => [k.broker(b).cachedOffsetsLeader(0), k.broker(b).cachedOffsetsLeader(1)])).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
+    // The controller's next UpdateMetadata no longer lists broker 1 as alive, its leadership not moved yet.
+    k.ctl.live.delete(1);
+    k.ctl.send([]);
+    k.run(5);
+    expect([1, 2, 3].map((b) => [k.broker(b).cachedOffsetsLeader(0), k.broker(b).cachedOffsetsLeader(1)])).toEqual([
+      [null, 2],
+      [null, 2],
+      [null, 2],
+    ]);
+  });
+
   it("appendOffsets fails with NOT_LEADER_OR_FOLLOWER on a follower and times out without replication", () => {
     const k = new Kit({ topics: [{ name: OFFSETS_TOPIC, partitions: 1 }] }).start();
     const results: KafkaErrorCode[] = [];

@@ -148,6 +148,9 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
     const p = this.replicas.partitions.get(tpKey(OFFSETS_TOPIC, partition));
     return p !== undefined && p.isLeader && !p.fenced;
   }
+  cachedOffsetsLeader(partition: number): number | null {
+    return this.replicas.cachedLeaderOf(OFFSETS_TOPIC, partition);
+  }
   appendOffsets(ctx: BrokerCtx, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void): void {
     this.replicas.appendInternal(ctx, OFFSETS_TOPIC, partition, keys, values, timeoutMs, done);
   }

@@ -79,6 +79,38 @@ describe("commit strategies and crashes", () => {
     expect(ahead).toBe(true);
   });
 
+  it("auto-commit with synchronous processing commits what earlier polls handed out, all processed: a member killed mid-batch of a backlog loses nothing (fact 21)", () => {
+    // A backlog (60 records at once), 3 records per poll, 40 ms each: a batch takes 120 ms, and every poll is due
+    // to auto-commit (interval 50 ms). ConsumerCoordinator.maybeAutoCommitOffsetsAsync commits
+    // subscriptions.allConsumed() at the start of poll(): the end of the previous batch, which sync processing
+    // has finished. Committing the positions of the records this poll hands out would commit 3 unprocessed ones.
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": true, "auto.commit.interval.ms": 50, "max.poll.records": 3 }, processing: { commit: "auto", timeMs: 40 } }, { messages: 60, rate: 10_000 });
+    crash(c, "g1/0", 1010, 1100);
+    c.run(8000);
+    const ops = c.ops(undefined, "g1/0");
+    let processedUpTo = 0; // next offset after the records processed so far, since the last (re)start
+    const autoCommits: { offset: number; processedUpTo: number; timeUs: number }[] = [];
+    for (const o of ops) {
+      if (o.f === "restart") processedUpTo = 0;
+      if (o.f === "process" && o.type === "ok") processedUpTo = Math.max(processedUpTo, (o.value as ProcessValue).offset + 1);
+      if (o.f === "commit" && o.type === "invoke" && (o.value as CommitValue).mode === "auto") autoCommits.push({ offset: (o.value as CommitValue).offsets[0]?.offset ?? -1, processedUpTo, timeUs: o.timeUs });
+    }
+    // Every auto-commit is exactly the end of the batch processed before it: never ahead of processing.
+    expect(autoCommits.length).toBeGreaterThan(10);
+    for (const a of autoCommits) expect(a.offset).toBe(a.processedUpTo);
+    // The crash came in the middle of a batch (a commit had gone out, its batch was being processed)...
+    const beforeCrash = autoCommits.filter((a) => a.timeUs < msToUs(1010));
+    const lastCommitted = beforeCrash[beforeCrash.length - 1]?.offset ?? -1;
+    expect(lastCommitted % 3).toBe(0);
+    const processedBeforeCrash = processedOk(ops.filter((o) => o.timeUs < msToUs(1010)));
+    expect(Math.max(...processedBeforeCrash) + 1).toBeGreaterThan(lastCommitted);
+    // ...so the restarted member resumes at the last commit: the records of the interrupted batch are processed
+    // again (at least once), none is skipped.
+    const firstPollAfter = ops.find((o) => o.f === "poll" && o.type === "ok" && o.timeUs > msToUs(1100));
+    expect((firstPollAfter?.value as { records: { offset: number }[] } | undefined)?.records[0]?.offset).toBe(lastCommitted);
+    expect(new Set(processedOk(ops))).toEqual(new Set(Array.from({ length: 60 }, (_, i) => i)));
+  });
+
   it("auto-commit with async processing + a crash loses records for good", () => {
     const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": true, "auto.commit.interval.ms": 100 }, processing: { commit: "auto", async: true, timeMs: 20 } }, { messages: 50, rate: 1000 });
     crash(c, "g1/0", 500, 600);
@@ -142,6 +174,46 @@ describe("rebalances", () => {
     expect(ok.length).toBe(60);
     expect(c.ops("assign", "g1/0").length).toBe(1);
     expect(ops.some((o) => o.f === "commit" && o.type === "ok" && o.timeUs > msToUs(1600))).toBe(true);
+  });
+});
+
+describe("finding the coordinator (FindCoordinator)", () => {
+  const asked = (c: FakeCluster, type: string) => c.received.filter((r) => r.from === nodeId("g1/0") && r.type === type);
+
+  it("the member asks FindCoordinator and joins the broker named; while no broker knows a leader of the group's offsets partition it asks again every retry.backoff.ms", () => {
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "retry.backoff.ms": 100 } }, { messages: 20, rate: 50 });
+    c.offsetsLeaderUnknown = true;
+    c.rt.call(msToUs(1000), () => (c.offsetsLeaderUnknown = false));
+    c.run(3000);
+    const finds = asked(c, "group.find-coordinator");
+    const early = finds.filter((r) => r.timeUs < msToUs(1000));
+    // COORDINATOR_NOT_AVAILABLE each time: the next lookup waits retry.backoff.ms (and goes to the next broker).
+    expect(early.length).toBeGreaterThanOrEqual(9);
+    expect(early.length).toBeLessThanOrEqual(11);
+    expect(new Set(early.slice(0, 3).map((r) => r.broker)).size).toBe(3);
+    expect(asked(c, "group.join").filter((r) => r.timeUs < msToUs(1000))).toEqual([]);
+    const coordinator = c.log("__consumer_offsets", c.groupPartition("g1")).leader;
+    const joins = asked(c, "group.join");
+    expect(joins.length).toBe(1);
+    expect(joins[0]?.broker).toBe(coordinator);
+    expect(new Set(processedOk(c.ops(undefined, "g1/0"))).size).toBe(20);
+  });
+
+  it("NOT_COORDINATOR: the member forgets the coordinator (markCoordinatorUnknown), asks FindCoordinator again and goes to the new one", () => {
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": false }, processing: { commit: "after-processing", commitEvery: "batch", timeMs: 5 } }, { messages: 60, rate: 20 });
+    const p = c.groupPartition("g1");
+    const from = c.log("__consumer_offsets", p).leader;
+    const to = (from % 3) + 1;
+    c.rt.call(msToUs(1500), () => c.moveLeader("__consumer_offsets", p, to));
+    c.run(4000);
+    const before = asked(c, "group.find-coordinator").filter((r) => r.timeUs < msToUs(1500));
+    const after = asked(c, "group.find-coordinator").filter((r) => r.timeUs >= msToUs(1500));
+    expect(before.length).toBe(1);
+    expect(after.length).toBe(1);
+    const groupRequests = c.received.filter((r) => r.from === nodeId("g1/0") && r.type.startsWith("group.") && r.type !== "group.find-coordinator");
+    // Every group request after the new lookup goes to the new coordinator; none before the move went there.
+    expect(groupRequests.filter((r) => r.timeUs > (after[0]?.timeUs ?? 0)).every((r) => r.broker === to)).toBe(true);
+    expect(groupRequests.filter((r) => r.timeUs < msToUs(1500)).every((r) => r.broker === from)).toBe(true);
   });
 });
 
@@ -221,6 +293,95 @@ describe("clean stop", () => {
     const last = assigns[assigns.length - 1] as HistoryOp;
     expect((last.value as unknown as { partitions: unknown[] }).partitions.length).toBe(2);
     expect(last.timeUs).toBeLessThan(msToUs(4000));
+  });
+});
+
+describe("a group whose metadata cannot be stored (issue #18 §1g)", () => {
+  it("while __consumer_offsets takes no writes the member rejoins every retry.backoff.ms, each SyncGroup failing with COORDINATOR_NOT_AVAILABLE; the group forms once it does", () => {
+    // GroupCoordinator.doSyncGroup stores the assignment first; a failed store answers COORDINATOR_NOT_AVAILABLE
+    // (GroupMetadataManager.storeGroup maps NOT_ENOUGH_REPLICAS) and prepares a rebalance; the member forgets the
+    // coordinator, finds it again and rejoins after retry.backoff.ms (AbstractCoordinator.joinGroupIfNeeded).
+    // A lone member therefore "rebalances every retry.backoff.ms" for as long as the offsets topic is under
+    // min.insync.replicas: Kafka's behaviour, not a stall of the consumer.
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "retry.backoff.ms": 20 } }, { messages: 20, rate: 50 });
+    c.offsetsAppendError = "NOT_ENOUGH_REPLICAS";
+    c.rt.call(msToUs(1000), () => (c.offsetsAppendError = null));
+    c.run(3000);
+    const generations = c.rt.trace.events.flatMap((e) => (e.type === "rebalance" ? [{ generation: e.generation, timeUs: e.timeUs }] : []));
+    const failing = generations.filter((g) => g.timeUs < msToUs(1000));
+    expect(failing.length).toBeGreaterThanOrEqual(35);
+    // Each attempt waits retry.backoff.ms after the previous one failed, however often the application polls.
+    const gapsMs = failing.slice(1).map((g, i) => (g.timeUs - (failing[i]?.timeUs ?? 0)) / 1000);
+    expect(Math.min(...gapsMs)).toBeGreaterThanOrEqual(20);
+    // One member throughout, always the same id: no one left.
+    expect(c.rt.trace.events.filter((e) => e.type === "member-left")).toEqual([]);
+    const assigns = c.ops("assign", "g1/0");
+    expect(assigns.length).toBe(1);
+    expect(assigns[0]?.timeUs).toBeGreaterThan(msToUs(1000));
+    expect(generations.filter((g) => g.timeUs > msToUs(1000)).length).toBe(1);
+    expect(new Set(processedOk(c.ops(undefined, "g1/0"))).size).toBe(20);
+  });
+});
+
+describe("retrying a failed JoinGroup / SyncGroup (AbstractCoordinator.joinGroupIfNeeded)", () => {
+  // The first SyncGroup of g1/0 is answered `error`; when is the next JoinGroup sent?
+  const rejoinDelayMs = (error: "REBALANCE_IN_PROGRESS" | "UNKNOWN_MEMBER_ID" | "ILLEGAL_GENERATION" | "COORDINATOR_NOT_AVAILABLE" | "NOT_COORDINATOR"): number => {
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "retry.backoff.ms": 100 } }, { messages: 5, rate: 50 });
+    let failedAtUs = -1;
+    c.groupHook = (_b, _from, msg) => {
+      if (msg.type !== "group.sync" || failedAtUs >= 0) return null;
+      failedAtUs = c.rt.nowUs;
+      return error;
+    };
+    c.run(1000);
+    const joins = c.received.filter((r) => r.from === nodeId("g1/0") && r.type === "group.join");
+    expect(joins.length).toBe(2);
+    return ((joins[1]?.timeUs ?? 0) - failedAtUs) / 1000;
+  };
+
+  it("UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS: the member rejoins at once", () => {
+    for (const e of ["REBALANCE_IN_PROGRESS", "UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION"] as const) expect(rejoinDelayMs(e), e).toBeLessThan(5);
+  });
+
+  it("any other retriable error: after retry.backoff.ms (and a new FindCoordinator)", () => {
+    for (const e of ["COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR"] as const) {
+      const d = rejoinDelayMs(e);
+      expect(d, e).toBeGreaterThanOrEqual(100);
+      expect(d, e).toBeLessThan(105);
+    }
+  });
+});
+
+describe("membership evidence in the trace (member-joined / member-left)", () => {
+  type MemberEvent = { type: string; member: string; memberId: string; generation: number; reason: string };
+  const members = (c: FakeCluster) => c.rt.trace.events.filter((e) => e.type === "member-joined" || e.type === "member-left") as unknown as MemberEvent[];
+  const brief = (c: FakeCluster, client: string) => members(c).filter((e) => e.member === client).map((e) => `${e.type} ${e.reason}`);
+
+  it("a member that missed max.poll.interval.ms leaves (poll-timeout) and rejoins with a new member id in a later generation", () => {
+    const c = world({ group: "g1", topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": false, "max.poll.interval.ms": 500, "max.poll.records": 5 }, processing: { commit: "after-processing", commitEvery: "batch", timeMs: 150 } }, { messages: 20, rate: 1000 });
+    c.run(3000);
+    const ev = members(c);
+    expect(brief(c, "g1/0").slice(0, 3)).toEqual(["member-joined join", "member-left poll-timeout", "member-joined rejoin"]);
+    const [first, left, again] = ev;
+    expect(left?.memberId).toBe(first?.memberId);
+    expect(left?.generation).toBe(first?.generation);
+    expect(again?.memberId).not.toBe(first?.memberId);
+    expect(again?.generation).toBeGreaterThan(first?.generation ?? Infinity);
+  });
+
+  it("why a member left: crash (its process is down), session-timeout (paused), leave-group (closed)", () => {
+    const cases = [
+      { fault: (c: FakeCluster) => c.rt.kill(nodeId("g1/1")), reason: "crash" },
+      { fault: (c: FakeCluster) => c.rt.pause(nodeId("g1/1")), reason: "session-timeout" },
+      { fault: (c: FakeCluster) => c.rt.stop(nodeId("g1/1")), reason: "leave-group" },
+    ];
+    for (const { fault, reason } of cases) {
+      const c = world({ group: "g1", members: 2, topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": false } }, { messages: 20, rate: 20, partitions: 2 });
+      c.rt.call(msToUs(800), () => fault(c));
+      c.run(3000);
+      expect(brief(c, "g1/1"), reason).toEqual(["member-joined join", `member-left ${reason}`]);
+      expect(brief(c, "g1/0"), reason).toEqual(["member-joined join"]);
+    }
   });
 });
 

@@ -17,8 +17,6 @@ export interface ClientEnv {
   readonly bugs: BugSwitches;
   /** False once the drain phase began: stop new sends. */
   workloadActive(): boolean;
-  /** Partitions of __consumer_offsets (FindCoordinator: partition = abs(javaHash(group.id)) % n). */
-  readonly offsetsPartitions: number;
   /** Until when (µs) a group's downstream is failing (the `downstream-down` fault); -1 when it is not. */
   readonly downstreamDownUntilUs?: (group: string) => number;
 }

@@ -6,14 +6,14 @@ import type { Message } from "../kafka/protocol.ts";
 import type { TraceEvent } from "../events.ts";
 import type { ConsumerSpec, ProducerSpec } from "../scenario/types.ts";
 import { Producer } from "./producer.ts";
-import { Consumer } from "./consumer.ts";
+import { Consumer } from "./consumer/consumer.ts";
 import { effectiveProducerConfig } from "./producer-config.ts";
 import type { ClientEnv } from "./env.ts";
 
 export type { ClientEnv } from "./env.ts";
 export { recordClientCrashes } from "./env.ts";
 export { Producer } from "./producer.ts";
-export { Consumer } from "./consumer.ts";
+export { Consumer } from "./consumer/consumer.ts";
 export { effectiveProducerConfig } from "./producer-config.ts";
 export { murmur2, partitionForKey } from "./partitioner.ts";
 export { rangeAssign, roundRobinAssign } from "./assignors.ts";

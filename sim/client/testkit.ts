@@ -19,6 +19,7 @@ import { recordClientCrashes } from "./env.ts";
 import { KeyRegistry } from "../broker/group/key-registry.ts";
 import type { HistoryOp } from "../history.ts";
 import type { BugSwitches, ConsumerSpec, ProducerSpec } from "../scenario/types.ts";
+import type { JoinGroupRequest, SyncGroupRequest } from "../kafka/protocol-group.ts";
 import { OFFSETS_TOPIC } from "../broker/group/host.ts";
 import type { GroupCoordinatorModule, GroupHost } from "../broker/group/host.ts";
 import { GroupCoordinator } from "../broker/group/coordinator.ts";
@@ -77,9 +78,19 @@ export class FakeCluster {
   readonly brokerIds: number[];
   readonly config: BrokerConfig;
   readonly offsetsPartitions: number;
+  /** Script the coordinator: an error to answer a JoinGroup or SyncGroup with instead of handling it (null: handle). */
+  groupHook: (broker: number, from: NodeId, msg: JoinGroupRequest | SyncGroupRequest) => KafkaErrorCode | null = () => null;
   /** Decide the fate of each produce batch (called once per batch per request). */
   produceHook: (broker: number, req: ProduceRequest, batch: ProduceBatch) => ProduceAction = () => ({ kind: "normal" });
   private readonly modules = new Map<number, GroupCoordinatorModule>();
+  /** While true, brokers' metadata caches know no leader of __consumer_offsets: FindCoordinator answers
+   *  COORDINATOR_NOT_AVAILABLE. */
+  offsetsLeaderUnknown = false;
+  /** While set, appends to __consumer_offsets fail with this error (e.g. NOT_ENOUGH_REPLICAS: its ISR is below
+   *  min.insync.replicas), so no commit or group assignment can be stored. */
+  offsetsAppendError: KafkaErrorCode | null = null;
+  /** Every request the brokers received, in order (what the clients asked, and of whom). */
+  readonly received: { readonly timeUs: number; readonly broker: number; readonly from: NodeId; readonly type: Message["type"] }[] = [];
   /** "broker->client" → responses dropped until then (µs). */
   readonly mutedUntilUs = new Map<string, number>();
   private workloadActive = true;
@@ -107,7 +118,6 @@ export class FakeCluster {
       nextValue: () => this.nextValue++,
       bugs: opts.bugs ?? {},
       workloadActive: () => this.workloadActive,
-      offsetsPartitions: this.offsetsPartitions,
       downstreamDownUntilUs: (group) => this.downstreamUntilUs.get(group) ?? -1,
     };
     recordClientCrashes(this.rt, this.history, new Set<string>(clientIds));
@@ -191,9 +201,11 @@ class FakeBroker implements Actor<Message, TraceEvent> {
       config: c.config,
       offsetsPartitions: c.offsetsPartitions,
       isOffsetsLeader: (p) => c.log(OFFSETS_TOPIC, p).leader === this.id,
+      cachedOffsetsLeader: (p) => (c.offsetsLeaderUnknown ? null : c.log(OFFSETS_TOPIC, p).leader),
       appendOffsets: (_ctx, p, keys, values, _timeoutMs, done) => {
         const l = c.log(OFFSETS_TOPIC, p);
         if (l.leader !== this.id) return done("NOT_LEADER_OR_FOLLOWER");
+        if (c.offsetsAppendError !== null) return done(c.offsetsAppendError);
         l.values.push(...values);
         l.keys.push(...keys);
         done("NONE");
@@ -238,7 +250,15 @@ class FakeBroker implements Actor<Message, TraceEvent> {
 
   onMessage(ctx: Ctx, from: NodeId, msg: Message): void {
     const c = this.c;
+    c.received.push({ timeUs: ctx.nowUs, broker: this.id, from, type: msg.type });
     if ((c.mutedUntilUs.get(`${this.id}->${from}`) ?? -1) > ctx.nowUs) return;
+    if (msg.type === "group.join" || msg.type === "group.sync") {
+      const error = c.groupHook(this.id, from, msg);
+      if (error !== null) {
+        if (msg.type === "group.join") return ctx.send(from, { type: "group.join-response", corr: msg.corr, error, generation: -1, memberId: msg.memberId, leaderId: "", members: [] });
+        return ctx.send(from, { type: "group.sync-response", corr: msg.corr, error, partitions: [] });
+      }
+    }
     if (msg.type.startsWith("group.")) return this.module.onMessage(ctx, from, msg as Parameters<GroupCoordinatorModule["onMessage"]>[2]);
     switch (msg.type) {
       case "metadata": {

@@ -4,19 +4,23 @@
 // forwards them all to its GroupCoordinatorModule (sim/broker/group/host.ts).
 import type { KafkaErrorCode } from "./errors.ts";
 
-/** Which broker coordinates `group`. The answering broker knows only its own leadership: it names itself when it
- *  leads the group's __consumer_offsets partition, else NOT_COORDINATOR. Clients find the candidate through a
- *  metadata request for __consumer_offsets (partition = abs(javaHash(group)) % offsetsPartitions). */
+/** Which broker coordinates a group (FindCoordinator, key type GROUP; transactions are not modelled). Any broker
+ *  answers from its metadata cache (KafkaApis.getCoordinator): the leader of the group's __consumer_offsets
+ *  partition, abs(javaStringHash(group.id)) % offsets.topic.num.partitions, when that broker is alive; else
+ *  COORDINATOR_NOT_AVAILABLE. Clients know no more than this answer. */
 export interface FindCoordinatorRequest {
   readonly type: "group.find-coordinator";
   readonly corr: number;
-  readonly group: string;
+  readonly keyType: "group";
+  /** The group.id. */
+  readonly key: string;
 }
 export interface FindCoordinatorResponse {
   readonly type: "group.find-coordinator-response";
   readonly corr: number;
   readonly error: KafkaErrorCode;
-  readonly broker: number;
+  /** The coordinator's broker id; -1 with an error. */
+  readonly nodeId: number;
 }
 
 export interface JoinGroupRequest {
@@ -81,6 +85,8 @@ export interface LeaveGroupRequest {
   readonly corr: number;
   readonly group: string;
   readonly memberId: string;
+  /** Why the member leaves (KIP-800, LeaveGroup v5): its poll timer expired, or the application closed it. */
+  readonly reason: "poll-timeout" | "leave-group";
 }
 export interface LeaveGroupResponse {
   readonly type: "group.leave-response";

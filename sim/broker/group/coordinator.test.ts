@@ -15,8 +15,11 @@ import { GroupCoordinator, PID_BLOCK } from "./coordinator.ts";
 import { offsetsPartitionFor } from "./partition.ts";
 
 /** A hand-driven broker context: sends are collected, timers are listed and fired by the test. */
-function harness(leader = true) {
+function harness(leader = true, cachedLeader: (partition: number) => number | null = () => 1) {
   const sent: { to: NodeId; msg: Message }[] = [];
+  const events: TraceEvent[] = [];
+  /** Client processes that are down (a session expiry is then a crash, in the trace). */
+  const down = new Set<NodeId>();
   const timers = new Map<number, unknown>();
   let handle = 0;
   const log = { keys: [] as number[], values: [] as number[] };
@@ -32,8 +35,8 @@ function harness(leader = true) {
       return handle;
     },
     cancelTimer: (h) => void timers.delete(h),
-    emit: () => {},
-    isUp: () => true,
+    emit: (ev) => void events.push(ev),
+    isUp: (n) => !down.has(n),
     closeConnection: () => undefined,
   };
   const host: GroupHost = {
@@ -41,6 +44,7 @@ function harness(leader = true) {
     config: { ...BROKER_DEFAULTS, "group.initial.rebalance.delay.ms": 0, "group.min.session.timeout.ms": 10 },
     offsetsPartitions: 4,
     isOffsetsLeader: () => leader,
+    cachedOffsetsLeader: cachedLeader,
     appendOffsets: (_c, _p, keys, values, _t, done) => {
       log.keys.push(...keys);
       log.values.push(...values);
@@ -62,10 +66,26 @@ function harness(leader = true) {
     return sent.find((s) => (s.msg as { corr?: number }).corr === c)?.msg;
   };
   const lastTo = (to: string) => [...sent].reverse().find((s) => s.to === to)?.msg;
-  return { ctx, gc, sent, timers, req, lastTo, host, log };
+  return { ctx, gc, sent, timers, req, lastTo, host, log, events, down };
 }
 
 const join = (memberId = "") => ({ type: "group.join" as const, corr: 0, group: "g", memberId, sessionTimeoutMs: 1000, rebalanceTimeoutMs: 5000, topics: ["t"], strategy: "range" as const });
+
+describe("FindCoordinator (KafkaApis.getCoordinator)", () => {
+  const find = { type: "group.find-coordinator" as const, corr: 0, keyType: "group" as const, key: "g" };
+
+  it("any broker answers from its metadata cache: the alive leader of the group's __consumer_offsets partition", () => {
+    const asked: number[] = [];
+    const h = harness(false, (p) => (asked.push(p), 3));
+    expect(h.req("c/0", find)).toMatchObject({ type: "group.find-coordinator-response", error: "NONE", nodeId: 3 });
+    expect(asked).toEqual([offsetsPartitionFor("g", 4)]);
+  });
+
+  it("no alive leader of that partition: COORDINATOR_NOT_AVAILABLE", () => {
+    const h = harness(true, () => null);
+    expect(h.req("c/0", find)).toMatchObject({ type: "group.find-coordinator-response", error: "COORDINATOR_NOT_AVAILABLE", nodeId: -1 });
+  });
+});
 
 describe("group coordinator", () => {
   it("a commit from an older generation is refused with ILLEGAL_GENERATION; the current one is stored", () => {
@@ -134,6 +154,31 @@ describe("group coordinator", () => {
     const b = h.lastTo("p") as { producerId: number };
     expect(a.producerId).toBe(PID_BLOCK + 1);
     expect(b.producerId).toBe(PID_BLOCK + 2);
+  });
+});
+
+describe("member-joined / member-left trace events", () => {
+  const told = (h: ReturnType<typeof harness>) => h.events.flatMap((e) => (e.type === "member-joined" || e.type === "member-left" ? [`${e.type} ${e.member} ${e.reason} ${e.generation}`] : []));
+
+  it("a member that does not rejoin within the rebalance timeout is removed (rebalance-timeout, or crash when its process is down)", () => {
+    for (const dead of [false, true]) {
+      const h = harness();
+      const r0 = h.req("c/0", join()) as { memberId: string; generation: number };
+      h.req("c/0", { type: "group.sync", corr: 0, group: "g", generation: r0.generation, memberId: r0.memberId, assignments: [] });
+      h.req("c/1", join()); // a new member: the group prepares a rebalance; c/0 never rejoins
+      if (dead) h.down.add(nodeId("c/0"));
+      for (const [, tag] of [...h.timers]) if (tag?.constructor.name === "JoinTag") h.gc.onTimer(h.ctx, tag);
+      expect(told(h)).toEqual(["member-joined c/0 join 1", `member-left c/0 ${dead ? "crash" : "rebalance-timeout"} 1`, "member-joined c/1 join 2"]);
+    }
+  });
+
+  it("a client that comes back after its member left rejoins; a member rejoining with its id is no news", () => {
+    const h = harness();
+    const r0 = h.req("c/0", join()) as { memberId: string; generation: number };
+    h.req("c/0", { type: "group.leave", corr: 0, group: "g", memberId: r0.memberId, reason: "poll-timeout" });
+    const r1 = h.req("c/0", join()) as { memberId: string; generation: number };
+    h.req("c/0", join(r1.memberId));
+    expect(told(h)).toEqual(["member-joined c/0 join 1", "member-left c/0 poll-timeout 1", "member-joined c/0 rejoin 3"]);
   });
 });
 

@@ -11,10 +11,12 @@ import type { NodeId } from "../../core/ids.ts";
 import { assertNever } from "../../core/errors.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
 import type { GroupMessage, JoinGroupRequest, OffsetCommitRequest, SyncGroupRequest, TopicPartitionRef } from "../../kafka/protocol-group.ts";
+import type { TraceEvent } from "../../events.ts";
 import type { BrokerCtx, GroupCoordinatorModule, GroupHost } from "./host.ts";
 import { offsetKeyName, offsetsPartitionFor } from "./partition.ts";
 
 type GroupState = "empty" | "preparing" | "completing" | "stable";
+type MemberLeftReason = Extract<TraceEvent, { type: "member-left" }>["reason"];
 
 class SessionTag {
   handle = -1;
@@ -39,6 +41,8 @@ interface Member {
   syncCorr: number | null;
   assignment: readonly TopicPartitionRef[];
   readonly session: SessionTag;
+  /** In a completed generation already (member-joined was told). */
+  joined: boolean;
 }
 
 interface Group {
@@ -55,6 +59,8 @@ interface Group {
   initialDelay: boolean;
   initialDeadlineUs: number;
   nextMemberSeq: number;
+  /** Clients that had a member here and lost it (a later join of theirs is a rejoin): trace only. */
+  readonly leftClients: Set<string>;
 }
 
 interface StoredGroup {
@@ -101,7 +107,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     g.nextMemberSeq = md.nextMemberSeq;
     g.state = md.members.length > 0 ? "stable" : "empty";
     for (const x of md.members) {
-      g.members.set(x.id, { id: x.id, node: x.node as NodeId, sessionTimeoutMs: x.sessionTimeoutMs, rebalanceTimeoutMs: x.rebalanceTimeoutMs, topics: x.topics, joinCorr: null, syncCorr: null, assignment: x.assignment, session: new SessionTag(g.name, x.id) });
+      g.members.set(x.id, { id: x.id, node: x.node as NodeId, sessionTimeoutMs: x.sessionTimeoutMs, rebalanceTimeoutMs: x.rebalanceTimeoutMs, topics: x.topics, joinCorr: null, syncCorr: null, assignment: x.assignment, session: new SessionTag(g.name, x.id), joined: true });
     }
   }
 
@@ -149,8 +155,10 @@ export class GroupCoordinator implements GroupCoordinatorModule {
   onMessage(ctx: BrokerCtx, from: NodeId, msg: GroupMessage): void {
     switch (msg.type) {
       case "group.find-coordinator": {
-        const own = this.owns(msg.group);
-        ctx.send(from, { type: "group.find-coordinator-response", corr: msg.corr, error: own ? "NONE" : "NOT_COORDINATOR", broker: own ? this.host.brokerId : -1 });
+        // KafkaApis.getCoordinator (any broker answers, from its metadata cache): the alive leader of the group's
+        // __consumer_offsets partition, else COORDINATOR_NOT_AVAILABLE.
+        const leader = this.host.cachedOffsetsLeader(offsetsPartitionFor(msg.key, this.host.offsetsPartitions));
+        ctx.send(from, { type: "group.find-coordinator-response", corr: msg.corr, error: leader === null ? "COORDINATOR_NOT_AVAILABLE" : "NONE", nodeId: leader ?? -1 });
         return;
       }
       case "group.join":
@@ -172,7 +180,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
         if (g === null) return ctx.send(from, { type: "group.leave-response", corr: msg.corr, error: "NOT_COORDINATOR" });
         const m = g.members.get(msg.memberId);
         ctx.send(from, { type: "group.leave-response", corr: msg.corr, error: m ? "NONE" : "UNKNOWN_MEMBER_ID" });
-        if (m) this.removeMember(ctx, g, m);
+        if (m) this.removeMember(ctx, g, m, msg.reason);
         return;
       }
       case "group.offset-commit":
@@ -204,11 +212,6 @@ export class GroupCoordinator implements GroupCoordinatorModule {
 
   // ---------------------------------------------------------------- groups
 
-  private owns(group: string): boolean {
-    const p = offsetsPartitionFor(group, this.host.offsetsPartitions);
-    return this.loaded.has(p) && this.host.isOffsetsLeader(p);
-  }
-
   /** The group if this broker coordinates it (created on demand), else null. */
   private loadedGroup(name: string): Group | null {
     const p = offsetsPartitionFor(name, this.host.offsetsPartitions);
@@ -219,7 +222,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
   private groupOf(name: string, partition: number): Group {
     let g = this.groups.get(name);
     if (g === undefined) {
-      g = { name, partition, state: "empty", generation: 0, leaderId: "", members: new Map(), offsets: new Map(), join: new JoinTag(name), initialDelay: false, initialDeadlineUs: 0, nextMemberSeq: 0 };
+      g = { name, partition, state: "empty", generation: 0, leaderId: "", members: new Map(), offsets: new Map(), join: new JoinTag(name), initialDelay: false, initialDeadlineUs: 0, nextMemberSeq: 0, leftClients: new Set() };
       this.groups.set(name, g);
     }
     return g;
@@ -239,7 +242,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     let m: Member | undefined;
     if (msg.memberId === "") {
       const id = `${from}-${g.generation}.${g.nextMemberSeq++}`;
-      m = { id, node: from, sessionTimeoutMs: msg.sessionTimeoutMs, rebalanceTimeoutMs: msg.rebalanceTimeoutMs, topics: msg.topics, joinCorr: null, syncCorr: null, assignment: [], session: new SessionTag(g.name, id) };
+      m = { id, node: from, sessionTimeoutMs: msg.sessionTimeoutMs, rebalanceTimeoutMs: msg.rebalanceTimeoutMs, topics: msg.topics, joinCorr: null, syncCorr: null, assignment: [], session: new SessionTag(g.name, id), joined: false };
       g.members.set(id, m);
     } else {
       m = g.members.get(msg.memberId);
@@ -310,6 +313,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     for (const m of [...g.members.values()]) {
       if (m.joinCorr === null) {
         ctx.cancelTimer(m.session.handle);
+        this.memberLeft(ctx, g, m, ctx.isUp(m.node) ? "rebalance-timeout" : "crash");
         g.members.delete(m.id);
       }
     }
@@ -329,6 +333,11 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     if (!g.members.has(g.leaderId)) g.leaderId = (g.members.keys().next().value as string);
     const members = [...g.members.values()].map((m) => ({ memberId: m.id, topics: m.topics }));
     ctx.emit({ type: "rebalance", group: g.name, generation: g.generation, members: members.map((m) => m.memberId) });
+    for (const m of g.members.values()) {
+      if (m.joined) continue;
+      m.joined = true;
+      ctx.emit({ type: "member-joined", group: g.name, member: m.node, memberId: m.id, generation: g.generation, reason: g.leftClients.has(m.node) ? "rejoin" : "join" });
+    }
     for (const m of g.members.values()) {
       m.assignment = [];
       if (m.joinCorr !== null) {
@@ -395,10 +404,18 @@ export class GroupCoordinator implements GroupCoordinatorModule {
   private sessionExpired(ctx: BrokerCtx, g: Group, m: Member): void {
     // A member waiting in a join or a sync is kept alive (it cannot heartbeat meanwhile).
     if (m.joinCorr !== null || m.syncCorr !== null) return this.touch(ctx, m);
-    this.removeMember(ctx, g, m);
+    // (The reason tells a dead process from a live one that could not heartbeat: trace only.)
+    this.removeMember(ctx, g, m, ctx.isUp(m.node) ? "session-timeout" : "crash");
   }
 
-  private removeMember(ctx: BrokerCtx, g: Group, m: Member): void {
+  /** Trace a member's removal (liveness evidence; no effect on the group). */
+  private memberLeft(ctx: BrokerCtx, g: Group, m: Member, reason: MemberLeftReason): void {
+    g.leftClients.add(m.node);
+    ctx.emit({ type: "member-left", group: g.name, member: m.node, memberId: m.id, generation: g.generation, reason });
+  }
+
+  private removeMember(ctx: BrokerCtx, g: Group, m: Member, reason: MemberLeftReason): void {
+    this.memberLeft(ctx, g, m, reason);
     ctx.cancelTimer(m.session.handle);
     g.members.delete(m.id);
     if (m.joinCorr !== null) ctx.send(m.node, { type: "group.join-response", corr: m.joinCorr, error: "UNKNOWN_MEMBER_ID", generation: -1, memberId: m.id, leaderId: "", members: [] });

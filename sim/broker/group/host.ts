@@ -21,6 +21,9 @@ export interface GroupHost {
   readonly offsetsPartitions: number;
   /** True while this broker is the leader of __consumer_offsets-<partition>. */
   isOffsetsLeader(partition: number): boolean;
+  /** The leader of __consumer_offsets-<partition> in this broker's metadata cache when that broker is alive there,
+   *  else null (what FindCoordinator answers: KafkaApis.getCoordinator). */
+  cachedOffsetsLeader(partition: number): number | null;
   /** Append records to __consumer_offsets-<partition> as its leader, with acks=all semantics (purgatory,
    *  min.insync.replicas, request timeout). `done` runs once: NONE when the HW passed them, else the error. */
   appendOffsets(ctx: BrokerCtx, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void): void;

@@ -1046,6 +1046,13 @@ export class ReplicaManager {
     }
     ctx.send(from, { type: "metadata-response", corr: msg.corr, brokers: this.liveBrokers, controller: this.controllerId, partitions: parts });
   }
+
+  /** The leader of a partition in the metadata cache when that broker is alive there, else null (what
+   *  FindCoordinator answers for __consumer_offsets: KafkaApis.getCoordinator). */
+  cachedLeaderOf(topic: string, partition: number): number | null {
+    const pm = this.metadata.get(tpKey(topic, partition));
+    return pm !== undefined && pm.error === "NONE" && pm.leader !== null && this.liveBrokers.includes(pm.leader) ? pm.leader : null;
+  }
 }
 
 /** Records [from, to) for a response: a view of the log's columns (see RecordSlice; the log never overwrites it). */
