@@ -13,7 +13,7 @@ import { UsageError, displayPath, loadScenario, parsePositiveInt, parsePositiveN
 import { loadEngine } from "../engine.ts";
 import type { CliJudgement, Engine } from "../engine.ts";
 import { makeChalk, reproCommand } from "../output.ts";
-import { scenarioToYaml } from "../scenario-file.ts";
+import { scenarioToYaml } from "../../sim/scenario/to-file.ts";
 
 export interface FuzzOptions {
   readonly set?: readonly string[];

@@ -1,10 +1,10 @@
 // A normalised Scenario back to the written form (only what differs from Kafka's defaults), for saving fuzz
 // counterexamples as scenario files that `kafkasim run` / `replay` / `explain` read back.
 import { stringify } from "yaml";
-import { BROKER_DEFAULTS, CONSUMER_DEFAULTS, DEFAULT_PROTOCOL, PRODUCER_DEFAULTS } from "../sim/kafka/config.ts";
-import { DEFAULT_PROCESSING } from "../sim/scenario/defaults.ts";
-import type { Fault, FaultAction, FaultTarget } from "../sim/faults/types.ts";
-import type { Scenario } from "../sim/scenario/types.ts";
+import { BROKER_DEFAULTS, CONSUMER_DEFAULTS, DEFAULT_PROTOCOL, PRODUCER_DEFAULTS } from "../kafka/config.ts";
+import { DEFAULT_PROCESSING } from "./defaults.ts";
+import type { Fault, FaultAction, FaultTarget } from "../faults/types.ts";
+import type { Scenario } from "./types.ts";
 
 function diff(values: Readonly<Record<string, unknown>>, defaults: Readonly<Record<string, unknown>>, keep: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
