@@ -6,6 +6,7 @@ import type { AnomalyType } from "../sim/scenario/types.ts";
 import type { FaultAction, FiredFault } from "../sim/faults/types.ts";
 import type { Allowance } from "./types.ts";
 import { OFFSETS_TOPIC } from "../sim/broker/group/host.ts";
+import { weakestBrokerConfig } from "../sim/scenario/defaults.ts";
 
 /** What may follow once committed data can be lost: the log is rewritten under the consumers' feet. */
 const LOSS_FAMILY: readonly AnomalyType[] = [
@@ -65,6 +66,7 @@ const PROTOCOL_RANK: Record<string, number> = { "0.10": 0, "0.11": 1, "2.0": 2, 
 /** Every permission the configuration and the fired faults give, per topic. */
 export function oracle(result: RunResult): Allowance[] {
   const s = result.scenario;
+  const broker = weakestBrokerConfig(s);
   const out: Allowance[] = [];
   const allow = (type: AnomalyType, topic: string | null, reason: string): void => {
     out.push({ type, topic, reason });
@@ -78,9 +80,9 @@ export function oracle(result: RunResult): Allowance[] {
   // Rules that follow from the brokers' configuration and the faults; they hold for every partition, the internal
   // __consumer_offsets topic too (its replicas follow the same replication protocol and the same flush settings).
   const replicationRules = (topic: string, cfg: Readonly<Record<string, unknown>>, rf: number): void => {
-    const minIsr = (cfg["min.insync.replicas"] as number | undefined) ?? s.broker["min.insync.replicas"];
-    const unclean = (cfg["unclean.leader.election.enable"] as boolean | undefined) ?? s.broker["unclean.leader.election.enable"];
-    const flushMsgs = (cfg["log.flush.interval.messages"] as number | undefined) ?? s.broker["log.flush.interval.messages"];
+    const minIsr = (cfg["min.insync.replicas"] as number | undefined) ?? broker["min.insync.replicas"];
+    const unclean = (cfg["unclean.leader.election.enable"] as boolean | undefined) ?? broker["unclean.leader.election.enable"];
+    const flushMsgs = (cfg["log.flush.interval.messages"] as number | undefined) ?? broker["log.flush.interval.messages"];
     if (fs.disruptive && unclean) {
       allowAll(LOSS_FAMILY, topic, "unclean.leader.election.enable=true: an out-of-sync replica may become leader and truncate committed records (fact 11, KIP-106)");
     }
@@ -102,10 +104,10 @@ export function oracle(result: RunResult): Allowance[] {
     }
   };
   // __consumer_offsets: broker-level settings (offsets.topic.replication.factor; KafkaConfig, GroupMetadataManager).
-  replicationRules(OFFSETS_TOPIC, {}, s.broker["offsets.topic.replication.factor"]);
+  replicationRules(OFFSETS_TOPIC, {}, broker["offsets.topic.replication.factor"]);
 
   for (const t of s.topics) {
-    const minIsr = t.config["min.insync.replicas"] ?? s.broker["min.insync.replicas"];
+    const minIsr = t.config["min.insync.replicas"] ?? broker["min.insync.replicas"];
     const rf = t["replication.factor"];
     const producers = s.producers.filter((p) => p.topic === t.name);
     replicationRules(t.name, t.config, rf);

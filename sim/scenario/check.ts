@@ -3,12 +3,28 @@
 import type { FaultTarget } from "../faults/types.ts";
 import { didYouMean } from "./issues.ts";
 import type { IssuePath, RawIssue } from "./issues.ts";
+import { brokerConfigOf } from "./defaults.ts";
+import { limitIssues } from "./limits.ts";
 import type { ConsumerSpec, Scenario, TopicSpec } from "./types.ts";
 
+/** The network addresses at most this many nodes (sim/net/network.ts MAX_NODES - 1): a hard ceiling. */
+const MAX_NODES = 1023;
+
 /** Problems a valid shape can still have: unknown topics, brokers, clients; replication factor > brokers;
- *  Kafka's idempotence conflicts. Paths are in the written form's terms. */
+ *  replica assignments, the controller and broker overrides naming brokers that do not exist; Kafka's own
+ *  config rejections; the limits on a run's size. Paths are in the written form's terms. */
 export function checkScenario(s: Scenario): RawIssue[] {
-  const issues: RawIssue[] = [];
+  const issues: RawIssue[] = limitIssues(s);
+  if (s.producers.length === 0 && s.consumers.length === 0) {
+    issues.push({ path: [], message: "the scenario has neither producers nor consumers, so a run would show nothing; add producers: [{ id: p1, topic: orders, ratePerSec: 100 }]" });
+  }
+  const nodes = 1 + s.brokers + s.producers.length + s.consumers.reduce((n, c) => n + c.members, 0);
+  if (nodes > MAX_NODES) issues.push({ path: ["brokers"], message: `${nodes} nodes (the coordinator, brokers, producers and consumer members) is more than the simulator addresses (${MAX_NODES})` });
+  const brokerRange = `brokers are 1..${s.brokers}`;
+  if (s.controller !== undefined && s.controller > s.brokers) issues.push({ path: ["controller"], message: `there is no broker ${s.controller}; ${brokerRange}` });
+  for (const id of Object.keys(s.brokerOverrides ?? {})) {
+    if (Number(id) > s.brokers) issues.push({ path: ["brokerOverrides", id], message: `there is no broker ${id}; ${brokerRange}`, atKey: true });
+  }
   const topicNames = s.topics.map((t) => t.name);
   const topicByName = new Map<string, TopicSpec>();
   s.topics.forEach((t, i) => {
@@ -16,7 +32,7 @@ export function checkScenario(s: Scenario): RawIssue[] {
     topicByName.set(t.name, t);
     if (t["replication.factor"] > s.brokers) {
       issues.push({ path: ["topics", i, "replication.factor"], message: `replication.factor ${t["replication.factor"]} is larger than the number of brokers (${s.brokers}); allowed: 1..${s.brokers}` });
-    }
+    } else if (t.replicaAssignment !== undefined) checkAssignment(t, ["topics", i, "replicaAssignment"], s.brokers, issues);
   });
   const unknownTopic = (name: string): string => {
     const dym = didYouMean(name, topicNames);
@@ -41,16 +57,28 @@ export function checkScenario(s: Scenario): RawIssue[] {
               : undefined;
       if (conflict !== undefined) issues.push({ path: ["producers", i, "config", "enable.idempotence"], message: `enable.idempotence=true needs ${conflict}; Kafka rejects this producer config` });
     }
+    if (p.explicit.includes("delivery.timeout.ms") && c["delivery.timeout.ms"] < c["linger.ms"] + c["request.timeout.ms"]) {
+      // KafkaProducer.configureDeliveryTimeout: an explicit delivery.timeout.ms below the sum is a ConfigException.
+      issues.push({
+        path: ["producers", i, "config", "delivery.timeout.ms"],
+        message: `delivery.timeout.ms ${c["delivery.timeout.ms"]} should be equal to or larger than linger.ms + request.timeout.ms (${c["linger.ms"]} + ${c["request.timeout.ms"]}); Kafka rejects this producer config`,
+      });
+    }
   });
   const groups = new Map<string, ConsumerSpec>();
   s.consumers.forEach((c, i) => {
     if (clients.has(c.group) || groups.has(c.group)) issues.push({ path: ["consumers", i, "group"], message: `client id "${c.group}" is used twice (producer ids and groups must differ)` });
     groups.set(c.group, c);
     const session = c.config["session.timeout.ms"];
-    const [minS, maxS] = [s.broker["group.min.session.timeout.ms"], s.broker["group.max.session.timeout.ms"]];
-    if (session < minS || session > maxS) {
-      // GroupCoordinator.handleJoinGroup: INVALID_SESSION_TIMEOUT outside the broker's bounds.
-      issues.push({ path: ["consumers", i, "config", "session.timeout.ms"], message: `session.timeout.ms ${session} is outside the broker's group.min/max.session.timeout.ms (${minS}..${maxS}); Kafka rejects the join with INVALID_SESSION_TIMEOUT. Lower broker.group.min.session.timeout.ms or raise session.timeout.ms` });
+    // Any broker may be the group's coordinator: the session must fit each one's bounds.
+    for (let b = 1; b <= (s.brokerOverrides === undefined ? 1 : s.brokers); b++) {
+      const bc = brokerConfigOf(s, b);
+      const [minS, maxS] = [bc["group.min.session.timeout.ms"], bc["group.max.session.timeout.ms"]];
+      if (session < minS || session > maxS) {
+        // GroupCoordinator.handleJoinGroup: INVALID_SESSION_TIMEOUT outside the broker's bounds.
+        issues.push({ path: ["consumers", i, "config", "session.timeout.ms"], message: `session.timeout.ms ${session} is outside the broker's${s.brokerOverrides?.[b] !== undefined ? ` (broker ${b})` : ""} group.min/max.session.timeout.ms (${minS}..${maxS}); Kafka rejects the join with INVALID_SESSION_TIMEOUT. Lower broker.group.min.session.timeout.ms or raise session.timeout.ms` });
+        break;
+      }
     }
     if (c.config["heartbeat.interval.ms"] >= session) {
       issues.push({ path: ["consumers", i, "config", "heartbeat.interval.ms"], message: `heartbeat.interval.ms ${c.config["heartbeat.interval.ms"]} must be lower than session.timeout.ms ${session}` });
@@ -116,4 +144,27 @@ export function checkScenario(s: Scenario): RawIssue[] {
     }
   });
   return issues;
+}
+
+/** A pinned assignment as Kafka validates one: TopicCommand.parseReplicaAssignment (no duplicate replicas, the
+ *  same replication factor for every partition) and ZkAdminManager.createTopics (no unknown brokers). */
+function checkAssignment(t: TopicSpec, path: IssuePath, brokers: number, issues: RawIssue[]): void {
+  const a = t.replicaAssignment ?? [];
+  const rf = t["replication.factor"];
+  if (a.length !== t.partitions) {
+    issues.push({ path, message: `topic ${t.name} has ${t.partitions} partition(s) but its replicaAssignment lists ${a.length}; give one replica list per partition (or leave partitions out)` });
+    return;
+  }
+  a.forEach((replicas, p) => {
+    const at = [...path, p];
+    const dup = replicas.filter((b, k) => replicas.indexOf(b) !== k);
+    const unknown = replicas.filter((b) => b > brokers);
+    if (replicas.length !== rf) {
+      issues.push({ path: at, message: `partition ${p} has ${replicas.length} replica(s) [${replicas.join(", ")}], not the replication factor ${rf}; every partition needs the same number of replicas` });
+    } else if (dup.length > 0) {
+      issues.push({ path: at, message: `partition ${p}'s replicas [${replicas.join(", ")}] list broker ${dup.join(", ")} twice; a replica list may not contain duplicate entries` });
+    } else if (unknown.length > 0) {
+      issues.push({ path: at, message: `partition ${p}'s replicas [${replicas.join(", ")}] name unknown broker(s) ${unknown.join(", ")}; brokers are 1..${brokers}` });
+    }
+  });
 }

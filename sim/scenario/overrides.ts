@@ -11,12 +11,14 @@ import { configValueSchema } from "./config-schema.ts";
 import { protocolSchema, seedSchema } from "./cluster-schema.ts";
 import { BUG_SWITCHES } from "./names.ts";
 import { checkScenario } from "./check.ts";
+import { withDeliveryTimeout } from "./defaults.ts";
 import type { Scenario } from "./types.ts";
 
 const SCENARIO_FIELDS: Record<string, z.ZodType> = {
   seed: seedSchema,
   protocol: protocolSchema,
-  brokers: int(1, 100),
+  brokers: int(1),
+  controller: int(1),
   durationMs: ms(1),
   drainMs: ms(0),
   name: str(),
@@ -96,7 +98,7 @@ export function applyOverrides(scenario: Scenario, sets: readonly string[]): Sce
           s = { ...s, topics: s.topics.map((t) => (scoped || def.key in t.config ? { ...t, config: { ...t.config, [def.key]: v } } : t)) };
           break;
         case "producer":
-          s = { ...s, producers: s.producers.map((p) => ({ ...p, config: { ...p.config, [def.key]: v }, explicit: [...new Set([...p.explicit, def.key])] })) };
+          s = { ...s, producers: s.producers.map((p) => withDeliveryTimeout({ ...p, config: { ...p.config, [def.key]: v }, explicit: [...new Set([...p.explicit, def.key])] })) };
           break;
         case "consumer":
           if (def.key === "group.id") {
@@ -113,4 +115,33 @@ export function applyOverrides(scenario: Scenario, sets: readonly string[]): Sce
   }
   if (issues.length > 0) throw new ScenarioError(issues);
   return s;
+}
+
+/** What `--set` arguments fix, as canonical keys: "producer.acks" → 1, "broker.min.insync.replicas" → 2 (an
+ *  unscoped Kafka key under every scope that has it), scenario fields under their own names ("protocol").
+ *  Arguments that do not validate are left out (applyOverrides reports them). For fuzzing: a drawn value
+ *  yields to a fixed one. */
+export function fixedBySets(sets: readonly string[]): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const arg of sets) {
+    const eq = arg.indexOf("=");
+    if (eq <= 0) continue;
+    const key = arg.slice(0, eq).trim();
+    const value = parseScalar(arg.slice(eq + 1));
+    const field = SCENARIO_FIELDS[key];
+    if (field) {
+      const r = field.safeParse(value);
+      if (r.success) out.set(key, r.data);
+      continue;
+    }
+    const scoped = /^(broker|topic|producer|consumer)\.(.+)$/.exec(key);
+    const scopes: ConfigScope[] = scoped ? [scoped[1] as ConfigScope] : ["broker", "topic", "producer", "consumer"];
+    for (const scope of scopes) {
+      const def = configDef(scope, scoped ? (scoped[2] as string) : key);
+      if (def === undefined) continue;
+      const r = configValueSchema(def).safeParse(value);
+      if (r.success) out.set(`${scope}.${def.key}`, r.data);
+    }
+  }
+  return out;
 }

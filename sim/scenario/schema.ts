@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { LatencyDist } from "../core/rng.ts";
 import type { Fault } from "../faults/types.ts";
 import { buildScenario } from "./defaults.ts";
-import type { Scenario } from "./types.ts";
+import type { Limits, Scenario } from "./types.ts";
 import { ScenarioError, pathToString, show } from "./issues.ts";
 import type { IssuePath, RawIssue } from "./issues.ts";
 import { bool, int, listOf, ms, oneOf, str, strict } from "./primitives.ts";
@@ -15,14 +15,14 @@ import { canonicalConfig, configSchema } from "./config-schema.ts";
 import { ANOMALY_TYPES, BUG_SWITCHES, VERDICTS } from "./names.ts";
 import { faultSchema, normaliseFault } from "./fault-schema.ts";
 import { consumerSchema, normaliseConsumers, normaliseProducers, producerSchema, stripUndefined } from "./client-schema.ts";
-import { latencySchema, normaliseTopics, protocolSchema, seedSchema, topicSchema } from "./cluster-schema.ts";
+import { brokerOverridesSchema, controllerSchema, latencySchema, limitsSchema, normaliseBrokerOverrides, normaliseLimits, normaliseTopics, protocolSchema, seedSchema, topicSchema } from "./cluster-schema.ts";
 import { checkScenario } from "./check.ts";
 
 export { ScenarioError, didYouMean, formatIssue, formatScenarioError, pathToString } from "./issues.ts";
 export type { IssuePath, ScenarioIssue } from "./issues.ts";
 export { ANOMALY_TYPES, BUG_SWITCHES, FAULT_EVENTS, FAULT_KINDS, VERDICTS } from "./names.ts";
 export { checkScenario } from "./check.ts";
-export { applyOverrides } from "./overrides.ts";
+export { applyOverrides, fixedBySets } from "./overrides.ts";
 
 export const scenarioSchema = strict({
   name: str("a scenario name").optional(),
@@ -31,8 +31,10 @@ export const scenarioSchema = strict({
   durationMs: ms(1).optional(),
   drainMs: ms(0).optional(),
   protocol: protocolSchema.optional(),
-  brokers: int(1, 100).optional(),
+  brokers: int(1).optional(),
   broker: configSchema("broker").optional(),
+  brokerOverrides: brokerOverridesSchema.optional(),
+  controller: controllerSchema.optional(),
   topics: listOf(topicSchema, "topics").optional(),
   network: strict({ latency: latencySchema.optional() }).optional(),
   producers: listOf(producerSchema, "producers").optional(),
@@ -44,6 +46,7 @@ export const scenarioSchema = strict({
     anomalies: listOf(oneOf(ANOMALY_TYPES), "anomaly types").optional(),
     absent: listOf(oneOf(ANOMALY_TYPES), "anomaly types").optional(),
   }).optional(),
+  limits: limitsSchema.optional(),
 });
 
 /** The written form of a scenario (YAML, JSON or the TypeScript object of defineScenario). */
@@ -66,6 +69,8 @@ function normalise(raw: RawScenario, issues: RawIssue[], defaultName: string | u
   const topics = normaliseTopics(raw.topics ?? [{ name: "orders" }], issues);
   const producers = normaliseProducers(raw.producers ?? [], issues);
   const consumers = normaliseConsumers(raw.consumers ?? [], issues);
+  const brokerOverrides = raw.brokerOverrides !== undefined ? normaliseBrokerOverrides(raw.brokerOverrides, issues) : undefined;
+  const limits = raw.limits !== undefined ? normaliseLimits(raw.limits, issues) : undefined;
   const faults: Fault[] = [];
   (raw.faults ?? []).forEach((f, i) => {
     const nf = normaliseFault(f as Record<string, unknown>, ["faults", i], issues);
@@ -84,6 +89,8 @@ function normalise(raw: RawScenario, issues: RawIssue[], defaultName: string | u
     ...(raw.protocol !== undefined ? { protocol: raw.protocol } : {}),
     brokers,
     broker: canonicalConfig("broker", raw.broker ?? {}, ["broker"], issues) as unknown as Scenario["broker"],
+    ...(brokerOverrides !== undefined ? { brokerOverrides } : {}),
+    ...(raw.controller !== undefined ? { controller: raw.controller } : {}),
     topics,
     network: raw.network?.latency ? { latency: raw.network.latency as LatencyDist } : {},
     producers,
@@ -91,6 +98,7 @@ function normalise(raw: RawScenario, issues: RawIssue[], defaultName: string | u
     faults,
     bugs,
     ...(expect !== undefined ? { expect } : {}),
+    ...(limits !== undefined ? { limits } : {}),
   });
 }
 
@@ -103,6 +111,8 @@ export interface NormaliseOptions {
   readonly file?: string;
   /** Name when the input has none (the file's base name). */
   readonly defaultName?: string;
+  /** Limits raised on the command line (--limit): over the scenario's own `limits:`. */
+  readonly limits?: Partial<Limits>;
 }
 
 function toError(raw: readonly RawIssue[], opts: NormaliseOptions): ScenarioError {
@@ -120,8 +130,11 @@ export function normalizeScenario(input: unknown, opts: NormaliseOptions = {}): 
   const r = scenarioSchema.safeParse(input, { reportInput: true });
   if (!r.success) throw toError(zodIssues(r.error), opts);
   const issues: RawIssue[] = [];
-  const s = normalise(r.data, issues, opts.defaultName);
-  if (!s || issues.length > 0) throw toError(issues, opts);
+  const parsed = normalise(r.data, issues, opts.defaultName);
+  if (!parsed || issues.length > 0) throw toError(issues, opts);
+  // maxFileBytes is the reader's (checked before the text exists), not the scenario's.
+  const { maxFileBytes: _f, ...raised } = opts.limits ?? {};
+  const s = Object.keys(raised).length > 0 ? { ...parsed, limits: { ...parsed.limits, ...raised } } : parsed;
   const semantic = checkScenario(s);
   if (semantic.length > 0) throw toError(semantic, opts);
   return s;
