@@ -164,7 +164,10 @@ function probeWritable(dir: string): string | undefined {
     return undefined;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return err.code === "EROFS" ? "read-only file system" : err.code === "EACCES" || err.code === "EPERM" ? "permission denied" : (err.code ?? err.message);
+    if (err.code === "EROFS") return "read-only file system";
+    if (err.code === "EACCES" || err.code === "EPERM") return "permission denied";
+    if (err.code === "ENOENT" || err.code === "ENOTDIR") return "files cannot be created there";
+    return err.code ?? err.message;
   }
 }
 
@@ -172,7 +175,8 @@ function probeWritable(dir: string): string | undefined {
 export function checkOutputDir(flag: string, dir: string): void {
   if (dir.trim() === "") throw new UsageError(`${flag} needs a directory`);
   const at = nearestExisting(dir);
-  if (!statSync(at).isDirectory()) throw new UsageError(`${flag} ${dir}: ${displayPath(at)} is a file, not a directory`);
+  const st = statSync(at);
+  if (!st.isDirectory()) throw new UsageError(`${flag} ${dir}: ${displayPath(at)} is ${st.isFile() ? "a file" : "a device or a pipe"}, not a directory`);
   const why = probeWritable(at);
   if (why !== undefined) throw new UsageError(`${flag} ${dir}: cannot write in ${displayPath(at)} (${why})`);
 }

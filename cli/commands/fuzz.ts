@@ -195,19 +195,25 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
         const type = keep[0] as AnomalyType;
         const small = shrink(engine, s, type);
         const name = `fuzz-${type}-${seed}`;
-        const file = join(saveDir, `${name}.yaml`);
-        mkdirSync(saveDir, { recursive: true });
+        let file: string | null = join(saveDir, `${name}.yaml`);
         const { expect: _e, ...rest } = small;
         const saved: Scenario = { ...rest, name, description: `found by kafkasim fuzz${baseFile ? ` around ${displayPath(baseFile)}` : ""} (seed ${String(root)}, run ${i}): ${keep.join(", ")}; shrunk` };
         const repro = ["npx kafkasim replay", q(file), ...limitFlags].join(" ");
         const text = scenarioToYaml(saved, `kafkasim counterexample: reproduce with  ${repro}`);
-        writeFileAtomic(file, text);
+        try {
+          mkdirSync(saveDir, { recursive: true });
+          writeFileAtomic(file, text);
+        } catch (e) {
+          // Checked before the campaign, but a disk can fill up: keep going, and say so.
+          process.stderr.write(`warning: could not save ${file}: ${(e as Error).message}; the campaign goes on\n`);
+          file = null;
+        }
         // The file is the counterexample: replay it as `replay` would, to be sure the repro line reproduces.
-        const again = engine.judge(engine.runScenario(parseScenario(text, { file, limits })));
+        const again = engine.judge(engine.runScenario(parseScenario(text, { file: file ?? name, limits })));
         const reproduced = again.anomalies.some((a) => a.type === type);
-        out.counterexamples.push({ seed: small.seed, verdict: j.verdict, anomalies: [...new Set(j.anomalies.map((a) => a.type))], file, repro, reproduced });
-        if (!opts.json && !bar) write(`${c.red("found")} ${keep.join(", ")} on run ${i} (seed ${String(small.seed)}) → ${file}\n`);
-        if (!reproduced) process.stderr.write(`warning: ${file} did not reproduce ${type} when replayed; the run and its saved file differ (please report)\n`);
+        out.counterexamples.push({ seed: small.seed, verdict: j.verdict, anomalies: [...new Set(j.anomalies.map((a) => a.type))], file, repro: file === null ? null : repro, reproduced });
+        if (!opts.json && !bar) write(`${c.red("found")} ${keep.join(", ")} on run ${i} (seed ${String(small.seed)}) → ${file ?? "(not saved)"}\n`);
+        if (!reproduced) process.stderr.write(`warning: ${file ?? name} did not reproduce ${type} when replayed; the run and its saved file differ (please report)\n`);
         if (until !== undefined && keep.includes(until)) stop = true;
       }
       bar?.update(layout.value(i + 1, performance.now() - t0), { bugs: out.verdicts.bug, runs: i + 1 });
@@ -239,7 +245,7 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
     write(`${c.bold("fuzz")} ${baseFile ? displayPath(baseFile) : "(default scenario)"} · seed ${String(root)} · ${out.runs} runs in ${(out.wallMs / 1000).toFixed(1)} s${how}\n`);
     write(`verdicts: ${c.green(`valid ${out.verdicts.valid}`)} · ${c.yellow(`allowed ${out.verdicts.allowed}`)} · ${out.verdicts.bug > 0 ? c.red(`bug ${out.verdicts.bug}`) : `bug 0`}\n`);
     for (const [t, e] of Object.entries(out.anomalies)) write(`  ${t}: ${e.count} (first on run ${e.firstRun})\n`);
-    for (const ce of out.counterexamples) write(`counterexample ${ce.anomalies.join(", ")}: ${ce.file}\n  repro: ${c.cyan(ce.repro ?? "")}${ce.reproduced ? "" : c.red(" (did not reproduce when replayed)")}\n`);
+    for (const ce of out.counterexamples) write(`counterexample ${ce.anomalies.join(", ")}: ${ce.file ?? "(not saved)"}\n  repro: ${c.cyan(ce.repro ?? "")}${ce.reproduced ? "" : c.red(" (did not reproduce when replayed)")}\n`);
     write(c.dim(`repro of the campaign: ${out.repro}\n`));
   }
   if (interrupted !== undefined) return SIGNAL_EXIT[interrupted];
