@@ -2,7 +2,7 @@
 // corpus of bad inputs, each answered with one clear message and exit code 2.
 import { describe, it, expect } from "vitest";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,10 +31,16 @@ function cliEnv(env: Record<string, string>, ...args: string[]): Promise<Ran> {
 const ESC = String.fromCharCode(27);
 const cli = (...args: string[]): Promise<Ran> => cliEnv({ NO_COLOR: "1", FORCE_COLOR: "" }, ...args);
 
-/** Expected message fragment of each bad file: its first line `# error: ...` (JSON files: listed here). */
-const JSON_EXPECT: Record<string, string> = { "json-wrong-type.json": 'expected records per second, got "fast"' };
+/** Expected message fragment of each bad file: its first line `# error: ...` (JSON files, which have no
+ *  comments: cli/testdata/bad-json-errors.json). */
+const JSON_EXPECT = JSON.parse(readFileSync(join(ROOT, "cli", "testdata", "bad-json-errors.json"), "utf8")) as Record<string, string>;
 
-describe.concurrent("kafkasim --help", () => {
+describe.concurrent("kafkasim --help and --version", () => {
+  it("--version prints the package version", async () => {
+    const r = await cli("--version");
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version);
+  });
   it("documents every command and the exit codes", async () => {
     const r = await cli("--help");
     expect(r.code).toBe(0);
@@ -52,8 +58,9 @@ describe.concurrent("kafkasim --help", () => {
 
 describe.concurrent("bad input: one clear message, exit code 2", () => {
   const files = readdirSync(BAD).sort();
-  it("has a corpus of at least 30 bad scenario files", () => {
-    expect(files.length).toBeGreaterThanOrEqual(30);
+  it("has a corpus of at least 100 bad scenario files, each JSON one with its expected message", () => {
+    expect(files.length).toBeGreaterThanOrEqual(100);
+    expect(Object.keys(JSON_EXPECT).sort()).toEqual(files.filter((f) => f.endsWith(".json")));
   });
 
   it("check answers every bad file with its position and what is allowed", async () => {
@@ -93,12 +100,35 @@ describe.concurrent("bad input: one clear message, exit code 2", () => {
     [["run", "acks1-leader-crash", "--bogus"], /unknown option '--bogus'/],
     [["fuzz", "--runs", "0"], /--runs must be a whole number ≥ 1/],
     [["fuzz", "--until", "lost-writes"], /did you mean "lost-write"\?/],
+    [["fuzz", "--time", "0"], /--time must be a number > 0, got "0"/],
     [["frobnicate"], /unknown command 'frobnicate'/],
+    [["run", "acks1-leader-crash", "--limit", "maxRecord=5"], /--limit maxRecord=5: unknown limit "maxRecord"; did you mean "maxRecords"\?/],
+    [["run", "cli/testdata/bad/limit-rate.yaml"], /limit-rate\.yaml:3:42: producers\[0\]\.ratePerSec: ratePerSec 1000000000 exceeds the limit maxRatePerSec = 100000; raise it with/],
+    [["run", "acks1-leader-crash", "--set", "durationMs=1000000000000"], /durationMs \(after --set durationMs=1000000000000\): durationMs 1000000000000 exceeds the limit maxDurationMs = 3600000/],
+    [["run", "acks1-leader-crash", "--trace", "/proc/kafkasim/t.jsonl"], /--trace \/proc\/kafkasim\/t\.jsonl: the directory \/proc\/kafkasim does not exist/],
+    [["run", "acks1-leader-crash", "--html", "package.json"], /--html package\.json: package\.json is a file, not a directory/],
+    [["fuzz", "--runs", "5", "--save", "/proc/kafkasim"], /--save \/proc\/kafkasim: cannot write in \/proc/],
   ])("%j", async (args, re) => {
+    const t0 = performance.now();
     const r = await cli(...args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(re);
+    expect(r.err.trim().split("\n").length).toBe(1);
     expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.out).toBe("");
+    expect(performance.now() - t0).toBeLessThan(15_000); // refused before any run
+  });
+
+  it("a file too large is refused in bounded time and memory; --limit raises the limit", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkasim-cli-"));
+    const big = join(dir, "big.yaml");
+    writeFileSync(big, `# ${"x".repeat(35_000_000)}\nproducers: [{ id: p1, topic: orders }]\n`);
+    const r = await cli("check", big);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/big\.yaml: 35000042 bytes exceeds the limit maxFileBytes = 1048576; raise it with --limit maxFileBytes=35000042/);
+    const raised = await cli("check", "--limit", "maxBrokers=60", "cli/testdata/bad/limit-brokers.yaml");
+    expect(raised.code).toBe(0);
+    expect(raised.out).toMatch(/^ok cli\/testdata\/bad\/limit-brokers\.yaml/);
   });
 });
 
@@ -126,7 +156,8 @@ describe.concurrent("running scenarios", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as Record<string, unknown> & { stats: Record<string, number>; anomalies: Record<string, unknown>[]; metrics: Record<string, unknown>; expectation: { ok: boolean } };
-    expect(Object.keys(j)).toEqual(["seed", "scenario", "protocol", "traceHash", "verdict", "expectation", "stats", "anomalies", "metrics", "repro"]);
+    expect(Object.keys(j)).toEqual(["seed", "scenario", "protocol", "traceHash", "verdict", "expectation", "stats", "anomalies", "metrics", "repro", "warnings"]);
+    expect(j.warnings).toEqual([]);
     expect(j).toMatchObject({ seed: 1, scenario: "acks1-leader-crash", protocol: "3.7", verdict: "allowed", expectation: { ok: true } });
     expect(j.traceHash).toMatch(/^[0-9a-f]+$/);
     for (const k of ["sent", "acked", "failed", "lostWrites", "duplicates", "reorders", "uncommittedReads"]) expect(typeof j.stats[k], k).toBe("number");
@@ -187,13 +218,52 @@ describe.concurrent("running scenarios", () => {
     expect(r.out).toMatch(/p1 send value \d+ ok orders-0 @\d+/);
   });
 
+  it("faults that cannot apply: one warning line each on stderr, and in the JSON", async () => {
+    const [text, json] = await Promise.all([cli("run", "cli/testdata/fault-cannot-apply.yaml"), cli("run", "cli/testdata/fault-cannot-apply.yaml", "--json")]);
+    expect(text.code).toBe(0);
+    expect(text.err).toBe(
+      "warning: faults[0] at 500 ms (restart broker 2): broker-2 is already running; nothing to restart\n" + "warning: faults[2] at 700 ms (kill broker 3): broker-3 is not running (killed); nothing to kill\n",
+    );
+    expect(json.err).toBe("");
+    expect((JSON.parse(json.out) as { warnings: string[] }).warnings).toEqual([
+      "faults[0] at 500 ms (restart broker 2): broker-2 is already running; nothing to restart",
+      "faults[2] at 700 ms (kill broker 3): broker-3 is not running (killed); nothing to kill",
+    ]);
+  });
+
+  it("the HTML report's repro line names the file's path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkasim-html-"));
+    const r = await cli("run", "cli/testdata/fault-cannot-apply.yaml", "--html", dir);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, "index.html"), "utf8")).toContain("Reproduce: <code>npx kafkasim run cli/testdata/fault-cannot-apply.yaml --seed 1</code>");
+  });
+
+  it("a drawn campaign's counterexample reproduces with its repro line (the file's own seed)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkasim-fuzz-"));
+    const r = await cli("fuzz", "--runs", "40", "--set", "acks=1", "--until", "lost-write", "--save", dir, "--json");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { runs: number; repro: string; counterexamples: { seed: number; file: string; repro: string; reproduced: boolean }[] };
+    const ce = j.counterexamples[0]!;
+    expect(ce.repro).toBe(`npx kafkasim replay ${ce.file}`);
+    expect(ce.reproduced).toBe(true);
+    expect(j.repro).toBe(`npx kafkasim fuzz --seed 1 --runs ${j.runs} --set acks=1 --until lost-write`);
+    const replay = await cli(...ce.repro.replace("npx kafkasim ", "").split(" "), "--json");
+    const rj = JSON.parse(replay.out) as { seed: number; anomalies: { type: string }[] };
+    expect(rj.seed).toBe(ce.seed);
+    expect(rj.anomalies.some((a) => a.type === "lost-write")).toBe(true);
+  });
+
   it("fuzz finds, shrinks and saves counterexamples that replay to the same anomaly; --json shape", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kafkasim-fuzz-"));
     const r = await cli("fuzz", "cli/testdata/seeded-bug.yaml", "--runs", "2", "--seed", "5", "--save", dir, "--json");
     expect(r.err).toBe("");
     expect(r.code).toBe(1);
-    const j = JSON.parse(r.out) as { seed: number; runs: number; wallMs: number; verdicts: Record<string, number>; anomalies: Record<string, { count: number; firstRun: number }>; counterexamples: { seed: number; verdict: string; anomalies: string[]; file: string }[] };
+    const j = JSON.parse(r.out) as { seed: number; runs: number; wallMs: number; verdicts: Record<string, number>; anomalies: Record<string, { count: number; firstRun: number }>; counterexamples: { seed: number; verdict: string; anomalies: string[]; file: string; repro: string; reproduced: boolean }[]; repro: string };
+    expect(Object.keys(j)).toEqual(["seed", "runs", "wallMs", "interrupted", "verdicts", "anomalies", "counterexamples", "repro"]);
     expect(j).toMatchObject({ seed: 5, runs: 2, verdicts: { valid: 0, allowed: 0, bug: 2 } });
+    expect(j.repro).toBe("npx kafkasim fuzz cli/testdata/seeded-bug.yaml --seed 5 --runs 2");
+    expect(j.counterexamples.map((c) => c.reproduced)).toEqual([true, true]);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect(j.anomalies["lost-write"]?.firstRun).toBe(0);
     expect(j.counterexamples.length).toBe(2);
     const ce = j.counterexamples[0]!;
@@ -217,8 +287,11 @@ describe.concurrent("running scenarios", () => {
   });
 });
 
-describe("fuzz and Ctrl-C", () => {
-  it("SIGINT stops the campaign cleanly and keeps what was found", async () => {
+describe("fuzz and signals", () => {
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("%s stops the campaign cleanly, prints the summary and keeps what was found (exit %d)", async (signal, exit) => {
     const dir = mkdtempSync(join(tmpdir(), "kafkasim-fuzz-"));
     const child = spawn(process.execPath, [join(ROOT, "bin", "kafkasim.js"), "fuzz", "cli/testdata/seeded-bug.yaml", "--runs", "100000", "--save", dir], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
     let out = "";
@@ -228,13 +301,14 @@ describe("fuzz and Ctrl-C", () => {
       // Interrupt once the first counterexample is reported: the campaign is running.
       if (!signalled && out.includes("found lost-write")) {
         signalled = true;
-        child.kill("SIGINT");
+        child.kill(signal);
       }
     });
     const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
     expect(signalled).toBe(true);
-    expect(code).toBe(1);
-    expect(out).toMatch(/\(interrupted\)/);
+    expect(code).toBe(exit);
+    expect(out).toMatch(new RegExp(`\\(interrupted by ${signal}\\)`));
+    expect(out).toMatch(/^repro of the campaign: npx kafkasim fuzz cli\/testdata\/seeded-bug\.yaml --seed 1 --runs \d+$/m);
     const runs = Number(/ (\d+) runs in /.exec(out)?.[1]);
     expect(runs).toBeGreaterThanOrEqual(1);
     expect(runs).toBeLessThan(100000);

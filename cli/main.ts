@@ -4,10 +4,17 @@ import { Command, CommanderError, Option } from "commander";
 import { ZodError } from "zod";
 import { SimInputError } from "../sim/core/errors.ts";
 import { ScenarioError, formatScenarioError, scenarioJsonSchema } from "../sim/scenario/schema.ts";
-import { UsageError } from "./io.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, UsageError } from "./io.ts";
 import { makeChalk } from "./output.ts";
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const LIMIT_HELP = "raise a limit on the size of a run: maxDurationMs, maxRatePerSec, maxRecords, maxBrokers, maxPartitions, maxFileBytes (README, section Limits); repeatable";
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+}
 
 /** The message and exit code for anything thrown by a command. */
 export function errorExit(e: unknown): { code: number; message: string } {
@@ -34,10 +41,11 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number> | numbe
 
 export function buildProgram(): Command {
   const program = new Command("kafkasim")
-    .description("Deterministic simulator of Apache Kafka's replication and delivery guarantees.\nExit codes: 0 valid or as expected, 1 bug or expectation not met, 2 bad input.")
-    .showHelpAfterError("(add --help for usage)")
+    .description("Deterministic simulator of Apache Kafka's replication and delivery guarantees.\nExit codes: 0 valid or as expected, 1 bug or expectation not met, 2 bad input, 130/143 interrupted (SIGINT/SIGTERM).")
+    .version(version(), "-V, --version", "print the version")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // One line per problem: commander's message with the hint on the same line.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`${s.trimEnd()} (add --help for usage)\n`) });
 
   program
     .command("run")
@@ -48,8 +56,9 @@ export function buildProgram(): Command {
     .option("--json", "print the result as JSON (see README.md, section JSON output)")
     .option("--trace <file>", "write the recorded trace as JSON lines")
     .option("--html <dir>", "write a self-contained HTML report into this directory")
+    .option("--limit <name=value>", LIMIT_HELP, collect, [])
     .action(
-      action(async (file: string, o: { seed?: string; set: string[]; json?: boolean; trace?: string; html?: string }) => {
+      action(async (file: string, o: { seed?: string; set: string[]; json?: boolean; trace?: string; html?: string; limit: string[] }) => {
         const { runCommand } = await import("./commands/run.ts");
         return runCommand(file, o);
       }),
@@ -77,8 +86,9 @@ export function buildProgram(): Command {
     .option("--until <type>", "stop at the first anomaly of this type (e.g. lost-write)")
     .option("--save <dir>", "where counterexamples go (default ./counterexamples)")
     .option("--json", "print the summary as JSON (see README.md, section JSON output)")
+    .option("--limit <name=value>", LIMIT_HELP, collect, [])
     .action(
-      action(async (file: string | undefined, o: { set: string[]; runs?: string; time?: string; seed?: string; until?: string; save?: string; json?: boolean }) => {
+      action(async (file: string | undefined, o: { set: string[]; runs?: string; time?: string; seed?: string; until?: string; save?: string; json?: boolean; limit: string[] }) => {
         const { fuzzCommand } = await import("./commands/fuzz.ts");
         return fuzzCommand(file, o);
       }),
@@ -89,8 +99,9 @@ export function buildProgram(): Command {
     .description("replay a saved scenario or counterexample exactly (its own seed)")
     .argument("<file>", "scenario file")
     .option("--json", "print the result as JSON")
+    .option("--limit <name=value>", LIMIT_HELP, collect, [])
     .action(
-      action(async (file: string, o: { json?: boolean }) => {
+      action(async (file: string, o: { json?: boolean; limit: string[] }) => {
         const { runCommand } = await import("./commands/run.ts");
         return runCommand(file, o);
       }),
@@ -100,10 +111,11 @@ export function buildProgram(): Command {
     .command("explain")
     .description("walk through a saved counterexample step by step: faults, leader/ISR/HW changes, the operations involved")
     .argument("<file>", "scenario file")
+    .option("--limit <name=value>", LIMIT_HELP, collect, [])
     .action(
-      action(async (file: string) => {
+      action(async (file: string, o: { limit: string[] }) => {
         const { explainCommand } = await import("./commands/explain.ts");
-        return explainCommand(file, {});
+        return explainCommand(file, { limit: o.limit });
       }),
     );
 
@@ -150,10 +162,11 @@ export function buildProgram(): Command {
     .command("check")
     .description("validate scenario files without running them")
     .argument("<files...>", "scenario files or library names")
+    .option("--limit <name=value>", LIMIT_HELP, collect, [])
     .action(
-      action(async (files: string[]) => {
+      action(async (files: string[], o: { limit: string[] }) => {
         const { checkCommand } = await import("./commands/check.ts");
-        return checkCommand(files);
+        return checkCommand(files, { limit: o.limit });
       }),
     );
 

@@ -17,10 +17,15 @@ export function makeChalk(enabled = colourEnabled()): ChalkInstance {
   return new Chalk({ level: enabled ? 1 : 0 });
 }
 
-/** The one-line command that reproduces a run. */
-export function reproCommand(file: string, seed: Scenario["seed"], sets: readonly string[] = []): string {
-  const q = (s: string): string => (/^[\w./:=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  return ["npx kafkasim run", q(file), "--seed", q(String(seed)), ...sets.flatMap((s) => ["--set", q(s)])].join(" ");
+/** A word as the shell reads it (quoted when needed). */
+export function shellWord(s: string): string {
+  return /^[\w./:=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The one-line command that reproduces a run (the --limit flags it needed included). */
+export function reproCommand(file: string, seed: Scenario["seed"], sets: readonly string[] = [], limits: readonly string[] = []): string {
+  const q = shellWord;
+  return ["npx kafkasim run", q(file), "--seed", q(String(seed)), ...sets.flatMap((s) => ["--set", q(s)]), ...limits.flatMap((l) => ["--limit", q(l)])].join(" ");
 }
 
 export interface RunJson {
@@ -45,6 +50,8 @@ export interface RunJson {
   readonly capacity: CliJudgement["capacity"];
   readonly metrics: Readonly<Record<string, unknown>>;
   readonly repro: string;
+  /** Faults that fired but could not apply, one line each (restart a running broker, no leader to kill). */
+  readonly warnings: readonly string[];
 }
 
 export function runJson(r: RunResult, j: CliJudgement, outcome: ExpectationOutcome | null, repro: string, wallMs: number): RunJson {
@@ -78,6 +85,7 @@ export function runJson(r: RunResult, j: CliJudgement, outcome: ExpectationOutco
       wallMs: Math.round(wallMs),
     },
     repro,
+    warnings: (r.warnings ?? []).map((w) => w.message),
   };
 }
 

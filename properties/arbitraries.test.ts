@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { guardSchedule, fuzzValueArb, toScenario, episodeFaults, SAFE_KNOBS, fuzzScenario, groupRecoveryMs, DEFAULT_SHAPE } from "./arbitraries.ts";
 import type { Episode } from "./arbitraries.ts";
 import { parseScenario } from "../sim/scenario/parse.ts";
-import { scenarioToYaml } from "../cli/scenario-file.ts";
+import { scenarioToYaml } from "../sim/scenario/to-file.ts";
 
 const ep = (kind: Episode["kind"], atMs: number, broker: number, durationMs = 0): Episode => ({ kind, atMs, durationMs, broker, other: 1 });
 

@@ -327,9 +327,81 @@ export interface FuzzValue {
   readonly seed: number;
 }
 
+/** Knobs pinned by fixed Kafka keys (`--set`); `autoCommit` is enable.auto.commit. */
+export type FixedKnobs = Partial<FuzzKnobs> & { readonly autoCommit?: boolean };
+
+/** The knobs that fixed keys pin: canonical `scope.key` → value (fixedBySets, sim/scenario/overrides.ts). */
+export function fixedKnobs(fixed: ReadonlyMap<string, unknown>): FixedKnobs {
+  const out: { -readonly [K in keyof FixedKnobs]: FixedKnobs[K] } = {};
+  const get = (...keys: string[]): unknown => keys.map((k) => fixed.get(k)).find((v) => v !== undefined);
+  const acks = get("producer.acks");
+  if (acks !== undefined) out.acks = acks === -1 ? "all" : (acks as Acks);
+  const minIsr = get("topic.min.insync.replicas", "broker.min.insync.replicas");
+  if (minIsr !== undefined) out.minIsr = minIsr as number;
+  const unclean = get("topic.unclean.leader.election.enable", "broker.unclean.leader.election.enable");
+  if (unclean !== undefined) out.unclean = unclean as boolean;
+  const idempotence = get("producer.enable.idempotence");
+  if (idempotence !== undefined) out.idempotence = idempotence as boolean;
+  const retries = get("producer.retries");
+  if (retries !== undefined) out.retries = retries as number;
+  const inFlight = get("producer.max.in.flight.requests.per.connection");
+  if (inFlight !== undefined) out.maxInFlight = inFlight as number;
+  const protocol = get("protocol");
+  if (protocol !== undefined) out.protocol = protocol as ProtocolVersion;
+  const flush = get("topic.log.flush.interval.messages", "broker.log.flush.interval.messages");
+  if (flush !== undefined) out.flushEveryMessage = flush === 1;
+  const autoCommit = get("consumer.enable.auto.commit");
+  if (autoCommit !== undefined) out.autoCommit = autoCommit as boolean;
+  return out;
+}
+
+/** Drawn knobs around fixed ones: the fixed values win, and a drawn knob that would conflict with one yields.
+ *  A fixed enable.idempotence=true needs acks=all, retries > 0 and at most 5 requests in flight (fact 16), so
+ *  those are drawn compatible; a drawn idempotence that conflicts with a fixed acks, retries or in-flight is
+ *  off (fuzzScenario); enable.auto.commit=false rules out the "auto" commit strategy. */
+export function constrainKnobs(k: FuzzKnobs, fixed: FixedKnobs): FuzzKnobs {
+  const { autoCommit, ...pinned } = fixed;
+  const out: { -readonly [K in keyof FuzzKnobs]: FuzzKnobs[K] } = { ...k, ...pinned };
+  if (fixed.idempotence === true) {
+    if (fixed.acks === undefined) out.acks = "all";
+    if (fixed.retries === undefined && out.retries === 0) out.retries = SAFE_KNOBS.retries;
+    if (fixed.maxInFlight === undefined && out.maxInFlight > 5) out.maxInFlight = 5;
+  }
+  if (autoCommit === false && fixed.commit === undefined && out.commit === "auto") out.commit = "after-processing";
+  return out;
+}
+
+/** A drawn scenario's keys that depend on fixed ones (`scope.key` → value), moved out of conflict: KafkaProducer
+ *  wants delivery.timeout.ms ≥ linger.ms + request.timeout.ms, a consumer heartbeat.interval.ms below
+ *  session.timeout.ms, and the brokers' group.min/max.session.timeout.ms around it. A key fixed itself is left
+ *  alone (a conflict between two fixed keys is the user's, and reported as such). */
+export function fitToFixed(s: Scenario, fixed: ReadonlyMap<string, unknown>): Scenario {
+  const num = (key: string, drawn: number): number => (fixed.get(key) as number | undefined) ?? drawn;
+  const producers = s.producers.map((p) => {
+    if (fixed.has("producer.delivery.timeout.ms")) return p;
+    const floor = num("producer.linger.ms", p.config["linger.ms"]) + num("producer.request.timeout.ms", p.config["request.timeout.ms"]);
+    return p.config["delivery.timeout.ms"] >= floor ? p : { ...p, config: { ...p.config, "delivery.timeout.ms": floor } };
+  });
+  let broker = s.broker;
+  const consumers = s.consumers.map((c) => {
+    let session = num("consumer.session.timeout.ms", c.config["session.timeout.ms"]);
+    let heartbeat = num("consumer.heartbeat.interval.ms", c.config["heartbeat.interval.ms"]);
+    if (heartbeat >= session) {
+      if (!fixed.has("consumer.heartbeat.interval.ms")) heartbeat = Math.max(1, Math.floor(session / 3));
+      else if (!fixed.has("consumer.session.timeout.ms")) session = heartbeat * 3;
+    }
+    if (!fixed.has("broker.group.min.session.timeout.ms") && broker["group.min.session.timeout.ms"] > session) broker = { ...broker, "group.min.session.timeout.ms": session };
+    if (!fixed.has("broker.group.max.session.timeout.ms") && broker["group.max.session.timeout.ms"] < session) broker = { ...broker, "group.max.session.timeout.ms": session };
+    return { ...c, config: { ...c.config, "session.timeout.ms": session, "heartbeat.interval.ms": heartbeat } };
+  });
+  return { ...s, broker, producers, consumers };
+}
+
 export interface FuzzArbOptions {
   /** Fixed knobs (default: drawn). */
   readonly knobs?: FuzzKnobs | fc.Arbitrary<FuzzKnobs>;
+  /** Knobs pinned by fixed keys: drawn knobs yield to them (constrainKnobs). */
+  readonly fixed?: FixedKnobs;
   readonly shape?: Partial<FuzzShape>;
   readonly kinds?: readonly EpisodeKind[];
   readonly swarm?: boolean;
@@ -341,7 +413,9 @@ export interface FuzzArbOptions {
 
 export function fuzzValueArb(o: FuzzArbOptions = {}): fc.Arbitrary<FuzzValue> {
   const base: FuzzShape = { ...DEFAULT_SHAPE, ...o.shape };
-  const knobs = o.knobs === undefined ? knobsArb() : o.knobs instanceof fc.Arbitrary ? o.knobs : fc.constant(o.knobs);
+  const drawn = o.knobs === undefined ? knobsArb() : o.knobs instanceof fc.Arbitrary ? o.knobs : fc.constant(o.knobs);
+  const fixed = o.fixed;
+  const knobs = fixed !== undefined && Object.keys(fixed).length > 0 ? drawn.map((k) => constrainKnobs(k, fixed)) : drawn;
   const so: ScheduleOptions = { brokers: base.brokers, durationMs: base.durationMs, ...(o.kinds ? { kinds: o.kinds } : {}), ...(o.maxEpisodes !== undefined ? { maxEpisodes: o.maxEpisodes } : {}), ...(o.guard !== undefined ? { guard: o.guard } : {}) };
   return fc.record({
     knobs,

@@ -1,5 +1,5 @@
 // Counterexamples as scenario files: the shrunk Scenario itself, in the scenario file form the CLI loads
-// (cli/scenario-file.ts), with `expect` set to the recorded verdict and anomalies and the metadata (seed,
+// (sim/scenario/to-file.ts), with `expect` set to the recorded verdict and anomalies and the metadata (seed,
 // fast-check path and version, verdict, anomalies) as a JSON line in the header comment. Written atomically
 // (temp file + rename) under scenarios/regressions/. Replaying runs the scenario, not a seed.
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import fc from "fast-check";
 import type { AnomalyType, Scenario, Verdict } from "../sim/scenario/types.ts";
 import type { Judgement } from "./types.ts";
 import { parseScenario } from "../sim/scenario/parse.ts";
-import { scenarioToYaml } from "../cli/scenario-file.ts";
+import { scenarioToYaml } from "../sim/scenario/to-file.ts";
 
 export const REGRESSIONS_DIR = new URL("../scenarios/regressions/", import.meta.url).pathname;
 

@@ -134,14 +134,14 @@ function statsTable(stats: object | undefined): string {
 /** At most this many anomalies are listed (and explained) in a run report; the JSON output has them all. */
 export const MAX_ANOMALIES_SHOWN = 200;
 
-export async function runHtml(r: RunResult, j: RunJudgement, exports: readonly string[] = []): Promise<string> {
+export async function runHtml(r: RunResult, j: RunJudgement, exports: readonly string[] = [], opts: { readonly repro?: string } = {}): Promise<string> {
   const s = r.scenario;
   const shown = j.anomalies.slice(0, MAX_ANOMALIES_SHOWN);
   const more = j.anomalies.length - shown.length;
   const parts: string[] = [];
   parts.push(`<h1>kafkasim run — ${esc(s.name)}</h1>`);
   parts.push(
-    `<p class="sub">seed ${esc(String(r.seed))} · protocol ${esc(r.protocol)} · ${s.brokers} brokers · ${r.virtualMs.toFixed(0)} ms virtual (${r.workloadEndMs} ms workload) · trace hash <code>${esc(r.traceHash)}</code> · verdict <b class="verdict-${esc(j.verdict)}">${esc(j.verdict)}</b><br>Reproduce: <code>npx kafkasim run ${esc(s.name)} --seed ${esc(String(r.seed))}</code></p>`,
+    `<p class="sub">seed ${esc(String(r.seed))} · protocol ${esc(r.protocol)} · ${s.brokers} brokers · ${r.virtualMs.toFixed(0)} ms virtual (${r.workloadEndMs} ms workload) · trace hash <code>${esc(r.traceHash)}</code> · verdict <b class="verdict-${esc(j.verdict)}">${esc(j.verdict)}</b><br>Reproduce: <code>${esc(opts.repro ?? `npx kafkasim run ${s.name} --seed ${String(r.seed)}`)}</code></p>`,
   );
   if (s.description) parts.push(`<p>${esc(s.description)}</p>`);
   parts.push(`<h2>Anomalies (${j.anomalies.length})</h2>`);

@@ -11,7 +11,8 @@ import type { RunJudgement } from "./messages.ts";
 import { toJepsenEdn } from "../sim/history-export.ts";
 
 /** Writes the run report into dir; returns the paths written (index.html first). */
-export async function writeRunHtml(result: RunResult, judgement: RunJudgement, dir: string): Promise<string[]> {
+/** `repro`: the command line that reproduces the run (the CLI's, with the file's path); default: by name. */
+export async function writeRunHtml(result: RunResult, judgement: RunJudgement, dir: string, opts: { readonly repro?: string } = {}): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   const exports: string[] = [];
@@ -24,7 +25,7 @@ export async function writeRunHtml(result: RunResult, judgement: RunJudgement, d
   writeFileAtomic(join(dir, "history.edn"), toJepsenEdn(result.history));
   exports.push("history.edn");
   const index = join(dir, "index.html");
-  writeFileAtomic(index, await runHtml(result, judgement, exports));
+  writeFileAtomic(index, await runHtml(result, judgement, exports, opts));
   written.push(index, ...exports.map((e) => join(dir, e)));
   return written;
 }

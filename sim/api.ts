@@ -3,7 +3,8 @@
 
 export { runScenario, worldTopics } from "./world.ts";
 export type { RunOptions, RunResult, RunEnd } from "./result.ts";
-export { buildScenario, producerSpec, consumerSpec, DEFAULT_PROCESSING } from "./scenario/defaults.ts";
+export { buildScenario, producerSpec, consumerSpec, brokerConfigOf, DEFAULT_PROCESSING } from "./scenario/defaults.ts";
+export { DEFAULT_LIMITS } from "./scenario/limits.ts";
 export type { ScenarioInput, ProducerInput, ConsumerInput, TopicInput } from "./scenario/defaults.ts";
 export { defineScenario, normalizeScenario, applyOverrides, ScenarioError, formatScenarioError } from "./scenario/schema.ts";
 export type * from "./scenario/types.ts";

@@ -3,7 +3,7 @@ import type { Seed } from "./core/rng.ts";
 import type { Recorded } from "./core/trace.ts";
 import type { ProtocolVersion } from "./kafka/config.ts";
 import type { FinalState, HistoryOp } from "./history.ts";
-import type { FiredFault } from "./faults/types.ts";
+import type { FaultWarning, FiredFault } from "./faults/types.ts";
 import type { TraceEvent } from "./events.ts";
 import type { Scenario } from "./scenario/types.ts";
 
@@ -40,6 +40,9 @@ export interface RunResult {
   readonly sendsAcked: number;
   readonly final: FinalState;
   readonly faults: readonly FiredFault[];
+  /** Faults that fired but could not apply (restart a running broker, a target that resolved to no node).
+   *  Absent in hand-built results (test fixtures). */
+  readonly warnings?: readonly FaultWarning[];
   /** Empty unless run with record: true. */
   readonly trace: readonly Recorded<TraceEvent>[];
   /** The rare events (elections, ISR changes, truncations, faults, crashes, rebalances, retries...: every type but

@@ -14,6 +14,9 @@ import { HOT_EVENT_TYPES } from "./events.ts";
 import { HistoryRecorder } from "./history.ts";
 import type { FinalPartition, FinalState } from "./history.ts";
 import type { Scenario, TopicSpec } from "./scenario/types.ts";
+import { brokerConfigOf } from "./scenario/defaults.ts";
+import { limitIssues } from "./scenario/limits.ts";
+import { pathToString } from "./scenario/issues.ts";
 import type { RunEnd, RunOptions, RunResult } from "./result.ts";
 import { FaultInterpreter } from "./faults/interpreter.ts";
 import type { ClusterSpec } from "./broker/spec.ts";
@@ -55,6 +58,21 @@ export function worldTopics(s: Scenario): TopicSpec[] {
 
 function validateScenario(s: Scenario): void {
   if (!(Number.isInteger(s.brokers) && s.brokers >= 1)) throw new SimInputError("INVALID_SCENARIO", `brokers must be an integer ≥ 1, got ${s.brokers}`, "brokers");
+  const limit = limitIssues(s)[0];
+  if (limit !== undefined) throw new SimInputError("INVALID_SCENARIO", limit.message, pathToString(limit.path));
+  const isBroker = (b: number): boolean => Number.isInteger(b) && b >= 1 && b <= s.brokers;
+  if (s.controller !== undefined && !isBroker(s.controller)) throw new SimInputError("UNKNOWN_NODE", `controller: there is no broker ${s.controller}; brokers are 1..${s.brokers}`, "controller");
+  for (const id of Object.keys(s.brokerOverrides ?? {})) {
+    if (!isBroker(Number(id))) throw new SimInputError("UNKNOWN_NODE", `brokerOverrides: there is no broker ${id}; brokers are 1..${s.brokers}`, `brokerOverrides.${id}`);
+  }
+  for (const t of s.topics) {
+    const a = t.replicaAssignment;
+    if (a === undefined) continue;
+    const bad = a.length !== t.partitions ? `it lists ${a.length} partitions, the topic has ${t.partitions}` : a.find((r) => r.length !== t["replication.factor"] || !r.every(isBroker) || new Set(r).size !== r.length);
+    if (bad !== undefined) {
+      throw new SimInputError("INVALID_SCENARIO", `topic ${t.name}: replicaAssignment ${typeof bad === "string" ? bad : `[${bad.join(", ")}] needs ${t["replication.factor"]} distinct brokers of 1..${s.brokers}`}`, `topics.${t.name}.replicaAssignment`);
+    }
+  }
   if (!(s.durationMs > 0)) throw new SimInputError("INVALID_DURATION", `durationMs must be > 0, got ${s.durationMs}`, "durationMs");
   if (!(s.drainMs >= 0)) throw new SimInputError("INVALID_DURATION", `drainMs must be ≥ 0, got ${s.drainMs}`, "drainMs");
   const topics = new Set(s.topics.map((t) => t.name));
@@ -107,7 +125,15 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   const history = new HistoryRecorder();
 
   rt.addNode(COORDINATOR_NODE, coordinatorFactory(spec));
-  for (const b of brokerIds) rt.addNode(brokerNode(b), brokerFactory(b, spec, { groupCoordinator: groupCoordinatorFactory, keys }));
+  // Each broker reads its own config (its server.properties): the cluster's with its overrides on top.
+  const addBroker = (b: number): void => {
+    const own = s.brokerOverrides?.[b] === undefined ? spec : { ...spec, broker: brokerConfigOf(s, b) };
+    rt.addNode(brokerNode(b), brokerFactory(b, own, { groupCoordinator: groupCoordinatorFactory, keys }));
+  };
+  // A pinned controller starts alone; the others are held back (connections to them are refused) and start once
+  // it has won the election, so it is the first to create /controller whatever the seed.
+  const heldBack = s.controller === undefined ? [] : brokerIds.filter((b) => b !== s.controller);
+  for (const b of brokerIds) addBroker(b);
 
   let workloadActive = true;
   let nextValue = 0;
@@ -153,7 +179,21 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   );
 
   rt.trace.emit(rt.nowUs, { type: "phase", phase: "workload" });
-  rt.startAll();
+  rt.startAll(heldBack.map((b) => brokerNode(b)));
+  if (heldBack.length > 0) {
+    const first = brokerNode(s.controller as number);
+    let released = false;
+    // Released once the pinned broker is controller, or if it went down before (nobody would be then).
+    rt.trace.onEmit((_t, ev) => {
+      const e = ev as TraceEvent;
+      const now = (e.type === "controller-elected" && e.broker === s.controller) || ((e.type === "node-kill" || e.type === "node-power-loss" || e.type === "node-stop") && e.node === first);
+      if (!now || released) return;
+      released = true;
+      rt.call(rt.nowUs, () => {
+        for (const b of heldBack) rt.start(brokerNode(b));
+      });
+    });
+  }
   const workloadEndUs = msToUs(s.durationMs);
   const totalMs = s.durationMs + s.drainMs;
   const onProgress = opts.onProgress;
@@ -226,6 +266,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     sendsAcked: history.sendsAcked,
     final,
     faults: faults.fired,
+    warnings: faults.warnings,
     trace: rt.trace.events as RunResult["trace"],
     evidence: rt.trace.evidence as RunResult["evidence"],
     diskBytes,

@@ -156,6 +156,7 @@ export async function explainCommand(file: string, opts: RunCommandOptions): Pro
   const write = opts.write ?? ((x: string) => process.stdout.write(x));
   const r = await runOnce(file, opts, true);
   const c = makeChalk();
+  for (const w of r.json.warnings) process.stderr.write(`warning: ${w}\n`);
   write(renderExplanation(c, r.result, r.judgement) + "\n\n" + `repro: ${c.cyan(r.json.repro)}\n`);
   return exitCodeOf(r.judgement, r.outcome);
 }

@@ -1,9 +1,8 @@
 // `kafkasim list`: the scenario library, one line each.
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseScenario } from "../../sim/scenario/parse.ts";
 import { ScenarioError } from "../../sim/scenario/schema.ts";
-import { LIBRARY_DIR, REGRESSIONS_DIR, displayPath, libraryFiles } from "../io.ts";
+import { LIBRARY_DIR, REGRESSIONS_DIR, displayPath, libraryFiles, readScenarioText } from "../io.ts";
 import { makeChalk } from "../output.ts";
 
 export interface ListEntry {
@@ -20,7 +19,7 @@ export function listEntries(): ListEntry[] {
   return [...libraryFiles(LIBRARY_DIR), ...libraryFiles(REGRESSIONS_DIR)].map((f) => {
     const file = displayPath(f);
     try {
-      const s = parseScenario(readFileSync(f, "utf8"), { file });
+      const s = parseScenario(readScenarioText(f), { file });
       return { name: s.name, file, description: s.description ?? null, protocol: s.protocol, brokers: s.brokers, expect: s.expect ?? null };
     } catch (e) {
       const msg = e instanceof ScenarioError ? e.message.split("\n")[0] ?? e.message : (e as Error).message;

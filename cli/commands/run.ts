@@ -1,9 +1,8 @@
 // `kafkasim run <file|name>` and `kafkasim replay <file>`: one run, its verdict, anomalies with explanations,
 // the expectation if the scenario has one, and the repro command.
 import cliProgress from "cli-progress";
-import { writeFileSync } from "node:fs";
 import { writeRunHtml } from "../../reports/run-report.ts";
-import { displayPath, loadScenario } from "../io.ts";
+import { checkOutputDir, checkOutputFile, displayPath, loadScenario, parseLimits, writeFileAtomic } from "../io.ts";
 import { loadEngine } from "../engine.ts";
 import type { CliJudgement, ExpectationOutcome } from "../engine.ts";
 import { makeChalk, renderRun, reproCommand, runJson } from "../output.ts";
@@ -16,7 +15,10 @@ export interface RunCommandOptions {
   readonly trace?: string;
   readonly html?: string;
   readonly set?: readonly string[];
+  /** `--limit name=value` flags. */
+  readonly limit?: readonly string[];
   readonly write?: (text: string) => void;
+  readonly writeErr?: (text: string) => void;
 }
 
 export interface RunOutcome {
@@ -51,7 +53,7 @@ function runProgress(json: boolean, t0: number): { update: (virtualMs: number, t
 }
 
 export async function runOnce(arg: string, opts: RunCommandOptions, record: boolean): Promise<RunOutcome & { file: string }> {
-  const { file, scenario } = loadScenario(arg, { seed: opts.seed, sets: opts.set });
+  const { file, scenario } = loadScenario(arg, { seed: opts.seed, sets: opts.set, limits: parseLimits(opts.limit) });
   const engine = await loadEngine();
   const t0 = performance.now();
   const progress = runProgress(opts.json === true, t0);
@@ -64,21 +66,26 @@ export async function runOnce(arg: string, opts: RunCommandOptions, record: bool
   const judgement = engine.judge(result);
   const wallMs = performance.now() - t0;
   const outcome = scenario.expect ? engine.checkExpectation(scenario.expect, judgement) : null;
-  const json = runJson(result, judgement, outcome, reproCommand(displayPath(file), scenario.seed, opts.set ?? []), wallMs);
+  const json = runJson(result, judgement, outcome, reproCommand(displayPath(file), scenario.seed, opts.set ?? [], opts.limit ?? []), wallMs);
   return { file, result, judgement, outcome, json };
 }
 
 export async function runCommand(arg: string, opts: RunCommandOptions): Promise<number> {
   const write = opts.write ?? ((t: string) => process.stdout.write(t));
+  const writeErr = opts.writeErr ?? ((t: string) => process.stderr.write(t));
+  // Destinations first: a run is not thrown away because its output cannot be written.
+  if (opts.trace !== undefined) checkOutputFile("--trace", opts.trace);
+  if (opts.html !== undefined) checkOutputDir("--html", opts.html);
   const record = opts.trace !== undefined || opts.html !== undefined;
   const r = await runOnce(arg, opts, record);
   if (opts.trace !== undefined) {
-    writeFileSync(opts.trace, r.result.trace.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    writeFileAtomic(opts.trace, r.result.trace.map((e) => JSON.stringify(e)).join("\n") + "\n");
   }
-  const written = opts.html !== undefined ? await writeRunHtml(r.result, r.judgement, opts.html) : [];
+  const written = opts.html !== undefined ? await writeRunHtml(r.result, r.judgement, opts.html, { repro: r.json.repro }) : [];
   if (opts.json) write(JSON.stringify(r.json, null, 2) + "\n");
   else {
     const c = makeChalk();
+    for (const w of r.json.warnings) writeErr(`${makeChalk(process.stderr.isTTY === true && !process.env.NO_COLOR).yellow("warning:")} ${w}\n`);
     write(renderRun(c, r.json, r.judgement, { file: r.file }) + "\n");
     if (opts.trace !== undefined) write(c.dim(`trace: ${r.result.trace.length} events written to ${opts.trace}\n`));
     if (written.length > 0) write(c.dim(`report: ${written.join(", ")}\n`));

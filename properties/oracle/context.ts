@@ -3,6 +3,8 @@
 import type { RunResult } from "../../sim/result.ts";
 import type { ConsumerSpec, ProducerSpec } from "../../sim/scenario/types.ts";
 import type { RunIndex } from "../context.ts";
+import type { BrokerConfig } from "../../sim/kafka/config.ts";
+import { brokerConfigOf, weakestBrokerConfig } from "../../sim/scenario/defaults.ts";
 import { runIndex } from "../context.ts";
 import type { EvidenceIndex, EvidenceRef } from "./evidence.ts";
 import { evidenceIndex } from "./evidence.ts";
@@ -24,6 +26,7 @@ export class OracleContext {
   readonly run: RunIndex;
   /** 0 for protocol 0.10, 1 for 0.11, 2 and up for the versions with KIP-279 and later. */
   readonly rank: number;
+  private readonly weakest: BrokerConfig;
   private readonly producers = new Map<string, ProducerSpec>();
   private readonly groups = new Map<string, ConsumerSpec>();
 
@@ -31,6 +34,7 @@ export class OracleContext {
     this.idx = evidenceIndex(result);
     this.run = runIndex(result);
     this.rank = PROTOCOL_RANK[result.protocol] ?? 4;
+    this.weakest = weakestBrokerConfig(result.scenario);
     for (const p of result.scenario.producers) this.producers.set(p.id, p);
     for (const c of result.scenario.consumers) this.groups.set(c.group, c);
   }
@@ -43,16 +47,18 @@ export class OracleContext {
     return this.groups.get(name);
   }
 
-  /** A topic-level setting: the topic's override, else the broker's. */
-  topicSetting<K extends "min.insync.replicas" | "unclean.leader.election.enable" | "log.flush.interval.messages">(topic: string, key: K): RunResult["scenario"]["broker"][K] {
+  /** A topic-level setting: the topic's override, else that broker's config (brokerOverrides), else — no broker
+   *  named — the weakest of the brokers' (any of them may be the controller that elects). */
+  topicSetting<K extends "min.insync.replicas" | "unclean.leader.election.enable" | "log.flush.interval.messages">(topic: string, key: K, broker?: number): BrokerConfig[K] {
     const t = this.result.scenario.topics.find((x) => x.name === topic);
     const v = t?.config[key];
-    return (v === undefined ? this.result.scenario.broker[key] : v) as RunResult["scenario"]["broker"][K];
+    if (v !== undefined) return v as BrokerConfig[K];
+    return (broker === undefined ? this.weakest : brokerConfigOf(this.result.scenario, broker))[key];
   }
 
-  /** No fsync per record: a power loss may take acknowledged records with it (fact 27). */
-  unflushed(topic: string): boolean {
-    return this.topicSetting(topic, "log.flush.interval.messages") !== 1;
+  /** No fsync per record on that broker: a power loss may take acknowledged records with it (fact 27). */
+  unflushed(topic: string, broker?: number): boolean {
+    return this.topicSetting(topic, "log.flush.interval.messages", broker) !== 1;
   }
 
   /** The producer may write a batch twice: not idempotent (or protocol 0.10, which has no idempotence) and retrying. */

@@ -69,12 +69,10 @@ export function justifyReplicaInvariant(ctx: OracleContext, f: Finding): Justifi
   if (f.partition === null) return null;
   const topic = topicOfTp(f.partition);
   const replicas = ctx.result.final.partitions.find((p) => `${p.topic}-${p.partition}` === f.partition)?.replicas.map((r) => r.broker) ?? [];
-  if (ctx.unflushed(topic)) {
-    const pl = ctx.idx.powerLosses.find((x) => replicas.includes(x.broker));
-    if (pl) {
-      const events = pl.recovered ? [pl.ref, pl.recovered.ref] : [pl.ref];
-      return ctx.justify("power-loss-unflushed", events, `broker ${pl.broker}, a replica of ${f.partition}, lost power at ${fmtTime(pl.ref.timeUs)} and restarted without its unflushed records, still in the ISR`);
-    }
+  const pl = ctx.idx.powerLosses.find((x) => replicas.includes(x.broker) && ctx.unflushed(topic, x.broker));
+  if (pl) {
+    const events = pl.recovered ? [pl.ref, pl.recovered.ref] : [pl.ref];
+    return ctx.justify("power-loss-unflushed", events, `broker ${pl.broker}, a replica of ${f.partition}, lost power at ${fmtTime(pl.ref.timeUs)} and restarted without its unflushed records, still in the ISR`);
   }
   const q = { tp: f.partition, offset: null, sinceUs: 0 };
   return uncleanCause(ctx, q) ?? protocolCause(ctx, q);

@@ -54,20 +54,19 @@ export function uncleanCause(ctx: OracleContext, q: LossQuery): Justification | 
 /** A power loss of an in-sync replica without fsync, that recovered without the record. */
 export function powerLossCause(ctx: OracleContext, q: LossQuery): Justification | null {
   const p = ctx.idx.partitions.get(q.tp);
-  if (ctx.unflushed(topicOfTp(q.tp))) {
-    for (const pl of ctx.idx.powerLosses) {
-      if (pl.ref.timeUs < q.sinceUs) continue;
-      const isr = p ? isrAt(p, pl.ref.timeUs) : null;
-      if (isr !== null && !isr.includes(pl.broker)) continue;
-      const recoveredEnd = pl.recovered?.logEndOffsets[q.tp];
-      if (recoveredEnd !== undefined ? !reaches(recoveredEnd, q.offset) : pl.lostRecords === 0) continue;
-      const events: EvidenceRef[] = [pl.ref];
-      if (pl.recovered) events.push(pl.recovered.ref);
-      const led = p ? leadershipAt(p, pl.broker, pl.ref.timeUs) : undefined;
-      if (led) events.push(led.ref);
-      const end = recoveredEnd !== undefined ? `, recovered ${q.tp} to log end offset ${recoveredEnd}` : `, losing ${pl.lostRecords} unflushed record(s)`;
-      return ctx.justify("power-loss-unflushed", events, `broker ${pl.broker}, in the ISR of ${q.tp}, lost power at ${fmtTime(pl.ref.timeUs)}${end}${led ? ` and led it again at epoch ${led.epoch}` : ""}`);
-    }
+  const topic = topicOfTp(q.tp);
+  for (const pl of ctx.idx.powerLosses) {
+    if (pl.ref.timeUs < q.sinceUs || !ctx.unflushed(topic, pl.broker)) continue;
+    const isr = p ? isrAt(p, pl.ref.timeUs) : null;
+    if (isr !== null && !isr.includes(pl.broker)) continue;
+    const recoveredEnd = pl.recovered?.logEndOffsets[q.tp];
+    if (recoveredEnd !== undefined ? !reaches(recoveredEnd, q.offset) : pl.lostRecords === 0) continue;
+    const events: EvidenceRef[] = [pl.ref];
+    if (pl.recovered) events.push(pl.recovered.ref);
+    const led = p ? leadershipAt(p, pl.broker, pl.ref.timeUs) : undefined;
+    if (led) events.push(led.ref);
+    const end = recoveredEnd !== undefined ? `, recovered ${q.tp} to log end offset ${recoveredEnd}` : `, losing ${pl.lostRecords} unflushed record(s)`;
+    return ctx.justify("power-loss-unflushed", events, `broker ${pl.broker}, in the ISR of ${q.tp}, lost power at ${fmtTime(pl.ref.timeUs)}${end}${led ? ` and led it again at epoch ${led.epoch}` : ""}`);
   }
   return null;
 }

@@ -2,7 +2,8 @@
 // (AdminUtils.assignReplicasToBrokers → assignReplicasToBrokersRackUnaware, core/.../admin/AdminUtils.scala):
 // the first replica of partition p goes to broker (p + startIndex) mod n; followers are shifted by
 // nextReplicaShift, which grows by one every n partitions so follower sets differ between rounds. Kafka draws
-// startIndex and the initial shift at random; here they come from a seeded Rng (one draw each per topic).
+// startIndex and the initial shift at random; here they come from a seeded Rng (one draw each per topic). A topic
+// with a pinned replicaAssignment keeps it, as kafka-topics --replica-assignment does.
 import type { Rng } from "../core/rng.ts";
 import { SimInputError } from "../core/errors.ts";
 import { tpKey } from "../core/ids.ts";
@@ -60,8 +61,14 @@ export function assignReplicas(opts: AssignOptions): Map<string, number[]> {
   const n = opts.brokers.length;
   if (n === 0) throw new SimInputError("INVALID_SCENARIO", "at least one broker is needed to assign replicas");
   for (const t of opts.topics) {
+    // Drawn for every topic, pinned or not, so pinning one topic leaves the others' assignments as they were.
     const startIndex = opts.rng.int(0, n - 1);
     const shift = opts.rng.int(0, n - 1);
+    if (t.replicaAssignment !== undefined) {
+      // kafka-topics --replica-assignment: the lists as given, the first replica the preferred leader.
+      t.replicaAssignment.forEach((replicas, p) => out.set(tpKey(t.name, p), [...replicas]));
+      continue;
+    }
     let lists: number[][];
     try {
       lists = assignReplicasToBrokers(t.partitions, t["replication.factor"], opts.brokers, startIndex, shift);

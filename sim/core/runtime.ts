@@ -128,9 +128,21 @@ export class Runtime<M, E extends TraceEventBase> {
     this.byId.set(id, slot);
   }
 
-  /** Boot every added node (at the current time, in declaration order). */
-  startAll(): void {
-    for (const s of this.slots) if (s !== undefined && s.status === "stopped") this.boot(s);
+  /** Boot every added node (at the current time, in declaration order) but those held back, which stay down
+   *  (connections to them are refused) until start(id). */
+  startAll(holdBack: readonly NodeId[] = []): void {
+    for (const s of this.slots) {
+      if (s === undefined || s.status !== "stopped") continue;
+      if (holdBack.includes(s.id)) this.network.nodeDown(s.index, "killed");
+      else this.boot(s);
+    }
+  }
+
+  /** Boot one added node that is down, without a restart event: the first start of a node the world held back
+   *  (a pinned controller starts first, the other brokers once it is elected). */
+  start(id: NodeId): void {
+    const s = this.slot(id);
+    if (s.status === "stopped") this.boot(s);
   }
 
   private boot(s: NodeSlot<M, E>): void {

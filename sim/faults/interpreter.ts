@@ -10,7 +10,8 @@ import { SimInputError, assertNever } from "../core/errors.ts";
 import type { Message } from "../kafka/protocol.ts";
 import type { TraceEvent } from "../events.ts";
 import type { HistoryOp, HistoryRecorder } from "../history.ts";
-import type { Fault, FaultAction, FaultEvent, FaultTarget, FiredFault } from "./types.ts";
+import type { Fault, FaultAction, FaultEvent, FaultTarget, FaultWarning, FiredFault } from "./types.ts";
+import { usToMs } from "../core/time.ts";
 
 /** What the interpreter needs to know about the cluster, read at the moment a fault fires. */
 export interface FaultEnv {
@@ -69,21 +70,55 @@ export function describeTarget(t: FaultTarget): string {
 
 type EventFault = Extract<Fault, { readonly on: unknown }>;
 
+function describeFault(a: FaultAction): string {
+  switch (a.kind) {
+    case "partition":
+      return `partition ${a.groups.map((g) => `[${g.map(describeTarget).join(", ")}]`).join(" | ")}`;
+    case "partition-oneway":
+      return `partition-oneway ${a.from.map(describeTarget).join(", ")} → ${a.to.map(describeTarget).join(", ")}`;
+    case "heal":
+      return a.target ? `heal ${describeTarget(a.target)}` : "heal all";
+    case "downstream-down":
+      return `downstream-down ${a.group}`;
+    default:
+      return `${a.kind} ${describeTarget(a.target)}`;
+  }
+}
+
+/** Why a lifecycle action does nothing to a node in this state, or undefined when it applies (Runtime.kill,
+ *  powerLoss, stop, restart, pause and resume return early in exactly these states). */
+function inapplicable(kind: "kill" | "power" | "stop" | "restart" | "pause" | "resume", node: string, status: string): string | undefined {
+  switch (kind) {
+    case "kill":
+    case "stop":
+      return status === "up" || status === "paused" ? undefined : `${node} is not running (${status}); nothing to ${kind}`;
+    case "power":
+      return status === "powered-off" ? `${node} is already powered off` : undefined;
+    case "restart":
+      return status === "up" || status === "paused" ? `${node} is already running; nothing to restart` : undefined;
+    case "pause":
+      return status === "up" ? undefined : status === "paused" ? `${node} is already paused` : `${node} is not running (${status}); nothing to pause`;
+    case "resume":
+      return status === "paused" ? undefined : `${node} is not paused (${status}); nothing to resume`;
+  }
+}
+
 export class FaultInterpreter {
   readonly fired: FiredFault[] = [];
+  readonly warnings: FaultWarning[] = [];
   private readonly env: FaultEnv;
   private readonly handles: number[] = [];
   /** Event-triggered faults still waiting: [fault, remaining count]. */
-  private readonly waiting: { fault: EventFault; remaining: number }[] = [];
+  private readonly waiting: { fault: EventFault; index: number; remaining: number }[] = [];
   private active = true;
 
   constructor(env: FaultEnv, faults: readonly Fault[]) {
     this.env = env;
     faults.forEach((f, i) => this.validate(f, `faults[${i}]`));
-    for (const f of faults) {
-      if ("atMs" in f) this.handles.push(env.runtime.call(msToUs(f.atMs), () => this.fire(f.action)));
-      else this.waiting.push({ fault: f, remaining: f.on.count ?? 1 });
-    }
+    faults.forEach((f, i) => {
+      if ("atMs" in f) this.handles.push(env.runtime.call(msToUs(f.atMs), () => this.fire(f.action, i)));
+      else this.waiting.push({ fault: f, index: i, remaining: f.on.count ?? 1 });
+    });
     if (this.waiting.length > 0) {
       env.runtime.trace.onEmit((_t, ev) => {
         const fe = TRACE_EVENT_OF[ev.type];
@@ -111,7 +146,8 @@ export class FaultInterpreter {
       if (w.remaining === 0) {
         const delayUs = msToUs(w.fault.afterMs ?? 0);
         const action = w.fault.action;
-        this.handles.push(this.env.runtime.call(this.env.runtime.nowUs + delayUs, () => this.fire(action)));
+        const index = w.index;
+        this.handles.push(this.env.runtime.call(this.env.runtime.nowUs + delayUs, () => this.fire(action, index)));
       }
     }
   }
@@ -179,7 +215,12 @@ export class FaultInterpreter {
     return ts.flatMap((t) => this.resolve(t)).map((n) => rt.index(n));
   }
 
-  private fire(action: FaultAction): void {
+  private warn(index: number, action: FaultAction, why: string): void {
+    const timeMs = usToMs(this.env.runtime.nowUs);
+    this.warnings.push({ fault: index, timeMs, message: `faults[${index}] at ${timeMs} ms (${describeFault(action)}): ${why}` });
+  }
+
+  private fire(action: FaultAction, index: number): void {
     if (!this.active) return;
     const rt = this.env.runtime;
     const net = rt.network;
@@ -190,21 +231,23 @@ export class FaultInterpreter {
       case "stop":
       case "restart":
       case "resume":
-        nodes = this.resolve(action.target);
-        for (const n of nodes) rt.lifecycle(action.kind, n);
-        break;
       case "pause":
         nodes = this.resolve(action.target);
         for (const n of nodes) {
-          rt.pause(n);
-          if (action.durationMs !== undefined) rt.call(rt.nowUs + msToUs(action.durationMs), () => rt.resume(n));
+          const why = inapplicable(action.kind, n, rt.status(n));
+          if (why !== undefined) this.warn(index, action, why);
+          if (action.kind !== "pause") rt.lifecycle(action.kind, n);
+          else {
+            rt.pause(n);
+            if (action.durationMs !== undefined) rt.call(rt.nowUs + msToUs(action.durationMs), () => rt.resume(n));
+          }
         }
         break;
       case "expire-session":
         nodes = this.resolve(action.target);
         for (const n of nodes) {
           const b = /^broker-(\d+)$/.exec(n);
-          if (b) this.env.expireSession(Number(b[1]));
+          if (b && !this.env.expireSession(Number(b[1]))) this.warn(index, action, `${n} holds no session (it is down or not registered), or the coordinator is down; nothing to expire`);
         }
         break;
       case "partition": {
@@ -256,6 +299,9 @@ export class FaultInterpreter {
         break;
       default:
         assertNever(action, "fault action");
+    }
+    if (nodes.length === 0 && "target" in action && action.target !== undefined) {
+      this.warn(index, action, `${describeTarget(action.target)} resolved to no node at that moment (no leader, no controller, or no follower); nothing happened`);
     }
     this.fired.push({ timeUs: rt.nowUs, action, nodes });
     rt.trace.emit(rt.nowUs, { type: "fault", action, nodes });

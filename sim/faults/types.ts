@@ -69,3 +69,13 @@ export interface FiredFault {
   /** Node ids the target resolved to (empty when it resolved to nothing, e.g. no leader). */
   readonly nodes: readonly string[];
 }
+
+/** A fault that fired but could not apply (restart a running broker, kill one already down, a target that
+ *  resolved to no node): the run goes on; the CLI prints it. */
+export interface FaultWarning {
+  /** Index in the scenario's faults. */
+  readonly fault: number;
+  readonly timeMs: number;
+  /** "faults[2] at 5000 ms (restart broker 2): broker-2 is already running; nothing to restart" */
+  readonly message: string;
+}

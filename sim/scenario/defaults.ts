@@ -44,7 +44,16 @@ export function producerSpec(p: ProducerInput): ProducerSpec {
     config: { ...PRODUCER_DEFAULTS, ...p.config },
     explicit: p.explicit ?? Object.keys(p.config ?? {}),
   };
-  return out;
+  return withDeliveryTimeout(out);
+}
+
+/** KafkaProducer.configureDeliveryTimeout: a delivery.timeout.ms left to its default that is below linger.ms +
+ *  request.timeout.ms is raised to that sum (an explicit one is a ConfigException: sim/scenario/check.ts). */
+export function withDeliveryTimeout(p: ProducerSpec): ProducerSpec {
+  const c = p.config;
+  const floor = c["linger.ms"] + c["request.timeout.ms"];
+  if (c["delivery.timeout.ms"] >= floor || p.explicit.includes("delivery.timeout.ms")) return p;
+  return { ...p, config: { ...c, "delivery.timeout.ms": floor } };
 }
 
 export function consumerSpec(c: ConsumerInput): ConsumerSpec {
@@ -58,7 +67,15 @@ export function consumerSpec(c: ConsumerInput): ConsumerSpec {
 }
 
 export function topicSpec(t: TopicInput, brokers: number): TopicSpec {
-  return { partitions: 1, "replication.factor": Math.min(3, brokers), config: {}, ...t };
+  // A pinned assignment gives the partition count and the replication factor (kafka-topics --replica-assignment).
+  const a = t.replicaAssignment;
+  return { partitions: a?.length ?? 1, "replication.factor": a?.[0]?.length ?? Math.min(3, brokers), config: {}, ...t };
+}
+
+/** Broker `id`'s own config: the cluster's `broker:` with that broker's overrides on top. */
+export function brokerConfigOf(s: Pick<Scenario, "broker" | "brokerOverrides">, id: number): BrokerConfig {
+  const o = s.brokerOverrides?.[id];
+  return o === undefined ? s.broker : { ...s.broker, ...o };
 }
 
 /** A complete scenario from a partial one: 3 brokers, Kafka 3.x defaults, protocol 3.7, 10 s + 40 s heal-and-drain (longer than zookeeper.session.timeout.ms so a killed broker's session expires). */
@@ -76,9 +93,30 @@ export function buildScenario(input: ScenarioInput = {}): Scenario {
     bugs: input.bugs ?? {},
     ...(input.description !== undefined ? { description: input.description } : {}),
     ...(input.expect !== undefined ? { expect: input.expect } : {}),
+    ...(input.brokerOverrides !== undefined ? { brokerOverrides: input.brokerOverrides } : {}),
+    ...(input.controller !== undefined ? { controller: input.controller } : {}),
+    ...(input.limits !== undefined ? { limits: input.limits } : {}),
     broker: { ...BROKER_DEFAULTS, ...input.broker },
     topics: (input.topics ?? [{ name: "orders" }]).map((t) => topicSpec(t, brokers)),
     producers: (input.producers ?? []).map(producerSpec),
     consumers: (input.consumers ?? []).map(consumerSpec),
   };
+}
+
+/** The most permissive of the brokers' configs for what the oracle judges: the lowest min.insync.replicas,
+ *  unclean election if any broker enables it, no fsync per message if any broker lacks it. With per-broker
+ *  overrides any broker may lead, or be the controller, so a judge must allow what the weakest one allows. */
+export function weakestBrokerConfig(s: Pick<Scenario, "broker" | "brokerOverrides" | "brokers">): BrokerConfig {
+  if (s.brokerOverrides === undefined) return s.broker;
+  let out = s.broker;
+  for (let b = 1; b <= s.brokers; b++) {
+    const c = brokerConfigOf(s, b);
+    out = {
+      ...out,
+      "min.insync.replicas": Math.min(out["min.insync.replicas"], c["min.insync.replicas"]),
+      "unclean.leader.election.enable": out["unclean.leader.election.enable"] || c["unclean.leader.election.enable"],
+      "log.flush.interval.messages": out["log.flush.interval.messages"] === 1 ? c["log.flush.interval.messages"] : out["log.flush.interval.messages"],
+    };
+  }
+  return out;
 }

@@ -24,6 +24,9 @@ faults:
 expect: { verdict: allowed, anomalies: [lost-write] }
 `;
 
+/** A producer, so that a snippet is a scenario (one with neither producers nor consumers is an error). */
+const P = "producers: [{ id: p, topic: orders }]\n";
+
 function errorOf(text: string, file = "s.yaml"): ScenarioError {
   try {
     parseScenario(text, { file });
@@ -99,8 +102,8 @@ faults:
   });
 
   it("reads an unquoted protocol version written as a YAML number", () => {
-    expect(parseScenario("protocol: 0.10\n").protocol).toBe("0.10");
-    expect(parseScenario("protocol: 2.0\n").protocol).toBe("2.0");
+    expect(parseScenario(`protocol: 0.10\n${P}`).protocol).toBe("0.10");
+    expect(parseScenario(`protocol: 2.0\n${P}`).protocol).toBe("2.0");
   });
 
   it.each([
@@ -111,8 +114,8 @@ faults:
     ["out of range", "broker:\n  replica.lag.time.max.ms: 0\n", 2, 28, /must be ≥ 1, got 0/],
     ["enum value", "producers: [{ id: p, topic: orders, config: { acks: 2 } }]\n", 1, 53, /allowed: all, -1, 0, 1/],
     ["unknown topic", "producers: [{ id: p, topic: ordrs }]\n", 1, 29, /unknown topic "ordrs"; did you mean "orders"\?/],
-    ["unknown broker in a fault", "faults: [{ at: 5, kill: 4 }]\n", 1, 25, /there is no broker 4; brokers are 1..3/],
-    ["unknown node in a fault", "faults: [{ at: 5, isolate: p9 }]\n", 1, 28, /there is no node "p9"/],
+    ["unknown broker in a fault", `faults: [{ at: 5, kill: 4 }]\n${P}`, 1, 25, /there is no broker 4; brokers are 1..3/],
+    ["unknown node in a fault", `faults: [{ at: 5, isolate: p9 }]\n${P}`, 1, 28, /there is no node "p9"/],
     ["malformed YAML", "brokers: [3\n", 2, 1, /malformed YAML/],
     ["missing key", "producers: [{ topic: orders }]\n", 1, 13, /missing required key "id"/],
   ])("%s: one message with line and column", (_what, text, line, column, re) => {
@@ -158,8 +161,9 @@ describe("applyOverrides", () => {
 
 describe("defineScenario", () => {
   it("validates a TypeScript object the same way", () => {
-    expect(defineScenario({ brokers: 1, topics: [{ name: "t", "replication.factor": 1 }] }).brokers).toBe(1);
-    expect(() => defineScenario({ brokers: 1, topics: [{ name: "t", "replication.factor": 3 }] })).toThrow(/replication.factor 3 is larger than the number of brokers/);
+    const producers = [{ id: "p", topic: "t" }];
+    expect(defineScenario({ brokers: 1, topics: [{ name: "t", "replication.factor": 1 }], producers }).brokers).toBe(1);
+    expect(() => defineScenario({ brokers: 1, topics: [{ name: "t", "replication.factor": 3 }], producers })).toThrow(/replication.factor 3 is larger than the number of brokers/);
   });
   it("suggests near names only", () => {
     expect(didYouMean("enableIdempotance", ["enable.idempotence", "acks"])).toBe("enable.idempotence");

@@ -10,6 +10,9 @@ export interface TopicSpec {
   readonly partitions: number;
   readonly "replication.factor": number;
   readonly config: TopicOverrides;
+  /** Pinned replicas per partition (index = partition id), as kafka-topics --replica-assignment: the first
+   *  replica is the preferred leader. Absent: assigned as Kafka's admin does (sim/broker/assignment.ts). */
+  readonly replicaAssignment?: readonly (readonly number[])[];
 }
 
 export type FailurePolicy = "drop" | "log" | "halt" | "dead-letter";
@@ -125,6 +128,10 @@ export interface Scenario {
   readonly protocol: ProtocolVersion;
   readonly brokers: number;
   readonly broker: BrokerConfig;
+  /** Per-broker config (each broker's own server.properties): broker id → keys that differ from `broker`. */
+  readonly brokerOverrides?: Readonly<Record<number, Partial<BrokerConfig>>>;
+  /** The broker that becomes the first controller: it starts alone, the others once it was elected. */
+  readonly controller?: number;
   readonly topics: readonly TopicSpec[];
   readonly network: { readonly latency?: LatencyDist };
   readonly producers: readonly ProducerSpec[];
@@ -132,4 +139,22 @@ export interface Scenario {
   readonly faults: readonly Fault[];
   readonly bugs: BugSwitches;
   readonly expect?: Expectation;
+  /** Raised bounds on the size of a run (sim/scenario/limits.ts); absent keys keep their defaults. */
+  readonly limits?: Partial<Limits>;
+}
+
+/** Bounds on the size of a run, so bad input gets an error instead of minutes of work or gigabytes of memory.
+ *  Each is raised by `limits:` in a scenario or `--limit name=value` on the command line. */
+export interface Limits {
+  /** durationMs and drainMs, each (virtual time). */
+  readonly maxDurationMs: number;
+  /** ratePerSec of each producer. */
+  readonly maxRatePerSec: number;
+  /** Records all producers send in the workload phase (rate × time, or messages when lower). */
+  readonly maxRecords: number;
+  readonly maxBrokers: number;
+  /** Partitions of all topics together (with __consumer_offsets when there are consumer groups). */
+  readonly maxPartitions: number;
+  /** Size of a scenario file (checked before it is read). */
+  readonly maxFileBytes: number;
 }

@@ -1,10 +1,10 @@
 // A normalised Scenario back to the written form (only what differs from Kafka's defaults), for saving fuzz
 // counterexamples as scenario files that `kafkasim run` / `replay` / `explain` read back.
 import { stringify } from "yaml";
-import { BROKER_DEFAULTS, CONSUMER_DEFAULTS, DEFAULT_PROTOCOL, PRODUCER_DEFAULTS } from "../sim/kafka/config.ts";
-import { DEFAULT_PROCESSING } from "../sim/scenario/defaults.ts";
-import type { Fault, FaultAction, FaultTarget } from "../sim/faults/types.ts";
-import type { Scenario } from "../sim/scenario/types.ts";
+import { BROKER_DEFAULTS, CONSUMER_DEFAULTS, DEFAULT_PROTOCOL, PRODUCER_DEFAULTS } from "../kafka/config.ts";
+import { DEFAULT_PROCESSING } from "./defaults.ts";
+import type { Fault, FaultAction, FaultTarget } from "../faults/types.ts";
+import type { Scenario } from "./types.ts";
 
 function diff(values: Readonly<Record<string, unknown>>, defaults: Readonly<Record<string, unknown>>, keep: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -57,7 +57,15 @@ export function scenarioToFile(s: Scenario): Record<string, unknown> {
   out.brokers = s.brokers;
   const broker = diff(s.broker as unknown as Record<string, unknown>, BROKER_DEFAULTS as unknown as Record<string, unknown>);
   if (Object.keys(broker).length > 0) out.broker = broker;
-  out.topics = s.topics.map((t) => ({ name: t.name, partitions: t.partitions, "replication.factor": t["replication.factor"], ...(Object.keys(t.config).length > 0 ? { config: { ...t.config } } : {}) }));
+  if (s.brokerOverrides !== undefined && Object.keys(s.brokerOverrides).length > 0) out.brokerOverrides = Object.fromEntries(Object.entries(s.brokerOverrides).map(([id, c]) => [id, { ...c }]));
+  if (s.controller !== undefined) out.controller = s.controller;
+  out.topics = s.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions,
+    "replication.factor": t["replication.factor"],
+    ...(t.replicaAssignment !== undefined ? { replicaAssignment: t.replicaAssignment.map((r) => [...r]) } : {}),
+    ...(Object.keys(t.config).length > 0 ? { config: { ...t.config } } : {}),
+  }));
   if (s.network.latency) out.network = { latency: { ...s.network.latency } };
   if (s.producers.length > 0) {
     out.producers = s.producers.map((p) => {
@@ -94,6 +102,7 @@ export function scenarioToFile(s: Scenario): Record<string, unknown> {
   const bugs = Object.fromEntries(Object.entries(s.bugs).filter(([, v]) => v === true));
   if (Object.keys(bugs).length > 0) out.bugs = bugs;
   if (s.expect) out.expect = { ...s.expect };
+  if (s.limits !== undefined && Object.keys(s.limits).length > 0) out.limits = { ...s.limits };
   return out;
 }
 

@@ -1,0 +1,170 @@
+// Semantic checks on a normalised scenario: what a well-formed file can still get wrong — names that must
+// exist (topics, brokers, clients, topic-partitions), and Kafka's own config rejections.
+import type { FaultTarget } from "../faults/types.ts";
+import { didYouMean } from "./issues.ts";
+import type { IssuePath, RawIssue } from "./issues.ts";
+import { brokerConfigOf } from "./defaults.ts";
+import { limitIssues } from "./limits.ts";
+import type { ConsumerSpec, Scenario, TopicSpec } from "./types.ts";
+
+/** The network addresses at most this many nodes (sim/net/network.ts MAX_NODES - 1): a hard ceiling. */
+const MAX_NODES = 1023;
+
+/** Problems a valid shape can still have: unknown topics, brokers, clients; replication factor > brokers;
+ *  replica assignments, the controller and broker overrides naming brokers that do not exist; Kafka's own
+ *  config rejections; the limits on a run's size. Paths are in the written form's terms. */
+export function checkScenario(s: Scenario): RawIssue[] {
+  const issues: RawIssue[] = limitIssues(s);
+  if (s.producers.length === 0 && s.consumers.length === 0) {
+    issues.push({ path: [], message: "the scenario has neither producers nor consumers, so a run would show nothing; add producers: [{ id: p1, topic: orders, ratePerSec: 100 }]" });
+  }
+  const nodes = 1 + s.brokers + s.producers.length + s.consumers.reduce((n, c) => n + c.members, 0);
+  if (nodes > MAX_NODES) issues.push({ path: ["brokers"], message: `${nodes} nodes (the coordinator, brokers, producers and consumer members) is more than the simulator addresses (${MAX_NODES})` });
+  const brokerRange = `brokers are 1..${s.brokers}`;
+  if (s.controller !== undefined && s.controller > s.brokers) issues.push({ path: ["controller"], message: `there is no broker ${s.controller}; ${brokerRange}` });
+  for (const id of Object.keys(s.brokerOverrides ?? {})) {
+    if (Number(id) > s.brokers) issues.push({ path: ["brokerOverrides", id], message: `there is no broker ${id}; ${brokerRange}`, atKey: true });
+  }
+  const topicNames = s.topics.map((t) => t.name);
+  const topicByName = new Map<string, TopicSpec>();
+  s.topics.forEach((t, i) => {
+    if (topicByName.has(t.name)) issues.push({ path: ["topics", i, "name"], message: `topic "${t.name}" is declared twice` });
+    topicByName.set(t.name, t);
+    if (t["replication.factor"] > s.brokers) {
+      issues.push({ path: ["topics", i, "replication.factor"], message: `replication.factor ${t["replication.factor"]} is larger than the number of brokers (${s.brokers}); allowed: 1..${s.brokers}` });
+    } else if (t.replicaAssignment !== undefined) checkAssignment(t, ["topics", i, "replicaAssignment"], s.brokers, issues);
+  });
+  const unknownTopic = (name: string): string => {
+    const dym = didYouMean(name, topicNames);
+    return `unknown topic "${name}"${dym !== undefined ? `; did you mean "${dym}"?` : ""} Topics: ${topicNames.join(", ") || "(none)"}`;
+  };
+  const clients = new Set<string>();
+  s.producers.forEach((p, i) => {
+    if (clients.has(p.id)) issues.push({ path: ["producers", i, "id"], message: `client id "${p.id}" is used twice` });
+    clients.add(p.id);
+    if (!topicByName.has(p.topic)) issues.push({ path: ["producers", i, "topic"], message: unknownTopic(p.topic) });
+    const c = p.config;
+    if (p.explicit.includes("enable.idempotence") && c["enable.idempotence"]) {
+      // ProducerConfig.postProcessAndValidateIdempotenceConfigs: an explicit enable.idempotence=true conflicting
+      // with acks / retries / max.in.flight is a ConfigException (fact 16).
+      const conflict =
+        c.acks !== "all" && c.acks !== -1
+          ? `acks=all (got acks=${c.acks})`
+          : c.retries === 0
+            ? "retries > 0 (got 0)"
+            : c["max.in.flight.requests.per.connection"] > 5
+              ? `max.in.flight.requests.per.connection ≤ 5 (got ${c["max.in.flight.requests.per.connection"]})`
+              : undefined;
+      if (conflict !== undefined) issues.push({ path: ["producers", i, "config", "enable.idempotence"], message: `enable.idempotence=true needs ${conflict}; Kafka rejects this producer config` });
+    }
+    if (p.explicit.includes("delivery.timeout.ms") && c["delivery.timeout.ms"] < c["linger.ms"] + c["request.timeout.ms"]) {
+      // KafkaProducer.configureDeliveryTimeout: an explicit delivery.timeout.ms below the sum is a ConfigException.
+      issues.push({
+        path: ["producers", i, "config", "delivery.timeout.ms"],
+        message: `delivery.timeout.ms ${c["delivery.timeout.ms"]} should be equal to or larger than linger.ms + request.timeout.ms (${c["linger.ms"]} + ${c["request.timeout.ms"]}); Kafka rejects this producer config`,
+      });
+    }
+  });
+  const groups = new Map<string, ConsumerSpec>();
+  s.consumers.forEach((c, i) => {
+    if (clients.has(c.group) || groups.has(c.group)) issues.push({ path: ["consumers", i, "group"], message: `client id "${c.group}" is used twice (producer ids and groups must differ)` });
+    groups.set(c.group, c);
+    const session = c.config["session.timeout.ms"];
+    // Any broker may be the group's coordinator: the session must fit each one's bounds.
+    for (let b = 1; b <= (s.brokerOverrides === undefined ? 1 : s.brokers); b++) {
+      const bc = brokerConfigOf(s, b);
+      const [minS, maxS] = [bc["group.min.session.timeout.ms"], bc["group.max.session.timeout.ms"]];
+      if (session < minS || session > maxS) {
+        // GroupCoordinator.handleJoinGroup: INVALID_SESSION_TIMEOUT outside the broker's bounds.
+        issues.push({ path: ["consumers", i, "config", "session.timeout.ms"], message: `session.timeout.ms ${session} is outside the broker's${s.brokerOverrides?.[b] !== undefined ? ` (broker ${b})` : ""} group.min/max.session.timeout.ms (${minS}..${maxS}); Kafka rejects the join with INVALID_SESSION_TIMEOUT. Lower broker.group.min.session.timeout.ms or raise session.timeout.ms` });
+        break;
+      }
+    }
+    if (c.config["heartbeat.interval.ms"] >= session) {
+      issues.push({ path: ["consumers", i, "config", "heartbeat.interval.ms"], message: `heartbeat.interval.ms ${c.config["heartbeat.interval.ms"]} must be lower than session.timeout.ms ${session}` });
+    }
+    c.topics.forEach((t, j) => {
+      if (!topicByName.has(t)) issues.push({ path: c.topics.length === 1 ? ["consumers", i, "topic"] : ["consumers", i, "topics", j], message: unknownTopic(t) });
+    });
+  });
+  const clientIds = [...clients, ...groups.keys(), ...[...groups.values()].flatMap((g) => Array.from({ length: g.members }, (_, m) => `${g.group}/${m}`))];
+  const checkTp = (tp: string, path: IssuePath): void => {
+    const m = /^(.+)-(\d+)$/.exec(tp);
+    const t = m ? topicByName.get(m[1] as string) : undefined;
+    if (!m) issues.push({ path, message: `"${tp}" is not a topic-partition; write it like ${topicNames[0] ?? "orders"}-0` });
+    else if (!t) issues.push({ path, message: unknownTopic(m[1] as string) });
+    else if (Number(m[2]) >= t.partitions) issues.push({ path, message: `topic ${t.name} has ${t.partitions} partition(s); allowed: ${t.name}-0..${t.name}-${t.partitions - 1}` });
+  };
+  const checkTarget = (t: FaultTarget, path: IssuePath): void => {
+    if ("broker" in t) {
+      if (!(t.broker >= 1 && t.broker <= s.brokers)) issues.push({ path, message: `there is no broker ${t.broker}; brokers are 1..${s.brokers}` });
+    } else if ("leaderOf" in t) checkTp(t.leaderOf, [...path, "leaderOf"]);
+    else if ("followersOf" in t) checkTp(t.followersOf, [...path, "followersOf"]);
+    else if ("client" in t && !clientIds.includes(t.client)) {
+      const dym = didYouMean(t.client, [...clientIds, "controller", "coordinator"]);
+      issues.push({ path, message: `there is no node "${t.client}"${dym !== undefined ? `; did you mean "${dym}"?` : ""} Nodes: brokers 1..${s.brokers}, controller, coordinator${clientIds.length > 0 ? `, ${clientIds.join(", ")}` : ""}` });
+    }
+  };
+  s.faults.forEach((f, i) => {
+    const path: IssuePath = ["faults", i];
+    if ("on" in f && f.on.partition !== undefined) checkTp(f.on.partition, [...path, "on", "partition"]);
+    const a = f.action;
+    const kpath: IssuePath = [...path, a.kind];
+    switch (a.kind) {
+      case "partition": {
+        const seen = new Map<string, string>();
+        a.groups.forEach((g, gi) =>
+          g.forEach((t, ti) => {
+            checkTarget(t, [...kpath, gi, ti]);
+            const k = JSON.stringify(t);
+            if (seen.has(k)) issues.push({ path: [...kpath, gi, ti], message: `${JSON.stringify(t)} is in two groups; each node may be in one group only` });
+            seen.set(k, k);
+          }),
+        );
+        break;
+      }
+      case "partition-oneway":
+        a.from.forEach((t, ti) => checkTarget(t, [...kpath, "from", ti]));
+        a.to.forEach((t, ti) => checkTarget(t, [...kpath, "to", ti]));
+        break;
+      case "heal":
+        if (a.target) checkTarget(a.target, kpath);
+        break;
+      case "downstream-down":
+        if (!groups.has(a.group)) {
+          const dym = didYouMean(a.group, [...groups.keys()]);
+          issues.push({ path: kpath, message: `there is no consumer group "${a.group}"${dym !== undefined ? `; did you mean "${dym}"?` : ""} Groups: ${[...groups.keys()].join(", ") || "(none)"}` });
+        }
+        break;
+      default:
+        checkTarget(a.target, kpath);
+    }
+    if ("atMs" in f && f.atMs > s.durationMs) {
+      issues.push({ path: [...path, "at"], message: `at ${f.atMs} is after the workload phase ends (durationMs ${s.durationMs}); faults do not fire during the drain` });
+    }
+  });
+  return issues;
+}
+
+/** A pinned assignment as Kafka validates one: TopicCommand.parseReplicaAssignment (no duplicate replicas, the
+ *  same replication factor for every partition) and ZkAdminManager.createTopics (no unknown brokers). */
+function checkAssignment(t: TopicSpec, path: IssuePath, brokers: number, issues: RawIssue[]): void {
+  const a = t.replicaAssignment ?? [];
+  const rf = t["replication.factor"];
+  if (a.length !== t.partitions) {
+    issues.push({ path, message: `topic ${t.name} has ${t.partitions} partition(s) but its replicaAssignment lists ${a.length}; give one replica list per partition (or leave partitions out)` });
+    return;
+  }
+  a.forEach((replicas, p) => {
+    const at = [...path, p];
+    const dup = replicas.filter((b, k) => replicas.indexOf(b) !== k);
+    const unknown = replicas.filter((b) => b > brokers);
+    if (replicas.length !== rf) {
+      issues.push({ path: at, message: `partition ${p} has ${replicas.length} replica(s) [${replicas.join(", ")}], not the replication factor ${rf}; every partition needs the same number of replicas` });
+    } else if (dup.length > 0) {
+      issues.push({ path: at, message: `partition ${p}'s replicas [${replicas.join(", ")}] list broker ${dup.join(", ")} twice; a replica list may not contain duplicate entries` });
+    } else if (unknown.length > 0) {
+      issues.push({ path: at, message: `partition ${p}'s replicas [${replicas.join(", ")}] name unknown broker(s) ${unknown.join(", ")}; brokers are 1..${brokers}` });
+    }
+  });
+}
