@@ -36,15 +36,25 @@ export class ProducerMetadata {
     return this.topics.get(topic)?.leaders[partition] ?? null;
   }
 
-  /** Take a metadata answer (Metadata.update). */
+  /** Take a metadata answer (NetworkClient.DefaultMetadataUpdater.handleSuccessfulResponse + Metadata.update).
+   *  A topic answered with a topic-level error (UNKNOWN_TOPIC_OR_PARTITION: the broker does not know it yet) is
+   *  not known: its records keep waiting, and a refresh is requested (Metadata.handleMetadataResponse). */
   update(nowUs: number, msg: MetadataResponse): void {
+    // "When talking to the startup phase of a broker, it is possible to receive an empty metadata set, which we
+    // should retry later": an answer without brokers counts as a failed update.
+    if (msg.brokers.length === 0) return this.failed(nowUs);
     const byTopic = new Map<string, (number | null)[]>();
+    let complete = msg.partitions.length > 0;
     for (const p of msg.partitions) {
+      if (p.partition < 0) {
+        complete = false;
+        this.topics.delete(p.topic);
+        continue;
+      }
       let l = byTopic.get(p.topic);
       if (l === undefined) byTopic.set(p.topic, (l = []));
       l[p.partition] = p.error === "NONE" ? p.leader : null;
     }
-    let complete = byTopic.size > 0;
     for (const [topic, leaders] of byTopic) {
       const filled = Array.from({ length: leaders.length }, (_, i) => leaders[i] ?? null);
       if (filled.some((l) => l === null)) complete = false;

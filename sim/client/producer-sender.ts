@@ -133,20 +133,18 @@ export class Sender {
       // RecordAccumulator.nextExpiryTimeMs: the earliest head batch.
       if (q.length > 0) oldest = Math.min(oldest, (q[0] as Batch).createdUs);
     }
+    // KafkaProducer.waitOnMetadata: a record whose topic has no metadata fails after max.block.ms.
+    const maxBlockUs = cfg["max.block.ms"] * 1000;
     const waiting = metadata.waiting;
     for (let i = 0; i < waiting.length; i++) {
       const r = waiting[i] as (typeof waiting)[number];
-      if (now - r.createdUs >= deliveryUs) {
+      if (now - r.createdUs >= maxBlockUs) {
         waiting.splice(i--, 1);
-        this.p.finalFailure(ctx, r.topic, -1, r.value, r.key, "DELIVERY_TIMEOUT", false, r.deadLetter);
+        this.p.finalFailure(ctx, r.topic, -1, r.value, r.key, "METADATA_TIMEOUT", false, r.deadLetter);
       }
     }
-    // Metadata.
     if (now - metadata.lastUpdateUs >= cfg["metadata.max.age.ms"] * 1000) metadata.stale = true;
-    if (metadata.stale && !this.hasKind("metadata")) {
-      if (now >= metadata.retryAtUs) this.requestMetadata(ctx);
-      else this.wakeAt(ctx, metadata.retryAtUs);
-    }
+    this.maybeUpdateMetadata(ctx);
     // Idempotence: a producer id first; an epoch bump only once nothing is in flight.
     if (this.p.idempotent) {
       if (idempotence.producerId < 0) {
@@ -163,6 +161,7 @@ export class Sender {
     const maxInflight = cfg["max.in.flight.requests.per.connection"];
     const recordsPerBatch = accumulator.recordsPerBatch;
     let nextUs = Infinity;
+    let unknownLeader = false;
     // Several rounds: a connection with room takes another request at once (up to max in flight).
     for (let round = 0; round <= maxInflight; round++) {
       // Ready batches by leader, leaders in the order their first batch was met (no map per call: the lists
@@ -176,7 +175,7 @@ export class Sender {
         if (b === undefined) continue;
         const leader = metadata.leaderOf(b.topic, b.partition);
         if (leader === null) {
-          metadata.stale = true;
+          unknownLeader = true;
           continue;
         }
         const readyAtUs = b.attempts > 0 ? b.lastAttemptUs + backoffUs : b.values.length >= recordsPerBatch || q.length > 1 || !this.p.env.workloadActive() ? now : b.createdUs + lingerUs;
@@ -220,11 +219,26 @@ export class Sender {
       }
       if (!sent) break;
     }
+    // Sender.sendProducerData: a partition with batches and no known leader requests a metadata update, which the
+    // NetworkClient sends as soon as the refresh backoff allows (Metadata.timeToNextUpdate bounds its poll).
+    if (unknownLeader) {
+      metadata.stale = true;
+      this.maybeUpdateMetadata(ctx);
+    }
     if (nextUs < Infinity) this.wakeAt(ctx, nextUs);
     // Next delivery-timeout expiry of anything queued (the heads as they were before this drain: a batch sent
     // since then only makes the wake-up early, and a wake-up that finds nothing due just drains again).
-    for (const r of waiting) oldest = Math.min(oldest, r.createdUs);
     if (oldest < Infinity) this.wakeAt(ctx, oldest + deliveryUs);
+    // And of the records waiting for metadata.
+    if (waiting.length > 0) this.wakeAt(ctx, (waiting[0] as (typeof waiting)[number]).createdUs + maxBlockUs);
+  }
+
+  /** NetworkClient's metadata updater: one request at a time, not before the refresh backoff has passed. */
+  private maybeUpdateMetadata(ctx: Ctx): void {
+    const metadata = this.p.metadata;
+    if (!metadata.stale || this.hasKind("metadata")) return;
+    if (ctx.nowUs >= metadata.retryAtUs) this.requestMetadata(ctx);
+    else this.wakeAt(ctx, metadata.retryAtUs);
   }
 
   private hasKind(kind: InFlight["kind"]): boolean {

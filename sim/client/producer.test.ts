@@ -4,6 +4,7 @@ import type { ProducerInput } from "../scenario/defaults.ts";
 import { FakeCluster } from "./testkit.ts";
 import type { SendValue } from "../history.ts";
 import { brokerNode, nodeId } from "../core/ids.ts";
+import type { Producer } from "./producer.ts";
 
 const TOPIC = "orders";
 
@@ -271,5 +272,31 @@ describe("retries=0", () => {
     expect(fails.map((o) => (o.value as SendValue).value)).toEqual([0]);
     expect((fails[0]?.value as SendValue).error).toBe("NOT_ENOUGH_REPLICAS");
     expect(c.values(TOPIC)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe("metadata (KafkaProducer.waitOnMetadata, Sender.sendProducerData)", () => {
+  it("a record whose topic has no metadata fails after max.block.ms with METADATA_TIMEOUT (not after delivery.timeout.ms)", () => {
+    const c = cluster({ id: "p1", topic: "ghost", ratePerSec: 10, messages: 2, config: { "max.block.ms": 300 } });
+    c.run(2000);
+    const ends = c.ops("send").filter((o) => o.type !== "invoke");
+    expect(ends.map((o) => [o.type, (o.value as SendValue).error, o.timeUs])).toEqual([
+      ["fail", "METADATA_TIMEOUT", 300_000],
+      ["fail", "METADATA_TIMEOUT", 400_000],
+    ]);
+  });
+
+  it("a partition with no known leader asks for metadata at once and wakes itself: a lone record is acknowledged", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 10, messages: 1, startMs: 50, config: { ...fast } });
+    const p = c.rt.actor(nodeId("p1")) as Producer;
+    // At 40 ms the producer's view loses the partition's leader while no refresh is wanted (as when a topic's
+    // metadata expires from the cache); the one record comes at 50 ms.
+    c.rt.call(40_000, () => {
+      p.metadata.topics.set(TOPIC, { partitions: 1, leaders: [null] });
+      p.metadata.stale = false;
+    });
+    c.run(1000);
+    const ok = c.ops("send").find((o) => o.type === "ok");
+    expect(ok?.timeUs).toBeLessThan(60_000);
   });
 });

@@ -51,6 +51,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { key: "max.in.flight.requests.per.connection", scopes: ["producer"], type: { kind: "int", min: 1 }, default: 5, doc: "unacknowledged requests per broker connection", aliases: ["maxInFlightRequests", "maxInFlightRequestsPerConnection"] },
   { key: "linger.ms", scopes: ["producer"], type: { kind: "int", min: 0 }, default: 0, doc: "wait this long for more records before sending a batch", aliases: ["lingerMs"] },
   { key: "batch.size", scopes: ["producer"], type: { kind: "int", min: 0 }, default: 16384, doc: "batch size in bytes (records count as 100 bytes each here)", aliases: ["batchSize"] },
+  { key: "max.block.ms", scopes: ["producer"], type: { kind: "int", min: 0 }, default: 60000, doc: "how long send() waits for its topic's metadata before failing the record (KafkaProducer.waitOnMetadata)", aliases: ["maxBlockMs"] },
   { key: "metadata.max.age.ms", scopes: ["producer", "consumer"], type: { kind: "int", min: 0 }, default: 300000, doc: "refresh metadata at least this often", aliases: ["metadataMaxAge", "metadataMaxAgeMs"] },
   { key: "partitioner", scopes: ["producer"], type: { kind: "enum", values: ["default", "round-robin"] }, default: "default", doc: "key hash (murmur2) for keyed records; sticky batches without a key" },
 
@@ -122,6 +123,7 @@ export interface ProducerConfig {
   readonly "linger.ms": number;
   readonly "batch.size": number;
   readonly "metadata.max.age.ms": number;
+  readonly "max.block.ms": number;
   readonly partitioner: "default" | "round-robin";
 }
 
