@@ -17,6 +17,7 @@ export interface Batch {
   readonly createdUs: number;
   /** Retries so far (Kafka's ProducerBatch.attempts counts re-enqueues). */
   attempts: number;
+  /** When the last attempt failed (ProducerBatch.lastAttemptMs, set by reenqueued): the retry backoff counts from it. */
   lastAttemptUs: number;
   baseSequence: number;
   epoch: number;

@@ -212,7 +212,6 @@ export class Sender {
           q.shift();
           this.p.partitioner.onDrain(ctx.rng, b);
           if (this.p.idempotent) idempotence.assignSequence(b);
-          b.lastAttemptUs = now;
         }
         this.sendProduce(ctx, node, batches);
         sent = true;
@@ -366,6 +365,8 @@ export class Sender {
     if (retriable && withinDelivery && b.attempts < cfg.retries) {
       b.attempts++;
       b.lastError = error;
+      // ProducerBatch.reenqueued: the retry backoff counts from now, the failure (not from the last send).
+      b.lastAttemptUs = ctx.nowUs;
       accumulator.reenqueue(b, idempotent);
       return;
     }

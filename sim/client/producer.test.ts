@@ -300,3 +300,19 @@ describe("metadata (KafkaProducer.waitOnMetadata, Sender.sendProducerData)", () 
     expect(ok?.timeUs).toBeLessThan(60_000);
   });
 });
+
+describe("retry backoff (ProducerBatch.reenqueued)", () => {
+  it("counts from the failure, not from the last send: a timed-out request is retried retry.backoff.ms after the timeout", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 10, messages: 1, config: { "enable.idempotence": false, "request.timeout.ms": 200, "retry.backoff.ms": 500 } });
+    const seenUs: number[] = [];
+    c.produceHook = (_b, _req, batch) => {
+      if (!batch.values.includes(0)) return { kind: "normal" };
+      seenUs.push(c.rt.nowUs);
+      return seenUs.length === 1 ? { kind: "append-drop-response" } : { kind: "normal" };
+    };
+    c.run(3000);
+    expect(seenUs.length).toBe(2);
+    // Sent at t, timed out at t + 200 ms, retried 500 ms later (the broker sees both after the same 0.5 ms).
+    expect((seenUs[1] as number) - (seenUs[0] as number)).toBe(700_000);
+  });
+});
