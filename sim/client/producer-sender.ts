@@ -4,7 +4,7 @@
 // timeouts (which close the connection), disconnects, retries with retry.backoff.ms, and final failures.
 import type { NodeContext } from "../core/node.ts";
 import type { NodeId } from "../core/ids.ts";
-import { brokerNode } from "../core/ids.ts";
+import { brokerNode, brokerOfNode } from "../core/ids.ts";
 import type { ProducerConfig } from "../kafka/config.ts";
 import { isRetriable } from "../kafka/errors.ts";
 import type { KafkaErrorCode } from "../kafka/errors.ts";
@@ -267,7 +267,13 @@ export class Sender {
   onRequestTimeout(ctx: Ctx, f: InFlight): void {
     if (this.inflight.get(f.corr) !== f) return;
     ctx.closeConnection(f.node);
+    this.emitDisconnect(ctx, f.node, "request-timeout");
     this.failConnection(ctx, f.node, "NETWORK_EXCEPTION");
+  }
+
+  emitDisconnect(ctx: Ctx, node: NodeId, reason: "request-timeout" | "disconnected"): void {
+    const broker = brokerOfNode(node);
+    if (broker !== undefined) ctx.emit({ type: "producer-disconnect", producer: this.p.name, broker, reason });
   }
 
   private requestMetadata(ctx: Ctx): void {
@@ -367,6 +373,7 @@ export class Sender {
       b.lastError = error;
       // ProducerBatch.reenqueued: the retry backoff counts from now, the failure (not from the last send).
       b.lastAttemptUs = ctx.nowUs;
+      ctx.emit({ type: "produce-retry", producer: this.p.name, tp: b.tp, error, attempt: b.attempts, values: b.values });
       accumulator.reenqueue(b, idempotent);
       return;
     }

@@ -316,3 +316,44 @@ describe("retry backoff (ProducerBatch.reenqueued)", () => {
     expect((seenUs[1] as number) - (seenUs[0] as number)).toBe(700_000);
   });
 });
+
+describe("evidence in the trace: produce-retry and producer-disconnect", () => {
+  it("an error answer re-enqueues the batch: produce-retry with the error, the attempt and the batch's values", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 3, config: { ...fast, "enable.idempotence": false } });
+    failFirstAttempt(c);
+    c.run(2000);
+    expect(c.rt.trace.events.filter((e) => e.type === "produce-retry")).toEqual([{ type: "produce-retry", producer: "p1", tp: "orders-0", error: "NOT_ENOUGH_REPLICAS", attempt: 1, values: [0], timeUs: expect.any(Number) }]);
+    expect(c.rt.trace.events.some((e) => e.type === "producer-disconnect")).toBe(false);
+  });
+
+  it("a request timeout closes the connection (producer-disconnect request-timeout) and retries what was in flight on it", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 10, messages: 1, config: { "enable.idempotence": false, "request.timeout.ms": 200, "retry.backoff.ms": 50 } });
+    let n = 0;
+    c.produceHook = () => (n++ < 2 ? { kind: "append-drop-response" } : { kind: "normal" });
+    c.run(2000);
+    const leader = c.log(TOPIC, 0).leader;
+    const evs = c.rt.trace.events.filter((e) => e.type === "produce-retry" || e.type === "producer-disconnect").map(({ timeUs: _t, ...e }) => e);
+    expect(evs).toEqual([
+      { type: "producer-disconnect", producer: "p1", broker: leader, reason: "request-timeout" },
+      { type: "produce-retry", producer: "p1", tp: "orders-0", error: "NETWORK_EXCEPTION", attempt: 1, values: [0] },
+      { type: "producer-disconnect", producer: "p1", broker: leader, reason: "request-timeout" },
+      { type: "produce-retry", producer: "p1", tp: "orders-0", error: "NETWORK_EXCEPTION", attempt: 2, values: [0] },
+    ]);
+  });
+
+  it("a killed leader resets the connection (producer-disconnect disconnected); its batches in flight are retried", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 5, config: { "enable.idempotence": false, "request.timeout.ms": 30_000, "retry.backoff.ms": 50 } });
+    const leader = c.log(TOPIC, 0).leader;
+    c.produceHook = (_b, _req, batch) => (batch.values.includes(0) && c.rt.nowUs < 10_000 ? { kind: "append-drop-response" } : { kind: "normal" });
+    c.rt.call(10_000, () => c.rt.kill(brokerNode(leader)));
+    c.rt.call(300_000, () => c.rt.restart(brokerNode(leader)));
+    c.run(2000);
+    // The fake cluster keeps the dead broker as the leader: the retries that follow meet resets too. The kill's own:
+    const evs = c.rt.trace.events.filter((e) => (e.type === "produce-retry" || e.type === "producer-disconnect") && e.timeUs < 50_000).map(({ timeUs: _t, ...e }) => e);
+    expect(evs).toEqual([
+      { type: "producer-disconnect", producer: "p1", broker: leader, reason: "disconnected" },
+      { type: "produce-retry", producer: "p1", tp: "orders-0", error: "NETWORK_EXCEPTION", attempt: 1, values: [0] },
+    ]);
+    expect(c.ops("send").filter((o) => o.type === "ok").length).toBe(5);
+  });
+});

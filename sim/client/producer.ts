@@ -89,6 +89,7 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
     // NetworkClient: a disconnect requests a metadata update (DefaultMetadataUpdater.handleServerDisconnect);
     // for acks=0 it is the only sign that the leader moved.
     this.metadata.stale = true;
+    this.sender.emitDisconnect(ctx, peer, "disconnected");
     this.sender.failConnection(ctx, peer, "NETWORK_EXCEPTION");
     this.sender.run(ctx);
   }
