@@ -119,6 +119,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     bugs: s.bugs,
     workloadActive: () => workloadActive,
     offsetsPartitions,
+    protocol: s.protocol,
   };
   recordClientCrashes(rt, history, seenClients);
   for (const p of s.producers) rt.addNode(nodeId(p.id), producerFactory(p, env));

@@ -27,10 +27,18 @@ export interface Batch {
   lastError: KafkaErrorCode;
 }
 
+/** A topic's queues, in creation order, with their partitions (RecordAccumulator.TopicInfo.batches). */
+export interface TopicQueues {
+  readonly partitions: number[];
+  readonly queues: Batch[][];
+}
+
 export class RecordAccumulator {
   readonly queues = new Map<string, Batch[]>();
   /** The same queues in creation order (the Map's order): the sender walks them without an iterator. */
   readonly queueList: Batch[][] = [];
+  /** The same queues by topic (the built-in partitioner weighs a topic's partitions by their queues). */
+  readonly byTopic = new Map<string, TopicQueues>();
   private readonly tpNames = new Map<string, string[]>();
   /** The queue the last record went to (queues are never replaced): most records go where the last one went. */
   private lastAppendTopic = "";
@@ -50,7 +58,7 @@ export class RecordAccumulator {
       tp = this.lastAppendTp;
     } else {
       tp = this.tpName(topic, partition);
-      q = this.queue(tp);
+      q = this.queue(topic, partition, tp);
       this.lastAppendTopic = topic;
       this.lastAppendPartition = partition;
       this.lastAppendTp = tp;
@@ -66,12 +74,28 @@ export class RecordAccumulator {
     return last;
   }
 
-  queue(tp: string): Batch[] {
+  /** The queue the last record went to. */
+  get lastQueue(): readonly Batch[] {
+    return this.lastAppendQueue;
+  }
+
+  /** Whether only full batches are in the queue (RecordAccumulator.allBatchesFull: only the last may not be;
+   *  a retried batch is closed to appends). */
+  allBatchesFull(q: readonly Batch[] | undefined): boolean {
+    const last = q?.[q.length - 1];
+    return last === undefined || last.attempts > 0 || last.values.length >= this.recordsPerBatch;
+  }
+
+  queue(topic: string, partition: number, tp: string): Batch[] {
     let q = this.queues.get(tp);
     if (q === undefined) {
       q = [];
       this.queues.set(tp, q);
       this.queueList.push(q);
+      let t = this.byTopic.get(topic);
+      if (t === undefined) this.byTopic.set(topic, (t = { partitions: [], queues: [] }));
+      t.partitions.push(partition);
+      t.queues.push(q);
     }
     return q;
   }
@@ -85,7 +109,7 @@ export class RecordAccumulator {
 
   /** RecordAccumulator.reenqueue: at the front; with idempotence, in sequence order among the retries. */
   reenqueue(b: Batch, idempotent: boolean): void {
-    const q = this.queue(b.tp);
+    const q = this.queue(b.topic, b.partition, b.tp);
     if (!idempotent || b.baseSequence < 0) {
       q.unshift(b);
       return;

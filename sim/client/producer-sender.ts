@@ -14,7 +14,7 @@ import type { ClientEnv } from "./env.ts";
 import type { Batch, RecordAccumulator } from "./producer-accumulator.ts";
 import type { ProducerMetadata } from "./producer-metadata.ts";
 import type { IdempotenceState } from "./producer-idempotence.ts";
-import type { StickyPartitioner } from "./partitioner-sticky.ts";
+import type { StickyStrategy } from "./partitioner.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
 
@@ -36,7 +36,7 @@ export interface SenderHost {
   readonly accumulator: RecordAccumulator;
   readonly metadata: ProducerMetadata;
   readonly idempotence: IdempotenceState;
-  readonly partitioner: StickyPartitioner;
+  readonly partitioner: StickyStrategy;
   /** Topics of a metadata request. */
   readonly metadataTopics: readonly string[];
   /** A record failed for good: record it and apply the failure policy. */
@@ -162,6 +162,7 @@ export class Sender {
     const recordsPerBatch = accumulator.recordsPerBatch;
     let nextUs = Infinity;
     let unknownLeader = false;
+    this.p.partitioner.updateLoadStats();
     // Several rounds: a connection with room takes another request at once (up to max in flight).
     for (let round = 0; round <= maxInflight; round++) {
       // Ready batches by leader, leaders in the order their first batch was met (no map per call: the lists
@@ -206,7 +207,9 @@ export class Sender {
         const batches = byLeader[leader] as Batch[];
         byLeader[leader] = undefined;
         const node = (this.leaderNodes[leader] ??= brokerNode(leader));
-        if ((this.inflightPerNode.get(node) ?? 0) >= maxInflight) continue;
+        const canDrain = (this.inflightPerNode.get(node) ?? 0) < maxInflight;
+        this.p.partitioner.nodeReady(leader, now, canDrain);
+        if (!canDrain) continue;
         for (const b of batches) {
           const q = accumulator.queues.get(b.tp) as Batch[];
           q.shift();

@@ -6,6 +6,7 @@ import type { ScenarioInput } from "../scenario/defaults.ts";
 import { runScenario } from "../world.ts";
 import type { SendValue } from "../history.ts";
 import type { RunResult } from "../result.ts";
+import type { ProducerConfig, ProtocolVersion } from "../kafka/config.ts";
 
 /** Each send's invoke time and end (ok / fail / info, or null while unknown), by value. */
 function sends(r: RunResult): Map<number, { invokeUs: number; end: { type: string; timeUs: number } | null }> {
@@ -44,5 +45,46 @@ describe("producer metadata at the start of a run (KafkaProducer.waitOnMetadata,
       expect(early.length).toBe(50);
       for (const s of early) expect(s.end?.type).toBe("ok");
     }
+  });
+});
+
+describe("an isolated leader and the partitioner (KIP-794 BuiltInPartitioner on 3.7, KIP-480 before)", () => {
+  /** 3 partitions led by 3 brokers, unkeyed records at 500/s with acks=1; the leader of orders-0 is cut off at
+   *  2 s (its ZooKeeper session outlives the run, so it stays the leader). The share of the records sent in
+   *  [fromMs, 8 s) that were acknowledged, over seeds 1–3. */
+  const ackedShare = (protocol: ProtocolVersion, config: Partial<ProducerConfig>, fromMs: number): number => {
+    let sent = 0;
+    let acked = 0;
+    for (const seed of [1, 2, 3]) {
+      const r = runScenario(
+        buildScenario({
+          seed,
+          protocol,
+          durationMs: 8000,
+          drainMs: 2000,
+          topics: [{ name: "orders", partitions: 3 }],
+          producers: [{ id: "p1", topic: "orders", ratePerSec: 500, config: { acks: 1, ...config } }],
+          faults: [{ atMs: 2000, action: { kind: "isolate", target: { leaderOf: "orders-0" } } }],
+        }),
+      );
+      for (const s of sends(r).values()) {
+        if (s.invokeUs < fromMs * 1000 || s.invokeUs >= 8_000_000) continue;
+        sent++;
+        if (s.end?.type === "ok") acked++;
+      }
+    }
+    return acked / sent;
+  };
+
+  it("2.7 (KIP-480): records stick to the cut-off partition until its batch is full; the healthy ones get a few a second", () => {
+    expect(ackedShare("2.7", {}, 2500)).toBeLessThan(0.05);
+  });
+
+  it("3.7: the sticky partition moves on after batch.size and is drawn against queue lengths: most records reach the healthy partitions", () => {
+    expect(ackedShare("3.7", {}, 2500)).toBeGreaterThan(0.5);
+  });
+
+  it("3.7 with partitioner.availability.timeout.ms=500: the unreachable leader's partition is left out once every partition has had a batch", () => {
+    expect(ackedShare("3.7", { "partitioner.availability.timeout.ms": 500 }, 3500)).toBeGreaterThan(0.9);
   });
 });

@@ -9,7 +9,7 @@
 import type { NodeContext, Actor } from "../core/node.ts";
 import type { NodeId } from "../core/ids.ts";
 import { invariant } from "../core/errors.ts";
-import { acksNumber } from "../kafka/config.ts";
+import { DEFAULT_PROTOCOL, PROTOCOL_VERSIONS, acksNumber } from "../kafka/config.ts";
 import type { ProducerConfig } from "../kafka/config.ts";
 import type { KafkaErrorCode } from "../kafka/errors.ts";
 import type { Message } from "../kafka/protocol.ts";
@@ -23,6 +23,9 @@ import { ProducerMetadata } from "./producer-metadata.ts";
 import type { TopicMeta } from "./producer-metadata.ts";
 import { IdempotenceState } from "./producer-idempotence.ts";
 import { StickyPartitioner } from "./partitioner-sticky.ts";
+import { BuiltInPartitioner } from "./partitioner-builtin.ts";
+import { partitionForKey } from "./partitioner.ts";
+import type { StickyStrategy } from "./partitioner.ts";
 import { Sender, WAKE } from "./producer-sender.ts";
 import type { InFlight, SenderHost } from "./producer-sender.ts";
 
@@ -42,8 +45,10 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
   readonly accumulator: RecordAccumulator;
   readonly metadata: ProducerMetadata;
   readonly idempotence = new IdempotenceState();
-  readonly partitioner: StickyPartitioner;
+  readonly partitioner: StickyStrategy;
   private readonly sender: Sender;
+  /** RoundRobinPartitioner's counter (`partitioner: round-robin`). */
+  private roundRobin = 0;
 
   private sent = 0;
   private halted = false;
@@ -63,7 +68,11 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
     this.metadataTopics = spec.onFailure === "dead-letter" ? [spec.topic, this.dltTopic] : [spec.topic];
     this.accumulator = new RecordAccumulator(Math.max(1, Math.floor(this.cfg["batch.size"] / BYTES_PER_RECORD)));
     this.metadata = new ProducerMetadata(this.cfg["retry.backoff.ms"] * 1000);
-    this.partitioner = new StickyPartitioner(this.cfg.partitioner, this.metadata);
+    // Records without a key: Kafka ≥ 3.3's BuiltInPartitioner (KIP-794) on the 3.7 profile, KIP-480 before it.
+    if (PROTOCOL_VERSIONS.indexOf(env.protocol ?? DEFAULT_PROTOCOL) >= PROTOCOL_VERSIONS.indexOf("3.7")) {
+      const builtIn = { stickyBatchBytes: Math.max(1, this.cfg["batch.size"]), adaptive: this.cfg["partitioner.adaptive.partitioning.enable"], availabilityTimeoutUs: this.cfg["partitioner.availability.timeout.ms"] * 1000 };
+      this.partitioner = new BuiltInPartitioner(builtIn, this.accumulator, this.metadata);
+    } else this.partitioner = new StickyPartitioner(this.metadata, this.accumulator.recordsPerBatch);
     this.sender = new Sender(this);
   }
 
@@ -181,10 +190,20 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
     this.append(ctx, topic, m, value, key, partition, ctx.nowUs, deadLetter);
   }
 
+  /** KafkaProducer.partition, then RecordAccumulator.append: the record's own partition, else murmur2 of its key,
+   *  else the round-robin or the sticky partitioner. */
   private append(ctx: Ctx, topic: string, m: TopicMeta, value: number, key: number | null, forced: number | null, createdUs: number, deadLetter: boolean): void {
-    const partition = forced !== null && forced >= 0 && forced < m.partitions ? forced : this.partitioner.partition(ctx.rng, topic, m.partitions, key);
+    let partition: number;
+    let sticky = false;
+    if (forced !== null && forced >= 0 && forced < m.partitions) partition = forced;
+    else if (key !== null && this.cfg.partitioner === "default") partition = partitionForKey(key, m.partitions);
+    else if (this.cfg.partitioner === "round-robin") partition = this.roundRobin++ % m.partitions;
+    else {
+      partition = this.partitioner.partition(ctx.rng, topic, m);
+      sticky = true;
+    }
     const batch = this.accumulator.append(topic, partition, value, key, createdUs, deadLetter, this.idempotence.epoch);
-    this.partitioner.onAppend(ctx.rng, batch, key, this.accumulator.recordsPerBatch);
+    this.partitioner.onAppend(ctx.rng, batch, key, sticky);
   }
 
   // ---------------------------------------------------------------- failures
