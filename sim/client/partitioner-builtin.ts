@@ -1,4 +1,4 @@
-// Kafka ≥ 3.3's partitioner for records without a key (KIP-794: BuiltInPartitioner, with the parts of
+// Kafka ≥ 3.3's partitioner for records without a key (kafka-facts 32; KIP-794: BuiltInPartitioner, with the parts of
 // RecordAccumulator that feed it: append, partitionReady, updateNodeLatencyStats), for the 3.7 profile. A topic
 // sticks to one partition until batch.size bytes (100 a record) went to it and its last batch is full — or twice
 // batch.size went — and then draws the next one: uniformly among the partitions that have a leader, or, with

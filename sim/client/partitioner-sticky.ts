@@ -1,4 +1,4 @@
-// The sticky partitioner of KIP-480 (Kafka 2.4 to 3.2: DefaultPartitioner + StickyPartitionCache), for the
+// The sticky partitioner of KIP-480 (kafka-facts 32; Kafka 2.4 to 3.2: DefaultPartitioner + StickyPartitionCache), for the
 // profiles before 3.7: records without a key stick to one partition, and a new one is drawn when a new batch would
 // be needed, i.e. when the sticky batch is full or has been sent. Kafka ≥ 3.3 replaced it (partitioner-builtin.ts).
 import type { Rng } from "../core/rng.ts";

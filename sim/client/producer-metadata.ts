@@ -1,6 +1,6 @@
 // The producer's view of the cluster (Kafka's ProducerMetadata / Metadata): partition count and leader of each
 // topic it sends to, when it needs a refresh, which broker to ask next, and the records that wait for their
-// topic's metadata (KafkaProducer.waitOnMetadata).
+// topic's metadata (KafkaProducer.waitOnMetadata). kafka-facts 31.
 import type { MetadataResponse } from "../kafka/protocol.ts";
 
 export interface TopicMeta {

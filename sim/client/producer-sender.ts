@@ -374,7 +374,7 @@ export class Sender {
     if (retriable && withinDelivery && b.attempts < cfg.retries) {
       b.attempts++;
       b.lastError = error;
-      // ProducerBatch.reenqueued: the retry backoff counts from now, the failure (not from the last send).
+      // ProducerBatch.reenqueued: the retry backoff counts from now, the failure (not from the last send; fact 33).
       b.lastAttemptUs = ctx.nowUs;
       ctx.emit({ type: "produce-retry", producer: this.p.name, tp: b.tp, error, attempt: b.attempts, values: b.values });
       accumulator.reenqueue(b, idempotent);
