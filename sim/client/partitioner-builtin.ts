@@ -7,11 +7,14 @@
 // a partition is left out while its leader has had data ready but could not take a request for that long.
 import type { Rng } from "../core/rng.ts";
 import { BYTES_PER_RECORD } from "./producer-accumulator.ts";
-import type { Batch, RecordAccumulator } from "./producer-accumulator.ts";
+import type { Batch, RecordAccumulator, TopicQueues } from "./producer-accumulator.ts";
 import type { ProducerMetadata, TopicMeta } from "./producer-metadata.ts";
 import type { StickyStrategy } from "./partitioner.ts";
 
 interface TopicState {
+  readonly topic: string;
+  /** The accumulator's queues of the topic, once it has any. */
+  queues: TopicQueues | undefined;
   /** The sticky partition (StickyPartitionInfo.index); -1 before the first record. */
   partition: number;
   /** Bytes appended to it since it was chosen (StickyPartitionInfo.producedBytes). */
@@ -38,6 +41,8 @@ export interface BuiltInPartitionerConfig {
 
 export class BuiltInPartitioner implements StickyStrategy {
   private readonly topics = new Map<string, TopicState>();
+  /** The same states, for the sender's pass over them (no iterator per pass). */
+  private readonly states: TopicState[] = [];
   /** By broker id. */
   private readonly nodeStats: (NodeLatency | undefined)[] = [];
   private lastTopic = "";
@@ -52,7 +57,11 @@ export class BuiltInPartitioner implements StickyStrategy {
   private state(topic: string): TopicState {
     if (topic === this.lastTopic && this.lastState !== undefined) return this.lastState;
     let st = this.topics.get(topic);
-    if (st === undefined) this.topics.set(topic, (st = { partition: -1, producedBytes: 0, cft: [], ids: [], length: 0 }));
+    if (st === undefined) {
+      st = { topic, queues: undefined, partition: -1, producedBytes: 0, cft: [], ids: [], length: 0 };
+      this.topics.set(topic, st);
+      this.states.push(st);
+    }
     this.lastTopic = topic;
     this.lastState = st;
     return st;
@@ -118,11 +127,13 @@ export class BuiltInPartitioner implements StickyStrategy {
   /** RecordAccumulator.partitionReady's queue sizes, then BuiltInPartitioner.updatePartitionLoadStats, for each
    *  topic this partitioner serves. */
   updateLoadStats(): void {
-    for (const [topic, st] of this.topics) {
+    if (!this.cfg.adaptive) return;
+    const states = this.states;
+    for (let si = 0; si < states.length; si++) {
+      const st = states[si] as TopicState;
       st.length = 0;
-      if (!this.cfg.adaptive) continue;
-      const tq = this.accumulator.byTopic.get(topic);
-      const m = this.metadata.topics.get(topic);
+      const tq = (st.queues ??= this.accumulator.byTopic.get(st.topic));
+      const m = this.metadata.topics.get(st.topic);
       // No adaptive partitioning until every partition has had a batch (a queue): the stats are built from them.
       if (tq === undefined || m === undefined || tq.queues.length < m.partitions) continue;
       const n = tq.queues.length;
