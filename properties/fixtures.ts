@@ -30,9 +30,11 @@ export class HistoryBuilder {
   sendOutcome(process: string, topic: string, value: number, type: "ok" | "fail" | "info", partition?: number, offset?: number): this {
     return this.add({ f: "send", type, process, timeUs: this.t(), value: { topic, key: null, value, ...(partition !== undefined ? { partition } : {}), ...(offset !== undefined ? { offset } : {}) } });
   }
-  /** invoke + ok at once. */
-  send(process: string, topic: string, partition: number, value: number, offset: number): this {
-    return this.sendInvoke(process, topic, value, partition).sendOutcome(process, topic, value, "ok", partition, offset);
+  /** invoke + ok at once (acknowledged by `broker` when given). */
+  send(process: string, topic: string, partition: number, value: number, offset: number, broker?: number): this {
+    this.sendInvoke(process, topic, value, partition);
+    if (broker === undefined) return this.sendOutcome(process, topic, value, "ok", partition, offset);
+    return this.add({ f: "send", type: "ok", process, timeUs: (this.timeUs += 1000), value: { topic, key: null, value, partition, offset, broker } });
   }
   poll(process: string, group: string, records: readonly [topic: string, partition: number, offset: number, value: number][]): this {
     const recs: PolledRecord[] = records.map(([topic, partition, offset, value]) => ({ topic, partition, offset, value, key: null }));

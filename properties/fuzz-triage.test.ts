@@ -65,17 +65,14 @@ describe("triaged fuzz counterexamples", () => {
   // was retried; the retry and a later commit succeeded, then the first request, which TCP was still retransmitting
   // on the closed connection, reached the coordinator and set the committed offset back. After the next rebalance
   // the group resumed below what it had committed. Kafka does the same (fact 32): an oracle gap, not a simulator bug.
-  it("fuzz-stale-commit-1387085218.yaml: a timed-out commit landing after a later one sets the group back, permitted on a lossy link", () => {
+  // (The producer's metadata and partitioner fixes moved every send's timing; this interleaving no longer occurs at
+  // this seed nor at 600 others, so the rule's own test is in oracle.test.ts, "a late commit on a lossy link".)
+  it("fuzz-stale-commit-1387085218.yaml: replays without a bug; a group that goes back is allowed by the lossy-link commit rule", () => {
     const f = "fuzz-stale-commit-1387085218.yaml";
     const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-    const { judgement, result } = runAndJudge(scenario);
-    const backs = judgement.anomalies.filter((a) => a.type === "nonmonotonic-poll");
-    expect(backs.map((a) => [a.partition, a.offset, a.allowed])).toEqual([["orders-0", 18, true]]);
-    expect(backs[0]?.allowedBecause?.rule).toBe("late-commit-on-lossy-link");
+    const { judgement } = runAndJudge(scenario);
+    for (const a of judgement.anomalies.filter((x) => x.type === "nonmonotonic-poll")) expect(a.allowedBecause?.rule).toBe("late-commit-on-lossy-link");
     expect(judgement.verdict).not.toBe("bug");
-    // The history shows the cause: the committed offset 19 was acknowledged before the group resumed at 18.
-    const acked = result.history.flatMap((o) => (o.f === "commit" && o.type === "ok" && o.timeUs < 2_000_000 ? o.value.offsets.map((x) => x.offset) : []));
-    expect(acked).toContain(19);
   });
 
   // fuzz --seed 4242 run 3692: min.insync.replicas=3 kept the group from forming while __consumer_offsets was short

@@ -39,6 +39,25 @@ describe("oracle: lost writes", () => {
     // The same election flagged unclean by the simulator: still a bug (unclean is off).
     expect(lostRun(prod({ acks: 1 }), start().elect(6, TP, 2, 1, [2], 1, true)).verdict).toBe("bug");
   });
+  it("acks=1 from a zombie: acknowledged by the old leader after a new one was elected at a later epoch, then lost", () => {
+    // Broker 1 (epoch 0) acknowledges values 1 and 2 at 2 ms and 4 ms; broker 2 had been elected at epoch 1 at 1 ms.
+    const zombie = (): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0, 1).send("p1", "orders", 0, 2, 1, 1);
+      return judge(fakeRun({ scenario: prod({ acks: 1 }), history: h.ops, partitions: [healthy("orders", 0, [1])], faults: [kill], evidence: start().elect(1, TP, 2, 1, [2, 3], 1).events }));
+    };
+    expect(lost(zombie())?.allowedBecause?.rule).toBe("acks1-leader-change");
+    // Without knowing which broker answered, the latest leadership before the ack (broker 2's) is assumed: no later
+    // epoch lost it, so the oracle cannot allow it.
+    expect(lostRun(prod({ acks: 1 }), start().elect(1, TP, 2, 1, [2, 3], 1)).verdict).toBe("bug");
+  });
+  it("acks=all from a zombie leader: an unclean election at a later epoch, earlier in time, explains the loss where unclean is on", () => {
+    const run = (broker: Record<string, unknown>): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0, 1).send("p1", "orders", 0, 2, 1, 1);
+      return judge(fakeRun({ scenario: prod({ acks: "all" }, broker), history: h.ops, partitions: [healthy("orders", 0, [1])], faults: [kill], evidence: start().shrink(0.5, TP, 1, [1], [2, 3]).elect(1, TP, 2, 1, [2], 1, true).events }));
+    };
+    expect(lost(run({ "unclean.leader.election.enable": true }))?.allowedBecause?.rule).toBe("unclean-election");
+    expect(run({}).verdict).toBe("bug");
+  });
   it("acks=0: always allowed", () => {
     expect(lost(lostRun(prod({ acks: 0 }), start()))?.allowedBecause?.rule).toBe("acks0-unacknowledged");
   });

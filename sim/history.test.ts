@@ -20,8 +20,9 @@ function both(n: number): { columnar: HistoryRecorder; objects: HistoryRecorder 
       objects.record({ ...poll });
     }
     const off = i % 13 === 0 ? -1 : 1000 + i;
-    columnar.recordSendOk(t + 5, "p1", i % 2 ? "orders" : "audit", key ?? -1, i, partition ?? 0, off);
-    objects.record({ timeUs: t + 5, process: "p1", type: "ok", f: "send", value: { topic: i % 2 ? "orders" : "audit", key, value: i, partition: partition ?? 0, offset: off } });
+    const broker = i % 17 === 0 ? -1 : (i % 3) + 1;
+    columnar.recordSendOk(t + 5, "p1", i % 2 ? "orders" : "audit", key ?? -1, i, partition ?? 0, off, broker);
+    objects.record({ timeUs: t + 5, process: "p1", type: "ok", f: "send", value: { topic: i % 2 ? "orders" : "audit", key, value: i, partition: partition ?? 0, offset: off, ...(broker >= 0 ? { broker } : {}) } });
   }
   return { columnar, objects };
 }
@@ -41,10 +42,10 @@ describe("HistoryRecorder", () => {
     h.recordSendInvoke(1, "p1", "t", null, 1, null);
     const first = h.ops;
     const op0 = first[0];
-    h.recordSendOk(2, "p1", "t", -1, 1, 0, 7);
+    h.recordSendOk(2, "p1", "t", -1, 1, 0, 7, 3);
     expect(h.ops[0]).toBe(op0);
     expect(h.ops).toHaveLength(2);
-    expect(h.ops[1]).toEqual({ timeUs: 2, process: "p1", type: "ok", f: "send", value: { topic: "t", key: null, value: 1, partition: 0, offset: 7 }, index: 1 });
+    expect(h.ops[1]).toEqual({ timeUs: 2, process: "p1", type: "ok", f: "send", value: { topic: "t", key: null, value: 1, partition: 0, offset: 7, broker: 3 }, index: 1 });
   });
 
   it("listeners see every send as an op, when it is recorded", () => {
@@ -52,7 +53,7 @@ describe("HistoryRecorder", () => {
     const seen: HistoryOp[] = [];
     h.onRecord((op) => seen.push(op));
     h.recordSendInvoke(1, "p1", "t", 3, 9, 2);
-    h.recordSendOk(4, "p1", "t", 3, 9, 2, 0);
+    h.recordSendOk(4, "p1", "t", 3, 9, 2, 0, 1);
     expect(seen.map((o) => [o.type, o.f, o.index])).toEqual([
       ["invoke", "send", 0],
       ["ok", "send", 1],

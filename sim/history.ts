@@ -24,6 +24,8 @@ export interface SendValue {
   readonly partition?: number;
   /** On ok with acks ≥ 1; -1 for acks=0 (the broker answers nothing). */
   readonly offset?: number;
+  /** On ok: the broker the producer sent the batch to (that answered, with acks ≥ 1). */
+  readonly broker?: number;
   readonly error?: KafkaErrorCode;
   /** What the producer did with a record that failed for good. */
   readonly policy?: "drop" | "log" | "halt" | "dead-letter";
@@ -132,6 +134,8 @@ class Chunk {
   /** NaN for a null key. */
   readonly key = new Float64Array(CHUNK_ROWS);
   readonly value = new Float64Array(CHUNK_ROWS);
+  /** Of an ok: the broker that answered (-1 unknown). */
+  readonly broker = new Int32Array(CHUNK_ROWS);
 }
 
 /** Appends ops with consecutive indices. Clients get one of these from the world.
@@ -189,15 +193,18 @@ export class HistoryRecorder {
     this.fillSend(this.row(ROW_SEND_INVOKE, timeUs), process, topic, key, value, partition ?? ABSENT, 0);
   }
 
-  /** A send acknowledged at `offset` (-1 when unknown: acks=0 or a duplicate sequence). Positional to stay
-   *  allocation-free on the producer's per-record path; `key` < 0 means none. */
-  recordSendOk(timeUs: number, process: string, topic: string, key: number, value: number, partition: number, offset: number): void {
+  /** A send acknowledged at `offset` (-1 when unknown: acks=0 or a duplicate sequence) by `broker` (the one the
+   *  batch went to; -1 unknown). Positional to stay allocation-free on the producer's per-record path; `key` < 0
+   *  means none. */
+  recordSendOk(timeUs: number, process: string, topic: string, key: number, value: number, partition: number, offset: number, broker: number): void {
     if (this.listeners.length > 0) {
-      this.record({ timeUs, process, type: "ok", f: "send", value: { topic, key: key < 0 ? null : key, value, partition, offset } });
+      this.record({ timeUs, process, type: "ok", f: "send", value: { topic, key: key < 0 ? null : key, value, partition, offset, ...(broker >= 0 ? { broker } : {}) } });
       return;
     }
     this.sendsOk++;
-    this.fillSend(this.row(ROW_SEND_OK, timeUs), process, topic, key < 0 ? null : key, value, partition, offset);
+    const i = this.row(ROW_SEND_OK, timeUs);
+    this.fillSend(i, process, topic, key < 0 ? null : key, value, partition, offset);
+    this.cur.broker[i] = broker;
   }
 
   onRecord(fn: (op: HistoryOp) => void): void {
@@ -259,7 +266,9 @@ export class HistoryRecorder {
       const v: SendValue = partition === ABSENT ? { topic, key, value } : { topic, key, value, partition };
       return { timeUs, process, type: "invoke", f: "send", value: v, index: r };
     }
-    return { timeUs, process, type: "ok", f: "send", value: { topic, key, value, partition, offset: c.offset[i] as number }, index: r };
+    const broker = c.broker[i] as number;
+    const v: SendValue = broker >= 0 ? { topic, key, value, partition, offset: c.offset[i] as number, broker } : { topic, key, value, partition, offset: c.offset[i] as number };
+    return { timeUs, process, type: "ok", f: "send", value: v, index: r };
   }
 }
 

@@ -145,6 +145,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     nextValue: () => nextValue++,
     bugs: s.bugs,
     workloadActive: () => workloadActive,
+    protocol: s.protocol,
   };
   recordClientCrashes(rt, history, seenClients);
   for (const p of s.producers) rt.addNode(nodeId(p.id), producerFactory(p, env));

@@ -32,13 +32,13 @@ export function justifyLostWrite(ctx: OracleContext, f: Finding): Justification 
   if (acks === 0) {
     return ctx.justify("acks0-unacknowledged", okOp ? [historyRef(okOp, `${send.process}'s send of value ${value} "succeeded" at ${fmtTime(okOp.timeUs)} without an answer from the broker`)] : [], `${send.process} never heard whether value ${value} was written`);
   }
-  const q = { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs };
+  const broker = okOp && okOp.f === "send" ? okOp.value.broker : undefined;
+  const epoch = appendEpoch(ctx, f.partition, send.ackTimeUs, broker);
   if (acks === 1) {
-    const broker = okOp && okOp.f === "send" ? (okOp.value as { broker?: number }).broker : undefined;
-    const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: appendEpoch(ctx, f.partition, send.ackTimeUs, broker) });
+    const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: epoch });
     if (cause) return cause;
   }
-  return committedLossCause(ctx, q);
+  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs, appendEpoch: epoch });
 }
 
 /** An offset seen with two values: rewritten after an acks=1 leader change, or after a committed loss. */
@@ -75,5 +75,6 @@ export function justifyReplicaInvariant(ctx: OracleContext, f: Finding): Justifi
     return ctx.justify("power-loss-unflushed", events, `broker ${pl.broker}, a replica of ${f.partition}, lost power at ${fmtTime(pl.ref.timeUs)} and restarted without its unflushed records, still in the ISR`);
   }
   const q = { tp: f.partition, offset: null, sinceUs: 0 };
-  return uncleanCause(ctx, q) ?? protocolCause(ctx, q);
+  // The old protocols' own divergence first: with a correct protocol an unclean election's lineages re-converge.
+  return protocolCause(ctx, q) ?? uncleanCause(ctx, q);
 }

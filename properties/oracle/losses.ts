@@ -14,6 +14,9 @@ export interface LossQuery {
   readonly offset: number | null;
   /** Causes count from this time on (the record existed from then). */
   readonly sinceUs: number;
+  /** The leader epoch the record was appended at, when known: an unclean election at a later epoch loses it even if
+   *  it came first in time (the old leader, a zombie, went on appending at its epoch). */
+  readonly appendEpoch?: number;
 }
 
 function reaches(end: number, offset: number | null): boolean {
@@ -38,7 +41,7 @@ export function uncleanCause(ctx: OracleContext, q: LossQuery): Justification | 
     if (ctx.topicSetting(topic, "unclean.leader.election.enable")) {
       let fallback: Justification | null = null;
       for (const e of p.elections) {
-        if (!e.unclean || e.ref.timeUs < q.sinceUs) continue;
+        if (!e.unclean || (q.appendEpoch !== undefined && q.appendEpoch >= 0 ? e.epoch <= q.appendEpoch : e.ref.timeUs < q.sinceUs)) continue;
         const l = p.leaderships.find((x) => x.broker === e.leader && x.epoch === e.epoch);
         const events: EvidenceRef[] = l ? [e.ref, l.ref] : [e.ref];
         const j = ctx.justify("unclean-election", events, `at ${fmtTime(e.ref.timeUs)} broker ${e.leader} was elected leader of ${q.tp} from outside the ISR [${e.isrBefore.join(",")}]${l ? ` with log end offset ${l.logEndOffset}` : ""}`);

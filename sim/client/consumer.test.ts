@@ -8,10 +8,10 @@ import type { CommitValue, HistoryOp, ProcessValue } from "../history.ts";
 
 const TOPIC = "orders";
 
-function world(c: ConsumerInput, opts: { messages?: number; rate?: number; partitions?: number; producerStartMs?: number } = {}): FakeCluster {
+function world(c: ConsumerInput, opts: { messages?: number; rate?: number; partitions?: number; producerStartMs?: number; keys?: number } = {}): FakeCluster {
   return new FakeCluster({
     topics: [{ name: TOPIC, partitions: opts.partitions ?? 1 }],
-    producers: [producerSpec({ id: "p1", topic: TOPIC, ratePerSec: opts.rate ?? 100, messages: opts.messages ?? 50, ...(opts.producerStartMs !== undefined ? { startMs: opts.producerStartMs } : {}) })],
+    producers: [producerSpec({ id: "p1", topic: TOPIC, ratePerSec: opts.rate ?? 100, messages: opts.messages ?? 50, keys: opts.keys ?? 0, ...(opts.producerStartMs !== undefined ? { startMs: opts.producerStartMs } : {}) })],
     consumers: [consumerSpec(c)],
   });
 }
@@ -135,7 +135,7 @@ describe("commit strategies and crashes", () => {
 
 describe("rebalances", () => {
   it("a rebalance in the middle of processing: the member finishes, commits, then rejoins and takes over", () => {
-    const c = world({ group: "g1", members: 2, topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": false, "max.poll.records": 50 }, processing: { commit: "after-processing", commitEvery: "batch", timeMs: 40 } }, { messages: 80, rate: 1000, partitions: 2 });
+    const c = world({ group: "g1", members: 2, topics: [TOPIC], config: { ...fastGroup, "enable.auto.commit": false, "max.poll.records": 50 }, processing: { commit: "after-processing", commitEvery: "batch", timeMs: 40 } }, { messages: 80, rate: 1000, partitions: 2, keys: 8 });
     c.rt.call(msToUs(600), () => c.rt.kill(nodeId("g1/1")));
     c.run(10_000);
     const m0 = c.ops(undefined, "g1/0");

@@ -6,6 +6,7 @@ import type { HistoryRecorder } from "../history.ts";
 import type { BugSwitches } from "../scenario/types.ts";
 import type { Message } from "../kafka/protocol.ts";
 import type { TraceEvent } from "../events.ts";
+import type { ProtocolVersion } from "../kafka/config.ts";
 
 export interface ClientEnv {
   /** Every client op is recorded here (sim/history.ts). */
@@ -19,6 +20,8 @@ export interface ClientEnv {
   workloadActive(): boolean;
   /** Until when (µs) a group's downstream is failing (the `downstream-down` fault); -1 when it is not. */
   readonly downstreamDownUntilUs?: (group: string) => number;
+  /** The scenario's protocol profile (the producer's partitioner depends on it); default 3.7. */
+  readonly protocol?: ProtocolVersion;
 }
 
 const BOOT_BLOB = "client/booted";

@@ -1,5 +1,8 @@
 // Kafka's default partitioner for keyed records: murmur2 over the serialized key (Utils.murmur2, toPositive),
 // modulo the partition count. Keys are integers serialized as 4 big-endian bytes (IntegerSerializer).
+import type { Rng } from "../core/rng.ts";
+import type { Batch } from "./producer-accumulator.ts";
+import type { TopicMeta } from "./producer-metadata.ts";
 
 const M = 0x5bd1e995;
 
@@ -39,4 +42,19 @@ export function partitionForKey(key: number, partitions: number): number {
   keyBytes[2] = (key >>> 8) & 0xff;
   keyBytes[3] = key & 0xff;
   return (murmur2(keyBytes) & 0x7fffffff) % partitions;
+}
+
+/** How a producer spreads records that have neither a key nor a partition of their own over a topic's partitions:
+ *  KIP-480's sticky partitioner (partitioner-sticky.ts) or Kafka ≥ 3.3's BuiltInPartitioner (partitioner-builtin.ts). */
+export interface StickyStrategy {
+  /** The partition for the next record without a key. */
+  partition(rng: Rng, topic: string, m: TopicMeta): number;
+  /** A record went into `batch`; `sticky`: its partition came from partition(). */
+  onAppend(rng: Rng, batch: Batch, key: number | null, sticky: boolean): void;
+  /** A batch left the accumulator. */
+  onDrain(rng: Rng, batch: Batch): void;
+  /** The sender's ready pass is about to drain (RecordAccumulator.partitionReady: the queues' load). */
+  updateLoadStats(): void;
+  /** The sender found data ready for `leader`, which could (canDrain) or could not take a request. */
+  nodeReady(leader: number, nowUs: number, canDrain: boolean): void;
 }

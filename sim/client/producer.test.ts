@@ -4,6 +4,7 @@ import type { ProducerInput } from "../scenario/defaults.ts";
 import { FakeCluster } from "./testkit.ts";
 import type { SendValue } from "../history.ts";
 import { brokerNode, nodeId } from "../core/ids.ts";
+import type { Producer } from "./producer.ts";
 
 const TOPIC = "orders";
 
@@ -271,5 +272,88 @@ describe("retries=0", () => {
     expect(fails.map((o) => (o.value as SendValue).value)).toEqual([0]);
     expect((fails[0]?.value as SendValue).error).toBe("NOT_ENOUGH_REPLICAS");
     expect(c.values(TOPIC)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe("metadata (KafkaProducer.waitOnMetadata, Sender.sendProducerData)", () => {
+  it("a record whose topic has no metadata fails after max.block.ms with METADATA_TIMEOUT (not after delivery.timeout.ms)", () => {
+    const c = cluster({ id: "p1", topic: "ghost", ratePerSec: 10, messages: 2, config: { "max.block.ms": 300 } });
+    c.run(2000);
+    const ends = c.ops("send").filter((o) => o.type !== "invoke");
+    expect(ends.map((o) => [o.type, (o.value as SendValue).error, o.timeUs])).toEqual([
+      ["fail", "METADATA_TIMEOUT", 300_000],
+      ["fail", "METADATA_TIMEOUT", 400_000],
+    ]);
+  });
+
+  it("a partition with no known leader asks for metadata at once and wakes itself: a lone record is acknowledged", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 10, messages: 1, startMs: 50, config: { ...fast } });
+    const p = c.rt.actor(nodeId("p1")) as Producer;
+    // At 40 ms the producer's view loses the partition's leader while no refresh is wanted (as when a topic's
+    // metadata expires from the cache); the one record comes at 50 ms.
+    c.rt.call(40_000, () => {
+      p.metadata.topics.set(TOPIC, { partitions: 1, leaders: [null] });
+      p.metadata.stale = false;
+    });
+    c.run(1000);
+    const ok = c.ops("send").find((o) => o.type === "ok");
+    expect(ok?.timeUs).toBeLessThan(60_000);
+  });
+});
+
+describe("retry backoff (ProducerBatch.reenqueued)", () => {
+  it("counts from the failure, not from the last send: a timed-out request is retried retry.backoff.ms after the timeout", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 10, messages: 1, config: { "enable.idempotence": false, "request.timeout.ms": 200, "retry.backoff.ms": 500 } });
+    const seenUs: number[] = [];
+    c.produceHook = (_b, _req, batch) => {
+      if (!batch.values.includes(0)) return { kind: "normal" };
+      seenUs.push(c.rt.nowUs);
+      return seenUs.length === 1 ? { kind: "append-drop-response" } : { kind: "normal" };
+    };
+    c.run(3000);
+    expect(seenUs.length).toBe(2);
+    // Sent at t, timed out at t + 200 ms, retried 500 ms later (the broker sees both after the same 0.5 ms).
+    expect((seenUs[1] as number) - (seenUs[0] as number)).toBe(700_000);
+  });
+});
+
+describe("evidence in the trace: produce-retry and producer-disconnect", () => {
+  it("an error answer re-enqueues the batch: produce-retry with the error, the attempt and the batch's values", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 3, config: { ...fast, "enable.idempotence": false } });
+    failFirstAttempt(c);
+    c.run(2000);
+    expect(c.rt.trace.events.filter((e) => e.type === "produce-retry")).toEqual([{ type: "produce-retry", producer: "p1", tp: "orders-0", error: "NOT_ENOUGH_REPLICAS", attempt: 1, values: [0], timeUs: expect.any(Number) }]);
+    expect(c.rt.trace.events.some((e) => e.type === "producer-disconnect")).toBe(false);
+  });
+
+  it("a request timeout closes the connection (producer-disconnect request-timeout) and retries what was in flight on it", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 10, messages: 1, config: { "enable.idempotence": false, "request.timeout.ms": 200, "retry.backoff.ms": 50 } });
+    let n = 0;
+    c.produceHook = () => (n++ < 2 ? { kind: "append-drop-response" } : { kind: "normal" });
+    c.run(2000);
+    const leader = c.log(TOPIC, 0).leader;
+    const evs = c.rt.trace.events.filter((e) => e.type === "produce-retry" || e.type === "producer-disconnect").map(({ timeUs: _t, ...e }) => e);
+    expect(evs).toEqual([
+      { type: "producer-disconnect", producer: "p1", broker: leader, reason: "request-timeout" },
+      { type: "produce-retry", producer: "p1", tp: "orders-0", error: "NETWORK_EXCEPTION", attempt: 1, values: [0] },
+      { type: "producer-disconnect", producer: "p1", broker: leader, reason: "request-timeout" },
+      { type: "produce-retry", producer: "p1", tp: "orders-0", error: "NETWORK_EXCEPTION", attempt: 2, values: [0] },
+    ]);
+  });
+
+  it("a killed leader resets the connection (producer-disconnect disconnected); its batches in flight are retried", () => {
+    const c = cluster({ id: "p1", topic: TOPIC, ratePerSec: 50, messages: 5, config: { "enable.idempotence": false, "request.timeout.ms": 30_000, "retry.backoff.ms": 50 } });
+    const leader = c.log(TOPIC, 0).leader;
+    c.produceHook = (_b, _req, batch) => (batch.values.includes(0) && c.rt.nowUs < 10_000 ? { kind: "append-drop-response" } : { kind: "normal" });
+    c.rt.call(10_000, () => c.rt.kill(brokerNode(leader)));
+    c.rt.call(300_000, () => c.rt.restart(brokerNode(leader)));
+    c.run(2000);
+    // The fake cluster keeps the dead broker as the leader: the retries that follow meet resets too. The kill's own:
+    const evs = c.rt.trace.events.filter((e) => (e.type === "produce-retry" || e.type === "producer-disconnect") && e.timeUs < 50_000).map(({ timeUs: _t, ...e }) => e);
+    expect(evs).toEqual([
+      { type: "producer-disconnect", producer: "p1", broker: leader, reason: "disconnected" },
+      { type: "produce-retry", producer: "p1", tp: "orders-0", error: "NETWORK_EXCEPTION", attempt: 1, values: [0] },
+    ]);
+    expect(c.ops("send").filter((o) => o.type === "ok").length).toBe(5);
   });
 });

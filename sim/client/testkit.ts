@@ -11,7 +11,7 @@ import { brokerNode, nodeId } from "../core/ids.ts";
 import { msToUs } from "../core/time.ts";
 import type { KafkaErrorCode } from "../kafka/errors.ts";
 import { BROKER_DEFAULTS } from "../kafka/config.ts";
-import type { BrokerConfig } from "../kafka/config.ts";
+import type { BrokerConfig, ProtocolVersion } from "../kafka/config.ts";
 import type { FetchRequest, Message, ProduceBatch, ProduceRequest, RecordSlice } from "../kafka/protocol.ts";
 import type { TraceEvent } from "../events.ts";
 import { HistoryRecorder } from "../history.ts";
@@ -64,6 +64,8 @@ export interface FakeClusterOptions {
   readonly broker?: Partial<BrokerConfig>;
   /** Stop new sends after this time (the world's workload phase). */
   readonly workloadMs?: number;
+  /** The protocol profile the clients see (default 3.7). */
+  readonly protocol?: ProtocolVersion;
 }
 
 export class FakeCluster {
@@ -119,6 +121,7 @@ export class FakeCluster {
       bugs: opts.bugs ?? {},
       workloadActive: () => this.workloadActive,
       downstreamDownUntilUs: (group) => this.downstreamUntilUs.get(group) ?? -1,
+      ...(opts.protocol !== undefined ? { protocol: opts.protocol } : {}),
     };
     recordClientCrashes(this.rt, this.history, new Set<string>(clientIds));
     for (const p of producers) this.rt.addNode(nodeId(p.id), producerFactory(p, env));

@@ -51,8 +51,11 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { key: "max.in.flight.requests.per.connection", scopes: ["producer"], type: { kind: "int", min: 1 }, default: 5, doc: "unacknowledged requests per broker connection", aliases: ["maxInFlightRequests", "maxInFlightRequestsPerConnection"] },
   { key: "linger.ms", scopes: ["producer"], type: { kind: "int", min: 0 }, default: 0, doc: "wait this long for more records before sending a batch", aliases: ["lingerMs"] },
   { key: "batch.size", scopes: ["producer"], type: { kind: "int", min: 0 }, default: 16384, doc: "batch size in bytes (records count as 100 bytes each here)", aliases: ["batchSize"] },
+  { key: "max.block.ms", scopes: ["producer"], type: { kind: "int", min: 0 }, default: 60000, doc: "how long send() waits for its topic's metadata before failing the record (KafkaProducer.waitOnMetadata; fact 38)", aliases: ["maxBlockMs"] },
   { key: "metadata.max.age.ms", scopes: ["producer", "consumer"], type: { kind: "int", min: 0 }, default: 300000, doc: "refresh metadata at least this often", aliases: ["metadataMaxAge", "metadataMaxAgeMs"] },
-  { key: "partitioner", scopes: ["producer"], type: { kind: "enum", values: ["default", "round-robin"] }, default: "default", doc: "key hash (murmur2) for keyed records; sticky batches without a key" },
+  { key: "partitioner", scopes: ["producer"], type: { kind: "enum", values: ["default", "round-robin"] }, default: "default", doc: "key hash (murmur2) for keyed records; sticky batches without a key (KIP-480 before protocol 3.7, KIP-794 from 3.7; fact 39)" },
+  { key: "partitioner.adaptive.partitioning.enable", scopes: ["producer"], type: { kind: "bool" }, default: true, doc: "unkeyed records go less to partitions with longer queues (KIP-794; protocol 3.7; fact 39)", aliases: ["partitionerAdaptivePartitioningEnable"] },
+  { key: "partitioner.availability.timeout.ms", scopes: ["producer"], type: { kind: "int", min: 0 }, default: 0, doc: "unkeyed records avoid a partition whose leader could not take requests for this long; 0 = off (KIP-794; protocol 3.7, with adaptive partitioning; fact 39)", aliases: ["partitionerAvailabilityTimeoutMs"] },
 
   // --- consumer (ConsumerConfig, 3.x defaults; fact 20) ---
   { key: "group.id", scopes: ["consumer"], type: { kind: "enum", values: [] }, default: null, doc: "the consumer group (required; set by the consumers entry's group)", aliases: ["groupId"] },
@@ -122,7 +125,10 @@ export interface ProducerConfig {
   readonly "linger.ms": number;
   readonly "batch.size": number;
   readonly "metadata.max.age.ms": number;
+  readonly "max.block.ms": number;
   readonly partitioner: "default" | "round-robin";
+  readonly "partitioner.adaptive.partitioning.enable": boolean;
+  readonly "partitioner.availability.timeout.ms": number;
 }
 
 export interface ConsumerConfig {

@@ -1,6 +1,8 @@
 // Kafka protocol errors as data, keyed by Kafka's own names (clients/.../common/protocol/Errors.java): one
 // table with each error's number and whether a producer retries it (fact 17; the RetriableException
-// subclasses in clients/.../common/errors). DELIVERY_TIMEOUT is the client-side outcome of delivery.timeout.ms.
+// subclasses in clients/.../common/errors). DELIVERY_TIMEOUT and METADATA_TIMEOUT are client-side outcomes (a
+// TimeoutException in the Java client): a batch past delivery.timeout.ms, a record whose topic had no metadata
+// within max.block.ms (KafkaProducer.waitOnMetadata).
 
 const ERRORS = {
   NONE: { code: 0, retriable: false },
@@ -38,6 +40,7 @@ const ERRORS = {
   INVALID_GROUP_ID: { code: 24, retriable: false },
   CONCURRENT_TRANSACTIONS: { code: 51, retriable: true },
   DELIVERY_TIMEOUT: { code: -1, retriable: false },
+  METADATA_TIMEOUT: { code: -1, retriable: false },
 } as const satisfies Record<string, { readonly code: number; readonly retriable: boolean }>;
 
 export type KafkaErrorCode = keyof typeof ERRORS;
