@@ -113,6 +113,13 @@ function readBody(r: Reader, apiKey: number, version: number): KafkaRequest {
   }
 }
 
+/** False for the one request Kafka never answers: a Produce with acks = 0 (the client expects no response;
+ *  kafkajs's expectResponse; KafkaApis.handleProduceRequest sends a no-op, or closes the connection if any
+ *  partition failed, so that the producer refreshes its metadata). */
+export function expectsResponse(request: KafkaRequest): boolean {
+  return !(request.apiKey === API_KEY.Produce && request.acks === 0);
+}
+
 /** Writes the response body (no header, no size) at the given version. */
 export function writeResponseBody(w: Writer, version: number, res: KafkaResponse): void {
   switch (res.apiKey) {

@@ -58,6 +58,18 @@ describe("FrameSplitter", () => {
     expect(partial.bufferedBytes()).toBe(5);
   });
 
+  it("many small chunks per frame, with frames ending inside chunks (the buffered-chunk list is compacted)", () => {
+    const bodies = [0, 1, 2, 3].map((k) => new Uint8Array(150 + k).map((_, i) => (i * 7 + k) & 0xff));
+    const stream = concat(bodies.map(frameOf));
+    const splitter = new FrameSplitter();
+    const got: number[][] = [];
+    for (let at = 0, step = 1; at < stream.length; at += step, step = step === 1 ? 3 : 1) {
+      expect(splitter.push(stream.subarray(at, at + step), (f) => got.push([...f]))).toBeNull();
+    }
+    expect(got).toEqual(bodies.map((b) => [...b]));
+    expect(splitter.bufferedBytes()).toBe(0);
+  });
+
   it("hands out a frame inside one chunk as a view (no copy)", () => {
     const chunk = frameOf(Uint8Array.of(7, 8));
     let seen: Uint8Array | null = null;

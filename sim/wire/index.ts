@@ -1,7 +1,7 @@
 // The Kafka wire protocol room: pure codecs, no simulator imports (README.md here lists APIs × versions).
 export { API_KEY, SUPPORTED_VERSIONS, apiName, type ApiKey, type ApiName, type VersionRange } from "./api-keys.ts";
 export { supportedApiVersions, unsupportedApiVersionsResponse } from "./apis/api-versions.ts";
-export { decodeRequest, encodeResponse, writeResponseBody, writeResponseFrame, type DecodedRequest, type KafkaRequest, type KafkaResponse, type ResponseTo } from "./codec.ts";
+export { decodeRequest, encodeResponse, expectsResponse, writeResponseBody, writeResponseFrame, type DecodedRequest, type KafkaRequest, type KafkaResponse, type ResponseTo } from "./codec.ts";
 export { crc32c } from "./crc32c.ts";
 export { catchDecode, type Decoded, type WireDecodeError, type WireDecodeErrorKind } from "./decode-error.ts";
 export { WIRE_ERROR_CODES, errorName, errorNumber, type WireErrorName } from "./error-codes.ts";

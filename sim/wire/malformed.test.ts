@@ -8,7 +8,7 @@ import { decodeRequest } from "./codec.ts";
 import type { WireDecodeErrorKind } from "./decode-error.ts";
 import { crc32c } from "./crc32c.ts";
 import { encodeRecordBatches, type RecordBatch } from "./record-batch.ts";
-import { FC } from "./testkit/arbitraries.ts";
+import { FC, u8 } from "./testkit/arbitraries.ts";
 import { kafkajsRequestFrame } from "./testkit/kafkajs.ts";
 import { Writer } from "./writer.ts";
 
@@ -166,7 +166,7 @@ describe("produce records: the partition's error, as the broker answers it", () 
   };
 
   it("one whole batch is accepted; a partial batch after it is ignored (Kafka's iterator stops there)", () => {
-    expect(produceWith(good)).toMatchObject({ ok: true, batch: { records: [{ value: Buffer.from("v") }] } });
+    expect(produceWith(good)).toMatchObject({ ok: true, batch: { records: [{ value: u8("v") }] } });
     const withTail = new Uint8Array(good.length + 20);
     withTail.set(good);
     withTail.set(good.subarray(0, 20), good.length);

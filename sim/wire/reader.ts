@@ -23,7 +23,8 @@ export class Reader {
 
   /** Reads `bytes` (a view is kept, nothing is copied); reuse one Reader for many messages. */
   reset(bytes: Uint8Array, start = 0, end = bytes.length): this {
-    this.bytes = bytes;
+    // A plain Uint8Array over the same memory: its subarrays (the bytes fields) are cheaper to make than a Buffer's.
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;

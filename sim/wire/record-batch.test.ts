@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { crc32c } from "./crc32c.ts";
 import { Reader } from "./reader.ts";
 import { decodeRecordBatches, encodeRecordBatches, readRecordBatch, type RecordBatch } from "./record-batch.ts";
-import { FC, bytes, name, nullableBytes, recordBatch } from "./testkit/arbitraries.ts";
+import { FC, bytes, name, nullableBytes, recordBatch, u8 } from "./testkit/arbitraries.ts";
 import { kafkajsCrc32C, kafkajsDecodeBatch, kafkajsRecord, kafkajsRecordBatch } from "./testkit/kafkajs.ts";
 
 const ATTRIBUTES_OFFSET = 21;
@@ -91,9 +91,9 @@ describe("record batch v2", () => {
             records: a.records.map((r, i) => ({
               timestampDelta: r.timestampDelta,
               offsetDelta: i,
-              key: r.key === null ? null : Buffer.from(r.key),
-              value: r.value === null ? null : Buffer.from(r.value),
-              headers: Object.keys(r.headers).map((k) => ({ key: k, value: r.headers[k] })),
+              key: u8(r.key),
+              value: u8(r.value),
+              headers: Object.keys(r.headers).map((k) => ({ key: k, value: u8(r.headers[k]!) })),
             })),
           },
         });
@@ -144,7 +144,7 @@ describe("record batch v2", () => {
     fc.assert(
       fc.property(fc.array(recordBatch, { maxLength: 4 }), (batches) => {
         const d = decodeRecordBatches(encodeRecordBatches(batches));
-        expect(d).toEqual({ ok: true, value: batches.map((b) => ({ ...b, records: b.records.map((r) => ({ ...r, key: r.key && Buffer.from(r.key), value: r.value && Buffer.from(r.value), headers: r.headers.map((h) => ({ key: h.key, value: h.value && Buffer.from(h.value) })) })) })) });
+        expect(d).toEqual({ ok: true, value: batches.map((b) => ({ ...b, records: b.records.map((r) => ({ ...r, key: u8(r.key), value: u8(r.value), headers: r.headers.map((h) => ({ key: h.key, value: u8(h.value) })) })) })) });
       }),
       FC,
     );

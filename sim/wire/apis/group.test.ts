@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, it } from "vitest";
 import { errorNumber } from "../error-codes.ts";
-import { bytes, errorName, int32, name, nullableName } from "../testkit/arbitraries.ts";
+import { bytes, errorName, int32, name, nullableName, u8 } from "../testkit/arbitraries.ts";
 import { checkRequests, checkResponses, supportedVersions, throttle } from "../testkit/roundtrip.ts";
 import type { FindCoordinatorResponse } from "./find-coordinator.ts";
 import type { HeartbeatResponse } from "./heartbeat.ts";
@@ -67,7 +67,7 @@ describe("JoinGroup", () => {
       memberId: a.memberId,
       groupInstanceId: v >= 5 ? a.groupInstanceId : null,
       protocolType: a.protocolType,
-      protocols: a.groupProtocols,
+      protocols: a.groupProtocols.map((p) => ({ name: p.name, metadata: u8(p.metadata) })),
     })),
   );
   it.each(supportedVersions("JoinGroup"))("v%i: response to kafkajs", (v) =>
@@ -99,7 +99,7 @@ describe("SyncGroup", () => {
       generationId: a.generationId,
       memberId: a.memberId,
       groupInstanceId: v >= 3 ? a.groupInstanceId : null,
-      assignments: a.groupAssignment.map((g) => ({ memberId: g.memberId, assignment: g.memberAssignment })),
+      assignments: a.groupAssignment.map((g) => ({ memberId: g.memberId, assignment: u8(g.memberAssignment) })),
     })),
   );
   it.each(supportedVersions("SyncGroup"))("v%i: response to kafkajs", (v) =>

@@ -62,3 +62,10 @@ export const recordBatch: fc.Arbitrary<RecordBatch> = fc.integer({ min: 0, max: 
 
 /** The type of values an arbitrary generates. */
 export type ArbValue<A> = A extends fc.Arbitrary<infer T> ? T : never;
+
+/** Bytes as the decoders return them: a plain Uint8Array (not a Buffer), for toEqual. */
+export function u8(v: Uint8Array | string): Uint8Array;
+export function u8(v: Uint8Array | string | null): Uint8Array | null;
+export function u8(v: Uint8Array | string | null): Uint8Array | null {
+  return v === null ? null : new Uint8Array(typeof v === "string" ? Buffer.from(v) : v);
+}
