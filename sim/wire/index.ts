@@ -1,0 +1,25 @@
+// The Kafka wire protocol room: pure codecs, no simulator imports (README.md here lists APIs × versions).
+export { API_KEY, SUPPORTED_VERSIONS, apiName, type ApiKey, type ApiName, type VersionRange } from "./api-keys.ts";
+export { supportedApiVersions, unsupportedApiVersionsResponse } from "./apis/api-versions.ts";
+export { decodeRequest, encodeResponse, expectsResponse, writeResponseBody, writeResponseFrame, type DecodedRequest, type KafkaRequest, type KafkaResponse, type ResponseTo } from "./codec.ts";
+export { crc32c } from "./crc32c.ts";
+export { catchDecode, type Decoded, type WireDecodeError, type WireDecodeErrorKind } from "./decode-error.ts";
+export { WIRE_ERROR_CODES, errorName, errorNumber, type WireErrorName } from "./error-codes.ts";
+export { DEFAULT_MAX_FRAME_BYTES, FrameSplitter } from "./frame.ts";
+export type { RequestHeader } from "./header.ts";
+export { Reader } from "./reader.ts";
+export { decodeRecordBatches, encodeRecordBatches, readRecordBatch, writeRecordBatch, type BatchRecord, type RecordBatch, type RecordHeader, type TimestampType } from "./record-batch.ts";
+export { Writer } from "./writer.ts";
+export type * from "./apis/api-versions.ts";
+export type * from "./apis/fetch.ts";
+export type * from "./apis/find-coordinator.ts";
+export type * from "./apis/heartbeat.ts";
+export type * from "./apis/init-producer-id.ts";
+export type * from "./apis/join-group.ts";
+export type * from "./apis/leave-group.ts";
+export type * from "./apis/list-offsets.ts";
+export type * from "./apis/metadata.ts";
+export type * from "./apis/offset-commit.ts";
+export type * from "./apis/offset-fetch.ts";
+export type * from "./apis/produce.ts";
+export type * from "./apis/sync-group.ts";
