@@ -6,9 +6,21 @@ import { SAFE_KNOBS, fuzzValueArb, toScenario } from "../properties/arbitraries.
 import { runAndJudge } from "../properties/run.ts";
 import { hunt } from "../properties/hunt.ts";
 import { WEAKENINGS, weakeningArb } from "../properties/weakenings.ts";
+import type { CampaignSpec } from "../properties/campaign.ts";
+import { defaultWorkers, workerPool } from "../cli/pool.ts";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
 
 export interface FuzzBenchReport {
   readonly runsPerSec: number;
+  /** Worker threads of the campaign measurement (the machine's cores). */
+  readonly workers: number;
+  /** A default campaign (`kafkasim fuzz`: drawn configurations and swarm faults) on one thread and on `workers`
+   *  threads (warm pools), runs per second. */
+  readonly campaignRunsPerSec: number;
+  readonly campaignRunsPerSecWorkers: number;
+  /** campaignRunsPerSecWorkers / campaignRunsPerSec (target: ≥ 1.8 with 2 workers). */
+  readonly speedupWorkers: number;
   /** Runs per second of this process's CPU time (user + system): the rate on an idle core when the machine is shared. */
   readonly runsPerCpuSec: number;
   readonly firstLostWriteAcks1: { readonly runs: number; readonly wallMs: number };
@@ -27,14 +39,38 @@ export async function runFuzzBench(opts: { runs?: number } = {}): Promise<FuzzBe
   const cpu = process.cpuUsage(c0);
   const runsPerCpuSec = runs / Math.max(1e-3, (cpu.user + cpu.system) / 1e6);
 
+  const campaign = await benchCampaign(opts.runs ?? 300);
+
   const w = WEAKENINGS.find((x) => x.name.startsWith("acks=1"));
   if (!w) throw new Error("no acks=1 weakening");
   const r = hunt({ arb: weakeningArb(w), target: w.anomaly, numRuns: w.budget * 3, seed: SEED, shrinkRuns: 0 });
   return {
     runsPerSec: Math.round(runsPerSec * 10) / 10,
+    ...campaign,
     runsPerCpuSec: Math.round(runsPerCpuSec * 10) / 10,
     firstLostWriteAcks1: { runs: r.runsToFirst ?? -1, wallMs: r.wallMsToFirst ?? -1 },
   };
+}
+
+/** The same campaign indices on one thread and on one worker per core, each pool warmed up first. */
+async function benchCampaign(runs: number): Promise<Pick<FuzzBenchReport, "workers" | "campaignRunsPerSec" | "campaignRunsPerSecWorkers" | "speedupWorkers">> {
+  const spec: CampaignSpec = { root: SEED, sets: [], saveDir: join(tmpdir(), "kafkasim-bench-counterexamples"), replayFlags: [] };
+  const workers = Math.max(2, defaultWorkers());
+  const rate = async (n: number): Promise<number> => {
+    const pool = workerPool(n);
+    try {
+      await Promise.all(Array.from({ length: n * 2 }, (_, i) => pool.run({ kind: "campaign", spec, index: runs + i })));
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: runs }, (_, i) => pool.run({ kind: "campaign", spec, index: i })));
+      return runs / ((performance.now() - t0) / 1000);
+    } finally {
+      await pool.close();
+    }
+  };
+  const one = await rate(1);
+  const many = await rate(workers);
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
+  return { workers, campaignRunsPerSec: r1(one), campaignRunsPerSecWorkers: r1(many), speedupWorkers: Math.round((many / one) * 100) / 100 };
 }
 
 /** The human-readable lines of `kafkasim bench` (targets: ≥ 100 runs/s, the first acks=1 loss in < 1 s). */
@@ -42,6 +78,7 @@ export function describeFuzz(r: FuzzBenchReport): string[] {
   const found = r.firstLostWriteAcks1.wallMs;
   return [
     `default fuzz shape (3 brokers, 2 s + 1.5 s drain, 100 records/s), swarm faults, every checker: ${r.runsPerSec} runs/s (${r.runsPerCpuSec} per CPU second), ${(r.runsPerSec / 100).toFixed(2)}× the 100 runs/s target (${r.runsPerSec >= 100 ? "met" : "NOT met"})`,
+    `  default campaign (drawn configurations): ${r.campaignRunsPerSec} runs/s on one thread, ${r.campaignRunsPerSecWorkers} runs/s on ${r.workers} workers: ${r.speedupWorkers.toFixed(2)}× (target ≥ 1.8× with 2 workers: ${r.speedupWorkers >= 1.8 ? "met" : "NOT met"}; ${r.campaignRunsPerSecWorkers} runs/s against the 600 runs/s target: ${(r.campaignRunsPerSecWorkers / 600).toFixed(2)}×)`,
     found < 0 ? "  acks=1 lost write: NOT found within the budget" : `  first acks=1 lost write found at run ${r.firstLostWriteAcks1.runs} in ${found} ms (target < 1 s: ${found < 1000 ? "met" : "NOT met"})`,
   ];
 }

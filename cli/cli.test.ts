@@ -243,7 +243,7 @@ describe.concurrent("running scenarios", () => {
 
   it("a drawn campaign's counterexample reproduces with its repro line (the file's own seed)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kafkasim-fuzz-"));
-    const r = await cli("fuzz", "--runs", "40", "--set", "acks=1", "--until", "lost-write", "--save", dir, "--json");
+    const r = await cli("fuzz", "--workers", "1", "--runs", "40", "--set", "acks=1", "--until", "lost-write", "--save", dir, "--json");
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { runs: number; repro: string; counterexamples: { seed: number; file: string; repro: string; reproduced: boolean }[] };
     const ce = j.counterexamples[0]!;
@@ -258,17 +258,18 @@ describe.concurrent("running scenarios", () => {
 
   it("fuzz finds, shrinks and saves counterexamples that replay to the same anomaly; --json shape", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kafkasim-fuzz-"));
-    const r = await cli("fuzz", "cli/testdata/seeded-bug.yaml", "--runs", "2", "--seed", "5", "--save", dir, "--json");
+    const r = await cli("fuzz", "cli/testdata/seeded-bug.yaml", "--workers", "1", "--runs", "2", "--seed", "5", "--save", dir, "--json");
     expect(r.err).toBe("");
     expect(r.code).toBe(1);
     const j = JSON.parse(r.out) as { seed: number; runs: number; wallMs: number; verdicts: Record<string, number>; anomalies: Record<string, { count: number; firstRun: number }>; counterexamples: { seed: number; verdict: string; anomalies: string[]; file: string; repro: string; reproduced: boolean }[]; repro: string };
-    expect(Object.keys(j)).toEqual(["seed", "runs", "wallMs", "interrupted", "verdicts", "capacity", "anomalies", "counterexamples", "repro"]);
+    expect(Object.keys(j)).toEqual(["seed", "campaign", "shard", "runs", "wallMs", "interrupted", "verdicts", "capacity", "anomalies", "counterexamples", "coverage", "repro", "meta"]);
     expect(j).toMatchObject({ seed: 5, runs: 2, verdicts: { valid: 0, allowed: 0, bug: 2 } });
     expect(j.repro).toBe("npx kafkasim fuzz cli/testdata/seeded-bug.yaml --seed 5 --runs 2");
-    expect(j.counterexamples.map((c) => c.reproduced)).toEqual([true, true]);
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect(j.anomalies["lost-write"]?.firstRun).toBe(0);
-    expect(j.counterexamples.length).toBe(2);
+    // Both runs shrink to the same schedule (the scenario's faults, only the seed varies): one counterexample, the
+    // other run counted as its repeat.
+    expect(j.counterexamples.map((c) => [c.reproduced, (c as unknown as { repeats: number }).repeats])).toEqual([[true, 1]]);
     const ce = j.counterexamples[0]!;
     expect(ce.verdict).toBe("bug");
     expect(existsSync(ce.file)).toBe(true);
@@ -282,7 +283,7 @@ describe.concurrent("running scenarios", () => {
 
   it("fuzz --until stops at the first anomaly of that type", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kafkasim-fuzz-"));
-    const r = await cli("fuzz", "acks1-leader-crash", "--runs", "5", "--until", "lost-write", "--save", dir, "--json");
+    const r = await cli("fuzz", "acks1-leader-crash", "--workers", "1", "--runs", "5", "--until", "lost-write", "--save", dir, "--json");
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { runs: number; counterexamples: { anomalies: string[] }[] };
     expect(j.runs).toBe(1);

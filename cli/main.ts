@@ -57,8 +57,9 @@ export function buildProgram(): Command {
     .option("--trace <file>", "write the recorded trace as JSON lines")
     .option("--html <dir>", "write a self-contained HTML report into this directory")
     .option("--limit <name=value>", LIMIT_HELP, collect, [])
+    .option("--junit <file>", "also write the outcome as JUnit XML (one test case: the expectation, or the verdict)")
     .action(
-      action(async (file: string, o: { seed?: string; set: string[]; json?: boolean; trace?: string; html?: string; limit: string[] }) => {
+      action(async (file: string, o: { seed?: string; set: string[]; json?: boolean; trace?: string; html?: string; limit: string[]; junit?: string }) => {
         const { runCommand } = await import("./commands/run.ts");
         return runCommand(file, o);
       }),
@@ -87,10 +88,26 @@ export function buildProgram(): Command {
     .option("--save <dir>", "where counterexamples go (default ./counterexamples)")
     .option("--json", "print the summary as JSON (see README.md, section JSON output)")
     .option("--limit <name=value>", LIMIT_HELP, collect, [])
+    .option("--workers <n>", "worker threads running the campaign (default: the machine's cores); the output is the same for any number")
+    .option("--shard <i/n>", "run only the i-th of n shares of the run indices (i-1, i-1+n, ...); kafkasim merge puts the shards' --json results together")
+    .option("--junit <file>", "also write the outcome as JUnit XML (one test case per counterexample)")
     .action(
-      action(async (file: string | undefined, o: { set: string[]; runs?: string; time?: string; seed?: string; until?: string; save?: string; json?: boolean; limit: string[] }) => {
+      action(async (file: string | undefined, o: { set: string[]; runs?: string; time?: string; seed?: string; until?: string; save?: string; json?: boolean; limit: string[]; workers?: string; shard?: string; junit?: string }) => {
         const { fuzzCommand } = await import("./commands/fuzz.ts");
         return fuzzCommand(file, o);
+      }),
+    );
+
+  program
+    .command("merge")
+    .description("merge the --json results of a campaign's shards (kafkasim fuzz --shard i/n) into the campaign's result")
+    .argument("<results...>", "fuzz --json result files of the shards of one campaign")
+    .option("--json", "print the merged result as JSON (the fuzz --json shape)")
+    .option("--junit <file>", "also write the merged outcome as JUnit XML")
+    .action(
+      action(async (files: string[], o: { json?: boolean; junit?: string }) => {
+        const { mergeCommand } = await import("./commands/merge.ts");
+        return mergeCommand(files, o);
       }),
     );
 
@@ -141,8 +158,10 @@ export function buildProgram(): Command {
     .option("--csv", "print CSV")
     .option("--markdown", "print a Markdown table")
     .option("--html <dir>", "also write an HTML report into this directory")
+    .option("--workers <n>", "worker threads (default: the machine's cores); the outcome is the same for any number")
+    .option("--junit <file>", "also write the outcome as JUnit XML (one test case per configuration; a bug or liveness verdict fails it)")
     .action(
-      action(async (o: { matrix?: string; seeds?: string; seed?: string; json?: boolean; csv?: boolean; markdown?: boolean; html?: string }) => {
+      action(async (o: { matrix?: string; seeds?: string; seed?: string; json?: boolean; csv?: boolean; markdown?: boolean; html?: string; workers?: string; junit?: string }) => {
         const { compareCommand } = await import("./commands/compare.ts");
         return compareCommand(o);
       }),
@@ -163,10 +182,11 @@ export function buildProgram(): Command {
     .description("validate scenario files without running them")
     .argument("<files...>", "scenario files or library names")
     .option("--limit <name=value>", LIMIT_HELP, collect, [])
+    .option("--junit <file>", "also write the outcome as JUnit XML (one test case per file)")
     .action(
-      action(async (files: string[], o: { limit: string[] }) => {
+      action(async (files: string[], o: { limit: string[]; junit?: string }) => {
         const { checkCommand } = await import("./commands/check.ts");
-        return checkCommand(files, { limit: o.limit });
+        return checkCommand(files, { limit: o.limit, ...(o.junit !== undefined ? { junit: o.junit } : {}) });
       }),
     );
 

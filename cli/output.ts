@@ -1,6 +1,7 @@
 // Rendering for the terminal and the JSON contracts (README.md, "JSON output"). Colour is off when stdout is not a
 // TTY, with NO_COLOR, or under --json.
 import { Chalk } from "chalk";
+import { shellWord } from "../properties/shell-word.ts";
 import type { ChalkInstance } from "chalk";
 import { runMetrics } from "../reports/metrics.ts";
 import type { RunResult } from "../sim/result.ts";
@@ -18,9 +19,7 @@ export function makeChalk(enabled = colourEnabled()): ChalkInstance {
 }
 
 /** A word as the shell reads it (quoted when needed). */
-export function shellWord(s: string): string {
-  return /^[\w./:=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellWord } from "../properties/shell-word.ts";
 
 /** The one-line command that reproduces a run (the --limit flags it needed included). */
 export function reproCommand(file: string, seed: Scenario["seed"], sets: readonly string[] = [], limits: readonly string[] = []): string {

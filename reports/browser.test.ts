@@ -38,7 +38,7 @@ describe.skipIf(!haveChromium)("HTML reports in headless chromium", () => {
         lost.set(r, acks === 1 ? 1 : 0);
         return r;
       },
-      judge: (r) => ({ stats: { ...NO_ANOMALIES, lostWrites: lost.get(r) ?? 0 } }),
+      judge: (r) => ({ stats: { ...NO_ANOMALIES, lostWrites: lost.get(r) ?? 0 }, verdict: "allowed" }),
     });
     comparePath = await writeCompareHtml(o, join(OUT, "compare"));
     const files = await writeRunHtml(

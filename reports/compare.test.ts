@@ -25,7 +25,7 @@ function fakeWorld(): { run: RunFn; judge: JudgeFn; scenarios: Scenario[] } {
     counts.set(r, { lostWrites: lost, duplicates: p?.config["enable.idempotence"] ? 0 : 1, reorders: 0, skipped: 0, processedTwice: 0 });
     return r;
   };
-  const judge: JudgeFn = (r) => ({ stats: counts.get(r) as JudgementCounts });
+  const judge: JudgeFn = (r) => ({ stats: counts.get(r) as JudgementCounts, verdict: "allowed" });
   return { run, judge, scenarios };
 }
 

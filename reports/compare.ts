@@ -9,7 +9,7 @@ import { configDef, PROTOCOL_VERSIONS } from "../sim/kafka/config.ts";
 import type { ConfigDef } from "../sim/kafka/config.ts";
 import { buildScenario } from "../sim/scenario/defaults.ts";
 import type { ScenarioInput } from "../sim/scenario/defaults.ts";
-import type { CommitStrategy, Scenario } from "../sim/scenario/types.ts";
+import type { CommitStrategy, Scenario, Verdict } from "../sim/scenario/types.ts";
 import type { Fault, FaultAction } from "../sim/faults/types.ts";
 import type { RunOptions, RunResult } from "../sim/result.ts";
 import { aggregate, runMetrics } from "./metrics.ts";
@@ -292,7 +292,7 @@ export function runScenarioFor(matrix: Matrix, cell: ConfigCell, seed: number): 
 }
 
 export type RunFn = (s: Scenario, opts?: RunOptions) => RunResult;
-export type JudgeFn = (r: RunResult) => { readonly stats: JudgementCounts };
+export type JudgeFn = (r: RunResult) => { readonly stats: JudgementCounts; readonly verdict: Verdict };
 
 /** What charts need from one recorded run per configuration (kept small: the runs themselves are dropped). */
 export interface RunSample {
@@ -332,52 +332,81 @@ export interface CompareParams {
   readonly onProgress?: (done: number, total: number, label: string) => void;
 }
 
-export function compare(p: CompareParams): CompareOutcome {
+/** One run of a comparison: a configuration on a seed (recorded for the HTML charts when asked). */
+export interface CompareJob {
+  readonly config: ConfigCell;
+  readonly seed: number;
+  readonly record: boolean;
+}
+
+export type CompareJobResult =
+  | { readonly ok: true; readonly metrics: RunMetrics; readonly verdict: Verdict; readonly result?: RunResult }
+  /** A configuration the world rejects (SimInputError), or a simulator failure. */
+  | { readonly ok: false; readonly reason: string };
+
+/** Run and judge one job: the unit a worker thread executes. */
+export function compareJob(matrix: Matrix, job: CompareJob, run: RunFn, judge: JudgeFn): CompareJobResult {
+  const scenario = runScenarioFor(matrix, job.config, job.seed);
+  let result: RunResult;
+  try {
+    result = run(scenario, { record: job.record });
+  } catch (e) {
+    return { ok: false, reason: e instanceof SimInputError ? e.message : `simulator error on seed ${job.seed}: ${(e as Error).message}` };
+  }
+  const j = judge(result);
+  return { ok: true, metrics: runMetrics(result, j.stats), verdict: j.verdict, ...(job.record ? { result } : {}) };
+}
+
+interface Plan {
+  readonly seeds: readonly number[];
+  /** Configurations Kafka refuses, with the reason (no job). */
+  readonly refused: { readonly config: ConfigCell; readonly reason: string }[];
+  /** The other configurations, each with one job per seed. */
+  readonly runnable: { readonly config: ConfigCell; readonly jobs: readonly CompareJob[] }[];
+}
+
+function plan(p: Omit<CompareParams, "run" | "judge">): Plan {
   if (!(Number.isInteger(p.seeds) && p.seeds >= 1)) throw new SimInputError("INVALID_CONFIG", `--seeds must be an integer ≥ 1, got ${p.seeds}`, "seeds");
   if (!Number.isSafeInteger(p.seed)) throw new SimInputError("INVALID_SEED", `--seed must be an integer, got ${p.seed}`, "seed");
   const seeds = runSeeds(p.seed, p.seeds);
-  const all = cells(p.matrix.axes);
-  const valid: { config: ConfigCell; metrics: RunMetrics[] }[] = [];
-  const invalid: { config: ConfigCell; reason: string }[] = [];
-  const samples: RunSample[] = [];
-  const total = all.length * seeds.length;
-  let done = 0;
-  for (const config of all) {
-    const probe = applyCell(p.matrix.base, config);
-    const reason = invalidReason(probe);
-    if (reason !== null) {
-      invalid.push({ config, reason });
-      done += seeds.length;
-      p.onProgress?.(done, total, describe(config));
-      continue;
-    }
-    const metrics: RunMetrics[] = [];
-    let rejected: string | null = null;
-    for (const seed of seeds) {
-      const scenario = runScenarioFor(p.matrix, config, seed);
-      const record = p.recordSamples === true && seed === seeds[0];
-      let result: RunResult;
-      try {
-        result = p.run(scenario, { record });
-      } catch (e) {
-        // A configuration the world rejects (SimInputError), or a simulator failure: report the cell, keep going.
-        rejected = e instanceof SimInputError ? e.message : `simulator error on seed ${seed}: ${(e as Error).message}`;
-        break;
-      }
-      metrics.push(runMetrics(result, p.judge(result).stats));
-      if (record) samples.push({ config, seed, result });
-      done++;
-      p.onProgress?.(done, total, describe(config));
-    }
-    if (rejected !== null) {
-      invalid.push({ config, reason: rejected });
-      done += seeds.length - metrics.length;
-      p.onProgress?.(done, total, describe(config));
-      continue;
-    }
-    valid.push({ config, metrics });
+  const refused: Plan["refused"] = [];
+  const runnable: Plan["runnable"] = [];
+  for (const config of cells(p.matrix.axes)) {
+    const reason = invalidReason(applyCell(p.matrix.base, config));
+    if (reason !== null) refused.push({ config, reason });
+    else runnable.push({ config, jobs: seeds.map((seed) => ({ config, seed, record: p.recordSamples === true && seed === seeds[0] })) });
   }
-  const rows = rank(valid.map((v) => aggregate(v.config, v.metrics)));
+  return { seeds, refused, runnable };
+}
+
+/** The outcome from the jobs' results (in plan order): a configuration with a failed job is reported as invalid
+ *  with its first failure's reason. */
+function assemble(p: Omit<CompareParams, "run" | "judge">, pl: Plan, results: readonly (readonly CompareJobResult[])[]): CompareOutcome {
+  const valid: { config: ConfigCell; metrics: RunMetrics[]; verdicts: Record<Verdict, number> }[] = [];
+  const invalid: { config: ConfigCell; reason: string }[] = [...pl.refused];
+  const samples: RunSample[] = [];
+  pl.runnable.forEach((r, i) => {
+    const rs = results[i] ?? [];
+    const failed = rs.find((x) => !x.ok);
+    if (failed && !failed.ok) {
+      invalid.push({ config: r.config, reason: failed.reason });
+      return;
+    }
+    const verdicts: Record<Verdict, number> = { valid: 0, allowed: 0, liveness: 0, bug: 0 };
+    const metrics: RunMetrics[] = [];
+    rs.forEach((x, k) => {
+      if (!x.ok) return;
+      metrics.push(x.metrics);
+      verdicts[x.verdict]++;
+      if (x.result) samples.push({ config: r.config, seed: pl.seeds[k] as number, result: x.result });
+    });
+    valid.push({ config: r.config, metrics, verdicts });
+  });
+  // Invalid cells in the matrix's own order.
+  const order = cells(p.matrix.axes).map((c) => JSON.stringify(c));
+  invalid.sort((x, y) => order.indexOf(JSON.stringify(x.config)) - order.indexOf(JSON.stringify(y.config)));
+  const verdictsOf = new Map(valid.map((v) => [JSON.stringify(v.config), v.verdicts]));
+  const rows = rank(valid.map((v) => aggregate(v.config, v.metrics))).map((row) => ({ ...row, verdicts: verdictsOf.get(JSON.stringify(row.config)) ?? { valid: 0, allowed: 0, liveness: 0, bug: 0 } }));
   return {
     report: { seed: p.seed, seeds: p.seeds, rows },
     matrix: p.matrix,
@@ -386,6 +415,40 @@ export function compare(p: CompareParams): CompareOutcome {
     samples,
     perRun: valid.map((v) => v.metrics),
   };
+}
+
+/** Every configuration on the same seeds, in this thread. */
+export function compare(p: CompareParams): CompareOutcome {
+  const pl = plan(p);
+  const total = (pl.refused.length + pl.runnable.length) * pl.seeds.length;
+  let done = pl.refused.length * pl.seeds.length;
+  const results = pl.runnable.map((r) =>
+    r.jobs.map((job) => {
+      const x = compareJob(p.matrix, job, p.run, p.judge);
+      p.onProgress?.(++done, total, describe(r.config));
+      return x;
+    }),
+  );
+  return assemble(p, pl, results);
+}
+
+/** The same on an executor (worker threads): jobs run concurrently, the outcome is the same. */
+export async function compareAsync(p: Omit<CompareParams, "run" | "judge"> & { readonly exec: (job: CompareJob) => Promise<CompareJobResult> }): Promise<CompareOutcome> {
+  const pl = plan(p);
+  const total = (pl.refused.length + pl.runnable.length) * pl.seeds.length;
+  let done = pl.refused.length * pl.seeds.length;
+  const results = await Promise.all(
+    pl.runnable.map((r) =>
+      Promise.all(
+        r.jobs.map(async (job) => {
+          const x = await p.exec(job);
+          p.onProgress?.(++done, total, describe(r.config));
+          return x;
+        }),
+      ),
+    ),
+  );
+  return assemble(p, pl, results);
 }
 
 /** The command line that reproduces a comparison. */

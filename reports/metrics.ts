@@ -67,6 +67,8 @@ export interface ConfigRow extends JudgementCounts {
   /** Why not on the front: a configuration at least as good on every outcome, and the outcomes (ranking axis
    *  ids) on which it is better; null on the front. */
   readonly dominatedBy: Dominator | null;
+  /** The runs' verdicts (set by the comparison; a bug or liveness verdict fails the row's JUnit case). */
+  readonly verdicts?: Readonly<Record<"valid" | "allowed" | "liveness" | "bug", number>>;
 }
 
 export interface Dominator {

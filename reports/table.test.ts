@@ -28,7 +28,7 @@ function outcome(): CompareOutcome {
     counts.set(r, { lostWrites: acks === 1 && seed === 1 ? 3 : 0, duplicates: acks === 1 && seed === 2 ? 2 : 0, reorders: 0, skipped: 0, processedTwice: acks === "all" && seed === 1 ? 4 : 0 });
     return r;
   };
-  const judge: JudgeFn = (r) => ({ stats: counts.get(r) as JudgementCounts });
+  const judge: JudgeFn = (r) => ({ stats: counts.get(r) as JudgementCounts, verdict: "allowed" });
   return compare({ matrix: { ...defaultMatrix(), axes: [{ key: "acks", values: [1, "all"] }] }, seed: 1, seeds: 2, run, judge });
 }
 
@@ -113,6 +113,7 @@ describe("markdown, CSV and JSON", () => {
       "recoveryMs",
       "pareto",
       "dominatedBy",
+      "verdicts",
     ]);
     expect(j.rows[0]?.["config"]).toEqual({ acks: 1 });
     expect(j.rows[1]?.["latencyMs"]).toEqual({ p50: 20, p99: 40, max: 40 });

@@ -1,16 +1,20 @@
 // `kafkasim compare`: run a matrix of configurations on the same seeds (so the same fault schedules) and report
 // durability, availability, latency and cost per configuration. The CLI (cli/main.ts) parses the flags into
 // CompareOptions and calls compareCommand; reports/compare.ts does the work.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { DEFAULT_LIMITS } from "../../sim/scenario/limits.ts";
 import { resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { SimInputError } from "../../sim/core/errors.ts";
 import type { RunFn } from "../../reports/compare.ts";
-import { compare, defaultMatrix, parseMatrix } from "../../reports/compare.ts";
+import { compare, compareAsync, defaultMatrix, parseMatrix } from "../../reports/compare.ts";
 import type { CompareOutcome, Matrix } from "../../reports/compare.ts";
 import { renderCsv, renderJson, renderMarkdown, renderTable } from "../../reports/table.ts";
 import { writeCompareHtml } from "../../reports/html.ts";
 import { judge } from "../../properties/index.ts";
+import { parseWorkers, workerPool } from "../pool.ts";
+import { progressReporter } from "../progress.ts";
+import { checkJunitPath, junitOfCompare, writeJunit } from "../junit.ts";
 
 /** The options of `kafkasim compare` (the CLI helper's cli/main.ts fills this from the flags). */
 export interface CompareOptions {
@@ -28,6 +32,10 @@ export interface CompareOptions {
   readonly html?: string;
   /** Show the progress bar (default: on stderr when it is a TTY and not --json/--csv). */
   readonly progress?: boolean;
+  /** Worker threads (default: the machine's cores); the outcome is the same for any number. */
+  readonly workers?: string;
+  /** Also write the outcome as JUnit XML: one test case per configuration. */
+  readonly junit?: string;
   /** Where output goes (default process.stdout); tests pass a collector. */
   readonly write?: (text: string) => void;
 }
@@ -43,8 +51,11 @@ export function loadMatrix(path: string | undefined): Matrix {
   if (path === undefined) return defaultMatrix();
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > DEFAULT_LIMITS.maxFileBytes) throw new SimInputError("INVALID_CONFIG", `matrix file ${path}: ${size} bytes, over the maxFileBytes limit of ${DEFAULT_LIMITS.maxFileBytes}`, path);
     text = readFileSync(path, "utf8");
   } catch (e) {
+    if (e instanceof SimInputError) throw e;
     throw new SimInputError("INVALID_CONFIG", `cannot read matrix file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
   }
   return parseMatrix(text, path);
@@ -61,27 +72,37 @@ export interface CompareRun {
   readonly htmlPath: string | null;
 }
 
-/** Runs a comparison with a progress bar on stderr; shared by compare and start. */
-export async function runCompare(p: { matrix: Matrix; seed: number; seeds: number; html?: string | undefined; progress: boolean }): Promise<CompareRun> {
-  const run = await loadWorld();
+/** Runs a comparison with a progress bar on stderr (lines every 10 s without a terminal); shared by compare and
+ *  start. On worker threads when `workers` > 1. */
+export async function runCompare(p: { matrix: Matrix; seed: number; seeds: number; html?: string | undefined; progress: boolean; workers?: number }): Promise<CompareRun> {
   const bar = p.progress ? new cliProgress.SingleBar({ format: "compare [{bar}] {value}/{total} runs  {label}", stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
   let started = false;
-  const outcome = compare({
-    matrix: p.matrix,
-    seed: p.seed,
-    seeds: p.seeds,
-    run,
-    judge,
-    recordSamples: p.html !== undefined,
-    onProgress: (done, total, label) => {
-      if (!bar) return;
-      if (!started) {
-        bar.start(total, 0, { label });
-        started = true;
-      }
-      bar.update(done, { label });
-    },
-  });
+  const t0 = performance.now();
+  let lastDone = 0;
+  let lastTotal = 0;
+  const lines = progressReporter({ json: true, startBar: () => {}, line: () => `compare: ${lastDone}/${lastTotal} runs` });
+  const onProgress = (done: number, total: number, label: string): void => {
+    lastDone = done;
+    lastTotal = total;
+    lines.tick(performance.now() - t0);
+    if (!bar) return;
+    if (!started) {
+      bar.start(total, 0, { label });
+      started = true;
+    }
+    bar.update(done, { label });
+  };
+  const params = { matrix: p.matrix, seed: p.seed, seeds: p.seeds, recordSamples: p.html !== undefined, onProgress };
+  const workers = p.workers ?? 1;
+  let outcome: CompareOutcome;
+  if (workers > 1) {
+    const pool = workerPool(workers);
+    try {
+      outcome = await compareAsync({ ...params, exec: (job) => pool.run({ kind: "compare", matrix: p.matrix, job }) });
+    } finally {
+      await pool.close();
+    }
+  } else outcome = compare({ ...params, run: await loadWorld(), judge });
   bar?.stop();
   const htmlPath = p.html !== undefined ? await writeCompareHtml(outcome, p.html) : null;
   return { outcome, htmlPath };
@@ -102,7 +123,10 @@ export async function compareCommand(opts: CompareOptions): Promise<number> {
   const seed = intOption(opts.seed, "seed", 1, 0);
   const machine = opts.json === true || opts.csv === true;
   const progress = opts.progress ?? (!machine && process.stderr.isTTY === true);
-  const { outcome, htmlPath } = await runCompare({ matrix, seed, seeds, html: opts.html, progress });
+  const workers = parseWorkers(opts.workers);
+  if (opts.junit !== undefined) checkJunitPath(opts.junit);
+  const { outcome, htmlPath } = await runCompare({ matrix, seed, seeds, html: opts.html, progress, workers });
+  if (opts.junit !== undefined) writeJunit(opts.junit, [junitOfCompare(outcome)]);
   if (opts.json) write(renderJson(outcome));
   else if (opts.csv) write(renderCsv(outcome));
   else if (opts.markdown) write(renderMarkdown(outcome));

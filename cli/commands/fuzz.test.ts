@@ -1,16 +1,14 @@
 // Fuzzing with fixed keys: a drawn configuration never conflicts with a `--set` one (the draws are built, not
 // run, so hundreds of seeds take well under a second); the progress bar under --time counts seconds.
 import { describe, it, expect } from "vitest";
-import { fixedBySets } from "../../sim/scenario/schema.ts";
-import { fixedKnobs } from "../../properties/arbitraries.ts";
-import { progressLayout, runSeed, variant } from "./fuzz.ts";
+import { progressLayout, runSeed } from "./fuzz.ts";
+import { variant } from "../../properties/campaign.ts";
 
 const SEEDS = 300;
 
 function draws(sets: string[]): ReturnType<typeof variant>[] {
-  const fixed = fixedBySets(sets);
-  const knobs = fixedKnobs(fixed);
-  return Array.from({ length: SEEDS }, (_, i) => variant(undefined, sets, runSeed(1, i), fixed, knobs));
+  const spec = { root: 1, sets, saveDir: "counterexamples", replayFlags: [] };
+  return Array.from({ length: SEEDS }, (_, i) => variant(spec, runSeed(1, i)));
 }
 
 describe("fuzz --set: drawn configurations yield to fixed keys", () => {

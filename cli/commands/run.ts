@@ -3,6 +3,8 @@
 import cliProgress from "cli-progress";
 import { writeRunHtml } from "../../reports/run-report.ts";
 import { checkOutputDir, checkOutputFile, displayPath, loadScenario, parseLimits, writeFileAtomic } from "../io.ts";
+import { checkJunitPath, junitOfRun, writeJunit } from "../junit.ts";
+import { progressReporter } from "../progress.ts";
 import { loadEngine } from "../engine.ts";
 import type { CliJudgement, ExpectationOutcome } from "../engine.ts";
 import { makeChalk, renderRun, reproCommand, runJson } from "../output.ts";
@@ -17,6 +19,8 @@ export interface RunCommandOptions {
   readonly set?: readonly string[];
   /** `--limit name=value` flags. */
   readonly limit?: readonly string[];
+  /** Also write the outcome as JUnit XML. */
+  readonly junit?: string;
   readonly write?: (text: string) => void;
   readonly writeErr?: (text: string) => void;
 }
@@ -34,19 +38,26 @@ export function exitCodeOf(j: CliJudgement, outcome: ExpectationOutcome | null):
   return j.verdict === "bug" || j.verdict === "liveness" ? 1 : 0;
 }
 
-/** A progress bar on stderr for runs longer than a second of wall time; none under --json or without a TTY. */
+/** A progress bar on stderr for runs longer than a second of wall time (none under --json); without a terminal,
+ *  a plain line every 10 s of wall time. */
 function runProgress(json: boolean, t0: number): { update: (virtualMs: number, totalMs: number) => void; stop: () => void } {
   let bar: cliProgress.SingleBar | undefined;
-  const show = !json && process.stderr.isTTY === true;
+  let virtualMs = 0;
+  let totalMs = 0;
+  const reporter = progressReporter({
+    json,
+    startBar: () => {
+      bar = new cliProgress.SingleBar({ stream: process.stderr, format: " run {bar} {value}/{total} virtual s", hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+      bar.start(Math.ceil(totalMs / 1000), Math.floor(virtualMs / 1000));
+    },
+    line: (elapsedMs) => `run: ${Math.floor(virtualMs / 1000)} of ${Math.ceil(totalMs / 1000)} virtual s after ${(elapsedMs / 1000).toFixed(0)} s`,
+  });
   return {
-    update: (virtualMs, totalMs) => {
-      if (!show) return;
-      if (bar === undefined) {
-        if (performance.now() - t0 < 1000) return;
-        bar = new cliProgress.SingleBar({ stream: process.stderr, format: " run {bar} {value}/{total} virtual s", hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
-        bar.start(Math.ceil(totalMs / 1000), 0);
-      }
-      bar.update(Math.floor(virtualMs / 1000));
+    update: (v, total) => {
+      virtualMs = v;
+      totalMs = total;
+      reporter.tick(performance.now() - t0);
+      bar?.update(Math.floor(v / 1000));
     },
     stop: () => bar?.stop(),
   };
@@ -76,8 +87,14 @@ export async function runCommand(arg: string, opts: RunCommandOptions): Promise<
   // Destinations first: a run is not thrown away because its output cannot be written.
   if (opts.trace !== undefined) checkOutputFile("--trace", opts.trace);
   if (opts.html !== undefined) checkOutputDir("--html", opts.html);
+  if (opts.junit !== undefined) checkJunitPath(opts.junit);
   const record = opts.trace !== undefined || opts.html !== undefined;
   const r = await runOnce(arg, opts, record);
+  if (opts.junit !== undefined) {
+    const bad = r.judgement.anomalies.filter((a) => !a.allowed).slice(0, 5).map((a) => a.explanation);
+    const live = r.judgement.liveness.violations.slice(0, 5).map((v) => v.explanation);
+    writeJunit(opts.junit, [junitOfRun({ scenario: r.json.scenario, file: displayPath(r.file), verdict: r.judgement.verdict, problems: r.outcome ? r.outcome.problems : null, explanations: [...bad, ...live], repro: r.json.repro, wallMs: Number(r.json.metrics.wallMs) })]);
+  }
   if (opts.trace !== undefined) {
     writeFileAtomic(opts.trace, r.result.trace.map((e) => JSON.stringify(e)).join("\n") + "\n");
   }
