@@ -9,7 +9,7 @@ import { topicOfTp } from "./context.ts";
 import { fmtTime } from "./explain.ts";
 import { Oracle, RULES, livenessReport } from "./oracle/index.ts";
 import type { LivenessReport, LivenessViolation } from "./oracle/index.ts";
-import { oracleContext } from "./oracle/context.ts";
+import { lazyJustification, oracleContext } from "./oracle/context.ts";
 
 function countStats(result: RunResult, anomalies: readonly Anomaly[]): JudgementStats {
   let sent = 0;
@@ -56,17 +56,25 @@ function stalledGroups(result: RunResult, unexplained: readonly Anomaly[]): Live
     if (l) l.push(a);
     else byTp.set(k, [a]);
   }
+  // When each partition was last polled by a group reading its topic (one pass over the polls).
+  const lastPollUs = new Map<string, number>();
+  for (const op of result.history) {
+    if (op.f !== "poll" || op.type !== "ok") continue;
+    for (const r of op.value.records) {
+      const tp = `${r.topic}-${r.partition}`;
+      if (byTp.has(tp)) lastPollUs.set(tp, op.timeUs);
+    }
+  }
   const out: LivenessViolation[] = [];
   for (const [tp, list] of byTp) {
     const topic = topicOfTp(tp);
     const groups = result.scenario.consumers.filter((c) => c.topics.includes(topic)).map((c) => c.group);
     const offsets = list.map((a) => a.offset ?? -1).sort((x, y) => x - y);
-    let lastPollUs = -1;
-    for (const op of result.history) if (op.f === "poll" && op.type === "ok" && groups.includes(op.value.group) && op.value.records.some((r) => `${r.topic}-${r.partition}` === tp)) lastPollUs = op.timeUs;
+    const last = lastPollUs.get(tp);
     out.push({
       kind: "group-stalled",
       subject: `${groups.join(", ")} on ${tp}`,
-      explanation: `group ${groups.join(", ")} never read ${list.length} acknowledged record(s) of ${tp} (offsets ${offsets[0]}..${offsets[offsets.length - 1]}) by the end (${fmtTime(result.virtualMs * 1000)}), with the capacity to; it last polled ${tp} ${lastPollUs < 0 ? "never" : `at ${fmtTime(lastPollUs)}`}`,
+      explanation: `group ${groups.join(", ")} never read ${list.length} acknowledged record(s) of ${tp} (offsets ${offsets[0]}..${offsets[offsets.length - 1]}) by the end (${fmtTime(result.virtualMs * 1000)}), with the capacity to; it last polled ${tp} ${last === undefined ? "never" : `at ${fmtTime(last)}`}`,
     });
   }
   return out;
@@ -81,10 +89,10 @@ export function judge(result: RunResult): Judgement {
     for (const f of CHECKERS[type](result)) {
       let because = oracle.justify(f);
       if (because === null && f.type === "unseen" && !report.judged) {
-        because = { rule: "drain-too-short", events: [], sentence: `${RULES["drain-too-short"].when}: ${report.reason ?? ""}` };
+        because = lazyJustification("drain-too-short", [], () => `${RULES["drain-too-short"].when}: ${report.reason ?? ""}`);
       }
       if (because !== null) {
-        anomalies.push({ ...f, allowed: true, allowedBecause: because, reason: because.sentence });
+        anomalies.push({ ...f, allowed: true, allowedBecause: because });
       } else if (f.type === "unseen") {
         const a: Anomaly = { ...f, allowed: false, allowedBecause: null, liveness: true };
         anomalies.push(a);

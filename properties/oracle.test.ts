@@ -28,7 +28,7 @@ describe("oracle: lost writes", () => {
     const a = lost(j);
     expect(a?.allowedBecause?.rule).toBe("acks1-leader-change");
     expect(a?.allowedBecause?.events.map((e) => [e.type, e.timeUs])).toEqual([["leader-elected", 6000], ["become-leader", 6000]]);
-    expect(a?.reason).toContain("broker 2 became leader of orders-0 at epoch 1");
+    expect(a?.allowedBecause?.sentence).toContain("broker 2 became leader of orders-0 at epoch 1");
   });
   it("acks=1: a bug without any leader change (nothing in the run lost it)", () => {
     expect(lostRun(prod({ acks: 1 }), start()).verdict).toBe("bug");
@@ -84,7 +84,7 @@ describe("oracle: lost writes", () => {
     const ev = start().shrink(3, TP, 1, [1], [2, 3]).elect(6, TP, 2, 1, [2], 1, true);
     const on = lostRun(prod({ acks: "all" }, { "unclean.leader.election.enable": true }), ev);
     expect(lost(on)?.allowedBecause?.rule).toBe("unclean-election");
-    expect(lost(on)?.reason).toContain("from outside the ISR [1]");
+    expect(lost(on)?.allowedBecause?.sentence).toContain("from outside the ISR [1]");
     expect(lostRun(prod({ acks: "all" }), ev).verdict).toBe("bug");
     // Tracking the ISR: an election the simulator did not flag unclean is still seen as one.
     const unflagged = start().shrink(3, TP, 1, [1], [2, 3]).elect(6, TP, 2, 1, [2], 1);
@@ -171,7 +171,7 @@ describe("oracle: consumers", () => {
     const j = unseenRun({ ...group({}), drainMs: 1000 });
     expect(j.verdict).toBe("allowed");
     expect(j.liveness.judged).toBe(false);
-    expect(j.anomalies[0]?.reason).toContain("raise drainMs");
+    expect(j.anomalies[0]?.allowedBecause?.sentence).toContain("raise drainMs");
   });
 });
 

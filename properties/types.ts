@@ -25,14 +25,12 @@ export interface Anomaly {
   readonly allowed: boolean;
   /** The rule and this run's events through which Kafka permits it; null for a bug. */
   readonly allowedBecause: Justification | null;
-  /** `allowedBecause`'s sentence (kept for scripts reading the older field). */
-  readonly reason?: string;
   /** An unseen record the oracle cannot explain is a liveness failure (a stuck consumer), not a safety bug. */
   readonly liveness?: boolean;
 }
 
 /** An anomaly before the oracle has looked at it. */
-export type Finding = Omit<Anomaly, "allowed" | "allowedBecause" | "reason" | "liveness">;
+export type Finding = Omit<Anomaly, "allowed" | "allowedBecause" | "liveness">;
 
 export interface JudgementStats {
   readonly sent: number;

@@ -3,6 +3,7 @@
 import type { RunResult } from "../../sim/result.ts";
 import type { ConsumerSpec, ProducerSpec } from "../../sim/scenario/types.ts";
 import type { RunIndex } from "../context.ts";
+import type { HistoryOp } from "../../sim/history.ts";
 import type { BrokerConfig } from "../../sim/kafka/config.ts";
 import { brokerConfigOf, weakestBrokerConfig } from "../../sim/scenario/defaults.ts";
 import { runIndex } from "../context.ts";
@@ -17,6 +18,26 @@ export interface Justification {
   readonly events: readonly EvidenceRef[];
   /** One sentence: the configuration, then what happened. */
   readonly sentence: string;
+}
+
+/** A justification whose sentence is computed on first read (toJSON writes it out). */
+class LazyJustification implements Justification {
+  private text: string | undefined;
+  constructor(
+    readonly rule: RuleId,
+    readonly events: readonly EvidenceRef[],
+    private readonly words: () => string,
+  ) {}
+  get sentence(): string {
+    return (this.text ??= this.words());
+  }
+  toJSON(): { rule: RuleId; sentence: string; events: readonly EvidenceRef[] } {
+    return { rule: this.rule, sentence: this.sentence, events: this.events };
+  }
+}
+
+export function lazyJustification(rule: RuleId, events: readonly EvidenceRef[], sentence: () => string): Justification {
+  return new LazyJustification(rule, events, sentence);
 }
 
 const PROTOCOL_RANK: Readonly<Record<string, number>> = { "0.10": 0, "0.11": 1, "2.0": 2, "2.7": 3, "3.7": 4 };
@@ -34,9 +55,33 @@ export class OracleContext {
     this.idx = evidenceIndex(result);
     this.run = runIndex(result);
     this.rank = PROTOCOL_RANK[result.protocol] ?? 4;
-    this.weakest = weakestBrokerConfig(result.scenario);
+    this.weakest = result.scenario.brokerOverrides === undefined ? result.scenario.broker : weakestBrokerConfig(result.scenario);
     for (const p of result.scenario.producers) this.producers.set(p.id, p);
     for (const c of result.scenario.consumers) this.groups.set(c.group, c);
+  }
+
+  private consumed: { firstPoll: Map<string, Map<number, HistoryOp>>; processed: Map<string, Map<number, HistoryOp[]>> } | undefined;
+
+  /** Per group: the first poll of each value, and its successful processings in time order (one pass over the
+   *  history, when a consumer-side anomaly first needs it). */
+  consumption(): { readonly firstPoll: Map<string, Map<number, HistoryOp>>; readonly processed: Map<string, Map<number, HistoryOp[]>> } {
+    if (this.consumed) return this.consumed;
+    const firstPoll = new Map<string, Map<number, HistoryOp>>();
+    const processed = new Map<string, Map<number, HistoryOp[]>>();
+    for (const op of this.result.history) {
+      if (op.f === "poll" && op.type === "ok") {
+        let m = firstPoll.get(op.value.group);
+        if (!m) firstPoll.set(op.value.group, (m = new Map()));
+        for (const r of op.value.records) if (!m.has(r.value)) m.set(r.value, op);
+      } else if (op.f === "process" && op.type === "ok" && op.value.result === "ok") {
+        let m = processed.get(op.value.group);
+        if (!m) processed.set(op.value.group, (m = new Map()));
+        const l = m.get(op.value.value);
+        if (l) l.push(op);
+        else m.set(op.value.value, [op]);
+      }
+    }
+    return (this.consumed = { firstPoll, processed });
   }
 
   producer(id: string): ProducerSpec | undefined {
@@ -66,8 +111,10 @@ export class OracleContext {
     return (!p.config["enable.idempotence"] || this.rank < 1) && p.config.retries > 0;
   }
 
-  justify(rule: RuleId, events: readonly EvidenceRef[], what: string): Justification {
-    return { rule, events, sentence: `${RULES[rule].when}: ${what}` };
+  /** A justification; its sentence (`what` happened, a thunk) is built once, when first read: most anomalies are
+   *  counted, few are shown. */
+  justify(rule: RuleId, events: readonly EvidenceRef[], what: () => string): Justification {
+    return lazyJustification(rule, events, () => `${RULES[rule].when}: ${what()}`);
   }
 }
 

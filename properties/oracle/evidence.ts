@@ -67,13 +67,13 @@ export interface EvidenceIndex {
   readonly partitions: Map<string, PartitionEvidence>;
   readonly powerLosses: PowerLoss[];
   /** Producer id → retries of its batches (values of each retried batch). */
-  readonly retries: Map<string, { readonly ref: EvidenceRef; readonly tp: string; readonly values: ReadonlySet<number> }[]>;
+  readonly retries: Map<string, { readonly ref: EvidenceRef; readonly tp: string; readonly values: readonly number[] }[]>;
   /** Producer id → connection closes and losses. */
   readonly disconnects: Map<string, EvidenceRef[]>;
   readonly groups: Map<string, GroupEvidence>;
-  /** Client process → its crashes and restarts (history ops). */
+  /** Client process → its crashes and restarts (history ops; read from the history when first asked for). */
   readonly crashes: Map<string, EvidenceRef[]>;
-  /** Group → its members' failed commits (history ops). */
+  /** Group → its members' failed commits (history ops; likewise). */
   readonly failedCommits: Map<string, EvidenceRef[]>;
   /** Group → its members' requests that timed out, each closing a connection that may have carried a commit that
    *  still lands late (fact 32). */
@@ -82,13 +82,31 @@ export interface EvidenceIndex {
 
 const CACHE = new WeakMap<RunResult, EvidenceIndex>();
 
-function traceRef(ev: Recorded<TraceEvent>, index: number): EvidenceRef {
-  const d = describeEvent(ev);
-  return { source: "trace", index, type: ev.type, timeUs: ev.timeUs, text: d ? d.text : ev.type };
+/** A reference to an evidence event or history op whose words are built when read (most refs are never shown);
+ *  a class, so that making one is as cheap as a plain object, with toJSON for the JSON output. */
+class LazyRef implements EvidenceRef {
+  constructor(
+    readonly source: "trace" | "history",
+    readonly index: number,
+    readonly type: string,
+    readonly timeUs: number,
+    private readonly words: () => string,
+  ) {}
+  get text(): string {
+    return this.words();
+  }
+  toJSON(): { source: "trace" | "history"; index: number; type: string; timeUs: number; text: string } {
+    return { source: this.source, index: this.index, type: this.type, timeUs: this.timeUs, text: this.text };
+  }
 }
 
-export function historyRef(op: HistoryOp, text: string): EvidenceRef {
-  return { source: "history", index: op.index, type: `${op.f}:${op.type}`, timeUs: op.timeUs, text };
+function traceRef(ev: Recorded<TraceEvent>, index: number): EvidenceRef {
+  return new LazyRef("trace", index, ev.type, ev.timeUs, () => describeEvent(ev)?.text ?? ev.type);
+}
+
+/** A reference to a history op; its words (a thunk) are built when read. */
+export function historyRef(op: HistoryOp, text: () => string): EvidenceRef {
+  return new LazyRef("history", op.index, `${op.f}:${op.type}`, op.timeUs, text);
 }
 
 function brokerOf(node: string): number | null {
@@ -173,22 +191,42 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
         // oracle works with and without them.
         const o = e as unknown as Record<string, unknown> & { type: string; timeUs: number };
         if (o.type === "produce-retry" && typeof o.producer === "string" && typeof o.tp === "string" && Array.isArray(o.values)) {
-          push(retries, o.producer, { ref: { source: "trace", index: i, type: o.type, timeUs: o.timeUs, text: `${o.producer} retried a batch of ${o.values.length} record(s) to ${o.tp} after ${String(o.error)}` }, tp: o.tp, values: new Set(o.values as number[]) });
+          const values = o.values as number[];
+          push(retries, o.producer, { ref: new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.producer)} retried a batch of ${values.length} record(s) to ${String(o.tp)} after ${String(o.error)}`), tp: o.tp, values });
         } else if (o.type === "producer-disconnect" && typeof o.producer === "string") {
-          push(disconnects, o.producer, { source: "trace", index: i, type: o.type, timeUs: o.timeUs, text: `${o.producer} lost its connection to broker ${String(o.broker)} (${String(o.reason)})` });
+          push(disconnects, o.producer, new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.producer)} lost its connection to broker ${String(o.broker)} (${String(o.reason)})`));
         } else if (o.type === "member-left" && typeof o.group === "string") {
-          group(o.group).disruptions.push({ source: "trace", index: i, type: o.type, timeUs: o.timeUs, text: `${String(o.member)} left group ${o.group} (${String(o.reason)})` });
+          group(o.group).disruptions.push(new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.member)} left group ${String(o.group)} (${String(o.reason)})`));
         }
       }
     }
   }
-  const crashes = new Map<string, EvidenceRef[]>();
-  const failedCommits = new Map<string, EvidenceRef[]>();
-  for (const op of result.history) {
-    if (op.f === "crash" || op.f === "restart") push(crashes, op.process, historyRef(op, `${op.process} ${op.f === "crash" ? "crashed" : "restarted"} at ${fmtTime(op.timeUs)}`));
-    else if (op.f === "commit" && op.type !== "ok" && op.type !== "invoke") push(failedCommits, op.value.group, historyRef(op, `${op.process}'s ${op.value.mode} commit ${op.type === "fail" ? "failed" : "had no answer"}${op.value.error ? ` (${op.value.error})` : ""} at ${fmtTime(op.timeUs)}`));
-  }
-  const idx: EvidenceIndex = { partitions, powerLosses, retries, disconnects, groups, crashes, failedCommits, requestTimeouts };
+  // The history-based parts are read only for consumer-side anomalies: one pass over the history, when first asked.
+  let fromHistory: { crashes: Map<string, EvidenceRef[]>; failedCommits: Map<string, EvidenceRef[]> } | undefined;
+  const historyParts = (): NonNullable<typeof fromHistory> => {
+    if (fromHistory) return fromHistory;
+    const crashes = new Map<string, EvidenceRef[]>();
+    const failedCommits = new Map<string, EvidenceRef[]>();
+    for (const op of result.history) {
+      if (op.f === "crash" || op.f === "restart") push(crashes, op.process, historyRef(op, () => `${op.process} ${op.f === "crash" ? "crashed" : "restarted"} at ${fmtTime(op.timeUs)}`));
+      else if (op.f === "commit" && op.type !== "ok" && op.type !== "invoke") push(failedCommits, op.value.group, historyRef(op, () => `${op.process}'s ${op.value.mode} commit ${op.type === "fail" ? "failed" : "had no answer"}${op.value.error ? ` (${op.value.error})` : ""} at ${fmtTime(op.timeUs)}`));
+    }
+    return (fromHistory = { crashes, failedCommits });
+  };
+  const idx: EvidenceIndex = {
+    partitions,
+    powerLosses,
+    retries,
+    disconnects,
+    groups,
+    requestTimeouts,
+    get crashes() {
+      return historyParts().crashes;
+    },
+    get failedCommits() {
+      return historyParts().failedCommits;
+    },
+  };
   CACHE.set(result, idx);
   return idx;
 }

@@ -41,11 +41,7 @@ function disruption(ctx: OracleContext, group: string, member: string | undefine
 
 /** The first poll of a value by a member of the group. */
 function firstPoll(ctx: OracleContext, group: string, value: number): HistoryOp | undefined {
-  for (const op of ctx.result.history) {
-    if (op.f !== "poll" || op.type !== "ok" || op.value.group !== group) continue;
-    for (const r of op.value.records) if (r.value === value) return op;
-  }
-  return undefined;
+  return ctx.consumption().firstPoll.get(group)?.get(value);
 }
 
 export function justifyCommittedUnprocessed(ctx: OracleContext, f: Finding, capacity: readonly CapacityFinding[]): Justification | null {
@@ -54,17 +50,17 @@ export function justifyCommittedUnprocessed(ctx: OracleContext, f: Finding, capa
   if (!c) return null;
   const proc = c.processing;
   const failed = ctx.result.history.find((op) => op.f === "process" && op.value.group === f.group && op.value.value === f.value && op.value.result !== "ok");
-  if (failed && proc.onFailure === "skip") return ctx.justify("processing-failure-skipped", [historyRef(failed, `${failed.process} gave up processing value ${f.value} at ${fmtTime(failed.timeUs)}`)], `group ${f.group} gave up on value ${f.value}`);
+  if (failed && proc.onFailure === "skip") return ctx.justify("processing-failure-skipped", [historyRef(failed, () => `${failed.process} gave up processing value ${f.value} at ${fmtTime(failed.timeUs)}`)], () => `group ${f.group} gave up on value ${f.value}`);
   const atMostOnce = proc.commit === "before-processing" ? "commit-before-processing" : proc.commit === "auto" && c.config["enable.auto.commit"] && proc.async ? "auto-commit-async" : null;
   if (atMostOnce !== null) {
     const poll = firstPoll(ctx, f.group, f.value);
     if (poll) {
-      const polled = historyRef(poll, `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)}`);
+      const polled = historyRef(poll, () => `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)}`);
       const d = disruption(ctx, f.group, poll.process, poll.timeUs, Number.POSITIVE_INFINITY);
-      if (d) return ctx.justify(atMostOnce, [polled, d], `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)}; then ${d.text} before it was processed`);
+      if (d) return ctx.justify(atMostOnce, [polled, d], () => `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)}; then ${d.text} before it was processed`);
       // Nothing stopped the member: the record is still waiting in its worker's queue at the end of the run.
       const cap = capacity.find((x) => x.group === f.group);
-      if (cap && proc.async) return ctx.justify("capacity", [polled], `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)} and its offset was committed, but the worker (${cap.processingRatePerSec} records/s against ${cap.produceRatePerSec}/s produced) had not reached it when the run ended`);
+      if (cap && proc.async) return ctx.justify("capacity", [polled], () => `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)} and its offset was committed, but the worker (${cap.processingRatePerSec} records/s against ${cap.produceRatePerSec}/s produced) had not reached it when the run ended`);
     }
   }
   return rewriteCause(ctx, f.partition, f.offset);
@@ -72,21 +68,21 @@ export function justifyCommittedUnprocessed(ctx: OracleContext, f: Finding, capa
 
 export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justification | null {
   if (f.group === undefined || f.value === null) return null;
-  const second = ctx.result.history.find((op) => op.f === "process" && op.type === "ok" && op.value.result === "ok" && op.value.group === f.group && op.value.value === f.value && op.timeUs > (f.sinceUs ?? 0));
+  const second = ctx.consumption().processed.get(f.group)?.get(f.value)?.find((op) => op.timeUs > (f.sinceUs ?? 0));
   const toUs = second ? second.timeUs : Number.POSITIVE_INFINITY;
   // The re-delivery follows the first delivery (the first poll), not necessarily the first processing: a member
   // paused mid-batch processes its stale batch after the rebalance gave the record to another member.
   const poll = firstPoll(ctx, f.group, f.value);
   const fromUs = poll ? poll.timeUs : (f.sinceUs ?? 0);
   const d = disruption(ctx, f.group, undefined, fromUs, toUs);
-  if (d) return ctx.justify("at-least-once-redelivery", [d], `value ${f.value} was delivered at ${fmtTime(fromUs)}; then ${d.text}, and it was processed again at ${fmtTime(toUs)}`);
+  if (d) return ctx.justify("at-least-once-redelivery", [d], () => `value ${f.value} was delivered at ${fmtTime(fromUs)}; then ${d.text}, and it was processed again at ${fmtTime(toUs)}`);
   // The record is in the log twice (a permitted duplicate), or the log or the group's offsets were rewritten.
   const dup = ctx.run.duplicates.find((x) => x.value === f.value);
   if (dup) {
     const send = ctx.run.sends.get(f.value);
     const p = send ? ctx.producer(send.process) : undefined;
-    const retry = p ? (ctx.idx.retries.get(p.id) ?? []).find((r) => r.values.has(f.value as number)) : undefined;
-    if (p && retry && ctx.nonIdempotent(p)) return ctx.justify("retry-without-idempotence", [retry.ref], `${p.id} wrote value ${f.value} twice (retried at ${fmtTime(retry.ref.timeUs)}), and both copies were processed`);
+    const retry = p ? (ctx.idx.retries.get(p.id) ?? []).find((r) => r.values.includes(f.value as number)) : undefined;
+    if (p && retry && ctx.nonIdempotent(p)) return ctx.justify("retry-without-idempotence", [retry.ref], () => `${p.id} wrote value ${f.value} twice (retried at ${fmtTime(retry.ref.timeUs)}), and both copies were processed`);
   }
   return f.partition === null ? null : rewriteCause(ctx, f.partition, f.offset);
 }
@@ -115,7 +111,7 @@ export function justifyPollOrder(ctx: OracleContext, f: Finding): Justification 
     const late = closedUnderCommit?.ref ?? (ctx.idx.failedCommits.get(group) ?? []).find(inWindow);
     if (lossy && late) {
       const fault = { source: "trace" as const, index: ctx.result.evidence.findIndex((e) => e.type === "fault" && e.timeUs === lossy.timeUs), type: "fault", timeUs: lossy.timeUs, text: `flaky links (${lossy.nodes.join(", ")})` };
-      return ctx.justify("late-commit-on-lossy-link", [fault, late], `${late.text}; on the lossy link it may have reached the coordinator after a later commit`);
+      return ctx.justify("late-commit-on-lossy-link", [fault, late], () => `${late.text}; on the lossy link it may have reached the coordinator after a later commit`);
     }
   }
   return rewriteCause(ctx, f.partition, f.offset);
@@ -126,16 +122,16 @@ export function justifyPollOrder(ctx: OracleContext, f: Finding): Justification 
 export function justifyUnseen(ctx: OracleContext, f: Finding, capacity: readonly CapacityFinding[]): Justification | null {
   if (f.partition === null || f.offset === null) return null;
   const tp = f.partition;
-  if (ctx.result.end.reason !== "completed") return ctx.justify("run-stopped-early", [], `the run stopped early (${ctx.result.end.reason})`);
+  if (ctx.result.end.reason !== "completed") return ctx.justify("run-stopped-early", [], () => `the run stopped early (${ctx.result.end.reason})`);
   const topic = topicOfTp(tp);
   const groups = ctx.result.scenario.consumers.filter((c) => c.topics.includes(topic));
   let first: Justification | null = null;
   for (const c of groups) {
     let j: Justification | null = null;
     const reset = ctx.result.history.find((op): op is Extract<HistoryOp, { f: "reset" }> => op.f === "reset" && op.value.group === c.group && `${op.value.topic}-${op.value.partition}` === tp && op.value.strategy === "latest" && op.value.offset > (f.offset as number));
-    if (reset) j = ctx.justify("offset-reset-latest", [historyRef(reset, `${reset.process} reset its position on ${tp} to the log end, offset ${reset.value.offset}, at ${fmtTime(reset.timeUs)}`)], `group ${c.group} started reading ${tp} at the log end, past offset ${f.offset}`);
+    if (reset) j = ctx.justify("offset-reset-latest", [historyRef(reset, () => `${reset.process} reset its position on ${tp} to the log end, offset ${reset.value.offset}, at ${fmtTime(reset.timeUs)}`)], () => `group ${c.group} started reading ${tp} at the log end, past offset ${f.offset}`);
     const cap = capacity.find((x) => x.group === c.group);
-    if (!j && cap) j = ctx.justify("capacity", [], `group ${c.group} processed ${cap.processingRatePerSec} records/s against ${cap.produceRatePerSec} produced per second, and was still working through its backlog at the end`);
+    if (!j && cap) j = ctx.justify("capacity", [], () => `group ${c.group} processed ${cap.processingRatePerSec} records/s against ${cap.produceRatePerSec} produced per second, and was still working through its backlog at the end`);
     j ??= committedLossCause(ctx, { tp, offset: f.offset, sinceUs: 0 });
     if (!j) return null;
     first ??= j;

@@ -4,11 +4,12 @@
 import type { Finding } from "../types.ts";
 import { fmtTime } from "../explain.ts";
 import type { Justification, OracleContext } from "./context.ts";
+import { lazyJustification } from "./context.ts";
 import type { EvidenceRef } from "./evidence.ts";
 import { committedLossCause } from "./losses.ts";
 
 function retryOf(ctx: OracleContext, producer: string, value: number): EvidenceRef | undefined {
-  for (const r of ctx.idx.retries.get(producer) ?? []) if (r.values.has(value)) return r.ref;
+  for (const r of ctx.idx.retries.get(producer) ?? []) if (r.values.includes(value)) return r.ref;
   return undefined;
 }
 
@@ -20,12 +21,12 @@ export function justifyDuplicate(ctx: OracleContext, f: Finding): Justification 
   if (!retry) return null;
   if (ctx.nonIdempotent(p)) {
     const why = ctx.rank < 1 ? "protocol 0.10 has no idempotent producer" : `${p.id} has enable.idempotence=false`;
-    return ctx.justify("retry-without-idempotence", [retry], `${why}; it retried the batch holding value ${f.value} at ${fmtTime(retry.timeUs)}, after it had been written`);
+    return ctx.justify("retry-without-idempotence", [retry], () => `${why}; it retried the batch holding value ${f.value} at ${fmtTime(retry.timeUs)}, after it had been written`);
   }
   // An idempotent producer's sequence check needs the producer state the partition lost with its records.
   if (f.partition === null) return null;
   const cause = committedLossCause(ctx, { tp: f.partition, offset: null, sinceUs: f.sinceUs ?? 0 });
-  return cause ? { ...cause, events: [...cause.events, retry], sentence: `${cause.sentence}; the idempotent producer's retry at ${fmtTime(retry.timeUs)} was written again` } : null;
+  return cause ? lazyJustification(cause.rule, [...cause.events, retry], () => `${cause.sentence}; the idempotent producer's retry at ${fmtTime(retry.timeUs)} was written again`) : null;
 }
 
 export function justifyReorder(ctx: OracleContext, f: Finding): Justification | null {
@@ -36,11 +37,11 @@ export function justifyReorder(ctx: OracleContext, f: Finding): Justification | 
     const v = f.value === null ? undefined : ctx.run.sends.get(f.value);
     const to = v ? (ctx.result.history[v.invoke]?.timeUs ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
     const d = (ctx.idx.disconnects.get(p.id) ?? []).find((x) => x.timeUs >= (f.sinceUs ?? 0) && x.timeUs <= to);
-    if (d) return ctx.justify("acks0-reconnect-reorder", [d], `${p.id} lost its connection at ${fmtTime(d.timeUs)}, between sending value ${f.relatedValue} and value ${f.value}`);
+    if (d) return ctx.justify("acks0-reconnect-reorder", [d], () => `${p.id} lost its connection at ${fmtTime(d.timeUs)}, between sending value ${f.relatedValue} and value ${f.value}`);
     return null;
   }
   if (!ctx.nonIdempotent(p) || p.config["max.in.flight.requests.per.connection"] <= 1) return null;
   const retry = retryOf(ctx, p.id, f.relatedValue);
   if (!retry) return null;
-  return ctx.justify("retry-without-idempotence", [retry], `${p.id} (max.in.flight.requests.per.connection=${p.config["max.in.flight.requests.per.connection"]}) retried the batch holding value ${f.relatedValue} at ${fmtTime(retry.timeUs)}, behind the later value ${f.value}`);
+  return ctx.justify("retry-without-idempotence", [retry], () => `${p.id} (max.in.flight.requests.per.connection=${p.config["max.in.flight.requests.per.connection"]}) retried the batch holding value ${f.relatedValue} at ${fmtTime(retry.timeUs)}, behind the later value ${f.value}`);
 }

@@ -30,7 +30,7 @@ export function justifyLostWrite(ctx: OracleContext, f: Finding): Justification 
   const acks = producer?.config.acks;
   const okOp = ctx.result.history[send.outcomeIndex];
   if (acks === 0) {
-    return ctx.justify("acks0-unacknowledged", okOp ? [historyRef(okOp, `${send.process}'s send of value ${value} "succeeded" at ${fmtTime(okOp.timeUs)} without an answer from the broker`)] : [], `${send.process} never heard whether value ${value} was written`);
+    return ctx.justify("acks0-unacknowledged", okOp ? [historyRef(okOp, () => `${send.process}'s send of value ${value} "succeeded" at ${fmtTime(okOp.timeUs)} without an answer from the broker`)] : [], () => `${send.process} never heard whether value ${value} was written`);
   }
   const broker = okOp && okOp.f === "send" ? okOp.value.broker : undefined;
   const epoch = appendEpoch(ctx, f.partition, send.ackTimeUs, broker);
@@ -72,7 +72,7 @@ export function justifyReplicaInvariant(ctx: OracleContext, f: Finding): Justifi
   const pl = ctx.idx.powerLosses.find((x) => replicas.includes(x.broker) && ctx.unflushed(topic, x.broker));
   if (pl) {
     const events = pl.recovered ? [pl.ref, pl.recovered.ref] : [pl.ref];
-    return ctx.justify("power-loss-unflushed", events, `broker ${pl.broker}, a replica of ${f.partition}, lost power at ${fmtTime(pl.ref.timeUs)} and restarted without its unflushed records, still in the ISR`);
+    return ctx.justify("power-loss-unflushed", events, () => `broker ${pl.broker}, a replica of ${f.partition}, lost power at ${fmtTime(pl.ref.timeUs)} and restarted without its unflushed records, still in the ISR`);
   }
   const q = { tp: f.partition, offset: null, sinceUs: 0 };
   // The old protocols' own divergence first: with a correct protocol an unclean election's lineages re-converge.

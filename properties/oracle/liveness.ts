@@ -56,36 +56,37 @@ const round1 = (x: number): number => Math.round(x * 10) / 10;
 /** Groups that were still processing at the end, below the rate their topics were produced at. */
 export function capacityFindings(ctx: OracleContext): CapacityFinding[] {
   const r = ctx.result;
+  const groups = r.scenario.consumers;
+  if (groups.length === 0) return [];
+  // One pass over the history: per group, its first and last processing, and the values it processed.
+  const stats = new Map<string, { firstUs: number; lastUs: number; processed: number; done: Set<number> }>();
+  for (const c of groups) stats.set(c.group, { firstUs: -1, lastUs: -1, processed: 0, done: new Set() });
+  for (const op of r.history) {
+    if (op.f !== "process" || op.type !== "ok") continue;
+    const st = stats.get(op.value.group);
+    if (!st) continue;
+    if (st.firstUs < 0) st.firstUs = op.timeUs;
+    st.lastUs = op.timeUs;
+    st.processed++;
+    st.done.add(op.value.value);
+  }
   const out: CapacityFinding[] = [];
   const endUs = r.virtualMs * 1000;
-  for (const c of r.scenario.consumers) {
+  for (const c of groups) {
+    const st = stats.get(c.group) as { firstUs: number; lastUs: number; processed: number; done: Set<number> };
+    // Busy to the end: its last processing within a second (or a few records' time) of the end of the run.
+    const busyWindowUs = Math.max(1_000_000, 5 * c.processing.timeMs * 1000);
+    if (st.processed < 2 || st.lastUs <= st.firstUs || endUs - st.lastUs > busyWindowUs) continue;
     const topics = new Set(c.topics);
     let produced = 0;
-    const ackedValues = new Set<number>();
+    let backlog = 0;
     for (const [v, s] of ctx.run.sends) {
       if (s.outcome !== "ok" || !topics.has(s.topic)) continue;
       produced++;
-      ackedValues.add(v);
+      if (!st.done.has(v)) backlog++;
     }
-    if (produced === 0) continue;
-    let firstUs = -1;
-    let lastUs = -1;
-    let processed = 0;
-    const done = new Set<number>();
-    for (const op of r.history) {
-      if (op.f !== "process" || op.type !== "ok" || op.value.group !== c.group) continue;
-      if (firstUs < 0) firstUs = op.timeUs;
-      lastUs = op.timeUs;
-      processed++;
-      done.add(op.value.value);
-    }
-    let backlog = 0;
-    for (const v of ackedValues) if (!done.has(v)) backlog++;
-    if (backlog === 0 || processed < 2 || lastUs <= firstUs) continue;
-    // Busy to the end: its last processing within a second (or a few records' time) of the end of the run.
-    const busyWindowUs = Math.max(1_000_000, 5 * c.processing.timeMs * 1000);
-    if (endUs - lastUs > busyWindowUs) continue;
-    const processingRatePerSec = round1(processed / ((lastUs - firstUs) / 1e6));
+    if (backlog === 0) continue;
+    const processingRatePerSec = round1(st.processed / ((st.lastUs - st.firstUs) / 1e6));
     const produceRatePerSec = round1(produced / (Math.max(1, r.workloadEndMs) / 1000));
     if (processingRatePerSec >= produceRatePerSec) continue;
     out.push({
@@ -118,19 +119,35 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
   }
   // A partition written within the last fetch rounds is still replicating: its followers' HW lags by design.
   const quietUs = Math.max(1_000_000, 4 * r.scenario.broker["replica.fetch.wait.max.ms"] * 1000);
-  const lastWriteUs = new Map<string, number>();
-  let lastCommitUs = -1;
-  for (const op of r.history) {
-    if (op.f === "send" && op.value.partition !== undefined) lastWriteUs.set(`${op.value.topic}-${op.value.partition}`, op.timeUs);
-    else if (op.f === "commit") lastCommitUs = op.timeUs;
-  }
+  // topic → partition → the last send's time, and the last commit's (read from the history only when a replica is
+  // behind: no string per record, one pass).
+  let writes: { byTopic: Map<string, number[]>; lastCommitUs: number } | undefined;
+  const lastWriteOf = (topic: string, partition: number): number => {
+    if (!writes) {
+      writes = { byTopic: new Map(), lastCommitUs: -1 };
+      for (const op of r.history) {
+        if (op.f === "send" && op.value.partition !== undefined) {
+          let byPartition = writes.byTopic.get(op.value.topic);
+          if (!byPartition) writes.byTopic.set(op.value.topic, (byPartition = []));
+          byPartition[op.value.partition] = op.timeUs;
+        } else if (op.f === "commit") writes.lastCommitUs = op.timeUs;
+      }
+    }
+    return topic === OFFSETS_TOPIC ? writes.lastCommitUs : (writes.byTopic.get(topic)?.[partition] ?? -1);
+  };
   const endUs = r.virtualMs * 1000;
   for (const p of r.final.partitions) {
+    // The common case first, without allocating: a live leader, every live replica in the ISR and caught up.
+    const leader = p.leader === null ? undefined : p.replicas.find((x) => x.broker === p.leader);
+    let converged = leader !== undefined && leader.alive;
+    for (let i = 0; converged && i < p.replicas.length; i++) {
+      const x = p.replicas[i] as (typeof p.replicas)[number];
+      if (x.alive && (!p.isr.includes(x.broker) || x.highWatermark !== x.logEndOffset || x.logEndOffset !== (leader as typeof x).logEndOffset)) converged = false;
+    }
+    if (converged) continue;
     const tp = `${p.topic}-${p.partition}`;
-    const lastUs = p.topic === OFFSETS_TOPIC ? lastCommitUs : (lastWriteUs.get(tp) ?? -1);
     const live = p.replicas.filter((x) => x.alive);
     if (live.length === 0) continue;
-    const leader = p.leader === null ? undefined : p.replicas.find((x) => x.broker === p.leader);
     if (!leader || !leader.alive) {
       violations.push({ kind: "leaderless", subject: tp, explanation: `${tp} has no live leader at the end although broker(s) ${live.map((x) => x.broker).join(", ")} hold replicas (ISR [${p.isr.join(",")}], leader epoch ${p.leaderEpoch})` });
       continue;
@@ -139,9 +156,8 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
     if (out.length > 0) {
       violations.push({ kind: "out-of-isr", subject: tp, explanation: `${tp}: live replica(s) on broker ${out.map((x) => `${x.broker} (LEO ${x.logEndOffset})`).join(", ")} never rejoined the ISR [${p.isr.join(",")}] (leader ${leader.broker}, LEO ${leader.logEndOffset}, HW ${leader.highWatermark})` });
     }
-    if (endUs - lastUs < quietUs) continue;
     const behind = live.filter((x) => x.highWatermark !== x.logEndOffset || x.logEndOffset !== leader.logEndOffset);
-    if (behind.length > 0) {
+    if (behind.length > 0 && endUs - lastWriteOf(p.topic, p.partition) >= quietUs) {
       violations.push({ kind: "not-caught-up", subject: tp, explanation: `${tp} did not converge: ${behind.map((x) => `broker ${x.broker} HW ${x.highWatermark} LEO ${x.logEndOffset}`).join(", ")} against leader ${leader.broker}'s LEO ${leader.logEndOffset}` });
     }
   }

@@ -44,7 +44,7 @@ export function uncleanCause(ctx: OracleContext, q: LossQuery): Justification | 
         if (!e.unclean || (q.appendEpoch !== undefined && q.appendEpoch >= 0 ? e.epoch <= q.appendEpoch : e.ref.timeUs < q.sinceUs)) continue;
         const l = p.leaderships.find((x) => x.broker === e.leader && x.epoch === e.epoch);
         const events: EvidenceRef[] = l ? [e.ref, l.ref] : [e.ref];
-        const j = ctx.justify("unclean-election", events, `at ${fmtTime(e.ref.timeUs)} broker ${e.leader} was elected leader of ${q.tp} from outside the ISR [${e.isrBefore.join(",")}]${l ? ` with log end offset ${l.logEndOffset}` : ""}`);
+        const j = ctx.justify("unclean-election", events, () => `at ${fmtTime(e.ref.timeUs)} broker ${e.leader} was elected leader of ${q.tp} from outside the ISR [${e.isrBefore.join(",")}]${l ? ` with log end offset ${l.logEndOffset}` : ""}`);
         if (l && reaches(l.logEndOffset, q.offset)) return j;
         fallback ??= j;
       }
@@ -69,7 +69,7 @@ export function powerLossCause(ctx: OracleContext, q: LossQuery): Justification 
     const led = p ? leadershipAt(p, pl.broker, pl.ref.timeUs) : undefined;
     if (led) events.push(led.ref);
     const end = recoveredEnd !== undefined ? `, recovered ${q.tp} to log end offset ${recoveredEnd}` : `, losing ${pl.lostRecords} unflushed record(s)`;
-    return ctx.justify("power-loss-unflushed", events, `broker ${pl.broker}, in the ISR of ${q.tp}, lost power at ${fmtTime(pl.ref.timeUs)}${end}${led ? ` and led it again at epoch ${led.epoch}` : ""}`);
+    return ctx.justify("power-loss-unflushed", events, () => `broker ${pl.broker}, in the ISR of ${q.tp}, lost power at ${fmtTime(pl.ref.timeUs)}${end}${led ? ` and led it again at epoch ${led.epoch}` : ""}`);
   }
   return null;
 }
@@ -80,9 +80,9 @@ export function protocolCause(ctx: OracleContext, q: LossQuery): Justification |
   if (p && ctx.rank <= 1) {
     const rule = ctx.rank === 0 ? "protocol-0.10-truncation" : "protocol-0.11-divergence";
     const t = p.truncations.find((x) => x.ref.timeUs >= q.sinceUs && reaches(x.toOffset, q.offset));
-    if (t) return ctx.justify(rule, [t.ref], `broker ${t.broker} truncated ${q.tp} to offset ${t.toOffset} at ${fmtTime(t.ref.timeUs)} (${t.reason})`);
+    if (t) return ctx.justify(rule, [t.ref], () => `broker ${t.broker} truncated ${q.tp} to offset ${t.toOffset} at ${fmtTime(t.ref.timeUs)} (${t.reason})`);
     const l = p.leaderships.find((x) => x.ref.timeUs >= q.sinceUs);
-    if (l) return ctx.justify(rule, [l.ref], `broker ${l.broker} became leader of ${q.tp} at epoch ${l.epoch} at ${fmtTime(l.ref.timeUs)}: the old protocol may leave the logs diverged`);
+    if (l) return ctx.justify(rule, [l.ref], () => `broker ${l.broker} became leader of ${q.tp} at epoch ${l.epoch} at ${fmtTime(l.ref.timeUs)}: the old protocol may leave the logs diverged`);
   }
   return null;
 }
@@ -101,7 +101,7 @@ export function leaderChangeCause(ctx: OracleContext, q: { readonly tp: string; 
     if (!e || (e.unclean && !unclean)) continue;
     const events = [e.ref, l.ref];
     const lacks = reaches(l.logEndOffset, q.offset);
-    const j = ctx.justify("acks1-leader-change", events, `broker ${l.broker} became leader of ${q.tp} at epoch ${l.epoch} (the record was appended at epoch ${q.appendEpoch}) at ${fmtTime(l.ref.timeUs)}${lacks ? ` with log end offset ${l.logEndOffset}, without the record` : ""}`);
+    const j = ctx.justify("acks1-leader-change", events, () => `broker ${l.broker} became leader of ${q.tp} at epoch ${l.epoch} (the record was appended at epoch ${q.appendEpoch}) at ${fmtTime(l.ref.timeUs)}${lacks ? ` with log end offset ${l.logEndOffset}, without the record` : ""}`);
     if (lacks) return j;
     fallback ??= j;
   }
