@@ -1,6 +1,7 @@
-// `kafkasim bench [--json]` and `npm run bench`: the kernel section (this file's own), plus sibling sections
-// that plug in when their modules exist: bench/workload.ts exports runWorkloadBench(), bench/fuzz.ts exports
-// runFuzzBench(); each returns the object stored under its key. A missing module leaves its key out.
+// `kafkasim bench [--json]` and `npm run bench`: the kernel section (this file's own), then the sibling
+// sections: bench/workload.ts's runWorkloadBench(), bench/fuzz.ts's runFuzzBench(), bench/startup.ts's
+// runStartupBench(); each returns the object stored under its key. Each is imported when its turn comes (with a
+// literal specifier, so the build bundles it).
 import { benchKernelMemory, benchKernelRow } from "./kernel.ts";
 import type { BenchReport } from "./types.ts";
 
@@ -13,29 +14,20 @@ export interface BenchOptions {
   readonly quick?: boolean;
 }
 
-type Section = "workload" | "fuzz";
-/** `describe`: the module's function that turns its result into the human-readable lines. */
-const SECTIONS: readonly { key: Section; module: string; fn: string; describe: string }[] = [
-  { key: "workload", module: "./workload.ts", fn: "runWorkloadBench", describe: "describeWorkload" },
-  { key: "fuzz", module: "./fuzz.ts", fn: "runFuzzBench", describe: "describeFuzz" },
-];
-
-/** Import a sibling section's module if it exists; undefined when it does not. Other errors propagate. */
-async function loadSection(module: string, fn: string, describe: string): Promise<{ run: (opts: BenchOptions) => unknown; describe: ((r: unknown) => string[]) | undefined } | undefined> {
-  let m: Record<string, unknown>;
-  try {
-    m = (await import(module)) as Record<string, unknown>;
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    const missing = (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && String((e as Error).message).includes(module.slice(2));
-    if (missing) return undefined;
-    throw e;
-  }
-  const f = m[fn];
-  if (typeof f !== "function") throw new Error(`bench/${module.slice(2)} must export a function ${fn}()`);
-  const d = m[describe];
-  return { run: f as (opts: BenchOptions) => unknown, describe: typeof d === "function" ? (d as (r: unknown) => string[]) : undefined };
+type Section = "workload" | "fuzz" | "startup";
+/** A section run: its result (stored under its key) and the human-readable lines describing it. */
+type SectionRun = (opts: BenchOptions) => Promise<{ result: unknown; lines: string[] }>;
+function section<R>(run: (opts: BenchOptions) => R | Promise<R>, describe: (r: R) => string[]): SectionRun {
+  return async (opts) => {
+    const result = await run(opts);
+    return { result, lines: describe(result) };
+  };
 }
+const SECTIONS: readonly { key: Section; load: () => Promise<SectionRun> }[] = [
+  { key: "workload", load: async () => { const m = await import("./workload.ts"); return section(m.runWorkloadBench, m.describeWorkload); } },
+  { key: "fuzz", load: async () => { const m = await import("./fuzz.ts"); return section(() => m.runFuzzBench(), m.describeFuzz); } },
+  { key: "startup", load: async () => { const m = await import("./startup.ts"); return section(m.runStartupBench, m.describeStartup); } },
+];
 
 function fmtRate(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(1)}k`;
@@ -66,14 +58,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   );
 
   for (const s of SECTIONS) {
-    const section = await loadSection(s.module, s.fn, s.describe);
-    if (section === undefined) continue;
+    const run = await s.load();
     say(`${s.key}:`);
-    const result = await section.run(opts);
+    const { result, lines } = await run(opts);
     report[s.key] = result;
-    if (opts.json) continue;
-    if (section.describe) for (const line of section.describe(result)) say(`  ${line}`);
-    else say(`  ${JSON.stringify(result, null, 2).replace(/\n/g, "\n  ")}`);
+    for (const line of lines) say(`  ${line}`);
   }
 
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

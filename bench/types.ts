@@ -33,4 +33,6 @@ export interface BenchReport {
   workload?: unknown;
   /** bench/fuzz.ts's runFuzzBench() result, when that module exists. */
   fuzz?: unknown;
+  /** bench/startup.ts's runStartupBench() result: `kafkasim --help` from the build (startup.helpMs). */
+  startup?: unknown;
 }

@@ -1,23 +1,28 @@
 // The `kafkasim` command. Exit codes: 0 = valid or as expected, 1 = a bug or an expectation not met,
 // 2 = bad input (one clear message, never a stack trace).
+//
+// Start-up: this module loads commander and nothing else of kafkasim, so `--help` and `--version` cost node's
+// start-up plus a few milliseconds (`kafkasim bench`, section startup). Each command, the scenario schema (zod),
+// chalk and the error classes are imported when a command or an error needs them.
 import { Command, CommanderError, Option } from "commander";
-import { ZodError } from "zod";
-import { SimInputError } from "../sim/core/errors.ts";
-import { ScenarioError, formatScenarioError, scenarioJsonSchema } from "../sim/scenario/schema.ts";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { ROOT, UsageError } from "./io.ts";
-import { makeChalk } from "./output.ts";
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 const LIMIT_HELP = "raise a limit on the size of a run: maxDurationMs, maxRatePerSec, maxRecords, maxBrokers, maxPartitions, maxFileBytes (README, section Limits); repeatable";
 
+/** The package's version. "../package.json" is the package root's from cli/main.ts and from dist/cli.js alike. */
 function version(): string {
-  return (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 }
 
 /** The message and exit code for anything thrown by a command. */
-export function errorExit(e: unknown): { code: number; message: string } {
+export async function errorExit(e: unknown): Promise<{ code: number; message: string }> {
+  const [{ ZodError }, { SimInputError }, { ScenarioError, formatScenarioError }, { UsageError }] = await Promise.all([
+    import("zod"),
+    import("../sim/core/errors.ts"),
+    import("../sim/scenario/schema.ts"),
+    import("./io.ts"),
+  ]);
   if (e instanceof ScenarioError) return { code: 2, message: formatScenarioError(e) };
   if (e instanceof UsageError) return { code: 2, message: e.message };
   if (e instanceof SimInputError) return { code: 2, message: `${e.path !== undefined ? `${e.path}: ` : ""}${e.message}` };
@@ -32,7 +37,8 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number> | numbe
     try {
       process.exitCode = await fn(...args);
     } catch (e) {
-      const { code, message } = errorExit(e);
+      const { code, message } = await errorExit(e);
+      const { makeChalk } = await import("./output.ts");
       if (message !== "") process.stderr.write(`${makeChalk(process.stderr.isTTY === true && !process.env.NO_COLOR).red("error:")} ${message}\n`);
       process.exitCode = code;
     }
@@ -194,7 +200,8 @@ export function buildProgram(): Command {
     .command("schema")
     .description("print the JSON Schema of scenario files (for editors)")
     .action(
-      action(() => {
+      action(async () => {
+        const { scenarioJsonSchema } = await import("../sim/scenario/schema.ts");
         process.stdout.write(JSON.stringify(scenarioJsonSchema(), null, 2) + "\n");
         return 0;
       }),
@@ -216,7 +223,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     // Commander already printed its message (unknown option, missing argument, --help).
     if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? 0 : 2;
     else {
-      const { code, message } = errorExit(e);
+      const { code, message } = await errorExit(e);
       process.stderr.write(`error: ${message}\n`);
       process.exitCode = code;
     }
