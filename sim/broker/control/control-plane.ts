@@ -6,7 +6,8 @@
 //   onMessage(ctx, from, msg)         → if (controlPlane.onMessage(ctx, from, msg)) return;  (first!)
 //   onTimer(ctx, tag)                 → if (controlPlane.onTimer(ctx, tag)) return;
 //   onShutdown(ctx)                   → controlPlane.onShutdown(ctx)   (closes the coordinator session)
-//   onDisconnect(ctx, peer)           → controlPlane.onDisconnect(ctx, peer)  (re-sends AlterPartition)
+//   onDisconnect(ctx, peer, kind)     → controlPlane.onDisconnect(ctx, peer, kind)  (re-sends AlterPartition,
+//                                       and as controller what its channel to `peer` lost)
 //   on a valid update-metadata / leader-and-isr → controlPlane.noteController(ctx, msg.controllerId, msg.controllerEpoch)
 //
 // It handles every zk.* message, alter-partition (as controller), alter-partition-response (as requester),
@@ -28,7 +29,7 @@
 //    running (a zombie) until a new session is open and it registers again with a new, larger epoch.
 import type { NodeContext } from "../../core/node.ts";
 import type { NodeId } from "../../core/ids.ts";
-import { COORDINATOR_NODE, brokerNode, tpKey } from "../../core/ids.ts";
+import { COORDINATOR_NODE, brokerNode, brokerOfNode, tpKey } from "../../core/ids.ts";
 import type { Message } from "../../kafka/protocol.ts";
 import type { ControllerMessage } from "../../kafka/protocol-cluster.ts";
 import type { TraceEvent } from "../../events.ts";
@@ -38,6 +39,7 @@ import type { ControllerData } from "../../coordinator/paths.ts";
 import { ZkClient } from "./zk-client.ts";
 import { Controller, CONTROLLER_SOCKET_TIMEOUT_MS } from "./controller.ts";
 import { ControlTimer } from "./timers.ts";
+import { CONN_ALTER_PARTITION, CONN_CLIENT, CONN_CONTROLLER } from "../../kafka/channels.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
 type AlterPartitionResponse = Extract<ControllerMessage, { type: "alter-partition-response" }>;
@@ -150,8 +152,17 @@ export class ControlPlane {
    *  re-sent once the client may reconnect, after reconnect.backoff.ms (AlterPartitionManager retries a request
    *  that came back disconnected; NetworkClient backs off before reconnecting), instead of after
    *  CONTROLLER_SOCKET_TIMEOUT_MS — and not at once, which loops while a dead controller refuses connections. */
-  onDisconnect(ctx: Ctx, peer: NodeId): void {
+  onDisconnect(ctx: Ctx, peer: NodeId, kind: number = CONN_CLIENT): void {
+    const b = brokerOfNode(peer);
+    if (b !== undefined && this.isController && (kind === CONN_CONTROLLER || kind === CONN_CLIENT)) (this.controller as Controller).onDisconnect(ctx, b);
+    if (kind !== CONN_ALTER_PARTITION && kind !== CONN_CLIENT) return;
     if (this.controllerIdSeen === null || peer !== brokerNode(this.controllerIdSeen)) return;
+    this.isrRequestsLost(ctx);
+  }
+
+  /** The AlterPartition requests in flight to the controller were lost with their connection: send them again
+   *  after reconnect.backoff.ms. */
+  private isrRequestsLost(ctx: Ctx): void {
     for (const [key, p] of this.pendingIsr) {
       if (p.corr < 0) continue;
       this.isrByCorr.delete(p.corr);
@@ -205,12 +216,16 @@ export class ControlPlane {
     if (!(tag instanceof ControlTimer)) return false;
     if (this.zk.onTimer(ctx, tag)) return true;
     if (tag.owner === this) {
-      if (tag.kind === "isr.retry" || tag.kind === "isr.timeout") {
-        const p = this.pendingIsr.get(tag.key);
-        if (p !== undefined && (tag.kind === "isr.retry" ? p.corr === -1 : p.corr === tag.n)) {
-          p.timer = -1;
-          this.sendIsr(ctx, tag.key, p);
-        }
+      const p = this.pendingIsr.get(tag.key);
+      if (tag.kind === "isr.retry" && p !== undefined && p.corr === -1) {
+        p.timer = -1;
+        this.sendIsr(ctx, tag.key, p);
+      } else if (tag.kind === "isr.timeout" && p !== undefined && p.corr === tag.n) {
+        // No answer within the request timeout: NetworkClient closes the connection (losing what else was in
+        // flight on it) and the channel manager sends again on a new one.
+        p.timer = -1;
+        if (this.controllerIdSeen !== null && this.controllerIdSeen !== this.brokerId) ctx.closeConnection(brokerNode(this.controllerIdSeen), { kind: CONN_ALTER_PARTITION });
+        this.isrRequestsLost(ctx);
       }
       return true;
     }

@@ -4,8 +4,10 @@
 // ControllerEventManager: one event thread; an event's ZooKeeper calls finish before the next event starts),
 // writes every partition state change with a compare-and-set guarded by a check of /controller_epoch's version
 // (KafkaZkClient.updateLeaderAndIsr with expectedControllerEpochZkVersion: a deposed controller's writes fail),
-// and tells brokers with leader-and-isr and update-metadata, re-sending unanswered requests after
-// controller.socket.timeout.ms (ControllerChannelManager's RequestSendThread retries until answered).
+// and tells brokers with leader-and-isr and update-metadata. ControllerChannelManager's RequestSendThread retries
+// a request until it is answered: when its connection breaks, or when no answer came within the request timeout
+// (it then closes the connection itself), it pauses 100 ms, reconnects and sends it again — here, the current
+// state of what was in flight.
 import type { NodeContext } from "../../core/node.ts";
 import type { NodeId } from "../../core/ids.ts";
 import { brokerNode, tpKey } from "../../core/ids.ts";
@@ -25,6 +27,7 @@ import {
 import type { PartitionStateData, TopicAssignmentData } from "../../coordinator/paths.ts";
 import type { ZkClient, ZkResult } from "./zk-client.ts";
 import { ControlTimer } from "./timers.ts";
+import { CONN_CONTROLLER } from "../../kafka/channels.ts";
 import { initialLeaderAndIsr, offlinePartitionLeaderElection, removeDeadFromIsr, sameMembers } from "./election.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
@@ -32,6 +35,8 @@ type AlterPartitionRequest = Extract<ControllerMessage, { type: "alter-partition
 
 /** Kafka's controller.socket.timeout.ms default: an unanswered controller request is re-sent after this. */
 export const CONTROLLER_SOCKET_TIMEOUT_MS = 30000;
+/** RequestSendThread.backoff(): the pause after a failed send before reconnecting and sending again. */
+export const CONTROLLER_RETRY_BACKOFF_MS = 100;
 /** How long the first controller waits for every replica of a new partition to register before it creates
  *  the partition with the replicas that are live (an admin creates topics once the cluster is up). */
 export const NEW_PARTITION_GRACE_MS = 1000;
@@ -69,6 +74,13 @@ interface Inflight {
   timer: number;
 }
 
+/** What to send a broker again once the retry back-off is over (the requests its broken connection lost). */
+interface Resend {
+  readonly brokerEpoch: number;
+  readonly keys: Set<string>;
+  metadata: boolean;
+}
+
 type Event = (ctx: Ctx, done: () => void) => void;
 
 /** What the controller needs from the control plane that hosts it. */
@@ -90,6 +102,7 @@ export class Controller {
   private readonly queue: Event[] = [];
   private busy = false;
   private readonly inflight = new Map<number, Inflight>();
+  private readonly resend = new Map<number, Resend>();
   private graceArmed = false;
   private graceOver = false;
 
@@ -158,19 +171,30 @@ export class Controller {
     if (f === undefined) return;
     this.inflight.delete(corr);
     if (f.timer >= 0) ctx.cancelTimer(f.timer);
-    // Links are FIFO and brokers answer in order: an older request to the same broker that is still
-    // unanswered was lost (a partition broke the connection). Re-send it now, as Kafka's channel does once the
-    // connection is back, instead of waiting for its timeout.
-    let lost: [number, Inflight][] | null = null;
-    for (const e of this.inflight) {
-      if (e[0] < corr && e[1].broker === f.broker && e[1].brokerEpoch === f.brokerEpoch) (lost ??= []).push(e);
-    }
-    if (lost === null) return;
-    for (const [c, old] of lost) {
-      this.inflight.delete(c);
-      if (old.timer >= 0) ctx.cancelTimer(old.timer);
-      if (old.kind === "lai") this.sendLeaderAndIsr(ctx, old.broker, old.keys);
-      else this.sendUpdateMetadata(ctx, [old.broker]);
+  }
+
+  /** The connection to `broker` broke (its process died, a reset, or it closed it): what was in flight on it
+   *  is lost, and is sent again after the back-off (RequestSendThread's catch: close, backoff, resend). */
+  onDisconnect(ctx: Ctx, broker: number): void {
+    if (this.activeFlag) this.failInflight(ctx, broker);
+  }
+
+  /** Forget the requests in flight to `broker`; send their partitions' current state again after
+   *  CONTROLLER_RETRY_BACKOFF_MS while the broker is the same incarnation. */
+  private failInflight(ctx: Ctx, broker: number): void {
+    let r = this.resend.get(broker);
+    for (const [corr, f] of this.inflight) {
+      if (f.broker !== broker) continue;
+      this.inflight.delete(corr);
+      if (f.timer >= 0) ctx.cancelTimer(f.timer);
+      if (this.live.get(broker) !== f.brokerEpoch) continue;
+      if (r === undefined || r.brokerEpoch !== f.brokerEpoch) {
+        r = { brokerEpoch: f.brokerEpoch, keys: new Set(), metadata: false };
+        this.resend.set(broker, r);
+        ctx.setTimer(CONTROLLER_RETRY_BACKOFF_MS * 1000, new ControlTimer("ctl.resend", this, broker));
+      }
+      if (f.kind === "lai") for (const k of f.keys) r.keys.add(k);
+      else r.metadata = true;
     }
   }
 
@@ -180,12 +204,19 @@ export class Controller {
     if (tag.kind === "ctl.request-timeout") {
       const f = this.inflight.get(tag.n);
       if (f === undefined) return true;
-      this.inflight.delete(tag.n);
-      // Re-send the current state (not the stale payload) while the broker is the same incarnation.
-      if (this.live.get(f.broker) === f.brokerEpoch) {
-        if (f.kind === "lai") this.sendLeaderAndIsr(ctx, f.broker, f.keys);
-        else this.sendUpdateMetadata(ctx, [f.broker]);
-      }
+      // NetworkClient closes a connection whose request timed out; the thread then resends on a new one.
+      if (f.broker !== this.host.brokerId) ctx.closeConnection(brokerNode(f.broker), { kind: CONN_CONTROLLER });
+      this.failInflight(ctx, f.broker);
+      return true;
+    }
+    if (tag.kind === "ctl.resend") {
+      const r = this.resend.get(tag.n);
+      if (r === undefined) return true;
+      this.resend.delete(tag.n);
+      // The current state (not the stale payload), while the broker is the same incarnation.
+      if (this.live.get(tag.n) !== r.brokerEpoch) return true;
+      if (r.metadata) this.sendUpdateMetadata(ctx, [tag.n]);
+      if (r.keys.size > 0) this.sendLeaderAndIsr(ctx, tag.n, [...r.keys]);
       return true;
     }
     if (tag.kind === "ctl.new-partitions") {
@@ -272,7 +303,7 @@ export class Controller {
           // ControllerChannelManager.removeBroker closes the connection to each; addBroker opens a new one, so
           // requests to a returning broker do not wait behind what the old connection is still retransmitting.
           for (const id of this.live.keys()) {
-            if (id !== this.host.brokerId && (!now.has(id) || bounced.includes(id))) c2.closeConnection(brokerNode(id));
+            if (id !== this.host.brokerId && (!now.has(id) || bounced.includes(id))) c2.closeConnection(brokerNode(id), { kind: CONN_CONTROLLER });
           }
           this.live.clear();
           for (const [id, ep] of now) if (!bounced.includes(id)) this.live.set(id, ep);

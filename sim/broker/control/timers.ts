@@ -4,9 +4,12 @@ export type ControlTimerKind =
   | "zk.ping"
   | "zk.connect"
   | "zk.retry"
+  | "zk.read-timeout"
+  | "zk.reconnect"
   | "isr.retry"
   | "isr.timeout"
   | "ctl.request-timeout"
+  | "ctl.resend"
   | "ctl.new-partitions";
 
 export class ControlTimer {

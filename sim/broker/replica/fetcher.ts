@@ -10,6 +10,7 @@ import type { FetchPartition, FetchRequest, FetchResponse, OffsetsForLeaderEpoch
 import type { BrokerCtx } from "../group/host.ts";
 import type { Partition } from "./partition.ts";
 import { UNDEFINED_EPOCH } from "./epoch-cache.ts";
+import { CONN_FETCHER } from "../../kafka/channels.ts";
 import { versionAtLeast } from "./state.ts";
 import type { ReplicaState } from "./state.ts";
 
@@ -52,8 +53,11 @@ export function onFetcherTimer(rs: ReplicaState, ctx: BrokerCtx, tag: FetcherTag
       f.timeoutTimer = ctx.setTimer(left, f.timeoutTag);
       return;
     }
+    // ReplicaFetcherBlockingSend closes the connection on a failed request (here: no answer within
+    // replica.socket.timeout.ms); the next fetch goes on a new one.
     f.inFlight = false;
     f.corr = -1;
+    ctx.closeConnection(f.node, { kind: CONN_FETCHER });
     backoff(rs, ctx, f);
   } else {
     f.backoffTimer = -1;

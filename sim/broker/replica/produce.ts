@@ -31,7 +31,7 @@ export function handleProduce(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, re
   settleProduce(rs, ctx, pp, req.timeoutMs);
   // acks=0 has no response to carry an error: the broker closes the connection instead, and the client
   // refreshes its metadata (KafkaApis.handleProduceRequest: "closeConnection" when acks == 0 and an error).
-  if (acks === 0 && results.some((r) => r.error !== "NONE")) ctx.closeConnection(from);
+  if (acks === 0 && results.some((r) => r.error !== "NONE")) ctx.closeConnection(from, { side: "server" });
 }
 
 /** Internal acks=all append (group coordinator offsets). */
