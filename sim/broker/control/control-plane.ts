@@ -34,11 +34,13 @@ import type { Message } from "../../kafka/protocol.ts";
 import type { ControllerMessage } from "../../kafka/protocol-cluster.ts";
 import type { TraceEvent } from "../../events.ts";
 import type { ClusterSpec } from "../spec.ts";
-import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, BROKER_IDS_PATH, brokerIdPath } from "../../coordinator/paths.ts";
+import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, BROKER_IDS_PATH, ISR_CHANGE_NOTIFICATION_PATH, brokerIdPath } from "../../coordinator/paths.ts";
 import type { ControllerData } from "../../coordinator/paths.ts";
 import { ZkClient } from "./zk-client.ts";
 import { Controller, CONTROLLER_SOCKET_TIMEOUT_MS } from "./controller.ts";
 import { ControlTimer } from "./timers.ts";
+import { ZkIsrWriter } from "./zk-isr-writer.ts";
+import { versionAtLeast } from "../replica/state.ts";
 import { CONN_ALTER_PARTITION, CONN_CLIENT, CONN_CONTROLLER } from "../../kafka/channels.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
@@ -70,15 +72,18 @@ export interface IsrChangeRequest {
   readonly partitionEpoch: number;
 }
 
-/** The controller's final answer. error NONE: the ISR is now `isr` at `partitionEpoch` (leader epoch unchanged).
- *  Else FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA, UNKNOWN_TOPIC_OR_PARTITION,
- *  NOT_LEADER_OR_FOLLOWER or INVALID_REQUEST (the ISR did not change; leaderEpoch/isr/partitionEpoch then
- *  carry the controller's current view, or -1/[]/-1). */
+/** The final answer. error NONE: the ISR is now `isr` at `partitionEpoch` (leader epoch unchanged). Else, from
+ *  the controller (2.7+), FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA,
+ *  UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER or INVALID_REQUEST (the ISR did not change;
+ *  leaderEpoch/isr/partitionEpoch then carry the controller's current view, or -1/[]/-1); before 2.7, the
+ *  ZooKeeper error of the leader's own write (BAD_VERSION, NO_NODE, SESSION_EXPIRED), `retriable`. */
 export interface IsrChangeResult {
   readonly error: string;
   readonly leaderEpoch: number;
   readonly isr: readonly number[];
   readonly partitionEpoch: number;
+  /** Not applied, nothing fenced: the leader tries again at its next ISR check (Partition.updateIsr before 2.7). */
+  readonly retriable?: boolean;
 }
 
 interface PendingIsr {
@@ -101,6 +106,8 @@ export class ControlPlane {
   private corr = 0;
   private readonly pendingIsr = new Map<string, PendingIsr>();
   private readonly isrByCorr = new Map<number, string>();
+  /** Before 2.7 the leader writes ISR changes to ZooKeeper itself (no AlterPartition). */
+  private readonly isrWriter: ZkIsrWriter | null;
 
   constructor(
     readonly brokerId: number,
@@ -112,6 +119,7 @@ export class ControlPlane {
       onExpired: (ctx) => this.sessionLost(ctx),
       onWatch: (ctx, path, event) => this.watch(ctx, path, event),
     });
+    this.isrWriter = versionAtLeast(spec.protocol, "2.7") ? null : new ZkIsrWriter({ brokerId, zk: this.zk, controllerEpoch: () => this.controllerEpochSeen });
   }
 
   /** The broker epoch (czxid of this broker's registration), -1 while unregistered. */
@@ -136,6 +144,7 @@ export class ControlPlane {
 
   onStart(ctx: Ctx): void {
     this.zk.start(ctx);
+    this.isrWriter?.start(ctx);
   }
 
   /** A clean shutdown (call from the broker's onShutdown): resign and close the coordinator session, so the
@@ -215,6 +224,7 @@ export class ControlPlane {
   onTimer(ctx: Ctx, tag: unknown): boolean {
     if (!(tag instanceof ControlTimer)) return false;
     if (this.zk.onTimer(ctx, tag)) return true;
+    if (this.isrWriter?.onTimer(ctx, tag) === true) return true;
     if (tag.owner === this) {
       const p = this.pendingIsr.get(tag.key);
       if (tag.kind === "isr.retry" && p !== undefined && p.corr === -1) {
@@ -250,10 +260,12 @@ export class ControlPlane {
    *  Sent to the controller when one is known and this broker is registered; re-sent after NOT_CONTROLLER,
    *  STALE_BROKER_EPOCH (with the then-current broker epoch), no answer within CONTROLLER_SOCKET_TIMEOUT_MS, or
    *  a controller change. `done` runs once with the final answer. A zombie (expired session) keeps getting
-   *  STALE_BROKER_EPOCH, so its ISR change never completes until it re-registers: fenced (fact 9). */
+   *  STALE_BROKER_EPOCH, so its ISR change never completes until it re-registers: fenced (fact 9).
+   *  Before 2.7 there is no AlterPartition: the leader writes the state znode itself (ZkIsrWriter). */
   requestIsrChange(ctx: Ctx, req: IsrChangeRequest, done: (res: IsrChangeResult) => void): void {
     const key = tpKey(req.topic, req.partition);
     this.cancelIsrChange(ctx, req.topic, req.partition);
+    if (this.isrWriter !== null) return this.isrWriter.write(ctx, req, done);
     const p: PendingIsr = { req, done, corr: -1, timer: -1 };
     this.pendingIsr.set(key, p);
     this.sendIsr(ctx, key, p);
@@ -261,6 +273,7 @@ export class ControlPlane {
 
   /** Forget a pending ISR change (e.g. the broker stopped leading the partition). */
   cancelIsrChange(ctx: Ctx, topic: string, partition: number): void {
+    this.isrWriter?.cancel(topic, partition);
     const key = tpKey(topic, partition);
     const p = this.pendingIsr.get(key);
     if (p === undefined) return;
@@ -271,7 +284,7 @@ export class ControlPlane {
 
   /** True while an ISR change of this partition waits for the controller. */
   hasPendingIsrChange(topic: string, partition: number): boolean {
-    return this.pendingIsr.has(tpKey(topic, partition));
+    return this.pendingIsr.has(tpKey(topic, partition)) || (this.isrWriter?.has(topic, partition) ?? false);
   }
 
   private sendIsr(ctx: Ctx, key: string, p: PendingIsr): void {
@@ -362,6 +375,8 @@ export class ControlPlane {
       this.elect(ctx);
     } else if (path === BROKER_IDS_PATH) {
       if (this.isController) (this.controller as Controller).onBrokerChange(ctx);
+    } else if (path === ISR_CHANGE_NOTIFICATION_PATH) {
+      if (this.isController) (this.controller as Controller).onIsrChangeNotification(ctx);
     } else if (path === brokerIdPath(this.brokerId) && event === "deleted" && this.epoch < 0) {
       this.register(ctx);
     }

@@ -19,12 +19,13 @@ import { uncleanElectionEnabled } from "../spec.ts";
 import {
   BROKER_IDS_PATH,
   CONTROLLER_EPOCH_PATH,
+  ISR_CHANGE_NOTIFICATION_PATH,
   TOPICS_PATH,
   brokerIdPath,
   partitionStatePath,
   topicPath,
 } from "../../coordinator/paths.ts";
-import type { PartitionStateData, TopicAssignmentData } from "../../coordinator/paths.ts";
+import type { IsrChangeNotificationData, PartitionStateData, TopicAssignmentData } from "../../coordinator/paths.ts";
 import type { ZkClient, ZkResult } from "./zk-client.ts";
 import { ControlTimer } from "./timers.ts";
 import { CONN_CONTROLLER } from "../../kafka/channels.ts";
@@ -161,6 +162,12 @@ export class Controller {
     this.enqueue(ctx, (c, done) => this.brokerChange(c, done));
   }
 
+  /** The /isr_change_notification children watch fired (IsrChangeNotificationHandler): before 2.7 leaders write
+   *  ISR changes to ZooKeeper themselves and leave a notification there. */
+  onIsrChangeNotification(ctx: Ctx): void {
+    this.enqueue(ctx, (c, done) => this.isrChangeNotification(c, done));
+  }
+
   onAlterPartition(ctx: Ctx, from: NodeId, msg: AlterPartitionRequest): void {
     this.enqueue(ctx, (c, done) => this.alterPartition(c, from, msg, done));
   }
@@ -233,10 +240,13 @@ export class Controller {
       [
         { op: "children", path: BROKER_IDS_PATH, watch: true },
         { op: "children", path: TOPICS_PATH, watch: false },
+        { op: "children", path: ISR_CHANGE_NOTIFICATION_PATH, watch: true },
       ],
       (c, r) => {
         const ids = (r.results[0]?.children ?? []).map(Number).sort((a, b) => a - b);
         const topics = r.results[1]?.children ?? [];
+        // onControllerFailover: deleteIsrChangeNotifications (the states are read afresh below).
+        this.deleteIsrChangeNotifications(c, r.results[2]?.children ?? []);
         const reads: ZkOp[] = [...ids.map((id): ZkOp => ({ op: "get", path: brokerIdPath(id), watch: false })), ...topics.map((t): ZkOp => ({ op: "get", path: topicPath(t), watch: false }))];
         this.zk(c, reads, (c2, r2) => {
           this.live.clear();
@@ -471,6 +481,41 @@ export class Controller {
         ctx.emit({ type: "isr-shrink", tp, leader: u.next.leader, isr: u.next.isr, removed: u.removed, by: "controller" });
         return;
     }
+  }
+
+  // ---------- ISR change notifications (before 2.7) ----------
+
+  /** KafkaController.IsrChangeNotification: read the notifications (re-arming the watch), refresh the states
+   *  of the partitions they name, tell every live broker (update-metadata), delete them. */
+  private isrChangeNotification(ctx: Ctx, done: () => void): void {
+    this.zk(ctx, [{ op: "children", path: ISR_CHANGE_NOTIFICATION_PATH, watch: true }], (c, r) => {
+      const names = r.results[0]?.children ?? [];
+      if (names.length === 0) return done();
+      this.zk(
+        c,
+        names.map((n): ZkOp => ({ op: "get", path: `${ISR_CHANGE_NOTIFICATION_PATH}/${n}`, watch: false })),
+        (c2, r2) => {
+          const keys = new Set<string>();
+          for (const res of r2.results) {
+            for (const tp of (res.data as IsrChangeNotificationData | undefined)?.partitions ?? []) {
+              const key = tpKey(tp.topic, tp.partition);
+              if (this.partitions.has(key)) keys.add(key);
+            }
+          }
+          const then = (c3: Ctx): void => {
+            this.sendUpdateMetadata(c3, [...this.live.keys()]);
+            this.deleteIsrChangeNotifications(c3, names);
+            done();
+          };
+          if (keys.size === 0) then(c2);
+          else this.refreshStates(c2, [...keys], then);
+        },
+      );
+    });
+  }
+
+  private deleteIsrChangeNotifications(ctx: Ctx, names: readonly string[]): void {
+    for (const n of names) this.zk(ctx, [{ op: "delete", path: `${ISR_CHANGE_NOTIFICATION_PATH}/${n}`, version: -1 }], () => undefined);
   }
 
   // ---------- AlterPartition (KIP-497) ----------

@@ -8,6 +8,7 @@ export type ControlTimerKind =
   | "zk.reconnect"
   | "isr.retry"
   | "isr.timeout"
+  | "isr.propagate"
   | "ctl.request-timeout"
   | "ctl.resend"
   | "ctl.new-partitions";

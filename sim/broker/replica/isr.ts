@@ -1,7 +1,8 @@
 // The leader's high watermark and ISR maintenance (core/.../cluster/Partition.scala): HW = min LEO over the
 // maximal ISR (fact 4), what an HW move completes, the periodic shrink check (ReplicaManager.maybeShrinkIsr,
 // fact 7), expansion on a follower's fetch (Partition.maybeExpandIsr, fact 8), and the proposal of an ISR change
-// through the IsrChangePort (hooks.requestIsrChange) with its outcome.
+// through the IsrChangePort (hooks.requestIsrChange: AlterPartition to the controller from 2.7, the leader's own
+// conditional write of the state znode before) with its outcome.
 import type { BrokerCtx } from "../group/host.ts";
 import type { Partition } from "./partition.ts";
 import type { ReplicaState } from "./state.ts";
@@ -57,6 +58,10 @@ function alterIsr(rs: ReplicaState, ctx: BrokerCtx, p: Partition, newIsr: readon
       } else {
         ctx.emit({ type: "isr-expand", tp: p.key, leader: rs.brokerId, isr: resp.isr, added: resp.isr.filter((r) => !old.includes(r)) });
       }
+    } else if (resp.retriable === true) {
+      // Before 2.7 (Partition.updateIsr): the conditional write failed; the ISR stays as it was and the next
+      // check tries again ("Cached zkVersion not equal to that in zookeeper, skip updating ISR").
+      ctx.emit({ type: "isr-change-rejected", tp: p.key, broker: rs.brokerId, reason: resp.error });
     } else if (FENCING_ERRORS.has(resp.error)) {
       // Our view is stale: a newer leader epoch or partition state exists. Partition.handleAlterPartitionError
       // keeps the change pending (no retry) until leader-and-isr: the leader goes on appending, and its HW is

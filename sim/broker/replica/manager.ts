@@ -20,7 +20,8 @@
 //         leader-and-isr: a follower that misses one keeps fetching by offset alone and can diverge.
 //   2.7   KIP-320 (2.1) + KAFKA-10554: follower fetches carry currentLeaderEpoch (a stale one is fenced) and
 //         lastFetchedEpoch; the leader answers divergingEpoch, on which the follower truncates (the same walk
-//         back, inline, on every fetch); no offsets-for-leader-epoch round trip.
+//         back, inline, on every fetch); no offsets-for-leader-epoch round trip. KIP-497: ISR changes go to the
+//         controller (AlterPartition); before, the leader writes the state znode itself (control/zk-isr-writer.ts).
 //   3.7   KAFKA-15583: the leader does not advance the HW while the ISR is below min.insync.replicas.
 import type { NodeId } from "../../core/ids.ts";
 import { tpKey } from "../../core/ids.ts";
