@@ -4,13 +4,10 @@
 // ControllerEventManager: one event thread; an event's ZooKeeper calls finish before the next event starts),
 // writes every partition state change with a compare-and-set guarded by a check of /controller_epoch's version
 // (KafkaZkClient.updateLeaderAndIsr with expectedControllerEpochZkVersion: a deposed controller's writes fail),
-// and tells brokers with leader-and-isr and update-metadata. ControllerChannelManager's RequestSendThread retries
-// a request until it is answered: when its connection breaks, or when no answer came within the request timeout
-// (it then closes the connection itself), it pauses 100 ms, reconnects and sends it again — here, the current
-// state of what was in flight.
+// and tells brokers with leader-and-isr and update-metadata through its channel (controller-channel.ts).
 import type { NodeContext } from "../../core/node.ts";
 import type { NodeId } from "../../core/ids.ts";
-import { brokerNode, tpKey } from "../../core/ids.ts";
+import { tpKey } from "../../core/ids.ts";
 import type { Message, PartitionMetadata } from "../../kafka/protocol.ts";
 import type { ControllerMessage, LeaderAndIsrPartition, ZkOp } from "../../kafka/protocol-cluster.ts";
 import type { TraceEvent } from "../../events.ts";
@@ -28,16 +25,13 @@ import {
 import type { IsrChangeNotificationData, PartitionStateData, TopicAssignmentData } from "../../coordinator/paths.ts";
 import type { ZkClient, ZkResult } from "./zk-client.ts";
 import { ControlTimer } from "./timers.ts";
-import { CONN_CONTROLLER } from "../../kafka/channels.ts";
+import { ControllerChannel } from "./controller-channel.ts";
 import { initialLeaderAndIsr, offlinePartitionLeaderElection, removeDeadFromIsr, sameMembers } from "./election.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
 type AlterPartitionRequest = Extract<ControllerMessage, { type: "alter-partition" }>;
 
-/** Kafka's controller.socket.timeout.ms default: an unanswered controller request is re-sent after this. */
-export const CONTROLLER_SOCKET_TIMEOUT_MS = 30000;
-/** RequestSendThread.backoff(): the pause after a failed send before reconnecting and sending again. */
-export const CONTROLLER_RETRY_BACKOFF_MS = 100;
+export { CONTROLLER_RETRY_BACKOFF_MS, CONTROLLER_SOCKET_TIMEOUT_MS } from "./controller-channel.ts";
 /** How long the first controller waits for every replica of a new partition to register before it creates
  *  the partition with the replicas that are live (an admin creates topics once the cluster is up). */
 export const NEW_PARTITION_GRACE_MS = 1000;
@@ -67,21 +61,6 @@ interface Update {
   readonly removed: readonly number[];
 }
 
-interface Inflight {
-  readonly broker: number;
-  readonly brokerEpoch: number;
-  readonly kind: "lai" | "um";
-  readonly keys: readonly string[];
-  timer: number;
-}
-
-/** What to send a broker again once the retry back-off is over (the requests its broken connection lost). */
-interface Resend {
-  readonly brokerEpoch: number;
-  readonly keys: Set<string>;
-  metadata: boolean;
-}
-
 type Event = (ctx: Ctx, done: () => void) => void;
 
 /** What the controller needs from the control plane that hosts it. */
@@ -102,8 +81,8 @@ export class Controller {
   readonly states = new Map<string, PartitionState>();
   private readonly queue: Event[] = [];
   private busy = false;
-  private readonly inflight = new Map<number, Inflight>();
-  private readonly resend = new Map<number, Resend>();
+  /** Requests to brokers (ControllerChannelManager). */
+  private readonly channel: ControllerChannel;
   private graceArmed = false;
   private graceOver = false;
 
@@ -111,7 +90,16 @@ export class Controller {
     private readonly host: ControllerHost,
     readonly epoch: number,
     readonly epochZkVersion: number,
-  ) {}
+  ) {
+    this.channel = new ControllerChannel({
+      controllerId: host.brokerId,
+      controllerEpoch: epoch,
+      live: this.live,
+      nextCorr: () => host.nextCorr(),
+      leaderAndIsr: (broker, keys) => this.leaderAndIsr(broker, keys),
+      metadata: () => this.metadata(),
+    });
+  }
 
   get active(): boolean {
     return this.activeFlag;
@@ -174,58 +162,18 @@ export class Controller {
 
   /** A broker answered a leader-and-isr or update-metadata request. */
   onBrokerResponse(ctx: Ctx, corr: number): void {
-    const f = this.inflight.get(corr);
-    if (f === undefined) return;
-    this.inflight.delete(corr);
-    if (f.timer >= 0) ctx.cancelTimer(f.timer);
+    this.channel.onResponse(ctx, corr);
   }
 
-  /** The connection to `broker` broke (its process died, a reset, or it closed it): what was in flight on it
-   *  is lost, and is sent again after the back-off (RequestSendThread's catch: close, backoff, resend). */
+  /** The connection to `broker` broke: what was in flight on it is sent again after the back-off. */
   onDisconnect(ctx: Ctx, broker: number): void {
-    if (this.activeFlag) this.failInflight(ctx, broker);
-  }
-
-  /** Forget the requests in flight to `broker`; send their partitions' current state again after
-   *  CONTROLLER_RETRY_BACKOFF_MS while the broker is the same incarnation. */
-  private failInflight(ctx: Ctx, broker: number): void {
-    let r = this.resend.get(broker);
-    for (const [corr, f] of this.inflight) {
-      if (f.broker !== broker) continue;
-      this.inflight.delete(corr);
-      if (f.timer >= 0) ctx.cancelTimer(f.timer);
-      if (this.live.get(broker) !== f.brokerEpoch) continue;
-      if (r === undefined || r.brokerEpoch !== f.brokerEpoch) {
-        r = { brokerEpoch: f.brokerEpoch, keys: new Set(), metadata: false };
-        this.resend.set(broker, r);
-        ctx.setTimer(CONTROLLER_RETRY_BACKOFF_MS * 1000, new ControlTimer("ctl.resend", this, broker));
-      }
-      if (f.kind === "lai") for (const k of f.keys) r.keys.add(k);
-      else r.metadata = true;
-    }
+    if (this.activeFlag) this.channel.onDisconnect(ctx, broker);
   }
 
   onTimer(ctx: Ctx, tag: ControlTimer): boolean {
+    if (tag.owner === this.channel) return this.activeFlag ? this.channel.onTimer(ctx, tag) : true;
     if (tag.owner !== this) return false;
     if (!this.activeFlag) return true;
-    if (tag.kind === "ctl.request-timeout") {
-      const f = this.inflight.get(tag.n);
-      if (f === undefined) return true;
-      // NetworkClient closes a connection whose request timed out; the thread then resends on a new one.
-      if (f.broker !== this.host.brokerId) ctx.closeConnection(brokerNode(f.broker), { kind: CONN_CONTROLLER });
-      this.failInflight(ctx, f.broker);
-      return true;
-    }
-    if (tag.kind === "ctl.resend") {
-      const r = this.resend.get(tag.n);
-      if (r === undefined) return true;
-      this.resend.delete(tag.n);
-      // The current state (not the stale payload), while the broker is the same incarnation.
-      if (this.live.get(tag.n) !== r.brokerEpoch) return true;
-      if (r.metadata) this.sendUpdateMetadata(ctx, [tag.n]);
-      if (r.keys.size > 0) this.sendLeaderAndIsr(ctx, tag.n, [...r.keys]);
-      return true;
-    }
     if (tag.kind === "ctl.new-partitions") {
       this.graceOver = true;
       this.enqueue(ctx, (c, done) => this.reconcileAndNotify(c, [], done));
@@ -313,16 +261,11 @@ export class Controller {
           // ControllerChannelManager.removeBroker closes the connection to each; addBroker opens a new one, so
           // requests to a returning broker do not wait behind what the old connection is still retransmitting.
           for (const id of this.live.keys()) {
-            if (id !== this.host.brokerId && (!now.has(id) || bounced.includes(id))) c2.closeConnection(brokerNode(id), { kind: CONN_CONTROLLER });
+            if (id !== this.host.brokerId && (!now.has(id) || bounced.includes(id))) this.channel.removeBroker(c2, id);
           }
           this.live.clear();
           for (const [id, ep] of now) if (!bounced.includes(id)) this.live.set(id, ep);
-          for (const [corr, f] of this.inflight) {
-            if (this.live.get(f.broker) !== f.brokerEpoch) {
-              if (f.timer >= 0) c2.cancelTimer(f.timer);
-              this.inflight.delete(corr);
-            }
-          }
+          this.channel.dropStale(c2);
           this.reconcile(c2, (c3, changed1) => {
             // `now` is in ascending id order: keep the live map so (deterministic message order).
             this.live.clear();
@@ -589,42 +532,27 @@ export class Controller {
 
   // ---------- requests to brokers ----------
 
-  private laiPartition(pi: PartitionInfo, st: PartitionState): LeaderAndIsrPartition {
-    return { topic: pi.topic, partition: pi.partition, leader: st.leader, leaderEpoch: st.leaderEpoch, isr: st.isr, partitionEpoch: st.partitionEpoch, replicas: pi.replicas };
-  }
-
   /** leader-and-isr with the current state of `keys` (those with a state) to one live broker. */
   sendLeaderAndIsr(ctx: Ctx, broker: number, keys: readonly string[]): void {
-    const epoch = this.live.get(broker);
-    if (epoch === undefined) return;
-    const parts: LeaderAndIsrPartition[] = [];
-    for (const k of keys) {
-      const pi = this.partitions.get(k);
-      const st = this.states.get(k);
-      if (pi !== undefined && st !== undefined && pi.replicas.includes(broker)) parts.push(this.laiPartition(pi, st));
-    }
-    if (parts.length === 0) return;
-    const corr = this.host.nextCorr();
-    ctx.send(brokerNode(broker), { type: "leader-and-isr", corr, controllerId: this.host.brokerId, controllerEpoch: this.epoch, brokerEpoch: epoch, partitions: parts });
-    this.track(ctx, corr, { broker, brokerEpoch: epoch, kind: "lai", keys: parts.map((p) => tpKey(p.topic, p.partition)), timer: -1 });
+    this.channel.sendLeaderAndIsr(ctx, broker, keys);
   }
 
   /** The full metadata snapshot (every partition) to each of `brokers`. */
   sendUpdateMetadata(ctx: Ctx, brokers: readonly number[]): void {
-    const partitions = this.metadata();
-    const liveBrokers = [...this.live.keys()].sort((a, b) => a - b);
-    for (const b of brokers) {
-      const epoch = this.live.get(b);
-      if (epoch === undefined) continue;
-      const corr = this.host.nextCorr();
-      ctx.send(brokerNode(b), { type: "update-metadata", corr, controllerId: this.host.brokerId, controllerEpoch: this.epoch, brokerEpoch: epoch, liveBrokers, partitions });
-      this.track(ctx, corr, { broker: b, brokerEpoch: epoch, kind: "um", keys: [], timer: -1 });
-    }
+    this.channel.sendUpdateMetadata(ctx, brokers);
   }
 
-  private track(ctx: Ctx, corr: number, f: Inflight): void {
-    f.timer = ctx.setTimer(CONTROLLER_SOCKET_TIMEOUT_MS * 1000, new ControlTimer("ctl.request-timeout", this, corr));
-    this.inflight.set(corr, f);
+  /** The leader-and-isr entries of `keys` that `broker` replicates and that have a state. */
+  private leaderAndIsr(broker: number, keys: readonly string[]): LeaderAndIsrPartition[] {
+    const parts: LeaderAndIsrPartition[] = [];
+    for (const k of keys) {
+      const pi = this.partitions.get(k);
+      const st = this.states.get(k);
+      if (pi !== undefined && st !== undefined && pi.replicas.includes(broker)) {
+        parts.push({ topic: pi.topic, partition: pi.partition, leader: st.leader, leaderEpoch: st.leaderEpoch, isr: st.isr, partitionEpoch: st.partitionEpoch, replicas: pi.replicas });
+      }
+    }
+    return parts;
   }
 
   /** Metadata of every partition as the controller knows it. */
