@@ -21,7 +21,9 @@
 // Lifecycle, as Kafka (KafkaServer.startup, KafkaController's session-expiration handler):
 // 1. open a session; register the ephemeral /brokers/ids/<id>: its creation zxid is the broker epoch →
 //    hooks.onRegistered(ctx, epoch) and a broker-registered trace event. If an older session of this broker
-//    still holds the node (a restart within the session timeout), wait until it vanishes, then register.
+//    still holds the node (a restart within the session timeout), the start-up fails and is tried again after
+//    1–2 s (RESTART_REGISTRATION_RETRY_MS) until that session has expired: the controller sees the old
+//    registration go (a failure) before the new one comes (a start-up), KIP-380's failed-then-started.
 // 2. take part in the election: watch /controller; when absent, create it (ephemeral) and bump
 //    /controller_epoch in one multi-op (fact 26). The winner runs a Controller (controller.ts).
 // 3. session expired (zk.expired: heartbeats did not get through for zookeeper.session.timeout.ms, or the
@@ -51,6 +53,11 @@ type AlterPartitionResponse = Extract<ControllerMessage, { type: "alter-partitio
 export const ALTER_PARTITION_RETRY_MS = 100;
 /** Kafka clients' reconnect.backoff.ms default: the wait before reconnecting to a node that disconnected. */
 export const RECONNECT_BACKOFF_MS = 50;
+/** A broker restarted within its session timeout cannot register (its previous process's session still owns
+ *  /brokers/ids/<id>): its start-up fails and its supervisor starts it again. The next attempt comes after
+ *  RESTART_REGISTRATION_RETRY_MS plus a random share of it (the restart and the start-up up to registration,
+ *  which in a real broker takes seconds and varies). */
+export const RESTART_REGISTRATION_RETRY_MS = 1000;
 
 /** Implemented by the broker actor. */
 export interface ControlPlaneHooks {
@@ -108,6 +115,7 @@ export class ControlPlane {
   private readonly isrByCorr = new Map<number, string>();
   /** Before 2.7 the leader writes ISR changes to ZooKeeper itself (no AlterPartition). */
   private readonly isrWriter: ZkIsrWriter | null;
+  private readonly registerTag = new ControlTimer("register.retry", this);
 
   constructor(
     readonly brokerId: number,
@@ -117,7 +125,7 @@ export class ControlPlane {
     this.zk = new ZkClient(spec.broker["zookeeper.session.timeout.ms"], {
       onSession: (ctx) => this.register(ctx),
       onExpired: (ctx) => this.sessionLost(ctx),
-      onWatch: (ctx, path, event) => this.watch(ctx, path, event),
+      onWatch: (ctx, path) => this.watch(ctx, path),
     });
     this.isrWriter = versionAtLeast(spec.protocol, "2.7") ? null : new ZkIsrWriter({ brokerId, zk: this.zk, controllerEpoch: () => this.controllerEpochSeen });
   }
@@ -225,6 +233,10 @@ export class ControlPlane {
     if (!(tag instanceof ControlTimer)) return false;
     if (this.zk.onTimer(ctx, tag)) return true;
     if (this.isrWriter?.onTimer(ctx, tag) === true) return true;
+    if (tag === this.registerTag) {
+      if (this.epoch < 0 && this.zk.sessionId !== null) this.register(ctx);
+      return true;
+    }
     if (tag.owner === this) {
       const p = this.pendingIsr.get(tag.key);
       if (tag.kind === "isr.retry" && p !== undefined && p.corr === -1) {
@@ -349,10 +361,10 @@ export class ControlPlane {
         this.resendAllIsr(c);
         return;
       }
-      // NODE_EXISTS: an older session of ours still holds it. Watch it and register once it is gone.
-      this.zk.request(c, [{ op: "get", path, watch: true }], (c2, r2) => {
-        if (r2.error === "NONE" && r2.results[0]?.error === "NO_NODE") this.register(c2);
-      });
+      // NODE_EXISTS: the session of this broker's previous process still holds it (a restart within the session
+      // timeout). KafkaZkClient.registerBroker throws (the node's owner is not this process's session),
+      // KafkaServer.startup fails and the process exits; its supervisor starts it again, and it tries again.
+      c.setTimer((RESTART_REGISTRATION_RETRY_MS + c.rng.int(0, RESTART_REGISTRATION_RETRY_MS - 1)) * 1000, this.registerTag);
     });
   }
 
@@ -370,15 +382,13 @@ export class ControlPlane {
     }
   }
 
-  private watch(ctx: Ctx, path: string, event: string): void {
+  private watch(ctx: Ctx, path: string): void {
     if (path === CONTROLLER_PATH) {
       this.elect(ctx);
     } else if (path === BROKER_IDS_PATH) {
       if (this.isController) (this.controller as Controller).onBrokerChange(ctx);
     } else if (path === ISR_CHANGE_NOTIFICATION_PATH) {
       if (this.isController) (this.controller as Controller).onIsrChangeNotification(ctx);
-    } else if (path === brokerIdPath(this.brokerId) && event === "deleted" && this.epoch < 0) {
-      this.register(ctx);
     }
   }
 

@@ -9,6 +9,7 @@ export type ControlTimerKind =
   | "isr.retry"
   | "isr.timeout"
   | "isr.propagate"
+  | "register.retry"
   | "ctl.request-timeout"
   | "ctl.resend"
   | "ctl.new-partitions";
