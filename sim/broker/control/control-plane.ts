@@ -22,7 +22,8 @@
 // 1. open a session; register the ephemeral /brokers/ids/<id>: its creation zxid is the broker epoch →
 //    hooks.onRegistered(ctx, epoch) and a broker-registered trace event. If an older session of this broker
 //    still holds the node (a restart within the session timeout), the start-up fails and is tried again after
-//    1–2 s (RESTART_REGISTRATION_RETRY_MS) until that session has expired: the controller sees the old
+//    1–2 s (RESTART_REGISTRATION_RETRY_MS, less for short session timeouts) until that session has expired:
+//    the controller sees the old
 //    registration go (a failure) before the new one comes (a start-up), KIP-380's failed-then-started.
 // 2. take part in the election: watch /controller; when absent, create it (ephemeral) and bump
 //    /controller_epoch in one multi-op (fact 26). The winner runs a Controller (controller.ts).
@@ -55,8 +56,9 @@ export const ALTER_PARTITION_RETRY_MS = 100;
 export const RECONNECT_BACKOFF_MS = 50;
 /** A broker restarted within its session timeout cannot register (its previous process's session still owns
  *  /brokers/ids/<id>): its start-up fails and its supervisor starts it again. The next attempt comes after
- *  RESTART_REGISTRATION_RETRY_MS plus a random share of it (the restart and the start-up up to registration,
- *  which in a real broker takes seconds and varies). */
+ *  RESTART_REGISTRATION_RETRY_MS — or half the session timeout if that is shorter, so scenarios that scale
+ *  Kafka's timeouts down scale this too — plus a random share of it (the restart and the start-up up to
+ *  registration, which in a real broker takes seconds and varies). */
 export const RESTART_REGISTRATION_RETRY_MS = 1000;
 
 /** Implemented by the broker actor. */
@@ -364,7 +366,8 @@ export class ControlPlane {
       // NODE_EXISTS: the session of this broker's previous process still holds it (a restart within the session
       // timeout). KafkaZkClient.registerBroker throws (the node's owner is not this process's session),
       // KafkaServer.startup fails and the process exits; its supervisor starts it again, and it tries again.
-      c.setTimer((RESTART_REGISTRATION_RETRY_MS + c.rng.int(0, RESTART_REGISTRATION_RETRY_MS - 1)) * 1000, this.registerTag);
+      const retryMs = Math.max(1, Math.min(RESTART_REGISTRATION_RETRY_MS, Math.floor(this.spec.broker["zookeeper.session.timeout.ms"] / 2)));
+      c.setTimer((retryMs + c.rng.int(0, retryMs - 1)) * 1000, this.registerTag);
     });
   }
 
