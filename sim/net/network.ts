@@ -43,6 +43,8 @@ export type Direction = typeof REQUEST | typeof RESPONSE;
 export const MAX_CONNECTION_KINDS = 4;
 const CHANNELS = 2 * MAX_CONNECTION_KINDS;
 const CH_BITS = 3;
+/** Link generations wrap at 2^19 (10 bits of sender and 3 of channel go before them in a 32-bit number). */
+const GEN_MASK = (1 << 19) - 1;
 
 /** The channel of a message of connection kind `kind` in direction `dir`. */
 export function channel(kind: number, dir: Direction): number {
@@ -393,7 +395,7 @@ export class Network {
   }
 
   private breakLink(l: number): void {
-    this.gen[l] = (this.gen[l] as number) + 1;
+    this.gen[l] = ((this.gen[l] as number) + 1) & GEN_MASK; // it shares the event's number with sender and channel
     this.open[l] = 0;
     // Held messages are in flight on the broken connection too: lost (the hold itself stays in place).
     const q = this.held.size === 0 ? undefined : this.held.get(l);
