@@ -127,7 +127,6 @@ export class ZkClient {
         this.watchSeq = 0;
         if (this.pingTimer >= 0) ctx.cancelTimer(this.pingTimer);
         this.pingTimer = ctx.setTimer(this.pingUs, this.pingTag);
-        if (this.readTimer < 0) this.readTimer = ctx.setTimer(this.readTimeoutUs, this.readTimeoutTag);
         this.listener.onSession(ctx, msg.sessionId);
         for (const p of this.pending.values()) if (p.sessionId === 0) this.send(ctx, p);
         return true;
@@ -221,6 +220,11 @@ export class ZkClient {
         if (this.session !== 0) {
           if (!this.sleeping) ctx.send(COORDINATOR_NODE, { type: "zk.ping", sessionId: this.session, ackWatchSeq: this.watchSeq });
           this.pingTimer = ctx.setTimer(this.pingUs, this.pingTag);
+          // The read timeout is checked only when it would pass before the next ping (one timer, not one per ping).
+          if (this.readTimer < 0 && !this.sleeping) {
+            const left = this.lastHeardUs + this.readTimeoutUs - ctx.nowUs;
+            if (left < this.pingUs) this.readTimer = ctx.setTimer(Math.max(1, left), this.readTimeoutTag);
+          }
         }
         return true;
       case "zk.connect":
