@@ -79,11 +79,13 @@ describe("triaged fuzz counterexamples", () => {
   // of in-sync replicas; then the coordinator was isolated with the member's JoinGroup in flight, which is only
   // given up after max.poll.interval.ms + 5 s. With the fuzz shape's 1.5 s drain the group was still waiting.
   // (Fault times re-chosen when consumers began to ask FindCoordinator, which moved the JoinGroup: the same story.)
+  // (Since a partition no longer loses what is in flight — TCP retransmits it after the heal — the JoinGroup is
+  // answered after the heal and the short drain suffices too.)
   it("fuzz-unseen-3076713924.yaml: a group whose JoinGroup was lost consumes everything once the drain covers its recovery", () => {
     const f = "fuzz-unseen-3076713924.yaml";
     const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
     const short = runAndJudge(scenario).judgement;
-    expect(short.anomalies.some((a) => a.type === "unseen" && !a.allowed)).toBe(true);
+    expect(short.anomalies.filter((a) => a.type === "unseen" && !a.allowed)).toEqual([]);
     const drainMs = groupRecoveryMs(scenario.consumers[0]?.config ?? {});
     const { judgement } = runAndJudge({ ...scenario, drainMs });
     expect(judgement.anomalies.filter((a) => a.type === "unseen")).toEqual([]);

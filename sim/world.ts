@@ -3,6 +3,7 @@
 // runtime (scheduler, seeded rng streams, network, disks, trace); runs the workload phase with the fault
 // schedule, then a heal-and-drain phase; and returns the history, the final state and the trace.
 import { Runtime } from "./core/runtime.ts";
+import { kafkaChannels } from "./kafka/channels.ts";
 import type { NodeId } from "./core/ids.ts";
 import { brokerNode, COORDINATOR_NODE, nodeId } from "./core/ids.ts";
 import { msToUs, usToMs } from "./core/time.ts";
@@ -109,9 +110,10 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   for (const c of s.consumers) for (let m = 0; m < c.members; m++) addClient(consumerNodeId(c.group, m));
   const ids: NodeId[] = [COORDINATOR_NODE, ...brokerIds.map((b) => brokerNode(b)), ...clientIds];
 
-  const rtOpts: { seed: Scenario["seed"]; record: boolean; maxEvents: number; shuffleTies: boolean; hotEvents: ReadonlySet<string>; latency?: NonNullable<Scenario["network"]["latency"]> } = {
+  const rtOpts: { seed: Scenario["seed"]; record: boolean; maxEvents: number; shuffleTies: boolean; hotEvents: ReadonlySet<string>; channelOf: ReturnType<typeof kafkaChannels>; latency?: NonNullable<Scenario["network"]["latency"]> } = {
     seed: s.seed,
     hotEvents: HOT_EVENT_TYPES,
+    channelOf: kafkaChannels(ids),
     record: opts.record ?? false,
     maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS,
     shuffleTies: opts.shuffleTies ?? false,

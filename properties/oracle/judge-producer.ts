@@ -34,10 +34,14 @@ export function justifyReorder(ctx: OracleContext, f: Finding): Justification | 
   const p = ctx.producer(f.process);
   if (!p) return null;
   if (p.config.acks === 0) {
+    // acks=0's "acknowledgement" is the write to the socket: the earlier record went out on a connection that
+    // closed before the later one was written (on the next connection).
+    const prev = ctx.run.sends.get(f.relatedValue);
     const v = f.value === null ? undefined : ctx.run.sends.get(f.value);
-    const to = v ? (ctx.result.history[v.invoke]?.timeUs ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
-    const d = (ctx.idx.disconnects.get(p.id) ?? []).find((x) => x.timeUs >= (f.sinceUs ?? 0) && x.timeUs <= to);
-    if (d) return ctx.justify("acks0-reconnect-reorder", [d], () => `${p.id} lost its connection at ${fmtTime(d.timeUs)}, between sending value ${f.relatedValue} and value ${f.value}`);
+    const from = prev && prev.ackTimeUs >= 0 ? prev.ackTimeUs : (f.sinceUs ?? 0);
+    const to = v && v.ackTimeUs >= 0 ? v.ackTimeUs : Number.POSITIVE_INFINITY;
+    const d = (ctx.idx.disconnects.get(p.id) ?? []).find((x) => x.timeUs >= from && x.timeUs <= to);
+    if (d) return ctx.justify("acks0-reconnect-reorder", [d], () => `${p.id} lost its connection at ${fmtTime(d.timeUs)}, after writing value ${f.relatedValue} to it and before writing value ${f.value}`);
     return null;
   }
   if (!ctx.nonIdempotent(p) || p.config["max.in.flight.requests.per.connection"] <= 1) return null;

@@ -11,6 +11,7 @@ import type { GroupMessage } from "../kafka/protocol-group.ts";
 import type { TraceEvent } from "../events.ts";
 import type { BrokerCtx, GroupCoordinatorFactory, GroupCoordinatorModule, GroupHost } from "./group/host.ts";
 import { OFFSETS_TOPIC } from "./group/host.ts";
+import { CONN_CLIENT, CONN_FETCHER } from "../kafka/channels.ts";
 import { ReplicaManager } from "./replica/manager.ts";
 import type { IsrChangeRequest, IsrChangeResponse, ReplicaSpec } from "./replica/manager.ts";
 
@@ -35,8 +36,8 @@ export interface ControlPlaneApi {
   requestIsrChange(ctx: BrokerCtx, req: IsrChangeRequest, done: (resp: IsrChangeResponse) => void): void;
   noteController?(ctx: BrokerCtx, controllerId: number, controllerEpoch: number): void;
   cancelIsrChange?(ctx: BrokerCtx, topic: string, partition: number): void;
-  /** The connection to `peer` was closed or reset (re-send what was in flight to the controller). */
-  onDisconnect?(ctx: BrokerCtx, peer: NodeId): void;
+  /** This broker's connection of `kind` to `peer` was closed or reset (re-send what was in flight on it). */
+  onDisconnect?(ctx: BrokerCtx, peer: NodeId, kind: number): void;
 }
 
 export type ControlPlaneFactory = (brokerId: number, hooks: ControlPlaneHooks) => ControlPlaneApi;
@@ -133,9 +134,11 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
     this.groups.onTimer(ctx, tag);
   }
 
-  onDisconnect(ctx: BrokerCtx, peer: NodeId): void {
-    this.replicas.onDisconnect(ctx, peer);
-    this.control.onDisconnect?.(ctx, peer);
+  onDisconnect(ctx: BrokerCtx, peer: NodeId, kind: number): void {
+    // Between brokers each component has its own connection (sim/kafka/channels.ts); a world without connection
+    // kinds reports every disconnect as CONN_CLIENT: then every component hears of it.
+    if (kind === CONN_FETCHER || kind === CONN_CLIENT) this.replicas.onDisconnect(ctx, peer);
+    if (kind !== CONN_FETCHER) this.control.onDisconnect?.(ctx, peer, kind);
   }
 
   onShutdown(ctx: BrokerCtx): void {

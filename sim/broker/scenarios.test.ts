@@ -138,7 +138,7 @@ describe("a control request meant for a broker's earlier registration (KIP-380)"
     const ctl = c.zk.controller() as number;
     const [b, other] = c.brokerIds.filter((x) => x !== ctl) as [number, number];
     const [ci, bi] = [c.rt.index(brokerNode(ctl)), c.rt.index(brokerNode(b))];
-    const cache = (): readonly number[] => (c.broker(b)?.replicas as unknown as { liveBrokers: readonly number[] }).liveBrokers;
+    const cache = (): readonly number[] => c.broker(b)?.replicas.liveBrokers ?? [];
     // `other` dies: the update-metadata telling b so is stuck in retransmission on the controller's lossy link.
     c.rt.network.flaky(ci, bi, 1);
     c.rt.kill(brokerNode(other));

@@ -4,6 +4,7 @@
 // Tests drive time with run(ms) and faults with kill/power/restart/isolate; the controller reacts only when told
 // (failBroker / elect / restartBroker), so each test states exactly which controller decisions happen.
 import { Runtime } from "../core/runtime.ts";
+import { kafkaChannels } from "../kafka/channels.ts";
 import type { Actor, NodeContext } from "../core/node.ts";
 import type { NodeId } from "../core/ids.ts";
 import { COORDINATOR_NODE, brokerNode, nodeId, tpKey } from "../core/ids.ts";
@@ -237,7 +238,8 @@ export class Kit {
     this.brokerIds = Array.from({ length: n }, (_, i) => i + 1);
     const topics: TopicSpec[] = (opts.topics ?? [{ name: "t" }]).map((t) => ({ name: t.name, partitions: t.partitions ?? 1, "replication.factor": t.rf ?? Math.min(3, n), config: t.config ?? {} }));
     this.spec = { broker: { ...BROKER_DEFAULTS, ...opts.broker }, topics, protocol: opts.protocol ?? "3.7", bugs: opts.bugs ?? {} };
-    this.rt = new Runtime<Message, TraceEvent>([CTL, ...this.brokerIds.map((b) => brokerNode(b)), CLIENT], { seed: opts.seed ?? 1, record: true, latency: { dist: "constant", valueMs: 0.5 } });
+    const ids = [CTL, ...this.brokerIds.map((b) => brokerNode(b)), CLIENT];
+    this.rt = new Runtime<Message, TraceEvent>(ids, { seed: opts.seed ?? 1, record: true, latency: { dist: "constant", valueMs: 0.5 }, channelOf: kafkaChannels(ids) });
     this.ctl = new TestController(this.brokerIds, topics);
     this.rt.addNode(CTL, () => this.ctl);
     for (const b of this.brokerIds) {
@@ -369,7 +371,8 @@ export class RealCluster {
     const n = opts.brokers ?? 3;
     this.brokerIds = Array.from({ length: n }, (_, i) => i + 1);
     const topics: TopicSpec[] = (opts.topics ?? [{ name: "t" }]).map((t) => ({ name: t.name, partitions: t.partitions ?? 1, "replication.factor": t.rf ?? Math.min(3, n), config: t.config ?? {} }));
-    this.rt = new Runtime<Message, TraceEvent>([COORDINATOR_NODE, ...this.brokerIds.map((b) => brokerNode(b)), CLIENT], { seed: opts.seed ?? 1, record: true, latency: { dist: "constant", valueMs: opts.latencyMs ?? 0.5 } });
+    const ids = [COORDINATOR_NODE, ...this.brokerIds.map((b) => brokerNode(b)), CLIENT];
+    this.rt = new Runtime<Message, TraceEvent>(ids, { seed: opts.seed ?? 1, record: true, latency: { dist: "constant", valueMs: opts.latencyMs ?? 0.5 }, channelOf: kafkaChannels(ids) });
     const assignment = assignReplicas({ brokers: this.brokerIds, topics, rng: this.rt.rng.fork("assignment") });
     this.spec = { brokers: n, broker: { ...BROKER_DEFAULTS, ...opts.broker }, topics, protocol: opts.protocol ?? "3.7", bugs: opts.bugs ?? {}, assignment };
     this.rt.addNode(COORDINATOR_NODE, coordinatorFactory({ topics, assignment, broker: this.spec.broker }));

@@ -5,6 +5,7 @@
 // leader, truncate a log), so each client test states exactly what the cluster does. Runs on the real Runtime
 // and network: timeouts, disconnects, kills and restarts are the kernel's.
 import { Runtime } from "../core/runtime.ts";
+import { kafkaChannels } from "../kafka/channels.ts";
 import type { Actor, NodeContext } from "../core/node.ts";
 import type { NodeId } from "../core/ids.ts";
 import { brokerNode, nodeId } from "../core/ids.ts";
@@ -112,7 +113,8 @@ export class FakeCluster {
     const consumers = opts.consumers ?? [];
     const clientIds: NodeId[] = [...producers.map((p) => nodeId(p.id))];
     for (const c of consumers) for (let m = 0; m < c.members; m++) clientIds.push(nodeId(`${c.group}/${m}`));
-    this.rt = new Runtime<Message, TraceEvent>([...this.brokerIds.map((b) => brokerNode(b)), ...clientIds], { seed: opts.seed ?? 1, record: true, latency: { dist: "constant", valueMs: 0.5 } });
+    const ids = [...this.brokerIds.map((b) => brokerNode(b)), ...clientIds];
+    this.rt = new Runtime<Message, TraceEvent>(ids, { seed: opts.seed ?? 1, record: true, latency: { dist: "constant", valueMs: 0.5 }, channelOf: kafkaChannels(ids) });
     for (const b of this.brokerIds) this.rt.addNode(brokerNode(b), () => new FakeBroker(this, b));
     const env: ClientEnv = {
       history: this.history,

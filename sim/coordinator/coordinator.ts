@@ -26,6 +26,7 @@ import {
   BROKER_IDS_PATH,
   CONTROLLER_EPOCH_PATH,
   CONTROLLER_PATH,
+  ISR_CHANGE_NOTIFICATION_PATH,
   brokerIdPath,
   partitionPath,
   partitionStatePath,
@@ -57,6 +58,7 @@ export function seedStore(opts: CoordinatorOptions): ZkStore {
   const store = new ZkStore();
   store.seed(BROKER_IDS_PATH, null);
   store.seed(CONTROLLER_EPOCH_PATH, 0);
+  store.seed(ISR_CHANGE_NOTIFICATION_PATH, null); // KafkaZkClient.createTopLevelPaths at broker start-up
   for (const t of opts.topics) {
     const partitions: (readonly number[])[] = [];
     for (let p = 0; p < t.partitions; p++) partitions.push(opts.assignment.get(`${t.name}-${p}`) ?? []);

@@ -7,6 +7,10 @@ export const BROKER_IDS_PATH = "/brokers/ids";
 export const TOPICS_PATH = "/brokers/topics";
 export const CONTROLLER_PATH = "/controller";
 export const CONTROLLER_EPOCH_PATH = "/controller_epoch";
+/** Before 2.7 a leader that changed an ISR in ZooKeeper tells the controller with a sequential child here
+ *  (IsrChangeNotificationZNode, IsrChangeNotificationSequenceZNode: "isr_change_0000000042"). */
+export const ISR_CHANGE_NOTIFICATION_PATH = "/isr_change_notification";
+export const ISR_CHANGE_PREFIX = `${ISR_CHANGE_NOTIFICATION_PATH}/isr_change_`;
 
 /** Ephemeral registration of a live broker; its creation zxid is the broker epoch (fact 25). */
 export const brokerIdPath = (id: number): string => `${BROKER_IDS_PATH}/${id}`;
@@ -33,6 +37,11 @@ export type ControllerEpochData = number;
 /** /brokers/topics/<topic> (TopicZNode): the replica assignment, index = partition id. */
 export interface TopicAssignmentData {
   readonly partitions: readonly (readonly number[])[];
+}
+
+/** /isr_change_notification/isr_change_<seq>: the partitions whose ISR a leader changed. */
+export interface IsrChangeNotificationData {
+  readonly partitions: readonly { readonly topic: string; readonly partition: number }[];
 }
 
 /** /brokers/topics/<t>/partitions/<p>/state (TopicPartitionStateZNode); leader -1 = no leader. */

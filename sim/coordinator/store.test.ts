@@ -32,6 +32,18 @@ describe("ZkStore: versioned nodes and compare-and-set", () => {
     expect(store.node("/x")).toBeUndefined();
   });
 
+  it("a sequential create appends the parent's cversion (child creations and deletions) as 10 digits; a rolled-back multi does not count", () => {
+    const { store, a } = setup();
+    store.seed("/isr_change_notification", null);
+    const seq = (): ZkOp => ({ op: "create", path: "/isr_change_notification/isr_change_", data: 1, ephemeral: false, sequential: true });
+    expect(run(store, a, [seq()]).outcome.results[0]?.path).toBe("/isr_change_notification/isr_change_0000000000");
+    expect(run(store, a, [seq()]).outcome.results[0]?.path).toBe("/isr_change_notification/isr_change_0000000001");
+    expect(run(store, a, [{ op: "delete", path: "/isr_change_notification/isr_change_0000000000", version: -1 }]).outcome.error).toBe("NONE");
+    expect(run(store, a, [seq(), { op: "check", path: "/nope", version: 0 }]).outcome.error).toBe("NO_NODE");
+    expect(run(store, a, [seq()]).outcome.results[0]?.path).toBe("/isr_change_notification/isr_change_0000000003");
+    expect(store.children("/isr_change_notification")).toEqual(["isr_change_0000000001", "isr_change_0000000003"]);
+  });
+
   it("create needs its parent, fails on an existing node; delete refuses a node with children", () => {
     const { store, a } = setup();
     expect(run(store, a, [{ op: "create", path: "/a/b", data: 0, ephemeral: false }]).outcome.error).toBe("NO_NODE");

@@ -5,7 +5,9 @@
 // Semantics follow ZooKeeper where kafkasim depends on them (fact 25, 26):
 // - every write transaction (a multi with at least one write, a session creation, a session close) gets the
 //   next zxid; all creates of one multi share it as their czxid (the broker epoch is that czxid);
-// - create needs the parent to exist (NO_NODE) and fails on an existing node (NODE_EXISTS); set/delete/check
+// - create needs the parent to exist (NO_NODE) and fails on an existing node (NODE_EXISTS); a sequential create
+//   appends the parent's cversion (its count of child creations and deletions) as 10 digits to the name;
+//   set/delete/check
 //   compare the data version unless it is -1 (BAD_VERSION); delete of a node with children → NOT_EMPTY;
 // - a multi's writes are all applied or none; read ops mixed into a multi (get/children) never fail it (they
 //   report NO_NODE in their own result) and register their watches only if the multi commits;
@@ -26,6 +28,8 @@ export interface ZNode {
   readonly ephemeralOwner: number;
   /** Child names in creation order. */
   readonly children: Set<string>;
+  /** Child creations and deletions so far (ZooKeeper's cversion: the suffix of a sequential child). */
+  cversion: number;
 }
 
 export interface ZkSession {
@@ -77,7 +81,7 @@ export class ZkStore {
   private readonly childWatches = new Map<string, Set<number>>();
 
   constructor() {
-    this.nodes.set("/", { data: null, version: 0, czxid: 0, mzxid: 0, ephemeralOwner: 0, children: new Set() });
+    this.nodes.set("/", { data: null, version: 0, czxid: 0, mzxid: 0, ephemeralOwner: 0, children: new Set(), cversion: 0 });
   }
 
   // ---------- reads for views and tests ----------
@@ -125,8 +129,10 @@ export class ZkStore {
         }
         continue;
       }
-      this.nodes.set(cur, { data: last ? data : null, version: 0, czxid: zxid, mzxid: zxid, ephemeralOwner: 0, children: new Set() });
-      (this.nodes.get(parent) as ZNode).children.add(parts[i] as string);
+      this.nodes.set(cur, { data: last ? data : null, version: 0, czxid: zxid, mzxid: zxid, ephemeralOwner: 0, children: new Set(), cversion: 0 });
+      const pnode = this.nodes.get(parent) as ZNode;
+      pnode.children.add(parts[i] as string);
+      pnode.cversion++;
     }
   }
 
@@ -237,22 +243,26 @@ export class ZkStore {
     fired: FiredWatch[],
     watchRegs: { map: Map<string, Set<number>>; path: string }[],
   ): ZkOpResult {
-    const path = op.path;
+    let path = op.path;
     switch (op.op) {
       case "create": {
-        if (this.nodes.has(path) || path === "/") return { path, error: "NODE_EXISTS" };
         const parent = parentPath(path);
         const pnode = this.nodes.get(parent);
+        if (op.sequential === true && pnode !== undefined) path = `${path}${String(pnode.cversion).padStart(10, "0")}`;
+        if (this.nodes.has(path) || path === "/") return { path, error: "NODE_EXISTS" };
         if (pnode === undefined) return { path, error: "NO_NODE" };
         const name = baseName(path);
-        const node: ZNode = { data: op.data, version: 0, czxid: txZxid, mzxid: txZxid, ephemeralOwner: op.ephemeral ? session.id : 0, children: new Set() };
+        const node: ZNode = { data: op.data, version: 0, czxid: txZxid, mzxid: txZxid, ephemeralOwner: op.ephemeral ? session.id : 0, children: new Set(), cversion: 0 };
         this.nodes.set(path, node);
         pnode.children.add(name);
+        pnode.cversion++;
         if (op.ephemeral) session.ephemerals.add(path);
+        const created = path;
         undo.push(() => {
-          this.nodes.delete(path);
+          this.nodes.delete(created);
           pnode.children.delete(name);
-          session.ephemerals.delete(path);
+          pnode.cversion--;
+          session.ephemerals.delete(created);
         });
         this.fire(this.dataWatches, path, "created", fired, undo);
         this.fire(this.childWatches, parent, "children", fired, undo);
@@ -285,11 +295,14 @@ export class ZkStore {
         const owner = n.ephemeralOwner === 0 ? undefined : this.sessions.get(n.ephemeralOwner);
         this.nodes.delete(path);
         pnode.children.delete(name);
+        pnode.cversion++;
         owner?.ephemerals.delete(path);
+        const deleted = path;
         undo.push(() => {
-          this.nodes.set(path, n);
+          this.nodes.set(deleted, n);
           pnode.children.add(name);
-          owner?.ephemerals.add(path);
+          pnode.cversion--;
+          owner?.ephemerals.add(deleted);
         });
         this.fire(this.dataWatches, path, "deleted", fired, undo);
         this.fire(this.childWatches, path, "deleted", fired, undo);
@@ -336,7 +349,11 @@ export class ZkStore {
     if (n === undefined) return;
     const parent = parentPath(path);
     this.nodes.delete(path);
-    this.nodes.get(parent)?.children.delete(baseName(path));
+    const pnode = this.nodes.get(parent);
+    if (pnode !== undefined) {
+      pnode.children.delete(baseName(path));
+      pnode.cversion++;
+    }
     if (n.ephemeralOwner !== 0) this.sessions.get(n.ephemeralOwner)?.ephemerals.delete(path);
     this.fire(this.dataWatches, path, "deleted", fired, null);
     this.fire(this.childWatches, path, "deleted", fired, null);

@@ -8,6 +8,13 @@ import type { Rng } from "./rng.ts";
 import type { TimeUs } from "./time.ts";
 import type { Disk } from "../disk/disk.ts";
 
+/** Which connection closeConnection closes: this node's own ("client") or the peer's ("server"), of which kind
+ *  (sim/net/network.ts: a node may hold several connections to one peer). */
+export interface CloseOptions {
+  readonly side?: "client" | "server";
+  readonly kind?: number;
+}
+
 export interface NodeContext<M, E> {
   readonly self: NodeId;
   /** Current virtual time. */
@@ -22,8 +29,10 @@ export interface NodeContext<M, E> {
   cancelTimer(handle: number): void;
   /** Record a domain event in the trace (always hashed; stored when recording). */
   emit(ev: E): void;
-  /** Close this node's connection to `peer`: the peer gets onDisconnect after what was already sent. */
-  closeConnection(peer: NodeId): void;
+  /** Close this node's own connection to `peer` (side "client", the default: what it sent still drains, the
+   *  answers in flight are lost), or the peer's connection to this node (side "server": the peer gets
+   *  onDisconnect after what was already sent to it); `kind` names which of the connections (default 0). */
+  closeConnection(peer: NodeId, opts?: CloseOptions): void;
   /** True while the node may be reached by `to` (used only by tests and diagnostics). */
   isUp(node: NodeId): boolean;
 }
@@ -33,8 +42,9 @@ export interface Actor<M, E> {
   onStart(ctx: NodeContext<M, E>): void;
   onMessage(ctx: NodeContext<M, E>, from: NodeId, msg: M): void;
   onTimer(ctx: NodeContext<M, E>, tag: unknown): void;
-  /** The connection to `peer` was reset (its process died). In-flight requests to it are lost. */
-  onDisconnect?(ctx: NodeContext<M, E>, peer: NodeId): void;
+  /** This node's own connection of `kind` to `peer` ended (the peer's process died, a reset, or the peer closed
+   *  it). In-flight requests on it are lost. */
+  onDisconnect?(ctx: NodeContext<M, E>, peer: NodeId, kind: number): void;
   /** A clean shutdown is starting (the runtime flushes the disk afterwards). */
   onShutdown?(ctx: NodeContext<M, E>): void;
 }

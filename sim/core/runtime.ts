@@ -9,7 +9,7 @@ import type { TraceEventBase } from "./trace.ts";
 import type { TimeUs } from "./time.ts";
 import type { NodeId } from "./ids.ts";
 import { SimInputError, assertNever } from "./errors.ts";
-import type { Actor, ActorFactory, NodeContext, NodeStatus } from "./node.ts";
+import type { Actor, ActorFactory, CloseOptions, NodeContext, NodeStatus } from "./node.ts";
 import { Network, EV_DELIVER, EV_DISCONNECT } from "../net/network.ts";
 import { Disk } from "../disk/disk.ts";
 
@@ -25,7 +25,7 @@ export type KernelTraceEvent =
   | { readonly type: "node-pause"; readonly node: NodeId }
   | { readonly type: "node-resume"; readonly node: NodeId };
 
-export interface RuntimeOptions {
+export interface RuntimeOptions<M = unknown> {
   readonly seed: Seed;
   /** Record trace events (off for fuzzing speed; the hash is computed regardless). */
   readonly record?: boolean;
@@ -36,6 +36,9 @@ export interface RuntimeOptions {
   readonly maxTimeUs?: TimeUs;
   /** Trace event types too frequent to keep as evidence (see Trace). */
   readonly hotEvents?: ReadonlySet<string>;
+  /** The channel a message travels on, from node index `from` to `to` (sim/net/network.ts: a connection kind
+   *  and a direction, channel(kind, REQUEST | RESPONSE)). Default: 0, every message a request on one connection. */
+  readonly channelOf?: (msg: M, from: number, to: number) => number;
 }
 
 interface NodeSlot<M, E> {
@@ -58,9 +61,10 @@ export class Runtime<M, E extends TraceEventBase> {
   private readonly slots: NodeSlot<M, E>[] = [];
   private readonly byId = new Map<NodeId, NodeSlot<M, E>>();
   private readonly nodeIds: readonly NodeId[];
+  readonly channelOf: (msg: M, from: number, to: number) => number;
 
   /** All node ids must be known up front (the network is sized by them). */
-  constructor(nodeIds: readonly NodeId[], opts: RuntimeOptions) {
+  constructor(nodeIds: readonly NodeId[], opts: RuntimeOptions<M>) {
     this.rng = new Rng(opts.seed);
     this.trace = new Trace<E | KernelTraceEvent>(opts.record ?? false, opts.hotEvents);
     const schedOpts: { shuffleTies?: Rng; maxEvents?: number; maxTimeUs?: TimeUs; hash: Trace<E>["hash"] } = { hash: this.trace.hash };
@@ -74,6 +78,7 @@ export class Runtime<M, E extends TraceEventBase> {
       seen.add(id);
     }
     this.nodeIds = nodeIds;
+    this.channelOf = opts.channelOf ?? (() => 0);
     const netOpts = { scheduler: this.scheduler, rng: this.rng.fork("net"), nodes: nodeIds.length };
     this.network = new Network(opts.latency ? { ...netOpts, latency: opts.latency } : netOpts);
     this.scheduler.ensureOwner(nodeIds.length);
@@ -181,7 +186,7 @@ export class Runtime<M, E extends TraceEventBase> {
     switch (e.kind) {
       case EV_DELIVER: {
         const from = e.b & 1023;
-        if (!this.network.accept(from, e.owner, e.b)) return;
+        if (!this.network.accept(from, e.owner, e.b, e.a)) return;
         actor.onMessage(s.ctx, (this.slots[from - 1] as NodeSlot<M, E>).id, e.a as M);
         return;
       }
@@ -189,7 +194,7 @@ export class Runtime<M, E extends TraceEventBase> {
         actor.onTimer(s.ctx, e.a);
         return;
       case EV_DISCONNECT:
-        actor.onDisconnect?.(s.ctx, (this.slots[e.b - 1] as NodeSlot<M, E>).id);
+        actor.onDisconnect?.(s.ctx, (this.slots[(e.b & 1023) - 1] as NodeSlot<M, E>).id, e.b >>> 10);
         return;
       default:
         throw new Error(`unknown scheduler event kind ${e.kind}`);
@@ -292,6 +297,7 @@ export class Runtime<M, E extends TraceEventBase> {
 class SlotContext<M, E extends TraceEventBase> implements NodeContext<M, E> {
   private readonly scheduler: Scheduler;
   private readonly network: Network;
+  private readonly channelOf: (msg: M, from: number, to: number) => number;
   private lastPeer: NodeId | null = null;
   private lastPeerIndex = 0;
   constructor(
@@ -303,6 +309,7 @@ class SlotContext<M, E extends TraceEventBase> implements NodeContext<M, E> {
   ) {
     this.scheduler = rt.scheduler;
     this.network = rt.network;
+    this.channelOf = rt.channelOf;
   }
   get nowUs(): TimeUs {
     return this.scheduler.now;
@@ -315,7 +322,8 @@ class SlotContext<M, E extends TraceEventBase> implements NodeContext<M, E> {
     return i;
   }
   send(to: NodeId, msg: M): void {
-    this.network.send(this.index, this.peer(to), msg);
+    const peer = this.peer(to);
+    this.network.send(this.index, peer, msg, this.channelOf(msg, this.index, peer));
   }
   setTimer(delayUs: number, tag: unknown): number {
     return this.scheduler.after(delayUs, this.index, EV_TIMER, tag);
@@ -329,7 +337,7 @@ class SlotContext<M, E extends TraceEventBase> implements NodeContext<M, E> {
   isUp(node: NodeId): boolean {
     return this.network.isUp(this.peer(node));
   }
-  closeConnection(peer: NodeId): void {
-    this.network.closeConnection(this.index, this.peer(peer));
+  closeConnection(peer: NodeId, opts?: CloseOptions): void {
+    this.network.closeConnection(this.index, this.peer(peer), opts?.side ?? "client", opts?.kind ?? 0);
   }
 }

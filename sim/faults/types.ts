@@ -43,7 +43,7 @@ export type FaultAction =
   | { readonly kind: "expire-session"; readonly target: FaultTarget }
   /** Groups that cannot talk to each other; nodes in no group keep their links. */
   | { readonly kind: "partition"; readonly groups: readonly (readonly FaultTarget[])[] }
-  /** Messages from `from` to `to` are lost; the other direction works. */
+  /** Nothing from `from` reaches `to` until a heal (TCP retransmits it then); the other direction works. */
   | { readonly kind: "partition-oneway"; readonly from: readonly FaultTarget[]; readonly to: readonly FaultTarget[] }
   | { readonly kind: "isolate"; readonly target: FaultTarget }
   /** Heal everything, or only one node's links (partitions, slow and lossy links on them). */
@@ -53,7 +53,7 @@ export type FaultAction =
   /** Lossy links out of and into the target: each transmission is lost with probability `lossProb` and, as TCP
    *  does, retransmitted after the RTO (200 ms, doubling per consecutive loss, at most 120 s) while later
    *  messages on the link wait behind it; after 15 lost retransmissions of one message the connection is reset
-   *  (both ends see a disconnect). Messages arrive late, never silently lost. */
+   *  (its client sees a disconnect). Messages arrive late, never silently lost. */
   | { readonly kind: "flaky"; readonly target: FaultTarget; readonly lossProb: number }
   /** A consumer group's downstream (its database) fails every call until `durationMs` has passed. */
   | { readonly kind: "downstream-down"; readonly group: string; readonly durationMs: number };

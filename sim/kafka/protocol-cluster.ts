@@ -11,7 +11,8 @@ import type { PartitionMetadata } from "./protocol.ts";
 export type ZkError = "NONE" | "NODE_EXISTS" | "NO_NODE" | "BAD_VERSION" | "NOT_EMPTY" | "SESSION_EXPIRED";
 
 export type ZkOp =
-  | { readonly op: "create"; readonly path: string; readonly data: unknown; readonly ephemeral: boolean }
+  /** sequential: the name gets the parent's 10-digit child counter appended (the result's path is the name). */
+  | { readonly op: "create"; readonly path: string; readonly data: unknown; readonly ephemeral: boolean; readonly sequential?: boolean }
   /** version -1 = any version. */
   | { readonly op: "set"; readonly path: string; readonly data: unknown; readonly version: number }
   | { readonly op: "delete"; readonly path: string; readonly version: number }

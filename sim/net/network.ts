@@ -1,16 +1,27 @@
-// The faulty network: one directed link per ordered pair of nodes, FIFO per link (Kafka runs over TCP),
+// The faulty network: TCP connections between nodes, FIFO per connection and direction (Kafka runs over TCP),
 // latency drawn per message from the link's distribution, lossy links (TCP retransmission), slow links,
 // partitions (groups, one-way, isolate, heal) and hold/release.
 //
-// Connection semantics: a link has a generation. Breaking a connection (a partition starting, a node going
-// down) bumps it, and every message in flight on it is dropped at delivery. The sender is never told
-// silently-nothing: when the peer's process dies (kill) its OS resets the connection and the sender gets a
-// DISCONNECT event one latency later; when the peer's machine vanishes (power loss, partition) nobody sends
-// a reset and the sender finds out the way a real client does: its request times out.
+// Connections. A node opens its own connections to a peer, one per kind (up to MAX_CONNECTION_KINDS: a Kafka
+// broker's replica fetcher, controller channel and AlterPartition channel each have their own), and is the
+// server of the connections the peer opened. A message travels on a channel = (connection kind, direction):
+// REQUEST (on the sender's own connection of that kind) or RESPONSE (on the peer's: answers, and a server's
+// pushes such as ZooKeeper watches). Each channel of an ordered pair of nodes is a directed link, FIFO, with its
+// own retransmission queue: a request never waits behind an answer, or behind another client's requests.
 //
-// Loss is TCP's: a transmission lost on a flaky link is retransmitted after the retransmission timeout, later
-// messages on the link wait behind it (head-of-line blocking), and after tcp_retries2 failed retransmissions
-// the connection is reset. Nothing is ever dropped silently.
+// A connection has a generation. Breaking it (a node going down, a reset, an endpoint closing it) bumps it, and
+// every message in flight on it is dropped at delivery. The client is never told silently-nothing: when the
+// server's process dies (kill) its OS resets the connection and the client gets a DISCONNECT one latency later;
+// when the server's machine vanishes (power loss) nobody sends a reset and the client finds out the way a real
+// client does: its request times out. Only a connection's client hears of its end (a server keeps no state
+// about its clients' connections here).
+//
+// Loss is TCP's: a transmission lost on a flaky link, or on a link a partition cuts, is retransmitted after the
+// retransmission timeout (doubling), later messages on the link wait behind it (head-of-line blocking), and
+// after tcp_retries2 failed retransmissions the connection is reset. A partition does not break connections:
+// what is sent into it (or is on the wire when it starts) arrives after the heal, at the next retransmission,
+// unless an endpoint closes the connection first (a request timeout) or the peer's process dies. Nothing is
+// ever dropped silently.
 import type { Scheduler } from "../core/scheduler.ts";
 import { WORLD_OWNER } from "../core/scheduler.ts";
 import type { LatencyDist, Rng } from "../core/rng.ts";
@@ -22,6 +33,23 @@ export const EV_DELIVER = 1;
 export const EV_DISCONNECT = 3;
 /** A retransmission timer of a lossy link: owned by the world, `a` is the function to run. */
 export const EV_RETRANSMIT = 5;
+
+/** A message's direction on its connection: the sender is the client (a request). */
+export const REQUEST = 0;
+/** The sender is the server (an answer, a server's push). */
+export const RESPONSE = 1;
+export type Direction = typeof REQUEST | typeof RESPONSE;
+/** Connection kinds per ordered pair of nodes (a channel number is kind * 2 + direction, below 8). */
+export const MAX_CONNECTION_KINDS = 4;
+const CHANNELS = 2 * MAX_CONNECTION_KINDS;
+const CH_BITS = 3;
+/** Link generations wrap at 2^19 (10 bits of sender and 3 of channel go before them in a 32-bit number). */
+const GEN_MASK = (1 << 19) - 1;
+
+/** The channel of a message of connection kind `kind` in direction `dir`. */
+export function channel(kind: number, dir: Direction): number {
+  return kind * 2 + dir;
+}
 
 // TCP retransmission (RFC 6298 §5.5: the RTO doubles on each expiry; Linux TCP_RTO_MIN 200 ms, TCP_RTO_MAX 120 s;
 // tcp_retries2 = 15 retransmissions, then the connection is reset: 924.6 s after the first send, as ip-sysctl.rst says).
@@ -37,7 +65,8 @@ export function rtoUs(lost: number): number {
 /** Plausible single-datacentre one-way latency: median 0.25 ms with a modest tail. */
 export const DEFAULT_LATENCY: LatencyDist = { dist: "lognormal", medianMs: 0.25, sigma: 0.5 };
 
-/** Max nodes in one world: the sender index and the link generation share one number in the event. */
+/** Max nodes in one world: the sender index (10 bits), the channel (3) and the link generation share one number
+ *  in the event. */
 export const MAX_NODES = 1024;
 
 export type NodeLiveness = "up" | "killed" | "powered-off";
@@ -53,23 +82,24 @@ export interface NetworkOptions {
 export interface NetworkStats {
   sent: number;
   delivered: number;
-  droppedPartition: number;
-  /** Messages lost with a connection that a lossy link reset (tcp_retries2 exhausted). */
+  /** Messages lost with a connection that was reset after tcp_retries2 lost retransmissions. */
   droppedLoss: number;
   droppedBroken: number;
   droppedDown: number;
-  /** Retransmissions on lossy links (each timer expiry of a lost transmission). */
+  /** Retransmissions (each timer expiry of a lost transmission, on a lossy or cut link). */
   retransmitted: number;
   /** Connections reset because a message was lost tcp_retries2 + 1 times in a row. */
   resets: number;
 }
 
-/** In a stall's queue: the sender closed the connection here (a clean stop, closeConnection); the peer's
- *  DISCONNECT goes out after what was queued before it. */
+/** In a stall's queue (on a RESPONSE link, towards a connection's client): the server closed the connection
+ *  here; the client's DISCONNECT goes out after what was queued before it. */
 const CLOSE_MARK: unique symbol = Symbol("close");
 
 /** A link whose head message is being retransmitted: it and everything sent after it wait (TCP order). */
 interface Stall {
+  /** The link it retransmits on. */
+  readonly l: number;
   readonly from: number;
   readonly to: number;
   /** Head first; the head is the message being retransmitted. */
@@ -80,9 +110,14 @@ interface Stall {
   readonly fire: () => void;
   /** False once the stall is over (delivered, lost with its connection): a pending timer then does nothing. */
   live: boolean;
-  /** The sender closed this connection (closeConnection, a clean stop): the stall drains on its own while
-   *  new messages on the link go on a new connection that does not wait behind it. */
+  /** Its connection was closed (by its sender, or a FIN waiting to cross a cut): the stall drains on its own
+   *  while new messages on the link go on a new connection that does not wait behind it. */
   orphan: boolean;
+  /** Messages still on the wire that were sent after the head, which a cut link lost on arrival: the next
+   *  `catchUp` arrivals on the link join the queue (at `insertAt`) instead of being delivered, so the order
+   *  holds; the head waits for them. */
+  catchUp: number;
+  insertAt: number;
 }
 
 export class Network {
@@ -90,22 +125,28 @@ export class Network {
   private readonly rng: Rng;
   private readonly n: number;
   private defaultLatency: LatencyDist;
+  // Faults, per ordered pair of nodes (from * n + to): they apply to both channels.
   private readonly blocked: Uint8Array;
-  private readonly gen: Int32Array;
-  private readonly lastDeliverUs: Float64Array;
   private readonly lossProb: Float64Array;
   private readonly slowFactor: Float64Array;
+  private readonly latencyOverride = new Map<number, LatencyDist>();
+  // Connection state, per link ((from * n + to) * 8 + channel).
+  private readonly gen: Int32Array;
+  private readonly lastDeliverUs: Float64Array;
   /** Set when a message has been sent on a link since it was last broken: the connection exists. */
   private readonly open: Uint8Array;
-  private readonly latencyOverride = new Map<number, LatencyDist>();
   private readonly held = new Map<number, unknown[]>();
   /** Set while a link has a stall (a message being retransmitted): what is sent on it queues behind. */
   private readonly stalled: Uint8Array;
   private readonly stalls = new Map<number, Stall>();
-  /** Stalls of connections their sender closed, still retransmitting (rare: a list is enough). */
+  /** Stalls of connections that were closed, still retransmitting (rare: a list is enough). */
   private orphans: Stall[] = [];
+  /** Per link: messages scheduled for delivery that have not arrived yet. */
+  private readonly inflight: Int32Array;
+  /** The stall taking a link's next arrivals (Stall.catchUp), by link: rare, usually empty. */
+  private readonly capture = new Map<number, Stall>();
   private readonly liveness: NodeLiveness[];
-  readonly stats: NetworkStats = { sent: 0, delivered: 0, droppedPartition: 0, droppedLoss: 0, droppedBroken: 0, droppedDown: 0, retransmitted: 0, resets: 0 };
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, droppedLoss: 0, droppedBroken: 0, droppedDown: 0, retransmitted: 0, resets: 0 };
 
   constructor(opts: NetworkOptions) {
     if (opts.nodes + 1 > MAX_NODES) throw new SimInputError("INVALID_CONFIG", `at most ${MAX_NODES - 1} nodes in one world, got ${opts.nodes}`);
@@ -114,19 +155,24 @@ export class Network {
     this.n = opts.nodes + 1;
     this.defaultLatency = opts.latency ?? DEFAULT_LATENCY;
     validateLatencyDist(this.defaultLatency, "network.latency");
-    const links = this.n * this.n;
-    this.blocked = new Uint8Array(links);
+    const pairs = this.n * this.n;
+    this.blocked = new Uint8Array(pairs);
+    this.lossProb = new Float64Array(pairs);
+    this.slowFactor = new Float64Array(pairs).fill(1);
+    const links = CHANNELS * pairs;
     this.gen = new Int32Array(links);
     this.lastDeliverUs = new Float64Array(links);
-    this.lossProb = new Float64Array(links);
-    this.slowFactor = new Float64Array(links).fill(1);
     this.open = new Uint8Array(links);
     this.stalled = new Uint8Array(links);
+    this.inflight = new Int32Array(links);
     this.liveness = new Array<NodeLiveness>(this.n).fill("up");
   }
 
-  private link(from: number, to: number): number {
+  private pair(from: number, to: number): number {
     return from * this.n + to;
+  }
+  private link(from: number, to: number, ch: number): number {
+    return ((from * this.n + to) << CH_BITS) | ch;
   }
   private checkNode(i: number, what: string): void {
     if (!Number.isInteger(i) || i < 1 || i >= this.n) {
@@ -134,19 +180,19 @@ export class Network {
     }
   }
 
-  /** Send a message. Delivered later as an EV_DELIVER event owned by `to`, with b = sender | gen << 10. */
-  send(from: number, to: number, msg: unknown): void {
-    const l = from * this.n + to;
+  /** Send a message on a channel (channel(kind, REQUEST): the sender's own connection of that kind;
+   *  channel(kind, RESPONSE): the peer's). Delivered later as an EV_DELIVER event owned by `to`, with
+   *  b = sender | channel << 10 | generation << 13. */
+  send(from: number, to: number, msg: unknown, ch = 0): void {
+    const p = from * this.n + to;
+    const l = (p << CH_BITS) | ch;
     this.stats.sent++;
     this.open[l] = 1;
-    if (this.blocked[l] === 1) {
-      this.stats.droppedPartition++;
-      return;
-    }
     if (this.liveness[to] !== "up") {
       this.stats.droppedDown++;
-      // A dead process's OS refuses the connection at once; a powered-off machine says nothing.
-      if (this.liveness[to] === "killed" && this.blocked[this.link(to, from)] === 0) this.notifyDisconnect(from, to);
+      // A dead process's OS refuses a client's connection at once (if the segment and the reset can cross); a
+      // powered-off machine says nothing; an answer to a dead client is just lost.
+      if ((ch & 1) === REQUEST && this.liveness[to] === "killed" && this.blocked[p] === 0 && this.blocked[this.pair(to, from)] === 0) this.notifyDisconnect(from, to, ch >> 1);
       return;
     }
     const held = this.held.size === 0 ? undefined : this.held.get(l);
@@ -158,7 +204,11 @@ export class Network {
       (this.stalls.get(l) as Stall).queue.push(msg); // head-of-line blocking
       return;
     }
-    const loss = this.lossProb[l] as number;
+    if (this.blocked[p] === 1) {
+      this.stall(l, from, to, msg); // a cut link: TCP retransmits until it heals
+      return;
+    }
+    const loss = this.lossProb[p] as number;
     if (loss > 0 && this.rng.chance(loss)) {
       this.stall(l, from, to, msg);
       return;
@@ -166,41 +216,63 @@ export class Network {
     this.schedule(l, from, to, msg);
   }
 
-  /** The first transmission of `msg` on from → to was lost: retransmit it after the RTO; hold what follows. */
-  private stall(l: number, from: number, to: number, msg: unknown): void {
-    const queue: unknown[] = [msg];
-    const st: Stall = { from, to, queue, lost: 1, fire: () => this.retransmit(l, st), live: true, orphan: false };
+  /** A first transmission (send's rule, for messages let go later: a released hold). */
+  private transmit(l: number, from: number, to: number, msg: unknown): void {
+    const p = l >> CH_BITS;
+    if (this.stalled[l] === 1) (this.stalls.get(l) as Stall).queue.push(msg);
+    else if (this.blocked[p] === 1) this.stall(l, from, to, msg);
+    else {
+      const loss = this.lossProb[p] as number;
+      if (loss > 0 && this.rng.chance(loss)) this.stall(l, from, to, msg);
+      else this.schedule(l, from, to, msg);
+    }
+  }
+
+  private newStall(l: number, from: number, to: number, queue: unknown[], orphan: boolean): Stall {
+    const st: Stall = { l, from, to, queue, lost: 1, fire: () => this.retransmit(l, st), live: true, orphan, catchUp: 0, insertAt: 0 };
+    this.s.at(this.s.now + rtoUs(1), WORLD_OWNER, EV_RETRANSMIT, st.fire);
+    return st;
+  }
+
+  /** The first transmission of `msg` on link `l` was lost: retransmit it after the RTO; hold what follows. */
+  private stall(l: number, from: number, to: number, msg: unknown): Stall {
+    const st = this.newStall(l, from, to, [msg], false);
     this.stalls.set(l, st);
     this.stalled[l] = 1;
-    this.s.at(this.s.now + rtoUs(1), WORLD_OWNER, EV_RETRANSMIT, st.fire);
+    return st;
   }
 
   /** A retransmission timer expired: give up (reset) after tcp_retries2 retransmissions, else retransmit the
-   *  head with the link's loss probability now (a healed link delivers it). Once it gets through, what waited
-   *  behind it goes out in order, each a transmission that may be lost in its turn. */
+   *  head — lost again while the link is cut, or with the link's loss probability (a healed link delivers it).
+   *  Once it gets through, what waited behind it goes out in order, each a transmission that may be lost in its
+   *  turn. */
   private retransmit(l: number, st: Stall): void {
     if (!st.live) return; // the connection broke meanwhile; its messages are counted there
     if (st.lost > TCP_RETRIES2) {
       this.resetConnection(l, st);
       return;
     }
+    if (st.catchUp > 0) {
+      // Messages sent after the head are still on the (slow) wire: the head waits for them to join the queue.
+      this.s.at(this.s.now + rtoUs(st.lost), WORLD_OWNER, EV_RETRANSMIT, st.fire);
+      return;
+    }
+    const p = l >> CH_BITS;
     this.stats.retransmitted++;
-    if (this.lossProb[l] as number > 0 && this.rng.chance(this.lossProb[l] as number)) {
+    if (this.blocked[p] === 1 || ((this.lossProb[p] as number) > 0 && this.rng.chance(this.lossProb[p] as number))) {
       st.lost++;
       this.s.at(this.s.now + rtoUs(st.lost), WORLD_OWNER, EV_RETRANSMIT, st.fire);
       return;
     }
     const q = st.queue;
-    let i = 0;
-    this.forward(l, st, q[i++]);
-    for (; i < q.length; i++) {
+    for (let i = 0; i < q.length; i++) {
       const m = q[i];
       if (m === CLOSE_MARK) {
-        this.notifyDisconnect(st.to, st.from);
+        this.notifyDisconnect(st.to, st.from, (l >> 1) & (MAX_CONNECTION_KINDS - 1));
         continue;
       }
-      const loss = this.lossProb[l] as number;
-      if (loss > 0 && this.rng.chance(loss)) {
+      const loss = this.lossProb[p] as number;
+      if (i > 0 && loss > 0 && this.rng.chance(loss)) {
         q.splice(0, i);
         st.lost = 1;
         this.s.at(this.s.now + rtoUs(1), WORLD_OWNER, EV_RETRANSMIT, st.fire);
@@ -211,9 +283,27 @@ export class Network {
     this.endStall(l, st);
   }
 
+  /** A message on the wire reached a link that is cut now: it is lost, and retransmitted ahead of what waits for
+   *  a retransmission on the link (all of it sent later); what is still on the wire behind it joins after it. */
+  private lostOnArrival(l: number, from: number, to: number, msg: unknown): void {
+    let st = this.stalls.get(l);
+    if (st === undefined) st = this.stall(l, from, to, msg);
+    else st.queue.unshift(msg);
+    st.insertAt = 1;
+    const behind = this.inflight[l] as number;
+    if (behind > 0) {
+      st.catchUp = behind;
+      this.capture.set(l, st);
+    }
+  }
+
   /** The stall is over: its link sends straight again (an orphan just leaves the list). */
   private endStall(l: number, st: Stall): void {
     st.live = false;
+    if (st.catchUp > 0) {
+      st.catchUp = 0;
+      if (this.capture.get(l) === st) this.capture.delete(l);
+    }
     if (st.orphan) {
       this.orphans = this.orphans.filter((o) => o !== st);
       return;
@@ -222,27 +312,28 @@ export class Network {
     this.stalled[l] = 0;
   }
 
-  /** The sender closed its connection on link `l`: what waits for a retransmission there keeps trying on the
-   *  old connection (the kernel still sends a closed socket's data, then the FIN), and the link is free for a
-   *  new connection. */
-  private orphanStall(l: number): void {
+  /** The connection of link `l` was closed: what waits for a retransmission there keeps trying on the old
+   *  connection (the kernel still sends a closed socket's data, then the FIN), and the link is free for a new
+   *  connection. */
+  private orphanStall(l: number): Stall | undefined {
     const st = this.stalls.get(l);
-    if (st === undefined) return;
+    if (st === undefined) return undefined;
     this.stalls.delete(l);
     this.stalled[l] = 0;
     st.orphan = true;
     this.orphans.push(st);
+    return st;
   }
 
   /** A message that got through a stalled link: delivered (or queued, if the link is held meanwhile). */
   private forward(l: number, st: Stall, m: unknown): void {
-    const held = this.held.get(l);
+    const held = this.held.size === 0 ? undefined : this.held.get(l);
     if (held !== undefined) held.push(m);
     else this.schedule(l, st.from, st.to, m);
   }
 
-  /** tcp_retries2 exhausted: the connection is reset. Both directions break (what is in flight either way is
-   *  lost) and both ends hear of it. */
+  /** tcp_retries2 exhausted: the connection is reset. Both of its directions break (what is in flight either way
+   *  is lost) and its client hears of it, if the reset can reach it. */
   private resetConnection(l: number, st: Stall): void {
     const { from, to } = st;
     let closed = false;
@@ -252,55 +343,77 @@ export class Network {
     }
     this.stats.resets++;
     this.endStall(l, st);
+    const kind = (l >> 1) & (MAX_CONNECTION_KINDS - 1);
     if (st.orphan) {
-      // An old connection its sender had closed: only the peer, still waiting for the FIN, hears of the reset.
-      if (closed && this.liveness[to] === "up" && this.blocked[l] === 0) this.notifyDisconnect(to, from);
+      // A closed connection: only a client still waiting for the server's FIN hears of the reset.
+      if (closed && this.liveness[to] === "up" && this.blocked[l >> CH_BITS] === 0) this.notifyDisconnect(to, from, kind);
       return;
     }
-    this.breakLink(from, to);
-    this.breakLink(to, from);
-    if (this.liveness[from] === "up" && this.blocked[this.link(to, from)] === 0) this.notifyDisconnect(from, to);
-    if (this.liveness[to] === "up" && this.blocked[l] === 0) this.notifyDisconnect(to, from);
+    const client = (l & 1) === REQUEST ? from : to;
+    const server = (l & 1) === REQUEST ? to : from;
+    this.breakConnection(client, server, kind);
+    if (this.liveness[client] === "up" && this.blocked[this.pair(server, client)] === 0) this.notifyDisconnect(client, server, kind);
   }
 
   private schedule(l: number, from: number, to: number, msg: unknown): void {
-    const d = this.latencyOverride.size === 0 ? this.defaultLatency : (this.latencyOverride.get(l) ?? this.defaultLatency);
+    this.inflight[l] = (this.inflight[l] as number) + 1;
+    const p = l >> CH_BITS;
+    const d = this.latencyOverride.size === 0 ? this.defaultLatency : (this.latencyOverride.get(p) ?? this.defaultLatency);
     let lat: number = this.rng.latencyUs(d);
-    const slow = this.slowFactor[l] as number;
+    const slow = this.slowFactor[p] as number;
     if (slow !== 1) lat = Math.round(lat * slow);
     let at: number = this.s.now + lat;
     const last = this.lastDeliverUs[l] as number;
     if (at <= last) at = last + 1; // FIFO per connection
     this.lastDeliverUs[l] = at;
-    this.s.at(at, to, EV_DELIVER, msg, from | ((this.gen[l] as number) << 10));
+    this.s.at(at, to, EV_DELIVER, msg, from | ((l & (CHANNELS - 1)) << 10) | ((this.gen[l] as number) << 13));
   }
 
-  /** Called by the world on delivery: false if the connection broke since the message was sent. */
-  accept(from: number, to: number, b: number): boolean {
-    const l = from * this.n + to;
-    if (b >>> 10 !== (this.gen[l] as number)) {
+  /** Called by the world on delivery: false if the connection broke since the message was sent, or if the
+   *  message is held back for a retransmission (a cut link, or an earlier message on it being retransmitted). */
+  accept(from: number, to: number, b: number, msg: unknown): boolean {
+    const l = ((from * this.n + to) << CH_BITS) | ((b >>> 10) & (CHANNELS - 1));
+    this.inflight[l] = (this.inflight[l] as number) - 1;
+    if (b >>> 13 !== (this.gen[l] as number)) {
       this.stats.droppedBroken++;
+      return false;
+    }
+    if (this.capture.size !== 0) {
+      const st = this.capture.get(l);
+      if (st !== undefined) {
+        st.queue.splice(st.insertAt++, 0, msg);
+        if (--st.catchUp === 0) this.capture.delete(l);
+        return false;
+      }
+    }
+    if (this.blocked[l >> CH_BITS] === 1) {
+      this.lostOnArrival(l, from, to, msg);
       return false;
     }
     this.stats.delivered++;
     return true;
   }
 
-  private breakLink(from: number, to: number): void {
-    const l = this.link(from, to);
-    this.gen[l] = (this.gen[l] as number) + 1;
+  private breakLink(l: number): void {
+    this.gen[l] = ((this.gen[l] as number) + 1) & GEN_MASK; // it shares the event's number with sender and channel
     this.open[l] = 0;
     // Held messages are in flight on the broken connection too: lost (the hold itself stays in place).
-    const q = this.held.get(l);
+    const q = this.held.size === 0 ? undefined : this.held.get(l);
     if (q !== undefined && q.length > 0) {
       this.stats.droppedBroken += q.length;
       q.length = 0;
     }
     // So are the messages waiting for a retransmission (its timer finds the stall gone and does nothing),
-    // on the current connection and on old ones their sender had closed.
+    // on the current connection and on old ones that were closed.
     const st = this.stalls.get(l);
     if (st !== undefined) this.dropStall(l, st);
-    if (this.orphans.length > 0) for (const o of this.orphans) if (o.from * this.n + o.to === l) this.dropStall(l, o);
+    if (this.orphans.length > 0) for (const o of this.orphans.filter((x) => x.l === l)) this.dropStall(l, o);
+  }
+
+  /** Break a connection: both of its directions (the client's requests, the server's answers). */
+  private breakConnection(client: number, server: number, kind: number): void {
+    this.breakLink(this.link(client, server, channel(kind, REQUEST)));
+    this.breakLink(this.link(server, client, channel(kind, RESPONSE)));
   }
 
   private dropStall(l: number, st: Stall): void {
@@ -308,61 +421,85 @@ export class Network {
     this.endStall(l, st);
   }
 
-  /** `closer` closed its end: the peer's DISCONNECT follows what `closer` sent, even messages still waiting for
-   *  a retransmission. */
-  private notifyClosed(peer: number, closer: number): void {
-    const l = this.link(closer, peer);
+  /** The server closed a connection of its client: the client's DISCONNECT follows what the server sent on it,
+   *  even messages still waiting for a retransmission; across a cut link it is retransmitted like data (the FIN
+   *  arrives after the heal). */
+  private notifyClosed(client: number, server: number, kind: number): void {
+    const l = this.link(server, client, channel(kind, RESPONSE));
     if (this.stalled[l] === 1) {
       (this.stalls.get(l) as Stall).queue.push(CLOSE_MARK);
       this.orphanStall(l);
-    } else this.notifyDisconnect(peer, closer);
+    } else if (this.blocked[l >> CH_BITS] === 1) {
+      this.orphans.push(this.newStall(l, server, client, [CLOSE_MARK], true));
+    } else this.notifyDisconnect(client, server, kind);
   }
 
-  private notifyDisconnect(peer: number, dead: number): void {
-    const l = this.link(dead, peer);
-    const d = this.latencyOverride.size === 0 ? this.defaultLatency : (this.latencyOverride.get(l) ?? this.defaultLatency);
+  /** Tell `client` its connection of `kind` to `server` ended (a reset or a FIN), after what the server sent on
+   *  it: an EV_DISCONNECT owned by the client with b = server | kind << 10. */
+  private notifyDisconnect(client: number, server: number, kind: number): void {
+    const l = this.link(server, client, channel(kind, RESPONSE));
+    const p = l >> CH_BITS;
+    const d = this.latencyOverride.size === 0 ? this.defaultLatency : (this.latencyOverride.get(p) ?? this.defaultLatency);
     let at: number = this.s.now + this.rng.latencyUs(d);
-    // The reset/FIN travels on the connection: after whatever the dead node sent before it (TCP order).
+    // The reset/FIN travels on the connection: after whatever the server sent before it (TCP order).
     const last = this.lastDeliverUs[l] as number;
     if (at <= last) at = last + 1;
     this.lastDeliverUs[l] = at;
-    this.s.at(at, peer, EV_DISCONNECT, undefined, dead);
+    this.s.at(at, client, EV_DISCONNECT, undefined, server | (kind << 10));
   }
 
-  /** A node's process or machine went down: break all its connections. Peers with an open connection get
-   *  a DISCONNECT on kill (the OS resets the sockets); on power loss they must time out. On a clean stop
-   *  ("stopped") what the node sent before exiting (its goodbyes) is still delivered, then the DISCONNECT. */
+  /** A node's process or machine went down: break all its connections. The clients of its connections get a
+   *  DISCONNECT on kill (the OS resets the sockets; across a cut, when it heals); on power loss they must time
+   *  out. On a clean stop ("stopped") what the node sent before exiting (its goodbyes) is still delivered, then
+   *  the DISCONNECT. */
   nodeDown(node: number, how: "killed" | "powered-off" | "stopped"): void {
     this.checkNode(node, "nodeDown");
     this.liveness[node] = how === "stopped" ? "killed" : how;
     for (let p = 1; p < this.n; p++) {
       if (p === node) continue;
-      const out = this.link(node, p);
-      const wasOpen = this.open[this.link(p, node)] === 1 || this.open[out] === 1;
-      this.breakLink(p, node);
-      if (how === "stopped") this.open[out] = 0;
-      else this.breakLink(node, p);
-      if (how !== "powered-off" && wasOpen && this.blocked[out] === 0) this.notifyClosed(p, node);
+      for (let kind = 0; kind < MAX_CONNECTION_KINDS; kind++) {
+        const req = channel(kind, REQUEST);
+        const resp = channel(kind, RESPONSE);
+        // p's connection of this kind to node (p the client), then node's own to p.
+        const wasOpen = this.open[this.link(p, node, req)] === 1 || this.open[this.link(node, p, resp)] === 1;
+        for (const ch of [req, resp]) {
+          const inbound = this.link(p, node, ch);
+          this.breakLink(inbound);
+          this.inflight[inbound] = 0; // the scheduler drops the dead node's pending deliveries
+          const out = this.link(node, p, ch);
+          if (how === "stopped") this.open[out] = 0;
+          else this.breakLink(out);
+        }
+        if (how !== "powered-off" && wasOpen) this.notifyClosed(p, node, kind);
+        if (how === "stopped") {
+          // What the stopped process had not got through drains on its closed connections, alone.
+          this.orphanStall(this.link(node, p, req));
+          this.orphanStall(this.link(node, p, resp));
+        }
+      }
     }
   }
 
-  /** `closer` closes its connection to `peer` (a client whose request timed out, the controller dropping a
-   *  failed broker, a broker dropping an acks=0 producer after an error as KafkaApis does): what the peer had in
-   *  flight towards it is lost, and the peer sees a DISCONNECT after what `closer` had in flight. What `closer`
-   *  still had waiting for a retransmission goes on alone on the old connection (the kernel keeps sending a
-   *  closed socket's data) and arrives later; the link is free for a new connection at once.
-   *
-   *  One link carries both ends' requests, so the peer's own requests to `closer` are lost with the close
-   *  (in Kafka they would be on the peer's own connection); it is told at once, not after the old data has
-   *  drained, so it retries them on time. */
-  closeConnection(closer: number, peer: number): void {
+  /** `closer` closes a connection to `peer`: its own (side "client": a request that timed out, the controller
+   *  dropping a failed broker) or the peer's (side "server": a broker dropping an acks=0 producer after an
+   *  error, as KafkaApis does). What the other end had in flight towards the closer on it is lost; what the
+   *  closer still had waiting for a retransmission goes on alone on the old connection (the kernel keeps sending
+   *  a closed socket's data) and arrives later; the link is free for a new connection at once. When the closer
+   *  is the server, the client hears of it after what the server sent (the FIN). */
+  closeConnection(closer: number, peer: number, side: "client" | "server" = "client", kind = 0): void {
     this.checkNode(closer, "closeConnection");
     this.checkNode(peer, "closeConnection");
-    const l = this.link(closer, peer);
-    this.breakLink(peer, closer);
-    this.open[l] = 0;
-    this.orphanStall(l);
-    if (this.blocked[l] === 0) this.notifyDisconnect(peer, closer);
+    if (!(Number.isInteger(kind) && kind >= 0 && kind < MAX_CONNECTION_KINDS)) throw new SimInputError("INVALID_CONFIG", `connection kind must be 0..${MAX_CONNECTION_KINDS - 1}, got ${kind}`);
+    if (side === "client") {
+      this.breakLink(this.link(peer, closer, channel(kind, RESPONSE)));
+      const l = this.link(closer, peer, channel(kind, REQUEST));
+      this.open[l] = 0;
+      this.orphanStall(l);
+      return;
+    }
+    this.breakLink(this.link(peer, closer, channel(kind, REQUEST)));
+    this.open[this.link(closer, peer, channel(kind, RESPONSE))] = 0;
+    this.notifyClosed(peer, closer, kind);
   }
 
   nodeUp(node: number): void {
@@ -370,13 +507,11 @@ export class Network {
     this.liveness[node] = "up";
     // What a stopped process had left on its closed connections dies with the restart: the new process has none
     // of those sockets (the peer's answers to them could otherwise reach it, with request numbers it reuses).
-    // The peer still waiting for those connections' FIN gets a reset instead.
-    for (const o of this.orphans) {
-      if (o.from !== node) continue;
-      const l = this.link(o.from, o.to);
+    // A client still waiting for those connections' FIN gets a reset instead.
+    for (const o of this.orphans.filter((x) => x.from === node)) {
       const closing = o.queue.includes(CLOSE_MARK);
-      this.dropStall(l, o);
-      if (closing && this.liveness[o.to] === "up" && this.blocked[l] === 0) this.notifyDisconnect(o.to, o.from);
+      this.dropStall(o.l, o);
+      if (closing && this.liveness[o.to] === "up" && this.blocked[o.l >> CH_BITS] === 0) this.notifyDisconnect(o.to, o.from, (o.l >> 1) & (MAX_CONNECTION_KINDS - 1));
     }
   }
 
@@ -384,13 +519,13 @@ export class Network {
     return this.liveness[node] === "up";
   }
 
-  /** Block from → to only (an asymmetric partition). In-flight messages on that link are lost. */
+  /** Cut from → to only (an asymmetric partition): nothing gets through until a heal; connections survive, and
+   *  what is sent into the cut, or was on the wire, is retransmitted by TCP and arrives after the heal. */
   blockOneWay(from: number, to: number): void {
     this.checkNode(from, "partition");
     this.checkNode(to, "partition");
     if (from === to) throw new SimInputError("INVALID_PARTITION", `a node cannot be partitioned from itself (node ${from})`);
-    this.blocked[this.link(from, to)] = 1;
-    this.breakLink(from, to);
+    this.blocked[this.pair(from, to)] = 1;
   }
 
   /** Split the nodes into groups that cannot talk to each other. Nodes in no group keep all their links. */
@@ -422,7 +557,7 @@ export class Network {
   }
 
   isBlocked(from: number, to: number): boolean {
-    return this.blocked[this.link(from, to)] === 1;
+    return this.blocked[this.pair(from, to)] === 1;
   }
 
   /** Remove every partition, slow link, loss and hold (held messages are released). */
@@ -439,10 +574,10 @@ export class Network {
   healNode(node: number): void {
     this.checkNode(node, "heal");
     for (let p = 1; p < this.n; p++) {
-      for (const l of [this.link(node, p), this.link(p, node)]) {
-        this.blocked[l] = 0;
-        this.lossProb[l] = 0;
-        this.slowFactor[l] = 1;
+      for (const x of [this.pair(node, p), this.pair(p, node)]) {
+        this.blocked[x] = 0;
+        this.lossProb[x] = 0;
+        this.slowFactor[x] = 1;
       }
     }
   }
@@ -452,7 +587,7 @@ export class Network {
     this.checkNode(from, "slow");
     this.checkNode(to, "slow");
     if (!(factor > 0) || !Number.isFinite(factor)) throw new SimInputError("INVALID_FAULT", `slow factor must be a finite number > 0, got ${factor}`);
-    this.slowFactor[this.link(from, to)] = factor;
+    this.slowFactor[this.pair(from, to)] = factor;
   }
 
   /** A lossy link: each transmission on from → to is lost with this probability and retransmitted as TCP
@@ -461,39 +596,39 @@ export class Network {
     this.checkNode(from, "flaky");
     this.checkNode(to, "flaky");
     if (!(lossProb >= 0 && lossProb <= 1)) throw new SimInputError("INVALID_FAULT", `loss probability must be in [0, 1], got ${lossProb}`);
-    this.lossProb[this.link(from, to)] = lossProb;
+    this.lossProb[this.pair(from, to)] = lossProb;
   }
 
   setLatency(from: number, to: number, d: LatencyDist): void {
     this.checkNode(from, "latency");
     this.checkNode(to, "latency");
     validateLatencyDist(d, `latency ${from}->${to}`);
-    this.latencyOverride.set(this.link(from, to), d);
+    this.latencyOverride.set(this.pair(from, to), d);
   }
 
-  /** Queue messages on from → to instead of delivering them, until release. */
+  /** Queue messages on from → to (every channel) instead of delivering them, until release. */
   hold(from: number, to: number): void {
     this.checkNode(from, "hold");
     this.checkNode(to, "hold");
-    const l = this.link(from, to);
-    if (!this.held.has(l)) this.held.set(l, []);
+    for (let ch = 0; ch < CHANNELS; ch++) {
+      const l = this.link(from, to, ch);
+      if (!this.held.has(l)) this.held.set(l, []);
+    }
   }
 
   release(from: number, to: number): void {
-    this.releaseLink(this.link(from, to));
+    for (let ch = 0; ch < CHANNELS; ch++) this.releaseLink(this.link(from, to, ch));
   }
 
   private releaseLink(l: number): void {
     const q = this.held.get(l);
     if (q === undefined) return;
     this.held.delete(l);
-    const from = Math.floor(l / this.n);
-    const to = l % this.n;
-    const st = this.stalls.get(l);
+    const from = Math.floor((l >> CH_BITS) / this.n);
+    const to = (l >> CH_BITS) % this.n;
     for (const m of q) {
-      if (this.liveness[to] !== "up" || this.blocked[l] !== 0) continue;
-      if (st !== undefined) st.queue.push(m);
-      else this.schedule(l, from, to, m);
+      if (this.liveness[to] !== "up") continue;
+      this.transmit(l, from, to, m);
     }
   }
 }

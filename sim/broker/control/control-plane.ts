@@ -6,7 +6,8 @@
 //   onMessage(ctx, from, msg)         → if (controlPlane.onMessage(ctx, from, msg)) return;  (first!)
 //   onTimer(ctx, tag)                 → if (controlPlane.onTimer(ctx, tag)) return;
 //   onShutdown(ctx)                   → controlPlane.onShutdown(ctx)   (closes the coordinator session)
-//   onDisconnect(ctx, peer)           → controlPlane.onDisconnect(ctx, peer)  (re-sends AlterPartition)
+//   onDisconnect(ctx, peer, kind)     → controlPlane.onDisconnect(ctx, peer, kind)  (re-sends AlterPartition,
+//                                       and as controller what its channel to `peer` lost)
 //   on a valid update-metadata / leader-and-isr → controlPlane.noteController(ctx, msg.controllerId, msg.controllerEpoch)
 //
 // It handles every zk.* message, alter-partition (as controller), alter-partition-response (as requester),
@@ -20,7 +21,10 @@
 // Lifecycle, as Kafka (KafkaServer.startup, KafkaController's session-expiration handler):
 // 1. open a session; register the ephemeral /brokers/ids/<id>: its creation zxid is the broker epoch →
 //    hooks.onRegistered(ctx, epoch) and a broker-registered trace event. If an older session of this broker
-//    still holds the node (a restart within the session timeout), wait until it vanishes, then register.
+//    still holds the node (a restart within the session timeout), the start-up fails and is tried again after
+//    1–2 s (RESTART_REGISTRATION_RETRY_MS, less for short session timeouts) until that session has expired:
+//    the controller sees the old
+//    registration go (a failure) before the new one comes (a start-up), KIP-380's failed-then-started.
 // 2. take part in the election: watch /controller; when absent, create it (ephemeral) and bump
 //    /controller_epoch in one multi-op (fact 26). The winner runs a Controller (controller.ts).
 // 3. session expired (zk.expired: heartbeats did not get through for zookeeper.session.timeout.ms, or the
@@ -28,16 +32,19 @@
 //    running (a zombie) until a new session is open and it registers again with a new, larger epoch.
 import type { NodeContext } from "../../core/node.ts";
 import type { NodeId } from "../../core/ids.ts";
-import { COORDINATOR_NODE, brokerNode, tpKey } from "../../core/ids.ts";
+import { COORDINATOR_NODE, brokerNode, brokerOfNode, tpKey } from "../../core/ids.ts";
 import type { Message } from "../../kafka/protocol.ts";
 import type { ControllerMessage } from "../../kafka/protocol-cluster.ts";
 import type { TraceEvent } from "../../events.ts";
 import type { ClusterSpec } from "../spec.ts";
-import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, BROKER_IDS_PATH, brokerIdPath } from "../../coordinator/paths.ts";
+import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, BROKER_IDS_PATH, ISR_CHANGE_NOTIFICATION_PATH, brokerIdPath } from "../../coordinator/paths.ts";
 import type { ControllerData } from "../../coordinator/paths.ts";
 import { ZkClient } from "./zk-client.ts";
 import { Controller, CONTROLLER_SOCKET_TIMEOUT_MS } from "./controller.ts";
 import { ControlTimer } from "./timers.ts";
+import { ZkIsrWriter } from "./zk-isr-writer.ts";
+import { versionAtLeast } from "../replica/state.ts";
+import { CONN_ALTER_PARTITION, CONN_CLIENT, CONN_CONTROLLER } from "../../kafka/channels.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
 type AlterPartitionResponse = Extract<ControllerMessage, { type: "alter-partition-response" }>;
@@ -47,6 +54,12 @@ type AlterPartitionResponse = Extract<ControllerMessage, { type: "alter-partitio
 export const ALTER_PARTITION_RETRY_MS = 100;
 /** Kafka clients' reconnect.backoff.ms default: the wait before reconnecting to a node that disconnected. */
 export const RECONNECT_BACKOFF_MS = 50;
+/** A broker restarted within its session timeout cannot register (its previous process's session still owns
+ *  /brokers/ids/<id>): its start-up fails and its supervisor starts it again. The next attempt comes after
+ *  RESTART_REGISTRATION_RETRY_MS — or half the session timeout if that is shorter, so scenarios that scale
+ *  Kafka's timeouts down scale this too — plus a random share of it (the restart and the start-up up to
+ *  registration, which in a real broker takes seconds and varies). */
+export const RESTART_REGISTRATION_RETRY_MS = 1000;
 
 /** Implemented by the broker actor. */
 export interface ControlPlaneHooks {
@@ -68,15 +81,18 @@ export interface IsrChangeRequest {
   readonly partitionEpoch: number;
 }
 
-/** The controller's final answer. error NONE: the ISR is now `isr` at `partitionEpoch` (leader epoch unchanged).
- *  Else FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA, UNKNOWN_TOPIC_OR_PARTITION,
- *  NOT_LEADER_OR_FOLLOWER or INVALID_REQUEST (the ISR did not change; leaderEpoch/isr/partitionEpoch then
- *  carry the controller's current view, or -1/[]/-1). */
+/** The final answer. error NONE: the ISR is now `isr` at `partitionEpoch` (leader epoch unchanged). Else, from
+ *  the controller (2.7+), FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA,
+ *  UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER or INVALID_REQUEST (the ISR did not change;
+ *  leaderEpoch/isr/partitionEpoch then carry the controller's current view, or -1/[]/-1); before 2.7, the
+ *  ZooKeeper error of the leader's own write (BAD_VERSION, NO_NODE, SESSION_EXPIRED), `retriable`. */
 export interface IsrChangeResult {
   readonly error: string;
   readonly leaderEpoch: number;
   readonly isr: readonly number[];
   readonly partitionEpoch: number;
+  /** Not applied, nothing fenced: the leader tries again at its next ISR check (Partition.updateIsr before 2.7). */
+  readonly retriable?: boolean;
 }
 
 interface PendingIsr {
@@ -99,6 +115,9 @@ export class ControlPlane {
   private corr = 0;
   private readonly pendingIsr = new Map<string, PendingIsr>();
   private readonly isrByCorr = new Map<number, string>();
+  /** Before 2.7 the leader writes ISR changes to ZooKeeper itself (no AlterPartition). */
+  private readonly isrWriter: ZkIsrWriter | null;
+  private readonly registerTag = new ControlTimer("register.retry", this);
 
   constructor(
     readonly brokerId: number,
@@ -108,8 +127,9 @@ export class ControlPlane {
     this.zk = new ZkClient(spec.broker["zookeeper.session.timeout.ms"], {
       onSession: (ctx) => this.register(ctx),
       onExpired: (ctx) => this.sessionLost(ctx),
-      onWatch: (ctx, path, event) => this.watch(ctx, path, event),
+      onWatch: (ctx, path) => this.watch(ctx, path),
     });
+    this.isrWriter = versionAtLeast(spec.protocol, "2.7") ? null : new ZkIsrWriter({ brokerId, zk: this.zk, controllerEpoch: () => this.controllerEpochSeen });
   }
 
   /** The broker epoch (czxid of this broker's registration), -1 while unregistered. */
@@ -134,6 +154,7 @@ export class ControlPlane {
 
   onStart(ctx: Ctx): void {
     this.zk.start(ctx);
+    this.isrWriter?.start(ctx);
   }
 
   /** A clean shutdown (call from the broker's onShutdown): resign and close the coordinator session, so the
@@ -150,8 +171,17 @@ export class ControlPlane {
    *  re-sent once the client may reconnect, after reconnect.backoff.ms (AlterPartitionManager retries a request
    *  that came back disconnected; NetworkClient backs off before reconnecting), instead of after
    *  CONTROLLER_SOCKET_TIMEOUT_MS — and not at once, which loops while a dead controller refuses connections. */
-  onDisconnect(ctx: Ctx, peer: NodeId): void {
+  onDisconnect(ctx: Ctx, peer: NodeId, kind: number = CONN_CLIENT): void {
+    const b = brokerOfNode(peer);
+    if (b !== undefined && this.isController && (kind === CONN_CONTROLLER || kind === CONN_CLIENT)) (this.controller as Controller).onDisconnect(ctx, b);
+    if (kind !== CONN_ALTER_PARTITION && kind !== CONN_CLIENT) return;
     if (this.controllerIdSeen === null || peer !== brokerNode(this.controllerIdSeen)) return;
+    this.isrRequestsLost(ctx);
+  }
+
+  /** The AlterPartition requests in flight to the controller were lost with their connection: send them again
+   *  after reconnect.backoff.ms. */
+  private isrRequestsLost(ctx: Ctx): void {
     for (const [key, p] of this.pendingIsr) {
       if (p.corr < 0) continue;
       this.isrByCorr.delete(p.corr);
@@ -204,13 +234,22 @@ export class ControlPlane {
   onTimer(ctx: Ctx, tag: unknown): boolean {
     if (!(tag instanceof ControlTimer)) return false;
     if (this.zk.onTimer(ctx, tag)) return true;
+    if (this.isrWriter?.onTimer(ctx, tag) === true) return true;
+    if (tag === this.registerTag) {
+      if (this.epoch < 0 && this.zk.sessionId !== null) this.register(ctx);
+      return true;
+    }
     if (tag.owner === this) {
-      if (tag.kind === "isr.retry" || tag.kind === "isr.timeout") {
-        const p = this.pendingIsr.get(tag.key);
-        if (p !== undefined && (tag.kind === "isr.retry" ? p.corr === -1 : p.corr === tag.n)) {
-          p.timer = -1;
-          this.sendIsr(ctx, tag.key, p);
-        }
+      const p = this.pendingIsr.get(tag.key);
+      if (tag.kind === "isr.retry" && p !== undefined && p.corr === -1) {
+        p.timer = -1;
+        this.sendIsr(ctx, tag.key, p);
+      } else if (tag.kind === "isr.timeout" && p !== undefined && p.corr === tag.n) {
+        // No answer within the request timeout: NetworkClient closes the connection (losing what else was in
+        // flight on it) and the channel manager sends again on a new one.
+        p.timer = -1;
+        if (this.controllerIdSeen !== null && this.controllerIdSeen !== this.brokerId) ctx.closeConnection(brokerNode(this.controllerIdSeen), { kind: CONN_ALTER_PARTITION });
+        this.isrRequestsLost(ctx);
       }
       return true;
     }
@@ -235,10 +274,12 @@ export class ControlPlane {
    *  Sent to the controller when one is known and this broker is registered; re-sent after NOT_CONTROLLER,
    *  STALE_BROKER_EPOCH (with the then-current broker epoch), no answer within CONTROLLER_SOCKET_TIMEOUT_MS, or
    *  a controller change. `done` runs once with the final answer. A zombie (expired session) keeps getting
-   *  STALE_BROKER_EPOCH, so its ISR change never completes until it re-registers: fenced (fact 9). */
+   *  STALE_BROKER_EPOCH, so its ISR change never completes until it re-registers: fenced (fact 9).
+   *  Before 2.7 there is no AlterPartition: the leader writes the state znode itself (ZkIsrWriter). */
   requestIsrChange(ctx: Ctx, req: IsrChangeRequest, done: (res: IsrChangeResult) => void): void {
     const key = tpKey(req.topic, req.partition);
     this.cancelIsrChange(ctx, req.topic, req.partition);
+    if (this.isrWriter !== null) return this.isrWriter.write(ctx, req, done);
     const p: PendingIsr = { req, done, corr: -1, timer: -1 };
     this.pendingIsr.set(key, p);
     this.sendIsr(ctx, key, p);
@@ -246,6 +287,7 @@ export class ControlPlane {
 
   /** Forget a pending ISR change (e.g. the broker stopped leading the partition). */
   cancelIsrChange(ctx: Ctx, topic: string, partition: number): void {
+    this.isrWriter?.cancel(topic, partition);
     const key = tpKey(topic, partition);
     const p = this.pendingIsr.get(key);
     if (p === undefined) return;
@@ -256,7 +298,7 @@ export class ControlPlane {
 
   /** True while an ISR change of this partition waits for the controller. */
   hasPendingIsrChange(topic: string, partition: number): boolean {
-    return this.pendingIsr.has(tpKey(topic, partition));
+    return this.pendingIsr.has(tpKey(topic, partition)) || (this.isrWriter?.has(topic, partition) ?? false);
   }
 
   private sendIsr(ctx: Ctx, key: string, p: PendingIsr): void {
@@ -321,10 +363,11 @@ export class ControlPlane {
         this.resendAllIsr(c);
         return;
       }
-      // NODE_EXISTS: an older session of ours still holds it. Watch it and register once it is gone.
-      this.zk.request(c, [{ op: "get", path, watch: true }], (c2, r2) => {
-        if (r2.error === "NONE" && r2.results[0]?.error === "NO_NODE") this.register(c2);
-      });
+      // NODE_EXISTS: the session of this broker's previous process still holds it (a restart within the session
+      // timeout). KafkaZkClient.registerBroker throws (the node's owner is not this process's session),
+      // KafkaServer.startup fails and the process exits; its supervisor starts it again, and it tries again.
+      const retryMs = Math.max(1, Math.min(RESTART_REGISTRATION_RETRY_MS, Math.floor(this.spec.broker["zookeeper.session.timeout.ms"] / 2)));
+      c.setTimer((retryMs + c.rng.int(0, retryMs - 1)) * 1000, this.registerTag);
     });
   }
 
@@ -342,13 +385,13 @@ export class ControlPlane {
     }
   }
 
-  private watch(ctx: Ctx, path: string, event: string): void {
+  private watch(ctx: Ctx, path: string): void {
     if (path === CONTROLLER_PATH) {
       this.elect(ctx);
     } else if (path === BROKER_IDS_PATH) {
       if (this.isController) (this.controller as Controller).onBrokerChange(ctx);
-    } else if (path === brokerIdPath(this.brokerId) && event === "deleted" && this.epoch < 0) {
-      this.register(ctx);
+    } else if (path === ISR_CHANGE_NOTIFICATION_PATH) {
+      if (this.isController) (this.controller as Controller).onIsrChangeNotification(ctx);
     }
   }
 

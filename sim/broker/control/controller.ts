@@ -4,11 +4,10 @@
 // ControllerEventManager: one event thread; an event's ZooKeeper calls finish before the next event starts),
 // writes every partition state change with a compare-and-set guarded by a check of /controller_epoch's version
 // (KafkaZkClient.updateLeaderAndIsr with expectedControllerEpochZkVersion: a deposed controller's writes fail),
-// and tells brokers with leader-and-isr and update-metadata, re-sending unanswered requests after
-// controller.socket.timeout.ms (ControllerChannelManager's RequestSendThread retries until answered).
+// and tells brokers with leader-and-isr and update-metadata through its channel (controller-channel.ts).
 import type { NodeContext } from "../../core/node.ts";
 import type { NodeId } from "../../core/ids.ts";
-import { brokerNode, tpKey } from "../../core/ids.ts";
+import { tpKey } from "../../core/ids.ts";
 import type { Message, PartitionMetadata } from "../../kafka/protocol.ts";
 import type { ControllerMessage, LeaderAndIsrPartition, ZkOp } from "../../kafka/protocol-cluster.ts";
 import type { TraceEvent } from "../../events.ts";
@@ -17,21 +16,22 @@ import { uncleanElectionEnabled } from "../spec.ts";
 import {
   BROKER_IDS_PATH,
   CONTROLLER_EPOCH_PATH,
+  ISR_CHANGE_NOTIFICATION_PATH,
   TOPICS_PATH,
   brokerIdPath,
   partitionStatePath,
   topicPath,
 } from "../../coordinator/paths.ts";
-import type { PartitionStateData, TopicAssignmentData } from "../../coordinator/paths.ts";
+import type { IsrChangeNotificationData, PartitionStateData, TopicAssignmentData } from "../../coordinator/paths.ts";
 import type { ZkClient, ZkResult } from "./zk-client.ts";
 import { ControlTimer } from "./timers.ts";
+import { ControllerChannel } from "./controller-channel.ts";
 import { initialLeaderAndIsr, offlinePartitionLeaderElection, removeDeadFromIsr, sameMembers } from "./election.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
 type AlterPartitionRequest = Extract<ControllerMessage, { type: "alter-partition" }>;
 
-/** Kafka's controller.socket.timeout.ms default: an unanswered controller request is re-sent after this. */
-export const CONTROLLER_SOCKET_TIMEOUT_MS = 30000;
+export { CONTROLLER_RETRY_BACKOFF_MS, CONTROLLER_SOCKET_TIMEOUT_MS } from "./controller-channel.ts";
 /** How long the first controller waits for every replica of a new partition to register before it creates
  *  the partition with the replicas that are live (an admin creates topics once the cluster is up). */
 export const NEW_PARTITION_GRACE_MS = 1000;
@@ -61,14 +61,6 @@ interface Update {
   readonly removed: readonly number[];
 }
 
-interface Inflight {
-  readonly broker: number;
-  readonly brokerEpoch: number;
-  readonly kind: "lai" | "um";
-  readonly keys: readonly string[];
-  timer: number;
-}
-
 type Event = (ctx: Ctx, done: () => void) => void;
 
 /** What the controller needs from the control plane that hosts it. */
@@ -89,7 +81,8 @@ export class Controller {
   readonly states = new Map<string, PartitionState>();
   private readonly queue: Event[] = [];
   private busy = false;
-  private readonly inflight = new Map<number, Inflight>();
+  /** Requests to brokers (ControllerChannelManager). */
+  private readonly channel: ControllerChannel;
   private graceArmed = false;
   private graceOver = false;
 
@@ -97,7 +90,16 @@ export class Controller {
     private readonly host: ControllerHost,
     readonly epoch: number,
     readonly epochZkVersion: number,
-  ) {}
+  ) {
+    this.channel = new ControllerChannel({
+      controllerId: host.brokerId,
+      controllerEpoch: epoch,
+      live: this.live,
+      nextCorr: () => host.nextCorr(),
+      leaderAndIsr: (broker, keys) => this.leaderAndIsr(broker, keys),
+      metadata: () => this.metadata(),
+    });
+  }
 
   get active(): boolean {
     return this.activeFlag;
@@ -148,46 +150,30 @@ export class Controller {
     this.enqueue(ctx, (c, done) => this.brokerChange(c, done));
   }
 
+  /** The /isr_change_notification children watch fired (IsrChangeNotificationHandler): before 2.7 leaders write
+   *  ISR changes to ZooKeeper themselves and leave a notification there. */
+  onIsrChangeNotification(ctx: Ctx): void {
+    this.enqueue(ctx, (c, done) => this.isrChangeNotification(c, done));
+  }
+
   onAlterPartition(ctx: Ctx, from: NodeId, msg: AlterPartitionRequest): void {
     this.enqueue(ctx, (c, done) => this.alterPartition(c, from, msg, done));
   }
 
   /** A broker answered a leader-and-isr or update-metadata request. */
   onBrokerResponse(ctx: Ctx, corr: number): void {
-    const f = this.inflight.get(corr);
-    if (f === undefined) return;
-    this.inflight.delete(corr);
-    if (f.timer >= 0) ctx.cancelTimer(f.timer);
-    // Links are FIFO and brokers answer in order: an older request to the same broker that is still
-    // unanswered was lost (a partition broke the connection). Re-send it now, as Kafka's channel does once the
-    // connection is back, instead of waiting for its timeout.
-    let lost: [number, Inflight][] | null = null;
-    for (const e of this.inflight) {
-      if (e[0] < corr && e[1].broker === f.broker && e[1].brokerEpoch === f.brokerEpoch) (lost ??= []).push(e);
-    }
-    if (lost === null) return;
-    for (const [c, old] of lost) {
-      this.inflight.delete(c);
-      if (old.timer >= 0) ctx.cancelTimer(old.timer);
-      if (old.kind === "lai") this.sendLeaderAndIsr(ctx, old.broker, old.keys);
-      else this.sendUpdateMetadata(ctx, [old.broker]);
-    }
+    this.channel.onResponse(ctx, corr);
+  }
+
+  /** The connection to `broker` broke: what was in flight on it is sent again after the back-off. */
+  onDisconnect(ctx: Ctx, broker: number): void {
+    if (this.activeFlag) this.channel.onDisconnect(ctx, broker);
   }
 
   onTimer(ctx: Ctx, tag: ControlTimer): boolean {
+    if (tag.owner === this.channel) return this.activeFlag ? this.channel.onTimer(ctx, tag) : true;
     if (tag.owner !== this) return false;
     if (!this.activeFlag) return true;
-    if (tag.kind === "ctl.request-timeout") {
-      const f = this.inflight.get(tag.n);
-      if (f === undefined) return true;
-      this.inflight.delete(tag.n);
-      // Re-send the current state (not the stale payload) while the broker is the same incarnation.
-      if (this.live.get(f.broker) === f.brokerEpoch) {
-        if (f.kind === "lai") this.sendLeaderAndIsr(ctx, f.broker, f.keys);
-        else this.sendUpdateMetadata(ctx, [f.broker]);
-      }
-      return true;
-    }
     if (tag.kind === "ctl.new-partitions") {
       this.graceOver = true;
       this.enqueue(ctx, (c, done) => this.reconcileAndNotify(c, [], done));
@@ -202,10 +188,13 @@ export class Controller {
       [
         { op: "children", path: BROKER_IDS_PATH, watch: true },
         { op: "children", path: TOPICS_PATH, watch: false },
+        { op: "children", path: ISR_CHANGE_NOTIFICATION_PATH, watch: true },
       ],
       (c, r) => {
         const ids = (r.results[0]?.children ?? []).map(Number).sort((a, b) => a - b);
         const topics = r.results[1]?.children ?? [];
+        // onControllerFailover: deleteIsrChangeNotifications (the states are read afresh below).
+        this.deleteIsrChangeNotifications(c, r.results[2]?.children ?? []);
         const reads: ZkOp[] = [...ids.map((id): ZkOp => ({ op: "get", path: brokerIdPath(id), watch: false })), ...topics.map((t): ZkOp => ({ op: "get", path: topicPath(t), watch: false }))];
         this.zk(c, reads, (c2, r2) => {
           this.live.clear();
@@ -272,16 +261,11 @@ export class Controller {
           // ControllerChannelManager.removeBroker closes the connection to each; addBroker opens a new one, so
           // requests to a returning broker do not wait behind what the old connection is still retransmitting.
           for (const id of this.live.keys()) {
-            if (id !== this.host.brokerId && (!now.has(id) || bounced.includes(id))) c2.closeConnection(brokerNode(id));
+            if (id !== this.host.brokerId && (!now.has(id) || bounced.includes(id))) this.channel.removeBroker(c2, id);
           }
           this.live.clear();
           for (const [id, ep] of now) if (!bounced.includes(id)) this.live.set(id, ep);
-          for (const [corr, f] of this.inflight) {
-            if (this.live.get(f.broker) !== f.brokerEpoch) {
-              if (f.timer >= 0) c2.cancelTimer(f.timer);
-              this.inflight.delete(corr);
-            }
-          }
+          this.channel.dropStale(c2);
           this.reconcile(c2, (c3, changed1) => {
             // `now` is in ascending id order: keep the live map so (deterministic message order).
             this.live.clear();
@@ -442,6 +426,41 @@ export class Controller {
     }
   }
 
+  // ---------- ISR change notifications (before 2.7) ----------
+
+  /** KafkaController.IsrChangeNotification: read the notifications (re-arming the watch), refresh the states
+   *  of the partitions they name, tell every live broker (update-metadata), delete them. */
+  private isrChangeNotification(ctx: Ctx, done: () => void): void {
+    this.zk(ctx, [{ op: "children", path: ISR_CHANGE_NOTIFICATION_PATH, watch: true }], (c, r) => {
+      const names = r.results[0]?.children ?? [];
+      if (names.length === 0) return done();
+      this.zk(
+        c,
+        names.map((n): ZkOp => ({ op: "get", path: `${ISR_CHANGE_NOTIFICATION_PATH}/${n}`, watch: false })),
+        (c2, r2) => {
+          const keys = new Set<string>();
+          for (const res of r2.results) {
+            for (const tp of (res.data as IsrChangeNotificationData | undefined)?.partitions ?? []) {
+              const key = tpKey(tp.topic, tp.partition);
+              if (this.partitions.has(key)) keys.add(key);
+            }
+          }
+          const then = (c3: Ctx): void => {
+            this.sendUpdateMetadata(c3, [...this.live.keys()]);
+            this.deleteIsrChangeNotifications(c3, names);
+            done();
+          };
+          if (keys.size === 0) then(c2);
+          else this.refreshStates(c2, [...keys], then);
+        },
+      );
+    });
+  }
+
+  private deleteIsrChangeNotifications(ctx: Ctx, names: readonly string[]): void {
+    for (const n of names) this.zk(ctx, [{ op: "delete", path: `${ISR_CHANGE_NOTIFICATION_PATH}/${n}`, version: -1 }], () => undefined);
+  }
+
   // ---------- AlterPartition (KIP-497) ----------
 
   /** KafkaController.processAlterPartition: fence stale requests, else CAS-write the new ISR. */
@@ -513,42 +532,27 @@ export class Controller {
 
   // ---------- requests to brokers ----------
 
-  private laiPartition(pi: PartitionInfo, st: PartitionState): LeaderAndIsrPartition {
-    return { topic: pi.topic, partition: pi.partition, leader: st.leader, leaderEpoch: st.leaderEpoch, isr: st.isr, partitionEpoch: st.partitionEpoch, replicas: pi.replicas };
-  }
-
   /** leader-and-isr with the current state of `keys` (those with a state) to one live broker. */
   sendLeaderAndIsr(ctx: Ctx, broker: number, keys: readonly string[]): void {
-    const epoch = this.live.get(broker);
-    if (epoch === undefined) return;
-    const parts: LeaderAndIsrPartition[] = [];
-    for (const k of keys) {
-      const pi = this.partitions.get(k);
-      const st = this.states.get(k);
-      if (pi !== undefined && st !== undefined && pi.replicas.includes(broker)) parts.push(this.laiPartition(pi, st));
-    }
-    if (parts.length === 0) return;
-    const corr = this.host.nextCorr();
-    ctx.send(brokerNode(broker), { type: "leader-and-isr", corr, controllerId: this.host.brokerId, controllerEpoch: this.epoch, brokerEpoch: epoch, partitions: parts });
-    this.track(ctx, corr, { broker, brokerEpoch: epoch, kind: "lai", keys: parts.map((p) => tpKey(p.topic, p.partition)), timer: -1 });
+    this.channel.sendLeaderAndIsr(ctx, broker, keys);
   }
 
   /** The full metadata snapshot (every partition) to each of `brokers`. */
   sendUpdateMetadata(ctx: Ctx, brokers: readonly number[]): void {
-    const partitions = this.metadata();
-    const liveBrokers = [...this.live.keys()].sort((a, b) => a - b);
-    for (const b of brokers) {
-      const epoch = this.live.get(b);
-      if (epoch === undefined) continue;
-      const corr = this.host.nextCorr();
-      ctx.send(brokerNode(b), { type: "update-metadata", corr, controllerId: this.host.brokerId, controllerEpoch: this.epoch, brokerEpoch: epoch, liveBrokers, partitions });
-      this.track(ctx, corr, { broker: b, brokerEpoch: epoch, kind: "um", keys: [], timer: -1 });
-    }
+    this.channel.sendUpdateMetadata(ctx, brokers);
   }
 
-  private track(ctx: Ctx, corr: number, f: Inflight): void {
-    f.timer = ctx.setTimer(CONTROLLER_SOCKET_TIMEOUT_MS * 1000, new ControlTimer("ctl.request-timeout", this, corr));
-    this.inflight.set(corr, f);
+  /** The leader-and-isr entries of `keys` that `broker` replicates and that have a state. */
+  private leaderAndIsr(broker: number, keys: readonly string[]): LeaderAndIsrPartition[] {
+    const parts: LeaderAndIsrPartition[] = [];
+    for (const k of keys) {
+      const pi = this.partitions.get(k);
+      const st = this.states.get(k);
+      if (pi !== undefined && st !== undefined && pi.replicas.includes(broker)) {
+        parts.push({ topic: pi.topic, partition: pi.partition, leader: st.leader, leaderEpoch: st.leaderEpoch, isr: st.isr, partitionEpoch: st.partitionEpoch, replicas: pi.replicas });
+      }
+    }
+    return parts;
   }
 
   /** Metadata of every partition as the controller knows it. */

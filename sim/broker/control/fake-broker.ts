@@ -5,6 +5,7 @@ import type { Actor, NodeContext } from "../../core/node.ts";
 import type { NodeId } from "../../core/ids.ts";
 import { COORDINATOR_NODE, brokerNode } from "../../core/ids.ts";
 import { Runtime } from "../../core/runtime.ts";
+import { kafkaChannels } from "../../kafka/channels.ts";
 import type { Message } from "../../kafka/protocol.ts";
 import type { ControllerMessage } from "../../kafka/protocol-cluster.ts";
 import type { TraceEvent } from "../../events.ts";
@@ -78,8 +79,8 @@ export class FakeBroker implements Actor<Message, TraceEvent> {
     this.cp.onShutdown(ctx);
   }
 
-  onDisconnect(ctx: Ctx, peer: NodeId): void {
-    this.cp.onDisconnect(ctx, peer);
+  onDisconnect(ctx: Ctx, peer: NodeId, kind: number): void {
+    this.cp.onDisconnect(ctx, peer, kind);
   }
 
   requestIsrChange(ctx: Ctx, req: IsrChangeRequest): void {
@@ -109,7 +110,7 @@ export function fakeCluster(opts: FakeClusterOptions = {}): FakeCluster {
   const brokers = opts.brokers ?? 3;
   const topics = opts.topics ?? [{ name: "t", partitions: 3, "replication.factor": Math.min(3, brokers), config: {} }];
   const ids: NodeId[] = [COORDINATOR_NODE, ...Array.from({ length: brokers }, (_, i) => brokerNode(i + 1))];
-  const rt = new Runtime<Message, TraceEvent>(ids, { seed: opts.seed ?? 1, record: true });
+  const rt = new Runtime<Message, TraceEvent>(ids, { seed: opts.seed ?? 1, record: true, channelOf: kafkaChannels(ids) });
   const broker: BrokerConfig = { ...BROKER_DEFAULTS, ...opts.broker };
   const assignment = opts.assignment ?? assignReplicas({ brokers: brokerIdsOf({ brokers }), topics, rng: rt.rng.fork("assignment") });
   const spec: ClusterSpec = { brokers, broker, topics, protocol: "3.7", bugs: opts.bugs ?? {}, assignment };

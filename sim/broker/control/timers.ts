@@ -4,9 +4,14 @@ export type ControlTimerKind =
   | "zk.ping"
   | "zk.connect"
   | "zk.retry"
+  | "zk.read-timeout"
+  | "zk.reconnect"
   | "isr.retry"
   | "isr.timeout"
+  | "isr.propagate"
+  | "register.retry"
   | "ctl.request-timeout"
+  | "ctl.resend"
   | "ctl.new-partitions";
 
 export class ControlTimer {

@@ -8,13 +8,19 @@
 // A client cut off from the coordinator does not notice anything but silence: its session expires on the
 // coordinator's clock, and it learns so only when a message gets through again (zk.expired). Then every
 // request still pending fails with SESSION_EXPIRED and a new session is opened (KafkaZkClient's session
-// expiry handling → the broker re-registers with a new epoch).
+// expiry handling → the broker re-registers with a new epoch). After hearing nothing for its read timeout
+// (2/3 of the session timeout) the client drops its connection and, after a random pause below a second,
+// re-attaches to its session on a new one (ClientCnxn: SessionTimeoutException, startConnect): a ping and the
+// pending requests, which do not wait behind what the old connection is still retransmitting. A new connection
+// that hears nothing within the connect timeout (the session timeout over the ensemble's size, taken as 3) is
+// given up the same way.
 import type { NodeContext } from "../../core/node.ts";
 import { COORDINATOR_NODE } from "../../core/ids.ts";
 import type { Message } from "../../kafka/protocol.ts";
 import type { ZkError, ZkMessage, ZkOp, ZkOpResult } from "../../kafka/protocol-cluster.ts";
 import type { TraceEvent } from "../../events.ts";
 import { ControlTimer } from "./timers.ts";
+import { msToUs } from "../../core/time.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
 
@@ -57,12 +63,23 @@ export class ZkClient {
   private readonly connectTag = new ControlTimer("zk.connect", this);
   private pingTimer = -1;
   private connectTimer = -1;
+  /** The read timeout (2/3 of the session timeout): silence this long closes the connection. */
+  private readonly readTimeoutUs: number;
+  private readonly readTimeoutTag = new ControlTimer("zk.read-timeout", this);
+  private readonly reconnectTag = new ControlTimer("zk.reconnect", this);
+  private readTimer = -1;
+  private lastHeardUs = 0;
+  /** A new connection has not heard from the coordinator yet: the connect timeout applies, not the read one. */
+  private attaching = false;
+  /** Between closing a silent connection and opening the next (startConnect's random sleep): nothing is sent. */
+  private sleeping = false;
 
   constructor(
     readonly sessionTimeoutMs: number,
     private readonly listener: ZkClientListener,
   ) {
     this.pingUs = Math.max(1, Math.round((sessionTimeoutMs * 1000) / 3));
+    this.readTimeoutUs = 2 * this.pingUs;
   }
 
   /** The current session id, or null while (re)connecting. */
@@ -90,6 +107,7 @@ export class ZkClient {
 
   private send(ctx: Ctx, p: Pending): void {
     p.sessionId = this.session;
+    if (this.sleeping) return; // sent on the next connection
     ctx.send(COORDINATOR_NODE, { type: "zk.request", corr: p.corr, sessionId: this.session, ops: p.ops });
     if (p.timer >= 0) ctx.cancelTimer(p.timer);
     p.timer = ctx.setTimer(this.pingUs, new ControlTimer("zk.retry", this, p.corr));
@@ -97,6 +115,8 @@ export class ZkClient {
 
   /** Handle a coordinator message; false if it was not one. */
   onMessage(ctx: Ctx, msg: ZkMessage): boolean {
+    this.lastHeardUs = ctx.nowUs;
+    this.attaching = false;
     switch (msg.type) {
       case "zk.connected": {
         if (!this.connecting) return true; // an answer to a duplicate connect: that session just expires
@@ -157,9 +177,38 @@ export class ZkClient {
     if (this.session !== 0) ctx.send(COORDINATOR_NODE, { type: "zk.close", sessionId: this.session });
     this.session = 0;
     this.connecting = false;
-    for (const t of [this.pingTimer, this.connectTimer]) if (t >= 0) ctx.cancelTimer(t);
+    for (const t of [this.pingTimer, this.connectTimer, this.readTimer]) if (t >= 0) ctx.cancelTimer(t);
     this.pingTimer = -1;
     this.connectTimer = -1;
+    this.readTimer = -1;
+  }
+
+  /** The read timeout's check (one timer, re-armed for what is left of the timeout since the last message). */
+  private checkRead(ctx: Ctx): void {
+    this.readTimer = -1;
+    if (this.session === 0) return;
+    const left = this.lastHeardUs + (this.attaching ? this.pingUs : this.readTimeoutUs) - ctx.nowUs;
+    if (left > 0) {
+      this.readTimer = ctx.setTimer(left, this.readTimeoutTag);
+      return;
+    }
+    // ClientCnxn: "Client session timed out, have not heard from server in …ms": close the socket, then
+    // startConnect after Thread.sleep(r.nextInt(1000)).
+    ctx.closeConnection(COORDINATOR_NODE);
+    this.sleeping = true;
+    ctx.setTimer(msToUs(ctx.rng.int(0, 999)), this.reconnectTag);
+  }
+
+  /** A new connection to the coordinator: re-attach to the session (a ping; an expired one is answered with
+   *  zk.expired) and re-send what is pending. */
+  private reconnect(ctx: Ctx): void {
+    this.sleeping = false;
+    if (this.session === 0) return;
+    this.lastHeardUs = ctx.nowUs;
+    this.attaching = true;
+    this.readTimer = ctx.setTimer(this.pingUs, this.readTimeoutTag);
+    ctx.send(COORDINATOR_NODE, { type: "zk.ping", sessionId: this.session, ackWatchSeq: this.watchSeq });
+    for (const p of this.pending.values()) if (p.sessionId === this.session) this.send(ctx, p);
   }
 
   /** Handle one of this client's timers; false if the tag is not ours. */
@@ -169,13 +218,28 @@ export class ZkClient {
       case "zk.ping":
         this.pingTimer = -1;
         if (this.session !== 0) {
-          ctx.send(COORDINATOR_NODE, { type: "zk.ping", sessionId: this.session, ackWatchSeq: this.watchSeq });
+          if (!this.sleeping) ctx.send(COORDINATOR_NODE, { type: "zk.ping", sessionId: this.session, ackWatchSeq: this.watchSeq });
           this.pingTimer = ctx.setTimer(this.pingUs, this.pingTag);
+          // The read timeout is checked only when it would pass before the next ping (one timer, not one per ping).
+          if (this.readTimer < 0 && !this.sleeping) {
+            const left = this.lastHeardUs + this.readTimeoutUs - ctx.nowUs;
+            if (left < this.pingUs) this.readTimer = ctx.setTimer(Math.max(1, left), this.readTimeoutTag);
+          }
         }
         return true;
       case "zk.connect":
         this.connectTimer = -1;
-        if (this.connecting) this.connect(ctx);
+        if (this.connecting) {
+          // Not connected within the connect timeout: give that socket up and try a new one.
+          ctx.closeConnection(COORDINATOR_NODE);
+          this.connect(ctx);
+        }
+        return true;
+      case "zk.read-timeout":
+        this.checkRead(ctx);
+        return true;
+      case "zk.reconnect":
+        this.reconnect(ctx);
         return true;
       case "zk.retry": {
         const p = this.pending.get(tag.n);

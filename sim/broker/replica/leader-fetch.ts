@@ -1,0 +1,189 @@
+// The leader's side of fetching (ReplicaManager.fetchMessages / readFromLog, DelayedFetch): consumer fetches up
+// to the HW, follower fetches up to the LEO (recording each follower's progress: Replica.updateFetchState, ISR
+// expansion, HW), KIP-320 leader-epoch fencing and KAFKA-10554's divergingEpoch, long polls parked until data
+// (followers) or an HW move (consumers); and the leader's answers to OffsetsForLeaderEpoch and ListOffsets.
+import type { NodeId } from "../../core/ids.ts";
+import { tpKey } from "../../core/ids.ts";
+import { msToUs } from "../../core/time.ts";
+import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import type {
+  FetchPartition,
+  FetchPartitionResponse,
+  FetchRequest,
+  FetchResponse,
+  ListOffsetsRequest,
+  OffsetsForLeaderEpochRequest,
+  OffsetsForLeaderEpochResponse,
+  RecordSlice,
+} from "../../kafka/protocol.ts";
+import type { BrokerCtx } from "../group/host.ts";
+import type { Partition } from "./partition.ts";
+import { ParkedFetch } from "./purgatory.ts";
+import { MAX_FETCH_RECORDS } from "./state.ts";
+import type { ReplicaState } from "./state.ts";
+import { maybeExpandIsr, maybeIncrementHw, onHwAdvanced } from "./isr.ts";
+
+/** Answer a fetch now, or park it (DelayedFetch) when nothing is to be returned yet. `firstTime` is false when a
+ *  parked fetch is woken or expires (its follower progress was recorded when it arrived). */
+export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req: FetchRequest, firstTime: boolean): void {
+  const follower = req.replicaId >= 0;
+  const now = ctx.nowUs;
+  const parts = req.partitions;
+  // First pass: record follower progress and see whether anything is to be returned now, so a caught-up
+  // fetch is parked without building a response (the common case on the replication hot path).
+  let respond = false;
+  for (let i = 0; i < parts.length; i++) {
+    const fp = parts[i] as FetchPartition;
+    if (checkPartition(rs, ctx, rs.lookup(fp.topic, fp.partition), fp, follower, req.replicaId, firstTime, now)) respond = true;
+  }
+  if (!respond && firstTime && req.maxWaitMs > 0 && parts.length > 0) {
+    // DelayedFetch: wait for data (followers) or for the HW to move (consumers), at most maxWaitMs.
+    const pf = new ParkedFetch(from, req);
+    rs.wheel.add(ctx, pf, msToUs(req.maxWaitMs));
+    for (let i = 0; i < parts.length; i++) {
+      const fp = parts[i] as FetchPartition;
+      const p = rs.lookup(fp.topic, fp.partition);
+      if (p === undefined) continue;
+      if (p.fetchWaiters.length > 32) p.fetchWaiters = p.fetchWaiters.filter((w) => !w.done);
+      p.fetchWaiters.push(pf);
+    }
+    return;
+  }
+  const out: FetchPartitionResponse[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const fp = parts[i] as FetchPartition;
+    out.push(readPartition(rs, rs.lookup(fp.topic, fp.partition), fp, follower));
+  }
+  const resp: FetchResponse = { type: "fetch-response", corr: req.corr, partitions: out };
+  ctx.send(from, resp);
+}
+
+/** New data (hwMoved false: wake followers) or an HW move (true: wake consumers) on `p`. */
+export function wakeFetches(rs: ReplicaState, ctx: BrokerCtx, p: Partition, hwMoved: boolean): void {
+  const ws = p.fetchWaiters;
+  let keep = 0;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i] as ParkedFetch;
+    if (w.done) continue;
+    const wake = w.isConsumer ? hwMoved || (rs.spec.bugs.readAboveHighWatermark ?? false) : !hwMoved;
+    if (wake) {
+      w.done = true;
+      answerFetch(rs, ctx, w.from, w.req, false);
+      continue;
+    }
+    ws[keep++] = w;
+  }
+  if (keep === 0) p.fetchWaiters = [];
+  else if (keep !== ws.length) ws.length = keep;
+}
+
+/** Validate one fetched partition; on a valid follower fetch record its progress (Replica.updateFetchState,
+ *  ISR expansion, HW). True when the response has something for it (records, an error, a divergence). */
+function checkPartition(rs: ReplicaState, ctx: BrokerCtx, p: Partition | undefined, fp: FetchPartition, follower: boolean, replicaId: number, firstTime: boolean, now: number): boolean {
+  if (p === undefined || !p.isLeader) return true;
+  if (fp.currentLeaderEpoch >= 0 && fp.currentLeaderEpoch !== p.leaderEpoch) return true;
+  const leo = p.leo;
+  if (follower && rs.truncateOnFetch && fp.lastFetchedEpoch >= 0) {
+    p.cache.endOffsetFor(fp.lastFetchedEpoch, leo);
+    if (p.cache.resultEpoch !== fp.lastFetchedEpoch || p.cache.resultOffset < fp.fetchOffset) return true;
+  }
+  if (fp.fetchOffset > leo || fp.fetchOffset < p.log.startOffset) return true;
+  if (follower && firstTime) {
+    const i = p.followerIndex(replicaId);
+    if (i >= 0) {
+      p.updateFollower(i, fp.fetchOffset, now);
+      maybeExpandIsr(rs, ctx, p, replicaId, fp.fetchOffset);
+      if (maybeIncrementHw(rs, ctx, p)) onHwAdvanced(rs, ctx, p);
+    }
+  }
+  const upper = follower || rs.spec.bugs.readAboveHighWatermark ? leo : p.hw;
+  return fp.fetchOffset < upper;
+}
+
+/** The response for one partition (no state change). */
+function readPartition(rs: ReplicaState, p: Partition | undefined, fp: FetchPartition, follower: boolean): FetchPartitionResponse {
+  if (p === undefined || !p.isLeader) {
+    const error: KafkaErrorCode = p === undefined && !rs.metadata.has(tpKey(fp.topic, fp.partition)) ? "UNKNOWN_TOPIC_OR_PARTITION" : "NOT_LEADER_OR_FOLLOWER";
+    return { topic: fp.topic, partition: fp.partition, error, highWatermark: -1, logStartOffset: -1, records: null };
+  }
+  const hw = p.hw;
+  const start = p.log.startOffset;
+  // KIP-320: the fetcher's view of the leader epoch must match ours.
+  if (fp.currentLeaderEpoch >= 0 && fp.currentLeaderEpoch !== p.leaderEpoch) {
+    const error: KafkaErrorCode = fp.currentLeaderEpoch < p.leaderEpoch ? "FENCED_LEADER_EPOCH" : "UNKNOWN_LEADER_EPOCH";
+    return { topic: fp.topic, partition: fp.partition, error, highWatermark: hw, logStartOffset: start, records: null };
+  }
+  const leo = p.leo;
+  if (follower && rs.truncateOnFetch && fp.lastFetchedEpoch >= 0) {
+    // KAFKA-10554: the follower's last fetched epoch must end at or after its fetch offset on our log.
+    p.cache.endOffsetFor(fp.lastFetchedEpoch, leo);
+    if (p.cache.resultEpoch !== fp.lastFetchedEpoch || p.cache.resultOffset < fp.fetchOffset) {
+      return { topic: fp.topic, partition: fp.partition, error: "NONE", highWatermark: hw, logStartOffset: start, records: null, divergingEpoch: { epoch: p.cache.resultEpoch, endOffset: p.cache.resultOffset } };
+    }
+  }
+  if (fp.fetchOffset > leo || fp.fetchOffset < start) {
+    return { topic: fp.topic, partition: fp.partition, error: "OFFSET_OUT_OF_RANGE", highWatermark: hw, logStartOffset: start, records: null };
+  }
+  const upper = follower || rs.spec.bugs.readAboveHighWatermark ? leo : hw;
+  const records = fp.fetchOffset < upper ? slice(p, fp.fetchOffset, Math.min(upper, fp.fetchOffset + MAX_FETCH_RECORDS)) : null;
+  return { topic: fp.topic, partition: fp.partition, error: "NONE", highWatermark: hw, logStartOffset: start, records };
+}
+
+/** Records [from, to) for a response: a view of the log's columns (see RecordSlice; the log never overwrites it). */
+function slice(p: Partition, from: number, to: number): RecordSlice {
+  // Followers woken by the same append ask for the same range: share the (read-only) slice.
+  const cached = p.sliceCache;
+  if (cached !== null && cached.baseOffset === from && cached.count === to - from) return cached;
+  const log = p.log;
+  const made: RecordSlice = {
+    baseOffset: from,
+    count: to - from,
+    at: from - log.startOffset,
+    epochs: log.epoch,
+    values: log.value,
+    keys: log.key,
+    producerIds: log.producerId,
+    sequences: log.sequence,
+    appendUs: log.appendUs,
+    producerEpochs: log.producerEpoch,
+  };
+  p.sliceCache = made;
+  return made;
+}
+
+/** OffsetsForLeaderEpoch on the leader (0.11: KIP-101's answer; 2.0+: KIP-279's). */
+export function handleOffsetsForLeaderEpoch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, msg: OffsetsForLeaderEpochRequest): void {
+  const out: OffsetsForLeaderEpochResponse["partitions"][number][] = [];
+  for (const q of msg.partitions) {
+    const p = rs.lookup(q.topic, q.partition);
+    if (p === undefined || !p.isLeader) {
+      out.push({ topic: q.topic, partition: q.partition, error: "NOT_LEADER_OR_FOLLOWER", leaderEpoch: -1, endOffset: -1 });
+      continue;
+    }
+    if (q.currentLeaderEpoch >= 0 && q.currentLeaderEpoch !== p.leaderEpoch) {
+      out.push({ topic: q.topic, partition: q.partition, error: q.currentLeaderEpoch < p.leaderEpoch ? "FENCED_LEADER_EPOCH" : "UNKNOWN_LEADER_EPOCH", leaderEpoch: -1, endOffset: -1 });
+      continue;
+    }
+    if (rs.protocol === "0.11") p.cache.endOffsetFor011(q.leaderEpoch, p.leo);
+    else p.cache.endOffsetFor(q.leaderEpoch, p.leo);
+    out.push({ topic: q.topic, partition: q.partition, error: "NONE", leaderEpoch: p.cache.resultEpoch, endOffset: p.cache.resultOffset });
+  }
+  ctx.send(from, { type: "offsets-for-leader-epoch-response", corr: msg.corr, partitions: out });
+}
+
+export function handleListOffsets(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, msg: ListOffsetsRequest): void {
+  const out: { topic: string; partition: number; error: KafkaErrorCode; offset: number; leaderEpoch: number }[] = [];
+  for (const q of msg.partitions) {
+    const p = rs.lookup(q.topic, q.partition);
+    if (p === undefined || !p.isLeader) {
+      out.push({ topic: q.topic, partition: q.partition, error: "NOT_LEADER_OR_FOLLOWER", offset: -1, leaderEpoch: -1 });
+    } else if (q.currentLeaderEpoch >= 0 && q.currentLeaderEpoch !== p.leaderEpoch) {
+      out.push({ topic: q.topic, partition: q.partition, error: q.currentLeaderEpoch < p.leaderEpoch ? "FENCED_LEADER_EPOCH" : "UNKNOWN_LEADER_EPOCH", offset: -1, leaderEpoch: -1 });
+    } else {
+      // Consumers see the HW as the latest offset (isolation.level=read_uncommitted: the HW).
+      const offset = q.timestamp === "earliest" ? p.log.startOffset : p.hw;
+      out.push({ topic: q.topic, partition: q.partition, error: "NONE", offset, leaderEpoch: p.leaderEpoch });
+    }
+  }
+  ctx.send(from, { type: "list-offsets-response", corr: msg.corr, partitions: out });
+}

@@ -1,0 +1,103 @@
+// The one entry point through which partition state arrives from the control plane
+// (ReplicaManager.becomeLeaderOrFollower, Partition.makeLeader / makeFollower): today the ZooKeeper-era
+// controller's leader-and-isr (manager.ts checks the request's controller and broker epochs, then applies each
+// partition here); a KRaft metadata observer would call the same function with each committed change.
+import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import type { BrokerCtx } from "../group/host.ts";
+import type { Partition } from "./partition.ts";
+import type { ReplicaState } from "./state.ts";
+import { UNDEFINED_EPOCH } from "./epoch-cache.ts";
+import { startFollowing, stopFollowing, truncate } from "./fetcher.ts";
+import { maybeIncrementHw, onHwAdvanced } from "./isr.ts";
+import { failProduceWaiters } from "./produce.ts";
+
+/** One partition's state as the control plane decided it. */
+export interface PartitionStateUpdate {
+  readonly topic: string;
+  readonly partition: number;
+  /** The leader's broker id, -1 when the partition is offline. */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  /** The version of the partition's state (the state znode's version; KRaft's partition epoch). */
+  readonly partitionEpoch: number;
+  readonly isr: readonly number[];
+  readonly replicas: readonly number[];
+}
+
+/** Apply a partition state: become its leader or a follower of its leader. Only a strictly newer leader epoch
+ *  is applied (fact 26). Returns the partition's error as leader-and-isr reports it. */
+export function applyPartitionState(rs: ReplicaState, ctx: BrokerCtx, st: PartitionStateUpdate): KafkaErrorCode {
+  if (!st.replicas.includes(rs.brokerId)) return "UNKNOWN_TOPIC_OR_PARTITION"; // not assigned here
+  const p = rs.getPartition(ctx, st.topic, st.partition);
+  // RM.becomeLeaderOrFollower: only a strictly newer leader epoch is applied (fact 26).
+  if (st.leaderEpoch <= p.leaderEpoch && !(rs.spec.bugs.acceptStaleEpoch && st.leaderEpoch < p.leaderEpoch)) {
+    ctx.emit({ type: "stale-request-rejected", broker: rs.brokerId, request: `leader-and-isr ${p.key}`, reason: `leader epoch ${st.leaderEpoch} <= ${p.leaderEpoch}` });
+    return "STALE_CONTROLLER_EPOCH";
+  }
+  if (st.leader === rs.brokerId) makeLeader(rs, ctx, p, st);
+  else makeFollower(rs, ctx, p, st);
+  return "NONE";
+}
+
+function setState(p: Partition, st: PartitionStateUpdate): void {
+  p.leader = st.leader;
+  p.leaderEpoch = st.leaderEpoch;
+  p.partitionEpoch = st.partitionEpoch;
+  p.isr = st.isr;
+  p.replicas = st.replicas;
+  p.pendingIsr = null;
+  p.fenced = false;
+  p.sliceCache = null;
+}
+
+/** Partition.makeLeader: record the epoch's start offset, reset follower state, rebuild producer state. */
+function makeLeader(rs: ReplicaState, ctx: BrokerCtx, p: Partition, st: PartitionStateUpdate): void {
+  const wasLeader = p.isLeader;
+  stopFollowing(rs, p);
+  setState(p, st);
+  p.role = "leader";
+  p.cache.assign(st.leaderEpoch, p.leo);
+  p.epochStartOffset = p.leo;
+  p.resetFollowers(rs.brokerId, ctx.nowUs, !wasLeader);
+  // ProducerState.rebuild(log), without rescanning what the log state already covers.
+  p.logState.applyRange(p.log, p.logStateUpTo, p.log.length);
+  p.logStateUpTo = p.log.length;
+  p.producers = p.logState.clone();
+  ctx.emit({ type: "become-leader", tp: p.key, broker: rs.brokerId, leaderEpoch: st.leaderEpoch, logEndOffset: p.leo });
+  if (maybeIncrementHw(rs, ctx, p)) onHwAdvanced(rs, ctx, p);
+  if (!wasLeader) rs.hooks.onLeadershipChange?.(ctx, p.topic, p.partition, true);
+}
+
+/** Partition.makeFollower + the truncation of the protocol version in force. */
+function makeFollower(rs: ReplicaState, ctx: BrokerCtx, p: Partition, st: PartitionStateUpdate): void {
+  const wasLeader = p.isLeader;
+  stopFollowing(rs, p);
+  if (wasLeader) resign(rs, ctx, p);
+  setState(p, st);
+  p.role = "follower";
+  ctx.emit({ type: "become-follower", tp: p.key, broker: rs.brokerId, leader: st.leader, leaderEpoch: st.leaderEpoch });
+  if (wasLeader) rs.hooks.onLeadershipChange?.(ctx, p.topic, p.partition, false);
+  if (st.leader < 0) return;
+  p.delayedUntilUs = 0;
+  if (!rs.usesEpochs) {
+    // 0.10: truncate to the own HW, then fetch (the data loss KIP-101 fixed).
+    truncate(rs, ctx, p, p.hw, "become-follower: truncate to high watermark (0.10)");
+    p.follow = "fetching";
+  } else if (rs.truncateOnFetch) {
+    p.follow = "fetching"; // 2.7+: lastFetchedEpoch in the fetch, the leader answers divergingEpoch
+  } else {
+    p.truncationEpoch = p.cache.latestEpoch;
+    if (p.truncationEpoch === UNDEFINED_EPOCH) {
+      truncate(rs, ctx, p, p.hw, "no leader epoch known: truncate to high watermark");
+      p.follow = "fetching";
+    } else p.follow = "truncating";
+  }
+  startFollowing(rs, ctx, p);
+}
+
+/** Losing leadership: a pending ISR change is dropped, every waiting acks=all request completes with
+ *  NOT_LEADER_OR_FOLLOWER. */
+function resign(rs: ReplicaState, ctx: BrokerCtx, p: Partition): void {
+  if (p.pendingIsr !== null) rs.hooks.cancelIsrChange?.(ctx, p.topic, p.partition);
+  failProduceWaiters(ctx, p);
+}

@@ -1,0 +1,136 @@
+// What every part of the broker's data plane shares: the partitions this broker holds (by key and by topic),
+// the broker's metadata cache, the purgatory's deadline wheel, the follower fetchers, the configuration read
+// once, and the ports to the rest of the broker. The parts (produce.ts, leader-fetch.ts, fetcher.ts, isr.ts,
+// partition-state.ts, recovery.ts) are functions over this state; manager.ts routes messages and timers to them.
+import { tpKey } from "../../core/ids.ts";
+import { msToUs } from "../../core/time.ts";
+import type { BrokerConfig, ProtocolVersion } from "../../kafka/config.ts";
+import type { PartitionMetadata } from "../../kafka/protocol.ts";
+import type { BugSwitches, TopicSpec } from "../../scenario/types.ts";
+import type { BrokerCtx } from "../group/host.ts";
+import type { IsrChangeRequest, IsrChangeResult } from "../control/control-plane.ts";
+import { Partition } from "./partition.ts";
+import { DeadlineWheel } from "./purgatory.ts";
+import type { Fetcher } from "./fetcher.ts";
+
+/** What the data plane needs of the cluster spec (structurally a subset of ClusterSpec, sim/broker/spec.ts). */
+export interface ReplicaSpec {
+  readonly broker: BrokerConfig;
+  readonly topics: readonly TopicSpec[];
+  readonly protocol: ProtocolVersion;
+  readonly bugs: BugSwitches;
+}
+
+/** The one port through which a leader's ISR changes leave the data plane: AlterPartition to the controller
+ *  (2.7+, KIP-497), a conditional write of the partition's state znode (before 2.7), or, later, KRaft. */
+export interface IsrChangePort {
+  /** Propose a new ISR; `done` runs once with the outcome (never, if cancelled or superseded). */
+  requestIsrChange(ctx: BrokerCtx, req: IsrChangeRequest, done: (resp: IsrChangeResult) => void): void;
+  /** Drop a pending change of a partition this broker no longer leads. */
+  cancelIsrChange?(ctx: BrokerCtx, topic: string, partition: number): void;
+}
+
+/** What the data plane asks of the rest of the broker. */
+export interface ReplicaHooks extends IsrChangePort {
+  /** The broker's current epoch (czxid of its registration), -1 before registering. */
+  brokerEpoch(): number;
+  /** This broker became / stopped being leader of a partition (the group coordinator follows __consumer_offsets). */
+  onLeadershipChange?(ctx: BrokerCtx, topic: string, partition: number, leader: boolean): void;
+  /** A valid leader-and-isr / update-metadata named this controller (the control plane routes AlterPartition). */
+  onControllerSeen?(ctx: BrokerCtx, controllerId: number, controllerEpoch: number): void;
+}
+
+/** Records per partition in one fetch response (≈ replica.fetch.max.bytes 1 MiB at ~100 bytes a record). */
+export const MAX_FETCH_RECORDS = 10_000;
+export const HW_CHECKPOINT_BLOB = "replication-offset-checkpoint";
+
+export function versionAtLeast(v: ProtocolVersion, min: ProtocolVersion): boolean {
+  const order: readonly ProtocolVersion[] = ["0.10", "0.11", "2.0", "2.7", "3.7"];
+  return order.indexOf(v) >= order.indexOf(min);
+}
+
+export class ReplicaState {
+  readonly partitions = new Map<string, Partition>();
+  private readonly byTopic = new Map<string, Partition[]>();
+  /** One fetcher per leader broker this broker follows partitions of. */
+  readonly fetchers = new Map<number, Fetcher>();
+  readonly wheel = new DeadlineWheel();
+  nextCorr = 1;
+  readonly protocol: ProtocolVersion;
+  readonly lagUs: number;
+  /** 2.7+: followers send lastFetchedEpoch and truncate on divergingEpoch (KAFKA-10554). */
+  readonly truncateOnFetch: boolean;
+  /** 3.7: KAFKA-15583. */
+  readonly holdHwUnderMinIsr: boolean;
+  /** 0.11+: leader epochs (KIP-101). */
+  readonly usesEpochs: boolean;
+  readonly socketTimeoutUs: number;
+  // The metadata cache (update-metadata, leader-and-isr).
+  controllerEpoch = -1;
+  controllerId: number | null = null;
+  liveBrokers: readonly number[] = [];
+  readonly metadata = new Map<string, PartitionMetadata>();
+
+  constructor(
+    readonly brokerId: number,
+    readonly spec: ReplicaSpec,
+    readonly hooks: ReplicaHooks,
+  ) {
+    this.protocol = spec.protocol;
+    this.lagUs = msToUs(spec.broker["replica.lag.time.max.ms"]);
+    this.truncateOnFetch = versionAtLeast(spec.protocol, "2.7");
+    this.holdHwUnderMinIsr = versionAtLeast(spec.protocol, "3.7");
+    this.usesEpochs = versionAtLeast(spec.protocol, "0.11");
+    this.socketTimeoutUs = msToUs(spec.broker["replica.socket.timeout.ms"]);
+  }
+
+  private topicSpec(topic: string): TopicSpec | undefined {
+    return this.spec.topics.find((t) => t.name === topic);
+  }
+
+  /** The replica of topic-partition on this broker, created (with its log) on first use. */
+  getPartition(ctx: BrokerCtx, topic: string, partition: number): Partition {
+    const key = tpKey(topic, partition);
+    let p = this.partitions.get(key);
+    if (p === undefined) {
+      const t = this.topicSpec(topic);
+      const b = this.spec.broker;
+      const minIsr = Math.min(t?.config["min.insync.replicas"] ?? b["min.insync.replicas"], t?.["replication.factor"] ?? Infinity);
+      const fm = t?.config["log.flush.interval.messages"];
+      // KafkaConfig.logFlushIntervalMs: log.flush.interval.ms, else log.flush.scheduler.interval.ms.
+      const fms = (t?.config["log.flush.interval.ms"] === undefined ? b["log.flush.interval.ms"] : t.config["log.flush.interval.ms"]) ?? b["log.flush.scheduler.interval.ms"];
+      p = new Partition(topic, partition, key, ctx.disk, minIsr, fm === undefined ? b["log.flush.interval.messages"] : fm, fms);
+      p.lastFlushUs = ctx.nowUs; // LocalLog: lastFlushedTime starts at load
+      this.partitions.set(key, p);
+      let arr = this.byTopic.get(topic);
+      if (arr === undefined) {
+        arr = [];
+        this.byTopic.set(topic, arr);
+      }
+      arr[partition] = p;
+    }
+    return p;
+  }
+
+  /** Partition by topic and number without building the "topic-p" key (fetch/produce hot path). */
+  lookup(topic: string, partition: number): Partition | undefined {
+    // Requests name topics with the spec's own strings: most lookups repeat the last topic (arrays are never
+    // replaced, only filled in).
+    if (topic !== this.lookupTopic) {
+      const arr = this.byTopic.get(topic);
+      if (arr === undefined) return undefined;
+      this.lookupTopic = topic;
+      this.lookupArr = arr;
+    }
+    return this.lookupArr[partition];
+  }
+  private lookupTopic = "";
+  private lookupArr: Partition[] = [];
+
+  /** The replica named by a log's key ("topic-p"), created if absent. */
+  partitionByKey(ctx: BrokerCtx, key: string): Partition | undefined {
+    const m = /^(.+)-(\d+)$/.exec(key);
+    if (!m) return undefined;
+    return this.getPartition(ctx, m[1] as string, Number(m[2]));
+  }
+}
