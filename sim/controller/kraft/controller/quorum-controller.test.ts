@@ -131,6 +131,20 @@ describe("QuorumController", () => {
     expect(s.events.filter((e) => e.type === "kraft-controller").map((e) => (e as { active: boolean }).active)).toEqual([true, false]);
   });
 
+  it("fences a stale broker, then runs the check again 10 ms later rather than after its period", () => {
+    const s = setup();
+    s.qc.handleLeaderChange({ leaderId: SELF, epoch: 1 });
+    s.register(1);
+    s.commitAll();
+    s.qc.handleRequest(BROKER, { type: "kraft-broker-heartbeat", corr: 2, brokerId: 1, brokerEpoch: 2, currentMetadataOffset: 2, wantFence: false, wantShutDown: false });
+    s.setNow(9_000_001);
+    s.qc.onTimer(new ControllerTimer("fence-stale"));
+    expect(s.raft.log.at(-1)).toMatchObject({ type: "BrokerRegistrationChangeRecord", brokerId: 1, fenced: "FENCE" });
+    expect(s.timers.at(-1)).toMatchObject({ delayUs: 10_000 });
+    s.qc.onTimer(new ControllerTimer("fence-stale"));
+    expect(s.timers.at(-1)).toMatchObject({ delayUs: 1_125_000 });
+  });
+
   it("writes a NoOpRecord every metadata.max.idle.interval.ms", () => {
     const s = setup();
     s.qc.handleLeaderChange({ leaderId: SELF, epoch: 1 });

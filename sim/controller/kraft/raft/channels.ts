@@ -67,17 +67,22 @@ export class RequestManager {
     c.backoffUntilUs = nowUs + this.retryBackoffUs;
   }
 
-  /** Time out requests in flight past their deadline (they back off); returns the next deadline or backoff end. */
-  expire(nowUs: number): number {
+  /** Time out requests in flight past their deadline: they back off. */
+  expire(nowUs: number): void {
+    for (const c of this.channels.values()) {
+      if (c.corr !== 0 && nowUs >= c.deadlineUs) {
+        c.corr = 0;
+        c.backoffUntilUs = nowUs + this.retryBackoffUs;
+      }
+    }
+  }
+
+  /** The next request deadline or backoff end after `nowUs` (Infinity: none). */
+  nextDeadline(nowUs: number): number {
     let next = Infinity;
     for (const c of this.channels.values()) {
-      if (c.corr !== 0) {
-        if (nowUs >= c.deadlineUs) {
-          c.corr = 0;
-          c.backoffUntilUs = nowUs + this.retryBackoffUs;
-        } else if (c.deadlineUs < next) next = c.deadlineUs;
-      }
-      if (c.corr === 0 && c.backoffUntilUs > nowUs && c.backoffUntilUs < next) next = c.backoffUntilUs;
+      const t = c.corr !== 0 ? c.deadlineUs : c.backoffUntilUs;
+      if (t > nowUs && t < next) next = t;
     }
     return next;
   }

@@ -7,6 +7,7 @@ import type { NodeContext } from "../../../core/node.ts";
 import { invariant } from "../../../core/errors.ts";
 import type { QuorumConfig } from "../config.ts";
 import type { KRaftTraceEvent } from "../events.ts";
+import type { RaftErrorCode } from "../errors.ts";
 import { RaftLog } from "./log.ts";
 import type { RaftBatch } from "./log.ts";
 import type { RaftMessage } from "./messages.ts";
@@ -259,6 +260,41 @@ export abstract class QuorumCore<T> {
     if (s.epoch < last.epoch || (s.epoch === last.epoch && (leaderId === null || last.leaderId !== null))) return;
     this.lastFired = { leaderId, epoch: s.epoch };
     l.handleLeaderChange(this.lastFired);
+  }
+
+  // ---- responses: what every response says about the epoch (maybeHandleCommonResponse) ----
+
+  /** true/false: handled here (false: back off before the next request); undefined: for the caller. */
+  protected commonResponse(error: RaftErrorCode, leaderId: NodeId | null, epoch: number): boolean | undefined {
+    const ours = this.state.epoch;
+    if (epoch < ours || error === "UNKNOWN_LEADER_EPOCH") return true;
+    if (epoch > ours || error === "FENCED_LEADER_EPOCH" || error === "NOT_LEADER_OR_FOLLOWER") {
+      this.maybeTransition(leaderId, epoch);
+      return true;
+    }
+    if (leaderId !== null && leaderIdOf(this.state, this.self) === null) {
+      this.transitionToFollower(epoch, leaderId);
+      return error === "NONE" ? undefined : true;
+    }
+    if (error === "BROKER_NOT_AVAILABLE") return false;
+    invariant(error !== "INVALID_REQUEST", `${this.self}: a Raft request was answered INVALID_REQUEST`);
+    return undefined;
+  }
+
+  protected maybeTransition(leaderId: NodeId | null, epoch: number): void {
+    const s = this.state;
+    const known = leaderIdOf(s, this.self);
+    // Two leaders in one epoch would break Raft: Kafka throws here (hasConsistentLeader).
+    const consistent = leaderId === this.self ? s.role === "leader" : epoch !== s.epoch || leaderId === null || known === null || leaderId === known;
+    invariant(consistent, `${this.self}: leader ${leaderId} in epoch ${epoch}, but ${known} leads epoch ${s.epoch} here`);
+    if (epoch > s.epoch) {
+      if (leaderId !== null && leaderId !== this.self) this.transitionToFollower(epoch, leaderId);
+      else this.transitionToUnattached(epoch);
+    } else if (leaderId !== null && known === null) this.transitionToFollower(epoch, leaderId);
+  }
+
+  protected settle(from: NodeId, ok: boolean): void {
+    if (!ok) this.requests.backoff(from, this.ctx.nowUs);
   }
 
   /** Where the listener is (the next offset it will be handed). */

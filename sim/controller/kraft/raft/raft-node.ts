@@ -1,5 +1,5 @@
-// A KRaft node (raft/.../KafkaRaftClient.java): the Vote, BeginQuorumEpoch, EndQuorumEpoch and Fetch RPCs and
-// the poll loop that drives each role's timers. Voters elect (pre-vote first when KIP-996 is on), the leader
+// A KRaft node (raft/.../KafkaRaftClient.java): the Vote, BeginQuorumEpoch and EndQuorumEpoch RPCs (Fetch is in
+// fetch.ts, the state and its transitions in quorum.ts) and the poll loop that drives each role's timers. Voters elect (pre-vote first when KIP-996 is on), the leader
 // announces itself, followers and observers pull, the leader answers a diverging fetch with the epoch to
 // truncate to, and the HW is the offset a majority of voters reached. One wake-up timer: after every message
 // or timer the node polls its role and sets the timer for its next deadline, as KafkaRaftClient.poll does.
@@ -8,10 +8,10 @@ import type { Actor } from "../../../core/node.ts";
 import { invariant } from "../../../core/errors.ts";
 import type { KRaftTraceEvent } from "../events.ts";
 import type { RaftErrorCode } from "../errors.ts";
-import type { BeginQuorumEpochRequest, EndQuorumEpochRequest, FetchRequest, FetchResponse, RaftMessage, RaftRecordSlice, VoteRequest } from "./messages.ts";
+import type { BeginQuorumEpochRequest, EndQuorumEpochRequest, RaftMessage, VoteRequest } from "./messages.ts";
 import { binaryExponentialElectionBackoffMs, canGrantVote, leaderIdOf, strictExponentialElectionBackoffMs } from "./election.ts";
-import type { LeaderState, ParkedFetch } from "./leader-state.ts";
-import { QuorumCore, RaftWake } from "./quorum.ts";
+import { RaftWake } from "./quorum.ts";
+import { FetchCore } from "./fetch.ts";
 import type { RaftContext } from "./quorum.ts";
 
 export type { LeaderAndEpoch, RaftListener, RaftNodeOptions, RaftContext } from "./quorum.ts";
@@ -19,7 +19,7 @@ export { RaftWake } from "./quorum.ts";
 
 const MAX_POLL_ROUNDS = 8;
 
-export class RaftNode<T> extends QuorumCore<T> implements Actor<RaftMessage<T>, KRaftTraceEvent> {
+export class RaftNode<T> extends FetchCore<T> implements Actor<RaftMessage<T>, KRaftTraceEvent> {
   private readonly wakeTag = new RaftWake();
   private wakeHandle = -1;
   private wakeAtUs = Infinity;
@@ -129,7 +129,8 @@ export class RaftNode<T> extends QuorumCore<T> implements Actor<RaftMessage<T>, 
     for (let round = 0; round < MAX_POLL_ROUNDS; round++) {
       const before = this.transitions;
       const now = this.ctx.nowUs;
-      const next = Math.min(this.requests.expire(now), this.pollRole(now));
+      this.requests.expire(now);
+      const next = Math.min(this.pollRole(now), this.requests.nextDeadline(now));
       if (this.transitions === before) {
         this.scheduleWake(next);
         return;
@@ -311,174 +312,5 @@ export class RaftNode<T> extends QuorumCore<T> implements Actor<RaftMessage<T>, 
     if (s.role !== "resigned") return;
     const corr = this.requests.onRequestSent(to, this.ctx.nowUs);
     this.ctx.send(to, { type: "raft-end-quorum-epoch", corr, epoch: s.epoch, leaderId: this.self, preferredSuccessors: s.preferredSuccessors });
-  }
-
-  // ---- responses: what every response says about the epoch (maybeHandleCommonResponse) ----
-
-  /** true/false: handled here (false: back off before the next request); undefined: for the caller. */
-  private commonResponse(error: RaftErrorCode, leaderId: NodeId | null, epoch: number): boolean | undefined {
-    const ours = this.state.epoch;
-    if (epoch < ours || error === "UNKNOWN_LEADER_EPOCH") return true;
-    if (epoch > ours || error === "FENCED_LEADER_EPOCH" || error === "NOT_LEADER_OR_FOLLOWER") {
-      this.maybeTransition(leaderId, epoch);
-      return true;
-    }
-    if (leaderId !== null && leaderIdOf(this.state, this.self) === null) {
-      this.transitionToFollower(epoch, leaderId);
-      return error === "NONE" ? undefined : true;
-    }
-    if (error === "BROKER_NOT_AVAILABLE") return false;
-    invariant(error !== "INVALID_REQUEST", `${this.self}: a Raft request was answered INVALID_REQUEST`);
-    return undefined;
-  }
-
-  private maybeTransition(leaderId: NodeId | null, epoch: number): void {
-    const s = this.state;
-    const known = leaderIdOf(s, this.self);
-    // Two leaders in one epoch would break Raft: Kafka throws here (hasConsistentLeader).
-    const consistent = leaderId === this.self ? s.role === "leader" : epoch !== s.epoch || leaderId === null || known === null || leaderId === known;
-    invariant(consistent, `${this.self}: leader ${leaderId} in epoch ${epoch}, but ${known} leads epoch ${s.epoch} here`);
-    if (epoch > s.epoch) {
-      if (leaderId !== null && leaderId !== this.self) this.transitionToFollower(epoch, leaderId);
-      else this.transitionToUnattached(epoch);
-    } else if (leaderId !== null && known === null) this.transitionToFollower(epoch, leaderId);
-  }
-
-  private settle(from: NodeId, ok: boolean): void {
-    if (!ok) this.requests.backoff(from, this.ctx.nowUs);
-  }
-
-  // ---- Fetch: the leader's side ----
-
-  private handleFetch(from: NodeId, req: FetchRequest): void {
-    if (req.fetchOffset < 0 || req.lastFetchedEpoch < 0 || req.lastFetchedEpoch > req.currentLeaderEpoch) return this.replyFetch(from, req.corr, "INVALID_REQUEST", -1, null);
-    const s = this.state;
-    const error: RaftErrorCode =
-      req.currentLeaderEpoch < s.epoch ? "FENCED_LEADER_EPOCH" : req.currentLeaderEpoch > s.epoch ? "UNKNOWN_LEADER_EPOCH" : s.role !== "leader" ? "NOT_LEADER_OR_FOLLOWER" : this.shuttingDown ? "BROKER_NOT_AVAILABLE" : "NONE";
-    if (error !== "NONE" || s.role !== "leader") return this.replyFetch(from, req.corr, error, -1, null);
-    const L = s.leader;
-    if (!this.log.validateFetch(req.fetchOffset, req.lastFetchedEpoch)) return this.replyFetch(from, req.corr, "NONE", L.hw, null, true);
-    if (L.updateReplicaState(from, req.fetchOffset, this.ctx.nowUs)) this.onLeaderHw(L);
-    if (req.fetchOffset >= this.log.endOffset && req.maxWaitMs > 0) {
-      L.parked.push({ from, req, deadlineUs: this.ctx.nowUs + req.maxWaitMs * 1000, hw: L.hw });
-      return;
-    }
-    this.replyFetch(from, req.corr, "NONE", L.hw, this.log.slice(req.fetchOffset, this.opts.maxFetchRecords ?? 4096));
-  }
-
-  private replyFetch(to: NodeId, corr: number, error: RaftErrorCode, hw: number, records: RaftRecordSlice<T> | null, diverging = false): void {
-    const s = this.state;
-    this.ctx.send(to, {
-      type: "raft-fetch-response",
-      corr,
-      error,
-      epoch: s.epoch,
-      leaderId: leaderIdOf(s, this.self),
-      highWatermark: hw,
-      divergingEpoch: diverging ? this.log.divergingEpoch : -1,
-      divergingEndOffset: diverging ? this.log.divergingEndOffset : -1,
-      records,
-    });
-  }
-
-  /** Answer parked fetches that have new data (the log end passed their offset) or waited long enough. */
-  private expireParked(L: LeaderState<T>, now: number): number {
-    let next = Infinity;
-    const parked = L.parked;
-    let kept = 0;
-    for (let i = 0; i < parked.length; i++) {
-      const p = parked[i] as ParkedFetch;
-      if (p.req.fetchOffset < this.log.endOffset) this.completeParked(L, p, true);
-      else if (now >= p.deadlineUs) this.completeParked(L, p, false);
-      else {
-        parked[kept++] = p;
-        if (p.deadlineUs < next) next = p.deadlineUs;
-      }
-    }
-    parked.length = kept;
-    return next;
-  }
-
-  /** A parked fetch completes with fresh data, or on expiry with the answer it had when parked. */
-  private completeParked(L: LeaderState<T>, p: ParkedFetch, fresh: boolean): void {
-    if (!fresh) return this.replyFetch(p.from, p.req.corr, "NONE", p.hw, null);
-    if (L.updateReplicaState(p.from, p.req.fetchOffset, this.ctx.nowUs)) this.onLeaderHw(L);
-    this.replyFetch(p.from, p.req.corr, "NONE", L.hw, this.log.slice(p.req.fetchOffset, this.opts.maxFetchRecords ?? 4096));
-  }
-
-  protected leaveLeader(L: LeaderState<T>): void {
-    for (const p of L.parked) this.replyFetch(p.from, p.req.corr, "NOT_LEADER_OR_FOLLOWER", -1, null);
-    L.parked.length = 0;
-    L.pending = [];
-  }
-
-  /** Write what the accumulator holds as one batch, fsync, then count the leader's own offset. */
-  private drainAccumulator(L: LeaderState<T>, now: number): void {
-    const batch = L.pending;
-    L.pending = [];
-    L.pendingSinceUs = -1;
-    this.log.appendBatch(L.epoch, batch, now);
-    // Kafka flushes the leader's log before the HW may count the leader's new end offset (flushLeaderLog).
-    this.log.flush();
-    this.onLeaderEndOffset(L);
-  }
-
-  protected onLeaderEndOffset(L: LeaderState<T>): void {
-    if (L.updateLocalState(this.log.endOffset)) this.onLeaderHw(L);
-    if (L.parked.length > 0) this.expireParked(L, this.ctx.nowUs);
-  }
-
-  private onLeaderHw(L: LeaderState<T>): void {
-    this.ctx.emit({ type: "raft-hw", node: this.self, epoch: L.epoch, hw: L.hw });
-    this.updateListenersProgress(L.hw);
-  }
-
-  // ---- Fetch: the follower's side ----
-
-  private maybeFetch(to: NodeId, now: number): void {
-    if (!this.requests.isReady(to, now)) return;
-    const corr = this.requests.onRequestSent(to, now);
-    this.ctx.send(to, { type: "raft-fetch", corr, currentLeaderEpoch: this.state.epoch, fetchOffset: this.log.endOffset, lastFetchedEpoch: this.log.lastFetchedEpoch, maxWaitMs: this.cfg.fetchMaxWaitMs });
-  }
-
-  private fetchFromAnyVoter(now: number): void {
-    const ready = this.voters.filter((v) => v !== this.self && this.requests.isReady(v, now));
-    if (ready.length > 0 && !this.voters.some((v) => this.requests.hasInflight(v))) this.maybeFetch(this.ctx.rng.pick(ready), now);
-  }
-
-  private handleFetchResponse(from: NodeId, resp: FetchResponse<T>): void {
-    if (!this.requests.takeResponse(from, resp.corr)) return;
-    const h = this.commonResponse(resp.error, resp.leaderId, resp.epoch);
-    if (h !== undefined) return this.settle(from, h);
-    const s = this.state;
-    if (resp.error !== "NONE" || s.role !== "follower") return this.settle(from, false);
-    if (resp.divergingEpoch >= 0) {
-      const hw = this.followerHw;
-      invariant(hw < 0 || resp.divergingEndOffset >= hw, `${this.self}: asked to truncate to ${resp.divergingEndOffset}, below its high watermark ${hw}`);
-      const before = this.log.endOffset;
-      const to = this.log.truncateToEndOffset(resp.divergingEndOffset, resp.divergingEpoch);
-      if (to < before) this.ctx.emit({ type: "raft-truncate", node: this.self, from: before, to });
-    } else {
-      const recs = resp.records;
-      if (recs !== null && recs.count > 0) {
-        invariant(recs.baseOffset === this.log.endOffset, `${this.self}: fetched records at ${recs.baseOffset}, log ends at ${this.log.endOffset}`);
-        this.log.appendSlice(recs, this.ctx.nowUs);
-        // A voter's fetch offset counts towards the HW: it must be on disk before the next Fetch reports it.
-        if (this.isVoter || this.opts.alwaysFlush === true) this.log.flush();
-      }
-      this.updateFollowerHw(resp.highWatermark);
-    }
-    s.fetchDeadlineUs = this.ctx.nowUs + this.us.fetch;
-    s.hasFetchedFromLeader = true;
-  }
-
-  private updateFollowerHw(leaderHw: number): void {
-    if (leaderHw < 0) return;
-    const hw = Math.min(this.log.endOffset, leaderHw);
-    invariant(hw >= this.followerHw, `${this.self}: high watermark would go back from ${this.followerHw} to ${hw}`);
-    if (hw === this.followerHw) return;
-    this.followerHw = hw;
-    this.ctx.emit({ type: "raft-hw", node: this.self, epoch: this.state.epoch, hw });
-    this.updateListenersProgress(hw);
   }
 }

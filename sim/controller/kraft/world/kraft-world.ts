@@ -167,10 +167,12 @@ export function runKRaftWorld(opts: KRaftWorldOptions): KRaftWorldResult {
   rt.startAll();
   // A topic on every broker once they can register (an admin's CreateTopics through broker-1).
   const createAt = msToUs(4000);
+  // Retried every second until broker-1 has seen the topic committed (a lost or refused request is re-sent).
   const create = (): void => {
     const b = w.brokerOf(w.brokers[0] as NodeId);
-    const ok = b?.createTopic({ name: "orders", assignments: [w.brokers.map((_, i) => i + 1)], configs: { "min.insync.replicas": 2 } }) ?? false;
-    if (!ok) rt.call(rt.nowUs + msToUs(500), create);
+    if (b?.topics.has("orders") === true) return;
+    b?.createTopic({ name: "orders", assignments: [w.brokers.map((_, i) => i + 1)], configs: { "min.insync.replicas": 2 } });
+    rt.call(rt.nowUs + msToUs(1000), create);
   };
   if (w.brokers.length > 0) rt.call(createAt, create);
   try {

@@ -35,6 +35,8 @@ export class TestBroker implements Actor<KRaftMessage, KRaftTraceEvent>, RaftLis
   fenced = true;
   /** Offset of the last metadata record applied (-1: none). */
   metadataOffset = -1;
+  /** Topics seen in committed metadata. */
+  readonly topics = new Set<string>();
   private corr = 0;
   private inflight = 0;
   private inflightTo: NodeId | null = null;
@@ -45,6 +47,7 @@ export class TestBroker implements Actor<KRaftMessage, KRaftTraceEvent>, RaftLis
   }
 
   handleCommit(batch: RaftBatch<MetadataRecord>): void {
+    for (const r of batch.records) if (r.kind === "data" && r.data.type === "TopicRecord") this.topics.add(r.data.name);
     this.metadataOffset = batch.lastOffset;
   }
   handleLeaderChange(_leader: LeaderAndEpoch): void {}
