@@ -72,6 +72,20 @@ describe("Raft elections", () => {
   });
 
   for (const preVote of [true, false]) {
+    it(`a resigned leader, its election timeout over, ${preVote ? "moves to the next epoch unattached, then campaigns (4.0+)" : "campaigns as candidate of the next epoch"}`, () => {
+      const w = raftWorld({ voters: 3, preVote, seed: 12 });
+      w.runMs(3000);
+      const leader = w.leader() as NodeId;
+      const epoch = w.node(leader)?.epoch as number;
+      const t0 = w.rt.nowUs;
+      w.rt.network.isolate(w.rt.index(leader));
+      w.runMs(9000);
+      const after = w.events("raft-role").filter((e) => e.node === leader && e.timeUs > t0).slice(0, 3).map((e) => `${e.role}@${e.epoch}`);
+      expect(after).toEqual(preVote ? [`resigned@${epoch}`, `unattached@${epoch + 1}`, `prospective@${epoch + 1}`] : [`resigned@${epoch}`, `candidate@${epoch + 1}`, `candidate@${epoch + 2}`]);
+    });
+  }
+
+  for (const preVote of [true, false]) {
     it(`a follower cut off for 10 s then back ${preVote ? "does not disrupt the leader (pre-vote, KIP-996)" : "forces a new election (no pre-vote)"}`, () => {
       const w = raftWorld({ voters: 3, preVote, seed: 4 });
       w.runMs(3000);
