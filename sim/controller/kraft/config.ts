@@ -78,22 +78,22 @@ export function defaultControllerConfig(): ControllerConfig {
 
 /** The quorum's settings from Kafka keys; unknown keys and bad values are SimInputErrors naming the key. */
 export function quorumConfig(keys: Readonly<Record<string, unknown>>, opts: { readonly preVote: boolean; readonly path?: string }): QuorumConfig {
-  const out = readKeys(QUORUM_KEYS, keys, opts.path ?? "controller");
+  const out = readKeys(QUORUM_KEYS, keys, opts.path ?? "");
   return { ...out, fetchMaxWaitMs: 500, preVote: opts.preVote } as unknown as QuorumConfig;
 }
 
-export function controllerConfig(keys: Readonly<Record<string, unknown>>, path = "controller"): ControllerConfig {
+export function controllerConfig(keys: Readonly<Record<string, unknown>>, path = ""): ControllerConfig {
   const out = readKeys(CONTROLLER_KEYS, keys, path);
   const cfg = out as unknown as ControllerConfig;
   if (cfg.brokerHeartbeatIntervalMs >= cfg.brokerSessionTimeoutMs) {
-    throw new SimInputError(
-      "INVALID_CONFIG",
-      `${path}: broker.heartbeat.interval.ms (${cfg.brokerHeartbeatIntervalMs}) must be below broker.session.timeout.ms (${cfg.brokerSessionTimeoutMs})`,
-      `${path}.broker.heartbeat.interval.ms`,
-    );
+    const where = at(path, "broker.heartbeat.interval.ms");
+    throw new SimInputError("INVALID_CONFIG", `${where}: ${cfg.brokerHeartbeatIntervalMs} must be below broker.session.timeout.ms (${cfg.brokerSessionTimeoutMs})`, where);
   }
   return cfg;
 }
+
+/** A key's place for messages: "path.key", or the key alone at the top. */
+const at = (path: string, key: string): string => (path === "" ? key : `${path}.${key}`);
 
 function readKeys(defs: readonly KeyDef[], keys: Readonly<Record<string, unknown>>, path: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -103,9 +103,9 @@ function readKeys(defs: readonly KeyDef[], keys: Readonly<Record<string, unknown
     if (d === undefined) {
       const near = nearest(k, defs.map((x) => x.key));
       const hint = near === undefined ? "" : `; did you mean "${near}"?`;
-      throw new SimInputError("INVALID_CONFIG", `${path}: unknown key "${k}"${hint}; allowed: ${defs.map((x) => x.key).join(", ")}`, `${path}.${k}`);
+      throw new SimInputError("INVALID_CONFIG", `${at(path, k)}: unknown key${hint} Allowed: ${defs.map((x) => x.key).join(", ")}`, at(path, k));
     }
-    out[d.field] = readValue(d, v, `${path}.${k}`);
+    out[d.field] = readValue(d, v, at(path, k));
   }
   return out;
 }
