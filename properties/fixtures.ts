@@ -135,8 +135,8 @@ export class EvidenceBuilder {
     return this;
   }
   /** The controller elects `leader` (leader-elected) and it becomes leader with `leo` (become-leader). */
-  elect(atMs: number, tp: string, leader: number, epoch: number, isr: readonly number[], leo: number, unclean = false): this {
-    return this.add(atMs, { type: "leader-elected", tp, leader, leaderEpoch: epoch, isr, unclean }).add(atMs, { type: "become-leader", tp, broker: leader, leaderEpoch: epoch, logEndOffset: leo });
+  elect(atMs: number, tp: string, leader: number, epoch: number, isr: readonly number[], leo: number, unclean = false, view?: { isrBefore: readonly number[]; live: readonly number[] }): this {
+    return this.add(atMs, { type: "leader-elected", tp, leader, leaderEpoch: epoch, isr, unclean, ...(view ?? {}) }).add(atMs, { type: "become-leader", tp, broker: leader, leaderEpoch: epoch, logEndOffset: leo });
   }
   shrink(atMs: number, tp: string, leader: number, isr: readonly number[], removed: readonly number[]): this {
     return this.add(atMs, { type: "isr-shrink", tp, leader, isr, removed, by: "leader" });

@@ -90,6 +90,15 @@ describe("oracle: lost writes", () => {
     const unflagged = start().shrink(3, TP, 1, [1], [2, 3]).elect(6, TP, 2, 1, [2], 1);
     expect(lost(lostRun(prod({ acks: "all" }, { "unclean.leader.election.enable": true }), unflagged))?.allowedBecause?.rule).toBe("unclean-election");
   });
+  it("an unclean election while a replica of the ISR was live (the controller's own view) permits nothing, unclean on or not", () => {
+    const on = prod({ acks: "all" }, { "unclean.leader.election.enable": true });
+    // The controller elected 2 from ISR [1] while it held 1 live: not an election Kafka makes (electOutOfSync).
+    const wrong = start().shrink(3, TP, 1, [1], [2, 3]).elect(6, TP, 2, 1, [2], 1, true, { isrBefore: [1], live: [1, 2, 3] });
+    expect(lostRun(on, wrong).verdict).toBe("bug");
+    // The same with broker 1 not live: a legitimate unclean election.
+    const right = start().shrink(3, TP, 1, [1], [2, 3]).elect(6, TP, 2, 1, [2], 1, true, { isrBefore: [1], live: [2, 3] });
+    expect(lost(lostRun(on, right))?.allowedBecause?.rule).toBe("unclean-election");
+  });
   it("protocol 0.10: a truncation to the high watermark after the ack is allowed; on 3.7 it is a bug", () => {
     const ev = start().truncate(5, TP, 2, 2, 1, "become-follower: truncate to high watermark (0.10)").elect(6, TP, 2, 1, [2, 3], 1);
     expect(lost(lostRun({ ...prod({ acks: "all", "enable.idempotence": false }), protocol: "0.10" }, ev))?.allowedBecause?.rule).toBe("protocol-0.10-truncation");
@@ -225,6 +234,18 @@ describe("liveness", () => {
     const j = judge(fakeRun({ scenario: prod({}), history: h.ops, partitions: [p], faults: [kill], evidence: start().events }));
     expect(j.verdict).toBe("liveness");
     expect(j.liveness.violations.map((v) => v.kind)).toEqual(["out-of-isr", "not-caught-up"]);
+  });
+  it("a group still rebalancing at the end is a liveness verdict; a stable one is not", () => {
+    const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);
+    const run = (state: "stable" | "preparing"): Judgement => {
+      const r = fakeRun({ scenario: prod({}), history: h.ops, partitions: [healthy("orders", 0, [1])], faults: [kill], evidence: start().rebalance(2, "g1", 7, ["g1/0"]).events });
+      return judge({ ...r, final: { ...r.final, groups: [{ group: "g1", state, generation: 7, members: 1 }] } });
+    };
+    expect(run("stable").verdict).toBe("valid");
+    const j = run("preparing");
+    expect(j.verdict).toBe("liveness");
+    expect(j.liveness.violations[0]).toMatchObject({ kind: "group-rebalancing", subject: "g1" });
+    expect(j.liveness.violations[0]?.explanation).toContain("PreparingRebalance, generation 7, 1 member(s), 1 rebalance(s)");
   });
   it("a run without faults must acknowledge every send", () => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).sendInvoke("p1", "orders", 2, 0).sendOutcome("p1", "orders", 2, "fail", 0);

@@ -109,6 +109,9 @@ export interface FinalState {
   readonly committedOffsets: readonly { readonly group: string; readonly topic: string; readonly partition: number; readonly offset: number }[];
   /** Per consumer group: the value of the members' running state, if the processing model keeps one. */
   readonly consumerState?: Readonly<Record<string, unknown>>;
+  /** Each group as its coordinator holds it at the end (state, generation, members): a group still rebalancing
+   *  after the drain did not converge. */
+  readonly groups?: readonly { readonly group: string; readonly state: "empty" | "preparing" | "completing" | "stable"; readonly generation: number; readonly members: number }[];
 }
 
 // Row kinds of the recorder's columns: an op kept as an object, or one of the two send ops of the hot path kept

@@ -48,6 +48,12 @@ describe("world determinism (same seed → same run, event for event)", () => {
     expect(on.traceHash).toBe(off.traceHash);
   });
 
+  it("reports each group as its coordinator holds it at the end: stable after the drain", () => {
+    const r = runScenario(buildScenario({ seed: 2, durationMs: 2000, drainMs: 3000, broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 }, producers: [{ id: "p1", topic: "orders", ratePerSec: 100 }], consumers: [{ group: "g1", members: 2, topics: ["orders"], config: { "auto.offset.reset": "earliest" } }] }));
+    // Generation 1 for the first member, 2 once the second joined.
+    expect(r.final.groups).toEqual([{ group: "g1", state: "stable", generation: 2, members: 2 }]);
+  });
+
   it("keeps the same evidence (every event but the hot ones) whether or not the trace is recorded", () => {
     const off = runScenario(scenario(5));
     const on = runScenario(scenario(5), { record: true });

@@ -23,7 +23,7 @@ import { FaultInterpreter } from "./faults/interpreter.ts";
 import type { ClusterSpec } from "./broker/spec.ts";
 import { assignReplicas } from "./broker/assignment.ts";
 import { coordinatorFactory, expireSession, zkView } from "./coordinator/index.ts";
-import { brokerFactory, finalPartitions } from "./broker/index.ts";
+import { brokerFactory, finalGroups, finalPartitions } from "./broker/index.ts";
 import { OFFSETS_TOPIC } from "./broker/group/host.ts";
 import { KeyRegistry } from "./broker/group/key-registry.ts";
 import { groupCoordinatorFactory } from "./broker/group/index.ts";
@@ -248,7 +248,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
       if (st !== undefined) consumerStates[consumerNodeId(c.group, m)] = st;
     }
   }
-  const final: FinalState = { partitions, committedOffsets: committedOffsets(partitions, keys), consumerState: consumerStates };
+  const final: FinalState = { partitions, committedOffsets: committedOffsets(partitions, keys), consumerState: consumerStates, groups: finalGroups(rt, brokerIds) };
   let diskBytes = 0;
   for (const b of brokerIds) diskBytes += rt.disk(brokerNode(b)).bytes();
   const ns = rt.network.stats;

@@ -25,6 +25,9 @@ export interface Election {
   readonly isrBefore: readonly number[];
   /** The leader was not in that ISR (or the event says unclean). */
   readonly unclean: boolean;
+  /** An election Kafka makes: clean, or unclean only when no replica of that ISR was live (fact 11). An unclean
+   *  election with a live in-sync replica is never permitted, unclean.leader.election.enable or not. */
+  readonly legitimate: boolean;
 }
 
 export interface Leadership {
@@ -145,10 +148,14 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
       case "leader-elected": {
         const p = part(e.tp);
         const tracked = p.isrs.length > 0 ? (p.isrs[p.isrs.length - 1] as { isr: readonly number[] }).isr : null;
-        const isrBefore = "isrBefore" in e && Array.isArray(e.isrBefore) ? (e.isrBefore as readonly number[]) : (tracked ?? []);
+        // The controller's own view when the event carries it (the ISR it elected from, the replicas it held live),
+        // else the ISR tracked from the evidence.
+        const first = tracked === null && (e.isrBefore === undefined || e.isrBefore.length === 0);
+        const isrBefore = e.isrBefore !== undefined && e.isrBefore.length > 0 ? e.isrBefore : (tracked ?? []);
         // The first election of a partition picks from its whole assignment (there is no ISR yet).
-        const unclean = e.unclean || (tracked !== null && !isrBefore.includes(e.leader));
-        p.elections.push({ ref: traceRef(e, i), leader: e.leader, epoch: e.leaderEpoch, isrBefore, unclean });
+        const unclean = !first && (e.unclean || !isrBefore.includes(e.leader));
+        const liveIsr = e.live === undefined ? [] : isrBefore.filter((b) => (e.live as readonly number[]).includes(b));
+        p.elections.push({ ref: traceRef(e, i), leader: e.leader, epoch: e.leaderEpoch, isrBefore, unclean, legitimate: !unclean || liveIsr.length === 0 });
         p.isrs.push({ timeUs: e.timeUs, isr: e.isr });
         break;
       }

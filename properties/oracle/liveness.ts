@@ -20,7 +20,7 @@ export interface CapacityFinding {
   readonly explanation: string;
 }
 
-export type LivenessKind = "leaderless" | "out-of-isr" | "not-caught-up" | "sends-not-acknowledged" | "group-stalled";
+export type LivenessKind = "leaderless" | "out-of-isr" | "not-caught-up" | "sends-not-acknowledged" | "group-rebalancing" | "group-stalled";
 
 export interface LivenessViolation {
   readonly kind: LivenessKind;
@@ -160,6 +160,12 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
     if (behind.length > 0 && endUs - lastWriteOf(p.topic, p.partition) >= quietUs) {
       violations.push({ kind: "not-caught-up", subject: tp, explanation: `${tp} did not converge: ${behind.map((x) => `broker ${x.broker} HW ${x.highWatermark} LEO ${x.logEndOffset}`).join(", ")} against leader ${leader.broker}'s LEO ${leader.logEndOffset}` });
     }
+  }
+  // Every group settled: its coordinator holds it Stable (or Empty), not still rebalancing.
+  for (const g of r.final.groups ?? []) {
+    if (g.state !== "preparing" && g.state !== "completing") continue;
+    const rebalances = (ctx.idx.groups.get(g.group)?.disruptions ?? []).filter((d) => d.type === "rebalance").length;
+    violations.push({ kind: "group-rebalancing", subject: g.group, explanation: `group ${g.group} was still rebalancing at the end (${g.state === "preparing" ? "PreparingRebalance" : "CompletingRebalance"}, generation ${g.generation}, ${g.members} member(s), ${rebalances} rebalance(s) in the run)` });
   }
   return { judged: true, settleMs: settle, violations };
 }

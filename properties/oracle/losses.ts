@@ -41,7 +41,7 @@ export function uncleanCause(ctx: OracleContext, q: LossQuery): Justification | 
     if (ctx.topicSetting(topic, "unclean.leader.election.enable")) {
       let fallback: Justification | null = null;
       for (const e of p.elections) {
-        if (!e.unclean || (q.appendEpoch !== undefined && q.appendEpoch >= 0 ? e.epoch <= q.appendEpoch : e.ref.timeUs < q.sinceUs)) continue;
+        if (!e.unclean || !e.legitimate || (q.appendEpoch !== undefined && q.appendEpoch >= 0 ? e.epoch <= q.appendEpoch : e.ref.timeUs < q.sinceUs)) continue;
         const l = p.leaderships.find((x) => x.broker === e.leader && x.epoch === e.epoch);
         const events: EvidenceRef[] = l ? [e.ref, l.ref] : [e.ref];
         const j = ctx.justify("unclean-election", events, () => `at ${fmtTime(e.ref.timeUs)} broker ${e.leader} was elected leader of ${q.tp} from outside the ISR [${e.isrBefore.join(",")}]${l ? ` with log end offset ${l.logEndOffset}` : ""}`);
@@ -98,7 +98,7 @@ export function leaderChangeCause(ctx: OracleContext, q: { readonly tp: string; 
     if (l.epoch <= q.appendEpoch) continue;
     // Only an election the controller made, from the ISR or (where allowed) uncleanly, permits anything.
     const e = electionOf(p, l.broker, l.epoch);
-    if (!e || (e.unclean && !unclean)) continue;
+    if (!e || !e.legitimate || (e.unclean && !unclean)) continue;
     const events = [e.ref, l.ref];
     const lacks = reaches(l.logEndOffset, q.offset);
     const j = ctx.justify("acks1-leader-change", events, () => `broker ${l.broker} became leader of ${q.tp} at epoch ${l.epoch} (the record was appended at epoch ${q.appendEpoch}) at ${fmtTime(l.ref.timeUs)}${lacks ? ` with log end offset ${l.logEndOffset}, without the record` : ""}`);

@@ -9,7 +9,7 @@ import type { KafkaErrorCode } from "../kafka/errors.ts";
 import type { BrokerConfig } from "../kafka/config.ts";
 import type { GroupMessage } from "../kafka/protocol-group.ts";
 import type { TraceEvent } from "../events.ts";
-import type { BrokerCtx, GroupCoordinatorFactory, GroupCoordinatorModule, GroupHost } from "./group/host.ts";
+import type { BrokerCtx, GroupCoordinatorFactory, GroupCoordinatorModule, GroupHost, GroupSnapshot } from "./group/host.ts";
 import { OFFSETS_TOPIC } from "./group/host.ts";
 import { CONN_CLIENT, CONN_FETCHER } from "../kafka/channels.ts";
 import { ReplicaManager } from "./replica/manager.ts";
@@ -73,6 +73,11 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
   readonly offsetsPartitions: number;
   /** The broker epoch of the current registration, -1 while unregistered. */
   registeredEpoch = -1;
+
+  /** The groups this broker coordinates now (for the final state). */
+  groupStates(): readonly GroupSnapshot[] {
+    return this.groups.groupStates?.() ?? [];
+  }
 
   constructor(
     readonly brokerId: number,

@@ -5,7 +5,9 @@ export type BrokerTraceEvent =
   | { readonly type: "broker-registered"; readonly broker: number; readonly brokerEpoch: number }
   | { readonly type: "session-expired"; readonly broker: number }
   | { readonly type: "controller-elected"; readonly broker: number; readonly controllerEpoch: number }
-  | { readonly type: "leader-elected"; readonly tp: string; readonly leader: number; readonly leaderEpoch: number; readonly isr: readonly number[]; readonly unclean: boolean }
+  /** isrBefore: the ISR the controller elected from (empty for a partition's first election); live: the replicas it
+   *  held live then. A clean election picks from isrBefore ∩ live; an unclean one only when that is empty. */
+  | { readonly type: "leader-elected"; readonly tp: string; readonly leader: number; readonly leaderEpoch: number; readonly isr: readonly number[]; readonly unclean: boolean; readonly isrBefore?: readonly number[]; readonly live?: readonly number[] }
   | { readonly type: "partition-offline"; readonly tp: string; readonly leaderEpoch: number }
   | { readonly type: "isr-shrink"; readonly tp: string; readonly leader: number; readonly isr: readonly number[]; readonly removed: readonly number[]; readonly by: "leader" | "controller" }
   | { readonly type: "isr-expand"; readonly tp: string; readonly leader: number; readonly isr: readonly number[]; readonly added: readonly number[] }

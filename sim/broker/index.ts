@@ -9,7 +9,7 @@ import type { ClusterSpec } from "./spec.ts";
 import { ControlPlane } from "./control/index.ts";
 import { Broker } from "./broker.ts";
 import type { KeyInterner } from "./broker.ts";
-import type { GroupCoordinatorFactory } from "./group/host.ts";
+import type { GroupCoordinatorFactory, GroupSnapshot } from "./group/host.ts";
 import { HW_CHECKPOINT_BLOB } from "./replica/manager.ts";
 import type { LogFile } from "../disk/disk.ts";
 
@@ -100,4 +100,20 @@ export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterS
     }
   }
   return out;
+}
+
+/** Each group as the live broker coordinating it holds it at the end (the highest generation when a zombie
+ *  coordinator still holds an older one). */
+export function finalGroups(rt: Runtime<Message, TraceEvent>, brokerIds: readonly number[]): GroupSnapshot[] {
+  const out = new Map<string, GroupSnapshot>();
+  for (const b of brokerIds) {
+    const node = brokerNode(b);
+    const actor = rt.actor(node);
+    if (!(actor instanceof Broker) || rt.status(node) !== "up") continue;
+    for (const g of actor.groupStates()) {
+      const seen = out.get(g.group);
+      if (!seen || g.generation > seen.generation) out.set(g.group, g);
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
 }

@@ -63,6 +63,7 @@ export const BUG_SWITCHES = [
   "electOutOfSync",
   "acceptStaleEpoch",
   "commitBeforeProcessing",
+  "hwIgnoresMaximalIsr",
 ] as const satisfies readonly (keyof BugSwitches)[];
 const _allBugs: Exclude<keyof BugSwitches, (typeof BUG_SWITCHES)[number]> extends never ? true : never = true;
 void [_allAnomalies, _allEvents, _allKinds, _allBugs];

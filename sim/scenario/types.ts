@@ -88,6 +88,9 @@ export interface BugSwitches {
   readonly acceptStaleEpoch?: boolean;
   /** Consumers commit a batch's offsets before processing it, whatever their strategy says. */
   readonly commitBeforeProcessing?: boolean;
+  /** The leader's HW follows its own log end, ignoring the followers of the maximal ISR (acks=all then answers
+   *  before replication, and consumers read what only the leader has). */
+  readonly hwIgnoresMaximalIsr?: boolean;
 }
 
 export type AnomalyType =

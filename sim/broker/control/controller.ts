@@ -59,6 +59,9 @@ interface Update {
   readonly next: Omit<PartitionState, "partitionEpoch">;
   readonly kind: UpdateKind;
   readonly removed: readonly number[];
+  /** An election's view: the replicas the controller held live when it elected (the evidence of a clean or unclean
+   *  election: the oracle checks that an unclean one found no live in-sync replica). */
+  readonly live?: readonly number[];
 }
 
 type Event = (ctx: Ctx, done: () => void) => void;
@@ -346,7 +349,7 @@ export class Controller {
         const rules = { uncleanEnabled: uncleanElectionEnabled(this.host.spec, info.topic), electOutOfSync: this.host.spec.bugs.electOutOfSync === true };
         const e = offlinePartitionLeaderElection(info.replicas, prev.isr, isLive, rules);
         if (e.kind !== "none") {
-          out.push({ info, prev, next: { leader: e.leader, leaderEpoch: prev.leaderEpoch + 1, isr: e.isr }, kind: e.kind === "clean" ? "elect-clean" : "elect-unclean", removed: prev.isr.filter((r) => !e.isr.includes(r)) });
+          out.push({ info, prev, next: { leader: e.leader, leaderEpoch: prev.leaderEpoch + 1, isr: e.isr }, kind: e.kind === "clean" ? "elect-clean" : "elect-unclean", removed: prev.isr.filter((r) => !e.isr.includes(r)), live: info.replicas.filter(isLive) });
         } else {
           const isr = removeDeadFromIsr(prev.isr, isLive);
           if (prev.leader >= 0 || !sameMembers(isr, prev.isr)) {
@@ -415,7 +418,7 @@ export class Controller {
       case "init":
       case "elect-clean":
       case "elect-unclean":
-        ctx.emit({ type: "leader-elected", tp, leader: u.next.leader, leaderEpoch: u.next.leaderEpoch, isr: u.next.isr, unclean: u.kind === "elect-unclean" });
+        ctx.emit({ type: "leader-elected", tp, leader: u.next.leader, leaderEpoch: u.next.leaderEpoch, isr: u.next.isr, unclean: u.kind === "elect-unclean", isrBefore: u.prev?.isr ?? [], live: u.live ?? u.next.isr });
         return;
       case "offline":
         if (u.prev !== undefined && u.prev.leader >= 0) ctx.emit({ type: "partition-offline", tp, leaderEpoch: u.next.leaderEpoch });

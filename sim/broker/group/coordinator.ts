@@ -12,7 +12,7 @@ import { assertNever } from "../../core/errors.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
 import type { GroupMessage, JoinGroupRequest, OffsetCommitRequest, SyncGroupRequest, TopicPartitionRef } from "../../kafka/protocol-group.ts";
 import type { TraceEvent } from "../../events.ts";
-import type { BrokerCtx, GroupCoordinatorModule, GroupHost } from "./host.ts";
+import type { BrokerCtx, GroupCoordinatorModule, GroupHost, GroupSnapshot } from "./host.ts";
 import { offsetKeyName, offsetsPartitionFor } from "./partition.ts";
 
 type GroupState = "empty" | "preparing" | "completing" | "stable";
@@ -79,6 +79,10 @@ export class GroupCoordinator implements GroupCoordinatorModule {
   private readonly loaded = new Set<number>();
 
   constructor(private readonly host: GroupHost) {}
+
+  groupStates(): readonly GroupSnapshot[] {
+    return [...this.groups.values()].map((g) => ({ group: g.name, state: g.state, generation: g.generation, members: g.members.size }));
+  }
 
   onElected(_ctx: BrokerCtx, partition: number): void {
     this.loaded.add(partition);

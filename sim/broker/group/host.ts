@@ -43,6 +43,17 @@ export interface GroupCoordinatorModule {
   onElected(ctx: BrokerCtx, partition: number): void;
   /** It lost that leadership: unload its groups (requests get NOT_COORDINATOR). */
   onResigned(ctx: BrokerCtx, partition: number): void;
+  /** The groups this broker coordinates now, as the final state reports them. */
+  groupStates?(): readonly GroupSnapshot[];
+}
+
+/** A group as its coordinator holds it (GroupMetadata's state, generation and members). */
+export interface GroupSnapshot {
+  readonly group: string;
+  /** Kafka's states: Empty, PreparingRebalance, CompletingRebalance, Stable. */
+  readonly state: "empty" | "preparing" | "completing" | "stable";
+  readonly generation: number;
+  readonly members: number;
 }
 
 /** Placeholder factory until the clients work lands: refuses every group request with COORDINATOR_NOT_AVAILABLE. */

@@ -13,7 +13,7 @@ import { wakeFetches } from "./leader-fetch.ts";
 const FENCING_ERRORS: ReadonlySet<string> = new Set(["FENCED_LEADER_EPOCH", "INVALID_UPDATE_VERSION", "STALE_BROKER_EPOCH", "NOT_LEADER_OR_FOLLOWER", "UNKNOWN_TOPIC_OR_PARTITION"]);
 
 export function maybeIncrementHw(rs: ReplicaState, ctx: BrokerCtx, p: Partition): boolean {
-  if (!p.maybeIncrementHw(rs.holdHwUnderMinIsr)) return false;
+  if (!p.maybeIncrementHw(rs.holdHwUnderMinIsr, rs.spec.bugs.hwIgnoresMaximalIsr === true)) return false;
   ctx.emit({ type: "hw-advance", tp: p.key, broker: rs.brokerId, highWatermark: p.hw });
   return true;
 }

@@ -123,11 +123,12 @@ export class Partition {
 
   /** Partition.maybeIncrementLeaderHW: HW = min LEO over the maximal ISR, never backwards. With KAFKA-15583
    *  (3.7) it does not move while the ISR is below min.insync.replicas. Returns true if it moved. */
-  maybeIncrementHw(holdUnderMinIsr: boolean): boolean {
+  /** `ignoreIsr`: the seeded bug hwIgnoresMaximalIsr (the HW follows the leader's log end alone). */
+  maybeIncrementHw(holdUnderMinIsr: boolean, ignoreIsr = false): boolean {
     if (holdUnderMinIsr && this.isr.length < this.effectiveMinIsr()) return false;
     let hw = this.leo;
     const max = this.maximalIsr;
-    for (let i = 0; i < this.followerIds.length; i++) {
+    for (let i = 0; i < this.followerIds.length && !ignoreIsr; i++) {
       if (!max.includes(this.followerIds[i] as number)) continue;
       const l = this.followerLeo[i] as number;
       if (l < hw) hw = l;
