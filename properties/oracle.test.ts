@@ -7,6 +7,7 @@ import type { ScenarioInput } from "../sim/scenario/defaults.ts";
 import type { FinalPartition } from "../sim/history.ts";
 import type { Judgement } from "./types.ts";
 import type { FiredFault } from "../sim/faults/types.ts";
+import type { TraceEvent } from "../sim/events.ts";
 
 const TP = "orders-0";
 const kill: FiredFault = { timeUs: 5000, action: { kind: "kill", target: { leaderOf: TP } }, nodes: ["broker-1"] };
@@ -160,6 +161,24 @@ describe("oracle: consumers", () => {
     expect(run(start().rebalance(10, "g1", 2, ["g1/0"])).anomalies.find((a) => a.type === "processed-twice")?.allowedBecause?.rule).toBe("at-least-once-redelivery");
     expect(run(start().rebalance(30, "g1", 2, ["g1/0"])).verdict).toBe("bug");
   });
+  it("processed twice by a zombie member: removed from the group (and not rejoined) before it processed the record", () => {
+    // g1/0 is removed from the group at 1 ms and never rejoins; it goes on to poll and process value 1 at 2 ms, and
+    // g1/1, now holding the partition, processes it at 20 ms. No disruption falls between the two deliveries.
+    const run = (ev: EvidenceBuilder): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).at(2).poll("g1/0", "g1", [["orders", 0, 0, 1]]).process("g1/0", "g1", "orders", 0, 0, 1);
+      h.at(20).poll("g1/1", "g1", [["orders", 0, 0, 1]]).process("g1/1", "g1", "orders", 0, 0, 1);
+      return judge(fakeRun({ scenario: group({}), history: h.ops, partitions: [healthy("orders", 0, [1])], evidence: ev.events }));
+    };
+    const left = (member: string): TraceEvent => ({ type: "member-left", group: "g1", member, memberId: `${member}-1`, generation: 1, reason: "session-timeout" });
+    const joined = (member: string): TraceEvent => ({ type: "member-joined", group: "g1", member, memberId: `${member}-2`, generation: 2, reason: "rejoin" });
+    const zombie = run(start().add(1, left("g1/0")));
+    const a = zombie.anomalies.find((x) => x.type === "processed-twice");
+    expect(a?.allowedBecause?.rule).toBe("at-least-once-redelivery");
+    expect(a?.allowedBecause?.sentence).toContain("g1/0 processed value 1");
+    // A member that rejoined before processing is no zombie; nothing re-delivered the record: a bug.
+    expect(run(start().add(1, left("g1/0")).add(1.5, joined("g1/0"))).verdict).toBe("bug");
+    expect(run(start()).verdict).toBe("bug");
+  });
   const unseenRun = (sc: ScenarioInput, extra: (h: HistoryBuilder) => void = () => {}): Judgement => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).send("p1", "orders", 0, 2, 1).poll("g1/0", "g1", [["orders", 0, 0, 1]]);
     extra(h);
@@ -209,6 +228,17 @@ describe("oracle: reads and replicas", () => {
     const unclean = start().shrink(3, TP, 1, [1], [2, 3]).elect(6, TP, 2, 1, [2], 1, true);
     expect(readRun(prod({}, { "unclean.leader.election.enable": true }), unclean).anomalies.find((a) => a.type === "uncommitted-read")?.allowedBecause?.rule).toBe("unclean-election");
     expect(readRun(prod({}), start().elect(6, TP, 2, 1, [2, 3], 1)).verdict).toBe("bug");
+  });
+  it("an offset acknowledged twice: the second ack from a zombie leader at an older epoch is allowed under acks=1, not acks=all", () => {
+    // Broker 2 leads at epoch 1 from 1 ms and acknowledges value 1 at offset 0 (2 ms); broker 1, still leading at
+    // epoch 0 in its own view, acknowledges value 2 at the same offset (4 ms). The final log keeps value 1.
+    const run = (acks: 1 | "all"): Judgement => {
+      const h = new HistoryBuilder().at(2).send("p1", "orders", 0, 1, 0, 2).at(4).send("p1", "orders", 0, 2, 0, 1);
+      return judge(fakeRun({ scenario: prod({ acks }), history: h.ops, partitions: [healthy("orders", 0, [1])], faults: [kill], evidence: start().elect(1, TP, 2, 1, [2, 3], 0).events }));
+    };
+    const a = run(1).anomalies.find((x) => x.type === "inconsistent-offsets");
+    expect(a?.allowedBecause?.rule).toBe("acks1-leader-change");
+    expect(run("all").anomalies.find((x) => x.type === "inconsistent-offsets")?.allowed).toBe(false);
   });
   it("replicas that disagree below their HWs: allowed after a replica's power loss without fsync, a bug otherwise", () => {
     const split = partition("orders", 0, 1, [1, 2], [{ broker: 1, values: [1, 2] }, { broker: 2, values: [1, 3] }]);

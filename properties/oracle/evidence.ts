@@ -64,6 +64,9 @@ export interface PartitionEvidence {
 export interface GroupEvidence {
   /** Rebalances, poll timeouts, failed commits, members leaving: what re-delivers or drops records. */
   readonly disruptions: EvidenceRef[];
+  /** Members joining and leaving (by client name), in time order: a member removed by its coordinator that goes on
+   *  processing is a zombie until it rejoins. */
+  readonly membership: { readonly member: string; readonly joined: boolean; readonly ref: EvidenceRef }[];
 }
 
 export interface EvidenceIndex {
@@ -133,7 +136,7 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
   const requestTimeouts: EvidenceIndex["requestTimeouts"] = new Map();
   const group = (g: string): GroupEvidence => {
     let e = groups.get(g);
-    if (!e) groups.set(g, (e = { disruptions: [] }));
+    if (!e) groups.set(g, (e = { disruptions: [], membership: [] }));
     return e;
   };
   const push = <K, V>(m: Map<K, V[]>, k: K, v: V): void => {
@@ -190,6 +193,16 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
       case "commit-failed":
         group(e.group).disruptions.push(traceRef(e, i));
         break;
+      case "member-left": {
+        const ref = new LazyRef("trace", i, e.type, e.timeUs, () => `${e.member} left group ${e.group} (${e.reason})`);
+        const g = group(e.group);
+        g.disruptions.push(ref);
+        g.membership.push({ member: e.member, joined: false, ref });
+        break;
+      }
+      case "member-joined":
+        group(e.group).membership.push({ member: e.member, joined: true, ref: traceRef(e, i) });
+        break;
       case "consumer-request-timeout":
         push(requestTimeouts, e.group, { ref: traceRef(e, i), member: e.member });
         break;
@@ -202,8 +215,6 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
           push(retries, o.producer, { ref: new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.producer)} retried a batch of ${values.length} record(s) to ${String(o.tp)} after ${String(o.error)}`), tp: o.tp, values });
         } else if (o.type === "producer-disconnect" && typeof o.producer === "string") {
           push(disconnects, o.producer, new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.producer)} lost its connection to broker ${String(o.broker)} (${String(o.reason)})`));
-        } else if (o.type === "member-left" && typeof o.group === "string") {
-          group(o.group).disruptions.push(new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.member)} left group ${String(o.group)} (${String(o.reason)})`));
         }
       }
     }

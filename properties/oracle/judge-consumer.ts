@@ -39,6 +39,16 @@ function disruption(ctx: OracleContext, group: string, member: string | undefine
   return best;
 }
 
+/** The member's last leaving of the group before `atUs`, when it had not rejoined since: a zombie then. */
+function zombieSince(ctx: OracleContext, group: string, member: string, atUs: number): EvidenceRef | undefined {
+  let left: EvidenceRef | undefined;
+  for (const m of ctx.idx.groups.get(group)?.membership ?? []) {
+    if (m.ref.timeUs > atUs) break;
+    if (m.member === member) left = m.joined ? undefined : m.ref;
+  }
+  return left;
+}
+
 /** The first poll of a value by a member of the group. */
 function firstPoll(ctx: OracleContext, group: string, value: number): HistoryOp | undefined {
   return ctx.consumption().firstPoll.get(group)?.get(value);
@@ -76,6 +86,16 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
   const fromUs = poll ? poll.timeUs : (f.sinceUs ?? 0);
   const d = disruption(ctx, f.group, undefined, fromUs, toUs);
   if (d) return ctx.justify("at-least-once-redelivery", [d], () => `value ${f.value} was delivered at ${fmtTime(fromUs)}; then ${d.text}, and it was processed again at ${fmtTime(toUs)}`);
+  // A zombie member: one of the two processors had been removed from the group (and not rejoined) when it processed
+  // the record — it still held a partition the rebalance had given to another member.
+  for (const [member, atUs] of [
+    [f.process, f.sinceUs ?? 0],
+    [second?.process, toUs],
+  ] as const) {
+    if (member === undefined) continue;
+    const left = zombieSince(ctx, f.group, member, atUs);
+    if (left) return ctx.justify("at-least-once-redelivery", [left], () => `${member} processed value ${f.value} at ${fmtTime(atUs)} after ${left.text} at ${fmtTime(left.timeUs)}, still holding a partition the group had given to another member`);
+  }
   // The record is in the log twice (a permitted duplicate), or the log or the group's offsets were rewritten.
   const dup = ctx.run.duplicates.find((x) => x.value === f.value);
   if (dup) {

@@ -1,6 +1,7 @@
 // The rules for anomalies of the written logs: lost writes, rewritten offsets, reads later truncated, replicas
 // that disagree, and phantoms (never permitted).
 import type { Finding } from "../types.ts";
+import type { HistoryOp } from "../../sim/history.ts";
 import { topicOfTp } from "../context.ts";
 import { fmtTime } from "../explain.ts";
 import type { Justification, OracleContext } from "./context.ts";
@@ -41,18 +42,37 @@ export function justifyLostWrite(ctx: OracleContext, f: Finding): Justification 
   return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs, appendEpoch: epoch });
 }
 
-/** An offset seen with two values: rewritten after an acks=1 leader change, or after a committed loss. */
+/** An offset seen with two values: one of them an acks=1 acknowledgement that a later-epoch leader did not keep
+ *  (the first, rewritten after a leader change; or the second, a zombie leader's at an older epoch), or a
+ *  committed loss. */
 export function justifyInconsistentOffsets(ctx: OracleContext, f: Finding): Justification | null {
   if (f.partition === null) return null;
-  const first = f.relatedValue === undefined ? undefined : ctx.run.sends.get(f.relatedValue);
-  const since = f.sinceUs ?? 0;
-  const producer = first ? ctx.producer(first.process) : undefined;
-  const firstWasAck = f.process !== undefined && first !== undefined && f.process === first.process && producer !== undefined;
-  if (firstWasAck && producer.config.acks === 1) {
-    const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: appendEpoch(ctx, f.partition, since, undefined) });
+  // Each observation is an acknowledgement (the value's own ok at this offset) or a read.
+  const acks: { readonly send: NonNullable<ReturnType<typeof ctx.run.sends.get>>; readonly op: HistoryOp & { f: "send" } }[] = [];
+  let aRead = false;
+  for (const [value, byProducer] of [
+    [f.relatedValue, f.process !== undefined && f.relatedValue !== undefined && ctx.run.sends.get(f.relatedValue)?.process === f.process],
+    [f.value, true],
+  ] as const) {
+    const send = value === undefined || value === null ? undefined : ctx.run.sends.get(value);
+    const op = send ? ctx.result.history[send.outcomeIndex] : undefined;
+    if (send && byProducer && op && op.f === "send" && op.value.offset === f.offset) acks.push({ send, op });
+    else aRead = true;
+  }
+  for (const { send, op } of acks) {
+    const epoch = appendEpoch(ctx, f.partition, op.timeUs, op.value.broker);
+    // acks=1: a later-epoch leader did not keep it (the first, rewritten after a leader change; or a zombie's).
+    if (ctx.producer(send.process)?.config.acks === 1) {
+      const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: epoch });
+      if (cause) return cause;
+    }
+    // A committed loss from its append epoch on (an unclean election at a later epoch counts even when it came first
+    // in time: the acknowledging leader was a zombie).
+    const cause = committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: op.timeUs, appendEpoch: epoch });
     if (cause) return cause;
   }
-  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: firstWasAck ? since : 0 });
+  // A read: consumers read only committed records, so one that was rewritten was lost by a committed-loss cause.
+  return aRead ? committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: 0 }) : null;
 }
 
 /** A read the final log does not hold: consumers read only below the HW, so a committed record was lost. The cause

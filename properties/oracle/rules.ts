@@ -129,7 +129,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   "at-least-once-redelivery": {
     id: "at-least-once-redelivery",
     when: "any group without transactions (at-least-once)",
-    evidence: "between the two processings: a rebalance of the group, a crash or poll timeout of the member, a failed commit, or a lost committed offset",
+    evidence: "between the two processings: a rebalance of the group, a crash or poll timeout of the member, a failed commit, or a lost committed offset; or one of the two processors had been removed from the group (and not rejoined) when it processed the record (a zombie member)",
     anomalies: ["processed-twice"],
     source: "fact 22; at-least-once delivery of KafkaConsumer without transactions",
   },
