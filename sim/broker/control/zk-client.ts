@@ -28,6 +28,11 @@ export interface ZkResult {
   readonly error: ZkError;
   readonly zxid: number;
   readonly results: readonly ZkOpResult[];
+  /** SESSION_EXPIRED only: the request had been put on the wire, so it may have been applied. ZooKeeper's client
+   *  fails such a request with CONNECTIONLOSS when its connection drops (ClientCnxn.conLossPacket), and Kafka
+   *  re-submits it once connected again, to a new session if the old one expired (retryRequestsUntilConnected);
+   *  only a request never sent gets SESSIONEXPIRED. */
+  readonly maybeApplied?: boolean;
 }
 
 export type ZkCallback = (ctx: Ctx, r: ZkResult) => void;
@@ -47,9 +52,12 @@ interface Pending {
   /** Session it was sent under; 0 = waiting for a session. */
   sessionId: number;
   timer: number;
+  /** Put on the wire at least once (it may have been applied). */
+  sent: boolean;
 }
 
 const EXPIRED: ZkResult = { error: "SESSION_EXPIRED", zxid: -1, results: [] };
+const EXPIRED_MAYBE_APPLIED: ZkResult = { ...EXPIRED, maybeApplied: true };
 
 export class ZkClient {
   private session = 0;
@@ -100,7 +108,7 @@ export class ZkClient {
 
   /** Send ops as one multi (all-or-nothing writes; reads never fail it). The callback runs once. */
   request(ctx: Ctx, ops: readonly ZkOp[], cb: ZkCallback): void {
-    const p: Pending = { corr: ++this.corr, ops, cb, sessionId: 0, timer: -1 };
+    const p: Pending = { corr: ++this.corr, ops, cb, sessionId: 0, timer: -1, sent: false };
     this.pending.set(p.corr, p);
     if (this.session !== 0) this.send(ctx, p);
   }
@@ -109,6 +117,7 @@ export class ZkClient {
     p.sessionId = this.session;
     if (this.sleeping) return; // sent on the next connection
     ctx.send(COORDINATOR_NODE, { type: "zk.request", corr: p.corr, sessionId: this.session, ops: p.ops });
+    p.sent = true;
     if (p.timer >= 0) ctx.cancelTimer(p.timer);
     p.timer = ctx.setTimer(this.pingUs, new ControlTimer("zk.retry", this, p.corr));
   }
@@ -159,7 +168,7 @@ export class ZkClient {
         for (const p of failed) {
           this.pending.delete(p.corr);
           if (p.timer >= 0) ctx.cancelTimer(p.timer);
-          p.cb(ctx, EXPIRED);
+          p.cb(ctx, p.sent ? EXPIRED_MAYBE_APPLIED : EXPIRED);
         }
         this.connect(ctx);
         return true;

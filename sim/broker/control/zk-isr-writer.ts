@@ -53,28 +53,42 @@ export class ZkIsrWriter {
 
   /** Write `req.newIsr` if the state znode is still at `req.partitionEpoch`. At most one write per partition is
    *  pending: a new one supersedes the old, whose `done` is then never called. `done` gets NONE with the new
-   *  version, or the ZooKeeper error (BAD_VERSION, NO_NODE, SESSION_EXPIRED) with `retriable`: nothing changed,
-   *  nothing is fenced. */
+   *  version, or the ZooKeeper error (BAD_VERSION, NO_NODE, SESSION_EXPIRED of a write never sent) with
+   *  `retriable`: nothing changed, nothing is fenced. */
   write(ctx: Ctx, req: IsrChangeRequest, done: (res: IsrChangeResult) => void): void {
     const key = tpKey(req.topic, req.partition);
     const w: Write = { req, done };
     this.writes.set(key, w);
     const path = partitionStatePath(req.topic, req.partition);
     const data: PartitionStateData = { leader: this.host.brokerId, leader_epoch: req.leaderEpoch, isr: req.newIsr, controller_epoch: this.host.controllerEpoch() };
+    this.send(ctx, key, w, path, data);
+  }
+
+  private send(ctx: Ctx, key: string, w: Write, path: string, data: PartitionStateData): void {
+    const req = w.req;
     this.host.zk.request(ctx, [{ op: "set", path, data, version: req.partitionEpoch }], (c, r) => {
       if (this.writes.get(key) !== w) return;
+      // A write on the wire when the session was lost may have been applied: Kafka re-submits it in the new
+      // session (ZooKeeper's CONNECTIONLOSS, KafkaZkClient.retryRequestsUntilConnected), and the BAD_VERSION
+      // check below then finds it there. Failing it instead would leave the leader's ISR behind ZooKeeper's.
+      if (r.error === "SESSION_EXPIRED" && r.maybeApplied === true) return this.send(c, key, w, path, data);
       const res = r.results[0];
       if (r.error === "NONE" && res?.version !== undefined) return this.succeeded(c, key, w, res.version);
       if (res?.error !== "BAD_VERSION") return this.failed(key, w, r.error);
-      // ReplicationUtils.checkLeaderAndIsrZkData: the znode may already hold exactly this state (a retried
-      // write whose first attempt went through); then it is a success at the current version.
-      this.host.zk.request(c, [{ op: "get", path, watch: false }], (c2, r2) => {
-        if (this.writes.get(key) !== w) return;
-        const got = r2.results[0];
-        const cur = got?.data as PartitionStateData | undefined;
-        if (r2.error === "NONE" && got?.version !== undefined && cur !== undefined && sameState(cur, data)) this.succeeded(c2, key, w, got.version);
-        else this.failed(key, w, "BAD_VERSION");
-      });
+      this.check(c, key, w, path, data);
+    });
+  }
+
+  /** ReplicationUtils.checkLeaderAndIsrZkData: the znode may already hold exactly this state (a retried write whose
+   *  first attempt went through); then it is a success at the current version. */
+  private check(ctx: Ctx, key: string, w: Write, path: string, data: PartitionStateData): void {
+    this.host.zk.request(ctx, [{ op: "get", path, watch: false }], (c, r) => {
+      if (this.writes.get(key) !== w) return;
+      if (r.error === "SESSION_EXPIRED" && r.maybeApplied === true) return this.check(c, key, w, path, data);
+      const got = r.results[0];
+      const cur = got?.data as PartitionStateData | undefined;
+      if (r.error === "NONE" && got?.version !== undefined && cur !== undefined && sameState(cur, data)) this.succeeded(c, key, w, got.version);
+      else this.failed(key, w, "BAD_VERSION");
     });
   }
 

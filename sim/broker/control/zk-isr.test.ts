@@ -7,7 +7,11 @@ import { RealCluster } from "../testkit.ts";
 import { brokerNode } from "../../core/ids.ts";
 import type { ProtocolVersion } from "../../kafka/config.ts";
 import type { MetadataResponse } from "../../kafka/protocol.ts";
-import { ISR_CHANGE_PROPAGATION_BLACKOUT_MS, ISR_CHANGE_PROPAGATION_CHECK_MS } from "./zk-isr-writer.ts";
+import { ISR_CHANGE_PROPAGATION_BLACKOUT_MS, ISR_CHANGE_PROPAGATION_CHECK_MS, ZkIsrWriter } from "./zk-isr-writer.ts";
+import type { ZkClient, ZkResult } from "./zk-client.ts";
+import type { ZkOp } from "../../kafka/protocol-cluster.ts";
+import type { PartitionStateData } from "../../coordinator/paths.ts";
+import type { IsrChangeRequest, IsrChangeResult } from "./control-plane.ts";
 
 const FAST = { "zookeeper.session.timeout.ms": 6000, "replica.lag.time.max.ms": 1000 } as const;
 
@@ -98,5 +102,46 @@ describe("ISR changes before 2.7 (Partition.updateIsr: the leader's own conditio
     expect(p?.fenced).toBe(false);
     expect(p?.isr).toHaveLength(3);
     expect(c.zk.partitionState("t", 0)).toEqual(moved);
+  });
+});
+
+describe("a leader's ISR write whose answer is lost with its ZooKeeper session", () => {
+  /** A ZooKeeper client stand-in answering the writer's requests from a script, in order. */
+  function scripted(answers: ZkResult[]) {
+    const asked: string[] = [];
+    const zk = {
+      request(ctx: unknown, ops: readonly ZkOp[], cb: (ctx: never, r: ZkResult) => void): void {
+        asked.push(ops.map((o) => o.op).join("+"));
+        const r = answers.shift();
+        if (r === undefined) throw new Error("the script ran out");
+        cb(ctx as never, r);
+      },
+    } as unknown as ZkClient;
+    return { zk, asked };
+  }
+  const req: IsrChangeRequest = { topic: "t", partition: 0, leaderEpoch: 3, newIsr: [1, 2, 3], partitionEpoch: 1 };
+  const written: PartitionStateData = { leader: 1, leader_epoch: 3, isr: [1, 2, 3], controller_epoch: 1 };
+  const ctx = { nowUs: 0 } as never;
+
+  it("a write that was on the wire is re-sent in the new session and found applied (checkLeaderAndIsrZkData): the leader learns its ISR", () => {
+    // Without the re-send the leader keeps its old ISR while ZooKeeper holds the new one, and its HW can pass a
+    // replica the controller will elect from ZooKeeper's ISR (fuzz-uncommitted-read-3146781093.yaml).
+    const { zk, asked } = scripted([
+      { error: "SESSION_EXPIRED", zxid: -1, results: [], maybeApplied: true },
+      { error: "BAD_VERSION", zxid: 9, results: [{ path: "p", error: "BAD_VERSION" }] },
+      { error: "NONE", zxid: 9, results: [{ path: "p", error: "NONE", data: written, version: 2 }] },
+    ]);
+    const done: IsrChangeResult[] = [];
+    new ZkIsrWriter({ brokerId: 1, zk, controllerEpoch: () => 1 }).write(ctx, req, (r) => done.push(r));
+    expect(asked).toEqual(["set", "set", "get"]);
+    expect(done).toEqual([{ error: "NONE", leaderEpoch: 3, isr: [1, 2, 3], partitionEpoch: 2 }]);
+  });
+
+  it("a write never sent before the session expired fails as Kafka's does (SESSIONEXPIRED): retriable, nothing changed", () => {
+    const { zk, asked } = scripted([{ error: "SESSION_EXPIRED", zxid: -1, results: [] }]);
+    const done: IsrChangeResult[] = [];
+    new ZkIsrWriter({ brokerId: 1, zk, controllerEpoch: () => 1 }).write(ctx, req, (r) => done.push(r));
+    expect(asked).toEqual(["set"]);
+    expect(done).toEqual([{ error: "SESSION_EXPIRED", leaderEpoch: -1, isr: [], partitionEpoch: -1, retriable: true }]);
   });
 });
