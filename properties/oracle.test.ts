@@ -247,6 +247,20 @@ describe("oracle: reads and replicas", () => {
     expect(run(start().powerLoss(5, 2, 3)).anomalies.find((a) => a.type === "log-divergence")?.allowedBecause?.rule).toBe("power-loss-unflushed");
     expect(run(start()).anomalies.find((a) => a.type === "log-divergence")?.allowed).toBe(false);
   });
+  it("protocol 2.0: a follower that missed a leader change and was added to the new leader's ISR (KAFKA-6880) permits divergence; not on 2.7, nor when it followed that epoch", () => {
+    // Broker 2 leads at epoch 1 from 6 ms; broker 1 never hears of it (it followed epoch 0) and is added to the ISR
+    // at 8 ms; the replicas disagree below their HWs.
+    const split = partition("orders", 0, 2, [2, 1], [{ broker: 1, values: [1, 2] }, { broker: 2, values: [1, 3] }], 1);
+    const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).send("p1", "orders", 0, 2, 1);
+    const follow = (broker: number, epoch: number): TraceEvent => ({ type: "become-follower", tp: TP, broker, leader: 2, leaderEpoch: epoch });
+    const expand: TraceEvent = { type: "isr-expand", tp: TP, leader: 2, isr: [2, 1], added: [1] };
+    const base = (): EvidenceBuilder => start().add(0, follow(2, 0)).add(0, follow(1, 0)).shrink(3, TP, 1, [1, 2], [3]).elect(6, TP, 2, 1, [2], 1);
+    const run = (protocol: string, ev: EvidenceBuilder): Judgement => judge(fakeRun({ scenario: { ...prod({}), protocol } as ScenarioInput, history: h.ops, partitions: [split], faults: [kill], evidence: ev.events }));
+    const div = (j: Judgement) => j.anomalies.find((a) => a.type === "log-divergence");
+    expect(div(run("2.0", base().add(8, expand)))?.allowedBecause?.rule).toBe("protocol-2.0-stale-follower");
+    expect(div(run("2.7", base().add(8, expand)))?.allowed).toBe(false);
+    expect(div(run("2.0", base().add(7, follow(1, 1)).add(8, expand)))?.allowed).toBe(false);
+  });
   it("replicas that disagree after an unclean election: allowed where unclean election is on, a bug where it is off", () => {
     const split = partition("orders", 0, 2, [2], [{ broker: 1, values: [1, 2] }, { broker: 2, values: [1, 3] }]);
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).send("p1", "orders", 0, 2, 1);

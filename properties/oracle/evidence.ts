@@ -59,6 +59,11 @@ export interface PartitionEvidence {
   readonly truncations: Truncation[];
   /** ISR after each change, in time order (elections and ISR changes). */
   readonly isrs: { readonly timeUs: number; readonly isr: readonly number[] }[];
+  /** Replicas added to the ISR by a leader at an epoch they had never followed (they missed its leader-and-isr and
+   *  fetched by offset alone, without truncating: possible before KIP-320's leader epoch in follower fetches). */
+  readonly staleJoins: { readonly ref: EvidenceRef; readonly broker: number; readonly leader: number; readonly epoch: number }[];
+  /** The latest leader epoch each replica became follower or leader at (by broker). */
+  readonly followed: Map<number, number>;
 }
 
 export interface GroupEvidence {
@@ -126,7 +131,7 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
   const partitions = new Map<string, PartitionEvidence>();
   const part = (tp: string): PartitionEvidence => {
     let p = partitions.get(tp);
-    if (!p) partitions.set(tp, (p = { tp, elections: [], leaderships: [], truncations: [], isrs: [] }));
+    if (!p) partitions.set(tp, (p = { tp, elections: [], leaderships: [], truncations: [], isrs: [], staleJoins: [], followed: new Map() }));
     return p;
   };
   const powerLosses: PowerLoss[] = [];
@@ -163,11 +168,27 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
         break;
       }
       case "isr-shrink":
-      case "isr-expand":
         part(e.tp).isrs.push({ timeUs: e.timeUs, isr: e.isr });
         break;
-      case "become-leader":
-        part(e.tp).leaderships.push({ ref: traceRef(e, i), broker: e.broker, epoch: e.leaderEpoch, logEndOffset: e.logEndOffset });
+      case "isr-expand": {
+        const p = part(e.tp);
+        p.isrs.push({ timeUs: e.timeUs, isr: e.isr });
+        const epoch = p.followed.get(e.leader);
+        if (epoch === undefined) break;
+        for (const b of e.added) {
+          const f = p.followed.get(b);
+          if (f === undefined || f < epoch) p.staleJoins.push({ ref: traceRef(e, i), broker: b, leader: e.leader, epoch });
+        }
+        break;
+      }
+      case "become-leader": {
+        const p = part(e.tp);
+        p.leaderships.push({ ref: traceRef(e, i), broker: e.broker, epoch: e.leaderEpoch, logEndOffset: e.logEndOffset });
+        p.followed.set(e.broker, e.leaderEpoch);
+        break;
+      }
+      case "become-follower":
+        part(e.tp).followed.set(e.broker, e.leaderEpoch);
         break;
       case "truncate":
         part(e.tp).truncations.push({ ref: traceRef(e, i), broker: e.broker, toOffset: e.toOffset, reason: e.reason });

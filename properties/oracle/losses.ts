@@ -77,6 +77,11 @@ export function powerLossCause(ctx: OracleContext, q: LossQuery): Justification 
 /** Protocols 0.10 and 0.11: a truncation that reached the record, or failing that a leader change. */
 export function protocolCause(ctx: OracleContext, q: LossQuery): Justification | null {
   const p = ctx.idx.partitions.get(q.tp);
+  if (p && ctx.rank === 2) {
+    // KAFKA-6880: a follower that missed a leader change fetches from the new leader by offset, without truncating.
+    const s = p.staleJoins.find((x) => x.ref.timeUs >= q.sinceUs);
+    if (s) return ctx.justify("protocol-2.0-stale-follower", [s.ref], () => `broker ${s.broker} was added to the ISR of ${q.tp} by broker ${s.leader} at epoch ${s.epoch} at ${fmtTime(s.ref.timeUs)}, though it had never followed that epoch: it fetched by offset alone, without truncating its log`);
+  }
   if (p && ctx.rank <= 1) {
     const rule = ctx.rank === 0 ? "protocol-0.10-truncation" : "protocol-0.11-divergence";
     const t = p.truncations.find((x) => x.ref.timeUs >= q.sinceUs && reaches(x.toOffset, q.offset));

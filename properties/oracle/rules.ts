@@ -10,6 +10,7 @@ export type RuleId =
   | "power-loss-unflushed"
   | "protocol-0.10-truncation"
   | "protocol-0.11-divergence"
+  | "protocol-2.0-stale-follower"
   | "retry-without-idempotence"
   | "acks0-reconnect-reorder"
   | "commit-before-processing"
@@ -90,6 +91,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "a truncation of the partition below the record, or a leader change, after the record was written (fast successive leader changes diverge the logs)",
     anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
     source: "fact 13; KIP-279",
+  },
+  "protocol-2.0-stale-follower": {
+    id: "protocol-2.0-stale-follower",
+    when: "protocol 2.0 (KIP-279 without KIP-320: follower fetches carry no leader epoch)",
+    evidence: "a replica that never became follower at the leader's epoch (it missed the leader change, so it never truncated) fetched from that leader by offset alone and was added to its ISR",
+    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
+    source: "fact 13; KAFKA-6880, fixed by KIP-320 in 2.1",
   },
   "retry-without-idempotence": {
     id: "retry-without-idempotence",
