@@ -38,6 +38,8 @@ export interface ControlPlaneApi {
   cancelIsrChange?(ctx: BrokerCtx, topic: string, partition: number): void;
   /** This broker's connection of `kind` to `peer` was closed or reset (re-send what was in flight on it). */
   onDisconnect?(ctx: BrokerCtx, peer: NodeId, kind: number): void;
+  /** Controller requests that arrived before this process first registered, held until it did (taken once). */
+  takeHeld?(): readonly { readonly from: NodeId; readonly msg: Message }[];
 }
 
 export type ControlPlaneFactory = (brokerId: number, hooks: ControlPlaneHooks) => ControlPlaneApi;
@@ -87,8 +89,11 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
     this.config = spec.broker;
     this.offsetsPartitions = spec.topics.find((t) => t.name === OFFSETS_TOPIC)?.partitions ?? spec.broker["offsets.topic.num.partitions"];
     this.control = deps.controlPlane(brokerId, {
-      onRegistered: (_ctx, epoch) => {
+      onRegistered: (ctx, epoch) => {
         this.registeredEpoch = epoch;
+        // Kafka starts processing requests only after the registration (KafkaServer.startup): what the controller
+        // sent meanwhile waited in the socket and is handled now.
+        for (const h of this.control.takeHeld?.() ?? []) this.onMessage(ctx, h.from, h.msg);
       },
       onSessionLost: () => {
         this.registeredEpoch = -1;

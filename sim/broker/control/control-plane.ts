@@ -11,9 +11,9 @@
 //   on a valid update-metadata / leader-and-isr → controlPlane.noteController(ctx, msg.controllerId, msg.controllerEpoch)
 //
 // It handles every zk.* message, alter-partition (as controller), alter-partition-response (as requester),
-// leader-and-isr-response and update-metadata-response (as controller). It swallows leader-and-isr,
-// update-metadata and stop-replica only before this process first registers (they are meant for a previous
-// incarnation); otherwise those are the data plane's; brokers must answer them with
+// leader-and-isr-response and update-metadata-response (as controller). It holds leader-and-isr,
+// update-metadata and stop-replica before this process first registers, and hands them back after it
+// (takeHeld); otherwise those are the data plane's; brokers must answer them with
 // leader-and-isr-response / update-metadata-response carrying the same corr (else the controller re-sends
 // them every CONTROLLER_SOCKET_TIMEOUT_MS), and reject an older controller epoch (STALE_CONTROLLER_EPOCH)
 // and, per partition, an older leader epoch.
@@ -109,6 +109,8 @@ export class ControlPlane {
   private epoch = -1;
   private registering = false;
   private registeredOnce = false;
+  /** Controller requests received before the first registration (see onMessage). */
+  private held: { readonly from: NodeId; readonly msg: Message }[] = [];
   private controller: Controller | null = null;
   private controllerIdSeen: number | null = null;
   private controllerEpochSeen = -1;
@@ -221,13 +223,22 @@ export class ControlPlane {
       case "leader-and-isr":
       case "update-metadata":
       case "stop-replica":
-        // Kafka processes requests only once the broker has registered (KafkaServer.startup enables request
-        // processing last). Until this process's first registration, a controller request can only be meant
-        // for its previous incarnation (whose session may still hold /brokers/ids/<id>): drop it.
-        return !this.registeredOnce;
+        // Kafka processes requests only once the broker has registered (KafkaServer.startup starts the request
+        // processors last): until this process's first registration a controller request waits in its socket,
+        // and is handled after it (takeHeld) — the controller may have seen the registration before the broker
+        // heard its answer. One meant for the previous incarnation is then rejected by its broker epoch (KIP-380).
+        if (this.registeredOnce) return false;
+        this.held.push({ from, msg });
+        return true;
       default:
         return false;
     }
+  }
+
+  takeHeld(): readonly { readonly from: NodeId; readonly msg: Message }[] {
+    const h = this.held;
+    this.held = [];
+    return h;
   }
 
   /** Route a timer; true if the tag was the control plane's. */
