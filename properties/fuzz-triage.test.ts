@@ -131,4 +131,15 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.liveness.violations).toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
   });
+  // fuzz --seed 3003 (2.7): the leader sent AlterPartition to the controller while the controller's machine was
+  // powered off; the machine came back as controller again, but the request had vanished without a reset, so the
+  // leader waited 30 s for an answer with the ISR change pending, and a restarted replica could not rejoin. A
+  // rebooted kernel answers the next retransmission with a reset, and the leader re-sends (fact 42): fixed.
+  it("fuzz-liveness-1448686470.yaml: a request sent into a powered-off controller is reset when it is back, and re-sent", () => {
+    const f = "fuzz-liveness-1448686470.yaml";
+    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
+    const { judgement } = runAndJudge(scenario);
+    expect(judgement.liveness.violations).toEqual([]);
+    expect(judgement.verdict).not.toBe("bug");
+  });
 });

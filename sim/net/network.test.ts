@@ -426,6 +426,33 @@ describe("Connections and node death", () => {
     expect(w.disconnects).toEqual([]);
   });
 
+  it("power loss, then the machine is back: the next retransmission into the dead connection is answered with a reset", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.powerLoss(nodeId("b"));
+    w.rt.runUntil(asTimeUs(500));
+    w.send("a", "b", 2); // into silence at 0.5 ms: retransmitted at 200.5 ms, 600.5 ms, …
+    w.rt.runUntil(asTimeUs(msToUs(300)));
+    w.rt.restart(nodeId("b"));
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([]);
+    expect(w.disconnects).toEqual([{ at: 500 + rtoUs(1) + rtoUs(2) + msToUs(1), to: "a", peer: "b" }]);
+  });
+
+  it("power loss, then the machine is back: a send on the dead connection is reset at once; the next one goes through", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.powerLoss(nodeId("b"));
+    w.send("a", "b", 2);
+    w.rt.runUntil(asTimeUs(msToUs(100)));
+    w.rt.restart(nodeId("b"));
+    w.send("a", "b", 3);
+    w.rt.runUntil(asTimeUs(msToUs(150)));
+    expect(w.disconnects).toEqual([{ at: msToUs(101), to: "a", peer: "b" }]);
+    w.send("a", "b", 4);
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([4]);
+    expect(w.disconnects).toHaveLength(1);
+  });
+
   it("a partitioned peer's death is announced only after the heal (its FIN crosses then)", () => {
     const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
     w.send("a", "b", 1);

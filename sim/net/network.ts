@@ -13,7 +13,8 @@
 // every message in flight on it is dropped at delivery. The client is never told silently-nothing: when the
 // server's process dies (kill) its OS resets the connection and the client gets a DISCONNECT one latency later;
 // when the server's machine vanishes (power loss) nobody sends a reset and the client finds out the way a real
-// client does: its request times out. Only a connection's client hears of its end (a server keeps no state
+// client does: its request times out — unless the machine is back first: what the client sent into the silence
+// is retransmitted, and the new kernel answers the next retransmission (or the next send) with a reset. Only a connection's client hears of its end (a server keeps no state
 // about its clients' connections here).
 //
 // Loss is TCP's: a transmission lost on a flaky link, or on a link a partition cuts, is retransmitted after the
@@ -146,6 +147,10 @@ export class Network {
   /** The stall taking a link's next arrivals (Stall.catchUp), by link: rare, usually empty. */
   private readonly capture = new Map<number, Stall>();
   private readonly liveness: NodeLiveness[];
+  /** Clients' connections (request links) that sent into a powered-off machine, with the time of the first such
+   *  send: TCP retransmits into silence, and once the machine is back its kernel answers with a reset (the next
+   *  retransmission, or the next send on the dead connection). Rare: a map is enough. */
+  private readonly intoSilence = new Map<number, number>();
   readonly stats: NetworkStats = { sent: 0, delivered: 0, droppedLoss: 0, droppedBroken: 0, droppedDown: 0, retransmitted: 0, resets: 0 };
 
   constructor(opts: NetworkOptions) {
@@ -188,8 +193,16 @@ export class Network {
     const l = (p << CH_BITS) | ch;
     this.stats.sent++;
     this.open[l] = 1;
+    if (this.intoSilence.size > 0 && this.intoSilence.has(l) && this.liveness[to] === "up") {
+      // The connection died with the machine it was to, which is back: the send is answered with a reset.
+      this.intoSilence.delete(l);
+      this.stats.droppedBroken++;
+      if (this.blocked[p] === 0 && this.blocked[this.pair(to, from)] === 0) this.notifyDisconnect(from, to, ch >> 1);
+      return;
+    }
     if (this.liveness[to] !== "up") {
       this.stats.droppedDown++;
+      if ((ch & 1) === REQUEST && this.liveness[to] === "powered-off" && !this.intoSilence.has(l)) this.intoSilence.set(l, this.s.now);
       // A dead process's OS refuses a client's connection at once (if the segment and the reset can cross); a
       // powered-off machine says nothing; an answer to a dead client is just lost.
       if ((ch & 1) === REQUEST && this.liveness[to] === "killed" && this.blocked[p] === 0 && this.blocked[this.pair(to, from)] === 0) this.notifyDisconnect(from, to, ch >> 1);
@@ -455,6 +468,7 @@ export class Network {
   nodeDown(node: number, how: "killed" | "powered-off" | "stopped"): void {
     this.checkNode(node, "nodeDown");
     this.liveness[node] = how === "stopped" ? "killed" : how;
+    if (this.intoSilence.size > 0) for (const l of this.intoSilence.keys()) if (Math.floor((l >> CH_BITS) / this.n) === node) this.intoSilence.delete(l);
     for (let p = 1; p < this.n; p++) {
       if (p === node) continue;
       for (let kind = 0; kind < MAX_CONNECTION_KINDS; kind++) {
@@ -494,6 +508,7 @@ export class Network {
       this.breakLink(this.link(peer, closer, channel(kind, RESPONSE)));
       const l = this.link(closer, peer, channel(kind, REQUEST));
       this.open[l] = 0;
+      if (this.intoSilence.size > 0) this.intoSilence.delete(l); // a reset would reach a closed socket
       this.orphanStall(l);
       return;
     }
@@ -505,6 +520,14 @@ export class Network {
   nodeUp(node: number): void {
     this.checkNode(node, "nodeUp");
     this.liveness[node] = "up";
+    // Connections that sent into the powered-off machine get a reset at their next retransmission.
+    for (const [l, firstUs] of this.intoSilence) {
+      if ((l >> CH_BITS) % this.n !== node) continue;
+      let lost = 1;
+      let at = firstUs + rtoUs(1);
+      while (at <= this.s.now && lost <= TCP_RETRIES2) at += rtoUs(++lost);
+      this.s.at(at, WORLD_OWNER, EV_RETRANSMIT, () => this.resetIntoSilence(l, lost));
+    }
     // What a stopped process had left on its closed connections dies with the restart: the new process has none
     // of those sockets (the peer's answers to them could otherwise reach it, with request numbers it reuses).
     // A client still waiting for those connections' FIN gets a reset instead.
@@ -513,6 +536,26 @@ export class Network {
       this.dropStall(o.l, o);
       if (closing && this.liveness[o.to] === "up" && this.blocked[o.l >> CH_BITS] === 0) this.notifyDisconnect(o.to, o.from, (o.l >> 1) & (MAX_CONNECTION_KINDS - 1));
     }
+  }
+
+  /** A retransmission on a connection that died with a rebooted machine: reset, if the reset can cross (else TCP
+   *  tries again after the next RTO, and gives up after tcp_retries2). */
+  private resetIntoSilence(l: number, lost: number): void {
+    if (!this.intoSilence.has(l)) return; // the client closed it, or a send found it dead first
+    const from = Math.floor((l >> CH_BITS) / this.n);
+    const to = (l >> CH_BITS) % this.n;
+    if (this.liveness[from] !== "up" || this.liveness[to] !== "up") {
+      this.intoSilence.delete(l);
+      return;
+    }
+    if (this.blocked[l >> CH_BITS] === 1 || this.blocked[this.pair(to, from)] === 1) {
+      if (lost < TCP_RETRIES2) this.s.at(this.s.now + rtoUs(lost + 1), WORLD_OWNER, EV_RETRANSMIT, () => this.resetIntoSilence(l, lost + 1));
+      else this.intoSilence.delete(l);
+      return;
+    }
+    this.intoSilence.delete(l);
+    this.stats.resets++;
+    this.notifyDisconnect(from, to, (l >> 1) & (MAX_CONNECTION_KINDS - 1));
   }
 
   isUp(node: number): boolean {
