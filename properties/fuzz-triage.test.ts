@@ -142,4 +142,16 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.liveness.violations).toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
   });
+  // fuzz --seed 1001 (0.11): the leader's ISR shrink reached ZooKeeper, its session expired before the answer, the
+  // retry waited for a new session that expired in its turn before the retry got out, and the write was given up;
+  // the leader kept its old zkVersion and every later ISR change failed on it ("Cached zkVersion not equal to that
+  // in zookeeper"), so a replica never rejoined and the group kept rebalancing. Kafka retries until answered in a
+  // live session (and the coordinator's SESSION_EXPIRED answer now tells the client its session is gone): fixed.
+  it("fuzz-liveness-2937623290.yaml: an ISR write that may have been applied is retried until answered", () => {
+    const f = "fuzz-liveness-2937623290.yaml";
+    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
+    const { judgement } = runAndJudge(scenario);
+    expect(judgement.liveness.violations).toEqual([]);
+    expect(judgement.verdict).not.toBe("bug");
+  });
 });

@@ -145,6 +145,9 @@ export class ZkClient {
       case "zk.response": {
         const p = this.pending.get(msg.corr);
         if (p === undefined || p.sessionId !== this.session) return true;
+        // The coordinator no longer knows the session: the client learns it has expired, and this request (sent
+        // before, perhaps applied then) fails with the others as maybe-applied.
+        if (msg.error === "SESSION_EXPIRED") return this.onMessage(ctx, { type: "zk.expired", sessionId: this.session });
         this.pending.delete(msg.corr);
         if (p.timer >= 0) ctx.cancelTimer(p.timer);
         p.cb(ctx, { error: msg.error, zxid: msg.zxid, results: msg.results });

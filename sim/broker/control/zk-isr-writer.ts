@@ -26,6 +26,8 @@ export const ISR_CHANGE_PROPAGATION_INTERVAL_MS = 60_000;
 interface Write {
   readonly req: IsrChangeRequest;
   readonly done: (res: IsrChangeResult) => void;
+  /** An attempt was on the wire when its session was lost: it may have been applied (sticky). */
+  maybeApplied: boolean;
 }
 
 /** What the writer needs of the broker's control plane. */
@@ -57,7 +59,7 @@ export class ZkIsrWriter {
    *  `retriable`: nothing changed, nothing is fenced. */
   write(ctx: Ctx, req: IsrChangeRequest, done: (res: IsrChangeResult) => void): void {
     const key = tpKey(req.topic, req.partition);
-    const w: Write = { req, done };
+    const w: Write = { req, done, maybeApplied: false };
     this.writes.set(key, w);
     const path = partitionStatePath(req.topic, req.partition);
     const data: PartitionStateData = { leader: this.host.brokerId, leader_epoch: req.leaderEpoch, isr: req.newIsr, controller_epoch: this.host.controllerEpoch() };
@@ -71,7 +73,12 @@ export class ZkIsrWriter {
       // A write on the wire when the session was lost may have been applied: Kafka re-submits it in the new
       // session (ZooKeeper's CONNECTIONLOSS, KafkaZkClient.retryRequestsUntilConnected), and the BAD_VERSION
       // check below then finds it there. Failing it instead would leave the leader's ISR behind ZooKeeper's.
-      if (r.error === "SESSION_EXPIRED" && r.maybeApplied === true) return this.send(c, key, w, path, data);
+      // Kafka keeps retrying it until it is answered in a live session: a retry that never got on the wire does
+      // not undo an earlier attempt that did.
+      if (r.error === "SESSION_EXPIRED" && (r.maybeApplied === true || w.maybeApplied)) {
+        w.maybeApplied = true;
+        return this.send(c, key, w, path, data);
+      }
       const res = r.results[0];
       if (r.error === "NONE" && res?.version !== undefined) return this.succeeded(c, key, w, res.version);
       if (res?.error !== "BAD_VERSION") return this.failed(key, w, r.error);

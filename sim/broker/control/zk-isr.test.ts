@@ -137,6 +137,19 @@ describe("a leader's ISR write whose answer is lost with its ZooKeeper session",
     expect(done).toEqual([{ error: "NONE", leaderEpoch: 3, isr: [1, 2, 3], partitionEpoch: 2 }]);
   });
 
+  it("once an attempt may have been applied, a later retry that never got on the wire does not give the write up", () => {
+    const { zk, asked } = scripted([
+      { error: "SESSION_EXPIRED", zxid: -1, results: [], maybeApplied: true },
+      { error: "SESSION_EXPIRED", zxid: -1, results: [] },
+      { error: "BAD_VERSION", zxid: 9, results: [{ path: "p", error: "BAD_VERSION" }] },
+      { error: "NONE", zxid: 9, results: [{ path: "p", error: "NONE", data: written, version: 2 }] },
+    ]);
+    const done: IsrChangeResult[] = [];
+    new ZkIsrWriter({ brokerId: 1, zk, controllerEpoch: () => 1 }).write(ctx, req, (r) => done.push(r));
+    expect(asked).toEqual(["set", "set", "set", "get"]);
+    expect(done).toEqual([{ error: "NONE", leaderEpoch: 3, isr: [1, 2, 3], partitionEpoch: 2 }]);
+  });
+
   it("a write never sent before the session expired fails as Kafka's does (SESSIONEXPIRED): retriable, nothing changed", () => {
     const { zk, asked } = scripted([{ error: "SESSION_EXPIRED", zxid: -1, results: [] }]);
     const done: IsrChangeResult[] = [];
