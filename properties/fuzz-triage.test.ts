@@ -154,4 +154,17 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.liveness.violations).toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
   });
+  // fuzz --seed 3003 (and two more at 1001/2002, no faults at all): the consumer's first metadata answer came before
+  // the topic's first election and said UNKNOWN_TOPIC_OR_PARTITION; the consumer took that as a topic with no
+  // partitions, joined, and as leader assigned nothing; it never read a record. A topic-level error leaves the topic
+  // unknown, and the leader rejoins when the metadata it assigned from changes (ConsumerCoordinator's
+  // assignmentSnapshot, "cached metadata has changed"): a simulator bug, fixed.
+  it("fuzz-liveness-3704508752.yaml: a group formed before its topic had leaders gets its partitions", () => {
+    const f = "fuzz-liveness-3704508752.yaml";
+    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
+    const { judgement } = runAndJudge(scenario);
+    expect(judgement.liveness.violations).toEqual([]);
+    expect(judgement.anomalies.filter((a) => a.type === "unseen")).toEqual([]);
+    expect(judgement.verdict).toBe("valid");
+  });
 });

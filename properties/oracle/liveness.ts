@@ -7,6 +7,7 @@ import type { RunResult } from "../../sim/result.ts";
 import { fmtTime } from "../explain.ts";
 import type { OracleContext } from "./context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
+import { TCP_RTO_MIN_US } from "../../sim/net/network.ts";
 
 export interface CapacityFinding {
   readonly kind: "capacity";
@@ -43,12 +44,34 @@ export interface LivenessReport {
  *  for the old member's session to expire before it rebalances (its session timeout plus a few heartbeats). */
 export function settleMs(s: RunResult["scenario"], faults: RunResult["faults"] = []): number {
   const b = s.broker;
-  let ms = b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"];
+  let ms = b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"] + tcpBackoffMs(s, faults);
   for (const c of s.consumers) {
     if (!faults.some((f) => f.nodes.some((n) => n.startsWith(`${c.group}/`)))) continue;
     ms = Math.max(ms, c.config["session.timeout.ms"] + 3 * c.config["heartbeat.interval.ms"] + c.config["fetch.max.wait.ms"]);
   }
   return ms;
+}
+
+/** What was sent into a network cut is retransmitted with a doubling timeout (fact 42): after a cut of d ms the next
+ *  retransmission may come up to d + TCP_RTO_MIN after the heal. The longest cut (from its start to the next full
+ *  heal, or the end of the workload, when everything heals). */
+function tcpBackoffMs(s: RunResult["scenario"], faults: RunResult["faults"]): number {
+  let longestUs = 0;
+  for (let i = 0; i < faults.length; i++) {
+    const f = faults[i] as RunResult["faults"][number];
+    const k = f.action.kind;
+    if (k !== "partition" && k !== "partition-oneway" && k !== "isolate") continue;
+    let healUs = s.durationMs * 1000;
+    for (let j = i + 1; j < faults.length; j++) {
+      const h = faults[j] as RunResult["faults"][number];
+      if (h.action.kind === "heal" && h.action.target === undefined && h.timeUs >= f.timeUs) {
+        healUs = Math.min(healUs, h.timeUs);
+        break;
+      }
+    }
+    longestUs = Math.max(longestUs, healUs - f.timeUs);
+  }
+  return longestUs === 0 ? 0 : Math.ceil(longestUs / 1000) + TCP_RTO_MIN_US / 1000;
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -115,7 +138,7 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
     }
   }
   if (r.scenario.drainMs < settle) {
-    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms): raise drainMs to judge convergence`, violations };
+    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut, plus as long again as the longest cut, for TCP's retransmission backoff): raise drainMs to judge convergence`, violations };
   }
   // A partition written within the last fetch rounds is still replicating: its followers' HW lags by design.
   const quietUs = Math.max(1_000_000, 4 * r.scenario.broker["replica.fetch.wait.max.ms"] * 1000);

@@ -23,6 +23,8 @@ export class Membership {
   /** No JoinGroup before then: retry.backoff.ms after a join or sync failed with a retriable error. */
   private rejoinAtUs = 0;
   private hbInFlight = false;
+  /** As leader: the partition counts it assigned from (ConsumerCoordinator's assignmentSnapshot). */
+  private assignedCounts: Map<string, number> | null = null;
 
   constructor(private readonly c: Consumer) {}
 
@@ -102,7 +104,8 @@ export class Membership {
       const counts = new Map<string, number>();
       for (const m of msg.members) for (const t of m.topics) counts.set(t, c.requests.partitionCount(t));
       assignments = assign(c.cfg["partition.assignment.strategy"], msg.members, counts);
-    }
+      this.assignedCounts = counts;
+    } else this.assignedCounts = null;
     const coord = c.requests.knownCoordinator();
     if (coord === null) {
       this.state = "unjoined";
@@ -122,6 +125,19 @@ export class Membership {
     c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "ok", f: "assign", value: { group: c.groupId, generation: this.generation, partitions: c.positions.assignment.map((p) => ({ topic: p.topic, partition: p.partition })) } });
     c.positions.fetchCommitted(ctx);
     c.app.wakeApp(ctx);
+  }
+
+  /** ConsumerCoordinator.rejoinNeededOrPending: the leader rejoins when the metadata it assigned from has changed
+   *  ("cached metadata has changed": a topic's partition count differs from its assignment snapshot). */
+  checkAssignmentSnapshot(): void {
+    const counts = this.assignedCounts;
+    if (counts === null || this.state !== "stable") return;
+    for (const [t, n] of counts) {
+      if (!this.c.requests.knowsTopics([t]) || this.c.requests.partitionCount(t) === n) continue;
+      this.assignedCounts = null;
+      this.needsRejoin = true;
+      return;
+    }
   }
 
   /** AbstractCoordinator.joinGroupIfNeeded: a JoinGroup or SyncGroup failed. UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION

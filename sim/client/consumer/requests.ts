@@ -135,12 +135,14 @@ export class Requests {
     this.metaRetryAtUs = ctx.nowUs + this.c.cfg["retry.backoff.ms"] * 1000;
     const byTopic = new Map<string, (number | null)[]>();
     for (const p of msg.partitions) {
+      if (p.partition < 0) continue; // a topic-level error (UNKNOWN_TOPIC_OR_PARTITION before the topic's first election): not known yet
       let l = byTopic.get(p.topic);
       if (l === undefined) byTopic.set(p.topic, (l = []));
       l[p.partition] = p.error === "NONE" ? p.leader : null;
     }
     for (const [t, l] of byTopic) this.leaders.set(t, Array.from({ length: l.length }, (_, i) => l[i] ?? null));
     if (byTopic.size === 0) this.metaNode++;
+    this.c.membership.checkAssignmentSnapshot();
     this.c.membership.ensureGroup(ctx);
     this.c.positions.kickFetch(ctx);
   }
