@@ -279,6 +279,19 @@ describe("liveness", () => {
     expect(j.verdict).toBe("liveness");
     expect(j.liveness.violations.map((v) => v.kind)).toEqual(["out-of-isr", "not-caught-up"]);
   });
+  it("after a network cut the settle bound adds the cut's length (TCP's retransmission backoff): a short drain leaves convergence unjudged", () => {
+    const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);
+    const p = partition("orders", 0, 1, [1, 2], [{ broker: 1, values: [1] }, { broker: 2, values: [1] }, { broker: 3, values: [] }]);
+    const isolate: FiredFault = { timeUs: 1_000_000, action: { kind: "isolate", target: { broker: 3 } }, nodes: ["broker-3"] };
+    const run = (drainMs: number, faults: FiredFault[]): Judgement => judge(fakeRun({ scenario: { ...prod({}), durationMs: 5000, drainMs }, history: h.ops, partitions: [p], faults, evidence: start().events }));
+    // Cut from 1 s to the end of the workload (5 s): the next retransmission may come 4 s + 200 ms after the heal.
+    const base = run(0, [kill]).liveness.settleMs;
+    const short = run(base + 1000, [isolate]);
+    expect(short.liveness.judged).toBe(false);
+    expect(short.liveness.settleMs).toBe(base + 4200);
+    expect(run(base + 1000, [kill]).verdict).toBe("liveness");
+    expect(run(base + 4200, [isolate]).verdict).toBe("liveness");
+  });
   it("a group still rebalancing at the end is a liveness verdict; a stable one is not", () => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);
     const run = (state: "stable" | "preparing"): Judgement => {
