@@ -133,6 +133,16 @@ describe("oracle: producer retries", () => {
     expect(reorderRun({ acks: 0, "enable.idempotence": false }, start().disconnect(2.5, "p1", 1)).anomalies.find((a) => a.type === "nonmonotonic-send")?.allowedBecause?.rule).toBe("acks0-reconnect-reorder");
     expect(reorderRun({ acks: 0, "enable.idempotence": false }, start().disconnect(9, "p1", 1)).verdict).toBe("bug");
   });
+  it("acks=0 may reorder two records written to different brokers (the leader moved between them), not two to the same one", () => {
+    const run = (brokers: readonly [number, number]): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 1, 1, brokers[0]).send("p1", "orders", 0, 2, 0, brokers[1]);
+      return judge(fakeRun({ scenario: prod({ acks: 0, "enable.idempotence": false }), history: h.ops, partitions: [healthy("orders", 0, [2, 1])], faults: [kill], evidence: start().events }));
+    };
+    const a = run([1, 2]).anomalies.find((x) => x.type === "nonmonotonic-send");
+    expect(a?.allowedBecause?.rule).toBe("acks0-reconnect-reorder");
+    expect(a?.allowedBecause?.events.map((e) => e.type)).toEqual(["send:ok", "send:ok"]);
+    expect(run([1, 1]).verdict).toBe("bug");
+  });
 });
 
 describe("oracle: consumers", () => {

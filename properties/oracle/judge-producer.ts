@@ -1,11 +1,12 @@
 // The rules for what a producer's retries do: a duplicate needs a retry of the record's batch by a producer that is
 // not idempotent; a reorder needs a retry of the earlier record's batch with more than one request in flight, or
-// (acks=0) a closed connection between the two sends.
+// (acks=0) the two sends on different connections (one closed between them, or two brokers).
 import type { Finding } from "../types.ts";
 import { fmtTime } from "../explain.ts";
 import type { Justification, OracleContext } from "./context.ts";
 import { lazyJustification } from "./context.ts";
 import type { EvidenceRef } from "./evidence.ts";
+import { historyRef } from "./evidence.ts";
 import { committedLossCause } from "./losses.ts";
 
 function retryOf(ctx: OracleContext, producer: string, value: number): EvidenceRef | undefined {
@@ -42,6 +43,13 @@ export function justifyReorder(ctx: OracleContext, f: Finding): Justification | 
     const to = v && v.ackTimeUs >= 0 ? v.ackTimeUs : Number.POSITIVE_INFINITY;
     const d = (ctx.idx.disconnects.get(p.id) ?? []).find((x) => x.timeUs >= from && x.timeUs <= to);
     if (d) return ctx.justify("acks0-reconnect-reorder", [d], () => `${p.id} lost its connection at ${fmtTime(d.timeUs)}, after writing value ${f.relatedValue} to it and before writing value ${f.value}`);
+    // Written to two brokers (the producer's metadata moved the leader between them): two connections, no order.
+    const a = prev ? ctx.result.history[prev.outcomeIndex] : undefined;
+    const b = v ? ctx.result.history[v.outcomeIndex] : undefined;
+    if (a && b && a.f === "send" && b.f === "send" && a.value.broker !== undefined && b.value.broker !== undefined && a.value.broker !== b.value.broker) {
+      const [ab, bb] = [a.value.broker, b.value.broker];
+      return ctx.justify("acks0-reconnect-reorder", [historyRef(a, () => `${p.id} wrote value ${f.relatedValue} to broker ${ab}`), historyRef(b, () => `${p.id} wrote value ${f.value} to broker ${bb}`)], () => `${p.id} wrote value ${f.relatedValue} to broker ${ab} at ${fmtTime(a.timeUs)} and value ${f.value} to broker ${bb} at ${fmtTime(b.timeUs)}: two connections, in no order`);
+    }
     return null;
   }
   if (!ctx.nonIdempotent(p) || p.config["max.in.flight.requests.per.connection"] <= 1) return null;

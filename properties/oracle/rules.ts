@@ -109,7 +109,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   "acks0-reconnect-reorder": {
     id: "acks0-reconnect-reorder",
     when: "the producer has acks=0",
-    evidence: "the producer's connection to the leader closed between the two sends (a request timeout or a disconnect): records the old connection was still retransmitting land after later ones",
+    evidence: "the two records went out on different connections: the producer's connection to the leader closed between the two sends (a request timeout or a disconnect), or the two were written to different brokers (its metadata moved the partition's leader); what one connection was still retransmitting lands after what the other delivered",
     anomalies: ["nonmonotonic-send"],
     source: "NetworkClient (a timed-out request closes its connection); acks=0 has no sequence check",
   },
