@@ -39,7 +39,8 @@ export function justifyLostWrite(ctx: OracleContext, f: Finding): Justification 
     const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: epoch });
     if (cause) return cause;
   }
-  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs, appendEpoch: epoch });
+  const invoke = ctx.result.history[send.invoke];
+  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs, appendEpoch: epoch, ...(invoke ? { existedFromUs: invoke.timeUs } : {}) });
 }
 
 /** An offset seen with two values: one of them an acks=1 acknowledgement that a later-epoch leader did not keep
@@ -68,7 +69,8 @@ export function justifyInconsistentOffsets(ctx: OracleContext, f: Finding): Just
     }
     // A committed loss from its append epoch on (an unclean election at a later epoch counts even when it came first
     // in time: the acknowledging leader was a zombie).
-    const cause = committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: op.timeUs, appendEpoch: epoch });
+    const invoke = ctx.result.history[send.invoke];
+    const cause = committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: op.timeUs, appendEpoch: epoch, ...(invoke ? { existedFromUs: invoke.timeUs } : {}) });
     if (cause) return cause;
   }
   // A read: consumers read only committed records, so one that was rewritten was lost by a committed-loss cause.

@@ -17,6 +17,9 @@ export interface LossQuery {
   /** The leader epoch the record was appended at, when known: an unclean election at a later epoch loses it even if
    *  it came first in time (the old leader, a zombie, went on appending at its epoch). */
   readonly appendEpoch?: number;
+  /** When replicas may have held the record from (its send): a power loss from then on may have taken it even when it
+   *  came before the acknowledgement (the replica had fetched it; the leader counted that fetch after the loss). */
+  readonly existedFromUs?: number;
 }
 
 function reaches(end: number, offset: number | null): boolean {
@@ -59,7 +62,7 @@ export function powerLossCause(ctx: OracleContext, q: LossQuery): Justification 
   const p = ctx.idx.partitions.get(q.tp);
   const topic = topicOfTp(q.tp);
   for (const pl of ctx.idx.powerLosses) {
-    if (pl.ref.timeUs < q.sinceUs || !ctx.unflushed(topic, pl.broker)) continue;
+    if (pl.ref.timeUs < (q.existedFromUs ?? q.sinceUs) || !ctx.unflushed(topic, pl.broker)) continue;
     const isr = p ? isrAt(p, pl.ref.timeUs) : null;
     if (isr !== null && !isr.includes(pl.broker)) continue;
     const recoveredEnd = pl.recovered?.logEndOffsets[q.tp];

@@ -74,7 +74,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     id: "power-loss-unflushed",
     when: "log.flush.interval.messages is not 1 for the topic (no fsync per record: Kafka's default)",
     evidence:
-      "a power loss of a replica of the partition that was in the ISR, whose recovered log ended at or below the record's offset (or lost unflushed records), after the record was written; replica invariants: a power loss of a replica of the partition",
+      "a power loss of a replica of the partition that was in the ISR, whose recovered log ended at or below the record's offset (or lost unflushed records), after the record was sent (the replica may have fetched it before the leader counted the fetch); replica invariants: a power loss of a replica of the partition",
     anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
     source: "fact 27; LogManager kafka-log-flusher, UnifiedLog recovery",
   },
