@@ -167,4 +167,15 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.anomalies.filter((a) => a.type === "unseen")).toEqual([]);
     expect(judgement.verdict).toBe("valid");
   });
+  // fuzz --seed 4004 (2.7): the leader's AlterPartition (adding a caught-up replica) was waiting for a retransmission
+  // on a lossy link when the controller's machine lost power; the machine came back as controller again, but the
+  // request had been dropped with no reset, so the leader waited 30 s and the replica stayed out of the ISR. What a
+  // connection had unacknowledged when the machine vanished is retransmitted and answered with a reset: fixed.
+  it("fuzz-liveness-1208952450.yaml: a request on the wire when the controller lost power is reset and re-sent once it is back", () => {
+    const f = "fuzz-liveness-1208952450.yaml";
+    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
+    const { judgement } = runAndJudge(scenario);
+    expect(judgement.liveness.violations).toEqual([]);
+    expect(judgement.verdict).not.toBe("bug");
+  });
 });
