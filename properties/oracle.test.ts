@@ -284,6 +284,34 @@ describe("oracle: reads and replicas", () => {
   });
 });
 
+describe("oracle: replicas of __consumer_offsets (no topic entry: the brokers' settings apply)", () => {
+  // The stories of the triaged fuzz counterexamples whose replays no longer diverge (properties/fuzz-triage.test.ts):
+  // a power loss without fsync on 3.7 and 2.0, and protocol 0.11 after a leader change.
+  const OFFSETS_TP = "__consumer_offsets-0";
+  const split = partition("__consumer_offsets", 0, 1, [1, 2], [{ broker: 1, values: [1, 2] }, { broker: 2, values: [1, 3] }]);
+  const run = (sc: ScenarioInput, ev: EvidenceBuilder): Judgement =>
+    judge(fakeRun({ scenario: { ...sc, consumers: [{ group: "g1", topics: ["orders"] }] }, partitions: [healthy("orders", 0, []), split], faults: [kill], evidence: ev.events }));
+  const divergence = (j: Judgement): { allowed: boolean; rule: string | undefined }[] =>
+    j.anomalies.filter((a) => a.type === "log-divergence" && a.partition === OFFSETS_TP).map((a) => ({ allowed: a.allowed, rule: a.allowedBecause?.rule }));
+  const offsetsStart = (): EvidenceBuilder => new EvidenceBuilder().elect(0, OFFSETS_TP, 1, 0, [1, 2, 3], 0);
+
+  it("diverged after a replica's power loss without fsync: allowed on 3.7 and 2.0; a bug where the brokers fsync every message", () => {
+    for (const protocol of ["3.7", "2.0"] as const) {
+      const ev = offsetsStart().powerLoss(5, 2, 3);
+      expect(divergence(run({ protocol }, ev)), protocol).toEqual([{ allowed: true, rule: "power-loss-unflushed" }]);
+      // a user topic's override does not reach __consumer_offsets: the brokers' key decides
+      expect(divergence(run({ protocol, topics: [{ name: "orders", config: { "log.flush.interval.messages": 1 } }] }, ev)), protocol).toEqual([{ allowed: true, rule: "power-loss-unflushed" }]);
+      expect(divergence(run({ protocol, broker: { "log.flush.interval.messages": 1 } }, ev)), protocol).toEqual([{ allowed: false, rule: undefined }]);
+    }
+  });
+
+  it("diverged after a leader change: allowed on 0.11 (KIP-101's gap), a bug on 2.0", () => {
+    const ev = offsetsStart().elect(5, OFFSETS_TP, 2, 1, [2, 3], 1);
+    expect(divergence(run({ protocol: "0.11" }, ev))).toEqual([{ allowed: true, rule: "protocol-0.11-divergence" }]);
+    expect(divergence(run({ protocol: "2.0" }, ev))).toEqual([{ allowed: false, rule: undefined }]);
+  });
+});
+
 describe("liveness", () => {
   it("a live replica left out of the ISR after the drain is a liveness verdict", () => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);
