@@ -9,13 +9,14 @@ import { groupRecoveryMs } from "./arbitraries.ts";
 
 const DIR = new URL("./examples/fuzz-triage/", import.meta.url).pathname;
 const STALE_FOLLOWER = "fuzz-log-divergence-1421704980.yaml";
+const SEQUENCE_RESET = "fuzz-duplicate-919435647.yaml";
 
 describe("triaged fuzz counterexamples", () => {
   // An idempotent producer with max.in.flight.requests.per.connection=1 sent the next batch to a new leader while
   // the previous one was still in flight to the powered-off old leader; that batch's retry then came back
   // OUT_OF_ORDER_SEQUENCE_NUMBER (its sequence was older than the 5 retained batches), was re-sequenced under a
   // bumped epoch and written a second time. Kafka mutes the partition when max.in.flight is 1 (guaranteeMessageOrder).
-  const dups = readdirSync(DIR).filter((f) => f.startsWith("fuzz-duplicate-"));
+  const dups = readdirSync(DIR).filter((f) => f.startsWith("fuzz-duplicate-") && f !== SEQUENCE_RESET);
   it("has the duplicate counterexamples", () => {
     expect(dups.length).toBe(4);
   });
@@ -188,5 +189,18 @@ describe("triaged fuzz counterexamples", () => {
     const { judgement } = runAndJudge(scenario);
     expect(judgement.liveness.violations).toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
+  });
+  // fuzz --seed 6006 run 8797 (2.7, idempotent, acks=all): broker 1, cut off from ZooKeeper, stayed a zombie leader
+  // of orders-0 with the log up to offset 112; the real leader (broker 2) wrote value 180 and shut down; the producer
+  // retried on broker 1, which answered OUT_OF_ORDER_SEQUENCE_NUMBER (sequence 180 after 111), so the producer
+  // bumped its epoch (KIP-360) and wrote value 180 again under sequence 0 once broker 2 led. Kafka's client does
+  // this (TransactionManager.canRetry): an oracle gap, now the rule idempotent-sequence-reset.
+  it(`${SEQUENCE_RESET}: an idempotent producer's duplicate after a zombie's sequence error is permitted, pointing at it`, () => {
+    const f = SEQUENCE_RESET;
+    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
+    const { judgement } = runAndJudge(scenario);
+    const dups = judgement.anomalies.filter((a) => a.type === "duplicate" || a.type === "processed-twice");
+    expect(dups.map((a) => `${a.type}:${a.value}:${a.allowedBecause?.rule}`)).toEqual(["duplicate:180:idempotent-sequence-reset", "processed-twice:180:idempotent-sequence-reset"]);
+    expect(judgement.verdict).toBe("allowed");
   });
 });

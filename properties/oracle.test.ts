@@ -122,6 +122,15 @@ describe("oracle: producer retries", () => {
     expect(dupRun({ "enable.idempotence": false }, start()).verdict).toBe("bug");
     expect(dupRun({}, start().retry(3, "p1", TP, [2])).verdict).toBe("bug");
   });
+  it("an idempotent producer's duplicate needs a sequence error on a retry of its batch (KIP-360 epoch bump)", () => {
+    // fuzz seed 6006 run 8797: a zombie leader answered OUT_OF_ORDER_SEQUENCE_NUMBER to a batch the real leader had.
+    const j = dupRun({}, start().retry(3, "p1", TP, [2]).retry(4, "p1", TP, [2], "OUT_OF_ORDER_SEQUENCE_NUMBER"));
+    const dup = j.anomalies.find((a) => a.type === "duplicate");
+    expect(dup?.allowedBecause?.rule).toBe("idempotent-sequence-reset");
+    expect(dup?.allowedBecause?.events.map((e) => e.timeUs)).toEqual([3000, 4000]);
+    expect(dupRun({}, start().retry(3, "p1", TP, [2]).retry(4, "p1", TP, [2], "NOT_LEADER_OR_FOLLOWER")).verdict).toBe("bug");
+    expect(dupRun({}, start().retry(3, "p1", TP, [1]).retry(4, "p1", TP, [1], "OUT_OF_ORDER_SEQUENCE_NUMBER")).verdict).toBe("bug");
+  });
   const reorderRun = (config: Record<string, unknown>, ev: EvidenceBuilder): Judgement => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 1).send("p1", "orders", 0, 2, 0);
     return judge(fakeRun({ scenario: prod(config), history: h.ops, partitions: [healthy("orders", 0, [2, 1])], faults: [kill], evidence: ev.events }));

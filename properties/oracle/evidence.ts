@@ -78,7 +78,7 @@ export interface EvidenceIndex {
   readonly partitions: Map<string, PartitionEvidence>;
   readonly powerLosses: PowerLoss[];
   /** Producer id → retries of its batches (values of each retried batch). */
-  readonly retries: Map<string, { readonly ref: EvidenceRef; readonly tp: string; readonly values: readonly number[] }[]>;
+  readonly retries: Map<string, { readonly ref: EvidenceRef; readonly tp: string; readonly values: readonly number[]; readonly error: string }[]>;
   /** Producer id → connection closes and losses. */
   readonly disconnects: Map<string, EvidenceRef[]>;
   readonly groups: Map<string, GroupEvidence>;
@@ -233,7 +233,7 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
         const o = e as unknown as Record<string, unknown> & { type: string; timeUs: number };
         if (o.type === "produce-retry" && typeof o.producer === "string" && typeof o.tp === "string" && Array.isArray(o.values)) {
           const values = o.values as number[];
-          push(retries, o.producer, { ref: new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.producer)} retried a batch of ${values.length} record(s) to ${String(o.tp)} after ${String(o.error)}`), tp: o.tp, values });
+          push(retries, o.producer, { ref: new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.producer)} retried a batch of ${values.length} record(s) to ${String(o.tp)} after ${String(o.error)}`), tp: o.tp, values, error: String(o.error) });
         } else if (o.type === "producer-disconnect" && typeof o.producer === "string") {
           push(disconnects, o.producer, new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.producer)} lost its connection to broker ${String(o.broker)} (${String(o.reason)})`));
         }

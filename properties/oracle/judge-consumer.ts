@@ -7,6 +7,8 @@ import { topicOfTp } from "../context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
 import type { HistoryOp } from "../../sim/history.ts";
 import type { Justification, OracleContext } from "./context.ts";
+import { lazyJustification } from "./context.ts";
+import { justifyDuplicate } from "./judge-producer.ts";
 import type { EvidenceRef } from "./evidence.ts";
 import { historyRef } from "./evidence.ts";
 import { committedLossCause } from "./losses.ts";
@@ -98,11 +100,12 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
   }
   // The record is in the log twice (a permitted duplicate), or the log or the group's offsets were rewritten.
   const dup = ctx.run.duplicates.find((x) => x.value === f.value);
-  if (dup) {
-    const send = ctx.run.sends.get(f.value);
-    const p = send ? ctx.producer(send.process) : undefined;
-    const retry = p ? (ctx.idx.retries.get(p.id) ?? []).find((r) => r.values.includes(f.value as number)) : undefined;
-    if (p && retry && ctx.nonIdempotent(p)) return ctx.justify("retry-without-idempotence", [retry.ref], () => `${p.id} wrote value ${f.value} twice (retried at ${fmtTime(retry.ref.timeUs)}), and both copies were processed`);
+  const send = dup ? ctx.run.sends.get(dup.value) : undefined;
+  if (dup && send) {
+    // The same permission as the duplicate itself, whichever rule that is.
+    const sinceUs = ctx.result.history[send.invoke]?.timeUs ?? 0;
+    const j = justifyDuplicate(ctx, { type: "duplicate", partition: dup.tp, offset: dup.offset, value: dup.value, sinceUs, process: send.process, explanation: "" });
+    if (j) return lazyJustification(j.rule, j.events, () => `${j.sentence}; both copies were processed`);
   }
   return f.partition === null ? null : rewriteCause(ctx, f.partition, f.offset);
 }

@@ -25,9 +25,16 @@ export function justifyDuplicate(ctx: OracleContext, f: Finding): Justification 
     return ctx.justify("retry-without-idempotence", [retry], () => `${why}; it retried the batch holding value ${f.value} at ${fmtTime(retry.timeUs)}, after it had been written`);
   }
   // An idempotent producer's sequence check needs the producer state the partition lost with its records.
-  if (f.partition === null) return null;
-  const cause = committedLossCause(ctx, { tp: f.partition, offset: null, sinceUs: f.sinceUs ?? 0 });
-  return cause ? lazyJustification(cause.rule, [...cause.events, retry], () => `${cause.sentence}; the idempotent producer's retry at ${fmtTime(retry.timeUs)} was written again`) : null;
+  if (f.partition !== null) {
+    const cause = committedLossCause(ctx, { tp: f.partition, offset: null, sinceUs: f.sinceUs ?? 0 });
+    if (cause) return lazyJustification(cause.rule, [...cause.events, retry], () => `${cause.sentence}; the idempotent producer's retry at ${fmtTime(retry.timeUs)} was written again`);
+  }
+  // TransactionManager.canRetry (KIP-360): a sequence error with no earlier batch unresolved is taken for a gap; the
+  // producer bumps its epoch and sends the batch again under sequence 0, which no broker can match with its first
+  // write (a zombie leader that missed the writes answers OUT_OF_ORDER_SEQUENCE_NUMBER to a batch the real one has).
+  const reset = (ctx.idx.retries.get(p.id) ?? []).find((r) => r.values.includes(f.value as number) && (r.error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || r.error === "UNKNOWN_PRODUCER_ID"));
+  if (!reset) return null;
+  return ctx.justify("idempotent-sequence-reset", [retry, reset.ref], () => `${p.id} got ${reset.error} for the batch holding value ${f.value} at ${fmtTime(reset.ref.timeUs)} after an attempt of it had been written, bumped its epoch and wrote the batch again under new sequence numbers`);
 }
 
 export function justifyReorder(ctx: OracleContext, f: Finding): Justification | null {

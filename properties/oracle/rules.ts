@@ -12,6 +12,7 @@ export type RuleId =
   | "protocol-0.11-divergence"
   | "protocol-2.0-stale-follower"
   | "retry-without-idempotence"
+  | "idempotent-sequence-reset"
   | "acks0-reconnect-reorder"
   | "commit-before-processing"
   | "auto-commit-async"
@@ -105,6 +106,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "a retry of the batch holding the record (duplicate), or of the batch holding the record sent before it with max.in.flight.requests.per.connection > 1 (reorder)",
     anomalies: ["duplicate", "nonmonotonic-send", "processed-twice"],
     source: "fact 19; Sender.completeBatch / RecordAccumulator.reenqueue",
+  },
+  "idempotent-sequence-reset": {
+    id: "idempotent-sequence-reset",
+    when: "the producer is idempotent and a broker answered a retry of the record's batch with OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID while no earlier batch of the partition was unresolved",
+    evidence: "an attempt of the batch was written (on the leader that kept it), a retry of it met a broker without that producer state (a zombie leader cut off before the writes), and the producer bumped its epoch and sent the batch again under new sequence numbers",
+    anomalies: ["duplicate", "processed-twice"],
+    source: "fact 19; TransactionManager.canRetry / requestEpochBumpForPartition (KIP-360)",
   },
   "acks0-reconnect-reorder": {
     id: "acks0-reconnect-reorder",
