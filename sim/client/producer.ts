@@ -20,6 +20,7 @@ import type { ClientEnv } from "./env.ts";
 import { recordRestart } from "./env.ts";
 import { BYTES_PER_RECORD, RecordAccumulator } from "./producer-accumulator.ts";
 import { ProducerMetadata } from "./producer-metadata.ts";
+import { LeaderEpochs } from "./leader-epochs.ts";
 import type { TopicMeta } from "./producer-metadata.ts";
 import { IdempotenceState } from "./producer-idempotence.ts";
 import { StickyPartitioner } from "./partitioner-sticky.ts";
@@ -67,7 +68,7 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
     this.dltTopic = spec.deadLetterTopic ?? `${spec.topic}.dlt`;
     this.metadataTopics = spec.onFailure === "dead-letter" ? [spec.topic, this.dltTopic] : [spec.topic];
     this.accumulator = new RecordAccumulator(Math.max(1, Math.floor(this.cfg["batch.size"] / BYTES_PER_RECORD)));
-    this.metadata = new ProducerMetadata(this.cfg["retry.backoff.ms"] * 1000);
+    this.metadata = new ProducerMetadata(this.cfg["retry.backoff.ms"] * 1000, LeaderEpochs.forProtocol(env.protocol));
     // Records without a key: Kafka ≥ 3.3's BuiltInPartitioner (KIP-794) on the 3.7 profile, KIP-480 before it.
     if (PROTOCOL_VERSIONS.indexOf(env.protocol ?? DEFAULT_PROTOCOL) >= PROTOCOL_VERSIONS.indexOf("3.7")) {
       const builtIn = { stickyBatchBytes: Math.max(1, this.cfg["batch.size"]), adaptive: this.cfg["partitioner.adaptive.partitioning.enable"], availabilityTimeoutUs: this.cfg["partitioner.availability.timeout.ms"] * 1000 };

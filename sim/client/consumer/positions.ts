@@ -206,14 +206,14 @@ export class Positions {
     }
     for (const [leader, ps] of resets) {
       for (const p of ps) p.fetching = true;
-      const partitions = ps.map((p) => ({ topic: p.topic, partition: p.partition, timestamp: strategy, currentLeaderEpoch: -1 }));
+      const partitions = ps.map((p) => ({ topic: p.topic, partition: p.partition, timestamp: strategy, currentLeaderEpoch: c.requests.epochs.current(p.topic, p.partition) }));
       c.requests.send(ctx, c.requests.broker(leader), "list-offsets", { type: "list-offsets", corr: c.requests.nextCorr(), partitions }, { tps: ps.map((p) => p.tp) });
     }
     for (const [leader, ps] of fetches) {
       const node = c.requests.broker(leader);
       if (c.requests.isInFlight("fetch", node)) continue;
       for (const p of ps) p.fetching = true;
-      const partitions: FetchPartition[] = ps.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }));
+      const partitions: FetchPartition[] = ps.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.fetchOffset, currentLeaderEpoch: c.requests.epochs.current(p.topic, p.partition), lastFetchedEpoch: -1 }));
       c.requests.send(ctx, node, "fetch", { type: "fetch", corr: c.requests.nextCorr(), replicaId: -1, brokerEpoch: -1, maxWaitMs: c.cfg["fetch.max.wait.ms"], partitions }, { tps: ps.map((p) => p.tp) });
     }
   }
