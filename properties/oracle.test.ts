@@ -398,4 +398,12 @@ describe("oracle: a late commit on a lossy link", () => {
     expect(backRun([kill], true).anomalies.find((a) => a.type === "nonmonotonic-poll")?.allowed).toBe(false);
     expect(backRun([flaky], false).anomalies.find((a) => a.type === "nonmonotonic-poll")?.allowed).toBe(false);
   });
+  it("a cut link holds the commit until the heal as a lossy one does (fuzz seed 5005, fuzz-nonmonotonic-poll-3215157278); a slow link does not", () => {
+    const isolate: FiredFault = { timeUs: 1000, action: { kind: "isolate", target: { broker: 1 } }, nodes: ["broker-1"] };
+    const j = backRun([isolate], true).anomalies.find((a) => a.type === "nonmonotonic-poll");
+    expect(j?.allowedBecause?.rule).toBe("late-commit-on-lossy-link");
+    expect(j?.allowedBecause?.events[0]?.text).toBe("a network isolate (broker-1)");
+    const slow: FiredFault = { timeUs: 1000, action: { kind: "slow", target: { broker: 1 }, factor: 20 }, nodes: ["broker-1"] };
+    expect(backRun([slow], true).anomalies.find((a) => a.type === "nonmonotonic-poll")?.allowed).toBe(false);
+  });
 });

@@ -6,6 +6,7 @@ import { fmtTime } from "../explain.ts";
 import { topicOfTp } from "../context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
 import type { HistoryOp } from "../../sim/history.ts";
+import type { FaultAction } from "../../sim/faults/types.ts";
 import type { Justification, OracleContext } from "./context.ts";
 import { lazyJustification } from "./context.ts";
 import { justifyDuplicate } from "./judge-producer.ts";
@@ -110,6 +111,12 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
   return f.partition === null ? null : rewriteCause(ctx, f.partition, f.offset);
 }
 
+/** Faults under which TCP holds messages and delivers them late (a lossy link's retransmissions, a cut link's
+ *  data after the heal — fact 32, fact 42): a request its client gave up on can still be handled. */
+function holdsMessages(a: FaultAction): boolean {
+  return (a.kind === "flaky" && a.lossProb > 0) || a.kind === "partition" || a.kind === "partition-oneway" || a.kind === "isolate";
+}
+
 /** Did `member` have a commit invoked before `atUs` and not answered until after it? */
 function commitInFlight(ctx: OracleContext, member: string, atUs: number): boolean {
   let open = 0;
@@ -127,14 +134,16 @@ export function justifyPollOrder(ctx: OracleContext, f: Finding): Justification 
   if (f.partition === null) return null;
   if (f.type === "nonmonotonic-poll" && f.process !== undefined) {
     const group = f.process.slice(0, f.process.lastIndexOf("/"));
-    const lossy = ctx.result.faults.find((x) => x.action.kind === "flaky" && x.action.lossProb > 0 && x.timeUs <= (f.sinceUs ?? Number.POSITIVE_INFINITY));
+    // A link that holds what is sent on it (lost transmissions, or a cut until the heal): TCP delivers it late.
+    const lossy = ctx.result.faults.find((x) => holdsMessages(x.action) && x.timeUs <= (f.sinceUs ?? Number.POSITIVE_INFINITY));
     const inWindow = (c: EvidenceRef): boolean => lossy !== undefined && c.timeUs >= lossy.timeUs && c.timeUs <= (f.sinceUs ?? Number.POSITIVE_INFINITY);
     // A request timeout that closed a connection while the member had a commit in flight on it, or a failed commit.
     const closedUnderCommit = (ctx.idx.requestTimeouts.get(group) ?? []).find((t) => inWindow(t.ref) && commitInFlight(ctx, t.member, t.ref.timeUs));
     const late = closedUnderCommit?.ref ?? (ctx.idx.failedCommits.get(group) ?? []).find(inWindow);
     if (lossy && late) {
-      const fault = { source: "trace" as const, index: ctx.result.evidence.findIndex((e) => e.type === "fault" && e.timeUs === lossy.timeUs), type: "fault", timeUs: lossy.timeUs, text: `flaky links (${lossy.nodes.join(", ")})` };
-      return ctx.justify("late-commit-on-lossy-link", [fault, late], () => `${late.text}; on the lossy link it may have reached the coordinator after a later commit`);
+      const what = lossy.action.kind === "flaky" ? "flaky links" : `a network ${lossy.action.kind}`;
+      const fault = { source: "trace" as const, index: ctx.result.evidence.findIndex((e) => e.type === "fault" && e.timeUs === lossy.timeUs), type: "fault", timeUs: lossy.timeUs, text: `${what} (${lossy.nodes.join(", ")})` };
+      return ctx.justify("late-commit-on-lossy-link", [fault, late], () => `${late.text}; held on the ${lossy.action.kind === "flaky" ? "lossy" : "cut"} link, it may have reached the coordinator after a later commit`);
     }
   }
   return rewriteCause(ctx, f.partition, f.offset);

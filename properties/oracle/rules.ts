@@ -151,8 +151,8 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   },
   "late-commit-on-lossy-link": {
     id: "late-commit-on-lossy-link",
-    when: "a group that commits, on a lossy (flaky) link",
-    evidence: "a lossy link, then a commit of the group whose request timed out before the group went back: still retransmitted on its closed connection, it can reach the coordinator after a later commit and set the committed offset back",
+    when: "a group that commits, on a lossy (flaky) or cut (partition, isolate) link",
+    evidence: "a lossy or cut link, then a commit of the group whose request timed out before the group went back: still retransmitted on its closed connection (after the heal, for a cut link), it can reach the coordinator after a later commit and set the committed offset back",
     anomalies: ["nonmonotonic-poll"],
     source: "fact 32; NetworkClient closes a timed-out connection, SocketServer handles what a closing channel received",
   },
