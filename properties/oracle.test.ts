@@ -103,6 +103,17 @@ describe("oracle: lost writes", () => {
     const right = start().shrink(3, TP, 1, [1], [2, 3]).elect(6, TP, 2, 1, [2], 1, true, { isrBefore: [1], live: [2, 3] });
     expect(lost(lostRun(on, right))?.allowedBecause?.rule).toBe("unclean-election");
   });
+  it("before 2.7: a clean election from ZooKeeper's ISR holding a replica the leader's ISR did not (its write unanswered) is allowed; on 2.7, or of a replica in the leader's ISR, a bug", () => {
+    // fuzz seed 11011 run 5335 (2.0): the leader's expansion write was applied but unanswered, its retry met the
+    // controller's newer version, and the leader acknowledged over its old ISR.
+    const ev = (leader: number) => start().shrink(1, TP, 1, [1, 2], [3]).elect(6, TP, leader, 1, [leader, 2].filter((x, i, a) => a.indexOf(x) === i), 1, false, { isrBefore: [1, 2, 3], live: [2, 3] });
+    const on = (protocol: string) => ({ ...prod({ acks: "all" }), protocol });
+    const j = lost(lostRun(on("2.0"), ev(3)));
+    expect(j?.allowedBecause?.rule).toBe("protocol-zk-isr-write");
+    expect(j?.allowedBecause?.events.map((e) => e.timeUs)).toEqual([6000, 6000]);
+    expect(lostRun(on("2.7"), ev(3)).verdict).toBe("bug");
+    expect(lostRun(on("2.0"), ev(2)).verdict).toBe("bug");
+  });
   it("protocol 0.10: a truncation to the high watermark after the ack is allowed; on 3.7 it is a bug", () => {
     const ev = start().truncate(5, TP, 2, 2, 1, "become-follower: truncate to high watermark (0.10)").elect(6, TP, 2, 1, [2, 3], 1);
     expect(lost(lostRun({ ...prod({ acks: "all", "enable.idempotence": false }), protocol: "0.10" }, ev))?.allowedBecause?.rule).toBe("protocol-0.10-truncation");

@@ -11,6 +11,7 @@ export type RuleId =
   | "protocol-0.10-truncation"
   | "protocol-0.11-divergence"
   | "protocol-2.0-stale-follower"
+  | "protocol-zk-isr-write"
   | "retry-without-idempotence"
   | "idempotent-sequence-reset"
   | "acks0-reconnect-reorder"
@@ -99,6 +100,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "a replica that never became follower at the leader's epoch (it missed the leader change, so it never truncated) fetched from that leader by offset alone and was added to its ISR",
     anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
     source: "fact 13; KAFKA-6880, fixed by KIP-320 in 2.1",
+  },
+  "protocol-zk-isr-write": {
+    id: "protocol-zk-isr-write",
+    when: "protocols before 2.7 (the leader writes ISR changes to ZooKeeper itself, no AlterIsr)",
+    evidence: "a clean election, after the record was appended, of a replica that ZooKeeper's ISR listed and the old leader's did not (the leader's write adding it was applied but unanswered, and its retry met the controller's newer version), whose log ended before the record",
+    anomalies: [...COMMITTED_LOSS_FAMILY],
+    source: "fact 48; Partition.updateIsr / ReplicationUtils.updateLeaderAndIsr (\"Cached zkVersion not equal to that in zookeeper, skip updating ISR\"), fixed by KIP-497 in 2.7",
   },
   "retry-without-idempotence": {
     id: "retry-without-idempotence",
