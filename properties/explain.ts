@@ -56,6 +56,8 @@ export function describeEvent(ev: TraceEvent): { tp: string | null; text: string
       return { tp: ev.tp, text: `${ev.tp} offline (no eligible leader, epoch ${ev.leaderEpoch})` };
     case "isr-shrink":
       return { tp: ev.tp, text: `ISR of ${ev.tp} shrank to [${ev.isr.join(",")}] (removed ${ev.removed.join(",")}, leader ${ev.leader}, by ${ev.by})` };
+    case "alter-partition-preempted":
+      return { tp: ev.tp, text: `controller broker ${ev.controller} resigned with broker ${ev.broker}'s AlterPartition for ${ev.tp} unanswered (it is sent again after controller.socket.timeout.ms)` };
     case "isr-expand":
       return { tp: ev.tp, text: `ISR of ${ev.tp} grew to [${ev.isr.join(",")}] (added ${ev.added.join(",")})` };
     case "become-leader":

@@ -246,4 +246,20 @@ describe("triaged fuzz counterexamples", () => {
     expect(new Set(losses.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["protocol-zk-isr-write"]));
     expect(judgement.verdict).toBe("allowed");
   });
+  // fuzz --seed 11011 run 2343 (3.7): leader 2's AlterPartition (adding broker 1 back) reached the controller, broker 3,
+  // as it woke from a pause with its ZooKeeper session expired; it resigned and became controller again, and the
+  // queued request went unanswered — as in Kafka, whose ControllerEventManager.clearAndPut preempts queued events and
+  // AlterPartitionReceived.preempt does nothing. The leader waits controller.socket.timeout.ms (30 s) to send it
+  // again; the 1.5 s drain could not see it converge. The simulator now says so (alter-partition-preempted) and the
+  // settle bound counts it: with a 33 s drain the replica rejoins at 31.8 s.
+  it("fuzz-liveness-534352142.yaml: an AlterPartition dropped by a resigning controller is waited for, not a liveness verdict", () => {
+    const f = "fuzz-liveness-534352142.yaml";
+    const text = readFileSync(join(DIR, f), "utf8");
+    const { result, judgement } = runAndJudge(parseScenario(text, { file: f }));
+    expect(result.evidence.filter((e) => e.type === "alter-partition-preempted").map((e) => e.type === "alter-partition-preempted" && [e.tp, e.controller, e.broker])).toEqual([["orders-0", 3, 2]]);
+    expect(judgement.liveness.judged).toBe(false);
+    expect(judgement.verdict).not.toBe("liveness");
+    const long = runAndJudge(parseScenario(text.replace("drainMs: 1500", "drainMs: 33000"), { file: f })).judgement;
+    expect(long.liveness).toMatchObject({ judged: true, violations: [] });
+  });
 });

@@ -107,7 +107,7 @@ describe("oracle: lost writes", () => {
     // fuzz seed 11011 run 5335 (2.0): the leader's expansion write was applied but unanswered, its retry met the
     // controller's newer version, and the leader acknowledged over its old ISR.
     const ev = (leader: number) => start().shrink(1, TP, 1, [1, 2], [3]).elect(6, TP, leader, 1, [leader, 2].filter((x, i, a) => a.indexOf(x) === i), 1, false, { isrBefore: [1, 2, 3], live: [2, 3] });
-    const on = (protocol: string) => ({ ...prod({ acks: "all" }), protocol });
+    const on = (protocol: "2.0" | "2.7"): ScenarioInput => ({ ...prod({ acks: "all" }), protocol });
     const j = lost(lostRun(on("2.0"), ev(3)));
     expect(j?.allowedBecause?.rule).toBe("protocol-zk-isr-write");
     expect(j?.allowedBecause?.events.map((e) => e.timeUs)).toEqual([6000, 6000]);
@@ -352,6 +352,23 @@ describe("liveness", () => {
     expect(short.liveness.settleMs).toBe(base + 4200);
     expect(run(base + 1000, [kill]).verdict).toBe("liveness");
     expect(run(base + 4200, [isolate]).verdict).toBe("liveness");
+  });
+  it("an AlterPartition a resigning controller dropped unanswered extends the settle bound to controller.socket.timeout.ms after it (fuzz seed 11011 run 2343)", () => {
+    const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);
+    const p = partition("orders", 0, 1, [1, 2], [{ broker: 1, values: [1] }, { broker: 2, values: [1] }, { broker: 3, values: [] }]);
+    const run = (drainMs: number, preempted: boolean): Judgement => {
+      const ev = start();
+      if (preempted) ev.add(4000, { type: "alter-partition-preempted", tp: TP, controller: 2, broker: 1 });
+      return judge(fakeRun({ scenario: { ...prod({}), durationMs: 5000, drainMs }, history: h.ops, partitions: [p], faults: [kill], evidence: ev.events }));
+    };
+    const base = run(0, false).liveness.settleMs;
+    // Dropped at 4 s, 1 s before the drain: re-sent at 34 s, then a few fetch rounds.
+    const late = run(base + 1000, true);
+    expect(late.liveness.settleMs).toBe(-1000 + 30_000 + 4 * 500);
+    expect(late.liveness.judged).toBe(false);
+    expect(late.verdict).not.toBe("liveness");
+    expect(run(base + 1000, false).verdict).toBe("liveness");
+    expect(run(31_000, true).verdict).toBe("liveness");
   });
   it("a group still rebalancing at the end is a liveness verdict; a stable one is not", () => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);

@@ -3,6 +3,7 @@
 // nothing was written in the last fetch rounds, caught up (HW = LEO = the leader's LEO) — and a run without
 // faults must have acknowledged every send. A group that
 // processes more slowly than its topics are produced gets a capacity finding instead: neither bug nor liveness.
+import { CONTROLLER_SOCKET_TIMEOUT_MS } from "../../sim/broker/control/controller-channel.ts";
 import type { RunResult } from "../../sim/result.ts";
 import { fmtTime } from "../explain.ts";
 import type { OracleContext } from "./context.ts";
@@ -42,9 +43,14 @@ export interface LivenessReport {
 /** How long after the heal the cluster may take to settle: a dead controller's or broker's ZooKeeper session must
  *  expire, then a few fetch rounds re-elect, catch up and re-expand the ISR; a group whose member a fault hit waits
  *  for the old member's session to expire before it rebalances (its session timeout plus a few heartbeats). */
-export function settleMs(s: RunResult["scenario"], faults: RunResult["faults"] = []): number {
+export function settleMs(s: RunResult["scenario"], faults: RunResult["faults"] = [], evidence: RunResult["evidence"] = []): number {
   const b = s.broker;
   let ms = b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"] + tcpBackoffMs(s, faults);
+  // An AlterPartition a resigning controller dropped unanswered is sent again only after controller.socket.timeout.ms.
+  for (const e of evidence) {
+    if (e.type !== "alter-partition-preempted") continue;
+    ms = Math.max(ms, Math.ceil(e.timeUs / 1000) - s.durationMs + CONTROLLER_SOCKET_TIMEOUT_MS + 4 * b["replica.fetch.wait.max.ms"]);
+  }
   for (const c of s.consumers) {
     if (!faults.some((f) => f.nodes.some((n) => n.startsWith(`${c.group}/`)))) continue;
     ms = Math.max(ms, c.config["session.timeout.ms"] + 3 * c.config["heartbeat.interval.ms"] + c.config["fetch.max.wait.ms"]);
@@ -127,7 +133,7 @@ export function capacityFindings(ctx: OracleContext): CapacityFinding[] {
 /** The convergence checks. Unseen records no rule explains are added by the judge as `group-stalled`. */
 export function livenessReport(ctx: OracleContext): LivenessReport {
   const r = ctx.result;
-  const settle = settleMs(r.scenario, r.faults);
+  const settle = settleMs(r.scenario, r.faults, r.evidence);
   if (r.end.reason !== "completed") return { judged: false, settleMs: settle, reason: `the run stopped early (${r.end.reason})`, violations: [] };
   const violations: LivenessViolation[] = [];
   if (r.faults.length === 0) {
@@ -138,7 +144,7 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
     }
   }
   if (r.scenario.drainMs < settle) {
-    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut, plus as long again as the longest cut, for TCP's retransmission backoff): raise drainMs to judge convergence`, violations };
+    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut, plus as long again as the longest cut, for TCP's retransmission backoff; after a resigning controller dropped an AlterPartition, until controller.socket.timeout.ms after it): raise drainMs to judge convergence`, violations };
   }
   // A partition written within the last fetch rounds is still replicating: its followers' HW lags by design.
   const quietUs = Math.max(1_000_000, 4 * r.scenario.broker["replica.fetch.wait.max.ms"] * 1000);

@@ -12,6 +12,10 @@ export type BrokerTraceEvent =
   | { readonly type: "isr-shrink"; readonly tp: string; readonly leader: number; readonly isr: readonly number[]; readonly removed: readonly number[]; readonly by: "leader" | "controller" }
   | { readonly type: "isr-expand"; readonly tp: string; readonly leader: number; readonly isr: readonly number[]; readonly added: readonly number[] }
   | { readonly type: "isr-change-rejected"; readonly tp: string; readonly broker: number; readonly reason: string }
+  /** A controller resigned with this AlterPartition queued: Kafka drops it unanswered (ControllerEventManager
+   *  .clearAndPut preempts queued events; AlterPartitionReceived.preempt does nothing), so the leader waits
+   *  controller.socket.timeout.ms before sending it again. */
+  | { readonly type: "alter-partition-preempted"; readonly tp: string; readonly controller: number; readonly broker: number }
   | { readonly type: "become-leader"; readonly tp: string; readonly broker: number; readonly leaderEpoch: number; readonly logEndOffset: number }
   | { readonly type: "become-follower"; readonly tp: string; readonly broker: number; readonly leader: number; readonly leaderEpoch: number }
   /** Recorded only when the trace records (too frequent to hash cheaply otherwise). */
