@@ -6,7 +6,8 @@ import type { RunResult } from "../sim/result.ts";
 import type { ReportAnomaly } from "./anomaly-groups.ts";
 import { faultPeriods } from "./series.ts";
 import { replicasOf } from "./resolve.ts";
-import { fmtS, sendOf } from "./records.ts";
+import { fmtS, pollsOf, sendOf } from "./records.ts";
+import { WRITE_TYPES } from "./marks.ts";
 
 export interface Cause {
   readonly tMs: number;
@@ -23,6 +24,10 @@ export interface Cause {
 /** When the anomaly's window opens: the acknowledgement (or read) it is about. */
 export function anomalyTimeMs(r: RunResult, a: ReportAnomaly): number | null {
   if (a.sinceUs !== undefined) return a.sinceUs / 1000;
+  if (a.value !== null && !WRITE_TYPES.has(a.type)) {
+    const poll = pollsOf(r, a.value).find((p) => (a.process === undefined || p.process === a.process) && (a.group === undefined || p.group === a.group));
+    if (poll) return poll.tMs;
+  }
   if (a.value !== null) {
     const s = sendOf(r, a.value);
     if (s) return s.end?.tMs ?? s.invokeMs;
@@ -37,6 +42,8 @@ export function causesOf(r: RunResult, a: ReportAnomaly): Cause[] {
   const relevant = new Set<string>(["zk"]);
   if (a.partition !== null) for (const b of replicasOf(r, a.partition)) relevant.add(`broker-${b}`);
   if (a.process) relevant.add(a.process);
+  const group = r.scenario.consumers.find((c) => c.group === a.group);
+  if (group) for (let m = 0; m < group.members; m++) relevant.add(`${group.group}/${m}`);
   if (a.value !== null) {
     const s = sendOf(r, a.value);
     if (s) relevant.add(s.process);

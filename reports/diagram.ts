@@ -15,7 +15,7 @@ import type { DiagramRecord, FocusWindow } from "./messages.ts";
 import type { LaneEvent, LaneInterval } from "./run-events.ts";
 import { laneTitle, mergeRuns } from "./run-events.ts";
 import { MARK_WORDS } from "./marks.ts";
-import { fmtS, ranges } from "./records.ts";
+import { fmtS, ranges, valueSpan } from "./records.ts";
 import { evidenceAnchor } from "./anomaly-groups.ts";
 
 export interface DiagramInput {
@@ -48,6 +48,8 @@ export function diagramLanes(r: RunResult, input: Pick<DiagramInput, "records" |
   for (const d of input.records) {
     wanted.add(d.lane);
     if (d.broker) wanted.add(d.broker);
+    if (d.read) wanted.add(d.read.lane);
+    if (d.read?.broker) wanted.add(d.read.broker);
   }
   for (const e of input.events) wanted.add(e.lane);
   for (const i of input.intervals) wanted.add(i.lane);
@@ -59,7 +61,8 @@ export function diagramLanes(r: RunResult, input: Pick<DiagramInput, "records" |
 
 const colorOf = (kind: DiagramRecord["kind"]): string => (kind === "context" ? "#9aa5b1" : SYMBOLS[kind].color);
 
-export function diagramSvg(r: RunResult, input: DiagramInput): string {
+/** The diagram, and for each value marked in it the id of its mark (rec-<value>, or the shared tick's). */
+export function diagramSvg(r: RunResult, input: DiagramInput): { svg: string; anchored: ReadonlyMap<number, string> } {
   const width = input.width ?? 1180;
   const [w0, w1] = input.focus.windowMs;
   const lanes = diagramLanes(r, { records: input.records, events: input.events.filter((e) => e.tMs >= w0 && e.tMs <= w1), intervals: input.intervals.filter((i) => i.endMs >= w0 && i.startMs <= w1) });
@@ -79,7 +82,6 @@ export function diagramSvg(r: RunResult, input: DiagramInput): string {
   const events = mergeRuns(
     input.events.filter((e) => inWin(e.tMs)),
     (40 * (w1 - w0)) / height,
-    (e) => e.evidence !== undefined && input.cited.has(e.evidence),
   );
   const labels: ColumnLabel[] = [];
 
@@ -104,9 +106,13 @@ export function diagramSvg(r: RunResult, input: DiagramInput): string {
     }
   }
 
-  // Records: context first (underneath), then the anomalous ones, banded when too close to tell apart.
-  const ctx = input.records.filter((d) => d.kind === "context");
-  const marked = input.records.filter((d) => d.kind !== "context");
+  // Records: the sample first (underneath), then the anomalous ones — a write in colour from its producer, a read
+  // in colour from the leader to its consumer (its produce then drawn grey). A run of like records has one label;
+  // a run too dense to tell apart is drawn as a band.
+  const ctx = input.records.filter((d) => d.kind === "context" || d.read !== null);
+  const writes = input.records.filter((d) => d.kind !== "context" && d.read === null);
+  const reads = input.records.filter((d) => d.kind !== "context" && d.read !== null);
+  const maxGapMs = (w1 - w0) * 0.08;
   // Lines that start or end outside the window are cut at its edges.
   parts.push(`<clipPath id="plot-clip"><rect x="0" y="${top}" width="${width}" height="${height}"/></clipPath><g clip-path="url(#plot-clip)">`);
   for (const d of ctx) parts.push(recordLines(d, laneX, y, false));
@@ -114,64 +120,130 @@ export function diagramSvg(r: RunResult, input: DiagramInput): string {
     kinds.add("produce");
     kinds.add("ack");
   }
-  const bands = bandsOf(marked, y);
-  for (const b of bands) {
-    const d0 = b[0]!;
+  const words = (d: DiagramRecord): string => (d.kind === "context" ? "" : d.kind === "other-anomaly" ? d.type : MARK_WORDS[d.kind]);
+  for (const run of runsOf(writes, (d) => `${d.kind}/${d.lane}/${d.broker}/${d.endType}`, (d) => d.invokeMs, maxGapMs)) {
+    const d0 = run[0]!;
     kinds.add(d0.kind as SymbolKind);
     kinds.add("produce");
     if (d0.endType === "ok") kinds.add("ack");
-    if (b.length >= 3) parts.push(bandPolygons(b, laneX, y));
-    else for (const d of b) parts.push(recordLines(d, laneX, y, true));
-    const words = d0.kind === "context" ? "" : d0.kind === "other-anomaly" ? d0.type : MARK_WORDS[d0.kind];
-    const values = ranges(
-      b.map((d) => d.value),
-      2,
-    );
-    const rep = b.filter((d) => d.replicatedMs !== null).length;
-    const repWords = rep === 0 ? "never replicated" : rep === b.length ? "replicated" : `${rep} of ${b.length} replicated`;
+    if (dense(run.map((d) => y(d.invokeMs)))) parts.push(bandPolygons(run, laneX, y));
+    else for (const d of run) parts.push(recordLines(d, laneX, y, true));
+    const rep = run.filter((d) => d.replicatedMs !== null).length;
+    // Committed: the leader's HW passed it (every replica of the ISR then had it — the leader alone, when the ISR
+    // had shrunk to it).
+    const repWords = rep === 0 ? "never committed" : rep === run.length ? "committed" : `${rep} of ${run.length} committed`;
     const ack = d0.endType === "ok" ? `acked by ${d0.broker ? laneTitle(d0.broker) : "?"}` : d0.endType === null ? "no answer" : d0.endType === "fail" ? "failed" : "outcome unknown";
-    const first = b.find((d) => inWin(d.endMs) || inWin(d.invokeMs))!;
+    const twice = d0.kind === "duplicate" ? `, written ${Math.max(...run.map((d) => d.appendsMs.length))}×` : "";
+    const first = run.find((d) => inWin(d.endMs) || inWin(d.invokeMs)) ?? d0;
     labels.push({
       lane: d0.lane,
       anchorY: yc(first.endMs ?? first.invokeMs),
-      lines: [`${b.length === 1 ? "" : `${b.length} `}${words} v${values}`, `${ack}, ${repWords}`],
+      lines: [`${run.length === 1 ? "" : `${run.length} `}${words(d0)} ${valueSpan(run.map((d) => d.value))}`, `${ack}${twice}, ${repWords}`],
       priority: 20,
       href: `#g-${d0.group ?? ""}`,
       bold: true,
-      title: `${b.length} ${words} record(s) v${ranges(b.map((d) => d.value), 20)} of ${d0.tp}: sent ${fmtS(b[0]!.invokeMs)}–${fmtS(b[b.length - 1]!.invokeMs)}, ${ack}, ${repWords}`,
+      title: `${run.length} ${words(d0)} record(s) v${ranges(run.map((d) => d.value), 20)} of ${d0.tp}: sent ${fmtS(run[0]!.invokeMs)}–${fmtS(run[run.length - 1]!.invokeMs)}, ${ack}${twice}, ${repWords}`,
+    });
+  }
+  for (const run of runsOf(reads, (d) => `${d.kind}/${d.read!.lane}/${d.read!.broker}`, (d) => d.read!.pollMs, maxGapMs)) {
+    const d0 = run[0]!;
+    const rd = d0.read!;
+    kinds.add(d0.kind as SymbolKind);
+    kinds.add("poll");
+    if (dense(run.map((d) => y(d.read!.pollMs)))) parts.push(readBand(run, laneX, y));
+    else for (const d of run) parts.push(readLine(d, laneX, y));
+    const committed = run.filter((d) => d.read!.commitMs !== null).length;
+    const processed = run.filter((d) => d.read!.processedMs !== null).length;
+    const commitWords = committed === 0 ? "not committed" : committed === run.length ? "committed" : `${committed} committed`;
+    const processWords = processed === 0 ? "never processed" : processed === run.length ? "processed" : `${processed} processed`;
+    labels.push({
+      lane: rd.lane,
+      anchorY: yc(rd.pollMs),
+      lines: [`${run.length === 1 ? "" : `${run.length} `}${words(d0)} ${valueSpan(run.map((d) => d.value))}`, `from ${rd.broker ? laneTitle(rd.broker) : "?"}, ${commitWords}, ${processWords}`],
+      priority: 20,
+      href: `#g-${d0.group ?? ""}`,
+      bold: true,
+      title: `${run.length} ${words(d0)} record(s) v${ranges(run.map((d) => d.value), 20)}: polled by ${rd.lane} ${fmtS(rd.pollMs)}–${fmtS(run[run.length - 1]!.read!.pollMs)}, ${commitWords}, ${processWords}`,
     });
   }
   parts.push("</g>");
-  // Per record ticks on the client's lane (send and ack): the marks the browser test finds at their times.
-  const anchored = new Set<number>();
-  for (const d of marked) {
+  // Per record ticks: on the producer's lane at its send and acknowledgement, on the consumer's at its poll; the
+  // marks the browser test finds at their times. Records that fall on the same pixel row share one tick (its
+  // data-values lists them), so a run of thousands costs a few hundred elements; an acknowledgement or poll tick
+  // is the anchor, rec-<value>, of every value it holds (named after the first not yet used).
+  const anchored = new Map<number, string>();
+  const anchorOf = (values: readonly number[]): string => {
+    const used = new Set(anchored.values());
+    const v = values.find((x) => !used.has(`rec-${x}`));
+    if (v === undefined) return "";
+    const id = `rec-${v}`;
+    for (const x of values) if (!anchored.has(x)) anchored.set(x, id);
+    return ` id="${id}"`;
+  };
+  interface Tick {
+    readonly cls: string;
+    readonly kind: string;
+    readonly x1: number;
+    readonly x2: number;
+    readonly y: number;
+    readonly color: string;
+    readonly width: number;
+    readonly values: number[];
+    readonly words: string;
+    readonly tMs: number;
+  }
+  const ticks = new Map<string, Tick>();
+  const tick = (t: Omit<Tick, "values">, value: number): void => {
+    const k = `${t.cls}/${t.kind}/${n1(t.x1)}/${Math.round(t.y)}`;
+    const hit = ticks.get(k);
+    if (hit) hit.values.push(value);
+    else ticks.set(k, { ...t, values: [value] });
+  };
+  for (const d of writes) {
     const x = laneX.get(d.lane);
     if (x === undefined) continue;
     const c = colorOf(d.kind);
-    if (inWin(d.invokeMs)) parts.push(`<line class="rec rec-produce" data-kind="${d.kind}" data-value="${d.value}" x1="${n1(x - 7)}" x2="${n1(x)}" y1="${n1(y(d.invokeMs))}" y2="${n1(y(d.invokeMs))}" stroke="${c}" stroke-width="1.5"/>`);
-    if (d.endType === "ok" && inWin(d.endMs)) {
-      const id = anchored.has(d.value) ? "" : ` id="rec-${d.value}"`;
-      anchored.add(d.value);
-      parts.push(`<line${id} class="rec rec-ack" data-kind="${d.kind}" data-value="${d.value}" x1="${n1(x - 12)}" x2="${n1(x)}" y1="${n1(y(d.endMs))}" y2="${n1(y(d.endMs))}" stroke="${c}" stroke-width="2"><title>${esc(`v${d.value} ${d.kind === "context" ? "" : MARK_WORDS[d.kind]}: acknowledged at ${fmtS(d.endMs)} (offset ${d.offset ?? "?"})`)}</title></line>`);
-    } else if (d.endType !== null && d.endType !== "ok" && inWin(d.endMs)) {
+    if (inWin(d.invokeMs)) tick({ cls: "rec-produce", kind: d.kind, x1: x - 7, x2: x, y: y(d.invokeMs), color: c, width: 1.5, words: `${words(d)}: sent`, tMs: d.invokeMs }, d.value);
+    if (d.endType === "ok" && inWin(d.endMs)) tick({ cls: "rec-ack", kind: d.kind, x1: x - 12, x2: x, y: y(d.endMs), color: c, width: 2, words: `${words(d)}: acknowledged`, tMs: d.endMs }, d.value);
+    else if (d.endType !== null && d.endType !== "ok" && inWin(d.endMs)) {
       kinds.add("send-failed");
       parts.push(symbol("send-failed", x, y(d.endMs), true, `v${d.value} ${d.endType}`));
     }
+    // A duplicate's writes: a tick on the leader's lane at each.
+    const xb = d.broker !== null ? laneX.get(d.broker) : undefined;
+    if (d.appendsMs.length > 1 && xb !== undefined) for (const t of d.appendsMs.filter(inWin)) tick({ cls: "rec-append", kind: d.kind, x1: xb, x2: xb + 8, y: y(t), color: c, width: 2, words: `${words(d)}: written`, tMs: t }, d.value);
   }
-  // Replication: one check per broker and pixel row.
-  const checks = new Map<string, DiagramRecord[]>();
-  for (const d of marked) {
-    if (!inWin(d.replicatedMs) || d.broker === null || !laneX.has(d.broker)) continue;
-    const k = `${d.broker}/${Math.round(y(d.replicatedMs) / 4)}`;
-    const l = checks.get(k);
-    if (l) l.push(d);
-    else checks.set(k, [d]);
+  for (const d of reads) {
+    const x = laneX.get(d.read!.lane);
+    if (x === undefined || !inWin(d.read!.pollMs)) continue;
+    tick({ cls: "rec-poll", kind: d.kind, x1: x, x2: x + 12, y: y(d.read!.pollMs), color: colorOf(d.kind), width: 2, words: `${words(d)}: polled by ${d.read!.lane}`, tMs: d.read!.pollMs }, d.value);
   }
-  for (const list of checks.values()) {
-    const d = list[0]!;
-    kinds.add("replicated");
-    parts.push(symbol("replicated", laneX.get(d.broker!)! + 10, y(d.replicatedMs!), true, `HW passed v${ranges(list.map((x) => x.value), 10)} at ${fmtS(d.replicatedMs!)}: the ISR held them`));
+  for (const t of ticks.values()) {
+    const first = t.values[0]!;
+    const id = t.cls === "rec-ack" || t.cls === "rec-poll" ? anchorOf(t.values) : "";
+    const many = t.values.length > 1 ? ` data-values="${t.values.join(" ")}"` : "";
+    const title = t.values.length > 1 ? `${t.values.length} records (v${ranges(t.values, 3)}) ${t.words} at ${fmtS(t.tMs)}` : `v${first} ${t.words} at ${fmtS(t.tMs)}`;
+    parts.push(`<line${id} class="rec ${t.cls}" data-kind="${t.kind}" data-value="${first}"${many} x1="${n1(t.x1)}" x2="${n1(t.x2)}" y1="${n1(t.y)}" y2="${n1(t.y)}" stroke="${t.color}" stroke-width="${t.width}"><title>${esc(title)}</title></line>`);
   }
+  const cluster = (list: readonly DiagramRecord[], at: (d: DiagramRecord) => number | null, lane: (d: DiagramRecord) => string | null, kind: SymbolKind, dx: number, words2: string): void => {
+    const rows = new Map<string, DiagramRecord[]>();
+    for (const d of list) {
+      const t = at(d);
+      const l = lane(d);
+      if (!inWin(t) || l === null || !laneX.has(l)) continue;
+      const k = `${l}/${Math.round(y(t) / 4)}`;
+      const g = rows.get(k);
+      if (g) g.push(d);
+      else rows.set(k, [d]);
+    }
+    for (const g of rows.values()) {
+      kinds.add(kind);
+      parts.push(symbol(kind, laneX.get(lane(g[0]!)!)! + dx, y(at(g[0]!)!), true, `${words2} v${ranges(g.map((x) => x.value), 10)} at ${fmtS(at(g[0]!)!)}`));
+    }
+  };
+  cluster(writes, (d) => d.replicatedMs, (d) => d.broker, "replicated", 10, "committed: the leader's HW passed (every ISR member held)");
+  cluster(reads, (d) => d.read!.commitMs, (d) => d.read!.lane, "commit", -10, "offset committed past");
+  cluster(reads, (d) => d.read!.processedMs, (d) => d.read!.lane, "processed", -10, "processed");
 
   // Events on their lanes; the cited ones ringed and anchored (once: a fault on three lanes is one event).
   const anchoredEv = new Set<number>();
@@ -214,7 +286,7 @@ export function diagramSvg(r: RunResult, input: DiagramInput): string {
   const head = titleBlock(8, `Messages, ${fmtS(w0)} – ${fmtS(w1)}`, `${input.focus.reason}; each line at its real times (produce: client → leader's append; dashed: the ack back)`, width - 16);
   const axis = axisLeft(y, axisX, { title: "virtual time (ms)", maxTicks: 14 });
   const lg = legend(kinds, 8, bottom + 14, width - 16, true);
-  return svgDoc(width, bottom + 14 + lg.height + 8, SYMBOL_DEFS + MARKERS + head + axis + parts.join("") + lg.svg, "Message diagram of the interesting window");
+  return { svg: svgDoc(width, bottom + 14 + lg.height + 8, SYMBOL_DEFS + MARKERS + head + axis + parts.join("") + lg.svg, "Message diagram of the interesting window"), anchored };
 }
 
 const MARKERS = `<defs>${["#9aa5b1", SYMBOLS["lost-ack"].color, SYMBOLS.duplicate.color, SYMBOLS.reorder.color, SYMBOLS["other-anomaly"].color]
@@ -226,28 +298,61 @@ function recordLines(d: DiagramRecord, laneX: ReadonlyMap<string, number>, y: (t
   const xl = laneX.get(d.lane);
   const xb = d.broker !== null ? laneX.get(d.broker) : undefined;
   if (xl === undefined || xb === undefined) return "";
-  const c = colorOf(d.kind);
+  // A consumer-side record's produce is context: grey.
+  const c = d.read !== null ? colorOf("context") : colorOf(d.kind);
   const w = strong ? 1.4 : 0.8;
   const op = strong ? 1 : 0.6;
+  // The produce reaches the leader's first write of it (a duplicate's retry wrote it again); the ack leaves from
+  // the write it acknowledges.
+  const tFirst = d.appendsMs[0] ?? d.appendMs ?? d.invokeMs;
   const tApp = d.appendMs ?? d.invokeMs;
-  const m = `url(#arrow-${markerOf(d.kind)})`;
-  const kind = d.kind === "context" ? "context" : d.kind;
-  let s = `<g class="msg" data-kind="${kind}" data-value="${d.value}" opacity="${op}"><line data-kind="produce" x1="${n1(xl)}" y1="${n1(y(d.invokeMs))}" x2="${n1(xb)}" y2="${n1(y(tApp))}" stroke="${c}" stroke-width="${w}" marker-end="${m}"/>`;
+  const m = `url(#arrow-${markerOf(d.read !== null ? "context" : d.kind)})`;
+  const kind = d.kind === "context" || d.read !== null ? "context" : d.kind;
+  let s = `<g class="msg" data-kind="${kind}" data-value="${d.value}" opacity="${op}"><line data-kind="produce" x1="${n1(xl)}" y1="${n1(y(d.invokeMs))}" x2="${n1(xb)}" y2="${n1(y(tFirst))}" stroke="${c}" stroke-width="${w}" marker-end="${m}"/>`;
   if (d.endType === "ok" && d.endMs !== null) s += `<line data-kind="ack" x1="${n1(xb)}" y1="${n1(y(tApp))}" x2="${n1(xl)}" y2="${n1(y(d.endMs))}" stroke="${c}" stroke-width="${w}" stroke-dasharray="4,2" marker-end="${m}"/>`;
   return `${s}<title>${esc(`v${d.value} → ${d.tp}: sent ${fmtS(d.invokeMs)}${d.appendMs !== null ? `, appended ${fmtS(d.appendMs)}` : ""}${d.endMs !== null ? `, ${d.endType} ${fmtS(d.endMs)}` : ", no answer"}`)}</title></g>`;
 }
 
-/** Consecutive anomalous records of one kind, client and leader whose lines would lie within 5 px of each other. */
-function bandsOf(records: readonly DiagramRecord[], y: (t: number) => number): DiagramRecord[][] {
+/** Runs of records with one key, in time order, each no more than maxGapMs after the one before. */
+function runsOf(records: readonly DiagramRecord[], key: (d: DiagramRecord) => string, t: (d: DiagramRecord) => number, maxGapMs: number): DiagramRecord[][] {
+  const open = new Map<string, DiagramRecord[]>();
   const out: DiagramRecord[][] = [];
-  for (const d of records) {
-    const last = out[out.length - 1];
-    const p = last?.[last.length - 1];
-    const close = (a: number | null, b: number | null): boolean => (a === null && b === null) || (a !== null && b !== null && Math.abs(y(a) - y(b)) < 5);
-    if (last && p && p.kind === d.kind && p.lane === d.lane && p.broker === d.broker && p.endType === d.endType && close(p.invokeMs, d.invokeMs) && close(p.endMs, d.endMs)) last.push(d);
-    else out.push([d]);
+  for (const d of [...records].sort((a, b) => t(a) - t(b))) {
+    const k = key(d);
+    const run = open.get(k);
+    if (run && t(d) - t(run[run.length - 1]!) <= maxGapMs) run.push(d);
+    else {
+      const fresh = [d];
+      open.set(k, fresh);
+      out.push(fresh);
+    }
   }
   return out;
+}
+
+/** Records closer than 5 px on average: drawn as a band rather than lines. */
+function dense(ys: readonly number[]): boolean {
+  return ys.length >= 3 && Math.abs(ys[ys.length - 1]! - ys[0]!) / (ys.length - 1) < 5;
+}
+
+/** A read: the leader's answer reaching the consumer at the poll (the fetch's send is not recorded). */
+function readLine(d: DiagramRecord, laneX: ReadonlyMap<string, number>, y: (t: number) => number): string {
+  const rd = d.read!;
+  const xr = laneX.get(rd.lane);
+  const xb = rd.broker !== null ? laneX.get(rd.broker) : undefined;
+  if (xr === undefined || xb === undefined) return "";
+  const yy = n1(y(rd.pollMs));
+  return `<g class="msg" data-kind="${d.kind}" data-value="${d.value}"><line data-kind="poll" x1="${n1(xb)}" y1="${yy}" x2="${n1(xr)}" y2="${yy}" stroke="${colorOf(d.kind)}" stroke-width="1.4" stroke-dasharray="1,2" marker-end="url(#arrow-${markerOf(d.kind)})"/><title>${esc(`v${d.value} polled by ${rd.lane} at ${fmtS(rd.pollMs)}`)}</title></g>`;
+}
+
+function readBand(run: readonly DiagramRecord[], laneX: ReadonlyMap<string, number>, y: (t: number) => number): string {
+  const r0 = run[0]!.read!;
+  const rn = run[run.length - 1]!.read!;
+  const xr = laneX.get(r0.lane);
+  const xb = r0.broker !== null ? laneX.get(r0.broker) : undefined;
+  if (xr === undefined || xb === undefined) return "";
+  const c = colorOf(run[0]!.kind);
+  return `<g class="band" data-kind="${run[0]!.kind}"><polygon data-kind="poll" points="${n1(xb)},${n1(y(r0.pollMs))} ${n1(xr)},${n1(y(r0.pollMs))} ${n1(xr)},${n1(y(rn.pollMs))} ${n1(xb)},${n1(y(rn.pollMs))}" fill="${c}" fill-opacity="0.07" stroke="${c}" stroke-width="0.8" stroke-dasharray="1,2"/></g>`;
 }
 
 function bandPolygons(b: readonly DiagramRecord[], laneX: ReadonlyMap<string, number>, y: (t: number) => number): string {

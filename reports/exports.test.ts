@@ -97,7 +97,7 @@ describe("run report", () => {
     expect(html).toContain('<details class="group bug" id="g-lost-write/bug" open><summary><b>lost-write × 1</b>');
     expect(html).toContain('id="a-0"');
     expect(html).toContain('id="a-1"');
-    expect(html).toContain('<a href="#rec-9">v9</a>');
+    expect(html).toContain('<a href="#rec-9" data-value="9">v9</a>');
     expect(html).toContain('id="rec-9"');
     expect(html).toContain("acknowledged by broker 1 &lt;alone&gt;");
     expect(html.match(/<figure class="chart"/g)?.length).toBe(4);

@@ -3,13 +3,15 @@
 // each linked to its anomaly group.
 import type { RunResult } from "../sim/result.ts";
 import type { AnomalyGroup, ReportAnomaly } from "./anomaly-groups.ts";
-import { sendOf } from "./records.ts";
+import { pollsOf, sendOf } from "./records.ts";
 import type { SymbolKind } from "./symbols.ts";
 
 export type MarkKind = Extract<SymbolKind, "lost-ack" | "duplicate" | "reorder" | "other-anomaly">;
 
 export interface Mark {
   readonly value: number;
+  /** "write": marked at the producer's acknowledgement; "read": at the consumer's poll. */
+  readonly side: "write" | "read";
   readonly kind: MarkKind;
   readonly type: string;
   /** The anomaly group's key (its anchor in the report). */
@@ -51,10 +53,13 @@ export function anomalyMarks(r: RunResult, anomalies: readonly ReportAnomaly[], 
     seen.add(k);
     const send = sendOf(r, a.value);
     const write = WRITE_TYPES.has(a.type);
-    const lane = write ? (send?.process ?? a.process) : (a.process ?? send?.process);
-    const tMs = write && send?.end?.type === "ok" ? send.end.tMs : a.sinceUs !== undefined ? a.sinceUs / 1000 : send?.invokeMs;
+    // A consumer-side record is marked where its reader got it: the first poll of it by the anomaly's member or
+    // group (the checkers do not always name the member).
+    const poll = write ? undefined : pollsOf(r, a.value).find((p) => (a.process === undefined || p.process === a.process) && (a.group === undefined || p.group === a.group));
+    const lane = write ? (send?.process ?? a.process) : (poll?.process ?? a.process ?? send?.process);
+    const tMs = write && send?.end?.type === "ok" ? send.end.tMs : poll ? poll.tMs : a.sinceUs !== undefined ? a.sinceUs / 1000 : send?.invokeMs;
     if (lane === undefined || tMs === undefined) return;
-    out.push({ value: a.value, kind: markKind(a.type), type: a.type, group: groupOf.get(i) ?? "", anomaly: i, lane, tMs, tp: a.partition, offset: a.offset });
+    out.push({ value: a.value, side: write ? "write" : "read", kind: markKind(a.type), type: a.type, group: groupOf.get(i) ?? "", anomaly: i, lane, tMs, tp: a.partition, offset: a.offset });
   });
   return out.sort((x, y) => x.tMs - y.tMs);
 }

@@ -8,7 +8,7 @@ import type { RunResult } from "../sim/result.ts";
 import type { AnomalyGroup, RunJudgement } from "./anomaly-groups.ts";
 import { causesOf } from "./causes.ts";
 import type { Mark, MarkKind } from "./marks.ts";
-import { appendsOf, allSends, hwPassed, sendOf } from "./records.ts";
+import { appendsOf, allSends, commitCovering, hwPassed, pollsOf, processingsOf, sendOf } from "./records.ts";
 import { leaderAt } from "./resolve.ts";
 import { describeAction } from "./series.ts";
 
@@ -38,7 +38,8 @@ export function focusWindow(r: RunResult, j: RunJudgement, groups: readonly Anom
     if (!first) continue;
     const a = j.anomalies[first.anomaly]!;
     const send = sendOf(r, first.value);
-    let lo = Math.min(first.tMs, send?.invokeMs ?? first.tMs);
+    // A write from its send; a read from its poll (its send may be long before).
+    let lo = first.side === "read" ? first.tMs : Math.min(first.tMs, send?.invokeMs ?? first.tMs);
     let hi = first.tMs;
     for (const c of causesOf(r, a)) {
       lo = Math.min(lo, c.tMs);
@@ -51,11 +52,25 @@ export function focusWindow(r: RunResult, j: RunJudgement, groups: readonly Anom
   return clampW(0, Math.min(end, 1000), "the start of the run", null);
 }
 
+/** How a consumer got a record the anomaly is about: the poll, the commit that covered it, its processing. */
+export interface ReadSide {
+  readonly lane: string;
+  readonly pollMs: number;
+  /** The leader that answered the fetch (as the run's elections tell). */
+  readonly broker: string | null;
+  readonly commitMs: number | null;
+  readonly processedMs: number | null;
+}
+
 export interface DiagramRecord {
   readonly value: number;
   readonly kind: MarkKind | "context";
   /** The anomaly type ("context" for the sample). */
   readonly type: string;
+  /** For a consumer-side anomaly: the read, drawn in colour (the record's produce then drawn grey). */
+  readonly read: ReadSide | null;
+  /** Every leader append of the record (a duplicate has two), in time order. */
+  readonly appendsMs: readonly number[];
   readonly group: string | null;
   readonly anomaly: number | null;
   readonly lane: string;
@@ -79,7 +94,7 @@ export function diagramRecords(r: RunResult, windowMs: readonly [number, number]
   const inWin = (t: number | null | undefined): boolean => t !== null && t !== undefined && t >= w0 && t <= w1;
   const out: DiagramRecord[] = [];
   const marked = new Set<number>();
-  const build = (value: number, kind: DiagramRecord["kind"], type: string, group: string | null, anomaly: number | null): DiagramRecord | null => {
+  const build = (value: number, kind: DiagramRecord["kind"], type: string, group: string | null, anomaly: number | null, read: ReadSide | null): DiagramRecord | null => {
     const s = sendOf(r, value);
     if (!s) return null;
     const end = s.end;
@@ -93,19 +108,28 @@ export function diagramRecords(r: RunResult, windowMs: readonly [number, number]
         broker = app.broker;
       }
     }
+    // A duplicate was written twice: every offset of the final log holding it, each with its append.
+    const appendsMs: number[] = [];
+    if (kind === "duplicate") {
+      const fp = r.final.partitions.find((p) => `${p.topic}-${p.partition}` === tp);
+      const rep = fp?.replicas.find((x) => x.broker === fp.leader) ?? fp?.replicas[0];
+      rep?.values.forEach((v, i) => {
+        if (v === value) for (const a of appendsOf(r, tp, rep.logStartOffset + i, s.invokeMs)) appendsMs.push(a.tMs);
+      });
+    } else if (appendMs !== null) appendsMs.push(appendMs);
     if (broker === null) broker = leaderAt(r, tp, s.invokeMs);
     let replicatedMs: number | null = null;
     if (appendMs !== null && broker !== null && end?.offset !== null && end?.offset !== undefined) {
       const until = nextLeaderChange(r, tp, appendMs);
       replicatedMs = hwPassed(r, tp, broker, end.offset, appendMs, until);
     }
-    return { value, kind, type, group, anomaly, lane: s.process, broker: broker === null ? null : `broker-${broker}`, invokeMs: s.invokeMs, appendMs, endMs: end?.tMs ?? null, endType: end?.type ?? null, offset: end?.offset ?? null, tp, replicatedMs };
+    return { value, kind, type, group, anomaly, read, appendsMs: appendsMs.sort((a, b) => a - b), lane: s.process, broker: broker === null ? null : `broker-${broker}`, invokeMs: s.invokeMs, appendMs, endMs: end?.tMs ?? null, endType: end?.type ?? null, offset: end?.offset ?? null, tp, replicatedMs };
   };
   for (const m of marks) {
     if (marked.has(m.value)) continue;
     const s = sendOf(r, m.value);
     if (!s || !(inWin(s.invokeMs) || inWin(s.end?.tMs) || inWin(m.tMs))) continue;
-    const d = build(m.value, m.kind, m.type, m.group, m.anomaly);
+    const d = build(m.value, m.kind, m.type, m.group, m.anomaly, m.side === "read" ? readSide(r, m) : null);
     if (d) {
       out.push(d);
       marked.add(m.value);
@@ -120,10 +144,22 @@ export function diagramRecords(r: RunResult, windowMs: readonly [number, number]
     if (!slots.has(k)) slots.set(k, s.value);
   }
   for (const v of slots.values()) {
-    const d = build(v, "context", "context", null, null);
+    const d = build(v, "context", "context", null, null, null);
     if (d) out.push(d);
   }
   return out.sort((a, b) => a.invokeMs - b.invokeMs);
+}
+
+/** The read of a consumer-side mark: the poll at the mark, the commit that covered the record after it, when it
+ *  was processed (null: never). */
+function readSide(r: RunResult, m: Mark): ReadSide {
+  const poll = pollsOf(r, m.value).find((p) => p.process === m.lane && Math.abs(p.tMs - m.tMs) < 1e-6);
+  const tp = poll?.tp ?? m.tp ?? "";
+  const offset = poll?.offset ?? m.offset ?? -1;
+  const leader = tp ? leaderAt(r, tp, m.tMs) : null;
+  const commit = commitCovering(r, m.lane, tp, offset, m.tMs);
+  const done = processingsOf(r, m.value).find((p) => p.tMs >= m.tMs);
+  return { lane: m.lane, pollMs: m.tMs, broker: leader === null ? null : `broker-${leader}`, commitMs: commit?.tMs ?? null, processedMs: done?.tMs ?? null };
 }
 
 /** When tp next changes leader after tMs (or the end of time). */

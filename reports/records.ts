@@ -33,7 +33,81 @@ interface RecordIndex {
   readonly hw: Map<string, HwStep[]>;
 }
 
+export interface Poll {
+  readonly tMs: number;
+  readonly process: string;
+  readonly group: string;
+  readonly tp: string;
+  readonly offset: number;
+}
+
+export interface Commit {
+  readonly tMs: number;
+  readonly process: string;
+  readonly ok: boolean;
+  /** Committed offset (the next to read) per tp. */
+  readonly offsets: ReadonlyMap<string, number>;
+}
+
+interface ConsumerIndex {
+  /** Value → the polls that returned it, in time order. */
+  readonly polls: Map<number, Poll[]>;
+  /** Value → when it was processed (any result), by whom. */
+  readonly processed: Map<number, { readonly tMs: number; readonly process: string; readonly result: string }[]>;
+  /** Member → its commits, in time order. */
+  readonly commits: Map<string, Commit[]>;
+}
+
 const CACHE = new WeakMap<RunResult, RecordIndex>();
+const CONSUMERS = new WeakMap<RunResult, ConsumerIndex>();
+
+function consumerIndex(r: RunResult): ConsumerIndex {
+  const hit = CONSUMERS.get(r);
+  if (hit) return hit;
+  const polls = new Map<number, Poll[]>();
+  const processed = new Map<number, { tMs: number; process: string; result: string }[]>();
+  const commits = new Map<string, Commit[]>();
+  for (const op of r.history) {
+    const tMs = op.timeUs / 1000;
+    if (op.f === "poll" && op.type === "ok") {
+      for (const rec of op.value.records) {
+        const p = { tMs, process: op.process, group: op.value.group, tp: `${rec.topic}-${rec.partition}`, offset: rec.offset };
+        const l = polls.get(rec.value);
+        if (l) l.push(p);
+        else polls.set(rec.value, [p]);
+      }
+    } else if (op.f === "process") {
+      const l = processed.get(op.value.value);
+      const p = { tMs, process: op.process, result: op.value.result };
+      if (l) l.push(p);
+      else processed.set(op.value.value, [p]);
+    } else if (op.f === "commit" && op.type !== "invoke") {
+      const c = { tMs, process: op.process, ok: op.type === "ok", offsets: new Map(op.value.offsets.map((o) => [`${o.topic}-${o.partition}`, o.offset])) };
+      const l = commits.get(op.process);
+      if (l) l.push(c);
+      else commits.set(op.process, [c]);
+    }
+  }
+  const idx = { polls, processed, commits };
+  CONSUMERS.set(r, idx);
+  return idx;
+}
+
+/** The polls that returned a value (every member, in time order). */
+export function pollsOf(r: RunResult, value: number): readonly Poll[] {
+  return consumerIndex(r).polls.get(value) ?? [];
+}
+
+/** When a value was processed (every attempt's end, in time order). */
+export function processingsOf(r: RunResult, value: number): readonly { readonly tMs: number; readonly process: string; readonly result: string }[] {
+  return consumerIndex(r).processed.get(value) ?? [];
+}
+
+/** The first successful commit by `member` at or after tMs that covers `offset` of tp (committed offset above it). */
+export function commitCovering(r: RunResult, member: string, tp: string, offset: number, tMs: number): Commit | null {
+  for (const c of consumerIndex(r).commits.get(member) ?? []) if (c.ok && c.tMs >= tMs && (c.offsets.get(tp) ?? -1) > offset) return c;
+  return null;
+}
 
 function index(r: RunResult): RecordIndex {
   const hit = CACHE.get(r);

@@ -8,7 +8,7 @@ import type { FaultAction, FaultTarget } from "../sim/faults/types.ts";
 import type { SymbolKind } from "./symbols.ts";
 import { downIntervals } from "./series.ts";
 import { hwAt } from "./records.ts";
-import { describeFired, leaderAt, leaderSteps, resolveTarget, short } from "./resolve.ts";
+import { describeFired, laneTitle, leaderAt, leaderSteps, resolveTarget, short } from "./resolve.ts";
 export { laneTitle } from "./resolve.ts";
 
 export interface LaneEvent {
@@ -204,6 +204,26 @@ export function laneEvents(r: RunResult, keepTps: ReadonlySet<string> = new Set(
       case "member-left":
         e(ev.member, "member-left", `left (${ev.reason})`, `${ev.member} left group ${ev.group} (${ev.reason})`, 4);
         break;
+      case "node-power-loss":
+        e(ev.node, "fault", `lost ${ev.lostRecords} unflushed records`, `${laneTitle(ev.node)} lost power: ${ev.lostRecords} records not yet fsynced are gone`, 8);
+        break;
+      case "broker-recovered": {
+        const leos = Object.entries(ev.logEndOffsets).filter(([tp]) => !skip(tp));
+        if (leos.length > 0) e(`broker-${ev.broker}`, "recovered", `recovered ${leos.map(([tp, leo]) => `${tp} LEO ${leo}`).join(", ")}`, `broker ${ev.broker} recovered its logs from disk (${leos.map(([tp, leo]) => `${tp} LEO ${leo}`).join(", ")})`, 6);
+        break;
+      }
+      case "poll-timeout":
+        e(ev.member, "member-left", "poll timeout", `${ev.member} left group ${ev.group}: poll() not called within max.poll.interval.ms`, 4);
+        break;
+      case "commit-failed":
+        e(ev.member, "send-failed", `commit failed (${ev.error})`, `${ev.member}'s commit in group ${ev.group} (generation ${ev.generation}) failed with ${ev.error}`, 4);
+        break;
+      case "consumer-request-timeout":
+        e(ev.member, "send-failed", `${ev.request} timed out`, `${ev.member}'s ${ev.request} request to ${laneTitle(ev.node)} timed out; it closed the connection`, 2);
+        break;
+      case "producer-disconnect":
+        e(ev.producer, "send-failed", `closed its connection to broker ${ev.broker}`, `${ev.producer} closed its connection to broker ${ev.broker} (${ev.reason})`, 1);
+        break;
       case "become-leader":
         if (skip(ev.tp)) break;
         // Said by leader-elected; kept (low) because the oracle cites it with the new leader's LEO.
@@ -230,19 +250,21 @@ export function laneEvents(r: RunResult, keepTps: ReadonlySet<string> = new Set(
   return out.sort((a, b) => a.tMs - b.tMs);
 }
 
-/** Runs of like events on one lane (same kind and label) closer than gapMs become one, labelled "×n": a producer
- *  retrying fifty batches in a second is one label, not fifty. The first event of a run stands for it. */
-export function mergeRuns(events: readonly LaneEvent[], gapMs: number, keep: (e: LaneEvent) => boolean = () => false): LaneEvent[] {
+/** Runs of like events on one lane (same kind and label) closer than gapMs share one label, "×n", on the first:
+ *  a producer retrying fifty batches in a second is one label, not fifty. Every event keeps its symbol (and its
+ *  anchor, when the oracle cites it). */
+export function mergeRuns(events: readonly LaneEvent[], gapMs: number): LaneEvent[] {
   const out: LaneEvent[] = [];
   const open = new Map<string, { at: number; n: number; lastMs: number }>();
   for (const e of events) {
     const k = `${e.lane}/${e.kind}/${e.label}`;
     const o = open.get(k);
-    if (o && !keep(e) && e.tMs - o.lastMs <= gapMs && e.kind !== "fault" && e.kind !== "heal") {
+    if (o && e.tMs - o.lastMs <= gapMs && e.kind !== "fault" && e.kind !== "heal") {
       o.n++;
       o.lastMs = e.tMs;
       const first = out[o.at]!;
       out[o.at] = { ...first, label: `${first.label.replace(/ ×\d+$/, "")} ×${o.n}`, detail: `${first.detail} (and ${o.n - 1} more until ${(e.tMs / 1000).toFixed(3)} s)` };
+      out.push({ ...e, label: "" });
       continue;
     }
     open.set(k, { at: out.length, n: 1, lastMs: e.tMs });

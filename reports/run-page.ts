@@ -46,7 +46,9 @@ export async function runHtml(r: RunResult, j: RunJudgement, exports: readonly s
   const events = laneEvents(r, keepTps);
   const intervals = laneIntervals(r);
   const lanes = new Set(diagramLanes(r, { records, events: events.filter((e) => e.tMs >= w0 && e.tMs <= w1), intervals: intervals.filter((i) => i.endMs >= w0 && i.startMs <= w1) }));
-  const inDiagram = new Set(records.filter((d) => d.kind !== "context" && d.endType === "ok" && d.endMs !== null && d.endMs >= w0 && d.endMs <= w1).map((d) => d.value));
+  // The diagram first: the records with an anchor in it are what the anomaly list links to.
+  const diagram = diagramSvg(r, { focus, records, events, intervals, cited });
+  const inDiagram = diagram.anchored;
   const drawn = new Map<number, "diagram" | "timeline">();
   for (const e of events) {
     if (e.evidence === undefined || !cited.has(e.evidence)) continue;
@@ -72,7 +74,7 @@ export async function runHtml(r: RunResult, j: RunJudgement, exports: readonly s
   parts.push(findingsHtml(j));
 
   parts.push(`<h2>Messages</h2>`);
-  parts.push(figure("messages", diagramSvg(r, { focus, records, events, intervals, cited }), "Time runs downwards at its real scale. Coloured: the anomalous records (ticks on the client's lane at each send and acknowledgement; a band when they are too many to tell apart); grey: a sample of the other sends. Labels link to their anomaly group."));
+  parts.push(figure("messages", diagram.svg, "Time runs downwards at its real scale. Coloured: the anomalous records (ticks on the client's lane at each send and acknowledgement; a band when they are too many to tell apart); grey: a sample of the other sends. Labels link to their anomaly group."));
   parts.push(`<h2>Timeline</h2>`);
   parts.push(figure("timeline", timelineSvg(r, { marks, windowMs: focus.windowMs, keepTps, cited }), "The whole run. The dashed blue box is the message diagram's window; the green band is the heal-and-drain phase."));
   parts.push(`<h2>ISR and high watermark</h2>`);
@@ -86,7 +88,8 @@ export async function runHtml(r: RunResult, j: RunJudgement, exports: readonly s
 }
 
 interface GroupContext {
-  readonly inDiagram: ReadonlySet<number>;
+  /** Value → the id of its mark in the message diagram. */
+  readonly inDiagram: ReadonlyMap<number, string>;
   readonly drawn: ReadonlyMap<number, "diagram" | "timeline">;
   readonly budget: number;
 }
@@ -104,7 +107,7 @@ function groupHtml(r: RunResult, j: RunJudgement, g: AnomalyGroup, open: boolean
   const when = acks.length > 0 ? `; acknowledged ${t1 - t0 >= 0.5 ? `${fmtS(t0)}–${fmtS(t1)}` : `at ${fmtS(t0)}`}${brokersOf(acks)}` : "";
   p.push(`<p class="which"><b>Which:</b> ${esc(recordsLine(j.anomalies, g.members, (v) => ranges(v)))}${esc(when)}.</p>`);
   const linked = as.filter((a) => a.value !== null && ctx.inDiagram.has(a.value)).slice(0, 16);
-  if (linked.length > 0) p.push(`<p class="records">In the message diagram: ${linked.map((a) => `<a href="#rec-${a.value}">v${a.value}</a>`).join("")}${as.filter((a) => a.value !== null && ctx.inDiagram.has(a.value)).length > linked.length ? "…" : ""}</p>`);
+  if (linked.length > 0) p.push(`<p class="records">In the message diagram: ${linked.map((a) => `<a href="#${ctx.inDiagram.get(a.value!)!}" data-value="${a.value}">v${a.value}</a>`).join("")}${as.filter((a) => a.value !== null && ctx.inDiagram.has(a.value)).length > linked.length ? "…" : ""}</p>`);
   // Why: the oracle's sentence and the events it rests on, with the faults that led there.
   if (g.because) p.push(`<p class="why"><b>Why (the oracle):</b> ${esc(tidyText(g.because.sentence, false))}</p>`);
   const causes = causesOf(r, first);
@@ -125,7 +128,7 @@ function groupHtml(r: RunResult, j: RunJudgement, g: AnomalyGroup, open: boolean
     g.members.slice(0, shown.length).forEach((i) => {
       const a = j.anomalies[i]!;
       const where = [a.partition, a.offset !== null ? `offset ${a.offset}` : null, a.value !== null ? `value ${a.value}` : null].filter(Boolean).join(" · ");
-      p.push(`<div class="anomaly" id="a-${i}"><b>${esc(a.type)}</b> ${esc(where)}${a.value !== null && ctx.inDiagram.has(a.value) ? ` <a href="#rec-${a.value}">(in the diagram)</a>` : ""}<pre>${esc(withCauses(explanationLines(a), causesOf(r, a)).join("\n"))}</pre></div>`);
+      p.push(`<div class="anomaly" id="a-${i}"><b>${esc(a.type)}</b> ${esc(where)}${a.value !== null && ctx.inDiagram.has(a.value) ? ` <a href="#${ctx.inDiagram.get(a.value)!}" data-value="${a.value}">(in the diagram)</a>` : ""}<pre>${esc(withCauses(explanationLines(a), causesOf(r, a)).join("\n"))}</pre></div>`);
     });
     p.push(`</details>`);
   }

@@ -16,6 +16,7 @@ export type SymbolKind =
   | "truncate"
   | "session-expired"
   | "controller"
+  | "recovered"
   | "hw"
   | "replicated"
   | "cause"
@@ -30,6 +31,8 @@ export type SymbolKind =
   | "produce"
   | "ack"
   | "poll"
+  | "commit"
+  | "processed"
   | "window"
   | "drain";
 
@@ -68,8 +71,9 @@ export const SYMBOLS: Readonly<Record<SymbolKind, SymbolDef>> = {
   },
   "session-expired": { label: "ZooKeeper session expired", color: "#555", draw: (x, y) => `<circle cx="${n1(x)}" cy="${n1(y)}" r="4.5" fill="#fff" stroke="#555" stroke-width="1.8"/>` },
   controller: { label: "became controller", color: "#000", draw: (x, y) => `<path d="M${n1(x - 4)},${n1(y - 5)}L${n1(x + 5)},${n1(y)}L${n1(x - 4)},${n1(y + 5)}Z" fill="#000"/>` },
+  recovered: { label: "recovered its log from disk", color: "#2a9d8f", draw: (x, y) => `<rect x="${n1(x - 4)}" y="${n1(y - 4)}" width="8" height="8" fill="#fff" stroke="#2a9d8f" stroke-width="1.8"/>` },
   hw: { label: "high watermark (HW) then", color: "#6c757d", draw: (x, y, v) => tick(x, y, v, "#6c757d", 3, 1.2) },
-  replicated: { label: "record replicated (HW passed it)", color: "#1b7f3b", draw: (x, y) => `<path d="M${n1(x - 4)},${n1(y)}L${n1(x - 1)},${n1(y + 3)}L${n1(x + 4)},${n1(y - 4)}" fill="none" stroke="#1b7f3b" stroke-width="1.8"/>` },
+  replicated: { label: "committed (the leader's HW passed it)", color: "#1b7f3b", draw: (x, y) => `<path d="M${n1(x - 4)},${n1(y)}L${n1(x - 1)},${n1(y + 3)}L${n1(x + 4)},${n1(y - 4)}" fill="none" stroke="#1b7f3b" stroke-width="1.8"/>` },
   cause: { label: "the event the oracle cites", color: "#b00020", draw: (x, y) => `<circle cx="${n1(x)}" cy="${n1(y)}" r="9" fill="none" stroke="#b00020" stroke-width="2"/>` },
   "lost-ack": { label: "acknowledged, then lost", color: "#b00020", draw: (x, y, v) => tick(x, y, v, "#b00020") },
   duplicate: { label: "duplicated record", color: "#e85d04", draw: (x, y, v) => tick(x, y, v, "#e85d04") },
@@ -83,6 +87,8 @@ export const SYMBOLS: Readonly<Record<SymbolKind, SymbolDef>> = {
   ack: { label: "acknowledgement (dashed)", color: "#4a6fa5", draw: (x, y) => `<line x1="${n1(x - 9)}" x2="${n1(x + 9)}" y1="${n1(y)}" y2="${n1(y)}" stroke="#4a6fa5" stroke-width="1.4" stroke-dasharray="4,2"/>` },
   poll: { label: "records polled by a consumer", color: "#168aad", draw: (x, y) => `<line x1="${n1(x - 9)}" x2="${n1(x + 9)}" y1="${n1(y)}" y2="${n1(y)}" stroke="#168aad" stroke-width="1.2" stroke-dasharray="1,2"/>` },
   drain: { label: "heal-and-drain phase", color: "#2a9d8f", draw: (x, y) => `<rect x="${n1(x - 8)}" y="${n1(y - 5)}" width="16" height="10" fill="#2a9d8f" fill-opacity="0.12"/>` },
+  commit: { label: "offset committed past the record", color: "#168aad", draw: (x, y) => `<circle cx="${n1(x)}" cy="${n1(y)}" r="3.5" fill="#168aad"/>` },
+  processed: { label: "record processed", color: "#1b7f3b", draw: (x, y) => `<path d="M${n1(x - 4)},${n1(y)}L${n1(x - 1)},${n1(y + 3)}L${n1(x + 4)},${n1(y - 4)}" fill="none" stroke="#1b7f3b" stroke-width="2.4"/>` },
   window: { label: "the message diagram's window", color: "#3a86ff", draw: (x, y) => `<rect x="${n1(x - 8)}" y="${n1(y - 5)}" width="16" height="10" fill="#3a86ff" fill-opacity="0.15" stroke="#3a86ff"/>` },
 };
 

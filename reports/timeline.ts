@@ -45,7 +45,7 @@ export function timelineSvg(r: RunResult, opts: TimelineOptions): string {
   const x = linearScale([0, r.virtualMs], [left, right]);
   const lanes = allLanes(r);
   const msPerPx = r.virtualMs / (right - left);
-  const events = mergeRuns(laneEvents(r, opts.keepTps), 60 * msPerPx, (e) => e.evidence !== undefined && opts.cited?.has(e.evidence) === true);
+  const events = mergeRuns(laneEvents(r, opts.keepTps), 60 * msPerPx);
   const intervals = laneIntervals(r);
   const kinds = new Set<SymbolKind>(["drain"]);
   const anchored = new Set<number>();
@@ -106,10 +106,19 @@ export function timelineSvg(r: RunResult, opts: TimelineOptions): string {
           p.push(symbol("send-failed", b * 8 + 4, yLine, false, `${n} send(s) failed or timed out`));
         }
         for (const e of evs) p.push(eventSymbol(e, x(e.tMs), yLine, opts.cited, kinds, anchored));
+        // One tick per pixel column (thousands of acknowledgements in a second would be thousands of lines).
         for (const c of clusters) {
+          const cols = new Map<number, Mark[]>();
           for (const m of c) {
+            const k = Math.round(x(m.tMs));
+            const l = cols.get(k);
+            if (l) l.push(m);
+            else cols.set(k, [m]);
+          }
+          for (const ms of cols.values()) {
+            const m = ms[0]!;
             kinds.add(m.kind);
-            p.push(`<g class="sym mark" data-kind="${m.kind}" data-value="${m.value}">${symbolOnly(m.kind, x(m.tMs), yLine)}</g>`);
+            p.push(`<g class="sym mark" data-kind="${m.kind}" data-value="${m.value}">${symbolOnly(m.kind, x(m.tMs), yLine)}<title>${esc(`${ms.length} ${m.kind === "other-anomaly" ? m.type : MARK_WORDS[m.kind]} ${valueSpan(ms.map((q) => q.value))} at ${(m.tMs / 1000).toFixed(3)} s`)}</title></g>`);
           }
         }
         labels.forEach((l, k) => {
