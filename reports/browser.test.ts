@@ -334,6 +334,16 @@ describe.skipIf(!haveChromium)("HTML reports in headless chromium", () => {
     expect(Math.abs(sticky.lefts[0]! - sticky.left)).toBeLessThanOrEqual(1.5);
     for (let i = 1; i < sticky.lefts.length; i++) expect(Math.abs(sticky.lefts[i]! - sticky.rights[i - 1]!)).toBeLessThanOrEqual(1.5);
     expect(await overlaps(page)).toEqual([]);
+    // No point of the scatter covers a text (an axis' tick label, a row label).
+    const covered = await page.$eval("figure[data-chart=tradeoff] svg", (node) => {
+      const svg = node as unknown as El;
+      const texts = Array.from(svg.querySelectorAll("text")).map((t) => ({ text: t.textContent ?? "", r: t.getBoundingClientRect() }));
+      return Array.from(svg.querySelectorAll("g.point")).flatMap((g) => {
+        const p = g.getBoundingClientRect();
+        return texts.filter(({ r }) => Math.min(p.right, r.right) - Math.max(p.left, r.left) > 0.5 && Math.min(p.bottom, r.bottom) - Math.max(p.top, r.top) > 0.5).map((t) => `#${g.getAttribute("data-rows")} × "${t.text}"`);
+      });
+    });
+    expect(covered).toEqual([]);
     // Every latency panel has an x axis with labels; the ISR and HW lines reach the end of their time axis.
     const panels = await page.$$eval("figure[data-chart=latency] .panel", (ps) => (ps as unknown as El[]).map((p) => p.querySelectorAll(".axis-x .tick text").length));
     expect(panels.length).toBe(16);

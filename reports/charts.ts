@@ -199,16 +199,16 @@ export function tradeoffSvg(rows: readonly ConfigRow[], opts: { readonly width?:
   const maxX = Math.max(10, ...rows.map((r) => r.unavailableMs)) * 1.05;
   const p99s = rows.map((r) => Math.max(r.latencyMs.p99 ?? 0, 0.1));
   const useLog = Math.max(...p99s) / Math.min(...p99s) > 50;
-  const x = linearScale([0, maxX], [left, plotR]);
+  // A gutter as wide as the largest marker (12 px) between the y axis and x = 0: a point at 0 ms stays clear of the
+  // axis' tick labels.
+  const x = linearScale([0, maxX], [left + 14, plotR]);
   // Log: from a third below the fastest (so no point sits on the x axis) to the decade above the slowest.
   const y = useLog ? logScale([Math.min(...p99s) / 3, 10 ** Math.ceil(Math.log10(Math.max(...p99s) * 1.01))], [bottom, top]) : linearScale([0, Math.max(1, ...p99s) * 1.08], [bottom, top]);
   const maxLost = Math.max(1, ...rows.map((r) => r.lostWrites));
   const pts = rows.map((r, i) => ({ x: x(r.unavailableMs), y: y(p99s[i]!), i }));
-  // Points that coincide: closer than 14 px and losing the same number of writes (one marker, one label).
-  const clusters = [...new Set(rows.map((r) => r.lostWrites))].flatMap((lost) => {
-    const idx = pts.filter((p) => rows[p.i]!.lostWrites === lost);
-    return clusterPoints(idx, 14).map((c) => c.map((k) => idx[k]!.i));
-  });
+  // Points that coincide (closer than 14 px): one marker, one label, and a row in the table under the chart —
+  // however many writes each lost (the label gives the range), or one marker would hide the other.
+  const clusters = clusterPoints(pts, 14).map((c) => c.map((k) => pts[k]!.i));
   clusters.sort((a, b) => a[0]! - b[0]!);
   const parts: string[] = [titleBlock(8, "Durability vs availability vs latency", `x: write unavailability per run · y: produce p99${useLog ? " (log)" : ""} · size: acknowledged writes lost`, width - 16)];
   // Legend: shapes and colours, under the x axis.

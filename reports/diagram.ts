@@ -1,8 +1,11 @@
 // The message diagram (a space-time diagram, Lamport style): a vertical lane per node, time downwards at its real
 // scale, produce requests (solid) and acknowledgements (dashed) as lines between a client and the leader at the
-// times they happened. Every anomalous record in the window is drawn in its colour, with a tick on the client's
-// lane at its send and at its acknowledgement (`data-value`; the ack tick is the anchor `rec-<value>`); runs of
-// records too close to tell apart become one band with one label. Grey lines: a sample of the other sends.
+// times they happened. Every anomalous record in the window is drawn in its colour: a write with a tick on its
+// producer's lane at its send and at its acknowledgement (a duplicate also at each leader write), a read (a
+// record committed unprocessed, skipped, ...) from the leader to its consumer at the poll, with the commit and
+// the processing that followed. Ticks on one pixel row are one element (`data-value`, `data-values`); the ack or
+// poll tick is the anchor `rec-<value>` the anomaly list links to. Runs of records too close to tell apart become
+// one band with one label. Grey lines: a sample of the other sends.
 // Faults, down and cut intervals, elections, ISR changes, truncations and the HW sit on the lanes they concern;
 // the events the oracle cites are ringed. Labels stand in a column right of their lane, stacked so that none
 // overlaps another, each with a leader line to its point when it had to move.

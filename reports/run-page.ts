@@ -20,7 +20,8 @@ import { fmtS, ranges, sendOf } from "./records.ts";
 /** At most this many records of a group are listed with their explanations (the JSON output has them all). */
 export const MAX_ANOMALIES_SHOWN = 200;
 const PER_GROUP = 20;
-const OPEN_GROUPS = 3;
+/** The first groups are open; the rest show their heading and count. */
+export const OPEN_GROUPS = 3;
 
 const STAT_ORDER = ["sent", "acked", "failed", "unknown", "lostWrites", "duplicates", "reorders", "uncommittedReads", "unseen", "skipped", "processedTwice", "polled", "committed"];
 const STAT_WORDS: Readonly<Record<string, string>> = { lostWrites: "lost", uncommittedReads: "uncommitted reads", processedTwice: "processed twice" };
@@ -74,7 +75,7 @@ export async function runHtml(r: RunResult, j: RunJudgement, exports: readonly s
   parts.push(findingsHtml(j));
 
   parts.push(`<h2>Messages</h2>`);
-  parts.push(figure("messages", diagram.svg, "Time runs downwards at its real scale. Coloured: the anomalous records (ticks on the client's lane at each send and acknowledgement; a band when they are too many to tell apart); grey: a sample of the other sends. Labels link to their anomaly group."));
+  parts.push(figure("messages", diagram.svg, "Time runs downwards at its real scale. Coloured: the anomalous records (ticks on the producer's lane at each send and acknowledgement, on the consumer's at each poll; a band when they are too many to tell apart); grey: a sample of the other sends. Labels link to their anomaly group."));
   parts.push(`<h2>Timeline</h2>`);
   parts.push(figure("timeline", timelineSvg(r, { marks, windowMs: focus.windowMs, keepTps, cited }), "The whole run. The dashed blue box is the message diagram's window; the green band is the heal-and-drain phase."));
   parts.push(`<h2>ISR and high watermark</h2>`);
