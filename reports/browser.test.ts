@@ -52,7 +52,7 @@ const CHROMIUM = "/usr/bin/chromium";
 const OUT = resolve("reports/out/browser-test");
 const DOCS = resolve("docs");
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`[reports/browser.test.ts] SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium); the HTML was not opened in a browser`);
+if (!haveChromium) console.warn(`[reports/browser.test.ts] SKIPPED: ${CHROMIUM} not found, so the HTML reports were not opened in a browser and none of their layout was checked. Install it with \`apt-get install -y chromium\` (.ci/run does when it can).`);
 
 function library(name: string): Scenario {
   const file = resolve("scenarios", `${name}.yaml`);
