@@ -205,7 +205,7 @@ describe.skipIf(!haveChromium)("HTML reports in headless chromium", () => {
     }
   });
 
-  it("every lost record is marked in the message diagram at its true send and acknowledgement times, and linked", async () => {
+  it("every lost (and reordered) record is marked in the message diagram at its true send and acknowledgement times, and linked", async () => {
     for (const j of [acks1, fewLost]) {
       const lost = j.judgement.anomalies.filter((a) => a.type === "lost-write").map((a) => a.value!);
       expect(lost.length, j.result.scenario.name).toBeGreaterThan(0);
@@ -224,6 +224,23 @@ describe.skipIf(!haveChromium)("HTML reports in headless chromium", () => {
         expect(Math.abs(produce! - t.invokeMs), `v${v} sent at ${t.invokeMs} ms, drawn at ${produce}`).toBeLessThanOrEqual(tol);
         expect(anchor, `v${v} anchor`).toBe(ack);
       });
+      // The reordered records (nonmonotonic-send): ticked at each send and acknowledgement inside the window.
+      const title = await page.$eval("figure[data-chart=messages] .chart-title", (t) => (t as unknown as El).textContent ?? "");
+      const [w0, w1] = [...title.matchAll(/([\d.]+) s/g)].map((m) => Number(m[1]) * 1000) as [number, number];
+      const inWin = (t: number | null): t is number => t !== null && t >= w0 + 1 && t <= w1 - 1;
+      const reordered = [...new Set(j.judgement.anomalies.filter((a) => a.type === "nonmonotonic-send").map((a) => a.value!))];
+      const rd = await drawnTimes(page, reordered.flatMap((v) => [has("line.rec-produce", v), has("line.rec-ack", v)]));
+      let checked = 0;
+      reordered.forEach((v, k) => {
+        const t = times.get(v)!;
+        for (const [want, got, what] of [[t.invokeMs, rd.times[2 * k]!, "sent"], [t.ackMs, rd.times[2 * k + 1]!, "acknowledged"]] as const) {
+          if (!inWin(want)) continue;
+          checked++;
+          expect(got, `reordered v${v} ${what} mark`).not.toBeNull();
+          expect(Math.abs(got - want), `reordered v${v} ${what} at ${want} ms, drawn at ${got}`).toBeLessThanOrEqual(rd.msPerPx * 1.01);
+        }
+      });
+      if (j === acks1) expect(checked, "acks1-leader-crash: the 40 reordered records' sends are in the window").toBe(40);
       // The anomaly list links to the marks, and each link leads to the tick holding its record.
       const links = await page.$$eval('#anomalies ~ details a[href^="#rec-"]', (as) => {
         const doc = (globalThis as unknown as { document: { getElementById(id: string): El | null } }).document;
