@@ -175,11 +175,12 @@ export function diagramSvg(r: RunResult, input: DiagramInput): { svg: string; an
   // data-values lists them), so a run of thousands costs a few hundred elements; an acknowledgement or poll tick
   // is the anchor, rec-<value>, of every value it holds (named after the first not yet used).
   const anchored = new Map<number, string>();
+  const usedIds = new Set<string>();
   const anchorOf = (values: readonly number[]): string => {
-    const used = new Set(anchored.values());
-    const v = values.find((x) => !used.has(`rec-${x}`));
+    const v = values.find((x) => !usedIds.has(`rec-${x}`));
     if (v === undefined) return "";
     const id = `rec-${v}`;
+    usedIds.add(id);
     for (const x of values) if (!anchored.has(x)) anchored.set(x, id);
     return ` id="${id}"`;
   };
