@@ -49,7 +49,7 @@ export const WAKE = { t: "sender-wake" } as const;
 
 /** Who waits for the outcome of records by value (the kafkajs API's send() promises). */
 export interface RecordListener {
-  acked(value: number, partition: number, offset: number): void;
+  acked(value: number, topic: string, partition: number, offset: number): void;
   failed(value: number, error: KafkaErrorCode): void;
 }
 
@@ -396,7 +396,7 @@ export class Sender {
   private recordOk(ctx: Ctx, b: Batch, i: number, offset: number, broker: number): void {
     this.p.env.history.recordSendOk(ctx.nowUs, this.p.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition, offset, broker);
     const l = this.p.recordListener;
-    if (l !== null) l.acked(b.values[i] as number, b.partition, offset);
+    if (l !== null) l.acked(b.values[i] as number, b.topic, b.partition, offset);
   }
 
   private failBatch(ctx: Ctx, b: Batch, error: KafkaErrorCode): void {

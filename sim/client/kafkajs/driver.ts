@@ -8,6 +8,7 @@ import { SimInputError } from "../../core/errors.ts";
 import { worldRun } from "../../world.ts";
 import type { RunOptions, RunResult } from "../../result.ts";
 import type { Scenario } from "../../scenario/types.ts";
+import type { ClientEnv } from "../env.ts";
 import { AsyncHost } from "./host.ts";
 import { installVirtualGlobals } from "./virtual-globals.ts";
 
@@ -19,7 +20,7 @@ const RESOLVED = Promise.resolve();
 /** Options of an async run: those of runScenario, and a hook given the host once the world exists. */
 export interface AsyncRunOptions extends RunOptions {
   /** Called once the host exists (before any node starts): schedule main programs here. */
-  readonly onHost?: (host: AsyncHost) => void;
+  readonly onHost?: (host: AsyncHost, env: ClientEnv) => void;
   /** Virtual time 0 as wall-clock milliseconds, for Date.now() in user code (default 2024-01-01T00:00:00Z). */
   readonly epochMs?: number;
 }
@@ -49,7 +50,7 @@ export function runScenarioAsync(s: Scenario, opts: AsyncRunOptions = {}): Promi
           host = new AsyncHost(rt, epochMs !== undefined ? { epochMs } : {});
           env.async = host;
           restore = installVirtualGlobals(host);
-          onHost?.(host);
+          onHost?.(host, env);
         },
       });
     } catch (e) {
@@ -58,6 +59,7 @@ export function runScenarioAsync(s: Scenario, opts: AsyncRunOptions = {}): Promi
     }
     const step = (): void => {
       try {
+        if (host?.failure !== undefined) return finish(host.failure);
         // Code that the last event woke for a second owner runs now, and drains before the next event.
         if (host !== undefined && host.runDeferred()) {
           host.beginDrain();

@@ -74,6 +74,13 @@ export class KafkaJSRequestTimeoutError extends KafkaJSError {
   }
 }
 
+export class KafkaJSNotImplemented extends KafkaJSNonRetriableError {
+  constructor(e: ErrorInput) {
+    super(e);
+    this.name = "KafkaJSNotImplemented";
+  }
+}
+
 /** kafkajs's errorCodes entries for the codes kafkasim produces: [type, retriable, message]. */
 const KAFKAJS_CODES: Readonly<Record<number, readonly [string, boolean, string]>> = {
   1: ["OFFSET_OUT_OF_RANGE", false, "The requested offset is not within the range of offsets maintained by the server"],

@@ -81,6 +81,8 @@ export class AsyncHost {
   readonly epochMs: number;
   /** Set once the run is over: user code that goes on (a real timer or I/O resolved later) is refused. */
   ended = false;
+  /** An error that ends the run (a main program threw): the driver stops before the next event. */
+  failure: unknown = undefined;
   /** The owner whose code an event made runnable (drained after the event); null when none. */
   private woken: Owner | null = null;
   private deferred: Deferred[] = [];
@@ -145,6 +147,12 @@ export class AsyncHost {
         if (!this.ended && owner.alive()) then(false, e);
       },
     );
+  }
+
+  /** End the run with `error` (before the next event). */
+  fail(error: unknown): void {
+    if (this.failure === undefined) this.failure = error;
+    this.rt.scheduler.requestYield();
   }
 
   // ---------------------------------------------------------------- the driver's side

@@ -27,6 +27,8 @@ export interface KafkaMessage {
 }
 
 interface Stored {
+  /** murmur2 of the key bytes (kafkajs's DefaultPartitioner hashes them); 0 without a key. */
+  readonly keyHash: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: Record<string, Buffer | Buffer[] | undefined>;
@@ -59,12 +61,18 @@ export class MessageStore {
       for (const [k, v] of Object.entries(m.headers)) h[k] = v === undefined ? undefined : Array.isArray(v) ? v.map(toBuffer) : toBuffer(v);
       headers = h;
     }
-    this.byValue[value] = { key, value: m.value === null ? null : toBuffer(m.value), headers, timestamp: m.timestamp ?? String(nowMs) };
+    const keyHash = key === null ? 0 : murmur2(key);
+    this.byValue[value] = { keyHash, key, value: m.value === null ? null : toBuffer(m.value), headers, timestamp: m.timestamp ?? String(nowMs) };
     if (key === null) return { keyId: null, keyHash: 0, partition: m.partition ?? null };
     const bytes = key.toString("latin1");
     let id = this.keyIds.get(bytes);
     if (id === undefined) this.keyIds.set(bytes, (id = this.keyIds.size));
-    return { keyId: id, keyHash: murmur2(key), partition: m.partition ?? null };
+    return { keyId: id, keyHash, partition: m.partition ?? null };
+  }
+
+  /** The murmur2 hash of a kept record's key bytes. */
+  keyHash(value: number): number {
+    return this.byValue[value]?.keyHash ?? 0;
   }
 
   /** Forget a record that was refused before it was sent. */
