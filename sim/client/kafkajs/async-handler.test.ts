@@ -82,4 +82,12 @@ describe("async and throwing handlers of the scenario form", () => {
     const retried = processed(r.history).filter((op) => (op.value.attempts ?? 1) > 1);
     expect(retried.reduce((n, op) => n + (op.value.attempts ?? 1) - 1, 0)).toBe(threw);
   });
+
+  it("runScenarioAsync runs a scenario without async code event for event as runScenario does (same trace hash)", async () => {
+    const s = scenario({ eachMessage: ({ downstreamDown }) => ({ ok: !downstreamDown, processMs: 2 }) });
+    const sync = runScenario(s);
+    const async = await runScenarioAsync(s);
+    expect(async.traceHash).toBe(sync.traceHash);
+    expect(async.events).toBe(sync.events);
+  });
 });

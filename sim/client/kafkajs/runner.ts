@@ -39,6 +39,9 @@ const RETRY = { t: "kafkajs-retry" } as const;
 /** A fetched partition's records being processed. */
 interface BatchRun {
   readonly p: PartState;
+  /** The payload's heartbeat() and pause(), one pair per batch. */
+  readonly heartbeat: () => Promise<void>;
+  readonly pause: () => () => void;
   readonly records: readonly SimRecord[];
   /** Next record to hand to eachMessage (eachBatch: the first not yet resolved). */
   i: number;
@@ -85,6 +88,9 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   readonly seeks = new Map<string, number>();
   readonly paused = new Set<string>();
   private rotation = 0;
+  /** The assigned partitions as a list (for the rotation), as of assignment epoch partsEpoch. */
+  private parts: PartState[] = [];
+  private partsEpoch = -1;
   private stopWaiters: (() => void)[] = [];
 
   constructor(
@@ -195,7 +201,12 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       return;
     }
     const cfg = this.cfg as RunConfig;
-    const parts = [...this.c.positions.parts.values()];
+    const positions = this.c.positions;
+    if (this.partsEpoch !== positions.assignEpoch) {
+      this.partsEpoch = positions.assignEpoch;
+      this.parts = [...positions.parts.values()];
+    }
+    const parts = this.parts;
     if (parts.length === 0) return;
     const first = this.rotation++ % parts.length;
     for (let k = 0; k < parts.length && this.batches.size < cfg.concurrency; k++) {
@@ -207,7 +218,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
         this.applySeek(ctx, p, seek);
         continue;
       }
-      if (p.buffer.length === 0 || this.isPaused(p.topic, p.partition)) continue;
+      if (p.buffer.length === 0 || (this.paused.size > 0 && this.isPaused(p.topic, p.partition))) continue;
       this.startBatch(ctx, p);
     }
   }
@@ -221,7 +232,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     const polled = records.map((r) => ({ topic: p.topic, partition: p.partition, offset: r.offset, value: r.value, key: r.key }));
     c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "invoke", f: "poll", value: { group: c.groupId, records: [] } });
     c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "ok", f: "poll", value: { group: c.groupId, records: polled } });
-    const b: BatchRun = { p, records, i: 0, assignEpoch: c.positions.assignEpoch };
+    const b: BatchRun = { p, records, i: 0, assignEpoch: c.positions.assignEpoch, heartbeat: () => this.userHeartbeat(), pause: () => this.pauseFromHandler(p.topic, p.partition) };
     this.batches.set(p.tp, b);
     if ((this.cfg as RunConfig).eachMessage !== null) this.nextMessage(ctx, b);
     else this.runEachBatch(ctx, b);
@@ -244,8 +255,8 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       topic: p.topic,
       partition: p.partition,
       message: this.api.link.store.message(r.value, r.key, r.offset),
-      heartbeat: () => this.userHeartbeat(),
-      pause: () => this.pauseFromHandler(p.topic, p.partition),
+      heartbeat: b.heartbeat,
+      pause: b.pause,
     };
     host.run(owner, () => {
       let out: unknown;
@@ -383,7 +394,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     p.hold = current && this.isPaused(p.topic, p.partition);
     // Records fetched but not handed to the handler (a pause, a seek, a stop) are fetched again from the resolved
     // offset: kafkajs drops them (its next fetch asks from nextOffset).
-    if (current && (b.i < b.records.length || p.hold)) this.moveTo(ctx, p, p.processed, "refetch");
+    if (current && (b.i < b.records.length || p.hold) && !this.seeks.has(p.tp)) this.moveTo(ctx, p, p.processed, "refetch");
     if (current) this.c.positions.kickFetch(ctx);
   }
 

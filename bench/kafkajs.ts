@@ -1,0 +1,143 @@
+// The kafkajs-API benchmark (issue #16): one workload run twice — with the modelled clients (a producer at a rate, a
+// consumer group whose processing model takes 1 ms a record), and with kafkajs-shaped user code (a main program
+// sending one message a millisecond, an async eachMessage that awaits a 1 ms database call) — and the ratio of
+// their costs, in CPU time (this machine is shared: CPU time varies less than wall time with the load; wall times
+// are reported too). Target: the kafkajs-API run costs at most 3× the modelled one.
+import { runScenario } from "../sim/world.ts";
+import { buildScenario } from "../sim/scenario/defaults.ts";
+import type { ScenarioInput } from "../sim/scenario/defaults.ts";
+import { createSimulation } from "../sim/client/kafkajs/simulation.ts";
+import type { RunResult } from "../sim/result.ts";
+import type { BenchOptions } from "./index.ts";
+
+/** The issue's target: kafkajs-API wall time / modelled wall time. */
+export const KAFKAJS_TARGET_RATIO = 3;
+
+export interface KafkaJSBenchResult {
+  /** Records produced (and consumed) by each run. */
+  readonly records: number;
+  readonly virtualSeconds: number;
+  /** Median CPU time (user + system) of the modelled-client run, seconds. */
+  readonly modelledCpuSeconds: number;
+  /** Median CPU time of the kafkajs-API run, seconds. */
+  readonly kafkajsCpuSeconds: number;
+  /** kafkajsCpuSeconds / modelledCpuSeconds (target ≤ 3). */
+  readonly ratio: number;
+  /** The same with wall times (median), seconds, and their ratio. */
+  readonly modelledWallSeconds: number;
+  readonly kafkajsWallSeconds: number;
+  readonly wallRatio: number;
+  /** Records each run processed (the same workload: both process every record). */
+  readonly processed: { readonly modelled: number; readonly kafkajs: number };
+  readonly runs: number;
+}
+
+const RATE = 1000;
+
+function base(durationMs: number): ScenarioInput {
+  return {
+    name: "bench-kafkajs",
+    seed: 42,
+    durationMs,
+    drainMs: 5_000,
+    topics: [{ name: "orders", partitions: 3, "replication.factor": 3 }],
+    broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 },
+  };
+}
+
+function processed(r: RunResult): number {
+  let n = 0;
+  for (const op of r.history) if (op.f === "process" && op.type === "ok") n++;
+  return n;
+}
+
+interface Measured {
+  readonly wall: number;
+  readonly cpu: number;
+  readonly processed: number;
+  readonly virtual: number;
+}
+
+function measure<T>(f: () => T): { value: T; wall: number; cpu: number } {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const value = f();
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  return { value, wall, cpu: (c.user + c.system) / 1e6 };
+}
+
+function modelled(durationMs: number): Measured {
+  const records = (durationMs / 1000) * RATE;
+  const s = buildScenario({
+    ...base(durationMs),
+    producers: [{ id: "p1", topic: "orders", ratePerSec: RATE, messages: records, keys: 100, config: { acks: "all" } }],
+    consumers: [{ group: "g1", topics: ["orders"], config: { "auto.offset.reset": "earliest", "enable.auto.commit": false }, processing: { timeMs: 1, commit: "after-processing", commitEvery: "batch" } }],
+  });
+  const m = measure(() => runScenario(s));
+  return { wall: m.wall, cpu: m.cpu, processed: processed(m.value), virtual: m.value.virtualMs / 1000 };
+}
+
+async function kafkajs(durationMs: number): Promise<Measured> {
+  const records = (durationMs / 1000) * RATE;
+  const sim = createSimulation(base(durationMs));
+  const kafka = sim.kafka();
+  const producer = kafka.producer({ acks: -1 });
+  const consumer = kafka.consumer({ groupId: "g1" });
+  const db = sim.database("g1", { latencyMs: 1 });
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const r = await sim.run(async () => {
+    await consumer.subscribe({ topic: "orders", fromBeginning: true });
+    await consumer.run({ partitionsConsumedConcurrently: 3, eachMessage: async ({ message }) => db.write(message.key?.toString() ?? "", message.value) });
+    await producer.connect();
+    for (let i = 0; i < records; i++) {
+      void producer.send({ topic: "orders", messages: [{ key: `k${i % 100}`, value: `${i}` }] });
+      await sim.sleep(1000 / RATE);
+    }
+  });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1e6, processed: processed(r), virtual: r.virtualMs / 1000 };
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+export async function runKafkaJSBench(opts: BenchOptions): Promise<KafkaJSBenchResult> {
+  const durationMs = opts.quick ? 5_000 : 20_000;
+  const runs = opts.quick ? 1 : 3;
+  // Warm both paths up (JIT), then alternate the measured runs so machine noise hits both alike.
+  modelled(2_000);
+  await kafkajs(2_000);
+  const m: Measured[] = [];
+  const k: Measured[] = [];
+  for (let i = 0; i < runs; i++) {
+    m.push(modelled(durationMs));
+    k.push(await kafkajs(durationMs));
+  }
+  const mc = median(m.map((x) => x.cpu));
+  const kc = median(k.map((x) => x.cpu));
+  const mw = median(m.map((x) => x.wall));
+  const kw = median(k.map((x) => x.wall));
+  const last = { modelled: (m[m.length - 1] as Measured).processed, kafkajs: (k[k.length - 1] as Measured).processed, virtual: (m[0] as Measured).virtual };
+  return {
+    records: (durationMs / 1000) * RATE,
+    virtualSeconds: last.virtual,
+    modelledCpuSeconds: Number(mc.toFixed(3)),
+    kafkajsCpuSeconds: Number(kc.toFixed(3)),
+    ratio: Number((kc / mc).toFixed(2)),
+    modelledWallSeconds: Number(mw.toFixed(3)),
+    kafkajsWallSeconds: Number(kw.toFixed(3)),
+    wallRatio: Number((kw / mw).toFixed(2)),
+    processed: { modelled: last.modelled, kafkajs: last.kafkajs },
+    runs,
+  };
+}
+
+export function describeKafkaJS(r: KafkaJSBenchResult): string[] {
+  return [
+    `3 brokers, 3 partitions RF 3, ${RATE} records/s for ${r.records / RATE} s: modelled clients (1 ms processing model) vs kafkajs-API user code (send per message, async eachMessage awaiting a 1 ms database call, 3 partitions at once)`,
+    `  CPU time: modelled ${r.modelledCpuSeconds} s, kafkajs API ${r.kafkajsCpuSeconds} s (median of ${r.runs}; ${r.processed.modelled} and ${r.processed.kafkajs} records processed): ratio ${r.ratio}× ${r.ratio <= KAFKAJS_TARGET_RATIO ? `(target ≤ ${KAFKAJS_TARGET_RATIO}× met)` : `(target ≤ ${KAFKAJS_TARGET_RATIO}× NOT met)`}`,
+    `  wall time: modelled ${r.modelledWallSeconds} s, kafkajs API ${r.kafkajsWallSeconds} s: ${r.wallRatio}×`,
+  ];
+}
