@@ -2,57 +2,50 @@
 // the simulation's while it runs, and the real ones again after.
 /* eslint-disable no-restricted-globals, no-restricted-properties -- the user code under test reads the clock: the virtual one */
 import { describe, expect, it } from "vitest";
-import type { RunResult } from "../../result.ts";
+import { execFile } from "node:child_process";
+import { Worker } from "node:worker_threads";
 import { createSimulation } from "./simulation.ts";
 import { DEFAULT_EPOCH_MS } from "./host.ts";
+import { pipelineFingerprint, runPipeline } from "./determinism-pipeline.ts";
+import type { PipelineFingerprint } from "./determinism-pipeline.ts";
 
-interface Seen {
-  readonly dateNow: number[];
-  readonly random: number[];
-  readonly timerLateUs: number[];
-  readonly clockSkew: number[];
+const PIPELINE_URL = new URL("./determinism-pipeline.ts", import.meta.url).href;
+
+/** The pipeline in a fresh worker thread that registers tsx itself (as sim/core/determinism.test.ts does). */
+function inWorker(seed: number): Promise<PipelineFingerprint> {
+  const code = `
+    const { parentPort, workerData } = require("node:worker_threads");
+    import("tsx/esm/api")
+      .then((tsx) => { tsx.register(); return import(workerData.moduleUrl); })
+      .then((m) => m.pipelineFingerprint(workerData.seed))
+      .then((ok) => parentPort.postMessage({ ok }), (e) => parentPort.postMessage({ error: String((e && e.stack) || e) }));`;
+  return new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData: { moduleUrl: PIPELINE_URL, seed } });
+    w.once("message", (m: { ok?: PipelineFingerprint; error?: string }) => {
+      void w.terminate();
+      if (m.ok) resolve(m.ok);
+      else reject(new Error(m.error));
+    });
+    w.once("error", reject);
+  });
 }
 
-async function pipeline(seed: number): Promise<{ r: RunResult; seen: Seen; wallMs: number }> {
-  const seen: Seen = { dateNow: [], random: [], timerLateUs: [], clockSkew: [] };
-  const sim = createSimulation({ seed, durationMs: 8000, drainMs: 8000, topics: [{ name: "orders", partitions: 2 }], broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 } });
-  const kafka = sim.kafka();
-  const producer = kafka.producer();
-  const consumer = kafka.consumer({ groupId: "g1" });
-  const db = sim.database("g1", { latencyMs: 2 });
-  const t0 = performance.now();
-  const r = await sim.run(async () => {
-    await consumer.subscribe({ topic: "orders", fromBeginning: true });
-    await consumer.run({
-      partitionsConsumedConcurrently: 2,
-      eachMessage: async ({ message }) => {
-        // A timer of 60 virtual seconds... no: of a random length up to 60 ms, awaited in several ways.
-        const ms = Math.floor(Math.random() * 60);
-        seen.random.push(ms);
-        const before = sim.now();
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        seen.timerLateUs.push(Math.round((sim.now() - before - Math.max(1, ms)) * 1000));
-        await new Promise((resolve) => setImmediate(resolve));
-        await db.write(message.key!.toString(), message.value);
-        await sim.sleep(1);
-        seen.dateNow.push(Date.now());
-        seen.clockSkew.push(Date.now() - DEFAULT_EPOCH_MS - Math.floor(sim.now()), new Date().getTime() - Date.now(), Math.round((performance.now() - sim.now()) * 1000));
-      },
+/** The pipeline in a new Node.js process (through tsx), its fingerprint printed as JSON. */
+function inProcess(seed: number): Promise<PipelineFingerprint> {
+  const code = `import(${JSON.stringify(PIPELINE_URL)}).then((m) => m.pipelineFingerprint(${seed})).then((f) => process.stdout.write(JSON.stringify(f)))`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${err.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout) as PipelineFingerprint);
     });
-    let ticks = 0;
-    const interval = setInterval(() => void (ticks < 40 && producer.send({ topic: "orders", messages: [{ key: `k${ticks++}`, value: `${Math.random()}` }] })), 50);
-    await producer.connect();
-    await sim.sleep(5000);
-    clearInterval(interval);
   });
-  return { r, seen, wallMs: performance.now() - t0 };
 }
 
 describe("async user code in virtual time", () => {
   it("same seed → same trace hash, history and values seen by the handlers; another seed → others", async () => {
-    const a = await pipeline(42);
-    const b = await pipeline(42);
-    const c = await pipeline(43);
+    const a = await runPipeline(42);
+    const b = await runPipeline(42);
+    const c = await runPipeline(43);
     expect(a.seen.random.length).toBe(40);
     expect(b.r.traceHash).toBe(a.r.traceHash);
     expect(JSON.stringify(b.r.history)).toBe(JSON.stringify(a.r.history));
@@ -61,9 +54,19 @@ describe("async user code in virtual time", () => {
     expect(c.seen.random).not.toEqual(a.seen.random);
   });
 
+  it("the same seed gives the same run in a worker thread and in a new process", async () => {
+    const local = await pipelineFingerprint(42);
+    expect(local.seen.random.length).toBe(40);
+    const [worker, child] = await Promise.all([inWorker(42), inProcess(42)]);
+    expect(worker).toEqual(local);
+    expect(child).toEqual(local);
+    // And in this process again, after the others ran: nothing carried over.
+    expect(await pipelineFingerprint(42)).toEqual(local);
+  }, 120_000);
+
   it("setTimeout, setImmediate, Date, performance.now and Math.random in user code are the simulation's while it runs, the real ones after", async () => {
     const real = { setTimeout: globalThis.setTimeout, Date: globalThis.Date, random: Math.random, now: performance.now };
-    const { seen } = await pipeline(7);
+    const { seen } = await runPipeline(7);
     // Timers fire exactly on time (setTimeout(fn, 0) waits 1 ms, as Node's), the clocks agree with the simulation's.
     expect(new Set(seen.timerLateUs)).toEqual(new Set([0]));
     expect(new Set(seen.clockSkew)).toEqual(new Set([0]));
