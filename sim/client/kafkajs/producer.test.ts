@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { ScenarioInput } from "../../scenario/defaults.ts";
 import type { HistoryOp } from "../../history.ts";
 import { createSimulation } from "./simulation.ts";
+import { DEFAULT_EPOCH_MS } from "./host.ts";
 import type { Simulation } from "./simulation.ts";
 import type { KafkaJSProducer, KafkaJSProducerConfig } from "./producer.ts";
 
@@ -141,5 +142,64 @@ describe("kafkajs producer", () => {
       },
     );
     expect(outcomes).toEqual(["KafkaJSConnectionError", "KafkaJSConnectionError"]);
+  });
+
+  it("keys, values and headers reach eachMessage as kafkajs gives them (Buffers, offset and timestamp strings); sendBatch spans topics", async () => {
+    const sim = createSimulation({ seed: 3, durationMs: 5000, drainMs: 5000, broker: BROKER, topics: [{ name: "orders", partitions: 1 }, { name: "audit", partitions: 1 }] });
+    const kafka = sim.kafka();
+    const producer = kafka.producer();
+    const consumer = kafka.consumer({ groupId: "g1" });
+    const seen: unknown[] = [];
+    let md: unknown;
+    let sentAtMs = -1;
+    await sim.run(async () => {
+      await consumer.subscribe({ topics: ["orders", "audit"], fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ topic, message }) => {
+          seen.push({ topic, key: message.key, value: message.value, offset: message.offset, timestamp: message.timestamp, headers: message.headers });
+        },
+      });
+      await producer.connect();
+      await sim.sleep(100);
+      sentAtMs = sim.now();
+      md = await producer.sendBatch({
+        topicMessages: [
+          { topic: "orders", messages: [{ key: "k1", value: Buffer.from([1, 2, 3]), headers: { trace: "t-1", tags: ["a", Buffer.from("b")] } }] },
+          { topic: "audit", messages: [{ key: null, value: "created", timestamp: "1700000000000" }] },
+        ],
+      });
+    });
+    // One entry per topic-partition (in the order they were acknowledged; kafkajs groups them per leader broker).
+    expect(md).toHaveLength(2);
+    expect(md).toEqual(
+      expect.arrayContaining([
+        { topicName: "orders", partition: 0, errorCode: 0, baseOffset: "0", logAppendTime: "-1", logStartOffset: "0" },
+        { topicName: "audit", partition: 0, errorCode: 0, baseOffset: "0", logAppendTime: "-1", logStartOffset: "0" },
+      ]),
+    );
+    const byTopic = Object.fromEntries((seen as { topic: string }[]).map((x) => [x.topic, x]));
+    // Without a timestamp, Date.now() in user code at the send: the simulation's epoch (2024-01-01) + virtual time.
+    expect(sentAtMs).toBeGreaterThan(100);
+    expect(byTopic.orders).toEqual({ topic: "orders", key: Buffer.from("k1"), value: Buffer.from([1, 2, 3]), offset: "0", timestamp: String(DEFAULT_EPOCH_MS + Math.floor(sentAtMs)), headers: { trace: Buffer.from("t-1"), tags: [Buffer.from("a"), Buffer.from("b")] } });
+    expect(byTopic.audit).toEqual({ topic: "audit", key: null, value: Buffer.from("created"), offset: "0", timestamp: "1700000000000", headers: {} });
+  });
+
+  it("acks 0: send resolves to [] (kafkajs expects no response), without waiting for the brokers", async () => {
+    let md: unknown;
+    let tookMs = -1;
+    await withProducer(
+      async (p, sim) => {
+        await p.connect();
+        // Once the producer knows the topic's leaders (its first send waits for metadata, as kafkajs's does).
+        await p.send({ topic: "orders", acks: 0, messages: [{ value: "warm-up", partition: 1 }] });
+        await sim.sleep(1000);
+        const t = sim.now();
+        md = await p.send({ topic: "orders", acks: 0, messages: [{ value: "x", partition: 1 }] });
+        tookMs = sim.now() - t;
+      },
+      { config: { acks: 0 } },
+    );
+    expect(md).toEqual([]);
+    expect(tookMs).toBeLessThan(5);
   });
 });

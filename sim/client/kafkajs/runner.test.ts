@@ -124,6 +124,43 @@ describe("kafkajs runner: commits", () => {
     expect(commits(manual)).toEqual([]);
   });
 
+  it("commitOffsets commits the offsets it is given; stop() ends the run after the current message (no more are handed over)", async () => {
+    const commits = (r: RunResult): number[][] =>
+      r.history.filter((op): op is Extract<HistoryOp, { f: "commit" }> => op.f === "commit" && op.type === "ok").map((op) => op.value.offsets.map((o) => o.offset));
+    let committedAtHandler = false;
+    const manual = setup({
+      n: 10,
+      perSend: 10,
+      run: () => ({
+        autoCommit: false,
+        eachMessage: async ({ message }) => {
+          if (message.offset === "4") {
+            await manual.consumer.commitOffsets([{ topic: "orders", partition: 0, offset: "5" }]);
+            committedAtHandler = true;
+          }
+        },
+      }),
+    });
+    const m = await manual.result;
+    expect(committedAtHandler).toBe(true);
+    expect(commits(m)).toEqual([[5]]);
+    expect(processOk(m)).toHaveLength(10);
+
+    const stopped = setup({
+      n: 10,
+      perSend: 10,
+      run: () => ({
+        eachMessage: async ({ message }) => {
+          if (message.offset === "2") void stopped.consumer.stop();
+        },
+      }),
+    });
+    const s = await stopped.result;
+    expect(processOk(s).map((op) => op.value.offset)).toEqual([0, 1, 2]);
+    // What was resolved is committed as the batch ends (autoCommit).
+    expect(commits(s)).toEqual([[3]]);
+  });
+
   it("eachBatch: records count as processed when resolved; a throw commits what was resolved and refetches the rest", async () => {
     let calls = 0;
     const r = await setup({
