@@ -35,4 +35,6 @@ export interface BenchReport {
   fuzz?: unknown;
   /** bench/startup.ts's runStartupBench() result: `kafkasim --help` from the build (startup.helpMs). */
   startup?: unknown;
+  /** bench/kafkajs.ts's runKafkaJSBench() result: the kafkajs-API run against the modelled clients (ratio ≤ 3). */
+  kafkajs?: unknown;
 }

@@ -19,3 +19,4 @@ export type { BrokerConfig, ProducerConfig, ConsumerConfig, ProtocolVersion, Ack
 export type { KafkaErrorCode } from "./kafka/errors.ts";
 export { isRetriable } from "./kafka/errors.ts";
 export { SimInputError } from "./core/errors.ts";
+export * from "./client/kafkajs/index.ts";

@@ -46,8 +46,9 @@ export interface ProcessValue {
   readonly partition: number;
   readonly offset: number;
   readonly value: number;
-  /** ok: processed; failed: gave up (after retries); dead-letter: sent to the DLT. */
-  readonly result: "ok" | "failed" | "dead-letter";
+  /** ok: processed; failed: gave up (after retries); dead-letter: sent to the DLT; error: a kafkajs-API handler
+   *  threw on it (type fail: not processed; kafkajs fetches it again after the retry backoff). */
+  readonly result: "ok" | "failed" | "dead-letter" | "error";
   readonly attempts?: number;
 }
 
@@ -68,6 +69,10 @@ export type HistoryOp =
   | (OpBase & { readonly f: "process"; readonly value: ProcessValue })
   /** A consumer's partitions after a rebalance (info-level; type "ok"). */
   | (OpBase & { readonly f: "assign"; readonly value: { readonly group: string; readonly generation: number; readonly partitions: readonly { readonly topic: string; readonly partition: number }[] } })
+  /** A consumer moved its position of a partition itself (type "ok"): the kafkajs runner back to the resolved
+   *  offset after a handler threw, a pause or a stop (reason "refetch"), or consumer.seek() (reason "seek"). Its
+   *  next poll of the partition starts there. */
+  | (OpBase & { readonly f: "seek"; readonly value: { readonly group: string; readonly topic: string; readonly partition: number; readonly offset: number; readonly reason: "refetch" | "seek" } })
   /** A consumer's position was reset by auto.offset.reset. */
   | (OpBase & { readonly f: "reset"; readonly value: { readonly group: string; readonly topic: string; readonly partition: number; readonly offset: number; readonly reason: "no-committed-offset" | "out-of-range"; readonly strategy: "earliest" | "latest" | "none" } })
   /** A client process crashed (type "info") or restarted (type "ok"). */

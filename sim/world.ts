@@ -94,8 +94,28 @@ export function consumerNodeId(group: string, member: number): NodeId {
   return nodeId(`${group}/${member}`);
 }
 
-/** Run one scenario to the end. Same scenario and seed → same run, event for event (same traceHash). */
+/** Run one scenario to the end. Same scenario and seed → same run, event for event (same traceHash). A scenario
+ *  whose user code is asynchronous (a handler returning a Promise, the kafkajs API) runs with runScenarioAsync
+ *  (sim/client/kafkajs/driver.ts) instead. */
 export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
+  const run = worldRun(s, opts);
+  for (;;) {
+    const step = run.next();
+    if (step.done === true) return step.value;
+    throw new SimInputError("ASYNC_USER_CODE", "asynchronous user code needs `await runScenarioAsync(scenario)` (or the kafkajs API's `await sim.run()`)");
+  }
+}
+
+/** What a layer that runs user code inside the world is given (sim/client/kafkajs/: the async bridge). */
+export interface WorldHooks {
+  /** Called once the runtime and the clients' environment exist, before any node is added. */
+  readonly attach?: (w: { readonly rt: Runtime<Message, TraceEvent>; readonly env: ClientEnv }) => void;
+}
+
+/** The run as a generator: it yields whenever an event made asynchronous user code runnable (the scheduler's
+ *  `yield` stop), so that a driver can let that code run (drain its microtasks) before the next event, and
+ *  returns the result. Without async user code it never yields. */
+export function* worldRun(s: Scenario, opts: RunOptions = {}, hooks: WorldHooks = {}): Generator<void, RunResult, void> {
   validateScenario(s);
   const topics = worldTopics(s);
   const brokerIds = Array.from({ length: s.brokers }, (_, i) => i + 1);
@@ -149,6 +169,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
     workloadActive: () => workloadActive,
     protocol: s.protocol,
   };
+  hooks.attach?.({ rt, env });
   recordClientCrashes(rt, history, seenClients);
   for (const p of s.producers) rt.addNode(nodeId(p.id), producerFactory(p, env));
   for (const c of s.consumers) for (let m = 0; m < c.members; m++) rt.addNode(consumerNodeId(c.group, m), consumerFactory(c, m, env));
@@ -200,17 +221,21 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   const workloadEndUs = msToUs(s.durationMs);
   const totalMs = s.durationMs + s.drainMs;
   const onProgress = opts.onProgress;
-  /** Run to `limitUs`, in one-second slices when someone watches progress (slicing does not change the run). */
-  const runTo = (limitUs: TimeUs): ReturnType<typeof rt.runUntil> => {
-    if (onProgress === undefined) return rt.runUntil(limitUs);
+  /** Run to `limitUs`, in one-second slices when someone watches progress (slicing does not change the run),
+   *  yielding to the driver whenever an event made async user code runnable. */
+  function* runTo(limitUs: TimeUs): Generator<void, ReturnType<typeof rt.runUntil>, void> {
     for (;;) {
-      const sliceUs = Math.min(limitUs, (Math.floor(rt.nowUs / 1_000_000) + 1) * 1_000_000) as TimeUs;
+      const sliceUs = onProgress === undefined ? limitUs : (Math.min(limitUs, (Math.floor(rt.nowUs / 1_000_000) + 1) * 1_000_000) as TimeUs);
       const r = rt.runUntil(sliceUs);
-      onProgress(usToMs(rt.nowUs), totalMs);
+      if (r.kind === "yield") {
+        yield;
+        continue;
+      }
+      if (onProgress !== undefined) onProgress(usToMs(rt.nowUs), totalMs);
       if (r.kind !== "time-limit" || sliceUs >= limitUs) return r;
     }
-  };
-  let stop = runTo(workloadEndUs);
+  }
+  let stop = yield* runTo(workloadEndUs);
 
   // Heal and drain: no more faults or new sends; every partition heals, every paused node resumes, every
   // stopped node restarts; in-flight retries, replication and consumers run to completion.
@@ -224,7 +249,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
       if (st === "paused") rt.resume(id);
       else if (st !== "up") rt.restart(id);
     }
-    stop = runTo(msToUs(s.durationMs + s.drainMs));
+    stop = yield* runTo(msToUs(s.durationMs + s.drainMs));
   }
   rt.trace.emit(rt.nowUs, { type: "phase", phase: "end" });
 

@@ -111,6 +111,10 @@ function step(c: ChalkInstance, r: RunResult, ev: TraceEvent & { timeUs: number 
       return `${at}  group ${ev.group}: ${ev.member} ${ev.reason === "rejoin" ? "rejoins" : "joins"} as ${ev.memberId} (generation ${ev.generation})`;
     case "member-left":
       return `${at}  group ${ev.group}: ${ev.member} ${c.yellow("left")} generation ${ev.generation} (${ev.reason})`;
+    case "handler-error":
+      return about(`${ev.topic}-${ev.partition}`) ? `${at}  ${ev.member}'s handler ${c.yellow("threw")} on ${ev.topic}-${ev.partition} offset ${ev.offset} (value ${ev.value}): ${ev.error}` : undefined;
+    case "kafkajs-crash":
+      return `${at}  ${ev.member} ${c.red("crashed")} (${ev.error})${ev.restart ? ", restarts" : ", for good"}`;
     case "phase":
       return `${at}  ${c.cyan(`— ${ev.phase} phase —`)}`;
     default:

@@ -1,7 +1,7 @@
 // One streaming pass over the polls of every consumer, per partition, that poll-skip and nonmonotonic-poll
 // read. A consumer's next offset must follow the previous one it polled; after an assignment (a rebalance) it
-// must start where the group committed (or where it was, if it kept the partition); after a reset, at the
-// reset offset. Commits whose outcome is unknown are accepted as possible starting points.
+// must start where the group committed (or where it was, if it kept the partition); after a reset or a seek (the
+// consumer moving its own position: kafkajs after a handler threw, consumer.seek), at that offset. Commits whose outcome is unknown are accepted as possible starting points.
 import type { RunResult } from "../../sim/result.ts";
 import type { Finding } from "../types.ts";
 import { tpName } from "../context.ts";
@@ -83,6 +83,7 @@ export function scanPollOrder(result: RunResult): PollOrder {
         }
         break;
       }
+      case "seek":
       case "reset": {
         const p = getPos(op.process, op.value.topic, op.value.partition);
         p.next = op.value.offset;

@@ -62,7 +62,7 @@ export function justifyCommittedUnprocessed(ctx: OracleContext, f: Finding, capa
   const c = ctx.group(f.group);
   if (!c) return null;
   const proc = c.processing;
-  const failed = ctx.result.history.find((op) => op.f === "process" && op.value.group === f.group && op.value.value === f.value && op.value.result !== "ok");
+  const failed = ctx.result.history.find((op) => op.f === "process" && op.value.group === f.group && op.value.value === f.value && (op.value.result === "failed" || op.value.result === "dead-letter"));
   if (failed && proc.onFailure === "skip") return ctx.justify("processing-failure-skipped", [historyRef(failed, () => `${failed.process} gave up processing value ${f.value} at ${fmtTime(failed.timeUs)}`)], () => `group ${f.group} gave up on value ${f.value}`);
   const atMostOnce = proc.commit === "before-processing" ? "commit-before-processing" : proc.commit === "auto" && c.config["enable.auto.commit"] && proc.async ? "auto-commit-async" : null;
   if (atMostOnce !== null) {

@@ -4,6 +4,8 @@ import type { Seed, LatencyDist } from "../core/rng.ts";
 import type { BrokerConfig, ConsumerConfig, ProducerConfig, ProtocolVersion, TopicOverrides } from "../kafka/config.ts";
 import type { Fault } from "../faults/types.ts";
 import type { ConsumerHandler, ProducerLogic } from "../client/user-code.ts";
+import type { ConsumerEngineFactory } from "../client/consumer/types.ts";
+import type { ProducerActorFactory } from "../client/producer.ts";
 
 export interface TopicSpec {
   readonly name: string;
@@ -35,6 +37,8 @@ export interface ProducerSpec {
   readonly deadLetterTopic?: string;
   /** User code deciding what to send (TypeScript form only). */
   readonly logic?: ProducerLogic;
+  /** The producer's actor when it is not the workload's (the kafkajs API: records come from user code). */
+  readonly actor?: ProducerActorFactory;
 }
 
 export type CommitStrategy = "before-processing" | "after-processing" | "auto";
@@ -72,6 +76,8 @@ export interface ConsumerSpec {
   readonly processing: ProcessingSpec;
   /** User code (TypeScript form only): kafkajs-like eachMessage / eachBatch. */
   readonly handler?: ConsumerHandler;
+  /** The members' application when it is not the processing model (the kafkajs API's runner). */
+  readonly engine?: ConsumerEngineFactory;
 }
 
 /** Seeded bugs, off by default: they prove that the checkers catch what they claim to (issue: checker validation). */

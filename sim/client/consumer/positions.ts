@@ -23,6 +23,9 @@ export interface PartState {
   fetching: boolean;
   /** auto.offset.reset=none and nothing valid: not consumed. */
   stuck: boolean;
+  /** The application holds the partition: not fetched (the kafkajs runner, while it processes its batch or
+   *  while it is paused). */
+  hold: boolean;
   /** Waiting for a list-offsets answer (auto.offset.reset) for this reason. */
   resetReason: "no-committed-offset" | "out-of-range" | null;
   highWatermark: number;
@@ -63,7 +66,7 @@ export class Positions {
     this.parts.clear();
     for (const p of this.assignment) {
       const tp = `${p.topic}-${p.partition}`;
-      this.parts.set(tp, { topic: p.topic, partition: p.partition, tp, position: -1, fetchOffset: -1, processed: -1, buffer: [], fetching: false, stuck: false, resetReason: null, highWatermark: -1 });
+      this.parts.set(tp, { topic: p.topic, partition: p.partition, tp, position: -1, fetchOffset: -1, processed: -1, buffer: [], fetching: false, stuck: false, hold: false, resetReason: null, highWatermark: -1 });
     }
   }
 
@@ -190,7 +193,7 @@ export class Positions {
     const resets = new Map<number, PartState[]>();
     const fetches = new Map<number, PartState[]>();
     for (const p of this.parts.values()) {
-      if (p.fetching || p.stuck) continue;
+      if (p.fetching || p.stuck || p.hold) continue;
       const wantsReset = p.resetReason !== null;
       if (!wantsReset && (p.position < 0 || p.buffer.length > 0)) continue;
       const leader = c.requests.leaderOf(p.topic, p.partition);
@@ -260,6 +263,7 @@ export class Positions {
     if (outOfRange.length > 0) this.resetPositions(ctx, outOfRange);
     this.kickFetch(ctx);
     if (got) c.app.wakeApp(ctx);
+    else c.app.fetchedNothing?.(ctx);
   }
 
   // ---------------------------------------------------------------- what poll() and commits read
