@@ -35,6 +35,9 @@ export interface ProducerSpec {
   readonly deadLetterTopic?: string;
   /** User code deciding what to send (TypeScript form only). */
   readonly logic?: ProducerLogic;
+  /** A real client observed at the wire gateway (kafkajs, kcat, ...), not run by the world: what it did is in the
+   *  history, and this spec says what the gateway saw of its configuration (sim/wire/gateway/clients.ts). */
+  readonly external?: string;
 }
 
 export type CommitStrategy = "before-processing" | "after-processing" | "auto";
@@ -72,6 +75,8 @@ export interface ConsumerSpec {
   readonly processing: ProcessingSpec;
   /** User code (TypeScript form only): kafkajs-like eachMessage / eachBatch. */
   readonly handler?: ConsumerHandler;
+  /** A real client's group observed at the wire gateway, not run by the world (see ProducerSpec.external). */
+  readonly external?: string;
 }
 
 /** Seeded bugs, off by default: they prove that the checkers catch what they claim to (issue: checker validation). */
