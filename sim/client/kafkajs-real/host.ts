@@ -17,7 +17,9 @@ import type { HistoryRecorder } from "../../history.ts";
 import type { StopReason } from "../../core/scheduler.ts";
 import { msToUs } from "../../core/time.ts";
 import { SimInputError } from "../../core/errors.ts";
-import { createWorld } from "../../world.ts";
+import { createWorld, worldTopics } from "../../world.ts";
+import { brokerNode } from "../../core/ids.ts";
+import type { Message } from "../../kafka/protocol.ts";
 import { Gateway } from "../../wire/gateway/index.ts";
 import { installVirtualGlobals } from "./virtual-globals.ts";
 import { SimSocket } from "./sim-socket.ts";
@@ -57,6 +59,9 @@ export interface KafkajsRunOptions extends RunOptions {
   readonly connections?: number;
   /** Date.now() at virtual time 0. */
   readonly epochMs?: number;
+  /** Start the code once the cluster is up (default true): every live broker answers Metadata with a controller
+   *  and a leader for every partition — as a test against a real cluster starts once it is up. False: at once. */
+  readonly waitForCluster?: boolean;
 }
 
 export interface KafkajsRun<T> {
@@ -148,12 +153,43 @@ export async function runKafkajs<T>(s: Scenario, body: (sim: KafkajsSim) => Prom
     }
   };
 
+  /** Every partition the world has (its topics, and __consumer_offsets). */
+  const partitions = worldTopics(s, true).flatMap((t) => Array.from({ length: t.partitions }, (_, p) => `${t.name}\u0000${p}`));
+  const covers = (a: Message | null): boolean => {
+    if (a === null || a.type !== "metadata-response" || a.controller === null) return false;
+    const led = new Set(a.partitions.filter((p) => p.leader !== null).map((p) => `${p.topic}\u0000${p.partition}`));
+    return partitions.every((p) => led.has(p));
+  };
+  /** Ask every live broker for Metadata until all of them know a controller and a leader for every partition. */
+  const clusterReady = async (deadlineUs: number): Promise<boolean> => {
+    while (rt.nowUs < deadlineUs && failure.timer === null) {
+      const up = brokerIds.filter((b) => rt.status(brokerNode(b)) === "up");
+      let pending = up.length;
+      let ok = up.length > 0;
+      for (const b of up) {
+        gateway.probe(b, { type: "metadata", corr: gateway.nextCorr(), topics: null }, (a) => {
+          pending--;
+          ok &&= covers(a);
+          touched();
+        });
+      }
+      await drive(Math.min(deadlineUs, rt.nowUs + 1_000_000), () => pending === 0);
+      if (pending === 0 && ok) return true;
+      await drive(Math.min(deadlineUs, rt.nowUs + 50_000), () => false);
+    }
+    return false;
+  };
+
   let settled = false;
   let value: T | undefined;
   let error: unknown;
   let run: KafkajsRun<T> | undefined;
   try {
-    void Promise.resolve()
+    if ((opts.waitForCluster ?? true) && !(await clusterReady(msToUs(s.durationMs)))) {
+      error = new SimInputError("INVALID_SCENARIO", `the cluster was not up (a controller and a leader for every partition, on every live broker) by durationMs (${s.durationMs} ms of virtual time); the kafkajs code did not start`);
+      settled = true;
+    }
+    if (!settled) void Promise.resolve()
       .then(() => body(sim))
       .then(
         (v) => {

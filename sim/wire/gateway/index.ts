@@ -45,9 +45,16 @@ export interface GatewayBinding {
   nextValue(): number;
 }
 
+/** What an outside node carries: a client's connection, or a one-off question (probe). */
+interface Carried {
+  readonly brokerNode: NodeId;
+  onAnswer(msg: Message): void;
+  onDisconnect(): void;
+}
+
 class OutsideNode implements Actor<Message, TraceEvent> {
   ctx!: NodeContext<Message, TraceEvent>;
-  conn: GatewayConnection | null = null;
+  conn: Carried | null = null;
   onStart(ctx: NodeContext<Message, TraceEvent>): void {
     this.ctx = ctx;
   }
@@ -136,7 +143,7 @@ export class Gateway {
       {
         ctx: node.ctx,
         release: () => {
-          if (node.conn === conn) node.conn = null;
+          if (node.conn === (conn as Carried)) node.conn = null;
           this.free.push(id);
         },
         mixFrame: mix === undefined ? () => {} : (bytes) => mix(crc32c(bytes) ^ bytes.length),
@@ -150,6 +157,31 @@ export class Gateway {
     this.opened++;
     if (this.openConnections > this.peakOpen) this.peakOpen = this.openConnections;
     return conn;
+  }
+
+  /** Ask `broker` one typed question from a free outside node, outside any client (a host checking the cluster is
+   *  up before its client code starts): `onAnswer` gets the answer, or null when the connection broke. */
+  probe(broker: number, msg: Message & { readonly corr: number }, onAnswer: (answer: Message | null) => void): void {
+    const id = this.free.shift();
+    if (id === undefined) throw new SimInputError("INVALID_CONFIG", `all ${this.ids.length} outside connections are in use; raise connections`);
+    const node = this.nodes.get(id);
+    if (node === undefined) throw new Error(`outside node ${id} is not running`);
+    const to = brokerNode(broker);
+    const done = (answer: Message | null): void => {
+      if (node.conn !== probe) return;
+      node.conn = null;
+      node.ctx.closeConnection(to);
+      this.free.push(id);
+      onAnswer(answer);
+    };
+    const probe: Carried = { brokerNode: to, onAnswer: (m) => (m as { corr?: number }).corr === msg.corr && done(m), onDisconnect: () => done(null) };
+    node.conn = probe;
+    node.ctx.send(to, msg);
+  }
+
+  /** A correlation number no connection uses. */
+  nextCorr(): number {
+    return ++this.corrSeq;
   }
 
   /** The scenario as the result should show it: with the real clients the gateway saw, as external specs. */
