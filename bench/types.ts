@@ -35,4 +35,6 @@ export interface BenchReport {
   fuzz?: unknown;
   /** bench/startup.ts's runStartupBench() result: `kafkasim --help` from the build (startup.helpMs). */
   startup?: unknown;
+  /** bench/serve.ts's runServeBench() result: kcat's produced records/s against kafkasim serve (serve.recordsPerSec). */
+  serve?: unknown;
 }

@@ -1,8 +1,14 @@
 // One real client's TCP connection to one simulated broker, at the client's end: bytes from the client are cut
 // into frames and decoded; each request becomes the broker's typed messages (plan.ts), sent from this connection's
 // outside node over the simulated network; the broker's answers become the API's response at the request's version
-// with its correlation id, written back in request order (Kafka answers the requests of a connection in the order
-// they came: the protocol guide's "requests ... responses will return in that order as well").
+// with its correlation id.
+//
+// One request at a time, in order: Kafka's SocketServer mutes a connection when it has read a request and unmutes
+// it when the response has been sent (KafkaChannel's MUTED_AND_RESPONSE_PENDING), so a request waits behind the one
+// before it — a Heartbeat behind a Fetch parked for its maxWaitMs — and answers come back in request order. Here a
+// queued request goes to the broker when the answer before it reaches the gateway (the client's end): a network
+// latency later than in Kafka, where it waits in the broker's socket buffer. An acks=0 Produce has no answer to
+// wait for (Kafka unmutes once it is handled).
 //
 // A request that cannot be read (an unknown API, an unsupported version, a truncated body) closes the connection,
 // as Kafka does (RequestContext.parseRequest); but an ApiVersions request of an unsupported version is answered at
@@ -40,6 +46,8 @@ interface Pending {
   readonly answers: Message[];
   done: boolean;
   response: KafkaResponse | null;
+  /** False for the one request Kafka does not answer (acks=0). */
+  readonly expects: boolean;
 }
 
 export type ConnectionState = "connecting" | "open" | "closed";
@@ -58,7 +66,12 @@ export class GatewayConnection {
   private readonly frames: FrameSplitter;
   private readonly reader = new Reader();
   private readonly writer = new Writer();
+  /** Requests whose answers the client has not had yet, in request order. */
   private readonly queue: Pending[] = [];
+  /** Requests not yet sent to the broker (muted behind `atBroker`), in order. */
+  private readonly toSend: Pending[] = [];
+  /** The request the broker is handling. */
+  private atBroker: Pending | null = null;
   private readonly bySimCorr = new Map<number, { pending: Pending; index: number }>();
   private handshakeCorr = -1;
   /** Clients that produced on this connection (whose producer loses it when it breaks: evidence for acks=0). */
@@ -122,18 +135,29 @@ export class GatewayConnection {
   }
 
   private enqueue(correlationId: number, apiVersion: number, apiKey: number, plan: Plan, expects: boolean): void {
-    const p: Pending = { correlationId, apiVersion, apiKey, plan, waiting: plan.awaitAnswers ? plan.messages.length : 0, answers: [], done: false, response: null };
-    plan.messages.forEach((m, index) => {
-      if (plan.awaitAnswers) this.bySimCorr.set((m as { corr: number }).corr, { pending: p, index });
-      this.host.ctx.send(this.brokerNode, m);
-    });
-    if (!expects) {
-      // Nothing comes back (acks=0): nothing waits in line for it either.
-      plan.released?.(this.host.ctx.nowUs);
-      return;
+    const p: Pending = { correlationId, apiVersion, apiKey, plan, waiting: plan.awaitAnswers ? plan.messages.length : 0, answers: [], done: false, response: null, expects };
+    if (expects) this.queue.push(p);
+    this.toSend.push(p);
+    this.pump();
+  }
+
+  /** Send the next requests while the broker is handling none (see the head of this file). */
+  private pump(): void {
+    while (this.atBroker === null && this.toSend.length > 0 && this.state !== "closed") {
+      const p = this.toSend.shift() as Pending;
+      const plan = p.plan;
+      plan.messages.forEach((m, index) => {
+        if (plan.awaitAnswers) this.bySimCorr.set((m as { corr: number }).corr, { pending: p, index });
+        this.host.ctx.send(this.brokerNode, m);
+      });
+      if (!p.expects) {
+        // Nothing comes back (acks=0): the client counts it done once written; nothing waits for it.
+        plan.released?.(this.host.ctx.nowUs);
+        continue;
+      }
+      if (p.waiting === 0) this.complete(p);
+      else this.atBroker = p;
     }
-    this.queue.push(p);
-    if (p.waiting === 0) this.complete(p);
   }
 
   /** An answer from the broker. */
@@ -153,7 +177,11 @@ export class GatewayConnection {
     if (at === undefined) return;
     this.bySimCorr.delete(corr);
     at.pending.answers[at.index] = msg;
-    if (--at.pending.waiting === 0) this.complete(at.pending);
+    if (--at.pending.waiting === 0) {
+      if (this.atBroker === at.pending) this.atBroker = null;
+      this.complete(at.pending);
+      this.pump();
+    }
   }
 
   private complete(p: Pending): void {

@@ -83,7 +83,9 @@ export function planProduce(req: ProduceRequest, rc: RequestContext): Plan {
   const messages: Message[] = batches.length === 0 ? [] : [{ type: "produce", corr: shared.corr(), acks: req.acks, timeoutMs: req.timeoutMs, producerId, producerEpoch, batches }];
   if (req.acks === 0) {
     // acks=0: the client is done once it has written the request (as the modelled producer records it).
-    for (const s of sent) for (let i = 0; i < s.values.length; i++) shared.clients.sendOk(nowUs, client, s.topic, s.keys[i] as number, s.values[i] as number, s.partition, -1, rc.broker);
+    for (const s of sent) {
+      for (let i = 0; i < s.values.length; i++) if (shared.records.acknowledged(s.values[i] as number)) shared.clients.sendOk(nowUs, client, s.topic, s.keys[i] as number, s.values[i] as number, s.partition, -1, rc.broker);
+    }
     return { messages, awaitAnswers: false, respond: () => null };
   }
   const results = new Map<string, { error: WireErrorName; baseOffset: number }>();
@@ -114,9 +116,9 @@ export function planProduce(req: ProduceRequest, rc: RequestContext): Plan {
         const res = results.get(`${s.topic}\u0000${s.partition}`);
         if (res === undefined || res.error !== "NONE" || res.baseOffset < 0) continue;
         for (let i = 0; i < s.values.length; i++) {
+          // An answer to a retry of what was acknowledged already (the broker's duplicate answer) is no news.
           const value = s.values[i] as number;
-          shared.clients.sendOk(timeUs, client, s.topic, s.keys[i] as number, value, s.partition, res.baseOffset + i, rc.broker);
-          shared.records.acknowledged(value);
+          if (shared.records.acknowledged(value)) shared.clients.sendOk(timeUs, client, s.topic, s.keys[i] as number, value, s.partition, res.baseOffset + i, rc.broker);
         }
       }
     },

@@ -166,21 +166,23 @@ export class RecordStore {
     else a.error = error;
   }
 
-  /** The record was acknowledged: a later identical record is a new send. */
-  acknowledged(value: number): void {
+  /** The record was acknowledged: a later identical record is a new send. False when it had been already (an
+   *  answer to a retry of it: the broker's duplicate answer). */
+  acknowledged(value: number): boolean {
     this.attempts.delete(value);
     const id = this.identityOf.get(value);
-    if (id === undefined) return;
+    if (id === undefined) return false;
     this.identityOf.delete(value);
     if (this.bySequence.get(id) === value) {
       this.bySequence.delete(id);
-      return;
+      return true;
     }
     const list = this.byContent.get(id);
-    if (list === undefined) return;
+    if (list === undefined) return true;
     const i = list.indexOf(value);
     if (i >= 0) list.splice(i, 1);
     if (list.length === 0) this.byContent.delete(id);
+    return true;
   }
 
   /** What a modelled producer's record looks like on the wire: its numbers in decimal, its append time. */
