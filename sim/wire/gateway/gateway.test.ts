@@ -102,7 +102,6 @@ describe("the wire gateway", () => {
 
   it("an idempotent batch sent again keeps its record numbers: one invoke per record, the broker's duplicate answer is its ok, and the retry is evidence", async () => {
     const h = harness();
-    h.world.runtime.trace; // (evidence is kept whether or not the trace is recorded)
     const c = h.open(1);
     const init = h.open(1);
     init.send(await kafkajsRequestFrame("InitProducerId", 1, { transactionalId: null, transactionTimeout: 30000 }, { correlationId: 1, clientId: "p" }));
