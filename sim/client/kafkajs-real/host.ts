@@ -16,6 +16,7 @@ import type { FaultAction } from "../../faults/types.ts";
 import type { HistoryRecorder } from "../../history.ts";
 import type { StopReason } from "../../core/scheduler.ts";
 import { msToUs } from "../../core/time.ts";
+import type { TimeUs } from "../../core/time.ts";
 import { SimInputError } from "../../core/errors.ts";
 import { createWorld, worldTopics } from "../../world.ts";
 import { brokerNode } from "../../core/ids.ts";
@@ -149,7 +150,7 @@ export async function runKafkajs<T>(s: Scenario, body: (sim: KafkajsSim) => Prom
       dirty = false;
       const r = rt.runUntil(() => dirty || sched.peekTimeUs() > limitUs);
       if (r.kind !== "predicate") return r;
-      if (!dirty) return rt.runUntil(limitUs as never);
+      if (!dirty) return rt.runUntil(limitUs as TimeUs);
     }
   };
 
