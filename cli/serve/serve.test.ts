@@ -1,7 +1,10 @@
 // `kafkasim serve`: its commands, a real client (kafkajs over real TCP, on the wall clock) in-process, and the
 // command through its real entry point (ports, stdin commands, the judged report, bad input).
 import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import net from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -148,6 +151,60 @@ describe.concurrent("kafkasim serve (the command)", () => {
     expect(json.serve.connectionsOpened).toBe(0);
     expect(json.serve.bootstrap).toMatch(/^127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$/);
     expect(r.err).toMatch(/bootstrap: 127\.0\.0\.1/);
+  }, 120_000);
+
+  it("a scenario file's faults fire on the wall clock, the control port takes commands, Ctrl-C (SIGINT) stops and judges", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkasim-serve-"));
+    const file = join(dir, "wall-clock.yaml");
+    writeFileSync(
+      file,
+      [
+        "name: wall-clock",
+        "brokers: 3",
+        "broker: { offsets.topic.num.partitions: 1, zookeeper.session.timeout.ms: 1500 }",
+        "topics: [{ name: orders, partitions: 1, replication.factor: 3 }]",
+        "faults:",
+        "  - { at: 300, kill: { broker: 3 } }",
+        "",
+      ].join("\n"),
+    );
+    const child = spawn(process.execPath, [join(ROOT, "bin", "kafkasim.js"), "serve", file, "--port", "0", "--control", "0", "--json"], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const controlPort = new Promise<number>((resolve) =>
+      child.stderr.setEncoding("utf8").on("data", (d: string) => {
+        err += d;
+        const m = /control: 127\.0\.0\.1:(\d+)/.exec(err);
+        if (m !== null && /commands on stdin/.test(err)) resolve(Number(m[1]));
+      }),
+    );
+    const closed = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+    child.stdin.end();
+    const port = await controlPort;
+    // Ask the control port, one command a line, until the file's kill (at 300 ms of wall clock) shows.
+    const sock = net.connect(port, "127.0.0.1");
+    sock.setEncoding("utf8");
+    let replies = "";
+    sock.on("data", (d: string) => (replies += d));
+    const t0 = Date.now();
+    while (!/broker 3: killed/.test(replies)) {
+      if (Date.now() - t0 > 30_000) throw new Error(`the file's kill never showed in status: ${replies}`);
+      sock.write("status\n");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const before = replies.length;
+    sock.write("kill leader orders-0\nkill 9\n");
+    while (!/error: /.test(replies.slice(before))) await new Promise((r) => setTimeout(r, 20));
+    expect(replies.slice(before)).toMatch(/^ok: kill leader orders-0 at \d+ ms\nerror: .*broker 9/);
+    sock.end();
+    child.kill("SIGINT");
+    const code = await closed;
+    expect(code, err).toBe(0);
+    const json = JSON.parse(out) as { verdict: string; scenario: string; metrics: { faultsFired: number; virtualMs: number } };
+    expect(json.scenario).toBe("wall-clock");
+    expect(json.verdict).toBe("valid");
+    expect(json.metrics.faultsFired).toBe(2);
   }, 120_000);
 
   it("bad input: one line, exit 2", async () => {

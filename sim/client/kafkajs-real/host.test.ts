@@ -1,7 +1,9 @@
 // The real kafkajs (2.2.4, as published, unmodified) against the simulated cluster in virtual time: what it
 // produces comes back to its consumer byte for byte, its history feeds the checkers, and a run is a pure function of
-// its seed — twice in this process and once in a worker thread, the same trace hash and the same history.
+// its seed — twice in this process, once in a worker thread and once in a new process: the same trace hash and history.
 /* eslint-disable no-restricted-globals, no-restricted-properties -- user code, which the host runs on the simulation's clock and seeded randomness */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { runKafkajs, DEFAULT_EPOCH_MS } from "./host.ts";
@@ -23,6 +25,21 @@ function inWorker(seed: number): Promise<{ traceHash: string; history: string }>
       else reject(new Error(m.error));
     });
     w.once("error", reject);
+  });
+}
+
+/** The round trip on a seed in a new Node.js process (fresh module state, fresh kafkajs, another V8 heap). */
+function inProcess(seed: number): Promise<{ traceHash: string; history: string }> {
+  const moduleUrl = new URL("./testkit.ts", import.meta.url).href;
+  const code = `import(${JSON.stringify(moduleUrl)}).then((m) => m.runRoundTrip(${seed})).then((r) => process.stdout.write(JSON.stringify(r)))`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { cwd: fileURLToPath(new URL("../../..", import.meta.url)) });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out) as { traceHash: string; history: string }) : reject(new Error(`exit ${code}: ${err}`))));
   });
 }
 
@@ -58,7 +75,7 @@ describe("the real kafkajs against the simulated cluster, in virtual time", () =
     expect(ops.filter((o) => o.f === "commit" && o.type === "ok").length).toBeGreaterThanOrEqual(1);
   });
 
-  it("same seed, same run: twice in this process and in a worker thread (trace hash, history, what the code saw); another seed differs", async () => {
+  it("same seed, same run: twice in this process, in a worker thread and in a new process (trace hash, history, what the code saw); another seed differs", async () => {
     const a = await runKafkajs(scenario(11), roundTrip);
     const b = await runKafkajs(scenario(11), roundTrip);
     const c = await runKafkajs(scenario(12), roundTrip);
@@ -74,10 +91,12 @@ describe("the real kafkajs against the simulated cluster, in virtual time", () =
     expect(new Set(seen.draws).size).toBe(30);
     for (const t of seen.clock) expect(t - DEFAULT_EPOCH_MS).toBeGreaterThan(0);
     for (const t of seen.clock) expect(t - DEFAULT_EPOCH_MS).toBeLessThan(60_000);
-    const w = await inWorker(11);
+    const [w, p] = await Promise.all([inWorker(11), inProcess(11)]);
     expect(w.traceHash).toBe(a.result.traceHash);
     expect(w.history).toBe(JSON.stringify(a.result.history));
-  });
+    expect(p.traceHash).toBe(a.result.traceHash);
+    expect(p.history).toBe(JSON.stringify(a.result.history));
+  }, 60_000);
 
   it("puts the real timers, Date and Math.random back after the run", async () => {
     const realSetTimeout = globalThis.setTimeout;
