@@ -54,7 +54,7 @@ describe("the real kafkajs, judged", () => {
     const j = judge(run.result);
     expect(j.verdict).toBe("allowed");
     const lost = j.anomalies.filter((a) => a.type === "lost-write");
-    expect(lost.length).toBeGreaterThan(50);
+    expect(lost.length).toBe(179); // of this seed's run (deterministic: same seed, same count)
     expect(new Set(lost.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["acks1-leader-change"]));
     expect(lost[0]?.allowedBecause?.sentence).toMatch(/the record's producer has acks=1/);
   });
@@ -65,7 +65,10 @@ describe("the real kafkajs, judged", () => {
     const j = judge(run.result);
     expect(j.anomalies.filter((a) => !a.allowed)).toEqual([]);
     expect(j.anomalies.filter((a) => a.type === "lost-write" || a.type === "duplicate")).toEqual([]);
-    expect(j.stats.acked).toBeGreaterThan(500);
+    expect(j.stats.acked).toBe(523);
+    // Every send kafkajs resolved is an acknowledged send in the history, and no other.
+    const { sent, failed } = run.value as { sent: number; failed: number };
+    expect(j.stats.acked).toBe(sent - failed);
   });
 
   it("kafkajs heartbeats from its fetch loops: when every one is busy, a handler slower than session.timeout.ms loses the member (the Java client's heartbeat thread keeps it)", async () => {
