@@ -57,6 +57,10 @@ describe("the real kafkajs, judged", () => {
     expect(lost.length).toBe(179); // of this seed's run (deterministic: same seed, same count)
     expect(new Set(lost.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["acks1-leader-change"]));
     expect(lost[0]?.allowedBecause?.sentence).toMatch(/the record's producer has acks=1/);
+    // Under faults too, the run is a function of its seed: again, the same trace hash and the same losses.
+    const again = await runKafkajs(buildScenario(leaderCrash), ordersApi({ idempotent: false }, 1));
+    expect(again.result.traceHash).toBe(run.result.traceHash);
+    expect(JSON.stringify(judge(again.result).anomalies)).toBe(JSON.stringify(j.anomalies));
   });
 
   it("acks=all with idempotence loses nothing under the same faults", async () => {
