@@ -37,4 +37,6 @@ export interface BenchReport {
   startup?: unknown;
   /** bench/kafkajs.ts's runKafkaJSBench() result: the kafkajs-API run against the modelled clients (ratio ≤ 3). */
   kafkajs?: unknown;
+  /** bench/serve.ts's runServeBench() result: kcat's produced records/s against kafkasim serve (serve.recordsPerSec). */
+  serve?: unknown;
 }

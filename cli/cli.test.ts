@@ -44,7 +44,7 @@ describe.concurrent("kafkasim --help and --version", () => {
   it("documents every command and the exit codes", async () => {
     const r = await cli("--help");
     expect(r.code).toBe(0);
-    for (const c of ["run", "list", "fuzz", "replay", "explain", "bench", "compare", "start", "check"]) expect(r.out).toMatch(new RegExp(`^  ${c} `, "m"));
+    for (const c of ["run", "list", "fuzz", "replay", "explain", "serve", "bench", "compare", "start", "check"]) expect(r.out).toMatch(new RegExp(`^  ${c} `, "m"));
     expect(r.out).toMatch(/2 bad input/);
   });
   it.each([["fuzz"]])("%s --help lists its options", async (cmd) => {

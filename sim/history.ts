@@ -73,8 +73,9 @@ export type HistoryOp =
    *  offset after a handler threw, a pause or a stop (reason "refetch"), or consumer.seek() (reason "seek"). Its
    *  next poll of the partition starts there. */
   | (OpBase & { readonly f: "seek"; readonly value: { readonly group: string; readonly topic: string; readonly partition: number; readonly offset: number; readonly reason: "refetch" | "seek" } })
-  /** A consumer's position was reset by auto.offset.reset. */
-  | (OpBase & { readonly f: "reset"; readonly value: { readonly group: string; readonly topic: string; readonly partition: number; readonly offset: number; readonly reason: "no-committed-offset" | "out-of-range"; readonly strategy: "earliest" | "latest" | "none" } })
+  /** A consumer's position was reset by auto.offset.reset; or (reason "seek") a real client fetched from another
+   *  offset than where its previous fetch ended, as the wire gateway saw it (sim/wire/gateway/clients.ts). */
+  | (OpBase & { readonly f: "reset"; readonly value: { readonly group: string; readonly topic: string; readonly partition: number; readonly offset: number; readonly reason: "no-committed-offset" | "out-of-range" | "seek"; readonly strategy: "earliest" | "latest" | "none" } })
   /** A client process crashed (type "info") or restarted (type "ok"). */
   | (OpBase & { readonly f: "crash" | "restart"; readonly value: null });
 

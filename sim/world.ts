@@ -3,6 +3,8 @@
 // runtime (scheduler, seeded rng streams, network, disks, trace); runs the workload phase with the fault
 // schedule, then a heal-and-drain phase; and returns the history, the final state and the trace.
 import { Runtime } from "./core/runtime.ts";
+import type { ActorFactory } from "./core/node.ts";
+import type { StopReason } from "./core/scheduler.ts";
 import { kafkaChannels } from "./kafka/channels.ts";
 import type { NodeId } from "./core/ids.ts";
 import { brokerNode, COORDINATOR_NODE, nodeId } from "./core/ids.ts";
@@ -33,8 +35,9 @@ import type { ClientEnv } from "./client/index.ts";
 const DEFAULT_MAX_EVENTS = 50_000_000;
 
 /** Topics the world creates: the scenario's, dead-letter topics not declared (auto.create.topics.enable is true
- *  by default in Kafka), and __consumer_offsets when there are consumer groups. */
-export function worldTopics(s: Scenario): TopicSpec[] {
+ *  by default in Kafka), and __consumer_offsets when there are consumer groups (or may be: `groups`, when real
+ *  clients connect through outside nodes). */
+export function worldTopics(s: Scenario, groups = false): TopicSpec[] {
   const topics: TopicSpec[] = [...s.topics];
   const names = new Set(topics.map((t) => t.name));
   const rf = Math.min(3, s.brokers);
@@ -45,7 +48,7 @@ export function worldTopics(s: Scenario): TopicSpec[] {
   };
   for (const p of s.producers) if (p.onFailure === "dead-letter") add(p.deadLetterTopic ?? `${p.topic}.dlt`);
   for (const c of s.consumers) if (c.processing.onFailure === "dead-letter") add(c.processing.deadLetterTopic ?? `${c.topics[0] ?? "topic"}.dlt`);
-  if (s.consumers.length > 0 && !names.has(OFFSETS_TOPIC)) {
+  if ((groups || s.consumers.length > 0) && !names.has(OFFSETS_TOPIC)) {
     topics.push({
       name: OFFSETS_TOPIC,
       partitions: s.broker["offsets.topic.num.partitions"],
@@ -94,6 +97,43 @@ export function consumerNodeId(group: string, member: number): NodeId {
   return nodeId(`${group}/${member}`);
 }
 
+/** What a layer that runs user code inside the world is given (sim/client/kafkajs/: the async bridge). */
+export interface WorldHooks {
+  /** Called once the runtime and the clients' environment exist, before any node is added. */
+  readonly attach?: (w: { readonly rt: Runtime<Message, TraceEvent>; readonly env: ClientEnv }) => void;
+}
+
+/** Nodes outside the scenario's clients: one per connection of a real client (the wire gateway, sim/wire/gateway/).
+ *  Declared up front (the network is sized by its nodes); each boots with the world. */
+export interface OutsideNodes {
+  readonly ids: readonly NodeId[];
+  factory(id: NodeId): ActorFactory<Message, TraceEvent>;
+}
+
+export interface WorldOptions extends RunOptions {
+  readonly outside?: OutsideNodes;
+}
+
+/** A world built and started, driven by its caller: runScenario runs it to the end at once; the real-kafkajs host
+ *  (sim/client/kafkajs-real/) steps it between the client's promises, and `kafkasim serve` to the wall clock. */
+export interface World {
+  readonly runtime: Runtime<Message, TraceEvent>;
+  readonly history: HistoryRecorder;
+  readonly scenario: Scenario;
+  /** The faults of the scenario, and any fired on command (serve). */
+  readonly faults: FaultInterpreter;
+  /** A fresh value unique in the run (what producers number their sends with). */
+  nextValue(): number;
+  /** Run to `limitUs` (in one-second slices when someone watches progress). */
+  runTo(limitUs: TimeUs): StopReason;
+  /** The workload phase is over: no more faults or new sends; everything heals, paused nodes resume, stopped
+   *  ones restart. */
+  beginDrain(): void;
+  /** The result of the run as it stands. `scenario` replaces the one the world ran in the result (the real-client
+   *  hosts add the clients they observed). */
+  finish(stop: StopReason, scenario?: Scenario): RunResult;
+}
+
 /** Run one scenario to the end. Same scenario and seed → same run, event for event (same traceHash). A scenario
  *  whose user code is asynchronous (a handler returning a Promise, the kafkajs API) runs with runScenarioAsync
  *  (sim/client/kafkajs/driver.ts) instead. */
@@ -106,18 +146,34 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   }
 }
 
-/** What a layer that runs user code inside the world is given (sim/client/kafkajs/: the async bridge). */
-export interface WorldHooks {
-  /** Called once the runtime and the clients' environment exist, before any node is added. */
-  readonly attach?: (w: { readonly rt: Runtime<Message, TraceEvent>; readonly env: ClientEnv }) => void;
-}
-
 /** The run as a generator: it yields whenever an event made asynchronous user code runnable (the scheduler's
  *  `yield` stop), so that a driver can let that code run (drain its microtasks) before the next event, and
  *  returns the result. Without async user code it never yields. */
 export function* worldRun(s: Scenario, opts: RunOptions = {}, hooks: WorldHooks = {}): Generator<void, RunResult, void> {
+  const w = createWorld(s, opts, hooks);
+  let stop = yield* driveTo(w, msToUs(s.durationMs));
+  // Heal and drain: no more faults or new sends; every partition heals, every paused node resumes, every
+  // stopped node restarts; in-flight retries, replication and consumers run to completion.
+  if (stop.kind === "time-limit" || stop.kind === "idle") {
+    w.beginDrain();
+    stop = yield* driveTo(w, msToUs(s.durationMs + s.drainMs));
+  }
+  return w.finish(stop);
+}
+
+/** Run a world to `limitUs`, yielding at each `yield` stop (async user code to run) and going on after it. */
+function* driveTo(w: World, limitUs: TimeUs): Generator<void, StopReason, void> {
+  for (;;) {
+    const r = w.runTo(limitUs);
+    if (r.kind !== "yield") return r;
+    yield;
+  }
+}
+
+/** Build a world from a scenario and start it (time 0, nothing run yet). */
+export function createWorld(s: Scenario, opts: WorldOptions = {}, hooks: WorldHooks = {}): World {
   validateScenario(s);
-  const topics = worldTopics(s);
+  const topics = worldTopics(s, opts.outside !== undefined);
   const brokerIds = Array.from({ length: s.brokers }, (_, i) => i + 1);
   const clientIds: NodeId[] = [];
   const seenClients = new Set<string>();
@@ -126,9 +182,11 @@ export function* worldRun(s: Scenario, opts: RunOptions = {}, hooks: WorldHooks 
     seenClients.add(id);
     clientIds.push(id);
   };
-  for (const p of s.producers) addClient(nodeId(p.id));
-  for (const c of s.consumers) for (let m = 0; m < c.members; m++) addClient(consumerNodeId(c.group, m));
-  const ids: NodeId[] = [COORDINATOR_NODE, ...brokerIds.map((b) => brokerNode(b)), ...clientIds];
+  for (const p of s.producers) if (p.external === undefined) addClient(nodeId(p.id));
+  for (const c of s.consumers) if (c.external === undefined) for (let m = 0; m < c.members; m++) addClient(consumerNodeId(c.group, m));
+  const outside = opts.outside?.ids ?? [];
+  for (const id of outside) if (seenClients.has(id)) throw new SimInputError("DUPLICATE_NODE", `outside node "${id}" has the id of a client of the scenario`);
+  const ids: NodeId[] = [COORDINATOR_NODE, ...brokerIds.map((b) => brokerNode(b)), ...clientIds, ...outside];
 
   const rtOpts: { seed: Scenario["seed"]; record: boolean; maxEvents: number; shuffleTies: boolean; hotEvents: ReadonlySet<string>; channelOf: ReturnType<typeof kafkaChannels>; latency?: NonNullable<Scenario["network"]["latency"]> } = {
     seed: s.seed,
@@ -171,8 +229,9 @@ export function* worldRun(s: Scenario, opts: RunOptions = {}, hooks: WorldHooks 
   };
   hooks.attach?.({ rt, env });
   recordClientCrashes(rt, history, seenClients);
-  for (const p of s.producers) rt.addNode(nodeId(p.id), producerFactory(p, env));
-  for (const c of s.consumers) for (let m = 0; m < c.members; m++) rt.addNode(consumerNodeId(c.group, m), consumerFactory(c, m, env));
+  for (const p of s.producers) if (p.external === undefined) rt.addNode(nodeId(p.id), producerFactory(p, env));
+  for (const c of s.consumers) if (c.external === undefined) for (let m = 0; m < c.members; m++) rt.addNode(consumerNodeId(c.group, m), consumerFactory(c, m, env));
+  for (const id of outside) rt.addNode(id, (opts.outside as OutsideNodes).factory(id));
 
   const view = zkView(rt);
   const clientNodes = (client: string): NodeId[] => {
@@ -218,28 +277,21 @@ export function* worldRun(s: Scenario, opts: RunOptions = {}, hooks: WorldHooks 
       });
     });
   }
-  const workloadEndUs = msToUs(s.durationMs);
   const totalMs = s.durationMs + s.drainMs;
   const onProgress = opts.onProgress;
-  /** Run to `limitUs`, in one-second slices when someone watches progress (slicing does not change the run),
-   *  yielding to the driver whenever an event made async user code runnable. */
-  function* runTo(limitUs: TimeUs): Generator<void, ReturnType<typeof rt.runUntil>, void> {
+  /** Run to `limitUs`, in one-second slices when someone watches progress (slicing does not change the run). It
+   *  returns early with a `yield` stop whenever an event made async user code runnable: the driver lets that code
+   *  run, then calls it again. */
+  const runTo = (limitUs: TimeUs): StopReason => {
     for (;;) {
       const sliceUs = onProgress === undefined ? limitUs : (Math.min(limitUs, (Math.floor(rt.nowUs / 1_000_000) + 1) * 1_000_000) as TimeUs);
       const r = rt.runUntil(sliceUs);
-      if (r.kind === "yield") {
-        yield;
-        continue;
-      }
+      if (r.kind === "yield") return r;
       if (onProgress !== undefined) onProgress(usToMs(rt.nowUs), totalMs);
       if (r.kind !== "time-limit" || sliceUs >= limitUs) return r;
     }
-  }
-  let stop = yield* runTo(workloadEndUs);
-
-  // Heal and drain: no more faults or new sends; every partition heals, every paused node resumes, every
-  // stopped node restarts; in-flight retries, replication and consumers run to completion.
-  if (stop.kind === "time-limit" || stop.kind === "idle") {
+  };
+  const beginDrain = (): void => {
     workloadActive = false;
     faults.stop();
     rt.trace.emit(rt.nowUs, { type: "phase", phase: "drain" });
@@ -249,8 +301,22 @@ export function* worldRun(s: Scenario, opts: RunOptions = {}, hooks: WorldHooks 
       if (st === "paused") rt.resume(id);
       else if (st !== "up") rt.restart(id);
     }
-    stop = yield* runTo(msToUs(s.durationMs + s.drainMs));
-  }
+  };
+  const finish = (stop: StopReason, scenario: Scenario = s): RunResult => finishWorld({ rt, s: scenario, spec, keys, history, faults, brokerIds }, stop);
+  return { runtime: rt, history, scenario: s, faults, nextValue: env.nextValue, runTo, beginDrain, finish };
+}
+
+interface WorldParts {
+  readonly rt: Runtime<Message, TraceEvent>;
+  readonly s: Scenario;
+  readonly spec: ClusterSpec;
+  readonly keys: KeyRegistry;
+  readonly history: HistoryRecorder;
+  readonly faults: FaultInterpreter;
+  readonly brokerIds: readonly number[];
+}
+
+function finishWorld({ rt, s, spec, keys, history, faults, brokerIds }: WorldParts, stop: StopReason): RunResult {
   rt.trace.emit(rt.nowUs, { type: "phase", phase: "end" });
 
   let end: RunEnd;
@@ -268,6 +334,7 @@ export function* worldRun(s: Scenario, opts: RunOptions = {}, hooks: WorldHooks 
   const partitions = finalPartitions(rt, spec, { copy: false }); // the run is over: views of the logs will do
   const consumerStates: Record<string, unknown> = {};
   for (const c of s.consumers) {
+    if (c.external !== undefined) continue;
     for (let m = 0; m < c.members; m++) {
       const st = consumerState(rt.actor(consumerNodeId(c.group, m)));
       if (st !== undefined) consumerStates[consumerNodeId(c.group, m)] = st;

@@ -135,6 +135,7 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
   onMessage(ctx: BrokerCtx, from: NodeId, msg: Message): void {
     if (this.control.onMessage(ctx, from, msg)) return;
     if (this.replicas.onMessage(ctx, from, msg)) return;
+    if (msg.type === "api-versions") return ctx.send(from, { type: "api-versions-response", corr: msg.corr });
     if (msg.type.startsWith(GROUP_TYPES_PREFIX)) this.groups.onMessage(ctx, from, msg as GroupMessage);
   }
 

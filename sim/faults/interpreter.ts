@@ -111,9 +111,12 @@ export class FaultInterpreter {
   /** Event-triggered faults still waiting: [fault, remaining count]. */
   private readonly waiting: { fault: EventFault; index: number; remaining: number }[] = [];
   private active = true;
+  /** The number of the next fault fired on command. */
+  private commanded: number;
 
   constructor(env: FaultEnv, faults: readonly Fault[]) {
     this.env = env;
+    this.commanded = faults.length;
     faults.forEach((f, i) => this.validate(f, `faults[${i}]`));
     faults.forEach((f, i) => {
       if ("atMs" in f) this.handles.push(env.runtime.call(msToUs(f.atMs), () => this.fire(f.action, i)));
@@ -129,6 +132,14 @@ export class FaultInterpreter {
         if (fe !== undefined) this.observe(fe, tpOfHistory(op));
       });
     }
+  }
+
+  /** Fire a fault now, on command (the real-client hosts: a test's `sim.fault(...)`, serve's commands). It is
+   *  numbered after the scenario's faults; a bad target throws SimInputError. */
+  fireNow(action: FaultAction): void {
+    const index = this.commanded++;
+    this.validate({ atMs: 0, action }, `faults[${index}]`);
+    this.fire(action, index);
   }
 
   /** The drain phase begins: no fault fires any more. */

@@ -38,6 +38,7 @@ const ERRORS = {
   INVALID_UPDATE_VERSION: { code: 95, retriable: false },
   INVALID_SESSION_TIMEOUT: { code: 26, retriable: false },
   INVALID_GROUP_ID: { code: 24, retriable: false },
+  INCONSISTENT_GROUP_PROTOCOL: { code: 23, retriable: false },
   CONCURRENT_TRANSACTIONS: { code: 51, retriable: true },
   DELIVERY_TIMEOUT: { code: -1, retriable: false },
   METADATA_TIMEOUT: { code: -1, retriable: false },

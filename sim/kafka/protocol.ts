@@ -155,7 +155,23 @@ export interface OffsetsForLeaderEpochResponse {
   readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly error: KafkaErrorCode; readonly leaderEpoch: number; readonly endOffset: number }[];
 }
 
+/** ApiVersions (KafkaApis.handleApiVersionsRequest): any live broker answers at once. The modelled clients never
+ *  ask; the wire gateway (sim/wire/gateway/) sends it for a real client's ApiVersions request and for its TCP
+ *  connect, so both cost a round trip and fail against a dead broker. The version ranges are the gateway's
+ *  (sim/wire/api-keys.ts): the broker only says it is there. */
+export interface ApiVersionsRequest {
+  readonly type: "api-versions";
+  readonly corr: number;
+}
+
+export interface ApiVersionsResponse {
+  readonly type: "api-versions-response";
+  readonly corr: number;
+}
+
 export type ClientMessage =
+  | ApiVersionsRequest
+  | ApiVersionsResponse
   | ProduceRequest
   | ProduceResponse
   | FetchRequest

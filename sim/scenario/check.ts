@@ -13,9 +13,10 @@ const MAX_NODES = 1023;
 /** Problems a valid shape can still have: unknown topics, brokers, clients; replication factor > brokers;
  *  replica assignments, the controller and broker overrides naming brokers that do not exist; Kafka's own
  *  config rejections; the limits on a run's size. Paths are in the written form's terms. */
-export function checkScenario(s: Scenario): RawIssue[] {
+export function checkScenario(s: Scenario, opts: { readonly externalClients?: boolean } = {}): RawIssue[] {
   const issues: RawIssue[] = limitIssues(s);
-  if (s.producers.length === 0 && s.consumers.length === 0) {
+  // Real clients (kafkasim serve, the real kafkajs) are the clients of a scenario that has none of its own.
+  if (s.producers.length === 0 && s.consumers.length === 0 && opts.externalClients !== true) {
     issues.push({ path: [], message: "the scenario has neither producers nor consumers, so a run would show nothing; add producers: [{ id: p1, topic: orders, ratePerSec: 100 }]" });
   }
   const nodes = 1 + s.brokers + s.producers.length + s.consumers.reduce((n, c) => n + c.members, 0);

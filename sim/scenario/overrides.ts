@@ -38,7 +38,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Apply `--set key=value` overrides: a Kafka key (every scope that has it), a scoped key (`producer.acks=1`,
  *  `broker.min.insync.replicas=2`, `consumer.…`, `topic.…`), a scenario field (`protocol=0.10`, `brokers=5`,
  *  `seed=7`, `durationMs=…`) or a seeded bug (`bugs.skipTruncation=true`). Validated like a file. */
-export function applyOverrides(scenario: Scenario, sets: readonly string[]): Scenario {
+export function applyOverrides(scenario: Scenario, sets: readonly string[], opts: { readonly externalClients?: boolean } = {}): Scenario {
   let s: Mutable<Scenario> = { ...scenario };
   const issues: ScenarioIssue[] = [];
   const fail = (arg: string, message: string): void => {
@@ -111,7 +111,7 @@ export function applyOverrides(scenario: Scenario, sets: readonly string[]): Sce
     }
   }
   if (issues.length === 0) {
-    for (const r of checkScenario(s)) issues.push({ path: `${pathToString(r.path)} (after --set ${sets.join(" ")})`, line: 0, column: 0, message: r.message });
+    for (const r of checkScenario(s, opts)) issues.push({ path: `${pathToString(r.path)} (after --set ${sets.join(" ")})`, line: 0, column: 0, message: r.message });
   }
   if (issues.length > 0) throw new ScenarioError(issues);
   return s;

@@ -113,6 +113,8 @@ export interface NormaliseOptions {
   readonly defaultName?: string;
   /** Limits raised on the command line (--limit): over the scenario's own `limits:`. */
   readonly limits?: Partial<Limits>;
+  /** Real clients will connect (kafkasim serve): a scenario without producers or consumers is fine. */
+  readonly externalClients?: boolean;
 }
 
 function toError(raw: readonly RawIssue[], opts: NormaliseOptions): ScenarioError {
@@ -135,7 +137,7 @@ export function normalizeScenario(input: unknown, opts: NormaliseOptions = {}): 
   // maxFileBytes is the reader's (checked before the text exists), not the scenario's.
   const { maxFileBytes: _f, ...raised } = opts.limits ?? {};
   const s = Object.keys(raised).length > 0 ? { ...parsed, limits: { ...parsed.limits, ...raised } } : parsed;
-  const semantic = checkScenario(s);
+  const semantic = checkScenario(s, { externalClients: opts.externalClients === true });
   if (semantic.length > 0) throw toError(semantic, opts);
   return s;
 }

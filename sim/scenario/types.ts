@@ -39,6 +39,9 @@ export interface ProducerSpec {
   readonly logic?: ProducerLogic;
   /** The producer's actor when it is not the workload's (the kafkajs API: records come from user code). */
   readonly actor?: ProducerActorFactory;
+  /** A real client observed at the wire gateway (kafkajs, kcat, ...), not run by the world: what it did is in the
+   *  history, and this spec says what the gateway saw of its configuration (sim/wire/gateway/clients.ts). */
+  readonly external?: string;
 }
 
 export type CommitStrategy = "before-processing" | "after-processing" | "auto";
@@ -78,6 +81,8 @@ export interface ConsumerSpec {
   readonly handler?: ConsumerHandler;
   /** The members' application when it is not the processing model (the kafkajs API's runner). */
   readonly engine?: ConsumerEngineFactory;
+  /** A real client's group observed at the wire gateway, not run by the world (see ProducerSpec.external). */
+  readonly external?: string;
 }
 
 /** Seeded bugs, off by default: they prove that the checkers catch what they claim to (issue: checker validation). */

@@ -17,7 +17,9 @@ const scenario = (handler: ConsumerHandler) =>
     broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 },
     producers: [{ id: "p1", topic: "orders", ratePerSec: 100, messages: 201 }],
     consumers: [{ group: "g1", topics: ["orders"], handler, config: { "auto.offset.reset": "earliest", "enable.auto.commit": false }, processing: { retries: 10, retryBackoffMs: 50 } }],
-    faults: [{ atMs: 500, action: { kind: "downstream-down", group: "g1", durationMs: 300 } }],
+    // Records reach the group from about 1.1 s (a follower that fetched before the leader knew the partition backs
+    // off replica.fetch.backoff.ms, and acks=all waits for it).
+    faults: [{ atMs: 1200, action: { kind: "downstream-down", group: "g1", durationMs: 300 } }],
   });
 
 type ProcessOp = Extract<HistoryOp, { f: "process" }>;

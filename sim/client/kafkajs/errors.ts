@@ -100,6 +100,7 @@ const KAFKAJS_CODES: Readonly<Record<number, readonly [string, boolean, string]>
   20: ["NOT_ENOUGH_REPLICAS_AFTER_APPEND", true, "Messages are written to the log, but to fewer in-sync replicas than required"],
   21: ["INVALID_REQUIRED_ACKS", false, "Produce request specified an invalid value for required acks"],
   22: ["ILLEGAL_GENERATION", false, "Specified group generation id is not valid"],
+  23: ["INCONSISTENT_GROUP_PROTOCOL", false, "The group member's supported protocols are incompatible with those of existing members"],
   24: ["INVALID_GROUP_ID", false, "The configured groupId is invalid"],
   25: ["UNKNOWN_MEMBER_ID", false, "The coordinator is not aware of this member"],
   26: ["INVALID_SESSION_TIMEOUT", false, "The session timeout is not within the range allowed by the broker (as configured by group.min.session.timeout.ms and group.max.session.timeout.ms)"],
