@@ -109,6 +109,17 @@ export interface FinalState {
   readonly committedOffsets: readonly { readonly group: string; readonly topic: string; readonly partition: number; readonly offset: number }[];
   /** Per consumer group: the value of the members' running state, if the processing model keeps one. */
   readonly consumerState?: Readonly<Record<string, unknown>>;
+  /** KRaft: each controller's __cluster_metadata log at the end (what its disk kept). */
+  readonly metadata?: readonly FinalMetadataLog[];
+}
+
+/** A controller's metadata log after the run: the Raft epoch and a digest of each record, from startOffset. */
+export interface FinalMetadataLog {
+  readonly node: string;
+  readonly alive: boolean;
+  readonly startOffset: number;
+  readonly epochs: readonly number[];
+  readonly digests: readonly number[];
 }
 
 // Row kinds of the recorder's columns: an op kept as an object, or one of the two send ops of the hot path kept

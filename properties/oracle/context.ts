@@ -40,7 +40,7 @@ export function lazyJustification(rule: RuleId, events: readonly EvidenceRef[], 
   return new LazyJustification(rule, events, sentence);
 }
 
-const PROTOCOL_RANK: Readonly<Record<string, number>> = { "0.10": 0, "0.11": 1, "2.0": 2, "2.7": 3, "3.7": 4 };
+const PROTOCOL_RANK: Readonly<Record<string, number>> = { "0.10": 0, "0.11": 1, "2.0": 2, "2.7": 3, "3.7": 4, "3.9": 5, "4.0": 6, "4.1": 7 };
 
 export class OracleContext {
   readonly idx: EvidenceIndex;

@@ -53,6 +53,7 @@ export const FAULT_KINDS = [
   "slow",
   "flaky",
   "downstream-down",
+  "metadata-lag",
 ] as const satisfies readonly FaultKind[];
 const _allKinds: Exclude<FaultKind, (typeof FAULT_KINDS)[number]> extends never ? true : never = true;
 
