@@ -49,7 +49,11 @@ export function justifyInconsistentOffsets(ctx: OracleContext, f: Finding): Just
   const producer = first ? ctx.producer(first.process) : undefined;
   const firstWasAck = f.process !== undefined && first !== undefined && f.process === first.process && producer !== undefined;
   if (firstWasAck && producer.config.acks === 1) {
-    const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: appendEpoch(ctx, f.partition, since, undefined) });
+    // The epoch the acknowledging broker led at (a zombie leader acknowledges at its old epoch after a new leader
+    // took over), as for a lost write.
+    const okOp = ctx.result.history[first.outcomeIndex];
+    const broker = okOp && okOp.f === "send" ? okOp.value.broker : undefined;
+    const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: appendEpoch(ctx, f.partition, since, broker) });
     if (cause) return cause;
   }
   return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: firstWasAck ? since : 0 });

@@ -7,6 +7,7 @@ import type { RunResult } from "../../sim/result.ts";
 import { fmtTime } from "../explain.ts";
 import type { OracleContext } from "./context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
+import { modeOf } from "../../sim/kafka/profiles.ts";
 
 export interface CapacityFinding {
   readonly kind: "capacity";
@@ -43,12 +44,20 @@ export interface LivenessReport {
  *  for the old member's session to expire before it rebalances (its session timeout plus a few heartbeats). */
 export function settleMs(s: RunResult["scenario"], faults: RunResult["faults"] = []): number {
   const b = s.broker;
-  let ms = b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"];
+  let ms = modeOf(s) === "kraft" ? kraftSettleMs(b) : b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"];
   for (const c of s.consumers) {
     if (!faults.some((f) => f.nodes.some((n) => n.startsWith(`${c.group}/`)))) continue;
     ms = Math.max(ms, c.config["session.timeout.ms"] + 3 * c.config["heartbeat.interval.ms"] + c.config["fetch.max.wait.ms"]);
   }
   return ms;
+}
+
+/** KRaft: the quorum elects a leader (a follower notices after controller.quorum.fetch.timeout.ms, then up to two
+ *  election timeouts), brokers whose heartbeats failed for long retry after at most broker.session.timeout.ms
+ *  (BrokerLifecycleManager's backoff), register, catch up and are unfenced within two heartbeats (and, before
+ *  KIP-1166, one 500 ms fetch park), then a few fetch rounds re-elect, catch up and re-expand the ISR. */
+export function kraftSettleMs(b: RunResult["scenario"]["broker"]): number {
+  return b["controller.quorum.fetch.timeout.ms"] + 2 * b["controller.quorum.election.timeout.ms"] + b["broker.session.timeout.ms"] + 2 * b["broker.heartbeat.interval.ms"] + 4 * b["replica.fetch.wait.max.ms"];
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -115,7 +124,8 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
     }
   }
   if (r.scenario.drainMs < settle) {
-    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms): raise drainMs to judge convergence`, violations };
+    const cluster = modeOf(r.scenario) === "kraft" ? "controller.quorum.fetch.timeout.ms + 2 × controller.quorum.election.timeout.ms + broker.session.timeout.ms + 2 × broker.heartbeat.interval.ms + 4 × replica.fetch.wait.max.ms" : "zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms";
+    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (${cluster}, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms): raise drainMs to judge convergence`, violations };
   }
   // A partition written within the last fetch rounds is still replicating: its followers' HW lags by design.
   const quietUs = Math.max(1_000_000, 4 * r.scenario.broker["replica.fetch.wait.max.ms"] * 1000);

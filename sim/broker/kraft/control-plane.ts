@@ -6,6 +6,8 @@
 // partition state. A broker cut off from the quorum keeps its leaderships until metadata reaches it (the KRaft
 // zombie), and is fenced by the controller once its heartbeats stop for broker.session.timeout.ms.
 import type { NodeId } from "../../core/ids.ts";
+import { brokerOfNode } from "../../core/ids.ts";
+import { CONN_CLIENT, CONN_FETCHER } from "../../kafka/channels.ts";
 import type { Message } from "../../kafka/protocol.ts";
 import type { BrokerCtx } from "../group/host.ts";
 import type { ControlPlaneApi, ControlPlaneHooks } from "../broker.ts";
@@ -36,6 +38,12 @@ export interface KRaftBrokerOptions {
 }
 
 type Ctx = BrokerCtx;
+
+/** A request another node sends a broker's listeners (clients, followers), not the Raft or controller traffic the
+ *  broker itself starts. */
+function isInboundRequest(type: string): boolean {
+  return !type.endsWith("-response") && !type.startsWith("raft-") && !type.startsWith("kraft-") && !type.startsWith("zk.");
+}
 
 export class KRaftControlPlane implements ControlPlaneApi, RaftListener<MetadataRecord> {
   readonly raft: RaftNode<MetadataRecord>;
@@ -70,6 +78,11 @@ export class KRaftControlPlane implements ControlPlaneApi, RaftListener<Metadata
       },
     });
     this.alter = new AlterPartitionManager({ brokerId, brokerEpoch: () => this.lifecycle.brokerEpoch, activeController, brokerEpochOf: (b) => this.publisher.brokerEpochOf(b) });
+  }
+
+  /** The listeners are open: the broker was unfenced once since it started (RUNNING). */
+  private get serving(): boolean {
+    return this.lifecycle.servedSince;
   }
 
   get brokerEpoch(): number {
@@ -117,6 +130,12 @@ export class KRaftControlPlane implements ControlPlaneApi, RaftListener<Metadata
 
   onMessage(ctx: Ctx, from: NodeId, msg: Message): boolean {
     this.ctx = ctx;
+    if (!this.serving && isInboundRequest(msg.type)) {
+      // BrokerServer.startup enables its listeners only once the controller has unfenced it: until then a
+      // connection is refused (a restarted broker must not serve the leaderships its old metadata still names).
+      ctx.closeConnection(from, { side: "server", kind: brokerOfNode(from) !== undefined && (msg.type === "fetch" || msg.type === "offsets-for-leader-epoch") ? CONN_FETCHER : CONN_CLIENT });
+      return true;
+    }
     if (isRaftMessage<MetadataRecord>(msg)) {
       this.raft.onMessage(this.raftCtx(ctx), from, msg as RaftMessage<MetadataRecord>);
       this.maybeNewController(ctx);

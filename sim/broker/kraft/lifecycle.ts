@@ -43,6 +43,8 @@ interface InFlight {
 
 export class BrokerLifecycle {
   state: BrokerLifecycleState = "STARTING";
+  /** Unfenced at least once since this process started: BrokerServer then opens its listeners. */
+  servedSince = false;
   brokerEpoch = -1;
   registered = false;
   private incarnationId = "";
@@ -214,7 +216,10 @@ export class BrokerLifecycle {
         // Soon after, so that a broker with nothing to recover starts quickly.
         return this.schedule(ctx, 10_000);
       case "RECOVERY":
-        if (!msg.isFenced) this.setState(ctx, "RUNNING");
+        if (!msg.isFenced) {
+          this.setState(ctx, "RUNNING");
+          this.servedSince = true;
+        }
         return this.afterSuccess(ctx);
       case "RUNNING":
         return this.afterSuccess(ctx);
