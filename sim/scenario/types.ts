@@ -105,7 +105,13 @@ export type AnomalyType =
   | "processed-twice"
   | "log-divergence"
   | "leader-incomplete"
-  | "strong-isr";
+  | "strong-isr"
+  /** KRaft: two leaders in one Raft epoch, or two brokers leading a partition at one leader epoch. */
+  | "two-leaders"
+  /** KRaft: committed metadata seen differently by two nodes, or lost from a majority of the controllers. */
+  | "metadata-divergence"
+  /** A Raft epoch or a partition's leader epoch that went back on a node. */
+  | "epoch-regression";
 
 /** valid: no anomaly; allowed: only anomalies the configuration permits; liveness: the cluster or a group did not
  *  converge after the heal; bug: an anomaly nothing permits. */
