@@ -100,7 +100,10 @@ export class QuorumController implements RaftListener<MetadataRecord> {
     if (this.isActive) {
       if (leader.leaderId === this.ctx.self) this.claimEpoch = leader.epoch;
       else this.renounce();
-    } else if (leader.leaderId === this.ctx.self) this.claim(leader.epoch);
+    } else if (leader.leaderId === this.ctx.self && this.raft.role === "leader") this.claim(leader.epoch);
+    // A restarted former leader comes back resigned in its epoch (QuorumState.initialize): the epoch names it
+    // leader but it cannot write. Kafka's controller would claim and renounce at its first failed write; here it
+    // does not claim, so no spurious controller change is traced.
   }
 
   /** Become the active controller: the committed image becomes the working one, every registered broker gets
