@@ -50,6 +50,18 @@ describe("oracle: lost writes", () => {
     // epoch lost it, so the oracle cannot allow it.
     expect(lostRun(prod({ acks: 1 }), start().elect(1, TP, 2, 1, [2, 3], 1)).verdict).toBe("bug");
   });
+  it("acks=1: an offset a zombie acknowledged after the new leader had acknowledged another value there is the zombie's loss", () => {
+    // Broker 2, elected at epoch 1 at 1 ms without offset 0, acknowledges value 2 there; broker 1, still leading at
+    // epoch 0 in its own view, then acknowledges value 1 at offset 0 too. The final log holds value 2.
+    const run = (zombieBroker: number): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 2, 0, 2).send("p1", "orders", 0, 1, 0, zombieBroker);
+      return judge(fakeRun({ scenario: prod({ acks: 1 }), history: h.ops, partitions: [healthy("orders", 0, [2])], faults: [kill], evidence: start().elect(1, TP, 2, 1, [2, 3], 0).events }));
+    };
+    const inconsistent = run(1).anomalies.find((a) => a.type === "inconsistent-offsets");
+    expect([inconsistent?.value, inconsistent?.allowedBecause?.rule]).toEqual([1, "acks1-leader-change"]);
+    // The same second ack from the epoch-1 leader itself: nothing rewrote the offset, a bug.
+    expect(run(2).anomalies.find((a) => a.type === "inconsistent-offsets")?.allowed).toBe(false);
+  });
   it("acks=all from a zombie leader: an unclean election at a later epoch, earlier in time, explains the loss where unclean is on", () => {
     const run = (broker: Record<string, unknown>): Judgement => {
       const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0, 1).send("p1", "orders", 0, 2, 1, 1);

@@ -56,6 +56,14 @@ export function justifyInconsistentOffsets(ctx: OracleContext, f: Finding): Just
     const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: appendEpoch(ctx, f.partition, since, broker) });
     if (cause) return cause;
   }
+  // The later value acknowledged with acks=1 by a zombie leader (at its old epoch, a new leader already elected):
+  // that copy is the one truncated away, as the lost write it also is (fact 14).
+  const later = f.value === null ? undefined : ctx.run.sends.get(f.value);
+  const laterOk = later && ctx.producer(later.process)?.config.acks === 1 ? ctx.result.history[later.outcomeIndex] : undefined;
+  if (laterOk && laterOk.f === "send" && laterOk.type === "ok" && laterOk.value.offset === f.offset) {
+    const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: appendEpoch(ctx, f.partition, laterOk.timeUs, laterOk.value.broker) });
+    if (cause) return cause;
+  }
   return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: firstWasAck ? since : 0 });
 }
 
