@@ -163,6 +163,18 @@ describe("oracle: consumers", () => {
     expect(run(start().rebalance(10, "g1", 2, ["g1/0"])).anomalies.find((a) => a.type === "processed-twice")?.allowedBecause?.rule).toBe("at-least-once-redelivery");
     expect(run(start().rebalance(30, "g1", 2, ["g1/0"])).verdict).toBe("bug");
   });
+  it("processed twice: a member removed from the group before it polled (a zombie) lets the group deliver the record again", () => {
+    const run = (ev: EvidenceBuilder): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).at(10).poll("g1/0", "g1", [["orders", 0, 0, 1]]).process("g1/0", "g1", "orders", 0, 0, 1).at(20).process("g1/1", "g1", "orders", 0, 0, 1);
+      return judge(fakeRun({ scenario: group({}), history: h.ops, partitions: [healthy("orders", 0, [1])], evidence: ev.events }));
+    };
+    const member = (atMs: number, type: "member-joined" | "member-left", reason: string) => ({ atMs, e: { type, group: "g1", member: "g1/0", memberId: "g1/0-1", generation: 1, reason } });
+    const withMembers = (...ms: ReturnType<typeof member>[]): EvidenceBuilder => ms.reduce((b, m) => b.add(m.atMs, m.e as never), start());
+    const twice = (j: Judgement) => j.anomalies.find((a) => a.type === "processed-twice");
+    expect(twice(run(withMembers(member(0.5, "member-joined", "join"), member(5, "member-left", "session-timeout"))))?.allowedBecause?.rule).toBe("at-least-once-redelivery");
+    // Back in the group before the poll: not a zombie, and nothing else re-delivered it.
+    expect(run(withMembers(member(0.5, "member-joined", "join"), member(5, "member-left", "session-timeout"), member(7, "member-joined", "rejoin"))).verdict).toBe("bug");
+  });
   const unseenRun = (sc: ScenarioInput, extra: (h: HistoryBuilder) => void = () => {}): Judgement => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).send("p1", "orders", 0, 2, 1).poll("g1/0", "g1", [["orders", 0, 0, 1]]);
     extra(h);

@@ -61,6 +61,8 @@ export interface PartitionEvidence {
 export interface GroupEvidence {
   /** Rebalances, poll timeouts, failed commits, members leaving: what re-delivers or drops records. */
   readonly disruptions: EvidenceRef[];
+  /** Each member's removals from the group (member-left) and (re)joins, in time order. */
+  readonly membership: { readonly member: string; readonly left: boolean; readonly ref: EvidenceRef }[];
 }
 
 export interface EvidenceIndex {
@@ -130,7 +132,7 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
   const requestTimeouts: EvidenceIndex["requestTimeouts"] = new Map();
   const group = (g: string): GroupEvidence => {
     let e = groups.get(g);
-    if (!e) groups.set(g, (e = { disruptions: [] }));
+    if (!e) groups.set(g, (e = { disruptions: [], membership: [] }));
     return e;
   };
   const push = <K, V>(m: Map<K, V[]>, k: K, v: V): void => {
@@ -196,7 +198,11 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
         } else if (o.type === "producer-disconnect" && typeof o.producer === "string") {
           push(disconnects, o.producer, new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.producer)} lost its connection to broker ${String(o.broker)} (${String(o.reason)})`));
         } else if (o.type === "member-left" && typeof o.group === "string") {
-          group(o.group).disruptions.push(new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.member)} left group ${String(o.group)} (${String(o.reason)})`));
+          const ref = new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.member)} left group ${String(o.group)} (${String(o.reason)})`);
+          group(o.group).disruptions.push(ref);
+          group(o.group).membership.push({ member: String(o.member), left: true, ref });
+        } else if (o.type === "member-joined" && typeof o.group === "string") {
+          group(o.group).membership.push({ member: String(o.member), left: false, ref: new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.member)} joined group ${String(o.group)}`) });
         }
       }
     }

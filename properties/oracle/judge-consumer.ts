@@ -39,6 +39,16 @@ function disruption(ctx: OracleContext, group: string, member: string | undefine
   return best;
 }
 
+/** The removal of `member` from the group before `atUs` with no (re)join of it in between: a zombie then. */
+function removedBefore(ctx: OracleContext, group: string, member: string, atUs: number): EvidenceRef | undefined {
+  let last: EvidenceRef | undefined;
+  for (const m of ctx.idx.groups.get(group)?.membership ?? []) {
+    if (m.ref.timeUs > atUs) break;
+    if (m.member === member) last = m.left ? m.ref : undefined;
+  }
+  return last;
+}
+
 /** The first poll of a value by a member of the group. */
 function firstPoll(ctx: OracleContext, group: string, value: number): HistoryOp | undefined {
   return ctx.consumption().firstPoll.get(group)?.get(value);
@@ -76,6 +86,12 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
   const fromUs = poll ? poll.timeUs : (f.sinceUs ?? 0);
   const d = disruption(ctx, f.group, undefined, fromUs, toUs);
   if (d) return ctx.justify("at-least-once-redelivery", [d], () => `value ${f.value} was delivered at ${fmtTime(fromUs)}; then ${d.text}, and it was processed again at ${fmtTime(toUs)}`);
+  // A zombie member: removed from the group (its session expired unnoticed) before it processed the record, and not
+  // back since; it still fetches and processes while the group gives its partitions to another member (fact 22).
+  for (const op of ctx.consumption().processed.get(f.group)?.get(f.value) ?? []) {
+    const gone = removedBefore(ctx, f.group, op.process, op.timeUs);
+    if (gone) return ctx.justify("at-least-once-redelivery", [gone], () => `${op.process} processed value ${f.value} at ${fmtTime(op.timeUs)} after ${gone.text}, as a member the group no longer had; the group delivered it again`);
+  }
   // The record is in the log twice (a permitted duplicate), or the log or the group's offsets were rewritten.
   const dup = ctx.run.duplicates.find((x) => x.value === f.value);
   if (dup) {

@@ -130,7 +130,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   "at-least-once-redelivery": {
     id: "at-least-once-redelivery",
     when: "any group without transactions (at-least-once)",
-    evidence: "between the two processings: a rebalance of the group, a crash or poll timeout of the member, a failed commit, or a lost committed offset",
+    evidence: "between the two processings: a rebalance of the group, a crash or poll timeout of the member, a failed commit, or a lost committed offset; or one of them by a member removed from the group before it (its session expired unnoticed: a zombie) and not back yet",
     anomalies: ["processed-twice"],
     source: "fact 22; at-least-once delivery of KafkaConsumer without transactions",
   },
