@@ -51,6 +51,18 @@ describe("oracle: lost writes", () => {
     // epoch lost it, so the oracle cannot allow it.
     expect(lostRun(prod({ acks: 1 }), start().elect(1, TP, 2, 1, [2, 3], 1)).verdict).toBe("bug");
   });
+  it("acks=1: an offset a zombie acknowledged after the new leader had acknowledged another value there is the zombie's loss", () => {
+    // Broker 2, elected at epoch 1 at 1 ms without offset 0, acknowledges value 2 there; broker 1, still leading at
+    // epoch 0 in its own view, then acknowledges value 1 at offset 0 too. The final log holds value 2.
+    const run = (zombieBroker: number): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 2, 0, 2).send("p1", "orders", 0, 1, 0, zombieBroker);
+      return judge(fakeRun({ scenario: prod({ acks: 1 }), history: h.ops, partitions: [healthy("orders", 0, [2])], faults: [kill], evidence: start().elect(1, TP, 2, 1, [2, 3], 0).events }));
+    };
+    const inconsistent = run(1).anomalies.find((a) => a.type === "inconsistent-offsets");
+    expect([inconsistent?.value, inconsistent?.allowedBecause?.rule]).toEqual([1, "acks1-leader-change"]);
+    // The same second ack from the epoch-1 leader itself: nothing rewrote the offset, a bug.
+    expect(run(2).anomalies.find((a) => a.type === "inconsistent-offsets")?.allowed).toBe(false);
+  });
   it("acks=all from a zombie leader: an unclean election at a later epoch, earlier in time, explains the loss where unclean is on", () => {
     const run = (broker: Record<string, unknown>): Judgement => {
       const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0, 1).send("p1", "orders", 0, 2, 1, 1);
@@ -211,6 +223,18 @@ describe("oracle: consumers", () => {
     // A member that rejoined before processing is no zombie; nothing re-delivered the record: a bug.
     expect(run(start().add(1, left("g1/0")).add(1.5, joined("g1/0"))).verdict).toBe("bug");
     expect(run(start()).verdict).toBe("bug");
+  });
+  it("processed twice: a member removed from the group before it polled (a zombie) lets the group deliver the record again", () => {
+    const run = (ev: EvidenceBuilder): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).at(10).poll("g1/0", "g1", [["orders", 0, 0, 1]]).process("g1/0", "g1", "orders", 0, 0, 1).at(20).process("g1/1", "g1", "orders", 0, 0, 1);
+      return judge(fakeRun({ scenario: group({}), history: h.ops, partitions: [healthy("orders", 0, [1])], evidence: ev.events }));
+    };
+    const member = (atMs: number, type: "member-joined" | "member-left", reason: string) => ({ atMs, e: { type, group: "g1", member: "g1/0", memberId: "g1/0-1", generation: 1, reason } });
+    const withMembers = (...ms: ReturnType<typeof member>[]): EvidenceBuilder => ms.reduce((b, m) => b.add(m.atMs, m.e as never), start());
+    const twice = (j: Judgement) => j.anomalies.find((a) => a.type === "processed-twice");
+    expect(twice(run(withMembers(member(0.5, "member-joined", "join"), member(5, "member-left", "session-timeout"))))?.allowedBecause?.rule).toBe("at-least-once-redelivery");
+    // Back in the group before the poll: not a zombie, and nothing else re-delivered it.
+    expect(run(withMembers(member(0.5, "member-joined", "join"), member(5, "member-left", "session-timeout"), member(7, "member-joined", "rejoin"))).verdict).toBe("bug");
   });
   const unseenRun = (sc: ScenarioInput, extra: (h: HistoryBuilder) => void = () => {}): Judgement => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).send("p1", "orders", 0, 2, 1).poll("g1/0", "g1", [["orders", 0, 0, 1]]);

@@ -1,5 +1,6 @@
 // Who a fault target meant when it fired ("the leader of orders-0" was broker 2 then), read from the run's
 // evidence, and node names as people write them. Shared by the charts, the run report and `kafkasim explain`.
+import { controllerNodes } from "../sim/world-kraft.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { FaultAction, FaultTarget } from "../sim/faults/types.ts";
 import type { FiredFault } from "../sim/faults/types.ts";
@@ -80,6 +81,8 @@ export function resolveTarget(r: RunResult, t: FaultTarget, tMs: number): string
     return c;
   }
   if ("coordinator" in t) return ["zk"];
+  if ("controllerNode" in t) return [`controller-${t.controllerNode}`];
+  if ("quorum" in t) return controllerNodes(r.scenario).map(String);
   const group = r.scenario.consumers.find((c) => c.group === t.client);
   return group ? Array.from({ length: group.members }, (_, m) => `${group.group}/${m}`) : [t.client];
 }

@@ -118,6 +118,17 @@ export interface FinalState {
   /** Each group as its coordinator holds it at the end (state, generation, members): a group still rebalancing
    *  after the drain did not converge. */
   readonly groups?: readonly { readonly group: string; readonly state: "empty" | "preparing" | "completing" | "stable"; readonly generation: number; readonly members: number }[];
+  /** KRaft: each controller's __cluster_metadata log at the end (what its disk kept). */
+  readonly metadata?: readonly FinalMetadataLog[];
+}
+
+/** A controller's metadata log after the run: the Raft epoch and a digest of each record, from startOffset. */
+export interface FinalMetadataLog {
+  readonly node: string;
+  readonly alive: boolean;
+  readonly startOffset: number;
+  readonly epochs: readonly number[];
+  readonly digests: readonly number[];
 }
 
 // Row kinds of the recorder's columns: an op kept as an object, or one of the two send ops of the hot path kept

@@ -1,5 +1,6 @@
-// The world: assembles one kafkasim cluster from a normalised Scenario — the ZooKeeper-like coordinator,
-// the brokers (with their controller and group coordinator), producers and consumer groups — on one
+// The world: assembles one kafkasim cluster from a normalised Scenario — the ZooKeeper-like coordinator and
+// brokers with their controller (ZooKeeper mode), or the KRaft controller quorum (world-kraft.ts) — the brokers'
+// group coordinators, producers and consumer groups — on one
 // runtime (scheduler, seeded rng streams, network, disks, trace); runs the workload phase with the fault
 // schedule, then a heal-and-drain phase; and returns the history, the final state and the trace.
 import { Runtime } from "./core/runtime.ts";
@@ -30,6 +31,8 @@ import { OFFSETS_TOPIC } from "./broker/group/host.ts";
 import { KeyRegistry } from "./broker/group/key-registry.ts";
 import { groupCoordinatorFactory } from "./broker/group/index.ts";
 import { consumerFactory, consumerState, producerFactory, recordClientCrashes } from "./client/index.ts";
+import { modeOf } from "./kafka/profiles.ts";
+import { controllerNodes, kraftPlane } from "./world-kraft.ts";
 import type { ClientEnv } from "./client/index.ts";
 
 const DEFAULT_MAX_EVENTS = 50_000_000;
@@ -186,7 +189,9 @@ export function createWorld(s: Scenario, opts: WorldOptions = {}, hooks: WorldHo
   for (const c of s.consumers) if (c.external === undefined) for (let m = 0; m < c.members; m++) addClient(consumerNodeId(c.group, m));
   const outside = opts.outside?.ids ?? [];
   for (const id of outside) if (seenClients.has(id)) throw new SimInputError("DUPLICATE_NODE", `outside node "${id}" has the id of a client of the scenario`);
-  const ids: NodeId[] = [COORDINATOR_NODE, ...brokerIds.map((b) => brokerNode(b)), ...clientIds, ...outside];
+  const kraft = modeOf(s) === "kraft";
+  const controlNodes: NodeId[] = kraft ? controllerNodes(s) : [COORDINATOR_NODE];
+  const ids: NodeId[] = [...controlNodes, ...brokerIds.map((b) => brokerNode(b)), ...clientIds, ...outside];
 
   const rtOpts: { seed: Scenario["seed"]; record: boolean; maxEvents: number; shuffleTies: boolean; hotEvents: ReadonlySet<string>; channelOf: ReturnType<typeof kafkaChannels>; latency?: NonNullable<Scenario["network"]["latency"]> } = {
     seed: s.seed,
@@ -204,11 +209,13 @@ export function createWorld(s: Scenario, opts: WorldOptions = {}, hooks: WorldHo
   const keys = new KeyRegistry();
   const history = new HistoryRecorder();
 
-  rt.addNode(COORDINATOR_NODE, coordinatorFactory(spec));
+  const plane = kraft ? kraftPlane(rt, s, spec) : undefined;
+  if (plane === undefined) rt.addNode(COORDINATOR_NODE, coordinatorFactory(spec));
   // Each broker reads its own config (its server.properties): the cluster's with its overrides on top.
   const addBroker = (b: number): void => {
     const own = s.brokerOverrides?.[b] === undefined ? spec : { ...spec, broker: brokerConfigOf(s, b) };
-    rt.addNode(brokerNode(b), brokerFactory(b, own, { groupCoordinator: groupCoordinatorFactory, keys }));
+    const deps = plane === undefined ? { groupCoordinator: groupCoordinatorFactory, keys } : { groupCoordinator: groupCoordinatorFactory, keys, controlPlane: plane.controlPlaneOf(b) };
+    rt.addNode(brokerNode(b), brokerFactory(b, own, deps));
   };
   // A pinned controller starts alone; the others are held back (connections to them are refused) and start once
   // it has won the election, so it is the first to create /controller whatever the seed.
@@ -233,7 +240,7 @@ export function createWorld(s: Scenario, opts: WorldOptions = {}, hooks: WorldHo
   for (const c of s.consumers) if (c.external === undefined) for (let m = 0; m < c.members; m++) rt.addNode(consumerNodeId(c.group, m), consumerFactory(c, m, env));
   for (const id of outside) rt.addNode(id, (opts.outside as OutsideNodes).factory(id));
 
-  const view = zkView(rt);
+  const view = plane === undefined ? zkView(rt) : undefined;
   const clientNodes = (client: string): NodeId[] => {
     if (seenClients.has(client)) return [nodeId(client)];
     const group = s.consumers.find((c) => c.group === client);
@@ -244,16 +251,23 @@ export function createWorld(s: Scenario, opts: WorldOptions = {}, hooks: WorldHo
       runtime: rt,
       history,
       brokers: s.brokers,
-      controller: () => view.controller(),
+      controller: () => {
+        if (plane !== undefined) return plane.activeController();
+        const c = view?.controller() ?? null;
+        return c === null ? null : brokerNode(c);
+      },
+      quorum: plane?.controllers ?? [],
       leaderOf: (tp) => {
         const m = /^(.+)-(\d+)$/.exec(tp);
         if (!m) throw new SimInputError("INVALID_FAULT", `leaderOf: "${tp}" is not a topic-partition like orders-0`);
-        const st = view.partitionState(m[1] as string, Number(m[2]));
+        if (plane !== undefined) return plane.leaderOf(m[1] as string, Number(m[2]));
+        const st = view?.partitionState(m[1] as string, Number(m[2])) ?? null;
         return st === null ? null : st.leader;
       },
       replicasOf: (tp) => assignment.get(tp) ?? [],
       clientNodes,
-      expireSession: (b) => expireSession(rt, b),
+      expireSession: (b) => (plane !== undefined ? plane.fence(b) : expireSession(rt, b)),
+      ...(plane !== undefined ? { controlledStop: (n: NodeId) => plane.controlledStop(n), metadataLag: (b: number, delayUs: number, untilUs: number) => plane.metadataLag(b, delayUs, untilUs) } : {}),
       downstreamDown: (group, untilUs: TimeUs) => {
         downstreamUntil.set(group, Math.max(untilUs, downstreamUntil.get(group) ?? -1));
       },
@@ -296,13 +310,14 @@ export function createWorld(s: Scenario, opts: WorldOptions = {}, hooks: WorldHo
     faults.stop();
     rt.trace.emit(rt.nowUs, { type: "phase", phase: "drain" });
     rt.network.healAll();
+    plane?.onDrain();
     for (const id of ids) {
       const st = rt.status(id);
       if (st === "paused") rt.resume(id);
       else if (st !== "up") rt.restart(id);
     }
   };
-  const finish = (stop: StopReason, scenario: Scenario = s): RunResult => finishWorld({ rt, s: scenario, spec, keys, history, faults, brokerIds }, stop);
+  const finish = (stop: StopReason, scenario: Scenario = s): RunResult => finishWorld({ rt, s: scenario, spec, keys, history, faults, brokerIds, plane }, stop);
   return { runtime: rt, history, scenario: s, faults, nextValue: env.nextValue, runTo, beginDrain, finish };
 }
 
@@ -314,9 +329,11 @@ interface WorldParts {
   readonly history: HistoryRecorder;
   readonly faults: FaultInterpreter;
   readonly brokerIds: readonly number[];
+  /** KRaft: the controllers and the brokers' metadata view (absent in ZooKeeper mode). */
+  readonly plane: ReturnType<typeof kraftPlane> | undefined;
 }
 
-function finishWorld({ rt, s, spec, keys, history, faults, brokerIds }: WorldParts, stop: StopReason): RunResult {
+function finishWorld({ rt, s, spec, keys, history, faults, brokerIds, plane }: WorldParts, stop: StopReason): RunResult {
   rt.trace.emit(rt.nowUs, { type: "phase", phase: "end" });
 
   let end: RunEnd;
@@ -340,7 +357,7 @@ function finishWorld({ rt, s, spec, keys, history, faults, brokerIds }: WorldPar
       if (st !== undefined) consumerStates[consumerNodeId(c.group, m)] = st;
     }
   }
-  const final: FinalState = { partitions, committedOffsets: committedOffsets(partitions, keys), consumerState: consumerStates, groups: finalGroups(rt, brokerIds) };
+  const final: FinalState = { partitions, committedOffsets: committedOffsets(partitions, keys), consumerState: consumerStates, groups: finalGroups(rt, brokerIds), ...(plane !== undefined ? { metadata: plane.finalMetadata() } : {}) };
   let diskBytes = 0;
   for (const b of brokerIds) diskBytes += rt.disk(brokerNode(b)).bytes();
   const ns = rt.network.stats;

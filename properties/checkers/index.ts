@@ -16,6 +16,9 @@ import { checkProcessedTwice } from "./processed-twice.ts";
 import { checkLogDivergence } from "./log-divergence.ts";
 import { checkLeaderIncomplete } from "./leader-incomplete.ts";
 import { checkStrongIsr } from "./strong-isr.ts";
+import { checkTwoLeaders } from "./two-leaders.ts";
+import { checkMetadataDivergence } from "./metadata-divergence.ts";
+import { checkEpochRegression } from "./epoch-regression.ts";
 
 export type Checker = (result: RunResult) => Finding[];
 
@@ -34,6 +37,9 @@ export const CHECKERS: Readonly<Record<AnomalyType, Checker>> = {
   "log-divergence": checkLogDivergence,
   "leader-incomplete": checkLeaderIncomplete,
   "strong-isr": checkStrongIsr,
+  "two-leaders": checkTwoLeaders,
+  "metadata-divergence": checkMetadataDivergence,
+  "epoch-regression": checkEpochRegression,
 };
 
 export {
@@ -51,4 +57,7 @@ export {
   checkLogDivergence,
   checkLeaderIncomplete,
   checkStrongIsr,
+  checkTwoLeaders,
+  checkMetadataDivergence,
+  checkEpochRegression,
 };

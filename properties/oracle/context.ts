@@ -7,6 +7,7 @@ import type { HistoryOp } from "../../sim/history.ts";
 import type { BrokerConfig } from "../../sim/kafka/config.ts";
 import { brokerConfigOf, weakestBrokerConfig } from "../../sim/scenario/defaults.ts";
 import { runIndex } from "../context.ts";
+import { elrVersionOf, modeOf } from "../../sim/kafka/profiles.ts";
 import type { EvidenceIndex, EvidenceRef } from "./evidence.ts";
 import { evidenceIndex } from "./evidence.ts";
 import type { RuleId } from "./rules.ts";
@@ -40,13 +41,16 @@ export function lazyJustification(rule: RuleId, events: readonly EvidenceRef[], 
   return new LazyJustification(rule, events, sentence);
 }
 
-const PROTOCOL_RANK: Readonly<Record<string, number>> = { "0.10": 0, "0.11": 1, "2.0": 2, "2.7": 3, "3.7": 4 };
+const PROTOCOL_RANK: Readonly<Record<string, number>> = { "0.10": 0, "0.11": 1, "2.0": 2, "2.7": 3, "3.7": 4, "3.9": 5, "4.0": 6, "4.1": 7 };
 
 export class OracleContext {
   readonly idx: EvidenceIndex;
   readonly run: RunIndex;
   /** 0 for protocol 0.10, 1 for 0.11, 2 and up for the versions with KIP-279 and later. */
   readonly rank: number;
+  /** KRaft with eligible.leader.replicas.version=1 (KIP-966): an uncleanly shut-down replica leaves the ISR and the
+   *  ELR when it registers again, so it can lead again only through an unclean or last-known-leader election. */
+  readonly elr: boolean;
   private readonly weakest: BrokerConfig;
   private readonly producers = new Map<string, ProducerSpec>();
   private readonly groups = new Map<string, ConsumerSpec>();
@@ -55,6 +59,7 @@ export class OracleContext {
     this.idx = evidenceIndex(result);
     this.run = runIndex(result);
     this.rank = PROTOCOL_RANK[result.protocol] ?? 4;
+    this.elr = modeOf(result.scenario) === "kraft" && elrVersionOf(result.scenario.protocol, result.scenario.broker) === 1;
     this.weakest = result.scenario.brokerOverrides === undefined ? result.scenario.broker : weakestBrokerConfig(result.scenario);
     for (const p of result.scenario.producers) this.producers.set(p.id, p);
     for (const c of result.scenario.consumers) this.groups.set(c.group, c);

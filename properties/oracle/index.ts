@@ -58,6 +58,10 @@ export class Oracle {
       case "unseen":
         return justifyUnseen(ctx, f, this.capacity);
       case "phantom":
+      case "two-leaders":
+      case "metadata-divergence":
+      case "epoch-regression":
+        // The control plane's own invariants: nothing permits breaking them.
         return null;
     }
   }

@@ -8,6 +8,18 @@ import { lazyJustification } from "./context.ts";
 import type { EvidenceRef } from "./evidence.ts";
 import { historyRef } from "./evidence.ts";
 import { committedLossCause } from "./losses.ts";
+import { justifyLostWrite } from "./judge-writes.ts";
+
+/** One request in flight, yet the earlier record sits after the later one: its acknowledged copy was lost (as a lost
+ *  write is permitted: an acks=1 leader change, or a committed loss) and what the final log holds is another copy of
+ *  it from a retry of its batch (or an earlier attempt a closed connection still delivered), written later. */
+function lostThenRetried(ctx: OracleContext, f: Finding, earlier: number, retry: EvidenceRef): Justification | null {
+  const s = ctx.run.sends.get(earlier);
+  if (s === undefined || s.ackOffset === undefined || f.partition === null || ctx.run.valueOffset.get(earlier) === s.ackOffset) return null;
+  const loss = justifyLostWrite(ctx, { type: "lost-write", partition: f.partition, offset: s.ackOffset, value: earlier, explanation: "" });
+  if (loss === null) return null;
+  return lazyJustification(loss.rule, [...loss.events, retry], () => `${loss.sentence}; value ${earlier}'s acknowledged copy at offset ${s.ackOffset} was lost, and a copy from a retry of its batch (${fmtTime(retry.timeUs)}) was written after value ${f.value}`);
+}
 
 function retryOf(ctx: OracleContext, producer: string, value: number): EvidenceRef | undefined {
   for (const r of ctx.idx.retries.get(producer) ?? []) if (r.values.includes(value)) return r.ref;
@@ -59,8 +71,9 @@ export function justifyReorder(ctx: OracleContext, f: Finding): Justification | 
     }
     return null;
   }
-  if (!ctx.nonIdempotent(p) || p.config["max.in.flight.requests.per.connection"] <= 1) return null;
+  if (!ctx.nonIdempotent(p)) return null;
   const retry = retryOf(ctx, p.id, f.relatedValue);
   if (!retry) return null;
+  if (p.config["max.in.flight.requests.per.connection"] <= 1) return lostThenRetried(ctx, f, f.relatedValue, retry);
   return ctx.justify("retry-without-idempotence", [retry], () => `${p.id} (max.in.flight.requests.per.connection=${p.config["max.in.flight.requests.per.connection"]}) retried the batch holding value ${f.relatedValue} at ${fmtTime(retry.timeUs)}, behind the later value ${f.value}`);
 }

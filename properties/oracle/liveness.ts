@@ -9,6 +9,7 @@ import { fmtTime } from "../explain.ts";
 import type { OracleContext } from "./context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
 import { TCP_RTO_MIN_US } from "../../sim/net/network.ts";
+import { modeOf } from "../../sim/kafka/profiles.ts";
 
 export interface CapacityFinding {
   readonly kind: "capacity";
@@ -45,7 +46,7 @@ export interface LivenessReport {
  *  for the old member's session to expire before it rebalances (its session timeout plus a few heartbeats). */
 export function settleMs(s: RunResult["scenario"], faults: RunResult["faults"] = [], evidence: RunResult["evidence"] = []): number {
   const b = s.broker;
-  let ms = b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"] + tcpBackoffMs(s, faults);
+  let ms = (modeOf(s) === "kraft" ? kraftSettleMs(b) : b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"]) + tcpBackoffMs(s, faults);
   // An AlterPartition a resigning controller dropped unanswered is sent again only after controller.socket.timeout.ms.
   for (const e of evidence) {
     if (e.type !== "alter-partition-preempted") continue;
@@ -78,6 +79,14 @@ function tcpBackoffMs(s: RunResult["scenario"], faults: RunResult["faults"]): nu
     longestUs = Math.max(longestUs, healUs - f.timeUs);
   }
   return longestUs === 0 ? 0 : Math.ceil(longestUs / 1000) + TCP_RTO_MIN_US / 1000;
+}
+
+/** KRaft: the quorum elects a leader (a follower notices after controller.quorum.fetch.timeout.ms, then up to two
+ *  election timeouts), brokers whose heartbeats failed for long retry after at most broker.session.timeout.ms
+ *  (BrokerLifecycleManager's backoff), register, catch up and are unfenced within two heartbeats (and, before
+ *  KIP-1166, one 500 ms fetch park), then a few fetch rounds re-elect, catch up and re-expand the ISR. */
+export function kraftSettleMs(b: RunResult["scenario"]["broker"]): number {
+  return b["controller.quorum.fetch.timeout.ms"] + 2 * b["controller.quorum.election.timeout.ms"] + b["broker.session.timeout.ms"] + 2 * b["broker.heartbeat.interval.ms"] + 4 * b["replica.fetch.wait.max.ms"];
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -144,7 +153,8 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
     }
   }
   if (r.scenario.drainMs < settle) {
-    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut, plus as long again as the longest cut, for TCP's retransmission backoff; after a resigning controller dropped an AlterPartition, until controller.socket.timeout.ms after it): raise drainMs to judge convergence`, violations };
+    const cluster = modeOf(r.scenario) === "kraft" ? "controller.quorum.fetch.timeout.ms + 2 × controller.quorum.election.timeout.ms + broker.session.timeout.ms + 2 × broker.heartbeat.interval.ms + 4 × replica.fetch.wait.max.ms" : "zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms";
+    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (${cluster}, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut, plus as long again as the longest cut, for TCP's retransmission backoff; after a resigning controller dropped an AlterPartition, until controller.socket.timeout.ms after it): raise drainMs to judge convergence`, violations };
   }
   // A partition written within the last fetch rounds is still replicating: its followers' HW lags by design.
   const quietUs = Math.max(1_000_000, 4 * r.scenario.broker["replica.fetch.wait.max.ms"] * 1000);

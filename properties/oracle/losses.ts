@@ -86,9 +86,12 @@ export function powerLossCause(ctx: OracleContext, q: LossQuery): Justification 
     if (isr !== null && !isr.includes(pl.broker)) continue;
     const recoveredEnd = pl.recovered?.logEndOffsets[q.tp];
     if (recoveredEnd !== undefined ? !reaches(recoveredEnd, q.offset) : pl.lostRecords === 0) continue;
+    const led = p ? leadershipAt(p, pl.broker, pl.ref.timeUs) : undefined;
+    // KIP-966: with ELR the replica came back out of the ISR and the ELR; its shorter log loses records only if it
+    // led again (elected as the last known leader, or uncleanly). The replicas that stayed hold every committed record.
+    if (ctx.elr && led === undefined) continue;
     const events: EvidenceRef[] = [pl.ref];
     if (pl.recovered) events.push(pl.recovered.ref);
-    const led = p ? leadershipAt(p, pl.broker, pl.ref.timeUs) : undefined;
     if (led) events.push(led.ref);
     const end = recoveredEnd !== undefined ? `, recovered ${q.tp} to log end offset ${recoveredEnd}` : `, losing ${pl.lostRecords} unflushed record(s)`;
     return ctx.justify("power-loss-unflushed", events, () => `broker ${pl.broker}, in the ISR of ${q.tp}, lost power at ${fmtTime(pl.ref.timeUs)}${end}${led ? ` and led it again at epoch ${led.epoch}` : ""}`);

@@ -40,6 +40,7 @@ export interface Rule {
 export const COMMITTED_LOSS_FAMILY: readonly AnomalyType[] = [
   "lost-write",
   "inconsistent-offsets",
+  "nonmonotonic-send",
   "uncommitted-read",
   "unseen",
   "committed-unprocessed",
@@ -61,8 +62,8 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     id: "acks1-leader-change",
     when: "the record's producer has acks=1",
     evidence:
-      "a leader of the record's partition at a higher leader epoch than the one that appended it, elected from the ISR (or uncleanly where unclean election is on), that lacked the record (its log end offset at or below the record's offset)",
-    anomalies: ["lost-write", "inconsistent-offsets"],
+      "a leader of the record's partition at a higher leader epoch than the one that appended it, elected from the ISR (or uncleanly where unclean election is on), that lacked the record (its log end offset at or below the record's offset); a reorder: that loss of the earlier record's acknowledged copy, and a retry of its batch by a producer without idempotence that wrote it again after the later one",
+    anomalies: ["lost-write", "inconsistent-offsets", "nonmonotonic-send"],
     source: "fact 14; Partition.appendRecordsToLeader (acks=1 answers after the local append)",
   },
   "unclean-election": {

@@ -8,7 +8,7 @@ import type { FinalPartition, FinalReplica } from "../history.ts";
 import type { ClusterSpec } from "./spec.ts";
 import { ControlPlane } from "./control/index.ts";
 import { Broker } from "./broker.ts";
-import type { KeyInterner } from "./broker.ts";
+import type { ControlPlaneFactory, KeyInterner } from "./broker.ts";
 import type { GroupCoordinatorFactory, GroupSnapshot } from "./group/host.ts";
 import { HW_CHECKPOINT_BLOB } from "./replica/manager.ts";
 import type { LogFile } from "../disk/disk.ts";
@@ -20,6 +20,8 @@ export { ReplicaManager } from "./replica/manager.ts";
 export interface BrokerFactoryDeps {
   readonly groupCoordinator?: GroupCoordinatorFactory;
   readonly keys?: KeyInterner;
+  /** The control plane (default: the ZooKeeper-era one; KRaft: sim/broker/kraft). */
+  readonly controlPlane?: ControlPlaneFactory;
 }
 
 /** The actor factory of broker `id` (a fresh Broker from its disk at every boot). */

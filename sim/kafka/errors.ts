@@ -40,6 +40,15 @@ const ERRORS = {
   INVALID_GROUP_ID: { code: 24, retriable: false },
   INCONSISTENT_GROUP_PROTOCOL: { code: 23, retriable: false },
   CONCURRENT_TRANSACTIONS: { code: 51, retriable: true },
+  // KRaft: the quorum's and the controller's RPCs (Vote, Fetch, BrokerRegistration, BrokerHeartbeat, AlterPartition).
+  BROKER_NOT_AVAILABLE: { code: 8, retriable: false },
+  TOPIC_ALREADY_EXISTS: { code: 36, retriable: false },
+  INVALID_REPLICATION_FACTOR: { code: 38, retriable: false },
+  NOT_CONTROLLER: { code: 41, retriable: true },
+  INVALID_REQUEST: { code: 42, retriable: false },
+  DUPLICATE_BROKER_REGISTRATION: { code: 101, retriable: false },
+  INELIGIBLE_REPLICA: { code: 107, retriable: false },
+  NEW_LEADER_ELECTED: { code: 108, retriable: false },
   DELIVERY_TIMEOUT: { code: -1, retriable: false },
   METADATA_TIMEOUT: { code: -1, retriable: false },
 } as const satisfies Record<string, { readonly code: number; readonly retriable: boolean }>;

@@ -5,6 +5,7 @@
 import type { KafkaErrorCode } from "./errors.ts";
 import type { ClusterMessage } from "./protocol-cluster.ts";
 import type { GroupMessage } from "./protocol-group.ts";
+import type { KRaftMessage } from "../controller/kraft/controller/controller-node.ts";
 
 /** Consecutive records of one partition, columnar. */
 /** The records of a fetch response: a read-only view of the leader's log columns at [at, at + count), taken when
@@ -183,5 +184,5 @@ export type ClientMessage =
   | OffsetsForLeaderEpochRequest
   | OffsetsForLeaderEpochResponse;
 
-export type Message = ClientMessage | ClusterMessage | GroupMessage;
+export type Message = ClientMessage | ClusterMessage | GroupMessage | KRaftMessage;
 export type MessageType = Message["type"];

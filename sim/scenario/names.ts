@@ -18,6 +18,9 @@ export const ANOMALY_TYPES = [
   "log-divergence",
   "leader-incomplete",
   "strong-isr",
+  "two-leaders",
+  "metadata-divergence",
+  "epoch-regression",
 ] as const satisfies readonly AnomalyType[];
 type MissingAnomaly = Exclude<AnomalyType, (typeof ANOMALY_TYPES)[number]>;
 const _allAnomalies: MissingAnomaly extends never ? true : never = true;
@@ -53,6 +56,7 @@ export const FAULT_KINDS = [
   "slow",
   "flaky",
   "downstream-down",
+  "metadata-lag",
 ] as const satisfies readonly FaultKind[];
 const _allKinds: Exclude<FaultKind, (typeof FAULT_KINDS)[number]> extends never ? true : never = true;
 

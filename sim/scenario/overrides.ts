@@ -8,7 +8,7 @@ import { ScenarioError, didYouMean, pathToString, show } from "./issues.ts";
 import type { ScenarioIssue } from "./issues.ts";
 import { int, ms, str } from "./primitives.ts";
 import { configValueSchema } from "./config-schema.ts";
-import { protocolSchema, seedSchema } from "./cluster-schema.ts";
+import { modeSchema, protocolSchema, seedSchema } from "./cluster-schema.ts";
 import { BUG_SWITCHES } from "./names.ts";
 import { checkScenario } from "./check.ts";
 import { withDeliveryTimeout } from "./defaults.ts";
@@ -17,6 +17,8 @@ import type { Scenario } from "./types.ts";
 const SCENARIO_FIELDS: Record<string, z.ZodType> = {
   seed: seedSchema,
   protocol: protocolSchema,
+  mode: modeSchema,
+  controllers: int(1),
   brokers: int(1),
   controller: int(1),
   durationMs: ms(1),

@@ -2,6 +2,7 @@
 // fast-check values are validated into this shape (sim/scenario/schema.ts); the world runs it.
 import type { Seed, LatencyDist } from "../core/rng.ts";
 import type { BrokerConfig, ConsumerConfig, ProducerConfig, ProtocolVersion, TopicOverrides } from "../kafka/config.ts";
+import type { ClusterMode } from "../kafka/profiles.ts";
 import type { Fault } from "../faults/types.ts";
 import type { ConsumerHandler, ProducerLogic } from "../client/user-code.ts";
 import type { ConsumerEngineFactory } from "../client/consumer/types.ts";
@@ -118,7 +119,13 @@ export type AnomalyType =
   | "processed-twice"
   | "log-divergence"
   | "leader-incomplete"
-  | "strong-isr";
+  | "strong-isr"
+  /** KRaft: two leaders in one Raft epoch, or two brokers leading a partition at one leader epoch. */
+  | "two-leaders"
+  /** KRaft: committed metadata seen differently by two nodes, or lost from a majority of the controllers. */
+  | "metadata-divergence"
+  /** A Raft epoch or a partition's leader epoch that went back on a node. */
+  | "epoch-regression";
 
 /** valid: no anomaly; allowed: only anomalies the configuration permits; liveness: the cluster or a group did not
  *  converge after the heal; bug: an anomaly nothing permits. */
@@ -140,6 +147,10 @@ export interface Scenario {
   readonly durationMs: number;
   readonly drainMs: number;
   readonly protocol: ProtocolVersion;
+  /** The control plane: ZooKeeper or KRaft. Absent: the profile's default (sim/kafka/profiles.ts: KRaft from 3.9). */
+  readonly mode?: ClusterMode;
+  /** KRaft: the number of dedicated controller nodes (controller-1..N, the Raft voters). Absent: 3. */
+  readonly controllers?: number;
   readonly brokers: number;
   readonly broker: BrokerConfig;
   /** Per-broker config (each broker's own server.properties): broker id → keys that differ from `broker`. */
