@@ -3,6 +3,7 @@
 // Checkers (properties/) read only this and the trace; never the simulator's objects. The recorder, which keeps the
 // per-record ops as columns, and the columnar read API are in history-recorder.ts.
 import type { KafkaErrorCode } from "./kafka/errors.ts";
+import type { ReplicaLog } from "./final-log.ts";
 
 export type OpType = "invoke" | "ok" | "fail" | "info";
 
@@ -92,6 +93,9 @@ export interface FinalReplica {
   readonly epochs: readonly number[];
   /** Record keys by offset (-1 for none); needed to decode __consumer_offsets. */
   readonly keys?: readonly number[];
+  /** The same records, compact (non-enumerable; the three arrays above are built from it when first read). Absent in
+   *  hand-built replicas: replicaLog() builds it from the arrays. */
+  readonly log?: ReplicaLog;
 }
 
 export interface FinalPartition {

@@ -13,6 +13,7 @@ import type { Message } from "./kafka/protocol.ts";
 import type { TraceEvent } from "./events.ts";
 import { HOT_EVENT_TYPES } from "./events.ts";
 import { HistoryRecorder } from "./history.ts";
+import { replicaLog } from "./final-log.ts";
 import type { FinalPartition, FinalState } from "./history.ts";
 import type { Scenario, TopicSpec } from "./scenario/types.ts";
 import { brokerConfigOf } from "./scenario/defaults.ts";
@@ -240,7 +241,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
       end = { reason: "completed" };
   }
 
-  const partitions = finalPartitions(rt, spec, { copy: false }); // the run is over: views of the logs will do
+  const partitions = finalPartitions(rt, spec);
   const consumerStates: Record<string, unknown> = {};
   for (const c of s.consumers) {
     for (let m = 0; m < c.members; m++) {
@@ -289,10 +290,10 @@ function committedOffsets(partitions: readonly FinalPartition[], keys: KeyRegist
     const replica = p.replicas.find((r) => r.broker === p.leader) ?? [...p.replicas].sort((a, b) => b.highWatermark - a.highWatermark)[0];
     if (!replica) continue;
     const upTo = Math.min(replica.highWatermark, replica.logEndOffset) - replica.logStartOffset;
-    const recKeys = replica.keys;
+    const log = replicaLog(replica); // read compact: the replica's arrays are built only if a user reads them
     for (let i = 0; i < upTo; i++) {
-      const name = keys.name(recKeys?.[i] ?? -1);
-      if (name !== undefined) latest.set(name, replica.values[i] as number);
+      const name = keys.name(log.keyAt(i));
+      if (name !== undefined) latest.set(name, log.valueAt(i));
     }
   }
   const out: { group: string; topic: string; partition: number; offset: number }[] = [];
