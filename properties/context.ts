@@ -9,7 +9,7 @@ import { historyColumns } from "../sim/result.ts";
 import type { ReplicaLog } from "../sim/final-log.ts";
 import { replicaLog } from "../sim/final-log.ts";
 import { OFFSETS_TOPIC } from "../sim/broker/group/host.ts";
-import { IntTable, denseSize } from "./value-table.ts";
+import { IntTable, denseSize } from "../sim/core/value-table.ts";
 import type { HistoryScan } from "./scan.ts";
 import { scanHistory } from "./scan.ts";
 

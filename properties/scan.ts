@@ -7,7 +7,7 @@ import type { HistoryColumns } from "../sim/history.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { Finding } from "./types.ts";
 import type { FinalLog, RunIndex } from "./context.ts";
-import { FlagTable } from "./value-table.ts";
+import { FlagTable } from "../sim/core/value-table.ts";
 import { UncommittedReads } from "./checkers/uncommitted-read.ts";
 import { OffsetsSeen } from "./checkers/inconsistent-offsets.ts";
 import { ProcessedTwice } from "./checkers/processed-twice.ts";

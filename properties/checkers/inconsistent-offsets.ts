@@ -7,7 +7,7 @@ import type { HistoryColumns } from "../../sim/history.ts";
 import type { Finding } from "../types.ts";
 import type { FinalLog } from "../context.ts";
 import { historyScan, tpName } from "../context.ts";
-import { IntColumn } from "../value-table.ts";
+import { IntColumn } from "../../sim/core/value-table.ts";
 import { withStory } from "./common.ts";
 
 interface Seen {

@@ -5,7 +5,7 @@ import type { HistoryColumns } from "../../sim/history.ts";
 import type { Finding } from "../types.ts";
 import { historyScan } from "../context.ts";
 import { fmtTime } from "../explain.ts";
-import { IntTable } from "../value-table.ts";
+import { IntTable } from "../../sim/core/value-table.ts";
 
 export class ProcessedTwice {
   readonly findings: Finding[] = [];

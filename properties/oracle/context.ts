@@ -5,7 +5,7 @@ import type { ConsumerSpec, ProducerSpec } from "../../sim/scenario/types.ts";
 import type { RunIndex } from "../context.ts";
 import type { HistoryColumns } from "../../sim/history.ts";
 import { historyColumns } from "../../sim/result.ts";
-import { IntTable, denseSize } from "../value-table.ts";
+import { IntTable, denseSize } from "../../sim/core/value-table.ts";
 import type { BrokerConfig } from "../../sim/kafka/config.ts";
 import { brokerConfigOf, weakestBrokerConfig } from "../../sim/scenario/defaults.ts";
 import { runIndex } from "../context.ts";

@@ -1,4 +1,4 @@
-// Tables keyed by a send value. The world numbers its sends 0, 1, 2, ... so a typed array indexed by the value holds
+// Tables keyed by a send value (for the checkers and the metrics, which read a run's history). The world numbers its sends 0, 1, 2, ... so a typed array indexed by the value holds
 // one number per record in 1 to 4 bytes, where a Map would take an entry (and often an object) per record; a value
 // outside the dense range (a hand-built history's) goes to a Map instead.
 
