@@ -253,31 +253,35 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunResult {
   let diskBytes = 0;
   for (const b of brokerIds) diskBytes += rt.disk(brokerNode(b)).bytes();
   const ns = rt.network.stats;
-  const result: RunResult = {
-    seed: s.seed,
-    scenario: s,
-    protocol: s.protocol,
-    traceHash: rt.trace.traceHash,
-    end,
-    virtualMs: usToMs(rt.nowUs),
-    workloadEndMs: s.durationMs,
-    events: rt.scheduler.dispatched,
-    // Materialised on first read (sends are recorded as columns); an own enumerable getter, so JSON, spread and
-    // structured clone see the ops as before.
-    get history() {
-      return history.ops;
+  return resultOf(
+    { seed: s.seed, scenario: s, protocol: s.protocol, traceHash: rt.trace.traceHash, end, virtualMs: usToMs(rt.nowUs), workloadEndMs: s.durationMs, events: rt.scheduler.dispatched },
+    history,
+    {
+      final,
+      faults: faults.fired,
+      warnings: faults.warnings,
+      trace: rt.trace.events as RunResult["trace"],
+      evidence: rt.trace.evidence as RunResult["evidence"],
+      diskBytes,
+      network: { sent: ns.sent, delivered: ns.delivered, dropped: ns.sent - ns.delivered },
     },
-    sendsAcked: history.sendsAcked,
-    final,
-    faults: faults.fired,
-    warnings: faults.warnings,
-    trace: rt.trace.events as RunResult["trace"],
-    evidence: rt.trace.evidence as RunResult["evidence"],
-    diskBytes,
-    network: { sent: ns.sent, delivered: ns.delivered, dropped: ns.sent - ns.delivered },
+  );
+}
+
+/** The result around the recorder: `history` materialised from its columns on first read (an own enumerable getter,
+ *  so JSON, spread and structured clone see the ops as before) and `historyColumns`, the recorder itself
+ *  (non-enumerable). Built here, outside runScenario: a getter created in there would hold runScenario's whole
+ *  closure context — the runtime, every disk and log — for as long as the result lives. */
+function resultOf(head: Pick<RunResult, "seed" | "scenario" | "protocol" | "traceHash" | "end" | "virtualMs" | "workloadEndMs" | "events">, recorder: HistoryRecorder, tail: Omit<RunResult, keyof typeof head | "history" | "historyColumns" | "sendsAcked">): RunResult {
+  const result: RunResult = {
+    ...head,
+    get history() {
+      return recorder.ops;
+    },
+    sendsAcked: recorder.sendsAcked,
+    ...tail,
   };
-  // The columns the checkers read: not enumerable, so JSON, spread and structured clone see the result as before.
-  Object.defineProperty(result, "historyColumns", { value: history, enumerable: false });
+  Object.defineProperty(result, "historyColumns", { value: recorder, enumerable: false });
   return result;
 }
 
