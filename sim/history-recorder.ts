@@ -5,6 +5,7 @@
 // oracle, the coverage probes and the metrics read the rows through the accessors (`f(i)`, `value(i)`,
 // `recValue(i, j)`...) without an object per op.
 import { Interner } from "./core/interner.ts";
+import { UnpackCache, packRows, unpackRows } from "./history-pack.ts";
 import type { HistoryF, HistoryOp, HistoryOpInput, OpType, PolledRecord, ProcessValue, SendValue } from "./history.ts";
 import type { KafkaErrorCode } from "./kafka/errors.ts";
 
@@ -32,6 +33,12 @@ const SHIFT = 12;
 const CHUNK = 1 << SHIFT;
 const MASK = CHUNK - 1;
 
+/** Columns each kind uses (object, send invoke, send ok, poll invoke, poll ok, process): what packing keeps. */
+const USED: readonly number[] = [1, 4, 6, 1, 3, 6];
+/** Full chunks are packed once the history holds this many rows (polled records: records): short histories — a
+ *  fuzz run, the workload benchmark — stay as they are, long ones shrink about threefold. */
+const PACK_FROM_ROWS = 1 << 20;
+
 const TYPES: readonly OpType[] = ["invoke", "ok", "fail", "info"];
 const TYPE_CODE: Readonly<Record<OpType, number>> = { invoke: 0, ok: 1, fail: 2, info: 3 };
 const RESULTS: readonly ProcessValue["result"][] = ["ok", "failed", "dead-letter"];
@@ -46,8 +53,24 @@ class RowChunk {
   /** Time in µs relative to `baseUs`. */
   readonly dt = new Int32Array(CHUNK);
   readonly a = new Int32Array(CHUNK * COLS);
-  constructor(readonly baseUs: number) {}
+  constructor(public baseUs: number) {}
 }
+
+/** A full chunk, packed (sim/history-pack.ts). */
+class PackedChunk {
+  constructor(
+    readonly baseUs: number,
+    readonly bytes: Uint8Array,
+  ) {}
+}
+
+/** Polled records packed as rows of one kind. */
+const REC_USED: readonly number[] = [RCOLS];
+const ZERO_KINDS = new Uint8Array(CHUNK);
+const ZERO_DT = new Int32Array(CHUNK);
+/** Where unpacked records' (unused) kinds and times go. */
+const SCRATCH_KINDS = new Uint8Array(CHUNK);
+const SCRATCH_DT = new Int32Array(CHUNK);
 
 /** What the checkers read of a history: the ops by index, without an object per op. Field accessors are defined
  *  for the ops that have the field (`value` of a send or process, `recValue` of a poll...). */
@@ -92,10 +115,18 @@ export interface HistoryColumns {
 /** Appends ops with consecutive indices. Clients get one of these from the world. */
 export class HistoryRecorder implements HistoryColumns {
   private rows = 0;
-  private readonly chunks: RowChunk[] = [];
+  private readonly chunks: (RowChunk | PackedChunk)[] = [];
   private cur: RowChunk | undefined;
-  private readonly recChunks: Int32Array[] = [];
+  private readonly recChunks: (Int32Array | Uint8Array)[] = [];
   private recRows = 0;
+  private readonly packFromRows: number;
+  private readonly unpackedRows = new UnpackCache(() => new RowChunk(0));
+  private readonly unpackedRecs = new UnpackCache(() => new Int32Array(CHUNK * RCOLS));
+
+  /** `packFromRows`: pack full chunks once the history holds that many rows (tests pack from 0). */
+  constructor(opts: { readonly packFromRows?: number } = {}) {
+    this.packFromRows = opts.packFromRows ?? PACK_FROM_ROWS;
+  }
   private readonly objects: HistoryOp[] = [];
   private readonly objectRows: number[] = [];
   private readonly names = new Interner();
@@ -224,8 +255,12 @@ export class HistoryRecorder implements HistoryColumns {
         for (let j = 0; j < recs.length; j++) {
           const r = recs[j] as PolledRecord;
           const k = this.recRows++;
-          let c = this.recChunks[k >> SHIFT];
-          if (c === undefined) this.recChunks.push((c = new Int32Array(CHUNK * RCOLS)));
+          let c = this.recChunks[k >> SHIFT] as Int32Array | undefined;
+          if (c === undefined) {
+            const full = this.recChunks.length - 1;
+            if (full >= 0 && k >= this.packFromRows) this.recChunks[full] = packRows({ kind: ZERO_KINDS, dt: ZERO_DT, a: this.recChunks[full] as Int32Array }, CHUNK, RCOLS, REC_USED);
+            this.recChunks.push((c = new Int32Array(CHUNK * RCOLS)));
+          }
           const b = (k & MASK) * RCOLS;
           c[b] = this.names.intern(r.topic);
           c[b + 1] = r.partition;
@@ -322,7 +357,11 @@ export class HistoryRecorder implements HistoryColumns {
   /** A new row; returns its index in the current chunk. */
   private row(kind: number, timeUs: number): number {
     const i = this.rows & MASK;
-    if (i === 0) this.chunks.push((this.cur = new RowChunk(Number.isSafeInteger(timeUs) ? timeUs : 0)));
+    if (i === 0) {
+      const full = this.cur;
+      if (full !== undefined && this.rows >= this.packFromRows) this.chunks[this.chunks.length - 1] = new PackedChunk(full.baseUs, packRows(full, CHUNK, COLS, USED));
+      this.chunks.push((this.cur = new RowChunk(Number.isSafeInteger(timeUs) ? timeUs : 0)));
+    }
     const c = this.cur as RowChunk;
     this.rows++;
     c.kind[i] = kind;
@@ -333,7 +372,12 @@ export class HistoryRecorder implements HistoryColumns {
   // ---------------------------------------------------------------- reading
 
   private chunkOf(i: number): RowChunk {
-    return this.chunks[i >> SHIFT] as RowChunk;
+    const c = this.chunks[i >> SHIFT] as RowChunk | PackedChunk;
+    if (c instanceof RowChunk) return c;
+    return this.unpackedRows.get(i >> SHIFT, (slot) => {
+      slot.baseUs = c.baseUs;
+      unpackRows(c.bytes, CHUNK, COLS, USED, slot);
+    });
   }
 
   private kindOf(i: number): number {
@@ -351,7 +395,12 @@ export class HistoryRecorder implements HistoryColumns {
 
   private rec(i: number, j: number, col: number): number {
     const k = this.col(i, 1) + j;
-    return (this.recChunks[k >> SHIFT] as Int32Array)[(k & MASK) * RCOLS + col] as number;
+    let c = this.recChunks[k >> SHIFT] as Int32Array | Uint8Array;
+    if (c instanceof Uint8Array) {
+      const bytes = c;
+      c = this.unpackedRecs.get(k >> SHIFT, (slot) => unpackRows(bytes, CHUNK, RCOLS, REC_USED, { kind: SCRATCH_KINDS, dt: SCRATCH_DT, a: slot }));
+    }
+    return c[(k & MASK) * RCOLS + col] as number;
   }
 
   f(i: number): HistoryF {
