@@ -63,8 +63,13 @@ export function probesOf(result: RunResult): Set<ProbeId> {
     const t = s.topics.find((x) => x.name === topicOfTp(tp));
     return Math.min(t?.config["min.insync.replicas"] ?? s.broker["min.insync.replicas"], t?.["replication.factor"] ?? Number.POSITIVE_INFINITY);
   };
-  // Highest acknowledged offset per partition so far, for truncations of acknowledged records.
-  const acked = new Map<string, number>();
+  // Highest acknowledged offset per partition so far (by topic, then partition), for truncations of acknowledged
+  // records; keyed by the history's own topic strings, so a send costs no string built.
+  const acked = new Map<string, number[]>();
+  const ackedOf = (tp: string): number => {
+    const cut = tp.lastIndexOf("-");
+    return acked.get(topicOfTp(tp))?.[Number(tp.slice(cut + 1))] ?? -1;
+  };
   const h = historyColumns(result);
   let i = 0;
   let controllers = 0;
@@ -79,8 +84,10 @@ export function probesOf(result: RunResult): Set<ProbeId> {
             const partition = h.partition(i);
             const offset = h.offset(i);
             if (partition !== undefined && offset !== undefined && offset >= 0) {
-              const tp = `${h.topic(i)}-${partition}`;
-              if ((acked.get(tp) ?? -1) < offset) acked.set(tp, offset);
+              const topic = h.topic(i);
+              let byPartition = acked.get(topic);
+              if (byPartition === undefined) acked.set(topic, (byPartition = []));
+              if ((byPartition[partition] ?? -1) < offset) byPartition[partition] = offset;
             }
           } else if (type !== "invoke") {
             const error = h.error(i);
@@ -126,7 +133,7 @@ export function probesOf(result: RunResult): Set<ProbeId> {
         break;
       case "truncate":
         hit.add("truncation");
-        if ((acked.get(ev.tp) ?? -1) >= ev.toOffset) hit.add("truncation-of-acked");
+        if (ackedOf(ev.tp) >= ev.toOffset) hit.add("truncation-of-acked");
         break;
       case "isr-change-rejected":
         if (ev.reason === "FENCED_LEADER_EPOCH" || ev.reason === "INVALID_UPDATE_VERSION") hit.add("fenced-zombie-leader");
