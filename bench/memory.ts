@@ -2,9 +2,9 @@
 // final state, measured as the heap and array buffers it holds after a forced GC, on the workload benchmark's run
 // (bench/workload.ts, recording off) — and the peak RSS of a long run as users make it: `kafkasim run` in a child
 // process on 600 s of 3 producers at 1,000 records/s each with a consumer group of 3 (1.8 M records), read from
-// /proc (Linux; null elsewhere). Under --quick the long run is estimated instead: the same shape run for 30 s and
-// for 90 s, and the peak RSS extrapolated linearly to 600 s (an upper estimate: histories past a million rows are
-// packed, which the short runs never reach).
+// /proc (Linux; null elsewhere). It runs under --quick too: about 30 s of CPU, no more than two shorter runs to
+// extrapolate from would take (and a linear extrapolation from runs too short to pack their histories doubled the
+// figure).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,9 +18,7 @@ export const BYTES_PER_RECORD_TARGET = 100;
 export const LONG_RUN_RSS_TARGET_MB = 400;
 
 export interface LongRunResult {
-  /** "measured": the 600 s run itself; "estimate" (--quick): extrapolated from runs of 30 s and 90 s. */
-  readonly how: "measured" | "estimate";
-  /** Peak resident set size of the `kafkasim run` process (VmHWM), in MB (an estimate under --quick). */
+  /** Peak resident set size of the `kafkasim run` process (VmHWM), in MB. */
   readonly peakRssMB: number;
   /** peakRssMB / 400: ≤ 1 meets the target. */
   readonly targetRatio: number;
@@ -39,14 +37,12 @@ export interface MemoryBenchResult {
   readonly retainedMB: number;
   /** Whether GCs were forced before the two samples (otherwise they include garbage). */
   readonly gcForced: boolean;
-  /** The 600 s run (estimated under --quick); null without /proc. */
+  /** The 600 s run; null without /proc. */
   readonly longRun: LongRunResult | null;
 }
 
 const MB = 1024 * 1024;
 const LONG_RUN_MS = 600_000;
-/** The two shorter runs of the --quick estimate. */
-const ESTIMATE_MS: readonly [number, number] = [30_000, 90_000];
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 /** Heap and array buffers in use after a GC, once the event loop has turned (buffers are freed after the GC). */
@@ -59,7 +55,7 @@ async function settled(gc: (() => void) | undefined): Promise<number> {
   return m.heapUsed + m.arrayBuffers;
 }
 
-/** The long run's scenario (a file for `kafkasim run`); `durationMs` shorter for the estimate. */
+/** The long run's scenario (a file for `kafkasim run`). */
 export function longRunScenario(durationMs = LONG_RUN_MS): Record<string, unknown> {
   const producer = (id: string): Record<string, unknown> => ({ id, topic: "orders", ratePerSec: 1000, config: { acks: "all" } });
   return {
@@ -120,25 +116,12 @@ async function measureRun(durationMs: number): Promise<Measured | null> {
   }
 }
 
-/** The 600 s run, or (quick) its estimate from two shorter runs. */
-async function measureLongRun(quick: boolean): Promise<LongRunResult | null> {
-  let how: LongRunResult["how"] = "measured";
-  let m: Measured | null;
-  let peakKb: number;
-  if (!quick) {
-    m = await measureRun(LONG_RUN_MS);
-    if (m === null) return null;
-    peakKb = m.peakKb;
-  } else {
-    how = "estimate";
-    const [a, b] = ESTIMATE_MS;
-    const short = await measureRun(a);
-    m = await measureRun(b);
-    if (short === null || m === null) return null;
-    peakKb = m.peakKb + ((m.peakKb - short.peakKb) * (LONG_RUN_MS - b)) / (b - a);
-  }
-  const peakRssMB = round1(peakKb / 1024);
-  return { how, peakRssMB, targetRatio: Math.round((peakRssMB / LONG_RUN_RSS_TARGET_MB) * 1000) / 1000, acked: m.acked, verdict: m.verdict, wallSeconds: round1(m.wallSeconds) };
+/** The 600 s run. */
+async function measureLongRun(): Promise<LongRunResult | null> {
+  const m = await measureRun(LONG_RUN_MS);
+  if (m === null) return null;
+  const peakRssMB = round1(m.peakKb / 1024);
+  return { peakRssMB, targetRatio: Math.round((peakRssMB / LONG_RUN_RSS_TARGET_MB) * 1000) / 1000, acked: m.acked, verdict: m.verdict, wallSeconds: round1(m.wallSeconds) };
 }
 
 export async function runMemoryBench(opts: { readonly quick?: boolean } = {}): Promise<MemoryBenchResult> {
@@ -157,7 +140,7 @@ export async function runMemoryBench(opts: { readonly quick?: boolean } = {}): P
     acked,
     retainedMB: round1(bytes / MB),
     gcForced: gc !== undefined,
-    longRun: await measureLongRun(opts.quick === true),
+    longRun: await measureLongRun(),
   };
 }
 
@@ -168,7 +151,6 @@ export function describeMemory(r: MemoryBenchResult): string[] {
   ];
   const l = r.longRun;
   if (l === null) lines.push("600 s run (3 producers × 1,000 records/s, a consumer group): not measured (no /proc)");
-  else if (l.how === "measured") lines.push(`600 s run (3 producers × 1,000 records/s, a consumer group; kafkasim run): peak RSS ${l.peakRssMB} MB for ${l.acked} records (${l.verdict}, ${l.wallSeconds} s), ${l.targetRatio.toFixed(2)}× the ${LONG_RUN_RSS_TARGET_MB} MB target (${l.peakRssMB <= LONG_RUN_RSS_TARGET_MB ? "met" : "NOT met"})`);
-  else lines.push(`600 s run (3 producers × 1,000 records/s, a consumer group; kafkasim run), ESTIMATED from ${ESTIMATE_MS[0] / 1000} s and ${ESTIMATE_MS[1] / 1000} s runs (--quick; the last: ${l.acked} records, ${l.wallSeconds} s): peak RSS ≈ ${l.peakRssMB} MB, ${l.targetRatio.toFixed(2)}× the ${LONG_RUN_RSS_TARGET_MB} MB target (${l.peakRssMB <= LONG_RUN_RSS_TARGET_MB ? "met" : "NOT met"} by the estimate; without --quick the run is measured)`);
+  else lines.push(`600 s run (3 producers × 1,000 records/s, a consumer group; kafkasim run): peak RSS ${l.peakRssMB} MB for ${l.acked} records (${l.verdict}, ${l.wallSeconds} s), ${l.targetRatio.toFixed(2)}× the ${LONG_RUN_RSS_TARGET_MB} MB target (${l.peakRssMB <= LONG_RUN_RSS_TARGET_MB ? "met" : "NOT met"})`);
   return lines;
 }
