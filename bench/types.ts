@@ -31,6 +31,8 @@ export interface BenchReport {
   kernelMemory?: KernelMemoryReport;
   /** bench/workload.ts's runWorkloadBench() result, when that module exists. */
   workload?: unknown;
+  /** bench/memory.ts's runMemoryBench() result: memory.bytesPerRecord (target ≤ 100) and the 600 s run's peak RSS. */
+  memory?: unknown;
   /** bench/fuzz.ts's runFuzzBench() result, when that module exists. */
   fuzz?: unknown;
   /** bench/startup.ts's runStartupBench() result: `kafkasim --help` from the build (startup.helpMs). */

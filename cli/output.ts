@@ -59,7 +59,6 @@ export interface RunJson {
 
 export function runJson(r: RunResult, j: CliJudgement, outcome: ExpectationOutcome | null, repro: string, wallMs: number): RunJson {
   const m = runMetrics(r, j.stats);
-  const p = (xs: readonly number[], q: number): number | null => (xs.length === 0 ? null : (xs[Math.min(xs.length - 1, Math.ceil((q / 100) * xs.length) - 1)] ?? null));
   return {
     seed: r.seed,
     scenario: r.scenario.name,
@@ -78,8 +77,8 @@ export function runJson(r: RunResult, j: CliJudgement, outcome: ExpectationOutco
       events: r.events,
       faultsFired: r.faults.length,
       throughputPerSec: m.throughputPerSec,
-      latencyMs: { p50: p(m.latenciesMs, 50), p99: p(m.latenciesMs, 99), max: m.latenciesMs[m.latenciesMs.length - 1] ?? null },
-      endToEndMs: { p50: p(m.endToEndMs, 50), p99: p(m.endToEndMs, 99) },
+      latencyMs: m.latencyMs,
+      endToEndMs: m.endToEndMs,
       unavailableMs: m.unavailableMs,
       recoveriesMs: m.recoveriesMs,
       produceErrors: m.produceErrors,

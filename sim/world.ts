@@ -16,6 +16,7 @@ import type { Message } from "./kafka/protocol.ts";
 import type { TraceEvent } from "./events.ts";
 import { HOT_EVENT_TYPES } from "./events.ts";
 import { HistoryRecorder } from "./history.ts";
+import { replicaLog } from "./final-log.ts";
 import type { FinalPartition, FinalState } from "./history.ts";
 import type { Scenario, TopicSpec } from "./scenario/types.ts";
 import { brokerConfigOf } from "./scenario/defaults.ts";
@@ -348,7 +349,7 @@ function finishWorld({ rt, s, spec, keys, history, faults, brokerIds, plane }: W
       end = { reason: "completed" };
   }
 
-  const partitions = finalPartitions(rt, spec, { copy: false }); // the run is over: views of the logs will do
+  const partitions = finalPartitions(rt, spec);
   const consumerStates: Record<string, unknown> = {};
   for (const c of s.consumers) {
     if (c.external !== undefined) continue;
@@ -361,29 +362,36 @@ function finishWorld({ rt, s, spec, keys, history, faults, brokerIds, plane }: W
   let diskBytes = 0;
   for (const b of brokerIds) diskBytes += rt.disk(brokerNode(b)).bytes();
   const ns = rt.network.stats;
-  return {
-    seed: s.seed,
-    scenario: s,
-    protocol: s.protocol,
-    traceHash: rt.trace.traceHash,
-    end,
-    virtualMs: usToMs(rt.nowUs),
-    workloadEndMs: s.durationMs,
-    events: rt.scheduler.dispatched,
-    // Materialised on first read (sends are recorded as columns); an own enumerable getter, so JSON, spread and
-    // structured clone see the ops as before.
-    get history() {
-      return history.ops;
+  return resultOf(
+    { seed: s.seed, scenario: s, protocol: s.protocol, traceHash: rt.trace.traceHash, end, virtualMs: usToMs(rt.nowUs), workloadEndMs: s.durationMs, events: rt.scheduler.dispatched },
+    history,
+    {
+      final,
+      faults: faults.fired,
+      warnings: faults.warnings,
+      trace: rt.trace.events as RunResult["trace"],
+      evidence: rt.trace.evidence as RunResult["evidence"],
+      diskBytes,
+      network: { sent: ns.sent, delivered: ns.delivered, dropped: ns.sent - ns.delivered },
     },
-    sendsAcked: history.sendsAcked,
-    final,
-    faults: faults.fired,
-    warnings: faults.warnings,
-    trace: rt.trace.events as RunResult["trace"],
-    evidence: rt.trace.evidence as RunResult["evidence"],
-    diskBytes,
-    network: { sent: ns.sent, delivered: ns.delivered, dropped: ns.sent - ns.delivered },
+  );
+}
+
+/** The result around the recorder: `history` materialised from its columns on first read (an own enumerable getter,
+ *  so JSON, spread and structured clone see the ops as before) and `historyColumns`, the recorder itself
+ *  (non-enumerable). Built here, outside runScenario: a getter created in there would hold runScenario's whole
+ *  closure context — the runtime, every disk and log — for as long as the result lives. */
+function resultOf(head: Pick<RunResult, "seed" | "scenario" | "protocol" | "traceHash" | "end" | "virtualMs" | "workloadEndMs" | "events">, recorder: HistoryRecorder, tail: Omit<RunResult, keyof typeof head | "history" | "historyColumns" | "sendsAcked">): RunResult {
+  const result: RunResult = {
+    ...head,
+    get history() {
+      return recorder.ops;
+    },
+    sendsAcked: recorder.sendsAcked,
+    ...tail,
   };
+  Object.defineProperty(result, "historyColumns", { value: recorder, enumerable: false });
+  return result;
 }
 
 /** The committed offset of each (group, topic, partition): the last __consumer_offsets record for its key below
@@ -395,10 +403,10 @@ function committedOffsets(partitions: readonly FinalPartition[], keys: KeyRegist
     const replica = p.replicas.find((r) => r.broker === p.leader) ?? [...p.replicas].sort((a, b) => b.highWatermark - a.highWatermark)[0];
     if (!replica) continue;
     const upTo = Math.min(replica.highWatermark, replica.logEndOffset) - replica.logStartOffset;
-    const recKeys = replica.keys;
+    const log = replicaLog(replica); // read compact: the replica's arrays are built only if a user reads them
     for (let i = 0; i < upTo; i++) {
-      const name = keys.name(recKeys?.[i] ?? -1);
-      if (name !== undefined) latest.set(name, replica.values[i] as number);
+      const name = keys.name(log.keyAt(i));
+      if (name !== undefined) latest.set(name, log.valueAt(i));
     }
   }
   const out: { group: string; topic: string; partition: number; offset: number }[] = [];

@@ -4,7 +4,8 @@
 import type { RunResult } from "../../sim/result.ts";
 import type { TraceEvent } from "../../sim/events.ts";
 import type { Recorded } from "../../sim/core/trace.ts";
-import type { HistoryOp } from "../../sim/history.ts";
+import type { HistoryColumns, HistoryOp } from "../../sim/history.ts";
+import { historyColumns } from "../../sim/result.ts";
 import { describeEvent, fmtTime } from "../explain.ts";
 
 /** A pointer to one piece of evidence: a trace (evidence) event or a history op, with its time and words. */
@@ -118,6 +119,11 @@ function traceRef(ev: Recorded<TraceEvent>, index: number): EvidenceRef {
 /** A reference to a history op; its words (a thunk) are built when read. */
 export function historyRef(op: HistoryOp, text: () => string): EvidenceRef {
   return new LazyRef("history", op.index, `${op.f}:${op.type}`, op.timeUs, text);
+}
+
+/** A reference to op `i` of the history's columns (no op object). */
+export function historyRefAt(h: HistoryColumns, i: number, text: () => string): EvidenceRef {
+  return new LazyRef("history", i, `${h.f(i)}:${h.type(i)}`, h.timeUs(i), text);
 }
 
 function brokerOf(node: string): number | null {
@@ -246,7 +252,10 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
     if (fromHistory) return fromHistory;
     const crashes = new Map<string, EvidenceRef[]>();
     const failedCommits = new Map<string, EvidenceRef[]>();
-    for (const op of result.history) {
+    // Crashes, restarts and commits are kept as objects: only those ops are read.
+    const h = historyColumns(result);
+    for (const i of h.objectIndices()) {
+      const op = h.op(i);
       if (op.f === "crash" || op.f === "restart") push(crashes, op.process, historyRef(op, () => `${op.process} ${op.f === "crash" ? "crashed" : "restarted"} at ${fmtTime(op.timeUs)}`));
       else if (op.f === "commit" && op.type !== "ok" && op.type !== "invoke") push(failedCommits, op.value.group, historyRef(op, () => `${op.process}'s ${op.value.mode} commit ${op.type === "fail" ? "failed" : "had no answer"}${op.value.error ? ` (${op.value.error})` : ""} at ${fmtTime(op.timeUs)}`));
     }

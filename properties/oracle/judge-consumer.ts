@@ -5,13 +5,13 @@ import type { Finding } from "../types.ts";
 import { fmtTime } from "../explain.ts";
 import { topicOfTp } from "../context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
-import type { HistoryOp } from "../../sim/history.ts";
+import type { HistoryColumns, HistoryOp } from "../../sim/history.ts";
 import type { FaultAction } from "../../sim/faults/types.ts";
 import type { Justification, OracleContext } from "./context.ts";
 import { lazyJustification } from "./context.ts";
 import { justifyDuplicate } from "./judge-producer.ts";
 import type { EvidenceRef } from "./evidence.ts";
-import { historyRef } from "./evidence.ts";
+import { historyRef, historyRefAt } from "./evidence.ts";
 import { committedLossCause } from "./losses.ts";
 import type { CapacityFinding } from "./liveness.ts";
 
@@ -52,9 +52,15 @@ function zombieSince(ctx: OracleContext, group: string, member: string, atUs: nu
   return left;
 }
 
-/** The first poll of a value by a member of the group. */
-function firstPoll(ctx: OracleContext, group: string, value: number): HistoryOp | undefined {
-  return ctx.consumption().firstPoll.get(group)?.get(value);
+/** The first poll of a value by a member of the group: its history index, or -1. */
+function firstPoll(ctx: OracleContext, group: string, value: number): number {
+  return ctx.consumption().firstPoll(group, value);
+}
+
+/** The group's first processing of `value` that failed or went to the dead-letter topic: its history index, or -1. */
+function failedProcessing(h: HistoryColumns, group: string, value: number): number {
+  for (let i = 0; i < h.length; i++) if (h.f(i) === "process" && h.value(i) === value && (h.result(i) === "failed" || h.result(i) === "dead-letter") && h.group(i) === group) return i;
+  return -1;
 }
 
 export function justifyCommittedUnprocessed(ctx: OracleContext, f: Finding, capacity: readonly CapacityFinding[]): Justification | null {
@@ -62,18 +68,21 @@ export function justifyCommittedUnprocessed(ctx: OracleContext, f: Finding, capa
   const c = ctx.group(f.group);
   if (!c) return null;
   const proc = c.processing;
-  const failed = ctx.result.history.find((op) => op.f === "process" && op.value.group === f.group && op.value.value === f.value && (op.value.result === "failed" || op.value.result === "dead-letter"));
-  if (failed && proc.onFailure === "skip") return ctx.justify("processing-failure-skipped", [historyRef(failed, () => `${failed.process} gave up processing value ${f.value} at ${fmtTime(failed.timeUs)}`)], () => `group ${f.group} gave up on value ${f.value}`);
+  const h = ctx.h;
+  const failed = proc.onFailure === "skip" ? failedProcessing(h, f.group, f.value) : -1;
+  if (failed >= 0) return ctx.justify("processing-failure-skipped", [historyRefAt(h, failed, () => `${h.process(failed)} gave up processing value ${f.value} at ${fmtTime(h.timeUs(failed))}`)], () => `group ${f.group} gave up on value ${f.value}`);
   const atMostOnce = proc.commit === "before-processing" ? "commit-before-processing" : proc.commit === "auto" && c.config["enable.auto.commit"] && proc.async ? "auto-commit-async" : null;
   if (atMostOnce !== null) {
     const poll = firstPoll(ctx, f.group, f.value);
-    if (poll) {
-      const polled = historyRef(poll, () => `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)}`);
-      const d = disruption(ctx, f.group, poll.process, poll.timeUs, Number.POSITIVE_INFINITY);
-      if (d) return ctx.justify(atMostOnce, [polled, d], () => `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)}; then ${d.text} before it was processed`);
+    if (poll >= 0) {
+      const member = h.process(poll);
+      const pollUs = h.timeUs(poll);
+      const polled = historyRefAt(h, poll, () => `${member} polled value ${f.value} at ${fmtTime(pollUs)}`);
+      const d = disruption(ctx, f.group, member, pollUs, Number.POSITIVE_INFINITY);
+      if (d) return ctx.justify(atMostOnce, [polled, d], () => `${member} polled value ${f.value} at ${fmtTime(pollUs)}; then ${d.text} before it was processed`);
       // Nothing stopped the member: the record is still waiting in its worker's queue at the end of the run.
       const cap = capacity.find((x) => x.group === f.group);
-      if (cap && proc.async) return ctx.justify("capacity", [polled], () => `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)} and its offset was committed, but the worker (${cap.processingRatePerSec} records/s against ${cap.produceRatePerSec}/s produced) had not reached it when the run ended`);
+      if (cap && proc.async) return ctx.justify("capacity", [polled], () => `${member} polled value ${f.value} at ${fmtTime(pollUs)} and its offset was committed, but the worker (${cap.processingRatePerSec} records/s against ${cap.produceRatePerSec}/s produced) had not reached it when the run ended`);
     }
   }
   return rewriteCause(ctx, f.partition, f.offset);
@@ -81,19 +90,20 @@ export function justifyCommittedUnprocessed(ctx: OracleContext, f: Finding, capa
 
 export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justification | null {
   if (f.group === undefined || f.value === null) return null;
-  const second = ctx.consumption().processed.get(f.group)?.get(f.value)?.find((op) => op.timeUs > (f.sinceUs ?? 0));
-  const toUs = second ? second.timeUs : Number.POSITIVE_INFINITY;
+  const c = ctx.consumption();
+  const second = c.processings(f.group, f.value).find((i) => c.h.timeUs(i) > (f.sinceUs ?? 0));
+  const toUs = second !== undefined ? c.h.timeUs(second) : Number.POSITIVE_INFINITY;
   // The re-delivery follows the first delivery (the first poll), not necessarily the first processing: a member
   // paused mid-batch processes its stale batch after the rebalance gave the record to another member.
   const poll = firstPoll(ctx, f.group, f.value);
-  const fromUs = poll ? poll.timeUs : (f.sinceUs ?? 0);
+  const fromUs = poll >= 0 ? c.h.timeUs(poll) : (f.sinceUs ?? 0);
   const d = disruption(ctx, f.group, undefined, fromUs, toUs);
   if (d) return ctx.justify("at-least-once-redelivery", [d], () => `value ${f.value} was delivered at ${fmtTime(fromUs)}; then ${d.text}, and it was processed again at ${fmtTime(toUs)}`);
   // A zombie member: one of the two processors had been removed from the group (and not rejoined) when it processed
   // the record — it still held a partition the rebalance had given to another member.
   for (const [member, atUs] of [
     [f.process, f.sinceUs ?? 0],
-    [second?.process, toUs],
+    [second !== undefined ? c.h.process(second) : undefined, toUs],
   ] as const) {
     if (member === undefined) continue;
     const left = zombieSince(ctx, f.group, member, atUs);
@@ -119,8 +129,11 @@ function holdsMessages(a: FaultAction): boolean {
 
 /** Did `member` have a commit invoked before `atUs` and not answered until after it? */
 function commitInFlight(ctx: OracleContext, member: string, atUs: number): boolean {
+  // Commits are kept as objects: only those ops are read.
+  const h = ctx.h;
   let open = 0;
-  for (const op of ctx.result.history) {
+  for (const i of h.objectIndices()) {
+    const op = h.op(i);
     if (op.timeUs > atUs) return open > 0;
     if (op.f !== "commit" || op.process !== member) continue;
     open += op.type === "invoke" ? 1 : open > 0 ? -1 : 0;
@@ -149,6 +162,17 @@ export function justifyPollOrder(ctx: OracleContext, f: Finding): Justification 
   return rewriteCause(ctx, f.partition, f.offset);
 }
 
+/** The resets of consumer positions (ops kept as objects), in order. */
+function resets(ctx: OracleContext): Extract<HistoryOp, { f: "reset" }>[] {
+  const h = ctx.h;
+  const out: Extract<HistoryOp, { f: "reset" }>[] = [];
+  for (const i of h.objectIndices()) {
+    const op = h.op(i);
+    if (op.f === "reset") out.push(op);
+  }
+  return out;
+}
+
 /** An unread record: every group of its topic must have a reason (a reset to latest past it, too little capacity,
  *  a rewritten log, a run cut short). None: a liveness failure, not a permitted anomaly. */
 export function justifyUnseen(ctx: OracleContext, f: Finding, capacity: readonly CapacityFinding[]): Justification | null {
@@ -160,7 +184,7 @@ export function justifyUnseen(ctx: OracleContext, f: Finding, capacity: readonly
   let first: Justification | null = null;
   for (const c of groups) {
     let j: Justification | null = null;
-    const reset = ctx.result.history.find((op): op is Extract<HistoryOp, { f: "reset" }> => op.f === "reset" && op.value.group === c.group && `${op.value.topic}-${op.value.partition}` === tp && op.value.strategy === "latest" && op.value.offset > (f.offset as number));
+    const reset = resets(ctx).find((op) => op.value.group === c.group && `${op.value.topic}-${op.value.partition}` === tp && op.value.strategy === "latest" && op.value.offset > (f.offset as number));
     if (reset) j = ctx.justify("offset-reset-latest", [historyRef(reset, () => `${reset.process} reset its position on ${tp} to the log end, offset ${reset.value.offset}, at ${fmtTime(reset.timeUs)}`)], () => `group ${c.group} started reading ${tp} at the log end, past offset ${f.offset}`);
     const cap = capacity.find((x) => x.group === c.group);
     if (!j && cap) j = ctx.justify("capacity", [], () => `group ${c.group} processed ${cap.processingRatePerSec} records/s against ${cap.produceRatePerSec} produced per second, and was still working through its backlog at the end`);

@@ -7,6 +7,7 @@ import { CONTROLLER_SOCKET_TIMEOUT_MS } from "../../sim/broker/control/controlle
 import type { RunResult } from "../../sim/result.ts";
 import { fmtTime } from "../explain.ts";
 import type { OracleContext } from "./context.ts";
+import { historyScan } from "../context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
 import { TCP_RTO_MIN_US } from "../../sim/net/network.ts";
 import { modeOf } from "../../sim/kafka/profiles.ts";
@@ -96,33 +97,24 @@ export function capacityFindings(ctx: OracleContext): CapacityFinding[] {
   const r = ctx.result;
   const groups = r.scenario.consumers;
   if (groups.length === 0) return [];
-  // One pass over the history: per group, its first and last processing, and the values it processed.
-  const stats = new Map<string, { firstUs: number; lastUs: number; processed: number; done: Set<number> }>();
-  for (const c of groups) stats.set(c.group, { firstUs: -1, lastUs: -1, processed: 0, done: new Set() });
-  for (const op of r.history) {
-    if (op.f !== "process" || op.type !== "ok") continue;
-    const st = stats.get(op.value.group);
-    if (!st) continue;
-    if (st.firstUs < 0) st.firstUs = op.timeUs;
-    st.lastUs = op.timeUs;
-    st.processed++;
-    st.done.add(op.value.value);
-  }
+  // Per group, its first and last processing, and the values it processed: gathered by the one pass over the history.
+  const { processing, h } = historyScan(r);
   const out: CapacityFinding[] = [];
   const endUs = r.virtualMs * 1000;
   for (const c of groups) {
-    const st = stats.get(c.group) as { firstUs: number; lastUs: number; processed: number; done: Set<number> };
+    const st = processing.get(c.group);
     // Busy to the end: its last processing within a second (or a few records' time) of the end of the run.
     const busyWindowUs = Math.max(1_000_000, 5 * c.processing.timeMs * 1000);
-    if (st.processed < 2 || st.lastUs <= st.firstUs || endUs - st.lastUs > busyWindowUs) continue;
+    if (st === undefined || st.processed < 2 || st.lastUs <= st.firstUs || endUs - st.lastUs > busyWindowUs) continue;
     const topics = new Set(c.topics);
     let produced = 0;
     let backlog = 0;
-    for (const [v, s] of ctx.run.sends) {
-      if (s.outcome !== "ok" || !topics.has(s.topic)) continue;
+    const sends = ctx.run.sends;
+    sends.forEachSend((v, invoke) => {
+      if (!sends.acked(v) || !topics.has(h.topic(invoke))) return;
       produced++;
-      if (!st.done.has(v)) backlog++;
-    }
+      if (st.done.get(v) === 0) backlog++;
+    });
     if (backlog === 0) continue;
     const processingRatePerSec = round1(st.processed / ((st.lastUs - st.firstUs) / 1e6));
     const produceRatePerSec = round1(produced / (Math.max(1, r.workloadEndMs) / 1000));
@@ -147,7 +139,12 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
   const violations: LivenessViolation[] = [];
   if (r.faults.length === 0) {
     const byProducer = new Map<string, number>();
-    for (const s of ctx.run.sends.values()) if (s.outcome !== "ok") byProducer.set(s.process, (byProducer.get(s.process) ?? 0) + 1);
+    const sends = ctx.run.sends;
+    sends.forEachSend((v, invoke) => {
+      if (sends.acked(v)) return;
+      const p = ctx.h.process(invoke);
+      byProducer.set(p, (byProducer.get(p) ?? 0) + 1);
+    });
     for (const [p, n] of byProducer) {
       violations.push({ kind: "sends-not-acknowledged", subject: p, explanation: `no fault fired, yet ${n} of ${p}'s sends were not acknowledged by the end (${fmtTime(r.virtualMs * 1000)})` });
     }
@@ -164,12 +161,17 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
   const lastWriteOf = (topic: string, partition: number): number => {
     if (!writes) {
       writes = { byTopic: new Map(), lastCommitUs: -1 };
-      for (const op of r.history) {
-        if (op.f === "send" && op.value.partition !== undefined) {
-          let byPartition = writes.byTopic.get(op.value.topic);
-          if (!byPartition) writes.byTopic.set(op.value.topic, (byPartition = []));
-          byPartition[op.value.partition] = op.timeUs;
-        } else if (op.f === "commit") writes.lastCommitUs = op.timeUs;
+      const h = ctx.h;
+      for (let i = 0; i < h.length; i++) {
+        const f = h.f(i);
+        if (f === "send") {
+          const partition = h.partition(i);
+          if (partition === undefined) continue;
+          const topic = h.topic(i);
+          let byPartition = writes.byTopic.get(topic);
+          if (!byPartition) writes.byTopic.set(topic, (byPartition = []));
+          byPartition[partition] = h.timeUs(i);
+        } else if (f === "commit") writes.lastCommitUs = h.timeUs(i);
       }
     }
     return topic === OFFSETS_TOPIC ? writes.lastCommitUs : (writes.byTopic.get(topic)?.[partition] ?? -1);
