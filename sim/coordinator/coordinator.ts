@@ -117,7 +117,9 @@ export class CoordinatorActor implements Actor<Message, TraceEvent> {
           ctx.send(from, { type: "zk.expired", sessionId: msg.sessionId });
           return;
         }
-        const { outcome, fired } = this.store.multi(msg.sessionId, msg.corr, msg.ops);
+        const { outcome, fired, applied } = this.store.multi(msg.sessionId, msg.corr, msg.ops);
+        // What a write announces takes effect now (a controller's election), answered or not.
+        if (applied === true) for (const op of msg.ops) if ((op.op === "set" || op.op === "create") && op.announce !== undefined) ctx.emit(op.announce as TraceEvent);
         ctx.send(from, { type: "zk.response", corr: msg.corr, error: outcome.error, zxid: outcome.zxid, results: outcome.results });
         this.deliver(ctx, fired);
         return;

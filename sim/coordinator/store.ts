@@ -187,7 +187,7 @@ export class ZkStore {
   // ---------- multi-op ----------
 
   /** Apply a request's ops for a live session, all or nothing. The caller checks the session is live. */
-  multi(sessionId: number, corr: number, ops: readonly ZkOp[]): { outcome: MultiOutcome; fired: FiredWatch[] } {
+  multi(sessionId: number, corr: number, ops: readonly ZkOp[]): { outcome: MultiOutcome; fired: FiredWatch[]; applied?: boolean } {
     const session = this.sessions.get(sessionId);
     if (session === undefined) return { outcome: { error: "SESSION_EXPIRED", zxid: this.zxid, results: [] }, fired: [] };
     const cached = session.recent.get(corr);
@@ -232,7 +232,7 @@ export class ZkStore {
     }
     session.recent.set(corr, outcome);
     if (session.recent.size > RECENT_LIMIT) session.recent.delete(session.recent.keys().next().value as number);
-    return { outcome, fired };
+    return { outcome, fired, applied: failedAt < 0 };
   }
 
   private applyOp(

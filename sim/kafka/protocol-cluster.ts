@@ -12,9 +12,11 @@ export type ZkError = "NONE" | "NODE_EXISTS" | "NO_NODE" | "BAD_VERSION" | "NOT_
 
 export type ZkOp =
   /** sequential: the name gets the parent's 10-digit child counter appended (the result's path is the name). */
-  | { readonly op: "create"; readonly path: string; readonly data: unknown; readonly ephemeral: boolean; readonly sequential?: boolean }
-  /** version -1 = any version. */
-  | { readonly op: "set"; readonly path: string; readonly data: unknown; readonly version: number }
+  | { readonly op: "create"; readonly path: string; readonly data: unknown; readonly ephemeral: boolean; readonly sequential?: boolean; readonly announce?: unknown }
+  /** version -1 = any version. `announce` (create, set): a trace event the coordinator emits when the write is
+   *  applied — a controller's partition-state change takes effect there, whether or not the controller hears
+   *  the answer (a controller slowed or cut off after writing still elected the leader it wrote). */
+  | { readonly op: "set"; readonly path: string; readonly data: unknown; readonly version: number; readonly announce?: unknown }
   | { readonly op: "delete"; readonly path: string; readonly version: number }
   | { readonly op: "check"; readonly path: string; readonly version: number }
   | { readonly op: "get"; readonly path: string; readonly watch: boolean }

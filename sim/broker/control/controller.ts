@@ -385,13 +385,15 @@ export class Controller {
     for (const u of updates) {
       const path = partitionStatePath(u.info.topic, u.info.partition);
       const data = this.stateData(u.next);
-      const write: ZkOp = u.prev === undefined ? { op: "create", path, data, ephemeral: false } : { op: "set", path, data, version: u.prev.partitionEpoch };
+      // The change takes effect when ZooKeeper applies it: the coordinator announces it then (a controller that
+      // never hears the answer — slowed, cut off, its session gone — still made the election its successor reads).
+      const announce = this.updateEvent(u);
+      const write: ZkOp = u.prev === undefined ? { op: "create", path, data, ephemeral: false, ...(announce ? { announce } : {}) } : { op: "set", path, data, version: u.prev.partitionEpoch, ...(announce ? { announce } : {}) };
       this.zk(ctx, [{ op: "check", path: CONTROLLER_EPOCH_PATH, version: this.epochZkVersion }, write], (c, r) => {
         if (r.error === "NONE") {
           const version = r.results[1]?.version ?? 0;
           this.states.set(u.info.key, { ...u.next, partitionEpoch: version });
           written.push(u.info.key);
-          this.emitUpdate(c, u);
         } else if (r.results[0]?.error !== "NONE") {
           this.host.resign(c); // another controller bumped the epoch: ControllerMovedException
           return;
@@ -418,20 +420,18 @@ export class Controller {
     );
   }
 
-  private emitUpdate(ctx: Ctx, u: Update): void {
+  /** The trace event of a partition-state change (announced by the coordinator when ZooKeeper applies it). */
+  private updateEvent(u: Update): TraceEvent | null {
     const tp = u.info.key;
     switch (u.kind) {
       case "init":
       case "elect-clean":
       case "elect-unclean":
-        ctx.emit({ type: "leader-elected", tp, leader: u.next.leader, leaderEpoch: u.next.leaderEpoch, isr: u.next.isr, unclean: u.kind === "elect-unclean", isrBefore: u.prev?.isr ?? [], live: u.live ?? u.next.isr });
-        return;
+        return { type: "leader-elected", tp, leader: u.next.leader, leaderEpoch: u.next.leaderEpoch, isr: u.next.isr, unclean: u.kind === "elect-unclean", isrBefore: u.prev?.isr ?? [], live: u.live ?? u.next.isr };
       case "offline":
-        if (u.prev !== undefined && u.prev.leader >= 0) ctx.emit({ type: "partition-offline", tp, leaderEpoch: u.next.leaderEpoch });
-        return;
+        return u.prev !== undefined && u.prev.leader >= 0 ? { type: "partition-offline", tp, leaderEpoch: u.next.leaderEpoch } : null;
       case "shrink":
-        ctx.emit({ type: "isr-shrink", tp, leader: u.next.leader, isr: u.next.isr, removed: u.removed, by: "controller" });
-        return;
+        return { type: "isr-shrink", tp, leader: u.next.leader, isr: u.next.isr, removed: u.removed, by: "controller" };
     }
   }
 
