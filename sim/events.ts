@@ -3,12 +3,13 @@ import type { KernelTraceEvent } from "./core/runtime.ts";
 import type { BrokerTraceEvent } from "./broker/events.ts";
 import type { ClientTraceEvent } from "./client/events.ts";
 import type { FaultAction } from "./faults/types.ts";
+import type { TxnTraceEvent } from "./broker/txn/events.ts";
 
 export type WorldTraceEvent =
   | { readonly type: "fault"; readonly action: FaultAction; readonly nodes: readonly string[] }
   | { readonly type: "phase"; readonly phase: "workload" | "drain" | "end" };
 
-export type TraceEvent = KernelTraceEvent | BrokerTraceEvent | ClientTraceEvent | WorldTraceEvent;
+export type TraceEvent = KernelTraceEvent | BrokerTraceEvent | ClientTraceEvent | WorldTraceEvent | TxnTraceEvent;
 export type TraceEventType = TraceEvent["type"];
 
 /** Events too frequent to keep as evidence when the trace is not recorded (one per batch or HW move): the oracle

@@ -39,6 +39,12 @@ const ERRORS = {
   INVALID_SESSION_TIMEOUT: { code: 26, retriable: false },
   INVALID_GROUP_ID: { code: 24, retriable: false },
   CONCURRENT_TRANSACTIONS: { code: 51, retriable: true },
+  INVALID_TXN_STATE: { code: 48, retriable: false },
+  INVALID_PRODUCER_ID_MAPPING: { code: 49, retriable: false },
+  INVALID_TRANSACTION_TIMEOUT: { code: 50, retriable: false },
+  TRANSACTION_COORDINATOR_FENCED: { code: 52, retriable: false },
+  UNSTABLE_OFFSET_COMMIT: { code: 88, retriable: true },
+  TRANSACTION_ABORTABLE: { code: 120, retriable: false },
   DELIVERY_TIMEOUT: { code: -1, retriable: false },
   METADATA_TIMEOUT: { code: -1, retriable: false },
 } as const satisfies Record<string, { readonly code: number; readonly retriable: boolean }>;
