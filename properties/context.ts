@@ -4,6 +4,7 @@
 import type { FinalPartition, FinalReplica, HistoryOp } from "../sim/history.ts";
 import type { RunResult } from "../sim/result.ts";
 import { OFFSETS_TOPIC } from "../sim/broker/group/host.ts";
+import { TXN_TOPIC } from "../sim/broker/txn/host.ts";
 
 /** The authoritative log of one partition at the end: the final leader's replica (or, without a leader, the
  *  replica with the highest high watermark, live ones first). */
@@ -60,7 +61,7 @@ export function topicOfTp(tp: string): string {
 }
 
 export function isUserTopic(topic: string): boolean {
-  return topic !== OFFSETS_TOPIC;
+  return topic !== OFFSETS_TOPIC && topic !== TXN_TOPIC;
 }
 
 /** Dead-letter topics of a scenario: they hold copies of values sent elsewhere, so a value there is not a
@@ -127,6 +128,7 @@ export function runIndex(result: RunResult): RunIndex {
     const vs = log.values;
     for (let i = 0; i < vs.length; i++) {
       const v = vs[i] as number;
+      if (v < 0) continue; // a transaction marker (sim/kafka/records.ts: markerValue), not a record anyone sent
       const prevTp = valueTp.get(v);
       if (prevTp === undefined) {
         valueTp.set(v, log.tp);

@@ -71,6 +71,7 @@ const RELIABILITY_POINTS: readonly { point: string; file: string; rule?: RuleId 
   { point: "protocol 0.10: truncation to the high watermark loses records (KIP-101)", file: "protocol-0.10-truncate-to-hw", rule: "protocol-0.10-truncation" },
   { point: "protocol 0.11: fast successive leader changes diverge the logs (KIP-279)", file: "protocol-0.11-fast-failover-divergence", rule: "protocol-0.11-divergence" },
   { point: "protocol 2.0: the epoch walk-back keeps the logs consistent", file: "protocol-2.0-no-divergence" },
+  { point: "transactions: read_committed never returns an aborted transaction's records; read_uncommitted does", file: "txn-read-committed" },
 ];
 
 describe("scenario library", () => {

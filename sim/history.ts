@@ -92,6 +92,9 @@ export interface FinalReplica {
   readonly epochs: readonly number[];
   /** Record keys by offset (-1 for none); needed to decode __consumer_offsets. */
   readonly keys?: readonly number[];
+  /** Only for a log with transactions: each record's producer id and batch attributes (sim/kafka/records.ts). */
+  readonly producerIds?: readonly number[];
+  readonly attributes?: readonly number[];
 }
 
 export interface FinalPartition {

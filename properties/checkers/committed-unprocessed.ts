@@ -4,6 +4,7 @@ import type { RunResult } from "../../sim/result.ts";
 import type { Finding } from "../types.ts";
 import { isUserTopic, valueAt } from "../context.ts";
 import { logsByTopic, nested3 } from "./common.ts";
+import { invisibleOffsets } from "../transactions.ts";
 
 export function checkCommittedUnprocessed(result: RunResult): Finding[] {
   // group → processed values; group → topic → partition → first offset the group started from
@@ -63,9 +64,11 @@ export function checkCommittedUnprocessed(result: RunResult): Finding[] {
         const from = start.get(group)?.get(topic)?.get(partition);
         if (!log || from === undefined) continue;
         const to = Math.min(committedOffset, log.start + log.values.length);
+        // Offsets the group never gets (markers; aborted or open transactions under read_committed).
+        const invisible = invisibleOffsets(result, group, log.tp);
         for (let o = Math.max(from, log.start); o < to; o++) {
           const v = valueAt(log, o);
-          if (v === undefined || done.has(v)) continue;
+          if (v === undefined || done.has(v) || invisible?.has(o) === true) continue;
           out.push({
             type: "committed-unprocessed",
             partition: log.tp,

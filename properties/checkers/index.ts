@@ -16,6 +16,7 @@ import { checkProcessedTwice } from "./processed-twice.ts";
 import { checkLogDivergence } from "./log-divergence.ts";
 import { checkLeaderIncomplete } from "./leader-incomplete.ts";
 import { checkStrongIsr } from "./strong-isr.ts";
+import { checkAbortedReads } from "./aborted-read.ts";
 
 export type Checker = (result: RunResult) => Finding[];
 
@@ -34,6 +35,7 @@ export const CHECKERS: Readonly<Record<AnomalyType, Checker>> = {
   "log-divergence": checkLogDivergence,
   "leader-incomplete": checkLeaderIncomplete,
   "strong-isr": checkStrongIsr,
+  "aborted-read": checkAbortedReads,
 };
 
 export {
@@ -51,4 +53,5 @@ export {
   checkLogDivergence,
   checkLeaderIncomplete,
   checkStrongIsr,
+  checkAbortedReads,
 };

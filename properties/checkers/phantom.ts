@@ -25,7 +25,7 @@ export function checkPhantoms(result: RunResult): Finding[] {
     const vs = log.values;
     for (let i = 0; i < vs.length; i++) {
       const v = vs[i] as number;
-      if (idx.sends.has(v) || reported.has(v)) continue;
+      if (v < 0 || idx.sends.has(v) || reported.has(v)) continue; // v < 0: a transaction marker
       reported.add(v);
       out.push({ type: "phantom", partition: log.tp, offset: log.start + i, value: v, explanation: `the final log of ${log.tp} holds value ${v} at offset ${log.start + i}, but no producer ever sent it` });
     }

@@ -2,6 +2,7 @@
 // read. A consumer's next offset must follow the previous one it polled; after an assignment (a rebalance) it
 // must start where the group committed (or where it was, if it kept the partition); after a reset, at the
 // reset offset. Commits whose outcome is unknown are accepted as possible starting points.
+import { invisibleOffsets } from "../transactions.ts";
 import type { RunResult } from "../../sim/result.ts";
 import type { Finding } from "../types.ts";
 import { tpName } from "../context.ts";
@@ -100,6 +101,16 @@ export function scanPollOrder(result: RunResult): PollOrder {
           const r = recs[j];
           if (!r) continue;
           const p = getPos(op.process, r.topic, r.partition);
+          // Offsets the consumer never gets (markers; aborted or open transactions under read_committed).
+          const invisible = invisibleOffsets(result, op.value.group, `${r.topic}-${r.partition}`);
+          if (invisible !== undefined) {
+            const past = (o: number): number => {
+              while (o < r.offset && invisible.has(o)) o++;
+              return o;
+            };
+            if (p.starts !== null) p.starts = p.starts.map(past);
+            else if (p.next >= 0) p.next = past(p.next);
+          }
           if (p.starts !== null) {
             const st = p.starts;
             if (!st.includes(r.offset)) {

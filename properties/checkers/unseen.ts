@@ -3,6 +3,7 @@
 import type { RunResult } from "../../sim/result.ts";
 import type { Finding } from "../types.ts";
 import { runIndex } from "../context.ts";
+import { txnView } from "../transactions.ts";
 import { fmtTime } from "../explain.ts";
 
 export function checkUnseen(result: RunResult): Finding[] {
@@ -19,9 +20,12 @@ export function checkUnseen(result: RunResult): Finding[] {
     }
   }
   const idx = runIndex(result);
+  // A record of an aborted transaction, or of one still open at the end, is not for read_committed consumers.
+  const txn = txnView(result);
   const out: Finding[] = [];
   for (const [value, s] of idx.sends) {
     if (s.outcome !== "ok" || !consumed.has(s.topic) || polled.has(value)) continue;
+    if (txn.abortedValues.has(value) || txn.openValues.has(value)) continue;
     const tp = idx.valueTp.get(value);
     if (tp === undefined) continue; // lost, not unseen
     const offset = idx.valueOffset.get(value) ?? null;

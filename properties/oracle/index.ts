@@ -57,7 +57,9 @@ export class Oracle {
         return justifyPollOrder(ctx, f);
       case "unseen":
         return justifyUnseen(ctx, f, this.capacity);
+      // read_committed never returns an aborted transaction's record, whatever the configuration.
       case "phantom":
+      case "aborted-read":
         return null;
     }
   }

@@ -1,4 +1,5 @@
 // The broker package's surface for the world: the actor factory and the final state of every replica.
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from "../kafka/records.ts";
 import type { ActorFactory } from "../core/node.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { brokerNode, tpKey } from "../core/ids.ts";
@@ -55,13 +56,23 @@ function lazyArray(obj: object, name: string, snapshot: ArrayLike<number>): void
   });
 }
 
+function hasTransactional(attributes: Uint8Array): boolean {
+  return attributes.includes(ATTR_TRANSACTIONAL) || attributes.includes(ATTR_TRANSACTIONAL | ATTR_CONTROL);
+}
+
 /** A FinalReplica whose values, epochs and keys are copies of the log's first `len` records. */
-function finalReplica(fields: Omit<FinalReplica, "values" | "epochs" | "keys">, log: LogFile | undefined, len: number, copy: boolean): FinalReplica {
+function finalReplica(fields: Omit<FinalReplica, "values" | "epochs" | "keys" | "producerIds" | "attributes">, log: LogFile | undefined, len: number, copy: boolean): FinalReplica {
   const r = { ...fields } as FinalReplica;
   const cut = <T extends Int32Array | Float64Array>(a: T): T => (copy ? a.slice(0, len) : a.subarray(0, len)) as T;
   lazyArray(r, "values", log ? cut(log.value) : []);
   lazyArray(r, "epochs", log ? cut(log.epoch) : []);
   lazyArray(r, "keys", log ? cut(log.key) : []);
+  // A log with transactional records or markers also gives each record's producer id and attributes (which
+  // records an ABORT marker aborted); other logs do not, so their final state is as before.
+  if (log !== undefined && hasTransactional(log.attributes.subarray(0, len))) {
+    lazyArray(r, "producerIds", cut(log.producerId));
+    lazyArray(r, "attributes", copy ? log.attributes.slice(0, len) : log.attributes.subarray(0, len));
+  }
   return r;
 }
 

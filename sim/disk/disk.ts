@@ -115,7 +115,7 @@ export class LogFile {
   }
 
   /** Append `count` records from columns (a follower copying a fetch response), `at` their index there. */
-  appendColumns(src: { readonly epochs: Int32Array; readonly values: Float64Array; readonly keys: Int32Array; readonly producerIds: Int32Array; readonly sequences: Int32Array; readonly appendUs: Float64Array; readonly producerEpochs: Int32Array; readonly attributes?: Uint8Array }, at: number, count: number): void {
+  appendColumns(src: { readonly epochs: Int32Array; readonly values: Float64Array; readonly keys: Int32Array; readonly producerIds: Int32Array; readonly sequences: Int32Array; readonly appendUs: Float64Array; readonly producerEpochs: Int32Array; readonly attributes?: Uint8Array | undefined }, at: number, count: number): void {
     this.reserve(count);
     const i0 = this.length;
     const to = at + count;

@@ -26,8 +26,8 @@ export interface RecordSlice {
   readonly appendUs: Float64Array;
   /** Idempotent producer epoch of each record (-1 for none). */
   readonly producerEpochs: Int32Array;
-  /** Batch attributes of each record (sim/kafka/records.ts: transactional, control); absent: all 0. */
-  readonly attributes?: Uint8Array;
+  /** Batch attributes of each record (sim/kafka/records.ts: transactional, control); undefined: all 0. */
+  readonly attributes?: Uint8Array | undefined;
 }
 
 /** One partition's batch in a produce request. */

@@ -18,6 +18,7 @@ export const ANOMALY_TYPES = [
   "log-divergence",
   "leader-incomplete",
   "strong-isr",
+  "aborted-read",
 ] as const satisfies readonly AnomalyType[];
 type MissingAnomaly = Exclude<AnomalyType, (typeof ANOMALY_TYPES)[number]>;
 const _allAnomalies: MissingAnomaly extends never ? true : never = true;

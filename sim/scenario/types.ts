@@ -35,6 +35,14 @@ export interface ProducerSpec {
   readonly deadLetterTopic?: string;
   /** User code deciding what to send (TypeScript form only). */
   readonly logic?: ProducerLogic;
+  /** The transactions of a producer with a transactional.id (sim/client/transactions.ts). */
+  readonly transaction?: TransactionWorkload;
+}
+
+/** How a transactional producer groups its records: `records` per transaction, each aborted with `abortProb` (default 0). */
+export interface TransactionWorkload {
+  readonly records: number;
+  readonly abortProb?: number;
 }
 
 export type CommitStrategy = "before-processing" | "after-processing" | "auto";
@@ -107,7 +115,8 @@ export type AnomalyType =
   | "processed-twice"
   | "log-divergence"
   | "leader-incomplete"
-  | "strong-isr";
+  | "strong-isr"
+  | "aborted-read";
 
 /** valid: no anomaly; allowed: only anomalies the configuration permits; liveness: the cluster or a group did not
  *  converge after the heal; bug: an anomaly nothing permits. */

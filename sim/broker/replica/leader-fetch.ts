@@ -161,7 +161,8 @@ function slice(p: Partition, from: number, to: number): RecordSlice {
     sequences: log.sequence,
     appendUs: log.appendUs,
     producerEpochs: log.producerEpoch,
-    attributes: log.attributes,
+    // Only a log with transactional records carries the column (consumers then filter per record; else not at all).
+    attributes: p.txn.seen ? log.attributes : undefined,
   };
   p.sliceCache = made;
   return made;

@@ -32,6 +32,8 @@ export class TxnLogState {
   readonly aborted: AbortedTxn[] = [];
   /** Producer id → coordinator epoch of its last marker (ProducerStateEntry.coordinatorEpoch). */
   readonly coordinatorEpochs = new Map<number, number>();
+  /** Records [0, upTo) hold a transactional record or a marker: fetch responses carry the attributes column. */
+  seen = false;
 
   /** Nothing transactional is going on: the LSO is the HW. */
   get idle(): boolean {
@@ -40,6 +42,7 @@ export class TxnLogState {
 
   clear(): void {
     this.upTo = 0;
+    this.seen = false;
     this.ongoing.clear();
     this.unreplicated = [];
     this.aborted.length = 0;
@@ -49,6 +52,7 @@ export class TxnLogState {
   /** A batch of `producerId` at `offset`: a transactional one opens its transaction on the partition
    *  (ProducerAppendInfo.appendDataBatch: "Began a new transaction"). */
   onData(producerId: number, offset: number, attributes: number): void {
+    this.seen = true;
     if ((attributes & ATTR_TRANSACTIONAL) !== 0 && !this.ongoing.has(producerId)) this.ongoing.set(producerId, offset);
   }
 
@@ -56,6 +60,7 @@ export class TxnLogState {
    *  (UnifiedLog.updateProducers → ProducerStateManager.completeTxn, TransactionIndex.append). A marker without an
    *  open transaction (an empty transaction) changes nothing (appendEndTxnMarker returns no CompletedTxn). */
   onMarker(producerId: number, offset: number, controlType: number, coordinatorEpoch: number): void {
+    this.seen = true;
     this.coordinatorEpochs.set(producerId, coordinatorEpoch);
     const first = this.ongoing.get(producerId);
     if (first === undefined) return;
