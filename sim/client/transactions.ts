@@ -283,6 +283,8 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
         const base = res?.baseOffset ?? -1;
         for (let i = 0; i < b.values.length; i++) this.env.history.recordSendOk(ctx.nowUs, this.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition, base < 0 ? -1 : base + i, broker);
       } else if (error === "PRODUCER_FENCED" || error === "INVALID_PRODUCER_EPOCH") {
+        // Refused by the leader: certainly not written; the producer is done (a fatal error in the Java client).
+        this.failRecords(ctx, b, error);
         return this.fenced(ctx, error);
       } else if (isRetriable(error)) {
         this.metadata.stale = true;
@@ -290,9 +292,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
         // An abortable error (TransactionManager.transitionToAbortableError): the transaction is aborted.
         b.acked = true;
         this.commit = false;
-        for (let i = 0; i < b.values.length; i++) {
-          this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "send", value: { topic: b.topic, key: (b.keys[i] as number) < 0 ? null : (b.keys[i] as number), value: b.values[i] as number, partition: b.partition, error, policy: "log" } });
-        }
+        this.failRecords(ctx, b, error);
       }
     }
     if (this.batches.every((b) => b.acked)) {
@@ -301,6 +301,13 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       this.phase = "ending";
     } else this.retryLater(ctx);
     this.step(ctx);
+  }
+
+  private failRecords(ctx: Ctx, b: TxnBatch, error: KafkaErrorCode): void {
+    for (let i = 0; i < b.values.length; i++) {
+      const key = b.keys[i] as number;
+      this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "send", value: { topic: b.topic, key: key < 0 ? null : key, value: b.values[i] as number, partition: b.partition, error, policy: "log" } });
+    }
   }
 
   /** An error from the coordinator: find it again, retry, or stop when fenced. */

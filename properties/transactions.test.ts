@@ -1,13 +1,13 @@
 // Transactions end to end (sim/broker/txn, sim/client/transactions.ts) and the aborted-read checker: a
 // transactional producer aborting some of its transactions, a read_committed group and a read_uncommitted group.
 import { describe, it, expect } from "vitest";
-import { buildScenario } from "../../sim/scenario/defaults.ts";
-import type { ScenarioInput } from "../../sim/scenario/defaults.ts";
-import { runScenario } from "../../sim/world.ts";
-import type { RunResult } from "../../sim/result.ts";
-import { judge } from "../judge.ts";
-import { txnView } from "../transactions.ts";
-import { checkAbortedReads } from "./aborted-read.ts";
+import { buildScenario } from "../sim/scenario/defaults.ts";
+import type { ScenarioInput } from "../sim/scenario/defaults.ts";
+import { runScenario } from "../sim/world.ts";
+import type { RunResult } from "../sim/result.ts";
+import { judge } from "./judge.ts";
+import { txnView } from "./transactions.ts";
+import { checkAbortedReads } from "./checkers/aborted-read.ts";
 
 const input: ScenarioInput = {
   seed: 1,
@@ -96,5 +96,46 @@ describe("transactions: a producer that crashes mid-transaction is fenced by its
     expect(crashed.filter((v) => polledBy(r, "committed").has(v))).toEqual([]);
     expect(view.openValues.size).toBe(0);
     expect(judge(r).anomalies.map((a) => a.type)).toEqual([]);
+  });
+});
+
+describe("transactions: the coordinator aborts a transaction open past transaction.timeout.ms and fences its producer", () => {
+  const paused: ScenarioInput = {
+    ...input,
+    broker: { ...input.broker, "transaction.abort.timed.out.transaction.cleanup.interval.ms": 1000 },
+    producers: [{ id: "p1", topic: "orders", ratePerSec: 200, transaction: { records: 10 }, config: { "transactional.id": "tx-1", "transaction.timeout.ms": 2000 } }],
+    faults: [
+      { atMs: 3001, action: { kind: "pause", target: { client: "p1" } } },
+      { atMs: 5500, action: { kind: "resume", target: { client: "p1" } } },
+    ],
+  };
+  const r = runScenario(buildScenario(paused), { record: true });
+
+  it("the sweep aborts the open transaction at a bumped epoch; the resumed producer's writes are refused and it stops", () => {
+    const timedOut = r.trace.filter((e) => e.type === "txn-timed-out");
+    expect(timedOut.map((e) => [e.producerEpoch, Math.floor(e.timeUs / 1_000_000)])).toEqual([[0, 5]]);
+    const fenced = r.trace.filter((e) => e.type === "producer-fenced");
+    // Its produce request, answered after the resume, meets the ABORT marker's newer epoch on the leader (ProducerAppendInfo).
+    expect(fenced.map((e) => [e.producerEpoch, e.error])).toEqual([[0, "INVALID_PRODUCER_EPOCH"]]);
+    expect((fenced[0]?.timeUs ?? 0) >= 5_500_000).toBe(true);
+    const view = txnView(r);
+    // The transaction open at the pause (its partitions added, its records not sent yet): the ten records
+    // generated in the 50 ms before it are refused once the producer resumes; the ABORT markers abort nothing.
+    const open: number[] = [];
+    for (const op of r.history) if (op.f === "send" && op.type === "invoke" && op.timeUs > 2_951_000 && op.timeUs <= 3_001_000) open.push(op.value.value);
+    expect(open.length).toBe(10);
+    const failed = r.history.flatMap((op) => (op.f === "send" && op.type === "fail" ? [op.value.value] : []));
+    expect(failed.sort((a, b) => a - b)).toEqual(open.sort((a, b) => a - b));
+    expect(view.abortedValues.size).toBe(0);
+    expect(view.openValues.size).toBe(0);
+  });
+});
+
+describe("transactions: determinism", () => {
+  it("a transactional run with a crash gives the same trace hash twice, and another seed another one", () => {
+    const s = buildScenario({ ...input, faults: [{ atMs: 3003, action: { kind: "kill", target: { client: "p1" } } }, { atMs: 3500, action: { kind: "restart", target: { client: "p1" } } }] });
+    const a = runScenario(s).traceHash;
+    expect(runScenario(s).traceHash).toBe(a);
+    expect(runScenario({ ...s, seed: 2 }).traceHash).not.toBe(a);
   });
 });
