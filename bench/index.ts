@@ -1,6 +1,7 @@
 // `kafkasim bench [--json]` and `npm run bench`: the kernel section (this file's own), then the sibling
-// sections: bench/workload.ts's runWorkloadBench(), bench/fuzz.ts's runFuzzBench(), bench/startup.ts's
-// runStartupBench(); each returns the object stored under its key. Each is imported when its turn comes (with a
+// sections: bench/workload.ts's runWorkloadBench(), bench/memory.ts's runMemoryBench(), bench/fuzz.ts's
+// runFuzzBench(), bench/startup.ts's runStartupBench(), bench/kafkajs.ts's runKafkaJSBench(), bench/serve.ts's
+// runServeBench() (kcat against kafkasim serve); each returns the object stored under its key. Each is imported when its turn comes (with a
 // literal specifier, so the build bundles it).
 import { benchKernelMemory, benchKernelRow } from "./kernel.ts";
 import type { BenchReport } from "./types.ts";
@@ -14,7 +15,7 @@ export interface BenchOptions {
   readonly quick?: boolean;
 }
 
-type Section = "workload" | "fuzz" | "startup";
+type Section = "workload" | "memory" | "fuzz" | "startup" | "kafkajs" | "serve";
 /** A section run: its result (stored under its key) and the human-readable lines describing it. */
 type SectionRun = (opts: BenchOptions) => Promise<{ result: unknown; lines: string[] }>;
 function section<R>(run: (opts: BenchOptions) => R | Promise<R>, describe: (r: R) => string[]): SectionRun {
@@ -25,8 +26,11 @@ function section<R>(run: (opts: BenchOptions) => R | Promise<R>, describe: (r: R
 }
 const SECTIONS: readonly { key: Section; load: () => Promise<SectionRun> }[] = [
   { key: "workload", load: async () => { const m = await import("./workload.ts"); return section(m.runWorkloadBench, m.describeWorkload); } },
+  { key: "memory", load: async () => { const m = await import("./memory.ts"); return section(m.runMemoryBench, m.describeMemory); } },
   { key: "fuzz", load: async () => { const m = await import("./fuzz.ts"); return section(() => m.runFuzzBench(), m.describeFuzz); } },
   { key: "startup", load: async () => { const m = await import("./startup.ts"); return section(m.runStartupBench, m.describeStartup); } },
+  { key: "kafkajs", load: async () => { const m = await import("./kafkajs.ts"); return section(m.runKafkaJSBench, m.describeKafkaJS); } },
+  { key: "serve", load: async () => { const m = await import("./serve.ts"); return section(m.runServeBench, m.describeServe); } },
 ];
 
 function fmtRate(x: number): string {

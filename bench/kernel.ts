@@ -97,7 +97,8 @@ class Pinger implements Actor<Msg, Ev> {
   }
 }
 
-function forceGc(): (() => void) | undefined {
+/** `gc`, when it can be exposed at run time (v8 flags), else undefined. */
+export function forceGc(): (() => void) | undefined {
   try {
     v8.setFlagsFromString("--expose-gc");
     const gc = vm.runInNewContext("gc") as unknown;

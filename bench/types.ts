@@ -31,8 +31,14 @@ export interface BenchReport {
   kernelMemory?: KernelMemoryReport;
   /** bench/workload.ts's runWorkloadBench() result, when that module exists. */
   workload?: unknown;
+  /** bench/memory.ts's runMemoryBench() result: memory.bytesPerRecord (target ≤ 100) and the 600 s run's peak RSS. */
+  memory?: unknown;
   /** bench/fuzz.ts's runFuzzBench() result, when that module exists. */
   fuzz?: unknown;
   /** bench/startup.ts's runStartupBench() result: `kafkasim --help` from the build (startup.helpMs). */
   startup?: unknown;
+  /** bench/kafkajs.ts's runKafkaJSBench() result: the kafkajs-API run against the modelled clients (ratio ≤ 3). */
+  kafkajs?: unknown;
+  /** bench/serve.ts's runServeBench() result: kcat's produced records/s against kafkasim serve (serve.recordsPerSec). */
+  serve?: unknown;
 }

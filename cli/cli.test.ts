@@ -44,7 +44,7 @@ describe.concurrent("kafkasim --help and --version", () => {
   it("documents every command and the exit codes", async () => {
     const r = await cli("--help");
     expect(r.code).toBe(0);
-    for (const c of ["run", "list", "fuzz", "replay", "explain", "bench", "compare", "start", "check"]) expect(r.out).toMatch(new RegExp(`^  ${c} `, "m"));
+    for (const c of ["run", "list", "fuzz", "replay", "explain", "serve", "bench", "compare", "start", "check"]) expect(r.out).toMatch(new RegExp(`^  ${c} `, "m"));
     expect(r.out).toMatch(/2 bad input/);
   });
   it.each([["fuzz"]])("%s --help lists its options", async (cmd) => {
@@ -188,6 +188,10 @@ describe.concurrent("running scenarios", () => {
     expect(r.out).toMatch(/acknowledged at offset \d+/);
     expect(r.out).toMatch(/^expectation: met/m);
     expect(r.out).toMatch(/^repro: npx kafkasim run scenarios\/acks1-leader-crash\.yaml --seed 1$/m);
+    // Every count, `unknown` included; each group says what caused it and the setting that would have kept it.
+    expect(r.out).toMatch(/^sent 1201 · acked 1201 · failed 0 · unknown 0 · lost 199 ·/m);
+    expect(r.out).toMatch(/^ {2}caused by: 2\.000 s fault: one-way partition .*; 3\.000 s fault: kill leader of orders-0 \(broker 2\)/m);
+    expect(r.out).toMatch(/^ {2}would have kept it: acks=all with min\.insync\.replicas=2/m);
   });
 
   it("exit 1 when the expectation is not met, with the reasons", async () => {
@@ -215,10 +219,16 @@ describe.concurrent("running scenarios", () => {
     const r = await cli("explain", "cli/testdata/seeded-bug.yaml");
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/Step by step/);
-    expect(r.out).toMatch(/FAULT kill leader of orders-0 → broker-\d/);
+    expect(r.out).toMatch(/FAULT kill leader of orders-0 \(broker \d\)/);
     expect(r.out).toMatch(/orders-0 leader → broker \d, epoch 1/);
     expect(r.out).toMatch(/operations on this record:/);
     expect(r.out).toMatch(/p1 send value \d+ ok orders-0 @\d+/);
+    // "heal all" is not a target that resolved to nothing; brokers are named one way; a lost write's steps include
+    // the one-way partition in effect when it was acknowledged (it kept the followers from the record).
+    expect(r.out).toMatch(/FAULT heal all\n/);
+    expect(r.out).not.toMatch(/resolved to nothing/);
+    expect(r.out).not.toMatch(/broker-\d/);
+    expect(r.out).toMatch(/^ {2}Steps:\n(?: {4}.*\n)*? {4}1\.000 s fault: one-way partition broker 1, broker 2, broker 3 -\/-> leader of orders-0 \(broker 2\)/m);
   });
 
   it("faults that cannot apply: one warning line each on stderr, and in the JSON", async () => {

@@ -109,13 +109,14 @@ export interface LoadedScenario {
 }
 
 /** Read, parse and validate; apply --seed and --set. Throws ScenarioError / UsageError. */
-export function loadScenario(arg: string, opts: { seed?: string | undefined; sets?: readonly string[] | undefined; limits?: Partial<Limits> | undefined } = {}): LoadedScenario {
+export function loadScenario(arg: string, opts: { seed?: string | undefined; sets?: readonly string[] | undefined; limits?: Partial<Limits> | undefined; externalClients?: boolean } = {}): LoadedScenario {
   const file = resolveScenario(arg);
   const text = readScenarioText(file, opts.limits);
-  let scenario = parseScenario(text, { file: displayPath(file), ...(opts.limits !== undefined ? { limits: opts.limits } : {}) });
+  const external = opts.externalClients === true ? { externalClients: true } : {};
+  let scenario = parseScenario(text, { file: displayPath(file), ...(opts.limits !== undefined ? { limits: opts.limits } : {}), ...external });
   const sets = [...(opts.sets ?? [])];
   if (opts.seed !== undefined) sets.push(`seed=${parseSeed(opts.seed)}`);
-  if (sets.length > 0) scenario = applyOverrides(scenario, sets);
+  if (sets.length > 0) scenario = applyOverrides(scenario, sets, external);
   return { file, scenario };
 }
 

@@ -143,6 +143,27 @@ export function buildProgram(): Command {
     );
 
   program
+    .command("serve")
+    .description("run the simulated cluster in real time on 127.0.0.1 (a port per broker) for real clients (kcat, librdkafka, Java, kafkajs); faults fire on the wall clock and on command (stdin); Ctrl-C judges what the clients did")
+    .argument("[file|name]", "scenario file or library name: brokers, topics, config and faults (its clients, if any, run too); default: 3 brokers, topic test (3 partitions, RF 3)")
+    .option("--port <n>", "port of broker 1 (broker b: port + b - 1; default 19092; 0: any free ports)")
+    .option("--host <address>", "address to listen on and advertise (default 127.0.0.1)")
+    .option("--duration <seconds>", "stop after this many seconds (default: Ctrl-C, SIGTERM or the quit command)")
+    .option("--brokers <n>", "brokers, without a scenario file (default 3)")
+    .option("--topic <name[:partitions[:rf]]>", "a topic, without a scenario file (default test:3:3); repeatable", collect, [])
+    .option("--seed <n>", "seed of the simulation's random draws (network latency, ...)")
+    .option("--set <key=value>", "override a Kafka key or scenario field (broker.min.insync.replicas=2); repeatable", collect, [])
+    .option("--control <port>", "also take commands on this TCP port (one a line; 0: any free port)")
+    .option("--json", "print the final report as JSON (the run --json shape, plus serve's connection counts); start-up lines go to stderr")
+    .option("--limit <name=value>", LIMIT_HELP, collect, [])
+    .action(
+      action(async (file: string | undefined, o: { port?: string; host?: string; duration?: string; brokers?: string; topic: string[]; seed?: string; set: string[]; control?: string; json?: boolean; limit: string[] }) => {
+        const { serveCommand } = await import("./commands/serve.ts");
+        return serveCommand(file, o);
+      }),
+    );
+
+  program
     .command("bench")
     .description("run the simulator benchmarks (events/s of the kernel, whole-cluster runs/s)")
     .option("--json", "print as JSON")

@@ -7,6 +7,10 @@ import { runMetrics } from "../reports/metrics.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { Scenario } from "../sim/scenario/types.ts";
 import type { CliAnomaly, CliJudgement, ExpectationOutcome } from "./engine.ts";
+import { explanationLines, groupAnomalies, recordsLine, remedyOf, tidyText } from "../reports/anomaly-groups.ts";
+import { causesOf, withCauses } from "../reports/causes.ts";
+import { fmtS, ranges } from "../reports/records.ts";
+import { wrap } from "../reports/wrap.ts";
 
 export function colourEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "") return false;
@@ -55,7 +59,6 @@ export interface RunJson {
 
 export function runJson(r: RunResult, j: CliJudgement, outcome: ExpectationOutcome | null, repro: string, wallMs: number): RunJson {
   const m = runMetrics(r, j.stats);
-  const p = (xs: readonly number[], q: number): number | null => (xs.length === 0 ? null : (xs[Math.min(xs.length - 1, Math.ceil((q / 100) * xs.length) - 1)] ?? null));
   return {
     seed: r.seed,
     scenario: r.scenario.name,
@@ -74,8 +77,8 @@ export function runJson(r: RunResult, j: CliJudgement, outcome: ExpectationOutco
       events: r.events,
       faultsFired: r.faults.length,
       throughputPerSec: m.throughputPerSec,
-      latencyMs: { p50: p(m.latenciesMs, 50), p99: p(m.latenciesMs, 99), max: m.latenciesMs[m.latenciesMs.length - 1] ?? null },
-      endToEndMs: { p50: p(m.endToEndMs, 50), p99: p(m.endToEndMs, 99) },
+      latencyMs: m.latencyMs,
+      endToEndMs: m.endToEndMs,
       unavailableMs: m.unavailableMs,
       recoveriesMs: m.recoveriesMs,
       produceErrors: m.produceErrors,
@@ -104,59 +107,59 @@ function verdictText(c: ChalkInstance, v: CliJudgement["verdict"]): string {
 function anomalyLine(c: ChalkInstance, a: CliAnomaly): string {
   const where = [a.partition ?? undefined, a.offset !== null ? `offset ${a.offset}` : undefined, a.value !== null ? `value ${a.value}` : undefined].filter(Boolean).join(" ");
   const tag = a.allowed ? c.yellow(a.type) : c.red(a.type);
-  const why = a.allowed ? c.dim(` (allowed: ${a.allowedBecause?.rule ?? "by this config"})`) : a.liveness ? c.red(" (not read: liveness)") : c.red(" (not allowed: bug)");
-  return `  ${tag}${where ? ` ${c.dim(where)}` : ""}${why}`;
+  return `  ${tag}${where ? ` ${c.dim(where)}` : ""}`;
 }
 
-/** Anomalies by type, then by the rule that allows them (null: not allowed). */
-function groupAnomalies(anomalies: readonly CliAnomaly[]): Map<string, Map<string | null, CliAnomaly[]>> {
-  const out = new Map<string, Map<string | null, CliAnomaly[]>>();
-  for (const a of anomalies) {
-    let byRule = out.get(a.type);
-    if (!byRule) out.set(a.type, (byRule = new Map()));
-    const k = a.allowedBecause?.rule ?? null;
-    const l = byRule.get(k);
-    if (l) l.push(a);
-    else byRule.set(k, [a]);
-  }
-  return out;
+/** The counts of a run, `unknown` (sends with no outcome at the end) included. */
+export function statsLine(st: Readonly<Record<string, number>>): string {
+  return `sent ${st.sent ?? 0} · acked ${st.acked ?? 0} · failed ${st.failed ?? 0} · unknown ${st.unknown ?? 0} · lost ${st.lostWrites ?? 0} · duplicates ${st.duplicates ?? 0} · reorders ${st.reorders ?? 0} · uncommitted reads ${st.uncommittedReads ?? 0}`;
 }
 
-/** The terminal report of one run. */
-export function renderRun(c: ChalkInstance, json: RunJson, j: CliJudgement, opts: { maxPerType?: number; file: string }): string {
+/** The terminal report of one run: anomalies grouped by type and the oracle's rule (bugs first), each group with
+ *  its records, the oracle's reason, what caused it and the setting that would have kept it, then the first few
+ *  records explained. `width`: wrap to it (0: no wrapping). `result`: the run, for the causes. */
+export function renderRun(c: ChalkInstance, json: RunJson, j: CliJudgement, opts: { maxPerType?: number; file: string; width?: number; result?: RunResult }): string {
+  const width = opts.width ?? 0;
   const lines: string[] = [];
-  lines.push(`${c.bold(json.scenario)}  ${c.dim(`protocol ${json.protocol} · seed ${String(json.seed)} · ${String(json.metrics.virtualMs)} ms virtual · ${String(json.metrics.wallMs)} ms wall`)}`);
-  const st = json.stats;
-  lines.push(
-    `sent ${st.sent ?? 0} · acked ${st.acked ?? 0} · failed ${st.failed ?? 0} · lost ${st.lostWrites ?? 0} · duplicates ${st.duplicates ?? 0} · reorders ${st.reorders ?? 0} · uncommitted reads ${st.uncommittedReads ?? 0}`,
-  );
+  const push = (text: string, indent = "    "): void => {
+    lines.push(...wrap(text, width, indent));
+  };
+  push(`${c.bold(json.scenario)}  ${c.dim(`protocol ${json.protocol} · seed ${String(json.seed)} · ${String(json.metrics.virtualMs)} ms virtual · ${String(json.metrics.wallMs)} ms wall`)}`);
+  push(statsLine(json.stats));
   const max = opts.maxPerType ?? 3;
-  const grouped = groupAnomalies(j.anomalies);
-  if (grouped.size > 0) {
-    lines.push(c.bold("anomalies:"));
-    for (const [type, byRule] of grouped) {
-      for (const [rule, list] of byRule) {
-        const first = list[0] as CliAnomaly;
-        const head = rule !== null ? c.yellow(`allowed (${rule}): ${first.allowedBecause?.sentence ?? ""}`) : first.liveness ? c.red("not read, and no rule explains it: see liveness") : c.red("NOT ALLOWED: nothing in this run permits it (a bug)");
-        lines.push(`${c.bold(type)} ×${list.length} — ${head}`);
-        for (const a of list.slice(0, max)) {
-          lines.push(anomalyLine(c, a));
-          for (const e of a.explanation.split("\n").slice(0, 12)) lines.push(`      ${c.dim(e)}`);
-        }
-        if (list.length > max) lines.push(c.dim(`  ... and ${list.length - max} more (--json lists all)`));
-      }
+  const groups = groupAnomalies(j.anomalies);
+  if (groups.length > 0) push(c.bold(`anomalies (${j.anomalies.length} in ${groups.length} group${groups.length === 1 ? "" : "s"}):`));
+  for (const g of groups) {
+    const list = g.members.map((i) => j.anomalies[i] as CliAnomaly);
+    const first = list[0] as CliAnomaly;
+    const head = g.status === "allowed" ? c.yellow(`allowed (${g.rule ?? "?"})`) : g.status === "liveness" ? c.red("not read, and no rule explains it: see liveness") : c.red("NOT ALLOWED: nothing in this run permits it (a bug)");
+    push(`${c.bold(g.type)} ×${list.length} — ${head}`);
+    push(`  which: ${recordsLine(j.anomalies, g.members, (v) => ranges(v))}`);
+    if (g.because) push(`  why: ${tidyText(g.because.sentence, false)}`);
+    if (opts.result) {
+      const causes = causesOf(opts.result, first);
+      if (causes.length > 0) push(`  caused by: ${causes.map((x) => `${fmtS(x.tMs)} ${x.kind === "fault" ? "fault: " : ""}${tidyText(x.text, false)}`).join("; ")}`);
     }
+    push(c.green(`  would have kept it: ${remedyOf(g)}`));
+    for (const a of list.slice(0, max)) {
+      push(anomalyLine(c, a));
+      const ex = opts.result ? withCauses(explanationLines(a), causesOf(opts.result, a)) : explanationLines(a);
+      for (const e of ex.slice(0, 14)) push(`      ${c.dim(e)}`, `        ${/^ */.exec(e)?.[0] ?? ""}`);
+      if (ex.length > 14) push(`      ${c.dim(`… ${ex.length - 14} more steps (kafkasim explain shows them)`)}`);
+    }
+    if (list.length > max) push(c.dim(`  ... and ${list.length - max} more (--json lists all)`));
   }
-  for (const f of j.capacity) lines.push(`${c.yellow.bold("capacity")}: ${f.explanation}`);
+  for (const f of j.capacity) push(`${c.yellow.bold("capacity")}: ${f.explanation}`);
   if (j.liveness.violations.length > 0) {
-    lines.push(c.bold("liveness (after the heal and the drain):"));
-    for (const v of j.liveness.violations) lines.push(`  ${c.red(v.kind)} ${v.subject}: ${v.explanation}`);
-  } else if (!j.liveness.judged && j.liveness.reason !== undefined) lines.push(c.dim(`liveness not judged: ${j.liveness.reason}`));
+    push(c.bold("liveness (after the heal and the drain):"));
+    for (const v of j.liveness.violations) push(`  ${c.red(v.kind)} ${v.subject}: ${tidyText(v.explanation, false)}`);
+  } else if (!j.liveness.judged && j.liveness.reason !== undefined) push(c.dim(`liveness not judged: ${j.liveness.reason}`));
   lines.push(`verdict: ${verdictText(c, json.verdict)}`);
   if (json.expectation) {
     const e = json.expectation;
     const want = [e.expect.verdict ? `verdict ${e.expect.verdict}` : "", ...(e.expect.anomalies ?? []).map((a) => `finds ${a}`), ...(e.expect.absent ?? []).map((a) => `no ${a}`)].filter(Boolean).join(", ");
-    lines.push(e.ok ? `expectation: ${c.green("met")} ${c.dim(`(${want})`)}` : `expectation: ${c.red("NOT met")} ${c.dim(`(${want})`)}\n${e.problems.map((p) => `  - ${p}`).join("\n")}`);
+    push(e.ok ? `expectation: ${c.green("met")} ${c.dim(`(${want})`)}` : `expectation: ${c.red("NOT met")} ${c.dim(`(${want})`)}`);
+    if (!e.ok) for (const p of e.problems) push(`  - ${p}`);
   }
   lines.push(c.dim(`trace hash ${json.traceHash}`));
   lines.push(`repro: ${c.cyan(json.repro)}`);

@@ -8,6 +8,7 @@ import type { Acks, BrokerConfig, ConsumerConfig, ProducerConfig, ProtocolVersio
 import type { Fault, FaultAction, FaultTarget } from "../sim/faults/types.ts";
 import type { BugSwitches, CommitStrategy, Scenario } from "../sim/scenario/types.ts";
 import { buildScenario } from "../sim/scenario/defaults.ts";
+import { modeOf } from "../sim/kafka/profiles.ts";
 import type { ConsumerInput } from "../sim/scenario/defaults.ts";
 
 /** The knobs a fuzz run varies; everything else is the fuzz shape's scaled-down defaults. */
@@ -64,6 +65,18 @@ const FUZZ_BROKER: Partial<BrokerConfig> = {
   "offsets.topic.num.partitions": 1,
   "group.initial.rebalance.delay.ms": 0,
   "group.min.session.timeout.ms": 100,
+};
+/** The KRaft keys at the same scale (only in KRaft runs: ZooKeeper-mode scenarios stay as they were): a 400 ms
+ *  broker session with heartbeats every 100 ms, quorum elections after 100–200 ms, NoOps every 50 ms. */
+const FUZZ_KRAFT_BROKER: Partial<BrokerConfig> = {
+  "broker.session.timeout.ms": 400,
+  "broker.heartbeat.interval.ms": 100,
+  "controller.quorum.election.timeout.ms": 100,
+  "controller.quorum.fetch.timeout.ms": 200,
+  "controller.quorum.request.timeout.ms": 200,
+  "controller.quorum.election.backoff.max.ms": 100,
+  "controller.quorum.append.linger.ms": 5,
+  "metadata.max.idle.interval.ms": 50,
 };
 const FUZZ_PRODUCER: Partial<ProducerConfig> = {
   "request.timeout.ms": 300,
@@ -128,6 +141,7 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
     brokers: shape.brokers,
     broker: {
       ...FUZZ_BROKER,
+      ...(modeOf({ protocol: knobs.protocol }) === "kraft" ? FUZZ_KRAFT_BROKER : {}),
       "min.insync.replicas": knobs.minIsr,
       "unclean.leader.election.enable": knobs.unclean,
       "offsets.topic.replication.factor": Math.min(3, shape.brokers),
@@ -311,7 +325,7 @@ export function knobsArb(): fc.Arbitrary<FuzzKnobs> {
       idempotence: fc.boolean(),
       retries: fc.constantFrom(2147483647, 0, 3),
       maxInFlight: fc.constantFrom(1, 5),
-      protocol: fc.constantFrom<ProtocolVersion>("3.7", "2.7", "2.0", "0.11", "0.10"),
+      protocol: fc.constantFrom<ProtocolVersion>("3.7", "2.7", "2.0", "0.11", "0.10", "3.9", "4.0", "4.1"),
       flushEveryMessage: fc.boolean(),
       commit: fc.constantFrom<CommitStrategy | null>(null, "after-processing", "before-processing", "auto"),
       asyncProcessing: fc.boolean(),

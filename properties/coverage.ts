@@ -6,6 +6,7 @@
 import type { RunResult } from "../sim/result.ts";
 import type { TraceEvent } from "../sim/events.ts";
 import { topicOfTp } from "./context.ts";
+import { historyColumns } from "../sim/result.ts";
 
 export type ProbeId =
   | "isr-below-min-isr"
@@ -62,28 +63,57 @@ export function probesOf(result: RunResult): Set<ProbeId> {
     const t = s.topics.find((x) => x.name === topicOfTp(tp));
     return Math.min(t?.config["min.insync.replicas"] ?? s.broker["min.insync.replicas"], t?.["replication.factor"] ?? Number.POSITIVE_INFINITY);
   };
-  // Highest acknowledged offset per partition so far, for truncations of acknowledged records.
-  const acked = new Map<string, number>();
-  const history = result.history;
-  let h = 0;
+  // Highest acknowledged offset per partition so far (by topic, then partition), for truncations of acknowledged
+  // records; keyed by the history's own topic strings, so a send costs no string built.
+  const acked = new Map<string, number[]>();
+  const ackedOf = (tp: string): number => {
+    const cut = tp.lastIndexOf("-");
+    return acked.get(topicOfTp(tp))?.[Number(tp.slice(cut + 1))] ?? -1;
+  };
+  const h = historyColumns(result);
+  let i = 0;
   let controllers = 0;
   // Per member: records polled and not yet processed.
   const pending = new Map<string, number>();
   const advanceHistory = (untilUs: number): void => {
-    for (; h < history.length && (history[h] as { timeUs: number }).timeUs <= untilUs; h++) {
-      const op = history[h];
-      if (!op) continue;
-      if (op.f === "send") {
-        if (op.type === "ok" && op.value.partition !== undefined && op.value.offset !== undefined && op.value.offset >= 0) {
-          const tp = `${op.value.topic}-${op.value.partition}`;
-          if ((acked.get(tp) ?? -1) < op.value.offset) acked.set(tp, op.value.offset);
-        } else if (op.type !== "invoke" && op.type !== "ok") {
-          if (op.value.error === "NOT_ENOUGH_REPLICAS") hit.add("not-enough-replicas");
-          else if (op.value.error === "NOT_ENOUGH_REPLICAS_AFTER_APPEND") hit.add("not-enough-replicas-after-append");
+    for (; i < h.length && h.timeUs(i) <= untilUs; i++) {
+      switch (h.f(i)) {
+        case "send": {
+          const type = h.type(i);
+          if (type === "ok") {
+            const partition = h.partition(i);
+            const offset = h.offset(i);
+            if (partition !== undefined && offset !== undefined && offset >= 0) {
+              const topic = h.topic(i);
+              let byPartition = acked.get(topic);
+              if (byPartition === undefined) acked.set(topic, (byPartition = []));
+              if ((byPartition[partition] ?? -1) < offset) byPartition[partition] = offset;
+            }
+          } else if (type !== "invoke") {
+            const error = h.error(i);
+            if (error === "NOT_ENOUGH_REPLICAS") hit.add("not-enough-replicas");
+            else if (error === "NOT_ENOUGH_REPLICAS_AFTER_APPEND") hit.add("not-enough-replicas-after-append");
+          }
+          break;
         }
-      } else if (op.f === "poll" && op.type === "ok") pending.set(op.process, (pending.get(op.process) ?? 0) + op.value.records.length);
-      else if (op.f === "process" && op.type === "ok") pending.set(op.process, Math.max(0, (pending.get(op.process) ?? 0) - 1));
-      else if (op.f === "crash") hit.add("consumer-crash");
+        case "poll":
+          if (h.type(i) === "ok") {
+            const p = h.process(i);
+            pending.set(p, (pending.get(p) ?? 0) + h.records(i));
+          }
+          break;
+        case "process":
+          if (h.type(i) === "ok") {
+            const p = h.process(i);
+            pending.set(p, Math.max(0, (pending.get(p) ?? 0) - 1));
+          }
+          break;
+        case "crash":
+          hit.add("consumer-crash");
+          break;
+        default:
+          break;
+      }
     }
   };
   for (const e of result.evidence) {
@@ -103,7 +133,7 @@ export function probesOf(result: RunResult): Set<ProbeId> {
         break;
       case "truncate":
         hit.add("truncation");
-        if ((acked.get(ev.tp) ?? -1) >= ev.toOffset) hit.add("truncation-of-acked");
+        if (ackedOf(ev.tp) >= ev.toOffset) hit.add("truncation-of-acked");
         break;
       case "isr-change-rejected":
         if (ev.reason === "FENCED_LEADER_EPOCH" || ev.reason === "INVALID_UPDATE_VERSION") hit.add("fenced-zombie-leader");

@@ -43,6 +43,8 @@ export function fmtFault(a: FaultAction): string {
       return `flaky links of ${fmtTarget(a.target)} (loss ${a.lossProb})`;
     case "power":
       return `power loss of ${fmtTarget(a.target)}`;
+    case "metadata-lag":
+      return `metadata of ${fmtTarget(a.target)} ${a.delayMs} ms late${a.durationMs !== undefined ? ` for ${a.durationMs} ms` : ""}`;
     default:
       return `${a.kind} ${fmtTarget(a.target)}`;
   }
@@ -50,12 +52,18 @@ export function fmtFault(a: FaultAction): string {
 
 export function describeEvent(ev: TraceEvent): { tp: string | null; text: string } | null {
   switch (ev.type) {
-    case "leader-elected":
-      return { tp: ev.tp, text: `broker ${ev.leader} elected leader of ${ev.tp} (epoch ${ev.leaderEpoch}, ISR [${ev.isr.join(",")}]${ev.unclean ? ", UNCLEAN: not in the ISR" : ""})` };
+    case "leader-elected": {
+      // KRaft: how PartitionChangeBuilder chose, from the ISR and (KIP-966) the ELR it elected from.
+      const how = ev.election === "elr" ? `, from the ELR [${(ev.isrBefore ?? []).join(",")}]` : ev.election === "last-known-leader" ? ", the last known leader (ISR and ELR empty)" : "";
+      const elr = ev.elr !== undefined && ev.elr.length > 0 ? `, ELR [${ev.elr.join(",")}]` : "";
+      return { tp: ev.tp, text: `broker ${ev.leader} elected leader of ${ev.tp} (epoch ${ev.leaderEpoch}, ISR [${ev.isr.join(",")}]${elr}${how}${ev.unclean ? ", UNCLEAN: not in the ISR" : ""}${ev.recovering === true ? ", RECOVERING" : ""})` };
+    }
     case "partition-offline":
       return { tp: ev.tp, text: `${ev.tp} offline (no eligible leader, epoch ${ev.leaderEpoch})` };
     case "isr-shrink":
       return { tp: ev.tp, text: `ISR of ${ev.tp} shrank to [${ev.isr.join(",")}] (removed ${ev.removed.join(",")}, leader ${ev.leader}, by ${ev.by})` };
+    case "alter-partition-preempted":
+      return { tp: ev.tp, text: `controller broker ${ev.controller} resigned with broker ${ev.broker}'s AlterPartition for ${ev.tp} unanswered (it is sent again after controller.socket.timeout.ms)` };
     case "isr-expand":
       return { tp: ev.tp, text: `ISR of ${ev.tp} grew to [${ev.isr.join(",")}] (added ${ev.added.join(",")})` };
     case "become-leader":
@@ -96,6 +104,14 @@ export function describeEvent(ev: TraceEvent): { tp: string | null; text: string
       return { tp: null, text: `${ev.node} paused` };
     case "node-resume":
       return { tp: null, text: `${ev.node} resumed` };
+    case "kraft-controller":
+      return { tp: null, text: `${ev.node} ${ev.active ? "became" : "stopped being"} the active controller (Raft epoch ${ev.epoch})` };
+    case "kraft-broker":
+      return ev.change === "registered" ? null : { tp: null, text: `the controller ${ev.change === "controlled-shutdown" ? "began the controlled shutdown of" : ev.change} broker ${ev.broker} (broker epoch ${ev.brokerEpoch})` };
+    case "metadata-lag":
+      return { tp: null, text: ev.delayMs > 0 ? `broker ${ev.broker} applies metadata ${ev.delayMs} ms late` : `broker ${ev.broker}'s metadata lag ends` };
+    case "raft-resign":
+      return { tp: null, text: `${ev.node} resigned the leadership of the metadata quorum (epoch ${ev.epoch}, ${ev.reason})` };
     case "broker-recovered":
       return { tp: null, text: `broker ${ev.broker} recovered its logs (${Object.entries(ev.logEndOffsets).map(([k, v]) => `${k} LEO ${v}`).join(", ")})` };
     default:

@@ -149,8 +149,8 @@ export class EvidenceBuilder {
     return this.add(atMs, { type: "truncate", tp, broker, fromOffset, toOffset, reason });
   }
   /** A producer retry (the shape sim/client/events.ts emits). */
-  retry(atMs: number, producer: string, tp: string, values: readonly number[]): this {
-    return this.add(atMs, { type: "produce-retry", producer, tp, error: "REQUEST_TIMED_OUT", attempt: 1, values } as unknown as TraceEvent);
+  retry(atMs: number, producer: string, tp: string, values: readonly number[], error = "REQUEST_TIMED_OUT"): this {
+    return this.add(atMs, { type: "produce-retry", producer, tp, error, attempt: 1, values } as unknown as TraceEvent);
   }
   disconnect(atMs: number, producer: string, broker: number): this {
     return this.add(atMs, { type: "producer-disconnect", producer, broker, reason: "request-timeout" } as unknown as TraceEvent);

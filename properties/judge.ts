@@ -5,30 +5,14 @@ import type { RunResult } from "../sim/result.ts";
 import type { AnomalyType, Expectation } from "../sim/scenario/types.ts";
 import type { Anomaly, Judgement, JudgementStats } from "./types.ts";
 import { CHECKERS } from "./checkers/index.ts";
-import { topicOfTp } from "./context.ts";
+import { historyScan, topicOfTp } from "./context.ts";
 import { fmtTime } from "./explain.ts";
 import { Oracle, RULES, livenessReport } from "./oracle/index.ts";
 import type { LivenessReport, LivenessViolation } from "./oracle/index.ts";
 import { lazyJustification, oracleContext } from "./oracle/context.ts";
 
 function countStats(result: RunResult, anomalies: readonly Anomaly[]): JudgementStats {
-  let sent = 0;
-  let acked = 0;
-  let failed = 0;
-  let polled = 0;
-  let committed = 0;
-  const outcome = new Map<number, "ok" | "fail" | "info">();
-  for (const op of result.history) {
-    if (op.f === "send") {
-      if (op.type === "invoke") sent++;
-      else if (outcome.get(op.value.value) !== "ok") outcome.set(op.value.value, op.type);
-    } else if (op.f === "poll" && op.type === "ok") polled += op.value.records.length;
-    else if (op.f === "commit" && op.type === "ok") committed++;
-  }
-  for (const o of outcome.values()) {
-    if (o === "ok") acked++;
-    else if (o === "fail") failed++;
-  }
+  const { sent, acked, failed, polled, committed } = historyScan(result).counts;
   const n = (t: AnomalyType): number => anomalies.reduce((k, a) => k + (a.type === t ? 1 : 0), 0);
   return {
     sent,
@@ -58,11 +42,12 @@ function stalledGroups(result: RunResult, unexplained: readonly Anomaly[]): Live
   }
   // When each partition was last polled by a group reading its topic (one pass over the polls).
   const lastPollUs = new Map<string, number>();
-  for (const op of result.history) {
-    if (op.f !== "poll" || op.type !== "ok") continue;
-    for (const r of op.value.records) {
-      const tp = `${r.topic}-${r.partition}`;
-      if (byTp.has(tp)) lastPollUs.set(tp, op.timeUs);
+  const h = historyScan(result).h;
+  for (let i = 0; i < h.length; i++) {
+    if (h.f(i) !== "poll" || h.type(i) !== "ok") continue;
+    for (let j = 0; j < h.records(i); j++) {
+      const tp = `${h.recTopic(i, j)}-${h.recPartition(i, j)}`;
+      if (byTp.has(tp)) lastPollUs.set(tp, h.timeUs(i));
     }
   }
   const out: LivenessViolation[] = [];

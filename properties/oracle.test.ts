@@ -51,6 +51,18 @@ describe("oracle: lost writes", () => {
     // epoch lost it, so the oracle cannot allow it.
     expect(lostRun(prod({ acks: 1 }), start().elect(1, TP, 2, 1, [2, 3], 1)).verdict).toBe("bug");
   });
+  it("acks=1: an offset a zombie acknowledged after the new leader had acknowledged another value there is the zombie's loss", () => {
+    // Broker 2, elected at epoch 1 at 1 ms without offset 0, acknowledges value 2 there; broker 1, still leading at
+    // epoch 0 in its own view, then acknowledges value 1 at offset 0 too. The final log holds value 2.
+    const run = (zombieBroker: number): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 2, 0, 2).send("p1", "orders", 0, 1, 0, zombieBroker);
+      return judge(fakeRun({ scenario: prod({ acks: 1 }), history: h.ops, partitions: [healthy("orders", 0, [2])], faults: [kill], evidence: start().elect(1, TP, 2, 1, [2, 3], 0).events }));
+    };
+    const inconsistent = run(1).anomalies.find((a) => a.type === "inconsistent-offsets");
+    expect([inconsistent?.value, inconsistent?.allowedBecause?.rule]).toEqual([1, "acks1-leader-change"]);
+    // The same second ack from the epoch-1 leader itself: nothing rewrote the offset, a bug.
+    expect(run(2).anomalies.find((a) => a.type === "inconsistent-offsets")?.allowed).toBe(false);
+  });
   it("acks=all from a zombie leader: an unclean election at a later epoch, earlier in time, explains the loss where unclean is on", () => {
     const run = (broker: Record<string, unknown>): Judgement => {
       const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0, 1).send("p1", "orders", 0, 2, 1, 1);
@@ -71,9 +83,12 @@ describe("oracle: lost writes", () => {
     const a = lost(lostRun(prod({ acks: "all" }), ev));
     expect(a?.allowedBecause?.rule).toBe("power-loss-unflushed");
     expect(a?.allowedBecause?.events.map((e) => e.type)).toEqual(["node-power-loss", "broker-recovered", "become-leader"]);
-    // ...not with an fsync per message, nor when the power loss came before the record was acknowledged.
+    // ...not with an fsync per message, nor when the power loss came before the record was sent (value 2 at 3 ms).
     expect(lostRun(prod({ acks: "all" }, { "log.flush.interval.messages": 1 }), ev).verdict).toBe("bug");
     expect(lostRun(prod({ acks: "all" }), start().powerLoss(1, 2, 1, { [TP]: 0 }).elect(6, TP, 2, 1, [2, 3], 1)).verdict).toBe("bug");
+    // Between the send (3 ms) and the ack (4 ms) it counts: the replica had fetched the record, and the leader
+    // counted that fetch after the loss.
+    expect(lost(lostRun(prod({ acks: "all" }), start().powerLoss(3.5, 2, 1, { [TP]: 1 }).elect(6, TP, 2, 1, [2, 3], 1)))?.allowedBecause?.rule).toBe("power-loss-unflushed");
     // ...nor when the replica recovered with the record (its log end is past it).
     expect(lostRun(prod({ acks: "all" }), start().powerLoss(5, 2, 1, { [TP]: 2 }).elect(6, TP, 2, 1, [2, 3], 2)).verdict).toBe("bug");
   });
@@ -100,6 +115,17 @@ describe("oracle: lost writes", () => {
     const right = start().shrink(3, TP, 1, [1], [2, 3]).elect(6, TP, 2, 1, [2], 1, true, { isrBefore: [1], live: [2, 3] });
     expect(lost(lostRun(on, right))?.allowedBecause?.rule).toBe("unclean-election");
   });
+  it("before 2.7: a clean election from ZooKeeper's ISR holding a replica the leader's ISR did not (its write unanswered) is allowed; on 2.7, or of a replica in the leader's ISR, a bug", () => {
+    // fuzz seed 11011 run 5335 (2.0): the leader's expansion write was applied but unanswered, its retry met the
+    // controller's newer version, and the leader acknowledged over its old ISR.
+    const ev = (leader: number) => start().shrink(1, TP, 1, [1, 2], [3]).elect(6, TP, leader, 1, [leader, 2].filter((x, i, a) => a.indexOf(x) === i), 1, false, { isrBefore: [1, 2, 3], live: [2, 3] });
+    const on = (protocol: "2.0" | "2.7"): ScenarioInput => ({ ...prod({ acks: "all" }), protocol });
+    const j = lost(lostRun(on("2.0"), ev(3)));
+    expect(j?.allowedBecause?.rule).toBe("protocol-zk-isr-write");
+    expect(j?.allowedBecause?.events.map((e) => e.timeUs)).toEqual([6000, 6000]);
+    expect(lostRun(on("2.7"), ev(3)).verdict).toBe("bug");
+    expect(lostRun(on("2.0"), ev(2)).verdict).toBe("bug");
+  });
   it("protocol 0.10: a truncation to the high watermark after the ack is allowed; on 3.7 it is a bug", () => {
     const ev = start().truncate(5, TP, 2, 2, 1, "become-follower: truncate to high watermark (0.10)").elect(6, TP, 2, 1, [2, 3], 1);
     expect(lost(lostRun({ ...prod({ acks: "all", "enable.idempotence": false }), protocol: "0.10" }, ev))?.allowedBecause?.rule).toBe("protocol-0.10-truncation");
@@ -119,6 +145,15 @@ describe("oracle: producer retries", () => {
     expect(dupRun({ "enable.idempotence": false }, start()).verdict).toBe("bug");
     expect(dupRun({}, start().retry(3, "p1", TP, [2])).verdict).toBe("bug");
   });
+  it("an idempotent producer's duplicate needs a sequence error on a retry of its batch (KIP-360 epoch bump)", () => {
+    // fuzz seed 6006 run 8797: a zombie leader answered OUT_OF_ORDER_SEQUENCE_NUMBER to a batch the real leader had.
+    const j = dupRun({}, start().retry(3, "p1", TP, [2]).retry(4, "p1", TP, [2], "OUT_OF_ORDER_SEQUENCE_NUMBER"));
+    const dup = j.anomalies.find((a) => a.type === "duplicate");
+    expect(dup?.allowedBecause?.rule).toBe("idempotent-sequence-reset");
+    expect(dup?.allowedBecause?.events.map((e) => e.timeUs)).toEqual([3000, 4000]);
+    expect(dupRun({}, start().retry(3, "p1", TP, [2]).retry(4, "p1", TP, [2], "NOT_LEADER_OR_FOLLOWER")).verdict).toBe("bug");
+    expect(dupRun({}, start().retry(3, "p1", TP, [1]).retry(4, "p1", TP, [1], "OUT_OF_ORDER_SEQUENCE_NUMBER")).verdict).toBe("bug");
+  });
   const reorderRun = (config: Record<string, unknown>, ev: EvidenceBuilder): Judgement => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 1).send("p1", "orders", 0, 2, 0);
     return judge(fakeRun({ scenario: prod(config), history: h.ops, partitions: [healthy("orders", 0, [2, 1])], faults: [kill], evidence: ev.events }));
@@ -132,6 +167,16 @@ describe("oracle: producer retries", () => {
   it("acks=0 may reorder when the connection closed between the two sends, not otherwise", () => {
     expect(reorderRun({ acks: 0, "enable.idempotence": false }, start().disconnect(2.5, "p1", 1)).anomalies.find((a) => a.type === "nonmonotonic-send")?.allowedBecause?.rule).toBe("acks0-reconnect-reorder");
     expect(reorderRun({ acks: 0, "enable.idempotence": false }, start().disconnect(9, "p1", 1)).verdict).toBe("bug");
+  });
+  it("acks=0 may reorder two records written to different brokers (the leader moved between them), not two to the same one", () => {
+    const run = (brokers: readonly [number, number]): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 1, 1, brokers[0]).send("p1", "orders", 0, 2, 0, brokers[1]);
+      return judge(fakeRun({ scenario: prod({ acks: 0, "enable.idempotence": false }), history: h.ops, partitions: [healthy("orders", 0, [2, 1])], faults: [kill], evidence: start().events }));
+    };
+    const a = run([1, 2]).anomalies.find((x) => x.type === "nonmonotonic-send");
+    expect(a?.allowedBecause?.rule).toBe("acks0-reconnect-reorder");
+    expect(a?.allowedBecause?.events.map((e) => e.type)).toEqual(["send:ok", "send:ok"]);
+    expect(run([1, 1]).verdict).toBe("bug");
   });
 });
 
@@ -178,6 +223,18 @@ describe("oracle: consumers", () => {
     // A member that rejoined before processing is no zombie; nothing re-delivered the record: a bug.
     expect(run(start().add(1, left("g1/0")).add(1.5, joined("g1/0"))).verdict).toBe("bug");
     expect(run(start()).verdict).toBe("bug");
+  });
+  it("processed twice: a member removed from the group before it polled (a zombie) lets the group deliver the record again", () => {
+    const run = (ev: EvidenceBuilder): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).at(10).poll("g1/0", "g1", [["orders", 0, 0, 1]]).process("g1/0", "g1", "orders", 0, 0, 1).at(20).process("g1/1", "g1", "orders", 0, 0, 1);
+      return judge(fakeRun({ scenario: group({}), history: h.ops, partitions: [healthy("orders", 0, [1])], evidence: ev.events }));
+    };
+    const member = (atMs: number, type: "member-joined" | "member-left", reason: string) => ({ atMs, e: { type, group: "g1", member: "g1/0", memberId: "g1/0-1", generation: 1, reason } });
+    const withMembers = (...ms: ReturnType<typeof member>[]): EvidenceBuilder => ms.reduce((b, m) => b.add(m.atMs, m.e as never), start());
+    const twice = (j: Judgement) => j.anomalies.find((a) => a.type === "processed-twice");
+    expect(twice(run(withMembers(member(0.5, "member-joined", "join"), member(5, "member-left", "session-timeout"))))?.allowedBecause?.rule).toBe("at-least-once-redelivery");
+    // Back in the group before the poll: not a zombie, and nothing else re-delivered it.
+    expect(run(withMembers(member(0.5, "member-joined", "join"), member(5, "member-left", "session-timeout"), member(7, "member-joined", "rejoin"))).verdict).toBe("bug");
   });
   const unseenRun = (sc: ScenarioInput, extra: (h: HistoryBuilder) => void = () => {}): Judgement => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).send("p1", "orders", 0, 2, 1).poll("g1/0", "g1", [["orders", 0, 0, 1]]);
@@ -271,6 +328,34 @@ describe("oracle: reads and replicas", () => {
   });
 });
 
+describe("oracle: replicas of __consumer_offsets (no topic entry: the brokers' settings apply)", () => {
+  // The stories of the triaged fuzz counterexamples whose replays no longer diverge (properties/fuzz-triage.test.ts):
+  // a power loss without fsync on 3.7 and 2.0, and protocol 0.11 after a leader change.
+  const OFFSETS_TP = "__consumer_offsets-0";
+  const split = partition("__consumer_offsets", 0, 1, [1, 2], [{ broker: 1, values: [1, 2] }, { broker: 2, values: [1, 3] }]);
+  const run = (sc: ScenarioInput, ev: EvidenceBuilder): Judgement =>
+    judge(fakeRun({ scenario: { ...sc, consumers: [{ group: "g1", topics: ["orders"] }] }, partitions: [healthy("orders", 0, []), split], faults: [kill], evidence: ev.events }));
+  const divergence = (j: Judgement): { allowed: boolean; rule: string | undefined }[] =>
+    j.anomalies.filter((a) => a.type === "log-divergence" && a.partition === OFFSETS_TP).map((a) => ({ allowed: a.allowed, rule: a.allowedBecause?.rule }));
+  const offsetsStart = (): EvidenceBuilder => new EvidenceBuilder().elect(0, OFFSETS_TP, 1, 0, [1, 2, 3], 0);
+
+  it("diverged after a replica's power loss without fsync: allowed on 3.7 and 2.0; a bug where the brokers fsync every message", () => {
+    for (const protocol of ["3.7", "2.0"] as const) {
+      const ev = offsetsStart().powerLoss(5, 2, 3);
+      expect(divergence(run({ protocol }, ev)), protocol).toEqual([{ allowed: true, rule: "power-loss-unflushed" }]);
+      // a user topic's override does not reach __consumer_offsets: the brokers' key decides
+      expect(divergence(run({ protocol, topics: [{ name: "orders", config: { "log.flush.interval.messages": 1 } }] }, ev)), protocol).toEqual([{ allowed: true, rule: "power-loss-unflushed" }]);
+      expect(divergence(run({ protocol, broker: { "log.flush.interval.messages": 1 } }, ev)), protocol).toEqual([{ allowed: false, rule: undefined }]);
+    }
+  });
+
+  it("diverged after a leader change: allowed on 0.11 (KIP-101's gap), a bug on 2.0", () => {
+    const ev = offsetsStart().elect(5, OFFSETS_TP, 2, 1, [2, 3], 1);
+    expect(divergence(run({ protocol: "0.11" }, ev))).toEqual([{ allowed: true, rule: "protocol-0.11-divergence" }]);
+    expect(divergence(run({ protocol: "2.0" }, ev))).toEqual([{ allowed: false, rule: undefined }]);
+  });
+});
+
 describe("liveness", () => {
   it("a live replica left out of the ISR after the drain is a liveness verdict", () => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);
@@ -291,6 +376,23 @@ describe("liveness", () => {
     expect(short.liveness.settleMs).toBe(base + 4200);
     expect(run(base + 1000, [kill]).verdict).toBe("liveness");
     expect(run(base + 4200, [isolate]).verdict).toBe("liveness");
+  });
+  it("an AlterPartition a resigning controller dropped unanswered extends the settle bound to controller.socket.timeout.ms after it (fuzz seed 11011 run 2343)", () => {
+    const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);
+    const p = partition("orders", 0, 1, [1, 2], [{ broker: 1, values: [1] }, { broker: 2, values: [1] }, { broker: 3, values: [] }]);
+    const run = (drainMs: number, preempted: boolean): Judgement => {
+      const ev = start();
+      if (preempted) ev.add(4000, { type: "alter-partition-preempted", tp: TP, controller: 2, broker: 1 });
+      return judge(fakeRun({ scenario: { ...prod({}), durationMs: 5000, drainMs }, history: h.ops, partitions: [p], faults: [kill], evidence: ev.events }));
+    };
+    const base = run(0, false).liveness.settleMs;
+    // Dropped at 4 s, 1 s before the drain: re-sent at 34 s, then a few fetch rounds.
+    const late = run(base + 1000, true);
+    expect(late.liveness.settleMs).toBe(-1000 + 30_000 + 4 * 500);
+    expect(late.liveness.judged).toBe(false);
+    expect(late.verdict).not.toBe("liveness");
+    expect(run(base + 1000, false).verdict).toBe("liveness");
+    expect(run(31_000, true).verdict).toBe("liveness");
   });
   it("a group still rebalancing at the end is a liveness verdict; a stable one is not", () => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);
@@ -347,5 +449,13 @@ describe("oracle: a late commit on a lossy link", () => {
     expect(j.anomalies.find((a) => a.type === "nonmonotonic-poll")?.allowedBecause?.rule).toBe("late-commit-on-lossy-link");
     expect(backRun([kill], true).anomalies.find((a) => a.type === "nonmonotonic-poll")?.allowed).toBe(false);
     expect(backRun([flaky], false).anomalies.find((a) => a.type === "nonmonotonic-poll")?.allowed).toBe(false);
+  });
+  it("a cut link holds the commit until the heal as a lossy one does (fuzz seed 5005, fuzz-nonmonotonic-poll-3215157278); a slow link does not", () => {
+    const isolate: FiredFault = { timeUs: 1000, action: { kind: "isolate", target: { broker: 1 } }, nodes: ["broker-1"] };
+    const j = backRun([isolate], true).anomalies.find((a) => a.type === "nonmonotonic-poll");
+    expect(j?.allowedBecause?.rule).toBe("late-commit-on-lossy-link");
+    expect(j?.allowedBecause?.events[0]?.text).toBe("a network isolate (broker-1)");
+    const slow: FiredFault = { timeUs: 1000, action: { kind: "slow", target: { broker: 1 }, factor: 20 }, nodes: ["broker-1"] };
+    expect(backRun([slow], true).anomalies.find((a) => a.type === "nonmonotonic-poll")?.allowed).toBe(false);
   });
 });

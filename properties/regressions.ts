@@ -58,20 +58,55 @@ export function saveRegression(file: RegressionFile, dir = REGRESSIONS_DIR): str
   return path;
 }
 
-export function readRegression(path: string): RegressionFile {
+/** What a replay records about its run: the trace hash and, for the reader, the anomalies and explanation. */
+export type RunRecord = Pick<RegressionMeta, "anomalies" | "explanation"> & { readonly traceHash: string };
+
+export function runRecordOf(j: Judgement, traceHash: string): RunRecord {
+  const first = j.anomalies.find((a) => !a.allowed) ?? j.anomalies[0];
+  return { traceHash, anomalies: [...new Set(j.anomalies.map((a) => a.type))], ...(first ? { explanation: first.explanation } : {}) };
+}
+
+/** Re-record a file's run after an intended change of the simulator: rewrite only the metadata line of the
+ *  header (trace hash, anomalies, explanation), keeping the scenario, its expectation and the rest of the file
+ *  byte for byte (atomically). `loadedText` is the file's text when it was replayed: if the file changed since
+ *  (re-hunted meanwhile), it is left alone and false is returned. */
+export function rerecordRegression(path: string, loadedText: string, run: RunRecord): boolean {
   const text = readFileSync(path, "utf8");
+  if (text !== loadedText) return false;
+  const lines = text.split("\n");
+  const i = lines.findIndex((l) => l.startsWith(`# ${META_PREFIX}`));
+  if (i < 0) throw new Error(`${path}: no "${META_PREFIX}" header line`);
+  const { explanation: _e, traceHash: _h, ...meta } = JSON.parse((lines[i] as string).slice(2 + META_PREFIX.length)) as RegressionMeta;
+  const updated: RegressionMeta = { ...meta, anomalies: run.anomalies, ...(run.explanation !== undefined ? { explanation: run.explanation } : {}), ...(run.traceHash !== undefined ? { traceHash: run.traceHash } : {}) };
+  lines[i] = `# ${META_PREFIX}${JSON.stringify(updated)}`;
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, lines.join("\n"));
+  renameSync(tmp, path);
+  return true;
+}
+
+export function readRegression(path: string): RegressionFile {
+  return parseRegression(path, readFileSync(path, "utf8"));
+}
+
+function parseRegression(path: string, text: string): RegressionFile {
   const line = text.split("\n").find((l) => l.startsWith(`# ${META_PREFIX}`));
   if (!line) throw new Error(`${path}: no "${META_PREFIX}" header line`);
   const meta = JSON.parse(line.slice(2 + META_PREFIX.length)) as RegressionMeta;
   return { kafkasimRegression: 1, meta, scenario: parseScenario(text, { file: path }) };
 }
 
-export function loadRegressions(dir = REGRESSIONS_DIR): { path: string; file: RegressionFile }[] {
+/** Every saved counterexample in `dir`, with the text it was read from. */
+export function loadRegressions(dir = REGRESSIONS_DIR): { path: string; file: RegressionFile; text: string }[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith(".yaml")).sort();
   } catch {
     return [];
   }
-  return names.map((n) => ({ path: join(dir, n), file: readRegression(join(dir, n)) }));
+  return names.map((n) => {
+    const path = join(dir, n);
+    const text = readFileSync(path, "utf8");
+    return { path, file: parseRegression(path, text), text };
+  });
 }

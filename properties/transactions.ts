@@ -3,9 +3,10 @@
 // consumer; aborted records and open transactions' records, too, for isolation.level=read_committed. Read from
 // each partition's final replica (its producer ids and attributes: sim/history.ts FinalReplica), as Kafka's
 // consumers do from the log (a producer's transactional records up to its next marker belong to one transaction).
+// Built from the final state alone (not the run index), so the one pass over the history can read it.
 import type { RunResult } from "../sim/result.ts";
 import { ATTR_CONTROL, CONTROL_ABORT } from "../sim/kafka/records.ts";
-import { runIndex } from "./context.ts";
+import { finalLogOf, isUserTopic } from "./context.ts";
 
 export interface TxnView {
   /** Values of records whose transaction was aborted. */
@@ -16,25 +17,34 @@ export interface TxnView {
   readonly control: ReadonlyMap<string, ReadonlySet<number>>;
   /** Per "topic-partition": offsets a read_committed consumer skips (control, aborted, open). */
   readonly hiddenCommitted: ReadonlyMap<string, ReadonlySet<number>>;
+  /** The consumer groups of the run with isolation.level=read_committed. */
+  readonly readCommitted: ReadonlySet<string>;
 }
 
-const EMPTY: TxnView = { abortedValues: new Set(), openValues: new Set(), control: new Map(), hiddenCommitted: new Map() };
+/** The view of a run without transactions (no final log has producer ids and attributes). */
+export const NO_TXN: TxnView = { abortedValues: new Set(), openValues: new Set(), control: new Map(), hiddenCommitted: new Map(), readCommitted: new Set() };
 const CACHE = new WeakMap<RunResult, TxnView>();
 
 export function txnView(result: RunResult): TxnView {
   const hit = CACHE.get(result);
   if (hit) return hit;
-  let view = EMPTY;
-  for (const log of runIndex(result).logs.values()) {
-    const replica = log.source.replicas.find((r) => r.broker === log.broker);
+  let view = NO_TXN;
+  const aborted = new Set<number>();
+  const openValues = new Set<number>();
+  const controlByTp = new Map<string, Set<number>>();
+  const hiddenByTp = new Map<string, Set<number>>();
+  for (const p of result.final.partitions) {
+    if (!isUserTopic(p.topic)) continue;
+    const log = finalLogOf(p);
+    const replica = p.replicas.find((r) => r.broker === log.broker);
     const attrs = replica?.attributes;
     const pids = replica?.producerIds;
     if (attrs === undefined || pids === undefined) continue;
-    if (view === EMPTY) view = { abortedValues: new Set(), openValues: new Set(), control: new Map(), hiddenCommitted: new Map() };
+    if (view === NO_TXN) view = { abortedValues: aborted, openValues, control: controlByTp, hiddenCommitted: hiddenByTp, readCommitted: readCommittedGroups(result) };
     const control = new Set<number>();
     const hidden = new Set<number>();
     const open = new Map<number, number[]>();
-    const keys = replica?.keys ?? [];
+    const l = log.log;
     for (let i = 0; i < attrs.length; i++) {
       const a = attrs[i] as number;
       if (a === 0) continue;
@@ -45,10 +55,10 @@ export function txnView(result: RunResult): TxnView {
         hidden.add(offset);
         const records = open.get(pid) ?? [];
         open.delete(pid);
-        if (keys[i] !== CONTROL_ABORT) continue;
+        if (l.keyAt(i) !== CONTROL_ABORT) continue;
         for (const j of records) {
           hidden.add(log.start + j);
-          (view.abortedValues as Set<number>).add(log.values[j] as number);
+          aborted.add(l.valueAt(j));
         }
         continue;
       }
@@ -59,11 +69,11 @@ export function txnView(result: RunResult): TxnView {
     for (const records of open.values()) {
       for (const j of records) {
         hidden.add(log.start + j);
-        (view.openValues as Set<number>).add(log.values[j] as number);
+        openValues.add(l.valueAt(j));
       }
     }
-    (view.control as Map<string, Set<number>>).set(log.tp, control);
-    (view.hiddenCommitted as Map<string, Set<number>>).set(log.tp, hidden);
+    controlByTp.set(log.tp, control);
+    hiddenByTp.set(log.tp, hidden);
   }
   CACHE.set(result, view);
   return view;
@@ -77,8 +87,7 @@ export function readCommittedGroups(result: RunResult): ReadonlySet<string> {
 }
 
 /** The offsets of "topic-partition" a consumer of `group` never gets (undefined: none). */
-export function invisibleOffsets(result: RunResult, group: string, tp: string): ReadonlySet<number> | undefined {
-  const view = txnView(result);
-  if (view === EMPTY) return undefined;
-  return readCommittedGroups(result).has(group) ? view.hiddenCommitted.get(tp) : view.control.get(tp);
+export function invisibleOffsets(view: TxnView, group: string, tp: string): ReadonlySet<number> | undefined {
+  if (view === NO_TXN) return undefined;
+  return view.readCommitted.has(group) ? view.hiddenCommitted.get(tp) : view.control.get(tp);
 }

@@ -44,6 +44,15 @@ export const DEFAULT_BASE: ScenarioInput = {
   broker: {
     "replica.lag.time.max.ms": 1000,
     "zookeeper.session.timeout.ms": 1200,
+    // KRaft (protocol 3.9 in mode kraft, 4.0, 4.1; ignored in ZooKeeper mode): the broker session as long as the
+    // ZooKeeper one, the quorum's timeouts at about 0.3 × Kafka's defaults (election 1000, fetch 2000 ms).
+    "broker.session.timeout.ms": 1200,
+    "broker.heartbeat.interval.ms": 300,
+    "controller.quorum.election.timeout.ms": 300,
+    "controller.quorum.fetch.timeout.ms": 600,
+    "controller.quorum.request.timeout.ms": 600,
+    "controller.quorum.election.backoff.max.ms": 300,
+    "metadata.max.idle.interval.ms": 150,
     "replica.fetch.backoff.ms": 100,
     "replica.socket.timeout.ms": 1000,
     "group.initial.rebalance.delay.ms": 0,

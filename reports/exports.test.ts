@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { richRun } from "./fixtures.ts";
 import { perfettoTrace } from "./perfetto.ts";
 import { mermaidSequence } from "./mermaid.ts";
-import { deriveMessages, interestingWindow } from "./messages.ts";
+import { deriveMessages, diagramRecords, focusWindow } from "./messages.ts";
+import { groupAnomalies } from "./anomaly-groups.ts";
+import { anomalyMarks } from "./marks.ts";
 import { faultPeriods, partitionSeries, downIntervals } from "./series.ts";
 import { MAX_ANOMALIES_SHOWN, runHtml } from "./html.ts";
 import { writeRunHtml } from "./run-report.ts";
@@ -15,7 +17,7 @@ const judgement: RunJudgement = {
   verdict: "bug",
   anomalies: [
     { type: "lost-write", partition: "orders-0", offset: 9, value: 9, explanation: "acknowledged by broker-1 <alone>", allowed: false },
-    { type: "duplicate", partition: "orders-0", offset: 3, value: 3, explanation: "sent twice", allowed: true, reason: "no idempotence" },
+    { type: "duplicate", partition: "orders-0", offset: 3, value: 3, explanation: "sent twice", allowed: false },
   ],
   stats: { sent: 40, lostWrites: 1 },
 };
@@ -23,7 +25,7 @@ const judgement: RunJudgement = {
 describe("series", () => {
   const r = richRun();
   it("fault periods run from the fault to its cure", () => {
-    expect(faultPeriods(r)).toEqual([{ startMs: 1000, endMs: 2500, label: "kill leader of orders-0 → broker-1", nodes: ["broker-1"] }]);
+    expect(faultPeriods(r)).toEqual([{ startMs: 1000, endMs: 2500, label: "kill leader of orders-0 (broker 1)", kind: "kill", nodes: ["broker-1"] }]);
   });
   it("ISR, HW and leaders per partition; down intervals per node", () => {
     const s = partitionSeries(r);
@@ -76,29 +78,38 @@ describe("Mermaid sequence diagram", () => {
 });
 
 describe("run report", () => {
-  it("the interesting window is around the first anomaly's send", () => {
-    const w = interestingWindow(richRun(), judgement);
-    expect(w[0]).toBeLessThanOrEqual(950);
-    expect(w[1]).toBeGreaterThan(950);
-    expect(deriveMessages(richRun(), w).arrows.length).toBeGreaterThan(0);
+  it("the message diagram's window is around the first anomaly's record", () => {
+    const r = richRun();
+    const groups = groupAnomalies(judgement.anomalies);
+    const marks = anomalyMarks(r, judgement.anomalies, groups);
+    // The bug (the lost write of value 9, sent at 950 ms and acknowledged at 957 ms) comes first.
+    expect(groups.map((g) => g.key)).toEqual(["lost-write/bug", "duplicate/bug"]);
+    const f = focusWindow(r, judgement, groups, marks);
+    expect(f.group).toBe("lost-write/bug");
+    expect(f.windowMs[0]).toBeLessThanOrEqual(950);
+    expect(f.windowMs[1]).toBeGreaterThanOrEqual(957);
+    const records = diagramRecords(r, f.windowMs, marks);
+    expect(records.filter((d) => d.kind !== "context").map((d) => [d.value, d.kind, d.invokeMs, d.endMs])).toEqual([[9, "lost-ack", 950, 957]]);
+    expect(deriveMessages(r, f.windowMs).arrows.length).toBeGreaterThan(0);
   });
-  it("links every anomaly to its explanation and escapes text", async () => {
+  it("groups the anomalies by type and cause, links them, escapes text", async () => {
     const html = await runHtml(richRun(), judgement);
-    for (const i of [1, 2]) {
-      expect(html).toContain(`href="#anomaly-${i}"`);
-      expect(html).toContain(`id="anomaly-${i}"`);
-    }
-    expect(html).toContain("acknowledged by broker-1 &lt;alone&gt;");
-    expect(html).toContain("allowed: no idempotence");
+    expect(html).toContain('<details class="group bug" id="g-lost-write/bug" open><summary><b>lost-write × 1</b>');
+    expect(html).toContain('id="a-0"');
+    expect(html).toContain('id="a-1"');
+    expect(html).toContain('<a href="#rec-9" data-value="9">v9</a>');
+    expect(html).toContain('id="rec-9"');
+    expect(html).toContain("acknowledged by broker 1 &lt;alone&gt;");
     expect(html.match(/<figure class="chart"/g)?.length).toBe(4);
-    expect(html).not.toMatch(/<script(?! type="application\/json")/);
+    expect(html).not.toMatch(/<script/);
   });
-  it("lists at most MAX_ANOMALIES_SHOWN anomalies and says how many more", async () => {
-    const many = Array.from({ length: MAX_ANOMALIES_SHOWN + 5 }, (_, i) => ({ type: "duplicate", partition: "orders-0", offset: i, value: i, explanation: `dup ${i}`, allowed: true }));
+  it("lists at most MAX_ANOMALIES_SHOWN anomalies, a group's first few, and says how many more", async () => {
+    const many = Array.from({ length: MAX_ANOMALIES_SHOWN + 5 }, (_, i) => ({ type: "duplicate", partition: "orders-0", offset: i, value: i, explanation: `dup ${i}`, allowed: true, allowedBecause: null }));
     const html = await runHtml(richRun(), { verdict: "allowed", anomalies: many });
-    expect(html).toContain(`id="anomaly-${MAX_ANOMALIES_SHOWN}"`);
-    expect(html).not.toContain(`id="anomaly-${MAX_ANOMALIES_SHOWN + 1}"`);
-    expect(html).toContain("… and 5 more");
+    expect(html).toContain("duplicate × 205");
+    expect(html).toContain("first 20 of 205");
+    expect(html).toContain('id="a-19"');
+    expect(html).not.toContain('id="a-20"');
   });
   it("writes index.html and the exports", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kafkasim-run-"));

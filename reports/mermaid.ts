@@ -29,7 +29,10 @@ export function mermaidSequence(r: RunResult, j: RunJudgement | null = null, opt
   const shown = lines.slice(0, maxLines);
   for (const l of shown) out.push(`  ${l.text}`);
   if (lines.length > shown.length) out.push(`  Note over ${id(mv.lanes[0] ?? "")}: … ${lines.length - shown.length} more events`);
-  for (const a of j?.anomalies ?? []) {
+  // The first anomalies only (a run may have thousands; the JSON lists them all).
+  const anomalies = j?.anomalies ?? [];
+  if (anomalies.length > 20) out.push(`  Note over ${id(mv.lanes[0] ?? "")}: ${anomalies.length} anomalies, the first 20 below`);
+  for (const a of anomalies.slice(0, 20)) {
     out.push(`  Note over ${id(mv.lanes[0] ?? "")},${id(mv.lanes[mv.lanes.length - 1] ?? "")}: ${clean(`${a.allowed ? "allowed" : "BUG"} ${a.type}${a.partition ? ` ${a.partition}` : ""}${a.offset !== null ? ` @${a.offset}` : ""}${a.value !== null ? ` v${a.value}` : ""}`)}`);
   }
   return out.join("\n") + "\n";

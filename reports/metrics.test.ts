@@ -57,11 +57,14 @@ describe("runMetrics", () => {
     expect(m.processedTwice).toBe(4);
     expect(m.diskBytes).toBe(4096);
   });
-  it("latency is invoke → ok", () => {
-    expect(m.latenciesMs).toEqual([2, 5, 2000, 2100]);
+  it("latency is invoke → ok: nearest-rank percentiles of [2, 5, 2000, 2100] ms from the histogram", () => {
+    // 2100 ms is 2,100,000 µs, in the bucket of 2048 µs starting at 2,099,200 (3 significant digits: within 0.1%);
+    // the maximum is exact.
+    expect(m.latencyMs).toEqual({ p50: 5, p99: 2099.2, max: 2100 });
   });
   it("end-to-end is invoke → first poll", () => {
-    expect(m.endToEndMs).toEqual([50, 2100, 2900]); // value 2 first polled at 3100, not again at 3200
+    // [50, 2100, 2900] ms: value 2 first polled at 3100, not again at 3200; 2900 ms falls in the bucket at 2899.968
+    expect(m.endToEndMs).toEqual({ p50: 2099.2, p99: 2899.968 });
   });
   it("unavailability is the union of stalls and failures within the workload", () => {
     // stall [1500, 3000] + failures [5000, 6600] + stall [10400, …] clipped at 10000

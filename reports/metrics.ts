@@ -3,7 +3,8 @@
 // its runs on the same seeds. The ranking (Pareto front, trade-off sentences) is reports/ranking.ts.
 //
 // Definitions (also in the README):
-// - latency: send invoke → ok, virtual ms, pooled over the runs of a configuration.
+// - latency: send invoke → ok, virtual ms, pooled over the runs of a configuration (HdrHistograms,
+//   reports/histogram.ts: exact below 2.048 ms, within 0.1% above; the maximum exact).
 // - end-to-end: send invoke → the first poll (any consumer) that returned the value.
 // - unavailability: the part of the workload phase covered by the union of [invoke, fail] of every send that
 //   ended fail/info, and [invoke + STALL_MS, ok] of every send that waited longer than STALL_MS (pending sends
@@ -13,7 +14,11 @@
 // - throughput: sends acknowledged during the workload phase per second of workload; mean per run.
 // - counts (the checkers' ANOMALY_COUNTS, produce errors) are sums over the runs.
 import type { RunResult } from "../sim/result.ts";
+import { historyColumns } from "../sim/result.ts";
 import type { FaultKind } from "../sim/faults/types.ts";
+import { IntTable, denseSize } from "../sim/core/value-table.ts";
+import type { EncodedHistogram } from "./histogram.ts";
+import { encodeHistogram, maxMs, mergeHistograms, newHistogram, percentileMs } from "./histogram.ts";
 
 /** A send waiting longer than this counts as "produce unavailable" from then on. */
 export const STALL_MS = 500;
@@ -42,9 +47,12 @@ export interface RunMetrics extends JudgementCounts {
   readonly acked: number;
   readonly unavailableMs: number;
   readonly produceErrors: Readonly<Record<string, number>>;
-  /** Sorted ascending. */
-  readonly latenciesMs: readonly number[];
-  readonly endToEndMs: readonly number[];
+  /** Send latencies (µs), as an encoded HdrHistogram: pooled across runs by aggregate(). */
+  readonly latencies: EncodedHistogram;
+  readonly endToEnd: EncodedHistogram;
+  /** This run's own percentiles (ms; within the histogram's precision). */
+  readonly latencyMs: { readonly p50: number | null; readonly p99: number | null; readonly max: number | null };
+  readonly endToEndMs: { readonly p50: number | null; readonly p99: number | null };
   readonly throughputPerSec: number;
   readonly diskBytes: number;
   /** One per disruptive fault fired in the workload phase. */
@@ -111,113 +119,127 @@ export function unionLength(intervals: readonly (readonly [number, number])[], l
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-interface SendTrack {
-  invokeMs: number;
-  endMs: number | null;
-  outcome: "ok" | "fail" | "info" | null;
-}
+const OUTCOME_OK = 1;
 
-/** The metrics of one run. */
+/** The metrics of one run (read from the history's columns: no object per send). */
 export function runMetrics(result: RunResult, counts: JudgementCounts): RunMetrics {
-  const sends = new Map<number, SendTrack>();
-  const firstPollMs = new Map<number, number>();
+  const h = historyColumns(result);
+  const size = denseSize(h.maxValue, h.length);
+  // value → the row of its first invoke, of its first outcome, of the first poll that returned it
+  const invokeRow = new IntTable(size);
+  const endRow = new IntTable(size);
+  const pollRow = new IntTable(size);
   const produceErrors: Record<string, number> = {};
-  for (const op of result.history) {
-    if (op.f === "send") {
-      const v = op.value.value;
-      const t = op.timeUs / 1000;
-      if (op.type === "invoke") {
-        if (!sends.has(v)) sends.set(v, { invokeMs: t, endMs: null, outcome: null });
+  let sends = 0;
+  for (let i = 0; i < h.length; i++) {
+    const f = h.f(i);
+    if (f === "send") {
+      const v = h.value(i);
+      const type = h.type(i);
+      if (type === "invoke") {
+        if (invokeRow.get(v) < 0) {
+          invokeRow.set(v, i);
+          sends++;
+        }
         continue;
       }
-      const s = sends.get(v);
-      if (!s || s.outcome !== null) continue;
-      s.endMs = t;
-      s.outcome = op.type;
-      if (op.type !== "ok") {
-        const code = op.value.error ?? (op.type === "info" ? "UNKNOWN_OUTCOME" : "UNKNOWN_ERROR");
+      if (invokeRow.get(v) < 0 || endRow.get(v) >= 0) continue;
+      endRow.set(v, i);
+      if (type !== "ok") {
+        const code = h.error(i) ?? (type === "info" ? "UNKNOWN_OUTCOME" : "UNKNOWN_ERROR");
         produceErrors[code] = (produceErrors[code] ?? 0) + 1;
       }
-    } else if (op.f === "poll" && op.type === "ok") {
-      const t = op.timeUs / 1000;
-      for (const r of op.value.records) if (!firstPollMs.has(r.value)) firstPollMs.set(r.value, t);
+    } else if (f === "poll" && h.type(i) === "ok") {
+      for (let j = 0; j < h.records(i); j++) {
+        const v = h.recValue(i, j);
+        if (pollRow.get(v) < 0) pollRow.set(v, i);
+      }
     }
   }
 
   const workloadEnd = result.workloadEndMs;
-  const latencies: number[] = [];
-  const e2e: number[] = [];
+  const latencies = newHistogram();
+  const e2e = newHistogram();
   const bad: [number, number][] = [];
   let acked = 0;
   let ackedInWorkload = 0;
   // Sends in invoke order with the time of their ok (Infinity if none), for the recovery search.
-  const byInvoke: { invokeMs: number; okMs: number }[] = [];
-  for (const [v, s] of sends) {
-    if (s.outcome === "ok" && s.endMs !== null) {
+  const invokeMs = new Float64Array(sends);
+  const okMs = new Float64Array(sends);
+  let k = 0;
+  for (let i = 0; i < h.length; i++) {
+    if (h.f(i) !== "send" || h.type(i) !== "invoke") continue;
+    const v = h.value(i);
+    if (invokeRow.get(v) !== i) continue;
+    const invokeUs = h.timeUs(i);
+    const inv = invokeUs / 1000;
+    const end = endRow.get(v);
+    const outcome = end < 0 ? 0 : h.type(end) === "ok" ? OUTCOME_OK : 2;
+    const endMs = end < 0 ? null : h.timeUs(end) / 1000;
+    if (outcome === OUTCOME_OK && endMs !== null) {
       acked++;
-      if (s.endMs <= workloadEnd) ackedInWorkload++;
-      const lat = s.endMs - s.invokeMs;
-      latencies.push(round3(lat));
-      if (lat > STALL_MS) bad.push([s.invokeMs + STALL_MS, s.endMs]);
-    } else if (s.outcome === "fail" || s.outcome === "info") {
-      bad.push([s.invokeMs, s.endMs ?? result.virtualMs]);
+      if (endMs <= workloadEnd) ackedInWorkload++;
+      latencies.recordValue(Math.round(h.timeUs(end) - invokeUs));
+      if (endMs - inv > STALL_MS) bad.push([inv + STALL_MS, endMs]);
+    } else if (end >= 0) {
+      bad.push([inv, endMs ?? result.virtualMs]);
     } else {
-      bad.push([s.invokeMs + STALL_MS, result.virtualMs]);
+      bad.push([inv + STALL_MS, result.virtualMs]);
     }
-    const polled = firstPollMs.get(v);
-    if (polled !== undefined && polled >= s.invokeMs) e2e.push(round3(polled - s.invokeMs));
-    byInvoke.push({ invokeMs: s.invokeMs, okMs: s.outcome === "ok" && s.endMs !== null ? s.endMs : Infinity });
+    const polled = pollRow.get(v);
+    if (polled >= 0 && h.timeUs(polled) >= invokeUs) e2e.recordValue(Math.round(h.timeUs(polled) - invokeUs));
+    invokeMs[k] = inv;
+    okMs[k++] = outcome === OUTCOME_OK && endMs !== null ? endMs : Infinity;
   }
-  latencies.sort((a, b) => a - b);
-  e2e.sort((a, b) => a - b);
-  byInvoke.sort((a, b) => a.invokeMs - b.invokeMs);
-  // suffixOk[i] = earliest ok among sends invoked at index ≥ i.
-  const suffixOk = new Array<number>(byInvoke.length + 1).fill(Infinity);
-  for (let i = byInvoke.length - 1; i >= 0; i--) suffixOk[i] = Math.min((byInvoke[i] as { okMs: number }).okMs, suffixOk[i + 1] as number);
+  // In invoke time order (the history's order already, unless hand-built out of order; ties keep send order).
+  const order = Int32Array.from({ length: sends }, (_, i) => i);
+  if (!invokeMs.every((x, i) => i === 0 || (invokeMs[i - 1] as number) <= x)) order.sort((a, b) => (invokeMs[a] as number) - (invokeMs[b] as number) || a - b);
+  // suffixOk[i] = earliest ok among sends invoked at index ≥ i (in invoke order).
+  const suffixOk = new Float64Array(sends + 1).fill(Infinity);
+  for (let i = sends - 1; i >= 0; i--) suffixOk[i] = Math.min(okMs[order[i] as number] as number, suffixOk[i + 1] as number);
 
   const recoveries: number[] = [];
   for (const f of result.faults) {
     const tf = f.timeUs / 1000;
     if (!DISRUPTIVE.has(f.action.kind) || tf > workloadEnd || f.nodes.length === 0) continue;
     let lo = 0;
-    let hi = byInvoke.length;
+    let hi = sends;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((byInvoke[mid] as { invokeMs: number }).invokeMs < tf) lo = mid + 1;
+      if ((invokeMs[order[mid] as number] as number) < tf) lo = mid + 1;
       else hi = mid;
     }
-    if (lo >= byInvoke.length) continue; // no send after the fault: nothing to measure
-    const okMs = suffixOk[lo] as number;
-    recoveries.push(round3((Number.isFinite(okMs) ? okMs : result.virtualMs) - tf));
+    if (lo >= sends) continue; // no send after the fault: nothing to measure
+    const ok = suffixOk[lo] as number;
+    recoveries.push(round3((Number.isFinite(ok) ? ok : result.virtualMs) - tf));
   }
 
-  return {
+  const out: RunMetrics = {
     seed: result.seed,
-    sent: sends.size,
+    sent: sends,
     acked,
     ...pickCounts(counts),
     unavailableMs: round3(unionLength(bad, 0, workloadEnd)),
     produceErrors,
-    latenciesMs: latencies,
-    endToEndMs: e2e,
+    latencies: encodeHistogram(latencies),
+    endToEnd: encodeHistogram(e2e),
+    latencyMs: { p50: percentileMs(latencies, 50), p99: percentileMs(latencies, 99), max: maxMs(latencies) },
+    endToEndMs: { p50: percentileMs(e2e, 50), p99: percentileMs(e2e, 99) },
     throughputPerSec: workloadEnd > 0 ? round3(ackedInWorkload / (workloadEnd / 1000)) : 0,
     diskBytes: result.diskBytes,
     recoveriesMs: recoveries,
   };
-}
-
-function mergeSorted(arrays: readonly (readonly number[])[]): number[] {
-  const out: number[] = [];
-  for (const a of arrays) for (const x of a) out.push(x);
-  return out.sort((a, b) => a - b);
+  latencies.destroy();
+  e2e.destroy();
+  return out;
 }
 
 const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
 
 /** One configuration's row from its runs (pareto and dominatedBy are filled in by rank, reports/ranking.ts). */
 export function aggregate(config: ConfigCell, runs: readonly RunMetrics[]): ConfigRow {
-  const lat = mergeSorted(runs.map((r) => r.latenciesMs));
-  const e2e = mergeSorted(runs.map((r) => r.endToEndMs));
+  const lat = mergeHistograms(runs.map((r) => r.latencies));
+  const e2e = mergeHistograms(runs.map((r) => r.endToEnd));
   const recoveries = runs.flatMap((r) => r.recoveriesMs);
   const produceErrors: Record<string, number> = {};
   for (const r of runs) for (const [k, n] of Object.entries(r.produceErrors)) produceErrors[k] = (produceErrors[k] ?? 0) + n;
@@ -233,8 +255,8 @@ export function aggregate(config: ConfigCell, runs: readonly RunMetrics[]): Conf
     ...otherCounts,
     unavailableMs: round3(mean(runs.map((r) => r.unavailableMs))),
     produceErrors: sortedErrors,
-    latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat.length ? (lat[lat.length - 1] as number) : null },
-    endToEndMs: { p50: percentile(e2e, 50), p99: percentile(e2e, 99) },
+    latencyMs: { p50: percentileMs(lat, 50), p99: percentileMs(lat, 99), max: runs.reduce<number | null>((m, r) => (r.latencyMs.max === null ? m : Math.max(m ?? r.latencyMs.max, r.latencyMs.max)), null) },
+    endToEndMs: { p50: percentileMs(e2e, 50), p99: percentileMs(e2e, 99) },
     throughputPerSec: round3(mean(runs.map((r) => r.throughputPerSec))),
     diskBytes: Math.round(mean(runs.map((r) => r.diskBytes))),
     recoveryMs: recoveries.length === 0 ? null : round3(mean(recoveries)),

@@ -3,6 +3,7 @@
 import type { RunResult } from "../sim/result.ts";
 import type { FaultAction } from "../sim/faults/types.ts";
 import { describeTarget } from "../sim/faults/interpreter.ts";
+import { describeFired } from "./resolve.ts";
 
 export interface LatencyPoint {
   readonly timeMs: number;
@@ -50,7 +51,9 @@ export function describeAction(a: FaultAction): string {
 export interface FaultPeriod {
   readonly startMs: number;
   readonly endMs: number;
+  /** The fault in words, its targets resolved ("kill leader of orders-0 (broker 2)"). */
   readonly label: string;
+  readonly kind: FaultAction["kind"];
   readonly nodes: readonly string[];
 }
 
@@ -78,7 +81,7 @@ export function faultPeriods(r: RunResult): FaultPeriod[] {
         }
       }
     }
-    out.push({ startMs, endMs: Math.max(endMs, startMs), label: `${describeAction(f.action)}${f.nodes.length ? ` → ${f.nodes.join(", ")}` : " (no target)"}`, nodes: f.nodes });
+    out.push({ startMs, endMs: Math.max(endMs, startMs), label: describeFired(r, f), kind: f.action.kind, nodes: [...new Set(f.nodes)] });
   }
   return out;
 }

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { compare, defaultMatrix } from "./compare.ts";
 import type { CompareOutcome, JudgeFn, RunFn } from "./compare.ts";
 import { renderCsv, renderJson, renderMarkdown, renderTable } from "./table.ts";
-import { compareHtml } from "./html.ts";
+import { compareTable } from "./html.ts";
 import { fakeRun } from "./fixtures.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { JudgementCounts } from "./metrics.ts";
@@ -66,12 +66,23 @@ describe("terminal table", () => {
     expect(narrow.replace(new RegExp(ESC + "\\[[0-9;]*m", "g"), "")).toMatch(/│ lost +│/);
     expect(text).not.toContain("terminal too narrow");
   });
+  const headLine = (t: string): string => t.split("\n").find((l) => /^│ ?#/.test(l)) ?? "";
   it("drops the cell padding as a last resort", () => {
-    const wide = renderTable(o, { colorLevel: 0, width: 58 }).split("\n")[2] ?? "";
-    expect(wide).toMatch(/^│ # +│ acks │ lost +│ dup │ twice │ unavail │ p99 +│$/);
-    const tight = renderTable(o, { colorLevel: 0, width: 52 }).split("\n")[2] ?? "";
-    expect(tight).toMatch(/^│# +│acks │lost +│dup │twice │unavail │p99 +│$/);
-    expect(tight.length).toBeLessThanOrEqual(52);
+    expect(headLine(renderTable(o, { colorLevel: 0, width: 58 }))).toMatch(/^│ # +│ acks │ lost +│ dup │ twice │ unavail │ p99 +│$/);
+    const tight = renderTable(o, { colorLevel: 0, width: 52 });
+    expect(headLine(tight)).toMatch(/^│# +│acks │lost +│dup │twice │unavail │p99 +│$/);
+    for (const l of tight.split("\n")) expect(l.length, l).toBeLessThanOrEqual(52);
+  });
+  it("one block per configuration when even that does not fit, every line within the width", () => {
+    const text = renderTable(o, { colorLevel: 0, width: 40 });
+    expect(headLine(text)).toBe("");
+    for (const l of text.split("\n")) expect([...l].length, l).toBeLessThanOrEqual(40);
+    const lines = text.split("\n");
+    const at = lines.indexOf("★1  acks=1");
+    expect(at).toBeGreaterThan(0);
+    // Its outcomes (the counts, as in the table) and its trade-off sentence follow, indented.
+    expect(lines.slice(at + 1, at + 3).join(" ")).toMatch(/^ {4}lost 3 \(50%\) · dup 2 · twice 0/);
+    expect(lines.slice(at + 1, at + 12).join(" ")).toMatch(/Pareto-optimal:/);
   });
   it("uses colour when asked", () => {
     expect(renderTable(o, { colorLevel: 1 }).includes(ESC)).toBe(true);
@@ -121,11 +132,14 @@ describe("markdown, CSV and JSON", () => {
 });
 
 describe("HTML table", () => {
-  it("has a column per anomaly count, with the rows' numbers", async () => {
-    const html = await compareHtml(outcome());
-    const heads = [...html.matchAll(/<th class="[^"]*">([^<]*)<\/th>/g)].map((m) => m[1]);
-    expect(heads.slice(0, 9)).toEqual(["#", "acks", "lost (runs)", "dup", "reorder", "skipped", "processed twice", "unavail/run", "p50"]);
-    // acks=all: 4 processed twice in seed 1
-    expect(html).toMatch(/<td>★2<\/td><td class="l">all<\/td><td class="ok">0<\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>4<\/td><td>600 ms<\/td>/);
+  it("has a column per anomaly count, the verdicts, the outcomes, then the trade-off and the finer measurements", async () => {
+    const html = compareTable(outcome());
+    const heads = [...html.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
+    expect(heads).toEqual(["#", "acks", "lost", "dup", "reord", "skip", "twice", "runs", "unavail", "p99", "e2e p99", "rec/s", "disk", "trade-off", "p50", "max", "e2e p50", "recovery", "produce errors"]);
+    // acks=all: 4 processed twice in seed 1, both runs allowed, 600 ms unavailable per run
+    expect(html).toMatch(/>★2<\/td><td class="l sticky"[^>]*>all<\/td><td class="ok">0<\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>4<\/td><td class="l">2 allowed<\/td><td>600 ms<\/td>/);
+    // The configuration columns stay in view: sticky, at known offsets.
+    expect(html).toMatch(/<th class="sticky" style="left:0px;/);
+    expect(html).toMatch(/<th class="l sticky" style="left:\d+px;[^"]*" title="acks">acks<\/th>/);
   });
 });

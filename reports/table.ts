@@ -9,6 +9,7 @@ import { describeConfig, formatBytes, formatMs } from "./metrics.ts";
 import type { ConfigRow, ConfigValue } from "./metrics.ts";
 import { ANOMALY_AXES, axisById } from "./ranking.ts";
 import type { Axis } from "./ranking.ts";
+import { wrap } from "./wrap.ts";
 
 const SHORT: Readonly<Record<string, string>> = {
   "min.insync.replicas": "min.isr",
@@ -27,7 +28,7 @@ export function shortKey(key: string): string {
   return SHORT[key] ?? key;
 }
 
-function terminalKey(key: string): string {
+export function terminalKey(key: string): string {
   return TERMINAL[key] ?? shortKey(key);
 }
 
@@ -95,8 +96,8 @@ export function renderTable(o: CompareOutcome, opts: TableOptions = {}): string 
   function count(n: number): string {
     return n > 0 ? c.yellow(String(n)) : "0";
   }
-  // Narrow terminal: drop optional columns (lowest number first) until the table fits; then, as a last resort,
-  // drop the padding left of each cell.
+  // Narrow terminal: drop optional columns (lowest number first) until the table fits; then drop the padding left
+  // of each cell; when even that does not fit, one block per configuration (renderVertical).
   const width = opts.width ?? 0;
   const maxDrop = Math.max(...cols.map((col) => col.optional ?? 0));
   let shown = cols;
@@ -111,27 +112,69 @@ export function renderTable(o: CompareOutcome, opts: TableOptions = {}): string 
     const firstLine = table.split("\n")[0] ?? "";
     const visible = firstLine.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "").length;
     if (width <= 0 || visible <= width) break;
+    if (step === maxDrop + 1) return renderVertical(o, c, width, allZero);
   }
   const lines: string[] = [];
-  lines.push(c.bold(`kafkasim compare — ${o.matrix.name}: ${o.report.rows.length} configurations × ${o.report.seeds} seeds (root seed ${o.report.seed}), same fault schedules for all`));
+  lines.push(...wrap(c.bold(`kafkasim compare — ${o.matrix.name}: ${o.report.rows.length} configurations × ${o.report.seeds} seeds (root seed ${o.report.seed}), same fault schedules for all`), width));
   lines.push(table);
-  if (allZero.length > 0) lines.push(c.dim(`(0 in every row, columns left out: ${allZero.map((a) => a.label).join(", ")})`));
-  if (shown.length < cols.length) lines.push(c.dim(`(terminal too narrow: ${cols.length - shown.length} columns left out; --markdown or --csv show all)`));
-  lines.push(c.dim(`★ = Pareto front: ${FRONT_RULE}`));
+  if (allZero.length > 0) lines.push(...wrap(c.dim(`(0 in every row, columns left out: ${allZero.map((a) => a.label).join(", ")})`), width));
+  if (shown.length < cols.length) lines.push(...wrap(c.dim(`(terminal too narrow: ${cols.length - shown.length} columns left out; --markdown or --csv show all)`), width));
+  lines.push(...wrap(c.dim(`★ = Pareto front: ${FRONT_RULE}`), width));
   lines.push(
-    c.dim(
-      "lost = acknowledged writes missing from the final log (share of runs with any); dup = duplicates; reord = reorders; skip = records skipped or committed unprocessed by consumers; twice = records processed twice; unavail = write unavailability per run; p50/p99/max = produce latency (virtual ms); e2e = send → first poll; rec/s = acks per second; recov = fault → next ack.",
+    ...wrap(
+      c.dim(
+        "lost = acknowledged writes missing from the final log (share of runs with any); dup = duplicates; reord = reorders; skip = records skipped or committed unprocessed by consumers; twice = records processed twice; unavail = write unavailability per run; p50/p99/max = produce latency (virtual ms); e2e = send → first poll; rec/s = acks per second; recov = fault → next ack.",
+      ),
+      width,
     ),
   );
   lines.push("");
-  o.report.rows.forEach((r, i) => lines.push(`${r.pareto ? c.yellow(`★${i + 1}`) : ` ${i + 1}`} ${o.tradeoffs[i] ?? ""}`));
+  o.report.rows.forEach((r, i) => lines.push(...wrap(`${r.pareto ? c.yellow(`★${i + 1}`) : ` ${i + 1}`} ${o.tradeoffs[i] ?? ""}`, width, "    ")));
+  return [...lines, ...footer(o, c).flatMap((l) => wrap(l, width))].join("\n");
+}
+
+function footer(o: CompareOutcome, c: ChalkInstance): string[] {
+  const lines: string[] = [];
   if (o.invalid.length > 0) {
     lines.push("");
     lines.push(c.dim(`Not run (${o.invalid.length}): ${summariseInvalid(o)}`));
   }
   lines.push("");
   lines.push(c.dim(`Reproduce: ${reproduceCommand(o)}`));
-  return lines.join("\n");
+  return lines;
+}
+
+/** One block per configuration, for a terminal too narrow for the table: its configuration, then its outcomes
+ *  and its trade-off sentence, every line wrapped to the width. */
+function renderVertical(o: CompareOutcome, c: ChalkInstance, width: number, allZero: readonly Axis[]): string {
+  const keys = configKeys(o);
+  const out: string[] = [];
+  const add = (text: string, indent = "      "): void => {
+    out.push(...wrap(text, width, indent));
+  };
+  add(c.bold(`kafkasim compare — ${o.matrix.name}: ${o.report.rows.length} configurations × ${o.report.seeds} seeds (root seed ${o.report.seed}), same fault schedules for all`), "");
+  add(c.dim("(one block per configuration: the terminal is too narrow for the table; --markdown or --csv give it)"), "");
+  o.report.rows.forEach((r, i) => {
+    out.push("");
+    const rank = r.pareto ? c.bold.yellow(`★${i + 1}`) : ` ${i + 1}`;
+    add(`${rank}  ${keys.map((k) => `${terminalKey(k)}=${formatValue(r.config[k])}`).join(" ")}`);
+    const anomalies = ANOMALY_AXES.filter((a) => !allZero.includes(a)).map((a) => {
+      const n = a.read(r) ?? 0;
+      const text = `${a.head} ${anomalyCell(a, r)}`;
+      return a.id === "lostWrites" ? (n > 0 ? c.red(text) : c.green(text)) : n > 0 ? c.yellow(text) : text;
+    });
+    const v = r.verdicts;
+    const runs = v ? (["bug", "liveness", "allowed", "valid"] as const).filter((k) => v[k] > 0).map((k) => (k === "bug" || k === "liveness" ? c.red(`${v[k]} ${k}`) : `${v[k]} ${k}`)) : [];
+    if (anomalies.length > 0 || runs.length > 0) add(`    ${[...anomalies, ...(runs.length > 0 ? [`runs: ${runs.join(", ")}`] : [])].join(" · ")}`);
+    add(`    unavail ${formatMs(r.unavailableMs)} · p50 ${formatMs(r.latencyMs.p50)} · p99 ${formatMs(r.latencyMs.p99)} · max ${formatMs(r.latencyMs.max)} · e2e p99 ${formatMs(r.endToEndMs.p99)} · ${r.throughputPerSec.toFixed(0)} rec/s · disk ${formatBytes(r.diskBytes)} · recov ${formatMs(r.recoveryMs)}`);
+    const errors = formatErrors(r.produceErrors);
+    if (errors !== "–") add(`    errors: ${errors}`);
+    add(c.dim(`    ${o.tradeoffs[i] ?? ""}`));
+  });
+  if (allZero.length > 0) add(c.dim(`(0 in every row, left out: ${allZero.map((a) => a.label).join(", ")})`), "");
+  add(c.dim(`★ = Pareto front: ${FRONT_RULE}`), "");
+  for (const l of footer(o, c)) add(l, "");
+  return out.join("\n");
 }
 
 /** The rule of the ★, in words (every format). */

@@ -71,6 +71,12 @@ const RELIABILITY_POINTS: readonly { point: string; file: string; rule?: RuleId 
   { point: "protocol 0.10: truncation to the high watermark loses records (KIP-101)", file: "protocol-0.10-truncate-to-hw", rule: "protocol-0.10-truncation" },
   { point: "protocol 0.11: fast successive leader changes diverge the logs (KIP-279)", file: "protocol-0.11-fast-failover-divergence", rule: "protocol-0.11-divergence" },
   { point: "protocol 2.0: the epoch walk-back keeps the logs consistent", file: "protocol-2.0-no-divergence" },
+  { point: "KRaft 4.1 with ELR: the last ISR member losing power does not lose committed data (KIP-966)", file: "kraft-elr-last-replica-power-loss" },
+  { point: "KRaft 4.0 without ELR: the last ISR member losing power loses committed data", file: "kraft-no-elr-last-replica-power-loss", rule: "power-loss-unflushed" },
+  { point: "KRaft: a quorum without its majority freezes metadata but not the data plane", file: "kraft-quorum-majority-lost" },
+  { point: "KRaft: a leader cut off from the quorum keeps leading until fenced, acknowledging nothing lost with acks=all", file: "kraft-zombie-leader" },
+  { point: "KRaft: a broker whose heartbeats stop is fenced after broker.session.timeout.ms and loses its leaderships", file: "kraft-broker-fenced" },
+  { point: "KRaft: a broker applying metadata late refuses writes it should take (stale-leadership window)", file: "kraft-metadata-lag" },
   { point: "transactions: read_committed never returns an aborted transaction's records; read_uncommitted does", file: "txn-read-committed" },
 ];
 
@@ -120,6 +126,43 @@ describe("scenario library", () => {
     const one = runScenario({ ...s, broker: { ...s.broker, "min.insync.replicas": 1 } });
     expect(errors(one)).not.toContain("NOT_ENOUGH_REPLICAS");
     expect(one.sendsAcked).toBeGreaterThan(r.sendsAcked);
+  });
+
+  it("kraft-*-last-replica-power-loss: on the same faults 4.1 elects from the ELR and loses nothing, 4.0 re-elects the emptied leader and loses what it acknowledged", () => {
+    const elr = runScenario(load("kraft-elr-last-replica-power-loss.yaml"), { record: true });
+    const elected = elr.trace.filter((e) => e.type === "leader-elected");
+    expect(elected.map((e) => (e.type === "leader-elected" ? [e.leader, e.election] : []))).toEqual([
+      [2, "clean"],
+      [1, "elr"],
+    ]);
+    const noElr = load("kraft-no-elr-last-replica-power-loss.yaml");
+    expect(judge(runScenario({ ...noElr, protocol: "4.1" })).stats.lostWrites).toBe(0);
+    expect(run("kraft-no-elr-last-replica-power-loss.yaml").stats.lostWrites).toBe(500);
+  });
+
+  it("kraft-quorum-majority-lost: with no broker failing every write is acknowledged while the quorum is down", () => {
+    const r = runScenario(load("kraft-quorum-majority-lost.yaml"), { record: true });
+    expect(r.trace.filter((e) => e.type === "node-kill").map((e) => (e.type === "node-kill" ? e.node : ""))).toEqual(["controller-1", "controller-2"]);
+    const { stats } = judge(r);
+    expect(stats.sent).toBe(1601);
+    expect(stats.acked).toBe(stats.sent);
+  });
+
+  it("kraft-broker-fenced: the paused leader is fenced and another broker leads; resumed, it is unfenced", () => {
+    const r = runScenario(load("kraft-broker-fenced.yaml"), { record: true });
+    const changes = r.trace.flatMap((e) => (e.type === "kraft-broker" && e.broker === 2 && e.change !== "registered" ? [e.change] : []));
+    expect(changes).toEqual(["unfenced", "fenced", "unfenced"]);
+    expect(r.trace.filter((e) => e.type === "leader-elected").map((e) => (e.type === "leader-elected" ? e.leader : 0))).toEqual([2, 1]);
+  });
+
+  it("kraft-metadata-lag: the lagging broker, elected, answers NOT_LEADER_OR_FOLLOWER until the record reaches it; without the lag it answers at once", () => {
+    const s = load("kraft-metadata-lag.yaml");
+    const notLeader = (r: ReturnType<typeof runScenario>): number => r.trace.filter((e) => e.type === "produce-retry" && e.error === "NOT_LEADER_OR_FOLLOWER").length;
+    const lagging = runScenario(s, { record: true });
+    const prompt = runScenario({ ...s, faults: s.faults.filter((f) => f.action.kind !== "metadata-lag") }, { record: true });
+    expect(notLeader(lagging)).toBeGreaterThan(20);
+    expect(notLeader(prompt)).toBeLessThanOrEqual(1); // at most the one send that raced the metadata refresh
+    expect(prompt.sendsAcked).toBeGreaterThan(lagging.sendsAcked);
   });
 
   it("a scenario replays to the same trace hash", () => {

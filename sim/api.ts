@@ -19,3 +19,10 @@ export type { BrokerConfig, ProducerConfig, ConsumerConfig, ProtocolVersion, Ack
 export type { KafkaErrorCode } from "./kafka/errors.ts";
 export { isRetriable } from "./kafka/errors.ts";
 export { SimInputError } from "./core/errors.ts";
+export * from "./client/kafkajs/index.ts";
+export { createWorld } from "./world.ts";
+export type { World, WorldOptions, OutsideNodes } from "./world.ts";
+export { runKafkajs, DEFAULT_EPOCH_MS } from "./client/kafkajs-real/host.ts";
+export type { KafkajsSim, KafkajsRun, KafkajsRunOptions, SocketFactoryArgs } from "./client/kafkajs-real/host.ts";
+export { Gateway } from "./wire/gateway/index.ts";
+export type { GatewayOptions, WireTransport } from "./wire/gateway/index.ts";

@@ -111,6 +111,12 @@ export function opToEdn(op: HistoryOp, processIndex: number): string {
       entries.push([kw("value"), op.value.partitions.map((p) => tpKeyOf(p.topic, p.partition))]);
       entries.push([kw("group"), op.value.group], [kw("generation"), op.value.generation]);
       break;
+    case "seek": {
+      const v = op.value;
+      entries.push([kw("value"), [tpKeyOf(v.topic, v.partition), v.offset]]);
+      entries.push([kw("group"), v.group], [kw("reason"), kw(v.reason)]);
+      break;
+    }
     case "reset": {
       const v = op.value;
       entries.push([kw("value"), [tpKeyOf(v.topic, v.partition), v.offset]]);

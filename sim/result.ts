@@ -2,7 +2,8 @@
 import type { Seed } from "./core/rng.ts";
 import type { Recorded } from "./core/trace.ts";
 import type { ProtocolVersion } from "./kafka/config.ts";
-import type { FinalState, HistoryOp } from "./history.ts";
+import type { FinalState, HistoryColumns, HistoryOp } from "./history.ts";
+import { HistoryRecorder } from "./history-recorder.ts";
 import type { FaultWarning, FiredFault } from "./faults/types.ts";
 import type { TraceEvent } from "./events.ts";
 import type { Scenario } from "./scenario/types.ts";
@@ -35,7 +36,11 @@ export interface RunResult {
   readonly workloadEndMs: number;
   /** Scheduler events dispatched. */
   readonly events: number;
+  /** Every op as an object (materialised on first read: for users and exports; the checkers read `historyColumns`). */
   readonly history: readonly HistoryOp[];
+  /** The same ops as columns, read without an object per op (non-enumerable: a clone or a JSON copy has only
+   *  `history`, and `historyColumns(result)` rebuilds the columns from it). Absent in hand-built results. */
+  readonly historyColumns?: HistoryColumns;
   /** Acknowledged sends (ok ops of f "send"), counted while recording: no need to read the history for it. */
   readonly sendsAcked: number;
   readonly final: FinalState;
@@ -51,4 +56,15 @@ export interface RunResult {
   /** Bytes stored on all brokers' disks at the end (cost of replication). */
   readonly diskBytes: number;
   readonly network: { readonly sent: number; readonly delivered: number; readonly dropped: number };
+}
+
+const COLUMNS = new WeakMap<RunResult, HistoryColumns>();
+
+/** The history of a run as columns: the recorder's own, or (a hand-built, cloned or parsed result) built once from
+ *  its ops. */
+export function historyColumns(r: RunResult): HistoryColumns {
+  if (r.historyColumns !== undefined) return r.historyColumns;
+  let h = COLUMNS.get(r);
+  if (h === undefined) COLUMNS.set(r, (h = HistoryRecorder.fromOps(r.history)));
+  return h;
 }

@@ -83,7 +83,9 @@ describe("compare end to end", () => {
     expect(text).toContain(join(out, "index.html"));
     const html = readFileSync(join(out, "index.html"), "utf8");
     expect(html).toContain('data-chart="tradeoff"');
-    expect(html.match(/<svg/g)?.length ?? 0).toBe(5); // trade-off scatter and bars, latency, ISR/HW of each config
+    // trade-off scatter and bars, then latency and ISR/HW as small multiples: a panel per configuration
+    expect([...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1])).toEqual(["tradeoff", "tradeoff-bars", "latency", "isr-hw"]);
+    expect(html.match(/<g class="panel"/g)?.length ?? 0).toBe(4);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -9,6 +9,11 @@ import type { RunResult } from "../../sim/result.ts";
 import type { TraceEvent } from "../../sim/events.ts";
 import type { FaultAction, FaultTarget } from "../../sim/faults/types.ts";
 import { describeTarget } from "../../sim/faults/interpreter.ts";
+import { describeFired, laneTitle } from "../../reports/resolve.ts";
+import { causesOf, withCauses } from "../../reports/causes.ts";
+import { explanationLines, tidyText } from "../../reports/anomaly-groups.ts";
+import { fmtS } from "../../reports/records.ts";
+import { wrapLines } from "../../reports/wrap.ts";
 import type { HistoryOp } from "../../sim/history.ts";
 import type { CliJudgement } from "../engine.ts";
 
@@ -43,20 +48,32 @@ export function describeFault(a: FaultAction): string {
   }
 }
 
+const NODE_WORDS: Readonly<Record<"node-kill" | "node-power-loss" | "node-stop" | "node-restart" | "node-pause" | "node-resume", string>> = {
+  "node-kill": "killed",
+  "node-power-loss": "lost power",
+  "node-stop": "shut down",
+  "node-restart": "restarted",
+  "node-pause": "paused",
+  "node-resume": "resumed",
+};
+
 /** One line for a trace event, or undefined for events not worth a step. `tps`: partitions of interest. */
-function step(c: ChalkInstance, ev: TraceEvent & { timeUs: number }, tps: ReadonlySet<string>, hwShown: Map<string, number>): string | undefined {
+function step(c: ChalkInstance, r: RunResult, ev: TraceEvent & { timeUs: number }, tps: ReadonlySet<string>, hwShown: Map<string, number>): string | undefined {
   const at = c.dim(t(ev.timeUs));
   const about = (tp: string): boolean => tps.size === 0 || tps.has(tp);
   switch (ev.type) {
-    case "fault":
-      return `${at}  ${c.magenta.bold("FAULT")} ${describeFault(ev.action)}${ev.nodes.length > 0 ? c.dim(` → ${ev.nodes.join(", ")}`) : c.dim(" (resolved to nothing)")}`;
+    case "fault": {
+      // Targets resolved in words ("kill leader of orders-0 (broker 2)"); only a target that meant nobody says so.
+      const nobody = ev.nodes.length === 0 && "target" in ev.action && ev.action.target !== undefined;
+      return `${at}  ${c.magenta.bold("FAULT")} ${describeFired(r, ev)}${nobody ? c.dim(" (its target meant nobody then: nothing happened)") : ""}`;
+    }
     case "node-kill":
     case "node-power-loss":
     case "node-stop":
     case "node-restart":
     case "node-pause":
     case "node-resume":
-      return `${at}  ${ev.node} ${ev.type.slice(5)}${ev.type === "node-power-loss" ? ` (lost ${ev.lostRecords} unflushed records)` : ""}`;
+      return `${at}  ${laneTitle(ev.node)} ${NODE_WORDS[ev.type]}${ev.type === "node-power-loss" ? ` (lost ${ev.lostRecords} unflushed records)` : ""}`;
     case "session-expired":
       return `${at}  session of broker ${ev.broker} expired`;
     case "controller-elected":
@@ -94,6 +111,10 @@ function step(c: ChalkInstance, ev: TraceEvent & { timeUs: number }, tps: Readon
       return `${at}  group ${ev.group}: ${ev.member} ${ev.reason === "rejoin" ? "rejoins" : "joins"} as ${ev.memberId} (generation ${ev.generation})`;
     case "member-left":
       return `${at}  group ${ev.group}: ${ev.member} ${c.yellow("left")} generation ${ev.generation} (${ev.reason})`;
+    case "handler-error":
+      return about(`${ev.topic}-${ev.partition}`) ? `${at}  ${ev.member}'s handler ${c.yellow("threw")} on ${ev.topic}-${ev.partition} offset ${ev.offset} (value ${ev.value}): ${ev.error}` : undefined;
+    case "kafkajs-crash":
+      return `${at}  ${ev.member} ${c.red("crashed")} (${ev.error})${ev.restart ? ", restarts" : ", for good"}`;
     case "phase":
       return `${at}  ${c.cyan(`— ${ev.phase} phase —`)}`;
     default:
@@ -130,7 +151,7 @@ export function renderExplanation(c: ChalkInstance, r: RunResult, j: CliJudgemen
   let n = 0;
   const MAX_STEPS = 300;
   for (const ev of r.trace as readonly (TraceEvent & { timeUs: number })[]) {
-    const line = step(c, ev, tps, hwShown);
+    const line = step(c, r, ev, tps, hwShown);
     if (line === undefined) continue;
     if (++n > MAX_STEPS) {
       out.push(c.dim(`  ... (more steps; use run --trace FILE for the full trace)`));
@@ -140,8 +161,13 @@ export function renderExplanation(c: ChalkInstance, r: RunResult, j: CliJudgemen
   }
   if (picked.length === 0) out.push("", "No anomaly: nothing to explain beyond the steps above.");
   for (const a of picked) {
-    out.push("", c.bold(`${a.type}${a.partition ? ` on ${a.partition}` : ""}${a.offset !== null ? ` at offset ${a.offset}` : ""}${a.value !== null ? `, value ${a.value}` : ""}`) + (a.allowed === true ? c.dim(" (allowed by this configuration)") : a.allowed === false ? c.red(" (a bug)") : ""));
-    for (const l of a.explanation.split("\n")) out.push(`  ${l}`);
+    out.push("", c.bold(`${a.type}${a.partition ? ` on ${a.partition}` : ""}${a.offset !== null ? ` at offset ${a.offset}` : ""}${a.value !== null ? `, value ${a.value}` : ""}`) + (a.allowed === true ? c.dim(` (allowed: ${a.allowedBecause?.rule ?? "by this configuration"})`) : a.allowed === false ? c.red(" (a bug)") : ""));
+    // Its steps, with the faults that caused it (in effect when it was acknowledged, or between then and its loss).
+    for (const l of withCauses(explanationLines(a), causesOf(r, a))) out.push(`  ${l}`);
+    if (a.allowedBecause) {
+      out.push(`  ${c.yellow("why it is allowed")}: ${tidyText(a.allowedBecause.sentence, false)}`);
+      for (const e of a.allowedBecause.events) out.push(`    ${c.dim(`${fmtS(e.timeUs / 1000)} (cited)`)} ${tidyText(e.text, false)}`);
+    }
     if (a.value !== null) {
       const ops = r.history.filter((op) => (op.f === "send" || op.f === "process") && op.value.value === a.value).slice(0, 12);
       const polls = r.history.filter((op) => op.f === "poll" && op.type === "ok" && op.value.records.some((x) => x.value === a.value)).slice(0, 6);
@@ -157,6 +183,7 @@ export async function explainCommand(file: string, opts: RunCommandOptions): Pro
   const r = await runOnce(file, opts, true);
   const c = makeChalk();
   for (const w of r.json.warnings) process.stderr.write(`warning: ${w}\n`);
-  write(renderExplanation(c, r.result, r.judgement) + "\n\n" + `repro: ${c.cyan(r.json.repro)}\n`);
+  const width = opts.write === undefined && process.stdout.isTTY ? (process.stdout.columns ?? 0) : 0;
+  write(wrapLines(renderExplanation(c, r.result, r.judgement).split("\n"), width, "    ").join("\n") + "\n\n" + `repro: ${c.cyan(r.json.repro)}\n`);
   return exitCodeOf(r.judgement, r.outcome);
 }

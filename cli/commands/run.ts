@@ -103,7 +103,8 @@ export async function runCommand(arg: string, opts: RunCommandOptions): Promise<
   else {
     const c = makeChalk();
     for (const w of r.json.warnings) writeErr(`${makeChalk(process.stderr.isTTY === true && !process.env.NO_COLOR).yellow("warning:")} ${w}\n`);
-    write(renderRun(c, r.json, r.judgement, { file: r.file }) + "\n");
+    const width = opts.write === undefined && process.stdout.isTTY ? (process.stdout.columns ?? 0) : 0;
+    write(renderRun(c, r.json, r.judgement, { file: r.file, width, result: r.result }) + "\n");
     if (opts.trace !== undefined) write(c.dim(`trace: ${r.result.trace.length} events written to ${opts.trace}\n`));
     if (written.length > 0) write(c.dim(`report: ${written.join(", ")}\n`));
   }

@@ -1,64 +1,59 @@
 // inconsistent-offsets (Jepsen): two different values seen at the same offset of a partition (by polls, or a
-// poll against the acknowledged offset of a send).
+// poll against the acknowledged offset of a send). Fed by the one pass over the history (properties/scan.ts):
+// per partition, the first op that saw each offset (an int32 per offset); the value it saw is the final log's
+// unless noted as an exception, so nothing is kept per record beyond that.
 import type { RunResult } from "../../sim/result.ts";
+import type { HistoryColumns } from "../../sim/history.ts";
 import type { Finding } from "../types.ts";
-import type { HistoryOp } from "../../sim/history.ts";
-import { runIndex, tpName } from "../context.ts";
+import type { FinalLog } from "../context.ts";
+import { historyScan, tpName } from "../context.ts";
+import { IntColumn } from "../../sim/core/value-table.ts";
 import { withStory } from "./common.ts";
 
-export function checkInconsistentOffsets(result: RunResult): Finding[] {
-  // topic → partition → offset → value first seen, and the history index of the op that saw it (numbers only: this
-  // runs for every acknowledged and every polled record).
-  const seen = new Map<string, Map<number, number>[]>();
-  const firstOp = new Map<string, Map<number, number>[]>();
-  const reported = new Map<string, Map<number, true>[]>();
-  const out: Finding[] = [];
-  const h = result.history;
-  const who = (op: HistoryOp): string => (op.f === "send" ? `the ack to ${op.process}` : op.process);
-  const note = (topic: string, partition: number, offset: number, value: number, op: HistoryOp): void => {
-    let arr = seen.get(topic);
-    if (!arr) {
-      seen.set(topic, (arr = []));
-      firstOp.set(topic, []);
+interface Seen {
+  readonly log: FinalLog | undefined;
+  /** offset → history index of the first op that saw it (-1: none). */
+  readonly first: IntColumn;
+  /** offset → the value first seen there, where it is not the final log's. */
+  readonly odd: Map<number, number>;
+  readonly reported: Set<number>;
+}
+
+export class OffsetsSeen {
+  readonly findings: Finding[] = [];
+  private readonly seen = new Map<string, Seen[]>();
+
+  constructor(
+    private readonly result: RunResult,
+    private readonly logs: Map<string, (FinalLog | undefined)[]>,
+  ) {}
+
+  /** Op `i` (an acknowledged send, or a poll) saw `value` at `offset` of (topic, partition). */
+  note(h: HistoryColumns, i: number, topic: string, partition: number, offset: number, value: number): void {
+    let arr = this.seen.get(topic);
+    if (!arr) this.seen.set(topic, (arr = []));
+    let s = arr[partition];
+    if (!s) {
+      const log = this.logs.get(topic)?.[partition];
+      arr[partition] = s = { log, first: new IntColumn(log ? log.logEndOffset + 1 : 16), odd: new Map(), reported: new Set() };
     }
-    let m = arr[partition];
-    if (!m) {
-      arr[partition] = m = new Map();
-      (firstOp.get(topic) as Map<number, number>[])[partition] = new Map();
-    }
-    const prev = m.get(offset);
-    const ops = (firstOp.get(topic) as Map<number, number>[])[partition] as Map<number, number>;
-    if (prev === undefined) {
-      m.set(offset, value);
-      ops.set(offset, op.index);
+    const finalValue = s.log?.log.valueAtOffset(offset);
+    const firstOp = s.first.get(offset);
+    if (firstOp < 0) {
+      s.first.set(offset, i);
+      if (value !== finalValue) s.odd.set(offset, value);
       return;
     }
-    if (prev === value) return;
-    let rarr = reported.get(topic);
-    if (!rarr) reported.set(topic, (rarr = []));
-    let rm = rarr[partition];
-    if (!rm) rarr[partition] = rm = new Map();
-    if (rm.has(offset)) return;
-    rm.set(offset, true);
+    const prev = (s.odd.get(offset) ?? finalValue) as number; // the first value seen: the final log's unless noted
+    if (prev === value || s.reported.has(offset)) return;
+    s.reported.add(offset);
     const tp = tpName(topic, partition);
-    const first = h[ops.get(offset) as number] as HistoryOp;
-    const text = `offset ${offset} of ${tp} held value ${prev} and later value ${value} (seen by ${who(op)}): the log was truncated and rewritten`;
-    out.push({ type: "inconsistent-offsets", partition: tp, offset, value, relatedValue: prev, sinceUs: first.timeUs, process: first.process, explanation: withStory(result, out.length, text, tp, Math.max(0, op.timeUs - 1_000_000)) });
-  };
-  const idx = runIndex(result);
-  for (const op of h) {
-    if (op.f === "send" && op.type === "ok") {
-      const s = idx.sends.get(op.value.value);
-      if (s && s.outcomeIndex === op.index && op.value.partition !== undefined && op.value.offset !== undefined && op.value.offset >= 0) {
-        note(op.value.topic, op.value.partition, op.value.offset, op.value.value, op);
-      }
-    } else if (op.f === "poll" && op.type === "ok") {
-      const recs = op.value.records;
-      for (let j = 0; j < recs.length; j++) {
-        const r = recs[j];
-        if (r) note(r.topic, r.partition, r.offset, r.value, op);
-      }
-    }
+    const who = h.f(i) === "send" ? `the ack to ${h.process(i)}` : h.process(i);
+    const text = `offset ${offset} of ${tp} held value ${prev} and later value ${value} (seen by ${who}): the log was truncated and rewritten`;
+    this.findings.push({ type: "inconsistent-offsets", partition: tp, offset, value, relatedValue: prev, sinceUs: h.timeUs(firstOp), process: h.process(firstOp), explanation: withStory(this.result, this.findings.length, text, tp, Math.max(0, h.timeUs(i) - 1_000_000)) });
   }
-  return out;
+}
+
+export function checkInconsistentOffsets(result: RunResult): Finding[] {
+  return historyScan(result).inconsistentOffsets.findings;
 }

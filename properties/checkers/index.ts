@@ -16,6 +16,9 @@ import { checkProcessedTwice } from "./processed-twice.ts";
 import { checkLogDivergence } from "./log-divergence.ts";
 import { checkLeaderIncomplete } from "./leader-incomplete.ts";
 import { checkStrongIsr } from "./strong-isr.ts";
+import { checkTwoLeaders } from "./two-leaders.ts";
+import { checkMetadataDivergence } from "./metadata-divergence.ts";
+import { checkEpochRegression } from "./epoch-regression.ts";
 import { checkAbortedReads } from "./aborted-read.ts";
 
 export type Checker = (result: RunResult) => Finding[];
@@ -35,6 +38,9 @@ export const CHECKERS: Readonly<Record<AnomalyType, Checker>> = {
   "log-divergence": checkLogDivergence,
   "leader-incomplete": checkLeaderIncomplete,
   "strong-isr": checkStrongIsr,
+  "two-leaders": checkTwoLeaders,
+  "metadata-divergence": checkMetadataDivergence,
+  "epoch-regression": checkEpochRegression,
   "aborted-read": checkAbortedReads,
 };
 
@@ -53,5 +59,8 @@ export {
   checkLogDivergence,
   checkLeaderIncomplete,
   checkStrongIsr,
+  checkTwoLeaders,
+  checkMetadataDivergence,
+  checkEpochRegression,
   checkAbortedReads,
 };

@@ -4,7 +4,7 @@
 import type { RunResult } from "../../sim/result.ts";
 import type { Finding } from "../types.ts";
 import { ledPartitions, withStory } from "./common.ts";
-import { firstMismatch } from "./log-divergence.ts";
+import { firstMismatch, recordAt } from "./log-divergence.ts";
 
 export function checkLeaderIncomplete(result: RunResult): Finding[] {
   const out: Finding[] = [];
@@ -20,9 +20,9 @@ export function checkLeaderIncomplete(result: RunResult): Finding[] {
         if (o >= leader.highWatermark) offset = o;
       }
       if (offset < 0) continue;
-      const ir = offset - r.logStartOffset;
-      const text = `leader ${leader.broker} of ${tp} (epoch ${p.leaderEpoch}, LEO ${leader.logEndOffset}, HW ${leader.highWatermark}) lacks the record at offset ${offset} that broker ${r.broker} holds as committed (value ${r.values[ir]}, HW ${r.highWatermark})`;
-      out.push({ type: "leader-incomplete", partition: tp, offset, value: r.values[ir] ?? null, explanation: withStory(result, out.length, text, tp, 0) });
+      const value = recordAt(r, offset).value;
+      const text = `leader ${leader.broker} of ${tp} (epoch ${p.leaderEpoch}, LEO ${leader.logEndOffset}, HW ${leader.highWatermark}) lacks the record at offset ${offset} that broker ${r.broker} holds as committed (value ${value}, HW ${r.highWatermark})`;
+      out.push({ type: "leader-incomplete", partition: tp, offset, value: value ?? null, explanation: withStory(result, out.length, text, tp, 0) });
     }
   }
   return out;

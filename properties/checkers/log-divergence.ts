@@ -4,18 +4,21 @@ import type { RunResult } from "../../sim/result.ts";
 import type { FinalReplica } from "../../sim/history.ts";
 import type { Finding } from "../types.ts";
 import { tpName } from "../context.ts";
+import { replicaLog } from "../../sim/final-log.ts";
 import { withStory } from "./common.ts";
 
-/** First offset below both HWs where a and b differ, or -1. */
+/** First offset below `below` where a and b differ (value or epoch, where both hold records), or -1. */
 export function firstMismatch(a: FinalReplica, b: FinalReplica, below: number): number {
-  const from = Math.max(a.logStartOffset, b.logStartOffset);
-  const to = Math.min(below, a.logStartOffset + a.values.length, b.logStartOffset + b.values.length);
-  for (let o = from; o < to; o++) {
-    const ia = o - a.logStartOffset;
-    const ib = o - b.logStartOffset;
-    if (a.values[ia] !== b.values[ib] || a.epochs[ia] !== b.epochs[ib]) return o;
-  }
-  return -1;
+  const la = replicaLog(a);
+  const lb = replicaLog(b);
+  return la.firstMismatch(lb, Math.max(la.start, lb.start), Math.min(below, la.end, lb.end));
+}
+
+/** Value and epoch of a replica's record at `offset` (undefined outside its log). */
+export function recordAt(r: FinalReplica, offset: number): { value: number | undefined; epoch: number | undefined } {
+  const l = replicaLog(r);
+  const i = offset - l.start;
+  return i >= 0 && i < l.length ? { value: l.valueAt(i), epoch: l.epochAt(i) } : { value: undefined, epoch: undefined };
 }
 
 export function checkLogDivergence(result: RunResult): Finding[] {
@@ -29,10 +32,10 @@ export function checkLogDivergence(result: RunResult): Finding[] {
         const b = rs[j] as FinalReplica;
         const o = firstMismatch(a, b, Math.min(a.highWatermark, b.highWatermark));
         if (o < 0) continue;
-        const ia = o - a.logStartOffset;
-        const ib = o - b.logStartOffset;
-        const text = `replicas of ${tp} disagree below their high watermarks (broker ${a.broker} HW ${a.highWatermark}, broker ${b.broker} HW ${b.highWatermark}): at offset ${o} broker ${a.broker} has value ${a.values[ia]} (epoch ${a.epochs[ia]}) and broker ${b.broker} has value ${b.values[ib]} (epoch ${b.epochs[ib]})`;
-        out.push({ type: "log-divergence", partition: tp, offset: o, value: a.values[ia] ?? null, explanation: withStory(result, out.length, text, tp, 0) });
+        const ra = recordAt(a, o);
+        const rb = recordAt(b, o);
+        const text = `replicas of ${tp} disagree below their high watermarks (broker ${a.broker} HW ${a.highWatermark}, broker ${b.broker} HW ${b.highWatermark}): at offset ${o} broker ${a.broker} has value ${ra.value} (epoch ${ra.epoch}) and broker ${b.broker} has value ${rb.value} (epoch ${rb.epoch})`;
+        out.push({ type: "log-divergence", partition: tp, offset: o, value: ra.value ?? null, explanation: withStory(result, out.length, text, tp, 0) });
       }
     }
   }

@@ -1,11 +1,14 @@
-// One streaming pass over the polls of every consumer, per partition, that poll-skip and nonmonotonic-poll
-// read. A consumer's next offset must follow the previous one it polled; after an assignment (a rebalance) it
-// must start where the group committed (or where it was, if it kept the partition); after a reset, at the
-// reset offset. Commits whose outcome is unknown are accepted as possible starting points.
-import { invisibleOffsets } from "../transactions.ts";
+// The state machine over the polls of every consumer, per partition, that poll-skip and nonmonotonic-poll read,
+// fed by the one pass over the history (properties/scan.ts). A consumer's next offset must follow the previous one
+// it polled; after an assignment (a rebalance) it must start where the group committed (or where it was, if it kept
+// the partition); after a reset or a seek (the consumer moving its own position: kafkajs after a handler threw,
+// consumer.seek), at that offset. Commits whose outcome is unknown are accepted as possible starting points.
+import { NO_TXN, invisibleOffsets } from "../transactions.ts";
+import type { TxnView } from "../transactions.ts";
 import type { RunResult } from "../../sim/result.ts";
+import type { HistoryColumns, HistoryOp } from "../../sim/history.ts";
 import type { Finding } from "../types.ts";
-import { tpName } from "../context.ts";
+import { historyScan, tpName } from "../context.ts";
 import { fmtTime } from "../explain.ts";
 import { nested3, withStory } from "./common.ts";
 
@@ -27,38 +30,43 @@ export interface PollOrder {
   readonly backs: Finding[];
 }
 
-const CACHE = new WeakMap<RunResult, PollOrder>();
+export class PollOrderScan implements PollOrder {
+  readonly skips: Finding[] = [];
+  readonly backs: Finding[] = [];
+  /** process → topic → partition → Pos */
+  private readonly pos = new Map<string, Map<string, Map<number, Pos>>>();
+  /** group → topic → partition → Committed */
+  private readonly committed = new Map<string, Map<string, Map<number, Committed>>>();
 
-export function scanPollOrder(result: RunResult): PollOrder {
-  const hit = CACHE.get(result);
-  if (hit) return hit;
-  const skips: Finding[] = [];
-  const backs: Finding[] = [];
-  // process → topic → partition → Pos
-  const pos = new Map<string, Map<string, Map<number, Pos>>>();
-  // group → topic → partition → Committed
-  const committed = new Map<string, Map<string, Map<number, Committed>>>();
-  const getPos = (process: string, topic: string, partition: number): Pos => {
-    const m = nested3(pos, process, topic);
+  constructor(
+    private readonly result: RunResult,
+    private readonly txn: TxnView,
+  ) {}
+
+  private getPos(process: string, topic: string, partition: number): Pos {
+    const m = nested3(this.pos, process, topic);
     let p = m.get(partition);
     if (!p) m.set(partition, (p = { next: -1, starts: null, lastPollUs: 0 }));
     return p;
-  };
-  const report = (kind: "skip" | "back", process: string, topic: string, partition: number, offset: number, value: number, expected: string, timeUs: number, fromUs: number): void => {
+  }
+
+  private report(kind: "skip" | "back", process: string, topic: string, partition: number, offset: number, value: number, expected: string, timeUs: number, fromUs: number): void {
     const tp = tpName(topic, partition);
-    const list = kind === "skip" ? skips : backs;
+    const list = kind === "skip" ? this.skips : this.backs;
     const text =
       kind === "skip"
         ? `${process} polled ${tp} offset ${offset} at ${fmtTime(timeUs)} where it should have continued from ${expected}: the offsets in between were skipped`
         : `${process} polled ${tp} offset ${offset} at ${fmtTime(timeUs)} after ${expected}: it went back`;
-    list.push({ type: kind === "skip" ? "poll-skip" : "nonmonotonic-poll", partition: tp, offset, value, sinceUs: timeUs, process, explanation: withStory(result, list.length, text, tp, fromUs, timeUs) });
-  };
-  for (const op of result.history) {
+    list.push({ type: kind === "skip" ? "poll-skip" : "nonmonotonic-poll", partition: tp, offset, value, sinceUs: timeUs, process, explanation: withStory(this.result, list.length, text, tp, fromUs, timeUs) });
+  }
+
+  /** A commit, assign, reset, crash or restart op. */
+  op(op: HistoryOp): void {
     switch (op.f) {
       case "commit": {
         if (op.type === "fail") break;
         for (const o of op.value.offsets) {
-          const m = nested3(committed, op.value.group, o.topic);
+          const m = nested3(this.committed, op.value.group, o.topic);
           let c = m.get(o.partition);
           if (!c) m.set(o.partition, (c = { ok: -1, pending: [] }));
           if (op.type === "ok") {
@@ -71,10 +79,10 @@ export function scanPollOrder(result: RunResult): PollOrder {
       case "assign": {
         if (op.type !== "ok") break;
         for (const tp of op.value.partitions) {
-          const p = getPos(op.process, tp.topic, tp.partition);
+          const p = this.getPos(op.process, tp.topic, tp.partition);
           const starts: number[] = [];
           if (p.next >= 0) starts.push(p.next);
-          const c = committed.get(op.value.group)?.get(tp.topic)?.get(tp.partition);
+          const c = this.committed.get(op.value.group)?.get(tp.topic)?.get(tp.partition);
           if (c) {
             if (c.ok >= 0) starts.push(c.ok);
             for (const x of c.pending) starts.push(x);
@@ -84,57 +92,59 @@ export function scanPollOrder(result: RunResult): PollOrder {
         }
         break;
       }
+      case "seek":
       case "reset": {
-        const p = getPos(op.process, op.value.topic, op.value.partition);
+        const p = this.getPos(op.process, op.value.topic, op.value.partition);
         p.next = op.value.offset;
         p.starts = null;
         break;
       }
       case "crash":
       case "restart":
-        pos.delete(op.process);
+        this.pos.delete(op.process);
         break;
-      case "poll": {
-        if (op.type !== "ok") break;
-        const recs = op.value.records;
-        for (let j = 0; j < recs.length; j++) {
-          const r = recs[j];
-          if (!r) continue;
-          const p = getPos(op.process, r.topic, r.partition);
-          // Offsets the consumer never gets (markers; aborted or open transactions under read_committed).
-          const invisible = invisibleOffsets(result, op.value.group, `${r.topic}-${r.partition}`);
-          if (invisible !== undefined) {
-            const past = (o: number): number => {
-              while (o < r.offset && invisible.has(o)) o++;
-              return o;
-            };
-            if (p.starts !== null) p.starts = p.starts.map(past);
-            else if (p.next >= 0) p.next = past(p.next);
-          }
-          if (p.starts !== null) {
-            const st = p.starts;
-            if (!st.includes(r.offset)) {
-              const max = Math.max(...st);
-              const min = Math.min(...st);
-              const what = st.length === 1 ? `offset ${min} (its position or the group's committed offset)` : `one of offsets ${st.join(", ")} (its position or the group's committed offsets)`;
-              if (r.offset > max) report("skip", op.process, r.topic, r.partition, r.offset, r.value, what, op.timeUs, p.lastPollUs);
-              else if (r.offset < min) report("back", op.process, r.topic, r.partition, r.offset, r.value, `a rebalance that should have resumed it at ${what}`, op.timeUs, p.lastPollUs);
-            }
-            p.starts = null;
-          } else if (p.next >= 0 && r.offset !== p.next) {
-            if (r.offset > p.next) report("skip", op.process, r.topic, r.partition, r.offset, r.value, `offset ${p.next}`, op.timeUs, p.lastPollUs);
-            else report("back", op.process, r.topic, r.partition, r.offset, r.value, `offset ${p.next - 1}`, op.timeUs, p.lastPollUs);
-          }
-          p.next = r.offset + 1;
-          p.lastPollUs = op.timeUs;
-        }
-        break;
-      }
       default:
         break;
     }
   }
-  const res = { skips, backs };
-  CACHE.set(result, res);
-  return res;
+
+  /** Record `j` of poll `i` (an ok). */
+  record(h: HistoryColumns, i: number, j: number): void {
+    const process = h.process(i);
+    const topic = h.recTopic(i, j);
+    const partition = h.recPartition(i, j);
+    const offset = h.recOffset(i, j);
+    const timeUs = h.timeUs(i);
+    const p = this.getPos(process, topic, partition);
+    // Offsets the consumer never gets (markers; aborted or open transactions under read_committed).
+    const invisible = this.txn === NO_TXN ? undefined : invisibleOffsets(this.txn, h.group(i), tpName(topic, partition));
+    if (invisible !== undefined) {
+      const past = (o: number): number => {
+        while (o < offset && invisible.has(o)) o++;
+        return o;
+      };
+      if (p.starts !== null) p.starts = p.starts.map(past);
+      else if (p.next >= 0) p.next = past(p.next);
+    }
+    if (p.starts !== null) {
+      const st = p.starts;
+      if (!st.includes(offset)) {
+        const max = Math.max(...st);
+        const min = Math.min(...st);
+        const what = st.length === 1 ? `offset ${min} (its position or the group's committed offset)` : `one of offsets ${st.join(", ")} (its position or the group's committed offsets)`;
+        if (offset > max) this.report("skip", process, topic, partition, offset, h.recValue(i, j), what, timeUs, p.lastPollUs);
+        else if (offset < min) this.report("back", process, topic, partition, offset, h.recValue(i, j), `a rebalance that should have resumed it at ${what}`, timeUs, p.lastPollUs);
+      }
+      p.starts = null;
+    } else if (p.next >= 0 && offset !== p.next) {
+      if (offset > p.next) this.report("skip", process, topic, partition, offset, h.recValue(i, j), `offset ${p.next}`, timeUs, p.lastPollUs);
+      else this.report("back", process, topic, partition, offset, h.recValue(i, j), `offset ${p.next - 1}`, timeUs, p.lastPollUs);
+    }
+    p.next = offset + 1;
+    p.lastPollUs = timeUs;
+  }
+}
+
+export function scanPollOrder(result: RunResult): PollOrder {
+  return historyScan(result).pollOrder;
 }

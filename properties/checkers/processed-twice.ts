@@ -1,34 +1,49 @@
-// processed-twice: one record processed successfully more than once by a group (at-least-once re-delivery).
+// processed-twice: one record processed successfully more than once by a group (at-least-once re-delivery). Fed
+// each processing by the one pass over the history (properties/scan.ts).
 import type { RunResult } from "../../sim/result.ts";
+import type { HistoryColumns } from "../../sim/history.ts";
 import type { Finding } from "../types.ts";
+import { historyScan } from "../context.ts";
 import { fmtTime } from "../explain.ts";
+import { IntTable } from "../../sim/core/value-table.ts";
 
-export function checkProcessedTwice(result: RunResult): Finding[] {
-  // group → value → process that first processed it, and when
-  const first = new Map<string, Map<number, { process: string; timeUs: number; twice: boolean }>>();
-  const out: Finding[] = [];
-  for (const op of result.history) {
-    if (op.f !== "process" || op.type !== "ok" || op.value.result !== "ok") continue;
-    let m = first.get(op.value.group);
-    if (!m) first.set(op.value.group, (m = new Map()));
-    const prev = m.get(op.value.value);
-    if (!prev) {
-      m.set(op.value.value, { process: op.process, timeUs: op.timeUs, twice: false });
-      continue;
+export class ProcessedTwice {
+  readonly findings: Finding[] = [];
+  /** group → value → history index of its first processing (-2 - index once reported). */
+  private readonly first = new Map<string, IntTable>();
+
+  constructor(private readonly size: number) {}
+
+  /** Process op `i` (of group `group`). */
+  process(h: HistoryColumns, i: number, group: string): void {
+    if (h.type(i) !== "ok" || h.result(i) !== "ok") return;
+    let m = this.first.get(group);
+    if (!m) this.first.set(group, (m = new IntTable(this.size)));
+    const value = h.value(i);
+    const prev = m.get(value);
+    if (prev === -1) {
+      m.set(value, i);
+      return;
     }
-    if (prev.twice) continue;
-    prev.twice = true;
-    const tp = `${op.value.topic}-${op.value.partition}`;
-    out.push({
+    if (prev < -1) return;
+    m.set(value, -2 - prev);
+    const tp = `${h.topic(i)}-${h.partition(i) as number}`;
+    const offset = h.offset(i) as number;
+    const prevProcess = h.process(prev);
+    const prevUs = h.timeUs(prev);
+    this.findings.push({
       type: "processed-twice",
       partition: tp,
-      offset: op.value.offset,
-      value: op.value.value,
-      sinceUs: prev.timeUs,
-      process: prev.process,
-      group: op.value.group,
-      explanation: `group ${op.value.group} processed value ${op.value.value} (${tp} offset ${op.value.offset}) twice: by ${prev.process} at ${fmtTime(prev.timeUs)} and by ${op.process} at ${fmtTime(op.timeUs)}`,
+      offset,
+      value,
+      sinceUs: prevUs,
+      process: prevProcess,
+      group,
+      explanation: `group ${group} processed value ${value} (${tp} offset ${offset}) twice: by ${prevProcess} at ${fmtTime(prevUs)} and by ${h.process(i)} at ${fmtTime(h.timeUs(i))}`,
     });
   }
-  return out;
+}
+
+export function checkProcessedTwice(result: RunResult): Finding[] {
+  return historyScan(result).processedTwice.findings;
 }

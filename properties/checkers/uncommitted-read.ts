@@ -1,34 +1,44 @@
 // uncommitted-read (Jepsen's precommitted-read): a consumer polled a record that is not in the final log at
-// that offset — it read above the HW, or from a replica whose log was later truncated.
+// that offset — it read above the HW, or from a replica whose log was later truncated. Fed each polled record by
+// the one pass over the history (properties/scan.ts).
 import type { RunResult } from "../../sim/result.ts";
+import type { HistoryColumns } from "../../sim/history.ts";
 import type { Finding } from "../types.ts";
-import { valueAt } from "../context.ts";
+import type { FinalLog } from "../context.ts";
+import { historyScan, valueAt } from "../context.ts";
 import { fmtTime } from "../explain.ts";
-import { logLine, logsByTopic, withStory } from "./common.ts";
+import { logLine, withStory } from "./common.ts";
+
+export class UncommittedReads {
+  readonly findings: Finding[] = [];
+  private readonly reported = new Map<string, Set<number>>();
+
+  constructor(
+    private readonly result: RunResult,
+    private readonly logs: Map<string, (FinalLog | undefined)[]>,
+  ) {}
+
+  /** Record `j` of poll `i`. */
+  read(h: HistoryColumns, i: number, j: number): void {
+    const log = this.logs.get(h.recTopic(i, j))?.[h.recPartition(i, j)];
+    if (!log) return;
+    const offset = h.recOffset(i, j);
+    if (offset < log.start) return; // below the log start: cannot tell
+    const v = valueAt(log, offset);
+    const value = h.recValue(i, j);
+    if (v === value) return;
+    let seen = this.reported.get(log.tp);
+    if (!seen) this.reported.set(log.tp, (seen = new Set()));
+    if (seen.has(offset)) return;
+    seen.add(offset);
+    const process = h.process(i);
+    const timeUs = h.timeUs(i);
+    const now = v === undefined ? "the final log ends before it" : `the final log has value ${v} there`;
+    const text = `${process} polled value ${value} at ${log.tp} offset ${offset} at ${fmtTime(timeUs)}, but ${now} (${logLine(log)})`;
+    this.findings.push({ type: "uncommitted-read", partition: log.tp, offset, value, sinceUs: timeUs, process, explanation: withStory(this.result, this.findings.length, text, log.tp, Math.max(0, timeUs - 500_000)) });
+  }
+}
 
 export function checkUncommittedReads(result: RunResult): Finding[] {
-  const logs = logsByTopic(result);
-  const reported = new Map<string, Set<number>>();
-  const out: Finding[] = [];
-  for (const op of result.history) {
-    if (op.f !== "poll" || op.type !== "ok") continue;
-    const recs = op.value.records;
-    for (let j = 0; j < recs.length; j++) {
-      const r = recs[j];
-      if (!r) continue;
-      const log = logs.get(r.topic)?.[r.partition];
-      if (!log) continue;
-      if (r.offset < log.start) continue; // below the log start: cannot tell
-      const v = valueAt(log, r.offset);
-      if (v === r.value) continue;
-      let seen = reported.get(log.tp);
-      if (!seen) reported.set(log.tp, (seen = new Set()));
-      if (seen.has(r.offset)) continue;
-      seen.add(r.offset);
-      const now = v === undefined ? "the final log ends before it" : `the final log has value ${v} there`;
-      const text = `${op.process} polled value ${r.value} at ${log.tp} offset ${r.offset} at ${fmtTime(op.timeUs)}, but ${now} (${logLine(log)})`;
-      out.push({ type: "uncommitted-read", partition: log.tp, offset: r.offset, value: r.value, sinceUs: op.timeUs, process: op.process, explanation: withStory(result, out.length, text, log.tp, Math.max(0, op.timeUs - 500_000)) });
-    }
-  }
-  return out;
+  return historyScan(result).uncommittedReads.findings;
 }

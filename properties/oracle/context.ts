@@ -3,10 +3,13 @@
 import type { RunResult } from "../../sim/result.ts";
 import type { ConsumerSpec, ProducerSpec } from "../../sim/scenario/types.ts";
 import type { RunIndex } from "../context.ts";
-import type { HistoryOp } from "../../sim/history.ts";
+import type { HistoryColumns } from "../../sim/history.ts";
+import { historyColumns } from "../../sim/result.ts";
+import { IntTable, denseSize } from "../../sim/core/value-table.ts";
 import type { BrokerConfig } from "../../sim/kafka/config.ts";
 import { brokerConfigOf, weakestBrokerConfig } from "../../sim/scenario/defaults.ts";
 import { runIndex } from "../context.ts";
+import { elrVersionOf, modeOf } from "../../sim/kafka/profiles.ts";
 import type { EvidenceIndex, EvidenceRef } from "./evidence.ts";
 import { evidenceIndex } from "./evidence.ts";
 import type { RuleId } from "./rules.ts";
@@ -40,13 +43,18 @@ export function lazyJustification(rule: RuleId, events: readonly EvidenceRef[], 
   return new LazyJustification(rule, events, sentence);
 }
 
-const PROTOCOL_RANK: Readonly<Record<string, number>> = { "0.10": 0, "0.11": 1, "2.0": 2, "2.7": 3, "3.7": 4 };
+const PROTOCOL_RANK: Readonly<Record<string, number>> = { "0.10": 0, "0.11": 1, "2.0": 2, "2.7": 3, "3.7": 4, "3.9": 5, "4.0": 6, "4.1": 7 };
 
 export class OracleContext {
   readonly idx: EvidenceIndex;
   readonly run: RunIndex;
+  /** The history, as columns. */
+  readonly h: HistoryColumns;
   /** 0 for protocol 0.10, 1 for 0.11, 2 and up for the versions with KIP-279 and later. */
   readonly rank: number;
+  /** KRaft with eligible.leader.replicas.version=1 (KIP-966): an uncleanly shut-down replica leaves the ISR and the
+   *  ELR when it registers again, so it can lead again only through an unclean or last-known-leader election. */
+  readonly elr: boolean;
   private readonly weakest: BrokerConfig;
   private readonly producers = new Map<string, ProducerSpec>();
   private readonly groups = new Map<string, ConsumerSpec>();
@@ -54,34 +62,20 @@ export class OracleContext {
   constructor(readonly result: RunResult) {
     this.idx = evidenceIndex(result);
     this.run = runIndex(result);
+    this.h = historyColumns(result);
     this.rank = PROTOCOL_RANK[result.protocol] ?? 4;
+    this.elr = modeOf(result.scenario) === "kraft" && elrVersionOf(result.scenario.protocol, result.scenario.broker) === 1;
     this.weakest = result.scenario.brokerOverrides === undefined ? result.scenario.broker : weakestBrokerConfig(result.scenario);
     for (const p of result.scenario.producers) this.producers.set(p.id, p);
     for (const c of result.scenario.consumers) this.groups.set(c.group, c);
   }
 
-  private consumed: { firstPoll: Map<string, Map<number, HistoryOp>>; processed: Map<string, Map<number, HistoryOp[]>> } | undefined;
+  private consumed: Consumption | undefined;
 
   /** Per group: the first poll of each value, and its successful processings in time order (one pass over the
-   *  history, when a consumer-side anomaly first needs it). */
-  consumption(): { readonly firstPoll: Map<string, Map<number, HistoryOp>>; readonly processed: Map<string, Map<number, HistoryOp[]>> } {
-    if (this.consumed) return this.consumed;
-    const firstPoll = new Map<string, Map<number, HistoryOp>>();
-    const processed = new Map<string, Map<number, HistoryOp[]>>();
-    for (const op of this.result.history) {
-      if (op.f === "poll" && op.type === "ok") {
-        let m = firstPoll.get(op.value.group);
-        if (!m) firstPoll.set(op.value.group, (m = new Map()));
-        for (const r of op.value.records) if (!m.has(r.value)) m.set(r.value, op);
-      } else if (op.f === "process" && op.type === "ok" && op.value.result === "ok") {
-        let m = processed.get(op.value.group);
-        if (!m) processed.set(op.value.group, (m = new Map()));
-        const l = m.get(op.value.value);
-        if (l) l.push(op);
-        else m.set(op.value.value, [op]);
-      }
-    }
-    return (this.consumed = { firstPoll, processed });
+   *  history's columns, when a consumer-side anomaly first needs it). */
+  consumption(): Consumption {
+    return (this.consumed ??= new Consumption(this.h));
   }
 
   producer(id: string): ProducerSpec | undefined {
@@ -124,4 +118,60 @@ export function oracleContext(result: RunResult): OracleContext {
   let c = CACHE.get(result);
   if (!c) CACHE.set(result, (c = new OracleContext(result)));
   return c;
+}
+
+/** Per group: value → history index of its first poll, and of its successful processings. */
+export class Consumption {
+  private readonly polls = new Map<string, IntTable>();
+  private readonly firstProcessing = new Map<string, IntTable>();
+  /** Values processed more than once: every processing, in time order. */
+  private readonly more = new Map<string, Map<number, number[]>>();
+
+  constructor(readonly h: HistoryColumns) {
+    const size = denseSize(h.maxValue, h.length);
+    const table = (m: Map<string, IntTable>, group: string): IntTable => {
+      let t = m.get(group);
+      if (!t) m.set(group, (t = new IntTable(size)));
+      return t;
+    };
+    for (let i = 0; i < h.length; i++) {
+      const f = h.f(i);
+      if (f === "poll" && h.type(i) === "ok") {
+        const n = h.records(i);
+        if (n === 0) continue;
+        const t = table(this.polls, h.group(i));
+        for (let j = 0; j < n; j++) {
+          const v = h.recValue(i, j);
+          if (t.get(v) < 0) t.set(v, i);
+        }
+      } else if (f === "process" && h.type(i) === "ok" && h.result(i) === "ok") {
+        const group = h.group(i);
+        const t = table(this.firstProcessing, group);
+        const v = h.value(i);
+        const first = t.get(v);
+        if (first < 0) {
+          t.set(v, i);
+          continue;
+        }
+        let m = this.more.get(group);
+        if (!m) this.more.set(group, (m = new Map()));
+        const l = m.get(v);
+        if (l) l.push(i);
+        else m.set(v, [first, i]);
+      }
+    }
+  }
+
+  /** History index of the group's first poll of `value`, or -1. */
+  firstPoll(group: string, value: number): number {
+    return this.polls.get(group)?.get(value) ?? -1;
+  }
+
+  /** History indices of the group's successful processings of `value`, in time order. */
+  processings(group: string, value: number): readonly number[] {
+    const more = this.more.get(group)?.get(value);
+    if (more) return more;
+    const first = this.firstProcessing.get(group)?.get(value) ?? -1;
+    return first < 0 ? [] : [first];
+  }
 }

@@ -4,7 +4,8 @@
 import type { RunResult } from "../../sim/result.ts";
 import type { TraceEvent } from "../../sim/events.ts";
 import type { Recorded } from "../../sim/core/trace.ts";
-import type { HistoryOp } from "../../sim/history.ts";
+import type { HistoryColumns, HistoryOp } from "../../sim/history.ts";
+import { historyColumns } from "../../sim/result.ts";
 import { describeEvent, fmtTime } from "../explain.ts";
 
 /** A pointer to one piece of evidence: a trace (evidence) event or a history op, with its time and words. */
@@ -78,7 +79,7 @@ export interface EvidenceIndex {
   readonly partitions: Map<string, PartitionEvidence>;
   readonly powerLosses: PowerLoss[];
   /** Producer id → retries of its batches (values of each retried batch). */
-  readonly retries: Map<string, { readonly ref: EvidenceRef; readonly tp: string; readonly values: readonly number[] }[]>;
+  readonly retries: Map<string, { readonly ref: EvidenceRef; readonly tp: string; readonly values: readonly number[]; readonly error: string }[]>;
   /** Producer id → connection closes and losses. */
   readonly disconnects: Map<string, EvidenceRef[]>;
   readonly groups: Map<string, GroupEvidence>;
@@ -118,6 +119,11 @@ function traceRef(ev: Recorded<TraceEvent>, index: number): EvidenceRef {
 /** A reference to a history op; its words (a thunk) are built when read. */
 export function historyRef(op: HistoryOp, text: () => string): EvidenceRef {
   return new LazyRef("history", op.index, `${op.f}:${op.type}`, op.timeUs, text);
+}
+
+/** A reference to op `i` of the history's columns (no op object). */
+export function historyRefAt(h: HistoryColumns, i: number, text: () => string): EvidenceRef {
+  return new LazyRef("history", i, `${h.f(i)}:${h.type(i)}`, h.timeUs(i), text);
 }
 
 function brokerOf(node: string): number | null {
@@ -233,7 +239,7 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
         const o = e as unknown as Record<string, unknown> & { type: string; timeUs: number };
         if (o.type === "produce-retry" && typeof o.producer === "string" && typeof o.tp === "string" && Array.isArray(o.values)) {
           const values = o.values as number[];
-          push(retries, o.producer, { ref: new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.producer)} retried a batch of ${values.length} record(s) to ${String(o.tp)} after ${String(o.error)}`), tp: o.tp, values });
+          push(retries, o.producer, { ref: new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.producer)} retried a batch of ${values.length} record(s) to ${String(o.tp)} after ${String(o.error)}`), tp: o.tp, values, error: String(o.error) });
         } else if (o.type === "producer-disconnect" && typeof o.producer === "string") {
           push(disconnects, o.producer, new LazyRef("trace", i, o.type, o.timeUs, () => `${String(o.producer)} lost its connection to broker ${String(o.broker)} (${String(o.reason)})`));
         }
@@ -246,7 +252,10 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
     if (fromHistory) return fromHistory;
     const crashes = new Map<string, EvidenceRef[]>();
     const failedCommits = new Map<string, EvidenceRef[]>();
-    for (const op of result.history) {
+    // Crashes, restarts and commits are kept as objects: only those ops are read.
+    const h = historyColumns(result);
+    for (const i of h.objectIndices()) {
+      const op = h.op(i);
       if (op.f === "crash" || op.f === "restart") push(crashes, op.process, historyRef(op, () => `${op.process} ${op.f === "crash" ? "crashed" : "restarted"} at ${fmtTime(op.timeUs)}`));
       else if (op.f === "commit" && op.type !== "ok" && op.type !== "invoke") push(failedCommits, op.value.group, historyRef(op, () => `${op.process}'s ${op.value.mode} commit ${op.type === "fail" ? "failed" : "had no answer"}${op.value.error ? ` (${op.value.error})` : ""} at ${fmtTime(op.timeUs)}`));
     }

@@ -57,9 +57,13 @@ export class Oracle {
         return justifyPollOrder(ctx, f);
       case "unseen":
         return justifyUnseen(ctx, f, this.capacity);
-      // read_committed never returns an aborted transaction's record, whatever the configuration.
       case "phantom":
+      case "two-leaders":
+      case "metadata-divergence":
+      case "epoch-regression":
       case "aborted-read":
+        // The control plane's own invariants, and read_committed never returning an aborted transaction's record
+        // (whatever the configuration): nothing permits breaking them.
         return null;
     }
   }

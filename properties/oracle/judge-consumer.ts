@@ -5,10 +5,13 @@ import type { Finding } from "../types.ts";
 import { fmtTime } from "../explain.ts";
 import { topicOfTp } from "../context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
-import type { HistoryOp } from "../../sim/history.ts";
+import type { HistoryColumns, HistoryOp } from "../../sim/history.ts";
+import type { FaultAction } from "../../sim/faults/types.ts";
 import type { Justification, OracleContext } from "./context.ts";
+import { lazyJustification } from "./context.ts";
+import { justifyDuplicate } from "./judge-producer.ts";
 import type { EvidenceRef } from "./evidence.ts";
-import { historyRef } from "./evidence.ts";
+import { historyRef, historyRefAt } from "./evidence.ts";
 import { committedLossCause } from "./losses.ts";
 import type { CapacityFinding } from "./liveness.ts";
 
@@ -49,9 +52,15 @@ function zombieSince(ctx: OracleContext, group: string, member: string, atUs: nu
   return left;
 }
 
-/** The first poll of a value by a member of the group. */
-function firstPoll(ctx: OracleContext, group: string, value: number): HistoryOp | undefined {
-  return ctx.consumption().firstPoll.get(group)?.get(value);
+/** The first poll of a value by a member of the group: its history index, or -1. */
+function firstPoll(ctx: OracleContext, group: string, value: number): number {
+  return ctx.consumption().firstPoll(group, value);
+}
+
+/** The group's first processing of `value` that failed or went to the dead-letter topic: its history index, or -1. */
+function failedProcessing(h: HistoryColumns, group: string, value: number): number {
+  for (let i = 0; i < h.length; i++) if (h.f(i) === "process" && h.value(i) === value && (h.result(i) === "failed" || h.result(i) === "dead-letter") && h.group(i) === group) return i;
+  return -1;
 }
 
 export function justifyCommittedUnprocessed(ctx: OracleContext, f: Finding, capacity: readonly CapacityFinding[]): Justification | null {
@@ -59,18 +68,21 @@ export function justifyCommittedUnprocessed(ctx: OracleContext, f: Finding, capa
   const c = ctx.group(f.group);
   if (!c) return null;
   const proc = c.processing;
-  const failed = ctx.result.history.find((op) => op.f === "process" && op.value.group === f.group && op.value.value === f.value && op.value.result !== "ok");
-  if (failed && proc.onFailure === "skip") return ctx.justify("processing-failure-skipped", [historyRef(failed, () => `${failed.process} gave up processing value ${f.value} at ${fmtTime(failed.timeUs)}`)], () => `group ${f.group} gave up on value ${f.value}`);
+  const h = ctx.h;
+  const failed = proc.onFailure === "skip" ? failedProcessing(h, f.group, f.value) : -1;
+  if (failed >= 0) return ctx.justify("processing-failure-skipped", [historyRefAt(h, failed, () => `${h.process(failed)} gave up processing value ${f.value} at ${fmtTime(h.timeUs(failed))}`)], () => `group ${f.group} gave up on value ${f.value}`);
   const atMostOnce = proc.commit === "before-processing" ? "commit-before-processing" : proc.commit === "auto" && c.config["enable.auto.commit"] && proc.async ? "auto-commit-async" : null;
   if (atMostOnce !== null) {
     const poll = firstPoll(ctx, f.group, f.value);
-    if (poll) {
-      const polled = historyRef(poll, () => `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)}`);
-      const d = disruption(ctx, f.group, poll.process, poll.timeUs, Number.POSITIVE_INFINITY);
-      if (d) return ctx.justify(atMostOnce, [polled, d], () => `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)}; then ${d.text} before it was processed`);
+    if (poll >= 0) {
+      const member = h.process(poll);
+      const pollUs = h.timeUs(poll);
+      const polled = historyRefAt(h, poll, () => `${member} polled value ${f.value} at ${fmtTime(pollUs)}`);
+      const d = disruption(ctx, f.group, member, pollUs, Number.POSITIVE_INFINITY);
+      if (d) return ctx.justify(atMostOnce, [polled, d], () => `${member} polled value ${f.value} at ${fmtTime(pollUs)}; then ${d.text} before it was processed`);
       // Nothing stopped the member: the record is still waiting in its worker's queue at the end of the run.
       const cap = capacity.find((x) => x.group === f.group);
-      if (cap && proc.async) return ctx.justify("capacity", [polled], () => `${poll.process} polled value ${f.value} at ${fmtTime(poll.timeUs)} and its offset was committed, but the worker (${cap.processingRatePerSec} records/s against ${cap.produceRatePerSec}/s produced) had not reached it when the run ended`);
+      if (cap && proc.async) return ctx.justify("capacity", [polled], () => `${member} polled value ${f.value} at ${fmtTime(pollUs)} and its offset was committed, but the worker (${cap.processingRatePerSec} records/s against ${cap.produceRatePerSec}/s produced) had not reached it when the run ended`);
     }
   }
   return rewriteCause(ctx, f.partition, f.offset);
@@ -78,19 +90,20 @@ export function justifyCommittedUnprocessed(ctx: OracleContext, f: Finding, capa
 
 export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justification | null {
   if (f.group === undefined || f.value === null) return null;
-  const second = ctx.consumption().processed.get(f.group)?.get(f.value)?.find((op) => op.timeUs > (f.sinceUs ?? 0));
-  const toUs = second ? second.timeUs : Number.POSITIVE_INFINITY;
+  const c = ctx.consumption();
+  const second = c.processings(f.group, f.value).find((i) => c.h.timeUs(i) > (f.sinceUs ?? 0));
+  const toUs = second !== undefined ? c.h.timeUs(second) : Number.POSITIVE_INFINITY;
   // The re-delivery follows the first delivery (the first poll), not necessarily the first processing: a member
   // paused mid-batch processes its stale batch after the rebalance gave the record to another member.
   const poll = firstPoll(ctx, f.group, f.value);
-  const fromUs = poll ? poll.timeUs : (f.sinceUs ?? 0);
+  const fromUs = poll >= 0 ? c.h.timeUs(poll) : (f.sinceUs ?? 0);
   const d = disruption(ctx, f.group, undefined, fromUs, toUs);
   if (d) return ctx.justify("at-least-once-redelivery", [d], () => `value ${f.value} was delivered at ${fmtTime(fromUs)}; then ${d.text}, and it was processed again at ${fmtTime(toUs)}`);
   // A zombie member: one of the two processors had been removed from the group (and not rejoined) when it processed
   // the record — it still held a partition the rebalance had given to another member.
   for (const [member, atUs] of [
     [f.process, f.sinceUs ?? 0],
-    [second?.process, toUs],
+    [second !== undefined ? c.h.process(second) : undefined, toUs],
   ] as const) {
     if (member === undefined) continue;
     const left = zombieSince(ctx, f.group, member, atUs);
@@ -98,19 +111,29 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
   }
   // The record is in the log twice (a permitted duplicate), or the log or the group's offsets were rewritten.
   const dup = ctx.run.duplicates.find((x) => x.value === f.value);
-  if (dup) {
-    const send = ctx.run.sends.get(f.value);
-    const p = send ? ctx.producer(send.process) : undefined;
-    const retry = p ? (ctx.idx.retries.get(p.id) ?? []).find((r) => r.values.includes(f.value as number)) : undefined;
-    if (p && retry && ctx.nonIdempotent(p)) return ctx.justify("retry-without-idempotence", [retry.ref], () => `${p.id} wrote value ${f.value} twice (retried at ${fmtTime(retry.ref.timeUs)}), and both copies were processed`);
+  const send = dup ? ctx.run.sends.get(dup.value) : undefined;
+  if (dup && send) {
+    // The same permission as the duplicate itself, whichever rule that is.
+    const sinceUs = ctx.result.history[send.invoke]?.timeUs ?? 0;
+    const j = justifyDuplicate(ctx, { type: "duplicate", partition: dup.tp, offset: dup.offset, value: dup.value, sinceUs, process: send.process, explanation: "" });
+    if (j) return lazyJustification(j.rule, j.events, () => `${j.sentence}; both copies were processed`);
   }
   return f.partition === null ? null : rewriteCause(ctx, f.partition, f.offset);
 }
 
+/** Faults under which TCP holds messages and delivers them late (a lossy link's retransmissions, a cut link's
+ *  data after the heal — fact 32, fact 42): a request its client gave up on can still be handled. */
+function holdsMessages(a: FaultAction): boolean {
+  return (a.kind === "flaky" && a.lossProb > 0) || a.kind === "partition" || a.kind === "partition-oneway" || a.kind === "isolate";
+}
+
 /** Did `member` have a commit invoked before `atUs` and not answered until after it? */
 function commitInFlight(ctx: OracleContext, member: string, atUs: number): boolean {
+  // Commits are kept as objects: only those ops are read.
+  const h = ctx.h;
   let open = 0;
-  for (const op of ctx.result.history) {
+  for (const i of h.objectIndices()) {
+    const op = h.op(i);
     if (op.timeUs > atUs) return open > 0;
     if (op.f !== "commit" || op.process !== member) continue;
     open += op.type === "invoke" ? 1 : open > 0 ? -1 : 0;
@@ -124,17 +147,30 @@ export function justifyPollOrder(ctx: OracleContext, f: Finding): Justification 
   if (f.partition === null) return null;
   if (f.type === "nonmonotonic-poll" && f.process !== undefined) {
     const group = f.process.slice(0, f.process.lastIndexOf("/"));
-    const lossy = ctx.result.faults.find((x) => x.action.kind === "flaky" && x.action.lossProb > 0 && x.timeUs <= (f.sinceUs ?? Number.POSITIVE_INFINITY));
+    // A link that holds what is sent on it (lost transmissions, or a cut until the heal): TCP delivers it late.
+    const lossy = ctx.result.faults.find((x) => holdsMessages(x.action) && x.timeUs <= (f.sinceUs ?? Number.POSITIVE_INFINITY));
     const inWindow = (c: EvidenceRef): boolean => lossy !== undefined && c.timeUs >= lossy.timeUs && c.timeUs <= (f.sinceUs ?? Number.POSITIVE_INFINITY);
     // A request timeout that closed a connection while the member had a commit in flight on it, or a failed commit.
     const closedUnderCommit = (ctx.idx.requestTimeouts.get(group) ?? []).find((t) => inWindow(t.ref) && commitInFlight(ctx, t.member, t.ref.timeUs));
     const late = closedUnderCommit?.ref ?? (ctx.idx.failedCommits.get(group) ?? []).find(inWindow);
     if (lossy && late) {
-      const fault = { source: "trace" as const, index: ctx.result.evidence.findIndex((e) => e.type === "fault" && e.timeUs === lossy.timeUs), type: "fault", timeUs: lossy.timeUs, text: `flaky links (${lossy.nodes.join(", ")})` };
-      return ctx.justify("late-commit-on-lossy-link", [fault, late], () => `${late.text}; on the lossy link it may have reached the coordinator after a later commit`);
+      const what = lossy.action.kind === "flaky" ? "flaky links" : `a network ${lossy.action.kind}`;
+      const fault = { source: "trace" as const, index: ctx.result.evidence.findIndex((e) => e.type === "fault" && e.timeUs === lossy.timeUs), type: "fault", timeUs: lossy.timeUs, text: `${what} (${lossy.nodes.join(", ")})` };
+      return ctx.justify("late-commit-on-lossy-link", [fault, late], () => `${late.text}; held on the ${lossy.action.kind === "flaky" ? "lossy" : "cut"} link, it may have reached the coordinator after a later commit`);
     }
   }
   return rewriteCause(ctx, f.partition, f.offset);
+}
+
+/** The resets of consumer positions (ops kept as objects), in order. */
+function resets(ctx: OracleContext): Extract<HistoryOp, { f: "reset" }>[] {
+  const h = ctx.h;
+  const out: Extract<HistoryOp, { f: "reset" }>[] = [];
+  for (const i of h.objectIndices()) {
+    const op = h.op(i);
+    if (op.f === "reset") out.push(op);
+  }
+  return out;
 }
 
 /** An unread record: every group of its topic must have a reason (a reset to latest past it, too little capacity,
@@ -148,7 +184,7 @@ export function justifyUnseen(ctx: OracleContext, f: Finding, capacity: readonly
   let first: Justification | null = null;
   for (const c of groups) {
     let j: Justification | null = null;
-    const reset = ctx.result.history.find((op): op is Extract<HistoryOp, { f: "reset" }> => op.f === "reset" && op.value.group === c.group && `${op.value.topic}-${op.value.partition}` === tp && op.value.strategy === "latest" && op.value.offset > (f.offset as number));
+    const reset = resets(ctx).find((op) => op.value.group === c.group && `${op.value.topic}-${op.value.partition}` === tp && op.value.strategy === "latest" && op.value.offset > (f.offset as number));
     if (reset) j = ctx.justify("offset-reset-latest", [historyRef(reset, () => `${reset.process} reset its position on ${tp} to the log end, offset ${reset.value.offset}, at ${fmtTime(reset.timeUs)}`)], () => `group ${c.group} started reading ${tp} at the log end, past offset ${f.offset}`);
     const cap = capacity.find((x) => x.group === c.group);
     if (!j && cap) j = ctx.justify("capacity", [], () => `group ${c.group} processed ${cap.processingRatePerSec} records/s against ${cap.produceRatePerSec} produced per second, and was still working through its backlog at the end`);

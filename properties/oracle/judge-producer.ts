@@ -1,12 +1,25 @@
 // The rules for what a producer's retries do: a duplicate needs a retry of the record's batch by a producer that is
 // not idempotent; a reorder needs a retry of the earlier record's batch with more than one request in flight, or
-// (acks=0) a closed connection between the two sends.
+// (acks=0) the two sends on different connections (one closed between them, or two brokers).
 import type { Finding } from "../types.ts";
 import { fmtTime } from "../explain.ts";
 import type { Justification, OracleContext } from "./context.ts";
 import { lazyJustification } from "./context.ts";
 import type { EvidenceRef } from "./evidence.ts";
+import { historyRef } from "./evidence.ts";
 import { committedLossCause } from "./losses.ts";
+import { justifyLostWrite } from "./judge-writes.ts";
+
+/** One request in flight, yet the earlier record sits after the later one: its acknowledged copy was lost (as a lost
+ *  write is permitted: an acks=1 leader change, or a committed loss) and what the final log holds is another copy of
+ *  it from a retry of its batch (or an earlier attempt a closed connection still delivered), written later. */
+function lostThenRetried(ctx: OracleContext, f: Finding, earlier: number, retry: EvidenceRef): Justification | null {
+  const s = ctx.run.sends.get(earlier);
+  if (s === undefined || s.ackOffset === undefined || f.partition === null || ctx.run.valueOffset.get(earlier) === s.ackOffset) return null;
+  const loss = justifyLostWrite(ctx, { type: "lost-write", partition: f.partition, offset: s.ackOffset, value: earlier, explanation: "" });
+  if (loss === null) return null;
+  return lazyJustification(loss.rule, [...loss.events, retry], () => `${loss.sentence}; value ${earlier}'s acknowledged copy at offset ${s.ackOffset} was lost, and a copy from a retry of its batch (${fmtTime(retry.timeUs)}) was written after value ${f.value}`);
+}
 
 function retryOf(ctx: OracleContext, producer: string, value: number): EvidenceRef | undefined {
   for (const r of ctx.idx.retries.get(producer) ?? []) if (r.values.includes(value)) return r.ref;
@@ -24,9 +37,16 @@ export function justifyDuplicate(ctx: OracleContext, f: Finding): Justification 
     return ctx.justify("retry-without-idempotence", [retry], () => `${why}; it retried the batch holding value ${f.value} at ${fmtTime(retry.timeUs)}, after it had been written`);
   }
   // An idempotent producer's sequence check needs the producer state the partition lost with its records.
-  if (f.partition === null) return null;
-  const cause = committedLossCause(ctx, { tp: f.partition, offset: null, sinceUs: f.sinceUs ?? 0 });
-  return cause ? lazyJustification(cause.rule, [...cause.events, retry], () => `${cause.sentence}; the idempotent producer's retry at ${fmtTime(retry.timeUs)} was written again`) : null;
+  if (f.partition !== null) {
+    const cause = committedLossCause(ctx, { tp: f.partition, offset: null, sinceUs: f.sinceUs ?? 0 });
+    if (cause) return lazyJustification(cause.rule, [...cause.events, retry], () => `${cause.sentence}; the idempotent producer's retry at ${fmtTime(retry.timeUs)} was written again`);
+  }
+  // TransactionManager.canRetry (KIP-360): a sequence error with no earlier batch unresolved is taken for a gap; the
+  // producer bumps its epoch and sends the batch again under sequence 0, which no broker can match with its first
+  // write (a zombie leader that missed the writes answers OUT_OF_ORDER_SEQUENCE_NUMBER to a batch the real one has).
+  const reset = (ctx.idx.retries.get(p.id) ?? []).find((r) => r.values.includes(f.value as number) && (r.error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || r.error === "UNKNOWN_PRODUCER_ID"));
+  if (!reset) return null;
+  return ctx.justify("idempotent-sequence-reset", [retry, reset.ref], () => `${p.id} got ${reset.error} for the batch holding value ${f.value} at ${fmtTime(reset.ref.timeUs)} after an attempt of it had been written, bumped its epoch and wrote the batch again under new sequence numbers`);
 }
 
 export function justifyReorder(ctx: OracleContext, f: Finding): Justification | null {
@@ -42,10 +62,18 @@ export function justifyReorder(ctx: OracleContext, f: Finding): Justification | 
     const to = v && v.ackTimeUs >= 0 ? v.ackTimeUs : Number.POSITIVE_INFINITY;
     const d = (ctx.idx.disconnects.get(p.id) ?? []).find((x) => x.timeUs >= from && x.timeUs <= to);
     if (d) return ctx.justify("acks0-reconnect-reorder", [d], () => `${p.id} lost its connection at ${fmtTime(d.timeUs)}, after writing value ${f.relatedValue} to it and before writing value ${f.value}`);
+    // Written to two brokers (the producer's metadata moved the leader between them): two connections, no order.
+    const a = prev ? ctx.result.history[prev.outcomeIndex] : undefined;
+    const b = v ? ctx.result.history[v.outcomeIndex] : undefined;
+    if (a && b && a.f === "send" && b.f === "send" && a.value.broker !== undefined && b.value.broker !== undefined && a.value.broker !== b.value.broker) {
+      const [ab, bb] = [a.value.broker, b.value.broker];
+      return ctx.justify("acks0-reconnect-reorder", [historyRef(a, () => `${p.id} wrote value ${f.relatedValue} to broker ${ab}`), historyRef(b, () => `${p.id} wrote value ${f.value} to broker ${bb}`)], () => `${p.id} wrote value ${f.relatedValue} to broker ${ab} at ${fmtTime(a.timeUs)} and value ${f.value} to broker ${bb} at ${fmtTime(b.timeUs)}: two connections, in no order`);
+    }
     return null;
   }
-  if (!ctx.nonIdempotent(p) || p.config["max.in.flight.requests.per.connection"] <= 1) return null;
+  if (!ctx.nonIdempotent(p)) return null;
   const retry = retryOf(ctx, p.id, f.relatedValue);
   if (!retry) return null;
+  if (p.config["max.in.flight.requests.per.connection"] <= 1) return lostThenRetried(ctx, f, f.relatedValue, retry);
   return ctx.justify("retry-without-idempotence", [retry], () => `${p.id} (max.in.flight.requests.per.connection=${p.config["max.in.flight.requests.per.connection"]}) retried the batch holding value ${f.relatedValue} at ${fmtTime(retry.timeUs)}, behind the later value ${f.value}`);
 }

@@ -7,7 +7,7 @@ import { fmtTime } from "../explain.ts";
 import type { Justification, OracleContext } from "./context.ts";
 import { committedLossCause, leaderChangeCause, protocolCause, uncleanCause } from "./losses.ts";
 import { epochLedAt } from "./evidence.ts";
-import { historyRef } from "./evidence.ts";
+import { historyRefAt } from "./evidence.ts";
 
 /** The leader epoch a record was appended at: the epoch the acknowledging broker led at when it answered (else
  *  the latest leadership of the partition before the ack). */
@@ -29,17 +29,20 @@ export function justifyLostWrite(ctx: OracleContext, f: Finding): Justification 
   if (!send || f.partition === null) return null;
   const producer = ctx.producer(send.process);
   const acks = producer?.config.acks;
-  const okOp = ctx.result.history[send.outcomeIndex];
+  const ok = send.outcomeIndex;
+  const h = ctx.h;
   if (acks === 0) {
-    return ctx.justify("acks0-unacknowledged", okOp ? [historyRef(okOp, () => `${send.process}'s send of value ${value} "succeeded" at ${fmtTime(okOp.timeUs)} without an answer from the broker`)] : [], () => `${send.process} never heard whether value ${value} was written`);
+    return ctx.justify("acks0-unacknowledged", ok >= 0 ? [historyRefAt(h, ok, () => `${send.process}'s send of value ${value} "succeeded" at ${fmtTime(h.timeUs(ok))} without an answer from the broker`)] : [], () => `${send.process} never heard whether value ${value} was written`);
   }
+  const okOp = ok >= 0 ? h.op(ok) : undefined;
   const broker = okOp && okOp.f === "send" ? okOp.value.broker : undefined;
   const epoch = appendEpoch(ctx, f.partition, send.ackTimeUs, broker);
   if (acks === 1) {
     const cause = leaderChangeCause(ctx, { tp: f.partition, offset: f.offset, appendEpoch: epoch });
     if (cause) return cause;
   }
-  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs, appendEpoch: epoch });
+  const invoke = ctx.result.history[send.invoke];
+  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs, appendEpoch: epoch, ...(invoke ? { existedFromUs: invoke.timeUs } : {}) });
 }
 
 /** An offset seen with two values: one of them an acks=1 acknowledgement that a later-epoch leader did not keep
@@ -68,7 +71,8 @@ export function justifyInconsistentOffsets(ctx: OracleContext, f: Finding): Just
     }
     // A committed loss from its append epoch on (an unclean election at a later epoch counts even when it came first
     // in time: the acknowledging leader was a zombie).
-    const cause = committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: op.timeUs, appendEpoch: epoch });
+    const invoke = ctx.result.history[send.invoke];
+    const cause = committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: op.timeUs, appendEpoch: epoch, ...(invoke ? { existedFromUs: invoke.timeUs } : {}) });
     if (cause) return cause;
   }
   // A read: consumers read only committed records, so one that was rewritten was lost by a committed-loss cause.

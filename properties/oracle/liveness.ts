@@ -3,11 +3,14 @@
 // nothing was written in the last fetch rounds, caught up (HW = LEO = the leader's LEO) — and a run without
 // faults must have acknowledged every send. A group that
 // processes more slowly than its topics are produced gets a capacity finding instead: neither bug nor liveness.
+import { CONTROLLER_SOCKET_TIMEOUT_MS } from "../../sim/broker/control/controller-channel.ts";
 import type { RunResult } from "../../sim/result.ts";
 import { fmtTime } from "../explain.ts";
 import type { OracleContext } from "./context.ts";
+import { historyScan } from "../context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
 import { TCP_RTO_MIN_US } from "../../sim/net/network.ts";
+import { modeOf } from "../../sim/kafka/profiles.ts";
 
 export interface CapacityFinding {
   readonly kind: "capacity";
@@ -42,9 +45,14 @@ export interface LivenessReport {
 /** How long after the heal the cluster may take to settle: a dead controller's or broker's ZooKeeper session must
  *  expire, then a few fetch rounds re-elect, catch up and re-expand the ISR; a group whose member a fault hit waits
  *  for the old member's session to expire before it rebalances (its session timeout plus a few heartbeats). */
-export function settleMs(s: RunResult["scenario"], faults: RunResult["faults"] = []): number {
+export function settleMs(s: RunResult["scenario"], faults: RunResult["faults"] = [], evidence: RunResult["evidence"] = []): number {
   const b = s.broker;
-  let ms = b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"] + tcpBackoffMs(s, faults);
+  let ms = (modeOf(s) === "kraft" ? kraftSettleMs(b) : b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"]) + tcpBackoffMs(s, faults);
+  // An AlterPartition a resigning controller dropped unanswered is sent again only after controller.socket.timeout.ms.
+  for (const e of evidence) {
+    if (e.type !== "alter-partition-preempted") continue;
+    ms = Math.max(ms, Math.ceil(e.timeUs / 1000) - s.durationMs + CONTROLLER_SOCKET_TIMEOUT_MS + 4 * b["replica.fetch.wait.max.ms"]);
+  }
   for (const c of s.consumers) {
     if (!faults.some((f) => f.nodes.some((n) => n.startsWith(`${c.group}/`)))) continue;
     ms = Math.max(ms, c.config["session.timeout.ms"] + 3 * c.config["heartbeat.interval.ms"] + c.config["fetch.max.wait.ms"]);
@@ -74,6 +82,14 @@ function tcpBackoffMs(s: RunResult["scenario"], faults: RunResult["faults"]): nu
   return longestUs === 0 ? 0 : Math.ceil(longestUs / 1000) + TCP_RTO_MIN_US / 1000;
 }
 
+/** KRaft: the quorum elects a leader (a follower notices after controller.quorum.fetch.timeout.ms, then up to two
+ *  election timeouts), brokers whose heartbeats failed for long retry after at most broker.session.timeout.ms
+ *  (BrokerLifecycleManager's backoff), register, catch up and are unfenced within two heartbeats (and, before
+ *  KIP-1166, one 500 ms fetch park), then a few fetch rounds re-elect, catch up and re-expand the ISR. */
+export function kraftSettleMs(b: RunResult["scenario"]["broker"]): number {
+  return b["controller.quorum.fetch.timeout.ms"] + 2 * b["controller.quorum.election.timeout.ms"] + b["broker.session.timeout.ms"] + 2 * b["broker.heartbeat.interval.ms"] + 4 * b["replica.fetch.wait.max.ms"];
+}
+
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 /** Groups that were still processing at the end, below the rate their topics were produced at. */
@@ -81,33 +97,24 @@ export function capacityFindings(ctx: OracleContext): CapacityFinding[] {
   const r = ctx.result;
   const groups = r.scenario.consumers;
   if (groups.length === 0) return [];
-  // One pass over the history: per group, its first and last processing, and the values it processed.
-  const stats = new Map<string, { firstUs: number; lastUs: number; processed: number; done: Set<number> }>();
-  for (const c of groups) stats.set(c.group, { firstUs: -1, lastUs: -1, processed: 0, done: new Set() });
-  for (const op of r.history) {
-    if (op.f !== "process" || op.type !== "ok") continue;
-    const st = stats.get(op.value.group);
-    if (!st) continue;
-    if (st.firstUs < 0) st.firstUs = op.timeUs;
-    st.lastUs = op.timeUs;
-    st.processed++;
-    st.done.add(op.value.value);
-  }
+  // Per group, its first and last processing, and the values it processed: gathered by the one pass over the history.
+  const { processing, h } = historyScan(r);
   const out: CapacityFinding[] = [];
   const endUs = r.virtualMs * 1000;
   for (const c of groups) {
-    const st = stats.get(c.group) as { firstUs: number; lastUs: number; processed: number; done: Set<number> };
+    const st = processing.get(c.group);
     // Busy to the end: its last processing within a second (or a few records' time) of the end of the run.
     const busyWindowUs = Math.max(1_000_000, 5 * c.processing.timeMs * 1000);
-    if (st.processed < 2 || st.lastUs <= st.firstUs || endUs - st.lastUs > busyWindowUs) continue;
+    if (st === undefined || st.processed < 2 || st.lastUs <= st.firstUs || endUs - st.lastUs > busyWindowUs) continue;
     const topics = new Set(c.topics);
     let produced = 0;
     let backlog = 0;
-    for (const [v, s] of ctx.run.sends) {
-      if (s.outcome !== "ok" || !topics.has(s.topic)) continue;
+    const sends = ctx.run.sends;
+    sends.forEachSend((v, invoke) => {
+      if (!sends.acked(v) || !topics.has(h.topic(invoke))) return;
       produced++;
-      if (!st.done.has(v)) backlog++;
-    }
+      if (st.done.get(v) === 0) backlog++;
+    });
     if (backlog === 0) continue;
     const processingRatePerSec = round1(st.processed / ((st.lastUs - st.firstUs) / 1e6));
     const produceRatePerSec = round1(produced / (Math.max(1, r.workloadEndMs) / 1000));
@@ -127,18 +134,24 @@ export function capacityFindings(ctx: OracleContext): CapacityFinding[] {
 /** The convergence checks. Unseen records no rule explains are added by the judge as `group-stalled`. */
 export function livenessReport(ctx: OracleContext): LivenessReport {
   const r = ctx.result;
-  const settle = settleMs(r.scenario, r.faults);
+  const settle = settleMs(r.scenario, r.faults, r.evidence);
   if (r.end.reason !== "completed") return { judged: false, settleMs: settle, reason: `the run stopped early (${r.end.reason})`, violations: [] };
   const violations: LivenessViolation[] = [];
   if (r.faults.length === 0) {
     const byProducer = new Map<string, number>();
-    for (const s of ctx.run.sends.values()) if (s.outcome !== "ok") byProducer.set(s.process, (byProducer.get(s.process) ?? 0) + 1);
+    const sends = ctx.run.sends;
+    sends.forEachSend((v, invoke) => {
+      if (sends.acked(v)) return;
+      const p = ctx.h.process(invoke);
+      byProducer.set(p, (byProducer.get(p) ?? 0) + 1);
+    });
     for (const [p, n] of byProducer) {
       violations.push({ kind: "sends-not-acknowledged", subject: p, explanation: `no fault fired, yet ${n} of ${p}'s sends were not acknowledged by the end (${fmtTime(r.virtualMs * 1000)})` });
     }
   }
   if (r.scenario.drainMs < settle) {
-    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut, plus as long again as the longest cut, for TCP's retransmission backoff): raise drainMs to judge convergence`, violations };
+    const cluster = modeOf(r.scenario) === "kraft" ? "controller.quorum.fetch.timeout.ms + 2 × controller.quorum.election.timeout.ms + broker.session.timeout.ms + 2 × broker.heartbeat.interval.ms + 4 × replica.fetch.wait.max.ms" : "zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms";
+    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (${cluster}, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut, plus as long again as the longest cut, for TCP's retransmission backoff; after a resigning controller dropped an AlterPartition, until controller.socket.timeout.ms after it): raise drainMs to judge convergence`, violations };
   }
   // A partition written within the last fetch rounds is still replicating: its followers' HW lags by design.
   const quietUs = Math.max(1_000_000, 4 * r.scenario.broker["replica.fetch.wait.max.ms"] * 1000);
@@ -148,12 +161,17 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
   const lastWriteOf = (topic: string, partition: number): number => {
     if (!writes) {
       writes = { byTopic: new Map(), lastCommitUs: -1 };
-      for (const op of r.history) {
-        if (op.f === "send" && op.value.partition !== undefined) {
-          let byPartition = writes.byTopic.get(op.value.topic);
-          if (!byPartition) writes.byTopic.set(op.value.topic, (byPartition = []));
-          byPartition[op.value.partition] = op.timeUs;
-        } else if (op.f === "commit") writes.lastCommitUs = op.timeUs;
+      const h = ctx.h;
+      for (let i = 0; i < h.length; i++) {
+        const f = h.f(i);
+        if (f === "send") {
+          const partition = h.partition(i);
+          if (partition === undefined) continue;
+          const topic = h.topic(i);
+          let byPartition = writes.byTopic.get(topic);
+          if (!byPartition) writes.byTopic.set(topic, (byPartition = []));
+          byPartition[partition] = h.timeUs(i);
+        } else if (f === "commit") writes.lastCommitUs = h.timeUs(i);
       }
     }
     return topic === OFFSETS_TOPIC ? writes.lastCommitUs : (writes.byTopic.get(topic)?.[partition] ?? -1);

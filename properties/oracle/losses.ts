@@ -17,6 +17,9 @@ export interface LossQuery {
   /** The leader epoch the record was appended at, when known: an unclean election at a later epoch loses it even if
    *  it came first in time (the old leader, a zombie, went on appending at its epoch). */
   readonly appendEpoch?: number;
+  /** When replicas may have held the record from (its send): a power loss from then on may have taken it even when it
+   *  came before the acknowledgement (the replica had fetched it; the leader counted that fetch after the loss). */
+  readonly existedFromUs?: number;
 }
 
 function reaches(end: number, offset: number | null): boolean {
@@ -30,7 +33,26 @@ function leadershipAt(p: PartitionEvidence, broker: number, sinceUs: number): Le
 /** Committed records may be lost: an unclean election, an in-sync replica's power loss, or the 0.10/0.11 rules.
  *  The first cause found, in that order, that reaches the record; null when none did (then a loss is a bug). */
 export function committedLossCause(ctx: OracleContext, q: LossQuery): Justification | null {
-  return uncleanCause(ctx, q) ?? powerLossCause(ctx, q) ?? protocolCause(ctx, q);
+  return uncleanCause(ctx, q) ?? powerLossCause(ctx, q) ?? protocolCause(ctx, q) ?? zkIsrWriteCause(ctx, q);
+}
+
+/** Before 2.7 the leader writes its ISR to ZooKeeper itself and takes the new ISR only when the write's answer comes
+ *  (Partition.updateIsr). A write applied in ZooKeeper whose answer was lost, retried after the controller had
+ *  rewritten the znode, fails the version check: the leader goes on with its old ISR (and its HW over it) while the
+ *  controller elects from ZooKeeper's. A clean election of a replica ZooKeeper listed in the ISR but the partition's
+ *  leader did not, at an epoch after the record's, that lacked the record. */
+export function zkIsrWriteCause(ctx: OracleContext, q: LossQuery): Justification | null {
+  const p = ctx.idx.partitions.get(q.tp);
+  if (!p || ctx.rank > 2) return null;
+  for (const e of p.elections) {
+    if (e.unclean || !e.legitimate || (q.appendEpoch !== undefined && q.appendEpoch >= 0 ? e.epoch <= q.appendEpoch : e.ref.timeUs < q.sinceUs)) continue;
+    const leaders = isrAt(p, e.ref.timeUs - 1);
+    if (leaders === null || leaders.includes(e.leader) || !e.isrBefore.includes(e.leader)) continue;
+    const l = p.leaderships.find((x) => x.broker === e.leader && x.epoch === e.epoch);
+    if (!l || !reaches(l.logEndOffset, q.offset)) continue;
+    return ctx.justify("protocol-zk-isr-write", [e.ref, l.ref], () => `at ${fmtTime(e.ref.timeUs)} broker ${e.leader} was elected leader of ${q.tp} from ZooKeeper's ISR [${e.isrBefore.join(",")}], which the old leader's ISR [${leaders.join(",")}] did not match (its write adding broker ${e.leader} had gone through unanswered), with log end offset ${l.logEndOffset}`);
+  }
+  return null;
 }
 
 /** An election from outside the ISR, where the topic allows it; one whose leader lacked the record first. */
@@ -59,14 +81,17 @@ export function powerLossCause(ctx: OracleContext, q: LossQuery): Justification 
   const p = ctx.idx.partitions.get(q.tp);
   const topic = topicOfTp(q.tp);
   for (const pl of ctx.idx.powerLosses) {
-    if (pl.ref.timeUs < q.sinceUs || !ctx.unflushed(topic, pl.broker)) continue;
+    if (pl.ref.timeUs < (q.existedFromUs ?? q.sinceUs) || !ctx.unflushed(topic, pl.broker)) continue;
     const isr = p ? isrAt(p, pl.ref.timeUs) : null;
     if (isr !== null && !isr.includes(pl.broker)) continue;
     const recoveredEnd = pl.recovered?.logEndOffsets[q.tp];
     if (recoveredEnd !== undefined ? !reaches(recoveredEnd, q.offset) : pl.lostRecords === 0) continue;
+    const led = p ? leadershipAt(p, pl.broker, pl.ref.timeUs) : undefined;
+    // KIP-966: with ELR the replica came back out of the ISR and the ELR; its shorter log loses records only if it
+    // led again (elected as the last known leader, or uncleanly). The replicas that stayed hold every committed record.
+    if (ctx.elr && led === undefined) continue;
     const events: EvidenceRef[] = [pl.ref];
     if (pl.recovered) events.push(pl.recovered.ref);
-    const led = p ? leadershipAt(p, pl.broker, pl.ref.timeUs) : undefined;
     if (led) events.push(led.ref);
     const end = recoveredEnd !== undefined ? `, recovered ${q.tp} to log end offset ${recoveredEnd}` : `, losing ${pl.lostRecords} unflushed record(s)`;
     return ctx.justify("power-loss-unflushed", events, () => `broker ${pl.broker}, in the ISR of ${q.tp}, lost power at ${fmtTime(pl.ref.timeUs)}${end}${led ? ` and led it again at epoch ${led.epoch}` : ""}`);

@@ -11,7 +11,9 @@ export type RuleId =
   | "protocol-0.10-truncation"
   | "protocol-0.11-divergence"
   | "protocol-2.0-stale-follower"
+  | "protocol-zk-isr-write"
   | "retry-without-idempotence"
+  | "idempotent-sequence-reset"
   | "acks0-reconnect-reorder"
   | "commit-before-processing"
   | "auto-commit-async"
@@ -38,6 +40,7 @@ export interface Rule {
 export const COMMITTED_LOSS_FAMILY: readonly AnomalyType[] = [
   "lost-write",
   "inconsistent-offsets",
+  "nonmonotonic-send",
   "uncommitted-read",
   "unseen",
   "committed-unprocessed",
@@ -59,8 +62,8 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     id: "acks1-leader-change",
     when: "the record's producer has acks=1",
     evidence:
-      "a leader of the record's partition at a higher leader epoch than the one that appended it, elected from the ISR (or uncleanly where unclean election is on), that lacked the record (its log end offset at or below the record's offset)",
-    anomalies: ["lost-write", "inconsistent-offsets"],
+      "a leader of the record's partition at a higher leader epoch than the one that appended it, elected from the ISR (or uncleanly where unclean election is on), that lacked the record (its log end offset at or below the record's offset); a reorder: that loss of the earlier record's acknowledged copy, and a retry of its batch by a producer without idempotence that wrote it again after the later one",
+    anomalies: ["lost-write", "inconsistent-offsets", "nonmonotonic-send"],
     source: "fact 14; Partition.appendRecordsToLeader (acks=1 answers after the local append)",
   },
   "unclean-election": {
@@ -74,7 +77,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     id: "power-loss-unflushed",
     when: "log.flush.interval.messages is not 1 for the topic (no fsync per record: Kafka's default)",
     evidence:
-      "a power loss of a replica of the partition that was in the ISR, whose recovered log ended at or below the record's offset (or lost unflushed records), after the record was written; replica invariants: a power loss of a replica of the partition",
+      "a power loss of a replica of the partition that was in the ISR, whose recovered log ended at or below the record's offset (or lost unflushed records), after the record was sent (the replica may have fetched it before the leader counted the fetch); replica invariants: a power loss of a replica of the partition",
     anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
     source: "fact 27; LogManager kafka-log-flusher, UnifiedLog recovery",
   },
@@ -99,6 +102,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
     source: "fact 13; KAFKA-6880, fixed by KIP-320 in 2.1",
   },
+  "protocol-zk-isr-write": {
+    id: "protocol-zk-isr-write",
+    when: "protocols before 2.7 (the leader writes ISR changes to ZooKeeper itself, no AlterIsr)",
+    evidence: "a clean election, after the record was appended, of a replica that ZooKeeper's ISR listed and the old leader's did not (the leader's write adding it was applied but unanswered, and its retry met the controller's newer version), whose log ended before the record",
+    anomalies: [...COMMITTED_LOSS_FAMILY],
+    source: "fact 48; Partition.updateIsr / ReplicationUtils.updateLeaderAndIsr (\"Cached zkVersion not equal to that in zookeeper, skip updating ISR\"), fixed by KIP-497 in 2.7",
+  },
   "retry-without-idempotence": {
     id: "retry-without-idempotence",
     when: "the producer is not idempotent (enable.idempotence=false, or protocol 0.10) and retries > 0",
@@ -106,10 +116,17 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     anomalies: ["duplicate", "nonmonotonic-send", "processed-twice"],
     source: "fact 19; Sender.completeBatch / RecordAccumulator.reenqueue",
   },
+  "idempotent-sequence-reset": {
+    id: "idempotent-sequence-reset",
+    when: "the producer is idempotent and a broker answered a retry of the record's batch with OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID while no earlier batch of the partition was unresolved",
+    evidence: "an attempt of the batch was written (on the leader that kept it), a retry of it met a broker without that producer state (a zombie leader cut off before the writes), and the producer bumped its epoch and sent the batch again under new sequence numbers",
+    anomalies: ["duplicate", "processed-twice"],
+    source: "fact 19; TransactionManager.canRetry / requestEpochBumpForPartition (KIP-360)",
+  },
   "acks0-reconnect-reorder": {
     id: "acks0-reconnect-reorder",
     when: "the producer has acks=0",
-    evidence: "the producer's connection to the leader closed between the two sends (a request timeout or a disconnect): records the old connection was still retransmitting land after later ones",
+    evidence: "the two records went out on different connections: the producer's connection to the leader closed between the two sends (a request timeout or a disconnect), or the two were written to different brokers (its metadata moved the partition's leader); what one connection was still retransmitting lands after what the other delivered",
     anomalies: ["nonmonotonic-send"],
     source: "NetworkClient (a timed-out request closes its connection); acks=0 has no sequence check",
   },
@@ -143,8 +160,8 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   },
   "late-commit-on-lossy-link": {
     id: "late-commit-on-lossy-link",
-    when: "a group that commits, on a lossy (flaky) link",
-    evidence: "a lossy link, then a commit of the group whose request timed out before the group went back: still retransmitted on its closed connection, it can reach the coordinator after a later commit and set the committed offset back",
+    when: "a group that commits, on a lossy (flaky) or cut (partition, isolate) link",
+    evidence: "a lossy or cut link, then a commit of the group whose request timed out before the group went back: still retransmitted on its closed connection (after the heal, for a cut link), it can reach the coordinator after a later commit and set the committed offset back",
     anomalies: ["nonmonotonic-poll"],
     source: "fact 32; NetworkClient closes a timed-out connection, SocketServer handles what a closing channel received",
   },
@@ -173,7 +190,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   "drain-too-short": {
     id: "drain-too-short",
     when: "the drain is shorter than the cluster may need to settle (liveness not judged)",
-    evidence: "drainMs below settleMs: zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or a group's session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut, plus its length and 200 ms (TCP backoff)",
+    evidence: "drainMs below settleMs: zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or a group's session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut, plus its length and 200 ms (TCP backoff); after a resigning controller dropped an AlterPartition, until controller.socket.timeout.ms after it",
     anomalies: ["unseen"],
     source: "kafkasim: convergence is only expected after the settle time",
   },

@@ -1,4 +1,5 @@
-// The broker actor: composes the control plane (ZooKeeper session, registration, controller: sim/broker/control),
+// The broker actor: composes the control plane (ZooKeeper session, registration, controller: sim/broker/control;
+// in KRaft mode the metadata observer and lifecycle: sim/broker/kraft),
 // the data plane (ReplicaManager: partitions, produce, fetch, replication) and the group coordinator it hosts
 // (sim/broker/group). Messages go to the control plane first, then to the data plane, then to the group module.
 import type { NodeId } from "../core/ids.ts";
@@ -25,6 +26,8 @@ export interface ControlPlaneHooks {
   onRegistered(ctx: BrokerCtx, brokerEpoch: number): void;
   /** The coordinator session expired (the broker keeps running: a zombie until it registers again). */
   onSessionLost(ctx: BrokerCtx): void;
+  /** The broker's replica manager (KRaft: the metadata publisher applies partition state to it). */
+  replicaManager?(): ReplicaManager;
 }
 
 /** The control plane as the broker uses it (implemented by sim/broker/control). */
@@ -44,6 +47,12 @@ export interface ControlPlaneApi {
   onDisconnect?(ctx: BrokerCtx, peer: NodeId, kind: number): void;
   /** Controller requests that arrived before this process first registered, held until it did (taken once). */
   takeHeld?(): readonly { readonly from: NodeId; readonly msg: Message }[];
+  /** KRaft: may a follower join an ISR (Partition.isReplicaIsrEligible)? */
+  isReplicaIsrEligible?(broker: number): boolean;
+  /** KRaft: a clean stop first goes through controlled shutdown; `done` runs when the broker may stop. */
+  beginControlledShutdown?(ctx: BrokerCtx, done: () => void): void;
+  /** KRaft: the metadata-lag fault. */
+  setMetadataLag?(ctx: BrokerCtx, delayUs: number, untilUs: number): void;
 }
 
 export type ControlPlaneFactory = (brokerId: number, hooks: ControlPlaneHooks) => ControlPlaneApi;
@@ -104,12 +113,15 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
       onSessionLost: () => {
         this.registeredEpoch = -1;
       },
+      replicaManager: () => this.replicas,
     });
+    const kraft = this.control.isReplicaIsrEligible !== undefined;
     this.replicas = new ReplicaManager(brokerId, spec, {
       requestIsrChange: (ctx, req, done) => this.control.requestIsrChange(ctx, req, done),
       brokerEpoch: () => this.control.brokerEpoch,
       onControllerSeen: (ctx, id, epoch) => this.control.noteController?.(ctx, id, epoch),
       cancelIsrChange: (ctx, topic, partition) => this.control.cancelIsrChange?.(ctx, topic, partition),
+      ...(kraft ? { isReplicaIsrEligible: (b: number) => this.control.isReplicaIsrEligible?.(b) ?? true, tracesIsrChanges: true } : {}),
       onLeadershipChange: (ctx, topic, partition, leader) => {
         if (topic === TXN_TOPIC) {
           if (leader) this.txn.onElected(ctx, partition);
@@ -148,6 +160,7 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
   onMessage(ctx: BrokerCtx, from: NodeId, msg: Message): void {
     if (this.control.onMessage(ctx, from, msg)) return;
     if (this.replicas.onMessage(ctx, from, msg)) return;
+    if (msg.type === "api-versions") return ctx.send(from, { type: "api-versions-response", corr: msg.corr });
     if (this.txn.onMessage(ctx, from, msg)) return;
     if (msg.type === "txn.offset-commit") this.groups.onTxnOffsetCommit?.(ctx, from, msg);
     else if (msg.type.startsWith(GROUP_TYPES_PREFIX)) this.groups.onMessage(ctx, from, msg as GroupMessage);

@@ -9,10 +9,12 @@ import type { FinalPartition, FinalReplica } from "../history.ts";
 import type { ClusterSpec } from "./spec.ts";
 import { ControlPlane } from "./control/index.ts";
 import { Broker } from "./broker.ts";
-import type { KeyInterner } from "./broker.ts";
+import type { ControlPlaneFactory, KeyInterner } from "./broker.ts";
 import type { GroupCoordinatorFactory, GroupSnapshot } from "./group/host.ts";
 import { HW_CHECKPOINT_BLOB } from "./replica/manager.ts";
 import type { LogFile } from "../disk/disk.ts";
+import { ReplicaLog } from "../final-log.ts";
+import type { LogSource } from "../final-log.ts";
 
 export { Broker } from "./broker.ts";
 export type { BrokerDeps, ControlPlaneApi, KeyInterner } from "./broker.ts";
@@ -21,6 +23,8 @@ export { ReplicaManager } from "./replica/manager.ts";
 export interface BrokerFactoryDeps {
   readonly groupCoordinator?: GroupCoordinatorFactory;
   readonly keys?: KeyInterner;
+  /** The control plane (default: the ZooKeeper-era one; KRaft: sim/broker/kraft). */
+  readonly controlPlane?: ControlPlaneFactory;
 }
 
 /** The actor factory of broker `id` (a fresh Broker from its disk at every boot). */
@@ -31,61 +35,17 @@ export function brokerFactory(id: number, spec: ClusterSpec, deps: BrokerFactory
   };
 }
 
-/** Every replica of every partition after the run: logs from each broker's disk (whatever survived), HW from the
- *  live actor or, for a broker that is down, its last HW checkpoint. Leader, epoch and ISR are those of the live,
- *  unfenced replica that believes it leads with the highest leader epoch (null when none does). */
-/** A plain array of a typed array's elements (Array.from over a typed array goes through the iterator: slow). */
-function toArray(a: ArrayLike<number>): number[] {
-  const out = new Array<number>(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] as number;
-  return out;
-}
-
-/** Define `name` on `obj` as an own enumerable property whose plain array is built from `snapshot` on first read:
- *  the run ends with a memcpy of each column, and a caller that never reads the logs (a benchmark) never pays
- *  for millions of array elements. JSON, spread, structured clone and deep equality read it like a value. */
-function lazyArray(obj: object, name: string, snapshot: ArrayLike<number>): void {
-  Object.defineProperty(obj, name, {
-    enumerable: true,
-    configurable: true,
-    get(): number[] {
-      const value = toArray(snapshot);
-      Object.defineProperty(obj, name, { value, enumerable: true, configurable: false, writable: false });
-      return value;
-    },
-  });
-}
-
-function hasTransactional(attributes: Uint8Array): boolean {
-  return attributes.includes(ATTR_TRANSACTIONAL) || attributes.includes(ATTR_TRANSACTIONAL | ATTR_CONTROL);
-}
-
-/** A FinalReplica whose values, epochs and keys are copies of the log's first `len` records. */
-function finalReplica(fields: Omit<FinalReplica, "values" | "epochs" | "keys" | "producerIds" | "attributes">, log: LogFile | undefined, len: number, copy: boolean): FinalReplica {
-  const r = { ...fields } as FinalReplica;
-  const cut = <T extends Int32Array | Float64Array>(a: T): T => (copy ? a.slice(0, len) : a.subarray(0, len)) as T;
-  lazyArray(r, "values", log ? cut(log.value) : []);
-  lazyArray(r, "epochs", log ? cut(log.epoch) : []);
-  lazyArray(r, "keys", log ? cut(log.key) : []);
-  // A log with transactional records or markers also gives each record's producer id and attributes (which
-  // records an ABORT marker aborted); other logs do not, so their final state is as before.
-  if (log !== undefined && hasTransactional(log.attributes.subarray(0, len))) {
-    lazyArray(r, "producerIds", cut(log.producerId));
-    lazyArray(r, "attributes", copy ? log.attributes.slice(0, len) : log.attributes.subarray(0, len));
-  }
-  return r;
-}
-
-/** Every replica's log and state now. `copy: false` hands out views of the logs' columns instead of copies: only
- *  for the end of a run, when nothing appends to or truncates the logs any more. */
-export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterSpec, opts: { readonly copy?: boolean } = {}): FinalPartition[] {
-  const copy = opts.copy ?? true;
+/** Every replica of every partition now: logs from each broker's disk (whatever survived), HW from the live actor or,
+ *  for a broker that is down, its last HW checkpoint. Leader, epoch and ISR are those of the live, unfenced replica
+ *  that believes it leads with the highest leader epoch (null when none does). Each log is copied compact
+ *  (sim/final-log.ts): the leader's (else the longest) in full, the others sharing what they hold in common with it. */
+export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterSpec): FinalPartition[] {
   const out: FinalPartition[] = [];
   for (const t of spec.topics) {
     for (let p = 0; p < t.partitions; p++) {
       const key = tpKey(t.name, p);
       const assigned = spec.assignment.get(key) ?? [];
-      const replicas: FinalReplica[] = [];
+      const found: { fields: ReplicaFields; log: LogFile | undefined }[] = [];
       let leader: number | null = null;
       let leaderEpoch = -1;
       let isr: readonly number[] = [];
@@ -100,17 +60,71 @@ export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterS
         const start = log?.startOffset ?? 0;
         const checkpoint = disk.readBlob<Readonly<Record<string, number>>>(HW_CHECKPOINT_BLOB)?.[key] ?? 0;
         const hw = Math.min(part !== undefined ? part.hw : checkpoint, start + len);
-        replicas.push(finalReplica({ broker: b, alive, logStartOffset: start, logEndOffset: start + len, highWatermark: hw }, log, len, copy));
+        found.push({ fields: { broker: b, alive, logStartOffset: start, logEndOffset: start + len, highWatermark: hw }, log });
         if (part !== undefined && part.isLeader && !part.fenced && part.leaderEpoch > leaderEpoch) {
           leader = b;
           leaderEpoch = part.leaderEpoch;
           isr = [...part.isr];
         }
       }
+      // The log the others share with: the leader's, else the longest.
+      let base = found.findIndex((f) => f.fields.broker === leader);
+      if (base < 0) for (let i = 0; i < found.length; i++) if (base < 0 || (found[i]?.log?.length ?? 0) > (found[base]?.log?.length ?? 0)) base = i;
+      const baseLog = base < 0 ? null : ReplicaLog.of(sourceOf(found[base]?.log));
+      const replicas = found.map((f, i) => withTxnColumns(finalReplica(f.fields, i === base ? (baseLog as ReplicaLog) : ReplicaLog.of(sourceOf(f.log), baseLog)), f.log));
       out.push({ topic: t.name, partition: p, leader, leaderEpoch, isr, replicas });
     }
   }
   return out;
+}
+
+type ReplicaFields = Omit<FinalReplica, "values" | "epochs" | "keys" | "log" | "producerIds" | "attributes">;
+
+const NO_LOG: LogSource = { start: 0, length: 0, values: [], epochs: [], keys: [] };
+
+function sourceOf(log: LogFile | undefined): LogSource {
+  return log === undefined ? NO_LOG : { start: log.startOffset, length: log.length, values: log.value, epochs: log.epoch, keys: log.key };
+}
+
+/** A FinalReplica over a compact log: `log` non-enumerable; `values`, `epochs` and `keys` plain arrays built from it
+ *  on first read (a caller that never reads them — the checkers, a benchmark — never pays for millions of array
+ *  elements). JSON, spread, structured clone and deep equality read them like values. */
+function finalReplica(fields: ReplicaFields, log: ReplicaLog): FinalReplica {
+  const r = { ...fields } as FinalReplica;
+  lazyArray(r, "values", log.length, (i) => log.valueAt(i));
+  lazyArray(r, "epochs", log.length, (i) => log.epochAt(i));
+  lazyArray(r, "keys", log.length, (i) => log.keyAt(i));
+  Object.defineProperty(r, "log", { value: log, enumerable: false });
+  return r;
+}
+
+function hasTransactional(attributes: Uint8Array): boolean {
+  return attributes.includes(ATTR_TRANSACTIONAL) || attributes.includes(ATTR_TRANSACTIONAL | ATTR_CONTROL);
+}
+
+/** A log with transactional records or markers also gives each record's producer id and attributes (which records an
+ *  ABORT marker aborted: properties/transactions.ts); other logs do not, so their final state is as before. */
+function withTxnColumns(r: FinalReplica, log: LogFile | undefined): FinalReplica {
+  if (log === undefined || !hasTransactional(log.attributes.subarray(0, log.length))) return r;
+  const producerIds = log.producerId.slice(0, log.length);
+  const attributes = log.attributes.slice(0, log.length);
+  lazyArray(r, "producerIds", producerIds.length, (i) => producerIds[i] as number);
+  lazyArray(r, "attributes", attributes.length, (i) => attributes[i] as number);
+  return r;
+}
+
+/** Define `name` on `obj` as an own enumerable property whose plain array (`n` elements) is built on first read. */
+function lazyArray(obj: object, name: string, n: number, at: (i: number) => number): void {
+  Object.defineProperty(obj, name, {
+    enumerable: true,
+    configurable: true,
+    get(): number[] {
+      const value = new Array<number>(n);
+      for (let i = 0; i < n; i++) value[i] = at(i);
+      Object.defineProperty(obj, name, { value, enumerable: true, configurable: false, writable: false });
+      return value;
+    },
+  });
 }
 
 /** Each group as the live broker coordinating it holds it at the end (the highest generation when a zombie

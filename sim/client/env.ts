@@ -7,6 +7,7 @@ import type { BugSwitches } from "../scenario/types.ts";
 import type { Message } from "../kafka/protocol.ts";
 import type { TraceEvent } from "../events.ts";
 import type { ProtocolVersion } from "../kafka/config.ts";
+import type { AsyncHost } from "./kafkajs/host.ts";
 
 export interface ClientEnv {
   /** Every client op is recorded here (sim/history.ts). */
@@ -22,6 +23,9 @@ export interface ClientEnv {
   readonly downstreamDownUntilUs?: (group: string) => number;
   /** The scenario's protocol profile (the producer's partitioner depends on it); default 3.7. */
   readonly protocol?: ProtocolVersion;
+  /** The async bridge, when the run is driven by runScenarioAsync (sim/client/kafkajs/driver.ts): user code may
+   *  then return Promises. Set by the driver when the world is assembled. */
+  async?: AsyncHost;
 }
 
 const BOOT_BLOB = "client/booted";

@@ -24,6 +24,12 @@ export type ClientTraceEvent =
   /** The group coordinator took a new member id into a generation: a client's first join, or its rejoin after it
    *  had left (a member rejoining with the id it has is no news: see `rebalance`). member = the client. */
   | { readonly type: "member-joined"; readonly group: string; readonly member: string; readonly memberId: string; readonly generation: number; readonly reason: "join" | "rejoin" }
+  /** A kafkajs-API handler threw (or its Promise rejected) on this record: kafkajs fetches it again after the retry
+   *  backoff (sim/client/kafkajs/runner.ts). */
+  | { readonly type: "handler-error"; readonly member: string; readonly group: string; readonly topic: string; readonly partition: number; readonly offset: number; readonly value: number; readonly error: string }
+  /** A kafkajs-API consumer crashed (its retries ran out, or a non-retriable error): it left its group, and starts
+   *  again after the retry time when `restart`. */
+  | { readonly type: "kafkajs-crash"; readonly member: string; readonly group: string; readonly error: string; readonly restart: boolean }
   /** The group coordinator removed a member from `generation`, and why. */
   | { readonly type: "member-left"; readonly group: string; readonly member: string; readonly memberId: string; readonly generation: number; readonly reason: MemberLeftReason };
 

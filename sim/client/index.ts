@@ -24,6 +24,8 @@ export type * from "./user-code.ts";
 /** A producer actor. Validates Kafka's idempotence config rules up front (throws SimInputError INVALID_CONFIG). */
 export function producerFactory(spec: ProducerSpec, env: ClientEnv): ActorFactory<Message, TraceEvent> {
   effectiveProducerConfig(spec);
+  const actor = spec.actor;
+  if (actor !== undefined) return () => actor(spec, env);
   if (spec.config["transactional.id"] !== null && spec.config["transactional.id"] !== undefined) return () => new TransactionalProducer(spec, env);
   return () => new Producer(spec, env);
 }

@@ -2,6 +2,7 @@
 // NetworkClient.DefaultMetadataUpdater.handleSuccessfulResponse).
 import { describe, it, expect } from "vitest";
 import { ProducerMetadata } from "./producer-metadata.ts";
+import { LeaderEpochs } from "./leader-epochs.ts";
 import type { MetadataResponse, PartitionMetadata } from "../kafka/protocol.ts";
 
 const part = (topic: string, partition: number, leader: number | null, error: PartitionMetadata["error"] = "NONE"): PartitionMetadata => ({ topic, partition, error, leader, leaderEpoch: 0, replicas: [1, 2, 3], isr: [1, 2, 3] });
@@ -45,5 +46,23 @@ describe("ProducerMetadata.update", () => {
     m.update(5_000, answer([1, 2, 3], [part("orders", 0, null, "LEADER_NOT_AVAILABLE"), part("orders", 1, 3)]));
     expect(m.topics.get("orders")).toEqual({ partitions: 2, leaders: [null, 3] });
     expect(m.stale).toBe(true);
+  });
+
+  it("KIP-320 (clients from 2.1): a partition's metadata with an older leader epoch keeps the cached leader; before 2.1 it replaces it", () => {
+    const at = (leader: number, leaderEpoch: number): PartitionMetadata => ({ ...part("orders", 0, leader), leaderEpoch });
+    for (const [epochs, expected] of [
+      [LeaderEpochs.forProtocol("2.7"), 2],
+      [LeaderEpochs.forProtocol("2.0"), 1],
+    ] as const) {
+      const m = new ProducerMetadata(0, epochs);
+      m.update(1_000, answer([1, 2, 3], [at(2, 4)]));
+      // A deposed leader (broker 1, cut off since epoch 3) answers from its stale cache.
+      m.update(2_000, answer([1, 2, 3], [at(1, 3)]));
+      expect(m.leaderOf("orders", 0)).toBe(expected);
+    }
+    const m = new ProducerMetadata(0, LeaderEpochs.forProtocol("3.7"));
+    m.update(1_000, answer([1, 2, 3], [at(2, 4)]));
+    m.update(2_000, answer([1, 2, 3], [at(3, 4), part("orders", 1, 1)]));
+    expect(m.topics.get("orders")).toEqual({ partitions: 2, leaders: [3, 1] });
   });
 });

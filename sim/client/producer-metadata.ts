@@ -2,6 +2,7 @@
 // topic it sends to, when it needs a refresh, which broker to ask next, and the records that wait for their
 // topic's metadata (KafkaProducer.waitOnMetadata). kafka-facts 38.
 import type { MetadataResponse } from "../kafka/protocol.ts";
+import { LeaderEpochs } from "./leader-epochs.ts";
 
 export interface TopicMeta {
   readonly partitions: number;
@@ -30,7 +31,10 @@ export class ProducerMetadata {
   /** Records whose topic has no metadata yet, in send order. */
   readonly waiting: WaitingRecord[] = [];
 
-  constructor(private readonly retryBackoffUs: number) {}
+  constructor(
+    private readonly retryBackoffUs: number,
+    private readonly epochs: LeaderEpochs = new LeaderEpochs(false),
+  ) {}
 
   leaderOf(topic: string, partition: number): number | null {
     return this.topics.get(topic)?.leaders[partition] ?? null;
@@ -53,7 +57,8 @@ export class ProducerMetadata {
       }
       let l = byTopic.get(p.topic);
       if (l === undefined) byTopic.set(p.topic, (l = []));
-      l[p.partition] = p.error === "NONE" ? p.leader : null;
+      // KIP-320: an entry older than the epoch already seen keeps what is cached.
+      l[p.partition] = !this.epochs.accept(p.topic, p.partition, p.leaderEpoch) ? this.leaderOf(p.topic, p.partition) : p.error === "NONE" ? p.leader : null;
     }
     for (const [topic, leaders] of byTopic) {
       const filled = Array.from({ length: leaders.length }, (_, i) => leaders[i] ?? null);

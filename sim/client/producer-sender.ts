@@ -39,11 +39,19 @@ export interface SenderHost {
   readonly partitioner: StickyStrategy;
   /** Topics of a metadata request. */
   readonly metadataTopics: readonly string[];
+  /** Told of each acknowledged record (the kafkajs API); null for the workload's records. */
+  readonly recordListener: RecordListener | null;
   /** A record failed for good: record it and apply the failure policy. */
   finalFailure(ctx: Ctx, topic: string, partition: number, value: number, key: number | null, error: KafkaErrorCode, maybeWritten: boolean, deadLetter: boolean): void;
 }
 
 export const WAKE = { t: "sender-wake" } as const;
+
+/** Who waits for the outcome of records by value (the kafkajs API's send() promises). */
+export interface RecordListener {
+  acked(value: number, topic: string, partition: number, offset: number): void;
+  failed(value: number, error: KafkaErrorCode): void;
+}
 
 /** Outcome of one attempt's error: was the batch possibly appended? (fail vs info in the history) */
 function attemptMayHaveWritten(error: KafkaErrorCode): boolean {
@@ -387,6 +395,8 @@ export class Sender {
 
   private recordOk(ctx: Ctx, b: Batch, i: number, offset: number, broker: number): void {
     this.p.env.history.recordSendOk(ctx.nowUs, this.p.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition, offset, broker);
+    const l = this.p.recordListener;
+    if (l !== null) l.acked(b.values[i] as number, b.topic, b.partition, offset);
   }
 
   private failBatch(ctx: Ctx, b: Batch, error: KafkaErrorCode): void {

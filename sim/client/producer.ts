@@ -20,6 +20,7 @@ import type { ClientEnv } from "./env.ts";
 import { recordRestart } from "./env.ts";
 import { BYTES_PER_RECORD, RecordAccumulator } from "./producer-accumulator.ts";
 import { ProducerMetadata } from "./producer-metadata.ts";
+import { LeaderEpochs } from "./leader-epochs.ts";
 import type { TopicMeta } from "./producer-metadata.ts";
 import { IdempotenceState } from "./producer-idempotence.ts";
 import { StickyPartitioner } from "./partitioner-sticky.ts";
@@ -27,11 +28,14 @@ import { BuiltInPartitioner } from "./partitioner-builtin.ts";
 import { partitionForKey } from "./partitioner.ts";
 import type { StickyStrategy } from "./partitioner.ts";
 import { Sender, WAKE } from "./producer-sender.ts";
-import type { InFlight, SenderHost } from "./producer-sender.ts";
+import type { InFlight, RecordListener, SenderHost } from "./producer-sender.ts";
 
 export { BYTES_PER_RECORD } from "./producer-accumulator.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
+
+/** Builds a producer's actor other than the workload's (ProducerSpec.actor: the kafkajs API). */
+export type ProducerActorFactory = (spec: ProducerSpec, env: ClientEnv) => Actor<Message, TraceEvent>;
 
 const TICK = { t: "produce-tick" } as const;
 
@@ -41,12 +45,15 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
   readonly name: string;
   readonly acks: -1 | 0 | 1;
   private readonly dltTopic: string;
-  readonly metadataTopics: readonly string[];
+  /** Topics its metadata requests ask for (the kafkajs API adds each topic it is asked to send to). */
+  readonly metadataTopics: string[];
   readonly accumulator: RecordAccumulator;
   readonly metadata: ProducerMetadata;
   readonly idempotence = new IdempotenceState();
   readonly partitioner: StickyStrategy;
-  private readonly sender: Sender;
+  protected readonly sender: Sender;
+  /** Told of each record's outcome (the kafkajs API's send() promises); null for the workload's records. */
+  recordListener: RecordListener | null = null;
   /** RoundRobinPartitioner's counter (`partitioner: round-robin`). */
   private roundRobin = 0;
 
@@ -67,7 +74,7 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
     this.dltTopic = spec.deadLetterTopic ?? `${spec.topic}.dlt`;
     this.metadataTopics = spec.onFailure === "dead-letter" ? [spec.topic, this.dltTopic] : [spec.topic];
     this.accumulator = new RecordAccumulator(Math.max(1, Math.floor(this.cfg["batch.size"] / BYTES_PER_RECORD)));
-    this.metadata = new ProducerMetadata(this.cfg["retry.backoff.ms"] * 1000);
+    this.metadata = new ProducerMetadata(this.cfg["retry.backoff.ms"] * 1000, LeaderEpochs.forProtocol(env.protocol));
     // Records without a key: Kafka ≥ 3.3's BuiltInPartitioner (KIP-794) on the 3.7 profile, KIP-480 before it.
     if (PROTOCOL_VERSIONS.indexOf(env.protocol ?? DEFAULT_PROTOCOL) >= PROTOCOL_VERSIONS.indexOf("3.7")) {
       const builtIn = { stickyBatchBytes: Math.max(1, this.cfg["batch.size"]), adaptive: this.cfg["partitioner.adaptive.partitioning.enable"], availabilityTimeoutUs: this.cfg["partitioner.availability.timeout.ms"] * 1000 };
@@ -179,7 +186,7 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
   }
 
   /** KafkaProducer.send: record the invoke and hand the record to the accumulator. */
-  private send(ctx: Ctx, topic: string, value: number, key: number | null, partition: number | null, deadLetter: boolean): void {
+  protected send(ctx: Ctx, topic: string, value: number, key: number | null, partition: number | null, deadLetter: boolean): void {
     this.env.history.recordSendInvoke(ctx.nowUs, this.name, topic, key, value, partition);
     const m = this.metadata.topics.get(topic);
     if (m === undefined) {
@@ -192,7 +199,7 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
 
   /** KafkaProducer.partition, then RecordAccumulator.append: the record's own partition, else murmur2 of its key,
    *  else the round-robin or the sticky partitioner. */
-  private append(ctx: Ctx, topic: string, m: TopicMeta, value: number, key: number | null, forced: number | null, createdUs: number, deadLetter: boolean): void {
+  protected append(ctx: Ctx, topic: string, m: TopicMeta, value: number, key: number | null, forced: number | null, createdUs: number, deadLetter: boolean): void {
     let partition: number;
     let sticky = false;
     if (forced !== null && forced >= 0 && forced < m.partitions) partition = forced;
@@ -215,6 +222,7 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
     const v = partition >= 0 ? { topic, key, value, partition, error, policy } : { topic, key, value, error, policy };
     this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: outcome, f: "send", value: v });
     ctx.emit({ type: "send-failed", producer: this.name, topic, partition, value, error, policy, outcome });
+    this.recordListener?.failed(value, error);
     switch (policy) {
       case "drop":
       case "log":

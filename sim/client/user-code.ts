@@ -1,6 +1,11 @@
 // User code plugged into clients: it runs inside the simulation, in virtual time, and must stay deterministic.
-// No Promises, no timers, no unseeded randomness: a handler returns what it did and how long it took (virtual ms), and
-// the simulator schedules the rest. Use `random()` from the payload for seeded randomness.
+// A synchronous handler returns what it did and how long it took (virtual ms), and the simulator schedules the rest;
+// use `random()` from the payload for seeded randomness. A handler may also be async (return a Promise): then the
+// scenario runs with `await runScenarioAsync(scenario)` (sim/client/kafkajs/driver.ts), the attempt lasts the
+// virtual time until the Promise settles (its timers, Date.now and Math.random are the simulation's), a rejection
+// is a failed attempt, and a record counts as processed only once an attempt resolved. A handler that throws has
+// failed that attempt (retried per the processing spec). For kafkajs's own API in virtual time, see
+// sim/client/kafkajs/ (`sim.kafka()`).
 //
 // Producer logic — decides what each tick of the workload sends:
 // ```ts
@@ -94,6 +99,6 @@ export type BatchOutcome = { readonly processMs?: number } | undefined | void;
 
 /** kafkajs-like consumer handler: give eachMessage or eachBatch (eachBatch wins if both are given). */
 export interface ConsumerHandler {
-  readonly eachMessage?: (payload: EachMessagePayload) => MessageOutcome;
-  readonly eachBatch?: (payload: EachBatchPayload) => BatchOutcome;
+  readonly eachMessage?: (payload: EachMessagePayload) => MessageOutcome | Promise<MessageOutcome>;
+  readonly eachBatch?: (payload: EachBatchPayload) => BatchOutcome | Promise<BatchOutcome>;
 }

@@ -10,6 +10,7 @@ export type SimErrorCode =
   | "INVALID_CONFIG"
   | "INVALID_SCENARIO"
   | "INVALID_FAULT"
+  | "ASYNC_USER_CODE"
   | "RUNAWAY";
 
 export class SimInputError extends Error {

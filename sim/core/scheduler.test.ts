@@ -291,3 +291,21 @@ describe("Scheduler runs", () => {
     expect(run([1, 2, 3])).not.toBe(run([1, 2, 4]));
   });
 });
+
+describe("Scheduler yield (the async driver's stop)", () => {
+  it("runUntil returns { kind: yield } right after an event that asked for it, and goes on from there when called again", () => {
+    const s = new Scheduler();
+    const log: unknown[] = [];
+    s.setDispatcher((e: SchedEntry) => {
+      log.push(e.a);
+      if (e.a === "b") s.requestYield();
+    });
+    for (const [t, a] of [[10, "a"], [10, "b"], [10, "c"], [20, "d"]] as const) s.at(t, WORLD_OWNER, 0, a);
+    expect(s.runUntil(asTimeUs(100))).toEqual({ kind: "yield" });
+    expect(log).toEqual(["a", "b"]);
+    expect(s.now).toBe(10);
+    expect(s.runUntil(asTimeUs(100))).toEqual({ kind: "time-limit", atUs: 100 });
+    expect(log).toEqual(["a", "b", "c", "d"]);
+    expect(describeStop({ kind: "yield" })).toBe("an event made user code runnable");
+  });
+});

@@ -34,6 +34,9 @@ export type StopReason =
   | { readonly kind: "time-limit"; readonly atUs: TimeUs }
   | { readonly kind: "predicate" }
   | { readonly kind: "idle" }
+  /** An event asked to stop here (requestYield): async user code is runnable and must run before the next event
+   *  (sim/client/async/). runUntil may be called again with the same limit to go on. */
+  | { readonly kind: "yield" }
   | { readonly kind: "max-events"; readonly events: number }
   | { readonly kind: "max-time"; readonly atUs: TimeUs };
 
@@ -46,6 +49,8 @@ export function describeStop(r: StopReason): string {
       return "the stop condition was met";
     case "idle":
       return "no events left to run";
+    case "yield":
+      return "an event made user code runnable";
     case "max-events":
       return `runaway guard: stopped after ${r.events} events (max events); raise the limit if the run is genuinely this long, otherwise look for a timer or message loop`;
     case "max-time":
@@ -84,6 +89,7 @@ class Entry implements SchedEntry {
  *  slot is reused once its event ran). Exact while seq < 2^32, i.e. for the first 4 billion events. */
 const SLOT_SPACE = 2 ** 21;
 const INITIAL_CAPACITY = 1024;
+const YIELD: StopReason = { kind: "yield" };
 
 export class Scheduler {
   now = 0 as TimeUs;
@@ -117,6 +123,8 @@ export class Scheduler {
   private readonly maxEvents: number;
   private readonly maxTimeUs: number;
   private readonly hash: RunningHash | undefined;
+  /** Set by requestYield during a dispatch: runUntil returns after this event. */
+  private yieldRequested = false;
 
   constructor(opts: SchedulerOptions = {}) {
     this.shuffle = opts.shuffleTies;
@@ -350,8 +358,14 @@ export class Scheduler {
     e.a = undefined;
   }
 
+  /** Make runUntil return `{ kind: "yield" }` once the event being dispatched is done (before the next one): the
+   *  async driver lets user code that this event made runnable run first (sim/client/async/driver.ts). */
+  requestYield(): void {
+    this.yieldRequested = true;
+  }
+
   /** Run until virtual time reaches `limit` (events at exactly `limit` run), the predicate holds, the
-   *  queue empties, or a runaway guard trips. */
+   *  queue empties, a runaway guard trips, or an event requested a yield. */
   runUntil(limit: TimeUs | (() => boolean)): StopReason {
     const pred = typeof limit === "function" ? limit : undefined;
     const limitUs = typeof limit === "number" ? limit : Number.POSITIVE_INFINITY;
@@ -370,6 +384,10 @@ export class Scheduler {
       if (next > this.maxTimeUs) return { kind: "max-time", atUs: this.maxTimeUs as TimeUs };
       if (this.dispatched >= this.maxEvents) return { kind: "max-events", events: this.dispatched };
       this.runTop(); // the top is live: nextLiveTime checked it
+      if (this.yieldRequested) {
+        this.yieldRequested = false;
+        return YIELD;
+      }
     }
   }
 

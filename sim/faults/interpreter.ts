@@ -18,7 +18,10 @@ export interface FaultEnv {
   readonly runtime: Runtime<Message, TraceEvent>;
   readonly history: HistoryRecorder;
   readonly brokers: number;
-  controller(): number | null;
+  /** The controller's node now: the broker holding /controller (ZooKeeper), the active controller (KRaft). */
+  controller(): NodeId | null;
+  /** KRaft: the controller nodes, controller-1..N (empty in ZooKeeper mode). */
+  readonly quorum: readonly NodeId[];
   leaderOf(tp: string): number | null;
   /** The assigned replicas of a partition ("orders-0"), in assignment order. */
   replicasOf(tp: string): readonly number[];
@@ -26,6 +29,11 @@ export interface FaultEnv {
   clientNodes(client: string): readonly NodeId[];
   expireSession(broker: number): boolean;
   downstreamDown(group: string, untilUs: TimeUs): void;
+  /** KRaft: a clean stop goes through controlled shutdown first (the broker stops once the controller agrees);
+   *  absent or false: stopped at once. */
+  controlledStop?(node: NodeId): boolean;
+  /** KRaft: the metadata-lag fault on a broker; false when it is not running. */
+  metadataLag?(broker: number, delayUs: number, untilUs: number): boolean;
 }
 
 const TRACE_EVENT_OF: Partial<Record<TraceEvent["type"], FaultEvent>> = {
@@ -36,6 +44,14 @@ const TRACE_EVENT_OF: Partial<Record<TraceEvent["type"], FaultEvent>> = {
   "controller-elected": "controller-change",
   rebalance: "rebalance",
 };
+
+/** The fault event of a trace event: KRaft's counterparts are a controller becoming active (controller-change) and
+ *  the controller fencing a broker (session-expired: its heartbeats stopped, as a ZooKeeper session expires). */
+function faultEventOf(ev: TraceEvent): FaultEvent | undefined {
+  if (ev.type === "kraft-controller") return ev.active ? "controller-change" : undefined;
+  if (ev.type === "kraft-broker") return ev.change === "fenced" ? "session-expired" : undefined;
+  return TRACE_EVENT_OF[ev.type];
+}
 
 function historyEvent(op: HistoryOp): FaultEvent | undefined {
   switch (op.f) {
@@ -64,6 +80,8 @@ export function describeTarget(t: FaultTarget): string {
   if ("leaderOf" in t) return `leader of ${t.leaderOf}`;
   if ("followersOf" in t) return `followers of ${t.followersOf}`;
   if ("controller" in t) return "controller";
+  if ("controllerNode" in t) return `controller-${t.controllerNode}`;
+  if ("quorum" in t) return "quorum";
   if ("coordinator" in t) return "coordinator";
   return `client ${t.client}`;
 }
@@ -80,6 +98,8 @@ function describeFault(a: FaultAction): string {
       return a.target ? `heal ${describeTarget(a.target)}` : "heal all";
     case "downstream-down":
       return `downstream-down ${a.group}`;
+    case "metadata-lag":
+      return `metadata-lag ${describeTarget(a.target)} ${a.delayMs} ms`;
     default:
       return `${a.kind} ${describeTarget(a.target)}`;
   }
@@ -111,9 +131,12 @@ export class FaultInterpreter {
   /** Event-triggered faults still waiting: [fault, remaining count]. */
   private readonly waiting: { fault: EventFault; index: number; remaining: number }[] = [];
   private active = true;
+  /** The number of the next fault fired on command. */
+  private commanded: number;
 
   constructor(env: FaultEnv, faults: readonly Fault[]) {
     this.env = env;
+    this.commanded = faults.length;
     faults.forEach((f, i) => this.validate(f, `faults[${i}]`));
     faults.forEach((f, i) => {
       if ("atMs" in f) this.handles.push(env.runtime.call(msToUs(f.atMs), () => this.fire(f.action, i)));
@@ -121,7 +144,7 @@ export class FaultInterpreter {
     });
     if (this.waiting.length > 0) {
       env.runtime.trace.onEmit((_t, ev) => {
-        const fe = TRACE_EVENT_OF[ev.type];
+        const fe = faultEventOf(ev as TraceEvent);
         if (fe !== undefined) this.observe(fe, tpOfTrace(ev as TraceEvent));
       });
       env.history.onRecord((op) => {
@@ -129,6 +152,14 @@ export class FaultInterpreter {
         if (fe !== undefined) this.observe(fe, tpOfHistory(op));
       });
     }
+  }
+
+  /** Fire a fault now, on command (the real-client hosts: a test's `sim.fault(...)`, serve's commands). It is
+   *  numbered after the scenario's faults; a bad target throws SimInputError. */
+  fireNow(action: FaultAction): void {
+    const index = this.commanded++;
+    this.validate({ atMs: 0, action }, `faults[${index}]`);
+    this.fire(action, index);
   }
 
   /** The drain phase begins: no fault fires any more. */
@@ -160,6 +191,10 @@ export class FaultInterpreter {
       if ("broker" in t && !(Number.isInteger(t.broker) && t.broker >= 1 && t.broker <= this.env.brokers)) {
         throw new SimInputError("UNKNOWN_NODE", `${p}: there is no broker ${t.broker}; brokers are 1..${this.env.brokers}`, p);
       }
+      if ("controllerNode" in t && !(Number.isInteger(t.controllerNode) && t.controllerNode >= 1 && t.controllerNode <= this.env.quorum.length)) {
+        throw new SimInputError("UNKNOWN_NODE", this.env.quorum.length === 0 ? `${p}: controller-${t.controllerNode} is a KRaft controller node; this world runs ZooKeeper` : `${p}: there is no controller ${t.controllerNode}; controllers are 1..${this.env.quorum.length}`, p);
+      }
+      if ("quorum" in t && this.env.quorum.length === 0) throw new SimInputError("UNKNOWN_NODE", `${p}: quorum names the KRaft controller nodes; this world runs ZooKeeper`, p);
       if ("client" in t && this.env.clientNodes(t.client).length === 0) {
         throw new SimInputError("UNKNOWN_NODE", `${p}: there is no client "${t.client}"`, p);
       }
@@ -204,9 +239,11 @@ export class FaultInterpreter {
     }
     if ("controller" in t) {
       const c = this.env.controller();
-      return c === null ? [] : [brokerNode(c)];
+      return c === null ? [] : [c];
     }
-    if ("coordinator" in t) return [COORDINATOR_NODE];
+    if ("controllerNode" in t) return [this.env.quorum[t.controllerNode - 1] as NodeId];
+    // ZooKeeper; in KRaft mode the controller quorum, the cluster's metadata service.
+    if ("quorum" in t || "coordinator" in t) return this.env.quorum.length > 0 ? [...this.env.quorum] : [COORDINATOR_NODE];
     return [...this.env.clientNodes(t.client)];
   }
 
@@ -236,6 +273,7 @@ export class FaultInterpreter {
         for (const n of nodes) {
           const why = inapplicable(action.kind, n, rt.status(n));
           if (why !== undefined) this.warn(index, action, why);
+          if (action.kind === "stop" && why === undefined && this.env.controlledStop?.(n) === true) continue;
           if (action.kind !== "pause") rt.lifecycle(action.kind, n);
           else {
             rt.pause(n);
@@ -247,9 +285,20 @@ export class FaultInterpreter {
         nodes = this.resolve(action.target);
         for (const n of nodes) {
           const b = /^broker-(\d+)$/.exec(n);
-          if (b && !this.env.expireSession(Number(b[1]))) this.warn(index, action, `${n} holds no session (it is down or not registered), or the coordinator is down; nothing to expire`);
+          if (b && !this.env.expireSession(Number(b[1]))) {
+            this.warn(index, action, this.env.quorum.length > 0 ? `${n} is not registered and unfenced, or no controller is active; nothing to fence` : `${n} holds no session (it is down or not registered), or the coordinator is down; nothing to expire`);
+          }
         }
         break;
+      case "metadata-lag": {
+        nodes = this.resolve(action.target);
+        const untilUs = action.durationMs !== undefined ? rt.nowUs + msToUs(action.durationMs) : Infinity;
+        for (const n of nodes) {
+          const b = /^broker-(\d+)$/.exec(n);
+          if (b && this.env.metadataLag?.(Number(b[1]), msToUs(action.delayMs), untilUs) !== true) this.warn(index, action, `${n} is not running a KRaft broker; no metadata to delay`);
+        }
+        break;
+      }
       case "partition": {
         const groups = action.groups.map((g) => this.indices(g));
         nodes = groups.flat().map((i) => rt.idOf(i));

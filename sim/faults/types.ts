@@ -7,7 +7,13 @@ export type FaultTarget =
   | { readonly leaderOf: string }
   /** The replicas of a partition other than its leader at that moment (e.g. to cut the followers off). */
   | { readonly followersOf: string }
+  /** The controller: in ZooKeeper mode the broker holding /controller, in KRaft mode the active controller. */
   | { readonly controller: true }
+  /** KRaft: one controller node by its id (controller-2 is { controllerNode: 2 }). */
+  | { readonly controllerNode: number }
+  /** KRaft: every controller node (the whole quorum). */
+  | { readonly quorum: true }
+  /** ZooKeeper; in KRaft mode the controller quorum (the cluster's metadata service). */
   | { readonly coordinator: true }
   /** A client: a producer id ("p1") or a consumer member ("g1/0"). */
   | { readonly client: string };
@@ -55,6 +61,9 @@ export type FaultAction =
    *  messages on the link wait behind it; after 15 lost retransmissions of one message the connection is reset
    *  (its client sees a disconnect). Messages arrive late, never silently lost. */
   | { readonly kind: "flaky"; readonly target: FaultTarget; readonly lossProb: number }
+  /** KRaft: the target broker applies committed metadata `delayMs` late (its metadata fetches are held up), for
+   *  `durationMs` or until the drain: a stale-leadership window. The broker reports only what it applied. */
+  | { readonly kind: "metadata-lag"; readonly target: FaultTarget; readonly delayMs: number; readonly durationMs?: number }
   /** A consumer group's downstream (its database) fails every call until `durationMs` has passed. */
   | { readonly kind: "downstream-down"; readonly group: string; readonly durationMs: number };
 

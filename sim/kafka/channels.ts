@@ -17,8 +17,13 @@ export const CONN_ALTER_PARTITION = 3;
 
 const SERVER_PUSHES: ReadonlySet<string> = new Set(["zk.connected", "zk.pong", "zk.response", "zk.watch", "zk.expired"]);
 
-/** The connection kind of a message between two brokers, by its type. */
+/** The connection kind of a message between two brokers (or, in KRaft mode, a broker and a controller node), by its
+ *  type: a broker's metadata-log fetches use its client connection (the Raft client's own), its heartbeats and
+ *  registration the lifecycle channel (CONN_CONTROLLER), its AlterPartition the AlterPartition channel. */
 function brokerKind(type: string): number {
+  if (type.startsWith("raft-")) return CONN_CLIENT;
+  if (type.startsWith("kraft-broker-")) return CONN_CONTROLLER;
+  if (type.startsWith("kraft-alter-partition")) return CONN_ALTER_PARTITION;
   if (type.startsWith("fetch") || type.startsWith("offsets-for-leader-epoch")) return CONN_FETCHER;
   if (type.startsWith("leader-and-isr") || type.startsWith("update-metadata") || type.startsWith("stop-replica")) return CONN_CONTROLLER;
   if (type.startsWith("alter-partition")) return CONN_ALTER_PARTITION;
@@ -31,7 +36,7 @@ function brokerKind(type: string): number {
 export function kafkaChannels(ids: readonly NodeId[]): (msg: Message, from: number, to: number) => number {
   const broker = new Uint8Array(ids.length + 1);
   ids.forEach((id, i) => {
-    if (brokerOfNode(id) !== undefined) broker[i + 1] = 1;
+    if (brokerOfNode(id) !== undefined || id.startsWith("controller-")) broker[i + 1] = 1;
   });
   const byType = new Map<string, number>(); // between brokers
   const clientByType = new Map<string, number>();

@@ -47,6 +47,19 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { key: "transaction.max.timeout.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 900000, doc: "largest transaction.timeout.ms a producer may ask for (INVALID_TRANSACTION_TIMEOUT)", aliases: ["transactionMaxTimeoutMs"] },
   { key: "transaction.abort.timed.out.transaction.cleanup.interval.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 10000, doc: "how often a coordinator aborts transactions open longer than their timeout (fencing their producer)", aliases: ["transactionAbortTimedOutTransactionCleanupIntervalMs"] },
 
+  // --- KRaft (protocol 3.9 / 4.0 / 4.1 in mode kraft): the controller quorum (QuorumConfig), the brokers'
+  // heartbeats and the controller's sessions (KRaftConfigs), the ELR feature (KIP-966). Ignored in ZooKeeper mode. ---
+  { key: "controller.quorum.election.timeout.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 1000, doc: "KRaft: a voter without a leader starts an election after a random timeout in [T, 2T) (QuorumConfig; kafka-facts K3)", aliases: ["controllerQuorumElectionTimeoutMs"] },
+  { key: "controller.quorum.fetch.timeout.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 2000, doc: "KRaft: a follower that has not fetched for this long campaigns; a leader without a majority fetching within 1.5 × this resigns (check-quorum; K3)", aliases: ["controllerQuorumFetchTimeoutMs"] },
+  { key: "controller.quorum.election.backoff.max.ms", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 1000, doc: "KRaft: the cap of the backoff after a lost election (K4)", aliases: ["controllerQuorumElectionBackoffMaxMs"] },
+  { key: "controller.quorum.append.linger.ms", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 25, doc: "KRaft: how long the leader lets metadata records accumulate into one batch (K4)", aliases: ["controllerQuorumAppendLingerMs"] },
+  { key: "controller.quorum.request.timeout.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 2000, doc: "KRaft: timeout of the quorum's Vote / BeginQuorumEpoch / Fetch requests (K4)", aliases: ["controllerQuorumRequestTimeoutMs"] },
+  { key: "controller.quorum.retry.backoff.ms", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 20, doc: "KRaft: wait before re-sending a failed quorum request (K4)", aliases: ["controllerQuorumRetryBackoffMs"] },
+  { key: "broker.heartbeat.interval.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 2000, doc: "KRaft: how often a broker heartbeats to the active controller (BrokerLifecycleManager; K6)", aliases: ["brokerHeartbeatIntervalMs"] },
+  { key: "broker.session.timeout.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 9000, doc: "KRaft: the active controller fences a broker without a heartbeat for this long (BrokerHeartbeatManager; K7)", aliases: ["brokerSessionTimeoutMs"] },
+  { key: "metadata.max.idle.interval.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 500, doc: "KRaft: the active controller writes a NoOpRecord this often (K4)", aliases: ["metadataMaxIdleIntervalMs"] },
+  { key: "eligible.leader.replicas.version", scopes: ["broker"], type: { kind: "int", min: 0, max: 1, nullable: true }, default: null, doc: "KRaft 4.0+: the eligible.leader.replicas.version feature (KIP-966); unset = the profile's: 1 on 4.1, 0 on 4.0; absent before 4.0", aliases: ["eligibleLeaderReplicasVersion"] },
+
   // --- producer (ProducerConfig, 3.x defaults; fact 16) ---
   { key: "acks", scopes: ["producer"], type: { kind: "enum", values: ["all", -1, 0, 1] }, default: "all", doc: "how many replicas must have a record before it is acknowledged" },
   { key: "enable.idempotence", scopes: ["producer"], type: { kind: "bool" }, default: true, doc: "producer id + sequence numbers: no duplicates or reorders from retries (fact 19)", aliases: ["idempotent", "enableIdempotence"] },
@@ -118,6 +131,17 @@ export interface BrokerConfig {
   readonly "group.initial.rebalance.delay.ms": number;
   readonly "group.min.session.timeout.ms": number;
   readonly "group.max.session.timeout.ms": number;
+  readonly "controller.quorum.election.timeout.ms": number;
+  readonly "controller.quorum.fetch.timeout.ms": number;
+  readonly "controller.quorum.election.backoff.max.ms": number;
+  readonly "controller.quorum.append.linger.ms": number;
+  readonly "controller.quorum.request.timeout.ms": number;
+  readonly "controller.quorum.retry.backoff.ms": number;
+  readonly "broker.heartbeat.interval.ms": number;
+  readonly "broker.session.timeout.ms": number;
+  readonly "metadata.max.idle.interval.ms": number;
+  /** null: the profile's default (sim/kafka/profiles.ts). */
+  readonly "eligible.leader.replicas.version": number | null;
   readonly "transaction.state.log.replication.factor": number;
   readonly "transaction.state.log.min.isr": number;
   readonly "transaction.state.log.num.partitions": number;
@@ -180,7 +204,8 @@ export function acksNumber(a: Acks): -1 | 0 | 1 {
   return a === "all" ? -1 : a;
 }
 
-/** The replication protocol versions kafkasim models (see README "Protocol versions"). */
-export const PROTOCOL_VERSIONS = ["0.10", "0.11", "2.0", "2.7", "3.7"] as const;
+/** The protocol profiles kafkasim models (see README "Protocol versions"), in release order: 0.10–3.7 are the
+ *  ZooKeeper era; 3.9 runs ZooKeeper or KRaft, 4.0 and 4.1 KRaft only (sim/kafka/profiles.ts). */
+export const PROTOCOL_VERSIONS = ["0.10", "0.11", "2.0", "2.7", "3.7", "3.9", "4.0", "4.1"] as const;
 export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
 export const DEFAULT_PROTOCOL: ProtocolVersion = "3.7";

@@ -25,6 +25,15 @@ export interface FindCoordinatorResponse {
   readonly nodeId: number;
 }
 
+/** One of a member's protocols (assignors) with its metadata (the ConsumerProtocol subscription), opaque to the
+ *  coordinator as in Kafka: it stores the bytes and hands the chosen protocol's to the leader. Base64 here, so the
+ *  group's metadata record (JSON) keeps them. Only real clients (the wire gateway) send protocols; the modelled
+ *  consumer sends `strategy` alone. */
+export interface GroupProtocol {
+  readonly name: string;
+  readonly metadata: string;
+}
+
 export interface JoinGroupRequest {
   readonly type: "group.join";
   readonly corr: number;
@@ -36,6 +45,8 @@ export interface JoinGroupRequest {
   readonly rebalanceTimeoutMs: number;
   readonly topics: readonly string[];
   readonly strategy: "range" | "roundrobin";
+  /** The member's protocols in its order of preference (JoinGroupRequest.protocols); absent for modelled clients. */
+  readonly protocols?: readonly GroupProtocol[];
 }
 export interface JoinGroupResponse {
   readonly type: "group.join-response";
@@ -44,8 +55,11 @@ export interface JoinGroupResponse {
   readonly generation: number;
   readonly memberId: string;
   readonly leaderId: string;
-  /** Only for the leader: every member with its subscription, in join order. */
-  readonly members: readonly { readonly memberId: string; readonly topics: readonly string[] }[];
+  /** Only for the leader: every member with its subscription, in join order (with its metadata for the chosen
+   *  protocol when members sent protocols). */
+  readonly members: readonly { readonly memberId: string; readonly topics: readonly string[]; readonly metadata?: string }[];
+  /** The protocol the coordinator chose (GroupMetadata.selectProtocol), when members sent protocols. */
+  readonly protocol?: string;
 }
 
 export interface TopicPartitionRef {
@@ -59,14 +73,17 @@ export interface SyncGroupRequest {
   readonly group: string;
   readonly generation: number;
   readonly memberId: string;
-  /** Only the leader sends the assignment; followers send an empty list. */
-  readonly assignments: readonly { readonly memberId: string; readonly partitions: readonly TopicPartitionRef[] }[];
+  /** Only the leader sends the assignment; followers send an empty list. `assignment`: the ConsumerProtocol
+   *  assignment bytes (base64) of a real client's leader, handed back to that member as they are. */
+  readonly assignments: readonly { readonly memberId: string; readonly partitions: readonly TopicPartitionRef[]; readonly assignment?: string }[];
 }
 export interface SyncGroupResponse {
   readonly type: "group.sync-response";
   readonly corr: number;
   readonly error: KafkaErrorCode;
   readonly partitions: readonly TopicPartitionRef[];
+  /** The member's assignment bytes (base64) as its leader sent them, when it sent bytes. */
+  readonly assignment?: string;
 }
 
 export interface HeartbeatRequest {

@@ -5,6 +5,7 @@
 import type { KafkaErrorCode } from "./errors.ts";
 import type { ClusterMessage } from "./protocol-cluster.ts";
 import type { GroupMessage } from "./protocol-group.ts";
+import type { KRaftMessage } from "../controller/kraft/controller/controller-node.ts";
 import type { TxnMessage } from "./protocol-txn.ts";
 
 /** Consecutive records of one partition, columnar. */
@@ -167,7 +168,23 @@ export interface OffsetsForLeaderEpochResponse {
   readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly error: KafkaErrorCode; readonly leaderEpoch: number; readonly endOffset: number }[];
 }
 
+/** ApiVersions (KafkaApis.handleApiVersionsRequest): any live broker answers at once. The modelled clients never
+ *  ask; the wire gateway (sim/wire/gateway/) sends it for a real client's ApiVersions request and for its TCP
+ *  connect, so both cost a round trip and fail against a dead broker. The version ranges are the gateway's
+ *  (sim/wire/api-keys.ts): the broker only says it is there. */
+export interface ApiVersionsRequest {
+  readonly type: "api-versions";
+  readonly corr: number;
+}
+
+export interface ApiVersionsResponse {
+  readonly type: "api-versions-response";
+  readonly corr: number;
+}
+
 export type ClientMessage =
+  | ApiVersionsRequest
+  | ApiVersionsResponse
   | ProduceRequest
   | ProduceResponse
   | FetchRequest
@@ -179,5 +196,5 @@ export type ClientMessage =
   | OffsetsForLeaderEpochRequest
   | OffsetsForLeaderEpochResponse;
 
-export type Message = ClientMessage | ClusterMessage | GroupMessage | TxnMessage;
+export type Message = ClientMessage | ClusterMessage | GroupMessage | KRaftMessage | TxnMessage;
 export type MessageType = Message["type"];

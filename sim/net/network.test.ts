@@ -438,6 +438,18 @@ describe("Connections and node death", () => {
     expect(w.disconnects).toEqual([{ at: 500 + rtoUs(1) + rtoUs(2) + msToUs(1), to: "a", peer: "b" }]);
   });
 
+  it("power loss with a request on the wire, then the machine is back: its retransmission is answered with a reset", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.send("a", "b", 1);
+    w.rt.runUntil(asTimeUs(500));
+    w.rt.powerLoss(nodeId("b")); // request 1 is on the wire: lost, retransmitted into silence
+    w.rt.runUntil(asTimeUs(msToUs(300)));
+    w.rt.restart(nodeId("b"));
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([]);
+    expect(w.disconnects).toEqual([{ at: 500 + rtoUs(1) + rtoUs(2) + msToUs(1), to: "a", peer: "b" }]);
+  });
+
   it("power loss, then the machine is back: a send on the dead connection is reset at once; the next one goes through", () => {
     const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
     w.rt.powerLoss(nodeId("b"));

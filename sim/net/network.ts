@@ -476,6 +476,10 @@ export class Network {
         const resp = channel(kind, RESPONSE);
         // p's connection of this kind to node (p the client), then node's own to p.
         const wasOpen = this.open[this.link(p, node, req)] === 1 || this.open[this.link(node, p, resp)] === 1;
+        // p's requests on the wire or waiting for a retransmission when the machine vanished: TCP goes on
+        // retransmitting them into silence, and the machine, once back, answers with a reset.
+        const unacked = (this.inflight[this.link(p, node, req)] as number) > 0 || this.stalls.has(this.link(p, node, req));
+        if (how === "powered-off" && unacked && !this.intoSilence.has(this.link(p, node, req))) this.intoSilence.set(this.link(p, node, req), this.s.now);
         for (const ch of [req, resp]) {
           const inbound = this.link(p, node, ch);
           this.breakLink(inbound);

@@ -5,6 +5,7 @@ import { didYouMean } from "./issues.ts";
 import type { IssuePath, RawIssue } from "./issues.ts";
 import { brokerConfigOf } from "./defaults.ts";
 import { limitIssues } from "./limits.ts";
+import { DEFAULT_CONTROLLERS, hasElrFeature, modeOf, modesOf } from "../kafka/profiles.ts";
 import type { ConsumerSpec, Scenario, TopicSpec } from "./types.ts";
 
 /** The network addresses at most this many nodes (sim/net/network.ts MAX_NODES - 1): a hard ceiling. */
@@ -13,13 +14,17 @@ const MAX_NODES = 1023;
 /** Problems a valid shape can still have: unknown topics, brokers, clients; replication factor > brokers;
  *  replica assignments, the controller and broker overrides naming brokers that do not exist; Kafka's own
  *  config rejections; the limits on a run's size. Paths are in the written form's terms. */
-export function checkScenario(s: Scenario): RawIssue[] {
+export function checkScenario(s: Scenario, opts: { readonly externalClients?: boolean } = {}): RawIssue[] {
   const issues: RawIssue[] = limitIssues(s);
-  if (s.producers.length === 0 && s.consumers.length === 0) {
+  // Real clients (kafkasim serve, the real kafkajs) are the clients of a scenario that has none of its own.
+  if (s.producers.length === 0 && s.consumers.length === 0 && opts.externalClients !== true) {
     issues.push({ path: [], message: "the scenario has neither producers nor consumers, so a run would show nothing; add producers: [{ id: p1, topic: orders, ratePerSec: 100 }]" });
   }
-  const nodes = 1 + s.brokers + s.producers.length + s.consumers.reduce((n, c) => n + c.members, 0);
-  if (nodes > MAX_NODES) issues.push({ path: ["brokers"], message: `${nodes} nodes (the coordinator, brokers, producers and consumer members) is more than the simulator addresses (${MAX_NODES})` });
+  const kraft = modeOf(s) === "kraft";
+  const controllers = kraft ? (s.controllers ?? DEFAULT_CONTROLLERS) : 0;
+  const nodes = (kraft ? controllers : 1) + s.brokers + s.producers.length + s.consumers.reduce((n, c) => n + c.members, 0);
+  if (nodes > MAX_NODES) issues.push({ path: ["brokers"], message: `${nodes} nodes (the ${kraft ? "controllers" : "coordinator"}, brokers, producers and consumer members) is more than the simulator addresses (${MAX_NODES})` });
+  issues.push(...checkMode(s));
   const brokerRange = `brokers are 1..${s.brokers}`;
   if (s.controller !== undefined && s.controller > s.brokers) issues.push({ path: ["controller"], message: `there is no broker ${s.controller}; ${brokerRange}` });
   for (const id of Object.keys(s.brokerOverrides ?? {})) {
@@ -96,7 +101,11 @@ export function checkScenario(s: Scenario): RawIssue[] {
     else if (Number(m[2]) >= t.partitions) issues.push({ path, message: `topic ${t.name} has ${t.partitions} partition(s); allowed: ${t.name}-0..${t.name}-${t.partitions - 1}` });
   };
   const checkTarget = (t: FaultTarget, path: IssuePath): void => {
-    if ("broker" in t) {
+    if ("controllerNode" in t || "quorum" in t) {
+      const what = "controllerNode" in t ? `controller-${t.controllerNode}` : "quorum";
+      if (!kraft) issues.push({ path, message: `${what} names KRaft controller nodes; this scenario runs ZooKeeper (protocol ${s.protocol}${s.mode !== undefined ? `, mode ${s.mode}` : ""}): use controller or coordinator` });
+      else if ("controllerNode" in t && !(t.controllerNode >= 1 && t.controllerNode <= controllers)) issues.push({ path, message: `there is no controller ${t.controllerNode}; controllers are 1..${controllers}` });
+    } else if ("broker" in t) {
       if (!(t.broker >= 1 && t.broker <= s.brokers)) issues.push({ path, message: `there is no broker ${t.broker}; brokers are 1..${s.brokers}` });
     } else if ("leaderOf" in t) checkTp(t.leaderOf, [...path, "leaderOf"]);
     else if ("followersOf" in t) checkTp(t.followersOf, [...path, "followersOf"]);
@@ -129,6 +138,11 @@ export function checkScenario(s: Scenario): RawIssue[] {
         break;
       case "heal":
         if (a.target) checkTarget(a.target, kpath);
+        break;
+      case "metadata-lag":
+        checkTarget(a.target, kpath);
+        if (!kraft) issues.push({ path: kpath, message: `metadata-lag delays a broker's metadata log fetch, which exists in KRaft mode only; this scenario runs ZooKeeper (protocol ${s.protocol})` });
+        else if (!("broker" in a.target || "leaderOf" in a.target || "followersOf" in a.target)) issues.push({ path: kpath, message: "metadata-lag targets brokers: a broker id, { leaderOf: orders-0 } or { followersOf: orders-0 }" });
         break;
       case "downstream-down":
         if (!groups.has(a.group)) {
@@ -167,4 +181,25 @@ function checkAssignment(t: TopicSpec, path: IssuePath, brokers: number, issues:
       issues.push({ path: at, message: `partition ${p}'s replicas [${replicas.join(", ")}] name unknown broker(s) ${unknown.join(", ")}; brokers are 1..${brokers}` });
     }
   });
+}
+
+/** The control plane a scenario asks for, against what its profile offers: a mode the profile does not run (4.0 and
+ *  4.1 have no ZooKeeper, 0.10–3.7 no KRaft here), KRaft-only fields in ZooKeeper mode and the other way round, and
+ *  the ELR feature before 4.0. */
+function checkMode(s: Scenario): RawIssue[] {
+  const issues: RawIssue[] = [];
+  const modes = modesOf(s.protocol);
+  if (s.mode !== undefined && !modes.includes(s.mode)) {
+    const why = s.mode === "zookeeper" ? "ZooKeeper was removed in Kafka 4.0 (KIP-833)" : "kafkasim models KRaft from profile 3.9 (0.10–3.7 are the ZooKeeper-era model)";
+    issues.push({ path: ["mode"], message: `protocol ${s.protocol} does not run mode ${s.mode}: ${why}; allowed: ${modes.join(", ")}` });
+    return issues;
+  }
+  const kraft = modeOf(s) === "kraft";
+  if (!kraft && s.controllers !== undefined) issues.push({ path: ["controllers"], message: `controllers is the number of KRaft controller nodes; this scenario runs ZooKeeper (protocol ${s.protocol}): set mode: kraft with protocol 3.9, or protocol 4.0 / 4.1`, atKey: true });
+  if (kraft && s.controller !== undefined) issues.push({ path: ["controller"], message: "controller pins the first ZooKeeper-era controller broker; in KRaft mode controllers are their own nodes (controllers: N)", atKey: true });
+  const elrSet = [s.broker, ...Object.values(s.brokerOverrides ?? {})].some((c) => c["eligible.leader.replicas.version"] !== undefined && c["eligible.leader.replicas.version"] !== null);
+  if (elrSet && (!kraft || !hasElrFeature(s.protocol))) {
+    issues.push({ path: ["broker", "eligible.leader.replicas.version"], message: `eligible.leader.replicas.version is a KRaft feature from Kafka 4.0 (KIP-966); protocol ${s.protocol}${kraft ? "" : " in ZooKeeper mode"} does not have it` });
+  }
+  return issues;
 }

@@ -7,7 +7,7 @@ import type { BrokerConfig } from "../kafka/config.ts";
 import type { TopicInput } from "./defaults.ts";
 import { show } from "./issues.ts";
 import type { IssuePath, RawIssue } from "./issues.ts";
-import { int, ms, num, str, strict } from "./primitives.ts";
+import { int, ms, num, oneOf, str, strict } from "./primitives.ts";
 import { canonicalConfig, configSchema, configShape } from "./config-schema.ts";
 import { LIMIT_DOCS, LIMIT_NAMES } from "./limits.ts";
 import type { Limits } from "./types.ts";
@@ -45,6 +45,12 @@ export const protocolSchema = z.preprocess(
     error: (iss) => `protocol ${show(iss.input)} is not modelled; allowed: ${PROTOCOL_VERSIONS.join(", ")} (write it quoted: "0.10")`,
   }),
 );
+
+export const modeSchema = oneOf(["zookeeper", "kraft"]).describe(
+  "The control plane: zookeeper (the ZooKeeper-era controller) or kraft (a Raft quorum of controller nodes). 0.10–3.7 run zookeeper, 4.0 and 4.1 kraft; 3.9 either (default kraft).",
+);
+
+export const controllersSchema = int(1).describe("KRaft: the number of dedicated controller nodes (controller-1..N, the voters of __cluster_metadata); default 3.");
 
 export const seedSchema = z.union([z.number().int().refine((n) => Number.isSafeInteger(n)), z.string().min(1)], {
   error: (iss) => `seed must be a whole number or a non-empty string, got ${show(iss.input)}`,

@@ -95,6 +95,8 @@ export function buildScenario(input: ScenarioInput = {}): Scenario {
     ...(input.expect !== undefined ? { expect: input.expect } : {}),
     ...(input.brokerOverrides !== undefined ? { brokerOverrides: input.brokerOverrides } : {}),
     ...(input.controller !== undefined ? { controller: input.controller } : {}),
+    ...(input.mode !== undefined ? { mode: input.mode } : {}),
+    ...(input.controllers !== undefined ? { controllers: input.controllers } : {}),
     ...(input.limits !== undefined ? { limits: input.limits } : {}),
     broker: { ...BROKER_DEFAULTS, ...input.broker },
     topics: (input.topics ?? [{ name: "orders" }]).map((t) => topicSpec(t, brokers)),

@@ -8,7 +8,8 @@ import type { IssuePath, RawIssue } from "./issues.ts";
 import { int, ms, num, oneOf, str, strict } from "./primitives.ts";
 import { FAULT_EVENTS, FAULT_KINDS } from "./names.ts";
 
-const TARGET_HELP = "a fault target is a broker id (2), controller, coordinator, a client id (p1, g1, g1/0), { leaderOf: orders-0 }, { followersOf: orders-0 }, { broker: 2 } or { client: p1 }";
+const TARGET_HELP =
+  "a fault target is a broker id (2), controller (the active one), coordinator (ZooKeeper; the controller quorum in KRaft mode), a client id (p1, g1, g1/0), { leaderOf: orders-0 }, { followersOf: orders-0 }, { broker: 2 }, { client: p1 }, or in KRaft mode controller-2 / { controllerNode: 2 } (a controller node) and quorum / { quorum: true } (every controller node)";
 
 const targetSchema = z.union(
   [
@@ -20,6 +21,8 @@ const targetSchema = z.union(
     z.strictObject({ client: z.string().min(1) }),
     z.strictObject({ controller: z.literal(true) }),
     z.strictObject({ coordinator: z.literal(true) }),
+    z.strictObject({ controllerNode: z.number().int().min(1) }),
+    z.strictObject({ quorum: z.literal(true) }),
   ],
   { error: (iss) => `${show(iss.input)} is not a fault target: ${TARGET_HELP}` },
 );
@@ -32,6 +35,7 @@ const FAULT_KIND_KEYS: Record<string, FaultKind> = Object.fromEntries([
   ["partitionOneway", "partition-oneway"],
   ["oneway", "partition-oneway"],
   ["downstreamDown", "downstream-down"],
+  ["metadataLag", "metadata-lag"],
   ["powerLoss", "power"],
   ["power-loss", "power"],
 ]);
@@ -42,18 +46,24 @@ const faultShape = {
   afterMs: ms().optional(),
   durationMs: ms().optional(),
   factor: num("a factor", 0, { exclusiveMin: true }).optional(),
+  delayMs: ms()
+    .describe("metadata-lag: how late the target broker applies committed metadata while the fault lasts (durationMs, else until the drain)")
+    .optional(),
   lossProb: num("a probability", 0, { max: 1 })
     .describe("flaky: the probability that each transmission on the target's links is lost; a lost one is retransmitted as TCP does (after 200 ms, doubling per loss, at most 120 s; later messages wait behind it), and 15 lost retransmissions in a row reset the connection")
     .optional(),
   ...Object.fromEntries(Object.keys(FAULT_KIND_KEYS).map((k) => [k, z.unknown().optional()])),
 } as Record<string, z.ZodType>;
 
-export const faultSchema = strict(faultShape, "a fault like { at: 5000, kill: 2 }", ["at", "on", "afterMs", ...FAULT_KINDS, "durationMs", "factor", "lossProb"]);
+export const faultSchema = strict(faultShape, "a fault like { at: 5000, kill: 2 }", ["at", "on", "afterMs", ...FAULT_KINDS, "durationMs", "factor", "lossProb", "delayMs"]);
 
 function faultTarget(t: RawTarget): FaultTarget {
   if (typeof t === "number") return { broker: t };
   if (typeof t === "string") {
     if (t === "controller") return { controller: true };
+    if (t === "quorum") return { quorum: true };
+    const c = /^controller[- ]?(\d+)$/.exec(t);
+    if (c) return { controllerNode: Number(c[1]) };
     if (t === "coordinator" || t === "zk" || t === "zookeeper") return { coordinator: true };
     const b = /^(?:broker-?)?(\d+)$/.exec(t);
     if (b) return { broker: Number(b[1]) };
@@ -75,6 +85,7 @@ const PARAMS_OF: Partial<Record<FaultKind, readonly string[]>> = {
   slow: ["factor"],
   flaky: ["lossProb"],
   "downstream-down": ["durationMs"],
+  "metadata-lag": ["delayMs", "durationMs"],
 };
 
 export function normaliseFault(raw: Record<string, unknown>, path: IssuePath, issues: RawIssue[]): Fault | undefined {
@@ -101,14 +112,14 @@ export function normaliseFault(raw: Record<string, unknown>, path: IssuePath, is
     issues.push({ path: [...path, "afterMs"], message: "afterMs only applies to an event trigger (on:); with at: put the delay in at", atKey: true });
   }
   const allowedParams = PARAMS_OF[kind] ?? [];
-  for (const p of ["durationMs", "factor", "lossProb"]) {
+  for (const p of ["durationMs", "factor", "lossProb", "delayMs"]) {
     if (raw[p] !== undefined && !allowedParams.includes(p)) {
       issues.push({ path: [...path, p], message: `${p} does not apply to ${kind}${allowedParams.length > 0 ? `; ${kind} takes ${allowedParams.join(", ")}` : ""}`, atKey: true });
     }
   }
   const need = (p: string): number | undefined => {
     const v = raw[p];
-    if (v === undefined) issues.push({ path, message: `${kind} needs ${p} (e.g. { at: 5000, ${key}: ${kind === "downstream-down" ? "g1" : "2"}, ${p}: ${p === "lossProb" ? 0.1 : p === "factor" ? 10 : 3000} })` });
+    if (v === undefined) issues.push({ path, message: `${kind} needs ${p} (e.g. { at: 5000, ${key}: ${kind === "downstream-down" ? "g1" : "2"}, ${p}: ${p === "lossProb" ? 0.1 : p === "factor" ? 10 : p === "delayMs" ? 2000 : 3000} })` });
     return v as number | undefined;
   };
   const target = (): FaultTarget | undefined => {
@@ -185,6 +196,12 @@ export function normaliseFault(raw: Record<string, unknown>, path: IssuePath, is
       const from = targetList(v.from, [...vpath, "from"]);
       const to = targetList(v.to, [...vpath, "to"]);
       if (from && to) action = { kind, from, to };
+      break;
+    }
+    case "metadata-lag": {
+      const t = target();
+      const d = need("delayMs");
+      if (t && d !== undefined) action = raw.durationMs !== undefined ? { kind, target: t, delayMs: d, durationMs: raw.durationMs as number } : { kind, target: t, delayMs: d };
       break;
     }
     case "downstream-down": {

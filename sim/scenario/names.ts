@@ -18,6 +18,9 @@ export const ANOMALY_TYPES = [
   "log-divergence",
   "leader-incomplete",
   "strong-isr",
+  "two-leaders",
+  "metadata-divergence",
+  "epoch-regression",
   "aborted-read",
 ] as const satisfies readonly AnomalyType[];
 type MissingAnomaly = Exclude<AnomalyType, (typeof ANOMALY_TYPES)[number]>;
@@ -54,6 +57,7 @@ export const FAULT_KINDS = [
   "slow",
   "flaky",
   "downstream-down",
+  "metadata-lag",
 ] as const satisfies readonly FaultKind[];
 const _allKinds: Exclude<FaultKind, (typeof FAULT_KINDS)[number]> extends never ? true : never = true;
 

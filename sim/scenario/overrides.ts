@@ -8,7 +8,7 @@ import { ScenarioError, didYouMean, pathToString, show } from "./issues.ts";
 import type { ScenarioIssue } from "./issues.ts";
 import { int, ms, str } from "./primitives.ts";
 import { configValueSchema } from "./config-schema.ts";
-import { protocolSchema, seedSchema } from "./cluster-schema.ts";
+import { modeSchema, protocolSchema, seedSchema } from "./cluster-schema.ts";
 import { BUG_SWITCHES } from "./names.ts";
 import { checkScenario } from "./check.ts";
 import { withDeliveryTimeout } from "./defaults.ts";
@@ -17,6 +17,8 @@ import type { Scenario } from "./types.ts";
 const SCENARIO_FIELDS: Record<string, z.ZodType> = {
   seed: seedSchema,
   protocol: protocolSchema,
+  mode: modeSchema,
+  controllers: int(1),
   brokers: int(1),
   controller: int(1),
   durationMs: ms(1),
@@ -38,7 +40,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Apply `--set key=value` overrides: a Kafka key (every scope that has it), a scoped key (`producer.acks=1`,
  *  `broker.min.insync.replicas=2`, `consumer.…`, `topic.…`), a scenario field (`protocol=0.10`, `brokers=5`,
  *  `seed=7`, `durationMs=…`) or a seeded bug (`bugs.skipTruncation=true`). Validated like a file. */
-export function applyOverrides(scenario: Scenario, sets: readonly string[]): Scenario {
+export function applyOverrides(scenario: Scenario, sets: readonly string[], opts: { readonly externalClients?: boolean } = {}): Scenario {
   let s: Mutable<Scenario> = { ...scenario };
   const issues: ScenarioIssue[] = [];
   const fail = (arg: string, message: string): void => {
@@ -111,7 +113,7 @@ export function applyOverrides(scenario: Scenario, sets: readonly string[]): Sce
     }
   }
   if (issues.length === 0) {
-    for (const r of checkScenario(s)) issues.push({ path: `${pathToString(r.path)} (after --set ${sets.join(" ")})`, line: 0, column: 0, message: r.message });
+    for (const r of checkScenario(s, opts)) issues.push({ path: `${pathToString(r.path)} (after --set ${sets.join(" ")})`, line: 0, column: 0, message: r.message });
   }
   if (issues.length > 0) throw new ScenarioError(issues);
   return s;

@@ -16,6 +16,8 @@ export interface ParseOptions {
   readonly json?: boolean;
   /** Limits raised on the command line (--limit), over the scenario's own `limits:`. */
   readonly limits?: Partial<Limits>;
+  /** Real clients will connect (kafkasim serve): a scenario without producers or consumers is fine. */
+  readonly externalClients?: boolean;
 }
 
 /** YAML aliases may expand to at most this many nodes (the yaml package's guard against alias bombs). */
@@ -98,6 +100,7 @@ export function parseScenario(text: string, opts: ParseOptions = {}): Scenario {
       ...(opts.file !== undefined ? { file: opts.file } : {}),
       ...(defaultName !== undefined ? { defaultName } : {}),
       ...(opts.limits !== undefined ? { limits: opts.limits } : {}),
+      ...(opts.externalClients === true ? { externalClients: true } : {}),
     });
   } catch (e) {
     if (e instanceof RangeError) throw fail(undefined, "the scenario is nested too deeply");

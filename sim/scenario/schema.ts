@@ -15,7 +15,7 @@ import { canonicalConfig, configSchema } from "./config-schema.ts";
 import { ANOMALY_TYPES, BUG_SWITCHES, VERDICTS } from "./names.ts";
 import { faultSchema, normaliseFault } from "./fault-schema.ts";
 import { consumerSchema, normaliseConsumers, normaliseProducers, producerSchema, stripUndefined } from "./client-schema.ts";
-import { brokerOverridesSchema, controllerSchema, latencySchema, limitsSchema, normaliseBrokerOverrides, normaliseLimits, normaliseTopics, protocolSchema, seedSchema, topicSchema } from "./cluster-schema.ts";
+import { brokerOverridesSchema, controllerSchema, controllersSchema, latencySchema, limitsSchema, modeSchema, normaliseBrokerOverrides, normaliseLimits, normaliseTopics, protocolSchema, seedSchema, topicSchema } from "./cluster-schema.ts";
 import { checkScenario } from "./check.ts";
 
 export { ScenarioError, didYouMean, formatIssue, formatScenarioError, pathToString } from "./issues.ts";
@@ -31,6 +31,8 @@ export const scenarioSchema = strict({
   durationMs: ms(1).optional(),
   drainMs: ms(0).optional(),
   protocol: protocolSchema.optional(),
+  mode: modeSchema.optional(),
+  controllers: controllersSchema.optional(),
   brokers: int(1).optional(),
   broker: configSchema("broker").optional(),
   brokerOverrides: brokerOverridesSchema.optional(),
@@ -87,6 +89,8 @@ function normalise(raw: RawScenario, issues: RawIssue[], defaultName: string | u
     ...(raw.durationMs !== undefined ? { durationMs: raw.durationMs } : {}),
     ...(raw.drainMs !== undefined ? { drainMs: raw.drainMs } : {}),
     ...(raw.protocol !== undefined ? { protocol: raw.protocol } : {}),
+    ...(raw.mode !== undefined ? { mode: raw.mode } : {}),
+    ...(raw.controllers !== undefined ? { controllers: raw.controllers } : {}),
     brokers,
     broker: canonicalConfig("broker", raw.broker ?? {}, ["broker"], issues) as unknown as Scenario["broker"],
     ...(brokerOverrides !== undefined ? { brokerOverrides } : {}),
@@ -113,6 +117,8 @@ export interface NormaliseOptions {
   readonly defaultName?: string;
   /** Limits raised on the command line (--limit): over the scenario's own `limits:`. */
   readonly limits?: Partial<Limits>;
+  /** Real clients will connect (kafkasim serve): a scenario without producers or consumers is fine. */
+  readonly externalClients?: boolean;
 }
 
 function toError(raw: readonly RawIssue[], opts: NormaliseOptions): ScenarioError {
@@ -135,7 +141,7 @@ export function normalizeScenario(input: unknown, opts: NormaliseOptions = {}): 
   // maxFileBytes is the reader's (checked before the text exists), not the scenario's.
   const { maxFileBytes: _f, ...raised } = opts.limits ?? {};
   const s = Object.keys(raised).length > 0 ? { ...parsed, limits: { ...parsed.limits, ...raised } } : parsed;
-  const semantic = checkScenario(s);
+  const semantic = checkScenario(s, { externalClients: opts.externalClients === true });
   if (semantic.length > 0) throw toError(semantic, opts);
   return s;
 }

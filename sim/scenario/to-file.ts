@@ -15,6 +15,8 @@ function diff(values: Readonly<Record<string, unknown>>, defaults: Readonly<Reco
 function target(t: FaultTarget): unknown {
   if ("broker" in t) return t.broker;
   if ("controller" in t) return "controller";
+  if ("controllerNode" in t) return `controller-${t.controllerNode}`;
+  if ("quorum" in t) return "quorum";
   if ("coordinator" in t) return "coordinator";
   if ("client" in t) return { client: t.client };
   if ("followersOf" in t) return { followersOf: t.followersOf };
@@ -31,6 +33,8 @@ function action(a: FaultAction): Record<string, unknown> {
       return { heal: a.target ? target(a.target) : "all" };
     case "downstream-down":
       return { "downstream-down": a.group, durationMs: a.durationMs };
+    case "metadata-lag":
+      return { "metadata-lag": target(a.target), delayMs: a.delayMs, ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {}) };
     case "slow":
       return { slow: target(a.target), factor: a.factor };
     case "flaky":
@@ -54,6 +58,8 @@ export function scenarioToFile(s: Scenario): Record<string, unknown> {
   out.durationMs = s.durationMs;
   out.drainMs = s.drainMs;
   if (s.protocol !== DEFAULT_PROTOCOL) out.protocol = s.protocol;
+  if (s.mode !== undefined) out.mode = s.mode;
+  if (s.controllers !== undefined) out.controllers = s.controllers;
   out.brokers = s.brokers;
   const broker = diff(s.broker as unknown as Record<string, unknown>, BROKER_DEFAULTS as unknown as Record<string, unknown>);
   if (Object.keys(broker).length > 0) out.broker = broker;

@@ -2,8 +2,11 @@
 // fast-check values are validated into this shape (sim/scenario/schema.ts); the world runs it.
 import type { Seed, LatencyDist } from "../core/rng.ts";
 import type { BrokerConfig, ConsumerConfig, ProducerConfig, ProtocolVersion, TopicOverrides } from "../kafka/config.ts";
+import type { ClusterMode } from "../kafka/profiles.ts";
 import type { Fault } from "../faults/types.ts";
 import type { ConsumerHandler, ProducerLogic } from "../client/user-code.ts";
+import type { ConsumerEngineFactory } from "../client/consumer/types.ts";
+import type { ProducerActorFactory } from "../client/producer.ts";
 
 export interface TopicSpec {
   readonly name: string;
@@ -35,6 +38,11 @@ export interface ProducerSpec {
   readonly deadLetterTopic?: string;
   /** User code deciding what to send (TypeScript form only). */
   readonly logic?: ProducerLogic;
+  /** The producer's actor when it is not the workload's (the kafkajs API: records come from user code). */
+  readonly actor?: ProducerActorFactory;
+  /** A real client observed at the wire gateway (kafkajs, kcat, ...), not run by the world: what it did is in the
+   *  history, and this spec says what the gateway saw of its configuration (sim/wire/gateway/clients.ts). */
+  readonly external?: string;
   /** The transactions of a producer with a transactional.id (sim/client/transactions.ts). */
   readonly transaction?: TransactionWorkload;
 }
@@ -80,6 +88,10 @@ export interface ConsumerSpec {
   readonly processing: ProcessingSpec;
   /** User code (TypeScript form only): kafkajs-like eachMessage / eachBatch. */
   readonly handler?: ConsumerHandler;
+  /** The members' application when it is not the processing model (the kafkajs API's runner). */
+  readonly engine?: ConsumerEngineFactory;
+  /** A real client's group observed at the wire gateway, not run by the world (see ProducerSpec.external). */
+  readonly external?: string;
 }
 
 /** Seeded bugs, off by default: they prove that the checkers catch what they claim to (issue: checker validation). */
@@ -116,6 +128,13 @@ export type AnomalyType =
   | "log-divergence"
   | "leader-incomplete"
   | "strong-isr"
+  /** KRaft: two leaders in one Raft epoch, or two brokers leading a partition at one leader epoch. */
+  | "two-leaders"
+  /** KRaft: committed metadata seen differently by two nodes, or lost from a majority of the controllers. */
+  | "metadata-divergence"
+  /** A Raft epoch or a partition's leader epoch that went back on a node. */
+  | "epoch-regression"
+  /** A read_committed consumer polled a record of an aborted transaction. */
   | "aborted-read";
 
 /** valid: no anomaly; allowed: only anomalies the configuration permits; liveness: the cluster or a group did not
@@ -138,6 +157,10 @@ export interface Scenario {
   readonly durationMs: number;
   readonly drainMs: number;
   readonly protocol: ProtocolVersion;
+  /** The control plane: ZooKeeper or KRaft. Absent: the profile's default (sim/kafka/profiles.ts: KRaft from 3.9). */
+  readonly mode?: ClusterMode;
+  /** KRaft: the number of dedicated controller nodes (controller-1..N, the Raft voters). Absent: 3. */
+  readonly controllers?: number;
   readonly brokers: number;
   readonly broker: BrokerConfig;
   /** Per-broker config (each broker's own server.properties): broker id → keys that differ from `broker`. */

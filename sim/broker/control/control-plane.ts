@@ -164,7 +164,7 @@ export class ControlPlane {
    *  KafkaServer.shutdown does with zkClient.close() (controlled shutdown's leadership hand-off before
    *  exiting is not modelled). */
   onShutdown(ctx: Ctx): void {
-    this.resign();
+    this.resign(ctx);
     this.zk.close(ctx);
     this.epoch = -1;
   }
@@ -385,13 +385,13 @@ export class ControlPlane {
   private sessionLost(ctx: Ctx): void {
     this.epoch = -1;
     this.registering = false;
-    this.resign();
+    this.resign(ctx);
     this.hooks.onSessionLost(ctx);
   }
 
-  private resign(): void {
+  private resign(ctx?: Ctx): void {
     if (this.controller !== null) {
-      this.controller.deactivate();
+      this.controller.deactivate(ctx);
       this.controller = null;
     }
   }
@@ -421,11 +421,11 @@ export class ControlPlane {
         const cur = r.results[0];
         if (cur?.error === "NONE") {
           const d = cur.data as ControllerData;
-          if (d.brokerid !== this.brokerId || !this.isController) this.resign();
+          if (d.brokerid !== this.brokerId || !this.isController) this.resign(c);
           this.noteControllerNode(c, d);
           return;
         }
-        this.resign();
+        this.resign(c);
         const epochRes = r.results[1];
         const oldEpoch = (epochRes?.data as number | undefined) ?? 0;
         const newEpoch = oldEpoch + 1;
@@ -448,8 +448,8 @@ export class ControlPlane {
                 spec: this.spec,
                 zk: this.zk,
                 nextCorr: () => ++this.corr,
-                resign: () => {
-                  if (this.controller === ctl) this.resign();
+                resign: (rc) => {
+                  if (this.controller === ctl) this.resign(rc);
                 },
               },
               newEpoch,

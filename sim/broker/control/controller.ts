@@ -73,7 +73,7 @@ export interface ControllerHost {
   readonly zk: ZkClient;
   nextCorr(): number;
   /** Called when a write finds that another controller took over (ControllerMovedException). */
-  resign(): void;
+  resign(ctx?: Ctx): void;
 }
 
 export class Controller {
@@ -84,6 +84,8 @@ export class Controller {
   readonly states = new Map<string, PartitionState>();
   private readonly queue: Event[] = [];
   private busy = false;
+  /** AlterPartition requests received and not yet answered, by arrival. */
+  private readonly unanswered = new Set<AlterPartitionRequest>();
   /** Requests to brokers (ControllerChannelManager). */
   private readonly channel: ControllerChannel;
   private graceArmed = false;
@@ -109,9 +111,12 @@ export class Controller {
   }
 
   /** Stop for good (resignation): pending callbacks and timers of this controller are ignored. */
-  deactivate(): void {
+  deactivate(ctx?: Ctx): void {
     this.activeFlag = false;
     this.queue.length = 0;
+    // AlterPartitionReceived.preempt does nothing: what was queued or in progress goes unanswered.
+    if (ctx) for (const r of this.unanswered.values()) ctx.emit({ type: "alter-partition-preempted", tp: tpKey(r.topic, r.partition), controller: this.host.brokerId, broker: r.brokerId });
+    this.unanswered.clear();
   }
 
   // ---------- event queue ----------
@@ -160,6 +165,7 @@ export class Controller {
   }
 
   onAlterPartition(ctx: Ctx, from: NodeId, msg: AlterPartitionRequest): void {
+    if (this.activeFlag) this.unanswered.add(msg);
     this.enqueue(ctx, (c, done) => this.alterPartition(c, from, msg, done));
   }
 
@@ -387,7 +393,7 @@ export class Controller {
           written.push(u.info.key);
           this.emitUpdate(c, u);
         } else if (r.results[0]?.error !== "NONE") {
-          this.host.resign(); // another controller bumped the epoch: ControllerMovedException
+          this.host.resign(c); // another controller bumped the epoch: ControllerMovedException
           return;
         } else stale.push(u.info.key);
         if (--left === 0) then(c, written, stale);
@@ -471,6 +477,7 @@ export class Controller {
     const key = tpKey(req.topic, req.partition);
     const cur = this.states.get(key);
     const answer = (c: Ctx, error: string, st: PartitionState | undefined): void => {
+      this.unanswered.delete(req);
       c.send(from, {
         type: "alter-partition-response",
         corr: req.corr,
@@ -522,7 +529,7 @@ export class Controller {
           done();
         } else if (r.results[0]?.error !== "NONE") {
           answer(c, "NOT_CONTROLLER", cur);
-          this.host.resign();
+          this.host.resign(c);
         } else {
           this.refreshStates(c, [key], (c2) => {
             answer(c2, "INVALID_UPDATE_VERSION", this.states.get(key));

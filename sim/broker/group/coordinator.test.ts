@@ -11,7 +11,7 @@ import type { Message } from "../../kafka/protocol.ts";
 import type { GroupMessage } from "../../kafka/protocol-group.ts";
 import type { TraceEvent } from "../../events.ts";
 import type { GroupHost } from "./host.ts";
-import { GroupCoordinator, PID_BLOCK } from "./coordinator.ts";
+import { GroupCoordinator, PID_BLOCK, selectProtocol } from "./coordinator.ts";
 import { offsetsPartitionFor } from "./partition.ts";
 
 /** A hand-driven broker context: sends are collected, timers are listed and fired by the test. */
@@ -198,5 +198,54 @@ describe("group.initial.rebalance.delay.ms", () => {
     expect(a.generation).toBe(1);
     expect(b.generation).toBe(1);
     expect(a.members.length).toBe(2);
+  });
+});
+
+describe("a real client's protocols and assignment bytes (opaque to the coordinator, as in Kafka)", () => {
+  const withProtocols = (protocols: { name: string; metadata: string }[], memberId = "") => ({ ...join(memberId), protocols });
+
+  it("the leader gets every member's metadata for the chosen protocol; each member gets the bytes its leader assigned it", () => {
+    const h = harness();
+    (h.host as { config: unknown }).config = { ...h.host.config, "group.initial.rebalance.delay.ms": 3000 };
+    h.req("c/0", withProtocols([{ name: "RoundRobinAssigner", metadata: "AAA=" }]));
+    h.req("c/1", withProtocols([{ name: "RoundRobinAssigner", metadata: "BBB=" }]));
+    for (const [, tag] of [...h.timers]) if (tag?.constructor.name === "JoinTag") h.gc.onTimer(h.ctx, tag);
+    const a = h.lastTo("c/0") as unknown as { memberId: string; leaderId: string; generation: number; protocol: string; members: { memberId: string; metadata: string }[] };
+    const b = h.lastTo("c/1") as unknown as { memberId: string; protocol: string; members: unknown[] };
+    expect(a.protocol).toBe("RoundRobinAssigner");
+    expect(b.protocol).toBe("RoundRobinAssigner");
+    expect(a.leaderId).toBe(a.memberId);
+    expect(a.members.map((m) => m.metadata)).toEqual(["AAA=", "BBB="]);
+    expect(b.members).toEqual([]);
+    h.req("c/1", { type: "group.sync", corr: 0, group: "g", generation: a.generation, memberId: b.memberId, assignments: [] });
+    h.req("c/0", { type: "group.sync", corr: 0, group: "g", generation: a.generation, memberId: a.memberId, assignments: [{ memberId: a.memberId, partitions: [{ topic: "t", partition: 0 }], assignment: "QQ==" }, { memberId: b.memberId, partitions: [{ topic: "t", partition: 1 }], assignment: "Qg==" }] });
+    expect(h.lastTo("c/0")).toMatchObject({ type: "group.sync-response", error: "NONE", partitions: [{ topic: "t", partition: 0 }], assignment: "QQ==" });
+    expect(h.lastTo("c/1")).toMatchObject({ type: "group.sync-response", error: "NONE", partitions: [{ topic: "t", partition: 1 }], assignment: "Qg==" });
+    // A new coordinator loads the bytes with the group: a stable member's SyncGroup gets them again.
+    const fresh = new GroupCoordinator(h.host);
+    fresh.onElected(h.ctx, offsetsPartitionFor("g", 4));
+    fresh.onMessage(h.ctx, nodeId("c/1"), { type: "group.sync", corr: 77, group: "g", generation: a.generation, memberId: b.memberId, assignments: [] });
+    expect(h.lastTo("c/1")).toMatchObject({ corr: 77, error: "NONE", assignment: "Qg==" });
+  });
+
+  it("the protocol is the one every member supports that most members prefer (GroupMetadata.selectProtocol)", () => {
+    expect(selectProtocol([{ protocols: [{ name: "range", metadata: "" }, { name: "roundrobin", metadata: "" }] }, { protocols: [{ name: "roundrobin", metadata: "" }, { name: "range", metadata: "" }] }, { protocols: [{ name: "roundrobin", metadata: "" }] }])).toBe("roundrobin");
+    expect(selectProtocol([{ protocols: [{ name: "a", metadata: "" }, { name: "b", metadata: "" }] }, { protocols: [{ name: "b", metadata: "" }, { name: "a", metadata: "" }] }])).toBe("a");
+    expect(selectProtocol([{}, {}])).toBeUndefined();
+  });
+
+  it("a member sharing no protocol with the others is refused: INCONSISTENT_GROUP_PROTOCOL", () => {
+    const h = harness();
+    h.req("c/0", withProtocols([{ name: "range", metadata: "" }]));
+    expect(h.req("c/1", withProtocols([{ name: "cooperative-sticky", metadata: "" }]))).toMatchObject({ type: "group.join-response", error: "INCONSISTENT_GROUP_PROTOCOL" });
+  });
+
+  it("modelled members (no protocols) store and get exactly what they did before: no protocol, no bytes", () => {
+    const h = harness();
+    const r = h.req("c/0", join()) as unknown as Record<string, unknown>;
+    expect("protocol" in r).toBe(false);
+    h.req("c/0", { type: "group.sync", corr: 0, group: "g", generation: r.generation as number, memberId: r.memberId as string, assignments: [{ memberId: r.memberId as string, partitions: [] }] });
+    expect("assignment" in (h.lastTo("c/0") as object)).toBe(false);
+    expect(h.host.keyName(h.log.values[h.log.values.length - 1] as number)).not.toMatch(/protocol|assignmentBytes/);
   });
 });

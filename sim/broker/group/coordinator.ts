@@ -10,7 +10,7 @@
 import type { NodeId } from "../../core/ids.ts";
 import { assertNever } from "../../core/errors.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
-import type { GroupMessage, JoinGroupRequest, OffsetCommitRequest, SyncGroupRequest, TopicPartitionRef } from "../../kafka/protocol-group.ts";
+import type { GroupMessage, GroupProtocol, JoinGroupRequest, OffsetCommitRequest, SyncGroupRequest, TopicPartitionRef } from "../../kafka/protocol-group.ts";
 import type { TraceEvent } from "../../events.ts";
 import type { BrokerCtx, GroupCoordinatorModule, GroupHost, GroupSnapshot } from "./host.ts";
 import { offsetKeyName, offsetsPartitionFor } from "./partition.ts";
@@ -41,6 +41,9 @@ interface Member {
   joinCorr: number | null;
   syncCorr: number | null;
   assignment: readonly TopicPartitionRef[];
+  /** A real client's protocols (assignors with their metadata) and the assignment bytes its leader sent: opaque. */
+  protocols?: readonly GroupProtocol[];
+  assignmentBytes?: string;
   readonly session: SessionTag;
   /** In a completed generation already (member-joined was told). */
   joined: boolean;
@@ -52,6 +55,8 @@ interface Group {
   state: GroupState;
   generation: number;
   leaderId: string;
+  /** The protocol chosen for the generation (when members sent protocols). */
+  protocol?: string;
   readonly members: Map<string, Member>;
   /** "topic/partition" → committed offset (the next offset to read). */
   readonly offsets: Map<string, number>;
@@ -64,11 +69,23 @@ interface Group {
   readonly leftClients: Set<string>;
 }
 
+interface StoredMember {
+  readonly id: string;
+  readonly node: string;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly topics: readonly string[];
+  readonly assignment: readonly TopicPartitionRef[];
+  readonly protocols?: readonly GroupProtocol[];
+  readonly assignmentBytes?: string;
+}
+
 interface StoredGroup {
   readonly generation: number;
   readonly leaderId: string;
   readonly nextMemberSeq: number;
-  readonly members: readonly { readonly id: string; readonly node: string; readonly sessionTimeoutMs: number; readonly rebalanceTimeoutMs: number; readonly topics: readonly string[]; readonly assignment: readonly TopicPartitionRef[] }[];
+  readonly protocol?: string;
+  readonly members: readonly StoredMember[];
 }
 
 export { PID_BLOCK } from "../producer-ids.ts";
@@ -108,19 +125,35 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     g.generation = md.generation;
     g.leaderId = md.leaderId;
     g.nextMemberSeq = md.nextMemberSeq;
+    if (md.protocol !== undefined) g.protocol = md.protocol;
+    else delete g.protocol;
     g.state = md.members.length > 0 ? "stable" : "empty";
     for (const x of md.members) {
-      g.members.set(x.id, { id: x.id, node: x.node as NodeId, sessionTimeoutMs: x.sessionTimeoutMs, rebalanceTimeoutMs: x.rebalanceTimeoutMs, topics: x.topics, joinCorr: null, syncCorr: null, assignment: x.assignment, session: new SessionTag(g.name, x.id), joined: true });
+      const m: Member = { id: x.id, node: x.node as NodeId, sessionTimeoutMs: x.sessionTimeoutMs, rebalanceTimeoutMs: x.rebalanceTimeoutMs, topics: x.topics, joinCorr: null, syncCorr: null, assignment: x.assignment, session: new SessionTag(g.name, x.id), joined: true };
+      if (x.protocols !== undefined) m.protocols = x.protocols;
+      if (x.assignmentBytes !== undefined) m.assignmentBytes = x.assignmentBytes;
+      g.members.set(x.id, m);
     }
   }
 
   /** Store the group's metadata record (GroupMetadataManager.storeGroup); `done` gets the append's outcome. */
   private storeGroup(ctx: BrokerCtx, g: Group, done: (error: KafkaErrorCode) => void = () => {}): void {
+    // Optional fields only when set: a group of modelled consumers stores exactly what it did before.
     const md: StoredGroup = {
       generation: g.generation,
       leaderId: g.leaderId,
       nextMemberSeq: g.nextMemberSeq,
-      members: [...g.members.values()].map((m) => ({ id: m.id, node: m.node, sessionTimeoutMs: m.sessionTimeoutMs, rebalanceTimeoutMs: m.rebalanceTimeoutMs, topics: m.topics, assignment: m.assignment })),
+      ...(g.protocol !== undefined ? { protocol: g.protocol } : {}),
+      members: [...g.members.values()].map((m) => ({
+        id: m.id,
+        node: m.node,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        topics: m.topics,
+        assignment: m.assignment,
+        ...(m.protocols !== undefined ? { protocols: m.protocols } : {}),
+        ...(m.assignmentBytes !== undefined ? { assignmentBytes: m.assignmentBytes } : {}),
+      })),
     };
     const value = this.host.internKey(`group-metadata:${JSON.stringify(md)}`);
     this.host.appendOffsets(ctx, g.partition, [this.host.internKey(g.name)], [value], 5000, done);
@@ -240,6 +273,8 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     if (g === null) return fail("NOT_COORDINATOR");
     const cfg = this.host.config;
     if (msg.sessionTimeoutMs < cfg["group.min.session.timeout.ms"] || msg.sessionTimeoutMs > cfg["group.max.session.timeout.ms"]) return fail("INVALID_SESSION_TIMEOUT");
+    // GroupCoordinator.doJoinGroup: a member must share a protocol with every other member (supportsProtocols).
+    if (msg.protocols !== undefined && !this.supportsProtocols(g, msg.memberId, msg.protocols)) return fail("INCONSISTENT_GROUP_PROTOCOL");
     let m: Member | undefined;
     if (msg.memberId === "") {
       const id = `${from}-${g.generation}.${g.nextMemberSeq++}`;
@@ -251,6 +286,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     }
     m.node = from;
     m.topics = msg.topics;
+    if (msg.protocols !== undefined) m.protocols = msg.protocols;
     m.sessionTimeoutMs = msg.sessionTimeoutMs;
     m.rebalanceTimeoutMs = msg.rebalanceTimeoutMs;
     m.joinCorr = msg.corr;
@@ -332,7 +368,13 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     }
     g.state = "completing";
     if (!g.members.has(g.leaderId)) g.leaderId = (g.members.keys().next().value as string);
-    const members = [...g.members.values()].map((m) => ({ memberId: m.id, topics: m.topics }));
+    const protocol = selectProtocol(g.members.values());
+    if (protocol === undefined) delete g.protocol;
+    else g.protocol = protocol;
+    const members = [...g.members.values()].map((m) => {
+      const metadata = protocol === undefined ? undefined : m.protocols?.find((p) => p.name === protocol)?.metadata;
+      return metadata === undefined ? { memberId: m.id, topics: m.topics } : { memberId: m.id, topics: m.topics, metadata };
+    });
     ctx.emit({ type: "rebalance", group: g.name, generation: g.generation, members: members.map((m) => m.memberId) });
     for (const m of g.members.values()) {
       if (m.joined) continue;
@@ -341,8 +383,10 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     }
     for (const m of g.members.values()) {
       m.assignment = [];
+      delete m.assignmentBytes;
       if (m.joinCorr !== null) {
-        ctx.send(m.node, { type: "group.join-response", corr: m.joinCorr, error: "NONE", generation: g.generation, memberId: m.id, leaderId: g.leaderId, members: m.id === g.leaderId ? members : [] });
+        const leaderMembers = m.id === g.leaderId ? members : [];
+        ctx.send(m.node, protocol === undefined ? { type: "group.join-response", corr: m.joinCorr, error: "NONE", generation: g.generation, memberId: m.id, leaderId: g.leaderId, members: leaderMembers } : { type: "group.join-response", corr: m.joinCorr, error: "NONE", generation: g.generation, memberId: m.id, leaderId: g.leaderId, members: leaderMembers, protocol });
       }
       m.joinCorr = null;
       this.touch(ctx, m);
@@ -363,14 +407,16 @@ export class GroupCoordinator implements GroupCoordinatorModule {
       case "preparing":
         return reply("REBALANCE_IN_PROGRESS");
       case "stable":
-        return reply("NONE", m.assignment);
+        return this.sendAssignment(ctx, from, msg.corr, m);
       case "completing":
         m.node = from;
         m.syncCorr = msg.corr;
         if (m.id === g.leaderId) {
           for (const a of msg.assignments) {
             const target = g.members.get(a.memberId);
-            if (target) target.assignment = a.partitions;
+            if (!target) continue;
+            target.assignment = a.partitions;
+            if (a.assignment !== undefined) target.assignmentBytes = a.assignment;
           }
           // GroupCoordinator.doSyncGroup: the group stays CompletingRebalance until the assignment is stored; only
           // then do the members get it. A failed store (e.g. this broker no longer leads __consumer_offsets) resets
@@ -381,7 +427,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
             if (error === "NONE") {
               g.state = "stable";
               for (const x of g.members.values()) {
-                if (x.syncCorr !== null) ctx.send(x.node, { type: "group.sync-response", corr: x.syncCorr, error: "NONE", partitions: x.assignment });
+                if (x.syncCorr !== null) this.sendAssignment(ctx, x.node, x.syncCorr, x);
                 x.syncCorr = null;
               }
               return;
@@ -390,6 +436,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
             const mapped: KafkaErrorCode = error === "NOT_LEADER_OR_FOLLOWER" || error === "KAFKA_STORAGE_ERROR" ? "NOT_COORDINATOR" : "COORDINATOR_NOT_AVAILABLE";
             for (const x of g.members.values()) {
               x.assignment = [];
+              delete x.assignmentBytes;
               if (x.syncCorr !== null) ctx.send(x.node, { type: "group.sync-response", corr: x.syncCorr, error: mapped, partitions: [] });
               x.syncCorr = null;
             }
@@ -400,6 +447,23 @@ export class GroupCoordinator implements GroupCoordinatorModule {
       default:
         return assertNever(g.state, "group state");
     }
+  }
+
+  /** A SyncGroup answer with the member's assignment (and its bytes, for a real client). */
+  private sendAssignment(ctx: BrokerCtx, to: NodeId, corr: number, m: Member): void {
+    const bytes = m.assignmentBytes;
+    ctx.send(to, bytes === undefined ? { type: "group.sync-response", corr, error: "NONE", partitions: m.assignment } : { type: "group.sync-response", corr, error: "NONE", partitions: m.assignment, assignment: bytes });
+  }
+
+  /** GroupMetadata.supportsProtocols: an empty group takes any member; otherwise the member must name a protocol
+   *  every other member named (members without protocols, the modelled ones, are not counted). */
+  private supportsProtocols(g: Group, memberId: string, protocols: readonly GroupProtocol[]): boolean {
+    const names = new Set(protocols.map((p) => p.name));
+    for (const other of g.members.values()) {
+      if (other.id === memberId || other.protocols === undefined) continue;
+      for (const n of [...names]) if (!other.protocols.some((p) => p.name === n)) names.delete(n);
+    }
+    return names.size > 0;
   }
 
   private sessionExpired(ctx: BrokerCtx, g: Group, m: Member): void {
@@ -475,4 +539,29 @@ export class GroupCoordinator implements GroupCoordinatorModule {
       }
     });
   }
+}
+
+/** GroupMetadata.selectProtocol: among the protocols every member supports, each member votes for the first in its
+ *  own order of preference; the most votes win (a tie goes to the earlier-joined member's vote, where Kafka's
+ *  HashMap order decides). Undefined when no member sent protocols (the modelled consumers). */
+export function selectProtocol(members: Iterable<{ readonly protocols?: readonly GroupProtocol[] }>): string | undefined {
+  const lists: (readonly GroupProtocol[])[] = [];
+  for (const m of members) if (m.protocols !== undefined) lists.push(m.protocols);
+  const first = lists[0];
+  if (first === undefined) return undefined;
+  const candidates = first.map((p) => p.name).filter((n) => lists.every((l) => l.some((p) => p.name === n)));
+  const votes = new Map<string, number>();
+  for (const l of lists) {
+    const vote = l.find((p) => candidates.includes(p.name))?.name;
+    if (vote !== undefined) votes.set(vote, (votes.get(vote) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  let bestVotes = 0;
+  for (const [name, n] of votes) {
+    if (n > bestVotes) {
+      best = name;
+      bestVotes = n;
+    }
+  }
+  return best ?? first[0]?.name;
 }

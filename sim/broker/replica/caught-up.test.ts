@@ -8,6 +8,8 @@ import { describe, it, expect } from "vitest";
 import { Kit, CTL } from "../testkit.ts";
 import { brokerNode } from "../../core/ids.ts";
 import type { Partition } from "./partition.ts";
+import { msToUs, usToMs } from "../../core/time.ts";
+import type { TimeUs } from "../../core/time.ts";
 
 function followerFetch(k: Kit, replicaId: number, fetchOffset: number, leader = 1): void {
   k.followerFetch(replicaId, fetchOffset, leader);
@@ -96,5 +98,50 @@ describe("a follower's caught-up time (Replica.updateFetchStateOrThrow)", () => 
     expect(k.part(1).leaderEpoch).toBe(1);
     expect(k.part(1).hw).toBe(3);
     expect(k.produceResult(c)).toEqual({ error: "NONE", baseOffset: 0 });
+  });
+});
+
+describe("the out-of-sync boundary (Partition.isFollowerOutOfSync: now - lastCaughtUpTime > replica.lag.time.max.ms)", () => {
+  const LAG_MS = 1000; // the leader checks every lag/2 = 500 ms from its start at t = 0
+  const CHECK_US = msToUs(LAG_MS / 2);
+
+  /** Broker 3 is cut off; one hand-written fetch at the leader's LEO lands at `caughtUpUs` (the latency is a
+   *  constant 0.5 ms), then a write makes 3 lag. Returns the times of the shrinks that removed 3. */
+  function caughtUpAt(caughtUpUs: number): { k: Kit; shrinks: number[] } {
+    const k = new Kit({ broker: { "replica.lag.time.max.ms": LAG_MS } }).start();
+    k.isolate(3, [CTL]);
+    k.rt.call((caughtUpUs - msToUs(0.5)) as TimeUs, () => void followerFetch(k, 3, k.part(1).leo));
+    k.rt.call((caughtUpUs + msToUs(10)) as TimeUs, () => void k.produce(1, [1], { acks: 1 }));
+    k.run(usToMs(caughtUpUs) + LAG_MS * 2);
+    return { k, shrinks: shrinkTimes(k, 3) };
+  }
+
+  it("a follower last caught up exactly replica.lag.time.max.ms before a check is still in sync at it", () => {
+    const caughtUp = 2 * CHECK_US; // at a check: the check at caughtUp + lag is exactly at the boundary
+    const { k, shrinks } = caughtUpAt(caughtUp);
+    const p = k.part(1);
+    expect(p.lastCaughtUpUs[p.followerIndex(3)]).toBe(caughtUp);
+    // removed by the next check (+ 1 ms for the AlterPartition round trip), not by the one at the boundary
+    expect(shrinks).toEqual([caughtUp + msToUs(LAG_MS) + CHECK_US + msToUs(1)]);
+  });
+
+  it("... and out of sync at it when caught up one microsecond earlier", () => {
+    const caughtUp = 2 * CHECK_US - 1;
+    const { k, shrinks } = caughtUpAt(caughtUp);
+    const p = k.part(1);
+    expect(p.lastCaughtUpUs[p.followerIndex(3)]).toBe(caughtUp);
+    expect(shrinks).toEqual([caughtUp + 1 + msToUs(LAG_MS) + msToUs(1)]);
+  });
+
+  it("Partition.outOfSyncFollowers itself: in at exactly the lag, out one microsecond past it", () => {
+    const { k } = caughtUpAt(2 * CHECK_US);
+    const p = k.part(1);
+    const lagUs = msToUs(LAG_MS);
+    // the state as it stood before the shrink: 3 in the ISR, behind the leader's LEO, caught up at 1 s
+    p.isr = [1, 2, 3];
+    expect(p.followerLeo[p.followerIndex(3)]).toBe(0);
+    expect(p.leo).toBe(1);
+    expect(p.outOfSyncFollowers(2 * CHECK_US + lagUs, lagUs)).toEqual([]);
+    expect(p.outOfSyncFollowers(2 * CHECK_US + lagUs + 1, lagUs)).toEqual([3]);
   });
 });

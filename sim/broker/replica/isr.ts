@@ -10,7 +10,7 @@ import { checkProduceWaiters } from "./produce.ts";
 import { wakeFetches } from "./leader-fetch.ts";
 
 /** ISR-change answers that mean our leadership view is stale (a newer partition state exists). */
-const FENCING_ERRORS: ReadonlySet<string> = new Set(["FENCED_LEADER_EPOCH", "INVALID_UPDATE_VERSION", "STALE_BROKER_EPOCH", "NOT_LEADER_OR_FOLLOWER", "UNKNOWN_TOPIC_OR_PARTITION"]);
+const FENCING_ERRORS: ReadonlySet<string> = new Set(["FENCED_LEADER_EPOCH", "INVALID_UPDATE_VERSION", "STALE_BROKER_EPOCH", "NOT_LEADER_OR_FOLLOWER", "UNKNOWN_TOPIC_OR_PARTITION", "NEW_LEADER_ELECTED"]);
 
 export function maybeIncrementHw(rs: ReplicaState, ctx: BrokerCtx, p: Partition): boolean {
   if (!p.maybeIncrementHw(rs.holdHwUnderMinIsr, rs.spec.bugs.hwIgnoresMaximalIsr === true)) return false;
@@ -39,6 +39,7 @@ export function checkIsrShrink(rs: ReplicaState, ctx: BrokerCtx): void {
 export function maybeExpandIsr(rs: ReplicaState, ctx: BrokerCtx, p: Partition, follower: number, fetchOffset: number): void {
   if (p.pendingIsr !== null || p.fenced || p.isr.includes(follower)) return;
   if (fetchOffset < p.hw || fetchOffset < p.epochStartOffset) return;
+  if (rs.hooks.isReplicaIsrEligible?.(follower) === false) return;
   const newIsr = [...p.isr, follower];
   alterIsr(rs, ctx, p, newIsr, newIsr, "expand");
 }
@@ -53,7 +54,9 @@ function alterIsr(rs: ReplicaState, ctx: BrokerCtx, p: Partition, newIsr: readon
       const old = p.isr;
       p.isr = resp.isr;
       p.partitionEpoch = resp.partitionEpoch;
-      if (kind === "shrink") {
+      if (rs.hooks.tracesIsrChanges === true) {
+        // KRaft: the committed PartitionChangeRecord is the evidence (sim/controller/kraft/world/evidence.ts).
+      } else if (kind === "shrink") {
         ctx.emit({ type: "isr-shrink", tp: p.key, leader: rs.brokerId, isr: resp.isr, removed: old.filter((r) => !resp.isr.includes(r)), by: "leader" });
       } else {
         ctx.emit({ type: "isr-expand", tp: p.key, leader: rs.brokerId, isr: resp.isr, added: resp.isr.filter((r) => !old.includes(r)) });

@@ -36,6 +36,7 @@ import type { ParkedFetch } from "./purgatory.ts";
 import { ReplicaState } from "./state.ts";
 import type { ReplicaHooks, ReplicaSpec } from "./state.ts";
 import { applyPartitionState } from "./partition-state.ts";
+import type { PartitionStateUpdate } from "./partition-state.ts";
 import { appendInternal, appendMarker, expireProduce, handleProduce } from "./produce.ts";
 import type { InternalAppendProducer } from "./produce.ts";
 import { answerFetch, handleListOffsets, handleOffsetsForLeaderEpoch } from "./leader-fetch.ts";
@@ -171,6 +172,22 @@ export class ReplicaManager {
       default:
         return false;
     }
+  }
+
+  // ---------------------------------------------------------------- KRaft (sim/broker/kraft)
+
+  /** A committed partition state from the metadata log (ReplicaManager.applyDelta), in partition-epoch order. */
+  applyPartitionState(ctx: BrokerCtx, st: PartitionStateUpdate): KafkaErrorCode {
+    return applyPartitionState(this.rs, ctx, { ...st, source: "metadata" });
+  }
+
+  /** The metadata cache from the broker's published metadata image (KRaftMetadataCache): the live (registered,
+   *  unfenced) brokers and every partition, for Metadata and FindCoordinator answers. */
+  setMetadataCache(liveBrokers: readonly number[], partitions: readonly PartitionMetadata[]): void {
+    const rs = this.rs;
+    rs.liveBrokers = liveBrokers;
+    rs.metadata.clear();
+    for (const pm of partitions) rs.metadata.set(tpKey(pm.topic, pm.partition), pm);
   }
 
   /** Internal acks=all append (group coordinator offsets, the transaction log; a transaction's offsets with its producer). */

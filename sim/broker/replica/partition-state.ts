@@ -1,7 +1,8 @@
 // The one entry point through which partition state arrives from the control plane
-// (ReplicaManager.becomeLeaderOrFollower, Partition.makeLeader / makeFollower): today the ZooKeeper-era
+// (ReplicaManager.becomeLeaderOrFollower / applyDelta, Partition.makeLeader / makeFollower): the ZooKeeper-era
 // controller's leader-and-isr (manager.ts checks the request's controller and broker epochs, then applies each
-// partition here); a KRaft metadata observer would call the same function with each committed change.
+// partition here), and in KRaft mode each committed partition change a broker's metadata publisher applies
+// (sim/broker/kraft): those are ordered by partition epoch, so a change of the ISR alone reaches the replicas too.
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
 import type { BrokerCtx } from "../group/host.ts";
 import type { Partition } from "./partition.ts";
@@ -22,6 +23,10 @@ export interface PartitionStateUpdate {
   readonly partitionEpoch: number;
   readonly isr: readonly number[];
   readonly replicas: readonly number[];
+  /** "metadata" (KRaft): applied unless its partition epoch is older than the replica's; a newer leader epoch makes
+   *  the replica leader or follower, the same leader epoch only updates the ISR (Partition.makeLeader/makeFollower
+   *  from ReplicaManager.applyDelta). Absent: leader-and-isr's rule (a strictly newer leader epoch). */
+  readonly source?: "metadata";
 }
 
 /** Apply a partition state: become its leader or a follower of its leader. Only a strictly newer leader epoch
@@ -29,6 +34,7 @@ export interface PartitionStateUpdate {
 export function applyPartitionState(rs: ReplicaState, ctx: BrokerCtx, st: PartitionStateUpdate): KafkaErrorCode {
   if (!st.replicas.includes(rs.brokerId)) return "UNKNOWN_TOPIC_OR_PARTITION"; // not assigned here
   const p = rs.getPartition(ctx, st.topic, st.partition);
+  if (st.source === "metadata") return applyMetadataState(rs, ctx, p, st);
   // RM.becomeLeaderOrFollower: only a strictly newer leader epoch is applied (fact 26).
   if (st.leaderEpoch <= p.leaderEpoch && !(rs.spec.bugs.acceptStaleEpoch && st.leaderEpoch < p.leaderEpoch)) {
     ctx.emit({ type: "stale-request-rejected", broker: rs.brokerId, request: `leader-and-isr ${p.key}`, reason: `leader epoch ${st.leaderEpoch} <= ${p.leaderEpoch}` });
@@ -36,6 +42,29 @@ export function applyPartitionState(rs: ReplicaState, ctx: BrokerCtx, st: Partit
   }
   if (st.leader === rs.brokerId) makeLeader(rs, ctx, p, st);
   else makeFollower(rs, ctx, p, st);
+  return "NONE";
+}
+
+/** KRaft: a committed partition state, in partition-epoch order. A state older than the replica's (it may have
+ *  learned a newer partition epoch from its own AlterPartition's answer) is skipped; a newer leader epoch is a
+ *  leadership change; the same leader epoch with a newer partition epoch changes the ISR in place, superseding the
+ *  leader's pending ISR change (Partition.makeLeader: updateAssignmentAndIsr replaces the in-flight state). */
+function applyMetadataState(rs: ReplicaState, ctx: BrokerCtx, p: Partition, st: PartitionStateUpdate): KafkaErrorCode {
+  if (st.partitionEpoch < p.partitionEpoch || st.leaderEpoch < p.leaderEpoch) return "NONE";
+  if (st.leaderEpoch > p.leaderEpoch) {
+    if (st.leader === rs.brokerId) makeLeader(rs, ctx, p, st);
+    else makeFollower(rs, ctx, p, st);
+    return "NONE";
+  }
+  if (st.partitionEpoch === p.partitionEpoch) return "NONE";
+  p.partitionEpoch = st.partitionEpoch;
+  p.isr = st.isr;
+  if (p.isLeader) {
+    if (p.pendingIsr !== null) rs.hooks.cancelIsrChange?.(ctx, p.topic, p.partition);
+    p.pendingIsr = null;
+    p.fenced = false;
+    if (maybeIncrementHw(rs, ctx, p) || p.produceWaiters.length > 0) onHwAdvanced(rs, ctx, p);
+  }
   return "NONE";
 }
 

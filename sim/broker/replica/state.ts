@@ -9,6 +9,7 @@ import type { PartitionMetadata } from "../../kafka/protocol.ts";
 import type { BugSwitches, TopicSpec } from "../../scenario/types.ts";
 import type { BrokerCtx } from "../group/host.ts";
 import type { IsrChangeRequest, IsrChangeResult } from "../control/control-plane.ts";
+import { versionAtLeast } from "../../kafka/profiles.ts";
 import { Partition } from "./partition.ts";
 import { DeadlineWheel } from "./purgatory.ts";
 import type { Fetcher } from "./fetcher.ts";
@@ -38,16 +39,20 @@ export interface ReplicaHooks extends IsrChangePort {
   onLeadershipChange?(ctx: BrokerCtx, topic: string, partition: number, leader: boolean): void;
   /** A valid leader-and-isr / update-metadata named this controller (the control plane routes AlterPartition). */
   onControllerSeen?(ctx: BrokerCtx, controllerId: number, controllerEpoch: number): void;
+  /** KRaft (Partition.isReplicaIsrEligible): may this follower join the ISR — registered, not fenced, not in
+   *  controlled shutdown in the leader's metadata? Absent (ZooKeeper era): any follower may. */
+  isReplicaIsrEligible?(broker: number): boolean;
+  /** True when the control plane traces every committed ISR change itself (KRaft: from the metadata log), so the
+   *  leader does not emit isr-shrink / isr-expand on its AlterPartition's answer. */
+  readonly tracesIsrChanges?: boolean;
 }
 
 /** Records per partition in one fetch response (≈ replica.fetch.max.bytes 1 MiB at ~100 bytes a record). */
 export const MAX_FETCH_RECORDS = 10_000;
 export const HW_CHECKPOINT_BLOB = "replication-offset-checkpoint";
 
-export function versionAtLeast(v: ProtocolVersion, min: ProtocolVersion): boolean {
-  const order: readonly ProtocolVersion[] = ["0.10", "0.11", "2.0", "2.7", "3.7"];
-  return order.indexOf(v) >= order.indexOf(min);
-}
+/** Release order (sim/kafka/profiles.ts): 3.9, 4.0 and 4.1 count as at least 3.7, so their data plane is 3.7's. */
+export { versionAtLeast } from "../../kafka/profiles.ts";
 
 export class ReplicaState {
   readonly partitions = new Map<string, Partition>();

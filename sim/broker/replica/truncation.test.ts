@@ -53,6 +53,42 @@ function fastFailover(protocol: ProtocolVersion, bugs: BugSwitches = {}): { b1: 
   return { b1: k.values(1), b2: k.values(2), reasons: k.events("truncate").map((e) => e.reason) };
 }
 
+/** A divergence that takes two OffsetsForLeaderEpoch rounds (KIP-279's walk back): broker 1 ends with
+ *  [10, 11 (e0), 13 (e2)], broker 2 leads with [10 (e0), 12 (e1), 14 (e3)]. Asked about epoch 2, the leader
+ *  answers epoch 1 ending at 2; broker 1 has no epoch 1 — its epoch 0 ends at 2 — so it truncates to 2 and asks
+ *  again about epoch 0, which the leader ends at 1: truncate to 1. Stopping after the first round keeps 11. */
+function twoRoundDivergence(protocol: ProtocolVersion): { b1: number[]; b2: number[]; truncations: { from: number; to: number; reason: string }[]; hw: number } {
+  const k = new Kit({ brokers: 2, protocol }).start();
+  k.produce(1, [10]);
+  k.run(50); // both [10 (e0)]
+  k.isolate(2, [CTL, CLIENT]);
+  k.produce(1, [11], { acks: 1 }); // only on 1, still epoch 0
+  k.run(5);
+  k.kill(1);
+  k.ctl.elect("t-0", 2, [2], [2]); // epoch 1 (unclean)
+  k.run(5);
+  k.produce(2, [12], { acks: 1 }); // only on 2, at offset 1
+  k.run(5);
+  k.kill(2);
+  k.heal();
+  k.restart(1);
+  k.ctl.elect("t-0", 1, [1], [1]); // epoch 2
+  k.run(5);
+  k.produce(1, [13], { acks: 1 }); // only on 1, at offset 2
+  k.run(5);
+  k.kill(1);
+  k.restart(2);
+  k.ctl.elect("t-0", 2, [2], [2]); // epoch 3
+  k.run(5);
+  k.produce(2, [14], { acks: 1 }); // only on 2, at offset 2
+  k.run(5);
+  k.restart(1);
+  k.ctl.restartBroker(1); // 1 follows 2 at epoch 3
+  k.run(3000);
+  const truncations = k.events("truncate").filter((e) => e.broker === 1).map((e) => ({ from: e.fromOffset, to: e.toOffset, reason: e.reason }));
+  return { b1: k.values(1), b2: k.values(2), truncations, hw: k.part(2).hw };
+}
+
 describe("truncation per protocol version", () => {
   it("0.10 truncates to its own HW on restart and loses an acknowledged write; 0.11 keeps it (KIP-101)", () => {
     const old = restartThenElect("0.10");
@@ -72,6 +108,27 @@ describe("truncation per protocol version", () => {
     expect(v20.b2).toEqual(v20.b1);
     expect(v20.b1).toEqual([10, 11, 13]);
     expect(v20.reasons.some((r) => r.includes("KIP-279"))).toBe(true);
+  });
+
+  it("2.0 keeps walking back until both logs agree on an epoch: two OffsetsForLeaderEpoch rounds (KIP-279); 0.11 stops after one and diverges below the HW", () => {
+    const v20 = twoRoundDivergence("2.0");
+    expect(v20.b2).toEqual([10, 12, 14]);
+    expect(v20.b1).toEqual([10, 12, 14]);
+    expect(v20.hw).toBe(3);
+    expect(v20.truncations).toEqual([
+      { from: 3, to: 2, reason: "offsets-for-leader-epoch (KIP-279)" },
+      { from: 2, to: 1, reason: "offsets-for-leader-epoch (KIP-279)" },
+    ]);
+    const v011 = twoRoundDivergence("0.11");
+    expect(v011.b2).toEqual([10, 12, 14]);
+    expect(v011.b1).toEqual([10, 11, 14]); // offset 1 differs below the HW
+    expect(v011.hw).toBe(3);
+    const v27 = twoRoundDivergence("2.7"); // the same walk back, driven by the fetch's diverging epoch
+    expect(v27.b1).toEqual([10, 12, 14]);
+    expect(v27.truncations.map((t) => [t.from, t.to])).toEqual([
+      [3, 2],
+      [2, 1],
+    ]);
   });
 
   it("2.7 finds the divergence from lastFetchedEpoch in the fetch itself, without offsets-for-leader-epoch (KAFKA-10554)", () => {

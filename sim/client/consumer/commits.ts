@@ -19,6 +19,11 @@ export interface PendingCommit {
   maybeCommitted: boolean;
   /** Sync commits: what the application does next (it was blocked). */
   readonly then: (() => void) | null;
+  /** Sync commits retry retriable errors until default.api.timeout.ms (the Java client); false: one attempt
+   *  (kafkajs's OffsetManager.commitOffsets, whose caller handles the error). */
+  readonly retry: boolean;
+  /** How it ended ("NONE": committed), once it did. */
+  result: KafkaErrorCode | null;
 }
 
 class CommitRetry {
@@ -36,11 +41,11 @@ export class Commits {
 
   /** Commit offsets. Sync commits block the application until done (`then`), retrying retriable errors until
    *  default.api.timeout.ms; async and auto commits are sent once. "auto-sync" = the auto-commit before a rejoin. */
-  commit(ctx: Ctx, mode: "sync" | "async" | "auto" | "auto-sync", offsets: TopicPartitionOffset[], then: (() => void) | null): void {
+  commit(ctx: Ctx, mode: "sync" | "async" | "auto" | "auto-sync", offsets: TopicPartitionOffset[], then: (() => void) | null, retry = true): PendingCommit {
     const c = this.c;
     const m = c.membership;
     const histMode = mode === "auto-sync" ? "auto" : mode;
-    const pc: PendingCommit = { mode: histMode, offsets, generation: m.generation, deadlineUs: ctx.nowUs + DEFAULT_API_TIMEOUT_MS * 1000, stateSum: c.processing.sum, maybeCommitted: false, then };
+    const pc: PendingCommit = { mode: histMode, offsets, generation: m.generation, deadlineUs: ctx.nowUs + DEFAULT_API_TIMEOUT_MS * 1000, stateSum: c.processing.sum, maybeCommitted: false, then, retry, result: null };
     if (mode !== "auto") c.app.lastManualCommitUs = ctx.nowUs;
     c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "invoke", f: "commit", value: { group: c.groupId, generation: m.generation, offsets, mode: histMode } });
     if (then !== null) c.app.blocked = true;
@@ -51,8 +56,9 @@ export class Commits {
       ctx.disk.writeBlob<StoredState>(STATE_BLOB, { sum: c.processing.sum, offsets: next }, { flush: true });
     }
     // ConsumerCoordinator.sendOffsetCommitRequest: not part of an active group → fail at once.
-    if (m.generation < 0 || m.memberId === "") return this.commitDone(ctx, pc, m.state === "joining" || m.state === "syncing" ? "REBALANCE_IN_PROGRESS" : "UNKNOWN_MEMBER_ID", true);
-    this.sendCommit(ctx, pc);
+    if (m.generation < 0 || m.memberId === "") this.commitDone(ctx, pc, m.state === "joining" || m.state === "syncing" ? "REBALANCE_IN_PROGRESS" : "UNKNOWN_MEMBER_ID", true);
+    else this.sendCommit(ctx, pc);
+    return pc;
   }
 
   private sendCommit(ctx: Ctx, pc: PendingCommit): void {
@@ -76,10 +82,11 @@ export class Commits {
     // The coordinator maps append failures (some after the append: NOT_ENOUGH_REPLICAS_AFTER_APPEND, a purgatory
     // timeout, a lost leadership) to these: the offsets may still become committed, so the outcome is unknown.
     if (retriable && !local) pc.maybeCommitted = true;
-    if (retriable && pc.then !== null && ctx.nowUs + c.cfg["retry.backoff.ms"] * 1000 < pc.deadlineUs) {
+    if (retriable && pc.then !== null && pc.retry && ctx.nowUs + c.cfg["retry.backoff.ms"] * 1000 < pc.deadlineUs) {
       ctx.setTimer(c.cfg["retry.backoff.ms"] * 1000, new CommitRetry(pc));
       return;
     }
+    pc.result = error;
     const value = { group: c.groupId, generation: pc.generation, offsets: pc.offsets, mode: pc.mode };
     if (error === "NONE") {
       c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "ok", f: "commit", value });

@@ -25,7 +25,9 @@ import { Commits } from "./commits.ts";
 import { PollLoop } from "./poll-loop.ts";
 import { Processing } from "./processing.ts";
 import { STATE_BLOB } from "./types.ts";
-import type { Ctx, StoredState } from "./types.ts";
+import type { ConsumerApp, ConsumerProcessing, Ctx, StoredState } from "./types.ts";
+import { fireOwnerTimer } from "../kafkajs/host.ts";
+import type { NodeOwner } from "../kafkajs/host.ts";
 
 export class Consumer implements Actor<Message, TraceEvent> {
   readonly name: string;
@@ -38,8 +40,10 @@ export class Consumer implements Actor<Message, TraceEvent> {
   readonly membership: Membership;
   readonly positions: Positions;
   readonly commits: Commits;
-  readonly app: PollLoop;
-  readonly processing: Processing;
+  readonly app: ConsumerApp;
+  readonly processing: ConsumerProcessing;
+  /** This process as the owner of the async user code it runs (only in runs with the async bridge). */
+  owner: NodeOwner | null = null;
 
   constructor(
     readonly spec: ConsumerSpec,
@@ -55,13 +59,21 @@ export class Consumer implements Actor<Message, TraceEvent> {
     this.membership = new Membership(this);
     this.positions = new Positions(this);
     this.commits = new Commits(this);
-    this.app = new PollLoop(this);
-    this.processing = new Processing(this);
+    const engine = spec.engine?.(this, member);
+    if (engine !== undefined) {
+      this.app = engine.app;
+      this.processing = engine.processing;
+    } else {
+      const processing = new Processing(this);
+      this.app = processing.loop = new PollLoop(this, processing);
+      this.processing = processing;
+    }
   }
 
   onStart(ctx: Ctx): void {
     recordRestart(ctx, this.env, this.name);
-    if (this.proc.state === "stored") this.processing.sum = ctx.disk.readBlob<StoredState>(STATE_BLOB)?.sum ?? 0;
+    if (this.env.async !== undefined) this.owner = this.env.async.nodeOwner(ctx, this);
+    if (this.proc.state === "stored" && this.processing instanceof Processing) this.processing.sum = ctx.disk.readBlob<StoredState>(STATE_BLOB)?.sum ?? 0;
     const startUs = Math.max(0, (this.spec.startMs ?? 0) * 1000 - ctx.nowUs);
     this.membership.lastPollUs = ctx.nowUs + startUs;
     this.app.start(ctx, startUs);
@@ -69,6 +81,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
   }
 
   onTimer(ctx: Ctx, tag: unknown): void {
+    if (this.owner !== null && fireOwnerTimer(this.owner, tag)) return;
     if (this.app.onTimer(ctx, tag)) return;
     if (this.membership.onTimer(ctx, tag)) return;
     if (this.processing.onTimer(ctx, tag)) return;

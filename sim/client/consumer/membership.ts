@@ -30,6 +30,7 @@ export class Membership {
 
   /** The heartbeat thread starts with the consumer. */
   startHeartbeats(ctx: Ctx, startUs: number): void {
+    if (!this.c.app.heartbeatThread) return;
     ctx.setTimer(startUs + this.c.cfg["heartbeat.interval.ms"] * 1000, HEARTBEAT);
   }
 
@@ -156,6 +157,20 @@ export class Membership {
     if (!this.c.requests.take(ctx, corr)) return;
     this.hbInFlight = false;
     this.onGroupError(ctx, error);
+    this.c.app.heartbeatDone?.(ctx, error);
+  }
+
+  /** kafkajs has no heartbeat thread: its runner sends a heartbeat between records when heartbeat.interval.ms has
+   *  passed (Runner.heartbeat → ConsumerGroup.heartbeat) and waits for the answer (app.heartbeatDone). False when
+   *  none can be sent now (no member id, or the coordinator is being looked up). */
+  sendHeartbeat(ctx: Ctx): boolean {
+    const c = this.c;
+    if (this.memberId === "" || this.hbInFlight) return false;
+    const coord = c.requests.findCoordinator(ctx);
+    if (coord === null) return false;
+    this.hbInFlight = true;
+    c.requests.send(ctx, coord, "heartbeat", { type: "group.heartbeat", corr: c.requests.nextCorr(), group: c.groupId, generation: this.generation, memberId: this.memberId });
+    return true;
   }
 
   /** A join, sync or offset fetch was lost with its connection: find the coordinator again and retry. */
@@ -163,6 +178,7 @@ export class Membership {
     if (kind === "heartbeat") {
       this.hbInFlight = false;
       this.c.requests.coordinatorDead();
+      this.c.app.heartbeatDone?.(ctx, "NETWORK_EXCEPTION");
       return;
     }
     this.c.requests.coordinatorDead();

@@ -4,7 +4,8 @@
 // Sync processing: poll waits for the batch; async: a worker processes while poll goes on (the auto-commit hazard).
 import type { PolledRecord } from "../../history.ts";
 import type { Consumer } from "./consumer.ts";
-import type { Ctx } from "./types.ts";
+import type { Processing } from "./processing.ts";
+import type { ConsumerApp, Ctx } from "./types.ts";
 
 /** How often an idle application calls poll() again (its poll timeout). */
 const IDLE_POLL_MS = 50;
@@ -13,7 +14,8 @@ const ASYNC_POLL_MS = 10;
 
 const POLL = { t: "poll" } as const;
 
-export class PollLoop {
+export class PollLoop implements ConsumerApp {
+  readonly heartbeatThread = true;
   /** The application is blocked in a synchronous commit. */
   blocked = false;
   /** The poll loop came round while the application was blocked in a synchronous commit: poll once it returns. */
@@ -22,7 +24,10 @@ export class PollLoop {
   private nextAutoCommitUs = 0;
   lastManualCommitUs = 0;
 
-  constructor(private readonly c: Consumer) {}
+  constructor(
+    private readonly c: Consumer,
+    private readonly processing: Processing,
+  ) {}
 
   start(ctx: Ctx, startUs: number): void {
     const firstPollUs = ctx.nowUs + startUs;
@@ -46,7 +51,7 @@ export class PollLoop {
 
   /** New data or a finished rebalance: an application waiting in poll() returns now. */
   wakeApp(ctx: Ctx): void {
-    if (this.blocked || (!this.c.proc.async && this.c.processing.working)) return;
+    if (this.blocked || (!this.c.proc.async && this.processing.working)) return;
     if (this.pollHandle >= 0) this.schedulePoll(ctx, 0);
   }
 
@@ -67,7 +72,7 @@ export class PollLoop {
       this.pollDeferred = true;
       return;
     }
-    if (!c.proc.async && c.processing.working) return;
+    if (!c.proc.async && this.processing.working) return;
     m.lastPollUs = ctx.nowUs;
     const autoCommit = c.cfg["enable.auto.commit"];
     // ConsumerCoordinator.poll → maybeAutoCommitOffsetsAsync: positions handed out by earlier polls.
@@ -103,7 +108,7 @@ export class PollLoop {
     const polled: PolledRecord[] = records.map((w) => ({ topic: w.topic, partition: w.partition, offset: w.message.offset, value: w.message.value, key: w.message.key }));
     c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "invoke", f: "poll", value: { group: c.groupId, records: [] } });
     c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "ok", f: "poll", value: { group: c.groupId, records: polled } });
-    const p = c.processing;
+    const p = this.processing;
     const beforeBatch = (c.proc.commit === "before-processing" && c.proc.commitEvery === "batch") || c.env.bugs.commitBeforeProcessing === true;
     const start = (): void => {
       p.enqueue(records);

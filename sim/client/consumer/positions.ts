@@ -24,6 +24,9 @@ export interface PartState {
   fetching: boolean;
   /** auto.offset.reset=none and nothing valid: not consumed. */
   stuck: boolean;
+  /** The application holds the partition: not fetched (the kafkajs runner, while it processes its batch or
+   *  while it is paused). */
+  hold: boolean;
   /** Waiting for a list-offsets answer (auto.offset.reset) for this reason. */
   resetReason: "no-committed-offset" | "out-of-range" | null;
   highWatermark: number;
@@ -64,7 +67,7 @@ export class Positions {
     this.parts.clear();
     for (const p of this.assignment) {
       const tp = `${p.topic}-${p.partition}`;
-      this.parts.set(tp, { topic: p.topic, partition: p.partition, tp, position: -1, fetchOffset: -1, processed: -1, buffer: [], fetching: false, stuck: false, resetReason: null, highWatermark: -1 });
+      this.parts.set(tp, { topic: p.topic, partition: p.partition, tp, position: -1, fetchOffset: -1, processed: -1, buffer: [], fetching: false, stuck: false, hold: false, resetReason: null, highWatermark: -1 });
     }
   }
 
@@ -193,7 +196,7 @@ export class Positions {
     const resets = new Map<number, PartState[]>();
     const fetches = new Map<number, PartState[]>();
     for (const p of this.parts.values()) {
-      if (p.fetching || p.stuck) continue;
+      if (p.fetching || p.stuck || p.hold) continue;
       const wantsReset = p.resetReason !== null;
       if (!wantsReset && (p.position < 0 || p.buffer.length > 0)) continue;
       const leader = c.requests.leaderOf(p.topic, p.partition);
@@ -209,7 +212,7 @@ export class Positions {
     }
     for (const [leader, ps] of resets) {
       for (const p of ps) p.fetching = true;
-      const partitions = ps.map((p) => ({ topic: p.topic, partition: p.partition, timestamp: strategy, currentLeaderEpoch: -1 }));
+      const partitions = ps.map((p) => ({ topic: p.topic, partition: p.partition, timestamp: strategy, currentLeaderEpoch: c.requests.epochs.current(p.topic, p.partition) }));
       const isolation = readCommitted ? { isolationLevel: 1 as const } : {};
       c.requests.send(ctx, c.requests.broker(leader), "list-offsets", { type: "list-offsets", corr: c.requests.nextCorr(), partitions, ...isolation }, { tps: ps.map((p) => p.tp) });
     }
@@ -217,7 +220,7 @@ export class Positions {
       const node = c.requests.broker(leader);
       if (c.requests.isInFlight("fetch", node)) continue;
       for (const p of ps) p.fetching = true;
-      const partitions: FetchPartition[] = ps.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.fetchOffset, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }));
+      const partitions: FetchPartition[] = ps.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.fetchOffset, currentLeaderEpoch: c.requests.epochs.current(p.topic, p.partition), lastFetchedEpoch: -1 }));
       const isolation = readCommitted ? { isolationLevel: 1 as const } : {};
       c.requests.send(ctx, node, "fetch", { type: "fetch", corr: c.requests.nextCorr(), replicaId: -1, brokerEpoch: -1, maxWaitMs: c.cfg["fetch.max.wait.ms"], partitions, ...isolation }, { tps: ps.map((p) => p.tp) });
     }
@@ -273,6 +276,7 @@ export class Positions {
     if (outOfRange.length > 0) this.resetPositions(ctx, outOfRange);
     this.kickFetch(ctx);
     if (got) c.app.wakeApp(ctx);
+    else c.app.fetchedNothing?.(ctx);
   }
 
   // ---------------------------------------------------------------- what poll() and commits read

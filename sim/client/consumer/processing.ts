@@ -2,15 +2,35 @@
 // records per call (eachBatch): per-record time, failure probability, failing downstream, retries with backoff,
 // skip or dead-letter; commits per the processing spec (per record, per batch, per interval; before or after).
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
-import type { KafkaMessage } from "../user-code.ts";
+import { SimInputError } from "../../core/errors.ts";
+import type { BatchOutcome, EachBatchPayload, EachMessagePayload, KafkaMessage, MessageOutcome } from "../user-code.ts";
+import { isThenable } from "../kafkajs/host.ts";
 import type { Consumer } from "./consumer.ts";
-import type { Ctx, TopicPartitionOffset, WorkItem } from "./types.ts";
+import type { PollLoop } from "./poll-loop.ts";
+import type { ConsumerProcessing, Ctx, TopicPartitionOffset, WorkItem } from "./types.ts";
 
 const PROCESS = { t: "process" } as const;
 const PROCESS_BATCH = { t: "process-batch" } as const;
 const RETRY_ATTEMPT = { t: "retry-attempt" } as const;
 
-export class Processing {
+/** Call user code; a throw is a value (a failed attempt), not the end of the run. */
+function callUser<T>(fn: () => T): { readonly ok: true; readonly value: T } | { readonly ok: false; readonly value: unknown } | PromiseLike<unknown> {
+  let v: T;
+  try {
+    v = fn();
+  } catch (e) {
+    return { ok: false, value: e };
+  }
+  return isThenable(v) ? v : { ok: true, value: v };
+}
+
+function asyncInSyncRun(group: string, handler: string): SimInputError {
+  return new SimInputError("ASYNC_USER_CODE", `consumer group ${group}: ${handler} returned a Promise; async handlers run in virtual time with \`await runScenarioAsync(scenario)\` (or the kafkajs API: \`sim.kafka()\`, \`await sim.run()\`)`, `consumers.${group}.handler`);
+}
+
+export class Processing implements ConsumerProcessing {
+  /** The poll loop it hands control back to (set by the consumer). */
+  loop: PollLoop | null = null;
   private readonly work: WorkItem[] = [];
   /** A record (or batch) is being processed. */
   working = false;
@@ -67,7 +87,7 @@ export class Processing {
     const p = c.positions.parts.get(`${w.topic}-${w.partition}`);
     this.resolvedOffset = -1;
     this.batchCommitAsked = false;
-    const out = h?.({
+    const payload: EachBatchPayload = {
       batch: { topic: w.topic, partition: w.partition, highWatermark: p?.highWatermark ?? -1, messages: batch },
       resolveOffset: (offset: number) => {
         if (offset > this.resolvedOffset) this.resolvedOffset = offset;
@@ -79,8 +99,26 @@ export class Processing {
       nowMs: ctx.nowUs / 1000,
       downstreamDown: this.downstreamDown(ctx),
       random: () => ctx.rng.next(),
-    });
-    const processMs = out?.processMs ?? c.proc.timeMs * batch.length;
+    };
+    const host = c.env.async;
+    if (h !== undefined && host !== undefined && c.owner !== null) {
+      // Async user code: the batch takes the virtual time until its Promise settles; what it resolved counts.
+      const owner = c.owner;
+      host.run(owner, () => {
+        const out = callUser(() => h(payload));
+        if (!isThenable(out)) return this.batchTimer(ctx, out.ok ? (out.value as BatchOutcome) : undefined, batch.length);
+        host.await(owner, out, () => ctx.setTimer(0, PROCESS_BATCH));
+      });
+      return;
+    }
+    const out = h === undefined ? undefined : callUser(() => h(payload));
+    if (out !== undefined && isThenable(out)) throw asyncInSyncRun(c.groupId, "eachBatch");
+    // A handler that throws resolved what it resolved before the throw.
+    this.batchTimer(ctx, out?.ok ? (out.value as BatchOutcome) : undefined, batch.length);
+  }
+
+  private batchTimer(ctx: Ctx, out: BatchOutcome, records: number): void {
+    const processMs = out?.processMs ?? this.c.proc.timeMs * records;
     ctx.setTimer(Math.max(0, Math.round(processMs * 1000)), PROCESS_BATCH);
   }
 
@@ -126,7 +164,7 @@ export class Processing {
     const w = this.work[0];
     if (w === undefined) {
       this.working = false;
-      if (!c.proc.async) c.app.schedulePoll(ctx, 0);
+      if (!c.proc.async) this.loop?.schedulePoll(ctx, 0);
       return;
     }
     this.working = true;
@@ -154,15 +192,42 @@ export class Processing {
     const w = this.work[0] as WorkItem;
     this.attempt++;
     const down = this.downstreamDown(ctx);
-    let processMs = c.proc.timeMs;
-    let ok = !down && !ctx.rng.chance(c.proc.failureProb);
+    const processMs = c.proc.timeMs;
+    const ok = !down && !ctx.rng.chance(c.proc.failureProb);
     const h = c.spec.handler?.eachMessage;
     if (h) {
-      const out = h({ topic: w.topic, partition: w.partition, message: w.message, attempt: this.attempt, nowMs: ctx.nowUs / 1000, downstreamDown: down, random: () => ctx.rng.next() });
-      if (out) {
-        if (out.processMs !== undefined) processMs = out.processMs;
-        if (out.ok !== undefined) ok = out.ok && !down;
-      } else ok = !down;
+      const payload: EachMessagePayload = { topic: w.topic, partition: w.partition, message: w.message, attempt: this.attempt, nowMs: ctx.nowUs / 1000, downstreamDown: down, random: () => ctx.rng.next() };
+      const host = c.env.async;
+      if (host !== undefined && c.owner !== null) {
+        // Async user code: the attempt lasts until its Promise settles; a rejection is a failed attempt, retried
+        // per the processing spec, and the record counts as processed only once an attempt resolved.
+        const owner = c.owner;
+        host.run(owner, () => {
+          const r = callUser(() => h(payload));
+          if (!isThenable(r)) return this.attemptDone(ctx, r.ok ? (r.value as MessageOutcome) : { ok: false }, processMs, down);
+          host.await(owner, r, (fulfilled, v) => {
+            const out = fulfilled ? (v as MessageOutcome) : { ok: false };
+            this.attemptOk = (out?.ok ?? true) && fulfilled;
+            ctx.setTimer(0, PROCESS);
+          });
+        });
+        return;
+      }
+      const r = callUser(() => h(payload));
+      if (isThenable(r)) throw asyncInSyncRun(c.groupId, "eachMessage");
+      // A handler that throws failed this attempt (retried per the processing spec), as one returning ok: false.
+      return this.attemptDone(ctx, r.ok ? (r.value as MessageOutcome) : { ok: false }, processMs, down);
+    }
+    this.attemptOk = ok;
+    ctx.setTimer(Math.max(0, Math.round(processMs * 1000)), PROCESS);
+  }
+
+  private attemptDone(ctx: Ctx, out: MessageOutcome, defaultMs: number, down: boolean): void {
+    let processMs = defaultMs;
+    let ok = !down;
+    if (out) {
+      if (out.processMs !== undefined) processMs = out.processMs;
+      if (out.ok !== undefined) ok = out.ok && !down;
     }
     this.attemptOk = ok;
     ctx.setTimer(Math.max(0, Math.round(processMs * 1000)), PROCESS);

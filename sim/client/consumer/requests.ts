@@ -9,6 +9,7 @@ import type { FindCoordinatorResponse } from "../../kafka/protocol-group.ts";
 import type { Consumer } from "./consumer.ts";
 import type { PendingCommit } from "./commits.ts";
 import type { Ctx } from "./types.ts";
+import { LeaderEpochs } from "../leader-epochs.ts";
 
 export type ReqKind = "metadata" | "find-coordinator" | "join" | "sync" | "heartbeat" | "leave" | "commit" | "offset-fetch" | "list-offsets" | "fetch" | "dlt";
 
@@ -32,6 +33,8 @@ export class Requests {
   private corr = 0;
   readonly inFlight = new Map<number, Req>();
   private readonly leaders = new Map<string, (number | null)[]>();
+  /** KIP-320: the leader epochs seen (stale metadata is ignored; fetches carry the epoch). */
+  readonly epochs: LeaderEpochs;
   private metaNode = 0;
   private metaInFlight = false;
   private metaRetryAtUs = 0;
@@ -43,7 +46,9 @@ export class Requests {
   private lookupRetryAtUs = 0;
   private lookupRetryScheduled = false;
 
-  constructor(private readonly c: Consumer) {}
+  constructor(private readonly c: Consumer) {
+    this.epochs = LeaderEpochs.forProtocol(c.env.protocol);
+  }
 
   /** The next correlation id. */
   nextCorr(): number {
@@ -138,7 +143,8 @@ export class Requests {
       if (p.partition < 0) continue; // a topic-level error (UNKNOWN_TOPIC_OR_PARTITION before the topic's first election): not known yet
       let l = byTopic.get(p.topic);
       if (l === undefined) byTopic.set(p.topic, (l = []));
-      l[p.partition] = p.error === "NONE" ? p.leader : null;
+      // KIP-320: an entry older than the epoch already seen keeps what is cached.
+      l[p.partition] = !this.epochs.accept(p.topic, p.partition, p.leaderEpoch) ? this.leaderOf(p.topic, p.partition) : p.error === "NONE" ? p.leader : null;
     }
     for (const [t, l] of byTopic) this.leaders.set(t, Array.from({ length: l.length }, (_, i) => l[i] ?? null));
     if (byTopic.size === 0) this.metaNode++;

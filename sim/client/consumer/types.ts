@@ -3,6 +3,8 @@ import type { NodeContext } from "../../core/node.ts";
 import type { Message } from "../../kafka/protocol.ts";
 import type { TraceEvent } from "../../events.ts";
 import type { KafkaMessage } from "../user-code.ts";
+import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import type { Consumer } from "./consumer.ts";
 
 export type Ctx = NodeContext<Message, TraceEvent>;
 
@@ -32,3 +34,37 @@ export interface StoredState {
   readonly offsets: Readonly<Record<string, number>>;
 }
 export const STATE_BLOB = "consumer/state";
+
+/** The application around the consumer's protocol parts (membership, positions, commits): Kafka's poll loop with
+ *  the processing model (poll-loop.ts, processing.ts), or the kafkajs runner (sim/client/kafkajs/runner.ts). */
+export interface ConsumerApp {
+  /** The application waits for a synchronous commit (Commits sets it; no rejoin meanwhile). */
+  blocked: boolean;
+  lastManualCommitUs: number;
+  /** Heartbeats come from a background thread (the Java client), not from the application between records
+   *  (kafkajs): the membership's heartbeat timer runs only then. */
+  readonly heartbeatThread: boolean;
+  start(ctx: Ctx, startUs: number): void;
+  onTimer(ctx: Ctx, tag: unknown): boolean;
+  /** New data, or a rebalance finished: an application waiting in poll() returns now. */
+  wakeApp(ctx: Ctx): void;
+  /** A fetch came back with no records (kafkajs heartbeats then). */
+  fetchedNothing?(ctx: Ctx): void;
+  /** A synchronous commit returned: the application goes on with `then`. */
+  unblock(ctx: Ctx, then: () => void): void;
+  /** A heartbeat sent for the application (Membership.sendHeartbeat) was answered with `error`, or lost. */
+  heartbeatDone?(ctx: Ctx, error: KafkaErrorCode): void;
+}
+
+/** What the consumer's parts need of the processing of records. */
+export interface ConsumerProcessing {
+  /** The running state (sum of processed values) and how many records were processed. */
+  readonly sum: number;
+  readonly processedCount: number;
+  onTimer(ctx: Ctx, tag: unknown): boolean;
+  /** The dead-letter produce of the record in processing was answered. */
+  dltDone(ctx: Ctx, error: KafkaErrorCode): void;
+}
+
+/** Builds the application and processing of member `member` (the kafkajs API's runner); absent: Kafka's. */
+export type ConsumerEngineFactory = (c: Consumer, member: number) => { readonly app: ConsumerApp; readonly processing: ConsumerProcessing };

@@ -3,7 +3,8 @@ import { controllerConfig, defaultControllerConfig, defaultQuorumConfig, quorumC
 
 describe("KRaft configs", () => {
   it("have Kafka's defaults (QuorumConfig, KRaftConfigs)", () => {
-    expect(defaultQuorumConfig(true)).toEqual({ electionTimeoutMs: 1000, fetchTimeoutMs: 2000, electionBackoffMaxMs: 1000, appendLingerMs: 25, requestTimeoutMs: 2000, retryBackoffMs: 20, fetchMaxWaitMs: 500, preVote: true });
+    expect(defaultQuorumConfig(true)).toEqual({ electionTimeoutMs: 1000, fetchTimeoutMs: 2000, electionBackoffMaxMs: 1000, appendLingerMs: 25, requestTimeoutMs: 2000, retryBackoffMs: 20, fetchMaxWaitMs: 500, preVote: true, fetchHighWatermark: false });
+    expect(defaultQuorumConfig(true, true).fetchHighWatermark).toBe(true);
     expect(defaultControllerConfig()).toEqual({
       brokerSessionTimeoutMs: 9000,
       brokerHeartbeatIntervalMs: 2000,

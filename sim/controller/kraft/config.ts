@@ -22,6 +22,10 @@ export interface QuorumConfig {
   readonly fetchMaxWaitMs: number;
   /** KIP-996 pre-vote (Kafka 4.0+): a voter asks for pre-votes before bumping the epoch. */
   readonly preVote: boolean;
+  /** KIP-1166 (Kafka 4.1+, Fetch v18): a Fetch carries the fetcher's high watermark; the leader answers at once
+   *  when it knows a higher one, and completes parked fetches when its HW moves. Before, a caught-up fetcher learns
+   *  a new HW only with the next records or after the 500 ms park (KAFKA-14145). */
+  readonly fetchHighWatermark: boolean;
 }
 
 export interface ControllerConfig {
@@ -68,8 +72,8 @@ const CONTROLLER_KEYS: readonly KeyDef[] = [
 ];
 
 /** Kafka's defaults; pre-vote is on from 4.0 (KIP-996), so it is the caller's choice. */
-export function defaultQuorumConfig(preVote: boolean): QuorumConfig {
-  return quorumConfig({}, { preVote });
+export function defaultQuorumConfig(preVote: boolean, fetchHighWatermark = false): QuorumConfig {
+  return quorumConfig({}, { preVote, fetchHighWatermark });
 }
 
 export function defaultControllerConfig(): ControllerConfig {
@@ -77,9 +81,9 @@ export function defaultControllerConfig(): ControllerConfig {
 }
 
 /** The quorum's settings from Kafka keys; unknown keys and bad values are SimInputErrors naming the key. */
-export function quorumConfig(keys: Readonly<Record<string, unknown>>, opts: { readonly preVote: boolean; readonly path?: string }): QuorumConfig {
+export function quorumConfig(keys: Readonly<Record<string, unknown>>, opts: { readonly preVote: boolean; readonly fetchHighWatermark?: boolean; readonly path?: string }): QuorumConfig {
   const out = readKeys(QUORUM_KEYS, keys, opts.path ?? "");
-  return { ...out, fetchMaxWaitMs: 500, preVote: opts.preVote } as unknown as QuorumConfig;
+  return { ...out, fetchMaxWaitMs: 500, preVote: opts.preVote, fetchHighWatermark: opts.fetchHighWatermark ?? false } as unknown as QuorumConfig;
 }
 
 export function controllerConfig(keys: Readonly<Record<string, unknown>>, path = ""): ControllerConfig {

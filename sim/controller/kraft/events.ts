@@ -1,5 +1,5 @@
-// Trace events of the KRaft quorum and the QuorumController (not yet part of sim/events.ts: the integration adds
-// KRaftTraceEvent to TraceEvent and KRAFT_HOT_EVENT_TYPES to HOT_EVENT_TYPES).
+// Trace events of the KRaft quorum, the QuorumController and the brokers' KRaft lifecycle (members of TraceEvent,
+// sim/events.ts; KRAFT_HOT_EVENT_TYPES are members of HOT_EVENT_TYPES).
 
 export type RaftRole = "unattached" | "prospective" | "candidate" | "leader" | "follower" | "resigned";
 
@@ -39,7 +39,21 @@ export type KRaftTraceEvent =
       readonly recovering: boolean;
       readonly election: "none" | "clean" | "elr" | "unclean" | "last-known-leader";
       readonly offset: number;
-    };
+      /** The Raft epoch the active controller appended it in. */
+      readonly epoch: number;
+      /** What wrote it: a leader's AlterPartition, or the controller itself (fencing, shutdowns, elections). */
+      readonly source: "alter-partition" | "controller";
+    }
+  /** A node's metadata listener was handed a committed batch (controllers and brokers, each once per batch per
+   *  process): its offsets, Raft epoch and a digest of its records, so checkers compare what each node saw. */
+  | { readonly type: "metadata-batch"; readonly node: string; readonly baseOffset: number; readonly lastOffset: number; readonly epoch: number; readonly digest: number }
+  /** A broker's lifecycle state (BrokerLifecycleManager: STARTING → RECOVERY → RUNNING → PENDING_CONTROLLED_SHUTDOWN
+   *  → SHUTTING_DOWN). */
+  | { readonly type: "kraft-broker-state"; readonly broker: number; readonly state: BrokerLifecycleState; readonly brokerEpoch: number }
+  /** A broker applied committed metadata late: a metadata-lag fault began (delayUs > 0) or ended. */
+  | { readonly type: "metadata-lag"; readonly broker: number; readonly delayMs: number };
+
+export type BrokerLifecycleState = "STARTING" | "RECOVERY" | "RUNNING" | "PENDING_CONTROLLED_SHUTDOWN" | "SHUTTING_DOWN";
 
 export type KRaftTraceEventType = KRaftTraceEvent["type"];
 

@@ -9,13 +9,14 @@ import type { RaftMessage } from "../raft/messages.ts";
 import { RaftNode, RaftWake } from "../raft/raft-node.ts";
 import type { ControllerRequest, ControllerResponse } from "./messages.ts";
 import { ControllerTimer, QuorumController } from "./quorum-controller.ts";
+import type { QuorumControllerOptions } from "./quorum-controller.ts";
 import type { MetadataRecord } from "./records.ts";
 
 /** Every message of a KRaft cluster's control plane. */
 export type KRaftMessage = RaftMessage<MetadataRecord> | ControllerRequest | ControllerResponse;
 export type KRaftContext = NodeContext<KRaftMessage, KRaftTraceEvent>;
 
-export interface ControllerNodeOptions {
+export interface ControllerNodeOptions extends QuorumControllerOptions {
   readonly voters: readonly NodeId[];
   readonly quorum: QuorumConfig;
   readonly controller: ControllerConfig;
@@ -28,7 +29,7 @@ export class ControllerNode implements Actor<KRaftMessage, KRaftTraceEvent> {
   readonly raft: RaftNode<MetadataRecord>;
 
   constructor(opts: ControllerNodeOptions) {
-    this.controller = new QuorumController(opts.controller);
+    this.controller = new QuorumController(opts.controller, opts);
     this.raft = new RaftNode<MetadataRecord>({ voters: opts.voters, config: opts.quorum, listener: this.controller });
     this.controller.raft = this.raft;
   }

@@ -22,6 +22,7 @@ class FakeRaft {
   epoch = 1;
   leading = true;
   resigned: number[] = [];
+  role = "leader";
   nextWriteOffset(): number {
     return this.leading ? this.log.length + 1 : -1; // offset 0 is the LeaderChangeMessage
   }
@@ -129,6 +130,16 @@ describe("QuorumController", () => {
     s.qc.onTimer(new ControllerTimer("noop"));
     expect(s.qc.isActive).toBe(false);
     expect(s.events.filter((e) => e.type === "kraft-controller").map((e) => (e as { active: boolean }).active)).toEqual([true, false]);
+  });
+
+  it("a restarted former leader, resigned in its epoch, does not claim though the epoch names it leader", () => {
+    const s = setup();
+    s.raft.leading = false;
+    s.raft.role = "resigned";
+    s.qc.handleLeaderChange({ leaderId: SELF, epoch: 1 });
+    expect(s.qc.isActive).toBe(false);
+    expect(s.events.filter((e) => e.type === "kraft-controller")).toEqual([]);
+    expect(s.timers).toEqual([]);
   });
 
   it("fences a stale broker, then runs the check again 10 ms later rather than after its period", () => {

@@ -15,14 +15,25 @@ import { BrokerHeartbeatManager } from "./heartbeat-manager.ts";
 import { MetadataImage } from "./image.ts";
 import { errorResponse } from "./messages.ts";
 import type { ControllerRequest, ControllerResponse } from "./messages.ts";
+import { bootstrapTopicRecords, electNewPartitions } from "./bootstrap.ts";
+import type { TopicSpec } from "./bootstrap.ts";
 import { checkBrokerEpoch, maybeFenceOneStaleBroker, processBrokerHeartbeat, registerBroker } from "./cluster-control.ts";
-import { RecordSink, alterPartition, createTopic, electUncleanLeaders } from "./replication-control.ts";
+import { RecordSink, alterPartition, createTopic, electUncleanLeaders, handleBrokerFenced } from "./replication-control.ts";
 import type { ElectionKind } from "./partition-change.ts";
 import type { MetadataRecord } from "./records.ts";
+import { batchDigest } from "./digest.ts";
 
 export type ControllerContext = NodeContext<ControllerResponse, KRaftTraceEvent>;
 
 type TaskKind = "noop" | "fence-stale" | "elect-unclean";
+
+export interface QuorumControllerOptions {
+  /** The world's topics: in a new cluster's first records, their first leaders elected once the brokers are up
+   *  (bootstrap.ts). */
+  readonly topics?: readonly TopicSpec[];
+  /** Told of every committed batch this controller's listener is handed (the world's evidence; no effect). */
+  readonly onCommit?: (node: NodeId, batch: RaftBatch<MetadataRecord>) => void;
+}
 
 /** The timer tag of a periodic task (a host routes tags by instanceof). */
 export class ControllerTimer {
@@ -31,6 +42,8 @@ export class ControllerTimer {
 
 /** PeriodicTaskControlManager reschedules a task that did something after 10 ms instead of its period. */
 const IMMEDIATE_RESCHEDULE_US = 10_000;
+
+type RecordSource = "alter-partition" | "controller";
 
 interface Deferred {
   readonly offset: number;
@@ -47,10 +60,15 @@ export class QuorumController implements RaftListener<MetadataRecord> {
   private claimEpoch = -1;
   private lastCommittedOffset = -1;
   private readonly deferred: Deferred[] = [];
+  /** When the topics are created with the replicas that are active, whoever is missing (-1: not armed yet). */
+  private topicGraceUs = -1;
   private readonly tags: Record<TaskKind, ControllerTimer> = { noop: new ControllerTimer("noop"), "fence-stale": new ControllerTimer("fence-stale"), "elect-unclean": new ControllerTimer("elect-unclean") };
   private readonly handles: Record<TaskKind, number> = { noop: -1, "fence-stale": -1, "elect-unclean": -1 };
 
-  constructor(private readonly cfg: ControllerConfig) {
+  constructor(
+    private readonly cfg: ControllerConfig,
+    private readonly opts: QuorumControllerOptions = {},
+  ) {
     this.committed = new MetadataImage(cfg);
   }
 
@@ -73,6 +91,8 @@ export class QuorumController implements RaftListener<MetadataRecord> {
       if (r.kind === "data") this.committed.replay(r.data, batch.baseOffset + i);
     });
     this.lastCommittedOffset = batch.lastOffset;
+    this.ctx.emit({ type: "metadata-batch", node: this.ctx.self, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, epoch: batch.epoch, digest: batchDigest(batch) });
+    this.opts.onCommit?.(this.ctx.self, batch);
     if (this.isActive) this.completeUpTo(batch.lastOffset);
   }
 
@@ -80,7 +100,10 @@ export class QuorumController implements RaftListener<MetadataRecord> {
     if (this.isActive) {
       if (leader.leaderId === this.ctx.self) this.claimEpoch = leader.epoch;
       else this.renounce();
-    } else if (leader.leaderId === this.ctx.self) this.claim(leader.epoch);
+    } else if (leader.leaderId === this.ctx.self && this.raft.role === "leader") this.claim(leader.epoch);
+    // A restarted former leader comes back resigned in its epoch (QuorumState.initialize): the epoch names it
+    // leader but it cannot write. Kafka's controller would claim and renounce at its first failed write; here it
+    // does not claim, so no spurious controller change is traced.
   }
 
   /** Become the active controller: the committed image becomes the working one, every registered broker gets
@@ -99,7 +122,8 @@ export class QuorumController implements RaftListener<MetadataRecord> {
     if (this.committed.lastOffset < 0) {
       const sink = new RecordSink();
       sink.add({ type: "FeatureLevelRecord", name: "eligible.leader.replicas.version", featureLevel: this.cfg.eligibleLeaderReplicasVersion });
-      this.write(sink);
+      for (const r of bootstrapTopicRecords(this.opts.topics ?? [])) sink.add(r);
+      this.write(sink, "controller");
     }
     this.schedule("noop", this.cfg.metadataMaxIdleIntervalMs * 1000);
     // maybeFenceStaleBrokerPeriodNs: a session timeout / 8.
@@ -132,6 +156,7 @@ export class QuorumController implements RaftListener<MetadataRecord> {
     const sink = new RecordSink();
     let response: ControllerResponse;
     let afterWrite: ((offset: number) => void) | undefined;
+    let source: RecordSource = "controller";
     switch (req.type) {
       case "kraft-broker-registration": {
         const r = registerBroker(img, hb, sink, req, this.raft.nextWriteOffset(), this.ctx.nowUs);
@@ -151,6 +176,7 @@ export class QuorumController implements RaftListener<MetadataRecord> {
       case "kraft-alter-partition":
         if (!checkBrokerEpoch(img, req.brokerId, req.brokerEpoch)) return this.ctx.send(from, errorResponse(req, "STALE_BROKER_EPOCH"));
         response = alterPartition(img, sink, req);
+        source = "alter-partition";
         break;
       case "kraft-create-topic": {
         const error = createTopic(img, sink, req);
@@ -159,10 +185,19 @@ export class QuorumController implements RaftListener<MetadataRecord> {
         break;
       }
     }
-    const offset = this.write(sink);
+    const offset = this.write(sink, source);
     if (offset === null) return this.ctx.send(from, errorResponse(req, "NOT_CONTROLLER"));
     afterWrite?.(offset);
-    this.reply(from, response, offset);
+    this.reply(from, response, offset);    if (req.type === "kraft-broker-heartbeat") this.maybeElectNewPartitions();
+  }
+
+  /** The first leaders of the world's partitions, once the brokers are up (bootstrap.ts). */
+  private maybeElectNewPartitions(): void {
+    const img = this.image;
+    if (img === null) return;
+    const sink = new RecordSink();
+    this.topicGraceUs = electNewPartitions(img, sink, this.ctx.nowUs, this.topicGraceUs);
+    this.write(sink, "controller");
   }
 
   /** Answer once `offset` is committed; a read-only answer waits for the latest pending write, if any. */
@@ -183,7 +218,7 @@ export class QuorumController implements RaftListener<MetadataRecord> {
   /** Append the sink's records as one batch and apply them to the working image. Returns the offset the answer
    *  waits for (the batch's last, or for no records the latest pending one), null when the Raft node no longer
    *  leads this epoch (NotLeaderException: renounce). */
-  private write(sink: RecordSink): number | null {
+  private write(sink: RecordSink, source: RecordSource): number | null {
     const img = this.image as MetadataImage;
     if (sink.records.length === 0) {
       const pending = this.deferred.length > 0 ? (this.deferred[this.deferred.length - 1] as Deferred).offset : this.lastCommittedOffset;
@@ -197,12 +232,12 @@ export class QuorumController implements RaftListener<MetadataRecord> {
     }
     sink.records.forEach((r, i) => {
       img.replay(r, base + i);
-      this.trace(r, base + i, sink.elections[i] ?? "none");
+      this.trace(r, base + i, sink.elections[i] ?? "none", source);
     });
     return last;
   }
 
-  private trace(r: MetadataRecord, offset: number, election: ElectionKind): void {
+  private trace(r: MetadataRecord, offset: number, election: ElectionKind, source: RecordSource): void {
     const img = this.image as MetadataImage;
     const node = this.ctx.self;
     if (r.type === "PartitionChangeRecord" || r.type === "PartitionRecord") {
@@ -221,12 +256,28 @@ export class QuorumController implements RaftListener<MetadataRecord> {
         recovering: p.leaderRecoveryState === "RECOVERING",
         election,
         offset,
+        epoch: this.claimEpoch,
+        source,
       });
     } else if (r.type === "RegisterBrokerRecord") this.ctx.emit({ type: "kraft-broker", node, broker: r.brokerId, brokerEpoch: r.brokerEpoch, change: "registered", offset });
     else if (r.type === "BrokerRegistrationChangeRecord") {
       const change = r.fenced === "FENCE" ? "fenced" : r.fenced === "UNFENCE" ? "unfenced" : "controlled-shutdown";
       this.ctx.emit({ type: "kraft-broker", node, broker: r.brokerId, brokerEpoch: r.brokerEpoch, change, offset });
     }
+  }
+
+  /** Fence a broker now, as if its session had expired (the expire-session fault in KRaft mode): what
+   *  maybeFenceOneStaleBroker does for an expired one. False when this controller is not active or the broker is
+   *  unknown or already fenced. */
+  fenceNow(broker: number): boolean {
+    const img = this.image;
+    const hb = this.hb;
+    const reg = img?.brokers.get(broker);
+    if (img === null || hb === null || reg === undefined || reg.fenced) return false;
+    const sink = new RecordSink();
+    handleBrokerFenced(img, sink, broker);
+    hb.fence(broker);
+    return this.write(sink, "controller") !== null;
   }
 
   // ---- periodic tasks (active only) ----
@@ -245,6 +296,7 @@ export class QuorumController implements RaftListener<MetadataRecord> {
     switch (tag.kind) {
       case "noop":
         sink.add({ type: "NoOpRecord" });
+        this.maybeElectNewPartitions();
         break;
       case "fence-stale":
         again = maybeFenceOneStaleBroker(img, hb, sink, this.ctx.nowUs);
@@ -253,7 +305,7 @@ export class QuorumController implements RaftListener<MetadataRecord> {
         electUncleanLeaders(img, sink);
         break;
     }
-    if (this.write(sink) === null) return;
+    if (this.write(sink, "controller") === null) return;
     const period = tag.kind === "noop" ? this.cfg.metadataMaxIdleIntervalMs * 1000 : tag.kind === "fence-stale" ? Math.max(1000, Math.floor((this.cfg.brokerSessionTimeoutMs * 1000) / 8)) : this.cfg.uncleanLeaderElectionCheckIntervalMs * 1000;
     this.schedule(tag.kind, again ? IMMEDIATE_RESCHEDULE_US : period);
   }

@@ -6,6 +6,7 @@ import type { KRaftErrorCode } from "../errors.ts";
 import type { MetadataImage } from "./image.ts";
 import type { AlterPartitionRequest, AlterPartitionResponse, CreateTopicRequest } from "./messages.ts";
 import { buildPartitionChange } from "./partition-change.ts";
+import { neverLed } from "./bootstrap.ts";
 import type { ElectionKind } from "./partition-change.ts";
 import { NO_LEADER, NO_LEADER_CHANGE, mergePartitionChange } from "./records.ts";
 import type { MetadataRecord, PartitionRegistration } from "./records.ts";
@@ -38,6 +39,7 @@ export function generateLeaderAndIsrUpdates(img: MetadataImage, sink: RecordSink
   const accept = (r: number): boolean => r !== remove && r !== unclean && (r === add || img.isActive(r));
   for (const { topic, partition } of parts) {
     const p = img.partition(topic, partition) as PartitionRegistration;
+    if (neverLed(p)) continue; // its first leader is elected when the cluster is up (bootstrap.ts)
     const result = buildPartitionChange({
       partition: p,
       isAcceptableLeader: accept,
@@ -88,6 +90,7 @@ export function electUncleanLeaders(img: MetadataImage, sink: RecordSink): void 
   for (const { topic, partition } of img.leaderless()) {
     if (!img.uncleanLeaderElection(topic)) continue;
     const p = img.partition(topic, partition) as PartitionRegistration;
+    if (neverLed(p)) continue;
     const r = buildPartitionChange({ partition: p, isAcceptableLeader: (b) => img.isActive(b), minIsr: img.minIsr(topic), elrEnabled: img.elrEnabled, election: "UNCLEAN" });
     if (r.change !== null) sink.add({ type: "PartitionChangeRecord", topic, partition, ...r.change }, r.election);
   }

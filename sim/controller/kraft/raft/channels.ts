@@ -67,12 +67,15 @@ export class RequestManager {
     c.backoffUntilUs = nowUs + this.retryBackoffUs;
   }
 
-  /** Time out requests in flight past their deadline: they back off. */
-  expire(nowUs: number): void {
+  /** Time out requests in flight past their deadline: they back off, and `closed` is told of each node, whose
+   *  connection NetworkClient closes (a request that timed out takes its connection with it, so what follows does
+   *  not queue behind it). */
+  expire(nowUs: number, closed: (node: NodeId) => void): void {
     for (const c of this.channels.values()) {
       if (c.corr !== 0 && nowUs >= c.deadlineUs) {
         c.corr = 0;
         c.backoffUntilUs = nowUs + this.retryBackoffUs;
+        closed(c.node);
       }
     }
   }

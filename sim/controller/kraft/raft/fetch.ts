@@ -26,7 +26,9 @@ export abstract class FetchCore<T> extends QuorumCore<T> {
     const L = s.leader;
     if (!this.log.validateFetch(req.fetchOffset, req.lastFetchedEpoch)) return this.replyFetch(from, req.corr, "NONE", L.hw, null, true);
     if (L.updateReplicaState(from, req.fetchOffset, this.ctx.nowUs)) this.onLeaderHw(L);
-    if (req.fetchOffset >= this.log.endOffset && req.maxWaitMs > 0) {
+    // KIP-1166: a fetcher behind the leader's HW is answered at once (it only needs the HW).
+    const hwBehind = req.highWatermark !== undefined && req.highWatermark < L.hw;
+    if (req.fetchOffset >= this.log.endOffset && req.maxWaitMs > 0 && !hwBehind) {
       L.parked.push({ from, req, deadlineUs: this.ctx.nowUs + req.maxWaitMs * 1000, hw: L.hw });
       return;
     }
@@ -50,21 +52,33 @@ export abstract class FetchCore<T> extends QuorumCore<T> {
 
   /** Answer parked fetches that have new data (the log end passed their offset) or waited long enough. */
   protected expireParked(L: LeaderState<T>, now: number): number {
+    if (this.expiring) {
+      this.expireAgain = true; // the HW moved while answering: look again once this pass is over
+      return now;
+    }
+    this.expiring = true;
     let next = Infinity;
     const parked = L.parked;
-    let kept = 0;
-    for (let i = 0; i < parked.length; i++) {
-      const p = parked[i] as ParkedFetch;
-      if (p.req.fetchOffset < this.log.endOffset) this.completeParked(L, p, true);
-      else if (now >= p.deadlineUs) this.completeParked(L, p, false);
-      else {
-        parked[kept++] = p;
-        if (p.deadlineUs < next) next = p.deadlineUs;
+    do {
+      this.expireAgain = false;
+      next = Infinity;
+      let kept = 0;
+      for (let i = 0; i < parked.length; i++) {
+        const p = parked[i] as ParkedFetch;
+        if (p.req.fetchOffset < this.log.endOffset || (p.req.highWatermark !== undefined && p.req.highWatermark < L.hw)) this.completeParked(L, p, true);
+        else if (now >= p.deadlineUs) this.completeParked(L, p, false);
+        else {
+          parked[kept++] = p;
+          if (p.deadlineUs < next) next = p.deadlineUs;
+        }
       }
-    }
-    parked.length = kept;
+      parked.length = kept;
+    } while (this.expireAgain && parked.length > 0 && this.state.role === "leader");
+    this.expiring = false;
     return next;
   }
+  private expiring = false;
+  private expireAgain = false;
 
   /** A parked fetch completes with fresh data, or on expiry with the answer it had when parked. */
   private completeParked(L: LeaderState<T>, p: ParkedFetch, fresh: boolean): void {
@@ -98,6 +112,8 @@ export abstract class FetchCore<T> extends QuorumCore<T> {
   private onLeaderHw(L: LeaderState<T>): void {
     this.ctx.emit({ type: "raft-hw", node: this.self, epoch: L.epoch, hw: L.hw });
     this.updateListenersProgress(L.hw);
+    // KIP-1166: a moved HW completes the parked fetches of replicas that do not know it yet.
+    if (this.cfg.fetchHighWatermark && L.parked.length > 0) this.expireParked(L, this.ctx.nowUs);
   }
 
   // ---- Fetch: the follower's side ----
@@ -105,7 +121,8 @@ export abstract class FetchCore<T> extends QuorumCore<T> {
   protected maybeFetch(to: NodeId, now: number): void {
     if (!this.requests.isReady(to, now)) return;
     const corr = this.requests.onRequestSent(to, now);
-    this.ctx.send(to, { type: "raft-fetch", corr, currentLeaderEpoch: this.state.epoch, fetchOffset: this.log.endOffset, lastFetchedEpoch: this.log.lastFetchedEpoch, maxWaitMs: this.cfg.fetchMaxWaitMs });
+    const req = { type: "raft-fetch", corr, currentLeaderEpoch: this.state.epoch, fetchOffset: this.log.endOffset, lastFetchedEpoch: this.log.lastFetchedEpoch, maxWaitMs: this.cfg.fetchMaxWaitMs } as const;
+    this.ctx.send(to, this.cfg.fetchHighWatermark ? { ...req, highWatermark: this.followerHw } : req);
   }
 
   protected fetchFromAnyVoter(now: number): void {

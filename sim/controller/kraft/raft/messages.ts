@@ -86,6 +86,8 @@ export interface FetchRequest {
   /** The epoch of the fetcher's last record (0 for an empty log). */
   readonly lastFetchedEpoch: number;
   readonly maxWaitMs: number;
+  /** KIP-1166 (Fetch v18, 4.1+): the fetcher's high watermark, -1 unknown; absent before. */
+  readonly highWatermark?: number;
 }
 
 export interface FetchResponse<T> {

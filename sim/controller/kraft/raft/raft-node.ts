@@ -21,6 +21,7 @@ const MAX_POLL_ROUNDS = 8;
 
 export class RaftNode<T> extends FetchCore<T> implements Actor<RaftMessage<T>, KRaftTraceEvent> {
   private readonly wakeTag = new RaftWake();
+  private readonly closeTimedOut = (node: NodeId): void => this.ctx.closeConnection(node);
   private wakeHandle = -1;
   private wakeAtUs = Infinity;
   private spinAtUs = -1;
@@ -129,7 +130,7 @@ export class RaftNode<T> extends FetchCore<T> implements Actor<RaftMessage<T>, K
     for (let round = 0; round < MAX_POLL_ROUNDS; round++) {
       const before = this.transitions;
       const now = this.ctx.nowUs;
-      this.requests.expire(now);
+      this.requests.expire(now, this.closeTimedOut);
       const next = Math.min(this.pollRole(now), this.requests.nextDeadline(now));
       if (this.transitions === before) {
         this.scheduleWake(next);

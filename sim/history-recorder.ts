@@ -1,0 +1,603 @@
+// The history recorder, and the history's columnar read API. The ops clients record once per record — the two
+// send ops, the poll with its records, the two process ops — are kept as rows of int32 columns (29 bytes a row,
+// 20 a polled record) in fixed chunks; everything else (commits, assignments, resets, crashes, failed sends...) as
+// the op object. `ops` materialises HistoryOp objects for users and exports (once, cached); the checkers, the
+// oracle, the coverage probes and the metrics read the rows through the accessors (`f(i)`, `value(i)`,
+// `recValue(i, j)`...) without an object per op.
+import { Interner } from "./core/interner.ts";
+import { UnpackCache, packRows, unpackRows } from "./history-pack.ts";
+import type { HistoryF, HistoryOp, HistoryOpInput, OpType, PolledRecord, ProcessValue, SendValue } from "./history.ts";
+import type { KafkaErrorCode } from "./kafka/errors.ts";
+
+// Row kinds.
+const K_OBJECT = 0;
+const K_SEND_INVOKE = 1;
+const K_SEND_OK = 2;
+const K_POLL_INVOKE = 3;
+const K_POLL_OK = 4;
+const K_PROCESS = 5;
+/** Int32 column value for "absent" (a null key, an invoke without a chosen partition, an ok without a broker). */
+const ABSENT = -0x80000000;
+/** Six int32 columns a row; their meaning by kind:
+ *  send invoke  stream(process, topic) · key · value · partition
+ *  send ok      stream(process, topic) · key · value · partition · offset · broker
+ *  poll invoke  stream(process, group)
+ *  poll ok      stream(process, group) · first record row · record count
+ *  process      stream(process, group) · topic · partition · offset · value · type | result << 2 | (attempts+1) << 4
+ *  object       index into the objects */
+const COLS = 6;
+/** Polled records: topic · partition · offset · value · key. */
+const RCOLS = 5;
+/** Rows live in fixed chunks of 2^12: appending never copies what is already recorded. */
+const SHIFT = 12;
+const CHUNK = 1 << SHIFT;
+const MASK = CHUNK - 1;
+
+/** Columns each kind uses (object, send invoke, send ok, poll invoke, poll ok, process): what packing keeps. */
+const USED: readonly number[] = [1, 4, 6, 1, 3, 6];
+/** Full chunks are packed once the history holds this many rows (polled records: records): short histories — a
+ *  fuzz run, the workload benchmark — stay as they are, long ones shrink about threefold. */
+const PACK_FROM_ROWS = 1 << 20;
+
+const TYPES: readonly OpType[] = ["invoke", "ok", "fail", "info"];
+const TYPE_CODE: Readonly<Record<OpType, number>> = { invoke: 0, ok: 1, fail: 2, info: 3 };
+const RESULTS: readonly ProcessValue["result"][] = ["ok", "failed", "dead-letter", "error"];
+const RESULT_CODE: Readonly<Record<ProcessValue["result"], number>> = { ok: 0, failed: 1, "dead-letter": 2, error: 3 };
+const FS: readonly HistoryF[] = ["send", "send", "send", "poll", "poll", "process"];
+
+/** A 32-bit integer (the columns' range; anything else is kept as an object). */
+const isInt32 = (x: number): boolean => (x | 0) === x;
+
+class RowChunk {
+  readonly kind = new Uint8Array(CHUNK);
+  /** Time in µs relative to `baseUs`. */
+  readonly dt = new Int32Array(CHUNK);
+  readonly a = new Int32Array(CHUNK * COLS);
+  constructor(public baseUs: number) {}
+}
+
+/** A full chunk, packed (sim/history-pack.ts). */
+class PackedChunk {
+  constructor(
+    readonly baseUs: number,
+    readonly bytes: Uint8Array,
+  ) {}
+}
+
+/** Polled records packed as rows of one kind. */
+const REC_USED: readonly number[] = [RCOLS];
+const ZERO_KINDS = new Uint8Array(CHUNK);
+const ZERO_DT = new Int32Array(CHUNK);
+/** Where unpacked records' (unused) kinds and times go. */
+const SCRATCH_KINDS = new Uint8Array(CHUNK);
+const SCRATCH_DT = new Int32Array(CHUNK);
+
+/** What the checkers read of a history: the ops by index, without an object per op. Field accessors are defined
+ *  for the ops that have the field (`value` of a send or process, `recValue` of a poll...). */
+export interface HistoryColumns {
+  readonly length: number;
+  /** Acknowledged sends (ok ops of f "send"). */
+  readonly sendsAcked: number;
+  /** The largest send value recorded (-1 with none): dense value-indexed tables are sized by it. */
+  readonly maxValue: number;
+  f(i: number): HistoryF;
+  type(i: number): OpType;
+  timeUs(i: number): number;
+  process(i: number): string;
+  /** Topic of a send or process. */
+  topic(i: number): string;
+  /** Value of a send or process. */
+  value(i: number): number;
+  /** Partition of a send (undefined while not chosen) or process. */
+  partition(i: number): number | undefined;
+  /** Offset of a send (ok) or process. */
+  offset(i: number): number | undefined;
+  /** Error of a send or poll. */
+  error(i: number): KafkaErrorCode | undefined;
+  /** Group of a poll, process, commit, assign or reset. */
+  group(i: number): string;
+  /** Result of a process op. */
+  result(i: number): ProcessValue["result"];
+  /** Records a poll returned. */
+  records(i: number): number;
+  recTopic(i: number, j: number): string;
+  recPartition(i: number, j: number): number;
+  recOffset(i: number, j: number): number;
+  recValue(i: number, j: number): number;
+  /** Indices of the ops kept as objects (commits, assignments, resets, crashes, failed sends...), in order. */
+  objectIndices(): readonly number[];
+  /** The op as an object (materialised unless it is kept as one). */
+  op(i: number): HistoryOp;
+  /** Every op as an object, materialised once. */
+  readonly ops: readonly HistoryOp[];
+}
+
+/** Appends ops with consecutive indices. Clients get one of these from the world. */
+export class HistoryRecorder implements HistoryColumns {
+  private rows = 0;
+  private readonly chunks: (RowChunk | PackedChunk)[] = [];
+  private cur: RowChunk | undefined;
+  private readonly recChunks: (Int32Array | Uint8Array)[] = [];
+  private recRows = 0;
+  private readonly packFromRows: number;
+  private readonly unpackedRows = new UnpackCache(() => new RowChunk(0));
+  private readonly unpackedRecs = new UnpackCache(() => new Int32Array(CHUNK * RCOLS));
+
+  /** `packFromRows`: pack full chunks once the history holds that many rows (tests pack from 0). */
+  constructor(opts: { readonly packFromRows?: number } = {}) {
+    this.packFromRows = opts.packFromRows ?? PACK_FROM_ROWS;
+  }
+  private readonly objects: HistoryOp[] = [];
+  private readonly objectRows: number[] = [];
+  private readonly names = new Interner();
+  /** (process, topic or group) pairs: names' ids. */
+  private readonly streamA: number[] = [];
+  private readonly streamB: number[] = [];
+  private readonly streams = new Map<number, number>();
+  private readonly materialised: HistoryOp[] = [];
+  private sendsOk = 0;
+  private maxSendValue = -1;
+  /** Observers (the fault interpreter's event triggers). */
+  private readonly listeners: ((op: HistoryOp) => void)[] = [];
+
+  /** The ops of `ops` as columns (for a history that was not recorded here: test fixtures, a parsed export). */
+  static fromOps(ops: readonly HistoryOp[]): HistoryRecorder {
+    const h = new HistoryRecorder();
+    for (const op of ops) h.append(op);
+    return h;
+  }
+
+  get length(): number {
+    return this.rows;
+  }
+
+  get sendsAcked(): number {
+    return this.sendsOk;
+  }
+
+  get maxValue(): number {
+    return this.maxSendValue;
+  }
+
+  get ops(): readonly HistoryOp[] {
+    const out = this.materialised;
+    for (let i = out.length; i < this.rows; i++) out.push(this.materialise(i));
+    return out;
+  }
+
+  op(i: number): HistoryOp {
+    return this.materialised[i] ?? this.materialise(i);
+  }
+
+  objectIndices(): readonly number[] {
+    return this.objectRows;
+  }
+
+  /** Numbers the op in place (no copy). Sends, polls and processes are stored as columns when they fit. */
+  record(op: HistoryOpInput): HistoryOp {
+    const full = op as HistoryOp;
+    (full as { index: number }).index = this.rows;
+    this.append(full);
+    for (const l of this.listeners) l(full);
+    return full;
+  }
+
+  /** KafkaProducer.send's invoke (partition null: not chosen yet). Positional: allocation-free. */
+  recordSendInvoke(timeUs: number, process: string, topic: string, key: number | null, value: number, partition: number | null): void {
+    if (this.listeners.length > 0 || !this.fits(timeUs) || !isInt32(value) || (key !== null && (!isInt32(key) || key === ABSENT)) || (partition !== null && !isInt32(partition))) {
+      const v: SendValue = partition === null ? { topic, key, value } : { topic, key, value, partition };
+      this.record({ timeUs, process, type: "invoke", f: "send", value: v });
+      return;
+    }
+    this.sendInvokeRow(timeUs, process, topic, key, value, partition ?? ABSENT);
+  }
+
+  /** A send acknowledged at `offset` (-1 when unknown: acks=0 or a duplicate sequence) by `broker` (the one the
+   *  batch went to; -1 unknown). Positional to stay allocation-free on the producer's per-record path; `key` < 0
+   *  means none. */
+  recordSendOk(timeUs: number, process: string, topic: string, key: number, value: number, partition: number, offset: number, broker: number): void {
+    if (this.listeners.length > 0 || !this.fits(timeUs) || !isInt32(value) || !isInt32(key) || !isInt32(partition) || !isInt32(offset) || !isInt32(broker)) {
+      this.record({ timeUs, process, type: "ok", f: "send", value: { topic, key: key < 0 ? null : key, value, partition, offset, ...(broker >= 0 ? { broker } : {}) } });
+      return;
+    }
+    this.sendsOk++;
+    this.sendOkRow(timeUs, process, topic, key < 0 ? ABSENT : key, value, partition, offset, broker < 0 ? ABSENT : broker);
+  }
+
+  onRecord(fn: (op: HistoryOp) => void): void {
+    this.listeners.push(fn);
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /** Store `op` (already numbered) as columns when its shape has a columnar kind, else as the object. */
+  private append(op: HistoryOp): void {
+    if (op.f === "send") {
+      if (op.type === "ok") this.sendsOk++;
+      if (op.value.value > this.maxSendValue) this.maxSendValue = op.value.value;
+    }
+    if (this.fits(op.timeUs) && this.appendColumns(op)) return;
+    this.objectRows.push(this.rows);
+    const i = this.row(K_OBJECT, op.timeUs);
+    (this.cur as RowChunk).a[i * COLS] = this.objects.length;
+    this.objects.push(op);
+  }
+
+  private appendColumns(op: HistoryOp): boolean {
+    switch (op.f) {
+      case "send": {
+        const v = op.value;
+        if (v.error !== undefined || v.policy !== undefined || !isInt32(v.value) || (v.key !== null && (!isInt32(v.key) || v.key === ABSENT))) return false;
+        if (op.type === "invoke" && v.offset === undefined && v.broker === undefined && (v.partition === undefined || isInt32(v.partition))) {
+          this.sendInvokeRow(op.timeUs, op.process, v.topic, v.key, v.value, v.partition ?? ABSENT);
+          return true;
+        }
+        if (op.type === "ok" && v.partition !== undefined && v.offset !== undefined && isInt32(v.partition) && isInt32(v.offset) && (v.broker === undefined || (isInt32(v.broker) && v.broker >= 0))) {
+          this.sendOkRow(op.timeUs, op.process, v.topic, v.key ?? ABSENT, v.value, v.partition, v.offset, v.broker ?? ABSENT);
+          return true;
+        }
+        return false;
+      }
+      case "poll": {
+        if (op.error !== undefined) return false;
+        const recs = op.value.records;
+        if (op.type === "invoke" && recs.length === 0) {
+          const i = this.row(K_POLL_INVOKE, op.timeUs);
+          (this.cur as RowChunk).a[i * COLS] = this.stream(op.process, op.value.group);
+          return true;
+        }
+        if (op.type !== "ok") return false;
+        for (let j = 0; j < recs.length; j++) {
+          const r = recs[j] as PolledRecord;
+          if (!isInt32(r.partition) || !isInt32(r.offset) || !isInt32(r.value) || (r.key !== null && (!isInt32(r.key) || r.key === ABSENT))) return false;
+        }
+        const first = this.recRows;
+        for (let j = 0; j < recs.length; j++) {
+          const r = recs[j] as PolledRecord;
+          const k = this.recRows++;
+          let c = this.recChunks[k >> SHIFT] as Int32Array | undefined;
+          if (c === undefined) {
+            const full = this.recChunks.length - 1;
+            if (full >= 0 && k >= this.packFromRows) this.recChunks[full] = packRows({ kind: ZERO_KINDS, dt: ZERO_DT, a: this.recChunks[full] as Int32Array }, CHUNK, RCOLS, REC_USED);
+            this.recChunks.push((c = new Int32Array(CHUNK * RCOLS)));
+          }
+          const b = (k & MASK) * RCOLS;
+          c[b] = this.names.intern(r.topic);
+          c[b + 1] = r.partition;
+          c[b + 2] = r.offset;
+          c[b + 3] = r.value;
+          c[b + 4] = r.key ?? ABSENT;
+        }
+        const i = this.row(K_POLL_OK, op.timeUs);
+        const a = (this.cur as RowChunk).a;
+        a[i * COLS] = this.stream(op.process, op.value.group);
+        a[i * COLS + 1] = first;
+        a[i * COLS + 2] = recs.length;
+        return true;
+      }
+      case "process": {
+        const v = op.value;
+        const attempts = v.attempts === undefined ? 0 : v.attempts + 1;
+        if (!isInt32(v.partition) || !isInt32(v.offset) || !isInt32(v.value) || !isInt32(attempts) || attempts < 0 || attempts >= 1 << 27) return false;
+        const i = this.row(K_PROCESS, op.timeUs);
+        const a = (this.cur as RowChunk).a;
+        const b = i * COLS;
+        a[b] = this.stream(op.process, v.group);
+        a[b + 1] = this.names.intern(v.topic);
+        a[b + 2] = v.partition;
+        a[b + 3] = v.offset;
+        a[b + 4] = v.value;
+        a[b + 5] = TYPE_CODE[op.type] | (RESULT_CODE[v.result] << 2) | (attempts << 4);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private sendInvokeRow(timeUs: number, process: string, topic: string, key: number | null, value: number, partition: number): void {
+    const i = this.row(K_SEND_INVOKE, timeUs);
+    const a = (this.cur as RowChunk).a;
+    const b = i * COLS;
+    a[b] = this.sendStream(process, topic);
+    a[b + 1] = key ?? ABSENT;
+    a[b + 2] = value;
+    a[b + 3] = partition;
+    if (value > this.maxSendValue) this.maxSendValue = value;
+  }
+
+  private sendOkRow(timeUs: number, process: string, topic: string, key: number, value: number, partition: number, offset: number, broker: number): void {
+    if (value > this.maxSendValue) this.maxSendValue = value;
+    const i = this.row(K_SEND_OK, timeUs);
+    const a = (this.cur as RowChunk).a;
+    const b = i * COLS;
+    a[b] = this.sendStream(process, topic);
+    a[b + 1] = key;
+    a[b + 2] = value;
+    a[b + 3] = partition;
+    a[b + 4] = offset;
+    a[b + 5] = broker;
+  }
+
+  // The last (process, topic) of a send: consecutive sends almost always repeat it.
+  private lastProc = "";
+  private lastTopic = "";
+  private lastStream = -1;
+
+  private sendStream(process: string, topic: string): number {
+    if (process !== this.lastProc || topic !== this.lastTopic || this.lastStream < 0) {
+      this.lastProc = process;
+      this.lastTopic = topic;
+      this.lastStream = this.stream(process, topic);
+    }
+    return this.lastStream;
+  }
+
+  private stream(a: string, b: string): number {
+    const ia = this.names.intern(a);
+    const ib = this.names.intern(b);
+    const key = ia * 2 ** 21 + ib;
+    let id = this.streams.get(key);
+    if (id === undefined) {
+      id = this.streamA.length;
+      this.streamA.push(ia);
+      this.streamB.push(ib);
+      this.streams.set(key, id);
+    }
+    return id;
+  }
+
+  /** Whether a row at `timeUs` can go into the current chunk (its time as an int32 offset from the chunk's base). */
+  private fits(timeUs: number): boolean {
+    const c = this.cur;
+    if (c === undefined || (this.rows & MASK) === 0) return Number.isSafeInteger(timeUs);
+    return isInt32(timeUs - c.baseUs);
+  }
+
+  /** A new row; returns its index in the current chunk. */
+  private row(kind: number, timeUs: number): number {
+    const i = this.rows & MASK;
+    if (i === 0) {
+      const full = this.cur;
+      if (full !== undefined && this.rows >= this.packFromRows) this.chunks[this.chunks.length - 1] = new PackedChunk(full.baseUs, packRows(full, CHUNK, COLS, USED));
+      this.chunks.push((this.cur = new RowChunk(Number.isSafeInteger(timeUs) ? timeUs : 0)));
+    }
+    const c = this.cur as RowChunk;
+    this.rows++;
+    c.kind[i] = kind;
+    c.dt[i] = kind === K_OBJECT ? 0 : timeUs - c.baseUs;
+    return i;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private chunkOf(i: number): RowChunk {
+    const c = this.chunks[i >> SHIFT] as RowChunk | PackedChunk;
+    if (c instanceof RowChunk) return c;
+    return this.unpackedRows.get(i >> SHIFT, (slot) => {
+      slot.baseUs = c.baseUs;
+      unpackRows(c.bytes, CHUNK, COLS, USED, slot);
+    });
+  }
+
+  private kindOf(i: number): number {
+    return this.chunkOf(i).kind[i & MASK] as number;
+  }
+
+  /** Column `col` of row `i`. */
+  private col(i: number, col: number): number {
+    return this.chunkOf(i).a[(i & MASK) * COLS + col] as number;
+  }
+
+  private obj(i: number): HistoryOp {
+    return this.objects[this.col(i, 0)] as HistoryOp;
+  }
+
+  private rec(i: number, j: number, col: number): number {
+    const k = this.col(i, 1) + j;
+    let c = this.recChunks[k >> SHIFT] as Int32Array | Uint8Array;
+    if (c instanceof Uint8Array) {
+      const bytes = c;
+      c = this.unpackedRecs.get(k >> SHIFT, (slot) => unpackRows(bytes, CHUNK, RCOLS, REC_USED, { kind: SCRATCH_KINDS, dt: SCRATCH_DT, a: slot }));
+    }
+    return c[(k & MASK) * RCOLS + col] as number;
+  }
+
+  f(i: number): HistoryF {
+    const k = this.kindOf(i);
+    return k === K_OBJECT ? this.obj(i).f : (FS[k] as HistoryF);
+  }
+
+  type(i: number): OpType {
+    switch (this.kindOf(i)) {
+      case K_OBJECT:
+        return this.obj(i).type;
+      case K_SEND_INVOKE:
+      case K_POLL_INVOKE:
+        return "invoke";
+      case K_PROCESS:
+        return TYPES[this.col(i, 5) & 3] as OpType;
+      default:
+        return "ok";
+    }
+  }
+
+  timeUs(i: number): number {
+    const c = this.chunkOf(i);
+    const r = i & MASK;
+    return c.kind[r] === K_OBJECT ? this.obj(i).timeUs : c.baseUs + (c.dt[r] as number);
+  }
+
+  process(i: number): string {
+    return this.kindOf(i) === K_OBJECT ? this.obj(i).process : (this.names.name(this.streamA[this.col(i, 0)] as number) as string);
+  }
+
+  /** The stream's second name: the topic of a send, the group of a poll or process. */
+  private second(i: number): string {
+    return this.names.name(this.streamB[this.col(i, 0)] as number) as string;
+  }
+
+  topic(i: number): string {
+    switch (this.kindOf(i)) {
+      case K_SEND_INVOKE:
+      case K_SEND_OK:
+        return this.second(i);
+      case K_PROCESS:
+        return this.names.name(this.col(i, 1)) as string;
+      default: {
+        const v = this.obj(i).value as { topic?: string } | null;
+        return v?.topic ?? "";
+      }
+    }
+  }
+
+  value(i: number): number {
+    switch (this.kindOf(i)) {
+      case K_SEND_INVOKE:
+      case K_SEND_OK:
+        return this.col(i, 2);
+      case K_PROCESS:
+        return this.col(i, 4);
+      default: {
+        const v = this.obj(i).value as { value?: number } | null;
+        return v?.value ?? NaN;
+      }
+    }
+  }
+
+  partition(i: number): number | undefined {
+    switch (this.kindOf(i)) {
+      case K_SEND_INVOKE:
+      case K_SEND_OK: {
+        const p = this.col(i, 3);
+        return p === ABSENT ? undefined : p;
+      }
+      case K_PROCESS:
+        return this.col(i, 2);
+      default: {
+        const v = this.obj(i).value as { partition?: number } | null;
+        return v?.partition;
+      }
+    }
+  }
+
+  offset(i: number): number | undefined {
+    switch (this.kindOf(i)) {
+      case K_SEND_INVOKE:
+        return undefined;
+      case K_SEND_OK:
+        return this.col(i, 4);
+      case K_PROCESS:
+        return this.col(i, 3);
+      default: {
+        const v = this.obj(i).value as { offset?: number } | null;
+        return v?.offset;
+      }
+    }
+  }
+
+  error(i: number): KafkaErrorCode | undefined {
+    if (this.kindOf(i) !== K_OBJECT) return undefined;
+    const op = this.obj(i);
+    if (op.f === "poll") return op.error;
+    return op.f === "send" ? op.value.error : undefined;
+  }
+
+  group(i: number): string {
+    switch (this.kindOf(i)) {
+      case K_POLL_INVOKE:
+      case K_POLL_OK:
+      case K_PROCESS:
+        return this.second(i);
+      default: {
+        const v = this.obj(i).value as { group?: string } | null;
+        return v?.group ?? "";
+      }
+    }
+  }
+
+  result(i: number): ProcessValue["result"] {
+    if (this.kindOf(i) === K_PROCESS) return RESULTS[(this.col(i, 5) >> 2) & 3] as ProcessValue["result"];
+    const op = this.obj(i);
+    return op.f === "process" ? op.value.result : "ok";
+  }
+
+  records(i: number): number {
+    const k = this.kindOf(i);
+    if (k === K_POLL_OK) return this.col(i, 2);
+    if (k !== K_OBJECT) return 0;
+    const op = this.obj(i);
+    return op.f === "poll" ? op.value.records.length : 0;
+  }
+
+  private objRecord(i: number, j: number): PolledRecord {
+    const op = this.obj(i);
+    return (op.f === "poll" ? op.value.records[j] : undefined) as PolledRecord;
+  }
+
+  recTopic(i: number, j: number): string {
+    return this.kindOf(i) === K_POLL_OK ? (this.names.name(this.rec(i, j, 0)) as string) : this.objRecord(i, j).topic;
+  }
+
+  recPartition(i: number, j: number): number {
+    return this.kindOf(i) === K_POLL_OK ? this.rec(i, j, 1) : this.objRecord(i, j).partition;
+  }
+
+  recOffset(i: number, j: number): number {
+    return this.kindOf(i) === K_POLL_OK ? this.rec(i, j, 2) : this.objRecord(i, j).offset;
+  }
+
+  recValue(i: number, j: number): number {
+    return this.kindOf(i) === K_POLL_OK ? this.rec(i, j, 3) : this.objRecord(i, j).value;
+  }
+
+  private recKey(i: number, j: number): number | null {
+    const k = this.rec(i, j, 4);
+    return k === ABSENT ? null : k;
+  }
+
+  /** Row `i` as the object it was recorded as (same fields, same key order). */
+  private materialise(i: number): HistoryOp {
+    const kind = this.kindOf(i);
+    if (kind === K_OBJECT) return this.obj(i);
+    const timeUs = this.timeUs(i);
+    const process = this.process(i);
+    switch (kind) {
+      case K_SEND_INVOKE: {
+        const k = this.col(i, 1);
+        const key = k === ABSENT ? null : k;
+        const topic = this.second(i);
+        const value = this.col(i, 2);
+        const partition = this.col(i, 3);
+        const v: SendValue = partition === ABSENT ? { topic, key, value } : { topic, key, value, partition };
+        return { timeUs, process, type: "invoke", f: "send", value: v, index: i };
+      }
+      case K_SEND_OK: {
+        const k = this.col(i, 1);
+        const key = k === ABSENT ? null : k;
+        const topic = this.second(i);
+        const value = this.col(i, 2);
+        const partition = this.col(i, 3);
+        const offset = this.col(i, 4);
+        const broker = this.col(i, 5);
+        const v: SendValue = broker === ABSENT ? { topic, key, value, partition, offset } : { topic, key, value, partition, offset, broker };
+        return { timeUs, process, type: "ok", f: "send", value: v, index: i };
+      }
+      case K_POLL_INVOKE:
+        return { timeUs, process, type: "invoke", f: "poll", value: { group: this.second(i), records: [] }, index: i };
+      case K_POLL_OK: {
+        const n = this.col(i, 2);
+        const records: PolledRecord[] = [];
+        for (let j = 0; j < n; j++) records.push({ topic: this.recTopic(i, j), partition: this.rec(i, j, 1), offset: this.rec(i, j, 2), value: this.rec(i, j, 3), key: this.recKey(i, j) });
+        return { timeUs, process, type: "ok", f: "poll", value: { group: this.second(i), records }, index: i };
+      }
+      default: {
+        const bits = this.col(i, 5);
+        const attempts = (bits >>> 4) - 1;
+        const base = { group: this.second(i), topic: this.names.name(this.col(i, 1)) as string, partition: this.col(i, 2), offset: this.col(i, 3), value: this.col(i, 4), result: RESULTS[(bits >> 2) & 3] as ProcessValue["result"] };
+        const v: ProcessValue = attempts < 0 ? base : { ...base, attempts };
+        return { timeUs, process, type: TYPES[bits & 3] as OpType, f: "process", value: v, index: i };
+      }
+    }
+  }
+}

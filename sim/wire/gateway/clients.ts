@@ -1,0 +1,218 @@
+// What the real clients did, as the gateway saw it, in the history the checkers read (sim/history.ts), and what it
+// saw of their configuration, as producer and group specs for the oracle. The gateway stands at the client's end of
+// each connection, so an op is recorded when the client wrote a request (invoke) or got its answer (ok): it knows
+// what the client was told, not what its application made of it.
+//
+//   send     a record in a Produce request is an invoke (a retry of one keeps its number: records.ts); a partition's
+//            answer without an error is its ok, at base offset + i (acks=0: ok at once, offset -1). An error leaves
+//            the send open: the client may retry it, and whether it gave up is its own business (an open send is
+//            indeterminate to the checkers, as Jepsen's info).
+//   poll     the records a Fetch answer carried, by process. A client whose fetch offset is not where its previous
+//            answer ended moved its own position (a seek, a re-fetch after a failed handler, an offset reset): a
+//            `reset` op with reason "seek" says so, and the checkers judge what the broker served from there.
+//   assign   a SyncGroup answer's partitions (the leader's assignment bytes, read: consumer-protocol.ts).
+//   commit   an OffsetCommit request (invoke) and its answer (ok, or fail with the first partition error).
+//
+// Processes: a producer is its client.id (the request header's); a group member is "<client.id>/<member id>"; a
+// consumer reading without a group is its client.id. Fetches carry no group, so a fetched partition is credited
+// to the member of that client.id whose latest assignment holds it (one client.id in two groups reading the same
+// partition would be ambiguous: give clients distinct ids).
+import type { HistoryRecorder, PolledRecord } from "../../history.ts";
+import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import type { TopicPartitionRef } from "../../kafka/protocol-group.ts";
+import type { ConsumerSpec, ProducerSpec } from "../../scenario/types.ts";
+import type { Acks } from "../../kafka/config.ts";
+import { consumerSpec, producerSpec } from "../../scenario/defaults.ts";
+
+interface ObservedProducer {
+  readonly id: string;
+  readonly topic: string;
+  /** Weakest acks seen (0 < 1 < -1). */
+  acks: number;
+  idempotent: boolean;
+  maxInFlight: number;
+  sends: number;
+}
+
+interface ObservedGroup {
+  readonly group: string;
+  readonly topics: Set<string>;
+  readonly members: Set<string>;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  fetchMaxWaitMs: number;
+}
+
+interface Member {
+  readonly process: string;
+  readonly client: string;
+  readonly group: string;
+  assignment: readonly TopicPartitionRef[];
+  /** When it got its assignment (the latest wins an ambiguous fetch). */
+  assignedAtUs: number;
+}
+
+const ACKS_RANK = (acks: number): number => (acks === 0 ? 0 : acks === 1 ? 1 : 2);
+
+export class ObservedClients {
+  private readonly producers = new Map<string, ObservedProducer>();
+  private readonly groups = new Map<string, ObservedGroup>();
+  private readonly members = new Map<string, Member>();
+  /** process → "topic-partition" → the offset its next fetch should ask for. */
+  private readonly next = new Map<string, Map<string, number>>();
+
+  constructor(
+    private readonly history: HistoryRecorder,
+    /** How the specs name where a client came from ("kafkajs", "wire"). */
+    private readonly origin: string,
+  ) {}
+
+  // ------------------------------------------------------------------ producers
+
+  /** A Produce request of `client` (acks, idempotence, how many of its requests were in flight with it). */
+  produceRequest(client: string, topic: string, acks: number, idempotent: boolean, inFlight: number): void {
+    let p = this.producers.get(client);
+    if (p === undefined) {
+      p = { id: client, topic, acks, idempotent, maxInFlight: inFlight, sends: 0 };
+      this.producers.set(client, p);
+    }
+    if (ACKS_RANK(acks) < ACKS_RANK(p.acks)) p.acks = acks;
+    if (!idempotent) p.idempotent = false;
+    if (inFlight > p.maxInFlight) p.maxInFlight = inFlight;
+  }
+
+  sendInvoke(timeUs: number, client: string, topic: string, key: number, value: number, partition: number): void {
+    const p = this.producers.get(client);
+    if (p !== undefined) p.sends++;
+    this.history.recordSendInvoke(timeUs, client, topic, key < 0 ? null : key, value, partition);
+  }
+
+  sendOk(timeUs: number, client: string, topic: string, key: number, value: number, partition: number, offset: number, broker: number): void {
+    this.history.recordSendOk(timeUs, client, topic, key, value, partition, offset, broker);
+  }
+
+  // ------------------------------------------------------------------ groups
+
+  joinGroup(group: string, topics: readonly string[], sessionTimeoutMs: number, rebalanceTimeoutMs: number): void {
+    const g = this.group(group);
+    for (const t of topics) g.topics.add(t);
+    g.sessionTimeoutMs = sessionTimeoutMs;
+    g.rebalanceTimeoutMs = rebalanceTimeoutMs;
+  }
+
+  /** The process of a member (created on first sight). */
+  member(client: string, group: string, memberId: string): string {
+    const process = `${client}/${memberId}`;
+    if (!this.members.has(memberId)) {
+      this.members.set(memberId, { process, client, group, assignment: [], assignedAtUs: -1 });
+      this.group(group).members.add(process);
+    }
+    return process;
+  }
+
+  /** The process that commits for `memberId` ("" or unknown: the client itself, a commit without a group member). */
+  processOf(client: string, memberId: string): string {
+    return this.members.get(memberId)?.process ?? client;
+  }
+
+  assign(timeUs: number, client: string, group: string, memberId: string, generation: number, partitions: readonly TopicPartitionRef[]): void {
+    const process = this.member(client, group, memberId);
+    const m = this.members.get(memberId) as Member;
+    m.assignment = partitions;
+    m.assignedAtUs = timeUs;
+    this.history.record({ timeUs, process, type: "ok", f: "assign", value: { group, generation, partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })) } });
+  }
+
+  commitInvoke(timeUs: number, process: string, group: string, generation: number, offsets: readonly { topic: string; partition: number; offset: number }[]): void {
+    this.history.record({ timeUs, process, type: "invoke", f: "commit", value: { group, generation, offsets, mode: "sync" } });
+  }
+
+  commitDone(timeUs: number, process: string, group: string, generation: number, offsets: readonly { topic: string; partition: number; offset: number }[], error: KafkaErrorCode): void {
+    const value = { group, generation, offsets, mode: "sync" as const };
+    if (error === "NONE") this.history.record({ timeUs, process, type: "ok", f: "commit", value });
+    else this.history.record({ timeUs, process, type: "fail", f: "commit", value: { ...value, error } });
+  }
+
+  fetchWait(maxWaitMs: number, client: string): void {
+    for (const m of this.members.values()) if (m.client === client) this.group(m.group).fetchMaxWaitMs = maxWaitMs;
+  }
+
+  // ------------------------------------------------------------------ fetches
+
+  /** Who a client's fetch of a partition is for: its member holding the partition, else the client alone. */
+  private reader(client: string, topic: string, partition: number): { process: string; group: string } {
+    let best: Member | undefined;
+    for (const m of this.members.values()) {
+      if (m.client !== client || !m.assignment.some((a) => a.topic === topic && a.partition === partition)) continue;
+      if (best === undefined || m.assignedAtUs >= best.assignedAtUs) best = m;
+    }
+    return best === undefined ? { process: client, group: client } : { process: best.process, group: best.group };
+  }
+
+  /** Records a fetch answer's records of one partition (records.length may be 0: the position still counts). */
+  served(timeUs: number, client: string, topic: string, partition: number, fetchOffset: number, records: readonly PolledRecord[]): void {
+    const { process, group } = this.reader(client, topic, partition);
+    const tp = `${topic}-${partition}`;
+    let pos = this.next.get(process);
+    if (pos === undefined) this.next.set(process, (pos = new Map()));
+    const expected = pos.get(tp);
+    if (records.length === 0) return;
+    if (expected !== undefined && expected !== fetchOffset) {
+      this.history.record({ timeUs, process, type: "ok", f: "reset", value: { group, topic, partition, offset: fetchOffset, reason: "seek", strategy: "none" } });
+    }
+    pos.set(tp, (records[records.length - 1] as PolledRecord).offset + 1);
+    this.history.record({ timeUs, process, type: "invoke", f: "poll", value: { group, records: [] } });
+    this.history.record({ timeUs, process, type: "ok", f: "poll", value: { group, records } });
+  }
+
+  // ------------------------------------------------------------------ specs
+
+  private group(name: string): ObservedGroup {
+    let g = this.groups.get(name);
+    if (g === undefined) {
+      g = { group: name, topics: new Set(), members: new Set(), sessionTimeoutMs: 45_000, rebalanceTimeoutMs: 300_000, fetchMaxWaitMs: 500 };
+      this.groups.set(name, g);
+    }
+    return g;
+  }
+
+  /** The producers seen, as specs the oracle reads: acks the weakest they used, idempotence when every request
+   *  carried a producer id, max.in.flight the most requests they had on one connection at once; retries unknown
+   *  (Kafka's default, INT_MAX: a client that retries may duplicate without idempotence). */
+  producerSpecs(): ProducerSpec[] {
+    return [...this.producers.values()].map((p) =>
+      producerSpec({
+        id: p.id,
+        topic: p.topic,
+        ratePerSec: 0,
+        messages: p.sends,
+        config: { acks: (p.acks === -1 ? "all" : p.acks) as Acks, "enable.idempotence": p.idempotent, "max.in.flight.requests.per.connection": Math.max(1, p.maxInFlight) },
+        explicit: [],
+        external: `${this.origin} client ${p.id}`,
+      }),
+    );
+  }
+
+  /** The groups seen: members, topics, session and rebalance timeouts from their JoinGroups, fetch.max.wait.ms
+   *  from their fetches; heartbeat.interval.ms is not on the wire (a third of the session timeout, at most 3 s). */
+  consumerSpecs(): ConsumerSpec[] {
+    return [...this.groups.values()]
+      .filter((g) => g.members.size > 0)
+      .map((g) =>
+        consumerSpec({
+          group: g.group,
+          members: g.members.size,
+          topics: [...g.topics],
+          config: {
+            "session.timeout.ms": g.sessionTimeoutMs,
+            "max.poll.interval.ms": g.rebalanceTimeoutMs,
+            "heartbeat.interval.ms": Math.max(1, Math.min(3000, Math.floor(g.sessionTimeoutMs / 3))),
+            "fetch.max.wait.ms": g.fetchMaxWaitMs,
+            "enable.auto.commit": false,
+          },
+          explicit: [],
+          external: `${this.origin} group ${g.group}`,
+        }),
+      );
+  }
+}
