@@ -49,8 +49,8 @@ export class HistoryBuilder {
   assign(process: string, group: string, generation: number, partitions: readonly [topic: string, partition: number][]): this {
     return this.add({ f: "assign", type: "ok", process, timeUs: this.t(), value: { group, generation, partitions: partitions.map(([topic, partition]) => ({ topic, partition })) } });
   }
-  reset(process: string, group: string, topic: string, partition: number, offset: number, strategy: "earliest" | "latest" = "earliest"): this {
-    return this.add({ f: "reset", type: "ok", process, timeUs: this.t(), value: { group, topic, partition, offset, reason: "no-committed-offset", strategy } });
+  reset(process: string, group: string, topic: string, partition: number, offset: number, strategy: "earliest" | "latest" = "earliest", reason: "no-committed-offset" | "out-of-range" = "no-committed-offset"): this {
+    return this.add({ f: "reset", type: "ok", process, timeUs: this.t(), value: { group, topic, partition, offset, reason, strategy } });
   }
   crash(process: string): this {
     return this.add({ f: "crash", type: "info", process, timeUs: this.t(), value: null });

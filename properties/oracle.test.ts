@@ -206,6 +206,18 @@ describe("oracle: consumers", () => {
     expect(run(start().rebalance(10, "g1", 2, ["g1/0"])).anomalies.find((a) => a.type === "processed-twice")?.allowedBecause?.rule).toBe("at-least-once-redelivery");
     expect(run(start().rebalance(30, "g1", 2, ["g1/0"])).verdict).toBe("bug");
   });
+  it("processed twice after an out-of-range reset to earliest: allowed for clients before 2.1 (stale metadata), a bug on 2.7 (fuzz seed 22002 run 1127)", () => {
+    const run = (protocol: "2.0" | "2.7", reason: "out-of-range" | "no-committed-offset"): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).at(2).poll("g1/0", "g1", [["orders", 0, 0, 1]]).process("g1/0", "g1", "orders", 0, 0, 1);
+      h.at(10).reset("g1/0", "g1", "orders", 0, 0, "earliest", reason).at(11).poll("g1/0", "g1", [["orders", 0, 0, 1]]).process("g1/0", "g1", "orders", 0, 0, 1);
+      return judge(fakeRun({ scenario: { ...group({}), protocol }, history: h.ops, partitions: [healthy("orders", 0, [1])], evidence: start().events }));
+    };
+    const a = run("2.0", "out-of-range").anomalies.find((x) => x.type === "processed-twice");
+    expect(a?.allowedBecause?.rule).toBe("offset-reset-stale-leader");
+    expect(a?.allowedBecause?.events.map((e) => e.text)).toEqual(["g1/0 found its position on orders-0 out of range and reset it to offset 0 at 0.011 s"]);
+    expect(run("2.7", "out-of-range").verdict).toBe("bug");
+    expect(run("2.0", "no-committed-offset").verdict).toBe("bug");
+  });
   it("processed twice by a zombie member: removed from the group (and not rejoined) before it processed the record", () => {
     // g1/0 is removed from the group at 1 ms and never rejoins; it goes on to poll and process value 1 at 2 ms, and
     // g1/1, now holding the partition, processes it at 20 ms. No disruption falls between the two deliveries.

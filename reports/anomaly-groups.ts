@@ -85,6 +85,7 @@ export const REMEDIES: Readonly<Record<RuleId, string>> = {
   "processing-failure-skipped": "onFailure: dead-letter (keep the record) or halt, instead of skip / log",
   "at-least-once-redelivery": "idempotent processing (or Kafka transactions, not modelled here): at-least-once delivery repeats records after a rebalance, crash or failed commit",
   "late-commit-on-lossy-link": "no client setting: a timed-out commit still in flight can land late (fact 32); processing must tolerate a rewind",
+  "offset-reset-stale-leader": 'Kafka 2.1+ clients (protocol: "2.7"): KIP-320 keeps a consumer off a deposed leader by its leader epoch',
   "offset-reset-latest": "auto.offset.reset=earliest: a group without a committed offset starts from the beginning, not the end",
   capacity: "more consumers (and partitions) or faster processing: the group fell behind its producers",
   "run-stopped-early": "raise the run's limits (maxEvents / maxDurationMs): it stopped before the end",

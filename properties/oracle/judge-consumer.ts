@@ -109,6 +109,13 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
     const left = zombieSince(ctx, f.group, member, atUs);
     if (left) return ctx.justify("at-least-once-redelivery", [left], () => `${member} processed value ${f.value} at ${fmtTime(atUs)} after ${left.text} at ${fmtTime(left.timeUs)}, still holding a partition the group had given to another member`);
   }
+  // Before KIP-320 (clients before 2.1) a consumer takes a deposed leader's stale metadata and fetches there; a
+  // position past that log's end is OFFSET_OUT_OF_RANGE, and auto.offset.reset=earliest reads from the start again.
+  if (ctx.rank <= 2 && f.partition !== null) {
+    const tp = f.partition;
+    const reset = resets(ctx).find((op) => op.value.group === f.group && `${op.value.topic}-${op.value.partition}` === tp && op.value.reason === "out-of-range" && op.value.strategy === "earliest" && op.timeUs > fromUs && op.timeUs < toUs && op.value.offset <= (f.offset ?? Number.POSITIVE_INFINITY));
+    if (reset) return ctx.justify("offset-reset-stale-leader", [historyRef(reset, () => `${reset.process} found its position on ${tp} out of range and reset it to offset ${reset.value.offset} at ${fmtTime(reset.timeUs)}`)], () => `${reset.process}'s position on ${tp} was out of range at ${fmtTime(reset.timeUs)} (it asked a broker whose log ended before it: a client before 2.1 follows a deposed leader's stale metadata) and auto.offset.reset=earliest read value ${f.value} again`);
+  }
   // The record is in the log twice (a permitted duplicate), or the log or the group's offsets were rewritten.
   const dup = ctx.run.duplicates.find((x) => x.value === f.value);
   const send = dup ? ctx.run.sends.get(dup.value) : undefined;

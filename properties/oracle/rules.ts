@@ -21,6 +21,7 @@ export type RuleId =
   | "at-least-once-redelivery"
   | "late-commit-on-lossy-link"
   | "offset-reset-latest"
+  | "offset-reset-stale-leader"
   | "capacity"
   | "run-stopped-early"
   | "drain-too-short";
@@ -164,6 +165,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "a lossy or cut link, then a commit of the group whose request timed out before the group went back: still retransmitted on its closed connection (after the heal, for a cut link), it can reach the coordinator after a later commit and set the committed offset back",
     anomalies: ["nonmonotonic-poll"],
     source: "fact 32; NetworkClient closes a timed-out connection, SocketServer handles what a closing channel received",
+  },
+  "offset-reset-stale-leader": {
+    id: "offset-reset-stale-leader",
+    when: "a group of clients before Kafka 2.1 (protocols 0.10–2.0: no leader epochs in the consumer's metadata) with auto.offset.reset=earliest",
+    evidence: "between the two processings, the member's position on the partition was out of range (the broker it asked, a deposed leader it took from stale metadata, had a shorter log) and reset to the earliest offset, at or below the record",
+    anomalies: ["processed-twice"],
+    source: "fact 47; Fetcher OFFSET_OUT_OF_RANGE → SubscriptionState.requestOffsetReset; KIP-320 (2.1) fences stale metadata by leader epoch",
   },
   "offset-reset-latest": {
     id: "offset-reset-latest",
