@@ -9,6 +9,7 @@ import { historyColumns } from "../sim/result.ts";
 import type { ReplicaLog } from "../sim/final-log.ts";
 import { replicaLog } from "../sim/final-log.ts";
 import { OFFSETS_TOPIC } from "../sim/broker/group/host.ts";
+import { TXN_TOPIC } from "../sim/broker/txn/host.ts";
 import { IntTable, denseSize } from "../sim/core/value-table.ts";
 import type { HistoryScan } from "./scan.ts";
 import { scanHistory } from "./scan.ts";
@@ -81,7 +82,7 @@ export function topicOfTp(tp: string): string {
 }
 
 export function isUserTopic(topic: string): boolean {
-  return topic !== OFFSETS_TOPIC;
+  return topic !== OFFSETS_TOPIC && topic !== TXN_TOPIC;
 }
 
 /** Dead-letter topics of a scenario: they hold copies of values sent elsewhere, so a value there is not a
@@ -313,6 +314,7 @@ function build(result: RunResult): Built {
     const l = log.log;
     for (let i = 0; i < l.length; i++) {
       const v = l.valueAt(i);
+      if (v < 0) continue; // a transaction marker (sim/kafka/records.ts: markerValue), not a record anyone sent
       const prev = valueLog.get(v);
       if (prev === 0) {
         valueLog.set(v, k);
@@ -331,7 +333,12 @@ function build(result: RunResult): Built {
   const all = (): number[] => {
     if (allValues) return allValues;
     const seen = new Set<number>();
-    for (const log of logList) for (let i = 0; i < log.length; i++) seen.add(log.log.valueAt(i));
+    for (const log of logList) {
+      for (let i = 0; i < log.length; i++) {
+        const v = log.log.valueAt(i);
+        if (v >= 0) seen.add(v); // v < 0: a transaction marker
+      }
+    }
     return (allValues = [...seen].sort((a, b) => a - b));
   };
   const pos = { logOf, offsetOf };

@@ -1,8 +1,8 @@
 // The one streaming pass over a run's history that feeds every checker: each op is read once, from the columns
 // (no object per op), and handed to the state machine of each checker that needs it — the run index's send table,
 // uncommitted reads, rewritten offsets, poll order, processings twice, at-most-once starts and commits, unsent
-// polled values — while the judge's counts and each group's processing (for the capacity findings) are gathered
-// on the way. Built once per result with the run index (properties/context.ts), which it completes.
+// polled values, read_committed reads of aborted transactions — while the judge's counts and each group's
+// processing (for the capacity findings) are gathered on the way. Built once per result with the run index (properties/context.ts), which it completes.
 import type { HistoryColumns } from "../sim/history.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { Finding } from "./types.ts";
@@ -15,6 +15,8 @@ import { PollOrderScan } from "./checkers/poll-order.ts";
 import type { PollOrder } from "./checkers/poll-order.ts";
 import { CommittedUnprocessed } from "./checkers/committed-unprocessed.ts";
 import { PolledUnsent, producedTopics } from "./checkers/phantom.ts";
+import { AbortedReads } from "./checkers/aborted-read.ts";
+import { txnView } from "./transactions.ts";
 
 /** A group's successful processings (type ok): when the first and last were, how many, and of which values. */
 export interface GroupProcessing {
@@ -39,6 +41,8 @@ export interface HistoryScan {
   readonly pollOrder: PollOrder;
   readonly committedUnprocessed: Finding[];
   readonly polledUnsent: PolledUnsent;
+  /** Null when no read_committed group could have read an aborted record. */
+  readonly abortedReads: AbortedReads | null;
 }
 
 const OUTCOME_OK = 1;
@@ -57,7 +61,9 @@ export function scanHistory(result: RunResult, h: HistoryColumns, idx: RunIndex,
   const uncommittedReads = new UncommittedReads(result, logs);
   const inconsistentOffsets = new OffsetsSeen(result, logs);
   const processedTwice = new ProcessedTwice(size);
-  const pollOrder = new PollOrderScan(result);
+  const txn = txnView(result);
+  const pollOrder = new PollOrderScan(result, txn);
+  const abortedReads = AbortedReads.of(result, txn);
   const committed = new CommittedUnprocessed();
   const polledUnsent = new PolledUnsent(producedTopics(result));
   const polled = new FlagTable(size);
@@ -110,6 +116,7 @@ export function scanHistory(result: RunResult, h: HistoryColumns, idx: RunIndex,
           inconsistentOffsets.note(h, i, topic, partition, offset, value);
           committed.noteStart(group, topic, partition, offset);
           pollOrder.record(h, i, j);
+          if (abortedReads !== null) abortedReads.read(h, i, j, group);
         }
         break;
       }
@@ -147,7 +154,8 @@ export function scanHistory(result: RunResult, h: HistoryColumns, idx: RunIndex,
     inconsistentOffsets,
     processedTwice,
     pollOrder,
-    committedUnprocessed: committed.findings(result, logs, processing),
+    committedUnprocessed: committed.findings(result, logs, processing, txn),
     polledUnsent,
+    abortedReads,
   };
 }

@@ -77,6 +77,7 @@ const RELIABILITY_POINTS: readonly { point: string; file: string; rule?: RuleId 
   { point: "KRaft: a leader cut off from the quorum keeps leading until fenced, acknowledging nothing lost with acks=all", file: "kraft-zombie-leader" },
   { point: "KRaft: a broker whose heartbeats stop is fenced after broker.session.timeout.ms and loses its leaderships", file: "kraft-broker-fenced" },
   { point: "KRaft: a broker applying metadata late refuses writes it should take (stale-leadership window)", file: "kraft-metadata-lag" },
+  { point: "transactions: read_committed never returns an aborted transaction's records; read_uncommitted does", file: "txn-read-committed" },
 ];
 
 describe("scenario library", () => {

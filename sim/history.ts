@@ -102,6 +102,9 @@ export interface FinalReplica {
   /** The same records, compact (non-enumerable; the three arrays above are built from it when first read). Absent in
    *  hand-built replicas: replicaLog() builds it from the arrays. */
   readonly log?: ReplicaLog;
+  /** Only for a log with transactions: each record's producer id and batch attributes (sim/kafka/records.ts). */
+  readonly producerIds?: readonly number[];
+  readonly attributes?: readonly number[];
 }
 
 export interface FinalPartition {

@@ -29,6 +29,7 @@ import { assignReplicas } from "./broker/assignment.ts";
 import { coordinatorFactory, expireSession, zkView } from "./coordinator/index.ts";
 import { brokerFactory, finalGroups, finalPartitions } from "./broker/index.ts";
 import { OFFSETS_TOPIC } from "./broker/group/host.ts";
+import { TXN_TOPIC } from "./broker/txn/host.ts";
 import { KeyRegistry } from "./broker/group/key-registry.ts";
 import { groupCoordinatorFactory } from "./broker/group/index.ts";
 import { consumerFactory, consumerState, producerFactory, recordClientCrashes } from "./client/index.ts";
@@ -59,6 +60,16 @@ export function worldTopics(s: Scenario, groups = false): TopicSpec[] {
       "replication.factor": Math.min(s.broker["offsets.topic.replication.factor"], s.brokers),
       // GroupMetadataManager writes offsets with acks=all; the offsets topic keeps the broker's min ISR.
       config: {},
+    });
+  }
+  // TransactionStateManager creates __transaction_state on the first FindCoordinator of key type transaction; here
+  // with the run, when a producer has a transactional.id (a run without one has no such topic).
+  if (s.producers.some((p) => p.config["transactional.id"] !== null && p.config["transactional.id"] !== undefined) && !names.has(TXN_TOPIC)) {
+    topics.push({
+      name: TXN_TOPIC,
+      partitions: s.broker["transaction.state.log.num.partitions"],
+      "replication.factor": Math.min(s.broker["transaction.state.log.replication.factor"], s.brokers),
+      config: { "min.insync.replicas": Math.min(s.broker["transaction.state.log.min.isr"], s.brokers) },
     });
   }
   return topics;

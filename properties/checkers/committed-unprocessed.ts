@@ -7,6 +7,8 @@ import type { Finding } from "../types.ts";
 import { historyScan, isUserTopic, valueAt } from "../context.ts";
 import type { FinalLog } from "../context.ts";
 import type { GroupProcessing } from "../scan.ts";
+import { invisibleOffsets } from "../transactions.ts";
+import type { TxnView } from "../transactions.ts";
 import { nested3 } from "./common.ts";
 
 export class CommittedUnprocessed {
@@ -25,7 +27,7 @@ export class CommittedUnprocessed {
     for (const o of offsets) nested3(this.lastCommit, group, o.topic).set(o.partition, o.offset);
   }
 
-  findings(result: RunResult, logs: Map<string, (FinalLog | undefined)[]>, processing: ReadonlyMap<string, GroupProcessing>): Finding[] {
+  findings(result: RunResult, logs: Map<string, (FinalLog | undefined)[]>, processing: ReadonlyMap<string, GroupProcessing>, txn: TxnView): Finding[] {
     // The committed offsets at the end: the final state's, else the last acknowledged commit.
     const finalCommitted = new Map<string, Map<string, Map<number, number>>>();
     for (const c of result.final.committedOffsets) nested3(finalCommitted, c.group, c.topic).set(c.partition, c.offset);
@@ -46,9 +48,11 @@ export class CommittedUnprocessed {
           const from = this.start.get(group)?.get(topic)?.get(partition);
           if (!log || from === undefined) continue;
           const to = Math.min(committedOffset, log.start + log.length);
+          // Offsets the group never gets (markers; aborted or open transactions under read_committed).
+          const invisible = invisibleOffsets(txn, group, log.tp);
           for (let o = Math.max(from, log.start); o < to; o++) {
             const v = valueAt(log, o);
-            if (v === undefined || done.get(v) !== 0) continue;
+            if (v === undefined || done.get(v) !== 0 || invisible?.has(o) === true) continue;
             out.push({
               type: "committed-unprocessed",
               partition: log.tp,

@@ -19,6 +19,7 @@ import { checkStrongIsr } from "./strong-isr.ts";
 import { checkTwoLeaders } from "./two-leaders.ts";
 import { checkMetadataDivergence } from "./metadata-divergence.ts";
 import { checkEpochRegression } from "./epoch-regression.ts";
+import { checkAbortedReads } from "./aborted-read.ts";
 
 export type Checker = (result: RunResult) => Finding[];
 
@@ -40,6 +41,7 @@ export const CHECKERS: Readonly<Record<AnomalyType, Checker>> = {
   "two-leaders": checkTwoLeaders,
   "metadata-divergence": checkMetadataDivergence,
   "epoch-regression": checkEpochRegression,
+  "aborted-read": checkAbortedReads,
 };
 
 export {
@@ -60,4 +62,5 @@ export {
   checkTwoLeaders,
   checkMetadataDivergence,
   checkEpochRegression,
+  checkAbortedReads,
 };

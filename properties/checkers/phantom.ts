@@ -53,7 +53,7 @@ export function checkPhantoms(result: RunResult): Finding[] {
     const l = log.log;
     for (let i = 0; i < l.length; i++) {
       const v = l.valueAt(i);
-      if (idx.sends.has(v) || reported.has(v)) continue;
+      if (v < 0 || idx.sends.has(v) || reported.has(v)) continue; // v < 0: a transaction marker
       reported.add(v);
       out.push({ type: "phantom", partition: log.tp, offset: log.start + i, value: v, explanation: `the final log of ${log.tp} holds value ${v} at offset ${log.start + i}, but no producer ever sent it` });
     }

@@ -3,6 +3,8 @@
 // it polled; after an assignment (a rebalance) it must start where the group committed (or where it was, if it kept
 // the partition); after a reset or a seek (the consumer moving its own position: kafkajs after a handler threw,
 // consumer.seek), at that offset. Commits whose outcome is unknown are accepted as possible starting points.
+import { NO_TXN, invisibleOffsets } from "../transactions.ts";
+import type { TxnView } from "../transactions.ts";
 import type { RunResult } from "../../sim/result.ts";
 import type { HistoryColumns, HistoryOp } from "../../sim/history.ts";
 import type { Finding } from "../types.ts";
@@ -36,7 +38,10 @@ export class PollOrderScan implements PollOrder {
   /** group → topic → partition → Committed */
   private readonly committed = new Map<string, Map<string, Map<number, Committed>>>();
 
-  constructor(private readonly result: RunResult) {}
+  constructor(
+    private readonly result: RunResult,
+    private readonly txn: TxnView,
+  ) {}
 
   private getPos(process: string, topic: string, partition: number): Pos {
     const m = nested3(this.pos, process, topic);
@@ -111,6 +116,16 @@ export class PollOrderScan implements PollOrder {
     const offset = h.recOffset(i, j);
     const timeUs = h.timeUs(i);
     const p = this.getPos(process, topic, partition);
+    // Offsets the consumer never gets (markers; aborted or open transactions under read_committed).
+    const invisible = this.txn === NO_TXN ? undefined : invisibleOffsets(this.txn, h.group(i), tpName(topic, partition));
+    if (invisible !== undefined) {
+      const past = (o: number): number => {
+        while (o < offset && invisible.has(o)) o++;
+        return o;
+      };
+      if (p.starts !== null) p.starts = p.starts.map(past);
+      else if (p.next >= 0) p.next = past(p.next);
+    }
     if (p.starts !== null) {
       const st = p.starts;
       if (!st.includes(offset)) {

@@ -3,6 +3,7 @@
 import type { RunResult } from "../../sim/result.ts";
 import type { Finding } from "../types.ts";
 import { historyScan, runIndex } from "../context.ts";
+import { txnView } from "../transactions.ts";
 import { fmtTime } from "../explain.ts";
 
 export function checkUnseen(result: RunResult): Finding[] {
@@ -11,9 +12,12 @@ export function checkUnseen(result: RunResult): Finding[] {
   if (consumed.size === 0) return [];
   const { polled, h } = historyScan(result);
   const idx = runIndex(result);
+  // A record of an aborted transaction, or of one still open at the end, is not for read_committed consumers.
+  const txn = txnView(result);
   const out: Finding[] = [];
   idx.sends.forEachSend((value, invoke) => {
     if (!idx.sends.acked(value) || polled.get(value) !== 0 || !consumed.has(h.topic(invoke))) return;
+    if (txn.abortedValues.has(value) || txn.openValues.has(value)) return;
     const log = idx.logOf(value);
     if (log === undefined) return; // lost, not unseen
     const offset = idx.offsetOf(value);

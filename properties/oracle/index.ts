@@ -61,7 +61,9 @@ export class Oracle {
       case "two-leaders":
       case "metadata-divergence":
       case "epoch-regression":
-        // The control plane's own invariants: nothing permits breaking them.
+      case "aborted-read":
+        // The control plane's own invariants, and read_committed never returning an aborted transaction's record
+        // (whatever the configuration): nothing permits breaking them.
         return null;
     }
   }

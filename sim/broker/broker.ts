@@ -14,6 +14,10 @@ import type { BrokerCtx, GroupCoordinatorFactory, GroupCoordinatorModule, GroupH
 import { OFFSETS_TOPIC } from "./group/host.ts";
 import { CONN_CLIENT, CONN_FETCHER } from "../kafka/channels.ts";
 import { ReplicaManager } from "./replica/manager.ts";
+import { TXN_TOPIC, TxnModule } from "./txn/index.ts";
+import type { TxnHost } from "./txn/index.ts";
+import { allocateProducerId } from "./producer-ids.ts";
+import { ATTR_TRANSACTIONAL, CONTROL_ABORT, CONTROL_COMMIT } from "../kafka/records.ts";
 import type { IsrChangeRequest, IsrChangeResponse, ReplicaSpec } from "./replica/manager.ts";
 
 /** Hooks the control plane calls on its broker. */
@@ -79,6 +83,8 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
   readonly replicas: ReplicaManager;
   readonly control: ControlPlaneApi;
   private readonly groups: GroupCoordinatorModule;
+  /** Transactions: the coordinator of this broker's __transaction_state partitions, and markers (sim/broker/txn). */
+  readonly txn: TxnModule;
   private readonly keys: KeyInterner;
   readonly config: BrokerConfig;
   readonly offsetsPartitions: number;
@@ -117,6 +123,11 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
       cancelIsrChange: (ctx, topic, partition) => this.control.cancelIsrChange?.(ctx, topic, partition),
       ...(kraft ? { isReplicaIsrEligible: (b: number) => this.control.isReplicaIsrEligible?.(b) ?? true, tracesIsrChanges: true } : {}),
       onLeadershipChange: (ctx, topic, partition, leader) => {
+        if (topic === TXN_TOPIC) {
+          if (leader) this.txn.onElected(ctx, partition);
+          else this.txn.onResigned(ctx, partition);
+          return;
+        }
         if (topic !== OFFSETS_TOPIC) return;
         if (leader) this.groups.onElected(ctx, partition);
         else this.groups.onResigned(ctx, partition);
@@ -137,23 +148,28 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
       name: (id) => names[id],
     };
     this.groups = deps.groupCoordinator ? deps.groupCoordinator(this) : silentGroups;
+    this.txn = new TxnModule(this.txnHost(spec));
   }
 
   onStart(ctx: BrokerCtx): void {
     this.replicas.onStart(ctx);
     this.control.onStart(ctx);
+    this.txn.onStart(ctx);
   }
 
   onMessage(ctx: BrokerCtx, from: NodeId, msg: Message): void {
     if (this.control.onMessage(ctx, from, msg)) return;
     if (this.replicas.onMessage(ctx, from, msg)) return;
     if (msg.type === "api-versions") return ctx.send(from, { type: "api-versions-response", corr: msg.corr });
-    if (msg.type.startsWith(GROUP_TYPES_PREFIX)) this.groups.onMessage(ctx, from, msg as GroupMessage);
+    if (this.txn.onMessage(ctx, from, msg)) return;
+    if (msg.type === "txn.offset-commit") this.groups.onTxnOffsetCommit?.(ctx, from, msg);
+    else if (msg.type.startsWith(GROUP_TYPES_PREFIX)) this.groups.onMessage(ctx, from, msg as GroupMessage);
   }
 
   onTimer(ctx: BrokerCtx, tag: unknown): void {
     if (this.replicas.onTimer(ctx, tag)) return;
     if (this.control.onTimer(ctx, tag)) return;
+    if (this.txn.onTimer(ctx, tag)) return;
     this.groups.onTimer(ctx, tag);
   }
 
@@ -161,6 +177,7 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
     // Between brokers each component has its own connection (sim/kafka/channels.ts); a world without connection
     // kinds reports every disconnect as CONN_CLIENT: then every component hears of it.
     if (kind === CONN_FETCHER || kind === CONN_CLIENT) this.replicas.onDisconnect(ctx, peer);
+    if (kind === CONN_CLIENT) this.txn.onDisconnect(ctx, peer);
     if (kind !== CONN_FETCHER) this.control.onDisconnect?.(ctx, peer, kind);
   }
 
@@ -180,16 +197,52 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
   appendOffsets(ctx: BrokerCtx, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void): void {
     this.replicas.appendInternal(ctx, OFFSETS_TOPIC, partition, keys, values, timeoutMs, done);
   }
-  readOffsets(partition: number): { readonly keys: ArrayLike<number>; readonly values: ArrayLike<number>; readonly count: number } {
+  appendTxnOffsets(ctx: BrokerCtx, partition: number, keys: readonly number[], values: readonly number[], producerId: number, producerEpoch: number, timeoutMs: number, done: (error: KafkaErrorCode) => void): void {
+    // GroupMetadataManager.storeOffsets for a transaction: a transactional batch of the producer (no sequence).
+    this.replicas.appendInternal(ctx, OFFSETS_TOPIC, partition, keys, values, timeoutMs, done, { producerId, producerEpoch, attributes: ATTR_TRANSACTIONAL });
+  }
+  readOffsets(partition: number): { readonly keys: ArrayLike<number>; readonly values: ArrayLike<number>; readonly count: number; readonly producerIds: ArrayLike<number>; readonly attributes: ArrayLike<number> } {
     const p = this.replicas.partitions.get(tpKey(OFFSETS_TOPIC, partition));
-    if (p === undefined) return { keys: [], values: [], count: 0 };
+    if (p === undefined) return { keys: [], values: [], count: 0, producerIds: [], attributes: [] };
     // GroupMetadataManager.doLoadGroupsAndOffsets reads up to the log end offset, not the HW: a new leader's HW
     // may lag a commit it already holds, and loading only below it would resume the group before that commit.
     const n = Math.max(0, p.leo - p.log.startOffset);
-    return { keys: p.log.key.subarray(0, n), values: p.log.value.subarray(0, n), count: n };
+    return { keys: p.log.key.subarray(0, n), values: p.log.value.subarray(0, n), count: n, producerIds: p.log.producerId.subarray(0, n), attributes: p.log.attributes.subarray(0, n) };
   }
   internKey(name: string): number {
     return this.keys.intern(name);
+  }
+
+  // ---- TxnHost ----
+  private txnHost(spec: ReplicaSpec): TxnHost {
+    const partitionOf = (partition: number) => this.replicas.partitions.get(tpKey(TXN_TOPIC, partition));
+    return {
+      brokerId: this.brokerId,
+      config: this.config,
+      txnPartitions: spec.topics.find((t) => t.name === TXN_TOPIC)?.partitions ?? spec.broker["transaction.state.log.num.partitions"],
+      offsetsPartitions: this.offsetsPartitions,
+      isTxnLeader: (partition) => {
+        const p = partitionOf(partition);
+        return p !== undefined && p.isLeader && !p.fenced;
+      },
+      txnLeaderEpoch: (partition) => partitionOf(partition)?.leaderEpoch ?? -1,
+      cachedLeaderOf: (topic, partition) => this.replicas.cachedLeaderOf(topic, partition),
+      appendTxnLog: (ctx, partition, keys, values, timeoutMs, done) => this.replicas.appendInternal(ctx, TXN_TOPIC, partition, keys, values, timeoutMs, done),
+      readTxnLog: (partition) => {
+        const p = partitionOf(partition);
+        if (p === undefined) return { keys: [], values: [], count: 0 };
+        const n = Math.max(0, p.leo - p.log.startOffset);
+        return { keys: p.log.key.subarray(0, n), values: p.log.value.subarray(0, n), count: n };
+      },
+      appendMarker: (ctx, topic, partition, producerId, producerEpoch, commit, coordinatorEpoch, timeoutMs, done) =>
+        this.replicas.appendMarker(ctx, topic, partition, producerId, producerEpoch, commit ? CONTROL_COMMIT : CONTROL_ABORT, coordinatorEpoch, timeoutMs, done),
+      onMarkerWritten: (ctx, topic, partition, producerId, commit) => {
+        if (topic === OFFSETS_TOPIC) this.groups.onTxnCompletion?.(ctx, partition, producerId, commit);
+      },
+      allocateProducerId: (ctx) => allocateProducerId(ctx, this.brokerId),
+      internKey: (name) => this.keys.intern(name),
+      keyName: (id) => this.keys.name(id),
+    };
   }
   keyName(id: number): string | undefined {
     return this.keys.name(id);

@@ -1,4 +1,5 @@
 // The broker package's surface for the world: the actor factory and the final state of every replica.
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from "../kafka/records.ts";
 import type { ActorFactory } from "../core/node.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { brokerNode, tpKey } from "../core/ids.ts";
@@ -70,14 +71,14 @@ export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterS
       let base = found.findIndex((f) => f.fields.broker === leader);
       if (base < 0) for (let i = 0; i < found.length; i++) if (base < 0 || (found[i]?.log?.length ?? 0) > (found[base]?.log?.length ?? 0)) base = i;
       const baseLog = base < 0 ? null : ReplicaLog.of(sourceOf(found[base]?.log));
-      const replicas = found.map((f, i) => finalReplica(f.fields, i === base ? (baseLog as ReplicaLog) : ReplicaLog.of(sourceOf(f.log), baseLog)));
+      const replicas = found.map((f, i) => withTxnColumns(finalReplica(f.fields, i === base ? (baseLog as ReplicaLog) : ReplicaLog.of(sourceOf(f.log), baseLog)), f.log));
       out.push({ topic: t.name, partition: p, leader, leaderEpoch, isr, replicas });
     }
   }
   return out;
 }
 
-type ReplicaFields = Omit<FinalReplica, "values" | "epochs" | "keys" | "log">;
+type ReplicaFields = Omit<FinalReplica, "values" | "epochs" | "keys" | "log" | "producerIds" | "attributes">;
 
 const NO_LOG: LogSource = { start: 0, length: 0, values: [], epochs: [], keys: [] };
 
@@ -94,6 +95,21 @@ function finalReplica(fields: ReplicaFields, log: ReplicaLog): FinalReplica {
   lazyArray(r, "epochs", log.length, (i) => log.epochAt(i));
   lazyArray(r, "keys", log.length, (i) => log.keyAt(i));
   Object.defineProperty(r, "log", { value: log, enumerable: false });
+  return r;
+}
+
+function hasTransactional(attributes: Uint8Array): boolean {
+  return attributes.includes(ATTR_TRANSACTIONAL) || attributes.includes(ATTR_TRANSACTIONAL | ATTR_CONTROL);
+}
+
+/** A log with transactional records or markers also gives each record's producer id and attributes (which records an
+ *  ABORT marker aborted: properties/transactions.ts); other logs do not, so their final state is as before. */
+function withTxnColumns(r: FinalReplica, log: LogFile | undefined): FinalReplica {
+  if (log === undefined || !hasTransactional(log.attributes.subarray(0, log.length))) return r;
+  const producerIds = log.producerId.slice(0, log.length);
+  const attributes = log.attributes.slice(0, log.length);
+  lazyArray(r, "producerIds", producerIds.length, (i) => producerIds[i] as number);
+  lazyArray(r, "attributes", attributes.length, (i) => attributes[i] as number);
   return r;
 }
 

@@ -6,6 +6,7 @@ import type { Message } from "../kafka/protocol.ts";
 import type { TraceEvent } from "../events.ts";
 import type { ConsumerSpec, ProducerSpec } from "../scenario/types.ts";
 import { Producer } from "./producer.ts";
+import { TransactionalProducer } from "./transactions.ts";
 import { Consumer } from "./consumer/consumer.ts";
 import { effectiveProducerConfig } from "./producer-config.ts";
 import type { ClientEnv } from "./env.ts";
@@ -13,6 +14,7 @@ import type { ClientEnv } from "./env.ts";
 export type { ClientEnv } from "./env.ts";
 export { recordClientCrashes } from "./env.ts";
 export { Producer } from "./producer.ts";
+export { TransactionalProducer } from "./transactions.ts";
 export { Consumer } from "./consumer/consumer.ts";
 export { effectiveProducerConfig } from "./producer-config.ts";
 export { murmur2, partitionForKey } from "./partitioner.ts";
@@ -24,6 +26,7 @@ export function producerFactory(spec: ProducerSpec, env: ClientEnv): ActorFactor
   effectiveProducerConfig(spec);
   const actor = spec.actor;
   if (actor !== undefined) return () => actor(spec, env);
+  if (spec.config["transactional.id"] !== null && spec.config["transactional.id"] !== undefined) return () => new TransactionalProducer(spec, env);
   return () => new Producer(spec, env);
 }
 

@@ -10,7 +10,7 @@ describe("LogFile", () => {
     const l = new LogFile();
     for (let i = 0; i < 200; i++) expect(l.append(i % 3, 1000 + i, i % 5, 9, i, 50 * i)).toBe(i);
     expect(l.endOffset).toBe(200);
-    expect(l.record(150)).toEqual({ epoch: 0, value: 1150, key: 0, producerId: 9, sequence: 150, appendUs: 7500 });
+    expect(l.record(150)).toEqual({ epoch: 0, value: 1150, key: 0, producerId: 9, sequence: 150, appendUs: 7500, attributes: 0 });
     expect(l.epochAt(151)).toBe(1);
     expect(l.valueAt(199)).toBe(1199);
   });

@@ -14,6 +14,8 @@ export interface LogRecord {
   readonly producerId: number;
   readonly sequence: number;
   readonly appendUs: number;
+  /** Batch attributes (sim/kafka/records.ts: transactional, control). */
+  readonly attributes: number;
 }
 
 /** The next capacity of a log's columns: doubling while small, then a quarter more at a time, so that a long log
@@ -37,6 +39,8 @@ export class LogFile {
   appendUs: Float64Array = new Float64Array(INITIAL_CAPACITY);
   /** Idempotent producer epoch of each record (-1 for none): the producer state is rebuilt from it. */
   producerEpoch: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  /** Batch attributes of each record (sim/kafka/records.ts): transactional data, control records (markers). */
+  attributes: Uint8Array = new Uint8Array(INITIAL_CAPACITY);
 
   /** Log end offset. */
   get endOffset(): number {
@@ -67,12 +71,16 @@ export class LogFile {
     this.sequence = g32(this.sequence);
     this.appendUs = g64(this.appendUs);
     this.producerEpoch = g32(this.producerEpoch);
+    const a = new Uint8Array(cap);
+    a.set(this.attributes.subarray(0, n));
+    this.attributes = a;
   }
 
   /** Append one record; returns its offset. Arguments are positional to keep the hot path allocation-free. */
-  append(epoch: number, value: number, key: number, producerId: number, sequence: number, appendUs: number, producerEpoch = -1): number {
+  append(epoch: number, value: number, key: number, producerId: number, sequence: number, appendUs: number, producerEpoch = -1, attributes = 0): number {
     if (this.length === this.epoch.length) this.grow();
     const i = this.length++;
+    this.attributes[i] = attributes;
     this.epoch[i] = epoch;
     this.value[i] = value;
     this.key[i] = key;
@@ -95,7 +103,7 @@ export class LogFile {
   /** Append a leader's batch: one epoch, append time and producer for all; sequences from `baseSequence` (or -1
    *  for each when it is negative). Column-wise, so a batch costs a few native fills, not a call per record.
    *  Returns the first offset. */
-  appendBatch(epoch: number, values: readonly number[], keys: readonly number[], producerId: number, baseSequence: number, appendUs: number, producerEpoch: number): number {
+  appendBatch(epoch: number, values: readonly number[], keys: readonly number[], producerId: number, baseSequence: number, appendUs: number, producerEpoch: number, attributes = 0): number {
     const n = values.length;
     this.reserve(n);
     const i0 = this.length;
@@ -108,19 +116,22 @@ export class LogFile {
     else for (let i = 0; i < n; i++) this.sequence[i0 + i] = baseSequence + i;
     this.appendUs.fill(appendUs, i0, end);
     this.producerEpoch.fill(producerEpoch, i0, end);
+    this.attributes.fill(attributes, i0, end);
     this.length = end;
     return this.startOffset + i0;
   }
 
   /** Append `count` records from columns (a follower copying a fetch response), `at` their index there. */
-  appendColumns(src: { readonly epochs: Int32Array; readonly values: Float64Array; readonly keys: Int32Array; readonly producerIds: Int32Array; readonly sequences: Int32Array; readonly appendUs: Float64Array; readonly producerEpochs: Int32Array }, at: number, count: number): void {
+  appendColumns(src: { readonly epochs: Int32Array; readonly values: Float64Array; readonly keys: Int32Array; readonly producerIds: Int32Array; readonly sequences: Int32Array; readonly appendUs: Float64Array; readonly producerEpochs: Int32Array; readonly attributes?: Uint8Array | undefined }, at: number, count: number): void {
     this.reserve(count);
     const i0 = this.length;
     const to = at + count;
+    const attrs = src.attributes;
     if (count < 64) {
-      // Few records: a plain loop beats seven views and native copies.
+      // Few records: a plain loop beats eight views and native copies.
       const { epochs, values, keys, producerIds, sequences, appendUs, producerEpochs } = src;
       for (let j = at, i = i0; j < to; j++, i++) {
+        this.attributes[i] = attrs === undefined ? 0 : (attrs[j] as number);
         this.epoch[i] = epochs[j] as number;
         this.value[i] = values[j] as number;
         this.key[i] = keys[j] as number;
@@ -139,6 +150,8 @@ export class LogFile {
     this.sequence.set(src.sequences.subarray(at, to), i0);
     this.appendUs.set(src.appendUs.subarray(at, to), i0);
     this.producerEpoch.set(src.producerEpochs.subarray(at, to), i0);
+    if (attrs !== undefined) this.attributes.set(attrs.subarray(at, to), i0);
+    else this.attributes.fill(0, i0, i0 + count);
     this.length = i0 + count;
   }
 
@@ -173,6 +186,7 @@ export class LogFile {
       producerId: this.producerId[i] as number,
       sequence: this.sequence[i] as number,
       appendUs: this.appendUs[i] as number,
+      attributes: this.attributes[i] as number,
     };
   }
 

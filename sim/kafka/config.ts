@@ -40,6 +40,12 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { key: "group.initial.rebalance.delay.ms", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 3000, doc: "delay of the first rebalance of an empty group", aliases: ["groupInitialRebalanceDelayMs"] },
   { key: "group.min.session.timeout.ms", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 6000, doc: "smallest session.timeout.ms a consumer may ask for", aliases: ["groupMinSessionTimeoutMs"] },
   { key: "group.max.session.timeout.ms", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 1800000, doc: "largest session.timeout.ms a consumer may ask for", aliases: ["groupMaxSessionTimeoutMs"] },
+  // --- transactions (TransactionLogConfig, TransactionStateManagerConfig; kafka-facts 16-23) ---
+  { key: "transaction.state.log.replication.factor", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 3, doc: "replication factor of __transaction_state (capped at the brokers)", aliases: ["transactionStateLogReplicationFactor"] },
+  { key: "transaction.state.log.min.isr", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 2, doc: "min.insync.replicas of __transaction_state", aliases: ["transactionStateLogMinIsr"] },
+  { key: "transaction.state.log.num.partitions", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 50, doc: "partitions of __transaction_state; a transactional.id's coordinator leads partition abs(hash) % this", aliases: ["transactionStateLogNumPartitions"] },
+  { key: "transaction.max.timeout.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 900000, doc: "largest transaction.timeout.ms a producer may ask for (INVALID_TRANSACTION_TIMEOUT)", aliases: ["transactionMaxTimeoutMs"] },
+  { key: "transaction.abort.timed.out.transaction.cleanup.interval.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 10000, doc: "how often a coordinator aborts transactions open longer than their timeout (fencing their producer)", aliases: ["transactionAbortTimedOutTransactionCleanupIntervalMs"] },
 
   // --- KRaft (protocol 3.9 / 4.0 / 4.1 in mode kraft): the controller quorum (QuorumConfig), the brokers'
   // heartbeats and the controller's sessions (KRaftConfigs), the ELR feature (KIP-966). Ignored in ZooKeeper mode. ---
@@ -68,6 +74,8 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { key: "metadata.max.age.ms", scopes: ["producer", "consumer"], type: { kind: "int", min: 0 }, default: 300000, doc: "refresh metadata at least this often", aliases: ["metadataMaxAge", "metadataMaxAgeMs"] },
   { key: "partitioner", scopes: ["producer"], type: { kind: "enum", values: ["default", "round-robin"] }, default: "default", doc: "key hash (murmur2) for keyed records; sticky batches without a key (KIP-480 before protocol 3.7, KIP-794 from 3.7; fact 39)" },
   { key: "partitioner.adaptive.partitioning.enable", scopes: ["producer"], type: { kind: "bool" }, default: true, doc: "unkeyed records go less to partitions with longer queues (KIP-794; protocol 3.7; fact 39)", aliases: ["partitionerAdaptivePartitioningEnable"] },
+  { key: "transactional.id", scopes: ["producer"], type: { kind: "enum", values: [] }, default: null, doc: "makes the producer transactional: its writes commit or abort together, and a newer producer with the same id fences it (KIP-98; kafka-facts 16-23)", aliases: ["transactionalId"] },
+  { key: "transaction.timeout.ms", scopes: ["producer"], type: { kind: "int", min: 1 }, default: 60000, doc: "how long a transaction may stay open before its coordinator aborts it (at most the broker's transaction.max.timeout.ms)", aliases: ["transactionTimeout", "transactionTimeoutMs"] },
   { key: "partitioner.availability.timeout.ms", scopes: ["producer"], type: { kind: "int", min: 0 }, default: 0, doc: "unkeyed records avoid a partition whose leader could not take requests for this long; 0 = off (KIP-794; protocol 3.7, with adaptive partitioning; fact 39)", aliases: ["partitionerAvailabilityTimeoutMs"] },
 
   // --- consumer (ConsumerConfig, 3.x defaults; fact 20) ---
@@ -80,6 +88,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { key: "max.poll.interval.ms", scopes: ["consumer"], type: { kind: "int", min: 1 }, default: 300000, doc: "a member that does not poll for this long leaves the group (fact 22)", aliases: ["maxPollInterval", "maxPollIntervalMs"] },
   { key: "max.poll.records", scopes: ["consumer"], type: { kind: "int", min: 1 }, default: 500, doc: "records returned by one poll", aliases: ["maxPollRecords"] },
   { key: "fetch.max.wait.ms", scopes: ["consumer"], type: { kind: "int", min: 0 }, default: 500, doc: "max wait of a fetch when there is no data", aliases: ["maxWaitTimeInMs", "fetchMaxWaitMs"] },
+  { key: "isolation.level", scopes: ["consumer"], type: { kind: "enum", values: ["read_uncommitted", "read_committed"] }, default: "read_uncommitted", doc: "read_committed: read only up to the last stable offset and skip aborted transactions' records (KIP-98)", aliases: ["isolationLevel"] },
   { key: "partition.assignment.strategy", scopes: ["consumer"], type: { kind: "enum", values: ["range", "roundrobin"] }, default: "range", doc: "how partitions are spread over members", aliases: ["partitionAssigners", "partitionAssignmentStrategy"] },
 ];
 
@@ -133,6 +142,11 @@ export interface BrokerConfig {
   readonly "metadata.max.idle.interval.ms": number;
   /** null: the profile's default (sim/kafka/profiles.ts). */
   readonly "eligible.leader.replicas.version": number | null;
+  readonly "transaction.state.log.replication.factor": number;
+  readonly "transaction.state.log.min.isr": number;
+  readonly "transaction.state.log.num.partitions": number;
+  readonly "transaction.max.timeout.ms": number;
+  readonly "transaction.abort.timed.out.transaction.cleanup.interval.ms": number;
 }
 
 /** Topic-level overrides of broker settings. */
@@ -153,6 +167,9 @@ export interface ProducerConfig {
   readonly partitioner: "default" | "round-robin";
   readonly "partitioner.adaptive.partitioning.enable": boolean;
   readonly "partitioner.availability.timeout.ms": number;
+  /** null: not transactional. */
+  readonly "transactional.id": string | null;
+  readonly "transaction.timeout.ms": number;
 }
 
 export interface ConsumerConfig {
@@ -169,6 +186,7 @@ export interface ConsumerConfig {
   readonly "request.timeout.ms": number;
   readonly "metadata.max.age.ms": number;
   readonly "partition.assignment.strategy": "range" | "roundrobin";
+  readonly "isolation.level": "read_uncommitted" | "read_committed";
 }
 
 function defaultsOf(scope: ConfigScope): Record<string, unknown> {

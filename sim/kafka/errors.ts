@@ -49,6 +49,12 @@ const ERRORS = {
   DUPLICATE_BROKER_REGISTRATION: { code: 101, retriable: false },
   INELIGIBLE_REPLICA: { code: 107, retriable: false },
   NEW_LEADER_ELECTED: { code: 108, retriable: false },
+  INVALID_TXN_STATE: { code: 48, retriable: false },
+  INVALID_PRODUCER_ID_MAPPING: { code: 49, retriable: false },
+  INVALID_TRANSACTION_TIMEOUT: { code: 50, retriable: false },
+  TRANSACTION_COORDINATOR_FENCED: { code: 52, retriable: false },
+  UNSTABLE_OFFSET_COMMIT: { code: 88, retriable: true },
+  TRANSACTION_ABORTABLE: { code: 120, retriable: false },
   DELIVERY_TIMEOUT: { code: -1, retriable: false },
   METADATA_TIMEOUT: { code: -1, retriable: false },
 } as const satisfies Record<string, { readonly code: number; readonly retriable: boolean }>;

@@ -11,8 +11,10 @@ import type { KafkaErrorCode } from "./errors.ts";
 export interface FindCoordinatorRequest {
   readonly type: "group.find-coordinator";
   readonly corr: number;
-  readonly keyType: "group";
-  /** The group.id. */
+  /** "transaction": the transaction coordinator of a transactional.id (the leader of its __transaction_state
+   *  partition), answered by the broker's transaction module. */
+  readonly keyType: "group" | "transaction";
+  /** The group.id, or the transactional.id. */
   readonly key: string;
 }
 export interface FindCoordinatorResponse {
@@ -132,6 +134,9 @@ export interface OffsetFetchRequest {
   readonly corr: number;
   readonly group: string;
   readonly partitions: readonly TopicPartitionRef[];
+  /** KIP-447: refuse (UNSTABLE_OFFSET_COMMIT) while a transaction's offsets for these partitions are pending;
+   *  a read_committed consumer asks for it. */
+  readonly requireStable?: boolean;
 }
 export interface OffsetFetchResponse {
   readonly type: "group.offset-fetch-response";
@@ -146,6 +151,13 @@ export interface OffsetFetchResponse {
 export interface InitProducerIdRequest {
   readonly type: "group.init-producer-id";
   readonly corr: number;
+  /** A transactional producer's id (sent to its transaction coordinator, which bumps the epoch and fences older
+   *  instances); absent for an idempotent producer. */
+  readonly transactionalId?: string;
+  readonly transactionTimeoutMs?: number;
+  /** KIP-360: the producer id and epoch it has, when it asks for an epoch bump after an abortable error. */
+  readonly producerId?: number;
+  readonly producerEpoch?: number;
 }
 export interface InitProducerIdResponse {
   readonly type: "group.init-producer-id-response";

@@ -6,6 +6,7 @@ import type { KafkaErrorCode } from "./errors.ts";
 import type { ClusterMessage } from "./protocol-cluster.ts";
 import type { GroupMessage } from "./protocol-group.ts";
 import type { KRaftMessage } from "../controller/kraft/controller/controller-node.ts";
+import type { TxnMessage } from "./protocol-txn.ts";
 
 /** Consecutive records of one partition, columnar. */
 /** The records of a fetch response: a read-only view of the leader's log columns at [at, at + count), taken when
@@ -26,6 +27,8 @@ export interface RecordSlice {
   readonly appendUs: Float64Array;
   /** Idempotent producer epoch of each record (-1 for none). */
   readonly producerEpochs: Int32Array;
+  /** Batch attributes of each record (sim/kafka/records.ts: transactional, control); undefined: all 0. */
+  readonly attributes?: Uint8Array | undefined;
 }
 
 /** One partition's batch in a produce request. */
@@ -49,6 +52,8 @@ export interface ProduceRequest {
   readonly producerId: number;
   readonly producerEpoch: number;
   readonly batches: readonly ProduceBatch[];
+  /** A transactional producer's transactional.id (its batches are transactional); absent or null otherwise. */
+  readonly transactionalId?: string | null;
 }
 
 export interface ProducePartitionResponse {
@@ -84,6 +89,8 @@ export interface FetchRequest {
   readonly brokerEpoch: number;
   readonly maxWaitMs: number;
   readonly partitions: readonly FetchPartition[];
+  /** FetchRequest isolation_level: 1 = READ_COMMITTED (up to the last stable offset); absent or 0: READ_UNCOMMITTED. */
+  readonly isolationLevel?: 0 | 1;
 }
 
 export interface FetchPartitionResponse {
@@ -95,6 +102,9 @@ export interface FetchPartitionResponse {
   readonly records: RecordSlice | null;
   /** Set when the fetcher's log diverged from the leader's (protocol ≥ 2.7). */
   readonly divergingEpoch?: { readonly epoch: number; readonly endOffset: number };
+  /** READ_COMMITTED fetches: the last stable offset, and the aborted transactions the records overlap. */
+  readonly lastStableOffset?: number;
+  readonly abortedTransactions?: readonly { readonly producerId: number; readonly firstOffset: number }[];
 }
 
 export interface FetchResponse {
@@ -134,6 +144,8 @@ export interface ListOffsetsRequest {
   readonly type: "list-offsets";
   readonly corr: number;
   readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly timestamp: "earliest" | "latest"; readonly currentLeaderEpoch: number }[];
+  /** 1 = READ_COMMITTED: "latest" is the last stable offset (ListOffsetsRequest isolation_level). */
+  readonly isolationLevel?: 0 | 1;
 }
 
 export interface ListOffsetsResponse {
@@ -184,5 +196,5 @@ export type ClientMessage =
   | OffsetsForLeaderEpochRequest
   | OffsetsForLeaderEpochResponse;
 
-export type Message = ClientMessage | ClusterMessage | GroupMessage | KRaftMessage;
+export type Message = ClientMessage | ClusterMessage | GroupMessage | KRaftMessage | TxnMessage;
 export type MessageType = Message["type"];

@@ -35,6 +35,8 @@ export const producerSchema = strict({
   onFailure: oneOf(["drop", "log", "halt", "dead-letter"]).optional(),
   deadLetterTopic: str("a topic name").optional(),
   logic: fn<ProducerLogic>("TypeScript form only").optional(),
+  // With a transactional.id: records per transaction and the probability the producer aborts one.
+  transaction: strict({ records: int(1), abortProb: num("a probability", 0, { max: 1 }).optional() }).optional(),
 });
 
 export const consumerSchema = strict({

@@ -21,6 +21,7 @@ export const ANOMALY_TYPES = [
   "two-leaders",
   "metadata-divergence",
   "epoch-regression",
+  "aborted-read",
 ] as const satisfies readonly AnomalyType[];
 type MissingAnomaly = Exclude<AnomalyType, (typeof ANOMALY_TYPES)[number]>;
 const _allAnomalies: MissingAnomaly extends never ? true : never = true;

@@ -43,6 +43,14 @@ export interface ProducerSpec {
   /** A real client observed at the wire gateway (kafkajs, kcat, ...), not run by the world: what it did is in the
    *  history, and this spec says what the gateway saw of its configuration (sim/wire/gateway/clients.ts). */
   readonly external?: string;
+  /** The transactions of a producer with a transactional.id (sim/client/transactions.ts). */
+  readonly transaction?: TransactionWorkload;
+}
+
+/** How a transactional producer groups its records: `records` per transaction, each aborted with `abortProb` (default 0). */
+export interface TransactionWorkload {
+  readonly records: number;
+  readonly abortProb?: number;
 }
 
 export type CommitStrategy = "before-processing" | "after-processing" | "auto";
@@ -125,7 +133,9 @@ export type AnomalyType =
   /** KRaft: committed metadata seen differently by two nodes, or lost from a majority of the controllers. */
   | "metadata-divergence"
   /** A Raft epoch or a partition's leader epoch that went back on a node. */
-  | "epoch-regression";
+  | "epoch-regression"
+  /** A read_committed consumer polled a record of an aborted transaction. */
+  | "aborted-read";
 
 /** valid: no anomaly; allowed: only anomalies the configuration permits; liveness: the cluster or a group did not
  *  converge after the heal; bug: an anomaly nothing permits. */

@@ -14,6 +14,7 @@ import type { GroupMessage, GroupProtocol, JoinGroupRequest, OffsetCommitRequest
 import type { TraceEvent } from "../../events.ts";
 import type { BrokerCtx, GroupCoordinatorModule, GroupHost, GroupSnapshot } from "./host.ts";
 import { offsetKeyName, offsetsPartitionFor } from "./partition.ts";
+import { allocateProducerId } from "../producer-ids.ts";
 
 type GroupState = "empty" | "preparing" | "completing" | "stable";
 type MemberLeftReason = Extract<TraceEvent, { type: "member-left" }>["reason"];
@@ -87,9 +88,7 @@ interface StoredGroup {
   readonly members: readonly StoredMember[];
 }
 
-const PID_BLOB = "group-coordinator/producer-id-seq";
-/** Producer ids handed out by broker b are b * PID_BLOCK + n (n from a flushed counter: unique across restarts). */
-export const PID_BLOCK = 1_000_000;
+export { PID_BLOCK } from "../producer-ids.ts";
 
 export class GroupCoordinator implements GroupCoordinatorModule {
   private readonly groups = new Map<string, Group>();
@@ -229,9 +228,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
         return ctx.send(from, { type: "group.offset-fetch-response", corr: msg.corr, error: "NONE", offsets });
       }
       case "group.init-producer-id": {
-        const n = (ctx.disk.readBlob<number>(PID_BLOB) ?? 0) + 1;
-        ctx.disk.writeBlob(PID_BLOB, n, { flush: true });
-        return ctx.send(from, { type: "group.init-producer-id-response", corr: msg.corr, error: "NONE", producerId: this.host.brokerId * PID_BLOCK + n, producerEpoch: 0 });
+        return ctx.send(from, { type: "group.init-producer-id-response", corr: msg.corr, error: "NONE", producerId: allocateProducerId(ctx, this.host.brokerId), producerEpoch: 0 });
       }
       case "group.find-coordinator-response":
       case "group.join-response":

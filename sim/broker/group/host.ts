@@ -7,6 +7,7 @@ import type { NodeId } from "../../core/ids.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
 import type { Message } from "../../kafka/protocol.ts";
 import type { GroupMessage } from "../../kafka/protocol-group.ts";
+import type { TxnOffsetCommitRequest } from "../../kafka/protocol-txn.ts";
 import type { TraceEvent } from "../../events.ts";
 import type { BrokerConfig } from "../../kafka/config.ts";
 
@@ -27,9 +28,12 @@ export interface GroupHost {
   /** Append records to __consumer_offsets-<partition> as its leader, with acks=all semantics (purgatory,
    *  min.insync.replicas, request timeout). `done` runs once: NONE when the HW passed them, else the error. */
   appendOffsets(ctx: BrokerCtx, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void): void;
+  /** As appendOffsets, for a transaction's offsets: a transactional batch of the producer (TxnOffsetCommit). */
+  appendTxnOffsets?(ctx: BrokerCtx, partition: number, keys: readonly number[], values: readonly number[], producerId: number, producerEpoch: number, timeoutMs: number, done: (error: KafkaErrorCode) => void): void;
   /** Records of __consumer_offsets-<partition> up to the log end (for loading groups on election, as
-   *  GroupMetadataManager.doLoadGroupsAndOffsets does). */
-  readOffsets(partition: number): { readonly keys: ArrayLike<number>; readonly values: ArrayLike<number>; readonly count: number };
+   *  GroupMetadataManager.doLoadGroupsAndOffsets does), with each record's producer id and attributes (a
+   *  transaction's offsets count only once its COMMIT marker follows). */
+  readOffsets(partition: number): { readonly keys: ArrayLike<number>; readonly values: ArrayLike<number>; readonly count: number; readonly producerIds?: ArrayLike<number>; readonly attributes?: ArrayLike<number> };
   /** Interned ids for offset-record keys ("group/topic/partition" ↔ number), deterministic and world-wide. */
   internKey(name: string): number;
   keyName(id: number): string | undefined;
@@ -45,6 +49,11 @@ export interface GroupCoordinatorModule {
   onResigned(ctx: BrokerCtx, partition: number): void;
   /** The groups this broker coordinates now, as the final state reports them. */
   groupStates?(): readonly GroupSnapshot[];
+  /** TxnOffsetCommit (KIP-98, KIP-447): a transaction's offsets, pending until its marker. */
+  onTxnOffsetCommit?(ctx: BrokerCtx, from: NodeId, msg: TxnOffsetCommitRequest): void;
+  /** A marker of `producerId` was written on __consumer_offsets-<partition>: its pending offsets are committed
+   *  or dropped (GroupCoordinator.scheduleHandleTxnCompletion). */
+  onTxnCompletion?(ctx: BrokerCtx, partition: number, producerId: number, commit: boolean): void;
 }
 
 /** A group as its coordinator holds it (GroupMetadata's state, generation and members). */

@@ -116,6 +116,7 @@ export function truncate(rs: ReplicaState, ctx: BrokerCtx, p: Partition, toOffse
     p.logState.clear();
     p.logStateUpTo = 0;
   }
+  if (p.txn.upTo > to - p.log.startOffset) p.txn.clear();
   p.cache.truncateFromEnd(to);
   if (p.hw > to) p.hw = to;
   ctx.emit({ type: "truncate", tp: p.key, broker: rs.brokerId, fromOffset: from, toOffset: to, reason });

@@ -32,9 +32,10 @@ export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req:
   // First pass: record follower progress and see whether anything is to be returned now, so a caught-up
   // fetch is parked without building a response (the common case on the replication hot path).
   let respond = false;
+  const committed = req.isolationLevel === 1;
   for (let i = 0; i < parts.length; i++) {
     const fp = parts[i] as FetchPartition;
-    if (checkPartition(rs, ctx, rs.lookup(fp.topic, fp.partition), fp, follower, req.replicaId, firstTime, now)) respond = true;
+    if (checkPartition(rs, ctx, rs.lookup(fp.topic, fp.partition), fp, follower, req.replicaId, firstTime, now, committed)) respond = true;
   }
   if (!respond && firstTime && req.maxWaitMs > 0 && parts.length > 0) {
     // DelayedFetch: wait for data (followers) or for the HW to move (consumers), at most maxWaitMs.
@@ -52,7 +53,7 @@ export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req:
   const out: FetchPartitionResponse[] = [];
   for (let i = 0; i < parts.length; i++) {
     const fp = parts[i] as FetchPartition;
-    out.push(readPartition(rs, rs.lookup(fp.topic, fp.partition), fp, follower));
+    out.push(readPartition(rs, rs.lookup(fp.topic, fp.partition), fp, follower, committed));
   }
   const resp: FetchResponse = { type: "fetch-response", corr: req.corr, partitions: out };
   ctx.send(from, resp);
@@ -79,7 +80,7 @@ export function wakeFetches(rs: ReplicaState, ctx: BrokerCtx, p: Partition, hwMo
 
 /** Validate one fetched partition; on a valid follower fetch record its progress (Replica.updateFetchState,
  *  ISR expansion, HW). True when the response has something for it (records, an error, a divergence). */
-function checkPartition(rs: ReplicaState, ctx: BrokerCtx, p: Partition | undefined, fp: FetchPartition, follower: boolean, replicaId: number, firstTime: boolean, now: number): boolean {
+function checkPartition(rs: ReplicaState, ctx: BrokerCtx, p: Partition | undefined, fp: FetchPartition, follower: boolean, replicaId: number, firstTime: boolean, now: number, committed: boolean): boolean {
   if (p === undefined || !p.isLeader) return true;
   if (fp.currentLeaderEpoch >= 0 && fp.currentLeaderEpoch !== p.leaderEpoch) return true;
   const leo = p.leo;
@@ -96,12 +97,17 @@ function checkPartition(rs: ReplicaState, ctx: BrokerCtx, p: Partition | undefin
       if (maybeIncrementHw(rs, ctx, p)) onHwAdvanced(rs, ctx, p);
     }
   }
-  const upper = follower || rs.spec.bugs.readAboveHighWatermark ? leo : p.hw;
+  const upper = follower || rs.spec.bugs.readAboveHighWatermark ? leo : committed ? lastStableOffset(p) : p.hw;
   return fp.fetchOffset < upper;
 }
 
+/** What a READ_COMMITTED fetch may read up to (UnifiedLog.lastStableOffset: min(first unstable offset, HW)). */
+export function lastStableOffset(p: Partition): number {
+  return p.txn.idle ? p.hw : p.txn.lastStableOffset(p.hw);
+}
+
 /** The response for one partition (no state change). */
-function readPartition(rs: ReplicaState, p: Partition | undefined, fp: FetchPartition, follower: boolean): FetchPartitionResponse {
+function readPartition(rs: ReplicaState, p: Partition | undefined, fp: FetchPartition, follower: boolean, committed: boolean): FetchPartitionResponse {
   if (p === undefined || !p.isLeader) {
     const error: KafkaErrorCode = p === undefined && !rs.metadata.has(tpKey(fp.topic, fp.partition)) ? "UNKNOWN_TOPIC_OR_PARTITION" : "NOT_LEADER_OR_FOLLOWER";
     return { topic: fp.topic, partition: fp.partition, error, highWatermark: -1, logStartOffset: -1, records: null };
@@ -123,6 +129,15 @@ function readPartition(rs: ReplicaState, p: Partition | undefined, fp: FetchPart
   }
   if (fp.fetchOffset > leo || fp.fetchOffset < start) {
     return { topic: fp.topic, partition: fp.partition, error: "OFFSET_OUT_OF_RANGE", highWatermark: hw, logStartOffset: start, records: null };
+  }
+  if (committed && !follower) {
+    // READ_COMMITTED: up to the LSO, with the aborted transactions the records overlap (the consumer drops their
+    // records: Fetcher / CompletedFetch.abortedProducerIds).
+    const lso = lastStableOffset(p);
+    const to = Math.min(lso, fp.fetchOffset + MAX_FETCH_RECORDS);
+    const records = fp.fetchOffset < lso ? slice(p, fp.fetchOffset, to) : null;
+    const abortedTransactions = records === null ? [] : p.txn.abortedIn(fp.fetchOffset, to);
+    return { topic: fp.topic, partition: fp.partition, error: "NONE", highWatermark: hw, logStartOffset: start, records, lastStableOffset: lso, abortedTransactions };
   }
   const upper = follower || rs.spec.bugs.readAboveHighWatermark ? leo : hw;
   const records = fp.fetchOffset < upper ? slice(p, fp.fetchOffset, Math.min(upper, fp.fetchOffset + MAX_FETCH_RECORDS)) : null;
@@ -146,6 +161,8 @@ function slice(p: Partition, from: number, to: number): RecordSlice {
     sequences: log.sequence,
     appendUs: log.appendUs,
     producerEpochs: log.producerEpoch,
+    // Only a log with transactional records carries the column (consumers then filter per record; else not at all).
+    attributes: p.txn.seen ? log.attributes : undefined,
   };
   p.sliceCache = made;
   return made;
@@ -180,8 +197,8 @@ export function handleListOffsets(rs: ReplicaState, ctx: BrokerCtx, from: NodeId
     } else if (q.currentLeaderEpoch >= 0 && q.currentLeaderEpoch !== p.leaderEpoch) {
       out.push({ topic: q.topic, partition: q.partition, error: q.currentLeaderEpoch < p.leaderEpoch ? "FENCED_LEADER_EPOCH" : "UNKNOWN_LEADER_EPOCH", offset: -1, leaderEpoch: -1 });
     } else {
-      // Consumers see the HW as the latest offset (isolation.level=read_uncommitted: the HW).
-      const offset = q.timestamp === "earliest" ? p.log.startOffset : p.hw;
+      // The latest offset: the HW for read_uncommitted, the last stable offset for read_committed.
+      const offset = q.timestamp === "earliest" ? p.log.startOffset : msg.isolationLevel === 1 ? lastStableOffset(p) : p.hw;
       out.push({ topic: q.topic, partition: q.partition, error: "NONE", offset, leaderEpoch: p.leaderEpoch });
     }
   }

@@ -37,7 +37,8 @@ import { ReplicaState } from "./state.ts";
 import type { ReplicaHooks, ReplicaSpec } from "./state.ts";
 import { applyPartitionState } from "./partition-state.ts";
 import type { PartitionStateUpdate } from "./partition-state.ts";
-import { appendInternal, expireProduce, handleProduce } from "./produce.ts";
+import { appendInternal, appendMarker, expireProduce, handleProduce } from "./produce.ts";
+import type { InternalAppendProducer } from "./produce.ts";
 import { answerFetch, handleListOffsets, handleOffsetsForLeaderEpoch } from "./leader-fetch.ts";
 import { FetcherTag, handleFetchResponse, handleOffsetsForLeaderEpochResponse, onFetcherDisconnect, onFetcherTimer, stopFollowing } from "./fetcher.ts";
 import { checkIsrShrink } from "./isr.ts";
@@ -189,9 +190,14 @@ export class ReplicaManager {
     for (const pm of partitions) rs.metadata.set(tpKey(pm.topic, pm.partition), pm);
   }
 
-  /** Internal acks=all append (group coordinator offsets). */
-  appendInternal(ctx: BrokerCtx, topic: string, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void): void {
-    appendInternal(this.rs, ctx, topic, partition, keys, values, timeoutMs, done);
+  /** Internal acks=all append (group coordinator offsets, the transaction log; a transaction's offsets with its producer). */
+  appendInternal(ctx: BrokerCtx, topic: string, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void, producer?: InternalAppendProducer): void {
+    appendInternal(this.rs, ctx, topic, partition, keys, values, timeoutMs, done, producer);
+  }
+
+  /** A transaction marker as the partition's leader (acks=all): sim/broker/txn's WriteTxnMarkers. */
+  appendMarker(ctx: BrokerCtx, topic: string, partition: number, producerId: number, producerEpoch: number, controlType: number, coordinatorEpoch: number, timeoutMs: number, done: (error: KafkaErrorCode) => void): void {
+    appendMarker(this.rs, ctx, topic, partition, producerId, producerEpoch, controlType, coordinatorEpoch, timeoutMs, done);
   }
 
   // ---------------------------------------------------------------- controller requests

@@ -92,6 +92,7 @@ function makeLeader(rs: ReplicaState, ctx: BrokerCtx, p: Partition, st: Partitio
   p.logState.applyRange(p.log, p.logStateUpTo, p.log.length);
   p.logStateUpTo = p.log.length;
   p.producers = p.logState.clone();
+  p.txn.apply(p.log, p.txn.upTo, p.log.length);
   ctx.emit({ type: "become-leader", tp: p.key, broker: rs.brokerId, leaderEpoch: st.leaderEpoch, logEndOffset: p.leo });
   if (maybeIncrementHw(rs, ctx, p)) onHwAdvanced(rs, ctx, p);
   if (!wasLeader) rs.hooks.onLeadershipChange?.(ctx, p.topic, p.partition, true);

@@ -4,6 +4,7 @@
 import type { LogFile, Disk } from "../../disk/disk.ts";
 import { EpochCache } from "./epoch-cache.ts";
 import { ProducerState } from "./producer-state.ts";
+import { TxnLogState } from "../txn/log-state.ts";
 import type { PendingProduce, ParkedFetch } from "./purgatory.ts";
 import type { RecordSlice } from "../../kafka/protocol.ts";
 
@@ -29,6 +30,8 @@ export class Partition {
    *  followers too and reloads it only after a truncation). */
   readonly logState = new ProducerState();
   logStateUpTo = 0;
+  /** Open and aborted transactions on this log, for the LSO and read_committed fetches (kept on the leader). */
+  readonly txn = new TxnLogState();
   hw = 0;
   role: Role = "none";
   leader = -1;

@@ -13,6 +13,16 @@ import type { ProduceResult } from "./purgatory.ts";
 import type { ReplicaState } from "./state.ts";
 import { maybeIncrementHw, onHwAdvanced } from "./isr.ts";
 import { wakeFetches } from "./leader-fetch.ts";
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL, markerValue } from "../../kafka/records.ts";
+
+/** A producer id and epoch an internal append writes under (a coordinator's transactional offsets or marker). */
+export interface InternalAppendProducer {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly attributes: number;
+}
+
+const NO_PRODUCER: InternalAppendProducer = { producerId: -1, producerEpoch: -1, attributes: 0 };
 
 export function handleProduce(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req: ProduceRequest): void {
   const acks = req.acks;
@@ -23,10 +33,12 @@ export function handleProduce(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, re
     return;
   }
   const pp = new PendingProduce(acks === 0 ? null : from, req.corr, results, null);
+  // A transactional producer's batches carry the transactional flag (ProduceRequest.transactionalId).
+  const attributes = req.transactionalId === undefined || req.transactionalId === null ? 0 : ATTR_TRANSACTIONAL;
   for (let i = 0; i < req.batches.length; i++) {
     const b = req.batches[i] as (typeof req.batches)[number];
     results.push({ topic: b.topic, partition: b.partition, error: "NONE", baseOffset: -1 });
-    appendToLeader(rs, ctx, pp, i, b.topic, b.partition, acks, req.producerId, req.producerEpoch, b.baseSequence, b.values, b.keys);
+    appendToLeader(rs, ctx, pp, i, b.topic, b.partition, acks, req.producerId, req.producerEpoch, b.baseSequence, b.values, b.keys, attributes);
   }
   settleProduce(rs, ctx, pp, req.timeoutMs);
   // acks=0 has no response to carry an error: the broker closes the connection instead, and the client
@@ -34,11 +46,22 @@ export function handleProduce(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, re
   if (acks === 0 && results.some((r) => r.error !== "NONE")) ctx.closeConnection(from, { side: "server" });
 }
 
-/** Internal acks=all append (group coordinator offsets). */
-export function appendInternal(rs: ReplicaState, ctx: BrokerCtx, topic: string, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void): void {
+/** Internal acks=all append (group coordinator offsets, the transaction log; `producer`: a transactional offset
+ *  commit's producer id and epoch). */
+export function appendInternal(rs: ReplicaState, ctx: BrokerCtx, topic: string, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void, producer: InternalAppendProducer = NO_PRODUCER): void {
   const results: ProduceResult[] = [{ topic, partition, error: "NONE", baseOffset: -1 }];
   const pp = new PendingProduce(null, -1, results, done);
-  appendToLeader(rs, ctx, pp, 0, topic, partition, -1, -1, -1, -1, values, keys);
+  appendToLeader(rs, ctx, pp, 0, topic, partition, -1, producer.producerId, producer.producerEpoch, -1, values, keys, producer.attributes);
+  settleProduce(rs, ctx, pp, timeoutMs);
+}
+
+/** A transaction marker from a coordinator (KafkaApis.handleWriteTxnMarkersRequest → ReplicaManager.appendRecords
+ *  with acks=all, origin Coordinator): one control record of `producerId` at `producerEpoch`, COMMIT or ABORT
+ *  (`controlType`), answered once the HW passes it. */
+export function appendMarker(rs: ReplicaState, ctx: BrokerCtx, topic: string, partition: number, producerId: number, producerEpoch: number, controlType: number, coordinatorEpoch: number, timeoutMs: number, done: (error: KafkaErrorCode) => void): void {
+  const results: ProduceResult[] = [{ topic, partition, error: "NONE", baseOffset: -1 }];
+  const pp = new PendingProduce(null, -1, results, done);
+  appendToLeader(rs, ctx, pp, 0, topic, partition, -1, producerId, producerEpoch, coordinatorEpoch, [markerValue(coordinatorEpoch)], [controlType], ATTR_CONTROL | ATTR_TRANSACTIONAL);
   settleProduce(rs, ctx, pp, timeoutMs);
 }
 
@@ -66,6 +89,8 @@ function appendToLeader(
   baseSequence: number,
   values: readonly number[],
   keys: readonly number[],
+  /** The batch's attributes; for a control batch (a marker) `baseSequence` is the coordinator epoch. */
+  attributes: number,
 ): void {
   const r = pp.results[index] as ProduceResult;
   const p = rs.lookup(topic, partition);
@@ -81,8 +106,20 @@ function appendToLeader(
   }
   const n = values.length;
   let base: number;
-  const idempotent = producerId >= 0 && baseSequence >= 0;
+  const control = (attributes & ATTR_CONTROL) !== 0;
+  const idempotent = producerId >= 0 && baseSequence >= 0 && !control;
   let duplicate = false;
+  if (producerId >= 0 && attributes !== 0) {
+    const error = checkTransactional(p, producerId, producerEpoch, attributes, control ? baseSequence : -1);
+    if (error !== "NONE") {
+      r.error = error;
+      return;
+    }
+  } else if (producerId >= 0 && !p.txn.idle && p.txn.ongoing.has(producerId)) {
+    // ProducerAppendInfo.appendDataBatch: a non-transactional write while the producer's transaction is open.
+    r.error = "INVALID_TXN_STATE";
+    return;
+  }
   if (idempotent) {
     const check = p.producers.check(producerId, producerEpoch, baseSequence, n);
     if (check === "DUPLICATE") {
@@ -97,8 +134,20 @@ function appendToLeader(
     const log = p.log;
     const epoch = p.leaderEpoch;
     const now = ctx.nowUs;
-    log.appendBatch(epoch, values, keys, idempotent ? producerId : -1, idempotent ? baseSequence : -1, now, idempotent ? producerEpoch : -1);
+    const withPid = idempotent || attributes !== 0;
+    log.appendBatch(epoch, values, keys, withPid ? producerId : -1, idempotent ? baseSequence : -1, now, withPid ? producerEpoch : -1, attributes);
     if (idempotent) p.producers.update(producerId, producerEpoch, baseSequence, baseSequence + n - 1, base);
+    if (attributes !== 0) {
+      if (control) {
+        p.producers.markerEpoch(producerId, producerEpoch);
+        p.txn.onMarker(producerId, base, keys[0] as number, baseSequence);
+        ctx.emit({ type: "txn-marker", tp: p.key, broker: rs.brokerId, producerId, producerEpoch, offset: base, control: keys[0] === 1 ? "commit" : "abort", coordinatorEpoch: baseSequence });
+      } else {
+        if (!idempotent) p.producers.markerEpoch(producerId, producerEpoch);
+        p.txn.onData(producerId, base, attributes);
+      }
+    }
+    p.txn.upTo = log.length;
     ctx.emit({ type: "produce-append", tp: p.key, broker: rs.brokerId, baseOffset: base, count: n, leaderEpoch: epoch });
     if (p.flushMessages !== null && log.unflushed >= p.flushMessages) {
       log.flush();
@@ -120,6 +169,16 @@ function appendToLeader(
   pp.remaining++;
   if (p.produceWaiters.length > 256) p.produceWaiters = p.produceWaiters.filter((w) => !w.p.done); // timed out while the HW was stuck
   p.produceWaiters.push({ p: pp, index, requiredOffset: required, baseOffset: base });
+}
+
+/** ProducerAppendInfo's checks of a transactional batch or marker: an older producer epoch is refused
+ *  (checkProducerEpoch: INVALID_PRODUCER_EPOCH since 2.7), and a marker from an older coordinator epoch than the
+ *  producer's last marker (checkCoordinatorEpoch: TRANSACTION_COORDINATOR_FENCED). `coordinatorEpoch` -1: data. */
+function checkTransactional(p: Partition, producerId: number, producerEpoch: number, _attributes: number, coordinatorEpoch: number): KafkaErrorCode {
+  const known = p.producers.epochOf(producerId);
+  if (known >= 0 && producerEpoch < known) return "INVALID_PRODUCER_EPOCH";
+  if (coordinatorEpoch >= 0 && coordinatorEpoch < (p.txn.coordinatorEpochs.get(producerId) ?? -1)) return "TRANSACTION_COORDINATOR_FENCED";
+  return "NONE";
 }
 
 /** The HW moved: complete the acks=all requests it satisfies (DelayedProduce.tryComplete). */

@@ -3,6 +3,7 @@
 // Rebuilt from the log when a replica becomes leader (the log keeps producer id, epoch and sequence of each record).
 import type { LogFile } from "../../disk/disk.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import { ATTR_CONTROL } from "../../kafka/records.ts";
 
 const BATCHES_TO_RETAIN = 5;
 const UNKNOWN_EPOCH = -1;
@@ -55,6 +56,23 @@ export class ProducerState {
     if (e.batches.length > BATCHES_TO_RETAIN) e.batches.shift();
   }
 
+  /** A transaction marker of the producer at `producerEpoch` (ProducerAppendInfo.appendEndTxnMarker →
+   *  ProducerStateEntry.update): a newer epoch (a fenced producer's transaction aborted by its coordinator) becomes
+   *  the producer's epoch and forgets the old epoch's batches, so the old epoch's writes are refused from then on. */
+  markerEpoch(producerId: number, producerEpoch: number): void {
+    const e = this.producers.get(producerId);
+    if (e === undefined) this.producers.set(producerId, { epoch: producerEpoch, batches: [] });
+    else if (producerEpoch > e.epoch) {
+      e.epoch = producerEpoch;
+      e.batches.length = 0;
+    }
+  }
+
+  /** The producer's epoch as the partition knows it (-1: unknown producer). */
+  epochOf(producerId: number): number {
+    return this.producers.get(producerId)?.epoch ?? UNKNOWN_EPOCH;
+  }
+
   clear(): void {
     this.producers.clear();
   }
@@ -83,6 +101,11 @@ export class ProducerState {
       const pid = log.producerId[i] as number;
       if (pid < 0) continue;
       const seq = log.sequence[i] as number;
+      if (((log.attributes[i] as number) & ATTR_CONTROL) !== 0 || seq < 0) {
+        // A marker, or a coordinator's transactional offsets (no sequence): only the producer epoch counts.
+        this.markerEpoch(pid, log.producerEpoch[i] as number);
+        continue;
+      }
       const epoch = log.producerEpoch[i] as number;
       const off = log.startOffset + i;
       const e = this.producers.get(pid);

@@ -8,6 +8,7 @@ import type { OffsetFetchResponse, TopicPartitionRef } from "../../kafka/protoco
 import type { KafkaMessage } from "../user-code.ts";
 import type { Consumer } from "./consumer.ts";
 import { STATE_BLOB } from "./types.ts";
+import { RecordFilter } from "./isolation.ts";
 import type { Ctx, StoredState, TopicPartitionOffset, WorkItem } from "./types.ts";
 
 export interface PartState {
@@ -190,6 +191,8 @@ export class Positions {
     const c = this.c;
     if (c.membership.state !== "stable") return;
     const strategy = c.cfg["auto.offset.reset"] === "earliest" ? ("earliest" as const) : ("latest" as const);
+    // isolation.level=read_committed: fetches stop at the LSO, "latest" is the LSO (FetchRequest/ListOffsets isolation_level).
+    const readCommitted = c.cfg["isolation.level"] === "read_committed";
     const resets = new Map<number, PartState[]>();
     const fetches = new Map<number, PartState[]>();
     for (const p of this.parts.values()) {
@@ -210,14 +213,16 @@ export class Positions {
     for (const [leader, ps] of resets) {
       for (const p of ps) p.fetching = true;
       const partitions = ps.map((p) => ({ topic: p.topic, partition: p.partition, timestamp: strategy, currentLeaderEpoch: c.requests.epochs.current(p.topic, p.partition) }));
-      c.requests.send(ctx, c.requests.broker(leader), "list-offsets", { type: "list-offsets", corr: c.requests.nextCorr(), partitions }, { tps: ps.map((p) => p.tp) });
+      const isolation = readCommitted ? { isolationLevel: 1 as const } : {};
+      c.requests.send(ctx, c.requests.broker(leader), "list-offsets", { type: "list-offsets", corr: c.requests.nextCorr(), partitions, ...isolation }, { tps: ps.map((p) => p.tp) });
     }
     for (const [leader, ps] of fetches) {
       const node = c.requests.broker(leader);
       if (c.requests.isInFlight("fetch", node)) continue;
       for (const p of ps) p.fetching = true;
       const partitions: FetchPartition[] = ps.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.fetchOffset, currentLeaderEpoch: c.requests.epochs.current(p.topic, p.partition), lastFetchedEpoch: -1 }));
-      c.requests.send(ctx, node, "fetch", { type: "fetch", corr: c.requests.nextCorr(), replicaId: -1, brokerEpoch: -1, maxWaitMs: c.cfg["fetch.max.wait.ms"], partitions }, { tps: ps.map((p) => p.tp) });
+      const isolation = readCommitted ? { isolationLevel: 1 as const } : {};
+      c.requests.send(ctx, node, "fetch", { type: "fetch", corr: c.requests.nextCorr(), replicaId: -1, brokerEpoch: -1, maxWaitMs: c.cfg["fetch.max.wait.ms"], partitions, ...isolation }, { tps: ps.map((p) => p.tp) });
     }
   }
 
@@ -238,12 +243,20 @@ export class Positions {
           p.highWatermark = fp.highWatermark;
           const s = fp.records;
           if (s === null) break;
+          const filter = RecordFilter.needed(s) ? new RecordFilter(s, fp) : null;
           for (let i = 0; i < s.count; i++) {
             const off = s.baseOffset + i;
             const j = s.at + i;
             if (off < p.fetchOffset) continue;
             // Fetcher: data for an offset other than the position (a seek or reset happened meanwhile) is dropped.
             if (off > p.fetchOffset || p.position < 0) break;
+            if (filter !== null && filter.skip(j, off)) {
+              // A marker or an aborted record: fetched past, never returned; with nothing buffered the position
+              // moves past it too (CompletedFetch's nextFetchOffset).
+              if (p.buffer.length === 0 && p.position === off) p.position = off + 1;
+              p.fetchOffset = off + 1;
+              continue;
+            }
             const key = s.keys[j] as number;
             p.buffer.push({ offset: off, key: key < 0 ? null : key, value: s.values[j] as number });
             p.fetchOffset = off + 1;

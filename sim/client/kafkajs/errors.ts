@@ -113,13 +113,18 @@ const KAFKAJS_CODES: Readonly<Record<number, readonly [string, boolean, string]>
   45: ["OUT_OF_ORDER_SEQUENCE_NUMBER", false, "The broker received an out of order sequence number"],
   46: ["DUPLICATE_SEQUENCE_NUMBER", false, "The broker received a duplicate sequence number"],
   47: ["INVALID_PRODUCER_EPOCH", false, "Producer attempted an operation with an old epoch. Either there is a newer producer with the same transactionalId, or the producer's transaction has been expired by the broker"],
+  48: ["INVALID_TXN_STATE", false, "The producer attempted a transactional operation in an invalid state"],
+  49: ["INVALID_PRODUCER_ID_MAPPING", false, "The producer attempted to use a producer id which is not currently assigned to its transactional id"],
+  50: ["INVALID_TRANSACTION_TIMEOUT", false, "The transaction timeout is larger than the maximum value allowed by the broker (as configured by max.transaction.timeout.ms)"],
   51: ["CONCURRENT_TRANSACTIONS", true, "The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing"],
+  52: ["TRANSACTION_COORDINATOR_FENCED", false, "Indicates that the transaction coordinator sending a WriteTxnMarker is no longer the current coordinator for a given producer"],
   56: ["KAFKA_STORAGE_ERROR", true, "Disk error when trying to access log file on the disk"],
   59: ["UNKNOWN_PRODUCER_ID", false, "This exception is raised by the broker if it could not locate the producer metadata associated with the producerId in question. This could happen if, for instance, the producer's records were deleted because their retention time had elapsed. Once the last records of the producerId are removed, the producer's metadata is removed from the broker, and future appends by the producer will return this exception"],
   74: ["FENCED_LEADER_EPOCH", true, "The leader epoch in the request is older than the epoch on the broker"],
   75: ["UNKNOWN_LEADER_EPOCH", true, "The leader epoch in the request is newer than the epoch on the broker"],
   77: ["STALE_BROKER_EPOCH", false, "Broker epoch has changed"],
   79: ["MEMBER_ID_REQUIRED", false, "The group member needs to have a valid member id before actually entering a consumer group"],
+  88: ["UNSTABLE_OFFSET_COMMIT", true, "There are unstable offsets that need to be cleared"],
 };
 
 /** createErrorFromCode: a KafkaJSProtocolError for a Kafka error number (an unknown one as kafkajs does). */

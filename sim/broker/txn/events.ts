@@ -1,0 +1,18 @@
+// Trace events of transactions: the coordinators' state transitions (each one written to __transaction_state),
+// their timeouts, and the COMMIT / ABORT markers partition leaders write. Rare: every one is evidence.
+
+/** TransactionState (TransactionMetadata.scala). PrepareEpochFence is the fence of an open transaction by a new
+ *  InitProducerId or a timeout, before its abort. */
+export type TxnState = "Empty" | "Ongoing" | "PrepareCommit" | "PrepareAbort" | "CompleteCommit" | "CompleteAbort" | "PrepareEpochFence";
+
+export type TxnTraceEvent =
+  /** A transaction coordinator wrote a transition of `transactionalId` to __transaction_state (and applied it). */
+  | { readonly type: "txn-transition"; readonly broker: number; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly state: TxnState; readonly partitions: readonly string[] }
+  /** The coordinator's periodic sweep found the transaction open past transaction.timeout.ms: it aborts it, fencing
+   *  the producer (TransactionCoordinator.abortTimedOutTransactions). */
+  | { readonly type: "txn-timed-out"; readonly broker: number; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number }
+  /** A partition leader appended a COMMIT or ABORT marker of `producerId` at `offset`. */
+  | { readonly type: "txn-marker"; readonly tp: string; readonly broker: number; readonly producerId: number; readonly producerEpoch: number; readonly offset: number; readonly control: "commit" | "abort"; readonly coordinatorEpoch: number }
+  /** A transactional producer was fenced (PRODUCER_FENCED / INVALID_PRODUCER_EPOCH): a newer instance with its
+   *  transactional.id, or its coordinator's timeout, took over; it stops (a fatal error in the Java client). */
+  | { readonly type: "producer-fenced"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly error: string };

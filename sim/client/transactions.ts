@@ -1,0 +1,378 @@
+// A transactional producer (KafkaProducer with a transactional.id, its TransactionManager; KIP-98), transaction.version
+// 1: it finds its transaction coordinator (FindCoordinator, key type transaction), gets its producer id and a bumped
+// epoch (InitProducerId: the coordinator aborts what an earlier instance left open and fences it), then runs one
+// transaction after another: AddPartitionsToTxn for the partitions it is about to write, the records as
+// transactional, idempotent produce requests (acks from its config), then EndTxn — COMMIT, or ABORT with the
+// workload's abort probability. A newer instance or the coordinator's timeout fences it (PRODUCER_FENCED /
+// INVALID_PRODUCER_EPOCH): fatal, it stops (Java: a ProducerFencedException closes the producer).
+//
+// First slice, simpler than the Java client: no accumulator (a transaction's records go in one batch per partition,
+// sent when the transaction's records are all generated), one transaction at a time, records partitioned by key
+// (murmur2) or round-robin. The records' send ops are recorded as usual; whether their transaction committed is
+// what the markers in the log say (properties/ reads it from the final logs).
+import type { NodeContext, Actor } from "../core/node.ts";
+import type { NodeId } from "../core/ids.ts";
+import { brokerNode, brokerOfNode, tpKey } from "../core/ids.ts";
+import { acksNumber } from "../kafka/config.ts";
+import type { ProducerConfig } from "../kafka/config.ts";
+import { isRetriable } from "../kafka/errors.ts";
+import type { KafkaErrorCode } from "../kafka/errors.ts";
+import type { Message, ProduceResponse } from "../kafka/protocol.ts";
+import type { TraceEvent } from "../events.ts";
+import type { ProducerSpec } from "../scenario/types.ts";
+import type { ClientEnv } from "./env.ts";
+import { recordRestart } from "./env.ts";
+import { ProducerMetadata } from "./producer-metadata.ts";
+import { partitionForKey } from "./partitioner.ts";
+
+type Ctx = NodeContext<Message, TraceEvent>;
+
+const TICK = { t: "txn-produce-tick" } as const;
+const RETRY = { t: "txn-retry" } as const;
+
+interface TxnRecord {
+  readonly value: number;
+  readonly key: number | null;
+  readonly partition: number;
+}
+
+/** One partition's records of the current transaction. */
+interface TxnBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly values: number[];
+  readonly keys: number[];
+  baseSequence: number;
+  acked: boolean;
+}
+
+type Phase =
+  /** Looking for the coordinator, then InitProducerId. */
+  | "init"
+  /** Collecting the records of the next transaction. */
+  | "ready"
+  /** AddPartitionsToTxn in flight or to retry. */
+  | "adding"
+  /** Produce requests in flight or to retry. */
+  | "producing"
+  /** EndTxn in flight or to retry. */
+  | "ending"
+  /** Fenced or failed fatally: stopped. */
+  | "fenced";
+
+type Request = { readonly kind: "find" | "init" | "add" | "end" | "metadata" | "produce"; readonly node: NodeId; readonly batches: readonly TxnBatch[]; timer: number };
+
+export class TransactionalProducer implements Actor<Message, TraceEvent> {
+  readonly cfg: ProducerConfig;
+  readonly name: string;
+  readonly transactionalId: string;
+  private readonly acks: -1 | 0 | 1;
+  private readonly recordsPerTxn: number;
+  private readonly abortProb: number;
+  private readonly metadata: ProducerMetadata;
+  private phase: Phase = "init";
+  private coordinator: NodeId | null = null;
+  producerId = -1;
+  producerEpoch = -1;
+  /** Next sequence per partition under the current epoch. */
+  private readonly sequences = new Map<string, number>();
+  private pending: TxnRecord[] = [];
+  private batches: TxnBatch[] = [];
+  private commit = true;
+  private readonly inflight = new Map<number, Request>();
+  private corr = 0;
+  private sent = 0;
+  private roundRobin = 0;
+  private retryArmed = false;
+  /** Transactions ended (committed, aborted), for tests. */
+  committed = 0;
+  aborted = 0;
+
+  constructor(
+    private readonly spec: ProducerSpec,
+    readonly env: ClientEnv,
+  ) {
+    this.cfg = spec.config;
+    this.name = spec.id;
+    this.transactionalId = spec.config["transactional.id"] as string;
+    this.acks = acksNumber(this.cfg.acks);
+    this.recordsPerTxn = Math.max(1, spec.transaction?.records ?? 10);
+    this.abortProb = spec.transaction?.abortProb ?? 0;
+    this.metadata = new ProducerMetadata(this.cfg["retry.backoff.ms"] * 1000);
+  }
+
+  onStart(ctx: Ctx): void {
+    recordRestart(ctx, this.env, this.name);
+    this.sent = ctx.disk.readBlob<number>("producer/sent") ?? 0;
+    ctx.setTimer(Math.max(0, (this.spec.startMs ?? 0) * 1000 - ctx.nowUs), TICK);
+    this.step(ctx);
+  }
+
+  onTimer(ctx: Ctx, tag: unknown): void {
+    if (tag === TICK) return this.tick(ctx);
+    if (tag === RETRY) {
+      this.retryArmed = false;
+      return this.step(ctx);
+    }
+    // A request timed out: NetworkClient closes the connection; whatever it carried is retried.
+    const entry = [...this.inflight].find(([, r]) => r === tag);
+    if (entry === undefined) return;
+    ctx.closeConnection(entry[1].node);
+    this.failNode(ctx, entry[1].node);
+  }
+
+  onDisconnect(ctx: Ctx, peer: NodeId): void {
+    this.failNode(ctx, peer);
+  }
+
+  private failNode(ctx: Ctx, node: NodeId): void {
+    for (const [corr, r] of [...this.inflight]) {
+      if (r.node !== node) continue;
+      this.take(ctx, corr);
+      if (r.kind === "find" || r.kind === "init" || r.kind === "add" || r.kind === "end") this.coordinator = null;
+      if (r.kind === "metadata") this.metadata.failed(ctx.nowUs);
+    }
+    this.metadata.stale = true;
+    this.retryLater(ctx);
+  }
+
+  // ---------------------------------------------------------------- workload
+
+  private tick(ctx: Ctx): void {
+    const limit = this.spec.messages;
+    if (!this.env.workloadActive() || this.phase === "fenced" || (limit !== undefined && this.sent >= limit)) return this.step(ctx);
+    ctx.setTimer(Math.max(1, Math.round(1_000_000 / this.spec.ratePerSec)), TICK);
+    const m = this.metadata.topics.get(this.spec.topic);
+    // A transactional producer blocks in send() until it has metadata (KafkaProducer.waitOnMetadata): no record yet.
+    if (m === undefined) return this.step(ctx);
+    const key = this.spec.keys > 0 ? ctx.rng.int(0, this.spec.keys - 1) : null;
+    const partition = key !== null ? partitionForKey(key, m.partitions) : this.roundRobin++ % m.partitions;
+    const value = this.env.nextValue();
+    this.sent++;
+    ctx.disk.writeBlob("producer/sent", this.sent);
+    this.env.history.recordSendInvoke(ctx.nowUs, this.name, this.spec.topic, key, value, partition);
+    this.pending.push({ value, key, partition });
+    this.step(ctx);
+  }
+
+  // ---------------------------------------------------------------- the state machine
+
+  /** Do whatever the phase wants next and nothing is in flight for. */
+  private step(ctx: Ctx): void {
+    if (this.phase === "fenced") return;
+    if (this.metadata.stale && !this.has("metadata") && ctx.nowUs >= this.metadata.retryAtUs) this.requestMetadata(ctx);
+    switch (this.phase) {
+      case "init":
+        if (this.has("find") || this.has("init")) return;
+        if (this.coordinator === null) return this.findCoordinator(ctx);
+        return this.send(ctx, this.coordinator, "init", (corr) => ({ type: "group.init-producer-id", corr, transactionalId: this.transactionalId, transactionTimeoutMs: this.cfg["transaction.timeout.ms"] }));
+      case "ready": {
+        const full = this.pending.length >= this.recordsPerTxn || (this.pending.length > 0 && !this.env.workloadActive());
+        if (!full) return;
+        this.beginTransaction(ctx);
+        return this.step(ctx);
+      }
+      case "adding":
+        if (this.has("add") || this.has("find")) return;
+        if (this.coordinator === null) return this.findCoordinator(ctx);
+        return this.send(ctx, this.coordinator, "add", (corr) => ({ type: "txn.add-partitions", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, partitions: this.batches.map((b) => ({ topic: b.topic, partition: b.partition })) }));
+      case "producing":
+        return this.produce(ctx);
+      case "ending":
+        if (this.has("end") || this.has("find")) return;
+        if (this.coordinator === null) return this.findCoordinator(ctx);
+        return this.send(ctx, this.coordinator, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit: this.commit }));
+    }
+  }
+
+  /** beginTransaction + the sends of its records: one batch per partition, with the partition's next sequences. */
+  private beginTransaction(_ctx: Ctx): void {
+    const take = this.pending.splice(0, this.recordsPerTxn);
+    const byTp = new Map<string, TxnBatch>();
+    for (const r of take) {
+      const tp = tpKey(this.spec.topic, r.partition);
+      let b = byTp.get(tp);
+      if (b === undefined) byTp.set(tp, (b = { topic: this.spec.topic, partition: r.partition, values: [], keys: [], baseSequence: -1, acked: false }));
+      b.values.push(r.value);
+      b.keys.push(r.key ?? -1);
+    }
+    this.batches = [...byTp.values()];
+    this.commit = true;
+    for (const b of this.batches) {
+      const tp = tpKey(b.topic, b.partition);
+      b.baseSequence = this.sequences.get(tp) ?? 0;
+      this.sequences.set(tp, b.baseSequence + b.values.length);
+    }
+    this.phase = "adding";
+  }
+
+  private produce(ctx: Ctx): void {
+    const byLeader = new Map<number, TxnBatch[]>();
+    const busy = new Set<TxnBatch>();
+    for (const r of this.inflight.values()) for (const b of r.batches) busy.add(b);
+    for (const b of this.batches) {
+      if (b.acked || busy.has(b)) continue;
+      const leader = this.metadata.leaderOf(b.topic, b.partition);
+      if (leader === null) {
+        this.metadata.stale = true;
+        this.retryLater(ctx);
+        continue;
+      }
+      let l = byLeader.get(leader);
+      if (l === undefined) byLeader.set(leader, (l = []));
+      l.push(b);
+    }
+    for (const [leader, batches] of byLeader) {
+      const wire = batches.map((b) => ({ topic: b.topic, partition: b.partition, baseSequence: b.baseSequence, values: b.values, keys: b.keys }));
+      this.send(ctx, brokerNode(leader), "produce", (corr) => ({ type: "produce", corr, acks: this.acks, timeoutMs: this.cfg["request.timeout.ms"], producerId: this.producerId, producerEpoch: this.producerEpoch, batches: wire, transactionalId: this.transactionalId }), batches);
+    }
+  }
+
+  onMessage(ctx: Ctx, _from: NodeId, msg: Message): void {
+    switch (msg.type) {
+      case "metadata-response":
+        if (this.take(ctx, msg.corr) === undefined) return;
+        this.metadata.update(ctx.nowUs, msg);
+        return this.step(ctx);
+      case "group.find-coordinator-response":
+        if (this.take(ctx, msg.corr) === undefined) return;
+        if (msg.error === "NONE") this.coordinator = brokerNode(msg.nodeId);
+        else this.retryLater(ctx);
+        return this.step(ctx);
+      case "group.init-producer-id-response":
+        if (this.take(ctx, msg.corr) === undefined) return;
+        if (msg.error === "NONE") {
+          this.producerId = msg.producerId;
+          this.producerEpoch = msg.producerEpoch;
+          this.sequences.clear();
+          this.phase = "ready";
+        } else this.coordinatorError(ctx, msg.error);
+        return this.step(ctx);
+      case "txn.add-partitions-response": {
+        if (this.take(ctx, msg.corr) === undefined) return;
+        const error = msg.results.find((r) => r.error !== "NONE")?.error ?? "NONE";
+        if (error === "NONE") this.phase = "producing";
+        else this.coordinatorError(ctx, error);
+        return this.step(ctx);
+      }
+      case "produce-response":
+        return this.onProduceResponse(ctx, msg);
+      case "txn.end-response":
+        if (this.take(ctx, msg.corr) === undefined) return;
+        if (msg.error === "NONE") {
+          if (this.commit) this.committed++;
+          else this.aborted++;
+          this.batches = [];
+          this.phase = "ready";
+        } else this.coordinatorError(ctx, msg.error);
+        return this.step(ctx);
+      default:
+        return;
+    }
+  }
+
+  private onProduceResponse(ctx: Ctx, msg: ProduceResponse): void {
+    const r = this.take(ctx, msg.corr);
+    if (r === undefined) return;
+    const broker = brokerOfNode(r.node) ?? -1;
+    for (const b of r.batches) {
+      const res = msg.partitions.find((p) => p.topic === b.topic && p.partition === b.partition);
+      const error: KafkaErrorCode = res?.error ?? "NETWORK_EXCEPTION";
+      if (error === "NONE" || error === "DUPLICATE_SEQUENCE_NUMBER") {
+        b.acked = true;
+        const base = res?.baseOffset ?? -1;
+        for (let i = 0; i < b.values.length; i++) this.env.history.recordSendOk(ctx.nowUs, this.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition, base < 0 ? -1 : base + i, broker);
+      } else if (error === "PRODUCER_FENCED" || error === "INVALID_PRODUCER_EPOCH") {
+        // Refused by the leader: certainly not written; the producer is done (a fatal error in the Java client).
+        this.failRecords(ctx, b, error);
+        return this.fenced(ctx, error);
+      } else if (isRetriable(error)) {
+        this.metadata.stale = true;
+      } else {
+        // An abortable error (TransactionManager.transitionToAbortableError): the transaction is aborted.
+        b.acked = true;
+        this.commit = false;
+        this.failRecords(ctx, b, error);
+      }
+    }
+    if (this.batches.every((b) => b.acked)) {
+      // commitTransaction (or abortTransaction) once every send of the transaction completed.
+      if (this.commit) this.commit = !(this.abortProb > 0 && ctx.rng.next() < this.abortProb);
+      this.phase = "ending";
+    } else this.retryLater(ctx);
+    this.step(ctx);
+  }
+
+  private failRecords(ctx: Ctx, b: TxnBatch, error: KafkaErrorCode): void {
+    for (let i = 0; i < b.values.length; i++) {
+      const key = b.keys[i] as number;
+      this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "send", value: { topic: b.topic, key: key < 0 ? null : key, value: b.values[i] as number, partition: b.partition, error, policy: "log" } });
+    }
+  }
+
+  /** An error from the coordinator: find it again, retry, or stop when fenced. */
+  private coordinatorError(ctx: Ctx, error: KafkaErrorCode): void {
+    switch (error) {
+      case "NOT_COORDINATOR":
+      case "COORDINATOR_NOT_AVAILABLE":
+      case "COORDINATOR_LOAD_IN_PROGRESS":
+        this.coordinator = null;
+        return this.retryLater(ctx);
+      case "CONCURRENT_TRANSACTIONS":
+        return this.retryLater(ctx);
+      default:
+        return this.fenced(ctx, error);
+    }
+  }
+
+  private fenced(ctx: Ctx, error: KafkaErrorCode): void {
+    if (this.phase === "fenced") return;
+    this.phase = "fenced";
+    ctx.emit({ type: "producer-fenced", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, error });
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private findCoordinator(ctx: Ctx): void {
+    const nodes = this.env.bootstrap;
+    if (nodes.length === 0) return;
+    this.send(ctx, nodes[this.metadata.node++ % nodes.length] as NodeId, "find", (corr) => ({ type: "group.find-coordinator", corr, keyType: "transaction", key: this.transactionalId }));
+  }
+
+  private requestMetadata(ctx: Ctx): void {
+    const nodes = this.env.bootstrap;
+    if (nodes.length === 0) return;
+    this.send(ctx, nodes[this.metadata.node % nodes.length] as NodeId, "metadata", (corr) => ({ type: "metadata", corr, topics: [this.spec.topic] }));
+  }
+
+  private send(ctx: Ctx, node: NodeId, kind: Request["kind"], make: (corr: number) => Message, batches: readonly TxnBatch[] = []): void {
+    const corr = ++this.corr;
+    const r: Request = { kind, node, batches, timer: -1 };
+    r.timer = ctx.setTimer(this.cfg["request.timeout.ms"] * 1000, r);
+    this.inflight.set(corr, r);
+    ctx.send(node, make(corr));
+  }
+
+  private take(ctx: Ctx, corr: number): Request | undefined {
+    const r = this.inflight.get(corr);
+    if (r === undefined) return undefined;
+    this.inflight.delete(corr);
+    ctx.cancelTimer(r.timer);
+    return r;
+  }
+
+  private has(kind: Request["kind"]): boolean {
+    for (const r of this.inflight.values()) if (r.kind === kind) return true;
+    return false;
+  }
+
+  private retryLater(ctx: Ctx): void {
+    if (this.retryArmed) return;
+    this.retryArmed = true;
+    ctx.setTimer(this.cfg["retry.backoff.ms"] * 1000, RETRY);
+  }
+
+  get state(): { readonly producerId: number; readonly epoch: number; readonly fenced: boolean; readonly committed: number; readonly aborted: number } {
+    return { producerId: this.producerId, epoch: this.producerEpoch, fenced: this.phase === "fenced", committed: this.committed, aborted: this.aborted };
+  }
+}
