@@ -290,4 +290,15 @@ describe("triaged fuzz counterexamples", () => {
     expect(new Set(lost.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["acks1-leader-change"]));
     expect(judgement.verdict).toBe("allowed");
   });
+  // fuzz --seed 41002 run 3513 (2.7): broker 3's links were lossy from 0.188 s to the heal at 2 s; the leader's
+  // AlterPartition to it, sent 1.9 ms after the heal, waited behind an earlier message still in retransmission
+  // backoff on the same connection (TCP's per-connection order), past the 1.5 s drain. The settle bound counted
+  // the backoff after a cut, not after a lossy link, which backs off the same way: an oracle gap, fixed.
+  it("fuzz-liveness-3247211897.yaml: a lossy link's retransmission backoff is waited for, not a liveness verdict", () => {
+    const f = "fuzz-liveness-3247211897.yaml";
+    const { judgement } = runAndJudge(parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f }));
+    expect(judgement.liveness.judged).toBe(false);
+    expect(judgement.liveness.settleMs).toBeGreaterThan(1500);
+    expect(judgement.verdict).not.toBe("liveness");
+  });
 });

@@ -388,6 +388,9 @@ describe("liveness", () => {
     expect(short.liveness.settleMs).toBe(base + 4200);
     expect(run(base + 1000, [kill]).verdict).toBe("liveness");
     expect(run(base + 4200, [isolate]).verdict).toBe("liveness");
+    // A lossy link backs off as a cut does (fuzz seed 41002 run 3513: a request waited behind lost retransmissions).
+    const flaky: FiredFault = { timeUs: 1_000_000, action: { kind: "flaky", target: { broker: 3 }, lossProb: 0.3 }, nodes: ["broker-3"] };
+    expect(run(base + 1000, [flaky]).liveness).toMatchObject({ judged: false, settleMs: base + 4200 });
   });
   it("an AlterPartition a resigning controller dropped unanswered extends the settle bound to controller.socket.timeout.ms after it (fuzz seed 11011 run 2343)", () => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);

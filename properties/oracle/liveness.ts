@@ -60,15 +60,16 @@ export function settleMs(s: RunResult["scenario"], faults: RunResult["faults"] =
   return ms;
 }
 
-/** What was sent into a network cut is retransmitted with a doubling timeout (fact 42): after a cut of d ms the next
- *  retransmission may come up to d + TCP_RTO_MIN after the heal. The longest cut (from its start to the next full
- *  heal, or the end of the workload, when everything heals). */
+/** What was sent into a network cut (or lost on a lossy link) is retransmitted with a doubling timeout (fact 42):
+ *  after a cut of d ms the next retransmission may come up to d + TCP_RTO_MIN after the heal. The longest cut or
+ *  lossy period (from its start to the next full heal, or the end of the workload, when everything heals). */
 function tcpBackoffMs(s: RunResult["scenario"], faults: RunResult["faults"]): number {
   let longestUs = 0;
   for (let i = 0; i < faults.length; i++) {
     const f = faults[i] as RunResult["faults"][number];
     const k = f.action.kind;
-    if (k !== "partition" && k !== "partition-oneway" && k !== "isolate") continue;
+    // A lossy link backs off the same way: each lost retransmission doubles the RTO (fact 42).
+    if (k !== "partition" && k !== "partition-oneway" && k !== "isolate" && !(k === "flaky" && f.action.lossProb > 0)) continue;
     let healUs = s.durationMs * 1000;
     for (let j = i + 1; j < faults.length; j++) {
       const h = faults[j] as RunResult["faults"][number];
@@ -151,7 +152,7 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
   }
   if (r.scenario.drainMs < settle) {
     const cluster = modeOf(r.scenario) === "kraft" ? "controller.quorum.fetch.timeout.ms + 2 × controller.quorum.election.timeout.ms + broker.session.timeout.ms + 2 × broker.heartbeat.interval.ms + 4 × replica.fetch.wait.max.ms" : "zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms";
-    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (${cluster}, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut, plus as long again as the longest cut, for TCP's retransmission backoff; after a resigning controller dropped an AlterPartition, until controller.socket.timeout.ms after it): raise drainMs to judge convergence`, violations };
+    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (${cluster}, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut or a lossy link, plus as long again as the longest, for TCP's retransmission backoff; after a resigning controller dropped an AlterPartition, until controller.socket.timeout.ms after it): raise drainMs to judge convergence`, violations };
   }
   // A partition written within the last fetch rounds is still replicating: its followers' HW lags by design.
   const quietUs = Math.max(1_000_000, 4 * r.scenario.broker["replica.fetch.wait.max.ms"] * 1000);
