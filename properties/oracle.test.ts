@@ -133,6 +133,18 @@ describe("oracle: lost writes", () => {
   });
 });
 
+describe("oracle: an election the new leader never heard", () => {
+  it("acks=1: a legitimate election at a later epoch permits the loss even before the new leader took over (the matrix control, acks=1 min ISR 1); acks=all, or an illegitimate election, does not", () => {
+    const elected = (unclean: boolean, live: number[]) => start().add(6, { type: "leader-elected", tp: TP, leader: 2, leaderEpoch: 1, isr: [2], unclean, isrBefore: [1, 2, 3], live } as TraceEvent);
+    const j = lostRun(prod({ acks: 1 }), elected(false, [2, 3]));
+    expect(lost(j)?.allowedBecause?.rule).toBe("acks1-leader-change");
+    expect(lost(j)?.allowedBecause?.events.map((e) => e.timeUs)).toEqual([6000]);
+    expect(lostRun(prod({ acks: "all" }), elected(false, [2, 3])).verdict).toBe("bug");
+    // Marked unclean while in-sync replicas were live: never legitimate.
+    expect(lostRun(prod({ acks: 1 }, { "unclean.leader.election.enable": true }), start().add(6, { type: "leader-elected", tp: TP, leader: 2, leaderEpoch: 1, isr: [2], unclean: true, isrBefore: [1], live: [1, 2, 3] } as TraceEvent)).verdict).toBe("bug");
+  });
+});
+
 describe("oracle: producer retries", () => {
   const dupRun = (config: Record<string, unknown>, ev: EvidenceBuilder): Judgement => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).send("p1", "orders", 0, 2, 1);

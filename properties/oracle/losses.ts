@@ -135,5 +135,12 @@ export function leaderChangeCause(ctx: OracleContext, q: { readonly tp: string; 
     if (lacks) return j;
     fallback ??= j;
   }
-  return fallback;
+  if (fallback) return fallback;
+  // An election whose leader never heard it (its LeaderAndIsr still on the way at the end): the old leader, a zombie,
+  // went on acknowledging at its epoch, and the elected replica's log is the partition's once it leads.
+  for (const e of p.elections) {
+    if (e.epoch <= q.appendEpoch || !e.legitimate || (e.unclean && !unclean)) continue;
+    return ctx.justify("acks1-leader-change", [e.ref], () => `broker ${e.leader} was elected leader of ${q.tp} at epoch ${e.epoch} (the record was appended at epoch ${q.appendEpoch}) at ${fmtTime(e.ref.timeUs)}`);
+  }
+  return null;
 }
