@@ -12,6 +12,9 @@ const STALE_FOLLOWER = "fuzz-log-divergence-1421704980.yaml";
 const SEQUENCE_RESET = "fuzz-duplicate-919435647.yaml";
 const LATE_COMMIT = "fuzz-nonmonotonic-poll-3215157278.yaml";
 
+/** Run and judge a triaged file (its text, optionally edited). */
+const judged = (f: string, edit: (text: string) => string = (t) => t): ReturnType<typeof runAndJudge> => runAndJudge(parseScenario(edit(readFileSync(join(DIR, f), "utf8")), { file: f }));
+
 describe("triaged fuzz counterexamples", () => {
   // An idempotent producer with max.in.flight.requests.per.connection=1 sent the next batch to a new leader while
   // the previous one was still in flight to the powered-off old leader; that batch's retry then came back
@@ -23,8 +26,7 @@ describe("triaged fuzz counterexamples", () => {
   });
   for (const f of dups) {
     it(`${f}: an idempotent producer with in-flight 1 writes no duplicate`, () => {
-      const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-      const { judgement } = runAndJudge(scenario);
+      const { judgement } = judged(f);
       expect(judgement.anomalies.filter((a) => a.type === "duplicate")).toEqual([]);
       expect(judgement.verdict).not.toBe("bug");
     });
@@ -49,8 +51,7 @@ describe("triaged fuzz counterexamples", () => {
     const expected = DIVERGES[f] ?? null;
     const what = expected === null ? "replays without a bug (__consumer_offsets no longer diverges)" : `divergence of __consumer_offsets (${expected.types.join(", ")}) is permitted by ${expected.rule}`;
     it(`${f}: ${what}`, () => {
-      const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-      const { judgement } = runAndJudge(scenario);
+      const { judgement } = judged(f);
       const offsets = judgement.anomalies.filter((a) => a.partition === "__consumer_offsets-0");
       expect([...new Set(offsets.map((a) => a.type))].sort(), `${f}: the anomalies on __consumer_offsets-0 changed; update DIVERGES`).toEqual([...(expected?.types ?? [])].sort());
       expect(offsets.filter((a) => a.allowedBecause?.rule !== expected?.rule)).toEqual([]);
@@ -67,8 +68,7 @@ describe("triaged fuzz counterexamples", () => {
   });
   for (const f of polls) {
     it(`${f}: a group never resumes below what it had committed`, () => {
-      const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-      const { judgement } = runAndJudge(scenario);
+      const { judgement } = judged(f);
       expect(judgement.anomalies.filter((a) => a.type === "nonmonotonic-poll")).toEqual([]);
       expect(judgement.verdict).not.toBe("bug");
     });
@@ -82,8 +82,7 @@ describe("triaged fuzz counterexamples", () => {
   // this seed nor at 600 others, so the rule's own test is in oracle.test.ts, "a late commit on a lossy link".)
   it("fuzz-stale-commit-1387085218.yaml: replays without a bug (the group no longer goes back)", () => {
     const f = "fuzz-stale-commit-1387085218.yaml";
-    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-    const { judgement } = runAndJudge(scenario);
+    const { judgement } = judged(f);
     const back = judgement.anomalies.filter((x) => x.type === "nonmonotonic-poll").map((a) => a.allowedBecause?.rule);
     expect(back, "the group goes back again: it must be allowed by late-commit-on-lossy-link; update this test").toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
@@ -112,8 +111,7 @@ describe("triaged fuzz counterexamples", () => {
   // re-submits it in the new session, where checkLeaderAndIsrZkData finds it applied: a simulator bug, fixed.
   it("fuzz-uncommitted-read-3146781093.yaml: a leader learns the ISR write it lost with its session; no read is truncated", () => {
     const f = "fuzz-uncommitted-read-3146781093.yaml";
-    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-    const { judgement } = runAndJudge(scenario);
+    const { judgement } = judged(f);
     expect(judgement.anomalies.filter((a) => a.type === "uncommitted-read")).toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
   });
@@ -139,8 +137,7 @@ describe("triaged fuzz counterexamples", () => {
   // request processors after the registration, so the request waits in the socket: a simulator bug, fixed.
   it("fuzz-liveness-1669764124.yaml: a controller request that arrives before the broker hears its registration is handled after it", () => {
     const f = "fuzz-liveness-1669764124.yaml";
-    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-    const { judgement } = runAndJudge(scenario);
+    const { judgement } = judged(f);
     expect(judgement.liveness.violations).toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
   });
@@ -150,8 +147,7 @@ describe("triaged fuzz counterexamples", () => {
   // rebooted kernel answers the next retransmission with a reset, and the leader re-sends (fact 42): fixed.
   it("fuzz-liveness-1448686470.yaml: a request sent into a powered-off controller is reset when it is back, and re-sent", () => {
     const f = "fuzz-liveness-1448686470.yaml";
-    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-    const { judgement } = runAndJudge(scenario);
+    const { judgement } = judged(f);
     expect(judgement.liveness.violations).toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
   });
@@ -162,8 +158,7 @@ describe("triaged fuzz counterexamples", () => {
   // live session (and the coordinator's SESSION_EXPIRED answer now tells the client its session is gone): fixed.
   it("fuzz-liveness-2937623290.yaml: an ISR write that may have been applied is retried until answered", () => {
     const f = "fuzz-liveness-2937623290.yaml";
-    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-    const { judgement } = runAndJudge(scenario);
+    const { judgement } = judged(f);
     expect(judgement.liveness.violations).toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
   });
@@ -174,8 +169,7 @@ describe("triaged fuzz counterexamples", () => {
   // assignmentSnapshot, "cached metadata has changed"): a simulator bug, fixed.
   it("fuzz-liveness-3704508752.yaml: a group formed before its topic had leaders gets its partitions", () => {
     const f = "fuzz-liveness-3704508752.yaml";
-    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-    const { judgement } = runAndJudge(scenario);
+    const { judgement } = judged(f);
     expect(judgement.liveness.violations).toEqual([]);
     expect(judgement.anomalies.filter((a) => a.type === "unseen")).toEqual([]);
     expect(judgement.verdict).toBe("valid");
@@ -186,8 +180,7 @@ describe("triaged fuzz counterexamples", () => {
   // connection had unacknowledged when the machine vanished is retransmitted and answered with a reset: fixed.
   it("fuzz-liveness-1208952450.yaml: a request on the wire when the controller lost power is reset and re-sent once it is back", () => {
     const f = "fuzz-liveness-1208952450.yaml";
-    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-    const { judgement } = runAndJudge(scenario);
+    const { judgement } = judged(f);
     expect(judgement.liveness.violations).toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
   });
@@ -215,8 +208,7 @@ describe("triaged fuzz counterexamples", () => {
   // currentLeaderEpoch (KIP-320): a simulator bug, fixed (sim/client/leader-epochs.ts).
   it("fuzz-processed-twice-831471895.yaml: a consumer does not go back to a deposed leader's stale metadata (KIP-320)", () => {
     const f = "fuzz-processed-twice-831471895.yaml";
-    const scenario = parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f });
-    const { result, judgement } = runAndJudge(scenario);
+    const { result, judgement } = judged(f);
     expect(result.history.filter((op) => op.f === "reset" && op.value.reason === "out-of-range")).toEqual([]);
     expect(judgement.anomalies.filter((a) => a.type === "processed-twice")).toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
@@ -268,7 +260,7 @@ describe("triaged fuzz counterexamples", () => {
   // the same (fact 47): an oracle gap, now the rule offset-reset-stale-leader (2.7's clients are fenced by epoch).
   it("fuzz-processed-twice-2713114551.yaml: a pre-2.1 consumer's reset after stale metadata is permitted, pointing at the reset", () => {
     const f = "fuzz-processed-twice-2713114551.yaml";
-    const { judgement } = runAndJudge(parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f }));
+    const { judgement } = judged(f);
     const twice = judgement.anomalies.filter((a) => a.type === "processed-twice");
     expect(twice.length).toBe(189);
     expect(new Set(twice.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["offset-reset-stale-leader"]));
@@ -282,7 +274,7 @@ describe("triaged fuzz counterexamples", () => {
   // now announces it then. A simulator (evidence) bug, fixed.
   it("matrix-control-slow-controller-election.yaml: an election a slowed controller never heard answered is in the trace, and acks=1 losses through it are permitted", () => {
     const f = "matrix-control-slow-controller-election.yaml";
-    const { result, judgement } = runAndJudge(parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f }));
+    const { result, judgement } = judged(f);
     const elected = result.evidence.filter((e) => e.type === "leader-elected" && e.tp === "orders-0").map((e) => e.type === "leader-elected" && [e.leader, e.leaderEpoch]);
     expect(elected).toContainEqual([3, 2]);
     const lost = judgement.anomalies.filter((a) => a.type === "lost-write");
@@ -296,7 +288,7 @@ describe("triaged fuzz counterexamples", () => {
   // the backoff after a cut, not after a lossy link, which backs off the same way: an oracle gap, fixed.
   it("fuzz-liveness-3247211897.yaml: a lossy link's retransmission backoff is waited for, not a liveness verdict", () => {
     const f = "fuzz-liveness-3247211897.yaml";
-    const { judgement } = runAndJudge(parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f }));
+    const { judgement } = judged(f);
     expect(judgement.liveness.judged).toBe(false);
     expect(judgement.liveness.settleMs).toBeGreaterThan(1500);
     expect(judgement.verdict).not.toBe("liveness");
@@ -307,7 +299,7 @@ describe("triaged fuzz counterexamples", () => {
   // become-leader; the election alone is the evidence Kafka's rule needs: an oracle gap, fixed.
   it("matrix-control-election-never-heard.yaml: acks=1 losses through an election its leader never heard are permitted", () => {
     const f = "matrix-control-election-never-heard.yaml";
-    const { judgement } = runAndJudge(parseScenario(readFileSync(join(DIR, f), "utf8"), { file: f }));
+    const { judgement } = judged(f);
     const lost = judgement.anomalies.filter((a) => a.type === "lost-write");
     expect(lost.length).toBe(64);
     expect(new Set(lost.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["acks1-leader-change"]));
