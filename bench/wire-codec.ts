@@ -1,15 +1,15 @@
-/* eslint-disable no-restricted-globals, no-restricted-properties -- a benchmark measures wall time; it is not part of the simulation and nothing in sim/ imports it */
-// Wire codec micro-benchmark: `npx tsx sim/wire/bench.ts` (not run by the tests). Decodes a 100-record Produce v7
+/* eslint-disable no-restricted-globals, no-restricted-properties -- a benchmark measures wall time; it lives in bench/, outside the simulation */
+// Wire codec micro-benchmark: `npx tsx bench/wire-codec.ts` (not run by the tests). Decodes a 100-record Produce v7
 // request as kafkajs writes it and encodes a 100-record Fetch v11 response, and times kafkajs doing the other side of
 // each for scale. Prints µs per message and records per second (best of five rounds) and, under
-// `node --expose-gc --import tsx sim/wire/bench.ts`, heap bytes allocated per message.
-import { API_KEY } from "./api-keys.ts";
-import type { FetchResponse } from "./apis/fetch.ts";
-import { decodeRequest, encodeResponse } from "./codec.ts";
-import { Reader } from "./reader.ts";
-import type { RecordBatch } from "./record-batch.ts";
-import { kafkajsDecodeResponse, kafkajsRequestFrame } from "./testkit/kafkajs.ts";
-import { Writer } from "./writer.ts";
+// `node --expose-gc --import tsx bench/wire-codec.ts`, heap bytes allocated per message.
+import { API_KEY } from "../sim/wire/api-keys.ts";
+import type { FetchResponse } from "../sim/wire/apis/fetch.ts";
+import { decodeRequest, encodeResponse } from "../sim/wire/codec.ts";
+import { Reader } from "../sim/wire/reader.ts";
+import type { RecordBatch } from "../sim/wire/record-batch.ts";
+import { kafkajsDecodeResponse, kafkajsRequestFrame } from "../sim/wire/testkit/kafkajs.ts";
+import { Writer } from "../sim/wire/writer.ts";
 
 const RECORDS = 100;
 const VALUE = Buffer.alloc(100, 7);
