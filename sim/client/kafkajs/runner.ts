@@ -25,7 +25,7 @@ import type { Consumer } from "../consumer/consumer.ts";
 import type { PartState } from "../consumer/positions.ts";
 import type { ConsumerApp, ConsumerProcessing, Ctx, TopicPartitionOffset } from "../consumer/types.ts";
 import type { KafkaMessage as SimRecord } from "../user-code.ts";
-import type { NodeOwner } from "./host.ts";
+import type { AsyncHost, NodeOwner, Owner } from "./host.ts";
 import { isThenable } from "./host.ts";
 import type { KafkaMessage } from "./messages.ts";
 import { Retrier } from "./retry.ts";
@@ -258,16 +258,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       heartbeat: b.heartbeat,
       pause: b.pause,
     };
-    host.run(owner, () => {
-      let out: unknown;
-      try {
-        out = h(payload);
-      } catch (e) {
-        out = Promise.reject(e);
-      }
-      const settled = isThenable(out) ? out : Promise.resolve(out);
-      host.await(owner, settled, (ok, v) => owner.after(0, () => this.messageDone(ctx, b, r, attempt, ok, v)));
-    });
+    callHandler(host, owner, () => h(payload), (ok, v) => this.messageDone(ctx, b, r, attempt, ok, v));
   }
 
   private messageDone(ctx: Ctx, b: BatchRun, r: SimRecord, attempt: number, ok: boolean, v: unknown): void {
@@ -339,26 +330,15 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       isStale: () => this.seeks.has(p.tp),
     };
     for (const r of b.records) c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "invoke", f: "process", value: { group: c.groupId, topic: p.topic, partition: p.partition, offset: r.offset, value: r.value, result: "ok" } });
-    host.run(owner, () => {
-      let out: unknown;
-      try {
-        out = h(payload);
-      } catch (e) {
-        out = Promise.reject(e);
+    callHandler(host, owner, () => h(payload), (ok, v) => {
+      if (!ok) {
+        const error = asError(v);
+        ctx.emit({ type: "handler-error", member: c.name, group: c.groupId, topic: p.topic, partition: p.partition, offset: (b.records[b.i] ?? last).offset, value: (b.records[b.i] ?? last).value, error: `${error.name}: ${error.message}` });
+        return this.autoCommitOffsets(ctx, () => this.batchFailed(ctx, b, { kind: "error", error }));
       }
-      const settled = isThenable(out) ? out : Promise.resolve(out);
-      host.await(owner, settled, (ok, v) =>
-        owner.after(0, () => {
-          if (!ok) {
-            const error = asError(v);
-            ctx.emit({ type: "handler-error", member: c.name, group: c.groupId, topic: p.topic, partition: p.partition, offset: (b.records[b.i] ?? last).offset, value: (b.records[b.i] ?? last).value, error: `${error.name}: ${error.message}` });
-            return this.autoCommitOffsets(ctx, () => this.batchFailed(ctx, b, { kind: "error", error }));
-          }
-          // eachBatchAutoResolve: the batch's last offset is resolved when the handler resolved.
-          if ((this.cfg as RunConfig).eachBatchAutoResolve) this.resolveUpTo(ctx, b, last.offset);
-          this.endBatch(ctx, b);
-        }),
-      );
+      // eachBatchAutoResolve: the batch's last offset is resolved when the handler resolved.
+      if ((this.cfg as RunConfig).eachBatchAutoResolve) this.resolveUpTo(ctx, b, last.offset);
+      this.endBatch(ctx, b);
     });
   }
 
@@ -683,4 +663,19 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   get context(): Ctx | null {
     return this.ctx;
   }
+}
+
+/** Run a user handler as `owner` (a synchronous throw is a rejection, as kafkajs's `await` makes it); `done` runs on
+ *  the owner's clock once the handler's promise settled. */
+function callHandler(host: AsyncHost, owner: Owner, call: () => unknown, done: (ok: boolean, v: unknown) => void): void {
+  host.run(owner, () => {
+    let out: unknown;
+    try {
+      out = call();
+    } catch (e) {
+      out = Promise.reject(e);
+    }
+    const settled = isThenable(out) ? out : Promise.resolve(out);
+    host.await(owner, settled, (ok, v) => owner.after(0, () => done(ok, v)));
+  });
 }
