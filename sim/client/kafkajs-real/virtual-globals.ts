@@ -11,6 +11,7 @@
 // This is the one file in sim/ that touches the real globals: it has to, to replace them (eslint allows it here).
 /* eslint-disable no-restricted-globals */
 import type { Rng } from "../../core/rng.ts";
+import { TimeoutHandle } from "../timeout-handle.ts";
 
 /** The scheduler, as the fakes need it. */
 export interface VirtualClock {
@@ -34,27 +35,14 @@ export interface VirtualGlobalsOptions {
 /** Node's TIMEOUT_MAX: a delay above it (or below 1, or not a number) is 1 ms (lib/internal/timers.js). */
 const TIMEOUT_MAX = 2 ** 31 - 1;
 
-class VirtualTimer {
+class VirtualTimer extends TimeoutHandle {
   handle = -1;
   cleared = false;
   constructor(
-    readonly id: number,
+    id: number,
     readonly repeatUs: number | null,
-  ) {}
-  ref(): this {
-    return this;
-  }
-  unref(): this {
-    return this;
-  }
-  hasRef(): boolean {
-    return true;
-  }
-  refresh(): this {
-    return this;
-  }
-  [Symbol.toPrimitive](): number {
-    return this.id;
+  ) {
+    super(id);
   }
 }
 

@@ -7,6 +7,7 @@
 // after it. The simulator itself never reads these globals (eslint bans them in sim/): this file only replaces them.
 /* eslint-disable no-restricted-globals -- replacing the wall clock is this file's job */
 import type { AsyncHost, Owner } from "./host.ts";
+import { TimeoutHandle } from "../timeout-handle.ts";
 
 interface VirtualHandle {
   readonly id: number;
@@ -16,31 +17,21 @@ interface VirtualHandle {
   fn: () => void;
 }
 
-/** What setTimeout returns: Node's Timeout shape (ref/unref/hasRef/refresh), a number when coerced. */
-class SimTimeout {
+/** What setTimeout returns: Node's Timeout shape, its refresh and close acting on this run's timers. */
+class SimTimeout extends TimeoutHandle {
   constructor(
     private readonly h: VirtualHandle,
     private readonly timers: VirtualTimers,
-  ) {}
-  ref(): this {
-    return this;
+  ) {
+    super(h.id);
   }
-  unref(): this {
-    return this;
-  }
-  hasRef(): boolean {
-    return true;
-  }
-  refresh(): this {
+  override refresh(): this {
     this.timers.refresh(this.h);
     return this;
   }
   close(): this {
     this.timers.clear(this.h.id);
     return this;
-  }
-  [Symbol.toPrimitive](): number {
-    return this.h.id;
   }
 }
 
