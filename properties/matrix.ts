@@ -10,8 +10,9 @@ import type { EpisodeKind, FuzzKnobs } from "./arbitraries.ts";
 import { runAndJudge } from "./run.ts";
 import { seedFor, rootSeed } from "./seeds.ts";
 import { BUG_CASES, knobsInCell, matrixCells, weakeningArb } from "./weakenings.ts";
-import type { BugCase, Cell } from "./weakenings.ts";
+import type { BugCase, Cell, CellPlan } from "./weakenings.ts";
 import { hunt } from "./hunt.ts";
+import type { Target } from "./hunt.ts";
 
 /** The anomalies the matrix is about: loss, committed-only reads, ordering. */
 export const MATRIX_TYPES: readonly AnomalyType[] = ["lost-write", "uncommitted-read", "nonmonotonic-send", "inconsistent-offsets"];
@@ -125,8 +126,8 @@ export function bugSwitchMarkdown(rows: readonly BugRow[]): string {
 
 export interface BugCellResult {
   readonly cell: Cell;
-  /** False: the bug cannot hurt in this cell (not run). */
-  readonly hurts: boolean;
+  /** The verdict the switch was hunted for here (weakenings.ts CellPlan); null: it cannot hurt in this cell (not run). */
+  readonly as: CellPlan["as"] | null;
   readonly runsToFirst: number | null;
   /** The same schedules without the switch: runs to a not-permitted anomaly of the expected types (null: none). */
   readonly controlRunsToFirst: number | null;
@@ -134,14 +135,16 @@ export interface BugCellResult {
 }
 
 /** One bug switch hunted in one cell, with its control (same arbitrary, seed and budget, switch off). */
-export function huntBugInCell(b: BugCase, cell: Cell, budget = b.budget): BugCellResult {
-  const hurts = b.hurts ? b.hurts(cell) : true;
-  if (!hurts) return { cell, hurts, runsToFirst: null, controlRunsToFirst: null, budget };
-  const arb = weakeningArb({ ...b, knobs: knobsInCell(b, cell) });
+export function huntBugInCell(b: BugCase, cell: Cell): BugCellResult {
+  const plan = b.inCell ? b.inCell(cell) : { as: "bug" as const };
+  const budget = plan?.budget ?? b.budget;
+  if (plan === null) return { cell, as: null, runsToFirst: null, controlRunsToFirst: null, budget };
+  const arb = weakeningArb({ ...b, kinds: plan.kinds ?? b.kinds, knobs: knobsInCell(b, cell) });
   const seed = seedFor(`${b.bug} ${cell.acks} ${cell.minIsr} ${cell.unclean}`);
-  const r = hunt({ arb, target: b.anomaly, bugsOnly: true, bugs: { [b.bug]: true }, numRuns: budget, seed, shrinkRuns: 0 });
-  const control = hunt({ arb, target: b.anomaly, bugsOnly: true, numRuns: budget, seed, shrinkRuns: 0 });
-  return { cell, hurts, runsToFirst: r.runsToFirst, controlRunsToFirst: control.runsToFirst, budget };
+  const target: Target = plan.as === "liveness" ? (j) => j.verdict === "liveness" : b.anomaly;
+  const r = hunt({ arb, target, bugsOnly: true, bugs: { [b.bug]: true }, numRuns: budget, seed, shrinkRuns: 0 });
+  const control = hunt({ arb, target, bugsOnly: true, numRuns: budget, seed, shrinkRuns: 0 });
+  return { cell, as: plan.as, runsToFirst: r.runsToFirst, controlRunsToFirst: control.runsToFirst, budget };
 }
 
 /** The bug switches in every cell: a row per switch and acks, a column per min.insync.replicas × unclean. */
@@ -153,8 +156,8 @@ export function bugCellMarkdown(results: ReadonlyMap<string, readonly BugCellRes
     for (const acks of [0, 1, "all"] as const) {
       const cells = cols.map((col) => {
         const r = rs.find((x) => x.cell.acks === acks && x.cell.minIsr === col.minIsr && x.cell.unclean === col.unclean);
-        if (!r || !r.hurts) return "·";
-        const caught = r.runsToFirst === null ? `**missed** (${r.budget})` : `${r.runsToFirst}`;
+        if (!r || r.as === null) return "·";
+        const caught = r.runsToFirst === null ? `**missed** (${r.budget})` : r.as === "liveness" ? `${r.runsToFirst} (liveness)` : `${r.runsToFirst}`;
         const control = r.controlRunsToFirst === null ? "" : ` **control ${r.controlRunsToFirst}**`;
         return caught + control;
       });

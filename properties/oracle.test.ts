@@ -404,6 +404,26 @@ describe("liveness", () => {
     const flaky: FiredFault = { timeUs: 1_000_000, action: { kind: "flaky", target: { broker: 3 }, lossProb: 0.3 }, nodes: ["broker-3"] };
     expect(run(base + 1000, [flaky]).liveness).toMatchObject({ judged: false, settleMs: base + 4200 });
   });
+  it("a slow link extends the settle bound until what it carried at its heal arrives (the stall-controller episode: a ×3000 controller)", () => {
+    const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);
+    const p = partition("orders", 0, 1, [1, 2], [{ broker: 1, values: [1] }, { broker: 2, values: [1] }, { broker: 3, values: [] }]);
+    const slow = (factor: number, healAtUs?: number): FiredFault[] => [
+      { timeUs: 1_000_000, action: { kind: "slow", target: { controller: true }, factor }, nodes: ["broker-1"] },
+      ...(healAtUs === undefined ? [] : [{ timeUs: healAtUs, action: { kind: "heal" as const }, nodes: [] }]),
+    ];
+    const constant = { latency: { dist: "constant" as const, valueMs: 1 } };
+    const run = (drainMs: number, faults: FiredFault[], network = constant): Judgement => judge(fakeRun({ scenario: { ...prod({}), durationMs: 5000, drainMs, network }, history: h.ops, partitions: [p], faults, evidence: start().events }));
+    const base = run(0, [kill]).liveness.settleMs;
+    // Slowed ×3000 until the end of the workload: a 1 ms message sent at the heal arrives 3 s later.
+    expect(run(0, slow(3000)).liveness.settleMs).toBe(base + 3000);
+    expect(run(base + 1000, slow(3000)).liveness).toMatchObject({ judged: false });
+    expect(run(base + 3000, slow(3000)).verdict).toBe("liveness");
+    // Healed 2.5 s before the end: its tail is over by then.
+    expect(run(0, slow(3000, 2_500_000)).liveness.settleMs).toBe(base + 500);
+    expect(run(0, slow(100)).liveness.settleMs).toBe(base + 100);
+    // The default latency (lognormal, median 0.25 ms, σ 0.5): its 99.9th percentile, 1.172 ms.
+    expect(run(0, slow(3000), {} as typeof constant).liveness.settleMs).toBe(base + 3516);
+  });
   it("an AlterPartition a resigning controller dropped unanswered extends the settle bound to controller.socket.timeout.ms after it (fuzz seed 11011 run 2343)", () => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);
     const p = partition("orders", 0, 1, [1, 2], [{ broker: 1, values: [1] }, { broker: 2, values: [1] }, { broker: 3, values: [] }]);

@@ -45,9 +45,25 @@ export interface BugCase {
   readonly anomaly: readonly AnomalyType[];
   readonly budget: number;
   readonly shape?: Partial<FuzzShape>;
-  /** The cells of acks × min.insync.replicas × unclean where the bug can hurt (default: every cell). */
-  readonly hurts?: (c: Cell) => boolean;
+  /** How the bug shows in one cell of acks × min.insync.replicas × unclean (default: as a bug verdict, with the
+   *  case's kinds and budget); null where it cannot hurt. */
+  readonly inCell?: (c: Cell) => CellPlan | null;
 }
+
+/** What a bug switch is hunted for in one cell: a `bug` verdict (a not-permitted anomaly of the case's types), or a
+ *  `liveness` verdict where the configuration stops every write the bug could corrupt, so that all it can do is
+ *  stall; with the fault kinds and budget that reach it there when they differ from the case's. */
+export interface CellPlan {
+  readonly as: "bug" | "liveness";
+  readonly kinds?: readonly EpisodeKind[];
+  readonly budget?: number;
+}
+
+const AS_BUG: CellPlan = { as: "bug" };
+
+/** min.insync.replicas = the replication factor (3 in the fuzz shape) with acks=all: any replica out of the ISR stops
+ *  every write (NOT_ENOUGH_REPLICAS before the append, Partition.appendRecordsToLeader) and the HW (KAFKA-15583). */
+const everyReplicaRequired = (c: Cell): boolean => c.acks === "all" && c.minIsr >= 3;
 
 /** One cell of the configuration matrix. */
 export interface Cell {
@@ -75,7 +91,7 @@ export const BUG_CASES: readonly BugCase[] = [
   // No power loss here: without fsync it permits the loss, so those runs could never count (with it, 322 runs to
   // first detection for one of 20 root seeds; without, at most 40).
   // acks=0 and acks=1 answer before replication anyway: the switch changes nothing there.
-  { bug: "ackBeforeReplication", knobs: SAFE_KNOBS, kinds: ["slow", "kill"], anomaly: ["lost-write"], budget: 100, hurts: (c) => c.acks === "all" },
+  { bug: "ackBeforeReplication", knobs: SAFE_KNOBS, kinds: ["slow", "kill"], anomaly: ["lost-write"], budget: 100, inCell: (c) => (c.acks === "all" ? AS_BUG : null) },
   // A read above the HW is only visible when the log is rewritten differently after the truncation: an idempotent
   // producer re-sends the truncated batches in order, so they land at the same offsets with the same values and
   // the (offset, value) check cannot tell (measured: 15 of 150 idempotent runs read records later truncated, 0
@@ -86,17 +102,28 @@ export const BUG_CASES: readonly BugCase[] = [
   // synchronous commit to a slowed coordinator holds it back below the HW). Power loss is left out: it permits
   // uncommitted reads (fact 27).
   { bug: "readAboveHighWatermark", knobs: withGroup({ commit: "auto", idempotence: false }), kinds: ["slow-followers", "kill"], anomaly: ["uncommitted-read"], budget: 100 },
-  { bug: "skipTruncation", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["kill", "isolate", "partition"], anomaly: ["log-divergence", "strong-isr", "leader-incomplete"], budget: 150 },
+  // Where every replica is required, a replica that kept records past the new leader's log end fetches beyond
+  // it (OFFSET_OUT_OF_RANGE, its truncation skipped) and never rejoins the ISR, so nothing is written again at the
+  // offsets it diverges on: no divergence, and a partition stuck below min.insync.replicas: a liveness verdict
+  // (the first such run: a leader isolated with 5 records its followers had not fetched).
+  { bug: "skipTruncation", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["kill", "isolate", "partition"], anomaly: ["log-divergence", "strong-isr", "leader-incomplete"], budget: 150, inCell: (c) => (everyReplicaRequired(c) ? { as: "liveness" } : AS_BUG) },
   // acks=0 may lose anything, so a wrongly elected leader's losses are allowed there (a consumer would show it).
-  { bug: "electOutOfSync", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write", "log-divergence", "leader-incomplete"], budget: 250, hurts: (c) => c.acks !== 0 },
+  // Where every replica is required, a replica leaves the ISR holding every acknowledged write (nothing is
+  // acknowledged without it after that), so electing it loses nothing unless it lost power first: the hunt there
+  // adds power loss (a leader that lost its unflushed log, restarted out of the ISR, then elected over an in-sync
+  // replica when the next leader fails).
+  { bug: "electOutOfSync", knobs: SAFE_KNOBS, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write", "log-divergence", "leader-incomplete"], budget: 250, inCell: (c) => (c.acks === 0 ? null : everyReplicaRequired(c) ? { as: "bug", kinds: ["power", "partition", "kill"], budget: 400 } : AS_BUG) },
   // A stale leader-and-isr almost never reaches a broker: per-link FIFO keeps one controller's requests in order,
   // and a deposed controller sends nothing new (each of its events starts with a ZooKeeper call, which fails with
   // SESSION_EXPIRED once it is heard again; unanswered requests are re-sent after controller.socket.timeout.ms,
   // 30 s). Measured on the safe config: 0 in 300 runs of the default mix, nor with the controller cut off from
   // ZooKeeper or paused. The switch is widened to the controller-epoch check (stale-epoch-switch.test.ts), and
   // the stall-controller episode makes the zombie: the controller slowed right as its leader-and-isr for a
-  // session expiry goes out, so that the new controller's requests arrive first.
-  { bug: "acceptStaleEpoch", knobs: SAFE_KNOBS, kinds: ["stall-controller"], anomaly: ["lost-write", "log-divergence", "leader-incomplete", "strong-isr"], budget: 300 },
+  // session expiry goes out, so that the new controller's requests arrive first. The applied stale leader epoch is
+  // itself an epoch regression (a broker's leader epoch going back, fact 26), caught in every cell; the data it
+  // then loses or diverges only where acks and min.insync.replicas let writes through (acks=0: its losses are
+  // permitted; min ISR 3: a stale leader rarely gets all three replicas to follow it).
+  { bug: "acceptStaleEpoch", knobs: SAFE_KNOBS, kinds: ["stall-controller"], anomaly: ["epoch-regression", "lost-write", "log-divergence", "leader-incomplete", "strong-isr"], budget: 300 },
   { bug: "commitBeforeProcessing", knobs: withGroup({}), kinds: ["crash-consumer"], anomaly: ["committed-unprocessed"], budget: 60 },
   // The HW follows the leader alone: acks=all answers before the followers have the record, and a consumer reads
   // it; a leader failure then loses it through a clean election (a bug in every cell: with acks < all the read of a

@@ -9,7 +9,8 @@ import { fmtTime } from "../explain.ts";
 import type { OracleContext } from "./context.ts";
 import { historyScan } from "../context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
-import { TCP_RTO_MIN_US } from "../../sim/net/network.ts";
+import { DEFAULT_LATENCY, TCP_RTO_MIN_US } from "../../sim/net/network.ts";
+import type { LatencyDist } from "../../sim/core/rng.ts";
 import { modeOf } from "../../sim/kafka/profiles.ts";
 
 export interface CapacityFinding {
@@ -47,7 +48,7 @@ export interface LivenessReport {
  *  for the old member's session to expire before it rebalances (its session timeout plus a few heartbeats). */
 export function settleMs(s: RunResult["scenario"], faults: RunResult["faults"] = [], evidence: RunResult["evidence"] = []): number {
   const b = s.broker;
-  let ms = (modeOf(s) === "kraft" ? kraftSettleMs(b) : b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"]) + tcpBackoffMs(s, faults);
+  let ms = (modeOf(s) === "kraft" ? kraftSettleMs(b) : b["zookeeper.session.timeout.ms"] + 4 * b["replica.fetch.wait.max.ms"]) + tcpBackoffMs(s, faults) + slowTailMs(s, faults);
   // An AlterPartition a resigning controller dropped unanswered is sent again only after controller.socket.timeout.ms.
   for (const e of evidence) {
     if (e.type !== "alter-partition-preempted") continue;
@@ -81,6 +82,46 @@ function tcpBackoffMs(s: RunResult["scenario"], faults: RunResult["faults"]): nu
     longestUs = Math.max(longestUs, healUs - f.timeUs);
   }
   return longestUs === 0 ? 0 : Math.ceil(longestUs / 1000) + TCP_RTO_MIN_US / 1000;
+}
+
+/** A message sent on a slow link just before its heal still takes factor × its latency (sim/net's slow(): the
+ *  delivery time is fixed when it is sent), so the drain waits for that tail past the end of the workload: e.g. the
+ *  stall-controller episode's ×3000 controller sends its last leader-and-isr up to 3.5 s after the heal. The
+ *  latency is the distribution's 99.9th percentile (heavy tails have no maximum). */
+function slowTailMs(s: RunResult["scenario"], faults: RunResult["faults"]): number {
+  const endUs = s.durationMs * 1000;
+  let tailUs = 0;
+  for (let i = 0; i < faults.length; i++) {
+    const f = faults[i] as RunResult["faults"][number];
+    if (f.action.kind !== "slow" || f.action.factor <= 1) continue;
+    let healUs = endUs;
+    for (let j = i + 1; j < faults.length; j++) {
+      const h = faults[j] as RunResult["faults"][number];
+      if (h.action.kind !== "heal" || h.timeUs < f.timeUs) continue;
+      if (h.action.target === undefined || h.nodes.some((n) => f.nodes.includes(n))) {
+        healUs = Math.min(healUs, h.timeUs);
+        break;
+      }
+    }
+    tailUs = Math.max(tailUs, healUs + f.action.factor * latencyTailMs(s.network.latency ?? DEFAULT_LATENCY) * 1000 - endUs);
+  }
+  return Math.ceil(tailUs / 1000);
+}
+
+/** A latency no more than one message in a thousand exceeds. */
+export function latencyTailMs(d: LatencyDist): number {
+  switch (d.dist) {
+    case "constant":
+      return d.valueMs;
+    case "uniform":
+      return d.maxMs;
+    case "exponential":
+      return (d.minMs ?? 0) + d.meanMs * Math.log(1000);
+    case "lognormal":
+      return d.medianMs * Math.exp(3.09 * d.sigma);
+    case "pareto":
+      return d.scaleMs * Math.pow(1000, 1 / d.shape);
+  }
 }
 
 /** KRaft: the quorum elects a leader (a follower notices after controller.quorum.fetch.timeout.ms, then up to two
@@ -152,7 +193,7 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
   }
   if (r.scenario.drainMs < settle) {
     const cluster = modeOf(r.scenario) === "kraft" ? "controller.quorum.fetch.timeout.ms + 2 × controller.quorum.election.timeout.ms + broker.session.timeout.ms + 2 × broker.heartbeat.interval.ms + 4 × replica.fetch.wait.max.ms" : "zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms";
-    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (${cluster}, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut or a lossy link, plus as long again as the longest, for TCP's retransmission backoff; after a resigning controller dropped an AlterPartition, until controller.socket.timeout.ms after it): raise drainMs to judge convergence`, violations };
+    return { judged: violations.length > 0, settleMs: settle, reason: `the drain (${r.scenario.drainMs} ms) is shorter than the ${settle} ms the cluster may need to settle (${cluster}, or, when a fault hit a member of a group, its session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut or a lossy link, plus as long again as the longest, for TCP's retransmission backoff; after a slow link, until its slowed messages arrive; after a resigning controller dropped an AlterPartition, until controller.socket.timeout.ms after it): raise drainMs to judge convergence`, violations };
   }
   // A partition written within the last fetch rounds is still replicating: its followers' HW lags by design.
   const quietUs = Math.max(1_000_000, 4 * r.scenario.broker["replica.fetch.wait.max.ms"] * 1000);

@@ -198,7 +198,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   "drain-too-short": {
     id: "drain-too-short",
     when: "the drain is shorter than the cluster may need to settle (liveness not judged)",
-    evidence: "drainMs below settleMs: zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or a group's session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut or lossy link, plus its length and 200 ms (TCP backoff); after a resigning controller dropped an AlterPartition, until controller.socket.timeout.ms after it",
+    evidence: "drainMs below settleMs: zookeeper.session.timeout.ms + 4 × replica.fetch.wait.max.ms, or a group's session.timeout.ms + 3 heartbeats + fetch.max.wait.ms; after a network cut or lossy link, plus its length and 200 ms (TCP backoff); after a slow link, until what it carried when healed arrives (factor × the latency's 99.9th percentile); after a resigning controller dropped an AlterPartition, until controller.socket.timeout.ms after it",
     anomalies: ["unseen"],
     source: "kafkasim: convergence is only expected after the settle time",
   },
