@@ -180,7 +180,7 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//,
   const bugs = bugSwitchRows();
   const perCell = new Map<string, BugCellResult[]>();
   for (const b of BUG_CASES) perCell.set(b.bug, matrixCells().map((c) => huntBugInCell(b, c)));
-  const text = `## Configuration matrix (RF 3, kill / power-loss / partition faults, ${runs} runs per cell)\n\n${matrixMarkdown(rows, root)}\n## Bug switches\n\n${bugSwitchMarkdown(bugs)}\n## Bug switches in every cell (runs to the first bug verdict; · the switch cannot hurt there)\n\n${bugCellMarkdown(perCell)}`;
+  const text = `## Configuration matrix (RF 3, kill / power-loss / partition faults, ${runs} runs per cell)\n\n${matrixMarkdown(rows, root)}\n## Bug switches\n\n${bugSwitchMarkdown(bugs)}\n## Bug switches in every cell (runs to the first bug verdict, or liveness verdict where marked; · the switch cannot hurt there)\n\n${bugCellMarkdown(perCell)}`;
   writeAtomic(new URL("./matrix-results.md", import.meta.url).pathname, text);
   process.stdout.write(text);
 }
