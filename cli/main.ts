@@ -97,8 +97,9 @@ export function buildProgram(): Command {
     .option("--workers <n>", "worker threads running the campaign (default: the machine's cores); the output is the same for any number")
     .option("--shard <i/n>", "run only the i-th of n shares of the run indices (i-1, i-1+n, ...); kafkasim merge puts the shards' --json results together")
     .option("--junit <file>", "also write the outcome as JUnit XML (one test case per counterexample)")
+    .option("--steer", "aim each block of 100 runs at the coverage probes earlier blocks never reached (drawn campaigns); each shard steers on its own share")
     .action(
-      action(async (file: string | undefined, o: { set: string[]; runs?: string; time?: string; seed?: string; until?: string; save?: string; json?: boolean; limit: string[]; workers?: string; shard?: string; junit?: string }) => {
+      action(async (file: string | undefined, o: { set: string[]; runs?: string; time?: string; seed?: string; until?: string; save?: string; json?: boolean; limit: string[]; workers?: string; shard?: string; junit?: string; steer?: boolean }) => {
         const { fuzzCommand } = await import("./commands/fuzz.ts");
         return fuzzCommand(file, o);
       }),

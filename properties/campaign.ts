@@ -15,6 +15,7 @@ import type { Judgement } from "./types.ts";
 import { probesOf } from "./coverage.ts";
 import type { ProbeId } from "./coverage.ts";
 import { shellWord } from "./shell-word.ts";
+import { steeredValueArb } from "./steering.ts";
 import { join } from "node:path";
 
 /** A campaign: everything a run needs besides its index. Plain data (it crosses to worker threads). */
@@ -92,11 +93,12 @@ function prepared(spec: CampaignSpec): Prepared {
 /** The scenario of run `seed`. Around a scenario: its configuration, on this seed, with a fault schedule drawn by
  *  the arbitraries when it has none. Without one: configuration knobs, workload and a swarm fault mix all drawn,
  *  drawn knobs yielding to the --set keys (so no drawn configuration conflicts with a fixed one), then the sets. */
-export function variant(spec: CampaignSpec, seed: number): Scenario {
+export function variant(spec: CampaignSpec, seed: number, aim: readonly ProbeId[] = []): Scenario {
   const base = spec.base;
   if (base === undefined) {
     const { fixed, knobs } = prepared(spec);
-    const s = toScenario(draw(fuzzValueArb({ swarm: true, fixed: knobs }), seed));
+    const arb = aim.length > 0 ? steeredValueArb(knobs, aim) : fuzzValueArb({ swarm: true, fixed: knobs });
+    const s = toScenario(draw(arb, seed));
     return spec.sets.length > 0 ? applyOverrides(fitToFixed(s, fixed), spec.sets) : s;
   }
   if (base.faults.length > 0) return { ...base, seed };
@@ -149,9 +151,10 @@ export function shrink(s: Scenario, target: Target, budget = 40): Scenario {
 }
 
 /** Run `index` of a campaign, judged, probed and (when kept) shrunk and written out as scenario text. */
-export function campaignRun(spec: CampaignSpec, index: number): RunRecord {
+/** Run `index` of a campaign; `aim`: the probes a steered campaign's earlier blocks never reached (steering.ts). */
+export function campaignRun(spec: CampaignSpec, index: number, aim: readonly ProbeId[] = []): RunRecord {
   const seed = runSeed(spec.root, index);
-  const s = variant(spec, seed);
+  const s = variant(spec, seed, aim);
   const result = runScenario(s);
   const j = judge(result);
   const anomalies: Partial<Record<AnomalyType, number>> = {};

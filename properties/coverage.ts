@@ -28,7 +28,19 @@ export type ProbeId =
   | "rebalance-during-processing"
   | "commit-failed"
   | "poll-timeout"
-  | "consumer-crash";
+  | "consumer-crash"
+  // KRaft (3.9+ in KRaft mode)
+  | "kraft-broker-fenced"
+  | "kraft-quorum-election"
+  | "kraft-metadata-truncation"
+  | "metadata-lag"
+  | "elr-nonempty"
+  | "elr-election"
+  | "recovering-leader"
+  // transactions
+  | "txn-aborted"
+  | "txn-timed-out"
+  | "producer-fenced";
 
 export const PROBES: Readonly<Record<ProbeId, string>> = {
   "isr-below-min-isr": "a partition's ISR shrank below min.insync.replicas",
@@ -51,6 +63,16 @@ export const PROBES: Readonly<Record<ProbeId, string>> = {
   "commit-failed": "a consumer's commit failed",
   "poll-timeout": "a consumer left its group: poll() not called within max.poll.interval.ms",
   "consumer-crash": "a consumer process crashed",
+  "kraft-broker-fenced": "KRaft: the active controller fenced a broker (missed heartbeats or an unclean restart)",
+  "kraft-quorum-election": "KRaft: the controller quorum elected a leader in a later epoch than its first",
+  "kraft-metadata-truncation": "KRaft: a controller truncated its metadata log (a divergent uncommitted tail)",
+  "metadata-lag": "KRaft: a broker applied committed metadata late (a stale-leadership window)",
+  "elr-nonempty": "KRaft ELR (KIP-966): a partition's eligible leader replicas were not empty",
+  "elr-election": "KRaft ELR: a leader elected from the eligible leader replicas",
+  "recovering-leader": "KRaft: an unclean leader in RECOVERING state (KIP-704)",
+  "txn-aborted": "a transaction was aborted",
+  "txn-timed-out": "a transaction coordinator aborted a transaction open past transaction.timeout.ms",
+  "producer-fenced": "a transactional producer was fenced by a newer epoch",
 };
 
 export const PROBE_IDS = Object.keys(PROBES) as ProbeId[];
@@ -73,6 +95,7 @@ export function probesOf(result: RunResult): Set<ProbeId> {
   const h = historyColumns(result);
   let i = 0;
   let controllers = 0;
+  let quorumEpoch = -1;
   // Per member: records polled and not yet processed.
   const pending = new Map<string, number>();
   const advanceHistory = (untilUs: number): void => {
@@ -161,6 +184,35 @@ export function probesOf(result: RunResult): Set<ProbeId> {
         break;
       case "poll-timeout":
         hit.add("poll-timeout");
+        break;
+      case "kraft-broker":
+        if (ev.change === "fenced") hit.add("kraft-broker-fenced");
+        break;
+      case "kraft-controller":
+        if (!ev.active) break;
+        if (quorumEpoch >= 0 && ev.epoch > quorumEpoch) hit.add("kraft-quorum-election");
+        if (quorumEpoch < 0) quorumEpoch = ev.epoch;
+        break;
+      case "raft-truncate":
+        hit.add("kraft-metadata-truncation");
+        break;
+      case "metadata-lag":
+        if (ev.delayMs > 0) hit.add("metadata-lag");
+        break;
+      case "kraft-partition":
+        if (ev.elr.length > 0) hit.add("elr-nonempty");
+        if (ev.election === "elr") hit.add("elr-election");
+        if (ev.election === "unclean") hit.add("unclean-election");
+        if (ev.recovering) hit.add("recovering-leader");
+        break;
+      case "txn-transition":
+        if (ev.state === "CompleteAbort") hit.add("txn-aborted");
+        break;
+      case "txn-timed-out":
+        hit.add("txn-timed-out");
+        break;
+      case "producer-fenced":
+        hit.add("producer-fenced");
         break;
       default: {
         const t = (ev as { type: string }).type;

@@ -14,6 +14,7 @@ import { runSeed, variant } from "../../properties/campaign.ts";
 import type { CampaignSpec, RunRecord } from "../../properties/campaign.ts";
 import { Coverage, PROBES } from "../../properties/coverage.ts";
 import type { ProbeId } from "../../properties/coverage.ts";
+import { STEER_BLOCK, aimable } from "../../properties/steering.ts";
 import { UsageError, checkOutputDir, displayPath, loadScenario, parseLimits, parsePositiveInt, parsePositiveNumber, parseSeed, writeFileAtomic } from "../io.ts";
 import { makeChalk, shellWord } from "../output.ts";
 import { parseWorkers, workerPool } from "../pool.ts";
@@ -37,6 +38,8 @@ export interface FuzzOptions {
   readonly workers?: string;
   readonly shard?: string;
   readonly junit?: string;
+  /** Aim each block of runs at the coverage probes earlier blocks never reached (properties/steering.ts). */
+  readonly steer?: boolean;
   readonly write?: (t: string) => void;
 }
 
@@ -62,7 +65,7 @@ export interface FuzzCounterexample {
 export interface FuzzJson {
   readonly seed: number | string;
   /** What the campaign is, so shards of one campaign can be recognised and merged. */
-  readonly campaign: { readonly base: string | null; readonly sets: readonly string[]; readonly runs: number | null; readonly until: string | null };
+  readonly campaign: { readonly base: string | null; readonly sets: readonly string[]; readonly runs: number | null; readonly until: string | null; readonly steer: boolean };
   /** This result's share of the campaign's run indices (null: all of them). */
   readonly shard: { readonly index: number; readonly count: number } | null;
   runs: number;
@@ -137,6 +140,8 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
   const limitFlags = limitArgs.flatMap((l) => ["--limit", l]);
   let spec: CampaignSpec = { root, sets, saveDir, replayFlags: limitFlags, limits, ...(until !== undefined ? { until } : {}) };
   let baseFile: string | undefined;
+  const steer = opts.steer === true;
+  if (steer && arg !== undefined) throw new UsageError(`--steer aims drawn configurations and fault mixes at unreached coverage probes: it applies to a drawn campaign (no scenario argument), not around ${arg}`);
   if (arg !== undefined) {
     const l = loadScenario(arg, { sets, limits });
     baseFile = l.file;
@@ -163,7 +168,7 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
   const coverage = new Coverage();
   const out: FuzzJson = {
     seed: root,
-    campaign: { base: baseFile !== undefined ? displayPath(baseFile) : null, sets: [...sets], runs: Number.isFinite(runs) ? runs : null, until: until ?? null },
+    campaign: { base: baseFile !== undefined ? displayPath(baseFile) : null, sets: [...sets], runs: Number.isFinite(runs) ? runs : null, until: until ?? null, steer },
     shard,
     runs: 0,
     wallMs: 0,
@@ -242,6 +247,9 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
   let submitted = 0;
   let consumed = 0;
   let stopSubmitting = false;
+  // Steered: a block's runs aim at what the blocks before it never reached, so a block is submitted only once the
+  // previous one is consumed (the same aims whatever the number of workers).
+  let aim: readonly ProbeId[] = [];
   try {
     for (;;) {
       while (!stopSubmitting && pending.size < window) {
@@ -250,7 +258,11 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
           stopSubmitting = true;
           break;
         }
-        pending.set(submitted++, pool.run({ kind: "campaign", spec, index }));
+        if (steer && submitted % STEER_BLOCK === 0 && submitted > 0) {
+          if (consumed < submitted) break;
+          aim = aimable(coverage.neverReached());
+        }
+        pending.set(submitted++, pool.run({ kind: "campaign", spec, index, ...(aim.length > 0 ? { aim } : {}) }));
       }
       const next = pending.get(consumed);
       if (next === undefined) break;
@@ -290,6 +302,7 @@ export async function fuzzCommand(arg: string | undefined, opts: FuzzOptions): P
     ...(shard !== null ? ["--shard", `${shard.index}/${shard.count}`] : []),
     ...sets.flatMap((x) => ["--set", shellWord(x)]),
     ...(until !== undefined ? ["--until", until] : []),
+    ...(steer ? ["--steer"] : []),
     ...limitFlags.map(shellWord),
   ].join(" ");
   if (opts.junit !== undefined) writeJunit(opts.junit, [junitOfFuzz(out)]);

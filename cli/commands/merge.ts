@@ -104,7 +104,7 @@ export function mergeResults(parts: readonly { file: string; result: FuzzJson }[
   const rank = (t: string): number => CHECKER_ORDER.indexOf(t);
   const ordered = Object.fromEntries(Object.entries(anomalies).sort((a, b) => a[1].firstRun - b[1].firstRun || rank(a[0]) - rank(b[0])));
   const c = first.result.campaign;
-  const repro = ["npx kafkasim fuzz", ...(c.base !== null ? [shellWord(c.base)] : []), "--seed", shellWord(String(first.result.seed)), "--runs", String(c.runs ?? runs), ...c.sets.flatMap((x) => ["--set", shellWord(x)]), ...(c.until !== null ? ["--until", c.until] : [])].join(" ");
+  const repro = ["npx kafkasim fuzz", ...(c.base !== null ? [shellWord(c.base)] : []), "--seed", shellWord(String(first.result.seed)), "--runs", String(c.runs ?? runs), ...c.sets.flatMap((x) => ["--set", shellWord(x)]), ...(c.until !== null ? ["--until", c.until] : []), ...(c.steer === true ? ["--steer"] : [])].join(" ");
   return {
     seed: first.result.seed,
     campaign: c,
