@@ -70,8 +70,9 @@ export default tseslint.config(
     },
   },
   {
-    // Tests in sim/ may start worker threads (the determinism proof runs the kernel in one); every other ban stays.
-    files: ["sim/**/*.test.ts"],
+    // Tests in sim/ (and their helpers, *.testkit.ts) may start worker threads and processes (the determinism proofs
+    // run the kernel in them); every other ban stays.
+    files: ["sim/**/*.test.ts", "sim/**/*.testkit.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

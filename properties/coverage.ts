@@ -77,6 +77,19 @@ export const PROBES: Readonly<Record<ProbeId, string>> = {
 
 export const PROBE_IDS = Object.keys(PROBES) as ProbeId[];
 
+/** Events that reach a probe by happening at all. */
+const DIRECT_PROBES: ReadonlyMap<string, ProbeId> = new Map<TraceEvent["type"], ProbeId>([
+  ["partition-offline", "partition-offline"],
+  ["stale-request-rejected", "stale-request-rejected"],
+  ["session-expired", "session-expired"],
+  ["producer-epoch-bump", "producer-epoch-bump"],
+  ["commit-failed", "commit-failed"],
+  ["poll-timeout", "poll-timeout"],
+  ["raft-truncate", "kraft-metadata-truncation"],
+  ["txn-timed-out", "txn-timed-out"],
+  ["producer-fenced", "producer-fenced"],
+]);
+
 /** The probes one run reached. */
 export function probesOf(result: RunResult): Set<ProbeId> {
   const hit = new Set<ProbeId>();
@@ -142,13 +155,15 @@ export function probesOf(result: RunResult): Set<ProbeId> {
   for (const e of result.evidence) {
     advanceHistory(e.timeUs);
     const ev = e as TraceEvent & { readonly timeUs: number };
+    const direct = DIRECT_PROBES.get(ev.type);
+    if (direct !== undefined) {
+      hit.add(direct);
+      continue;
+    }
     switch (ev.type) {
       case "leader-elected":
         if (ev.unclean) hit.add("unclean-election");
         hit.add("leader-change");
-        break;
-      case "partition-offline":
-        hit.add("partition-offline");
         break;
       case "isr-shrink":
         if (ev.isr.length < minIsrOf(ev.tp)) hit.add("isr-below-min-isr");
@@ -161,29 +176,14 @@ export function probesOf(result: RunResult): Set<ProbeId> {
       case "isr-change-rejected":
         if (ev.reason === "FENCED_LEADER_EPOCH" || ev.reason === "INVALID_UPDATE_VERSION") hit.add("fenced-zombie-leader");
         break;
-      case "stale-request-rejected":
-        hit.add("stale-request-rejected");
-        break;
       case "node-power-loss":
         if (ev.lostRecords > 0) hit.add("power-loss-unflushed");
         break;
       case "controller-elected":
         if (++controllers > 1) hit.add("controller-failover");
         break;
-      case "session-expired":
-        hit.add("session-expired");
-        break;
-      case "producer-epoch-bump":
-        hit.add("producer-epoch-bump");
-        break;
       case "rebalance":
         for (const [k, n] of pending) if (n > 0 && k.startsWith(`${ev.group}/`)) hit.add("rebalance-during-processing");
-        break;
-      case "commit-failed":
-        hit.add("commit-failed");
-        break;
-      case "poll-timeout":
-        hit.add("poll-timeout");
         break;
       case "kraft-broker":
         if (ev.change === "fenced") hit.add("kraft-broker-fenced");
@@ -192,9 +192,6 @@ export function probesOf(result: RunResult): Set<ProbeId> {
         if (!ev.active) break;
         if (quorumEpoch >= 0 && ev.epoch > quorumEpoch) hit.add("kraft-quorum-election");
         if (quorumEpoch < 0) quorumEpoch = ev.epoch;
-        break;
-      case "raft-truncate":
-        hit.add("kraft-metadata-truncation");
         break;
       case "metadata-lag":
         if (ev.delayMs > 0) hit.add("metadata-lag");
@@ -207,12 +204,6 @@ export function probesOf(result: RunResult): Set<ProbeId> {
         break;
       case "txn-transition":
         if (ev.state === "CompleteAbort") hit.add("txn-aborted");
-        break;
-      case "txn-timed-out":
-        hit.add("txn-timed-out");
-        break;
-      case "producer-fenced":
-        hit.add("producer-fenced");
         break;
       default: {
         const t = (ev as { type: string }).type;

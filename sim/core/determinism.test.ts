@@ -1,9 +1,9 @@
 // Determinism proofs: same seed → identical trace hash (in one process and in a worker thread), different
 // seed → different hash.
 import { describe, it, expect } from "vitest";
-import { Worker } from "node:worker_threads";
 import { runMicroWorld } from "./micro-world.ts";
 import type { MicroWorldResult } from "./micro-world.ts";
+import { inWorkerThread } from "./elsewhere.testkit.ts";
 import { Rng } from "./rng.ts";
 
 const SEEDS = 220;
@@ -12,29 +12,6 @@ function randomSeeds(n: number): number[] {
   // The seeds themselves are drawn from a fixed rng so a failure names a reproducible seed.
   const r = new Rng("determinism-seeds");
   return Array.from({ length: n }, () => r.int(0, 2 ** 31));
-}
-
-/** Runs the micro-world in a fresh worker thread that registers tsx itself to load the TypeScript (under vitest,
- *  `execArgv: ["--import", "tsx"]` did not take effect for an eval worker). */
-function inWorker(seeds: readonly number[]): Promise<MicroWorldResult[]> {
-  const moduleUrl = new URL("./micro-world.ts", import.meta.url).href;
-  const code = `
-    const { parentPort, workerData } = require("node:worker_threads");
-    import("tsx/esm/api")
-      .then((tsx) => { tsx.register(); return import(workerData.moduleUrl); })
-      .then(
-      (m) => parentPort.postMessage({ ok: workerData.seeds.map((s) => m.runMicroWorld(s)) }),
-      (e) => parentPort.postMessage({ error: String(e && e.stack || e) }),
-    );`;
-  return new Promise((resolve, reject) => {
-    const w = new Worker(code, { eval: true, workerData: { moduleUrl, seeds } });
-    w.once("message", (m: { ok?: MicroWorldResult[]; error?: string }) => {
-      void w.terminate();
-      if (m.ok) resolve(m.ok);
-      else reject(new Error(m.error));
-    });
-    w.once("error", reject);
-  });
 }
 
 describe("determinism", () => {
@@ -65,7 +42,7 @@ describe("determinism", () => {
   it("a run inside a worker_thread gives the same hashes as in-process", async () => {
     const some = seeds.slice(0, 20);
     const local = some.map((s) => runMicroWorld(s));
-    const remote = await inWorker(some);
+    const remote = await inWorkerThread<MicroWorldResult[]>(new URL("./micro-world.ts", import.meta.url).href, "runMicroWorlds", some);
     expect(remote).toEqual(local);
   });
 });

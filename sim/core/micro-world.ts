@@ -105,3 +105,8 @@ export function runMicroWorld(seed: Seed, opts: MicroWorldOptions = {}): MicroWo
   const stop = rt.runUntil(durationUs);
   return { traceHash: rt.trace.traceHash, events: rt.scheduler.dispatched, nowUs: rt.nowUs, stop: stop.kind };
 }
+
+/** runMicroWorld for each seed (one call for a worker thread to make). */
+export function runMicroWorlds(seeds: readonly Seed[]): MicroWorldResult[] {
+  return seeds.map((s) => runMicroWorld(s));
+}

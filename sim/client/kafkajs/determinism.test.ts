@@ -2,44 +2,13 @@
 // the simulation's while it runs, and the real ones again after.
 /* eslint-disable no-restricted-globals, no-restricted-properties -- the user code under test reads the clock: the virtual one */
 import { describe, expect, it } from "vitest";
-import { execFile } from "node:child_process";
-import { Worker } from "node:worker_threads";
 import { createSimulation } from "./simulation.ts";
 import { DEFAULT_EPOCH_MS } from "./host.ts";
 import { pipelineFingerprint, runPipeline } from "./determinism-pipeline.ts";
 import type { PipelineFingerprint } from "./determinism-pipeline.ts";
+import { inNewProcess, inWorkerThread } from "../../core/elsewhere.testkit.ts";
 
 const PIPELINE_URL = new URL("./determinism-pipeline.ts", import.meta.url).href;
-
-/** The pipeline in a fresh worker thread that registers tsx itself (as sim/core/determinism.test.ts does). */
-function inWorker(seed: number): Promise<PipelineFingerprint> {
-  const code = `
-    const { parentPort, workerData } = require("node:worker_threads");
-    import("tsx/esm/api")
-      .then((tsx) => { tsx.register(); return import(workerData.moduleUrl); })
-      .then((m) => m.pipelineFingerprint(workerData.seed))
-      .then((ok) => parentPort.postMessage({ ok }), (e) => parentPort.postMessage({ error: String((e && e.stack) || e) }));`;
-  return new Promise((resolve, reject) => {
-    const w = new Worker(code, { eval: true, workerData: { moduleUrl: PIPELINE_URL, seed } });
-    w.once("message", (m: { ok?: PipelineFingerprint; error?: string }) => {
-      void w.terminate();
-      if (m.ok) resolve(m.ok);
-      else reject(new Error(m.error));
-    });
-    w.once("error", reject);
-  });
-}
-
-/** The pipeline in a new Node.js process (through tsx), its fingerprint printed as JSON. */
-function inProcess(seed: number): Promise<PipelineFingerprint> {
-  const code = `import(${JSON.stringify(PIPELINE_URL)}).then((m) => m.pipelineFingerprint(${seed})).then((f) => process.stdout.write(JSON.stringify(f)))`;
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${err.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout) as PipelineFingerprint);
-    });
-  });
-}
 
 describe("async user code in virtual time", () => {
   it("same seed → same trace hash, history and values seen by the handlers; another seed → others", async () => {
@@ -57,7 +26,7 @@ describe("async user code in virtual time", () => {
   it("the same seed gives the same run in a worker thread and in a new process", async () => {
     const local = await pipelineFingerprint(42);
     expect(local.seen.random.length).toBe(40);
-    const [worker, child] = await Promise.all([inWorker(42), inProcess(42)]);
+    const [worker, child] = await Promise.all([inWorkerThread<PipelineFingerprint>(PIPELINE_URL, "pipelineFingerprint", 42), inNewProcess<PipelineFingerprint>(PIPELINE_URL, "pipelineFingerprint", 42)]);
     expect(worker).toEqual(local);
     expect(child).toEqual(local);
     // And in this process again, after the others ran: nothing carried over.
