@@ -35,7 +35,7 @@ describe("coverage probes", () => {
     expect(probes(new EvidenceBuilder().rebalance(10, "g1", 2, ["g1/0"]), done).has("rebalance-during-processing")).toBe(false);
   });
   it("a real run with the leader killed reaches leader changes and session expiry; a campaign lists what it never reached", () => {
-    const s = buildScenario({ seed: 3, durationMs: 4000, drainMs: 3000, broker: { "zookeeper.session.timeout.ms": 1000 }, producers: [{ id: "p1", topic: "orders", ratePerSec: 200 }], faults: [{ atMs: 1000, action: { kind: "kill", target: { leaderOf: TP } } }] });
+    const s = buildScenario({ seed: 3, protocol: "3.7", durationMs: 4000, drainMs: 3000, broker: { "zookeeper.session.timeout.ms": 1000 }, producers: [{ id: "p1", topic: "orders", ratePerSec: 200 }], faults: [{ atMs: 1000, action: { kind: "kill", target: { leaderOf: TP } } }] });
     const got = probesOf(runScenario(s));
     expect(got.has("leader-change")).toBe(true);
     expect(got.has("session-expired")).toBe(true);

@@ -58,7 +58,7 @@ describe("serve commands", () => {
 
 describe("serve with kafkajs over real TCP (a client in real time)", () => {
   it("produces and consumes in a group, a fault on command on the way; the run is judged from the brokers' side", async () => {
-    const s = buildScenario({ name: "serve-kafkajs", seed: 9, drainMs: 5_000, broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0, "zookeeper.session.timeout.ms": 2000 }, topics: [{ name: "events", partitions: 2 }] });
+    const s = buildScenario({ name: "serve-kafkajs", seed: 9, protocol: "3.7", drainMs: 5_000, broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0, "zookeeper.session.timeout.ms": 2000 }, topics: [{ name: "events", partitions: 2 }] });
     const h = await startServe(s, { port: 0 });
     try {
       const kafka = new Kafka({ clientId: "tcp-app", brokers: h.bootstrap.split(","), logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
