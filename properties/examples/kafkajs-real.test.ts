@@ -82,7 +82,7 @@ describe("the real kafkajs, judged", () => {
     const s: ScenarioInput = {
       name: "slow-handler",
       seed: 4,
-      protocol: "3.7", // kafkajs-based clients start at t=0; KRaft brokers serve from ~1.5 s (see the KRaft issue notes)
+      protocol: "3.7", // timed for the ZooKeeper-era start (leaders within ~0.1 s)
       durationMs: 60_000,
       drainMs: 25_000,
       broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 },

@@ -24,7 +24,7 @@ export interface PipelineFingerprint {
 
 export async function runPipeline(seed: number): Promise<{ r: RunResult; seen: Seen }> {
   const seen: Seen = { dateNow: [], random: [], timerLateUs: [], clockSkew: [] };
-  const sim = createSimulation({ seed, protocol: "3.7", durationMs: 8000, drainMs: 8000, topics: [{ name: "orders", partitions: 2 }], broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 } });
+  const sim = createSimulation({ seed, durationMs: 8000, drainMs: 8000, topics: [{ name: "orders", partitions: 2 }], broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 } });
   const kafka = sim.kafka();
   const producer = kafka.producer();
   const consumer = kafka.consumer({ groupId: "g1" });

@@ -77,7 +77,7 @@ describe("async user code in virtual time", () => {
   });
 
   it("a handler that awaits long timers does not hang the run: a minute of setTimeout per record costs no wall time", async () => {
-    const sim = createSimulation({ seed: 1, protocol: "3.7", durationMs: 5000, drainMs: 300_000, topics: [{ name: "orders" }], broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 } });
+    const sim = createSimulation({ seed: 1, durationMs: 5000, drainMs: 300_000, topics: [{ name: "orders" }], broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 } });
     const kafka = sim.kafka();
     const producer = kafka.producer();
     const consumer = kafka.consumer({ groupId: "g1", sessionTimeout: 120_000, heartbeatInterval: 3000 });
@@ -99,7 +99,7 @@ describe("async user code in virtual time", () => {
   });
 
   it("one async simulation at a time in a process", async () => {
-    const mk = () => createSimulation({ seed: 1, protocol: "3.7", durationMs: 100, drainMs: 0 });
+    const mk = () => createSimulation({ seed: 1, durationMs: 100, drainMs: 0 });
     const one = mk();
     const first = one.run(() => one.sleep(10));
     await expect(mk().run()).rejects.toThrow(/another simulation with async user code is running/);

@@ -15,7 +15,7 @@ const BROKER = { "offsets.topic.num.partitions": 1, "group.initial.rebalance.del
 
 /** Run `main` with one producer on `orders` (3 partitions). */
 async function withProducer(main: (p: KafkaJSProducer, sim: Simulation) => Promise<void>, opts: { config?: KafkaJSProducerConfig; scenario?: ScenarioInput } = {}) {
-  const sim = createSimulation({ seed: 1, protocol: "3.7", durationMs: 10_000, drainMs: 10_000, broker: BROKER, topics: [{ name: "orders", partitions: 3 }], ...opts.scenario });
+  const sim = createSimulation({ seed: 1, durationMs: 10_000, drainMs: 10_000, broker: BROKER, topics: [{ name: "orders", partitions: 3 }], ...opts.scenario });
   const p = sim.kafka().producer(opts.config);
   let failure: unknown;
   const r = await sim.run(async () => {
@@ -145,7 +145,7 @@ describe("kafkajs producer", () => {
   });
 
   it("keys, values and headers reach eachMessage as kafkajs gives them (Buffers, offset and timestamp strings); sendBatch spans topics", async () => {
-    const sim = createSimulation({ seed: 3, protocol: "3.7", durationMs: 5000, drainMs: 5000, broker: BROKER, topics: [{ name: "orders", partitions: 1 }, { name: "audit", partitions: 1 }] });
+    const sim = createSimulation({ seed: 3, durationMs: 5000, drainMs: 5000, broker: BROKER, topics: [{ name: "orders", partitions: 1 }, { name: "audit", partitions: 1 }] });
     const kafka = sim.kafka();
     const producer = kafka.producer();
     const consumer = kafka.consumer({ groupId: "g1" });

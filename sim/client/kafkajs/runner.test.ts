@@ -15,7 +15,7 @@ const BROKER = { "offsets.topic.num.partitions": 1, "group.initial.rebalance.del
 
 /** One consumer (group g1) reading `orders`, a producer sending `n` keyed messages from t=0 (`perSend` a call). */
 function setup(opts: { n: number; perSend?: number; every?: number; partitions?: number; scenario?: ScenarioInput; consumer?: Partial<KafkaJSConsumerConfig>; run: (sim: ReturnType<typeof createSimulation>) => ConsumerRunConfig }) {
-  const sim = createSimulation({ seed: 1, protocol: "3.7", durationMs: 20_000, drainMs: 20_000, broker: BROKER, topics: [{ name: "orders", partitions: opts.partitions ?? 1 }], ...opts.scenario });
+  const sim = createSimulation({ seed: 1, durationMs: 20_000, drainMs: 20_000, broker: BROKER, topics: [{ name: "orders", partitions: opts.partitions ?? 1 }], ...opts.scenario });
   const kafka = sim.kafka();
   const producer = kafka.producer();
   const consumer = kafka.consumer({ groupId: "g1", ...opts.consumer });
@@ -100,7 +100,6 @@ describe("kafkajs runner: heartbeats only between messages (no heartbeat thread)
     const java = runScenario(
       buildScenario({
         seed: 1,
-        protocol: "3.7",
         durationMs: 20_000,
         drainMs: 20_000,
         broker: BROKER,
