@@ -2,13 +2,18 @@
 // producer at 10,000 records/s for 60 s of virtual time (+ 5 s drain), a broker fault every 10 s (kill, restart
 // 5 s later, rotating over the brokers; Kafka 2.4 timeouts, see below). Reports virtual seconds per wall second
 // and acknowledged records per wall second. The producer keeps kafkasim's defaults (Kafka 3.x: linger.ms=0,
-// idempotence on); the same workload with Kafka 4.0's linger.ms=5 is reported next to it.
+// idempotence on); the same workload with Kafka 4.0's linger.ms=5 is reported next to it. The workload runs on
+// ZooKeeper 3.7, and again in KRaft mode (4.1: 3 controllers, brokers observing the metadata log, the broker session
+// as long as the ZooKeeper one), alternating in one process; the KRaft run may cost at most 1.3× the ZooKeeper one
+// per virtual second (issue #13).
 import { runScenario } from "../sim/world.ts";
 import { buildScenario } from "../sim/scenario/defaults.ts";
 import type { Fault } from "../sim/faults/types.ts";
 
 /** The issue's target: virtual seconds per wall second. */
 export const WORKLOAD_TARGET_SPEEDUP = 100;
+/** Issue #13's bound: the workload in KRaft mode costs at most this many times the ZooKeeper one. */
+export const KRAFT_TARGET_COST_RATIO = 1.3;
 
 export interface WorkloadBenchResult {
   readonly virtualSeconds: number;
@@ -29,9 +34,13 @@ export interface WorkloadBenchResult {
   readonly eventsPerSec: number;
   /** The same workload with linger.ms=5 (Kafka 4.0's default, KIP-1030): fewer, fuller requests. Median. */
   readonly linger5Speedup: number;
+  /** The same workload in KRaft mode (protocol 4.1), run alternately with the ZooKeeper one: median speedup. */
+  readonly kraftSpeedup: number;
+  /** Median over the alternating pairs of (KRaft CPU s per virtual s) / (ZooKeeper CPU s per virtual s). */
+  readonly kraftCostRatio: number;
 }
 
-export function workloadScenario(durationMs = 60_000, lingerMs = 0): ReturnType<typeof buildScenario> {
+export function workloadScenario(durationMs = 60_000, lingerMs = 0, mode: "zookeeper" | "kraft" = "zookeeper"): ReturnType<typeof buildScenario> {
   const faults: Fault[] = [];
   for (let t = 10_000, i = 0; t < durationMs; t += 10_000, i++) {
     const broker = (i % 3) + 1;
@@ -46,7 +55,11 @@ export function workloadScenario(durationMs = 60_000, lingerMs = 0): ReturnType<
     brokers: 3,
     // Kafka 2.4's defaults (session 6 s, lag 10 s) so each kill is detected and healed within its 10 s slot;
     // with 3.x's 18 s / 30 s every partition would stall (acks=all waits for the dead replica) across slots.
-    broker: { "zookeeper.session.timeout.ms": 6_000, "replica.lag.time.max.ms": 10_000 },
+    // In KRaft mode the broker session is as long (6 s; heartbeats at the 2 s default) and the quorum keeps Kafka's
+    // defaults: a killed broker is fenced within its slot.
+    ...(mode === "zookeeper"
+      ? { protocol: "3.7" as const, broker: { "zookeeper.session.timeout.ms": 6_000, "replica.lag.time.max.ms": 10_000 } }
+      : { protocol: "4.1" as const, broker: { "broker.session.timeout.ms": 6_000, "replica.lag.time.max.ms": 10_000 } }),
     topics: [{ name: "bench", partitions: 6, "replication.factor": 3 }],
     producers: [{ id: "p1", topic: "bench", ratePerSec: 10_000, config: { acks: "all", "linger.ms": lingerMs } }],
     faults,
@@ -55,6 +68,8 @@ export function workloadScenario(durationMs = 60_000, lingerMs = 0): ReturnType<
 
 interface OneRun {
   readonly wallSeconds: number;
+  /** CPU seconds of the process during the run (user + system): less sensitive than wall time to a shared machine. */
+  readonly cpuSeconds: number;
   readonly virtualSeconds: number;
   readonly acked: number;
   readonly events: number;
@@ -68,10 +83,13 @@ function runOnce(scenario: ReturnType<typeof buildScenario>): OneRun {
     peak = Math.max(peak, process.memoryUsage().heapUsed);
   };
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   const r = runScenario(scenario, { onProgress });
   const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  const cpuSeconds = (c.user + c.system) / 1e6;
   peak = Math.max(peak, process.memoryUsage().heapUsed);
-  return { wallSeconds, virtualSeconds: r.virtualMs / 1000, acked: r.sendsAcked, events: r.events, peakHeapBytes: peak };
+  return { wallSeconds, cpuSeconds, virtualSeconds: r.virtualMs / 1000, acked: r.sendsAcked, events: r.events, peakHeapBytes: peak };
 }
 
 /** The run of median wall time. */
@@ -91,6 +109,18 @@ export async function runWorkloadBench(opts: { readonly quick?: boolean } = {}):
   for (let i = 0; i < runs; i++) measured.push(runOnce(workloadScenario(durationMs)));
   const linger5: OneRun[] = [];
   for (let i = 0; i < runs; i++) linger5.push(runOnce(workloadScenario(durationMs, 5)));
+  // ZooKeeper and KRaft alternately (the machine's load changes over time: each pair sees about the same).
+  runOnce(workloadScenario(10_000, 0, "kraft"));
+  const pairs = opts.quick ? 3 : 5;
+  const kraft: OneRun[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const zk = runOnce(workloadScenario(durationMs));
+    const kr = runOnce(workloadScenario(durationMs, 0, "kraft"));
+    kraft.push(kr);
+    ratios.push(kr.cpuSeconds / kr.virtualSeconds / (zk.cpuSeconds / zk.virtualSeconds));
+  }
+  ratios.sort((a, b) => a - b);
   await Promise.resolve();
   const m = medianRun(measured);
   const speedup = speedupOf(m);
@@ -105,6 +135,8 @@ export async function runWorkloadBench(opts: { readonly quick?: boolean } = {}):
     firstRunSpeedup: speedupOf(first),
     eventsPerSec: m.events / m.wallSeconds,
     linger5Speedup: speedupOf(medianRun(linger5)),
+    kraftSpeedup: speedupOf(medianRun(kraft)),
+    kraftCostRatio: ratios[Math.floor(ratios.length / 2)] as number,
   };
 }
 
@@ -116,5 +148,6 @@ export function describeWorkload(r: WorkloadBenchResult): string[] {
     `  ${r.virtualSeconds} virtual s in ${r.wallSeconds.toFixed(3)} s wall (median of ${r.runs}): ${r.speedup.toFixed(0)}× real time, ${(r.targetRatio).toFixed(2)}× the ${WORKLOAD_TARGET_SPEEDUP}× target (${met ? "met" : "NOT met"})`,
     `  ${(r.recordsPerSec / 1e6).toFixed(2)}M acknowledged records/s, ${(r.eventsPerSec / 1e6).toFixed(2)}M events/s, peak heap ${r.peakHeapMB.toFixed(0)} MB`,
     `  first run of the process (JIT cold): ${r.firstRunSpeedup.toFixed(0)}× · with linger.ms=5 (Kafka 4.0's default): ${r.linger5Speedup.toFixed(0)}×`,
+    `  KRaft mode (4.1, 3 controllers): ${r.kraftSpeedup.toFixed(0)}× real time; CPU cost ${r.kraftCostRatio.toFixed(2)}× the ZooKeeper run's (median of alternating pairs; target ≤ ${KRAFT_TARGET_COST_RATIO}×: ${r.kraftCostRatio <= KRAFT_TARGET_COST_RATIO ? "met" : "NOT met"})`,
   ];
 }

@@ -58,7 +58,7 @@ export function buildProgram(): Command {
     .description("run one scenario (a file or a library name); prints seed, verdict, anomalies with explanations and a repro command")
     .argument("<file|name>", "scenario file (.yaml/.json) or library name (see kafkasim list)")
     .option("--seed <n>", "override the scenario's seed")
-    .option("--set <key=value>", "override a Kafka key (acks=1, producer.acks=1, broker.min.insync.replicas=2) or a scenario field (protocol=0.10, brokers=5); repeatable", collect, [])
+    .option("--set <key=value>", "override a Kafka key (acks=1, producer.acks=1, broker.min.insync.replicas=2) or a scenario field (protocol=3.7, brokers=5; a scenario that names no protocol runs on 4.1); repeatable", collect, [])
     .option("--json", "print the result as JSON (see README.md, section JSON output)")
     .option("--trace <file>", "write the recorded trace as JSON lines")
     .option("--html <dir>", "write a self-contained HTML report into this directory")
@@ -179,7 +179,7 @@ export function buildProgram(): Command {
   program
     .command("compare")
     .description("run a matrix of configurations on the same seeds and compare durability, availability, latency and cost")
-    .option("--matrix <file>", "matrix file (YAML/JSON): a base scenario and values per key")
+    .option("--matrix <file>", "matrix file (YAML/JSON): a base scenario and values per key; `protocols` is the built-in ZooKeeper 3.7 vs KRaft 4.0 vs KRaft 4.1 comparison (default: acks × min.insync.replicas × unclean × idempotence on 4.1)")
     .option("--seeds <n>", "runs per configuration (default 3)")
     .option("--seed <n>", "root seed (default 1)")
     .option("--json", "print JSON")
@@ -197,7 +197,7 @@ export function buildProgram(): Command {
 
   program
     .command("start")
-    .description("the default comparison: a table in the terminal and an HTML report")
+    .description("the default comparison: the 16 configurations on Kafka 4.1, then ZooKeeper 3.7 vs KRaft 4.0 vs KRaft 4.1 on the same faults; tables in the terminal and HTML reports")
     .action(
       action(async () => {
         const { startCommand } = await import("./commands/start.ts");

@@ -72,7 +72,7 @@ describe("coverage probes", () => {
     expect(reached("kraft-quorum-majority-lost").has("kraft-quorum-election")).toBe(true);
   });
   it("a real run with the leader killed reaches leader changes and session expiry; a campaign lists what it never reached", () => {
-    const s = buildScenario({ seed: 3, durationMs: 4000, drainMs: 3000, broker: { "zookeeper.session.timeout.ms": 1000 }, producers: [{ id: "p1", topic: "orders", ratePerSec: 200 }], faults: [{ atMs: 1000, action: { kind: "kill", target: { leaderOf: TP } } }] });
+    const s = buildScenario({ seed: 3, protocol: "3.7", durationMs: 4000, drainMs: 3000, broker: { "zookeeper.session.timeout.ms": 1000 }, producers: [{ id: "p1", topic: "orders", ratePerSec: 200 }], faults: [{ atMs: 1000, action: { kind: "kill", target: { leaderOf: TP } } }] });
     const got = probesOf(runScenario(s));
     expect(got.has("leader-change")).toBe(true);
     expect(got.has("session-expired")).toBe(true);

@@ -11,6 +11,7 @@ import { checkAbortedReads } from "./checkers/aborted-read.ts";
 
 const input: ScenarioInput = {
   seed: 1,
+  protocol: "3.7", // counts and times assume the ZooKeeper-era start (leaders within ~0.1 s)
   durationMs: 6000,
   drainMs: 6000,
   broker: { "group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1, "transaction.state.log.num.partitions": 1, "group.min.session.timeout.ms": 1000 },

@@ -38,6 +38,8 @@ export interface Matrix {
 export const DEFAULT_BASE: ScenarioInput = {
   name: "compare-default",
   description: "3 brokers, orders with 1 partition (RF 3), a producer at 200 records/s, one consumer group; timeouts scaled down",
+  // Named, so that a change of the default profile does not change what the default comparison runs on.
+  protocol: "4.1",
   durationMs: 10_000,
   drainMs: 4000,
   brokers: 3,
@@ -80,6 +82,18 @@ export const DEFAULT_AXES: readonly MatrixAxis[] = [
 
 export function defaultMatrix(): Matrix {
   return { name: "default", base: buildScenario(DEFAULT_BASE), axes: DEFAULT_AXES, faults: "generated" };
+}
+
+/** ZooKeeper 3.7 vs KRaft 4.0 vs KRaft 4.1 (ELR on) × acks {1, all}, with min.insync.replicas=2 and unclean
+ *  election off, on the default base and the same seeded faults: what the control plane changes (issue #13). */
+export const PROTOCOL_AXES: readonly MatrixAxis[] = [
+  { key: "protocol", values: ["3.7", "4.0", "4.1"] },
+  { key: "acks", values: [1, "all"] },
+];
+
+export function protocolMatrix(): Matrix {
+  const base = buildScenario({ ...DEFAULT_BASE, name: "compare-protocols", broker: { ...DEFAULT_BASE.broker, "min.insync.replicas": 2, "unclean.leader.election.enable": false } });
+  return { name: "protocols", base, axes: PROTOCOL_AXES, faults: "generated", source: "protocols" };
 }
 
 /** Every combination of the axes' values, first axis slowest. */

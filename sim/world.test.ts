@@ -100,9 +100,9 @@ describe("fault targets", () => {
   it("followersOf resolves, when the fault fires, to the partition's replicas other than its leader", () => {
     const s = buildScenario({
       seed: 2,
-      durationMs: 3000,
+      durationMs: 5000,
       drainMs: 1000,
-      faults: [{ atMs: 1000, action: { kind: "isolate", target: { followersOf: "orders-0" } } }],
+      faults: [{ atMs: 3000, action: { kind: "isolate", target: { followersOf: "orders-0" } } }],
     });
     const r = runScenario(s, { record: true });
     const fired = r.faults[0]!;

@@ -78,9 +78,11 @@ describe("compare end to end", () => {
     const out = join(dir, "out");
     let text = "";
     // the default matrix is 16 valid cells (reports/compare.test.ts); a 2-cell one keeps this test fast
-    expect(await startCommand({ write: (t) => (text += t), progress: false, outDir: out, seeds: 1, matrix: loadMatrix(file) })).toBe(0);
-    expect(text).toContain("kafkasim compare — small: 2 configurations × 1 seeds");
-    expect(text).toContain(join(out, "index.html"));
+    expect(await startCommand({ write: (t) => (text += t), progress: false, outDir: out, seeds: 1, matrix: loadMatrix(file), protocols: loadMatrix(file) })).toBe(0);
+    expect(text.match(/kafkasim compare — small: 2 configurations × 1 seeds/g)).toHaveLength(2);
+    expect(text).toContain("the same faults on ZooKeeper 3.7, KRaft 4.0 and KRaft 4.1");
+    expect(text).toContain(`HTML report with charts: ${join(out, "index.html")}\nand for the protocols: ${join(out, "protocols", "index.html")}`);
+    expect(readFileSync(join(out, "protocols", "index.html"), "utf8")).toContain('data-chart="tradeoff"');
     const html = readFileSync(join(out, "index.html"), "utf8");
     expect(html).toContain('data-chart="tradeoff"');
     // trade-off scatter and bars, then latency and ISR/HW as small multiples: a panel per configuration

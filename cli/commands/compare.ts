@@ -1,13 +1,13 @@
 // `kafkasim compare`: run a matrix of configurations on the same seeds (so the same fault schedules) and report
 // durability, availability, latency and cost per configuration. The CLI (cli/main.ts) parses the flags into
 // CompareOptions and calls compareCommand; reports/compare.ts does the work.
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { DEFAULT_LIMITS } from "../../sim/scenario/limits.ts";
 import { resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { SimInputError } from "../../sim/core/errors.ts";
 import type { RunFn } from "../../reports/compare.ts";
-import { compare, compareAsync, defaultMatrix, parseMatrix } from "../../reports/compare.ts";
+import { compare, compareAsync, defaultMatrix, parseMatrix, protocolMatrix } from "../../reports/compare.ts";
 import type { CompareOutcome, Matrix } from "../../reports/compare.ts";
 import { renderCsv, renderJson, renderMarkdown, renderTable } from "../../reports/table.ts";
 import { writeCompareHtml } from "../../reports/html.ts";
@@ -49,6 +49,8 @@ function intOption(v: number | string | undefined, name: string, fallback: numbe
 
 export function loadMatrix(path: string | undefined): Matrix {
   if (path === undefined) return defaultMatrix();
+  // The built-in protocol comparison `kafkasim start` prints second (ZooKeeper 3.7 vs KRaft 4.0 vs KRaft 4.1).
+  if (path === "protocols" && !existsSync(path)) return protocolMatrix();
   let text: string;
   try {
     const size = statSync(path).size;

@@ -67,7 +67,7 @@ function finalValues(result: RunResult, h: ServeHandle, topic: string): string[]
 
 describe.skipIf(!HAVE_KCAT)("kafkasim serve with kcat", () => {
   it("kcat produces 1,000 messages with acks=all and consumes them back identical", async () => {
-    const s = buildScenario({ name: "kcat-roundtrip", seed: 1, drainMs: 5_000, broker: { "offsets.topic.num.partitions": 3 }, topics: [{ name: "test", partitions: 3 }] });
+    const s = buildScenario({ name: "kcat-roundtrip", seed: 1, protocol: "3.7", drainMs: 5_000, broker: { "offsets.topic.num.partitions": 3 }, topics: [{ name: "test", partitions: 3 }] });
     const h = await startServe(s, { port: 0 });
     try {
       const lines = Array.from({ length: 1000 }, (_, i) => `message-${i} ${"x".repeat(i % 37)}`);
@@ -94,6 +94,7 @@ describe.skipIf(!HAVE_KCAT)("kafkasim serve with kcat", () => {
     const s = buildScenario({
       name: "kcat-leader-kill",
       seed: 2,
+      protocol: "3.7", // the ZooKeeper era (zookeeper.session.timeout.ms below)
       drainMs: 20_000,
       broker: { "zookeeper.session.timeout.ms": 2000, "offsets.topic.num.partitions": 1, "replica.lag.time.max.ms": 5000 },
       topics: [{ name: "test", partitions: 1, "replication.factor": 3, config: { "min.insync.replicas": 2 } }],

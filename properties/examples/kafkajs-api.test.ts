@@ -10,6 +10,7 @@ import { judge } from "kafkasim/properties";
 function pipeline(seed: number) {
   const sim = createSimulation({
     seed,
+    protocol: "3.7", // its database outage and counts are timed for the ZooKeeper-era start (leaders within ~0.1 s)
     durationMs: 25_000,
     drainMs: 40_000,
     topics: [{ name: "orders", partitions: 3 }],

@@ -15,6 +15,7 @@ const { Kafka, logLevel } = require("kafkajs") as any;
 const leaderCrash: ScenarioInput = {
   name: "kafkajs-leader-crash",
   seed: 1,
+  protocol: "3.7", // as the library's acks1-leader-crash (ZooKeeper era: zookeeper.session.timeout.ms below)
   durationMs: 30_000,
   drainMs: 25_000,
   broker: { "replica.lag.time.max.ms": 30_000, "zookeeper.session.timeout.ms": 1500, "replica.fetch.backoff.ms": 100, "replica.socket.timeout.ms": 1000, "offsets.topic.num.partitions": 1 },
@@ -81,6 +82,7 @@ describe("the real kafkajs, judged", () => {
     const s: ScenarioInput = {
       name: "slow-handler",
       seed: 4,
+      protocol: "3.7", // timed for the ZooKeeper-era start (leaders within ~0.1 s)
       durationMs: 60_000,
       drainMs: 25_000,
       broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 },

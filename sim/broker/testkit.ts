@@ -158,17 +158,22 @@ export class TestController implements Actor<Message, TraceEvent> {
   }
 }
 
-/** Registers at once with a fresh epoch; AlterPartition goes to "ctl". */
+/** Registers at once with a fresh epoch; AlterPartition goes to "ctl". With `isrEligible` it answers the KRaft
+ *  leader-side question (Partition.isReplicaIsrEligible) as a KRaft control plane does. */
 class FakeControlPlane implements ControlPlaneApi {
   brokerEpoch = -1;
   readonly isController = false;
+  readonly isReplicaIsrEligible?: (broker: number) => boolean;
   private corr = 1;
   private readonly pending = new Map<number, (resp: IsrChangeResponse) => void>();
   constructor(
     private readonly brokerId: number,
     private readonly hooks: ControlPlaneHooks,
     private readonly nextEpoch: () => number,
-  ) {}
+    isrEligible?: (broker: number) => boolean,
+  ) {
+    if (isrEligible !== undefined) this.isReplicaIsrEligible = isrEligible;
+  }
   onStart(ctx: Ctx): void {
     this.brokerEpoch = this.nextEpoch();
     this.hooks.onRegistered(ctx, this.brokerEpoch);
@@ -223,6 +228,8 @@ export interface KitOptions {
   readonly broker?: Partial<BrokerConfig>;
   readonly bugs?: BugSwitches;
   readonly seed?: number;
+  /** KRaft's leader-side ISR eligibility (registered, unfenced, not shutting down) as the brokers see it. */
+  readonly isrEligible?: (broker: number) => boolean;
 }
 
 export class Kit {
@@ -243,7 +250,7 @@ export class Kit {
     this.ctl = new TestController(this.brokerIds, topics);
     this.rt.addNode(CTL, () => this.ctl);
     for (const b of this.brokerIds) {
-      this.rt.addNode(brokerNode(b), () => new Broker(b, this.spec, { controlPlane: (id, hooks) => new FakeControlPlane(id, hooks, () => this.epochs++) }));
+      this.rt.addNode(brokerNode(b), () => new Broker(b, this.spec, { controlPlane: (id, hooks) => new FakeControlPlane(id, hooks, () => this.epochs++, opts.isrEligible) }));
     }
     this.rt.addNode(CLIENT, () => this.client);
   }

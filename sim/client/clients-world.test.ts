@@ -70,6 +70,7 @@ describe("producer retries on the real cluster (fact 18, 19)", () => {
     runScenario(
       buildScenario({
         seed: 21,
+        protocol: "3.7", // the fault at 1 s assumes the ZooKeeper-era start (leaders within ~0.1 s)
         durationMs: 5000,
         drainMs: 5000,
         topics: [{ name: "orders", partitions: 1 }],

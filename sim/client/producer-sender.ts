@@ -143,13 +143,13 @@ export class Sender {
     }
     // KafkaProducer.waitOnMetadata: a record whose topic has no metadata fails after max.block.ms.
     const maxBlockUs = cfg["max.block.ms"] * 1000;
+    // Waiting records are in creation order (appended at their creation), so the expired ones are a prefix: the
+    // check stops at the first that is not (this runs on every sender pass, with up to ~1.5 s of records waiting
+    // while a KRaft cluster starts).
     const waiting = metadata.waiting;
-    for (let i = 0; i < waiting.length; i++) {
-      const r = waiting[i] as (typeof waiting)[number];
-      if (now - r.createdUs >= maxBlockUs) {
-        waiting.splice(i--, 1);
-        this.p.finalFailure(ctx, r.topic, -1, r.value, r.key, "METADATA_TIMEOUT", false, r.deadLetter);
-      }
+    while (waiting.length > 0 && now - (waiting[0] as (typeof waiting)[number]).createdUs >= maxBlockUs) {
+      const r = waiting.shift() as (typeof waiting)[number];
+      this.p.finalFailure(ctx, r.topic, -1, r.value, r.key, "METADATA_TIMEOUT", false, r.deadLetter);
     }
     if (now - metadata.lastUpdateUs >= cfg["metadata.max.age.ms"] * 1000) metadata.stale = true;
     this.maybeUpdateMetadata(ctx);

@@ -26,7 +26,7 @@ function sends(r: RunResult): Map<number, { invokeUs: number; end: { type: strin
 describe("producer metadata at the start of a run (KafkaProducer.waitOnMetadata, NetworkClient.handleSuccessfulResponse)", () => {
   // The first metadata answer comes from a broker that has no metadata yet (no brokers, and it does not know the
   // topic): it is not the topic's metadata. Records wait for the next answer, 100 ms later (retry.backoff.ms).
-  const issue18: ScenarioInput = { durationMs: 5000, topics: [{ name: "orders", partitions: 1 }], producers: [{ id: "p1", topic: "orders", ratePerSec: 500, keys: 1 }] };
+  const issue18: ScenarioInput = { protocol: "3.7", durationMs: 5000, topics: [{ name: "orders", partitions: 1 }], producers: [{ id: "p1", topic: "orders", ratePerSec: 500, keys: 1 }] };
 
   it("issue 18's no-fault run (3 brokers, 1 partition, 500 records/s, keys: 1, 5 s): every record acknowledged, none waits 500 ms (no unavailability)", () => {
     const r = runScenario(buildScenario(issue18));

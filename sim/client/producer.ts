@@ -117,15 +117,20 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
       case "metadata-response": {
         if (this.sender.take(ctx, msg.corr) === undefined) return;
         this.metadata.update(ctx.nowUs, msg);
-        // Records waiting for their topic's metadata go to the accumulator now.
+        // Records waiting for their topic's metadata go to the accumulator now, in order; the others stay, compacted
+        // in place (one pass: a KRaft cluster's first ~1.5 s can leave tens of thousands waiting).
         const waiting = this.metadata.waiting;
+        let kept = 0;
         for (let i = 0; i < waiting.length; i++) {
           const r = waiting[i] as (typeof waiting)[number];
           const m = this.metadata.topics.get(r.topic);
-          if (m === undefined) continue;
-          waiting.splice(i--, 1);
+          if (m === undefined) {
+            waiting[kept++] = r;
+            continue;
+          }
           this.append(ctx, r.topic, m, r.value, r.key, r.partition, r.createdUs, r.deadLetter);
         }
+        waiting.length = kept;
         return this.sender.run(ctx);
       }
       case "group.init-producer-id-response": {

@@ -208,4 +208,6 @@ export function acksNumber(a: Acks): -1 | 0 | 1 {
  *  ZooKeeper era; 3.9 runs ZooKeeper or KRaft, 4.0 and 4.1 KRaft only (sim/kafka/profiles.ts). */
 export const PROTOCOL_VERSIONS = ["0.10", "0.11", "2.0", "2.7", "3.7", "3.9", "4.0", "4.1"] as const;
 export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
-export const DEFAULT_PROTOCOL: ProtocolVersion = "3.7";
+/** What a scenario that names no protocol runs on: Kafka 4.1 (KRaft, Eligible Leader Replicas on). Until issue #13
+ *  it was 3.7 (ZooKeeper); the library's scenarios name theirs. */
+export const DEFAULT_PROTOCOL: ProtocolVersion = "4.1";

@@ -78,7 +78,7 @@ export function brokerConfigOf(s: Pick<Scenario, "broker" | "brokerOverrides">, 
   return o === undefined ? s.broker : { ...s.broker, ...o };
 }
 
-/** A complete scenario from a partial one: 3 brokers, Kafka 3.x defaults, protocol 3.7, 10 s + 40 s heal-and-drain (longer than zookeeper.session.timeout.ms so a killed broker's session expires). */
+/** A complete scenario from a partial one: 3 brokers, Kafka 3.x defaults, protocol 4.1 (DEFAULT_PROTOCOL), 10 s + 40 s heal-and-drain (longer than zookeeper.session.timeout.ms so a killed broker's session expires). */
 export function buildScenario(input: ScenarioInput = {}): Scenario {
   const brokers = input.brokers ?? 3;
   return {

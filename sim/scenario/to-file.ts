@@ -1,7 +1,7 @@
 // A normalised Scenario back to the written form (only what differs from Kafka's defaults), for saving fuzz
 // counterexamples as scenario files that `kafkasim run` / `replay` / `explain` read back.
 import { stringify } from "yaml";
-import { BROKER_DEFAULTS, CONSUMER_DEFAULTS, DEFAULT_PROTOCOL, PRODUCER_DEFAULTS } from "../kafka/config.ts";
+import { BROKER_DEFAULTS, CONSUMER_DEFAULTS, PRODUCER_DEFAULTS } from "../kafka/config.ts";
 import { DEFAULT_PROCESSING } from "./defaults.ts";
 import type { Fault, FaultAction, FaultTarget } from "../faults/types.ts";
 import type { Scenario } from "./types.ts";
@@ -57,7 +57,8 @@ export function scenarioToFile(s: Scenario): Record<string, unknown> {
   out.seed = s.seed;
   out.durationMs = s.durationMs;
   out.drainMs = s.drainMs;
-  if (s.protocol !== DEFAULT_PROTOCOL) out.protocol = s.protocol;
+  // Always written: a file replays on the profile it ran on even if the default changes (it did: 3.7 → 4.1).
+  out.protocol = s.protocol;
   if (s.mode !== undefined) out.mode = s.mode;
   if (s.controllers !== undefined) out.controllers = s.controllers;
   out.brokers = s.brokers;

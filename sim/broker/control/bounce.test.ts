@@ -12,6 +12,7 @@ import type { Recorded } from "../../core/trace.ts";
 function bounceTheController(seed: number, kind: "kill" | "power" = "kill") {
   const s = buildScenario({
     seed,
+    protocol: "3.7", // the ZooKeeper-era controller (a broker) bounced
     durationMs: 4000,
     drainMs: 6000,
     broker: { "zookeeper.session.timeout.ms": 1500, "replica.lag.time.max.ms": 500, "min.insync.replicas": 2 },

@@ -131,6 +131,11 @@ export class Requests {
     this.metaInFlight = false;
     this.metaNode++;
     this.metaRetryAtUs = ctx.nowUs + this.c.cfg["retry.backoff.ms"] * 1000;
+    // Fact 50: a member that cannot join before it knows its topics asks again after the backoff, as the client's network
+    // thread does (NetworkClient.DefaultMetadataUpdater.maybeUpdate on its next poll), whether or not its application
+    // polls meanwhile: a kafkajs-driven member waits in consumer.run() and would otherwise never join (a KRaft broker
+    // refuses connections until it is unfenced, ~1.5 s after the start).
+    if (!this.knowsTopics(this.c.spec.topics)) this.refreshMetadata(ctx);
   }
 
   onMetadata(ctx: Ctx, msg: MetadataResponse): void {

@@ -37,6 +37,7 @@ export function scenario(seed: number): Scenario {
   return buildScenario({
     name: "kafkajs-real",
     seed,
+    protocol: "3.7", // the real kafkajs at t=0 (its own retries) timed for the ZooKeeper-era start (leaders within ~0.1 s)
     durationMs: 60_000,
     drainMs: 25_000,
     broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 },

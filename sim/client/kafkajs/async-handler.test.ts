@@ -12,6 +12,7 @@ import type { HistoryOp } from "../../history.ts";
 const scenario = (handler: ConsumerHandler) =>
   buildScenario({
     seed: 3,
+    protocol: "3.7", // times assume the ZooKeeper-era start (leaders within ~0.1 s)
     durationMs: 2000,
     drainMs: 8000,
     broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 },

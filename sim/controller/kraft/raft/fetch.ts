@@ -121,13 +121,19 @@ export abstract class FetchCore<T> extends QuorumCore<T> {
   protected maybeFetch(to: NodeId, now: number): void {
     if (!this.requests.isReady(to, now)) return;
     const corr = this.requests.onRequestSent(to, now);
-    const req = { type: "raft-fetch", corr, currentLeaderEpoch: this.state.epoch, fetchOffset: this.log.endOffset, lastFetchedEpoch: this.log.lastFetchedEpoch, maxWaitMs: this.cfg.fetchMaxWaitMs } as const;
-    this.ctx.send(to, this.cfg.fetchHighWatermark ? { ...req, highWatermark: this.followerHw } : req);
+    const epoch = this.state.epoch;
+    const offset = this.log.endOffset;
+    const lastEpoch = this.log.lastFetchedEpoch;
+    // One object per fetch (a hot path: every follower and observer, several times per metadata batch).
+    if (this.cfg.fetchHighWatermark) this.ctx.send(to, { type: "raft-fetch", corr, currentLeaderEpoch: epoch, fetchOffset: offset, lastFetchedEpoch: lastEpoch, maxWaitMs: this.cfg.fetchMaxWaitMs, highWatermark: this.followerHw });
+    else this.ctx.send(to, { type: "raft-fetch", corr, currentLeaderEpoch: epoch, fetchOffset: offset, lastFetchedEpoch: lastEpoch, maxWaitMs: this.cfg.fetchMaxWaitMs });
   }
 
   protected fetchFromAnyVoter(now: number): void {
+    // One fetch in flight to any voter at a time (checked first: no array is built while one is out).
+    for (const v of this.voters) if (this.requests.hasInflight(v)) return;
     const ready = this.voters.filter((v) => v !== this.self && this.requests.isReady(v, now));
-    if (ready.length > 0 && !this.voters.some((v) => this.requests.hasInflight(v))) this.maybeFetch(this.ctx.rng.pick(ready), now);
+    if (ready.length > 0) this.maybeFetch(this.ctx.rng.pick(ready), now);
   }
 
   protected handleFetchResponse(from: NodeId, resp: FetchResponse<T>): void {
