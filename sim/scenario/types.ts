@@ -76,6 +76,14 @@ export interface ProcessingSpec {
   readonly async: boolean;
   /** A running aggregate: "memory" is lost on crash, "stored" survives (kept with the commit). */
   readonly state: "none" | "memory" | "stored";
+  /** Consume-transform-produce: each processed record is written to `topic` per poll batch; `transactional`
+   *  (exactly-once) writes it and commits the batch's offsets in one transaction (sim/client/consumer/pipeline.ts). */
+  readonly output?: OutputSpec;
+}
+
+export interface OutputSpec {
+  readonly topic: string;
+  readonly transactional: boolean;
 }
 
 export interface ConsumerSpec {
