@@ -262,6 +262,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
         if (msg.error === "NONE") {
           if (this.commit) this.committed++;
           else this.aborted++;
+          ctx.emit({ type: "txn-ended", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, topic: this.spec.topic, commit: this.commit, values: this.batches.flatMap((b) => b.values) });
           this.batches = [];
           this.phase = "ready";
         } else this.coordinatorError(ctx, msg.error);
