@@ -19,7 +19,7 @@ function pipeline(transactional: boolean): ScenarioInput {
   return {
     seed: 1,
     protocol: "3.7",
-    durationMs: 6000,
+    durationMs: 8000,
     drainMs: 20_000,
     broker: { "group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1, "transaction.state.log.num.partitions": 1, "group.min.session.timeout.ms": 1000, "zookeeper.session.timeout.ms": 3000 },
     topics: [
@@ -38,8 +38,8 @@ function pipeline(transactional: boolean): ScenarioInput {
     faults: [
       { atMs: 2000, action: { kind: "kill", target: { leaderOf: "output-0" } } },
       { atMs: 2600, action: { kind: "restart", target: { broker: 1 } } },
-      { atMs: 3007, action: { kind: "kill", target: { client: "eos/0" } } },
-      { atMs: 3800, action: { kind: "restart", target: { client: "eos/0" } } },
+      { atMs: 6007, action: { kind: "kill", target: { client: "eos/0" } } },
+      { atMs: 6707, action: { kind: "restart", target: { client: "eos/0" } } },
     ],
   };
 }
@@ -54,18 +54,18 @@ describe("exactly-once pipeline vs at-least-once, same seeded faults (a broker k
   const eos = runScenario(buildScenario(pipeline(true)), { record: true });
   const alo = runScenario(buildScenario(pipeline(false)), { record: true });
 
-  it("both crash the member mid-batch: it processes records again after its restart", () => {
+  it("both crash the member mid-batch (a backlog built up while the killed leader's partitions moved): it processes records again after its restart", () => {
     const again = (r: RunResult): number => r.history.filter((op) => op.f === "process" && op.type === "ok").length - inputValues(r).size;
-    expect([again(eos), again(alo)]).toEqual([13, 1]);
+    expect([again(eos), again(alo)]).toEqual([388, 293]);
   });
 
   it("exactly-once: every input is committed on the output exactly once; the crashed transaction was aborted by the restarted member's InitProducerId", () => {
-    expect(inputValues(eos).size).toBe(1201);
+    expect(inputValues(eos).size).toBe(1601);
     const out = committedPositions(eos, "output");
     expect([...inputValues(eos)].filter((v) => out.get(v)?.length !== 1)).toEqual([]);
     expect(checkDuplicateOutputs(eos)).toEqual([]);
     // The transaction open at the crash: PrepareAbort at the bumped epoch (TransactionCoordinator.handleInitProducerId).
-    const after = eos.trace.flatMap((e) => (e.type === "txn-transition" && e.transactionalId === "eos/0" && e.timeUs > 3_007_000 ? [e.state] : []));
+    const after = eos.trace.flatMap((e) => (e.type === "txn-transition" && e.transactionalId === "eos/0" && e.timeUs > 6_007_000 ? [e.state] : []));
     expect(after.slice(0, 3)).toEqual(["PrepareAbort", "CompleteAbort", "Empty"]);
     expect(txnView(eos).abortedValues.size).toBe(0); // the output topic's aborted copies are not the input's sends
     expect(judge(eos).verdict).not.toBe("bug");
@@ -74,17 +74,19 @@ describe("exactly-once pipeline vs at-least-once, same seeded faults (a broker k
 
   it("at-least-once: the output written before the crash is written again (duplicate-output, permitted by at-least-once-pipeline)", () => {
     const found = checkDuplicateOutputs(alo);
-    expect(found.length).toBe(1);
+    expect(found.length).toBe(293); // each input processed again after the restart: its output was already written
     const j = judge(alo);
     const dup = j.anomalies.filter((a) => a.type === "duplicate-output");
-    expect(dup.map((a) => [a.value, a.allowedBecause?.rule])).toEqual([[found[0]?.value, "at-least-once-pipeline"]]);
+    expect(dup.map((a) => a.value)).toEqual(found.map((f) => f.value));
+    expect(dup.filter((a) => a.allowedBecause?.rule !== "at-least-once-pipeline")).toEqual([]);
     expect(j.verdict).toBe("allowed");
   });
 
   it("the oracle does not let an exactly-once pipeline duplicate: the same duplicate, claimed by a transactional group, is a bug", () => {
     const claimed: RunResult = { ...alo, scenario: { ...alo.scenario, consumers: alo.scenario.consumers.map((c) => ({ ...c, processing: { ...c.processing, output: { topic: "output", transactional: true } } })) } };
     const dup = judge(claimed).anomalies.filter((a) => a.type === "duplicate-output");
-    expect(dup.map((a) => a.allowed)).toEqual([false]);
+    expect(dup.length).toBe(293);
+    expect(dup.filter((a) => a.allowed)).toEqual([]);
   });
 });
 

@@ -10,7 +10,8 @@
 //     fenced producer (PRODUCER_FENCED / INVALID_PRODUCER_EPOCH) is replaced — the application closes it and
 //     creates a new one, whose InitProducerId aborts what was open — and the member rewinds. A crash mid-batch
 //     leaves the transaction open until the restarted member's InitProducerId (or the timeout) aborts it.
-//   plain (at-least-once): each output record with acks=all as it is processed; at the batch's end the producer is
+//   plain (at-least-once): each output record with acks=all as it is processed, by an idempotent producer (Kafka's
+//     default from 3.0: a retried batch is not written twice); at the batch's end the producer is
 //     flushed (every send acknowledged), then the processing commits the offsets as usual (processing.ts). A crash
 //     between an output write and the commit writes that output again after the restart.
 // The output record is the input record (value and key): an identity transform, so the output topic says which
@@ -100,12 +101,13 @@ export class Pipeline {
     this.topic = output.topic;
     this.transactional = output.transactional;
     this.transactionalId = c.name;
-    this.ready = !this.transactional;
+    this.ready = false;
   }
 
-  /** KafkaProducer.initTransactions, before the first poll's output. */
+  /** The producer's InitProducerId (KafkaProducer.initTransactions, or the idempotent producer's), before the
+   *  first poll's output. */
   onStart(ctx: Ctx): void {
-    if (this.transactional) this.step(ctx);
+    this.step(ctx);
   }
 
   /** producer.send of a processed record's output. */
@@ -244,6 +246,12 @@ export class Pipeline {
   }
 
   private initialise(ctx: Ctx): void {
+    if (!this.transactional) {
+      // An idempotent producer (enable.idempotence, the default from 3.0) asks any broker for its producer id.
+      const nodes = this.c.env.bootstrap;
+      if (nodes.length === 0) return;
+      return this.send(ctx, nodes[this.findNode % nodes.length] as NodeId, "init", (corr) => ({ type: "group.init-producer-id", corr }));
+    }
     if (this.txnCoordinator === null) return this.findCoordinator(ctx);
     this.send(ctx, this.txnCoordinator, "init", (corr) => ({ type: "group.init-producer-id", corr, transactionalId: this.transactionalId, transactionTimeoutMs: TRANSACTION_TIMEOUT_MS }));
   }
@@ -254,13 +262,10 @@ export class Pipeline {
     const c = this.c;
     for (const [partition, q] of this.queued) {
       if (this.transactional && !this.added.has(partition)) continue;
-      const b: OutBatch = { topic: this.topic, partition, values: q.values, keys: q.keys, baseSequence: -1 };
-      if (this.transactional) {
-        const tp = tpKey(b.topic, b.partition);
-        b.baseSequence = this.sequences.get(tp) ?? 0;
-        this.sequences.set(tp, b.baseSequence + b.values.length);
-        for (const v of b.values) this.txnValues.push(v);
-      }
+      const tp = tpKey(this.topic, partition);
+      const b: OutBatch = { topic: this.topic, partition, values: q.values, keys: q.keys, baseSequence: this.sequences.get(tp) ?? 0 };
+      this.sequences.set(tp, b.baseSequence + b.values.length);
+      if (this.transactional) for (const v of b.values) this.txnValues.push(v);
       for (let i = 0; i < b.values.length; i++) c.env.history.recordSendInvoke(ctx.nowUs, c.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition);
       this.unacked.push(b);
       this.queued.delete(partition);
@@ -279,7 +284,7 @@ export class Pipeline {
     }
     for (const [leader, batches] of byLeader) {
       const wire = batches.map((b) => ({ topic: b.topic, partition: b.partition, baseSequence: b.baseSequence, values: b.values, keys: b.keys }));
-      const pid = this.transactional ? { producerId: this.producerId, producerEpoch: this.producerEpoch, transactionalId: this.transactionalId } : { producerId: -1, producerEpoch: -1 };
+      const pid = this.transactional ? { producerId: this.producerId, producerEpoch: this.producerEpoch, transactionalId: this.transactionalId } : { producerId: this.producerId, producerEpoch: this.producerEpoch };
       this.send(ctx, c.requests.broker(leader), "produce", (corr) => ({ type: "produce", corr, acks: -1, timeoutMs: c.cfg["request.timeout.ms"], batches: wire, ...pid }), batches);
     }
   }
@@ -296,6 +301,10 @@ export class Pipeline {
         return this.step(ctx);
       case "group.init-producer-id-response":
         if (this.take(ctx, msg.corr) === undefined) return;
+        if (msg.error !== "NONE" && !this.transactional) {
+          this.findNode++;
+          return this.retryLater(ctx);
+        }
         if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
         this.producerId = msg.producerId;
         this.producerEpoch = msg.producerEpoch;
