@@ -170,3 +170,12 @@ describe("hanging-transaction", () => {
     expect(judge(late).anomalies.filter((a) => a.type === "hanging-transaction").map((a) => a.allowed)).toEqual([false]);
   });
 });
+
+describe("pipelines: determinism", () => {
+  it("an exactly-once pipeline run with a crash gives the same trace hash twice, and another seed another one", () => {
+    const s = buildScenario(pipeline(true));
+    const a = runScenario(s).traceHash;
+    expect(runScenario(s).traceHash).toBe(a);
+    expect(runScenario({ ...s, seed: 2 }).traceHash).not.toBe(a);
+  });
+});
