@@ -8,6 +8,7 @@ import { runScenario } from "../sim/world.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { FinalPartition } from "../sim/history.ts";
 import { ATTR_CONTROL } from "../sim/kafka/records.ts";
+import type { TimeUs } from "../sim/core/time.ts";
 import { judge } from "./judge.ts";
 import { checkDuplicateOutputs } from "./checkers/duplicate-output.ts";
 import { checkLostTransactions } from "./checkers/lost-transaction.ts";
@@ -117,6 +118,20 @@ describe("lost-transaction", () => {
     const found = checkLostTransactions(claimed);
     expect(found.map((f) => [f.type, f.value])).toEqual([["lost-transaction", aborted?.values[0]]]);
     expect(judge(claimed).anomalies.filter((a) => a.type === "lost-transaction").map((a) => a.allowed)).toEqual([false]);
+  });
+
+  it("is permitted by an unclean election (the marker or the records may be gone with the lineage it cut off)", () => {
+    const aborted = ended.find((e) => !e.commit);
+    const afterUs = (aborted?.timeUs ?? 0) + 1000;
+    // The same claim, in a run where unclean election is on and a leader outside the ISR was elected with no
+    // in-sync replica alive (the controller's event).
+    const unclean = { type: "leader-elected" as const, tp: "orders-0", leader: 2, leaderEpoch: 9, isr: [2], unclean: true, isrBefore: [1], live: [2], timeUs: afterUs as TimeUs };
+    const claimed: RunResult = {
+      ...r,
+      scenario: { ...r.scenario, broker: { ...r.scenario.broker, "unclean.leader.election.enable": true } },
+      evidence: [...r.evidence.map((e) => (e === aborted ? { ...e, commit: true } : e)), unclean],
+    };
+    expect(judge(claimed).anomalies.filter((a) => a.type === "lost-transaction").map((a) => a.allowedBecause?.rule)).toEqual(["unclean-election"]);
   });
 });
 
