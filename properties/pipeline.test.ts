@@ -95,6 +95,7 @@ describe("exactly-once pipeline vs at-least-once, same seeded faults (a broker k
 describe("lost-transaction", () => {
   const input: ScenarioInput = {
     seed: 1,
+    protocol: "3.7",
     durationMs: 3000,
     drainMs: 6000,
     broker: { "group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1, "transaction.state.log.num.partitions": 1, "group.min.session.timeout.ms": 1000 },
@@ -138,6 +139,7 @@ describe("lost-transaction", () => {
 describe("hanging-transaction", () => {
   const input: ScenarioInput = {
     seed: 1,
+    protocol: "3.7",
     durationMs: 3000,
     drainMs: 3000,
     broker: { "group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1, "transaction.state.log.num.partitions": 1, "group.min.session.timeout.ms": 1000 },
@@ -199,7 +201,8 @@ describe("pipelines: determinism", () => {
 describe("property: an exactly-once pipeline (acks=all, min.insync.replicas=2, unclean off, read_committed) never commits an output twice", () => {
   it("holds over 40 fault schedules: compare's seeded broker faults (kill, power loss, isolation, pause of the leader...) and a member crash at a drawn time", () => {
     const m = defaultMatrix();
-    const matrix = { ...m, base: { ...m.base, broker: { ...m.base.broker, "transaction.state.log.num.partitions": 1, "min.insync.replicas": 2, "unclean.leader.election.enable": false } } };
+    // (Pinned to 3.7, ZooKeeper mode, whatever the default profile.)
+    const matrix = { ...m, base: { ...m.base, protocol: "3.7" as const, broker: { ...m.base.broker, "transaction.state.log.num.partitions": 1, "min.insync.replicas": 2, "unclean.leader.election.enable": false } } };
     const seen = new Map<string, number>();
     const verdicts = new Set<string>();
     for (let seed = 1; seed <= 40; seed++) {

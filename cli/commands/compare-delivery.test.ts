@@ -34,6 +34,7 @@ describe("compare: delivery semantics", () => {
     ]);
     const base = buildScenario({
       ...DEFAULT_BASE,
+      protocol: "3.7", // pinned, whatever the default profile
       broker: { ...DEFAULT_BASE.broker, "group.min.session.timeout.ms": 1000, "transaction.state.log.num.partitions": 1 },
       consumers: [{ ...group!, config: { ...group!.config, "session.timeout.ms": 2000, "heartbeat.interval.ms": 500 }, processing: { commit: "after-processing", commitEvery: "batch", timeMs: 5 } }],
       faults: [...seededFaults(2, { brokers: 3, tp: "orders-0", durationMs: 10_000, producers: ["p1"] }), ...crashes],
