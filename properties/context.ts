@@ -85,12 +85,21 @@ export function isUserTopic(topic: string): boolean {
   return topic !== OFFSETS_TOPIC && topic !== TXN_TOPIC;
 }
 
-/** Dead-letter topics of a scenario: they hold copies of values sent elsewhere, so a value there is not a
- *  duplicate and a send there is not the value's own send. */
+/** The output topics of consume-transform-produce groups (processing.output). */
+export function pipelineOutputTopics(s: RunResult["scenario"]): Set<string> {
+  const out = new Set<string>();
+  for (const c of s.consumers) if (c.processing.output !== undefined) out.add(c.processing.output.topic);
+  return out;
+}
+
+/** Dead-letter topics of a scenario, and the output topics of consume-transform-produce groups: they hold copies
+ *  of values sent elsewhere, so a value there is not a duplicate and a send there is not the value's own send (an
+ *  output topic's duplicates are checked by duplicate-output). */
 export function deadLetterTopics(s: RunResult["scenario"]): Set<string> {
   const out = new Set<string>();
   for (const p of s.producers) if (p.onFailure === "dead-letter") out.add(p.deadLetterTopic ?? `${p.topic}.dlt`);
   for (const c of s.consumers) if (c.processing.onFailure === "dead-letter") out.add(c.processing.deadLetterTopic ?? `${c.topics[0] ?? "topic"}.dlt`);
+  for (const t of pipelineOutputTopics(s)) out.add(t);
   return out;
 }
 

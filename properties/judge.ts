@@ -26,6 +26,7 @@ function countStats(result: RunResult, anomalies: readonly Anomaly[]): Judgement
     unseen: n("unseen"),
     skipped: n("poll-skip") + n("committed-unprocessed"),
     processedTwice: n("processed-twice"),
+    duplicateOutputs: n("duplicate-output"),
     polled,
     committed,
   };

@@ -7,6 +7,7 @@ import type { HistoryColumns } from "../sim/history.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { Finding } from "./types.ts";
 import type { FinalLog, RunIndex } from "./context.ts";
+import { pipelineOutputTopics } from "./context.ts";
 import { FlagTable } from "../sim/core/value-table.ts";
 import { UncommittedReads } from "./checkers/uncommitted-read.ts";
 import { OffsetsSeen } from "./checkers/inconsistent-offsets.ts";
@@ -71,6 +72,7 @@ export function scanHistory(result: RunResult, h: HistoryColumns, idx: RunIndex,
   // value → the outcome that counts (an ok sticks, else the last), for the judge's counts
   const outcome = new FlagTable(size);
   const n = [0, 0, 0, 0];
+  const outputTopics = pipelineOutputTopics(result.scenario);
   let sent = 0;
   let polledRecords = 0;
   let commitsOk = 0;
@@ -80,6 +82,8 @@ export function scanHistory(result: RunResult, h: HistoryColumns, idx: RunIndex,
         const v = h.value(i);
         const type = h.type(i);
         const invoke = type === "invoke";
+        // A pipeline's output writes copies of values sent to its input: not sends of their own (duplicate-output).
+        if (outputTopics.size > 0 && outputTopics.has(h.topic(i))) break;
         if (invoke) sent++;
         else {
           const prev = outcome.get(v);

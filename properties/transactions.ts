@@ -6,7 +6,7 @@
 // Built from the final state alone (not the run index), so the one pass over the history can read it.
 import type { RunResult } from "../sim/result.ts";
 import { ATTR_CONTROL, CONTROL_ABORT } from "../sim/kafka/records.ts";
-import { finalLogOf, isUserTopic } from "./context.ts";
+import { finalLogOf, isUserTopic, pipelineOutputTopics } from "./context.ts";
 
 export interface TxnView {
   /** Values of records whose transaction was aborted. */
@@ -19,10 +19,13 @@ export interface TxnView {
   readonly hiddenCommitted: ReadonlyMap<string, ReadonlySet<number>>;
   /** The consumer groups of the run with isolation.level=read_committed. */
   readonly readCommitted: ReadonlySet<string>;
+  /** Per "topic-partition" with a transaction still open at the end (no marker): its first record — the last
+   *  stable offset is stuck there (hanging-transaction). */
+  readonly openFirst: ReadonlyMap<string, { readonly offset: number; readonly producerId: number; readonly value: number }>;
 }
 
 /** The view of a run without transactions (no final log has producer ids and attributes). */
-export const NO_TXN: TxnView = { abortedValues: new Set(), openValues: new Set(), control: new Map(), hiddenCommitted: new Map(), readCommitted: new Set() };
+export const NO_TXN: TxnView = { abortedValues: new Set(), openValues: new Set(), control: new Map(), hiddenCommitted: new Map(), readCommitted: new Set(), openFirst: new Map() };
 const CACHE = new WeakMap<RunResult, TxnView>();
 
 export function txnView(result: RunResult): TxnView {
@@ -33,6 +36,9 @@ export function txnView(result: RunResult): TxnView {
   const openValues = new Set<number>();
   const controlByTp = new Map<string, Set<number>>();
   const hiddenByTp = new Map<string, Set<number>>();
+  const openFirst = new Map<string, { offset: number; producerId: number; value: number }>();
+  // The output topics of pipelines hold copies of input values: their transactions are not the input sends'.
+  const copies = pipelineOutputTopics(result.scenario);
   for (const p of result.final.partitions) {
     if (!isUserTopic(p.topic)) continue;
     const log = finalLogOf(p);
@@ -40,7 +46,8 @@ export function txnView(result: RunResult): TxnView {
     const attrs = replica?.attributes;
     const pids = replica?.producerIds;
     if (attrs === undefined || pids === undefined) continue;
-    if (view === NO_TXN) view = { abortedValues: aborted, openValues, control: controlByTp, hiddenCommitted: hiddenByTp, readCommitted: readCommittedGroups(result) };
+    if (view === NO_TXN) view = { abortedValues: aborted, openValues, control: controlByTp, hiddenCommitted: hiddenByTp, readCommitted: readCommittedGroups(result), openFirst };
+    const copy = copies.has(p.topic);
     const control = new Set<number>();
     const hidden = new Set<number>();
     const open = new Map<number, number[]>();
@@ -58,7 +65,7 @@ export function txnView(result: RunResult): TxnView {
         if (l.keyAt(i) !== CONTROL_ABORT) continue;
         for (const j of records) {
           hidden.add(log.start + j);
-          aborted.add(l.valueAt(j));
+          if (!copy) aborted.add(l.valueAt(j));
         }
         continue;
       }
@@ -66,11 +73,14 @@ export function txnView(result: RunResult): TxnView {
       if (records === undefined) open.set(pid, (records = []));
       records.push(i);
     }
-    for (const records of open.values()) {
+    for (const [pid, records] of open) {
       for (const j of records) {
         hidden.add(log.start + j);
-        openValues.add(l.valueAt(j));
+        if (!copy) openValues.add(l.valueAt(j));
       }
+      const first = records[0];
+      const seen = openFirst.get(log.tp);
+      if (first !== undefined && (seen === undefined || log.start + first < seen.offset)) openFirst.set(log.tp, { offset: log.start + first, producerId: pid, value: l.valueAt(first) });
     }
     controlByTp.set(log.tp, control);
     hiddenByTp.set(log.tp, hidden);
@@ -90,4 +100,25 @@ export function readCommittedGroups(result: RunResult): ReadonlySet<string> {
 export function invisibleOffsets(view: TxnView, group: string, tp: string): ReadonlySet<number> | undefined {
   if (view === NO_TXN) return undefined;
   return view.readCommitted.has(group) ? view.hiddenCommitted.get(tp) : view.control.get(tp);
+}
+
+/** Where each value of `topic` is visible to a read_committed consumer in the final logs (not a marker, not in an
+ *  aborted or open transaction): value → its positions, in partition then offset order. */
+export function committedPositions(result: RunResult, topic: string): Map<number, { readonly tp: string; readonly offset: number }[]> {
+  const view = txnView(result);
+  const out = new Map<number, { tp: string; offset: number }[]>();
+  for (const p of result.final.partitions) {
+    if (p.topic !== topic) continue;
+    const log = finalLogOf(p);
+    const hidden = view.hiddenCommitted.get(log.tp);
+    for (let i = 0; i < log.length; i++) {
+      const offset = log.start + i;
+      const v = log.log.valueAt(i);
+      if (v < 0 || hidden?.has(offset) === true) continue;
+      let l = out.get(v);
+      if (l === undefined) out.set(v, (l = []));
+      l.push({ tp: log.tp, offset });
+    }
+  }
+  return out;
 }

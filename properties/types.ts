@@ -44,6 +44,8 @@ export interface JudgementStats {
   readonly unseen: number;
   readonly skipped: number;
   readonly processedTwice: number;
+  /** duplicate-output: a pipeline's outputs committed twice. */
+  readonly duplicateOutputs: number;
   readonly polled: number;
   readonly committed: number;
 }

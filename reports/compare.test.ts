@@ -22,7 +22,7 @@ function fakeWorld(): { run: RunFn; judge: JudgeFn; scenarios: Scenario[] } {
     if (acks === "all" && s.broker["min.insync.replicas"] === 2) sends.push({ value: 10, invokeMs: 2000, endMs: 3000, outcome: "fail", error: "NOT_ENOUGH_REPLICAS" });
     const r = fakeRun({ seed, sends, diskBytes: 1000 * s.topics[0]!["replication.factor"], workloadEndMs: s.durationMs });
     const lost = acks === "all" ? 0 : s.broker["unclean.leader.election.enable"] ? 2 : seed % 2;
-    counts.set(r, { lostWrites: lost, duplicates: p?.config["enable.idempotence"] ? 0 : 1, reorders: 0, skipped: 0, processedTwice: 0 });
+    counts.set(r, { lostWrites: lost, duplicates: p?.config["enable.idempotence"] ? 0 : 1, reorders: 0, skipped: 0, processedTwice: 0, duplicateOutputs: 0 });
     return r;
   };
   const judge: JudgeFn = (r) => ({ stats: counts.get(r) as JudgementCounts, verdict: "allowed" });

@@ -79,7 +79,7 @@ export function fakeRun(f: FakeRun): RunResult {
   };
 }
 
-export const NO_ANOMALIES = { lostWrites: 0, duplicates: 0, reorders: 0, skipped: 0, processedTwice: 0 } as const;
+export const NO_ANOMALIES = { lostWrites: 0, duplicates: 0, reorders: 0, skipped: 0, processedTwice: 0, duplicateOutputs: 0 } as const;
 
 /** A run with a recorded trace: leader broker-1 killed at 1 s, broker-2 takes over, broker-1 restarts at 2.5 s
  *  and rejoins the ISR; one send lost (acks=1 style) — enough for every chart and export to have content. */

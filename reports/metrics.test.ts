@@ -46,7 +46,7 @@ describe("runMetrics", () => {
       { atMs: 4900, action: { kind: "isolate", target: { broker: 2 } } },
     ],
   });
-  const m = runMetrics(run, { lostWrites: 2, duplicates: 1, reorders: 0, skipped: 3, processedTwice: 4 });
+  const m = runMetrics(run, { lostWrites: 2, duplicates: 1, reorders: 0, skipped: 3, processedTwice: 4, duplicateOutputs: 0 });
 
   it("counts sends, acks and errors by code", () => {
     expect(m.sent).toBe(6);

@@ -25,8 +25,9 @@ export const STALL_MS = 500;
 
 /** The checkers' counts a comparison sums per configuration (each a field of properties' JudgementStats and of
  *  ConfigRow): lost acknowledged writes, duplicates, reorders (nonmonotonic-send), records skipped by consumers
- *  or committed unprocessed (poll-skip + committed-unprocessed), records processed more than once. */
-export const ANOMALY_COUNTS = ["lostWrites", "duplicates", "reorders", "skipped", "processedTwice"] as const;
+ *  or committed unprocessed (poll-skip + committed-unprocessed), records processed more than once, a pipeline's
+ *  outputs committed twice (duplicate-output). */
+export const ANOMALY_COUNTS = ["lostWrites", "duplicates", "reorders", "skipped", "processedTwice", "duplicateOutputs"] as const;
 export type AnomalyCount = (typeof ANOMALY_COUNTS)[number];
 
 /** What the reports need of a Judgement (properties/index.ts): the checkers' counts. */

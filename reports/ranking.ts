@@ -50,6 +50,7 @@ export const AXES: readonly Axis[] = [
   { id: "reorders", label: "reorders", head: "reord", title: "reorder", kind: "anomaly", better: "lower", margin: null, read: (r) => r.reorders, format: count },
   { id: "skipped", label: "skipped or committed unprocessed", head: "skip", title: "skipped", kind: "anomaly", better: "lower", margin: null, read: (r) => r.skipped, format: count },
   { id: "processedTwice", label: "processed twice", head: "twice", title: "processed twice", kind: "anomaly", better: "lower", margin: null, read: (r) => r.processedTwice, format: count },
+  { id: "duplicateOutputs", label: "duplicate outputs", head: "dupout", title: "dup output", kind: "anomaly", better: "lower", margin: null, read: (r) => r.duplicateOutputs, format: count },
   { id: "unavailableMs", label: "write unavailability", head: "unavail", title: "unavail/run", kind: "measure", better: "lower", margin: { relative: 0.1, absolute: 100 }, read: (r) => r.unavailableMs, format: formatMs },
   { id: "latencyMs.p99", label: "p99 latency", head: "p99", title: "p99", kind: "measure", better: "lower", margin: TIME, read: (r) => r.latencyMs.p99, format: formatMs },
   { id: "endToEndMs.p99", label: "end-to-end p99", head: "e2e p99", title: "e2e p99", kind: "measure", better: "lower", margin: E2E, read: (r) => r.endToEndMs.p99, format: formatMs },

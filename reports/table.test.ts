@@ -25,7 +25,7 @@ function outcome(): CompareOutcome {
         ...(acks === "all" ? [{ value: 2, invokeMs: 1000, endMs: 1600, outcome: "fail" as const, error: "NOT_ENOUGH_REPLICAS" as const }] : []),
       ],
     });
-    counts.set(r, { lostWrites: acks === 1 && seed === 1 ? 3 : 0, duplicates: acks === 1 && seed === 2 ? 2 : 0, reorders: 0, skipped: 0, processedTwice: acks === "all" && seed === 1 ? 4 : 0 });
+    counts.set(r, { lostWrites: acks === 1 && seed === 1 ? 3 : 0, duplicates: acks === 1 && seed === 2 ? 2 : 0, reorders: 0, skipped: 0, processedTwice: acks === "all" && seed === 1 ? 4 : 0, duplicateOutputs: 0 });
     return r;
   };
   const judge: JudgeFn = (r) => ({ stats: counts.get(r) as JudgementCounts, verdict: "allowed" });
@@ -49,7 +49,7 @@ describe("terminal table", () => {
   });
   it("leaves out anomaly columns that are 0 in every row, and names them", () => {
     expect(lines.find((l) => l.includes("│ #"))).toMatch(/^│ # +│ acks +│ lost +│ dup +│ twice +│ unavail +│/);
-    expect(text).toContain("(0 in every row, columns left out: reorders, skipped or committed unprocessed)");
+    expect(text).toContain("(0 in every row, columns left out: reorders, skipped or committed unprocessed, duplicate outputs)");
   });
   it("marks both configs as Pareto (one loses, the other is unavailable) and says why", () => {
     expect(o.report.rows.map((r) => r.pareto)).toEqual([true, true]);
@@ -93,16 +93,16 @@ describe("markdown, CSV and JSON", () => {
   const o = outcome();
   it("markdown table rows carry the same numbers", () => {
     const md = renderMarkdown(o);
-    expect(md).toMatch(/^\| {2}\| acks \| lost \(runs\) \| dup \| reorder \| skipped \| processed twice \| unavail\/run \|/m);
-    expect(md).toMatch(/^\| ★1 \| 1 \| \*\*3\*\* \(50%\) \| 2 \| 0 \| 0 \| 0 \| 0 ms \|/m);
-    expect(md).toMatch(/^\| ★2 \| all \| 0 \| 0 \| 0 \| 0 \| 4 \| 600 ms \|/m);
+    expect(md).toMatch(/^\| {2}\| acks \| lost \(runs\) \| dup \| reorder \| skipped \| processed twice \| dup output \| unavail\/run \|/m);
+    expect(md).toMatch(/^\| ★1 \| 1 \| \*\*3\*\* \(50%\) \| 2 \| 0 \| 0 \| 0 \| 0 \| 0 ms \|/m);
+    expect(md).toMatch(/^\| ★2 \| all \| 0 \| 0 \| 0 \| 0 \| 4 \| 0 \| 600 ms \|/m);
   });
   it("CSV has a header and one line per config", () => {
     const lines = renderCsv(o).trim().split("\n");
-    expect(lines[0]).toMatch(/^acks,lostWrites,runsWithLoss,duplicates,reorders,skipped,processedTwice,unavailableMs,produceErrors,.*,pareto,dominatedBy,dominatedByBetterOn,tradeoff$/);
+    expect(lines[0]).toMatch(/^acks,lostWrites,runsWithLoss,duplicates,reorders,skipped,processedTwice,duplicateOutputs,unavailableMs,produceErrors,.*,pareto,dominatedBy,dominatedByBetterOn,tradeoff$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^1,3,0\.5,2,0,0,0,0,,2,4,4,.*,true,,,/);
-    expect(lines[2]).toMatch(/^all,0,0,0,0,0,4,600,NOT_ENOUGH_REPLICAS:2,20,40,40,/);
+    expect(lines[1]).toMatch(/^1,3,0\.5,2,0,0,0,0,0,,2,4,4,.*,true,,,/);
+    expect(lines[2]).toMatch(/^all,0,0,0,0,0,4,0,600,NOT_ENOUGH_REPLICAS:2,20,40,40,/);
   });
   it("JSON is exactly { seed, seeds, rows } with the contract's row keys", () => {
     const j = JSON.parse(renderJson(o)) as { seed: number; seeds: number; rows: Record<string, unknown>[] };
@@ -115,6 +115,7 @@ describe("markdown, CSV and JSON", () => {
       "reorders",
       "skipped",
       "processedTwice",
+      "duplicateOutputs",
       "unavailableMs",
       "produceErrors",
       "latencyMs",
@@ -135,9 +136,9 @@ describe("HTML table", () => {
   it("has a column per anomaly count, the verdicts, the outcomes, then the trade-off and the finer measurements", async () => {
     const html = compareTable(outcome());
     const heads = [...html.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
-    expect(heads).toEqual(["#", "acks", "lost", "dup", "reord", "skip", "twice", "runs", "unavail", "p99", "e2e p99", "rec/s", "disk", "trade-off", "p50", "max", "e2e p50", "recovery", "produce errors"]);
+    expect(heads).toEqual(["#", "acks", "lost", "dup", "reord", "skip", "twice", "dupout", "runs", "unavail", "p99", "e2e p99", "rec/s", "disk", "trade-off", "p50", "max", "e2e p50", "recovery", "produce errors"]);
     // acks=all: 4 processed twice in seed 1, both runs allowed, 600 ms unavailable per run
-    expect(html).toMatch(/>★2<\/td><td class="l sticky"[^>]*>all<\/td><td class="ok">0<\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>4<\/td><td class="l">2 allowed<\/td><td>600 ms<\/td>/);
+    expect(html).toMatch(/>★2<\/td><td class="l sticky"[^>]*>all<\/td><td class="ok">0<\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>4<\/td><td>0<\/td><td class="l">2 allowed<\/td><td>600 ms<\/td>/);
     // The configuration columns stay in view: sticky, at known offsets.
     expect(html).toMatch(/<th class="sticky" style="left:0px;/);
     expect(html).toMatch(/<th class="l sticky" style="left:\d+px;[^"]*" title="acks">acks<\/th>/);

@@ -179,7 +179,7 @@ function renderVertical(o: CompareOutcome, c: ChalkInstance, width: number, allZ
 
 /** The rule of the ★, in words (every format). */
 export const FRONT_RULE =
-  "no other configuration is at least as good on every outcome (lost, duplicated, reordered, skipped or committed unprocessed, processed twice, unavailability, p99 and end-to-end p99 latency, throughput, disk) and better on one; counts compare exactly, measurements only beyond their noise margin.";
+  "no other configuration is at least as good on every outcome (lost, duplicated, reordered, skipped or committed unprocessed, processed twice, outputs committed twice, unavailability, p99 and end-to-end p99 latency, throughput, disk) and better on one; counts compare exactly, measurements only beyond their noise margin.";
 
 /** Refused cells, grouped by reason. */
 export function summariseInvalid(o: CompareOutcome): string {

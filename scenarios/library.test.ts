@@ -78,6 +78,8 @@ const RELIABILITY_POINTS: readonly { point: string; file: string; rule?: RuleId 
   { point: "KRaft: a broker whose heartbeats stop is fenced after broker.session.timeout.ms and loses its leaderships", file: "kraft-broker-fenced" },
   { point: "KRaft: a broker applying metadata late refuses writes it should take (stale-leadership window)", file: "kraft-metadata-lag" },
   { point: "transactions: read_committed never returns an aborted transaction's records; read_uncommitted does", file: "txn-read-committed" },
+  { point: "exactly-once consume-transform-produce: a crashed member's transaction is aborted, its batch read again, no output committed twice", file: "eos-pipeline-broker-crash", rule: "at-least-once-redelivery" },
+  { point: "transactions: a zombie producer is fenced by its successor's InitProducerId (PRODUCER_FENCED)", file: "zombie-producer-fenced" },
 ];
 
 describe("scenario library", () => {
@@ -181,5 +183,30 @@ describe("scenario library", () => {
 
   it("scenarios/schema.json is the JSON Schema generated from the zod schema", () => {
     expect(JSON.parse(readFileSync(join(DIR, "schema.json"), "utf8"))).toEqual(JSON.parse(JSON.stringify(scenarioJsonSchema())));
+  });
+
+  it("eos-pipeline-broker-crash: the restarted member's InitProducerId aborts the crashed transaction; without transactions the same faults commit an output twice", () => {
+    const s = load("eos-pipeline-broker-crash.yaml");
+    const r = runScenario(s, { record: true });
+    const states = r.trace.flatMap((e) => (e.type === "txn-transition" && e.transactionalId === "eos/0" && e.timeUs > 6_007_000 ? [e.state] : []));
+    expect(states.slice(0, 3)).toEqual(["PrepareAbort", "CompleteAbort", "Empty"]);
+    const plain = { ...s, consumers: s.consumers.map((c) => (c.group === "eos" ? { ...c, processing: { ...c.processing, output: { topic: "output", transactional: false } } } : c)) };
+    const dup = judge(runScenario(plain)).anomalies.filter((a) => a.type === "duplicate-output");
+    expect(dup.length).toBe(248);
+    expect(dup.filter((a) => a.allowedBecause?.rule !== "at-least-once-pipeline").map((a) => a.explanation)).toEqual([]);
+  });
+
+  it("zombie-producer-fenced: new's InitProducerId aborts old's open transaction at a bumped epoch; old is fenced and nothing of that transaction is read", () => {
+    const r = runScenario(load("zombie-producer-fenced.yaml"), { record: true });
+    const states = r.trace.flatMap((e) => (e.type === "txn-transition" && e.timeUs > 2_900_000 && e.timeUs < 3_010_000 ? [`${e.state}@${e.producerEpoch}`] : []));
+    expect(states).toEqual(["PrepareAbort@1", "CompleteAbort@1", "Empty@2"]);
+    expect(r.trace.flatMap((e) => (e.type === "producer-fenced" ? [[e.producer, e.producerEpoch, e.error]] : []))).toEqual([["old", 0, "PRODUCER_FENCED"]]);
+    // old's records acknowledged in the transaction open at its pause (2.502 s): aborted, never polled.
+    const open = r.history.flatMap((op) => (op.f === "send" && op.type === "ok" && op.process === "old" && op.timeUs > 2_500_000 && op.timeUs < 2_600_000 ? [op.value.value] : []));
+    expect(open.length).toBe(5); // the transaction's records on one partition acknowledged before the pause
+    const polled = new Set(r.history.flatMap((op) => (op.f === "poll" && op.type === "ok" ? op.value.records.map((x) => x.value) : [])));
+    expect(open.filter((v) => polled.has(v))).toEqual([]);
+    // Its record not yet in a transaction fails with the fencing error (ProducerFencedException).
+    expect(r.history.flatMap((op) => (op.f === "send" && op.type === "fail" ? [[op.process, op.value.error]] : []))).toEqual([["old", "PRODUCER_FENCED"]]);
   });
 });

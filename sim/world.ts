@@ -63,8 +63,10 @@ export function worldTopics(s: Scenario, groups = false): TopicSpec[] {
     });
   }
   // TransactionStateManager creates __transaction_state on the first FindCoordinator of key type transaction; here
-  // with the run, when a producer has a transactional.id (a run without one has no such topic).
-  if (s.producers.some((p) => p.config["transactional.id"] !== null && p.config["transactional.id"] !== undefined) && !names.has(TXN_TOPIC)) {
+  // with the run, when a producer has a transactional.id or a group a transactional output (a run without one has
+  // no such topic).
+  const transactional = s.producers.some((p) => p.config["transactional.id"] !== null && p.config["transactional.id"] !== undefined) || s.consumers.some((c) => c.processing.output?.transactional === true);
+  if (transactional && !names.has(TXN_TOPIC)) {
     topics.push({
       name: TXN_TOPIC,
       partitions: s.broker["transaction.state.log.num.partitions"],

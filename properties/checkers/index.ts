@@ -20,6 +20,9 @@ import { checkTwoLeaders } from "./two-leaders.ts";
 import { checkMetadataDivergence } from "./metadata-divergence.ts";
 import { checkEpochRegression } from "./epoch-regression.ts";
 import { checkAbortedReads } from "./aborted-read.ts";
+import { checkDuplicateOutputs } from "./duplicate-output.ts";
+import { checkLostTransactions } from "./lost-transaction.ts";
+import { checkHangingTransactions } from "./hanging-transaction.ts";
 
 export type Checker = (result: RunResult) => Finding[];
 
@@ -42,6 +45,9 @@ export const CHECKERS: Readonly<Record<AnomalyType, Checker>> = {
   "metadata-divergence": checkMetadataDivergence,
   "epoch-regression": checkEpochRegression,
   "aborted-read": checkAbortedReads,
+  "duplicate-output": checkDuplicateOutputs,
+  "lost-transaction": checkLostTransactions,
+  "hanging-transaction": checkHangingTransactions,
 };
 
 export {
@@ -63,4 +69,7 @@ export {
   checkMetadataDivergence,
   checkEpochRegression,
   checkAbortedReads,
+  checkDuplicateOutputs,
+  checkLostTransactions,
+  checkHangingTransactions,
 };

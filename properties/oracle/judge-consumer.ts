@@ -10,6 +10,7 @@ import type { FaultAction } from "../../sim/faults/types.ts";
 import type { Justification, OracleContext } from "./context.ts";
 import { lazyJustification } from "./context.ts";
 import { justifyDuplicate } from "./judge-producer.ts";
+import { justifyDuplicateOutput } from "./judge-txn.ts";
 import type { EvidenceRef } from "./evidence.ts";
 import { historyRef, historyRefAt } from "./evidence.ts";
 import { committedLossCause } from "./losses.ts";
@@ -123,6 +124,12 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
     // The same permission as the duplicate itself, whichever rule that is.
     const sinceUs = ctx.result.history[send.invoke]?.timeUs ?? 0;
     const j = justifyDuplicate(ctx, { type: "duplicate", partition: dup.tp, offset: dup.offset, value: dup.value, sinceUs, process: send.process, explanation: "" });
+    if (j) return lazyJustification(j.rule, j.events, () => `${j.sentence}; both copies were processed`);
+  }
+  // A reader of a pipeline's output topic: the output is there twice (duplicate-output), by that one's permission.
+  const copy = f.partition === null ? undefined : ctx.result.scenario.consumers.find((x) => x.processing.output?.topic === topicOfTp(f.partition as string));
+  if (copy !== undefined && f.value !== null) {
+    const j = justifyDuplicateOutput(ctx, { type: "duplicate-output", partition: f.partition, offset: f.offset, value: f.value, group: copy.group, explanation: "" });
     if (j) return lazyJustification(j.rule, j.events, () => `${j.sentence}; both copies were processed`);
   }
   return f.partition === null ? null : rewriteCause(ctx, f.partition, f.offset);

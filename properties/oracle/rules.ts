@@ -19,6 +19,8 @@ export type RuleId =
   | "auto-commit-async"
   | "processing-failure-skipped"
   | "at-least-once-redelivery"
+  | "at-least-once-pipeline"
+  | "transaction-open-at-end"
   | "late-commit-on-lossy-link"
   | "offset-reset-latest"
   | "offset-reset-stale-leader"
@@ -51,6 +53,10 @@ export const COMMITTED_LOSS_FAMILY: readonly AnomalyType[] = [
   "duplicate",
 ];
 
+/** What a lost marker, lost transactional records or lost transactional offsets lead to (an unclean election or a
+ *  power loss of unflushed replicas, of any partition a transaction touched). */
+export const TXN_LOSS_FAMILY: readonly AnomalyType[] = ["duplicate-output", "lost-transaction", "hanging-transaction"];
+
 export const RULES: Readonly<Record<RuleId, Rule>> = {
   "acks0-unacknowledged": {
     id: "acks0-unacknowledged",
@@ -71,7 +77,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     id: "unclean-election",
     when: "unclean.leader.election.enable=true for the topic",
     evidence: "an election of a leader that was not in the ISR the controller elected from, after the record was written (replica invariants: any such election of the partition; the old replicas disagree until they hear of it)",
-    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
+    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr", ...TXN_LOSS_FAMILY],
     source: "fact 11; KIP-106; PartitionStateMachine.offlinePartitionLeaderElection",
   },
   "power-loss-unflushed": {
@@ -79,7 +85,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     when: "log.flush.interval.messages is not 1 for the topic (no fsync per record: Kafka's default)",
     evidence:
       "a power loss of a replica of the partition that was in the ISR, whose recovered log ended at or below the record's offset (or lost unflushed records), after the record was sent (the replica may have fetched it before the leader counted the fetch); replica invariants: a power loss of a replica of the partition",
-    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr"],
+    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr", ...TXN_LOSS_FAMILY],
     source: "fact 27; LogManager kafka-log-flusher, UnifiedLog recovery",
   },
   "protocol-0.10-truncation": {
@@ -154,10 +160,24 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   },
   "at-least-once-redelivery": {
     id: "at-least-once-redelivery",
-    when: "any group without transactions (at-least-once)",
+    when: "any group: at-least-once without transactions; with a transactional output (processing.output) its processing repeats too after an aborted transaction — only the output to Kafka is exactly-once",
     evidence: "between the two processings: a rebalance of the group, a crash or poll timeout of the member, a failed commit, or a lost committed offset; or one of the two processors had been removed from the group (and not rejoined) when it processed the record (a zombie member)",
     anomalies: ["processed-twice"],
-    source: "fact 22; at-least-once delivery of KafkaConsumer without transactions",
+    source: "fact 22, T10; at-least-once delivery of KafkaConsumer; an aborted transaction rewinds to the committed offsets",
+  },
+  "at-least-once-pipeline": {
+    id: "at-least-once-pipeline",
+    when: "a consume-transform-produce group without transactions (processing.output with transactional: false)",
+    evidence: "the group processed the input record twice, with what at-least-once-redelivery requires between the two processings (a rebalance, a crash or poll timeout of the member, a failed commit...): its output was written after the first processing and before the offsets were committed",
+    anomalies: ["duplicate-output"],
+    source: "fact T10; at-least-once delivery without transactions",
+  },
+  "transaction-open-at-end": {
+    id: "transaction-open-at-end",
+    when: "a transaction was still open when the run ended",
+    evidence: "the transaction's first record was sent less than transaction.timeout.ms + transaction.abort.timed.out.transaction.cleanup.interval.ms + 5 s before the end of the run: its coordinator's sweep may not have aborted it yet",
+    anomalies: ["hanging-transaction"],
+    source: "fact T7; TransactionCoordinator.abortTimedOutTransactions",
   },
   "late-commit-on-lossy-link": {
     id: "late-commit-on-lossy-link",

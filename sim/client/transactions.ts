@@ -104,8 +104,10 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   onStart(ctx: Ctx): void {
     recordRestart(ctx, this.env, this.name);
     this.sent = ctx.disk.readBlob<number>("producer/sent") ?? 0;
-    ctx.setTimer(Math.max(0, (this.spec.startMs ?? 0) * 1000 - ctx.nowUs), TICK);
-    this.step(ctx);
+    const startUs = Math.max(0, (this.spec.startMs ?? 0) * 1000 - ctx.nowUs);
+    ctx.setTimer(startUs, TICK);
+    // The application creates its producer (initTransactions) when it starts: not before startMs.
+    if (startUs === 0) this.step(ctx);
   }
 
   onTimer(ctx: Ctx, tag: unknown): void {
@@ -262,6 +264,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
         if (msg.error === "NONE") {
           if (this.commit) this.committed++;
           else this.aborted++;
+          ctx.emit({ type: "txn-ended", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, topic: this.spec.topic, commit: this.commit, values: this.batches.flatMap((b) => b.values) });
           this.batches = [];
           this.phase = "ready";
         } else this.coordinatorError(ctx, msg.error);
@@ -284,7 +287,6 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
         for (let i = 0; i < b.values.length; i++) this.env.history.recordSendOk(ctx.nowUs, this.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition, base < 0 ? -1 : base + i, broker);
       } else if (error === "PRODUCER_FENCED" || error === "INVALID_PRODUCER_EPOCH") {
         // Refused by the leader: certainly not written; the producer is done (a fatal error in the Java client).
-        this.failRecords(ctx, b, error);
         return this.fenced(ctx, error);
       } else if (isRetriable(error)) {
         this.metadata.stale = true;
@@ -327,6 +329,11 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
 
   private fenced(ctx: Ctx, error: KafkaErrorCode): void {
     if (this.phase === "fenced") return;
+    // A fatal error fails the sends not yet acknowledged, in the open transaction or not yet in one (their futures:
+    // ProducerFencedException).
+    for (const b of this.batches) if (!b.acked) this.failRecords(ctx, b, error);
+    for (const r of this.pending) this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "send", value: { topic: this.spec.topic, key: r.key, value: r.value, partition: r.partition, error, policy: "log" } });
+    this.pending = [];
     this.phase = "fenced";
     ctx.emit({ type: "producer-fenced", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, error });
   }

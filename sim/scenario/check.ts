@@ -91,6 +91,7 @@ export function checkScenario(s: Scenario, opts: { readonly externalClients?: bo
     c.topics.forEach((t, j) => {
       if (!topicByName.has(t)) issues.push({ path: c.topics.length === 1 ? ["consumers", i, "topic"] : ["consumers", i, "topics", j], message: unknownTopic(t) });
     });
+    issues.push(...checkOutput(s, c, i, topicByName.has(c.processing.output?.topic ?? "") ? null : unknownTopic(c.processing.output?.topic ?? "")));
   });
   const clientIds = [...clients, ...groups.keys(), ...[...groups.values()].flatMap((g) => Array.from({ length: g.members }, (_, m) => `${g.group}/${m}`))];
   const checkTp = (tp: string, path: IssuePath): void => {
@@ -200,6 +201,28 @@ function checkMode(s: Scenario): RawIssue[] {
   const elrSet = [s.broker, ...Object.values(s.brokerOverrides ?? {})].some((c) => c["eligible.leader.replicas.version"] !== undefined && c["eligible.leader.replicas.version"] !== null);
   if (elrSet && (!kraft || !hasElrFeature(s.protocol))) {
     issues.push({ path: ["broker", "eligible.leader.replicas.version"], message: `eligible.leader.replicas.version is a KRaft feature from Kafka 4.0 (KIP-966); protocol ${s.protocol}${kraft ? "" : " in ZooKeeper mode"} does not have it` });
+  }
+  return issues;
+}
+
+/** processing.output (consume-transform-produce): the output topic exists and is not an input; a transactional
+ *  output commits the batch's offsets in its transaction, so it needs commit: after-processing, commitEvery: batch,
+ *  and a profile with transactions (0.11+). */
+function checkOutput(s: Scenario, c: ConsumerSpec, i: number, unknown: string | null): RawIssue[] {
+  const out = c.processing.output;
+  if (out === undefined) return [];
+  const path: IssuePath = ["consumers", i, "processing", "output"];
+  const issues: RawIssue[] = [];
+  if (unknown !== null) issues.push({ path: [...path, "topic"], message: unknown });
+  else if (c.topics.includes(out.topic)) issues.push({ path: [...path, "topic"], message: `output topic "${out.topic}" is also an input of group "${c.group}"; write to another topic` });
+  if (c.handler?.eachBatch !== undefined) issues.push({ path, message: "output works with the processing model or eachMessage, not eachBatch" });
+  if (!out.transactional) return issues;
+  if (s.protocol === "0.10") issues.push({ path: [...path, "transactional"], message: `transactions need Kafka 0.11 or later; this scenario runs protocol ${s.protocol}` });
+  if (c.processing.commit !== "after-processing" || c.processing.commitEvery !== "batch") {
+    issues.push({ path: [...path, "transactional"], message: `a transactional output commits each poll batch's offsets in its transaction (sendOffsetsToTransaction): set processing.commit: after-processing and processing.commitEvery: batch (got commit: ${c.processing.commit}, commitEvery: ${c.processing.commitEvery})` });
+  }
+  if (c.config["enable.auto.commit"]) {
+    issues.push({ path: ["consumers", i, "config", "enable.auto.commit"], message: "a transactional output commits offsets in its transactions; set enable.auto.commit: false in the group's config (auto-commit would commit positions outside them; its default is true)" });
   }
   return issues;
 }

@@ -22,6 +22,8 @@ const processingSchema = strict({
   commitMode: oneOf(["sync", "async"]).optional(),
   async: bool().optional(),
   state: oneOf(["none", "memory", "stored"]).optional(),
+  // Consume-transform-produce: each processed record written to `topic`; transactional: exactly-once.
+  output: strict({ topic: str("a topic name"), transactional: bool().optional() }).optional(),
 });
 
 export const producerSchema = strict({
@@ -83,7 +85,10 @@ export function normaliseConsumers(raw: readonly z.output<typeof consumerSchema>
     }
     const { config: _c, topic: _t, topics: _ts, processing, ...rest } = c;
     const out = { ...stripUndefined(rest), topics, config, explicit: Object.keys(config) } as Mutable<ConsumerInput>;
-    if (processing) out.processing = stripUndefined(processing) as ConsumerInput["processing"] & object;
+    if (processing) {
+      const { output, ...p } = processing;
+      out.processing = { ...stripUndefined(p), ...(output !== undefined ? { output: { topic: output.topic, transactional: output.transactional ?? false } } : {}) } as ConsumerInput["processing"] & object;
+    }
     return out;
   });
 }

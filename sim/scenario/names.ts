@@ -22,6 +22,9 @@ export const ANOMALY_TYPES = [
   "metadata-divergence",
   "epoch-regression",
   "aborted-read",
+  "duplicate-output",
+  "lost-transaction",
+  "hanging-transaction",
 ] as const satisfies readonly AnomalyType[];
 type MissingAnomaly = Exclude<AnomalyType, (typeof ANOMALY_TYPES)[number]>;
 const _allAnomalies: MissingAnomaly extends never ? true : never = true;

@@ -76,6 +76,14 @@ export interface ProcessingSpec {
   readonly async: boolean;
   /** A running aggregate: "memory" is lost on crash, "stored" survives (kept with the commit). */
   readonly state: "none" | "memory" | "stored";
+  /** Consume-transform-produce: each processed record is written to `topic` per poll batch; `transactional`
+   *  (exactly-once) writes it and commits the batch's offsets in one transaction (sim/client/consumer/pipeline.ts). */
+  readonly output?: OutputSpec;
+}
+
+export interface OutputSpec {
+  readonly topic: string;
+  readonly transactional: boolean;
 }
 
 export interface ConsumerSpec {
@@ -135,7 +143,13 @@ export type AnomalyType =
   /** A Raft epoch or a partition's leader epoch that went back on a node. */
   | "epoch-regression"
   /** A read_committed consumer polled a record of an aborted transaction. */
-  | "aborted-read";
+  | "aborted-read"
+  /** A consume-transform-produce pipeline's output of one input record committed twice on its output topic. */
+  | "duplicate-output"
+  /** A transaction its producer saw committed whose records are not all readable (read_committed) at the end. */
+  | "lost-transaction"
+  /** A transaction with no marker at the end: the partition's last stable offset stuck below its high watermark. */
+  | "hanging-transaction";
 
 /** valid: no anomaly; allowed: only anomalies the configuration permits; liveness: the cluster or a group did not
  *  converge after the heal; bug: an anomaly nothing permits. */

@@ -15,6 +15,11 @@ import type { TraceEvent } from "../../events.ts";
 import type { BrokerCtx, GroupCoordinatorModule, GroupHost, GroupSnapshot } from "./host.ts";
 import { offsetKeyName, offsetsPartitionFor } from "./partition.ts";
 import { allocateProducerId } from "../producer-ids.ts";
+import type { TxnOffsetCommitRequest } from "../../kafka/protocol-txn.ts";
+import { TxnOffsets, loadedRecord } from "./txn-offsets.ts";
+import type { LoadedRecord } from "./txn-offsets.ts";
+
+const PLAIN_RECORD: LoadedRecord = { kind: "plain" };
 
 type GroupState = "empty" | "preparing" | "completing" | "stable";
 type MemberLeftReason = Extract<TraceEvent, { type: "member-left" }>["reason"];
@@ -93,6 +98,8 @@ export { PID_BLOCK } from "../producer-ids.ts";
 export class GroupCoordinator implements GroupCoordinatorModule {
   private readonly groups = new Map<string, Group>();
   private readonly loaded = new Set<number>();
+  /** Offsets of open transactions, per group (txn-offsets.ts). */
+  private readonly txnOffsets = new TxnOffsets();
 
   constructor(private readonly host: GroupHost) {}
 
@@ -102,8 +109,18 @@ export class GroupCoordinator implements GroupCoordinatorModule {
 
   onElected(_ctx: BrokerCtx, partition: number): void {
     this.loaded.add(partition);
-    const { keys, values, count } = this.host.readOffsets(partition);
+    const { keys, values, count, producerIds, attributes } = this.host.readOffsets(partition);
+    // A transaction's offsets wait for its producer's marker (GroupMetadataManager.doLoadGroupsAndOffsets:
+    // pendingOffsets per producer id, completed or dropped at the COMMIT / ABORT control record).
+    const open = new Map<number, { group: Group; tp: string; offset: number }[]>();
     for (let i = 0; i < count; i++) {
+      const rec = attributes === undefined ? PLAIN_RECORD : loadedRecord(attributes[i] as number, (producerIds?.[i] ?? -1) as number, keys[i] as number);
+      if (rec.kind === "marker") {
+        const pending = open.get(rec.producerId);
+        open.delete(rec.producerId);
+        if (rec.commit) for (const p of pending ?? []) p.group.offsets.set(p.tp, p.offset);
+        continue;
+      }
       const name = this.host.keyName(keys[i] as number);
       if (name === undefined) continue;
       const value = values[i] as number;
@@ -111,9 +128,14 @@ export class GroupCoordinator implements GroupCoordinatorModule {
       const groupName = m ? (m[1] as string) : name;
       if (offsetsPartitionFor(groupName, this.host.offsetsPartitions) !== partition) continue;
       const g = this.groupOf(groupName, partition);
-      if (m) g.offsets.set(`${m[2] as string}/${m[3] as string}`, value);
+      if (m && rec.kind === "txn") {
+        let l = open.get(rec.producerId);
+        if (l === undefined) open.set(rec.producerId, (l = []));
+        l.push({ group: g, tp: `${m[2] as string}/${m[3] as string}`, offset: value });
+      } else if (m) g.offsets.set(`${m[2] as string}/${m[3] as string}`, value);
       else this.loadMetadata(g, this.host.keyName(value));
     }
+    for (const [producerId, l] of open) for (const p of l) this.txnOffsets.pend(p.group.name, producerId, p.tp, p.offset);
     // GroupMetadataManager.loadGroup: loaded members get a fresh session timeout.
     for (const g of this.groups.values()) if (g.partition === partition) for (const mem of g.members.values()) this.touch(_ctx, mem);
   }
@@ -170,6 +192,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
         if (m.syncCorr !== null) ctx.send(m.node, { type: "group.sync-response", corr: m.syncCorr, error: "NOT_COORDINATOR", partitions: [] });
       }
       this.groups.delete(name);
+      this.txnOffsets.forget(name);
     }
   }
 
@@ -224,6 +247,11 @@ export class GroupCoordinator implements GroupCoordinatorModule {
       case "group.offset-fetch": {
         const g = this.loadedGroup(msg.group);
         if (g === null) return ctx.send(from, { type: "group.offset-fetch-response", corr: msg.corr, error: "NOT_COORDINATOR", offsets: [] });
+        // GroupMetadataManager.getOffsets: with requireStable, a partition with a transaction's pending offsets is
+        // UNSTABLE_OFFSET_COMMIT (the consumer retries the whole fetch: ConsumerCoordinator.OffsetFetchResponseHandler).
+        if (msg.requireStable === true && msg.partitions.some((p) => this.txnOffsets.hasPending(g.name, `${p.topic}/${p.partition}`))) {
+          return ctx.send(from, { type: "group.offset-fetch-response", corr: msg.corr, error: "UNSTABLE_OFFSET_COMMIT", offsets: msg.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: -1 })) });
+        }
         const offsets = msg.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: g.offsets.get(`${p.topic}/${p.partition}`) ?? -1 }));
         return ctx.send(from, { type: "group.offset-fetch-response", corr: msg.corr, error: "NONE", offsets });
       }
@@ -504,6 +532,34 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     }
   }
 
+  /** TxnOffsetCommit (GroupCoordinator.doTxnCommitOffsets, validateOffsetCommit with isTransactional): a member
+   *  that names itself must be the group's current member at its generation (KIP-447); a request without member
+   *  and generation (a pre-2.5 producer) is accepted in any state. The offsets are pending until the marker. */
+  onTxnOffsetCommit(ctx: BrokerCtx, from: NodeId, msg: TxnOffsetCommitRequest): void {
+    const reply = (error: KafkaErrorCode): void => ctx.send(from, { type: "txn.offset-commit-response", corr: msg.corr, error });
+    const g = this.loadedGroup(msg.groupId);
+    if (g === null) return reply("NOT_COORDINATOR");
+    if (!(msg.generation < 0 && g.state === "empty") && (msg.generation >= 0 || msg.memberId !== "")) {
+      if (!g.members.has(msg.memberId)) return reply("UNKNOWN_MEMBER_ID");
+      if (msg.generation !== g.generation) return reply("ILLEGAL_GENERATION");
+    }
+    const append = this.host.appendTxnOffsets;
+    if (append === undefined) return reply("COORDINATOR_NOT_AVAILABLE");
+    this.txnOffsets.prepare(g.name, msg.producerId, msg.offsets);
+    const keys = msg.offsets.map((o) => this.host.internKey(offsetKeyName(g.name, o.topic, o.partition)));
+    append.call(this.host, ctx, g.partition, keys, msg.offsets.map((o) => o.offset), msg.producerId, msg.producerEpoch, 5000, (error) => {
+      if (error !== "NONE" && this.groups.get(g.name) === g) this.txnOffsets.fail(g.name, msg.producerId, msg.offsets);
+      reply(storeOffsetsError(error));
+    });
+  }
+
+  /** A marker of `producerId` reached __consumer_offsets-<partition> (GroupCoordinator.scheduleHandleTxnCompletion). */
+  onTxnCompletion(_ctx: BrokerCtx, partition: number, producerId: number, commit: boolean): void {
+    for (const g of this.groups.values()) {
+      if (g.partition === partition) this.txnOffsets.complete(g.name, producerId, commit, (tp, offset) => g.offsets.set(tp, offset));
+    }
+  }
+
   private onCommit(ctx: BrokerCtx, from: NodeId, msg: OffsetCommitRequest): void {
     const reply = (error: KafkaErrorCode): void => ctx.send(from, { type: "group.offset-commit-response", corr: msg.corr, error });
     const g = this.loadedGroup(msg.group);
@@ -520,24 +576,25 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     const keys = msg.offsets.map((o) => this.host.internKey(offsetKeyName(g.name, o.topic, o.partition)));
     const values = msg.offsets.map((o) => o.offset);
     this.host.appendOffsets(ctx, g.partition, keys, values, 5000, (error) => {
-      // GroupMetadataManager.storeOffsets maps append errors to coordinator errors.
-      if (error === "NONE") {
-        if (this.groups.get(g.name) === g) for (const o of msg.offsets) g.offsets.set(`${o.topic}/${o.partition}`, o.offset);
-        return reply("NONE");
-      }
-      switch (error) {
-        case "NOT_ENOUGH_REPLICAS":
-        case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
-        case "REQUEST_TIMED_OUT":
-        case "UNKNOWN_TOPIC_OR_PARTITION":
-          return reply("COORDINATOR_NOT_AVAILABLE");
-        case "NOT_LEADER_OR_FOLLOWER":
-        case "KAFKA_STORAGE_ERROR":
-          return reply("NOT_COORDINATOR");
-        default:
-          return reply(error);
-      }
+      if (error === "NONE" && this.groups.get(g.name) === g) for (const o of msg.offsets) g.offsets.set(`${o.topic}/${o.partition}`, o.offset);
+      reply(storeOffsetsError(error));
     });
+  }
+}
+
+/** GroupMetadataManager.storeOffsets maps append errors to coordinator errors. */
+function storeOffsetsError(error: KafkaErrorCode): KafkaErrorCode {
+  switch (error) {
+    case "NOT_ENOUGH_REPLICAS":
+    case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
+    case "REQUEST_TIMED_OUT":
+    case "UNKNOWN_TOPIC_OR_PARTITION":
+      return "COORDINATOR_NOT_AVAILABLE";
+    case "NOT_LEADER_OR_FOLLOWER":
+    case "KAFKA_STORAGE_ERROR":
+      return "NOT_COORDINATOR";
+    default:
+      return error;
   }
 }
 

@@ -15,4 +15,7 @@ export type TxnTraceEvent =
   | { readonly type: "txn-marker"; readonly tp: string; readonly broker: number; readonly producerId: number; readonly producerEpoch: number; readonly offset: number; readonly control: "commit" | "abort"; readonly coordinatorEpoch: number }
   /** A transactional producer was fenced (PRODUCER_FENCED / INVALID_PRODUCER_EPOCH): a newer instance with its
    *  transactional.id, or its coordinator's timeout, took over; it stops (a fatal error in the Java client). */
-  | { readonly type: "producer-fenced"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly error: string };
+  | { readonly type: "producer-fenced"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly error: string }
+  /** A transactional producer's EndTxn was answered NONE: it saw its transaction committed (or aborted). `values`
+   *  are the records it wrote in it (the lost-committed-transaction checker looks for them in the final logs). */
+  | { readonly type: "txn-ended"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly topic: string; readonly commit: boolean; readonly values: readonly number[] };

@@ -24,6 +24,7 @@ import { Positions } from "./positions.ts";
 import { Commits } from "./commits.ts";
 import { PollLoop } from "./poll-loop.ts";
 import { Processing } from "./processing.ts";
+import { Pipeline } from "./pipeline.ts";
 import { STATE_BLOB } from "./types.ts";
 import type { ConsumerApp, ConsumerProcessing, Ctx, StoredState } from "./types.ts";
 import { fireOwnerTimer } from "../kafkajs/host.ts";
@@ -42,6 +43,8 @@ export class Consumer implements Actor<Message, TraceEvent> {
   readonly commits: Commits;
   readonly app: ConsumerApp;
   readonly processing: ConsumerProcessing;
+  /** Consume-transform-produce: the output stage when processing.output is set (pipeline.ts). */
+  readonly pipeline: Pipeline | null;
   /** This process as the owner of the async user code it runs (only in runs with the async bridge). */
   owner: NodeOwner | null = null;
 
@@ -59,6 +62,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
     this.membership = new Membership(this);
     this.positions = new Positions(this);
     this.commits = new Commits(this);
+    this.pipeline = this.proc.output !== undefined ? new Pipeline(this, this.proc.output) : null;
     const engine = spec.engine?.(this, member);
     if (engine !== undefined) {
       this.app = engine.app;
@@ -78,6 +82,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
     this.membership.lastPollUs = ctx.nowUs + startUs;
     this.app.start(ctx, startUs);
     this.membership.startHeartbeats(ctx, startUs);
+    this.pipeline?.onStart(ctx);
   }
 
   onTimer(ctx: Ctx, tag: unknown): void {
@@ -87,11 +92,13 @@ export class Consumer implements Actor<Message, TraceEvent> {
     if (this.processing.onTimer(ctx, tag)) return;
     if (this.positions.onTimer(ctx, tag)) return;
     if (this.commits.onTimer(ctx, tag)) return;
+    if (this.pipeline !== null && this.pipeline.onTimer(ctx, tag)) return;
     this.requests.onTimer(ctx, tag);
   }
 
   onDisconnect(ctx: Ctx, peer: NodeId): void {
     this.failConnection(ctx, peer);
+    this.pipeline?.onDisconnect(ctx, peer);
   }
 
   /** A clean stop (KafkaConsumer.close): leave the group so it rebalances at once instead of after the session
@@ -101,6 +108,7 @@ export class Consumer implements Actor<Message, TraceEvent> {
   }
 
   onMessage(ctx: Ctx, _from: NodeId, msg: Message): void {
+    if (this.pipeline !== null && this.pipeline.owns(msg)) return this.pipeline.onMessage(ctx, msg);
     switch (msg.type) {
       case "metadata-response":
         return this.requests.onMetadata(ctx, msg);

@@ -2,6 +2,7 @@
 // OffsetFetch after each assignment, else auto.offset.reset (earliest / latest via list-offsets, none: the
 // partition is not consumed) — also on OFFSET_OUT_OF_RANGE (fact 24); one fetch in flight per leader, records
 // buffered until poll() takes them.
+import { versionAtLeast } from "../../kafka/profiles.ts";
 import type { NodeId } from "../../core/ids.ts";
 import type { FetchPartition, FetchResponse, ListOffsetsResponse } from "../../kafka/protocol.ts";
 import type { OffsetFetchResponse, TopicPartitionRef } from "../../kafka/protocol-group.ts";
@@ -108,7 +109,11 @@ export class Positions {
       if (this.assignment.length > 0) c.membership.retryGroupLater(ctx);
       return;
     }
-    c.requests.send(ctx, coord, "offset-fetch", { type: "group.offset-fetch", corr: c.requests.nextCorr(), group: c.groupId, partitions: this.assignment });
+    // KIP-447 (OffsetFetch v7, 2.5+): a read_committed consumer asks for stable offsets only (ConsumerCoordinator
+    // fetchCommittedOffsets: requireStable = isolation.level == read_committed).
+    const msg = { type: "group.offset-fetch" as const, corr: c.requests.nextCorr(), group: c.groupId, partitions: this.assignment };
+    const stable = c.cfg["isolation.level"] === "read_committed" && versionAtLeast(c.env.protocol ?? "3.7", "2.7");
+    c.requests.send(ctx, coord, "offset-fetch", stable ? { ...msg, requireStable: true } : msg);
   }
 
   onOffsetFetch(ctx: Ctx, msg: OffsetFetchResponse): void {
@@ -116,7 +121,9 @@ export class Positions {
     const r = c.requests.take(ctx, msg.corr);
     if (!r || r.assignEpoch !== this.assignEpoch) return;
     if (msg.error !== "NONE") {
-      c.membership.onGroupError(ctx, msg.error);
+      // UNSTABLE_OFFSET_COMMIT: a transaction's offsets are pending; retried after retry.backoff.ms, the membership
+      // untouched (UnstableOffsetCommitException is retriable).
+      if (msg.error !== "UNSTABLE_OFFSET_COMMIT") c.membership.onGroupError(ctx, msg.error);
       c.membership.retryGroupLater(ctx);
       return;
     }
@@ -132,6 +139,21 @@ export class Positions {
     }
     this.resetPositions(ctx, resets);
     this.kickFetch(ctx);
+  }
+
+  /** After an aborted transaction of the pipeline (processing.output): every position back to the committed
+   *  offset (the application's seek to consumer.committed(), as Kafka's exactly-once examples do). */
+  rewindToCommitted(ctx: Ctx): void {
+    this.assignEpoch++;
+    for (const p of this.parts.values()) {
+      if (p.stuck) continue;
+      p.position = -1;
+      p.fetchOffset = -1;
+      p.buffer = [];
+      p.fetching = false;
+      p.resetReason = null;
+    }
+    this.fetchCommitted(ctx);
   }
 
   setPosition(p: PartState, offset: number): void {

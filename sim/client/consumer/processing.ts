@@ -257,6 +257,22 @@ export class Processing implements ConsumerProcessing {
     const p = c.positions.parts.get(`${w.topic}-${w.partition}`);
     if (p !== undefined && w.message.offset + 1 > p.processed) p.processed = w.message.offset + 1;
     const next = (): void => this.startNext(ctx);
+    const pipeline = c.pipeline;
+    if (pipeline !== null) {
+      if (result === "ok") pipeline.add(ctx, w);
+      if (w.endOfBatch) {
+        // Consume-transform-produce: the batch's output is written (transactional: with its offsets, in one
+        // transaction) before the next poll; a plain pipeline then commits as its strategy says.
+        if (pipeline.transactional) return pipeline.flush(ctx, c.positions.processedPositions(), next);
+        return pipeline.flush(ctx, [], () => this.commitAfter(ctx, w, next));
+      }
+    }
+    this.commitAfter(ctx, w, next);
+  }
+
+  /** An after-processing commit when the strategy asks for one now; then `next`. */
+  private commitAfter(ctx: Ctx, w: WorkItem, next: () => void): void {
+    const c = this.c;
     if (c.proc.commit === "after-processing") {
       let offsets: TopicPartitionOffset[] | null = null;
       if (c.proc.commitEvery === "record") offsets = [{ topic: w.topic, partition: w.partition, offset: w.message.offset + 1 }];

@@ -122,6 +122,7 @@ export class Requests {
     const node = c.env.bootstrap[this.metaNode % c.env.bootstrap.length] as NodeId;
     const topics = [...c.spec.topics];
     if (c.proc.onFailure === "dead-letter") topics.push(c.dltTopic);
+    if (c.proc.output !== undefined) topics.push(c.proc.output.topic);
     ctx.emit({ type: "metadata-refresh", client: c.name });
     this.send(ctx, node, "metadata", { type: "metadata", corr: this.nextCorr(), topics });
   }

@@ -1,0 +1,66 @@
+// The oracle for the transaction checkers (duplicate-output, lost-transaction, hanging-transaction): what Kafka
+// permits them by. An at-least-once pipeline (no transactions) writes an output again whenever its member processes
+// the input again; a transaction still open when the run ended may just not have timed out yet; and an unclean
+// election or a power loss of unflushed replicas can take a transaction's records, its markers or the group's
+// transactional offsets with them. Nothing else does: exactly-once with acks=all and clean elections permits none.
+import { topicOfTp } from "../context.ts";
+import { fmtTime } from "../explain.ts";
+import type { Finding } from "../types.ts";
+import { txnView } from "../transactions.ts";
+import type { Justification, OracleContext } from "./context.ts";
+import { powerLossCause, uncleanCause } from "./losses.ts";
+import { historyRef } from "./evidence.ts";
+import { RULES } from "./rules.ts";
+import { justifyProcessedTwice } from "./judge-consumer.ts";
+
+/** An unclean election or a power loss of unflushed in-sync replicas, of any partition, after `sinceUs`: it may have
+ *  taken a transaction's records, a marker, or the transactional offsets of the group. */
+function markerLossCause(ctx: OracleContext, sinceUs: number): Justification | null {
+  for (const tp of ctx.idx.partitions.keys()) {
+    const j = uncleanCause(ctx, { tp, offset: null, sinceUs }) ?? powerLossCause(ctx, { tp, offset: null, sinceUs });
+    if (j !== null) return j;
+  }
+  return null;
+}
+
+export function justifyDuplicateOutput(ctx: OracleContext, f: Finding): Justification | null {
+  const output = ctx.result.scenario.consumers.find((c) => c.group === f.group)?.processing.output;
+  if (output === undefined || f.group === undefined || f.value === null) return null;
+  if (output.transactional) return markerLossCause(ctx, 0);
+  // At-least-once: the member processed the input again (a crash, rebalance or failed commit after its output was
+  // written and before its offsets were committed), and wrote its output again.
+  const c = ctx.consumption();
+  const procs = c.processings(f.group, f.value);
+  const first = procs[0];
+  if (procs.length < 2 || first === undefined) return null;
+  const log = ctx.run.logOf(f.value);
+  const j = justifyProcessedTwice(ctx, { type: "processed-twice", partition: log?.tp ?? null, offset: log ? ctx.run.offsetOf(f.value) : null, value: f.value, group: f.group, process: c.h.process(first), sinceUs: c.h.timeUs(first), explanation: "" });
+  if (j === null) return null;
+  // The redelivery's own sentence without its rule's "when" (this rule has its own).
+  const what = (): string => (j.sentence.startsWith(RULES[j.rule].when) ? j.sentence.slice(RULES[j.rule].when.length + 2) : j.sentence);
+  return ctx.justify("at-least-once-pipeline", j.events, () => `${what()}; its output was written each time`);
+}
+
+export function justifyLostTransaction(ctx: OracleContext, _f: Finding): Justification | null {
+  return markerLossCause(ctx, 0);
+}
+
+export function justifyHangingTransaction(ctx: OracleContext, f: Finding): Justification | null {
+  if (f.partition === null) return null;
+  const open = txnView(ctx.result).openFirst.get(f.partition);
+  if (open === undefined) return null;
+  const topic = topicOfTp(f.partition);
+  // When the transaction's first record was sent (its producer's send of that value to that topic).
+  const send = ctx.result.history.find((op) => op.f === "send" && op.type === "invoke" && op.value.topic === topic && op.value.value === open.value);
+  const startUs = send?.timeUs ?? 0;
+  const s = ctx.result.scenario;
+  const timeoutMs = Math.max(60_000, ...s.producers.map((p) => p.config["transaction.timeout.ms"]));
+  // TransactionCoordinator: aborted by the sweep once older than transaction.timeout.ms, then its markers written.
+  // (+5 s: the coordinator's own log append timeout, kafkasim's, for the abort's transitions and markers.)
+  const abortByUs = startUs + (timeoutMs + s.broker["transaction.abort.timed.out.transaction.cleanup.interval.ms"] + 5000) * 1000;
+  const endUs = ctx.result.virtualMs * 1000;
+  if (endUs < abortByUs && send !== undefined) {
+    return ctx.justify("transaction-open-at-end", [historyRef(send, () => `${send.process} sent value ${open.value} to ${topic}`)], () => `its first record was sent at ${fmtTime(startUs)}; the run ended at ${fmtTime(endUs)}, before the coordinator's timeout (${timeoutMs} ms, swept every ${s.broker["transaction.abort.timed.out.transaction.cleanup.interval.ms"]} ms) could abort it`);
+  }
+  return markerLossCause(ctx, startUs);
+}

@@ -1,0 +1,487 @@
+// Consume-transform-produce: the output stage of a consumer group member whose processing writes each record it
+// processed to an output topic (processing.output), as an application calls producer.send per record:
+//   transactional (exactly-once, KIP-98/KIP-447): the member's own transactional producer (transactional.id
+//     "<group>/<member>") sends each output record inside the open transaction (AddPartitionsToTxn before a
+//     partition's first write), and at the end of each poll batch commits the batch's input offsets in it —
+//     AddOffsetsToTxn (the group's __consumer_offsets partition joins the transaction), TxnOffsetCommit with the
+//     member's generation and member id (sendOffsetsToTransaction(offsets, consumer.groupMetadata()), 2.5+) — and
+//     ends it with EndTxn COMMIT. An abortable error (a refused write, CommitFailedException: the member left its
+//     generation) aborts the transaction at the batch's end and rewinds the member to its committed offsets; a
+//     fenced producer (PRODUCER_FENCED / INVALID_PRODUCER_EPOCH) is replaced — the application closes it and
+//     creates a new one, whose InitProducerId aborts what was open — and the member rewinds. A crash mid-batch
+//     leaves the transaction open until the restarted member's InitProducerId (or the timeout) aborts it.
+//   plain (at-least-once): each output record with acks=all as it is processed, by an idempotent producer (Kafka's
+//     default from 3.0: a retried batch is not written twice); at the batch's end the producer is
+//     flushed (every send acknowledged), then the processing commits the offsets as usual (processing.ts). A crash
+//     between an output write and the commit writes that output again after the restart.
+// The output record is the input record (value and key): an identity transform, so the output topic says which
+// input each output came from (properties/checkers/duplicate-output.ts). Like the first-slice transactional
+// producer (sim/client/transactions.ts): one request in flight at a time (records queue meanwhile, as in the
+// accumulator), transaction.version 1.
+import type { NodeId } from "../../core/ids.ts";
+import { brokerOfNode, tpKey } from "../../core/ids.ts";
+import { isRetriable } from "../../kafka/errors.ts";
+import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import type { Message, ProduceResponse } from "../../kafka/protocol.ts";
+import { versionAtLeast } from "../../kafka/profiles.ts";
+import { partitionForKey } from "../partitioner.ts";
+import type { Consumer } from "./consumer.ts";
+import type { Ctx, TopicPartitionOffset, WorkItem } from "./types.ts";
+
+/** The pipeline's correlation ids start here, apart from the consumer's own (one connection per broker carries both). */
+const CORR_BASE = 1_000_000_000;
+/** Java's producer default transaction.timeout.ms. */
+const TRANSACTION_TIMEOUT_MS = 60_000;
+
+type Step = "find" | "init" | "add" | "produce" | "add-offsets" | "offset-commit" | "end";
+
+/** A request in flight; also its own timeout timer's tag. */
+class PipelineReq {
+  timer = -1;
+  constructor(
+    readonly step: Step,
+    readonly node: NodeId,
+    readonly batches: readonly OutBatch[],
+  ) {}
+}
+class RetryTag {}
+
+interface OutBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly values: number[];
+  readonly keys: number[];
+  baseSequence: number;
+}
+
+/** The end of a poll batch: its offsets to commit in the transaction (none for a plain pipeline), then `then`. */
+interface Job {
+  readonly offsets: readonly TopicPartitionOffset[];
+  readonly then: () => void;
+  /** After the records: "add-offsets" → "offset-commit" → "end" (transactional), or done (plain). */
+  step: Step;
+}
+
+export class Pipeline {
+  readonly topic: string;
+  readonly transactional: boolean;
+  readonly transactionalId: string;
+  private readonly inflight = new Map<number, PipelineReq>();
+  private corr = CORR_BASE;
+  private readonly retryTag = new RetryTag();
+  private retryArmed = false;
+  /** Has a producer id and epoch (transactional: InitProducerId answered). */
+  private ready: boolean;
+  private txnCoordinator: NodeId | null = null;
+  private findNode = 0;
+  producerId = -1;
+  producerEpoch = -1;
+  private readonly sequences = new Map<string, number>();
+  /** Output partition → records processed and not yet in a sent batch. */
+  private readonly queued = new Map<number, { values: number[]; keys: number[] }>();
+  /** Batches sent and not yet acknowledged (sent again on a retriable error). */
+  private unacked: OutBatch[] = [];
+  /** Output partitions added to the open transaction (AddPartitionsToTxn). */
+  private readonly added = new Set<number>();
+  /** Values written in the open transaction. */
+  private txnValues: number[] = [];
+  /** False once the open transaction must be aborted (an abortable error; the producer fenced). */
+  private commitOk = true;
+  /** The producer was fenced in this batch: the coordinator aborted the transaction; the member rewinds. */
+  private fencedInBatch = false;
+  private job: Job | null = null;
+  /** Transactions ended (for tests). */
+  committed = 0;
+  aborted = 0;
+
+  constructor(
+    private readonly c: Consumer,
+    output: { readonly topic: string; readonly transactional: boolean },
+  ) {
+    this.topic = output.topic;
+    this.transactional = output.transactional;
+    this.transactionalId = c.name;
+    this.ready = false;
+  }
+
+  /** The producer's InitProducerId (KafkaProducer.initTransactions, or the idempotent producer's), before the
+   *  first poll's output. */
+  onStart(ctx: Ctx): void {
+    this.step(ctx);
+  }
+
+  /** producer.send of a processed record's output. */
+  add(ctx: Ctx, w: WorkItem): void {
+    if (!this.commitOk) return; // the transaction will be aborted and the batch read again
+    const n = this.c.requests.partitionCount(this.topic);
+    // Unknown output topic: KafkaProducer.send blocks on metadata; here the record waits in partition -1-p.
+    const key = w.message.key;
+    const partition = n === 0 ? -1 - w.partition : key !== null ? partitionForKey(key, n) : w.partition % n;
+    let q = this.queued.get(partition);
+    if (q === undefined) this.queued.set(partition, (q = { values: [], keys: [] }));
+    q.values.push(w.message.value);
+    q.keys.push(key ?? -1);
+    this.step(ctx);
+  }
+
+  /** The batch is processed: once every output is acknowledged, commit `offsets` in the transaction and end it
+   *  (transactional), then `then`. A plain pipeline leaves the offsets to the processing's commit. */
+  flush(ctx: Ctx, offsets: readonly TopicPartitionOffset[], then: () => void): void {
+    this.job = { offsets, then, step: this.transactional ? "add-offsets" : "end" };
+    this.step(ctx);
+  }
+
+  owns(msg: Message): boolean {
+    const corr = (msg as { corr?: number }).corr;
+    return corr !== undefined && corr > CORR_BASE && this.inflight.has(corr);
+  }
+
+  onTimer(ctx: Ctx, tag: unknown): boolean {
+    if (tag === this.retryTag) {
+      this.retryArmed = false;
+      this.step(ctx);
+      return true;
+    }
+    if (!(tag instanceof PipelineReq)) return false;
+    for (const r of this.inflight.values()) {
+      if (r !== tag) continue;
+      // NetworkClient: a request timeout closes the connection; what it carried is retried.
+      ctx.closeConnection(r.node);
+      this.failNode(ctx, r.node);
+      break;
+    }
+    return true;
+  }
+
+  onDisconnect(ctx: Ctx, peer: NodeId): void {
+    this.failNode(ctx, peer);
+  }
+
+  private failNode(ctx: Ctx, node: NodeId): void {
+    let failed = false;
+    for (const [corr, r] of [...this.inflight]) {
+      if (r.node !== node) continue;
+      failed = true;
+      this.take(ctx, corr);
+      if (r.step === "offset-commit") this.c.requests.coordinatorDead();
+      else if (r.step !== "produce") this.txnCoordinator = null;
+    }
+    if (!failed) return;
+    this.c.requests.refreshMetadata(ctx);
+    this.retryLater(ctx);
+  }
+
+  // ---------------------------------------------------------------- the state machine
+
+  /** Send whatever is next, one request at a time. */
+  private step(ctx: Ctx): void {
+    if (this.inflight.size > 0) return;
+    if (!this.ready) return this.initialise(ctx);
+    if (this.fencedInBatch) {
+      // The new producer is ready; the fenced one's transaction was aborted by its InitProducerId.
+      if (this.job === null) return;
+      return this.endBatch(ctx, false);
+    }
+    if (!this.commitOk) {
+      // Aborting: what is not written yet is not sent (the batch is read again after the abort).
+      this.queued.clear();
+      this.unacked = [];
+    } else {
+      if (!this.placeQueued(ctx)) return;
+      if (this.transactional) {
+        const toAdd = [...this.queued.keys()].filter((p) => !this.added.has(p));
+        if (toAdd.length > 0) return this.toCoordinator(ctx, "add", (corr) => ({ type: "txn.add-partitions", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, partitions: toAdd.map((partition) => ({ topic: this.topic, partition })) }));
+      }
+      if (this.queued.size > 0 || this.unacked.length > 0) return this.produce(ctx);
+    }
+    const job = this.job;
+    if (job === null) return;
+    if (!this.transactional) return this.finish();
+    if (this.txnValues.length === 0 && this.added.size === 0 && job.step === "add-offsets" && job.offsets.length === 0) return this.finish();
+    if (!this.commitOk) job.step = "end";
+    switch (job.step) {
+      case "add-offsets":
+        if (job.offsets.length === 0) {
+          job.step = "end";
+          return this.step(ctx);
+        }
+        return this.toCoordinator(ctx, "add-offsets", (corr) => ({ type: "txn.add-offsets", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, groupId: this.c.groupId }));
+      case "offset-commit": {
+        const coord = this.c.requests.findCoordinator(ctx);
+        if (coord === null) return this.retryLater(ctx);
+        // KIP-447 (TxnOffsetCommit v3, 2.5+): the consumer's group metadata fences a zombie member's commit.
+        const kip447 = versionAtLeast(this.c.env.protocol ?? "3.7", "2.7");
+        const m = this.c.membership;
+        return this.send(ctx, coord, "offset-commit", (corr) => ({ type: "txn.offset-commit", corr, transactionalId: this.transactionalId, groupId: this.c.groupId, producerId: this.producerId, producerEpoch: this.producerEpoch, generation: kip447 ? m.generation : -1, memberId: kip447 ? m.memberId : "", offsets: job.offsets }));
+      }
+      case "end":
+        return this.toCoordinator(ctx, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit: this.commitOk }));
+      default:
+        return;
+    }
+  }
+
+  /** Records queued before the output topic's metadata came move to their partitions; false while it is unknown. */
+  private placeQueued(ctx: Ctx): boolean {
+    const n = this.c.requests.partitionCount(this.topic);
+    if (n > 0) {
+      for (const [p, q] of [...this.queued]) {
+        if (p >= 0) continue;
+        this.queued.delete(p);
+        for (let i = 0; i < q.values.length; i++) {
+          const key = q.keys[i] as number;
+          const partition = key >= 0 ? partitionForKey(key, n) : (-1 - p) % n;
+          let t = this.queued.get(partition);
+          if (t === undefined) this.queued.set(partition, (t = { values: [], keys: [] }));
+          t.values.push(q.values[i] as number);
+          t.keys.push(key);
+        }
+      }
+      return true;
+    }
+    if (this.queued.size === 0) return true;
+    this.c.requests.refreshMetadata(ctx);
+    this.retryLater(ctx);
+    return false;
+  }
+
+  private initialise(ctx: Ctx): void {
+    if (!this.transactional) {
+      // An idempotent producer (enable.idempotence, the default from 3.0) asks any broker for its producer id.
+      const nodes = this.c.env.bootstrap;
+      if (nodes.length === 0) return;
+      return this.send(ctx, nodes[this.findNode % nodes.length] as NodeId, "init", (corr) => ({ type: "group.init-producer-id", corr }));
+    }
+    if (this.txnCoordinator === null) return this.findCoordinator(ctx);
+    this.send(ctx, this.txnCoordinator, "init", (corr) => ({ type: "group.init-producer-id", corr, transactionalId: this.transactionalId, transactionTimeoutMs: TRANSACTION_TIMEOUT_MS }));
+  }
+
+  /** The queued records become batches (the next sequences of their partitions), sent with the unacknowledged ones
+   *  to each partition's leader. */
+  private produce(ctx: Ctx): void {
+    const c = this.c;
+    for (const [partition, q] of this.queued) {
+      if (this.transactional && !this.added.has(partition)) continue;
+      const tp = tpKey(this.topic, partition);
+      const b: OutBatch = { topic: this.topic, partition, values: q.values, keys: q.keys, baseSequence: this.sequences.get(tp) ?? 0 };
+      this.sequences.set(tp, b.baseSequence + b.values.length);
+      if (this.transactional) for (const v of b.values) this.txnValues.push(v);
+      for (let i = 0; i < b.values.length; i++) c.env.history.recordSendInvoke(ctx.nowUs, c.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition);
+      this.unacked.push(b);
+      this.queued.delete(partition);
+    }
+    const byLeader = new Map<number, OutBatch[]>();
+    for (const b of this.unacked) {
+      const leader = c.requests.leaderOf(b.topic, b.partition);
+      if (leader === null) {
+        c.requests.refreshMetadata(ctx);
+        this.retryLater(ctx);
+        continue;
+      }
+      let l = byLeader.get(leader);
+      if (l === undefined) byLeader.set(leader, (l = []));
+      l.push(b);
+    }
+    for (const [leader, batches] of byLeader) {
+      const wire = batches.map((b) => ({ topic: b.topic, partition: b.partition, baseSequence: b.baseSequence, values: b.values, keys: b.keys }));
+      const pid = this.transactional ? { producerId: this.producerId, producerEpoch: this.producerEpoch, transactionalId: this.transactionalId } : { producerId: this.producerId, producerEpoch: this.producerEpoch };
+      this.send(ctx, c.requests.broker(leader), "produce", (corr) => ({ type: "produce", corr, acks: -1, timeoutMs: c.cfg["request.timeout.ms"], batches: wire, ...pid }), batches);
+    }
+  }
+
+  onMessage(ctx: Ctx, msg: Message): void {
+    switch (msg.type) {
+      case "group.find-coordinator-response":
+        if (this.take(ctx, msg.corr) === undefined) return;
+        if (msg.error !== "NONE" || msg.nodeId < 0) {
+          this.findNode++;
+          return this.retryLater(ctx);
+        }
+        this.txnCoordinator = this.c.requests.broker(msg.nodeId);
+        return this.step(ctx);
+      case "group.init-producer-id-response":
+        if (this.take(ctx, msg.corr) === undefined) return;
+        if (msg.error !== "NONE" && !this.transactional) {
+          this.findNode++;
+          return this.retryLater(ctx);
+        }
+        if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
+        this.producerId = msg.producerId;
+        this.producerEpoch = msg.producerEpoch;
+        this.sequences.clear();
+        this.ready = true;
+        return this.step(ctx);
+      case "txn.add-partitions-response": {
+        if (this.take(ctx, msg.corr) === undefined) return;
+        const error = msg.results.find((r) => r.error !== "NONE")?.error ?? "NONE";
+        if (error !== "NONE") return this.coordinatorError(ctx, error);
+        for (const r of msg.results) this.added.add(r.partition);
+        return this.step(ctx);
+      }
+      case "txn.add-offsets-response":
+        if (this.take(ctx, msg.corr) === undefined) return;
+        if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
+        if (this.job !== null) this.job.step = "offset-commit";
+        return this.step(ctx);
+      case "txn.offset-commit-response":
+        if (this.take(ctx, msg.corr) === undefined) return;
+        return this.onOffsetCommit(ctx, msg.error);
+      case "produce-response":
+        return this.onProduceResponse(ctx, msg);
+      case "txn.end-response":
+        if (this.take(ctx, msg.corr) === undefined) return;
+        if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
+        return this.endBatch(ctx, this.commitOk);
+      default:
+        return;
+    }
+  }
+
+  private onProduceResponse(ctx: Ctx, msg: ProduceResponse): void {
+    const r = this.take(ctx, msg.corr);
+    if (r === undefined) return;
+    const c = this.c;
+    const broker = brokerOfNode(r.node) ?? -1;
+    let fenced: KafkaErrorCode | null = null;
+    let retriable = false;
+    for (const b of r.batches) {
+      const res = msg.partitions.find((p) => p.topic === b.topic && p.partition === b.partition);
+      const error: KafkaErrorCode = res?.error ?? "NETWORK_EXCEPTION";
+      if (error === "NONE" || error === "DUPLICATE_SEQUENCE_NUMBER") {
+        this.unacked = this.unacked.filter((x) => x !== b);
+        const base = res?.baseOffset ?? -1;
+        for (let i = 0; i < b.values.length; i++) c.env.history.recordSendOk(ctx.nowUs, c.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition, base < 0 ? -1 : base + i, broker);
+      } else if (this.transactional && (error === "PRODUCER_FENCED" || error === "INVALID_PRODUCER_EPOCH")) {
+        fenced = error;
+      } else if (this.transactional && !isRetriable(error)) {
+        // An abortable error (TransactionManager.transitionToAbortableError): the transaction will be aborted.
+        this.unacked = this.unacked.filter((x) => x !== b);
+        this.commitOk = false;
+      } else retriable = true;
+    }
+    if (fenced !== null) return this.fenced(ctx, fenced);
+    if (retriable) {
+      c.requests.refreshMetadata(ctx);
+      return this.retryLater(ctx);
+    }
+    this.step(ctx);
+  }
+
+  /** TxnOffsetCommit's answer (TransactionManager.TxnOffsetCommitHandler). */
+  private onOffsetCommit(ctx: Ctx, error: KafkaErrorCode): void {
+    switch (error) {
+      case "NONE":
+        if (this.job !== null) this.job.step = "end";
+        return this.step(ctx);
+      case "NOT_COORDINATOR":
+      case "COORDINATOR_NOT_AVAILABLE":
+      case "COORDINATOR_LOAD_IN_PROGRESS":
+      case "REQUEST_TIMED_OUT":
+      case "UNKNOWN_TOPIC_OR_PARTITION":
+        this.c.requests.coordinatorDead();
+        return this.retryLater(ctx);
+      case "INVALID_PRODUCER_EPOCH":
+      case "PRODUCER_FENCED":
+        return this.fenced(ctx, error);
+      case "UNKNOWN_MEMBER_ID":
+      case "ILLEGAL_GENERATION":
+        // CommitFailedException, abortable: the member lost its generation; it rejoins.
+        this.c.membership.onGroupError(ctx, error);
+        this.commitOk = false;
+        return this.step(ctx);
+      default:
+        this.commitOk = false;
+        return this.step(ctx);
+    }
+  }
+
+  /** An error from the transaction coordinator: find it again, retry, or replace the fenced producer. */
+  private coordinatorError(ctx: Ctx, error: KafkaErrorCode): void {
+    switch (error) {
+      case "NOT_COORDINATOR":
+      case "COORDINATOR_NOT_AVAILABLE":
+      case "COORDINATOR_LOAD_IN_PROGRESS":
+        this.txnCoordinator = null;
+        return this.retryLater(ctx);
+      case "CONCURRENT_TRANSACTIONS":
+        return this.retryLater(ctx);
+      default:
+        return this.fenced(ctx, error);
+    }
+  }
+
+  /** The producer was fenced (or failed fatally): the application closes it and creates a new one (InitProducerId
+   *  with the same transactional.id aborts what was open); at the batch's end the member rewinds. */
+  private fenced(ctx: Ctx, error: KafkaErrorCode): void {
+    ctx.emit({ type: "producer-fenced", producer: this.c.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, error });
+    this.ready = false;
+    this.txnCoordinator = null;
+    this.fencedInBatch = true;
+    this.commitOk = false;
+    this.clearTransaction();
+    this.retryLater(ctx);
+  }
+
+  /** EndTxn was answered (or the fenced producer's transaction aborted by its successor): the batch is done; an
+   *  aborted one is read again from the committed offsets. */
+  private endBatch(ctx: Ctx, committed: boolean): void {
+    if (!this.fencedInBatch) {
+      if (committed) this.committed++;
+      else this.aborted++;
+      ctx.emit({ type: "txn-ended", producer: this.c.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, topic: this.topic, commit: committed, values: this.txnValues });
+    }
+    this.clearTransaction();
+    this.commitOk = true;
+    this.fencedInBatch = false;
+    if (!committed) this.c.positions.rewindToCommitted(ctx);
+    this.finish();
+  }
+
+  private clearTransaction(): void {
+    this.added.clear();
+    this.txnValues = [];
+    this.queued.clear();
+    this.unacked = [];
+  }
+
+  private finish(): void {
+    const job = this.job;
+    this.job = null;
+    job?.then();
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private findCoordinator(ctx: Ctx): void {
+    const nodes = this.c.env.bootstrap;
+    if (nodes.length === 0) return;
+    this.send(ctx, nodes[this.findNode % nodes.length] as NodeId, "find", (corr) => ({ type: "group.find-coordinator", corr, keyType: "transaction", key: this.transactionalId }));
+  }
+
+  private toCoordinator(ctx: Ctx, step: Step, make: (corr: number) => Message): void {
+    if (this.txnCoordinator === null) return this.findCoordinator(ctx);
+    this.send(ctx, this.txnCoordinator, step, make);
+  }
+
+  private send(ctx: Ctx, node: NodeId, step: Step, make: (corr: number) => Message, batches: readonly OutBatch[] = []): void {
+    const corr = ++this.corr;
+    const r = new PipelineReq(step, node, batches);
+    r.timer = ctx.setTimer(this.c.cfg["request.timeout.ms"] * 1000, r);
+    this.inflight.set(corr, r);
+    ctx.send(node, make(corr));
+  }
+
+  private take(ctx: Ctx, corr: number): PipelineReq | undefined {
+    const r = this.inflight.get(corr);
+    if (r === undefined) return undefined;
+    this.inflight.delete(corr);
+    ctx.cancelTimer(r.timer);
+    return r;
+  }
+
+  private retryLater(ctx: Ctx): void {
+    if (this.retryArmed) return;
+    this.retryArmed = true;
+    ctx.setTimer(this.c.cfg["retry.backoff.ms"] * 1000, this.retryTag);
+  }
+}
