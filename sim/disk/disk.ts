@@ -4,6 +4,8 @@
 // A process kill keeps everything (the OS page cache survives); power loss keeps only what was flushed.
 // Kafka does not fsync by default (log.flush.interval.* unset): durability comes from replication.
 
+import type { EpochColumn, RecordSlice, WideningColumn } from "../kafka/protocol.ts";
+
 const INITIAL_CAPACITY = 64;
 
 /** One record's columns. Values are integers chosen by the workload (unique per send), keys -1 for none. */
@@ -19,12 +21,43 @@ export interface LogRecord {
 }
 
 /** The next capacity of a log's columns: doubling while small, then a quarter more at a time, so that a long log
- *  holds at most a quarter more than its records (36 bytes a record: doubling left up to half of a 300,000-record
- *  log's 20 MB unused). */
+ *  holds at most a quarter more than its records (doubling left up to half of a 300,000-record log unused). */
 function nextCapacity(cap: number): number {
   return cap < 65_536 ? cap * 2 : Math.ceil((cap * 1.25) / 1024) * 1024;
 }
 
+type Column = Uint8Array | Int16Array | Int32Array | Float64Array;
+
+/** A column of `cap` entries of the same type holding `a`'s first `n`. */
+function resized<T extends Column>(a: T, cap: number, n: number): T {
+  const b = new (a.constructor as new (length: number) => T)(cap);
+  b.set(a.subarray(0, n));
+  return b;
+}
+
+/** `a` as doubles (its capacity and first `n` entries). */
+function widened(a: Int32Array | Float64Array, n: number): Float64Array {
+  if (a instanceof Float64Array) return a;
+  const b = new Float64Array(a.length);
+  b.set(a.subarray(0, n));
+  return b;
+}
+
+/** Whether `src[at, at + count)` fits the narrower column `dst` (int32 or int16). */
+function fits(src: Float64Array | Int32Array | Int16Array, at: number, count: number, dst: Int32Array | Int16Array): boolean {
+  const probe = dst instanceof Int16Array ? PROBE16 : PROBE32;
+  for (let j = at, to = at + count; j < to; j++) {
+    probe[0] = src[j] as number;
+    if (probe[0] !== src[j]) return false;
+  }
+  return true;
+}
+const PROBE16 = new Int16Array(1);
+const PROBE32 = new Int32Array(1);
+
+/** A log's records, one typed column per field: 27 bytes a record. Values and append times are int32 (a value
+ *  chosen by the workload, µs below 35 minutes) and producer epochs int16 (Kafka's width) until one does not fit:
+ *  then that column is copied once to the wider type (doubles; int32), for the rest of the log's life. */
 export class LogFile {
   /** Offset of index 0 (log start offset). */
   startOffset = 0;
@@ -32,13 +65,13 @@ export class LogFile {
   /** Records [0, flushedLength) are on stable storage. */
   flushedLength = 0;
   epoch: Int32Array = new Int32Array(INITIAL_CAPACITY);
-  value: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  value: WideningColumn = new Int32Array(INITIAL_CAPACITY);
   key: Int32Array = new Int32Array(INITIAL_CAPACITY);
   producerId: Int32Array = new Int32Array(INITIAL_CAPACITY);
   sequence: Int32Array = new Int32Array(INITIAL_CAPACITY);
-  appendUs: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  appendUs: WideningColumn = new Int32Array(INITIAL_CAPACITY);
   /** Idempotent producer epoch of each record (-1 for none): the producer state is rebuilt from it. */
-  producerEpoch: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  producerEpoch: EpochColumn = new Int16Array(INITIAL_CAPACITY);
   /** Batch attributes of each record (sim/kafka/records.ts): transactional data, control records (markers). */
   attributes: Uint8Array = new Uint8Array(INITIAL_CAPACITY);
 
@@ -51,29 +84,32 @@ export class LogFile {
     this.reallocate(nextCapacity(this.epoch.length));
   }
 
-  /** Fresh columns of `cap` entries holding the first `length` records. */
+  /** Fresh columns of `cap` entries holding the first `length` records (each of its current type). */
   private reallocate(cap: number): void {
     const n = this.length;
-    const g32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(cap);
-      b.set(a.subarray(0, n));
-      return b;
-    };
-    const g64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(cap);
-      b.set(a.subarray(0, n));
-      return b;
-    };
-    this.epoch = g32(this.epoch);
-    this.value = g64(this.value);
-    this.key = g32(this.key);
-    this.producerId = g32(this.producerId);
-    this.sequence = g32(this.sequence);
-    this.appendUs = g64(this.appendUs);
-    this.producerEpoch = g32(this.producerEpoch);
-    const a = new Uint8Array(cap);
-    a.set(this.attributes.subarray(0, n));
-    this.attributes = a;
+    this.epoch = resized(this.epoch, cap, n);
+    this.value = resized(this.value, cap, n);
+    this.key = resized(this.key, cap, n);
+    this.producerId = resized(this.producerId, cap, n);
+    this.sequence = resized(this.sequence, cap, n);
+    this.appendUs = resized(this.appendUs, cap, n);
+    this.producerEpoch = resized(this.producerEpoch, cap, n);
+    this.attributes = resized(this.attributes, cap, n);
+  }
+
+  // Widening: a copy of the column, so views handed out (RecordSlice) keep what they read.
+  private widenValues(n: number): void {
+    this.value = widened(this.value, n);
+  }
+  private widenAppendUs(n: number): void {
+    this.appendUs = widened(this.appendUs, n);
+  }
+  private widenProducerEpochs(n: number): void {
+    const a = this.producerEpoch;
+    if (a instanceof Int32Array) return;
+    const b = new Int32Array(a.length);
+    b.set(a.subarray(0, n));
+    this.producerEpoch = b;
   }
 
   /** Append one record; returns its offset. Arguments are positional to keep the hot path allocation-free. */
@@ -83,11 +119,24 @@ export class LogFile {
     this.attributes[i] = attributes;
     this.epoch[i] = epoch;
     this.value[i] = value;
+    // A narrow column reads back what it was given only if it fits.
+    if (this.value[i] !== value) {
+      this.widenValues(i);
+      this.value[i] = value;
+    }
     this.key[i] = key;
     this.producerId[i] = producerId;
     this.sequence[i] = sequence;
     this.appendUs[i] = appendUs;
+    if (this.appendUs[i] !== appendUs) {
+      this.widenAppendUs(i);
+      this.appendUs[i] = appendUs;
+    }
     this.producerEpoch[i] = producerEpoch;
+    if (this.producerEpoch[i] !== producerEpoch) {
+      this.widenProducerEpochs(i);
+      this.producerEpoch[i] = producerEpoch;
+    }
     return this.startOffset + i;
   }
 
@@ -109,11 +158,27 @@ export class LogFile {
     const i0 = this.length;
     const end = i0 + n;
     this.epoch.fill(epoch, i0, end);
-    this.value.set(values, i0);
+    let col = this.value;
+    for (let i = 0; i < n; i++) {
+      const v = values[i] as number;
+      col[i0 + i] = v;
+      if (col[i0 + i] !== v) {
+        this.widenValues(i0);
+        col = this.value;
+        col.set(values, i0);
+        break;
+      }
+    }
     this.key.set(keys, i0);
     this.producerId.fill(producerId, i0, end);
     if (baseSequence < 0) this.sequence.fill(-1, i0, end);
     else for (let i = 0; i < n; i++) this.sequence[i0 + i] = baseSequence + i;
+    if (n > 0) {
+      this.appendUs[i0] = appendUs;
+      if (this.appendUs[i0] !== appendUs) this.widenAppendUs(i0);
+      this.producerEpoch[i0] = producerEpoch;
+      if (this.producerEpoch[i0] !== producerEpoch) this.widenProducerEpochs(i0);
+    }
     this.appendUs.fill(appendUs, i0, end);
     this.producerEpoch.fill(producerEpoch, i0, end);
     this.attributes.fill(attributes, i0, end);
@@ -122,10 +187,14 @@ export class LogFile {
   }
 
   /** Append `count` records from columns (a follower copying a fetch response), `at` their index there. */
-  appendColumns(src: { readonly epochs: Int32Array; readonly values: Float64Array; readonly keys: Int32Array; readonly producerIds: Int32Array; readonly sequences: Int32Array; readonly appendUs: Float64Array; readonly producerEpochs: Int32Array; readonly attributes?: Uint8Array | undefined }, at: number, count: number): void {
+  appendColumns(src: Omit<RecordSlice, "baseOffset" | "count" | "at">, at: number, count: number): void {
     this.reserve(count);
     const i0 = this.length;
     const to = at + count;
+    // Wider source columns (a leader's log that widened): this log widens too unless the range fits.
+    if (src.values.BYTES_PER_ELEMENT > this.value.BYTES_PER_ELEMENT && !fits(src.values, at, count, this.value as Int32Array)) this.widenValues(i0);
+    if (src.appendUs.BYTES_PER_ELEMENT > this.appendUs.BYTES_PER_ELEMENT && !fits(src.appendUs, at, count, this.appendUs as Int32Array)) this.widenAppendUs(i0);
+    if (src.producerEpochs.BYTES_PER_ELEMENT > this.producerEpoch.BYTES_PER_ELEMENT && !fits(src.producerEpochs, at, count, this.producerEpoch as Int16Array)) this.widenProducerEpochs(i0);
     const attrs = src.attributes;
     if (count < 64) {
       // Few records: a plain loop beats eight views and native copies.

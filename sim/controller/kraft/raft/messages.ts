@@ -24,7 +24,7 @@ export interface RaftRecordSlice<T> {
   /** Epoch of each record (the epoch of the leader that appended its batch). */
   readonly epochs: Int32Array;
   /** Index of each record's payload in `table`. */
-  readonly ids: Float64Array;
+  readonly ids: Int32Array | Float64Array;
   /** Size of the batch each record belongs to, and the record's position in it. */
   readonly batchSizes: Int32Array;
   readonly batchPositions: Int32Array;
