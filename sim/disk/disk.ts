@@ -4,7 +4,7 @@
 // A process kill keeps everything (the OS page cache survives); power loss keeps only what was flushed.
 // Kafka does not fsync by default (log.flush.interval.* unset): durability comes from replication.
 
-import type { EpochColumn, RecordSlice, WideningColumn } from "../kafka/protocol.ts";
+import type { RecordSlice, ShortColumn, WideningColumn } from "../kafka/protocol.ts";
 
 const INITIAL_CAPACITY = 64;
 
@@ -35,16 +35,24 @@ function resized<T extends Column>(a: T, cap: number, n: number): T {
   return b;
 }
 
+/** `a` as int32 (its capacity and first `n` entries). */
+function to32(a: ShortColumn, n: number): Int32Array {
+  if (a instanceof Int32Array) return a;
+  const b = new Int32Array(a.length);
+  b.set(a.subarray(0, n));
+  return b;
+}
+
 /** `a` as doubles (its capacity and first `n` entries). */
-function widened(a: Int32Array | Float64Array, n: number): Float64Array {
+function to64(a: WideningColumn, n: number): Float64Array {
   if (a instanceof Float64Array) return a;
   const b = new Float64Array(a.length);
   b.set(a.subarray(0, n));
   return b;
 }
 
-/** Whether `src[at, at + count)` fits the narrower column `dst` (int32 or int16). */
-function fits(src: Float64Array | Int32Array | Int16Array, at: number, count: number, dst: Int32Array | Int16Array): boolean {
+/** Whether `src[at, at + count)` fits the narrower column `dst`. */
+function fits(src: Column, at: number, count: number, dst: ShortColumn | Int32Array): boolean {
   const probe = dst instanceof Int16Array ? PROBE16 : PROBE32;
   for (let j = at, to = at + count; j < to; j++) {
     probe[0] = src[j] as number;
@@ -55,23 +63,24 @@ function fits(src: Float64Array | Int32Array | Int16Array, at: number, count: nu
 const PROBE16 = new Int16Array(1);
 const PROBE32 = new Int32Array(1);
 
-/** A log's records, one typed column per field: 27 bytes a record. Values and append times are int32 (a value
- *  chosen by the workload, µs below 35 minutes) and producer epochs int16 (Kafka's width) until one does not fit:
- *  then that column is copied once to the wider type (doubles; int32), for the rest of the log's life. */
+/** A log's records, one typed column per field: 21 bytes a record. Values and append times are int32 (a value
+ *  chosen by the workload, µs below 35 minutes); leader epochs, keys, producer ids and producer epochs int16; until
+ *  one does not fit: then that column is copied once to the wider type (doubles; int32) for the rest of the log's
+ *  life. A copy, so that views handed out (RecordSlice) keep what they read. */
 export class LogFile {
   /** Offset of index 0 (log start offset). */
   startOffset = 0;
   length = 0;
   /** Records [0, flushedLength) are on stable storage. */
   flushedLength = 0;
-  epoch: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  epoch: ShortColumn = new Int16Array(INITIAL_CAPACITY);
   value: WideningColumn = new Int32Array(INITIAL_CAPACITY);
-  key: Int32Array = new Int32Array(INITIAL_CAPACITY);
-  producerId: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  key: ShortColumn = new Int16Array(INITIAL_CAPACITY);
+  producerId: ShortColumn = new Int16Array(INITIAL_CAPACITY);
   sequence: Int32Array = new Int32Array(INITIAL_CAPACITY);
   appendUs: WideningColumn = new Int32Array(INITIAL_CAPACITY);
   /** Idempotent producer epoch of each record (-1 for none): the producer state is rebuilt from it. */
-  producerEpoch: EpochColumn = new Int16Array(INITIAL_CAPACITY);
+  producerEpoch: ShortColumn = new Int16Array(INITIAL_CAPACITY);
   /** Batch attributes of each record (sim/kafka/records.ts): transactional data, control records (markers). */
   attributes: Uint8Array = new Uint8Array(INITIAL_CAPACITY);
 
@@ -97,46 +106,25 @@ export class LogFile {
     this.attributes = resized(this.attributes, cap, n);
   }
 
-  // Widening: a copy of the column, so views handed out (RecordSlice) keep what they read.
-  private widenValues(n: number): void {
-    this.value = widened(this.value, n);
-  }
-  private widenAppendUs(n: number): void {
-    this.appendUs = widened(this.appendUs, n);
-  }
-  private widenProducerEpochs(n: number): void {
-    const a = this.producerEpoch;
-    if (a instanceof Int32Array) return;
-    const b = new Int32Array(a.length);
-    b.set(a.subarray(0, n));
-    this.producerEpoch = b;
-  }
-
-  /** Append one record; returns its offset. Arguments are positional to keep the hot path allocation-free. */
+  /** Append one record; returns its offset. Arguments are positional to keep the hot path allocation-free. A narrow
+   *  column reads back what it was given only if the value fits it. */
   append(epoch: number, value: number, key: number, producerId: number, sequence: number, appendUs: number, producerEpoch = -1, attributes = 0): number {
     if (this.length === this.epoch.length) this.grow();
     const i = this.length++;
     this.attributes[i] = attributes;
     this.epoch[i] = epoch;
+    if (this.epoch[i] !== epoch) (this.epoch = to32(this.epoch, i))[i] = epoch;
     this.value[i] = value;
-    // A narrow column reads back what it was given only if it fits.
-    if (this.value[i] !== value) {
-      this.widenValues(i);
-      this.value[i] = value;
-    }
+    if (this.value[i] !== value) (this.value = to64(this.value, i))[i] = value;
     this.key[i] = key;
+    if (this.key[i] !== key) (this.key = to32(this.key, i))[i] = key;
     this.producerId[i] = producerId;
+    if (this.producerId[i] !== producerId) (this.producerId = to32(this.producerId, i))[i] = producerId;
     this.sequence[i] = sequence;
     this.appendUs[i] = appendUs;
-    if (this.appendUs[i] !== appendUs) {
-      this.widenAppendUs(i);
-      this.appendUs[i] = appendUs;
-    }
+    if (this.appendUs[i] !== appendUs) (this.appendUs = to64(this.appendUs, i))[i] = appendUs;
     this.producerEpoch[i] = producerEpoch;
-    if (this.producerEpoch[i] !== producerEpoch) {
-      this.widenProducerEpochs(i);
-      this.producerEpoch[i] = producerEpoch;
-    }
+    if (this.producerEpoch[i] !== producerEpoch) (this.producerEpoch = to32(this.producerEpoch, i))[i] = producerEpoch;
     return this.startOffset + i;
   }
 
@@ -157,28 +145,33 @@ export class LogFile {
     this.reserve(n);
     const i0 = this.length;
     const end = i0 + n;
+    if (n > 0) {
+      // One value for the batch: widen first if it does not fit.
+      this.epoch[i0] = epoch;
+      if (this.epoch[i0] !== epoch) this.epoch = to32(this.epoch, i0);
+      this.producerId[i0] = producerId;
+      if (this.producerId[i0] !== producerId) this.producerId = to32(this.producerId, i0);
+      this.appendUs[i0] = appendUs;
+      if (this.appendUs[i0] !== appendUs) this.appendUs = to64(this.appendUs, i0);
+      this.producerEpoch[i0] = producerEpoch;
+      if (this.producerEpoch[i0] !== producerEpoch) this.producerEpoch = to32(this.producerEpoch, i0);
+    }
     this.epoch.fill(epoch, i0, end);
-    let col = this.value;
+    let vs = this.value;
+    let ks = this.key;
     for (let i = 0; i < n; i++) {
       const v = values[i] as number;
-      col[i0 + i] = v;
-      if (col[i0 + i] !== v) {
-        this.widenValues(i0);
-        col = this.value;
-        col.set(values, i0);
-        break;
-      }
+      const k = keys[i] as number;
+      vs[i0 + i] = v;
+      ks[i0 + i] = k;
+      if (vs[i0 + i] !== v) vs = this.value = to64(vs, i0 + i);
+      if (ks[i0 + i] !== k) ks = this.key = to32(ks, i0 + i);
+      vs[i0 + i] = v;
+      ks[i0 + i] = k;
     }
-    this.key.set(keys, i0);
     this.producerId.fill(producerId, i0, end);
     if (baseSequence < 0) this.sequence.fill(-1, i0, end);
     else for (let i = 0; i < n; i++) this.sequence[i0 + i] = baseSequence + i;
-    if (n > 0) {
-      this.appendUs[i0] = appendUs;
-      if (this.appendUs[i0] !== appendUs) this.widenAppendUs(i0);
-      this.producerEpoch[i0] = producerEpoch;
-      if (this.producerEpoch[i0] !== producerEpoch) this.widenProducerEpochs(i0);
-    }
     this.appendUs.fill(appendUs, i0, end);
     this.producerEpoch.fill(producerEpoch, i0, end);
     this.attributes.fill(attributes, i0, end);
@@ -192,9 +185,12 @@ export class LogFile {
     const i0 = this.length;
     const to = at + count;
     // Wider source columns (a leader's log that widened): this log widens too unless the range fits.
-    if (src.values.BYTES_PER_ELEMENT > this.value.BYTES_PER_ELEMENT && !fits(src.values, at, count, this.value as Int32Array)) this.widenValues(i0);
-    if (src.appendUs.BYTES_PER_ELEMENT > this.appendUs.BYTES_PER_ELEMENT && !fits(src.appendUs, at, count, this.appendUs as Int32Array)) this.widenAppendUs(i0);
-    if (src.producerEpochs.BYTES_PER_ELEMENT > this.producerEpoch.BYTES_PER_ELEMENT && !fits(src.producerEpochs, at, count, this.producerEpoch as Int16Array)) this.widenProducerEpochs(i0);
+    if (src.epochs.BYTES_PER_ELEMENT > this.epoch.BYTES_PER_ELEMENT && !fits(src.epochs, at, count, this.epoch)) this.epoch = to32(this.epoch, i0);
+    if (src.values.BYTES_PER_ELEMENT > this.value.BYTES_PER_ELEMENT && !fits(src.values, at, count, this.value as Int32Array)) this.value = to64(this.value, i0);
+    if (src.keys.BYTES_PER_ELEMENT > this.key.BYTES_PER_ELEMENT && !fits(src.keys, at, count, this.key)) this.key = to32(this.key, i0);
+    if (src.producerIds.BYTES_PER_ELEMENT > this.producerId.BYTES_PER_ELEMENT && !fits(src.producerIds, at, count, this.producerId)) this.producerId = to32(this.producerId, i0);
+    if (src.appendUs.BYTES_PER_ELEMENT > this.appendUs.BYTES_PER_ELEMENT && !fits(src.appendUs, at, count, this.appendUs as Int32Array)) this.appendUs = to64(this.appendUs, i0);
+    if (src.producerEpochs.BYTES_PER_ELEMENT > this.producerEpoch.BYTES_PER_ELEMENT && !fits(src.producerEpochs, at, count, this.producerEpoch)) this.producerEpoch = to32(this.producerEpoch, i0);
     const attrs = src.attributes;
     if (count < 64) {
       // Few records: a plain loop beats eight views and native copies.
