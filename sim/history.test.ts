@@ -171,6 +171,39 @@ describe("HistoryRecorder: packed chunks", () => {
     };
     expect(bytes(packed)).toBeLessThan(bytes(plain) / 2);
   });
+
+  it("packs the chunks filled before the threshold too, one more with each chunk packed after it, until all are packed", () => {
+    const threshold = 3 * 4096; // rows, and polled records: three chunks
+    const plain = new HistoryRecorder();
+    const late = new HistoryRecorder({ packFromRows: threshold });
+    let sends = 0;
+    let polls = 0;
+    const send = (h: HistoryRecorder, n: number): void => {
+      for (let i = sends; i < sends + n; i++) h.recordSendInvoke(1000 + i, "p1", "orders", null, i, i % 6);
+    };
+    const poll = (h: HistoryRecorder, n: number): void => {
+      // Polls of 1,024 records: four fill a record chunk.
+      for (let k = polls; k < polls + n; k++) {
+        h.record({ timeUs: 1000 + sends, process: "g1/0", type: "ok", f: "poll", value: { group: "g1", records: Array.from({ length: 1024 }, (_, j) => ({ topic: "orders", partition: j % 6, offset: 1024 * k + j, value: k - j, key: null })) } });
+      }
+    };
+    const step = (nSends: number, nPolls: number): [number, number] => {
+      for (const h of [plain, late]) {
+        send(h, nSends);
+        poll(h, nPolls);
+      }
+      sends += nSends;
+      polls += nPolls;
+      const x = late as unknown as { chunks: { bytes?: Uint8Array }[]; recChunks: (Int32Array | Uint8Array)[] };
+      return [x.chunks.filter((c) => c.bytes !== undefined).length, x.recChunks.filter((c) => c instanceof Uint8Array).length];
+    };
+    expect(step(threshold - 12, 12)).toEqual([0, 0]); // three full chunks of rows (with the 12 polls), three of records
+    expect(step(1, 1)).toEqual([2, 2]); // a fourth chunk begun: the third packed, and the first
+    expect(step(4096, 4)).toEqual([4, 4]); // a fifth: the fourth, and the second
+    expect(step(4096, 4)).toEqual([5, 5]); // a sixth: the fifth; the third was packed already: all but the current
+    expect(JSON.stringify(late.ops)).toBe(JSON.stringify(plain.ops));
+    for (let i = 0; i < plain.length; i += 97) expect(viaAccessors(late, i)).toEqual(viaAccessors(plain, i));
+  });
 });
 
 describe("the library scenarios' histories", () => {

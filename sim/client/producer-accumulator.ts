@@ -66,8 +66,11 @@ export class RecordAccumulator {
     }
     let last = q[q.length - 1];
     if (last === undefined || last.attempts > 0 || last.values.length >= this.recordsPerBatch || last.deadLetter !== deadLetter) {
-      last = { topic, partition, tp, values: [], keys: [], deadLetter, createdUs, attempts: 0, lastAttemptUs: -Infinity, baseSequence: -1, epoch, maybeWritten: false, lastError: "NONE" };
+      // A new batch's arrays start as literals of one element: an empty array's first push reserves 17, and most
+      // batches hold a few records (linger.ms=0) yet live until acknowledged, so the spare room reached old space.
+      last = { topic, partition, tp, values: [value], keys: [key ?? -1], deadLetter, createdUs, attempts: 0, lastAttemptUs: -Infinity, baseSequence: -1, epoch, maybeWritten: false, lastError: "NONE" };
       q.push(last);
+      return last;
     }
     last.values.push(value);
     last.keys.push(key ?? -1);

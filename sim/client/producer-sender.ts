@@ -201,12 +201,12 @@ export class Sender {
         // guaranteeMessageOrder = max.in.flight == 1; RecordAccumulator.drain skips muted partitions): else a new
         // batch goes to a new leader while the previous one is still in flight to the old one, ahead of its retry.
         if (maxInflight === 1 && this.hasInflightFor(b.tp)) continue;
-        let list = byLeader[leader];
+        const list = byLeader[leader];
         if (list === undefined) {
-          byLeader[leader] = list = [];
+          // A one-element literal, not [] then push (which reserves 17): the list lives as long as the request.
+          byLeader[leader] = [b];
           leaders[nLeaders++] = leader;
-        }
-        list.push(b);
+        } else list.push(b);
       }
       if (nLeaders === 0) break;
       let sent = false;

@@ -68,6 +68,33 @@ describe("LogFile", () => {
     expect(l.value).toBe(same);
   });
 
+  it("keeps values and append times as int32, epochs, keys and producer ids and epochs as int16, until one does not fit: then widens that column", () => {
+    const l = new LogFile();
+    const types = (): string[] => [l.epoch, l.value, l.key, l.producerId, l.sequence, l.appendUs, l.producerEpoch, l.attributes].map((c) => c.constructor.name);
+    for (let i = 0; i < 100; i++) l.append(32_000 + i, 1000 + i, i - 50, 9, i, 2 ** 31 - 200 + i, 32_700);
+    expect(types()).toEqual(["Int16Array", "Int32Array", "Int16Array", "Int16Array", "Int32Array", "Int32Array", "Int16Array", "Uint8Array"]);
+    expect(21 * l.epoch.length).toBe([l.epoch, l.value, l.key, l.producerId, l.sequence, l.appendUs, l.producerEpoch, l.attributes].reduce((n, c) => n + c.byteLength, 0));
+    const view = l.value; // a fetch response in flight: widening copies, the view keeps its records
+    l.append(40_000, 2 ** 40, 70_000, 9, 100, 2 ** 31 + 5, 40_000); // epoch, value, key, append time, producer epoch do not fit
+    l.appendBatch(2, [1.5, 7, -(2 ** 33)], [-1, 5, -1], 2 ** 20, 101, 2 ** 35, 2 ** 20);
+    expect(types()).toEqual(["Int32Array", "Float64Array", "Int32Array", "Int32Array", "Int32Array", "Float64Array", "Int32Array", "Uint8Array"]);
+    expect(view).not.toBe(l.value);
+    expect(view[99]).toBe(1099);
+    expect(dump(l).slice(99)).toEqual([
+      { epoch: 32_099, value: 1099, key: 49, producerId: 9, sequence: 99, appendUs: 2 ** 31 - 101, attributes: 0, producerEpoch: 32_700 },
+      { epoch: 40_000, value: 2 ** 40, key: 70_000, producerId: 9, sequence: 100, appendUs: 2 ** 31 + 5, attributes: 0, producerEpoch: 40_000 },
+      ...[1.5, 7, -(2 ** 33)].map((value, i) => ({ epoch: 2, value, key: i === 1 ? 5 : -1, producerId: 2 ** 20, sequence: 101 + i, appendUs: 2 ** 35, attributes: 0, producerEpoch: 2 ** 20 })),
+    ]);
+    // A follower copying wide columns widens only when the range it copies does not fit.
+    for (const [at, count, wide] of [[0, 100, false], [90, 12, true], [0, 104, true]] as const) {
+      const f = new LogFile();
+      f.appendColumns(columns(l), at, count);
+      expect(f.value.constructor.name).toBe(wide ? "Float64Array" : "Int32Array");
+      expect(f.epoch.constructor.name).toBe(wide ? "Int32Array" : "Int16Array");
+      expect(dump(f)).toEqual(dump(l).slice(at, at + count));
+    }
+  });
+
   it("truncateTo removes the tail and is durable at once", () => {
     const l = new LogFile();
     appendN(l, 10);

@@ -4,6 +4,8 @@
 // A process kill keeps everything (the OS page cache survives); power loss keeps only what was flushed.
 // Kafka does not fsync by default (log.flush.interval.* unset): durability comes from replication.
 
+import type { RecordSlice, ShortColumn, WideningColumn } from "../kafka/protocol.ts";
+
 const INITIAL_CAPACITY = 64;
 
 /** One record's columns. Values are integers chosen by the workload (unique per send), keys -1 for none. */
@@ -19,26 +21,66 @@ export interface LogRecord {
 }
 
 /** The next capacity of a log's columns: doubling while small, then a quarter more at a time, so that a long log
- *  holds at most a quarter more than its records (36 bytes a record: doubling left up to half of a 300,000-record
- *  log's 20 MB unused). */
+ *  holds at most a quarter more than its records (doubling left up to half of a 300,000-record log unused). */
 function nextCapacity(cap: number): number {
   return cap < 65_536 ? cap * 2 : Math.ceil((cap * 1.25) / 1024) * 1024;
 }
 
+type Column = Uint8Array | Int16Array | Int32Array | Float64Array;
+
+/** A column of `cap` entries of the same type holding `a`'s first `n`. */
+function resized<T extends Column>(a: T, cap: number, n: number): T {
+  const b = new (a.constructor as new (length: number) => T)(cap);
+  b.set(a.subarray(0, n));
+  return b;
+}
+
+/** `a` as int32 (its capacity and first `n` entries). */
+function to32(a: ShortColumn, n: number): Int32Array {
+  if (a instanceof Int32Array) return a;
+  const b = new Int32Array(a.length);
+  b.set(a.subarray(0, n));
+  return b;
+}
+
+/** `a` as doubles (its capacity and first `n` entries). */
+function to64(a: WideningColumn, n: number): Float64Array {
+  if (a instanceof Float64Array) return a;
+  const b = new Float64Array(a.length);
+  b.set(a.subarray(0, n));
+  return b;
+}
+
+/** Whether `src[at, at + count)` fits the narrower column `dst`. */
+function fits(src: Column, at: number, count: number, dst: ShortColumn | Int32Array): boolean {
+  const probe = dst instanceof Int16Array ? PROBE16 : PROBE32;
+  for (let j = at, to = at + count; j < to; j++) {
+    probe[0] = src[j] as number;
+    if (probe[0] !== src[j]) return false;
+  }
+  return true;
+}
+const PROBE16 = new Int16Array(1);
+const PROBE32 = new Int32Array(1);
+
+/** A log's records, one typed column per field: 21 bytes a record. Values and append times are int32 (a value
+ *  chosen by the workload, µs below 35 minutes); leader epochs, keys, producer ids and producer epochs int16; until
+ *  one does not fit: then that column is copied once to the wider type (doubles; int32) for the rest of the log's
+ *  life. A copy, so that views handed out (RecordSlice) keep what they read. */
 export class LogFile {
   /** Offset of index 0 (log start offset). */
   startOffset = 0;
   length = 0;
   /** Records [0, flushedLength) are on stable storage. */
   flushedLength = 0;
-  epoch: Int32Array = new Int32Array(INITIAL_CAPACITY);
-  value: Float64Array = new Float64Array(INITIAL_CAPACITY);
-  key: Int32Array = new Int32Array(INITIAL_CAPACITY);
-  producerId: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  epoch: ShortColumn = new Int16Array(INITIAL_CAPACITY);
+  value: WideningColumn = new Int32Array(INITIAL_CAPACITY);
+  key: ShortColumn = new Int16Array(INITIAL_CAPACITY);
+  producerId: ShortColumn = new Int16Array(INITIAL_CAPACITY);
   sequence: Int32Array = new Int32Array(INITIAL_CAPACITY);
-  appendUs: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  appendUs: WideningColumn = new Int32Array(INITIAL_CAPACITY);
   /** Idempotent producer epoch of each record (-1 for none): the producer state is rebuilt from it. */
-  producerEpoch: Int32Array = new Int32Array(INITIAL_CAPACITY);
+  producerEpoch: ShortColumn = new Int16Array(INITIAL_CAPACITY);
   /** Batch attributes of each record (sim/kafka/records.ts): transactional data, control records (markers). */
   attributes: Uint8Array = new Uint8Array(INITIAL_CAPACITY);
 
@@ -51,43 +93,38 @@ export class LogFile {
     this.reallocate(nextCapacity(this.epoch.length));
   }
 
-  /** Fresh columns of `cap` entries holding the first `length` records. */
+  /** Fresh columns of `cap` entries holding the first `length` records (each of its current type). */
   private reallocate(cap: number): void {
     const n = this.length;
-    const g32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(cap);
-      b.set(a.subarray(0, n));
-      return b;
-    };
-    const g64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(cap);
-      b.set(a.subarray(0, n));
-      return b;
-    };
-    this.epoch = g32(this.epoch);
-    this.value = g64(this.value);
-    this.key = g32(this.key);
-    this.producerId = g32(this.producerId);
-    this.sequence = g32(this.sequence);
-    this.appendUs = g64(this.appendUs);
-    this.producerEpoch = g32(this.producerEpoch);
-    const a = new Uint8Array(cap);
-    a.set(this.attributes.subarray(0, n));
-    this.attributes = a;
+    this.epoch = resized(this.epoch, cap, n);
+    this.value = resized(this.value, cap, n);
+    this.key = resized(this.key, cap, n);
+    this.producerId = resized(this.producerId, cap, n);
+    this.sequence = resized(this.sequence, cap, n);
+    this.appendUs = resized(this.appendUs, cap, n);
+    this.producerEpoch = resized(this.producerEpoch, cap, n);
+    this.attributes = resized(this.attributes, cap, n);
   }
 
-  /** Append one record; returns its offset. Arguments are positional to keep the hot path allocation-free. */
+  /** Append one record; returns its offset. Arguments are positional to keep the hot path allocation-free. A narrow
+   *  column reads back what it was given only if the value fits it. */
   append(epoch: number, value: number, key: number, producerId: number, sequence: number, appendUs: number, producerEpoch = -1, attributes = 0): number {
     if (this.length === this.epoch.length) this.grow();
     const i = this.length++;
     this.attributes[i] = attributes;
     this.epoch[i] = epoch;
+    if (this.epoch[i] !== epoch) (this.epoch = to32(this.epoch, i))[i] = epoch;
     this.value[i] = value;
+    if (this.value[i] !== value) (this.value = to64(this.value, i))[i] = value;
     this.key[i] = key;
+    if (this.key[i] !== key) (this.key = to32(this.key, i))[i] = key;
     this.producerId[i] = producerId;
+    if (this.producerId[i] !== producerId) (this.producerId = to32(this.producerId, i))[i] = producerId;
     this.sequence[i] = sequence;
     this.appendUs[i] = appendUs;
+    if (this.appendUs[i] !== appendUs) (this.appendUs = to64(this.appendUs, i))[i] = appendUs;
     this.producerEpoch[i] = producerEpoch;
+    if (this.producerEpoch[i] !== producerEpoch) (this.producerEpoch = to32(this.producerEpoch, i))[i] = producerEpoch;
     return this.startOffset + i;
   }
 
@@ -108,9 +145,30 @@ export class LogFile {
     this.reserve(n);
     const i0 = this.length;
     const end = i0 + n;
+    if (n > 0) {
+      // One value for the batch: widen first if it does not fit.
+      this.epoch[i0] = epoch;
+      if (this.epoch[i0] !== epoch) this.epoch = to32(this.epoch, i0);
+      this.producerId[i0] = producerId;
+      if (this.producerId[i0] !== producerId) this.producerId = to32(this.producerId, i0);
+      this.appendUs[i0] = appendUs;
+      if (this.appendUs[i0] !== appendUs) this.appendUs = to64(this.appendUs, i0);
+      this.producerEpoch[i0] = producerEpoch;
+      if (this.producerEpoch[i0] !== producerEpoch) this.producerEpoch = to32(this.producerEpoch, i0);
+    }
     this.epoch.fill(epoch, i0, end);
-    this.value.set(values, i0);
-    this.key.set(keys, i0);
+    let vs = this.value;
+    let ks = this.key;
+    for (let i = 0; i < n; i++) {
+      const v = values[i] as number;
+      const k = keys[i] as number;
+      vs[i0 + i] = v;
+      ks[i0 + i] = k;
+      if (vs[i0 + i] !== v) vs = this.value = to64(vs, i0 + i);
+      if (ks[i0 + i] !== k) ks = this.key = to32(ks, i0 + i);
+      vs[i0 + i] = v;
+      ks[i0 + i] = k;
+    }
     this.producerId.fill(producerId, i0, end);
     if (baseSequence < 0) this.sequence.fill(-1, i0, end);
     else for (let i = 0; i < n; i++) this.sequence[i0 + i] = baseSequence + i;
@@ -122,10 +180,17 @@ export class LogFile {
   }
 
   /** Append `count` records from columns (a follower copying a fetch response), `at` their index there. */
-  appendColumns(src: { readonly epochs: Int32Array; readonly values: Float64Array; readonly keys: Int32Array; readonly producerIds: Int32Array; readonly sequences: Int32Array; readonly appendUs: Float64Array; readonly producerEpochs: Int32Array; readonly attributes?: Uint8Array | undefined }, at: number, count: number): void {
+  appendColumns(src: Omit<RecordSlice, "baseOffset" | "count" | "at">, at: number, count: number): void {
     this.reserve(count);
     const i0 = this.length;
     const to = at + count;
+    // Wider source columns (a leader's log that widened): this log widens too unless the range fits.
+    if (src.epochs.BYTES_PER_ELEMENT > this.epoch.BYTES_PER_ELEMENT && !fits(src.epochs, at, count, this.epoch)) this.epoch = to32(this.epoch, i0);
+    if (src.values.BYTES_PER_ELEMENT > this.value.BYTES_PER_ELEMENT && !fits(src.values, at, count, this.value as Int32Array)) this.value = to64(this.value, i0);
+    if (src.keys.BYTES_PER_ELEMENT > this.key.BYTES_PER_ELEMENT && !fits(src.keys, at, count, this.key)) this.key = to32(this.key, i0);
+    if (src.producerIds.BYTES_PER_ELEMENT > this.producerId.BYTES_PER_ELEMENT && !fits(src.producerIds, at, count, this.producerId)) this.producerId = to32(this.producerId, i0);
+    if (src.appendUs.BYTES_PER_ELEMENT > this.appendUs.BYTES_PER_ELEMENT && !fits(src.appendUs, at, count, this.appendUs as Int32Array)) this.appendUs = to64(this.appendUs, i0);
+    if (src.producerEpochs.BYTES_PER_ELEMENT > this.producerEpoch.BYTES_PER_ELEMENT && !fits(src.producerEpochs, at, count, this.producerEpoch)) this.producerEpoch = to32(this.producerEpoch, i0);
     const attrs = src.attributes;
     if (count < 64) {
       // Few records: a plain loop beats eight views and native copies.

@@ -8,7 +8,13 @@ import type { GroupMessage } from "./protocol-group.ts";
 import type { KRaftMessage } from "../controller/kraft/controller/controller-node.ts";
 import type { TxnMessage } from "./protocol-txn.ts";
 
-/** Consecutive records of one partition, columnar. */
+/** A log column of integers kept as int32 until one does not fit, then as doubles (a log's values, append times:
+ *  sim/disk/disk.ts LogFile). */
+export type WideningColumn = Int32Array | Float64Array;
+/** A log column kept as int16 until a value does not fit, then as int32 (leader epochs, keys, producer ids and
+ *  epochs: small numbers in a simulation). */
+export type ShortColumn = Int16Array | Int32Array;
+
 /** The records of a fetch response: a read-only view of the leader's log columns at [at, at + count), taken when
  *  the fetch was answered. A log never writes over indices it has handed out (it copies its columns when it
  *  shrinks: LogFile.truncateTo / loseUnflushed), so the view keeps what was read, like a real response's bytes;
@@ -18,15 +24,15 @@ export interface RecordSlice {
   readonly count: number;
   /** Index of baseOffset in the columns below. */
   readonly at: number;
-  readonly epochs: Int32Array;
-  readonly values: Float64Array;
-  readonly keys: Int32Array;
-  readonly producerIds: Int32Array;
+  readonly epochs: ShortColumn;
+  readonly values: WideningColumn;
+  readonly keys: ShortColumn;
+  readonly producerIds: ShortColumn;
   readonly sequences: Int32Array;
   /** Virtual time (µs) the leader first appended each record (for end-to-end latency). */
-  readonly appendUs: Float64Array;
+  readonly appendUs: WideningColumn;
   /** Idempotent producer epoch of each record (-1 for none). */
-  readonly producerEpochs: Int32Array;
+  readonly producerEpochs: ShortColumn;
   /** Batch attributes of each record (sim/kafka/records.ts: transactional, control); undefined: all 0. */
   readonly attributes?: Uint8Array | undefined;
 }

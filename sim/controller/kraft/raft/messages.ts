@@ -22,11 +22,11 @@ export interface RaftRecordSlice<T> {
   readonly count: number;
   readonly at: number;
   /** Epoch of each record (the epoch of the leader that appended its batch). */
-  readonly epochs: Int32Array;
+  readonly epochs: Int16Array | Int32Array;
   /** Index of each record's payload in `table`. */
-  readonly ids: Float64Array;
+  readonly ids: Int32Array | Float64Array;
   /** Size of the batch each record belongs to, and the record's position in it. */
-  readonly batchSizes: Int32Array;
+  readonly batchSizes: Int16Array | Int32Array;
   readonly batchPositions: Int32Array;
   /** The leader's payload table: append-only, never rewritten, so ids stay valid. */
   readonly table: readonly RaftRecord<T>[];
