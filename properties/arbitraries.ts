@@ -8,7 +8,8 @@ import type { Acks, BrokerConfig, ConsumerConfig, ProducerConfig, ProtocolVersio
 import type { Fault, FaultAction, FaultTarget } from "../sim/faults/types.ts";
 import type { BugSwitches, CommitStrategy, Scenario } from "../sim/scenario/types.ts";
 import { buildScenario } from "../sim/scenario/defaults.ts";
-import { modeOf } from "../sim/kafka/profiles.ts";
+import { modeOf, versionAtLeast } from "../sim/kafka/profiles.ts";
+import { withDelivery } from "../sim/scenario/delivery.ts";
 import type { ConsumerInput } from "../sim/scenario/defaults.ts";
 
 /** The knobs a fuzz run varies; everything else is the fuzz shape's scaled-down defaults. */
@@ -26,6 +27,9 @@ export interface FuzzKnobs {
   readonly commit: CommitStrategy | null;
   readonly asyncProcessing: boolean;
   readonly members: number;
+  /** The group as a consume-transform-produce pipeline writing to orders.out (sim/scenario/delivery.ts); null: it
+   *  only processes. Only with a group on 0.11+ (transactions, KIP-98); processing synchronous, commit per batch. */
+  readonly pipeline: "at-least-once" | "exactly-once" | null;
 }
 
 /** Kafka 3.x's safe configuration (acks=all, min ISR 2 on RF 3, clean election, idempotence, commit after
@@ -42,6 +46,7 @@ export const SAFE_KNOBS: FuzzKnobs = {
   commit: null,
   asyncProcessing: false,
   members: 1,
+  pipeline: null,
 };
 
 export interface FuzzShape {
@@ -122,6 +127,8 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
     "max.in.flight.requests.per.connection": knobs.maxInFlight,
   };
   const consumers: ConsumerInput[] = [];
+  // A pipeline needs a group and transactions (0.11+, KIP-98); its processing is synchronous, committed per batch.
+  const pipeline = knobs.commit !== null && versionAtLeast(knobs.protocol, "0.11") ? knobs.pipeline : null;
   if (knobs.commit !== null) {
     consumers.push({
       group: "g1",
@@ -129,10 +136,10 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
       topics: [TOPIC],
       config: { ...FUZZ_CONSUMER, "enable.auto.commit": knobs.commit === "auto" },
       // Asynchronous workers are slower than the poll loop (8 ms a record): auto-commit runs ahead of them, but they keep up by the end of the drain.
-      processing: { commit: knobs.commit, async: knobs.asyncProcessing, timeMs: knobs.asyncProcessing ? 8 : 2, commitEvery: "batch" },
+      processing: { commit: knobs.commit, async: knobs.asyncProcessing && pipeline === null, timeMs: knobs.asyncProcessing && pipeline === null ? 8 : 2, commitEvery: "batch" },
     });
   }
-  return buildScenario({
+  const s = buildScenario({
     name: "fuzz",
     seed,
     durationMs: shape.durationMs,
@@ -153,6 +160,7 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
     faults: [...faults],
     bugs,
   });
+  return pipeline === null ? s : withDelivery(s, pipeline);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -331,7 +339,9 @@ export function knobsArb(): fc.Arbitrary<FuzzKnobs> {
       asyncProcessing: fc.boolean(),
       members: fc.integer({ min: 1, max: 2 }),
     })
-    .map((k) => (k.idempotence && (k.acks !== "all" || k.retries === 0) ? { ...k, idempotence: false } : k));
+    // Pipelines are not drawn (a default campaign's draws stay as they were): steering pins them where a
+    // transaction probe was never reached (properties/steering.ts).
+    .map((k) => ({ ...(k.idempotence && (k.acks !== "all" || k.retries === 0) ? { ...k, idempotence: false } : k), pipeline: null }));
 }
 
 export interface FuzzValue {

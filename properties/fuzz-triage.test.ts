@@ -305,4 +305,28 @@ describe("triaged fuzz counterexamples", () => {
     expect(new Set(lost.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["acks1-leader-change"]));
     expect(judgement.verdict).toBe("allowed");
   });
+
+  // An exactly-once pipeline (protocol 4.0, two members, a lossy link to broker 2): g1/0 processed values 0–49 while
+  // its transactional producer still waited for InitProducerId; a member joining started a rebalance, and g1/0
+  // rejoined mid-transaction, found no committed offset, read 0–49 again — and then its first transaction committed
+  // outputs 0–49 with offset 50, the second wrote them again (50 duplicate-output bugs). In Java the loop is blocked
+  // in commitTransaction() (initTransactions() first): JoinGroup is only sent from poll(), so the rebalance waits.
+  it("fuzz-eos-duplicate-output-2123617774.yaml: an exactly-once member does not rejoin while its transaction is being committed", () => {
+    const { judgement } = judged("fuzz-eos-duplicate-output-2123617774.yaml");
+    expect(judgement.anomalies.filter((a) => a.type === "duplicate-output")).toEqual([]);
+    expect(judgement.verdict).toBe("valid");
+  });
+
+  // The same pipeline fed by a producer without idempotence (protocol 2.0, a lossy link): the input producer's retry
+  // wrote values 108–… twice into orders, and exactly-once transformed each copy once — two inputs, two outputs.
+  // duplicate-output takes the input duplicate's permission (retry-without-idempotence); it was a bug verdict before.
+  it("fuzz-eos-duplicate-input-1903390156.yaml: an output written once per copy of a duplicated input is allowed by the input's duplicate", () => {
+    const { judgement } = judged("fuzz-eos-duplicate-input-1903390156.yaml");
+    const outs = judgement.anomalies.filter((a) => a.type === "duplicate-output");
+    expect(outs.length).toBeGreaterThan(0);
+    expect(new Set(outs.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["retry-without-idempotence"]));
+    const inputs = new Set(judgement.anomalies.filter((a) => a.type === "duplicate").map((a) => a.value));
+    expect(outs.filter((a) => !inputs.has(a.value))).toEqual([]);
+    expect(judgement.verdict).toBe("allowed");
+  });
 });

@@ -18,8 +18,11 @@ export interface Lever {
 
 const BROKER_CUTS: readonly EpisodeKind[] = ["kill", "isolate", "partition"];
 
-/** What tends to reach each probe; null: nothing the fuzzer draws does (transactions and metadata-lag faults are
- *  not drawn yet, and poll timeouts need processing slower than max.poll.interval.ms). */
+const EXACTLY_ONCE: FixedKnobs = { commit: "after-processing", pipeline: "exactly-once", protocol: "3.7" };
+
+/** What tends to reach each probe; null: nothing the fuzzer draws does (metadata-lag faults are not drawn, a
+ *  transaction outlives a run only past transaction.timeout.ms, 60 s, and poll timeouts need processing slower than
+ *  max.poll.interval.ms). */
 export const LEVERS: Readonly<Record<ProbeId, Lever | null>> = {
   "isr-below-min-isr": { kinds: BROKER_CUTS, knobs: { minIsr: 3 } },
   "isr-leader-only": { kinds: ["partition", "isolate", "slow-followers"], knobs: { minIsr: 1 } },
@@ -48,9 +51,9 @@ export const LEVERS: Readonly<Record<ProbeId, Lever | null>> = {
   "elr-nonempty": { kinds: ["partition", "isolate", "power"], knobs: { protocol: "4.1", minIsr: 2 } },
   "elr-election": { kinds: ["power", "isolate", "kill"], knobs: { protocol: "4.1", minIsr: 2 } },
   "recovering-leader": { kinds: ["kill", "power", "isolate"], knobs: { protocol: "4.1", unclean: true } },
-  "txn-aborted": null,
+  "txn-aborted": { kinds: ["crash-consumer", "kill"], knobs: EXACTLY_ONCE },
   "txn-timed-out": null,
-  "producer-fenced": null,
+  "producer-fenced": { kinds: ["crash-consumer"], knobs: EXACTLY_ONCE },
 };
 
 /** The probes of `unreached` that some lever can aim at, in probe order. */

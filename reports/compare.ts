@@ -2,6 +2,7 @@
 // runs every configuration on the SAME seeds. The fault schedule of a run derives from its seed only (a seeded
 // generator of kills, power loss, isolation and pauses over the base scenario), never from the configuration,
 // so every configuration meets the same faults at the same times.
+import { DELIVERY_SEMANTICS, withDelivery } from "../sim/scenario/delivery.ts";
 import { parse as parseYaml } from "yaml";
 import { Rng } from "../sim/core/rng.ts";
 import { SimInputError } from "../sim/core/errors.ts";
@@ -118,8 +119,6 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const SCENARIO_FIELDS = ["replication.factor", "partitions", "brokers", "protocol", "commit", "commit.every", "processing.async", "durationMs", "delivery"] as const;
 
-/** The delivery semantics a consume-transform-produce group can be built for (the `delivery` matrix field). */
-export const DELIVERY_SEMANTICS = ["at-most-once", "at-least-once", "exactly-once"] as const;
 
 function coerce(def: ConfigDef, key: string, v: ConfigValue): ConfigValue {
   const t = def.type;
@@ -227,7 +226,8 @@ function applyScenarioField(s: Mutable<Scenario>, key: string, v: ConfigValue): 
     case "delivery": {
       const d = DELIVERY_SEMANTICS.find((x) => x === v);
       if (!d) throw new SimInputError("INVALID_CONFIG", `matrix: delivery=${JSON.stringify(v)}; allowed: ${DELIVERY_SEMANTICS.join(", ")}`, key);
-      return applyDelivery(s, d);
+      Object.assign(s, withDelivery(s, d));
+      return;
     }
     case "processing.async": {
       if (typeof v !== "boolean") throw new SimInputError("INVALID_CONFIG", `matrix: processing.async must be true or false`, key);
@@ -241,23 +241,6 @@ function applyScenarioField(s: Mutable<Scenario>, key: string, v: ConfigValue): 
         key,
       );
   }
-}
-
-/** Every group becomes a consume-transform-produce pipeline writing to "<its first topic>.out" (created like its
- *  input), built for `d`: at-most-once commits each batch before processing it; at-least-once commits after
- *  processing (the output producer flushed first); exactly-once writes the output and commits the offsets in one
- *  transaction per batch and reads read_committed (processing.output transactional: KIP-98, KIP-447). */
-function applyDelivery(s: Mutable<Scenario>, d: (typeof DELIVERY_SEMANTICS)[number]): void {
-  const topics = [...s.topics];
-  s.consumers = s.consumers.map((c) => {
-    const input = topics.find((t) => t.name === c.topics[0]);
-    const out = `${c.topics[0] ?? "topic"}.out`;
-    if (input !== undefined && !topics.some((t) => t.name === out)) topics.push({ ...input, name: out });
-    const eos = d === "exactly-once";
-    const config = { ...c.config, "enable.auto.commit": false, ...(eos ? { "isolation.level": "read_committed" as const } : {}) };
-    return { ...c, config, processing: { ...c.processing, commit: d === "at-most-once" ? "before-processing" : "after-processing", commitEvery: "batch", output: { topic: out, transactional: eos } } };
-  });
-  s.topics = topics;
 }
 
 /** The run seeds of a comparison: root, root + 1, ... (each reproducible alone with `kafkasim run --seed`). */

@@ -118,14 +118,8 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
     if (reset) return ctx.justify("offset-reset-stale-leader", [historyRef(reset, () => `${reset.process} found its position on ${tp} out of range and reset it to offset ${reset.value.offset} at ${fmtTime(reset.timeUs)}`)], () => `${reset.process}'s position on ${tp} was out of range at ${fmtTime(reset.timeUs)} (it asked a broker whose log ended before it: a client before 2.1 follows a deposed leader's stale metadata) and auto.offset.reset=earliest read value ${f.value} again`);
   }
   // The record is in the log twice (a permitted duplicate), or the log or the group's offsets were rewritten.
-  const dup = ctx.run.duplicates.find((x) => x.value === f.value);
-  const send = dup ? ctx.run.sends.get(dup.value) : undefined;
-  if (dup && send) {
-    // The same permission as the duplicate itself, whichever rule that is.
-    const sinceUs = ctx.result.history[send.invoke]?.timeUs ?? 0;
-    const j = justifyDuplicate(ctx, { type: "duplicate", partition: dup.tp, offset: dup.offset, value: dup.value, sinceUs, process: send.process, explanation: "" });
-    if (j) return lazyJustification(j.rule, j.events, () => `${j.sentence}; both copies were processed`);
-  }
+  const dupJ = inputDuplicate(ctx, f.value);
+  if (dupJ) return lazyJustification(dupJ.rule, dupJ.events, () => `${dupJ.sentence}; both copies were processed`);
   // A reader of a pipeline's output topic: the output is there twice (duplicate-output), by that one's permission.
   const copy = f.partition === null ? undefined : ctx.result.scenario.consumers.find((x) => x.processing.output?.topic === topicOfTp(f.partition as string));
   if (copy !== undefined && f.value !== null) {
@@ -133,6 +127,16 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
     if (j) return lazyJustification(j.rule, j.events, () => `${j.sentence}; both copies were processed`);
   }
   return f.partition === null ? null : rewriteCause(ctx, f.partition, f.offset);
+}
+
+/** A sent value the final logs hold twice, by the duplicate's own permission (whichever rule that is): a consumer
+ *  reads both copies, a pipeline writes an output for each. */
+export function inputDuplicate(ctx: OracleContext, value: number): Justification | null {
+  const dup = ctx.run.duplicates.find((x) => x.value === value);
+  const send = dup ? ctx.run.sends.get(dup.value) : undefined;
+  if (!dup || !send) return null;
+  const sinceUs = ctx.result.history[send.invoke]?.timeUs ?? 0;
+  return justifyDuplicate(ctx, { type: "duplicate", partition: dup.tp, offset: dup.offset, value: dup.value, sinceUs, process: send.process, explanation: "" });
 }
 
 /** Faults under which TCP holds messages and delivers them late (a lossy link's retransmissions, a cut link's

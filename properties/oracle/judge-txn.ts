@@ -11,7 +11,8 @@ import type { Justification, OracleContext } from "./context.ts";
 import { powerLossCause, uncleanCause } from "./losses.ts";
 import { historyRef } from "./evidence.ts";
 import { RULES } from "./rules.ts";
-import { justifyProcessedTwice } from "./judge-consumer.ts";
+import { inputDuplicate, justifyProcessedTwice } from "./judge-consumer.ts";
+import { lazyJustification } from "./context.ts";
 
 /** An unclean election or a power loss of unflushed in-sync replicas, of any partition, after `sinceUs`: it may have
  *  taken a transaction's records, a marker, or the transactional offsets of the group. */
@@ -26,6 +27,10 @@ function markerLossCause(ctx: OracleContext, sinceUs: number): Justification | n
 export function justifyDuplicateOutput(ctx: OracleContext, f: Finding): Justification | null {
   const output = ctx.result.scenario.consumers.find((c) => c.group === f.group)?.processing.output;
   if (output === undefined || f.group === undefined || f.value === null) return null;
+  // Its input is in the input topic twice (the input producer's duplicate): each copy is an input of its own, and
+  // exactly-once writes one output for each.
+  const input = inputDuplicate(ctx, f.value);
+  if (input) return lazyJustification(input.rule, input.events, () => `${input.sentence}; each copy was an input, transformed once`);
   if (output.transactional) return markerLossCause(ctx, 0);
   // At-least-once: the member processed the input again (a crash, rebalance or failed commit after its output was
   // written and before its offsets were committed), and wrote its output again.

@@ -57,7 +57,7 @@ interface OutBatch {
 /** The end of a poll batch: its offsets to commit in the transaction (none for a plain pipeline), then `then`. */
 interface Job {
   readonly offsets: readonly TopicPartitionOffset[];
-  readonly then: () => void;
+  readonly then: (ctx: Ctx) => void;
   /** After the records: "add-offsets" → "offset-commit" → "end" (transactional), or done (plain). */
   step: Step;
 }
@@ -127,7 +127,17 @@ export class Pipeline {
   /** The batch is processed: once every output is acknowledged, commit `offsets` in the transaction and end it
    *  (transactional), then `then`. A plain pipeline leaves the offsets to the processing's commit. */
   flush(ctx: Ctx, offsets: readonly TopicPartitionOffset[], then: () => void): void {
-    this.job = { offsets, then, step: this.transactional ? "add-offsets" : "end" };
+    if (!this.transactional) {
+      this.job = { offsets, then: () => then(), step: "end" };
+      return this.step(ctx);
+    }
+    // commitTransaction() (and initTransactions() before it) block the application's poll loop: no poll, so no
+    // rejoin, until the transaction is over — a rebalance waits for it (the JoinGroup is sent from poll()), as for a
+    // synchronous commit. Otherwise the member could rejoin, read the batch again from offsets the transaction has
+    // not committed yet, and write its outputs a second time.
+    const app = this.c.app;
+    app.blocked = true;
+    this.job = { offsets, then: (c) => app.unblock(c, then), step: "add-offsets" };
     this.step(ctx);
   }
 
@@ -196,8 +206,8 @@ export class Pipeline {
     }
     const job = this.job;
     if (job === null) return;
-    if (!this.transactional) return this.finish();
-    if (this.txnValues.length === 0 && this.added.size === 0 && job.step === "add-offsets" && job.offsets.length === 0) return this.finish();
+    if (!this.transactional) return this.finish(ctx);
+    if (this.txnValues.length === 0 && this.added.size === 0 && job.step === "add-offsets" && job.offsets.length === 0) return this.finish(ctx);
     if (!this.commitOk) job.step = "end";
     switch (job.step) {
       case "add-offsets":
@@ -434,7 +444,7 @@ export class Pipeline {
     this.commitOk = true;
     this.fencedInBatch = false;
     if (!committed) this.c.positions.rewindToCommitted(ctx);
-    this.finish();
+    this.finish(ctx);
   }
 
   private clearTransaction(): void {
@@ -444,10 +454,10 @@ export class Pipeline {
     this.unacked = [];
   }
 
-  private finish(): void {
+  private finish(ctx: Ctx): void {
     const job = this.job;
     this.job = null;
-    job?.then();
+    job?.then(ctx);
   }
 
   // ---------------------------------------------------------------- requests
