@@ -131,7 +131,7 @@ export class Pipeline {
       this.job = { offsets, then: () => then(), step: "end" };
       return this.step(ctx);
     }
-    // commitTransaction() (and initTransactions() before it) block the application's poll loop: no poll, so no
+    // commitTransaction() (and initTransactions() before it) block the application's poll loop (fact T11): no poll, so no
     // rejoin, until the transaction is over — a rebalance waits for it (the JoinGroup is sent from poll()), as for a
     // synchronous commit. Otherwise the member could rejoin, read the batch again from offsets the transaction has
     // not committed yet, and write its outputs a second time.
