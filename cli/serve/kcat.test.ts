@@ -90,6 +90,25 @@ describe.skipIf(!HAVE_KCAT)("kafkasim serve with kcat", () => {
     }
   }, 120_000);
 
+  it("on the default profile (KRaft 4.1) kcat produces at once: serve opens its ports once every partition has a leader", async () => {
+    const s = buildScenario({ name: "kcat-kraft", seed: 2, drainMs: 5_000, broker: { "offsets.topic.num.partitions": 1 }, topics: [{ name: "test", partitions: 3 }] });
+    expect(s.protocol).toBe("4.1");
+    const h = await startServe(s, { port: 0 });
+    try {
+      // A KRaft cluster elects its first leaders ~1.5 s in: the simulation ran ahead to then before listening.
+      expect(h.world.runtime.nowUs).toBeGreaterThan(1_000_000);
+      const lines = Array.from({ length: 200 }, (_, i) => `kraft-${i}`);
+      const produced = await kcat(["-P", "-b", h.bootstrap, "-t", "test", "-X", "acks=all", "-X", "message.timeout.ms=5000"], (write, end) => {
+        write(lines.join("\n") + "\n");
+        end();
+      });
+      expect(produced.code, produced.err).toBe(0);
+    } finally {
+      const result = await h.stop();
+      expect(judge(result).stats.acked).toBe(200);
+    }
+  }, 120_000);
+
   it("kcat's delivery reports against the final log when the leader is killed midway", async () => {
     const s = buildScenario({
       name: "kcat-leader-kill",

@@ -13,6 +13,7 @@ import { createWorld, type World } from "../../sim/world.ts";
 import { Gateway, type GatewayConnection, type RecordStore } from "../../sim/wire/gateway/index.ts";
 import { COORDINATOR_NODE, brokerNode } from "../../sim/core/ids.ts";
 import { msToUs } from "../../sim/core/time.ts";
+import type { Broker } from "../../sim/broker/broker.ts";
 import type { TimeUs } from "../../sim/core/time.ts";
 
 export interface ServeOptions {
@@ -61,6 +62,10 @@ function listen(server: net.Server, host: string, port: number): Promise<number>
   });
 }
 
+/** How far the simulation may run ahead at start-up for every partition to get a leader, in steps. */
+const STARTUP_LIMIT_US = 30_000_000;
+const STARTUP_STEP_US = 20_000;
+
 export async function startServe(s: Scenario, opts: ServeOptions = {}): Promise<ServeHandle> {
   const host = opts.host ?? "127.0.0.1";
   const basePort = opts.port ?? 19092;
@@ -74,7 +79,21 @@ export async function startServe(s: Scenario, opts: ServeOptions = {}): Promise<
   const world = createWorld(s, { outside: gateway.outside() });
   gateway.bind({ history: world.history, nextValue: world.nextValue });
   const rt = world.runtime;
-  const t0 = performance.now();
+  // Clients connect to a cluster that has started, as to one whose brokers are up: the simulation runs ahead (not
+  // in real time) until every partition of the scenario's topics has a leader — a KRaft cluster elects its first
+  // leaders only once its brokers are registered and unfenced (about 1.5 s) — then follows the wall clock from there.
+  const ledAll = (): boolean =>
+    s.topics.every((t) => {
+      for (let p = 0; p < t.partitions; p++) {
+        const tp = `${t.name}-${p}`;
+        let led = false;
+        for (let b = 1; b <= s.brokers && !led; b++) led = rt.status(brokerNode(b)) === "up" && (rt.actor(brokerNode(b)) as Broker | undefined)?.replicas.partitions.get(tp)?.role === "leader";
+        if (!led) return false;
+      }
+      return true;
+    });
+  for (let us = 0; !ledAll() && us < STARTUP_LIMIT_US; ) world.runTo((us += STARTUP_STEP_US) as TimeUs);
+  const t0 = performance.now() - rt.nowUs / 1000;
   const wallUs = (): TimeUs => Math.floor((performance.now() - t0) * 1000) as TimeUs;
   let stopped = false;
   /** Run every event due by now. */
