@@ -62,6 +62,22 @@ type Phase =
 
 type Request = { readonly kind: "find" | "init" | "add" | "end" | "metadata" | "produce"; readonly node: NodeId; readonly batches: readonly TxnBatch[]; timer: number };
 
+
+/** What a transactional producer does with a transaction coordinator's error (TransactionManager's handlers): find
+ *  the coordinator again and retry, retry (CONCURRENT_TRANSACTIONS: the previous transaction is still completing),
+ *  or treat it as fatal (fenced: PRODUCER_FENCED, INVALID_PRODUCER_EPOCH, and what it does not handle). */
+export function txnCoordinatorErrorAction(error: KafkaErrorCode): "find-coordinator" | "retry" | "fatal" {
+  switch (error) {
+    case "NOT_COORDINATOR":
+    case "COORDINATOR_NOT_AVAILABLE":
+    case "COORDINATOR_LOAD_IN_PROGRESS":
+      return "find-coordinator";
+    case "CONCURRENT_TRANSACTIONS":
+      return "retry";
+    default:
+      return "fatal";
+  }
+}
 export class TransactionalProducer implements Actor<Message, TraceEvent> {
   readonly cfg: ProducerConfig;
   readonly name: string;
@@ -314,17 +330,10 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
 
   /** An error from the coordinator: find it again, retry, or stop when fenced. */
   private coordinatorError(ctx: Ctx, error: KafkaErrorCode): void {
-    switch (error) {
-      case "NOT_COORDINATOR":
-      case "COORDINATOR_NOT_AVAILABLE":
-      case "COORDINATOR_LOAD_IN_PROGRESS":
-        this.coordinator = null;
-        return this.retryLater(ctx);
-      case "CONCURRENT_TRANSACTIONS":
-        return this.retryLater(ctx);
-      default:
-        return this.fenced(ctx, error);
-    }
+    const action = txnCoordinatorErrorAction(error);
+    if (action === "fatal") return this.fenced(ctx, error);
+    if (action === "find-coordinator") this.coordinator = null;
+    return this.retryLater(ctx);
   }
 
   private fenced(ctx: Ctx, error: KafkaErrorCode): void {

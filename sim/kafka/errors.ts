@@ -72,3 +72,21 @@ export function isRetriable(code: KafkaErrorCode): boolean {
 export function kafkaErrorNumber(code: KafkaErrorCode): number {
   return ERRORS[code].code;
 }
+
+/** A coordinator's log append error as it answers its client: GroupMetadataManager.storeOffsets and
+ *  TransactionStateManager.appendTransactionToLog map them alike — the client finds the coordinator again
+ *  (NOT_COORDINATOR) or retries (COORDINATOR_NOT_AVAILABLE). */
+export function coordinatorAppendError(error: KafkaErrorCode): KafkaErrorCode {
+  switch (error) {
+    case "NOT_ENOUGH_REPLICAS":
+    case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
+    case "REQUEST_TIMED_OUT":
+    case "UNKNOWN_TOPIC_OR_PARTITION":
+      return "COORDINATOR_NOT_AVAILABLE";
+    case "NOT_LEADER_OR_FOLLOWER":
+    case "KAFKA_STORAGE_ERROR":
+      return "NOT_COORDINATOR";
+    default:
+      return error;
+  }
+}

@@ -10,6 +10,7 @@
 import type { NodeId } from "../../core/ids.ts";
 import { assertNever } from "../../core/errors.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import { coordinatorAppendError } from "../../kafka/errors.ts";
 import type { GroupMessage, GroupProtocol, JoinGroupRequest, OffsetCommitRequest, SyncGroupRequest, TopicPartitionRef } from "../../kafka/protocol-group.ts";
 import type { TraceEvent } from "../../events.ts";
 import type { BrokerCtx, GroupCoordinatorModule, GroupHost, GroupSnapshot } from "./host.ts";
@@ -549,7 +550,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     const keys = msg.offsets.map((o) => this.host.internKey(offsetKeyName(g.name, o.topic, o.partition)));
     append.call(this.host, ctx, g.partition, keys, msg.offsets.map((o) => o.offset), msg.producerId, msg.producerEpoch, 5000, (error) => {
       if (error !== "NONE" && this.groups.get(g.name) === g) this.txnOffsets.fail(g.name, msg.producerId, msg.offsets);
-      reply(storeOffsetsError(error));
+      reply(coordinatorAppendError(error));
     });
   }
 
@@ -577,26 +578,11 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     const values = msg.offsets.map((o) => o.offset);
     this.host.appendOffsets(ctx, g.partition, keys, values, 5000, (error) => {
       if (error === "NONE" && this.groups.get(g.name) === g) for (const o of msg.offsets) g.offsets.set(`${o.topic}/${o.partition}`, o.offset);
-      reply(storeOffsetsError(error));
+      reply(coordinatorAppendError(error));
     });
   }
 }
 
-/** GroupMetadataManager.storeOffsets maps append errors to coordinator errors. */
-function storeOffsetsError(error: KafkaErrorCode): KafkaErrorCode {
-  switch (error) {
-    case "NOT_ENOUGH_REPLICAS":
-    case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
-    case "REQUEST_TIMED_OUT":
-    case "UNKNOWN_TOPIC_OR_PARTITION":
-      return "COORDINATOR_NOT_AVAILABLE";
-    case "NOT_LEADER_OR_FOLLOWER":
-    case "KAFKA_STORAGE_ERROR":
-      return "NOT_COORDINATOR";
-    default:
-      return error;
-  }
-}
 
 /** GroupMetadata.selectProtocol: among the protocols every member supports, each member votes for the first in its
  *  own order of preference; the most votes win (a tie goes to the earlier-joined member's vote, where Kafka's

@@ -10,6 +10,7 @@
 import type { NodeId } from "../../core/ids.ts";
 import { tpKey } from "../../core/ids.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import { coordinatorAppendError } from "../../kafka/errors.ts";
 import type { FindCoordinatorRequest, InitProducerIdRequest, TopicPartitionRef } from "../../kafka/protocol-group.ts";
 import type { AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, EndTxnRequest } from "../../kafka/protocol-txn.ts";
 import { OFFSETS_TOPIC } from "../group/host.ts";
@@ -141,7 +142,7 @@ export class TxnCoordinator {
       const current = this.txns.get(m.transactionalId) === m && this.loaded.get(partition) === coordinatorEpoch;
       if (error !== "NONE") {
         if (current && m.pending === t.state) m.pending = null;
-        return done(appendErrorToCoordinatorError(error));
+        return done(coordinatorAppendError(error));
       }
       if (!current) return done("NOT_COORDINATOR");
       applyTransit(m, t);
@@ -297,18 +298,3 @@ export class TxnCoordinator {
   }
 }
 
-/** TransactionStateManager.appendTransactionToLog: the log append's error as the coordinator answers it. */
-function appendErrorToCoordinatorError(error: KafkaErrorCode): KafkaErrorCode {
-  switch (error) {
-    case "UNKNOWN_TOPIC_OR_PARTITION":
-    case "NOT_ENOUGH_REPLICAS":
-    case "NOT_ENOUGH_REPLICAS_AFTER_APPEND":
-    case "REQUEST_TIMED_OUT":
-      return "COORDINATOR_NOT_AVAILABLE";
-    case "NOT_LEADER_OR_FOLLOWER":
-    case "KAFKA_STORAGE_ERROR":
-      return "NOT_COORDINATOR";
-    default:
-      return error;
-  }
-}

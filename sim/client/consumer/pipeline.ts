@@ -25,6 +25,7 @@ import type { KafkaErrorCode } from "../../kafka/errors.ts";
 import type { Message, ProduceResponse } from "../../kafka/protocol.ts";
 import { versionAtLeast } from "../../kafka/profiles.ts";
 import { partitionForKey } from "../partitioner.ts";
+import { txnCoordinatorErrorAction } from "../transactions.ts";
 import type { Consumer } from "./consumer.ts";
 import type { Ctx, TopicPartitionOffset, WorkItem } from "./types.ts";
 
@@ -407,17 +408,10 @@ export class Pipeline {
 
   /** An error from the transaction coordinator: find it again, retry, or replace the fenced producer. */
   private coordinatorError(ctx: Ctx, error: KafkaErrorCode): void {
-    switch (error) {
-      case "NOT_COORDINATOR":
-      case "COORDINATOR_NOT_AVAILABLE":
-      case "COORDINATOR_LOAD_IN_PROGRESS":
-        this.txnCoordinator = null;
-        return this.retryLater(ctx);
-      case "CONCURRENT_TRANSACTIONS":
-        return this.retryLater(ctx);
-      default:
-        return this.fenced(ctx, error);
-    }
+    const action = txnCoordinatorErrorAction(error);
+    if (action === "fatal") return this.fenced(ctx, error);
+    if (action === "find-coordinator") this.txnCoordinator = null;
+    return this.retryLater(ctx);
   }
 
   /** The producer was fenced (or failed fatally): the application closes it and creates a new one (InitProducerId
