@@ -329,4 +329,19 @@ describe("triaged fuzz counterexamples", () => {
     expect(outs.filter((a) => !inputs.has(a.value))).toEqual([]);
     expect(judgement.verdict).toBe("allowed");
   });
+
+  // A steered campaign's exactly-once pipelines (seed 51003 --steer: 15 poll-skip bugs in 10,000 runs): g1/0 was
+  // killed after its EndTxn(COMMIT) went out; the coordinator completed the transaction, offsets included, and g1/1
+  // rightly resumed after them — but the history had no commit for a transaction's offsets, so the poll-order
+  // checker expected the last plain commit. The batch's offsets are now a commit op: invoked with the EndTxn(COMMIT),
+  // ok when it is answered, failed on abort, indeterminate when the producer was fenced meanwhile.
+  it("fuzz-eos-poll-skip-1064190711.yaml: a transaction's offsets are commits in the history; the member taking over resumes after them", () => {
+    const { judgement, result } = judged("fuzz-eos-poll-skip-1064190711.yaml");
+    expect(judgement.anomalies.filter((a) => a.type === "poll-skip")).toEqual([]);
+    expect(judgement.verdict).not.toBe("bug");
+    // Every committed transaction of the pipeline is a commit op (the group commits no other way).
+    const committedTxns = result.evidence.filter((e) => e.type === "txn-ended" && e.commit && e.producer.startsWith("g1/")).length;
+    expect(result.history.filter((op) => op.f === "commit" && op.type === "ok").length).toBe(committedTxns);
+    expect(committedTxns).toBeGreaterThan(0);
+  });
 });

@@ -73,6 +73,8 @@ export class Pipeline {
   private retryArmed = false;
   /** Has a producer id and epoch (transactional: InitProducerId answered). */
   private ready: boolean;
+  /** The batch's offsets as a commit op, once its EndTxn(COMMIT) went out (recorded as invoked then). */
+  private commitOp: { readonly group: string; readonly generation: number; readonly offsets: readonly TopicPartitionOffset[]; readonly mode: "sync" } | null = null;
   private txnCoordinator: NodeId | null = null;
   private findNode = 0;
   producerId = -1;
@@ -226,6 +228,12 @@ export class Pipeline {
         return this.send(ctx, coord, "offset-commit", (corr) => ({ type: "txn.offset-commit", corr, transactionalId: this.transactionalId, groupId: this.c.groupId, producerId: this.producerId, producerEpoch: this.producerEpoch, generation: kip447 ? m.generation : -1, memberId: kip447 ? m.memberId : "", offsets: job.offsets }));
       }
       case "end":
+        if (this.commitOk && this.commitOp === null && job.offsets.length > 0) {
+          // The batch's offsets are committed with the transaction: from the EndTxn(COMMIT) on, the coordinator may
+          // complete it even if this member never hears (a crash): the history's commit, as a sync commit's.
+          this.commitOp = { group: this.c.groupId, generation: this.c.membership.generation, offsets: job.offsets, mode: "sync" };
+          this.c.env.history.record({ timeUs: ctx.nowUs, process: this.c.name, type: "invoke", f: "commit", value: this.commitOp });
+        }
         return this.toCoordinator(ctx, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit: this.commitOk }));
       default:
         return;
@@ -429,6 +437,13 @@ export class Pipeline {
   /** EndTxn was answered (or the fenced producer's transaction aborted by its successor): the batch is done; an
    *  aborted one is read again from the committed offsets. */
   private endBatch(ctx: Ctx, committed: boolean): void {
+    const op = this.commitOp;
+    if (op !== null) {
+      // Fenced meanwhile: the successor's InitProducerId completed or aborted it, unknown here.
+      const type = this.fencedInBatch ? "info" : committed ? "ok" : "fail";
+      this.c.env.history.record({ timeUs: ctx.nowUs, process: this.c.name, type, f: "commit", value: type === "ok" ? op : { ...op, error: this.fencedInBatch ? "PRODUCER_FENCED" : "TRANSACTION_ABORTABLE" } });
+      this.commitOp = null;
+    }
     if (!this.fencedInBatch) {
       if (committed) this.committed++;
       else this.aborted++;
