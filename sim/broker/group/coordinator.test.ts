@@ -11,7 +11,8 @@ import type { Message } from "../../kafka/protocol.ts";
 import type { GroupMessage } from "../../kafka/protocol-group.ts";
 import type { TraceEvent } from "../../events.ts";
 import type { GroupHost } from "./host.ts";
-import { GroupCoordinator, PID_BLOCK, selectProtocol } from "./coordinator.ts";
+import { GroupCoordinator, PID_BLOCK } from "./coordinator.ts";
+import { selectProtocol } from "./state.ts";
 import { offsetsPartitionFor } from "./partition.ts";
 
 /** A hand-driven broker context: sends are collected, timers are listed and fired by the test. */

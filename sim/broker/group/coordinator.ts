@@ -10,99 +10,33 @@
 import type { NodeId } from "../../core/ids.ts";
 import { assertNever } from "../../core/errors.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
-import { coordinatorAppendError } from "../../kafka/errors.ts";
-import type { GroupMessage, GroupProtocol, JoinGroupRequest, OffsetCommitRequest, SyncGroupRequest, TopicPartitionRef } from "../../kafka/protocol-group.ts";
-import type { TraceEvent } from "../../events.ts";
+import type { GroupMessage, GroupProtocol, JoinGroupRequest, SyncGroupRequest, TopicPartitionRef } from "../../kafka/protocol-group.ts";
 import type { BrokerCtx, GroupCoordinatorModule, GroupHost, GroupSnapshot } from "./host.ts";
-import { offsetKeyName, offsetsPartitionFor } from "./partition.ts";
+import { offsetsPartitionFor } from "./partition.ts";
 import { allocateProducerId } from "../producer-ids.ts";
 import type { TxnOffsetCommitRequest } from "../../kafka/protocol-txn.ts";
 import { TxnOffsets, loadedRecord } from "./txn-offsets.ts";
+import { JoinTag, SessionTag, selectProtocol } from "./state.ts";
+import type { Group, Member, MemberLeftReason, StoredGroup } from "./state.ts";
+import { offsetCommit, offsetFetch, txnOffsetCommit } from "./offsets.ts";
+import type { OffsetsPort } from "./offsets.ts";
 import type { LoadedRecord } from "./txn-offsets.ts";
 
 const PLAIN_RECORD: LoadedRecord = { kind: "plain" };
 
-type GroupState = "empty" | "preparing" | "completing" | "stable";
-type MemberLeftReason = Extract<TraceEvent, { type: "member-left" }>["reason"];
-
-class SessionTag {
-  handle = -1;
-  constructor(
-    readonly group: string,
-    readonly memberId: string,
-  ) {}
-}
-class JoinTag {
-  handle = -1;
-  constructor(readonly group: string) {}
-}
-
-interface Member {
-  readonly id: string;
-  node: NodeId;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  topics: readonly string[];
-  /** Correlation id of a JoinGroup waiting for the rebalance to complete. */
-  joinCorr: number | null;
-  syncCorr: number | null;
-  assignment: readonly TopicPartitionRef[];
-  /** A real client's protocols (assignors with their metadata) and the assignment bytes its leader sent: opaque. */
-  protocols?: readonly GroupProtocol[];
-  assignmentBytes?: string;
-  readonly session: SessionTag;
-  /** In a completed generation already (member-joined was told). */
-  joined: boolean;
-}
-
-interface Group {
-  readonly name: string;
-  readonly partition: number;
-  state: GroupState;
-  generation: number;
-  leaderId: string;
-  /** The protocol chosen for the generation (when members sent protocols). */
-  protocol?: string;
-  readonly members: Map<string, Member>;
-  /** "topic/partition" → committed offset (the next offset to read). */
-  readonly offsets: Map<string, number>;
-  readonly join: JoinTag;
-  /** In the first rebalance of an empty group (group.initial.rebalance.delay.ms). */
-  initialDelay: boolean;
-  initialDeadlineUs: number;
-  nextMemberSeq: number;
-  /** Clients that had a member here and lost it (a later join of theirs is a rejoin): trace only. */
-  readonly leftClients: Set<string>;
-}
-
-interface StoredMember {
-  readonly id: string;
-  readonly node: string;
-  readonly sessionTimeoutMs: number;
-  readonly rebalanceTimeoutMs: number;
-  readonly topics: readonly string[];
-  readonly assignment: readonly TopicPartitionRef[];
-  readonly protocols?: readonly GroupProtocol[];
-  readonly assignmentBytes?: string;
-}
-
-interface StoredGroup {
-  readonly generation: number;
-  readonly leaderId: string;
-  readonly nextMemberSeq: number;
-  readonly protocol?: string;
-  readonly members: readonly StoredMember[];
-}
-
 export { PID_BLOCK } from "../producer-ids.ts";
 
-export class GroupCoordinator implements GroupCoordinatorModule {
+export class GroupCoordinator implements GroupCoordinatorModule, OffsetsPort {
   private readonly groups = new Map<string, Group>();
   private readonly loaded = new Set<number>();
   /** Offsets of open transactions, per group (txn-offsets.ts). */
-  private readonly txnOffsets = new TxnOffsets();
+  readonly txnOffsets = new TxnOffsets();
 
-  constructor(private readonly host: GroupHost) {}
+  constructor(readonly host: GroupHost) {}
+
+  isCurrent(g: Group): boolean {
+    return this.groups.get(g.name) === g;
+  }
 
   groupStates(): readonly GroupSnapshot[] {
     return [...this.groups.values()].map((g) => ({ group: g.name, state: g.state, generation: g.generation, members: g.members.size }));
@@ -244,18 +178,9 @@ export class GroupCoordinator implements GroupCoordinatorModule {
         return;
       }
       case "group.offset-commit":
-        return this.onCommit(ctx, from, msg);
-      case "group.offset-fetch": {
-        const g = this.loadedGroup(msg.group);
-        if (g === null) return ctx.send(from, { type: "group.offset-fetch-response", corr: msg.corr, error: "NOT_COORDINATOR", offsets: [] });
-        // GroupMetadataManager.getOffsets: with requireStable, a partition with a transaction's pending offsets is
-        // UNSTABLE_OFFSET_COMMIT (the consumer retries the whole fetch: ConsumerCoordinator.OffsetFetchResponseHandler).
-        if (msg.requireStable === true && msg.partitions.some((p) => this.txnOffsets.hasPending(g.name, `${p.topic}/${p.partition}`))) {
-          return ctx.send(from, { type: "group.offset-fetch-response", corr: msg.corr, error: "UNSTABLE_OFFSET_COMMIT", offsets: msg.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: -1 })) });
-        }
-        const offsets = msg.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: g.offsets.get(`${p.topic}/${p.partition}`) ?? -1 }));
-        return ctx.send(from, { type: "group.offset-fetch-response", corr: msg.corr, error: "NONE", offsets });
-      }
+        return offsetCommit(this, ctx, from, msg);
+      case "group.offset-fetch":
+        return offsetFetch(this, ctx, from, msg);
       case "group.init-producer-id": {
         return ctx.send(from, { type: "group.init-producer-id-response", corr: msg.corr, error: "NONE", producerId: allocateProducerId(ctx, this.host.brokerId), producerEpoch: 0 });
       }
@@ -276,7 +201,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
   // ---------------------------------------------------------------- groups
 
   /** The group if this broker coordinates it (created on demand), else null. */
-  private loadedGroup(name: string): Group | null {
+  loadedGroup(name: string): Group | null {
     const p = offsetsPartitionFor(name, this.host.offsetsPartitions);
     if (!this.loaded.has(p) || !this.host.isOffsetsLeader(p)) return null;
     return this.groupOf(name, p);
@@ -291,7 +216,7 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     return g;
   }
 
-  private touch(ctx: BrokerCtx, m: Member): void {
+  touch(ctx: BrokerCtx, m: Member): void {
     ctx.cancelTimer(m.session.handle);
     m.session.handle = ctx.setTimer(m.sessionTimeoutMs * 1000, m.session);
   }
@@ -533,25 +458,9 @@ export class GroupCoordinator implements GroupCoordinatorModule {
     }
   }
 
-  /** TxnOffsetCommit (GroupCoordinator.doTxnCommitOffsets, validateOffsetCommit with isTransactional): a member
-   *  that names itself must be the group's current member at its generation (KIP-447); a request without member
-   *  and generation (a pre-2.5 producer) is accepted in any state. The offsets are pending until the marker. */
+  /** TxnOffsetCommit from a transactional producer (offsets.ts). */
   onTxnOffsetCommit(ctx: BrokerCtx, from: NodeId, msg: TxnOffsetCommitRequest): void {
-    const reply = (error: KafkaErrorCode): void => ctx.send(from, { type: "txn.offset-commit-response", corr: msg.corr, error });
-    const g = this.loadedGroup(msg.groupId);
-    if (g === null) return reply("NOT_COORDINATOR");
-    if (!(msg.generation < 0 && g.state === "empty") && (msg.generation >= 0 || msg.memberId !== "")) {
-      if (!g.members.has(msg.memberId)) return reply("UNKNOWN_MEMBER_ID");
-      if (msg.generation !== g.generation) return reply("ILLEGAL_GENERATION");
-    }
-    const append = this.host.appendTxnOffsets;
-    if (append === undefined) return reply("COORDINATOR_NOT_AVAILABLE");
-    this.txnOffsets.prepare(g.name, msg.producerId, msg.offsets);
-    const keys = msg.offsets.map((o) => this.host.internKey(offsetKeyName(g.name, o.topic, o.partition)));
-    append.call(this.host, ctx, g.partition, keys, msg.offsets.map((o) => o.offset), msg.producerId, msg.producerEpoch, 5000, (error) => {
-      if (error !== "NONE" && this.groups.get(g.name) === g) this.txnOffsets.fail(g.name, msg.producerId, msg.offsets);
-      reply(coordinatorAppendError(error));
-    });
+    txnOffsetCommit(this, ctx, from, msg);
   }
 
   /** A marker of `producerId` reached __consumer_offsets-<partition> (GroupCoordinator.scheduleHandleTxnCompletion). */
@@ -560,51 +469,4 @@ export class GroupCoordinator implements GroupCoordinatorModule {
       if (g.partition === partition) this.txnOffsets.complete(g.name, producerId, commit, (tp, offset) => g.offsets.set(tp, offset));
     }
   }
-
-  private onCommit(ctx: BrokerCtx, from: NodeId, msg: OffsetCommitRequest): void {
-    const reply = (error: KafkaErrorCode): void => ctx.send(from, { type: "group.offset-commit-response", corr: msg.corr, error });
-    const g = this.loadedGroup(msg.group);
-    if (g === null) return reply("NOT_COORDINATOR");
-    // GroupCoordinator.handleCommitOffsets: generation -1 from a non-member is a "simple" commit, allowed only
-    // while the group has no members; otherwise member and generation must match.
-    if (!(msg.generation < 0 && g.state === "empty")) {
-      const m = g.members.get(msg.memberId);
-      if (m === undefined) return reply("UNKNOWN_MEMBER_ID");
-      if (msg.generation !== g.generation) return reply("ILLEGAL_GENERATION");
-      if (g.state === "completing") return reply("REBALANCE_IN_PROGRESS");
-      this.touch(ctx, m);
-    }
-    const keys = msg.offsets.map((o) => this.host.internKey(offsetKeyName(g.name, o.topic, o.partition)));
-    const values = msg.offsets.map((o) => o.offset);
-    this.host.appendOffsets(ctx, g.partition, keys, values, 5000, (error) => {
-      if (error === "NONE" && this.groups.get(g.name) === g) for (const o of msg.offsets) g.offsets.set(`${o.topic}/${o.partition}`, o.offset);
-      reply(coordinatorAppendError(error));
-    });
-  }
-}
-
-
-/** GroupMetadata.selectProtocol: among the protocols every member supports, each member votes for the first in its
- *  own order of preference; the most votes win (a tie goes to the earlier-joined member's vote, where Kafka's
- *  HashMap order decides). Undefined when no member sent protocols (the modelled consumers). */
-export function selectProtocol(members: Iterable<{ readonly protocols?: readonly GroupProtocol[] }>): string | undefined {
-  const lists: (readonly GroupProtocol[])[] = [];
-  for (const m of members) if (m.protocols !== undefined) lists.push(m.protocols);
-  const first = lists[0];
-  if (first === undefined) return undefined;
-  const candidates = first.map((p) => p.name).filter((n) => lists.every((l) => l.some((p) => p.name === n)));
-  const votes = new Map<string, number>();
-  for (const l of lists) {
-    const vote = l.find((p) => candidates.includes(p.name))?.name;
-    if (vote !== undefined) votes.set(vote, (votes.get(vote) ?? 0) + 1);
-  }
-  let best: string | undefined;
-  let bestVotes = 0;
-  for (const [name, n] of votes) {
-    if (n > bestVotes) {
-      best = name;
-      bestVotes = n;
-    }
-  }
-  return best ?? first[0]?.name;
 }
