@@ -1,7 +1,7 @@
 // What every client saw, in Jepsen's model: an `invoke`, then `ok`, `fail` (it certainly did not happen) or
 // `info` (outcome unknown). Plus the final state of every replica after the heal-and-drain phase.
-// Checkers (properties/) read only this and the trace; never the simulator's objects. The recorder, which keeps the
-// per-record ops as columns, and the columnar read API are in history-recorder.ts.
+// Checkers (properties/) read only this and the trace; never the simulator's objects. The columnar read API
+// (HistoryColumns) is at the end; the recorder is history-recorder.ts, its row layout history-rows.ts.
 import type { KafkaErrorCode } from "./kafka/errors.ts";
 import type { ReplicaLog } from "./final-log.ts";
 
@@ -146,4 +146,43 @@ export function countSendsAcked(ops: readonly HistoryOp[]): number {
 }
 
 export { HistoryRecorder } from "./history-recorder.ts";
-export type { HistoryColumns } from "./history-recorder.ts";
+
+/** What the checkers read of a history: the ops by index, without an object per op. Field accessors are defined
+ *  for the ops that have the field (`value` of a send or process, `recValue` of a poll...). */
+export interface HistoryColumns {
+  readonly length: number;
+  /** Acknowledged sends (ok ops of f "send"). */
+  readonly sendsAcked: number;
+  /** The largest send value recorded (-1 with none): dense value-indexed tables are sized by it. */
+  readonly maxValue: number;
+  f(i: number): HistoryF;
+  type(i: number): OpType;
+  timeUs(i: number): number;
+  process(i: number): string;
+  /** Topic of a send or process. */
+  topic(i: number): string;
+  /** Value of a send or process. */
+  value(i: number): number;
+  /** Partition of a send (undefined while not chosen) or process. */
+  partition(i: number): number | undefined;
+  /** Offset of a send (ok) or process. */
+  offset(i: number): number | undefined;
+  /** Error of a send or poll. */
+  error(i: number): KafkaErrorCode | undefined;
+  /** Group of a poll, process, commit, assign or reset. */
+  group(i: number): string;
+  /** Result of a process op. */
+  result(i: number): ProcessValue["result"];
+  /** Records a poll returned. */
+  records(i: number): number;
+  recTopic(i: number, j: number): string;
+  recPartition(i: number, j: number): number;
+  recOffset(i: number, j: number): number;
+  recValue(i: number, j: number): number;
+  /** Indices of the ops kept as objects (commits, assignments, resets, crashes, failed sends...), in order. */
+  objectIndices(): readonly number[];
+  /** The op as an object (materialised unless it is kept as one). */
+  op(i: number): HistoryOp;
+  /** Every op as an object, materialised once. */
+  readonly ops: readonly HistoryOp[];
+}
