@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { guardSchedule, fuzzValueArb, toScenario, episodeFaults, SAFE_KNOBS, fuzzScenario, groupRecoveryMs, DEFAULT_SHAPE } from "./arbitraries.ts";
+import { guardSchedule, fuzzValueArb, toScenario, episodeFaults, SAFE_KNOBS, fuzzScenario, groupRecoveryMs, DEFAULT_SHAPE, constrainKnobs, fixedKnobs, FUZZ_TRANSACTION } from "./arbitraries.ts";
+import { fixedBySets } from "../sim/scenario/overrides.ts";
 import type { Episode } from "./arbitraries.ts";
 import { parseScenario } from "../sim/scenario/parse.ts";
 import { scenarioToYaml } from "../sim/scenario/to-file.ts";
@@ -30,6 +31,31 @@ describe("fault schedules", () => {
       expect(back.faults).toEqual(s.faults);
       expect(back.producers[0]?.config).toEqual(s.producers[0]?.config);
     }
+  });
+  it("draws transactional producers and pipelines (exactly-once and at-least-once), each only where Kafka allows it", () => {
+    const drawn = fc.sample(fuzzValueArb({ swarm: true }), { seed: 5, numRuns: 400 }).map((v) => toScenario(v));
+    const txn = drawn.filter((s) => s.producers[0]?.config["transactional.id"] != null);
+    const eos = drawn.filter((s) => s.consumers[0]?.processing.output?.transactional === true);
+    const alo = drawn.filter((s) => s.consumers[0]?.processing.output?.transactional === false);
+    expect([txn.length, eos.length, alo.length].every((n) => n >= 20)).toBe(true);
+    for (const s of txn) {
+      expect(s.producers[0]?.config["enable.idempotence"]).toBe(true);
+      expect(s.producers[0]?.transaction).toEqual(FUZZ_TRANSACTION);
+      expect(s.protocol).not.toBe("0.10");
+    }
+    for (const s of [...eos, ...alo]) expect(s.protocol).not.toBe("0.10");
+  });
+  it("--set delivery=… and --set transactional.id=… pin the pipeline and the transactional producer; drawn knobs yield", () => {
+    const fixed = fixedKnobs(fixedBySets(["delivery=exactly-once", "transactional.id=tx-9"]));
+    expect(fixed).toEqual({ pipeline: "exactly-once", transactional: true });
+    const k = constrainKnobs({ ...SAFE_KNOBS, commit: null, protocol: "0.10", acks: 1, idempotence: false, retries: 0 }, fixed);
+    expect([k.commit, k.protocol, k.acks, k.idempotence, k.pipeline, k.transactional]).toEqual(["after-processing", "0.11", "all", true, "exactly-once", true]);
+    expect(k.retries).toBe(SAFE_KNOBS.retries);
+    const s = fuzzScenario(k, [], 1);
+    expect(s.producers[0]?.config["transactional.id"]).toBe("tx-1");
+    expect(s.consumers[0]?.processing.output?.transactional).toBe(true);
+    // A drawn transactional producer without idempotence (acks=1) is not transactional.
+    expect(fuzzScenario({ ...SAFE_KNOBS, acks: 1, transactional: true }, [], 1).producers[0]?.config["transactional.id"]).toBeNull();
   });
   it("idempotence is switched off where Kafka would refuse it", () => {
     const s = toScenario({ knobs: { ...SAFE_KNOBS, acks: 1 }, shape: { brokers: 3, partitions: 1, durationMs: 1000, drainMs: 500, ratePerSec: 10 }, episodes: [], seed: 1 });

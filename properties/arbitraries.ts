@@ -10,6 +10,7 @@ import type { BugSwitches, CommitStrategy, Scenario } from "../sim/scenario/type
 import { buildScenario } from "../sim/scenario/defaults.ts";
 import { modeOf, versionAtLeast } from "../sim/kafka/profiles.ts";
 import { withDelivery } from "../sim/scenario/delivery.ts";
+import type { DeliverySemantics } from "../sim/scenario/delivery.ts";
 import type { ConsumerInput } from "../sim/scenario/defaults.ts";
 
 /** The knobs a fuzz run varies; everything else is the fuzz shape's scaled-down defaults. */
@@ -29,7 +30,11 @@ export interface FuzzKnobs {
   readonly members: number;
   /** The group as a consume-transform-produce pipeline writing to orders.out (sim/scenario/delivery.ts); null: it
    *  only processes. Only with a group on 0.11+ (transactions, KIP-98); processing synchronous, commit per batch. */
-  readonly pipeline: "at-least-once" | "exactly-once" | null;
+  readonly pipeline: DeliverySemantics | null;
+  /** The producer writes in transactions (transactional.id; 5 records a transaction, a fifth of them aborted).
+   *  Only where idempotence holds (acks=all, retries > 0, ≤ 5 in flight: Kafka refuses a transactional.id
+   *  without idempotence) on 0.11+ (KIP-98). */
+  readonly transactional: boolean;
 }
 
 /** Kafka 3.x's safe configuration (acks=all, min ISR 2 on RF 3, clean election, idempotence, commit after
@@ -47,6 +52,7 @@ export const SAFE_KNOBS: FuzzKnobs = {
   asyncProcessing: false,
   members: 1,
   pipeline: null,
+  transactional: false,
 };
 
 export interface FuzzShape {
@@ -70,6 +76,9 @@ const FUZZ_BROKER: Partial<BrokerConfig> = {
   "offsets.topic.num.partitions": 1,
   "group.initial.rebalance.delay.ms": 0,
   "group.min.session.timeout.ms": 100,
+  // The inter-broker request timeout at the producers' scale: a WriteTxnMarkers request to a leader that lost
+  // power is retried on the new leader within the drain.
+  "request.timeout.ms": 300,
 };
 /** The KRaft keys at the same scale (only in KRaft runs: ZooKeeper-mode scenarios stay as they were): a 400 ms
  *  broker session with heartbeats every 100 ms, quorum elections after 100–200 ms, NoOps every 50 ms. */
@@ -105,6 +114,10 @@ const FUZZ_CONSUMER: Partial<ConsumerConfig> = {
 
 export const TOPIC = "orders";
 
+/** A drawn transactional producer's transactions: short ones, so that a run of a few seconds holds dozens, and
+ *  some aborted, so that read_committed has something to drop. */
+export const FUZZ_TRANSACTION = { records: 5, abortProb: 0.2 } as const;
+
 /** How long a consumer group may need to recover once every fault has healed: a JoinGroup lost with a broken
  *  connection is only given up after its request timeout, max(request.timeout.ms, max.poll.interval.ms + 5 s)
  *  (AbstractCoordinator: JOIN_GROUP_TIMEOUT_LAPSE), then the member rejoins and fetches; plus a second for that.
@@ -126,6 +139,9 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
     retries: knobs.retries,
     "max.in.flight.requests.per.connection": knobs.maxInFlight,
   };
+  // A transactional.id needs idempotence (ProducerConfig: "Cannot set a transactional.id without also enabling
+  // idempotence") and 0.11+; a drawn transactional producer that conflicts with a drawn knob is off.
+  const transactional = knobs.transactional && idempotence && versionAtLeast(knobs.protocol, "0.11");
   const consumers: ConsumerInput[] = [];
   // A pipeline needs a group and transactions (0.11+, KIP-98); its processing is synchronous, committed per batch.
   const pipeline = knobs.commit !== null && versionAtLeast(knobs.protocol, "0.11") ? knobs.pipeline : null;
@@ -155,7 +171,11 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
       "log.flush.interval.messages": knobs.flushEveryMessage ? 1 : null,
     },
     topics: [{ name: TOPIC, partitions: shape.partitions, "replication.factor": Math.min(3, shape.brokers) }],
-    producers: [{ id: "p1", topic: TOPIC, ratePerSec: shape.ratePerSec, config: producerConfig, onFailure: "log" }],
+    producers: [
+      transactional
+        ? { id: "p1", topic: TOPIC, ratePerSec: shape.ratePerSec, config: { ...producerConfig, "transactional.id": "tx-1" }, transaction: FUZZ_TRANSACTION, onFailure: "log" }
+        : { id: "p1", topic: TOPIC, ratePerSec: shape.ratePerSec, config: producerConfig, onFailure: "log" },
+    ],
     consumers,
     faults: [...faults],
     bugs,
@@ -338,10 +358,19 @@ export function knobsArb(): fc.Arbitrary<FuzzKnobs> {
       commit: fc.constantFrom<CommitStrategy | null>(null, "after-processing", "before-processing", "auto"),
       asyncProcessing: fc.boolean(),
       members: fc.integer({ min: 1, max: 2 }),
+      // A group's consume-transform-produce pipeline (half the groups): exactly-once twice as often as
+      // at-least-once; at-most-once only when fixed (--set delivery=at-most-once). Shrinks to none.
+      pipeline: fc.oneof(
+        { arbitrary: fc.constant(null), weight: 3 },
+        { arbitrary: fc.constant<DeliverySemantics>("exactly-once"), weight: 2 },
+        { arbitrary: fc.constant<DeliverySemantics>("at-least-once"), weight: 1 },
+      ),
+      // A transactional input producer in an eighth of the runs: it brings the idempotence Kafka requires of it
+      // (acks=all, retries > 0); a fixed key that conflicts turns it off instead (fuzzScenario).
+      transactional: fc.oneof({ arbitrary: fc.constant(false), weight: 7 }, { arbitrary: fc.constant(true), weight: 1 }),
     })
-    // Pipelines are not drawn (a default campaign's draws stay as they were): steering pins them where a
-    // transaction probe was never reached (properties/steering.ts).
-    .map((k) => ({ ...(k.idempotence && (k.acks !== "all" || k.retries === 0) ? { ...k, idempotence: false } : k), pipeline: null }));
+    .map((k) => (k.transactional ? { ...k, idempotence: true, acks: "all" as const, retries: k.retries === 0 ? SAFE_KNOBS.retries : k.retries } : k))
+    .map((k) => (k.idempotence && (k.acks !== "all" || k.retries === 0) ? { ...k, idempotence: false } : k));
 }
 
 export interface FuzzValue {
@@ -376,6 +405,10 @@ export function fixedKnobs(fixed: ReadonlyMap<string, unknown>): FixedKnobs {
   if (flush !== undefined) out.flushEveryMessage = flush === 1;
   const autoCommit = get("consumer.enable.auto.commit");
   if (autoCommit !== undefined) out.autoCommit = autoCommit as boolean;
+  const delivery = get("delivery");
+  if (delivery !== undefined) out.pipeline = delivery as DeliverySemantics;
+  const txnId = get("producer.transactional.id");
+  if (txnId !== undefined) out.transactional = txnId !== null;
   return out;
 }
 
@@ -392,6 +425,16 @@ export function constrainKnobs(k: FuzzKnobs, fixed: FixedKnobs): FuzzKnobs {
     if (fixed.maxInFlight === undefined && out.maxInFlight > 5) out.maxInFlight = 5;
   }
   if (autoCommit === false && fixed.commit === undefined && out.commit === "auto") out.commit = "after-processing";
+  // A fixed pipeline needs a group, a fixed transactional producer idempotence; both need 0.11+ (KIP-98).
+  if (fixed.pipeline != null && fixed.commit === undefined && out.commit === null) out.commit = "after-processing";
+  if (fixed.transactional === true) {
+    if (fixed.idempotence === undefined) out.idempotence = true;
+    if (fixed.acks === undefined) out.acks = "all";
+    if (fixed.retries === undefined && out.retries === 0) out.retries = SAFE_KNOBS.retries;
+    if (fixed.maxInFlight === undefined && out.maxInFlight > 5) out.maxInFlight = 5;
+  }
+  const needsTxn = (fixed.pipeline != null && fixed.pipeline !== "at-most-once" && fixed.pipeline !== "at-least-once") || fixed.transactional === true;
+  if (needsTxn && fixed.protocol === undefined && !versionAtLeast(out.protocol, "0.11")) out.protocol = "0.11";
   return out;
 }
 

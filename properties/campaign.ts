@@ -114,18 +114,21 @@ export function interesting(j: Judgement, until: AnomalyType | undefined): Targe
   return [...types];
 }
 
-function shows(j: Judgement, target: Target): boolean {
-  return target === "liveness" ? j.verdict === "liveness" : j.anomalies.some((a) => a.type === target);
+/** Whether a run still shows `target`: a liveness verdict, or an anomaly of that type — one no rule permits when
+ *  `bug` (a shrunk bug must stay a bug, not turn into the same anomaly permitted by what shrinking kept). */
+function shows(j: Judgement, target: Target, bug: boolean): boolean {
+  if (target === "liveness") return j.verdict === "liveness";
+  return j.anomalies.some((a) => a.type === target && (!bug || (!a.allowed && a.liveness !== true)));
 }
 
 /** Greedy shrinking: drop faults one at a time, then shorten the workload, while the target still shows up. */
-export function shrink(s: Scenario, target: Target, budget = 40): Scenario {
+export function shrink(s: Scenario, target: Target, budget = 40, bug = false): Scenario {
   let best = s;
   let tries = 0;
   const still = (c: Scenario): boolean => {
     tries++;
     try {
-      return shows(judge(runScenario(c)), target);
+      return shows(judge(runScenario(c)), target, bug);
     } catch {
       return false;
     }
@@ -163,7 +166,9 @@ export function campaignRun(spec: CampaignSpec, index: number, aim: readonly Pro
   let kept: KeptRun | null = null;
   const first = targets[0];
   if (first !== undefined) {
-    const small = shrink(s, first);
+    // A bug stays a bug while shrinking; an --until target that is permitted only has to stay.
+    const bug = first === "liveness" || j.anomalies.some((a) => a.type === first && !a.allowed && a.liveness !== true);
+    const small = shrink(s, first, 40, bug);
     const name = `fuzz-${first}-${seed}`;
     const file = join(spec.saveDir, `${name}.yaml`);
     const repro = ["npx kafkasim replay", shellWord(file), ...spec.replayFlags.map(shellWord)].join(" ");
@@ -174,7 +179,7 @@ export function campaignRun(spec: CampaignSpec, index: number, aim: readonly Pro
     const again = judge(runScenario(parseScenario(text, { file: `${name}.yaml`, ...(spec.limits ? { limits: spec.limits } : {}) })));
     const bad = j.anomalies.find((a) => !a.allowed && a.liveness !== true);
     const explanation = bad ? bad.explanation : (j.liveness.violations[0]?.explanation ?? j.anomalies.find((a) => a.type === first)?.explanation ?? "");
-    kept = { target: first, targets, name, text, seed: small.seed, reproduced: shows(again, first), explanation };
+    kept = { target: first, targets, name, text, seed: small.seed, reproduced: shows(again, first, bug), explanation };
   }
   return {
     index,

@@ -218,6 +218,16 @@ describe("oracle: consumers", () => {
     expect(run(start().rebalance(10, "g1", 2, ["g1/0"])).anomalies.find((a) => a.type === "processed-twice")?.allowedBecause?.rule).toBe("at-least-once-redelivery");
     expect(run(start().rebalance(30, "g1", 2, ["g1/0"])).verdict).toBe("bug");
   });
+  it("processed twice after the member's exactly-once transaction aborted (it reads its batch again from the committed offsets; fuzz seed 61002 run 1324)", () => {
+    const eos: ScenarioInput = { producers: [{ id: "p1", topic: "orders" }], topics: [{ name: "orders" }, { name: "orders.out" }], consumers: [{ group: "g1", topics: ["orders"], processing: { commit: "after-processing", commitEvery: "batch", output: { topic: "orders.out", transactional: true } }, config: { "enable.auto.commit": false, "isolation.level": "read_committed" } }] };
+    const run = (commit: boolean): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).poll("g1/0", "g1", [["orders", 0, 0, 1]]).process("g1/0", "g1", "orders", 0, 0, 1).at(20).process("g1/0", "g1", "orders", 0, 0, 1);
+      const ev = start().add(10, { type: "txn-ended", producer: "g1/0", transactionalId: "g1/0", producerId: 1, producerEpoch: 0, topic: "orders.out", commit, values: [] });
+      return judge(fakeRun({ scenario: eos, history: h.ops, partitions: [healthy("orders", 0, [1])], evidence: ev.events }));
+    };
+    expect(run(false).anomalies.find((a) => a.type === "processed-twice")?.allowedBecause?.rule).toBe("at-least-once-redelivery");
+    expect(run(true).anomalies.find((a) => a.type === "processed-twice")?.allowed).toBe(false);
+  });
   it("processed twice after an out-of-range reset to earliest: allowed for clients before 2.1 (stale metadata), a bug on 2.7 (fuzz seed 22002 run 1127)", () => {
     const run = (protocol: "2.0" | "2.7", reason: "out-of-range" | "no-committed-offset"): Judgement => {
       const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).at(2).poll("g1/0", "g1", [["orders", 0, 0, 1]]).process("g1/0", "g1", "orders", 0, 0, 1);
@@ -387,6 +397,12 @@ describe("liveness", () => {
     const j = judge(fakeRun({ scenario: prod({}), history: h.ops, partitions: [p], faults: [kill], evidence: start().events }));
     expect(j.verdict).toBe("liveness");
     expect(j.liveness.violations.map((v) => v.kind)).toEqual(["out-of-isr", "not-caught-up"]);
+  });
+  it("a transaction log its coordinator wrote to within the last fetch rounds is still replicating, not stuck (fuzz seed 61001 run 990)", () => {
+    const p = partition("__transaction_state", 0, 1, [1, 2, 3], [{ broker: 1, values: [1, 2] }, { broker: 2, values: [1] }, { broker: 3, values: [1] }]);
+    const run = (atMs: number): Judgement => judge(fakeRun({ scenario: prod({}), partitions: [p], faults: [kill], evidence: start().add(atMs, { type: "txn-transition", broker: 1, transactionalId: "g1/0", producerId: 1, producerEpoch: 0, state: "CompleteCommit", partitions: [] }).events }));
+    expect(run(9_900).liveness.violations).toEqual([]);
+    expect(run(2_000).liveness.violations.map((v) => v.kind)).toEqual(["not-caught-up"]);
   });
   it("after a network cut the settle bound adds the cut's length (TCP's retransmission backoff): a short drain leaves convergence unjudged", () => {
     const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0);

@@ -155,6 +155,7 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
     if (l) l.push(v);
     else m.set(k, [v]);
   };
+  const pipelineGroups = new Set(result.scenario.consumers.filter((c) => c.processing.output?.transactional === true).map((c) => c.group));
   const ev = result.evidence;
   for (let i = 0; i < ev.length; i++) {
     const e = ev[i] as Recorded<TraceEvent>;
@@ -220,6 +221,14 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
       case "commit-failed":
         group(e.group).disruptions.push(traceRef(e, i));
         break;
+      case "txn-ended": {
+        // An exactly-once pipeline member's aborted transaction: the member seeks back to the committed offsets and
+        // its batch is polled and processed again (fact T10).
+        const slash = e.producer.lastIndexOf("/");
+        const g = slash > 0 ? e.producer.slice(0, slash) : "";
+        if (!e.commit && pipelineGroups.has(g)) group(g).disruptions.push(new LazyRef("trace", i, e.type, e.timeUs, () => `${e.producer}'s transaction was aborted at ${fmtTime(e.timeUs)} (the member reads its batch again from the committed offsets)`));
+        break;
+      }
       case "member-left": {
         const ref = new LazyRef("trace", i, e.type, e.timeUs, () => `${e.member} left group ${e.group} (${e.reason})`);
         const g = group(e.group);

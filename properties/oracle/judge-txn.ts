@@ -46,8 +46,23 @@ export function justifyDuplicateOutput(ctx: OracleContext, f: Finding): Justific
   return ctx.justify("at-least-once-pipeline", j.events, () => `${what()}; its output was written each time`);
 }
 
-export function justifyLostTransaction(ctx: OracleContext, _f: Finding): Justification | null {
-  return markerLossCause(ctx, 0);
+export function justifyLostTransaction(ctx: OracleContext, f: Finding): Justification | null {
+  return markersPending(ctx, f) ?? markerLossCause(ctx, 0);
+}
+
+/** The lost transaction's markers were still on their way at the end: its coordinator wrote nothing after
+ *  PrepareCommit (no CompleteCommit), and the run ended within the broker's request.timeout.ms (+5 s) of the answer. */
+function markersPending(ctx: OracleContext, f: Finding): Justification | null {
+  const ev = ctx.result.evidence;
+  const ended = ev.find((e) => e.type === "txn-ended" && e.timeUs === f.sinceUs && e.producer === f.process);
+  if (ended === undefined || ended.type !== "txn-ended") return null;
+  const next = ev.find((e) => e.type === "txn-transition" && e.transactionalId === ended.transactionalId && e.timeUs >= ended.timeUs && e.state !== "PrepareCommit");
+  // Any later state (CompleteCommit, or an abort's) settled it; a PrepareCommit again is a new coordinator's load.
+  if (next !== undefined) return null;
+  const endUs = ctx.result.virtualMs * 1000;
+  const timeoutMs = ctx.result.scenario.broker["request.timeout.ms"];
+  if (endUs >= ended.timeUs + (timeoutMs + 5000) * 1000) return null;
+  return ctx.justify("markers-pending-at-end", [], () => `${ended.producer}'s transaction was answered committed at ${fmtTime(ended.timeUs)}; its coordinator had not written CompleteCommit when the run ended at ${fmtTime(endUs)}, within the broker's request.timeout.ms (${timeoutMs} ms) after which an unanswered WriteTxnMarkers request is sent again`);
 }
 
 export function justifyHangingTransaction(ctx: OracleContext, f: Finding): Justification | null {

@@ -9,6 +9,7 @@ import { fmtTime } from "../explain.ts";
 import type { OracleContext } from "./context.ts";
 import { historyScan } from "../context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
+import { TXN_TOPIC } from "../../sim/broker/txn/host.ts";
 import { DEFAULT_LATENCY, TCP_RTO_MIN_US } from "../../sim/net/network.ts";
 import type { LatencyDist } from "../../sim/core/rng.ts";
 import { modeOf } from "../../sim/kafka/profiles.ts";
@@ -199,10 +200,10 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
   const quietUs = Math.max(1_000_000, 4 * r.scenario.broker["replica.fetch.wait.max.ms"] * 1000);
   // topic → partition → the last send's time, and the last commit's (read from the history only when a replica is
   // behind: no string per record, one pass).
-  let writes: { byTopic: Map<string, number[]>; lastCommitUs: number } | undefined;
+  let writes: { byTopic: Map<string, number[]>; lastCommitUs: number; lastTxnLogUs: number; markers: Map<string, number> } | undefined;
   const lastWriteOf = (topic: string, partition: number): number => {
     if (!writes) {
-      writes = { byTopic: new Map(), lastCommitUs: -1 };
+      writes = { byTopic: new Map(), lastCommitUs: -1, lastTxnLogUs: -1, markers: new Map() };
       const h = ctx.h;
       for (let i = 0; i < h.length; i++) {
         const f = h.f(i);
@@ -215,8 +216,15 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
           byPartition[partition] = h.timeUs(i);
         } else if (f === "commit") writes.lastCommitUs = h.timeUs(i);
       }
+      // The brokers' own writes: a transaction coordinator's transitions (to __transaction_state) and the markers
+      // it has leaders write (to any partition of a transaction).
+      for (const e of r.evidence) {
+        if (e.type === "txn-transition") writes.lastTxnLogUs = e.timeUs;
+        else if (e.type === "txn-marker") writes.markers.set(e.tp, e.timeUs);
+      }
     }
-    return topic === OFFSETS_TOPIC ? writes.lastCommitUs : (writes.byTopic.get(topic)?.[partition] ?? -1);
+    const sent = topic === OFFSETS_TOPIC ? writes.lastCommitUs : topic === TXN_TOPIC ? writes.lastTxnLogUs : (writes.byTopic.get(topic)?.[partition] ?? -1);
+    return Math.max(sent, writes.markers.get(`${topic}-${partition}`) ?? -1);
   };
   const endUs = r.virtualMs * 1000;
   for (const p of r.final.partitions) {

@@ -21,6 +21,7 @@ export type RuleId =
   | "at-least-once-redelivery"
   | "at-least-once-pipeline"
   | "transaction-open-at-end"
+  | "markers-pending-at-end"
   | "late-commit-on-lossy-link"
   | "offset-reset-latest"
   | "offset-reset-stale-leader"
@@ -178,6 +179,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "the transaction's first record was sent less than transaction.timeout.ms + transaction.abort.timed.out.transaction.cleanup.interval.ms + 5 s before the end of the run: its coordinator's sweep may not have aborted it yet",
     anomalies: ["hanging-transaction"],
     source: "fact T7; TransactionCoordinator.abortTimedOutTransactions",
+  },
+  "markers-pending-at-end": {
+    id: "markers-pending-at-end",
+    when: "a committed transaction whose COMMIT markers were still being written when the run ended",
+    evidence: "after the transaction's EndTxn was answered, its coordinator never wrote CompleteCommit for it, and the run ended less than the broker's request.timeout.ms + 5 s later: a WriteTxnMarkers request to a leader that died is retried on the new leader only after that timeout",
+    anomalies: ["lost-transaction"],
+    source: "fact T5; TransactionMarkerChannelManager, TransactionMarkerRequestCompletionHandler (markers retried until written)",
   },
   "late-commit-on-lossy-link": {
     id: "late-commit-on-lossy-link",

@@ -65,7 +65,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { key: "enable.idempotence", scopes: ["producer"], type: { kind: "bool" }, default: true, doc: "producer id + sequence numbers: no duplicates or reorders from retries (fact 19)", aliases: ["idempotent", "enableIdempotence"] },
   { key: "retries", scopes: ["producer"], type: { kind: "int", min: 0, max: INT_MAX }, default: INT_MAX, doc: "how often a failed batch is retried (bounded by delivery.timeout.ms)" },
   { key: "retry.backoff.ms", scopes: ["producer", "consumer"], type: { kind: "int", min: 0 }, default: 100, doc: "wait before retrying", aliases: ["retryBackoffMs"] },
-  { key: "request.timeout.ms", scopes: ["producer", "consumer"], type: { kind: "int", min: 1 }, default: 30000, doc: "how long a request may wait for its response", aliases: ["requestTimeoutMs", "requestTimeout"] },
+  { key: "request.timeout.ms", scopes: ["producer", "consumer", "broker"], type: { kind: "int", min: 1 }, default: 30000, doc: "how long a request may wait for its response (broker: its inter-broker WriteTxnMarkers requests and their appends, TransactionMarkerChannelManager)", aliases: ["requestTimeoutMs", "requestTimeout"] },
   { key: "delivery.timeout.ms", scopes: ["producer"], type: { kind: "int", min: 1 }, default: 120000, doc: "upper bound on the time to report success or failure of a send", aliases: ["deliveryTimeoutMs"] },
   { key: "max.in.flight.requests.per.connection", scopes: ["producer"], type: { kind: "int", min: 1 }, default: 5, doc: "unacknowledged requests per broker connection", aliases: ["maxInFlightRequests", "maxInFlightRequestsPerConnection"] },
   { key: "linger.ms", scopes: ["producer"], type: { kind: "int", min: 0 }, default: 0, doc: "wait this long for more records before sending a batch", aliases: ["lingerMs"] },
@@ -126,6 +126,8 @@ export interface BrokerConfig {
   readonly "replica.fetch.wait.max.ms": number;
   readonly "replica.fetch.backoff.ms": number;
   readonly "replica.socket.timeout.ms": number;
+  /** The broker's request.timeout.ms: a WriteTxnMarkers request to a leader that died is retried only after it. */
+  readonly "request.timeout.ms": number;
   readonly "offsets.topic.replication.factor": number;
   readonly "offsets.topic.num.partitions": number;
   readonly "group.initial.rebalance.delay.ms": number;

@@ -1,5 +1,6 @@
 // `--set key=value` (run, fuzz): Kafka keys (every scope that has them, or one scope: producer.acks=1),
-// scenario fields (seed, protocol, brokers, durationMs, drainMs, name) and seeded bugs (bugs.<name>=true),
+// scenario fields (seed, protocol, brokers, durationMs, drainMs, name), the groups' delivery semantics
+// (delivery=exactly-once) and seeded bugs (bugs.<name>=true),
 // validated like a file and followed by the semantic checks.
 import type { z } from "zod";
 import { CONFIG_DEFS, configDef, configKeys } from "../kafka/config.ts";
@@ -13,6 +14,13 @@ import { BUG_SWITCHES } from "./names.ts";
 import { checkScenario } from "./check.ts";
 import { withDeliveryTimeout } from "./defaults.ts";
 import type { Scenario } from "./types.ts";
+import { DELIVERY_SEMANTICS, withDelivery } from "./delivery.ts";
+import type { DeliverySemantics } from "./delivery.ts";
+
+/** `--set delivery=exactly-once`: every consumer group a consume-transform-produce pipeline built for it
+ *  (sim/scenario/delivery.ts, compare's `delivery` dimension). */
+const DELIVERY_KEY = "delivery";
+const isDelivery = (v: unknown): v is DeliverySemantics => (DELIVERY_SEMANTICS as readonly unknown[]).includes(v);
 
 const SCENARIO_FIELDS: Record<string, z.ZodType> = {
   seed: seedSchema,
@@ -46,7 +54,8 @@ export function applyOverrides(scenario: Scenario, sets: readonly string[], opts
   const fail = (arg: string, message: string): void => {
     issues.push({ path: `--set ${arg}`, line: 0, column: 0, message });
   };
-  const allKeys = [...new Set([...CONFIG_DEFS.map((d) => d.key), ...Object.keys(SCENARIO_FIELDS)])];
+  const allKeys = [...new Set([...CONFIG_DEFS.map((d) => d.key), ...Object.keys(SCENARIO_FIELDS), DELIVERY_KEY])];
+  let delivery: DeliverySemantics | undefined;
   for (const arg of sets) {
     const eq = arg.indexOf("=");
     if (eq <= 0) {
@@ -55,6 +64,11 @@ export function applyOverrides(scenario: Scenario, sets: readonly string[], opts
     }
     const key = arg.slice(0, eq).trim();
     const value = parseScalar(arg.slice(eq + 1));
+    if (key === DELIVERY_KEY) {
+      if (isDelivery(value)) delivery = value;
+      else fail(arg, `delivery: expected one of ${DELIVERY_SEMANTICS.join(", ")}, got ${show(value)}`);
+      continue;
+    }
     const field = SCENARIO_FIELDS[key];
     if (field) {
       const r = field.safeParse(value, { reportInput: true });
@@ -112,6 +126,11 @@ export function applyOverrides(scenario: Scenario, sets: readonly string[], opts
       }
     }
   }
+  // Last, so that the pipeline's own keys (enable.auto.commit=false, read_committed) win over the other sets.
+  if (delivery !== undefined) {
+    if (s.consumers.length === 0) fail(`${DELIVERY_KEY}=${delivery}`, "delivery makes each consumer group a consume-transform-produce pipeline; this scenario has no consumers");
+    else s = withDelivery(s, delivery);
+  }
   if (issues.length === 0) {
     for (const r of checkScenario(s, opts)) issues.push({ path: `${pathToString(r.path)} (after --set ${sets.join(" ")})`, line: 0, column: 0, message: r.message });
   }
@@ -130,6 +149,10 @@ export function fixedBySets(sets: readonly string[]): Map<string, unknown> {
     if (eq <= 0) continue;
     const key = arg.slice(0, eq).trim();
     const value = parseScalar(arg.slice(eq + 1));
+    if (key === DELIVERY_KEY) {
+      if (isDelivery(value)) out.set(key, value);
+      continue;
+    }
     const field = SCENARIO_FIELDS[key];
     if (field) {
       const r = field.safeParse(value);

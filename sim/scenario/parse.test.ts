@@ -146,6 +146,18 @@ describe("applyOverrides", () => {
     expect(s.consumers[0]?.config["request.timeout.ms"]).toBe(1000);
     expect(s.bugs.skipTruncation).toBe(true);
     expect(base.producers[0]?.config.acks).toBe(1);
+    // The broker has request.timeout.ms too (its WriteTxnMarkers requests).
+    expect(s.broker["request.timeout.ms"]).toBe(1000);
+  });
+  it("delivery=… makes every group a consume-transform-produce pipeline built for it (compare's delivery dimension)", () => {
+    const s = applyOverrides(base, ["delivery=exactly-once"]);
+    const c = s.consumers[0];
+    expect(c?.processing.output).toEqual({ topic: `${c?.topics[0]}.out`, transactional: true });
+    expect(c?.config["isolation.level"]).toBe("read_committed");
+    expect(s.topics.map((t) => t.name)).toContain(`${c?.topics[0]}.out`);
+    expect(applyOverrides(base, ["delivery=at-least-once"]).consumers[0]?.processing.output?.transactional).toBe(false);
+    expect(() => applyOverrides(base, ["delivery=twice"])).toThrow(/delivery: expected one of at-most-once, at-least-once, exactly-once, got "twice"/);
+    expect(() => applyOverrides({ ...base, consumers: [] }, ["delivery=exactly-once"])).toThrow(/this scenario has no consumers/);
   });
   it.each([
     ["ack=1", /unknown key "ack"; did you mean "acks"\?/],

@@ -15,9 +15,6 @@ export { TXN_TOPIC, txnPartitionFor } from "./host.ts";
 export type { TxnHost } from "./host.ts";
 export { TxnLogState } from "./log-state.ts";
 
-/** How long a partition leader waits for a marker to be replicated before answering REQUEST_TIMED_OUT. */
-const MARKER_APPEND_TIMEOUT_MS = 30_000;
-
 export class TxnModule {
   readonly coordinator: TxnCoordinator;
 
@@ -87,9 +84,10 @@ export class TxnModule {
     let remaining = 0;
     for (const r of results) remaining += r.partitions.length;
     if (remaining === 0) return ctx.send(from, { type: "txn.write-markers-response", corr: msg.corr, markers: results });
+    // A leader waits request.timeout.ms for a marker to be replicated before answering REQUEST_TIMED_OUT.
     msg.markers.forEach((m, i) => {
       m.partitions.forEach((p, j) => {
-        this.host.appendMarker(ctx, p.topic, p.partition, m.producerId, m.producerEpoch, m.commit, m.coordinatorEpoch, MARKER_APPEND_TIMEOUT_MS, (error) => {
+        this.host.appendMarker(ctx, p.topic, p.partition, m.producerId, m.producerEpoch, m.commit, m.coordinatorEpoch, this.host.config["request.timeout.ms"], (error) => {
           ((results[i] as (typeof results)[number]).partitions[j] as { error: KafkaErrorCode }).error = error;
           if (error === "NONE") this.host.onMarkerWritten(ctx, p.topic, p.partition, m.producerId, m.commit);
           if (--remaining === 0) ctx.send(from, { type: "txn.write-markers-response", corr: msg.corr, markers: results });

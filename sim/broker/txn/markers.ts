@@ -14,8 +14,6 @@ import type { TxnHost } from "./host.ts";
 
 /** The broker's back-off between marker attempts (the inter-broker send thread's retry after a metadata update). */
 const RETRY_BACKOFF_US = 100_000;
-/** WriteTxnMarkers requests time out after the broker's request.timeout.ms (30 s). */
-const REQUEST_TIMEOUT_US = 30_000_000;
 
 /** One transaction's markers on their way. */
 export class PendingMarkers {
@@ -166,7 +164,9 @@ export class MarkerChannel {
       const tps = partitions.map((x) => `${x.topic}-${x.partition}`);
       for (const tp of tps) pm.inFlight.add(tp);
       this.requests.set(corr, { pending: pm, node, tps });
-      ctx.setTimer(REQUEST_TIMEOUT_US, new MarkerTimeout(corr));
+      // The inter-broker channel's request.timeout.ms (30 s): a leader that lost power never answers, and its
+      // markers go to the new leader only after it (TransactionMarkerChannelManager, NetworkClient).
+      ctx.setTimer(this.host.config["request.timeout.ms"] * 1000, new MarkerTimeout(corr));
       ctx.send(node, { type: "txn.write-markers", corr, markers: [{ producerId: pm.producerId, producerEpoch: pm.producerEpoch, commit: pm.commit, coordinatorEpoch: pm.coordinatorEpoch, partitions }] });
     }
     if (unknown) this.retryLater(ctx, pm);

@@ -15,6 +15,10 @@ const RETRY_GROUP = { t: "retry-group" } as const;
 export class Membership {
   memberId = "";
   generation = -1;
+  /** KafkaConsumer.groupMetadata(): the generation and member id of the last completed join. Set only when a join
+   *  completes (ConsumerCoordinator.onJoinComplete), not reset with the generation: a member that lost its
+   *  membership keeps handing out the old one, so its transactional offset commit is fenced (KIP-447). */
+  groupMetadata: { readonly generation: number; readonly memberId: string } = { generation: -1, memberId: "" };
   state: GroupState = "unjoined";
   needsRejoin = true;
   /** When the application last called poll() (the heartbeat thread's max.poll.interval.ms check). */
@@ -122,6 +126,7 @@ export class Membership {
     if (msg.error !== "NONE") return this.joinFailed(ctx, msg.error);
     this.state = "stable";
     this.needsRejoin = false;
+    this.groupMetadata = { generation: this.generation, memberId: this.memberId };
     c.positions.assign(msg.partitions);
     c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "ok", f: "assign", value: { group: c.groupId, generation: this.generation, partitions: c.positions.assignment.map((p) => ({ topic: p.topic, partition: p.partition })) } });
     c.positions.fetchCommitted(ctx);

@@ -73,6 +73,8 @@ export class Pipeline {
   private retryArmed = false;
   /** Has a producer id and epoch (transactional: InitProducerId answered). */
   private ready: boolean;
+  /** A batch's sequence numbers were spent without an acknowledgement: bump the epoch after the abort. */
+  private epochBumpRequired = false;
   /** The batch's offsets as a commit op, once its EndTxn(COMMIT) went out (recorded as invoked then). */
   private commitOp: { readonly group: string; readonly generation: number; readonly offsets: readonly TopicPartitionOffset[]; readonly mode: "sync" } | null = null;
   private txnCoordinator: NodeId | null = null;
@@ -196,8 +198,10 @@ export class Pipeline {
       return this.endBatch(ctx, false);
     }
     if (!this.commitOk) {
-      // Aborting: what is not written yet is not sent (the batch is read again after the abort).
+      // Aborting: what is not written yet is not sent (the batch is read again after the abort). Batches that took
+      // sequence numbers and were never acknowledged leave a gap the leader would refuse: bump the epoch after.
       this.queued.clear();
+      if (this.unacked.length > 0) this.epochBumpRequired = true;
       this.unacked = [];
     } else {
       if (!this.placeQueued(ctx)) return;
@@ -224,7 +228,7 @@ export class Pipeline {
         if (coord === null) return this.retryLater(ctx);
         // KIP-447 (TxnOffsetCommit v3, 2.5+): the consumer's group metadata fences a zombie member's commit.
         const kip447 = versionAtLeast(this.c.env.protocol ?? "3.7", "2.7");
-        const m = this.c.membership;
+        const m = this.c.membership.groupMetadata;
         return this.send(ctx, coord, "offset-commit", (corr) => ({ type: "txn.offset-commit", corr, transactionalId: this.transactionalId, groupId: this.c.groupId, producerId: this.producerId, producerEpoch: this.producerEpoch, generation: kip447 ? m.generation : -1, memberId: kip447 ? m.memberId : "", offsets: job.offsets }));
       }
       case "end":
@@ -328,6 +332,12 @@ export class Pipeline {
         this.producerId = msg.producerId;
         this.producerEpoch = msg.producerEpoch;
         this.sequences.clear();
+        // A new producer id or epoch: the batches still unacknowledged get the new sequences, in order.
+        for (const b of this.unacked) {
+          const tp = tpKey(b.topic, b.partition);
+          b.baseSequence = this.sequences.get(tp) ?? 0;
+          this.sequences.set(tp, b.baseSequence + b.values.length);
+        }
         this.ready = true;
         return this.step(ctx);
       case "txn.add-partitions-response": {
@@ -363,22 +373,37 @@ export class Pipeline {
     const broker = brokerOfNode(r.node) ?? -1;
     let fenced: KafkaErrorCode | null = null;
     let retriable = false;
-    for (const b of r.batches) {
-      const res = msg.partitions.find((p) => p.topic === b.topic && p.partition === b.partition);
+    let resetProducer = false;
+    r.batches.forEach((b, i) => {
+      // One result per batch, in the request's order (two batches of one partition get one each).
+      const at = msg.partitions[i];
+      const res = at !== undefined && at.topic === b.topic && at.partition === b.partition ? at : msg.partitions.find((p) => p.topic === b.topic && p.partition === b.partition);
       const error: KafkaErrorCode = res?.error ?? "NETWORK_EXCEPTION";
       if (error === "NONE" || error === "DUPLICATE_SEQUENCE_NUMBER") {
         this.unacked = this.unacked.filter((x) => x !== b);
         const base = res?.baseOffset ?? -1;
         for (let i = 0; i < b.values.length; i++) c.env.history.recordSendOk(ctx.nowUs, c.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition, base < 0 ? -1 : base + i, broker);
+      } else if (!this.transactional && (error === "UNKNOWN_PRODUCER_ID" || error === "OUT_OF_ORDER_SEQUENCE_NUMBER")) {
+        // The leader lost the producer's state (an unclean election, a truncation): the idempotent producer bumps its
+        // epoch and restarts its sequences (KIP-360; Sender / TransactionManager.canRetry, requestEpochBumpForPartition)
+        // and sends the batch again. Without it the batch is refused until the end and the output is never flushed.
+        resetProducer = true;
       } else if (this.transactional && (error === "PRODUCER_FENCED" || error === "INVALID_PRODUCER_EPOCH")) {
         fenced = error;
       } else if (this.transactional && !isRetriable(error)) {
         // An abortable error (TransactionManager.transitionToAbortableError): the transaction will be aborted.
+        // The batch's sequence numbers are spent: the producer bumps its epoch once the transaction is aborted
+        // (TransactionManager epochBumpRequired, KIP-360, 2.5+), or every later batch is OUT_OF_ORDER_SEQUENCE_NUMBER.
         this.unacked = this.unacked.filter((x) => x !== b);
         this.commitOk = false;
+        this.epochBumpRequired = true;
       } else retriable = true;
-    }
+    });
     if (fenced !== null) return this.fenced(ctx, fenced);
+    if (resetProducer) {
+      this.ready = false;
+      return this.retryLater(ctx);
+    }
     if (retriable) {
       c.requests.refreshMetadata(ctx);
       return this.retryLater(ctx);
@@ -452,6 +477,11 @@ export class Pipeline {
     this.clearTransaction();
     this.commitOk = true;
     this.fencedInBatch = false;
+    if (this.epochBumpRequired) {
+      // InitProducerId again with the same transactional.id: the coordinator bumps the epoch, sequences restart.
+      this.epochBumpRequired = false;
+      this.ready = false;
+    }
     if (!committed) this.c.positions.rewindToCommitted(ctx);
     this.finish(ctx);
   }

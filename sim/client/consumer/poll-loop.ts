@@ -111,6 +111,11 @@ export class PollLoop implements ConsumerApp {
     const p = this.processing;
     const beforeBatch = (c.proc.commit === "before-processing" && c.proc.commitEvery === "batch") || c.env.bugs.commitBeforeProcessing === true;
     const start = (): void => {
+      // An exactly-once pipeline's batch, from poll() to commitTransaction(), is one stretch of the application
+      // thread: no poll, so no JoinGroup (sent only from poll(): AbstractCoordinator.ensureActiveGroup), until its
+      // transaction ends (fact T11). Rejoining mid-batch would reset the positions the transaction is about to
+      // commit past, and the next poll would read the batch again.
+      if (c.pipeline?.transactional === true) this.blocked = true;
       p.enqueue(records);
       if (!p.working) p.startNext(ctx);
       if (c.proc.async) this.schedulePoll(ctx, ASYNC_POLL_MS);
