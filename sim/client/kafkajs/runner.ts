@@ -54,7 +54,7 @@ interface BatchRun {
 type Stop = { readonly kind: "rebalance" } | { readonly kind: "error"; readonly error: Error };
 
 /** isErrorRetriable in src/retry/index.js. */
-function retriable(e: unknown): boolean {
+export function isRetriableError(e: unknown): boolean {
   const x = e as { retriable?: unknown; name?: unknown } | null;
   if (x === null || typeof x !== "object") return true;
   const unrecoverable = x.name === "RangeError" || x.name === "ReferenceError" || x.name === "SyntaxError" || x.name === "TypeError";
@@ -67,6 +67,8 @@ function asError(e: unknown): Error {
 
 export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   readonly heartbeatThread = false;
+  /** kafkajs's OffsetFetch is v1–v4: no require_stable (KIP-447), whatever its isolation level (kafka-facts KJ12). */
+  readonly requireStableOffsets = false;
   lastManualCommitUs = 0;
   sum = 0;
   processedCount = 0;
@@ -410,7 +412,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     }
     const e = stop.error;
     const retrier = this.retrier as Retrier;
-    if (!retriable(e)) return this.crash(ctx, new KafkaJSNonRetriableError(e, { cause: (e as { cause?: unknown }).cause ?? e }));
+    if (!isRetriableError(e)) return this.crash(ctx, new KafkaJSNonRetriableError(e, { cause: (e as { cause?: unknown }).cause ?? e }));
     const wait = retrier.failed();
     if (wait === null) return this.crash(ctx, new KafkaJSNumberOfRetriesExceeded(e, { retryCount: retrier.retryCount, retryTime: retrier.retryTime }));
     this.phase = "retry-wait";
