@@ -575,21 +575,25 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       this.lastCommitUs = ctx.nowUs;
       return then("NONE");
     }
-    const pc = this.c.commits.commit(
-      ctx,
-      "sync",
-      offsets,
-      () => {
-        const error = pc.result ?? "NETWORK_EXCEPTION";
-        if (error === "NONE") {
-          for (const o of offsets) this.committed.set(`${o.topic}-${o.partition}`, o.offset);
-          this.lastCommitUs = ctx.nowUs;
-        }
-        then(error === "NONE" ? "NONE" : this.c.membership.needsRejoin && !this.rebalancing(error) ? "REBALANCE_IN_PROGRESS" : error);
-        this.pump(ctx);
-      },
-      retry,
-    );
+    // The commit can fail at once (no coordinator, not in the group): its callback then runs before commit()
+    // returns, and runs again below once the pending commit (its result) is known.
+    let pc: { readonly result: KafkaErrorCode | null } | undefined;
+    let early = false;
+    const done = (): void => {
+      if (pc === undefined) {
+        early = true;
+        return;
+      }
+      const error = pc.result ?? "NETWORK_EXCEPTION";
+      if (error === "NONE") {
+        for (const o of offsets) this.committed.set(`${o.topic}-${o.partition}`, o.offset);
+        this.lastCommitUs = ctx.nowUs;
+      }
+      then(error === "NONE" ? "NONE" : this.c.membership.needsRejoin && !this.rebalancing(error) ? "REBALANCE_IN_PROGRESS" : error);
+      this.pump(ctx);
+    };
+    pc = this.c.commits.commit(ctx, "sync", offsets, done, retry);
+    if (early) done();
   }
 
   // ---------------------------------------------------------------- user calls from handlers
