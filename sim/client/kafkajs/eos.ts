@@ -31,7 +31,8 @@ import type { KafkaJSLink } from "./link.ts";
 import type { TxnChannel } from "./txn-channel.ts";
 import { Retrier } from "./retry.ts";
 import type { RetryOptions } from "./retry.ts";
-import { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, createErrorFromCode } from "./errors.ts";
+import { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, createErrorFromCode } from "./errors.ts";
+import type { KafkaJSProtocolError } from "./errors.ts";
 import { isRetriableError } from "./runner.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;

@@ -577,9 +577,10 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     }
     // The commit can fail at once (no coordinator, not in the group): its callback then runs before commit()
     // returns, and runs again below once the pending commit (its result) is known.
-    let pc: { readonly result: KafkaErrorCode | null } | undefined;
+    const box: { pc?: { readonly result: KafkaErrorCode | null } } = {};
     let early = false;
     const done = (): void => {
+      const pc = box.pc;
       if (pc === undefined) {
         early = true;
         return;
@@ -592,7 +593,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       then(error === "NONE" ? "NONE" : this.c.membership.needsRejoin && !this.rebalancing(error) ? "REBALANCE_IN_PROGRESS" : error);
       this.pump(ctx);
     };
-    pc = this.c.commits.commit(ctx, "sync", offsets, done, retry);
+    box.pc = this.c.commits.commit(ctx, "sync", offsets, done, retry);
     if (early) done();
   }
 
