@@ -100,6 +100,7 @@ export class KafkaJSEos {
   /** Per broker, the tail of kafkajs's broker lock (one produce at a time per broker). */
   private readonly brokerLocks = new Map<number, Promise<void>>();
   private findNode = 0;
+  private fencedNoted = false;
 
   constructor(
     private readonly link: KafkaJSLink,
@@ -153,7 +154,7 @@ export class KafkaJSEos {
         const coordinator = await this.findCoordinator(this.cfg.transactionalId, "transaction");
         const r = await this.chan.request(coordinator, (corr) => ({ type: "group.init-producer-id", corr, transactionalId: this.cfg.transactionalId, transactionTimeoutMs: this.cfg.transactionTimeoutMs }));
         if (r.type !== "group.init-producer-id-response") throw unexpected(r);
-        if (r.error !== "NONE") throw protocolError(r.error);
+        if (r.error !== "NONE") throw this.refused(r.error);
         this.transitionTo("READY");
         this.producerId = r.producerId;
         this.producerEpoch = r.producerEpoch;
@@ -175,7 +176,7 @@ export class KafkaJSEos {
       if (r.type !== "txn.add-partitions-response") throw unexpected(r);
       // AddPartitionsToTxn v0–v1 response: the first partition's error is thrown.
       const failed = r.results.find((x) => x.error !== "NONE");
-      if (failed !== undefined) throw protocolError(failed.error);
+      if (failed !== undefined) throw this.refused(failed.error);
     }
     for (const p of fresh) this.inTxn.add(`${p.topic}-${p.partition}`);
   }
@@ -186,7 +187,7 @@ export class KafkaJSEos {
     const coordinator = await this.findCoordinator(this.cfg.transactionalId, "transaction");
     const r = await this.chan.request(coordinator, (corr) => ({ type: "txn.add-offsets", corr, transactionalId: this.cfg.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, groupId: consumerGroupId }));
     if (r.type !== "txn.add-offsets-response") throw unexpected(r);
-    if (r.error !== "NONE") throw protocolError(r.error);
+    if (r.error !== "NONE") throw this.refused(r.error);
     this.offsetsAdded = true;
     let groupCoordinator = await this.findCoordinator(consumerGroupId, "group");
     await this.retry(async (bail) => {
@@ -194,7 +195,7 @@ export class KafkaJSEos {
         // TxnOffsetCommit v0–v1: no generation, no member id (KIP-447 is not in kafkajs).
         const c = await this.chan.request(groupCoordinator, (corr) => ({ type: "txn.offset-commit", corr, transactionalId: this.cfg.transactionalId, groupId: consumerGroupId, producerId: this.producerId, producerEpoch: this.producerEpoch, generation: -1, memberId: "", offsets }));
         if (c.type !== "txn.offset-commit-response") throw unexpected(c);
-        if (c.error !== "NONE") throw protocolError(c.error);
+        if (c.error !== "NONE") throw this.refused(c.error);
         let g = this.txnOffsets.get(consumerGroupId);
         if (g === undefined) this.txnOffsets.set(consumerGroupId, (g = new Map()));
         for (const o of offsets) g.set(`${o.topic}-${o.partition}`, o);
@@ -238,7 +239,7 @@ export class KafkaJSEos {
       if (r.type !== "txn.end-response") throw unexpected(r);
       if (r.error !== "NONE") {
         error = r.error;
-        throw protocolError(r.error);
+        throw this.refused(r.error);
       }
     } catch (e) {
       // Unknown whether the coordinator completes it (a lost answer) or its successor aborts it (fenced).
@@ -332,7 +333,7 @@ export class KafkaJSEos {
             x.lastError = failed.error;
             x.maybeWritten ||= mayHaveWritten(failed.error);
           }
-          throw protocolError(failed.error);
+          throw this.refused(failed.error);
         }
       } catch (e) {
         if (e instanceof KafkaJSConnectionError || (e as Error).name === "KafkaJSRequestTimeoutError") {
@@ -376,6 +377,16 @@ export class KafkaJSEos {
     this.brokerLocks.set(broker, prev.then(() => next));
     await prev;
     return release;
+  }
+
+  /** A broker's error answer, as kafkajs throws it; a fenced producer is noted once (the producer-fenced event the
+   *  modelled transactional producer emits too). */
+  private refused(code: KafkaErrorCode): KafkaJSProtocolError {
+    if ((code === "PRODUCER_FENCED" || code === "INVALID_PRODUCER_EPOCH") && !this.fencedNoted) {
+      this.fencedNoted = true;
+      this.proc.ctx.emit({ type: "producer-fenced", producer: this.proc.name, transactionalId: this.cfg.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, error: code });
+    }
+    return protocolError(code);
   }
 
   // ---------------------------------------------------------------- the cluster

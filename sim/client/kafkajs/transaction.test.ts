@@ -115,6 +115,28 @@ describe("kafkajs transactions", () => {
     // The successor's epoch: 0 bumped twice — once to fence the zombie and abort its transaction, once for the
     // successor's own InitProducerId retried after CONCURRENT_TRANSACTIONS (TransactionCoordinator.handleInitProducerId).
     expect(ended).toEqual([["successor", true, 2]]);
+    // Noted as the modelled transactional producer notes it (once per producer).
+    expect(result.evidence.filter((e) => e.type === "producer-fenced").map((e) => [e.producer, e.error])).toEqual([["zombie", "PRODUCER_FENCED"]]);
+  });
+
+  it("transactionTimeout: a transaction left open longer is aborted by its coordinator, and the producer is fenced", async () => {
+    const sim = createSimulation({ seed: 5, durationMs: 10_000, drainMs: 5_000, broker: { ...BROKER, "transaction.abort.timed.out.transaction.cleanup.interval.ms": 1000 }, topics: [{ name: "out", partitions: 1 }] });
+    const kafka = sim.kafka();
+    const p = kafka.producer({ transactionalId: "slow", idempotent: true, maxInFlightRequests: 1, transactionTimeout: 2000 });
+    const reader = kafka.consumer({ groupId: "reader" });
+    const seen: string[] = [];
+    let commit: Outcome = "";
+    await sim.run(async () => {
+      await reader.subscribe({ topic: "out", fromBeginning: true });
+      await reader.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+      await p.connect();
+      const t = await p.transaction();
+      await t.send({ topic: "out", messages: [{ value: "too-slow" }] });
+      await sim.sleep(4000); // > transactionTimeout, and a cleanup sweep after it
+      commit = await outcome(() => t.commit());
+    });
+    expect(commit).toEqual({ name: "KafkaJSProtocolError", type: "INVALID_PRODUCER_EPOCH", retriable: false, message: expect.stringContaining("expired by the broker") });
+    expect(seen).toEqual([]);
   });
 
   it("producer.send on a transactional producer is a plain send outside the transaction (kafkajs sends it non-transactionally)", async () => {
