@@ -67,7 +67,7 @@ function asError(e: unknown): Error {
 
 export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   readonly heartbeatThread = false;
-  /** kafkajs's OffsetFetch is v1–v4: no require_stable (KIP-447), whatever its isolation level (kafka-facts KJ12). */
+  /** kafkajs's OffsetFetch is v1–v4: no require_stable (KIP-447), whatever its isolation level (kafka-facts KJ13). */
   readonly requireStableOffsets = false;
   lastManualCommitUs = 0;
   sum = 0;
