@@ -14,6 +14,8 @@
 //    without the consumer's generation or member id (kafkajs has no KIP-447);
 //  - commit / abort: EndTxn (no retry), skipped when nothing joined the transaction. A failed EndTxn leaves the
 //    state machine in COMMITTING / ABORTING: the producer can begin no transaction again (kafkajs's own limit).
+// Simplified: FindCoordinator asks the brokers in turn under one retrier (kafkajs's brokerPool.withBroker tries them
+// in a shuffled order, each under its own retrier), and a send's keyless messages get their partitions once.
 // kafkajs speaks the old request versions (InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn v0–v1,
 // TxnOffsetCommit v0–v1), to which a broker answers a fenced producer INVALID_PRODUCER_EPOCH, not PRODUCER_FENCED
 // (KIP-588, KafkaApis); kafkajs throws it as a non-retriable KafkaJSProtocolError.
