@@ -112,7 +112,7 @@ export class Positions {
     // KIP-447 (OffsetFetch v7, 2.5+): a read_committed consumer asks for stable offsets only (ConsumerCoordinator
     // fetchCommittedOffsets: requireStable = isolation.level == read_committed).
     const msg = { type: "group.offset-fetch" as const, corr: c.requests.nextCorr(), group: c.groupId, partitions: this.assignment };
-    const stable = c.cfg["isolation.level"] === "read_committed" && versionAtLeast(c.env.protocol ?? "3.7", "2.7");
+    const stable = c.cfg["isolation.level"] === "read_committed" && versionAtLeast(c.env.protocol ?? "3.7", "2.7") && c.app.requireStableOffsets !== false;
     c.requests.send(ctx, coord, "offset-fetch", stable ? { ...msg, requireStable: true } : msg);
   }
 

@@ -44,6 +44,9 @@ export interface ConsumerApp {
   /** Heartbeats come from a background thread (the Java client), not from the application between records
    *  (kafkajs): the membership's heartbeat timer runs only then. */
   readonly heartbeatThread: boolean;
+  /** False when the client's OffsetFetch cannot ask for stable offsets (kafkajs: OffsetFetch ≤ v4, no KIP-447
+   *  require_stable); absent: the Java client's rule (read_committed on 2.5+). */
+  readonly requireStableOffsets?: boolean;
   start(ctx: Ctx, startUs: number): void;
   onTimer(ctx: Ctx, tag: unknown): boolean;
   /** New data, or a rebalance finished: an application waiting in poll() returns now. */

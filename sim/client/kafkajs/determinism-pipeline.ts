@@ -61,3 +61,61 @@ export async function pipelineFingerprint(seed: number): Promise<PipelineFingerp
   const { r, seen } = await runPipeline(seed);
   return { traceHash: r.traceHash, events: r.events, history: JSON.stringify(r.history), seen };
 }
+
+/** A transactional kafkajs run: consume-transform-produce with transaction + sendOffsets (every 5th attempt
+ *  aborted), a read_committed reader of the output, and a broker kill mid-run; `sent`: the inputs acknowledged. */
+export async function runTxnPipeline(seed: number): Promise<{ r: RunResult; sent: number }> {
+  const sim = createSimulation({
+    seed,
+    durationMs: 8000,
+    drainMs: 20_000,
+    topics: [
+      { name: "in", partitions: 2 },
+      { name: "out", partitions: 2 },
+    ],
+    broker: { "min.insync.replicas": 2, "offsets.topic.num.partitions": 1, "transaction.state.log.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 },
+    faults: [{ atMs: 5000, action: { kind: "kill", target: { leaderOf: "in-0" } } }],
+  });
+  const kafka = sim.kafka();
+  const input = kafka.producer({ idempotent: true });
+  const producer = kafka.producer({ transactionalId: "t-0", idempotent: true, maxInFlightRequests: 1 });
+  const consumer = kafka.consumer({ groupId: "g1" });
+  const reader = kafka.consumer({ groupId: "reader" });
+  let attempts = 0;
+  let sent = 0;
+  const r = await sim.run(async () => {
+    await producer.connect();
+    await consumer.subscribe({ topic: "in", fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        const t = await producer.transaction();
+        try {
+          await t.send({ topic: "out", messages: [{ key: message.key, value: `${message.value!.toString()}@${Math.floor(Math.random() * 1000)}` }] });
+          if (++attempts % 5 === 0) throw new Error("aborted on purpose");
+          await t.sendOffsets({ consumerGroupId: "g1", topics: [{ topic, partitions: [{ partition, offset: String(Number(message.offset) + 1) }] }] });
+          await t.commit();
+        } catch (e) {
+          if (t.isActive()) await t.abort();
+          throw e;
+        }
+      },
+    });
+    await reader.subscribe({ topic: "out", fromBeginning: true });
+    await reader.run({ eachMessage: async () => {} });
+    await input.connect();
+    for (let i = 0; i < 20; i++) {
+      await input.send({ topic: "in", messages: [{ key: `k${i % 4}`, value: `v${i}` }] }).then(
+        () => void sent++,
+        () => {}, // refused during the kill: not an input
+      );
+      await sim.sleep(200);
+    }
+  });
+  return { r, sent };
+}
+
+export async function txnPipelineFingerprint(seed: number): Promise<{ readonly traceHash: string; readonly history: string; readonly txns: string; readonly sent: number }> {
+  const { r, sent } = await runTxnPipeline(seed);
+  return { traceHash: r.traceHash, history: JSON.stringify(r.history), txns: JSON.stringify(r.evidence.filter((e) => e.type === "txn-ended")), sent };
+}

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { createSimulation } from "./simulation.ts";
 import { DEFAULT_EPOCH_MS } from "./host.ts";
-import { pipelineFingerprint, runPipeline } from "./determinism-pipeline.ts";
+import { pipelineFingerprint, runPipeline, txnPipelineFingerprint } from "./determinism-pipeline.ts";
 import type { PipelineFingerprint } from "./determinism-pipeline.ts";
 import { inNewProcess, inWorkerThread } from "../../core/elsewhere.testkit.ts";
 
@@ -31,6 +31,20 @@ describe("async user code in virtual time", () => {
     expect(child).toEqual(local);
     // And in this process again, after the others ran: nothing carried over.
     expect(await pipelineFingerprint(42)).toEqual(local);
+  }, 120_000);
+
+  it("a transactional run (transactions, sendOffsets, aborts, a broker kill) is the same for the same seed, here, in a worker thread and in a new process", async () => {
+    const local = await txnPipelineFingerprint(42);
+    const txns = JSON.parse(local.txns) as { commit: boolean }[];
+    // It did what it is for: each input acknowledged was committed once, every 5th attempt aborted.
+    const aborted = txns.filter((t) => !t.commit).length;
+    expect(txns.filter((t) => t.commit).length).toBe(local.sent);
+    expect(aborted).toBe(Math.floor((local.sent + aborted) / 5));
+    const [again, worker, child] = await Promise.all([txnPipelineFingerprint(42), inWorkerThread<typeof local>(PIPELINE_URL, "txnPipelineFingerprint", 42), inNewProcess<typeof local>(PIPELINE_URL, "txnPipelineFingerprint", 42)]);
+    expect(again).toEqual(local);
+    expect(worker).toEqual(local);
+    expect(child).toEqual(local);
+    expect((await txnPipelineFingerprint(43)).traceHash).not.toBe(local.traceHash);
   }, 120_000);
 
   it("setTimeout, setImmediate, Date, performance.now and Math.random in user code are the simulation's while it runs, the real ones after", async () => {

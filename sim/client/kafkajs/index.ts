@@ -5,6 +5,8 @@ export { Kafka } from "./kafka.ts";
 export type { KafkaConfig, KafkaJSConsumerConfig } from "./kafka.ts";
 export { KafkaJSProducer } from "./producer.ts";
 export type { KafkaJSProducerConfig, ProducerRecord, ProducerBatch, RecordMetadata } from "./producer.ts";
+export { KafkaJSTransaction } from "./transaction.ts";
+export type { TransactionOffsets } from "./transaction.ts";
 export { KafkaJSConsumer, CONSUMER_EVENTS } from "./consumer.ts";
 export type { ConsumerRunConfig, EachMessagePayload, EachBatchPayload, Batch } from "./consumer.ts";
 export type { Message, KafkaMessage, Headers } from "./messages.ts";

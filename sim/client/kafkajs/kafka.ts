@@ -9,6 +9,9 @@
 //                                   → session.timeout.ms, the JoinGroup rebalance timeout, heartbeat.interval.ms,
 //                                     fetch.max.wait.ms
 //   partition assigner: kafkajs's RoundRobinAssigner → partition.assignment.strategy roundrobin
+//   transactionalId, transactionTimeout (60000) → transactional.id, transaction.timeout.ms (eos.ts runs the
+//                                     transactions as kafkajs does)
+//   readUncommitted (false)         → isolation.level read_committed (kafkajs's default, unlike Java's)
 import type { Acks } from "../../kafka/config.ts";
 import type { ConsumerSpec, ProducerSpec } from "../../scenario/types.ts";
 import { consumerSpec, producerSpec } from "../../scenario/defaults.ts";
@@ -67,7 +70,8 @@ export class Kafka {
   }
 
   producer(cfg: KafkaJSProducerConfig = {}): KafkaJSProducer {
-    if (cfg.transactionalId !== undefined) throw new KafkaJSNotImplemented("kafkasim: transactions are not modelled (transactionalId)");
+    const transactionalId = cfg.transactionalId;
+    if (transactionalId !== undefined && (typeof transactionalId !== "string" || transactionalId === "")) throw new KafkaJSNonRetriableError(`kafkasim: transactionalId must be a non-empty string, got ${JSON.stringify(transactionalId)}`);
     const idempotent = cfg.idempotent ?? false;
     const retry = { ...this.config.retry, ...cfg.retry };
     const retries = retry.retries ?? 5;
@@ -84,11 +88,19 @@ export class Kafka {
       "metadata.max.age.ms": cfg.metadataMaxAge ?? 300_000,
     };
     if (cfg.maxInFlightRequests !== undefined && cfg.maxInFlightRequests !== null) config["max.in.flight.requests.per.connection"] = cfg.maxInFlightRequests;
+    const transactionTimeout = cfg.transactionTimeout ?? 60_000;
+    if (transactionalId !== undefined) {
+      // A transaction's sends are idempotent, acks -1 (the oracle judges a producer by one acks value).
+      if (acks !== -1) throw new KafkaJSNonRetriableError(`kafkasim: producer with transactionalId ${transactionalId} must send with acks -1 (its transactions' sends are idempotent); got acks ${acks}`);
+      config["transactional.id"] = transactionalId;
+      config["transaction.timeout.ms"] = transactionTimeout;
+    }
     let api: KafkaJSProducer | null = null;
     const spec = producerSpec({ id, topic: this.reg.firstTopic, ratePerSec: 0, keys: 0, onFailure: "log", config, actor: (s, env) => new KafkaJSProducerActor(s, env, api as KafkaJSProducer) });
     // Kafka's own rules for the resulting config (idempotence needs acks=all and at most 5 in flight, fact 16).
     effectiveProducerConfig(spec);
-    api = new KafkaJSProducer(this.reg.link, spec, acks, idempotent);
+    const txn = transactionalId === undefined ? null : { transactionalId, transactionTimeoutMs: transactionTimeout, retry, requestTimeoutMs: this.config.requestTimeout ?? 30_000 };
+    api = new KafkaJSProducer(this.reg.link, spec, acks, idempotent, txn);
     this.reg.addProducer(spec, api);
     return api;
   }
@@ -112,6 +124,8 @@ export class Kafka {
       // kafkajs's autoCommit is its runner's (runner.ts), not the Java client's auto-commit in poll().
       "enable.auto.commit": false,
       "auto.offset.reset": "latest" as const,
+      // readUncommitted (false) → the Fetch and ListOffsets isolation level: READ_COMMITTED unless asked (src/index.js).
+      "isolation.level": cfg.readUncommitted === true ? ("read_uncommitted" as const) : ("read_committed" as const),
     };
     let group = this.groups.get(cfg.groupId);
     if (group === undefined) {

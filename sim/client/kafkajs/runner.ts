@@ -54,7 +54,7 @@ interface BatchRun {
 type Stop = { readonly kind: "rebalance" } | { readonly kind: "error"; readonly error: Error };
 
 /** isErrorRetriable in src/retry/index.js. */
-function retriable(e: unknown): boolean {
+export function isRetriableError(e: unknown): boolean {
   const x = e as { retriable?: unknown; name?: unknown } | null;
   if (x === null || typeof x !== "object") return true;
   const unrecoverable = x.name === "RangeError" || x.name === "ReferenceError" || x.name === "SyntaxError" || x.name === "TypeError";
@@ -67,6 +67,8 @@ function asError(e: unknown): Error {
 
 export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   readonly heartbeatThread = false;
+  /** kafkajs's OffsetFetch is v1–v4: no require_stable (KIP-447), whatever its isolation level (kafka-facts KJ13). */
+  readonly requireStableOffsets = false;
   lastManualCommitUs = 0;
   sum = 0;
   processedCount = 0;
@@ -410,7 +412,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     }
     const e = stop.error;
     const retrier = this.retrier as Retrier;
-    if (!retriable(e)) return this.crash(ctx, new KafkaJSNonRetriableError(e, { cause: (e as { cause?: unknown }).cause ?? e }));
+    if (!isRetriableError(e)) return this.crash(ctx, new KafkaJSNonRetriableError(e, { cause: (e as { cause?: unknown }).cause ?? e }));
     const wait = retrier.failed();
     if (wait === null) return this.crash(ctx, new KafkaJSNumberOfRetriesExceeded(e, { retryCount: retrier.retryCount, retryTime: retrier.retryTime }));
     this.phase = "retry-wait";
@@ -573,21 +575,26 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       this.lastCommitUs = ctx.nowUs;
       return then("NONE");
     }
-    const pc = this.c.commits.commit(
-      ctx,
-      "sync",
-      offsets,
-      () => {
-        const error = pc.result ?? "NETWORK_EXCEPTION";
-        if (error === "NONE") {
-          for (const o of offsets) this.committed.set(`${o.topic}-${o.partition}`, o.offset);
-          this.lastCommitUs = ctx.nowUs;
-        }
-        then(error === "NONE" ? "NONE" : this.c.membership.needsRejoin && !this.rebalancing(error) ? "REBALANCE_IN_PROGRESS" : error);
-        this.pump(ctx);
-      },
-      retry,
-    );
+    // The commit can fail at once (no coordinator, not in the group): its callback then runs before commit()
+    // returns, and runs again below once the pending commit (its result) is known.
+    const box: { pc?: { readonly result: KafkaErrorCode | null } } = {};
+    let early = false;
+    const done = (): void => {
+      const pc = box.pc;
+      if (pc === undefined) {
+        early = true;
+        return;
+      }
+      const error = pc.result ?? "NETWORK_EXCEPTION";
+      if (error === "NONE") {
+        for (const o of offsets) this.committed.set(`${o.topic}-${o.partition}`, o.offset);
+        this.lastCommitUs = ctx.nowUs;
+      }
+      then(error === "NONE" ? "NONE" : this.c.membership.needsRejoin && !this.rebalancing(error) ? "REBALANCE_IN_PROGRESS" : error);
+      this.pump(ctx);
+    };
+    box.pc = this.c.commits.commit(ctx, "sync", offsets, done, retry);
+    if (early) done();
   }
 
   // ---------------------------------------------------------------- user calls from handlers
