@@ -55,6 +55,10 @@ const SAMPLES: Record<ApiName, object> = {
   SyncGroup: { groupId: "g", generationId: 3, memberId: "m", groupInstanceId: "i", groupAssignment: [{ memberId: "m", memberAssignment: Buffer.from([1]) }] },
   ApiVersions: {},
   InitProducerId: { transactionalId: null, transactionTimeout: 5000 },
+  AddPartitionsToTxn: { transactionalId: "tx", producerId: 9, producerEpoch: 1, topics: [{ topic: "orders", partitions: [0, 2] }] },
+  AddOffsetsToTxn: { transactionalId: "tx", producerId: 9, producerEpoch: 1, groupId: "g" },
+  EndTxn: { transactionalId: "tx", producerId: 9, producerEpoch: 1, transactionResult: true },
+  TxnOffsetCommit: { transactionalId: "tx", groupId: "g", producerId: 9, producerEpoch: 1, topics: [{ topic: "orders", partitions: [{ partition: 0, offset: "5", metadata: null }] }] },
 };
 
 async function sampleFrames(): Promise<{ api: ApiName; version: number; body: Buffer }[]> {

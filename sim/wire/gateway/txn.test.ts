@@ -1,0 +1,105 @@
+// A transaction through the gateway, driven by hand with kafkajs's own encoders and decoders, down to the Fetch
+// response's fields kafkajs does not look at: the last stable offset stops at an open transaction's first record
+// for a read_committed fetch, which gets none of it; once the transaction is aborted, the read_committed answer lists
+// it among its aborted transactions and carries its records in a transactional batch and its ABORT marker in a
+// control batch (key: version 0, type 0; value: version 0, coordinator epoch); a read_uncommitted answer lists none.
+import { describe, expect, it } from "vitest";
+import { createWorld } from "../../world.ts";
+import { buildScenario } from "../../scenario/defaults.ts";
+import { msToUs, type TimeUs } from "../../core/time.ts";
+import type { ApiName } from "../api-keys.ts";
+import { kafkajsDecodeResponse, kafkajsRequestFrame } from "../testkit/kafkajs.ts";
+import { Gateway } from "./index.ts";
+
+function harness() {
+  const gw = new Gateway({ connections: 4, address: (b) => ({ host: `broker-${b}`, port: 9092 }), epochMs: 1_000_000, origin: "test" });
+  const s = buildScenario({
+    name: "gw-txn",
+    seed: 5,
+    broker: { "offsets.topic.num.partitions": 1 },
+    topics: [
+      { name: "orders", partitions: 1, replicaAssignment: [[1, 2, 3]] },
+      { name: "__transaction_state", partitions: 1, replicaAssignment: [[1, 2, 3]] },
+    ],
+  });
+  const world = createWorld(s, { outside: gw.outside() });
+  gw.bind({ history: world.history, nextValue: world.nextValue });
+  const rt = world.runtime;
+  world.runTo(msToUs(3000)); // broker 1 leads orders-0 and __transaction_state-0
+  const frames: Buffer[] = [];
+  const conn = gw.connect(1, { write: (b) => frames.push(Buffer.from(b)), connected: () => {}, closed: () => {} }, { handshake: false });
+  let corr = 0;
+  /** One request, answered within `ms` of virtual time: kafkajs's decoding of the answer. */
+  const ask = async <T>(api: ApiName, version: number, args: object, ms = 300): Promise<T> => {
+    const n = frames.length;
+    conn.receive(await kafkajsRequestFrame(api, version, args, { correlationId: ++corr, clientId: "tx-client" }));
+    world.runTo((rt.nowUs + msToUs(ms)) as TimeUs);
+    if (frames.length !== n + 1) throw new Error(`${api}: ${frames.length - n} answers`);
+    return (await kafkajsDecodeResponse(api, version, frames[n] as Buffer)).decoded as T;
+  };
+  return { ask, world, lastFrame: () => frames[frames.length - 1] as Buffer };
+}
+
+interface FetchedMessage {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  isControlRecord: boolean;
+  batchContext: { inTransaction: boolean; isControlBatch: boolean; producerId: string; firstSequence: number };
+}
+interface FetchedPartition {
+  errorCode: number;
+  highWatermark: string;
+  lastStableOffset: string;
+  abortedTransactions: { producerId: string; firstOffset: string }[] | null;
+  messages: FetchedMessage[];
+}
+
+const fetchArgs = (isolationLevel: 0 | 1) => ({ replicaId: -1, maxWaitTime: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel, sessionId: 0, sessionEpoch: -1, rackId: "", topics: [{ topic: "orders", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: "0", logStartOffset: -1, maxBytes: 1 << 20 }] }] });
+
+describe("a transaction through the wire gateway", () => {
+  it("read_committed: the LSO stops at an open transaction; after its abort, the aborted transaction is listed and its marker is a control batch", async () => {
+    const h = harness();
+    const coordinator = await h.ask<{ errorCode: number; coordinator: { nodeId: number } }>("FindCoordinator", 2, { groupId: "tx-1", coordinatorType: 1 });
+    expect([coordinator.errorCode, coordinator.coordinator.nodeId]).toEqual([0, 1]);
+    const init = await h.ask<{ errorCode: number; producerId: string; producerEpoch: number }>("InitProducerId", 1, { transactionalId: "tx-1", transactionTimeout: 30_000 });
+    expect(init.errorCode).toBe(0);
+    const ids = { transactionalId: "tx-1", producerId: Number(init.producerId), producerEpoch: init.producerEpoch };
+    const added = await h.ask<{ errors: { partitionErrors: { errorCode: number }[] }[] }>("AddPartitionsToTxn", 1, { ...ids, topics: [{ topic: "orders", partitions: [0] }] });
+    expect(added.errors.map((t) => t.partitionErrors.map((p) => p.errorCode))).toEqual([[0]]);
+    const produced = await h.ask<{ topics: { partitions: { errorCode: number; baseOffset: string }[] }[] }>("Produce", 7, {
+      acks: -1,
+      timeout: 5000,
+      compression: 0,
+      ...ids,
+      topicData: [{ topic: "orders", partitions: [{ partition: 0, firstSequence: 0, messages: ["x", "y"].map((value, i) => ({ key: null, value, timestamp: 1_000_000_000_000 + i, headers: {} })) }] }],
+    });
+    expect(produced.topics[0]?.partitions[0]).toMatchObject({ errorCode: 0, baseOffset: "0" });
+
+    // Open: read_committed reads nothing (LSO 0, HW 2); read_uncommitted reads both records, in a transactional batch.
+    const open = (await h.ask<{ responses: { partitions: FetchedPartition[] }[] }>("Fetch", 11, fetchArgs(1))).responses[0]?.partitions[0] as FetchedPartition;
+    expect([open.errorCode, open.highWatermark, open.lastStableOffset, open.abortedTransactions, open.messages.length]).toEqual([0, "2", "0", [], 0]);
+    const dirty = (await h.ask<{ responses: { partitions: FetchedPartition[] }[] }>("Fetch", 11, fetchArgs(0))).responses[0]?.partitions[0] as FetchedPartition;
+    // kafkajs reads a null array as []: the bytes say null (-1) — size, correlation id, throttle, error, session,
+    // 1 topic "orders", 1 partition: index, error, HW, LSO, log start offset, then the aborted transactions.
+    expect(h.lastFrame().readInt32BE(4 + 4 + 4 + 2 + 4 + 4 + 8 + 4 + 4 + 2 + 8 + 8 + 8)).toBe(-1);
+    expect(dirty.messages.map((m) => [m.offset, m.value?.toString(), m.batchContext.inTransaction, m.isControlRecord])).toEqual([
+      ["0", "x", true, false],
+      ["1", "y", true, false],
+    ]);
+
+    const ended = await h.ask<{ errorCode: number }>("EndTxn", 1, { ...ids, transactionResult: false });
+    expect(ended.errorCode).toBe(0);
+    const after = (await h.ask<{ responses: { partitions: FetchedPartition[] }[] }>("Fetch", 11, fetchArgs(1))).responses[0]?.partitions[0] as FetchedPartition;
+    expect([after.highWatermark, after.lastStableOffset, after.abortedTransactions]).toEqual(["3", "3", [{ producerId: init.producerId, firstOffset: "0" }]]);
+    expect(after.messages.map((m) => [m.offset, m.batchContext.inTransaction, m.batchContext.isControlBatch, m.isControlRecord, m.batchContext.producerId])).toEqual([
+      ["0", true, false, false, init.producerId],
+      ["1", true, false, false, init.producerId],
+      ["2", true, true, true, init.producerId],
+    ]);
+    const marker = after.messages[2] as FetchedMessage;
+    // ControlRecordType ABORT (version 0, type 0); EndTransactionMarker (version 0, coordinator epoch: the leader
+    // epoch of __transaction_state-0, 0 here); no sequence.
+    expect([marker.key?.toString("hex"), marker.value?.toString("hex"), marker.batchContext.firstSequence]).toEqual(["00000000", "000000000000", -1]);
+  });
+});
