@@ -9,7 +9,9 @@ import { buildScenario } from "../../scenario/defaults.ts";
 import { msToUs, type TimeUs } from "../../core/time.ts";
 import type { ApiName } from "../api-keys.ts";
 import { kafkajsDecodeResponse, kafkajsRequestFrame } from "../testkit/kafkajs.ts";
-import { Gateway } from "./index.ts";
+import type { RecordSlice } from "../../kafka/protocol.ts";
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL, CONTROL_ABORT, CONTROL_COMMIT, markerValue } from "../../kafka/records.ts";
+import { Gateway, RecordStore } from "./index.ts";
 
 function harness() {
   const gw = new Gateway({ connections: 4, address: (b) => ({ host: `broker-${b}`, port: 9092 }), epochMs: 1_000_000, origin: "test" });
@@ -101,5 +103,46 @@ describe("a transaction through the wire gateway", () => {
     // ControlRecordType ABORT (version 0, type 0); EndTransactionMarker (version 0, coordinator epoch: the leader
     // epoch of __transaction_state-0, 0 here); no sequence.
     expect([marker.key?.toString("hex"), marker.value?.toString("hex"), marker.batchContext.firstSequence]).toEqual(["00000000", "000000000000", -1]);
+
+    // A committed transaction's marker: ControlRecordType COMMIT (version 0, type 1).
+    await h.ask("AddPartitionsToTxn", 1, { ...ids, topics: [{ topic: "orders", partitions: [0] }] });
+    await h.ask("Produce", 7, { acks: -1, timeout: 5000, compression: 0, ...ids, topicData: [{ topic: "orders", partitions: [{ partition: 0, firstSequence: 2, messages: [{ key: null, value: "z", timestamp: 1_000_000_000_002, headers: {} }] }] }] });
+    expect((await h.ask<{ errorCode: number }>("EndTxn", 1, { ...ids, transactionResult: true })).errorCode).toBe(0);
+    const committed = (await h.ask<{ responses: { partitions: FetchedPartition[] }[] }>("Fetch", 11, fetchArgs(1))).responses[0]?.partitions[0] as FetchedPartition;
+    expect(committed.messages.slice(3).map((m) => [m.offset, m.value?.toString("hex"), m.key?.toString("hex"), m.isControlRecord])).toEqual([
+      ["3", Buffer.from("z").toString("hex"), undefined, false],
+      ["4", "000000000000", "00000001", true],
+    ]);
+  });
+
+  it("serves each marker as a control batch of its own, without a sequence, its coordinator epoch in its value", () => {
+    const store = new RecordStore(0);
+    const T = ATTR_TRANSACTIONAL;
+    const C = ATTR_CONTROL | ATTR_TRANSACTIONAL;
+    // Producer 7: a transactional record, then two markers in a row (a transaction that added the partition and
+    // wrote nothing there), whose columns would otherwise chain as one batch.
+    const slice: RecordSlice = {
+      baseOffset: 10,
+      count: 3,
+      at: 0,
+      epochs: Int32Array.from([1, 1, 1]),
+      values: Float64Array.from([5, markerValue(3), markerValue(4)]),
+      keys: Int32Array.from([-1, CONTROL_COMMIT, CONTROL_ABORT]),
+      producerIds: Int32Array.from([7, 7, 7]),
+      sequences: Int32Array.from([0, 1, 2]),
+      appendUs: Float64Array.from([0, 0, 0]),
+      producerEpochs: Int32Array.from([0, 0, 0]),
+      attributes: Uint8Array.from([T, C, C]),
+    };
+    const served = store.serve(slice, 1 << 20, true);
+    expect(served.batches.map((b) => [b.baseOffset, b.records.length, b.isTransactional, b.isControl, b.baseSequence])).toEqual([
+      [10, 1, true, false, 0],
+      [11, 1, true, true, -1],
+      [12, 1, true, true, -1],
+    ]);
+    expect(served.batches.slice(1).map((b) => [Buffer.from(b.records[0]?.key as Uint8Array).toString("hex"), Buffer.from(b.records[0]?.value as Uint8Array).toString("hex")])).toEqual([
+      ["00000001", "000000000003"],
+      ["00000000", "000000000004"],
+    ]);
   });
 });
