@@ -118,6 +118,19 @@ describe("malformed requests", () => {
     expect(decodeRequest(negative)).toMatchObject({ ok: false, error: { kind: "invalid-length", message: "topics count -5" } });
   });
 
+  it("the transaction APIs: absurd counts fail at once, a null transactional id (a STRING field) is invalid", () => {
+    // AddPartitionsToTxn v1: transactional id "t", producer id, epoch, 1 topic "o" with 2^31 - 1 partitions.
+    const add = new Writer().int16(24).int16(1).int32(1).string("c").string("t").int64(9).int16(0).int32(1).string("o").int32(0x7fffffff).toBytes();
+    expect(decodeRequest(add)).toMatchObject({ ok: false, error: { kind: "truncated", message: "partitions of 2147483647 elements needs at least 8589934588 bytes, 0 left" } });
+    // TxnOffsetCommit v1: transactional id, group, producer id, epoch, -3 topics.
+    const commit = new Writer().int16(28).int16(1).int32(1).string("c").string("t").string("g").int64(9).int16(0).int32(-3).toBytes();
+    expect(decodeRequest(commit)).toMatchObject({ ok: false, error: { kind: "invalid-length", message: "topics count -3" } });
+    const endTxn = new Writer().int16(26).int16(1).int32(1).string("c").nullableString(null).int64(9).int16(0).int8(1).toBytes();
+    expect(decodeRequest(endTxn)).toMatchObject({ ok: false, error: { kind: "invalid-length" } });
+    // EndTxn v2 is beyond kafkajs: not advertised, not read.
+    expect(decodeRequest(new Writer().int16(26).int16(2).int32(1).string("c").toBytes())).toMatchObject({ ok: false, error: { kind: "unsupported-version", message: "EndTxn v2 (supported: v0-1)" } });
+  });
+
   it("an unknown API key and an unsupported version are typed errors carrying the header", () => {
     const describeGroups = new Writer().int16(15).int16(0).int32(77).string("c").int32(0).toBytes();
     expect(decodeRequest(describeGroups)).toEqual({

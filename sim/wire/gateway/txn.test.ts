@@ -62,6 +62,8 @@ const fetchArgs = (isolationLevel: 0 | 1) => ({ replicaId: -1, maxWaitTime: 0, m
 describe("a transaction through the wire gateway", () => {
   it("read_committed: the LSO stops at an open transaction; after its abort, the aborted transaction is listed and its marker is a control batch", async () => {
     const h = harness();
+    // A key type that is neither group (0) nor transaction (1): INVALID_REQUEST (CoordinatorType.forId).
+    expect((await h.ask<{ errorCode: number }>("FindCoordinator", 2, { groupId: "tx-1", coordinatorType: 2 })).errorCode).toBe(42);
     const coordinator = await h.ask<{ errorCode: number; coordinator: { nodeId: number } }>("FindCoordinator", 2, { groupId: "tx-1", coordinatorType: 1 });
     expect([coordinator.errorCode, coordinator.coordinator.nodeId]).toEqual([0, 1]);
     const init = await h.ask<{ errorCode: number; producerId: string; producerEpoch: number }>("InitProducerId", 1, { transactionalId: "tx-1", transactionTimeout: 30_000 });
@@ -81,6 +83,9 @@ describe("a transaction through the wire gateway", () => {
     // Open: read_committed reads nothing (LSO 0, HW 2); read_uncommitted reads both records, in a transactional batch.
     const open = (await h.ask<{ responses: { partitions: FetchedPartition[] }[] }>("Fetch", 11, fetchArgs(1))).responses[0]?.partitions[0] as FetchedPartition;
     expect([open.errorCode, open.highWatermark, open.lastStableOffset, open.abortedTransactions, open.messages.length]).toEqual([0, "2", "0", [], 0]);
+    // ListOffsets "latest": the LSO for read_committed, the HW for read_uncommitted.
+    const latest = async (isolationLevel: 0 | 1) => (await h.ask<{ responses: { partitions: { offset: string }[] }[] }>("ListOffsets", 3, { replicaId: -1, isolationLevel, topics: [{ topic: "orders", partitions: [{ partition: 0, timestamp: -1 }] }] })).responses[0]?.partitions[0]?.offset;
+    expect([await latest(1), await latest(0)]).toEqual(["0", "2"]);
     const dirty = (await h.ask<{ responses: { partitions: FetchedPartition[] }[] }>("Fetch", 11, fetchArgs(0))).responses[0]?.partitions[0] as FetchedPartition;
     // kafkajs reads a null array as []: the bytes say null (-1) — size, correlation id, throttle, error, session,
     // 1 topic "orders", 1 partition: index, error, HW, LSO, log start offset, then the aborted transactions.
@@ -120,7 +125,8 @@ describe("a transaction through the wire gateway", () => {
     const T = ATTR_TRANSACTIONAL;
     const C = ATTR_CONTROL | ATTR_TRANSACTIONAL;
     // Producer 7: a transactional record, then two markers in a row (a transaction that added the partition and
-    // wrote nothing there), whose columns would otherwise chain as one batch.
+    // wrote nothing there), the second's sequence column one past the first's batch (-1): nothing else keeps them
+    // apart.
     const slice: RecordSlice = {
       baseOffset: 10,
       count: 3,
@@ -129,7 +135,7 @@ describe("a transaction through the wire gateway", () => {
       values: Float64Array.from([5, markerValue(3), markerValue(4)]),
       keys: Int32Array.from([-1, CONTROL_COMMIT, CONTROL_ABORT]),
       producerIds: Int32Array.from([7, 7, 7]),
-      sequences: Int32Array.from([0, 1, 2]),
+      sequences: Int32Array.from([0, 1, 0]),
       appendUs: Float64Array.from([0, 0, 0]),
       producerEpochs: Int32Array.from([0, 0, 0]),
       attributes: Uint8Array.from([T, C, C]),
