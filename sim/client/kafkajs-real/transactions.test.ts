@@ -49,7 +49,8 @@ const messages = (prefix: string) => [0, 1, 2, 3].map((i) => ({ key: `k${i}`, va
 
 /** Read `orders` from the beginning in `groupId` until `want` records came, then 1 s more (nothing else may come). */
 async function readAll(sim: KafkajsSim, groupId: string, readUncommitted: boolean, want: number): Promise<{ values: string[]; keys: string[] }> {
-  const kafka = new Kafka({ ...sim.config(`reader-${groupId}`), logLevel: logLevel.NOTHING }) as unknown as KafkaWithTxn;
+  // One client.id for both readers (as two consumers of one Kafka instance): each group keeps its own isolation level.
+  const kafka = new Kafka({ ...sim.config("reader"), logLevel: logLevel.NOTHING }) as unknown as KafkaWithTxn;
   const consumer = kafka.consumer({ groupId, readUncommitted, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   await consumer.connect();
   await consumer.subscribe({ topics: ["orders"], fromBeginning: true });

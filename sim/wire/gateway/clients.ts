@@ -139,10 +139,12 @@ export class ObservedClients {
     else this.history.record({ timeUs, process, type: "fail", f: "commit", value: { ...value, error } });
   }
 
-  /** A Fetch of `client`: its wait and isolation level are its groups'. */
-  fetchWait(maxWaitMs: number, client: string, readCommitted: boolean): void {
-    for (const m of this.members.values()) {
-      if (m.client !== client) continue;
+  /** A Fetch of `client`: its wait and isolation level are those of the groups whose members it reads for (one
+   *  client.id may run consumers of several groups, each with its own settings). */
+  fetchWait(maxWaitMs: number, client: string, readCommitted: boolean, partitions: readonly TopicPartitionRef[]): void {
+    for (const p of partitions) {
+      const m = this.readingMember(client, p.topic, p.partition);
+      if (m === undefined) continue;
       const g = this.group(m.group);
       g.fetchMaxWaitMs = maxWaitMs;
       g.readCommitted = readCommitted;
@@ -161,12 +163,18 @@ export class ObservedClients {
 
   /** Who a client's fetch of a partition is for: its member holding the partition, else the client alone. */
   private reader(client: string, topic: string, partition: number): { process: string; group: string } {
+    const best = this.readingMember(client, topic, partition);
+    return best === undefined ? { process: client, group: client } : { process: best.process, group: best.group };
+  }
+
+  /** The member of `client` whose latest assignment holds the partition (the one assigned last), if any. */
+  private readingMember(client: string, topic: string, partition: number): Member | undefined {
     let best: Member | undefined;
     for (const m of this.members.values()) {
       if (m.client !== client || !m.assignment.some((a) => a.topic === topic && a.partition === partition)) continue;
       if (best === undefined || m.assignedAtUs >= best.assignedAtUs) best = m;
     }
-    return best === undefined ? { process: client, group: client } : { process: best.process, group: best.group };
+    return best;
   }
 
   /** Records a fetch answer's records of one partition: `records` what the client hands its application, `endOffset`

@@ -133,7 +133,7 @@ export function planFetch(req: FetchRequest, rc: RequestContext): Plan {
   const { shared, client } = rc;
   const partitions = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, fetchOffset: p.fetchOffset, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: -1 })));
   const readCommitted = req.isolationLevel === READ_COMMITTED;
-  shared.clients.fetchWait(req.maxWaitMs, client, readCommitted);
+  shared.clients.fetchWait(req.maxWaitMs, client, readCommitted, partitions);
   const served: { topic: string; partition: number; fetchOffset: number; records: PolledRecord[]; endOffset: number }[] = [];
   const isolation = readCommitted ? { isolationLevel: READ_COMMITTED as 1 } : {};
   return {
