@@ -63,6 +63,9 @@ export class ObservedClients {
   private readonly producers = new Map<string, ObservedProducer>();
   private readonly groups = new Map<string, ObservedGroup>();
   private readonly members = new Map<string, Member>();
+  /** Clients reading partitions no member of theirs holds (assign mode: kcat -C, a Java consumer's assign()): each
+   *  is one reader, its "group" in the history its client.id. */
+  private readonly standalone = new Map<string, { readonly topics: Set<string>; fetchMaxWaitMs: number; readCommitted: boolean }>();
   /** process → "topic-partition" → the offsets its next fetch may ask for without moving its position. */
   private readonly next = new Map<string, Map<string, { readonly from: number; readonly to: number }>>();
 
@@ -144,7 +147,14 @@ export class ObservedClients {
   fetchWait(maxWaitMs: number, client: string, readCommitted: boolean, partitions: readonly TopicPartitionRef[]): void {
     for (const p of partitions) {
       const m = this.readingMember(client, p.topic, p.partition);
-      if (m === undefined) continue;
+      if (m === undefined) {
+        let r = this.standalone.get(client);
+        if (r === undefined) this.standalone.set(client, (r = { topics: new Set(), fetchMaxWaitMs: maxWaitMs, readCommitted }));
+        r.topics.add(p.topic);
+        r.fetchMaxWaitMs = maxWaitMs;
+        r.readCommitted = readCommitted;
+        continue;
+      }
       const g = this.group(m.group);
       g.fetchMaxWaitMs = maxWaitMs;
       g.readCommitted = readCommitted;
@@ -231,7 +241,7 @@ export class ObservedClients {
   /** The groups seen: members, topics, session and rebalance timeouts from their JoinGroups, fetch.max.wait.ms
    *  from their fetches; heartbeat.interval.ms is not on the wire (a third of the session timeout, at most 3 s). */
   consumerSpecs(): ConsumerSpec[] {
-    return [...this.groups.values()]
+    const groups = [...this.groups.values()]
       .filter((g) => g.members.size > 0)
       .map((g) =>
         consumerSpec({
@@ -250,5 +260,21 @@ export class ObservedClients {
           external: `${this.origin} group ${g.group}`,
         }),
       );
+    // Readers without a group, as a group of one named by their client.id (the history's group of their polls): the
+    // checkers read their isolation level from it (with read_committed, skipped markers and aborted records are not
+    // skips). A client.id that is also a group's name is that group already.
+    const readers = [...this.standalone]
+      .filter(([client]) => !this.groups.has(client))
+      .map(([client, r]) =>
+        consumerSpec({
+          group: client,
+          members: 1,
+          topics: [...r.topics],
+          config: { "fetch.max.wait.ms": r.fetchMaxWaitMs, "enable.auto.commit": false, "isolation.level": r.readCommitted ? "read_committed" : "read_uncommitted" },
+          explicit: [],
+          external: `${this.origin} reader ${client}`,
+        }),
+      );
+    return [...groups, ...readers];
   }
 }
