@@ -66,7 +66,6 @@ export function planProduce(req: ProduceRequest, rc: RequestContext): Plan {
         const key = shared.records.keyId(rec.key);
         values.push(id.value);
         keys.push(key);
-        if (txn !== null) shared.txns.sent(txn, t.name, id.value);
         if (id.isNew) shared.clients.sendInvoke(nowUs, client, t.name, key, id.value, p.index);
         else {
           const r = shared.records.retried(id.value);
@@ -120,8 +119,10 @@ export function planProduce(req: ProduceRequest, rc: RequestContext): Plan {
         const res = results.get(`${s.topic}\u0000${s.partition}`);
         if (res === undefined || res.error !== "NONE" || res.baseOffset < 0) continue;
         for (let i = 0; i < s.values.length; i++) {
-          // An answer to a retry of what was acknowledged already (the broker's duplicate answer) is no news.
           const value = s.values[i] as number;
+          // Written in the transaction: what its end (txn-ended) covers; a record never acknowledged is not.
+          if (txn !== null) shared.txns.sent(txn, s.topic, value);
+          // An answer to a retry of what was acknowledged already (the broker's duplicate answer) is no news.
           if (shared.records.acknowledged(value)) shared.clients.sendOk(timeUs, client, s.topic, s.keys[i] as number, value, s.partition, res.baseOffset + i, rc.broker);
         }
       }

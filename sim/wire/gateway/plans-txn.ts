@@ -98,7 +98,8 @@ export function planEndTxn(req: EndTxnRequest, rc: RequestContext): Plan {
       // An error leaves the transaction as it was: the client retries the EndTxn, or is fenced (the next
       // InitProducerId of the transactional.id starts afresh; an invoked commit stays indeterminate).
       if (error !== "NONE") return;
-      if (req.committed) for (const o of t.committing) shared.clients.commitDone(timeUs, o.process, o.group, -1, o.offsets, "NONE");
+      // COMMIT: the offsets are the group's. ABORT after a COMMIT that failed: they certainly are not.
+      for (const o of t.committing) shared.clients.commitDone(timeUs, o.process, o.group, -1, o.offsets, req.committed ? "NONE" : "TRANSACTION_ABORTABLE");
       for (const [topic, values] of t.values) rc.emit({ type: "txn-ended", producer: client, transactionalId: req.transactionalId, producerId: req.producerId, producerEpoch: req.producerEpoch, topic, commit: req.committed, values: [...values] });
       shared.txns.clear(t);
     },

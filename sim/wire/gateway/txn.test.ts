@@ -109,10 +109,28 @@ describe("a transaction through the wire gateway", () => {
     // epoch of __transaction_state-0, 0 here); no sequence.
     expect([marker.key?.toString("hex"), marker.value?.toString("hex"), marker.batchContext.firstSequence]).toEqual(["00000000", "000000000000", -1]);
 
-    // A committed transaction's marker: ControlRecordType COMMIT (version 0, type 1).
+    // A committed transaction's marker: ControlRecordType COMMIT (version 0, type 1). Its Produce also names a
+    // partition that does not exist: refused, that record is not in the transaction's end (txn-ended), only "z" is.
     await h.ask("AddPartitionsToTxn", 1, { ...ids, topics: [{ topic: "orders", partitions: [0] }] });
-    await h.ask("Produce", 7, { acks: -1, timeout: 5000, compression: 0, ...ids, topicData: [{ topic: "orders", partitions: [{ partition: 0, firstSequence: 2, messages: [{ key: null, value: "z", timestamp: 1_000_000_000_002, headers: {} }] }] }] });
+    const zMessage = (value: string) => [{ key: null, value, timestamp: 1_000_000_000_002, headers: {} }];
+    const mixed = await h.ask<{ topics: { partitions: { partition: number; errorCode: number }[] }[] }>("Produce", 7, {
+      acks: -1,
+      timeout: 5000,
+      compression: 0,
+      ...ids,
+      topicData: [{ topic: "orders", partitions: [{ partition: 0, firstSequence: 2, messages: zMessage("z") }, { partition: 7, firstSequence: 0, messages: zMessage("lost") }] }],
+    });
+    expect(mixed.topics[0]?.partitions.map((p) => [p.partition, p.errorCode])).toEqual([
+      [0, 0],
+      [7, 3],
+    ]);
     expect((await h.ask<{ errorCode: number }>("EndTxn", 1, { ...ids, transactionResult: true })).errorCode).toBe(0);
+    const ends = h.world.runtime.trace.evidence.flatMap((e) => (e.type === "txn-ended" ? [[e.commit, e.transactionalId, e.topic, e.values]] : []));
+    // Record numbers: x 0, y 1 (aborted), z 2 ("lost" 3 was never written).
+    expect(ends).toEqual([
+      [false, "tx-1", "orders", [0, 1]],
+      [true, "tx-1", "orders", [2]],
+    ]);
     const committed = (await h.ask<{ responses: { partitions: FetchedPartition[] }[] }>("Fetch", 11, fetchArgs(1))).responses[0]?.partitions[0] as FetchedPartition;
     expect(committed.messages.slice(3).map((m) => [m.offset, m.value?.toString("hex"), m.key?.toString("hex"), m.isControlRecord])).toEqual([
       ["3", Buffer.from("z").toString("hex"), undefined, false],

@@ -1,11 +1,12 @@
 // What the gateway keeps of each transactional producer it sees (by transactional.id), for the history and the
 // evidence the checkers read, as the modelled transactional producer and exactly-once pipeline record them
 // (sim/client/transactions.ts, sim/client/consumer/pipeline.ts):
-//   - the values it produced in its open transaction, per topic: a txn-ended event for each topic when an EndTxn is
-//     answered NONE (lost-transaction reads the committed ones);
+//   - the values of its open transaction the partitions acknowledged, per topic: a txn-ended event for each topic
+//     when an EndTxn is answered NONE (lost-transaction reads the committed ones);
 //   - the offsets its TxnOffsetCommit requests carried (kafkajs's sendOffsets): a commit op invoked with the
 //     EndTxn(COMMIT), ok when it is answered NONE (the coordinator may complete the transaction from the moment it
-//     has the EndTxn, even if the client never hears); an EndTxn(ABORT) drops them.
+//     has the EndTxn, even if the client never hears); an EndTxn(ABORT) drops them (after a COMMIT that failed, its
+//     commit op fails).
 // A new InitProducerId for the transactional.id starts afresh (it fences the old epoch and aborts or completes what
 // was open; a commit op still open stays indeterminate).
 export interface TxnOffsets {
@@ -21,7 +22,7 @@ export interface OpenTxn {
   client: string;
   producerId: number;
   producerEpoch: number;
-  /** topic → values sent in the open transaction (retries keep their number: once each). */
+  /** topic → values of the open transaction acknowledged (retries keep their number: once each). */
   readonly values: Map<string, Set<number>>;
   /** group → the offsets of the transaction (the latest TxnOffsetCommit per partition wins). */
   readonly offsets: Map<string, TxnOffsets>;
