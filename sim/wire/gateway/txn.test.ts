@@ -22,12 +22,13 @@ function harness() {
     topics: [
       { name: "orders", partitions: 1, replicaAssignment: [[1, 2, 3]] },
       { name: "__transaction_state", partitions: 1, replicaAssignment: [[1, 2, 3]] },
+      { name: "__consumer_offsets", partitions: 1, replicaAssignment: [[1, 2, 3]] },
     ],
   });
   const world = createWorld(s, { outside: gw.outside() });
   gw.bind({ history: world.history, nextValue: world.nextValue });
   const rt = world.runtime;
-  world.runTo(msToUs(3000)); // broker 1 leads orders-0 and __transaction_state-0
+  world.runTo(msToUs(3000)); // broker 1 leads orders-0, __transaction_state-0 and __consumer_offsets-0
   const frames: Buffer[] = [];
   const conn = gw.connect(1, { write: (b) => frames.push(Buffer.from(b)), connected: () => {}, closed: () => {} }, { handshake: false });
   let corr = 0;
@@ -131,6 +132,19 @@ describe("a transaction through the wire gateway", () => {
       [false, "tx-1", "orders", [0, 1]],
       [true, "tx-1", "orders", [2]],
     ]);
+    // sendOffsets, then an EndTxn(COMMIT) the coordinator refuses (a wrong epoch) and an EndTxn(ABORT): the commit of
+    // the group's offsets, invoked with the COMMIT, fails with the ABORT.
+    expect((await h.ask<{ errorCode: number }>("AddOffsetsToTxn", 1, { ...ids, groupId: "g" })).errorCode).toBe(0);
+    const txnCommit = await h.ask<{ topics: { partitions: { errorCode: number }[] }[] }>("TxnOffsetCommit", 1, { ...ids, groupId: "g", topics: [{ topic: "orders", partitions: [{ partition: 0, offset: "1", metadata: null }] }] });
+    expect(txnCommit.topics.map((t) => t.partitions.map((p) => p.errorCode))).toEqual([[0]]);
+    expect((await h.ask<{ errorCode: number }>("EndTxn", 1, { ...ids, producerEpoch: ids.producerEpoch + 1, transactionResult: true })).errorCode).not.toBe(0);
+    expect((await h.ask<{ errorCode: number }>("EndTxn", 1, { ...ids, transactionResult: false })).errorCode).toBe(0);
+    const commits = h.world.history.ops.flatMap((o) => (o.f === "commit" ? [[o.type, o.value.group, o.value.offsets, o.type === "fail" ? o.value.error : null]] : []));
+    expect(commits).toEqual([
+      ["invoke", "g", [{ topic: "orders", partition: 0, offset: 1 }], null],
+      ["fail", "g", [{ topic: "orders", partition: 0, offset: 1 }], "TRANSACTION_ABORTABLE"],
+    ]);
+
     const committed = (await h.ask<{ responses: { partitions: FetchedPartition[] }[] }>("Fetch", 11, fetchArgs(1))).responses[0]?.partitions[0] as FetchedPartition;
     expect(committed.messages.slice(3).map((m) => [m.offset, m.value?.toString("hex"), m.key?.toString("hex"), m.isControlRecord])).toEqual([
       ["3", Buffer.from("z").toString("hex"), undefined, false],
