@@ -113,8 +113,8 @@ describe("the real kafkajs's transactions through the wire gateway, in virtual t
     ]);
   }, 60_000);
 
-  it("sendOffsets commits the group's offsets with the transaction, and an aborted transaction's offsets are not committed", async () => {
-    const run = await runKafkajs(scenario(22), async (sim) => {
+  it("sendOffsets commits the group's offsets with the transaction, and an aborted transaction's offsets are not committed; the same seed gives the same run", async () => {
+    const pipe = async (sim: KafkajsSim) => {
       const kafka = new Kafka({ ...sim.config("pipe"), logLevel: logLevel.NOTHING }) as unknown as KafkaWithTxn;
       const producer = kafka.producer({ transactionalId: "pipe-tx", maxInFlightRequests: 1, idempotent: true });
       await producer.connect();
@@ -132,8 +132,14 @@ describe("the real kafkajs's transactions through the wire gateway, in virtual t
       const offsets = await admin.fetchOffsets({ groupId: "billing", topics: ["orders"] });
       await admin.disconnect();
       return offsets;
-    });
+    };
+    const run = await runKafkajs(scenario(22), pipe);
     if (run.error !== undefined) throw run.error;
+    // A transactional run is a function of its seed too: the same trace hash (every frame both ways) and history.
+    const again = await runKafkajs(scenario(22), pipe);
+    expect(again.result.traceHash).toBe(run.result.traceHash);
+    expect(JSON.stringify(again.result.history)).toBe(JSON.stringify(run.result.history));
+    expect(JSON.stringify(again.result.evidence)).toBe(JSON.stringify(run.result.evidence));
     const offsets = run.value as { topic: string; partitions: { partition: number; offset: string }[] }[];
     expect(offsets.map((t) => [t.topic, [...t.partitions].sort((a, b) => a.partition - b.partition).map((p) => [p.partition, p.offset])])).toEqual([
       [
