@@ -1,11 +1,16 @@
 // `kafkasim serve` against kcat (librdkafka): a real client in another process, over real TCP, on the wall clock.
 // CI installs kcat (.ci/run: Debian's `kcat` package); without it these tests are skipped and say why.
 import { spawn, spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { buildScenario } from "../../sim/scenario/defaults.ts";
 import { judge } from "../../properties/judge.ts";
 import type { RunResult } from "../../sim/result.ts";
 import { startServe, type ServeHandle } from "./server.ts";
+
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- kafkajs ships no types for require()
+const { Kafka, logLevel } = require("kafkajs") as any;
 
 const KCAT = spawnSync("kcat", ["-V"], { encoding: "utf8" });
 const HAVE_KCAT = KCAT.status === 0;
@@ -170,6 +175,60 @@ describe.skipIf(!HAVE_KCAT)("kafkasim serve with kcat", () => {
       expect(reports.filter((r) => r.broker !== killed).length).toBeGreaterThanOrEqual(600);
     } finally {
       if (result === undefined) await h.stop();
+    }
+  }, 120_000);
+
+  it("transactions: kcat's transactional producer commits; kafkajs's aborted transaction is read by kcat with read_uncommitted only, and no marker by either", async () => {
+    const s = buildScenario({
+      name: "kcat-transactions",
+      seed: 3,
+      protocol: "3.7",
+      drainMs: 5_000,
+      broker: { "offsets.topic.num.partitions": 1 },
+      topics: [
+        { name: "test", partitions: 1 },
+        { name: "__transaction_state", partitions: 1 },
+      ],
+    });
+    const h = await startServe(s, { port: 0 });
+    try {
+      // kcat -X transactional.id: every message in one transaction, committed when stdin ends.
+      const committed = Array.from({ length: 20 }, (_, i) => `kcat-${i}`);
+      const produced = await kcat(["-P", "-b", h.bootstrap, "-t", "test", "-X", "transactional.id=kcat-tx"], (write, end) => {
+        write(committed.join("\n") + "\n");
+        end();
+      });
+      expect(produced.code, produced.err).toBe(0);
+      // kafkajs over TCP: an aborted transaction, then a committed one.
+      const kafka = new Kafka({ clientId: "tcp-tx", brokers: h.bootstrap.split(","), logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+      const producer = kafka.producer({ transactionalId: "kafkajs-tx", maxInFlightRequests: 1, idempotent: true });
+      await producer.connect();
+      const aborted = await producer.transaction();
+      await aborted.send({ topic: "test", messages: [0, 1, 2].map((i) => ({ value: `aborted-${i}` })) });
+      await aborted.abort();
+      const last = await producer.transaction();
+      await last.send({ topic: "test", messages: [{ value: "last" }] });
+      await last.commit();
+      await producer.disconnect();
+
+      const read = async (isolation: string): Promise<string[]> => {
+        // A reader without a group is judged by its client.id's isolation level: one client.id per level.
+        const r = await kcat(["-C", "-b", h.bootstrap, "-t", "test", "-o", "beginning", "-e", "-q", "-X", `isolation.level=${isolation}`, "-X", `client.id=${isolation}-reader`], (_w, end) => end());
+        expect(r.code, r.err).toBe(0);
+        return r.out.split("\n").filter((l) => l !== "");
+      };
+      expect(await read("read_committed")).toEqual([...committed, "last"]);
+      expect(await read("read_uncommitted")).toEqual([...committed, "aborted-0", "aborted-1", "aborted-2", "last"]);
+    } finally {
+      const result = await h.stop();
+      // The readers, as groups of one: the read_committed one's skipped markers and aborted records are no skips.
+      expect(result.scenario.consumers.map((c) => [c.group, c.config["isolation.level"], c.external])).toEqual([
+        ["read_committed-reader", "read_committed", "wire reader read_committed-reader"],
+        ["read_uncommitted-reader", "read_uncommitted", "wire reader read_uncommitted-reader"],
+      ]);
+      const j = judge(result);
+      expect(j.anomalies).toEqual([]);
+      expect(j.stats.acked).toBe(24);
     }
   }, 120_000);
 });

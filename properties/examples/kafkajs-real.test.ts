@@ -123,4 +123,46 @@ describe("the real kafkajs, judged", () => {
     );
     expect(java.evidence.filter((e) => e.type === "member-left")).toEqual([]);
   });
+
+  it("a transactional kafkajs producer that commits, aborts and commits, read by a read_committed and a read_uncommitted group on one client.id: the checkers find nothing", async () => {
+    const s = buildScenario({
+      name: "kafkajs-transactions",
+      seed: 21,
+      protocol: "3.7",
+      durationMs: 60_000,
+      drainMs: 25_000,
+      broker: { "offsets.topic.num.partitions": 1, "group.initial.rebalance.delay.ms": 0 },
+      topics: [
+        { name: "orders", partitions: 3 },
+        { name: "__transaction_state", partitions: 1 },
+      ],
+    });
+    const run = await runKafkajs(s, async (sim) => {
+      const kafka = new Kafka({ ...sim.config("shop"), logLevel: logLevel.NOTHING });
+      const producer = kafka.producer({ transactionalId: "shop-tx", maxInFlightRequests: 1, idempotent: true });
+      await producer.connect();
+      for (const [prefix, commit] of [["a", true], ["b", false], ["c", true]] as const) {
+        const txn = await producer.transaction();
+        await txn.send({ topic: "orders", messages: [0, 1, 2, 3].map((i) => ({ key: `k${i}`, value: `${prefix}-${i}` })) });
+        await (commit ? txn.commit() : txn.abort());
+      }
+      await producer.disconnect();
+      for (const [groupId, readUncommitted, want] of [["committed", false, 8], ["everything", true, 12]] as const) {
+        const consumer = kafka.consumer({ groupId, readUncommitted, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+        await consumer.connect();
+        await consumer.subscribe({ topics: ["orders"], fromBeginning: true });
+        let n = 0;
+        await new Promise<void>((resolve) => void consumer.run({ eachMessage: async () => void (++n === want && resolve()) }));
+        await sim.sleep(1000);
+        await consumer.disconnect();
+      }
+    });
+    if (run.error !== undefined) throw run.error;
+    const j = judge(run.result);
+    // The read_committed group skipped the markers and the aborted records (no poll-skip), the aborted records are
+    // not lost writes, and no committed record is missing (lost-transaction).
+    expect(j.anomalies).toEqual([]);
+    expect(j.verdict).toBe("valid");
+    expect([j.stats.acked, j.stats.polled]).toEqual([12, 20]);
+  });
 });

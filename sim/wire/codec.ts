@@ -24,6 +24,24 @@ import { readSyncGroupRequest, writeSyncGroupResponse, type SyncGroupRequest, ty
 import { WireDecodeFailure, type WireDecodeError } from "./decode-error.ts";
 import { readRequestHeader, writeResponseHeader, type RequestHeader } from "./header.ts";
 import { Reader } from "./reader.ts";
+import {
+  readAddOffsetsToTxnRequest,
+  readAddPartitionsToTxnRequest,
+  readEndTxnRequest,
+  readTxnOffsetCommitRequest,
+  writeAddOffsetsToTxnResponse,
+  writeAddPartitionsToTxnResponse,
+  writeEndTxnResponse,
+  writeTxnOffsetCommitResponse,
+  type AddOffsetsToTxnRequest,
+  type AddOffsetsToTxnResponse,
+  type AddPartitionsToTxnRequest,
+  type AddPartitionsToTxnResponse,
+  type EndTxnRequest,
+  type EndTxnResponse,
+  type TxnOffsetCommitRequest,
+  type TxnOffsetCommitResponse,
+} from "./apis/txn.ts";
 import { Writer } from "./writer.ts";
 
 export type KafkaRequest =
@@ -39,7 +57,11 @@ export type KafkaRequest =
   | LeaveGroupRequest
   | SyncGroupRequest
   | ApiVersionsRequest
-  | InitProducerIdRequest;
+  | InitProducerIdRequest
+  | AddPartitionsToTxnRequest
+  | AddOffsetsToTxnRequest
+  | EndTxnRequest
+  | TxnOffsetCommitRequest;
 
 export type KafkaResponse =
   | ProduceResponse
@@ -54,7 +76,11 @@ export type KafkaResponse =
   | LeaveGroupResponse
   | SyncGroupResponse
   | ApiVersionsResponse
-  | InitProducerIdResponse;
+  | InitProducerIdResponse
+  | AddPartitionsToTxnResponse
+  | AddOffsetsToTxnResponse
+  | EndTxnResponse
+  | TxnOffsetCommitResponse;
 
 export type DecodedRequest =
   | { readonly ok: true; readonly header: RequestHeader; readonly request: KafkaRequest }
@@ -108,6 +134,14 @@ function readBody(r: Reader, apiKey: number, version: number): KafkaRequest {
       return readApiVersionsRequest(r, version);
     case API_KEY.InitProducerId:
       return readInitProducerIdRequest(r, version);
+    case API_KEY.AddPartitionsToTxn:
+      return readAddPartitionsToTxnRequest(r, version);
+    case API_KEY.AddOffsetsToTxn:
+      return readAddOffsetsToTxnRequest(r, version);
+    case API_KEY.EndTxn:
+      return readEndTxnRequest(r, version);
+    case API_KEY.TxnOffsetCommit:
+      return readTxnOffsetCommitRequest(r, version);
     default:
       return r.fail("unsupported-api", `api key ${apiKey} is not implemented`, 0);
   }
@@ -149,6 +183,14 @@ export function writeResponseBody(w: Writer, version: number, res: KafkaResponse
       return writeApiVersionsResponse(w, version, res);
     case API_KEY.InitProducerId:
       return writeInitProducerIdResponse(w, version, res);
+    case API_KEY.AddPartitionsToTxn:
+      return writeAddPartitionsToTxnResponse(w, version, res);
+    case API_KEY.AddOffsetsToTxn:
+      return writeAddOffsetsToTxnResponse(w, version, res);
+    case API_KEY.EndTxn:
+      return writeEndTxnResponse(w, version, res);
+    case API_KEY.TxnOffsetCommit:
+      return writeTxnOffsetCommitResponse(w, version, res);
     default: {
       const never: never = res;
       throw new Error(`no encoder for ${JSON.stringify(never)}`);

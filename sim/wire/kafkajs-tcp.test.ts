@@ -155,6 +155,11 @@ class ToyBroker {
         // Nothing to read: hold the fetch (a real broker parks it in purgatory for maxWaitMs).
         return any ? { apiKey: API_KEY.Fetch, throttleTimeMs: 0, error: "NONE", sessionId: 0, responses } : null;
       }
+      case API_KEY.AddPartitionsToTxn:
+      case API_KEY.AddOffsetsToTxn:
+      case API_KEY.EndTxn:
+      case API_KEY.TxnOffsetCommit:
+        throw new Error("the toy broker has no transactions (the gateway's are tested in sim/client/kafkajs-real)");
       default: {
         const never: never = req;
         throw new Error(`unexpected ${JSON.stringify(never)}`);

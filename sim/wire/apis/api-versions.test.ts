@@ -28,7 +28,7 @@ describe("ApiVersions", () => {
 
   it("lists every implemented API once, in key order, with its supported range", () => {
     const res = supportedApiVersions();
-    expect(res.apiKeys.map((a) => a.apiKey)).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 18, 22]);
+    expect(res.apiKeys.map((a) => a.apiKey)).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 18, 22, 24, 25, 26, 28]);
     for (const name of APIS) {
       expect(res.apiKeys.find((a) => a.apiKey === API_KEY[name])).toEqual({ apiKey: API_KEY[name], minVersion: SUPPORTED_VERSIONS[name].min, maxVersion: SUPPORTED_VERSIONS[name].max });
     }
@@ -56,6 +56,10 @@ describe("ApiVersions", () => {
       SyncGroup: 3,
       ApiVersions: 2,
       InitProducerId: 1,
+      AddPartitionsToTxn: 1,
+      AddOffsetsToTxn: 1,
+      EndTxn: 1,
+      TxnOffsetCommit: 1,
     });
   });
 

@@ -11,7 +11,8 @@
 //            answer ended moved its own position (a seek, a re-fetch after a failed handler, an offset reset): a
 //            `reset` op with reason "seek" says so, and the checkers judge what the broker served from there.
 //   assign   a SyncGroup answer's partitions (the leader's assignment bytes, read: consumer-protocol.ts).
-//   commit   an OffsetCommit request (invoke) and its answer (ok, or fail with the first partition error).
+//   commit   an OffsetCommit request (invoke) and its answer (ok, or fail with the first partition error); a
+//            transaction's offsets (TxnOffsetCommit) from its EndTxn(COMMIT) (invoke) to its answer (txns.ts).
 //
 // Processes: a producer is its client.id (the request header's); a group member is "<client.id>/<member id>"; a
 // consumer reading without a group is its client.id. Fetches carry no group, so a fetched partition is credited
@@ -32,6 +33,8 @@ interface ObservedProducer {
   idempotent: boolean;
   maxInFlight: number;
   sends: number;
+  /** The transactional.id of its Produce requests (null: none). */
+  transactionalId: string | null;
 }
 
 interface ObservedGroup {
@@ -41,6 +44,8 @@ interface ObservedGroup {
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   fetchMaxWaitMs: number;
+  /** Its members' fetches: read_committed (isolation_level 1). */
+  readCommitted: boolean;
 }
 
 interface Member {
@@ -58,8 +63,11 @@ export class ObservedClients {
   private readonly producers = new Map<string, ObservedProducer>();
   private readonly groups = new Map<string, ObservedGroup>();
   private readonly members = new Map<string, Member>();
-  /** process → "topic-partition" → the offset its next fetch should ask for. */
-  private readonly next = new Map<string, Map<string, number>>();
+  /** Clients reading partitions no member of theirs holds (assign mode: kcat -C, a Java consumer's assign()): each
+   *  is one reader, its "group" in the history its client.id. */
+  private readonly standalone = new Map<string, { readonly topics: Set<string>; fetchMaxWaitMs: number; readCommitted: boolean }>();
+  /** process → "topic-partition" → the offsets its next fetch may ask for without moving its position. */
+  private readonly next = new Map<string, Map<string, { readonly from: number; readonly to: number }>>();
 
   constructor(
     private readonly history: HistoryRecorder,
@@ -70,12 +78,13 @@ export class ObservedClients {
   // ------------------------------------------------------------------ producers
 
   /** A Produce request of `client` (acks, idempotence, how many of its requests were in flight with it). */
-  produceRequest(client: string, topic: string, acks: number, idempotent: boolean, inFlight: number): void {
+  produceRequest(client: string, topic: string, acks: number, idempotent: boolean, inFlight: number, transactionalId: string | null): void {
     let p = this.producers.get(client);
     if (p === undefined) {
-      p = { id: client, topic, acks, idempotent, maxInFlight: inFlight, sends: 0 };
+      p = { id: client, topic, acks, idempotent, maxInFlight: inFlight, sends: 0, transactionalId };
       this.producers.set(client, p);
     }
+    if (transactionalId !== null) p.transactionalId = transactionalId;
     if (ACKS_RANK(acks) < ACKS_RANK(p.acks)) p.acks = acks;
     if (!idempotent) p.idempotent = false;
     if (inFlight > p.maxInFlight) p.maxInFlight = inFlight;
@@ -133,34 +142,70 @@ export class ObservedClients {
     else this.history.record({ timeUs, process, type: "fail", f: "commit", value: { ...value, error } });
   }
 
-  fetchWait(maxWaitMs: number, client: string): void {
-    for (const m of this.members.values()) if (m.client === client) this.group(m.group).fetchMaxWaitMs = maxWaitMs;
+  /** A Fetch of `client`: its wait and isolation level are those of the groups whose members it reads for (one
+   *  client.id may run consumers of several groups, each with its own settings). */
+  fetchWait(maxWaitMs: number, client: string, readCommitted: boolean, partitions: readonly TopicPartitionRef[]): void {
+    for (const p of partitions) {
+      const m = this.readingMember(client, p.topic, p.partition);
+      if (m === undefined) {
+        let r = this.standalone.get(client);
+        if (r === undefined) this.standalone.set(client, (r = { topics: new Set(), fetchMaxWaitMs: maxWaitMs, readCommitted }));
+        r.topics.add(p.topic);
+        r.fetchMaxWaitMs = maxWaitMs;
+        r.readCommitted = readCommitted;
+        continue;
+      }
+      const g = this.group(m.group);
+      g.fetchMaxWaitMs = maxWaitMs;
+      g.readCommitted = readCommitted;
+    }
+  }
+
+  /** The process that commits a transaction's offsets for `group` from `client` (TxnOffsetCommit v0-2 carries no
+   *  member): its member of the group that was assigned last, else the client itself. */
+  processIn(client: string, group: string): string {
+    let best: Member | undefined;
+    for (const m of this.members.values()) if (m.client === client && m.group === group && (best === undefined || m.assignedAtUs >= best.assignedAtUs)) best = m;
+    return best?.process ?? client;
   }
 
   // ------------------------------------------------------------------ fetches
 
   /** Who a client's fetch of a partition is for: its member holding the partition, else the client alone. */
   private reader(client: string, topic: string, partition: number): { process: string; group: string } {
+    const best = this.readingMember(client, topic, partition);
+    return best === undefined ? { process: client, group: client } : { process: best.process, group: best.group };
+  }
+
+  /** The member of `client` whose latest assignment holds the partition (the one assigned last), if any. */
+  private readingMember(client: string, topic: string, partition: number): Member | undefined {
     let best: Member | undefined;
     for (const m of this.members.values()) {
       if (m.client !== client || !m.assignment.some((a) => a.topic === topic && a.partition === partition)) continue;
       if (best === undefined || m.assignedAtUs >= best.assignedAtUs) best = m;
     }
-    return best === undefined ? { process: client, group: client } : { process: best.process, group: best.group };
+    return best;
   }
 
-  /** Records a fetch answer's records of one partition (records.length may be 0: the position still counts). */
-  served(timeUs: number, client: string, topic: string, partition: number, fetchOffset: number, records: readonly PolledRecord[]): void {
+  /** Records a fetch answer's records of one partition: `records` what the client hands its application, `endOffset`
+   *  the offset after the last one the answer carried (markers and aborted records included: the client's next
+   *  fetch starts there). */
+  served(timeUs: number, client: string, topic: string, partition: number, fetchOffset: number, records: readonly PolledRecord[], endOffset: number): void {
+    if (endOffset <= fetchOffset) return;
     const { process, group } = this.reader(client, topic, partition);
     const tp = `${topic}-${partition}`;
     let pos = this.next.get(process);
     if (pos === undefined) this.next.set(process, (pos = new Map()));
     const expected = pos.get(tp);
-    if (records.length === 0) return;
-    if (expected !== undefined && expected !== fetchOffset) {
+    if (expected !== undefined && (fetchOffset < expected.from || fetchOffset > expected.to)) {
       this.history.record({ timeUs, process, type: "ok", f: "reset", value: { group, topic, partition, offset: fetchOffset, reason: "seek", strategy: "none" } });
     }
-    pos.set(tp, (records[records.length - 1] as PolledRecord).offset + 1);
+    // Between the record after the last one handed out and the end of the answer lie only records the client skips
+    // (markers, aborted records): its next fetch may start anywhere there (kafkajs fetches a trailing marker again;
+    // the Java client moves past it) without skipping or re-reading anything.
+    const last = records[records.length - 1];
+    pos.set(tp, { from: last === undefined ? fetchOffset : last.offset + 1, to: endOffset });
+    if (records.length === 0) return;
     this.history.record({ timeUs, process, type: "invoke", f: "poll", value: { group, records: [] } });
     this.history.record({ timeUs, process, type: "ok", f: "poll", value: { group, records } });
   }
@@ -170,7 +215,7 @@ export class ObservedClients {
   private group(name: string): ObservedGroup {
     let g = this.groups.get(name);
     if (g === undefined) {
-      g = { group: name, topics: new Set(), members: new Set(), sessionTimeoutMs: 45_000, rebalanceTimeoutMs: 300_000, fetchMaxWaitMs: 500 };
+      g = { group: name, topics: new Set(), members: new Set(), sessionTimeoutMs: 45_000, rebalanceTimeoutMs: 300_000, fetchMaxWaitMs: 500, readCommitted: false };
       this.groups.set(name, g);
     }
     return g;
@@ -186,7 +231,7 @@ export class ObservedClients {
         topic: p.topic,
         ratePerSec: 0,
         messages: p.sends,
-        config: { acks: (p.acks === -1 ? "all" : p.acks) as Acks, "enable.idempotence": p.idempotent, "max.in.flight.requests.per.connection": Math.max(1, p.maxInFlight) },
+        config: { acks: (p.acks === -1 ? "all" : p.acks) as Acks, "enable.idempotence": p.idempotent, "max.in.flight.requests.per.connection": Math.max(1, p.maxInFlight), ...(p.transactionalId !== null ? { "transactional.id": p.transactionalId } : {}) },
         explicit: [],
         external: `${this.origin} client ${p.id}`,
       }),
@@ -196,7 +241,7 @@ export class ObservedClients {
   /** The groups seen: members, topics, session and rebalance timeouts from their JoinGroups, fetch.max.wait.ms
    *  from their fetches; heartbeat.interval.ms is not on the wire (a third of the session timeout, at most 3 s). */
   consumerSpecs(): ConsumerSpec[] {
-    return [...this.groups.values()]
+    const groups = [...this.groups.values()]
       .filter((g) => g.members.size > 0)
       .map((g) =>
         consumerSpec({
@@ -209,10 +254,27 @@ export class ObservedClients {
             "heartbeat.interval.ms": Math.max(1, Math.min(3000, Math.floor(g.sessionTimeoutMs / 3))),
             "fetch.max.wait.ms": g.fetchMaxWaitMs,
             "enable.auto.commit": false,
+            "isolation.level": g.readCommitted ? "read_committed" : "read_uncommitted",
           },
           explicit: [],
           external: `${this.origin} group ${g.group}`,
         }),
       );
+    // Readers without a group, as a group of one named by their client.id (the history's group of their polls): the
+    // checkers read their isolation level from it (with read_committed, skipped markers and aborted records are not
+    // skips). A client.id that is also a group's name is that group already.
+    const readers = [...this.standalone]
+      .filter(([client]) => !this.groups.has(client))
+      .map(([client, r]) =>
+        consumerSpec({
+          group: client,
+          members: 1,
+          topics: [...r.topics],
+          config: { "fetch.max.wait.ms": r.fetchMaxWaitMs, "enable.auto.commit": false, "isolation.level": r.readCommitted ? "read_committed" : "read_uncommitted" },
+          explicit: [],
+          external: `${this.origin} reader ${client}`,
+        }),
+      );
+    return [...groups, ...readers];
   }
 }

@@ -18,6 +18,7 @@ import { ObservedClients } from "./clients.ts";
 import { GatewayConnection, type WireTransport } from "./connection.ts";
 import type { GatewayShared } from "./plan.ts";
 import { RecordStore } from "./records.ts";
+import { GatewayTxns } from "./txns.ts";
 
 export type { WireTransport } from "./connection.ts";
 export { GatewayConnection } from "./connection.ts";
@@ -77,6 +78,7 @@ export class Gateway {
   private binding: GatewayBinding | null = null;
   private clientsObserved: ObservedClients | null = null;
   readonly records: RecordStore;
+  private readonly txns = new GatewayTxns();
   private corrSeq = 0;
   /** Connections opened so far, and the most open at once. */
   opened = 0;
@@ -118,6 +120,7 @@ export class Gateway {
     return {
       records: this.records,
       clients: this.clients,
+      txns: this.txns,
       corr: () => ++this.corrSeq,
       nextValue: () => b.nextValue(),
       address: (broker) => this.opts.address(broker),

@@ -9,13 +9,17 @@ import type { KafkaRequest, KafkaResponse } from "../codec.ts";
 import type { WireErrorName } from "../error-codes.ts";
 import type { ObservedClients } from "./clients.ts";
 import type { RecordStore } from "./records.ts";
+import type { GatewayTxns } from "./txns.ts";
 import { planApiVersions, planFetch, planInitProducerId, planListOffsets, planMetadata, planProduce } from "./plans-data.ts";
+import { planAddOffsetsToTxn, planAddPartitionsToTxn, planEndTxn, planTxnOffsetCommit } from "./plans-txn.ts";
 import { planFindCoordinator, planHeartbeat, planJoinGroup, planLeaveGroup, planOffsetCommit, planOffsetFetch, planSyncGroup } from "./plans-group.ts";
 
 /** What every connection shares: the record side table, the observed clients, numbering, addresses. */
 export interface GatewayShared {
   readonly records: RecordStore;
   readonly clients: ObservedClients;
+  /** The transactional producers seen (txns.ts). */
+  readonly txns: GatewayTxns;
   /** A correlation number for a simulated message, unique across all connections (so a late answer to a
    *  connection that was closed, and whose node now carries another, matches nothing). */
   corr(): number;
@@ -104,6 +108,14 @@ export function planRequest(req: KafkaRequest, rc: RequestContext): Plan {
       return planApiVersions(rc);
     case API_KEY.InitProducerId:
       return planInitProducerId(req, rc);
+    case API_KEY.AddPartitionsToTxn:
+      return planAddPartitionsToTxn(req, rc);
+    case API_KEY.AddOffsetsToTxn:
+      return planAddOffsetsToTxn(req, rc);
+    case API_KEY.EndTxn:
+      return planEndTxn(req, rc);
+    case API_KEY.TxnOffsetCommit:
+      return planTxnOffsetCommit(req, rc);
     default: {
       const never: never = req;
       throw new Error(`no plan for ${JSON.stringify(never)}`);

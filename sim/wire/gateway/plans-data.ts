@@ -1,4 +1,5 @@
 // Plans for the data APIs: Produce, Fetch, ListOffsets, Metadata, ApiVersions, InitProducerId.
+import { RecordFilter } from "../../client/consumer/isolation.ts";
 import type { FetchResponse as SimFetchResponse, Message, ProduceBatch } from "../../kafka/protocol.ts";
 import type { PolledRecord } from "../../history.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
@@ -10,12 +11,15 @@ import type { ListOffsetsPartitionResponse, ListOffsetsRequest } from "../apis/l
 import type { MetadataRequest, MetadataTopic } from "../apis/metadata.ts";
 import type { ProducePartitionResponse, ProduceRequest } from "../apis/produce.ts";
 import type { WireErrorName } from "../error-codes.ts";
-import { answerOf, localPlan, wireError, type Plan, type RequestContext } from "./plan.ts";
+import { answerOf, wireError, type Plan, type RequestContext } from "./plan.ts";
+import { planTxnInitProducerId } from "./plans-txn.ts";
 
 /** Kafka's internal topic (Metadata marks it isInternal). */
 const OFFSETS_TOPIC_NAME = "__consumer_offsets";
 const LIST_OFFSETS_EARLIEST = -2;
 const LIST_OFFSETS_LATEST = -1;
+/** FetchRequest / ListOffsetsRequest isolation_level (IsolationLevel.READ_COMMITTED). */
+const READ_COMMITTED = 1;
 
 /** One partition of a Produce request as the gateway sent it. */
 interface SentBatch {
@@ -33,13 +37,10 @@ export function planProduce(req: ProduceRequest, rc: RequestContext): Plan {
   let producerId = -1;
   let producerEpoch = -1;
   let idempotent = true;
+  const txn = req.transactionalId === null ? null : shared.txns.of(req.transactionalId, client);
   for (const t of req.topics) {
     for (const p of t.partitions) {
       const tp = `${t.name}\u0000${p.index}`;
-      if (req.transactionalId !== null) {
-        local.set(tp, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED"); // transactions are not simulated (yet)
-        continue;
-      }
       if (!p.records.ok) {
         local.set(tp, p.records.error);
         continue;
@@ -79,8 +80,10 @@ export function planProduce(req: ProduceRequest, rc: RequestContext): Plan {
     }
   }
   const firstTopic = req.topics[0]?.name;
-  if (firstTopic !== undefined) shared.clients.produceRequest(client, firstTopic, req.acks, idempotent && producerId >= 0, rc.producesInFlight);
-  const messages: Message[] = batches.length === 0 ? [] : [{ type: "produce", corr: shared.corr(), acks: req.acks, timeoutMs: req.timeoutMs, producerId, producerEpoch, batches }];
+  if (firstTopic !== undefined) shared.clients.produceRequest(client, firstTopic, req.acks, idempotent && producerId >= 0, rc.producesInFlight, req.transactionalId);
+  // A transactional producer's request carries its transactional.id: the leader writes its batches transactional.
+  const transactional = req.transactionalId === null ? {} : { transactionalId: req.transactionalId };
+  const messages: Message[] = batches.length === 0 ? [] : [{ type: "produce", corr: shared.corr(), acks: req.acks, timeoutMs: req.timeoutMs, producerId, producerEpoch, batches, ...transactional }];
   if (req.acks === 0) {
     // acks=0: the client is done once it has written the request (as the modelled producer records it).
     for (const s of sent) {
@@ -116,8 +119,10 @@ export function planProduce(req: ProduceRequest, rc: RequestContext): Plan {
         const res = results.get(`${s.topic}\u0000${s.partition}`);
         if (res === undefined || res.error !== "NONE" || res.baseOffset < 0) continue;
         for (let i = 0; i < s.values.length; i++) {
-          // An answer to a retry of what was acknowledged already (the broker's duplicate answer) is no news.
           const value = s.values[i] as number;
+          // Written in the transaction: what its end (txn-ended) covers; a record never acknowledged is not.
+          if (txn !== null) shared.txns.sent(txn, s.topic, value);
+          // An answer to a retry of what was acknowledged already (the broker's duplicate answer) is no news.
           if (shared.records.acknowledged(value)) shared.clients.sendOk(timeUs, client, s.topic, s.keys[i] as number, value, s.partition, res.baseOffset + i, rc.broker);
         }
       }
@@ -128,10 +133,12 @@ export function planProduce(req: ProduceRequest, rc: RequestContext): Plan {
 export function planFetch(req: FetchRequest, rc: RequestContext): Plan {
   const { shared, client } = rc;
   const partitions = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, fetchOffset: p.fetchOffset, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: -1 })));
-  shared.clients.fetchWait(req.maxWaitMs, client);
-  const served: { topic: string; partition: number; fetchOffset: number; records: PolledRecord[] }[] = [];
+  const readCommitted = req.isolationLevel === READ_COMMITTED;
+  shared.clients.fetchWait(req.maxWaitMs, client, readCommitted, partitions);
+  const served: { topic: string; partition: number; fetchOffset: number; records: PolledRecord[]; endOffset: number }[] = [];
+  const isolation = readCommitted ? { isolationLevel: READ_COMMITTED as 1 } : {};
   return {
-    messages: [{ type: "fetch", corr: shared.corr(), replicaId: -1, brokerEpoch: -1, maxWaitMs: req.maxWaitMs, partitions }],
+    messages: [{ type: "fetch", corr: shared.corr(), replicaId: -1, brokerEpoch: -1, maxWaitMs: req.maxWaitMs, partitions, ...isolation }],
     awaitAnswers: true,
     respond(answers) {
       const r = answerOf(answers, "fetch-response");
@@ -143,18 +150,27 @@ export function planFetch(req: FetchRequest, rc: RequestContext): Plan {
         partitions: t.partitions.map((p): FetchPartitionResponse => {
           const x = byTp.get(`${t.topic}\u0000${p.partition}`);
           if (x === undefined) return { partitionIndex: p.partition, error: "UNKNOWN_SERVER_ERROR", highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, preferredReadReplica: -1, records: [] };
-          const base = { partitionIndex: p.partition, error: wireError(x.error), highWatermark: x.highWatermark, lastStableOffset: x.highWatermark, logStartOffset: x.logStartOffset, abortedTransactions: null, preferredReadReplica: -1 };
+          // read_committed: the broker's last stable offset and the aborted transactions the records overlap (a list,
+          // maybe empty); read_uncommitted: null (Partition.fetchRecords, FetchResponse).
+          const aborted = readCommitted ? (x.abortedTransactions ?? []).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset })) : null;
+          const base = { partitionIndex: p.partition, error: wireError(x.error), highWatermark: x.highWatermark, lastStableOffset: x.lastStableOffset ?? x.highWatermark, logStartOffset: x.logStartOffset, abortedTransactions: aborted, preferredReadReplica: -1 };
           if (x.records === null || x.records.count === 0 || total >= req.maxBytes) return { ...base, records: [] };
           // partition_max_bytes and max_bytes, with the first record always returned (KIP-74).
           const s = shared.records.serve(x.records, Math.min(p.partitionMaxBytes, req.maxBytes - total), total === 0);
           total += s.bytes;
           const slice = x.records;
           const polled: PolledRecord[] = [];
+          // What the client hands its application: no marker, and no aborted record when it reads committed
+          // (kafkajs's Batch, the Java client's CompletedFetch: the modelled consumer's RecordFilter).
+          const filter = RecordFilter.needed(slice) ? new RecordFilter(slice, x) : null;
           for (let i = 0; i < s.count; i++) {
-            const key = slice.keys[slice.at + i] as number;
-            polled.push({ topic: t.topic, partition: p.partition, offset: slice.baseOffset + i, value: slice.values[slice.at + i] as number, key: key < 0 ? null : key });
+            const j = slice.at + i;
+            const offset = slice.baseOffset + i;
+            if (filter !== null && filter.skip(j, offset)) continue;
+            const key = slice.keys[j] as number;
+            polled.push({ topic: t.topic, partition: p.partition, offset, value: slice.values[j] as number, key: key < 0 ? null : key });
           }
-          served.push({ topic: t.topic, partition: p.partition, fetchOffset: p.fetchOffset, records: polled });
+          served.push({ topic: t.topic, partition: p.partition, fetchOffset: p.fetchOffset, records: polled, endOffset: slice.baseOffset + s.count });
           return { ...base, records: s.batches };
         }),
       }));
@@ -162,7 +178,7 @@ export function planFetch(req: FetchRequest, rc: RequestContext): Plan {
       return res;
     },
     released(timeUs) {
-      for (const s of served) shared.clients.served(timeUs, client, s.topic, s.partition, s.fetchOffset, s.records);
+      for (const s of served) shared.clients.served(timeUs, client, s.topic, s.partition, s.fetchOffset, s.records, s.endOffset);
     },
   };
 }
@@ -174,7 +190,9 @@ export function planListOffsets(req: ListOffsetsRequest, rc: RequestContext): Pl
       if (p.timestamp === LIST_OFFSETS_EARLIEST || p.timestamp === LIST_OFFSETS_LATEST) partitions.push({ topic: t.name, partition: p.partitionIndex, timestamp: p.timestamp === LIST_OFFSETS_EARLIEST ? "earliest" : "latest", currentLeaderEpoch: -1 });
     }
   }
-  const messages: Message[] = partitions.length === 0 ? [] : [{ type: "list-offsets", corr: rc.shared.corr(), partitions }];
+  // read_committed: "latest" is the last stable offset.
+  const isolation = req.isolationLevel === READ_COMMITTED ? { isolationLevel: READ_COMMITTED as 1 } : {};
+  const messages: Message[] = partitions.length === 0 ? [] : [{ type: "list-offsets", corr: rc.shared.corr(), partitions, ...isolation }];
   return {
     messages,
     awaitAnswers: messages.length > 0,
@@ -237,10 +255,8 @@ export function planApiVersions(rc: RequestContext): Plan {
 }
 
 export function planInitProducerId(req: InitProducerIdRequest, rc: RequestContext): Plan {
-  if (req.transactionalId !== null) {
-    // Transactions are not simulated (yet): a transactional producer is refused rather than half-served.
-    return localPlan({ apiKey: API_KEY.InitProducerId, throttleTimeMs: 0, error: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", producerId: -1, producerEpoch: -1 });
-  }
+  // With a transactional.id: its transaction coordinator's answer (plans-txn.ts).
+  if (req.transactionalId !== null) return planTxnInitProducerId({ ...req, transactionalId: req.transactionalId }, rc);
   return {
     messages: [{ type: "group.init-producer-id", corr: rc.shared.corr() }],
     awaitAnswers: true,

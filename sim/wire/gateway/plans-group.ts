@@ -1,4 +1,5 @@
-// Plans for the group APIs: FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
+// Plans for the group APIs: FindCoordinator (of a group, or of a transactional.id: the broker's transaction module
+// answers that), JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
 // OffsetFetch. The simulated coordinator (sim/broker/group/coordinator.ts) keeps a real client's protocol metadata
 // and assignment bytes opaque, as Kafka's does; the gateway reads them (consumer-protocol.ts) only to tell it, and the
 // history, which topics and partitions they name.
@@ -18,7 +19,9 @@ import type { WireErrorName } from "../error-codes.ts";
 import { answerOf, base64, fromBase64, localPlan, wireError, type Plan, type RequestContext } from "./plan.ts";
 
 const EMPTY = new Uint8Array(0);
+/** FindCoordinator key types (FindCoordinatorRequest.CoordinatorType). */
 const COORDINATOR_KEY_GROUP = 0;
+const COORDINATOR_KEY_TRANSACTION = 1;
 
 /** The partitions of an assignment's bytes (none when they cannot be read). */
 function assignedPartitions(bytes: Uint8Array): TopicPartitionRef[] {
@@ -28,12 +31,12 @@ function assignedPartitions(bytes: Uint8Array): TopicPartitionRef[] {
 }
 
 export function planFindCoordinator(req: FindCoordinatorRequest, rc: RequestContext): Plan {
-  if (req.keyType !== COORDINATOR_KEY_GROUP) {
-    // Transaction coordinators: transactions are not simulated (yet).
-    return localPlan({ apiKey: API_KEY.FindCoordinator, throttleTimeMs: 0, error: "COORDINATOR_NOT_AVAILABLE", errorMessage: "transactions are not simulated", nodeId: -1, host: "", port: -1 });
+  if (req.keyType !== COORDINATOR_KEY_GROUP && req.keyType !== COORDINATOR_KEY_TRANSACTION) {
+    // KafkaApis.handleFindCoordinatorRequest: CoordinatorType.forId throws InvalidRequestException.
+    return localPlan({ apiKey: API_KEY.FindCoordinator, throttleTimeMs: 0, error: "INVALID_REQUEST", errorMessage: `Unknown coordinator type: ${req.keyType}`, nodeId: -1, host: "", port: -1 });
   }
   return {
-    messages: [{ type: "group.find-coordinator", corr: rc.shared.corr(), keyType: "group", key: req.key }],
+    messages: [{ type: "group.find-coordinator", corr: rc.shared.corr(), keyType: req.keyType === COORDINATOR_KEY_GROUP ? "group" : "transaction", key: req.key }],
     awaitAnswers: true,
     respond(answers) {
       const r = answerOf(answers, "group.find-coordinator-response");

@@ -9,8 +9,13 @@
 //     with a new one) from the same client while an earlier record with that content is still unacknowledged.
 //     Two identical records a client sends before the first is acknowledged count as one send and its retry.
 // Records written by the modelled producers have no bytes here: they are served as their numbers in decimal
-// (value, and key when they have one), timestamped with their append time.
+// (value, and key when they have one), timestamped with their append time. Transaction markers (the log's control
+// records) are served as control batches of one record each, as Kafka writes them (MemoryRecords
+// .withEndTransactionMarker: transactional and control attributes, no sequence; key ControlRecordType, value
+// EndTransactionMarker), and a transactional producer's records in batches flagged transactional, so a real client
+// skips the markers and, reading committed, drops the aborted records.
 import { crc32c } from "../crc32c.ts";
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL, markerCoordinatorEpoch } from "../../kafka/records.ts";
 import type { BatchRecord, RecordBatch, RecordHeader } from "../record-batch.ts";
 import type { RecordSlice } from "../../kafka/protocol.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
@@ -36,6 +41,8 @@ interface OpenBatch {
   readonly pid: number;
   readonly pepoch: number;
   readonly seq0: number;
+  /** Batch attributes (sim/kafka/records.ts): transactional, control. */
+  readonly attrs: number;
   readonly ts0: number;
   maxTs: number;
   readonly recs: StoredRecord[];
@@ -71,6 +78,15 @@ function contentHash(r: StoredRecord): number {
 /** A copy (decoded requests hold views of their frame). */
 function own(b: Uint8Array | null): Uint8Array | null {
   return b === null ? null : Uint8Array.prototype.slice.call(b);
+}
+
+/** ControlRecordType's key (version 0, type) and EndTransactionMarker's value (version 0, coordinator epoch). */
+function markerRecord(controlType: number, coordinatorEpoch: number, timestampMs: number): StoredRecord {
+  const key = new Uint8Array(4);
+  new DataView(key.buffer).setInt16(2, controlType);
+  const value = new Uint8Array(6);
+  new DataView(value.buffer).setInt32(2, coordinatorEpoch);
+  return { key, value, headers: EMPTY_HEADERS, timestampMs };
 }
 
 function recordBytes(r: StoredRecord): number {
@@ -190,8 +206,8 @@ export class RecordStore {
     return { key: key < 0 ? null : this.encoder.encode(String(key)), value: this.encoder.encode(String(value)), headers: EMPTY_HEADERS, timestampMs: this.epochMs + Math.floor(appendUs / 1000) };
   }
 
-  /** Records of `slice` from its start, as batches (a batch per run of records with the same leader epoch and
-   *  producer, and consecutive sequences), up to `maxBytes` — but at least one record when `atLeastOne`, as Kafka
+  /** Records of `slice` from its start, as batches (a batch per run of records with the same leader epoch,
+   *  producer and attributes, and consecutive sequences; a control batch per marker), up to `maxBytes` — but at least one record when `atLeastOne`, as Kafka
    *  returns the first batch even when it is larger than the limit (KIP-74). */
   serve(slice: RecordSlice, maxBytes: number, atLeastOne: boolean): ServedRecords {
     if (slice.count === 0) return NO_RECORDS;
@@ -206,8 +222,8 @@ export class RecordStore {
         baseOffset: c.base,
         partitionLeaderEpoch: c.epoch,
         timestampType: "CreateTime",
-        isTransactional: false,
-        isControl: false,
+        isTransactional: (c.attrs & ATTR_TRANSACTIONAL) !== 0,
+        isControl: (c.attrs & ATTR_CONTROL) !== 0,
         hasDeleteHorizonMs: false,
         lastOffsetDelta: records.length - 1,
         baseTimestamp: c.ts0,
@@ -221,7 +237,9 @@ export class RecordStore {
     for (let i = 0; i < slice.count; i++) {
       const at = slice.at + i;
       const value = slice.values[at] as number;
-      const rec = this.payloads.get(value) ?? this.modelled(value, slice.keys[at] as number, slice.appendUs[at] as number);
+      const attrs = slice.attributes === undefined ? 0 : (slice.attributes[at] as number);
+      const control = (attrs & ATTR_CONTROL) !== 0;
+      const rec = control ? markerRecord(slice.keys[at] as number, markerCoordinatorEpoch(value), this.epochMs + Math.floor((slice.appendUs[at] as number) / 1000)) : (this.payloads.get(value) ?? this.modelled(value, slice.keys[at] as number, slice.appendUs[at] as number));
       const size = recordBytes(rec);
       if (bytes + size > maxBytes && (n > 0 || !atLeastOne)) break;
       bytes += size;
@@ -231,10 +249,11 @@ export class RecordStore {
       const seq = slice.sequences[at] as number;
       const c: OpenBatch | null = cur;
       let open: OpenBatch;
-      if (c !== null && c.epoch === epoch && c.pid === pid && (pid < 0 || (c.pepoch === pepoch && seq === c.seq0 + c.recs.length))) open = c;
+      // A control record is a batch of its own.
+      if (!control && c !== null && c.attrs === attrs && c.epoch === epoch && c.pid === pid && (pid < 0 || (c.pepoch === pepoch && seq === c.seq0 + c.recs.length))) open = c;
       else {
         close(c);
-        open = { base: slice.baseOffset + i, epoch, pid, pepoch: pid < 0 ? -1 : pepoch, seq0: pid < 0 ? -1 : seq, ts0: rec.timestampMs, maxTs: rec.timestampMs, recs: [] };
+        open = { base: slice.baseOffset + i, epoch, pid, pepoch: pid < 0 ? -1 : pepoch, seq0: pid < 0 || control ? -1 : seq, attrs, ts0: rec.timestampMs, maxTs: rec.timestampMs, recs: [] };
         cur = open;
       }
       open.recs.push(rec);

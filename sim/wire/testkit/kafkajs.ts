@@ -57,6 +57,10 @@ const KJS_NAME: Record<ApiName, string> = {
   SyncGroup: "SyncGroup",
   ApiVersions: "ApiVersions",
   InitProducerId: "InitProducerId",
+  AddPartitionsToTxn: "AddPartitionsToTxn",
+  AddOffsetsToTxn: "AddOffsetsToTxn",
+  EndTxn: "EndTxn",
+  TxnOffsetCommit: "TxnOffsetCommit",
 };
 
 export function kafkajsDefinition(api: ApiName): KjsDefinition {
