@@ -87,6 +87,7 @@ export function scenarioToFile(s: Scenario): Record<string, unknown> {
         ...(Object.keys(config).length > 0 ? { config } : {}),
         onFailure: p.onFailure,
         ...(p.deadLetterTopic !== undefined ? { deadLetterTopic: p.deadLetterTopic } : {}),
+        ...(p.transaction !== undefined ? { transaction: { ...p.transaction } } : {}),
       };
     });
   }
