@@ -5,7 +5,9 @@
 // idempotence on); the same workload with Kafka 4.0's linger.ms=5 is reported next to it. The workload runs on
 // ZooKeeper 3.7, and again in KRaft mode (4.1: 3 controllers, brokers observing the metadata log, the broker session
 // as long as the ZooKeeper one), alternating in one process; the KRaft run may cost at most 1.3× the ZooKeeper one
-// per virtual second (issue #13).
+// per virtual second (issue #13). The same workload from a transactional producer (transactions of 1,000 records,
+// none aborted) is run alternately with the idempotent one: its CPU cost per acknowledged record may be at most 1.5×
+// (issue #14).
 import { runScenario } from "../sim/world.ts";
 import { buildScenario } from "../sim/scenario/defaults.ts";
 import type { Fault } from "../sim/faults/types.ts";
@@ -14,6 +16,10 @@ import type { Fault } from "../sim/faults/types.ts";
 export const WORKLOAD_TARGET_SPEEDUP = 100;
 /** Issue #13's bound: the workload in KRaft mode costs at most this many times the ZooKeeper one. */
 export const KRAFT_TARGET_COST_RATIO = 1.3;
+/** Issue #14's bound: a transactional workload's cost per record is at most this many times the idempotent one's. */
+export const TXN_TARGET_COST_RATIO = 1.5;
+/** Records per transaction of the transactional workload. */
+export const TXN_BENCH_RECORDS = 1_000;
 
 export interface WorkloadBenchResult {
   readonly virtualSeconds: number;
@@ -38,9 +44,15 @@ export interface WorkloadBenchResult {
   readonly kraftSpeedup: number;
   /** Median over the alternating pairs of (KRaft CPU s per virtual s) / (ZooKeeper CPU s per virtual s). */
   readonly kraftCostRatio: number;
+  /** The same workload from a transactional producer (TXN_BENCH_RECORDS records a transaction), run alternately
+   *  with the idempotent one: median speedup. */
+  readonly txnSpeedup: number;
+  /** Median over the alternating pairs of (transactional CPU s per acknowledged record) / (idempotent CPU s per
+   *  acknowledged record) (target ≤ 1.5). */
+  readonly txnCostRatio: number;
 }
 
-export function workloadScenario(durationMs = 60_000, lingerMs = 0, mode: "zookeeper" | "kraft" = "zookeeper"): ReturnType<typeof buildScenario> {
+export function workloadScenario(durationMs = 60_000, lingerMs = 0, mode: "zookeeper" | "kraft" = "zookeeper", transactional = false): ReturnType<typeof buildScenario> {
   const faults: Fault[] = [];
   for (let t = 10_000, i = 0; t < durationMs; t += 10_000, i++) {
     const broker = (i % 3) + 1;
@@ -61,7 +73,11 @@ export function workloadScenario(durationMs = 60_000, lingerMs = 0, mode: "zooke
       ? { protocol: "3.7" as const, broker: { "zookeeper.session.timeout.ms": 6_000, "replica.lag.time.max.ms": 10_000 } }
       : { protocol: "4.1" as const, broker: { "broker.session.timeout.ms": 6_000, "replica.lag.time.max.ms": 10_000 } }),
     topics: [{ name: "bench", partitions: 6, "replication.factor": 3 }],
-    producers: [{ id: "p1", topic: "bench", ratePerSec: 10_000, config: { acks: "all", "linger.ms": lingerMs } }],
+    producers: [
+      transactional
+        ? { id: "p1", topic: "bench", ratePerSec: 10_000, config: { acks: "all", "linger.ms": lingerMs, "transactional.id": "bench-tx" }, transaction: { records: TXN_BENCH_RECORDS } }
+        : { id: "p1", topic: "bench", ratePerSec: 10_000, config: { acks: "all", "linger.ms": lingerMs } },
+    ],
     faults,
   });
 }
@@ -121,6 +137,17 @@ export async function runWorkloadBench(opts: { readonly quick?: boolean } = {}):
     ratios.push(kr.cpuSeconds / kr.virtualSeconds / (zk.cpuSeconds / zk.virtualSeconds));
   }
   ratios.sort((a, b) => a - b);
+  // Idempotent and transactional alternately, compared per acknowledged record.
+  runOnce(workloadScenario(10_000, 0, "zookeeper", true));
+  const txn: OneRun[] = [];
+  const txnRatios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const idem = runOnce(workloadScenario(durationMs));
+    const tx = runOnce(workloadScenario(durationMs, 0, "zookeeper", true));
+    txn.push(tx);
+    txnRatios.push(tx.cpuSeconds / Math.max(1, tx.acked) / (idem.cpuSeconds / Math.max(1, idem.acked)));
+  }
+  txnRatios.sort((a, b) => a - b);
   await Promise.resolve();
   const m = medianRun(measured);
   const speedup = speedupOf(m);
@@ -137,6 +164,8 @@ export async function runWorkloadBench(opts: { readonly quick?: boolean } = {}):
     linger5Speedup: speedupOf(medianRun(linger5)),
     kraftSpeedup: speedupOf(medianRun(kraft)),
     kraftCostRatio: ratios[Math.floor(ratios.length / 2)] as number,
+    txnSpeedup: speedupOf(medianRun(txn)),
+    txnCostRatio: txnRatios[Math.floor(txnRatios.length / 2)] as number,
   };
 }
 
@@ -149,5 +178,6 @@ export function describeWorkload(r: WorkloadBenchResult): string[] {
     `  ${(r.recordsPerSec / 1e6).toFixed(2)}M acknowledged records/s, ${(r.eventsPerSec / 1e6).toFixed(2)}M events/s, peak heap ${r.peakHeapMB.toFixed(0)} MB`,
     `  first run of the process (JIT cold): ${r.firstRunSpeedup.toFixed(0)}× · with linger.ms=5 (Kafka 4.0's default): ${r.linger5Speedup.toFixed(0)}×`,
     `  KRaft mode (4.1, 3 controllers): ${r.kraftSpeedup.toFixed(0)}× real time; CPU cost ${r.kraftCostRatio.toFixed(2)}× the ZooKeeper run's (median of alternating pairs; target ≤ ${KRAFT_TARGET_COST_RATIO}×: ${r.kraftCostRatio <= KRAFT_TARGET_COST_RATIO ? "met" : "NOT met"})`,
+    `  transactional producer (transactions of ${TXN_BENCH_RECORDS.toLocaleString("en-US")} records): ${r.txnSpeedup.toFixed(0)}× real time; CPU cost per acknowledged record ${r.txnCostRatio.toFixed(2)}× the idempotent one's (median of alternating pairs; target ≤ ${TXN_TARGET_COST_RATIO}×: ${r.txnCostRatio <= TXN_TARGET_COST_RATIO ? "met" : "NOT met"})`,
   ];
 }

@@ -80,6 +80,8 @@ const RELIABILITY_POINTS: readonly { point: string; file: string; rule?: RuleId 
   { point: "transactions: read_committed never returns an aborted transaction's records; read_uncommitted does", file: "txn-read-committed" },
   { point: "exactly-once consume-transform-produce: a crashed member's transaction is aborted, its batch read again, no output committed twice", file: "eos-pipeline-broker-crash", rule: "at-least-once-redelivery" },
   { point: "transactions: a zombie producer is fenced by its successor's InitProducerId (PRODUCER_FENCED)", file: "zombie-producer-fenced" },
+  { point: "transactions: a coordinator that dies mid-commit is replaced; the new one completes the transaction from the log", file: "txn-coordinator-failover" },
+  { point: "transactions: a transaction outliving transaction.timeout.ms is aborted by the coordinator, fencing its producer", file: "txn-timeout-abort" },
 ];
 
 describe("scenario library", () => {
@@ -208,5 +210,33 @@ describe("scenario library", () => {
     expect(open.filter((v) => polled.has(v))).toEqual([]);
     // Its record not yet in a transaction fails with the fencing error (ProducerFencedException).
     expect(r.history.flatMap((op) => (op.f === "send" && op.type === "fail" ? [[op.process, op.value.error]] : []))).toEqual([["old", "PRODUCER_FENCED"]]);
+  });
+
+  it("txn-coordinator-failover: the transaction in PrepareCommit when its coordinator died is completed by the new one", () => {
+    const r = runScenario(load("txn-coordinator-failover.yaml"), { record: true });
+    const around = r.trace.flatMap((e) => (e.type === "txn-transition" && e.timeUs > 3_000_000 && e.timeUs < 7_500_000 ? [`${e.state}@b${e.broker}`] : []));
+    // Broker 1 wrote PrepareCommit and was killed (3.005 s) before CompleteCommit; broker 2 loaded the log and completed it.
+    expect(around.slice(0, 3)).toEqual(["Ongoing@b1", "PrepareCommit@b1", "CompleteCommit@b2"]);
+    expect(r.trace.find((e) => e.type === "fault")).toMatchObject({ nodes: ["broker-1"] });
+    const j = judge(r);
+    expect(j.verdict).toBe("valid");
+  });
+
+  it("txn-timeout-abort: the coordinator's sweep aborts the paused producer's transaction at a bumped epoch; resumed, the producer is fenced", () => {
+    const r = runScenario(load("txn-timeout-abort.yaml"), { record: true });
+    const states = r.trace.flatMap((e) => (e.type === "txn-transition" && e.timeUs > 2_600_000 ? [`${e.state}@${e.producerEpoch}`] : []));
+    expect(states).toEqual(["PrepareAbort@1", "CompleteAbort@1"]);
+    const timedOut = r.trace.find((e) => e.type === "txn-timed-out");
+    // Opened at 2.501 s, 2,000 ms of timeout, found by the sweep that runs every 1,000 ms.
+    expect(timedOut?.timeUs).toBeGreaterThan(4_501_000);
+    expect(timedOut?.timeUs).toBeLessThan(5_600_000);
+    expect(r.trace.flatMap((e) => (e.type === "producer-fenced" ? [[e.producer, e.error]] : []))).toEqual([["p1", "PRODUCER_FENCED"]]);
+    // The aborted transaction's records were written before the pause (p1 hears of it when resumed, at 6 s) and are
+    // never polled; the readers went on past them.
+    const open = r.history.flatMap((op) => (op.f === "send" && op.type === "ok" && op.process === "p1" && op.timeUs === 6_000_000 ? [op.value.value] : []));
+    expect(open.length).toBe(10);
+    const polled = r.history.flatMap((op) => (op.f === "poll" && op.type === "ok" ? op.value.records.map((x) => x.value) : []));
+    expect(open.filter((v) => polled.includes(v))).toEqual([]);
+    expect(judge(r).verdict).toBe("valid");
   });
 });

@@ -94,9 +94,14 @@ export function checkScenario(s: Scenario, opts: { readonly externalClients?: bo
     issues.push(...checkOutput(s, c, i, topicByName.has(c.processing.output?.topic ?? "") ? null : unknownTopic(c.processing.output?.topic ?? "")));
   });
   const clientIds = [...clients, ...groups.keys(), ...[...groups.values()].flatMap((g) => Array.from({ length: g.members }, (_, m) => `${g.group}/${m}`))];
+  const transactional = s.producers.some((p) => p.config["transactional.id"] != null) || s.consumers.some((c) => c.processing.output?.transactional === true);
+  const internalTopics = new Map<string, { readonly name: string; readonly partitions: number }>([["__consumer_offsets", { name: "__consumer_offsets", partitions: s.broker["offsets.topic.num.partitions"] }]]);
+  if (transactional) internalTopics.set("__transaction_state", { name: "__transaction_state", partitions: s.broker["transaction.state.log.num.partitions"] });
   const checkTp = (tp: string, path: IssuePath): void => {
     const m = /^(.+)-(\d+)$/.exec(tp);
-    const t = m ? topicByName.get(m[1] as string) : undefined;
+    // The internal topics too (kill a group's or a transactional.id's coordinator: { leaderOf: __transaction_state-0 }).
+    const internal = m ? internalTopics.get(m[1] as string) : undefined;
+    const t = m ? (topicByName.get(m[1] as string) ?? internal) : undefined;
     if (!m) issues.push({ path, message: `"${tp}" is not a topic-partition; write it like ${topicNames[0] ?? "orders"}-0` });
     else if (!t) issues.push({ path, message: unknownTopic(m[1] as string) });
     else if (Number(m[2]) >= t.partitions) issues.push({ path, message: `topic ${t.name} has ${t.partitions} partition(s); allowed: ${t.name}-0..${t.name}-${t.partitions - 1}` });
