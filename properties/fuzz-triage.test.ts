@@ -409,4 +409,21 @@ describe("triaged fuzz counterexamples", () => {
     expect(ended.filter((e) => e.type === "txn-ended" && !e.commit).length).toBe(1);
     expect(judgement.verdict).not.toBe("bug");
   });
+
+  // The exactly-once property campaign (seed 71001: acks=all, min ISR 2, unclean off, delivery=exactly-once, a
+  // transactional input) gave 15 duplicate-output bugs in its first 3,000 runs, all on 0.11 or 2.0. g1/0 lost its
+  // partition in a rebalance while its transaction was open; before KIP-447 (2.5) TxnOffsetCommit names no group
+  // generation, so the replaced member still committed the batch g1/1 read again. Permitted by eos-before-kip447;
+  // the same run on 2.7 is clean.
+  it("fuzz-eos-before-kip447-2236605811.yaml: a replaced member's transaction commits before KIP-447 (permitted), not on 2.7", () => {
+    const f = "fuzz-eos-before-kip447-2236605811.yaml";
+    const { judgement } = judged(f);
+    const dup = judgement.anomalies.filter((a) => a.type === "duplicate-output");
+    expect(dup.length).toBe(5);
+    expect(new Set(dup.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["eos-before-kip447"]));
+    const on27 = judged(f, (t) => t.replace(/^protocol: "0.11"$/m, 'protocol: "2.7"'));
+    expect(on27.result.scenario.protocol).toBe("2.7");
+    expect(on27.judgement.anomalies.filter((a) => a.type === "duplicate-output")).toEqual([]);
+    expect(on27.judgement.verdict).toBe("valid");
+  });
 });

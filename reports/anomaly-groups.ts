@@ -86,6 +86,7 @@ export const REMEDIES: Readonly<Record<RuleId, string>> = {
   "at-least-once-redelivery": "idempotent processing: at-least-once delivery repeats records after a rebalance, crash or failed commit (Kafka transactions make a pipeline's output to Kafka exactly-once — processing.output with transactional: true — not the processing's other side effects)",
   "at-least-once-pipeline": "transactions: processing.output with transactional: true and isolation.level=read_committed readers (the output and the input offsets commit together, or neither does)",
   "transaction-open-at-end": "a longer drain (drainMs past transaction.timeout.ms + the coordinator's sweep interval), or a shorter transaction.timeout.ms: an abandoned transaction is then aborted before the end",
+  "eos-before-kip447": 'Kafka 2.5 or later (protocol: "2.7"): KIP-447 fences a replaced member\'s transactional offsets by its group generation; before it, a transactional.id per input partition (a producer per partition, as Kafka Streams did)',
   "markers-pending-at-end": "a longer drain (past the broker's request.timeout.ms), or a shorter broker request.timeout.ms: markers to a leader that died are then re-sent to the new one before the end",
   "late-commit-on-lossy-link": "no client setting: a timed-out commit still in flight can land late (fact 32); processing must tolerate a rewind",
   "offset-reset-stale-leader": 'Kafka 2.1+ clients (protocol: "2.7"): KIP-320 keeps a consumer off a deposed leader by its leader epoch',

@@ -13,6 +13,7 @@ import { historyRef } from "./evidence.ts";
 import { RULES } from "./rules.ts";
 import { inputDuplicate, justifyProcessedTwice } from "./judge-consumer.ts";
 import { lazyJustification } from "./context.ts";
+import { versionAtLeast } from "../../sim/kafka/profiles.ts";
 
 /** An unclean election or a power loss of unflushed in-sync replicas, of any partition, after `sinceUs`: it may have
  *  taken a transaction's records, a marker, or the transactional offsets of the group. */
@@ -31,19 +32,33 @@ export function justifyDuplicateOutput(ctx: OracleContext, f: Finding): Justific
   // exactly-once writes one output for each.
   const input = inputDuplicate(ctx, f.value);
   if (input) return lazyJustification(input.rule, input.events, () => `${input.sentence}; each copy was an input, transformed once`);
-  if (output.transactional) return markerLossCause(ctx, 0);
+  if (output.transactional) {
+    // Before KIP-447 (2.5) a member's transactional offsets are not fenced by the group's generation: a member the
+    // group replaced can still commit the batch its successor reads again.
+    if (!versionAtLeast(ctx.result.scenario.protocol, "2.7")) {
+      const j = reprocessed(ctx, f);
+      if (j !== null && j.rule === "at-least-once-redelivery") return ctx.justify("eos-before-kip447", j.events, () => `${j.sentence.startsWith(RULES[j.rule].when) ? j.sentence.slice(RULES[j.rule].when.length + 2) : j.sentence}; the replaced member's transaction committed its output too`);
+    }
+    return markerLossCause(ctx, 0);
+  }
   // At-least-once: the member processed the input again (a crash, rebalance or failed commit after its output was
   // written and before its offsets were committed), and wrote its output again.
+  const j = reprocessed(ctx, f);
+  if (j === null) return null;
+  // The redelivery's own sentence without its rule's "when" (this rule has its own).
+  const what = (): string => (j.sentence.startsWith(RULES[j.rule].when) ? j.sentence.slice(RULES[j.rule].when.length + 2) : j.sentence);
+  return ctx.justify("at-least-once-pipeline", j.events, () => `${what()}; its output was written each time`);
+}
+
+/** Why the group processed the output's input twice (processed-twice's permission), or null. */
+function reprocessed(ctx: OracleContext, f: Finding): Justification | null {
+  if (f.group === undefined || f.value === null) return null;
   const c = ctx.consumption();
   const procs = c.processings(f.group, f.value);
   const first = procs[0];
   if (procs.length < 2 || first === undefined) return null;
   const log = ctx.run.logOf(f.value);
-  const j = justifyProcessedTwice(ctx, { type: "processed-twice", partition: log?.tp ?? null, offset: log ? ctx.run.offsetOf(f.value) : null, value: f.value, group: f.group, process: c.h.process(first), sinceUs: c.h.timeUs(first), explanation: "" });
-  if (j === null) return null;
-  // The redelivery's own sentence without its rule's "when" (this rule has its own).
-  const what = (): string => (j.sentence.startsWith(RULES[j.rule].when) ? j.sentence.slice(RULES[j.rule].when.length + 2) : j.sentence);
-  return ctx.justify("at-least-once-pipeline", j.events, () => `${what()}; its output was written each time`);
+  return justifyProcessedTwice(ctx, { type: "processed-twice", partition: log?.tp ?? null, offset: log ? ctx.run.offsetOf(f.value) : null, value: f.value, group: f.group, process: c.h.process(first), sinceUs: c.h.timeUs(first), explanation: "" });
 }
 
 export function justifyLostTransaction(ctx: OracleContext, f: Finding): Justification | null {

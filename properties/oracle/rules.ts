@@ -22,6 +22,7 @@ export type RuleId =
   | "at-least-once-pipeline"
   | "transaction-open-at-end"
   | "markers-pending-at-end"
+  | "eos-before-kip447"
   | "late-commit-on-lossy-link"
   | "offset-reset-latest"
   | "offset-reset-stale-leader"
@@ -179,6 +180,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "the transaction's first record was sent less than transaction.timeout.ms + transaction.abort.timed.out.transaction.cleanup.interval.ms + 5 s before the end of the run: its coordinator's sweep may not have aborted it yet",
     anomalies: ["hanging-transaction"],
     source: "fact T7; TransactionCoordinator.abortTimedOutTransactions",
+  },
+  "eos-before-kip447": {
+    id: "eos-before-kip447",
+    when: "an exactly-once pipeline (processing.output with transactional: true) on Kafka before 2.5 (protocol 0.11, 2.0): TxnOffsetCommit carries no group generation, and a transactional.id per member does not fence the member a rebalance replaced",
+    evidence: "the group processed the input record twice with what at-least-once-redelivery requires between the two processings (a rebalance, a member leaving...): the replaced member's transaction could still commit its output and offsets after the partition's new owner had read the same batch",
+    anomalies: ["duplicate-output"],
+    source: "KIP-447 (2.5: TxnOffsetCommit v3 with generation and member id); fact T8; before it, Kafka Streams used a producer per input partition",
   },
   "markers-pending-at-end": {
     id: "markers-pending-at-end",
