@@ -86,6 +86,7 @@ export const REMEDIES: Readonly<Record<RuleId, string>> = {
   "at-least-once-redelivery": "idempotent processing: at-least-once delivery repeats records after a rebalance, crash or failed commit (Kafka transactions make a pipeline's output to Kafka exactly-once — processing.output with transactional: true — not the processing's other side effects)",
   "at-least-once-pipeline": "transactions: processing.output with transactional: true and isolation.level=read_committed readers (the output and the input offsets commit together, or neither does)",
   "transaction-open-at-end": "a longer drain (drainMs past transaction.timeout.ms + the coordinator's sweep interval), or a shorter transaction.timeout.ms: an abandoned transaction is then aborted before the end",
+  "tv1-late-end-txn": 'transaction.version=2 (Kafka 4.0+, protocol: "4.0" / "4.1" on a new cluster; kafka-features upgrade on an upgraded one): every EndTxn bumps the producer epoch, so a late EndTxn of an earlier transaction is fenced (PRODUCER_FENCED)',
   "late-commit-on-lossy-link": "no client setting: a timed-out commit still in flight can land late (fact 32); processing must tolerate a rewind",
   "offset-reset-stale-leader": 'Kafka 2.1+ clients (protocol: "2.7"): KIP-320 keeps a consumer off a deposed leader by its leader epoch',
   "offset-reset-latest": "auto.offset.reset=earliest: a group without a committed offset starts from the beginning, not the end",

@@ -90,6 +90,8 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   private coordinator: NodeId | null = null;
   producerId = -1;
   producerEpoch = -1;
+  /** The coordinator runs transaction.version 2 (KIP-890 part 2): EndTxn v5, whose answer bumps the epoch. */
+  private tv2 = false;
   /** Next sequence per partition under the current epoch. */
   private readonly sequences = new Map<string, number>();
   private pending: TxnRecord[] = [];
@@ -135,6 +137,8 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     // A request timed out: NetworkClient closes the connection; whatever it carried is retried.
     const entry = [...this.inflight].find(([, r]) => r === tag);
     if (entry === undefined) return;
+    // The EndTxn may still be on the old connection's wire: evidence for a late EndTxn (KAFKA-17754).
+    if (entry[1].kind === "end") ctx.emit({ type: "txn-request-timeout", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, request: "end-txn", commit: this.commit, broker: brokerOfNode(entry[1].node) ?? -1 });
     ctx.closeConnection(entry[1].node);
     this.failNode(ctx, entry[1].node);
   }
@@ -199,7 +203,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       case "ending":
         if (this.has("end") || this.has("find")) return;
         if (this.coordinator === null) return this.findCoordinator(ctx);
-        return this.send(ctx, this.coordinator, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit: this.commit }));
+        return this.send(ctx, this.coordinator, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit: this.commit, ...(this.tv2 ? { transactionVersion: 2 } : {}) }));
     }
   }
 
@@ -262,6 +266,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
         if (msg.error === "NONE") {
           this.producerId = msg.producerId;
           this.producerEpoch = msg.producerEpoch;
+          this.tv2 = (msg.transactionVersion ?? 0) >= 2;
           this.sequences.clear();
           this.phase = "ready";
         } else this.coordinatorError(ctx, msg.error);
@@ -281,6 +286,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
           if (this.commit) this.committed++;
           else this.aborted++;
           ctx.emit({ type: "txn-ended", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, topic: this.spec.topic, commit: this.commit, values: this.batches.flatMap((b) => b.values) });
+          this.takeBumpedEpoch(msg.producerEpoch);
           this.batches = [];
           this.phase = "ready";
         } else this.coordinatorError(ctx, msg.error);
@@ -288,6 +294,14 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       default:
         return;
     }
+  }
+
+  /** transaction.version 2: the next transaction runs under the epoch the EndTxn answer carries (KIP-890 part 2), its
+   *  sequences from 0 again (TransactionManager: a new epoch resets the sequence numbers). */
+  private takeBumpedEpoch(producerEpoch: number | undefined): void {
+    if (!this.tv2 || producerEpoch === undefined || producerEpoch <= this.producerEpoch) return;
+    this.producerEpoch = producerEpoch;
+    this.sequences.clear();
   }
 
   private onProduceResponse(ctx: Ctx, msg: ProduceResponse): void {
