@@ -80,6 +80,8 @@ const RELIABILITY_POINTS: readonly { point: string; file: string; rule?: RuleId 
   { point: "transactions: read_committed never returns an aborted transaction's records; read_uncommitted does", file: "txn-read-committed" },
   { point: "exactly-once consume-transform-produce: a crashed member's transaction is aborted, its batch read again, no output committed twice", file: "eos-pipeline-broker-crash", rule: "at-least-once-redelivery" },
   { point: "transactions: a zombie producer is fenced by its successor's InitProducerId (PRODUCER_FENCED)", file: "zombie-producer-fenced" },
+  { point: "transaction.version 1 (classic): a late EndTxn of an earlier transaction ends a later one early (KAFKA-17754)", file: "txn-late-end-txn-tv1", rule: "tv1-late-end-txn" },
+  { point: "transaction.version 2 (KIP-890): the epoch bump per transaction fences the late EndTxn", file: "txn-late-end-txn-tv2" },
 ];
 
 describe("scenario library", () => {
@@ -208,5 +210,21 @@ describe("scenario library", () => {
     expect(open.filter((v) => polled.has(v))).toEqual([]);
     // Its record not yet in a transaction fails with the fencing error (ProducerFencedException).
     expect(r.history.flatMap((op) => (op.f === "send" && op.type === "fail" ? [[op.process, op.value.error]] : []))).toEqual([["old", "PRODUCER_FENCED"]]);
+  });
+
+  it("txn-late-end-txn-*: on 2.7 a late EndTxn(ABORT) of p1 ends a later transaction early and leaves records in none; on 4.1 (transaction.version 2) the late copy meets the bumped epoch and is fenced", () => {
+    const tv1 = runScenario(load("txn-late-end-txn-tv1.yaml"));
+    const timedOut = tv1.evidence.filter((e) => e.type === "txn-request-timeout");
+    expect(timedOut.map((e) => (e.type === "txn-request-timeout" ? [e.producerEpoch, e.commit] : []))).toEqual([
+      [0, false],
+      [0, false],
+    ]);
+    expect(tv1.evidence.filter((e) => e.type === "producer-fenced").map((e) => (e.type === "producer-fenced" ? e.error : ""))).toEqual(["INVALID_TXN_STATE"]);
+    expect(run("txn-late-end-txn-tv1.yaml").anomalies.map((a) => [a.type, a.allowedBecause?.rule])).toEqual([["hanging-transaction", "tv1-late-end-txn"]]);
+    const tv2 = runScenario(load("txn-late-end-txn-tv2.yaml"));
+    const fenced = tv2.evidence.filter((e) => e.type === "txn-end-fenced");
+    // The late copy arrives during a later transaction (Ongoing) with the epoch below the current one.
+    expect(fenced.some((e) => e.type === "txn-end-fenced" && e.state === "Ongoing" && e.currentEpoch > e.producerEpoch)).toBe(true);
+    expect(tv2.evidence.filter((e) => e.type === "producer-fenced")).toEqual([]);
   });
 });

@@ -235,7 +235,6 @@ export class TxnCoordinator {
   }
 
   handleEndTxn(ctx: BrokerCtx, from: NodeId, msg: EndTxnRequest): void {
-    if (process.env.TVDBG) console.error("ENDTXN", ctx.nowUs / 1000, from, msg.corr, msg.producerEpoch, msg.commit, this.txns.get(msg.transactionalId)?.state, this.txns.get(msg.transactionalId)?.pending);
     // KafkaApis.handleEndTxnRequest: EndTxn v5+ is a client of transaction.version 2 (it sends v5 only when the
     // cluster finalized TV_2). Its answer carries the producer id and the (bumped) epoch.
     const clientTv = (msg.transactionVersion ?? 0) >= 2 && this.host.transactionVersion >= 2 ? 2 : 0;
@@ -247,7 +246,10 @@ export class TxnCoordinator {
     if (typeof where === "string") return reply(where);
     const m = this.txns.get(msg.transactionalId);
     if (m === undefined || m.producerId !== msg.producerId) return reply("INVALID_PRODUCER_ID_MAPPING");
-    if (!endTxnEpochValid(m, msg.producerEpoch)) return reply("PRODUCER_FENCED");
+    if (!endTxnEpochValid(m, msg.producerEpoch)) {
+      ctx.emit({ type: "txn-end-fenced", broker: this.host.brokerId, transactionalId: m.transactionalId, producerId: m.producerId, producerEpoch: msg.producerEpoch, currentEpoch: m.producerEpoch, state: m.state });
+      return reply("PRODUCER_FENCED");
+    }
     if (m.pending !== null) return reply("CONCURRENT_TRANSACTIONS");
     this.endTransaction(ctx, m, where.partition, where.coordinatorEpoch, msg.commit, m.producerEpoch, clientTv, (error) => reply(error, m));
   }
