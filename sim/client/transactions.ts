@@ -1,10 +1,11 @@
-// A transactional producer (KafkaProducer with a transactional.id, its TransactionManager; KIP-98), transaction.version
-// 1: it finds its transaction coordinator (FindCoordinator, key type transaction), gets its producer id and a bumped
+// A transactional producer (KafkaProducer with a transactional.id, its TransactionManager; KIP-98): it finds its transaction coordinator (FindCoordinator, key type transaction), gets its producer id and a bumped
 // epoch (InitProducerId: the coordinator aborts what an earlier instance left open and fences it), then runs one
 // transaction after another: AddPartitionsToTxn for the partitions it is about to write, the records as
 // transactional, idempotent produce requests (acks from its config), then EndTxn — COMMIT, or ABORT with the
 // workload's abort probability. A newer instance or the coordinator's timeout fences it (PRODUCER_FENCED /
-// INVALID_PRODUCER_EPOCH): fatal, it stops (Java: a ProducerFencedException closes the producer).
+// INVALID_PRODUCER_EPOCH): fatal, it stops (Java: a ProducerFencedException closes the producer). Under
+// transaction.version 2 (KIP-890 part 2; the coordinator says so with its InitProducerId answer) it sends EndTxn v5
+// and runs its next transaction under the bumped epoch the answer carries (kafka-facts T13).
 //
 // First slice, simpler than the Java client: no accumulator (a transaction's records go in one batch per partition,
 // sent when the transaction's records are all generated), one transaction at a time, records partitioned by key

@@ -1,12 +1,13 @@
 // The transaction coordinator (core/.../coordinator/transaction/TransactionCoordinator.scala with
-// TransactionStateManager), transaction.version 1: each broker coordinates the transactional ids of the
+// TransactionStateManager): each broker coordinates the transactional ids of the
 // __transaction_state partitions it leads (abs(hash(transactional.id)) % transaction.state.log.num.partitions),
 // loads their state when it becomes leader of one, and writes every transition to that partition with acks=all
 // before it applies it (appendTransactionToLog). InitProducerId bumps the producer epoch (fencing older instances)
 // and first aborts a transaction the previous instance left open; AddPartitionsToTxn / AddOffsetsToTxn start or
 // widen a transaction; EndTxn writes PrepareCommit / PrepareAbort, answers, and hands the markers to the marker
 // channel, after which CompleteCommit / CompleteAbort is written. A sweep aborts transactions open longer than their
-// timeout, fencing their producer.
+// timeout, fencing their producer. Under transaction.version 2 (KIP-890 part 2, a client's EndTxn v5) every EndTxn
+// bumps the epoch and a late EndTxn of an earlier transaction is fenced (kafka-facts T12, T13).
 import type { NodeId } from "../../core/ids.ts";
 import { tpKey } from "../../core/ids.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
