@@ -316,7 +316,6 @@ export class TxnCoordinator {
   }
 }
 
-
 /** TransactionCoordinator.endTransaction's isValidEpoch for a client's EndTxn. Classic (transaction.version below 2):
  *  the epoch must be the current one — a late EndTxn of the previous transaction has it too, and acts on the next
  *  one (the late-message anomaly, KAFKA-17754). Version 2 (the transaction's clientTransactionVersion): in Ongoing
