@@ -82,6 +82,8 @@ const RELIABILITY_POINTS: readonly { point: string; file: string; rule?: RuleId 
   { point: "transactions: a zombie producer is fenced by its successor's InitProducerId (PRODUCER_FENCED)", file: "zombie-producer-fenced" },
   { point: "transactions: a coordinator that dies mid-commit is replaced; the new one completes the transaction from the log", file: "txn-coordinator-failover" },
   { point: "transactions: a transaction outliving transaction.timeout.ms is aborted by the coordinator, fencing its producer", file: "txn-timeout-abort" },
+  { point: "transaction.version 1 (classic): a late EndTxn of an earlier transaction ends a later one early (KAFKA-17754)", file: "txn-late-end-txn-tv1", rule: "tv1-late-end-txn" },
+  { point: "transaction.version 2 (KIP-890): the epoch bump per transaction fences the late EndTxn", file: "txn-late-end-txn-tv2" },
 ];
 
 describe("scenario library", () => {
@@ -238,5 +240,21 @@ describe("scenario library", () => {
     const polled = r.history.flatMap((op) => (op.f === "poll" && op.type === "ok" ? op.value.records.map((x) => x.value) : []));
     expect(open.filter((v) => polled.includes(v))).toEqual([]);
     expect(judge(r).verdict).toBe("valid");
+  });
+
+  it("txn-late-end-txn-*: on 2.7 a late EndTxn(ABORT) of p1 ends a later transaction early and leaves records in none; on 4.1 (transaction.version 2) the late copy meets the bumped epoch and is fenced", () => {
+    const tv1 = runScenario(load("txn-late-end-txn-tv1.yaml"));
+    const timedOut = tv1.evidence.filter((e) => e.type === "txn-request-timeout");
+    expect(timedOut.map((e) => (e.type === "txn-request-timeout" ? [e.producerEpoch, e.commit] : []))).toEqual([
+      [0, false],
+      [0, false],
+    ]);
+    expect(tv1.evidence.filter((e) => e.type === "producer-fenced").map((e) => (e.type === "producer-fenced" ? e.error : ""))).toEqual(["INVALID_TXN_STATE"]);
+    expect(run("txn-late-end-txn-tv1.yaml").anomalies.map((a) => [a.type, a.allowedBecause?.rule])).toEqual([["hanging-transaction", "tv1-late-end-txn"]]);
+    const tv2 = runScenario(load("txn-late-end-txn-tv2.yaml"));
+    const fenced = tv2.evidence.filter((e) => e.type === "txn-end-fenced");
+    // The late copy arrives during a later transaction (Ongoing) with the epoch below the current one.
+    expect(fenced.some((e) => e.type === "txn-end-fenced" && e.state === "Ongoing" && e.currentEpoch > e.producerEpoch)).toBe(true);
+    expect(tv2.evidence.filter((e) => e.type === "producer-fenced")).toEqual([]);
   });
 });

@@ -23,6 +23,7 @@ import { checkAbortedReads } from "./aborted-read.ts";
 import { checkDuplicateOutputs } from "./duplicate-output.ts";
 import { checkLostTransactions } from "./lost-transaction.ts";
 import { checkHangingTransactions } from "./hanging-transaction.ts";
+import { checkTornTransactions } from "./torn-transaction.ts";
 
 export type Checker = (result: RunResult) => Finding[];
 
@@ -48,6 +49,7 @@ export const CHECKERS: Readonly<Record<AnomalyType, Checker>> = {
   "duplicate-output": checkDuplicateOutputs,
   "lost-transaction": checkLostTransactions,
   "hanging-transaction": checkHangingTransactions,
+  "torn-transaction": checkTornTransactions,
 };
 
 export {
@@ -72,4 +74,5 @@ export {
   checkDuplicateOutputs,
   checkLostTransactions,
   checkHangingTransactions,
+  checkTornTransactions,
 };

@@ -9,7 +9,7 @@ import { oracleContext } from "./context.ts";
 import { justifyInconsistentOffsets, justifyLostWrite, justifyReplicaInvariant, justifyUncommittedRead } from "./judge-writes.ts";
 import { justifyDuplicate, justifyReorder } from "./judge-producer.ts";
 import { justifyCommittedUnprocessed, justifyPollOrder, justifyProcessedTwice, justifyUnseen } from "./judge-consumer.ts";
-import { justifyDuplicateOutput, justifyHangingTransaction, justifyLostTransaction } from "./judge-txn.ts";
+import { justifyDuplicateOutput, justifyHangingTransaction, justifyLostTransaction, justifyTornTransaction } from "./judge-txn.ts";
 import type { CapacityFinding } from "./liveness.ts";
 import { capacityFindings } from "./liveness.ts";
 
@@ -68,6 +68,8 @@ export class Oracle {
         return justifyLostTransaction(ctx, f);
       case "hanging-transaction":
         return justifyHangingTransaction(ctx, f);
+      case "torn-transaction":
+        return justifyTornTransaction(ctx, f);
       case "aborted-read":
         // The control plane's own invariants, and read_committed never returning an aborted transaction's record
         // (whatever the configuration): nothing permits breaking them.

@@ -14,6 +14,7 @@ import { RULES } from "./rules.ts";
 import { inputDuplicate, justifyProcessedTwice } from "./judge-consumer.ts";
 import { lazyJustification } from "./context.ts";
 import { versionAtLeast } from "../../sim/kafka/profiles.ts";
+import { transactionVersionOf } from "../../sim/kafka/profiles.ts";
 
 /** An unclean election or a power loss of unflushed in-sync replicas, of any partition, after `sinceUs`: it may have
  *  taken a transaction's records, a marker, or the transactional offsets of the group. */
@@ -61,10 +62,6 @@ function reprocessed(ctx: OracleContext, f: Finding): Justification | null {
   return justifyProcessedTwice(ctx, { type: "processed-twice", partition: log?.tp ?? null, offset: log ? ctx.run.offsetOf(f.value) : null, value: f.value, group: f.group, process: c.h.process(first), sinceUs: c.h.timeUs(first), explanation: "" });
 }
 
-export function justifyLostTransaction(ctx: OracleContext, f: Finding): Justification | null {
-  return markersPending(ctx, f) ?? markerLossCause(ctx, 0);
-}
-
 /** The lost transaction's markers were still on their way at the end: its coordinator wrote nothing after
  *  PrepareCommit (no CompleteCommit), and the run ended within the broker's request.timeout.ms (+5 s) of the answer. */
 function markersPending(ctx: OracleContext, f: Finding): Justification | null {
@@ -80,10 +77,45 @@ function markersPending(ctx: OracleContext, f: Finding): Justification | null {
   return ctx.justify("markers-pending-at-end", [], () => `${ended.producer}'s transaction was answered committed at ${fmtTime(ended.timeUs)}; its coordinator had not written CompleteCommit when the run ended at ${fmtTime(endUs)}, within the broker's request.timeout.ms (${timeoutMs} ms) after which an unanswered WriteTxnMarkers request is sent again`);
 }
 
+/** transaction.version below 2 on some broker (the classic EndTxn: the epoch does not move between transactions). */
+function classicTransactions(ctx: OracleContext): boolean {
+  const s = ctx.result.scenario;
+  return [s.broker, ...Object.values(s.brokerOverrides ?? {})].some((b) => transactionVersionOf(s.protocol, { "transaction.version": b["transaction.version"] ?? s.broker["transaction.version"] }) < 2);
+}
+
+/** A late EndTxn (KAFKA-17754): under the classic protocol, an EndTxn of the producer (by name, or by producer id)
+ *  timed out before `beforeUs` — its closed connection may still deliver it to the coordinator during a later
+ *  transaction of the same epoch. */
+function lateEndTxnCause(ctx: OracleContext, who: { readonly producer?: string | undefined; readonly producerId?: number | undefined }, beforeUs: number): Justification | null {
+  if (!classicTransactions(ctx)) return null;
+  const ev = ctx.result.evidence;
+  for (let i = 0; i < ev.length; i++) {
+    const e = ev[i];
+    if (e === undefined || e.timeUs > beforeUs) break;
+    if (e.type !== "txn-request-timeout" || (e.producer !== who.producer && e.producerId !== who.producerId)) continue;
+    const ref = { source: "trace" as const, index: i, type: e.type, timeUs: e.timeUs, text: `${e.producer}'s EndTxn(${e.commit ? "COMMIT" : "ABORT"}) to broker ${e.broker} timed out at ${fmtTime(e.timeUs)} (epoch ${e.producerEpoch})` };
+    return ctx.justify("tv1-late-end-txn", [ref], () => `${ref.text}; sent again on a new connection, the first one may still have reached the coordinator during a later transaction of the same epoch and ended it early`);
+  }
+  return null;
+}
+
+export function justifyLostTransaction(ctx: OracleContext, f: Finding): Justification | null {
+  return markersPending(ctx, f) ?? lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? markerLossCause(ctx, 0);
+}
+
+/** A read_committed group saw part of a committed transaction: its other records were aborted with, or left open
+ *  after, a later transaction (a late EndTxn under the classic protocol), or their marker or records were lost. */
+export function justifyTornTransaction(ctx: OracleContext, f: Finding): Justification | null {
+  return lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? markerLossCause(ctx, 0);
+}
+
 export function justifyHangingTransaction(ctx: OracleContext, f: Finding): Justification | null {
   if (f.partition === null) return null;
   const open = txnView(ctx.result).openFirst.get(f.partition);
   if (open === undefined) return null;
+  // Records that landed after their transaction's marker, which a late EndTxn wrote early: no coordinator knows them.
+  const late = lateEndTxnCause(ctx, { producerId: open.producerId }, Number.POSITIVE_INFINITY);
+  if (late !== null) return late;
   const topic = topicOfTp(f.partition);
   // When the transaction's first record was sent (its producer's send of that value to that topic).
   const send = ctx.result.history.find((op) => op.f === "send" && op.type === "invoke" && op.value.topic === topic && op.value.value === open.value);

@@ -23,6 +23,7 @@ export type RuleId =
   | "transaction-open-at-end"
   | "markers-pending-at-end"
   | "eos-before-kip447"
+  | "tv1-late-end-txn"
   | "late-commit-on-lossy-link"
   | "offset-reset-latest"
   | "offset-reset-stale-leader"
@@ -57,7 +58,7 @@ export const COMMITTED_LOSS_FAMILY: readonly AnomalyType[] = [
 
 /** What a lost marker, lost transactional records or lost transactional offsets lead to (an unclean election or a
  *  power loss of unflushed replicas, of any partition a transaction touched). */
-export const TXN_LOSS_FAMILY: readonly AnomalyType[] = ["duplicate-output", "lost-transaction", "hanging-transaction"];
+export const TXN_LOSS_FAMILY: readonly AnomalyType[] = ["duplicate-output", "lost-transaction", "hanging-transaction", "torn-transaction"];
 
 export const RULES: Readonly<Record<RuleId, Rule>> = {
   "acks0-unacknowledged": {
@@ -194,6 +195,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "after the transaction's EndTxn was answered, its coordinator never wrote CompleteCommit for it, and the run ended less than the broker's request.timeout.ms + 5 s later: a WriteTxnMarkers request to a leader that died is retried on the new leader only after that timeout",
     anomalies: ["lost-transaction"],
     source: "fact T5; TransactionMarkerChannelManager, TransactionMarkerRequestCompletionHandler (markers retried until written)",
+  },
+  "tv1-late-end-txn": {
+    id: "tv1-late-end-txn",
+    when: "transaction.version below 2 (the classic protocol: a transaction's EndTxn carries the same producer epoch as the next transaction's)",
+    evidence: "an EndTxn of the transaction's producer that timed out before the anomaly (the producer closed the connection and sent it again on a new one): still retransmitted on the closed connection, it can reach the coordinator during a later transaction and commit or abort that one early, so that transaction's records still on their way land after its marker, in no transaction the coordinator knows (hanging), or in the next one (committed or aborted with it)",
+    anomalies: ["lost-transaction", "torn-transaction", "hanging-transaction"],
+    source: "facts T12, T13; KAFKA-17754; KIP-890 part 2 (transaction.version 2 bumps the epoch per transaction, fencing the late EndTxn); Jepsen, Bufstream 0.1.0 (2024)",
   },
   "late-commit-on-lossy-link": {
     id: "late-commit-on-lossy-link",

@@ -16,6 +16,7 @@ import { CONN_CLIENT, CONN_FETCHER } from "../kafka/channels.ts";
 import { ReplicaManager } from "./replica/manager.ts";
 import { TXN_TOPIC, TxnModule } from "./txn/index.ts";
 import type { TxnHost } from "./txn/index.ts";
+import { transactionVersionOf } from "../kafka/profiles.ts";
 import { allocateProducerId } from "./producer-ids.ts";
 import { ATTR_TRANSACTIONAL, CONTROL_ABORT, CONTROL_COMMIT } from "../kafka/records.ts";
 import type { IsrChangeRequest, IsrChangeResponse, ReplicaSpec } from "./replica/manager.ts";
@@ -219,6 +220,7 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
     return {
       brokerId: this.brokerId,
       config: this.config,
+      transactionVersion: transactionVersionOf(spec.protocol, spec.broker),
       txnPartitions: spec.topics.find((t) => t.name === TXN_TOPIC)?.partitions ?? spec.broker["transaction.state.log.num.partitions"],
       offsetsPartitions: this.offsetsPartitions,
       isTxnLeader: (partition) => {

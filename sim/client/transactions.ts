@@ -1,10 +1,11 @@
-// A transactional producer (KafkaProducer with a transactional.id, its TransactionManager; KIP-98), transaction.version
-// 1: it finds its transaction coordinator (FindCoordinator, key type transaction), gets its producer id and a bumped
+// A transactional producer (KafkaProducer with a transactional.id, its TransactionManager; KIP-98): it finds its transaction coordinator (FindCoordinator, key type transaction), gets its producer id and a bumped
 // epoch (InitProducerId: the coordinator aborts what an earlier instance left open and fences it), then runs one
 // transaction after another: AddPartitionsToTxn for the partitions it is about to write, the records as
 // transactional, idempotent produce requests (acks from its config), then EndTxn — COMMIT, or ABORT with the
 // workload's abort probability. A newer instance or the coordinator's timeout fences it (PRODUCER_FENCED /
-// INVALID_PRODUCER_EPOCH): fatal, it stops (Java: a ProducerFencedException closes the producer).
+// INVALID_PRODUCER_EPOCH): fatal, it stops (Java: a ProducerFencedException closes the producer). Under
+// transaction.version 2 (KIP-890 part 2; the coordinator says so with its InitProducerId answer) it sends EndTxn v5
+// and runs its next transaction under the bumped epoch the answer carries (kafka-facts T13).
 //
 // First slice, simpler than the Java client: no accumulator (a transaction's records go in one batch per partition,
 // sent when the transaction's records are all generated), one transaction at a time, records partitioned by key
@@ -90,6 +91,8 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   private coordinator: NodeId | null = null;
   producerId = -1;
   producerEpoch = -1;
+  /** The coordinator runs transaction.version 2 (KIP-890 part 2): EndTxn v5, whose answer bumps the epoch. */
+  private tv2 = false;
   /** Next sequence per partition under the current epoch. */
   private readonly sequences = new Map<string, number>();
   private pending: TxnRecord[] = [];
@@ -135,6 +138,8 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     // A request timed out: NetworkClient closes the connection; whatever it carried is retried.
     const entry = [...this.inflight].find(([, r]) => r === tag);
     if (entry === undefined) return;
+    // The EndTxn may still be on the old connection's wire: evidence for a late EndTxn (KAFKA-17754).
+    if (entry[1].kind === "end") ctx.emit({ type: "txn-request-timeout", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, request: "end-txn", commit: this.commit, broker: brokerOfNode(entry[1].node) ?? -1 });
     ctx.closeConnection(entry[1].node);
     this.failNode(ctx, entry[1].node);
   }
@@ -199,7 +204,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       case "ending":
         if (this.has("end") || this.has("find")) return;
         if (this.coordinator === null) return this.findCoordinator(ctx);
-        return this.send(ctx, this.coordinator, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit: this.commit }));
+        return this.send(ctx, this.coordinator, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit: this.commit, ...(this.tv2 ? { transactionVersion: 2 } : {}) }));
     }
   }
 
@@ -262,6 +267,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
         if (msg.error === "NONE") {
           this.producerId = msg.producerId;
           this.producerEpoch = msg.producerEpoch;
+          this.tv2 = (msg.transactionVersion ?? 0) >= 2;
           this.sequences.clear();
           this.phase = "ready";
         } else this.coordinatorError(ctx, msg.error);
@@ -281,6 +287,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
           if (this.commit) this.committed++;
           else this.aborted++;
           ctx.emit({ type: "txn-ended", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, topic: this.spec.topic, commit: this.commit, values: this.batches.flatMap((b) => b.values) });
+          this.takeBumpedEpoch(msg.producerEpoch);
           this.batches = [];
           this.phase = "ready";
         } else this.coordinatorError(ctx, msg.error);
@@ -288,6 +295,14 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       default:
         return;
     }
+  }
+
+  /** transaction.version 2: the next transaction runs under the epoch the EndTxn answer carries (KIP-890 part 2), its
+   *  sequences from 0 again (TransactionManager: a new epoch resets the sequence numbers). */
+  private takeBumpedEpoch(producerEpoch: number | undefined): void {
+    if (!this.tv2 || producerEpoch === undefined || producerEpoch <= this.producerEpoch) return;
+    this.producerEpoch = producerEpoch;
+    this.sequences.clear();
   }
 
   private onProduceResponse(ctx: Ctx, msg: ProduceResponse): void {

@@ -56,5 +56,20 @@ export function elrVersionOf(v: ProtocolVersion, broker: Pick<BrokerConfig, "eli
   return versionAtLeast(v, "4.1") ? 1 : 0;
 }
 
+/** Does the profile know the transaction.version feature at level 2 (KIP-890 part 2: TransactionVersion.TV_2,
+ *  bootstrapped from metadata.version 4.0-IV2)? */
+export function hasTransactionV2(v: ProtocolVersion): boolean {
+  return versionAtLeast(v, "4.0");
+}
+
+/** transaction.version of a cluster: the scenario's key, else the profile's — 2 on 4.0+ (a new cluster is formatted
+ *  at the latest metadata.version, which finalizes TV_2; an upgraded one stays at its level until kafka-features
+ *  upgrade), 0 before (the classic protocol; level 1 only changes the log record format). */
+export function transactionVersionOf(v: ProtocolVersion, broker: Pick<BrokerConfig, "transaction.version">): number {
+  const set = broker["transaction.version"];
+  if (set !== null && set !== undefined) return set;
+  return hasTransactionV2(v) ? 2 : 0;
+}
+
 /** Number of controller nodes of a KRaft cluster when the scenario names none. */
 export const DEFAULT_CONTROLLERS = 3;

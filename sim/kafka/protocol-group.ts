@@ -165,6 +165,9 @@ export interface InitProducerIdResponse {
   readonly error: KafkaErrorCode;
   readonly producerId: number;
   readonly producerEpoch: number;
+  /** A transaction coordinator's finalized transaction.version when it is 2 (KIP-890; a Java client reads it from
+   *  ApiVersions' finalized features: kafkasim carries it on this first answer of the coordinator). */
+  readonly transactionVersion?: number;
 }
 
 export type GroupRequest =

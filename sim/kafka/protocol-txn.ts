@@ -44,11 +44,17 @@ export interface EndTxnRequest {
   readonly producerEpoch: number;
   /** true: COMMIT, false: ABORT. */
   readonly commit: boolean;
+  /** 2: EndTxn v5+, a client of transaction.version 2 (KafkaApis.handleEndTxnRequest: the version > 4 is TV_2). */
+  readonly transactionVersion?: number;
 }
 export interface EndTxnResponse {
   readonly type: "txn.end-response";
   readonly corr: number;
   readonly error: KafkaErrorCode;
+  /** EndTxn v5+ (transaction.version 2): the producer id and the epoch bumped by this EndTxn, which the producer
+   *  takes for its next transaction (KIP-890 part 2). */
+  readonly producerId?: number;
+  readonly producerEpoch?: number;
 }
 
 /** The offsets a transaction commits, sent to the group coordinator (TxnOffsetCommit v3, KIP-447: with the member's

@@ -5,7 +5,7 @@ import { didYouMean } from "./issues.ts";
 import type { IssuePath, RawIssue } from "./issues.ts";
 import { brokerConfigOf } from "./defaults.ts";
 import { limitIssues } from "./limits.ts";
-import { DEFAULT_CONTROLLERS, hasElrFeature, modeOf, modesOf } from "../kafka/profiles.ts";
+import { DEFAULT_CONTROLLERS, hasElrFeature, hasTransactionV2, modeOf, modesOf } from "../kafka/profiles.ts";
 import type { ConsumerSpec, Scenario, TopicSpec } from "./types.ts";
 
 /** The network addresses at most this many nodes (sim/net/network.ts MAX_NODES - 1): a hard ceiling. */
@@ -206,6 +206,11 @@ function checkMode(s: Scenario): RawIssue[] {
   const elrSet = [s.broker, ...Object.values(s.brokerOverrides ?? {})].some((c) => c["eligible.leader.replicas.version"] !== undefined && c["eligible.leader.replicas.version"] !== null);
   if (elrSet && (!kraft || !hasElrFeature(s.protocol))) {
     issues.push({ path: ["broker", "eligible.leader.replicas.version"], message: `eligible.leader.replicas.version is a KRaft feature from Kafka 4.0 (KIP-966); protocol ${s.protocol}${kraft ? "" : " in ZooKeeper mode"} does not have it` });
+  }
+  // TransactionVersion.TV_1 / TV_2 bootstrap from metadata.version 4.0-IV2 (KIP-890 part 2).
+  const tvSet = [s.broker, ...Object.values(s.brokerOverrides ?? {})].some((c) => typeof c["transaction.version"] === "number" && c["transaction.version"] > 0);
+  if (tvSet && !hasTransactionV2(s.protocol)) {
+    issues.push({ path: ["broker", "transaction.version"], message: `transaction.version 1 and 2 are levels of a Kafka 4.0+ feature (KIP-890); protocol ${s.protocol} runs the classic protocol; allowed: 0, or protocol 4.0 / 4.1` });
   }
   return issues;
 }

@@ -25,6 +25,7 @@ export const ANOMALY_TYPES = [
   "duplicate-output",
   "lost-transaction",
   "hanging-transaction",
+  "torn-transaction",
 ] as const satisfies readonly AnomalyType[];
 type MissingAnomaly = Exclude<AnomalyType, (typeof ANOMALY_TYPES)[number]>;
 const _allAnomalies: MissingAnomaly extends never ? true : never = true;

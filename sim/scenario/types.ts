@@ -149,7 +149,8 @@ export type AnomalyType =
   /** A transaction its producer saw committed whose records are not all readable (read_committed) at the end. */
   | "lost-transaction"
   /** A transaction with no marker at the end: the partition's last stable offset stuck below its high watermark. */
-  | "hanging-transaction";
+  | "hanging-transaction"
+  | "torn-transaction";
 
 /** valid: no anomaly; allowed: only anomalies the configuration permits; liveness: the cluster or a group did not
  *  converge after the heal; bug: an anomaly nothing permits. */

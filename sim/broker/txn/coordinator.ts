@@ -1,12 +1,13 @@
 // The transaction coordinator (core/.../coordinator/transaction/TransactionCoordinator.scala with
-// TransactionStateManager), transaction.version 1: each broker coordinates the transactional ids of the
+// TransactionStateManager): each broker coordinates the transactional ids of the
 // __transaction_state partitions it leads (abs(hash(transactional.id)) % transaction.state.log.num.partitions),
 // loads their state when it becomes leader of one, and writes every transition to that partition with acks=all
 // before it applies it (appendTransactionToLog). InitProducerId bumps the producer epoch (fencing older instances)
 // and first aborts a transaction the previous instance left open; AddPartitionsToTxn / AddOffsetsToTxn start or
 // widen a transaction; EndTxn writes PrepareCommit / PrepareAbort, answers, and hands the markers to the marker
 // channel, after which CompleteCommit / CompleteAbort is written. A sweep aborts transactions open longer than their
-// timeout, fencing their producer.
+// timeout, fencing their producer. Under transaction.version 2 (KIP-890 part 2, a client's EndTxn v5) every EndTxn
+// bumps the epoch and a late EndTxn of an earlier transaction is fenced (kafka-facts T12, T13).
 import type { NodeId } from "../../core/ids.ts";
 import { tpKey } from "../../core/ids.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
@@ -20,7 +21,7 @@ import type { TxnState } from "./events.ts";
 import type { TxnHost } from "./host.ts";
 import { TXN_TOPIC, txnPartitionFor } from "./host.ts";
 import type { TxnMetadata, TxnTransit } from "./metadata.ts";
-import { applyTransit, decodeTransit, metadataFrom, transactionalIdOfKey, txnKeyName, txnValueName } from "./metadata.ts";
+import { applyTransit, decodeTransit, metadataFrom, transactionalIdOfKey, tvField, txnKeyName, txnValueName } from "./metadata.ts";
 import { MarkerChannel, PendingMarkers } from "./markers.ts";
 
 /** How long a transaction log append may wait for replication (the broker's request.timeout.ms is 30 s in Kafka;
@@ -160,14 +161,16 @@ export class TxnCoordinator {
   }
 
   handleInitProducerId(ctx: BrokerCtx, from: NodeId, msg: InitProducerIdRequest & { readonly transactionalId: string }): void {
-    const reply = (error: KafkaErrorCode, producerId = -1, producerEpoch = -1): void => ctx.send(from, { type: "group.init-producer-id-response", corr: msg.corr, error, producerId, producerEpoch });
+    // The cluster's finalized transaction.version, as a client learns it (ApiVersions) when it is 2.
+    const tv = this.host.transactionVersion >= 2 ? { transactionVersion: this.host.transactionVersion } : {};
+    const reply = (error: KafkaErrorCode, producerId = -1, producerEpoch = -1): void => ctx.send(from, { type: "group.init-producer-id-response", corr: msg.corr, error, producerId, producerEpoch, ...tv });
     const where = this.lookup(msg.transactionalId);
     if (typeof where === "string") return reply(where);
     const timeoutMs = msg.transactionTimeoutMs ?? 60_000;
     if (timeoutMs > this.host.config["transaction.max.timeout.ms"]) return reply("INVALID_TRANSACTION_TIMEOUT");
     let m = this.txns.get(msg.transactionalId);
     if (m === undefined) {
-      m = { transactionalId: msg.transactionalId, producerId: this.host.allocateProducerId(ctx), producerEpoch: -1, timeoutMs, state: "Empty", partitions: new Set(), startUs: ctx.nowUs, pending: null };
+      m = { transactionalId: msg.transactionalId, producerId: this.host.allocateProducerId(ctx), producerEpoch: -1, timeoutMs, state: "Empty", partitions: new Set(), startUs: ctx.nowUs, pending: null, clientTransactionVersion: 0 };
       this.txns.set(msg.transactionalId, m);
     }
     if (m.pending !== null) return reply("CONCURRENT_TRANSACTIONS");
@@ -183,13 +186,13 @@ export class TxnCoordinator {
       case "CompleteCommit":
       case "CompleteAbort": {
         // prepareIncrementProducerEpoch.
-        const t: TxnTransit = { producerId: m.producerId, producerEpoch: m.producerEpoch + 1, timeoutMs, state: "Empty", partitions: [], startUs: ctx.nowUs };
+        const t: TxnTransit = { producerId: m.producerId, producerEpoch: m.producerEpoch + 1, timeoutMs, state: "Empty", partitions: [], startUs: ctx.nowUs, ...tvField(m.clientTransactionVersion) };
         return this.write(ctx, m, where.partition, where.coordinatorEpoch, t, (error) => (error === "NONE" ? reply("NONE", meta.producerId, meta.producerEpoch) : reply(error)));
       }
       case "Ongoing":
         // prepareFenceProducerEpoch: abort the open transaction with a bumped epoch (never returned to anyone), and
         // answer CONCURRENT_TRANSACTIONS so the client retries and gets the epoch after that.
-        return this.endTransaction(ctx, m, where.partition, where.coordinatorEpoch, false, m.producerEpoch + 1, (error) => reply(error === "NONE" ? "CONCURRENT_TRANSACTIONS" : error));
+        return this.endTransaction(ctx, m, where.partition, where.coordinatorEpoch, false, m.producerEpoch + 1, this.host.transactionVersion, (error) => reply(error === "NONE" ? "CONCURRENT_TRANSACTIONS" : error));
       case "PrepareEpochFence":
         return reply("CONCURRENT_TRANSACTIONS");
     }
@@ -228,25 +231,40 @@ export class TxnCoordinator {
     if (m.state === "Ongoing" && keys.every((k) => m.partitions.has(k))) return done("NONE");
     // prepareAddPartitions: a new transaction starts its clock.
     const startUs = m.state === "Ongoing" ? m.startUs : ctx.nowUs;
-    const t: TxnTransit = { producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, state: "Ongoing", partitions: [...new Set([...m.partitions, ...keys])], startUs };
+    const t: TxnTransit = { producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, state: "Ongoing", partitions: [...new Set([...m.partitions, ...keys])], startUs, ...tvField(m.clientTransactionVersion) };
     this.write(ctx, m, c.partition, c.coordinatorEpoch, t, done);
   }
 
   handleEndTxn(ctx: BrokerCtx, from: NodeId, msg: EndTxnRequest): void {
-    const reply = (error: KafkaErrorCode): void => ctx.send(from, { type: "txn.end-response", corr: msg.corr, error });
-    const c = this.checkProducer(msg.transactionalId, msg.producerId, msg.producerEpoch);
-    if (typeof c === "string") return reply(c);
-    this.endTransaction(ctx, c.m, c.partition, c.coordinatorEpoch, msg.commit, c.m.producerEpoch, reply);
+    // KafkaApis.handleEndTxnRequest: EndTxn v5+ is a client of transaction.version 2 (it sends v5 only when the
+    // cluster finalized TV_2). Its answer carries the producer id and the (bumped) epoch.
+    const clientTv = (msg.transactionVersion ?? 0) >= 2 && this.host.transactionVersion >= 2 ? 2 : 0;
+    const reply = (error: KafkaErrorCode, m?: TxnMetadata): void => {
+      if (clientTv >= 2 && error === "NONE" && m !== undefined) ctx.send(from, { type: "txn.end-response", corr: msg.corr, error, producerId: m.producerId, producerEpoch: m.producerEpoch });
+      else ctx.send(from, { type: "txn.end-response", corr: msg.corr, error });
+    };
+    const where = this.lookup(msg.transactionalId);
+    if (typeof where === "string") return reply(where);
+    const m = this.txns.get(msg.transactionalId);
+    if (m === undefined || m.producerId !== msg.producerId) return reply("INVALID_PRODUCER_ID_MAPPING");
+    if (!endTxnEpochValid(m, msg.producerEpoch)) {
+      ctx.emit({ type: "txn-end-fenced", broker: this.host.brokerId, transactionalId: m.transactionalId, producerId: m.producerId, producerEpoch: msg.producerEpoch, currentEpoch: m.producerEpoch, state: m.state });
+      return reply("PRODUCER_FENCED");
+    }
+    if (m.pending !== null) return reply("CONCURRENT_TRANSACTIONS");
+    this.endTransaction(ctx, m, where.partition, where.coordinatorEpoch, msg.commit, m.producerEpoch, clientTv, (error) => reply(error, m));
   }
 
-  /** TransactionCoordinator.endTransaction (transaction.version 1): from Ongoing, write PrepareCommit / PrepareAbort
-   *  at `producerEpoch` (the current one, or the bumped one of a fence), answer, then send the markers; a retried
-   *  EndTxn of a completed transaction is answered NONE. */
-  private endTransaction(ctx: BrokerCtx, m: TxnMetadata, partition: number, coordinatorEpoch: number, commit: boolean, producerEpoch: number, done: (error: KafkaErrorCode) => void): void {
+  /** TransactionCoordinator.endTransaction: from Ongoing, write PrepareCommit / PrepareAbort at `producerEpoch` (the
+   *  current one, or the bumped one of a fence) — one more under transaction.version 2 (prepareAbortOrCommit: the
+   *  epoch bump per transaction, KIP-890 part 2) — answer, then send the markers (at that epoch); a retried EndTxn
+   *  of a completed transaction is answered NONE. */
+  private endTransaction(ctx: BrokerCtx, m: TxnMetadata, partition: number, coordinatorEpoch: number, commit: boolean, producerEpoch: number, clientTv: number, done: (error: KafkaErrorCode) => void): void {
     const sameResult = (s: TxnState): boolean => (commit ? s.endsWith("Commit") : s.endsWith("Abort"));
     switch (m.state) {
       case "Ongoing": {
-        const t: TxnTransit = { producerId: m.producerId, producerEpoch, timeoutMs: m.timeoutMs, state: commit ? "PrepareCommit" : "PrepareAbort", partitions: [...m.partitions], startUs: m.startUs };
+        const epoch = clientTv >= 2 ? producerEpoch + 1 : producerEpoch;
+        const t: TxnTransit = { producerId: m.producerId, producerEpoch: epoch, timeoutMs: m.timeoutMs, state: commit ? "PrepareCommit" : "PrepareAbort", partitions: [...m.partitions], startUs: m.startUs, ...tvField(clientTv) };
         return this.write(ctx, m, partition, coordinatorEpoch, t, (error) => {
           if (error !== "NONE") return done(error);
           // sendTxnMarkersCallback: answer the client at once, then write the markers.
@@ -277,7 +295,7 @@ export class TxnCoordinator {
   private writeComplete(ctx: BrokerCtx, m: TxnMetadata, commit: boolean, coordinatorEpoch: number): void {
     const where = this.lookup(m.transactionalId);
     if (typeof where === "string" || where.coordinatorEpoch !== coordinatorEpoch || this.txns.get(m.transactionalId) !== m) return;
-    const t: TxnTransit = { producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, state: commit ? "CompleteCommit" : "CompleteAbort", partitions: [], startUs: m.startUs };
+    const t: TxnTransit = { producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, state: commit ? "CompleteCommit" : "CompleteAbort", partitions: [], startUs: m.startUs, ...tvField(m.clientTransactionVersion) };
     this.write(ctx, m, where.partition, coordinatorEpoch, t, (error) => {
       if (error === "COORDINATOR_NOT_AVAILABLE") {
         m.pending = t.state;
@@ -293,8 +311,27 @@ export class TxnCoordinator {
       const where = this.lookup(m.transactionalId);
       if (typeof where === "string") continue;
       ctx.emit({ type: "txn-timed-out", broker: this.host.brokerId, transactionalId: m.transactionalId, producerId: m.producerId, producerEpoch: m.producerEpoch });
-      this.endTransaction(ctx, m, where.partition, where.coordinatorEpoch, false, m.producerEpoch + 1, () => {});
+      this.endTransaction(ctx, m, where.partition, where.coordinatorEpoch, false, m.producerEpoch + 1, this.host.transactionVersion, () => {});
     }
   }
 }
 
+/** TransactionCoordinator.endTransaction's isValidEpoch for a client's EndTxn. Classic (transaction.version below 2):
+ *  the epoch must be the current one — a late EndTxn of the previous transaction has it too, and acts on the next
+ *  one (the late-message anomaly, KAFKA-17754). Version 2 (the transaction's clientTransactionVersion): in Ongoing
+ *  or Empty the current epoch; in Prepare* / Complete* the epoch one below (a retry of the EndTxn that bumped it,
+ *  endTxnEpochBumped); anything else is fenced (PRODUCER_FENCED), which is what stops a late one. */
+export function endTxnEpochValid(m: Pick<TxnMetadata, "state" | "producerEpoch" | "clientTransactionVersion">, producerEpoch: number): boolean {
+  if (m.clientTransactionVersion < 2) return producerEpoch === m.producerEpoch;
+  switch (m.state) {
+    case "Ongoing":
+    case "Empty":
+    case "PrepareEpochFence":
+      return producerEpoch === m.producerEpoch;
+    case "PrepareCommit":
+    case "PrepareAbort":
+    case "CompleteCommit":
+    case "CompleteAbort":
+      return m.producerEpoch === producerEpoch + 1;
+  }
+}

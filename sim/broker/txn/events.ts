@@ -16,6 +16,13 @@ export type TxnTraceEvent =
   /** A transactional producer was fenced (PRODUCER_FENCED / INVALID_PRODUCER_EPOCH): a newer instance with its
    *  transactional.id, or its coordinator's timeout, took over; it stops (a fatal error in the Java client). */
   | { readonly type: "producer-fenced"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly error: string }
+  /** A coordinator refused an EndTxn for its epoch (PRODUCER_FENCED): under transaction.version 2 a late EndTxn of
+   *  an earlier transaction meets the epoch that transaction's end bumped (KIP-890 part 2). */
+  | { readonly type: "txn-end-fenced"; readonly broker: number; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly currentEpoch: number; readonly state: TxnState }
+  /** A transactional producer's EndTxn timed out (request.timeout.ms): it closed the connection and sends the EndTxn
+   *  again on a new one, while the old connection may still deliver the first one later (TCP retransmission). Under
+   *  transaction.version below 2 that late EndTxn can end the producer's next transaction (KAFKA-17754). */
+  | { readonly type: "txn-request-timeout"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly request: "end-txn"; readonly commit: boolean; readonly broker: number }
   /** A transactional producer's EndTxn was answered NONE: it saw its transaction committed (or aborted). `values`
    *  are the records it wrote in it (the lost-committed-transaction checker looks for them in the final logs). */
   | { readonly type: "txn-ended"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly topic: string; readonly commit: boolean; readonly values: readonly number[] };

@@ -17,6 +17,8 @@ export function txnPartitionFor(transactionalId: string, partitions: number): nu
 export interface TxnHost {
   readonly brokerId: number;
   readonly config: BrokerConfig;
+  /** The cluster's finalized transaction.version (0–2; 2: KIP-890 part 2, an epoch bump per transaction). */
+  readonly transactionVersion: number;
   /** Partitions of __transaction_state. */
   readonly txnPartitions: number;
   /** Partitions of __consumer_offsets (a group's offsets partition joins a transaction with AddOffsetsToTxn). */

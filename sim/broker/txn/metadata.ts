@@ -16,6 +16,9 @@ export interface TxnMetadata {
   /** A transition is being written to the log (TransactionMetadata.pendingState): requests get
    *  CONCURRENT_TRANSACTIONS meanwhile. */
   pending: TxnState | null;
+  /** The transaction.version of the client's last EndTxn (TransactionMetadata.clientTransactionVersion): 2 bumps the
+   *  epoch at every EndTxn, and a retried EndTxn is recognised by its epoch being one below. */
+  clientTransactionVersion: number;
 }
 
 /** What a transition writes: the state after it. */
@@ -26,6 +29,8 @@ export interface TxnTransit {
   readonly state: TxnState;
   readonly partitions: readonly string[];
   readonly startUs: number;
+  /** Written only when 2 (Kafka's flexible transaction log value carries it from TV_1 on). */
+  readonly clientTransactionVersion?: number;
 }
 
 const KEY_PREFIX = "txn:";
@@ -50,11 +55,16 @@ export function decodeTransit(name: string | undefined): TxnTransit | undefined 
 }
 
 export function transitOf(m: TxnMetadata): TxnTransit {
-  return { producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, state: m.state, partitions: [...m.partitions], startUs: m.startUs };
+  return { producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, state: m.state, partitions: [...m.partitions], startUs: m.startUs, ...tvField(m.clientTransactionVersion) };
+}
+
+/** The transit's clientTransactionVersion field: present only for 2, so classic runs write what they always did. */
+export function tvField(clientTransactionVersion: number): { readonly clientTransactionVersion?: number } {
+  return clientTransactionVersion >= 2 ? { clientTransactionVersion } : {};
 }
 
 export function metadataFrom(transactionalId: string, t: TxnTransit): TxnMetadata {
-  return { transactionalId, producerId: t.producerId, producerEpoch: t.producerEpoch, timeoutMs: t.timeoutMs, state: t.state, partitions: new Set(t.partitions), startUs: t.startUs, pending: null };
+  return { transactionalId, producerId: t.producerId, producerEpoch: t.producerEpoch, timeoutMs: t.timeoutMs, state: t.state, partitions: new Set(t.partitions), startUs: t.startUs, pending: null, clientTransactionVersion: t.clientTransactionVersion ?? 0 };
 }
 
 /** TransactionMetadata.completeTransitionTo: apply a written transition. */
@@ -65,5 +75,6 @@ export function applyTransit(m: TxnMetadata, t: TxnTransit): void {
   m.state = t.state;
   m.partitions = new Set(t.partitions);
   m.startUs = t.startUs;
+  m.clientTransactionVersion = t.clientTransactionVersion ?? 0;
   m.pending = null;
 }

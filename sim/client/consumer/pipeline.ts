@@ -17,7 +17,8 @@
 // The output record is the input record (value and key): an identity transform, so the output topic says which
 // input each output came from (properties/checkers/duplicate-output.ts). Like the first-slice transactional
 // producer (sim/client/transactions.ts): one request in flight at a time (records queue meanwhile, as in the
-// accumulator), transaction.version 1.
+// accumulator); under transaction.version 2 (KIP-890 part 2) its EndTxn (v5) answer bumps the epoch for the next
+// transaction, as the producer's does.
 import type { NodeId } from "../../core/ids.ts";
 import { brokerOfNode, tpKey } from "../../core/ids.ts";
 import { isRetriable } from "../../kafka/errors.ts";
@@ -81,6 +82,8 @@ export class Pipeline {
   private findNode = 0;
   producerId = -1;
   producerEpoch = -1;
+  /** The coordinator runs transaction.version 2: EndTxn v5, whose answer carries the bumped epoch. */
+  private tv2 = false;
   private readonly sequences = new Map<string, number>();
   /** Output partition → records processed and not yet in a sent batch. */
   private readonly queued = new Map<number, { values: number[]; keys: number[] }>();
@@ -160,7 +163,9 @@ export class Pipeline {
     if (!(tag instanceof PipelineReq)) return false;
     for (const r of this.inflight.values()) {
       if (r !== tag) continue;
-      // NetworkClient: a request timeout closes the connection; what it carried is retried.
+      // NetworkClient: a request timeout closes the connection; what it carried is retried. A timed-out EndTxn may
+      // still arrive later (evidence for the late-EndTxn anomaly under transaction.version below 2).
+      if (r.step === "end") ctx.emit({ type: "txn-request-timeout", producer: this.c.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, request: "end-txn", commit: this.commitOk, broker: brokerOfNode(r.node) ?? -1 });
       ctx.closeConnection(r.node);
       this.failNode(ctx, r.node);
       break;
@@ -238,7 +243,7 @@ export class Pipeline {
           this.commitOp = { group: this.c.groupId, generation: this.c.membership.generation, offsets: job.offsets, mode: "sync" };
           this.c.env.history.record({ timeUs: ctx.nowUs, process: this.c.name, type: "invoke", f: "commit", value: this.commitOp });
         }
-        return this.toCoordinator(ctx, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit: this.commitOk }));
+        return this.toCoordinator(ctx, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit: this.commitOk, ...(this.tv2 ? { transactionVersion: 2 } : {}) }));
       default:
         return;
     }
@@ -331,6 +336,7 @@ export class Pipeline {
         if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
         this.producerId = msg.producerId;
         this.producerEpoch = msg.producerEpoch;
+        this.tv2 = (msg.transactionVersion ?? 0) >= 2;
         this.sequences.clear();
         // A new producer id or epoch: the batches still unacknowledged get the new sequences, in order.
         for (const b of this.unacked) {
@@ -360,7 +366,7 @@ export class Pipeline {
       case "txn.end-response":
         if (this.take(ctx, msg.corr) === undefined) return;
         if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
-        return this.endBatch(ctx, this.commitOk);
+        return this.endBatch(ctx, this.commitOk, this.tv2 ? (msg.producerEpoch ?? -1) : -1);
       default:
         return;
     }
@@ -461,7 +467,7 @@ export class Pipeline {
 
   /** EndTxn was answered (or the fenced producer's transaction aborted by its successor): the batch is done; an
    *  aborted one is read again from the committed offsets. */
-  private endBatch(ctx: Ctx, committed: boolean): void {
+  private endBatch(ctx: Ctx, committed: boolean, bumpedEpoch = -1): void {
     const op = this.commitOp;
     if (op !== null) {
       // Fenced meanwhile: the successor's InitProducerId completed or aborted it, unknown here.
@@ -473,6 +479,11 @@ export class Pipeline {
       if (committed) this.committed++;
       else this.aborted++;
       ctx.emit({ type: "txn-ended", producer: this.c.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, topic: this.topic, commit: committed, values: this.txnValues });
+    }
+    // transaction.version 2: the next transaction runs under the epoch the EndTxn answer carries, its sequences from 0.
+    if (bumpedEpoch > this.producerEpoch) {
+      this.producerEpoch = bumpedEpoch;
+      this.sequences.clear();
     }
     this.clearTransaction();
     this.commitOk = true;

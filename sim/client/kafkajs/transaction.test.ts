@@ -112,9 +112,11 @@ describe("kafkajs transactions", () => {
     // (kafkajs's default) never sees it.
     expect(seen).toEqual(["successor"]);
     const ended = result.evidence.filter((e) => e.type === "txn-ended").map((e) => [e.producer, e.commit, e.producerEpoch]);
-    // The successor's epoch: 0 bumped twice — once to fence the zombie and abort its transaction, once for the
-    // successor's own InitProducerId retried after CONCURRENT_TRANSACTIONS (TransactionCoordinator.handleInitProducerId).
-    expect(ended).toEqual([["successor", true, 2]]);
+    // The successor's epoch: 0 bumped three times — to fence the zombie, again by the coordinator's abort of its
+    // transaction (on 4.1 transaction.version is 2 and a coordinator-initiated abort uses the server's version:
+    // TransactionCoordinator.handleInitProducerId, TransactionMetadata.prepareAbortOrCommit), and once for the
+    // successor's own InitProducerId retried after CONCURRENT_TRANSACTIONS.
+    expect(ended).toEqual([["successor", true, 3]]);
     // Noted as the modelled transactional producer notes it (once per producer).
     expect(result.evidence.filter((e) => e.type === "producer-fenced").map((e) => [e.producer, e.error])).toEqual([["zombie", "PRODUCER_FENCED"]]);
   });
@@ -194,8 +196,9 @@ describe("kafkajs transactions", () => {
     });
     expect(steps).toEqual([{ name: "KafkaJSConnectionError", retriable: true, message: "Connection error: the process of producer p died" }, "false", { name: "KafkaJSNonRetriableError", retriable: false, message: "Cannot continue to use transaction once ended" }]);
     expect(seen).toEqual(["after-the-restart"]);
-    // The restarted process's InitProducerId aborted the open transaction (epoch 0 → 1 to fence it, 2 for itself).
-    expect(result.evidence.filter((e) => e.type === "txn-ended").map((e) => [e.commit, e.producerEpoch])).toEqual([[true, 2]]);
+    // The restarted process's InitProducerId aborted the open transaction (epoch 0 → 1 to fence it, 2 by the abort
+    // on 4.1's transaction.version 2, 3 for itself).
+    expect(result.evidence.filter((e) => e.type === "txn-ended").map((e) => [e.commit, e.producerEpoch])).toEqual([[true, 3]]);
   });
 
   it("a kafkajs consumer's OffsetFetch does not ask for stable offsets (no KIP-447): a pending transaction's offsets are not waited for", async () => {
