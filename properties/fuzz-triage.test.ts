@@ -426,4 +426,16 @@ describe("triaged fuzz counterexamples", () => {
     expect(on27.judgement.anomalies.filter((a) => a.type === "duplicate-output")).toEqual([]);
     expect(on27.judgement.verdict).toBe("valid");
   });
+
+  // The same campaign's one liveness verdict (run 64, KRaft 4.1): broker 2 coordinated g1/0's transaction (coordinator
+  // epoch 0) and, cut off, missed its replacement by broker 1 (epoch 1), which completed the commit's marker on
+  // orders.out-0. Re-elected at epoch 3, broker 2 kept its old cache: its long-pending PrepareCommit append then
+  // applied with coordinator epoch 0, its markers were fenced (TRANSACTION_COORDINATOR_FENCED) and dropped, and g1/0's
+  // EndTxn got CONCURRENT_TRANSACTIONS to the end. KRaft calls the coordinator's onElection on every local leader
+  // change: it reloads at the new epoch and the stale append answers NOT_COORDINATOR.
+  it("fuzz-eos-stale-coordinator-4095414643.yaml: a transaction coordinator re-elected at a newer epoch reloads its partition", () => {
+    const { judgement, result } = judged("fuzz-eos-stale-coordinator-4095414643.yaml");
+    expect(judgement.verdict).not.toBe("liveness");
+    expect(result.evidence.filter((e) => e.type === "txn-marker" && e.tp === "__consumer_offsets-0" && e.coordinatorEpoch === 0 && e.timeUs > 2_000_000)).toEqual([]);
+  });
 });

@@ -133,6 +133,15 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
         if (leader) this.groups.onElected(ctx, partition);
         else this.groups.onResigned(ctx, partition);
       },
+      // KRaft: the transaction coordinator reloads its partition at the new epoch (onElection on every local leader
+      // change), so a transition a deposed incarnation appended is not applied with the old coordinator epoch.
+      ...(kraft
+        ? {
+            onLeaderEpochBump: (ctx: BrokerCtx, topic: string, partition: number) => {
+              if (topic === TXN_TOPIC) this.txn.onElected(ctx, partition);
+            },
+          }
+        : {}),
     });
     const fallback = new Map<string, number>();
     const names: string[] = [];

@@ -82,6 +82,7 @@ function setState(p: Partition, st: PartitionStateUpdate): void {
 /** Partition.makeLeader: record the epoch's start offset, reset follower state, rebuild producer state. */
 function makeLeader(rs: ReplicaState, ctx: BrokerCtx, p: Partition, st: PartitionStateUpdate): void {
   const wasLeader = p.isLeader;
+  const epochBumped = wasLeader && st.leaderEpoch > p.leaderEpoch;
   stopFollowing(rs, p);
   setState(p, st);
   p.role = "leader";
@@ -96,6 +97,7 @@ function makeLeader(rs: ReplicaState, ctx: BrokerCtx, p: Partition, st: Partitio
   ctx.emit({ type: "become-leader", tp: p.key, broker: rs.brokerId, leaderEpoch: st.leaderEpoch, logEndOffset: p.leo });
   if (maybeIncrementHw(rs, ctx, p)) onHwAdvanced(rs, ctx, p);
   if (!wasLeader) rs.hooks.onLeadershipChange?.(ctx, p.topic, p.partition, true);
+  else if (epochBumped) rs.hooks.onLeaderEpochBump?.(ctx, p.topic, p.partition);
 }
 
 /** Partition.makeFollower + the truncation of the protocol version in force. */

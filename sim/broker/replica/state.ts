@@ -37,6 +37,10 @@ export interface ReplicaHooks extends IsrChangePort {
   brokerEpoch(): number;
   /** This broker became / stopped being leader of a partition (the group coordinator follows __consumer_offsets). */
   onLeadershipChange?(ctx: BrokerCtx, topic: string, partition: number, leader: boolean): void;
+  /** This broker, already leader of a partition, was made its leader again at a newer leader epoch (a leader that
+   *  missed its own replacement). KRaft's BrokerMetadataPublisher calls the coordinators' onElection for every local
+   *  leader change, so they reload the partition at the new epoch. */
+  onLeaderEpochBump?(ctx: BrokerCtx, topic: string, partition: number): void;
   /** A valid leader-and-isr / update-metadata named this controller (the control plane routes AlterPartition). */
   onControllerSeen?(ctx: BrokerCtx, controllerId: number, controllerEpoch: number): void;
   /** KRaft (Partition.isReplicaIsrEligible): may this follower join the ISR — registered, not fenced, not in
