@@ -1,4 +1,4 @@
-/* eslint-disable no-restricted-globals, no-restricted-properties -- a benchmark measures wall time; it lives in bench/, outside the simulation */
+ 
 // Wire codec micro-benchmark: `npx tsx bench/wire-codec.ts` (not run by the tests). Decodes a 100-record Produce v7
 // request as kafkajs writes it and encodes a 100-record Fetch v11 response, and times kafkajs doing the other side of
 // each for scale. Prints µs per message and records per second (best of five rounds) and, under

@@ -438,4 +438,33 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.verdict).not.toBe("liveness");
     expect(result.evidence.filter((e) => e.type === "txn-marker" && e.tp === "__consumer_offsets-0" && e.coordinatorEpoch === 0 && e.timeUs > 2_000_000)).toEqual([]);
   });
+
+  // Three more from that campaign. A late copy of g1/0's own first InitProducerId (a lossy link) reached the
+  // coordinator mid-transaction and fenced the producer: the transaction was aborted, the member read its batch again
+  // with a new producer — a re-delivery like an abort (the producer-fenced event), which processed-twice had no
+  // evidence for.
+  it("fuzz-eos-self-fenced-3016510978.yaml: a pipeline member whose producer was fenced processes its batch again (permitted)", () => {
+    const { judgement, result } = judged("fuzz-eos-self-fenced-3016510978.yaml");
+    expect(result.evidence.filter((e) => e.type === "producer-fenced").length).toBe(1);
+    const twice = judgement.anomalies.filter((a) => a.type === "processed-twice");
+    expect(twice.length).toBe(50);
+    expect(twice.filter((a) => !a.allowed)).toEqual([]);
+    expect(judgement.verdict).toBe("allowed");
+  });
+  // After that abort the member went back to its committed offset (consumer.seek(committed), as Kafka's exactly-once
+  // examples do) without a rebalance: the poll-order checker saw it go back. The rewind is a seek op in the history.
+  it("fuzz-eos-rewind-seek-3796011078.yaml: the rewind to the committed offsets after an aborted transaction is a seek", () => {
+    const { judgement, result } = judged("fuzz-eos-rewind-seek-3796011078.yaml");
+    expect(judgement.anomalies.filter((a) => a.type === "nonmonotonic-poll")).toEqual([]);
+    expect(result.history.filter((op) => op.f === "seek" && op.process === "g1/0").map((op) => (op.f === "seek" ? op.value.offset : -1))).toContain(35);
+  });
+  // On 2.0 a member followed a deposed leader's stale metadata, found its position out of range and reset to the
+  // earliest offset (offset-reset-stale-leader): it read 60 inputs again from a rewound position and committed their
+  // outputs a second time, each reading with its own offsets. duplicate-output takes the re-reading's permission.
+  it("fuzz-eos-stale-leader-reset-532903965.yaml: outputs committed again after a pre-2.1 reset to earliest take its permission", () => {
+    const { judgement } = judged("fuzz-eos-stale-leader-reset-532903965.yaml");
+    const dup = judgement.anomalies.filter((a) => a.type === "duplicate-output");
+    expect(dup.length).toBe(60);
+    expect(new Set(dup.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["offset-reset-stale-leader"]));
+  });
 });

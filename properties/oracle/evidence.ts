@@ -221,6 +221,14 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
       case "commit-failed":
         group(e.group).disruptions.push(traceRef(e, i));
         break;
+      case "producer-fenced": {
+        // An exactly-once pipeline member's producer was fenced (a newer epoch took over): its open transaction is
+        // aborted and the member reads its batch again with a new producer (fact T10).
+        const slash = e.producer.lastIndexOf("/");
+        const g = slash > 0 ? e.producer.slice(0, slash) : "";
+        if (pipelineGroups.has(g)) group(g).disruptions.push(new LazyRef("trace", i, e.type, e.timeUs, () => `${e.producer}'s transactional producer was fenced (${e.error}) at ${fmtTime(e.timeUs)}: its transaction aborted, the member reads its batch again`));
+        break;
+      }
       case "txn-ended": {
         // An exactly-once pipeline member's aborted transaction: the member seeks back to the committed offsets and
         // its batch is polled and processed again (fact T10).

@@ -34,10 +34,13 @@ export function justifyDuplicateOutput(ctx: OracleContext, f: Finding): Justific
   const input = inputDuplicate(ctx, f.value);
   if (input) return lazyJustification(input.rule, input.events, () => `${input.sentence}; each copy was an input, transformed once`);
   if (output.transactional) {
+    const j = reprocessed(ctx, f);
+    // The input was read again from a rewound position, not from the committed offsets (a pre-2.1 consumer's reset
+    // to earliest after stale metadata): each reading was a batch of its own, transformed and committed.
+    if (j !== null && j.rule === "offset-reset-stale-leader") return lazyJustification(j.rule, j.events, () => `${j.sentence}; each reading's output was committed with its offsets`);
     // Before KIP-447 (2.5) a member's transactional offsets are not fenced by the group's generation: a member the
     // group replaced can still commit the batch its successor reads again.
     if (!versionAtLeast(ctx.result.scenario.protocol, "2.7")) {
-      const j = reprocessed(ctx, f);
       if (j !== null && j.rule === "at-least-once-redelivery") return ctx.justify("eos-before-kip447", j.events, () => `${j.sentence.startsWith(RULES[j.rule].when) ? j.sentence.slice(RULES[j.rule].when.length + 2) : j.sentence}; the replaced member's transaction committed its output too`);
     }
     return markerLossCause(ctx, 0);

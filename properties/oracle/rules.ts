@@ -214,7 +214,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     id: "offset-reset-stale-leader",
     when: "a group of clients before Kafka 2.1 (protocols 0.10–2.0: no leader epochs in the consumer's metadata) with auto.offset.reset=earliest",
     evidence: "between the two processings, the member's position on the partition was out of range (the broker it asked, a deposed leader it took from stale metadata, had a shorter log) and reset to the earliest offset, at or below the record",
-    anomalies: ["processed-twice"],
+    anomalies: ["processed-twice", "duplicate-output"],
     source: "fact 47; Fetcher OFFSET_OUT_OF_RANGE → SubscriptionState.requestOffsetReset; KIP-320 (2.1) fences stale metadata by leader epoch",
   },
   "offset-reset-latest": {

@@ -31,6 +31,9 @@ export interface PartState {
   /** Waiting for a list-offsets answer (auto.offset.reset) for this reason. */
   resetReason: "no-committed-offset" | "out-of-range" | null;
   highWatermark: number;
+  /** Rewound to the committed offset after an aborted transaction: the application's seek, recorded when the
+   *  committed offset is known. */
+  rewinding?: boolean;
 }
 
 const KICK = { t: "kick-fetch" } as const;
@@ -134,8 +137,12 @@ export class Positions {
       if (p.position >= 0 || p.stuck) continue;
       const stored = c.proc.state === "stored" ? (ctx.disk.readBlob<StoredState>(STATE_BLOB)?.offsets[p.tp] ?? -1) : -1;
       const start = Math.max(o.offset, stored);
-      if (start >= 0) this.setPosition(p, start);
-      else resets.push({ tp: p.tp, reason: "no-committed-offset" });
+      if (start >= 0) {
+        this.setPosition(p, start);
+        // consumer.seek(tp, committed) after the abort: a seek in the history, so the poll order starts there.
+        if (p.rewinding === true) c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "ok", f: "seek", value: { group: c.groupId, topic: p.topic, partition: p.partition, offset: start, reason: "seek" } });
+        p.rewinding = false;
+      } else resets.push({ tp: p.tp, reason: "no-committed-offset" });
     }
     this.resetPositions(ctx, resets);
     this.kickFetch(ctx);
@@ -152,6 +159,7 @@ export class Positions {
       p.buffer = [];
       p.fetching = false;
       p.resetReason = null;
+      p.rewinding = true;
     }
     this.fetchCommitted(ctx);
   }
