@@ -1,4 +1,3 @@
- 
 // Wire codec micro-benchmark: `npx tsx bench/wire-codec.ts` (not run by the tests). Decodes a 100-record Produce v7
 // request as kafkajs writes it and encodes a 100-record Fetch v11 response, and times kafkajs doing the other side of
 // each for scale. Prints µs per message and records per second (best of five rounds) and, under
