@@ -159,3 +159,16 @@ export class EvidenceBuilder {
     return this.add(atMs, { type: "rebalance", group, generation, members });
   }
 }
+
+/** A transactional producer (10 records a transaction, 30 % aborted) on 2 partitions and a read_committed group,
+ *  3 s of workload on 3.7: the transaction checkers' common run. */
+export const TXN_READ_COMMITTED_INPUT: ScenarioInput = {
+  seed: 1,
+  protocol: "3.7",
+  durationMs: 3000,
+  drainMs: 6000,
+  broker: { "group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1, "transaction.state.log.num.partitions": 1, "group.min.session.timeout.ms": 1000 },
+  topics: [{ name: "orders", partitions: 2 }],
+  producers: [{ id: "p1", topic: "orders", ratePerSec: 200, transaction: { records: 10, abortProb: 0.3 }, config: { "transactional.id": "tx-1" } }],
+  consumers: [{ group: "committed", topics: ["orders"], config: { "isolation.level": "read_committed", "auto.offset.reset": "earliest" } }],
+};

@@ -1,6 +1,7 @@
 // Exactly-once consume-transform-produce (processing.output, sim/client/consumer/pipeline.ts) against the same
 // pipeline without transactions, on the same seeded faults; and the transaction checkers (duplicate-output,
 // lost-transaction, hanging-transaction), each catching its anomaly and passing a valid history.
+import { TXN_READ_COMMITTED_INPUT } from "./fixtures.ts";
 import { describe, it, expect } from "vitest";
 import { buildScenario } from "../sim/scenario/defaults.ts";
 import type { ScenarioInput } from "../sim/scenario/defaults.ts";
@@ -93,16 +94,7 @@ describe("exactly-once pipeline vs at-least-once, same seeded faults (a broker k
 });
 
 describe("lost-transaction", () => {
-  const input: ScenarioInput = {
-    seed: 1,
-    protocol: "3.7",
-    durationMs: 3000,
-    drainMs: 6000,
-    broker: { "group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1, "transaction.state.log.num.partitions": 1, "group.min.session.timeout.ms": 1000 },
-    topics: [{ name: "orders", partitions: 2 }],
-    producers: [{ id: "p1", topic: "orders", ratePerSec: 200, transaction: { records: 10, abortProb: 0.3 }, config: { "transactional.id": "tx-1" } }],
-    consumers: [{ group: "committed", topics: ["orders"], config: { "isolation.level": "read_committed", "auto.offset.reset": "earliest" } }],
-  };
+  const input = TXN_READ_COMMITTED_INPUT;
   const r = runScenario(buildScenario(input));
   const ended = r.evidence.filter((e) => e.type === "txn-ended");
 

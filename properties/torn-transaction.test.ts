@@ -1,9 +1,9 @@
 // The torn-transaction checker (a read_committed group saw part of a committed transaction at its position) and
 // the oracle's tv1-late-end-txn rule: under transaction.version below 2 a timed-out EndTxn, delivered late, may end
 // a later transaction early (KAFKA-17754) — lost, torn or hanging transactions; under version 2 nothing permits them.
+import { TXN_READ_COMMITTED_INPUT } from "./fixtures.ts";
 import { describe, it, expect } from "vitest";
 import { buildScenario } from "../sim/scenario/defaults.ts";
-import type { ScenarioInput } from "../sim/scenario/defaults.ts";
 import { runScenario } from "../sim/world.ts";
 import type { RunResult } from "../sim/result.ts";
 import type { TimeUs } from "../sim/core/time.ts";
@@ -13,16 +13,7 @@ import { judge } from "./judge.ts";
 import { checkTornTransactions } from "./checkers/torn-transaction.ts";
 import { txnView } from "./transactions.ts";
 
-const input: ScenarioInput = {
-  seed: 1,
-  protocol: "3.7",
-  durationMs: 3000,
-  drainMs: 6000,
-  broker: { "group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1, "transaction.state.log.num.partitions": 1, "group.min.session.timeout.ms": 1000 },
-  topics: [{ name: "orders", partitions: 2 }],
-  producers: [{ id: "p1", topic: "orders", ratePerSec: 200, transaction: { records: 10, abortProb: 0.3 }, config: { "transactional.id": "tx-1" } }],
-  consumers: [{ group: "committed", topics: ["orders"], config: { "isolation.level": "read_committed", "auto.offset.reset": "earliest" } }],
-};
+const input = TXN_READ_COMMITTED_INPUT;
 const r = runScenario(buildScenario(input));
 type Ended = Extract<Recorded<TraceEvent>, { type: "txn-ended" }>;
 const ended = r.evidence.filter((e): e is Ended => e.type === "txn-ended");
