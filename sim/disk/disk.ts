@@ -29,17 +29,23 @@ function nextCapacity(cap: number): number {
 type Column = Uint8Array | Int16Array | Int32Array | Float64Array;
 
 /** A column of `cap` entries of the same type holding `a`'s first `n`. */
-function resized<T extends Column>(a: T, cap: number, n: number): T {
+function resized<T extends Column>(a: T, cap: number, n: number, succeed: boolean): T {
   const b = new (a.constructor as new (length: number) => T)(cap);
   b.set(a.subarray(0, n));
+  if (succeed) SUCCESSOR.set(a, b);
   return b;
 }
+
+/** A log's column → the column that replaced it when the log grew or widened it: the same records first, so a
+ *  follower sharing the old column (LogFile.appendColumns) may move to the new one. Not set when a log shrinks. */
+const SUCCESSOR = new WeakMap<Column, Column>();
 
 /** `a` as int32 (its capacity and first `n` entries). */
 function to32(a: ShortColumn, n: number): Int32Array {
   if (a instanceof Int32Array) return a;
   const b = new Int32Array(a.length);
   b.set(a.subarray(0, n));
+  SUCCESSOR.set(a, b);
   return b;
 }
 
@@ -48,7 +54,15 @@ function to64(a: WideningColumn, n: number): Float64Array {
   if (a instanceof Float64Array) return a;
   const b = new Float64Array(a.length);
   b.set(a.subarray(0, n));
+  SUCCESSOR.set(a, b);
   return b;
+}
+
+/** Whether `mine`, or a column that replaced it as its log grew, is `theirs`. */
+function leadsTo(mine: Column, theirs: Column): boolean {
+  let c: Column | undefined = mine;
+  while (c !== undefined && c !== theirs) c = SUCCESSOR.get(c);
+  return c === theirs;
 }
 
 /** Whether `src[at, at + count)` fits the narrower column `dst`. */
@@ -66,7 +80,11 @@ const PROBE32 = new Int32Array(1);
 /** A log's records, one typed column per field: 21 bytes a record. Values and append times are int32 (a value
  *  chosen by the workload, µs below 35 minutes); leader epochs, keys, producer ids and producer epochs int16; until
  *  one does not fit: then that column is copied once to the wider type (doubles; int32) for the rest of the log's
- *  life. A copy, so that views handed out (RecordSlice) keep what they read. */
+ *  life. A copy, so that views handed out (RecordSlice) keep what they read.
+ *  A follower's log shares the leader's columns (all but the attributes) while its records are the leader's, offset
+ *  for offset: from its first fetch into an empty log, across the leader's growing, until either writes anything
+ *  else (then it copies them first). Sound because no log ever writes below its own length in place (it appends;
+ *  it shrinks into fresh columns), and a sharing log reads only below its own length. */
 export class LogFile {
   /** Offset of index 0 (log start offset). */
   startOffset = 0;
@@ -89,26 +107,38 @@ export class LogFile {
     return this.startOffset + this.length;
   }
 
+  /** The columns but the attributes are a leader's (see the class comment). */
+  private shared = false;
+
   private grow(): void {
-    this.reallocate(nextCapacity(this.epoch.length));
+    this.reallocate(nextCapacity(this.epoch.length), true);
   }
 
-  /** Fresh columns of `cap` entries holding the first `length` records (each of its current type). */
-  private reallocate(cap: number): void {
+  /** Fresh columns of `cap` entries holding the first `length` records (each of its current type); `grown`: the
+   *  new columns succeed the old ones (not when the log shrank, nor when it stops sharing another's). */
+  private reallocate(cap: number, grown: boolean): void {
     const n = this.length;
-    this.epoch = resized(this.epoch, cap, n);
-    this.value = resized(this.value, cap, n);
-    this.key = resized(this.key, cap, n);
-    this.producerId = resized(this.producerId, cap, n);
-    this.sequence = resized(this.sequence, cap, n);
-    this.appendUs = resized(this.appendUs, cap, n);
-    this.producerEpoch = resized(this.producerEpoch, cap, n);
-    this.attributes = resized(this.attributes, cap, n);
+    const succeed = grown && !this.shared;
+    this.epoch = resized(this.epoch, cap, n, succeed);
+    this.value = resized(this.value, cap, n, succeed);
+    this.key = resized(this.key, cap, n, succeed);
+    this.producerId = resized(this.producerId, cap, n, succeed);
+    this.sequence = resized(this.sequence, cap, n, succeed);
+    this.appendUs = resized(this.appendUs, cap, n, succeed);
+    this.producerEpoch = resized(this.producerEpoch, cap, n, succeed);
+    this.attributes = resized(this.attributes, cap, n, false);
+    this.shared = false;
+  }
+
+  /** Before writing: columns of its own. */
+  private unshare(): void {
+    if (this.shared) this.reallocate(this.epoch.length, false);
   }
 
   /** Append one record; returns its offset. Arguments are positional to keep the hot path allocation-free. A narrow
    *  column reads back what it was given only if the value fits it. */
   append(epoch: number, value: number, key: number, producerId: number, sequence: number, appendUs: number, producerEpoch = -1, attributes = 0): number {
+    this.unshare();
     if (this.length === this.epoch.length) this.grow();
     const i = this.length++;
     this.attributes[i] = attributes;
@@ -134,7 +164,7 @@ export class LogFile {
     if (need <= this.epoch.length) return;
     let cap = nextCapacity(this.epoch.length);
     while (cap < need) cap = nextCapacity(cap);
-    this.reallocate(cap);
+    this.reallocate(cap, true);
   }
 
   /** Append a leader's batch: one epoch, append time and producer for all; sequences from `baseSequence` (or -1
@@ -142,6 +172,7 @@ export class LogFile {
    *  Returns the first offset. */
   appendBatch(epoch: number, values: readonly number[], keys: readonly number[], producerId: number, baseSequence: number, appendUs: number, producerEpoch: number, attributes = 0): number {
     const n = values.length;
+    this.unshare();
     this.reserve(n);
     const i0 = this.length;
     const end = i0 + n;
@@ -181,6 +212,15 @@ export class LogFile {
 
   /** Append `count` records from columns (a follower copying a fetch response), `at` their index there. */
   appendColumns(src: Omit<RecordSlice, "baseOffset" | "count" | "at">, at: number, count: number): void {
+    if (at === this.length && this.adopt(src)) {
+      // The records are in the shared columns already: only the attributes are this log's own.
+      this.reserveAttributes(at + count);
+      if (src.attributes !== undefined) this.attributes.set(src.attributes.subarray(at, at + count), at);
+      else this.attributes.fill(0, at, at + count);
+      this.length = at + count;
+      return;
+    }
+    this.unshare();
     this.reserve(count);
     const i0 = this.length;
     const to = at + count;
@@ -218,6 +258,33 @@ export class LogFile {
     if (attrs !== undefined) this.attributes.set(attrs.subarray(at, to), i0);
     else this.attributes.fill(0, i0, i0 + count);
     this.length = i0 + count;
+  }
+
+  /** Share `src`'s columns if this log's records are theirs (it is empty, or shares them, or shared them before
+ *  they grew or widened): true when it now does. */
+  private adopt(src: Omit<RecordSlice, "baseOffset" | "count" | "at">): boolean {
+    if (this.length === 0) {
+      // Empty: nothing of its own to keep.
+    } else if (!this.shared || !leadsTo(this.epoch, src.epochs) || !leadsTo(this.value, src.values) || !leadsTo(this.key, src.keys) || !leadsTo(this.producerId, src.producerIds) || !leadsTo(this.sequence, src.sequences) || !leadsTo(this.appendUs, src.appendUs) || !leadsTo(this.producerEpoch, src.producerEpochs)) {
+      return false;
+    }
+    this.epoch = src.epochs;
+    this.value = src.values;
+    this.key = src.keys;
+    this.producerId = src.producerIds;
+    this.sequence = src.sequences;
+    this.appendUs = src.appendUs;
+    this.producerEpoch = src.producerEpochs;
+    this.shared = true;
+    return true;
+  }
+
+  /** The attributes (always this log's own) hold `n` records. */
+  private reserveAttributes(n: number): void {
+    if (n <= this.attributes.length) return;
+    let cap = nextCapacity(this.attributes.length);
+    while (cap < n) cap = nextCapacity(cap);
+    this.attributes = resized(this.attributes, cap, this.length, false);
   }
 
   /** Remove every record at or above `offset`. Truncation is made durable at once (Kafka flushes on truncate). */
@@ -264,7 +331,7 @@ export class LogFile {
    *  (RecordSlice) and must keep the records they were answered with when new ones take those offsets. */
   private shrinkTo(len: number): void {
     this.length = len;
-    this.reallocate(this.epoch.length);
+    this.reallocate(this.epoch.length, false);
   }
 }
 
