@@ -205,6 +205,23 @@ describe("HistoryRecorder: packed chunks", () => {
     expect(bytes(packed)).toBeLessThan(bytes(plain) / 2);
   });
 
+  it("packs a column only when it changed, told from the same stream's previous row: interleaved producers and a process op's ok after its invoke take a few bytes a row", () => {
+    const h = new HistoryRecorder({ packFromRows: 0 });
+    for (let i = 0; i < 5 * 4096; i++) {
+      const p = i % 3; // three producers interleaved, each numbering its values upwards from its own base
+      const value = p * 1_000_000 + Math.floor(i / 3);
+      const t = 1_000 + i * 300;
+      h.recordSendInvoke(t, `p${p}`, "orders", null, value, null);
+      h.recordSendOk(t + 1500, `p${p}`, "orders", -1, value, i % 6, Math.floor(i / 6), 1 + (i % 6) % 3);
+      h.recordProcess(t + 3000, `g1/${i % 3}`, "invoke", "g1", "orders", i % 6, Math.floor(i / 6), value, "ok", -1);
+      h.recordProcess(t + 4000, `g1/${i % 3}`, "ok", "g1", "orders", i % 6, Math.floor(i / 6), value, "ok", 1);
+    }
+    const x = h as unknown as { chunks: { bytes?: Uint8Array }[] };
+    const packed = x.chunks.filter((c) => c.bytes !== undefined);
+    const bytesPerRow = packed.reduce((n, c) => n + (c.bytes as Uint8Array).byteLength, 0) / (packed.length * 4096);
+    expect(bytesPerRow).toBeLessThan(7); // 10.3 when each column was told from the previous row of its kind
+  });
+
   it("packs the chunks filled before the threshold too, one more with each chunk packed after it, until all are packed", () => {
     const threshold = 3 * 4096; // rows, and polled records: three chunks
     const plain = new HistoryRecorder();
