@@ -120,6 +120,18 @@ export function unionLength(intervals: readonly (readonly [number, number])[], l
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/** Index of the last of the ascending `xs` that is ≤ x; -1 when none is. */
+function lastAtOrBefore(xs: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((xs[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
 const OUTCOME_OK = 1;
 
 /** The metrics of one run (read from the history's columns: no object per send). */
@@ -159,15 +171,18 @@ export function runMetrics(result: RunResult, counts: JudgementCounts): RunMetri
   }
 
   const workloadEnd = result.workloadEndMs;
+  // The recovery after each disruptive fault of the workload: the earliest ok among the sends invoked at or after
+  // it. One pass over the sends, each counted in the bucket of the latest fault time at or before its invoke
+  // (`faultMs` ascending): the sends at or after fault j are those of buckets j and later.
+  const recoverable = result.faults.filter((f) => DISRUPTIVE.has(f.action.kind) && f.timeUs / 1000 <= workloadEnd && f.nodes.length > 0);
+  const faultMs = Float64Array.from(new Set(recoverable.map((f) => f.timeUs / 1000))).sort();
+  const bucketOkMs = new Float64Array(faultMs.length).fill(Infinity);
+  const bucketSends = new Int32Array(faultMs.length);
   const latencies = newHistogram();
   const e2e = newHistogram();
   const bad: [number, number][] = [];
   let acked = 0;
   let ackedInWorkload = 0;
-  // Sends in invoke order with the time of their ok (Infinity if none), for the recovery search.
-  const invokeMs = new Float64Array(sends);
-  const okMs = new Float64Array(sends);
-  let k = 0;
   for (let i = 0; i < h.length; i++) {
     if (h.f(i) !== "send" || h.type(i) !== "invoke") continue;
     const v = h.value(i);
@@ -189,29 +204,22 @@ export function runMetrics(result: RunResult, counts: JudgementCounts): RunMetri
     }
     const polled = pollRow.get(v);
     if (polled >= 0 && h.timeUs(polled) >= invokeUs) e2e.recordValue(Math.round(h.timeUs(polled) - invokeUs));
-    invokeMs[k] = inv;
-    okMs[k++] = outcome === OUTCOME_OK && endMs !== null ? endMs : Infinity;
-  }
-  // In invoke time order (the history's order already, unless hand-built out of order; ties keep send order).
-  const order = Int32Array.from({ length: sends }, (_, i) => i);
-  if (!invokeMs.every((x, i) => i === 0 || (invokeMs[i - 1] as number) <= x)) order.sort((a, b) => (invokeMs[a] as number) - (invokeMs[b] as number) || a - b);
-  // suffixOk[i] = earliest ok among sends invoked at index ≥ i (in invoke order).
-  const suffixOk = new Float64Array(sends + 1).fill(Infinity);
-  for (let i = sends - 1; i >= 0; i--) suffixOk[i] = Math.min(okMs[order[i] as number] as number, suffixOk[i + 1] as number);
-
-  const recoveries: number[] = [];
-  for (const f of result.faults) {
-    const tf = f.timeUs / 1000;
-    if (!DISRUPTIVE.has(f.action.kind) || tf > workloadEnd || f.nodes.length === 0) continue;
-    let lo = 0;
-    let hi = sends;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((invokeMs[order[mid] as number] as number) < tf) lo = mid + 1;
-      else hi = mid;
+    const j = lastAtOrBefore(faultMs, inv);
+    if (j >= 0) {
+      bucketSends[j] = (bucketSends[j] as number) + 1;
+      if (outcome === OUTCOME_OK && endMs !== null && endMs < (bucketOkMs[j] as number)) bucketOkMs[j] = endMs;
     }
-    if (lo >= sends) continue; // no send after the fault: nothing to measure
-    const ok = suffixOk[lo] as number;
+  }
+  for (let j = faultMs.length - 2; j >= 0; j--) {
+    bucketSends[j] = (bucketSends[j] as number) + (bucketSends[j + 1] as number);
+    bucketOkMs[j] = Math.min(bucketOkMs[j] as number, bucketOkMs[j + 1] as number);
+  }
+  const recoveries: number[] = [];
+  for (const f of recoverable) {
+    const tf = f.timeUs / 1000;
+    const j = lastAtOrBefore(faultMs, tf);
+    if (bucketSends[j] === 0) continue; // no send after the fault: nothing to measure
+    const ok = bucketOkMs[j] as number;
     recoveries.push(round3((Number.isFinite(ok) ? ok : result.virtualMs) - tf));
   }
 

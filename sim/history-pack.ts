@@ -1,7 +1,9 @@
 // Packing of the history recorder's full chunks (sim/history-recorder.ts): each column as the difference from the
-// same column of the previous row of the same kind, zigzag-varint coded. Consecutive sends repeat their process
-// and topic, number their values upwards and ack nearby offsets, so a 29-byte row packs into 5 to 12 bytes. A
-// packed chunk is unpacked whole when read (reads are passes in order), into a few reused buffers.
+// same column of the previous row of the same kind, zigzag-varint coded, and only when it differs: a row starts with
+// its kind and a bit per column that changed, in one varint. Consecutive sends repeat their process and topic,
+// number their values upwards and ack nearby offsets; a process op's ok repeats its invoke but for the result; so a
+// 29-byte row packs into 3 to 10 bytes. A packed chunk is unpacked whole when read (reads are passes in order), into
+// a few reused buffers.
 
 /** Zigzag-varint writer over a growable byte buffer. */
 class Writer {
@@ -24,6 +26,10 @@ class Writer {
     }
     this.buf[this.n++] = z;
   }
+  /** A non-negative number below 2^31. */
+  uint(u: number): void {
+    this.int(u % 2 === 0 ? u / 2 : -(u + 1) / 2);
+  }
   done(): Uint8Array {
     return this.buf.slice(0, this.n);
   }
@@ -43,7 +49,14 @@ class Reader {
     } while (b >= 0x80);
     return (z >>> 1) ^ -(z & 1);
   }
+  uint(): number {
+    const d = this.int();
+    return d >= 0 ? d * 2 : -d * 2 - 1;
+  }
 }
+
+/** Kinds fit in the row header's low bits, the changed-column bits above them. */
+const KIND_BITS = 3;
 
 /** Rows of `rows` entries: a kind byte, an int32 time offset and `width` int32 columns, of which kind k uses the
  *  first `used[k]`. */
@@ -55,43 +68,82 @@ export interface RowColumns {
 
 /** Pack `rows` rows. Columns a kind does not use are not stored (they read back as 0). */
 export function packRows(c: RowColumns, rows: number, width: number, used: readonly number[]): Uint8Array {
-  const w = new Writer(rows * 8);
-  const prev = new Int32Array(used.length * width);
+  if (used.length > 1 << KIND_BITS || width > 31 - KIND_BITS) throw new Error(`packRows: ${used.length} kinds, ${width} columns: too many for the row header`);
+  const w = new Writer(rows * 6);
+  const byKind = new Int32Array(used.length * width);
+  const byStream = new ByStream(width);
   let prevDt = 0;
   for (let r = 0; r < rows; r++) {
     const k = c.kind[r] as number;
-    w.int(k);
+    const base = r * width;
+    const n = used[k] as number;
+    const pk = k * width;
+    const prev = n > 1 ? byStream.get(k, c.a[base] as number) : byKind;
+    let changed = n > 0 && c.a[base] !== byKind[pk] ? 1 : 0;
+    for (let col = 1; col < n; col++) if (c.a[base + col] !== prev[col]) changed |= 1 << col;
+    w.uint(k | (changed << KIND_BITS));
     const dt = c.dt[r] as number;
     w.int((dt - prevDt) | 0);
     prevDt = dt;
-    const base = r * width;
-    const pk = k * width;
-    for (let col = 0; col < (used[k] as number); col++) {
+    for (let col = 0; col < n; col++) {
+      if ((changed & (1 << col)) === 0) continue;
       const x = c.a[base + col] as number;
-      w.int((x - (prev[pk + col] as number)) | 0);
-      prev[pk + col] = x;
+      if (col === 0) {
+        w.int((x - (byKind[pk] as number)) | 0);
+        byKind[pk] = x;
+      } else {
+        w.int((x - (prev[col] as number)) | 0);
+        prev[col] = x;
+      }
     }
   }
   return w.done();
 }
 
+/** The previous rows of each kind and first column (the stream: process and topic or group): a row's other columns
+ *  are told from them (the same producer's values count up, the same member's offsets). */
+class ByStream {
+  private readonly rows = new Map<number, Int32Array>();
+  private lastKey = -1;
+  private last: Int32Array = new Int32Array(0);
+  constructor(private readonly width: number) {}
+  get(k: number, first: number): Int32Array {
+    const key = first * 8 + k;
+    if (key === this.lastKey) return this.last;
+    let p = this.rows.get(key);
+    if (p === undefined) this.rows.set(key, (p = new Int32Array(this.width)));
+    this.lastKey = key;
+    this.last = p;
+    return p;
+  }
+}
+
 /** Unpack into `out` (as many rows as were packed). */
 export function unpackRows(bytes: Uint8Array, rows: number, width: number, used: readonly number[], out: RowColumns): void {
   const rd = new Reader(bytes);
-  const prev = new Int32Array(used.length * width);
+  const byKind = new Int32Array(used.length * width);
+  const byStream = new ByStream(width);
   let dt = 0;
   out.a.fill(0);
   for (let r = 0; r < rows; r++) {
-    const k = rd.int();
+    const header = rd.uint();
+    const k = header & ((1 << KIND_BITS) - 1);
+    const changed = header >>> KIND_BITS;
     out.kind[r] = k;
     dt = (dt + rd.int()) | 0;
     out.dt[r] = dt;
     const base = r * width;
     const pk = k * width;
-    for (let col = 0; col < (used[k] as number); col++) {
-      const x = ((prev[pk + col] as number) + rd.int()) | 0;
-      out.a[base + col] = x;
-      prev[pk + col] = x;
+    const n = used[k] as number;
+    if (n === 0) continue;
+    if ((changed & 1) !== 0) byKind[pk] = ((byKind[pk] as number) + rd.int()) | 0;
+    const first = byKind[pk] as number;
+    out.a[base] = first;
+    if (n === 1) continue;
+    const prev = byStream.get(k, first);
+    for (let col = 1; col < n; col++) {
+      if ((changed & (1 << col)) !== 0) prev[col] = ((prev[col] as number) + rd.int()) | 0;
+      out.a[base + col] = prev[col] as number;
     }
   }
 }

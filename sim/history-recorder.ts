@@ -8,7 +8,7 @@ import { Interner } from "./core/interner.ts";
 import { UnpackCache, unpackRows } from "./history-pack.ts";
 import { REC_USED, K_OBJECT, K_SEND_INVOKE, K_SEND_OK, K_POLL_INVOKE, K_POLL_OK, K_PROCESS, ABSENT, COLS, RCOLS, SHIFT, CHUNK, MASK, USED, PACK_FROM_ROWS, TYPES, TYPE_CODE, RESULTS, RESULT_CODE, FS, isInt32, RowChunk, packChunk, SCRATCH_KINDS, SCRATCH_DT, packRecs } from "./history-rows.ts";
 import type { PackedChunk } from "./history-rows.ts";
-import type { HistoryColumns, HistoryF, HistoryOp, HistoryOpInput, OpType, PolledRecord, ProcessValue, SendValue } from "./history.ts";
+import type { HistoryColumns, HistoryF, HistoryOp, HistoryOpInput, OpType, PolledItem, PolledRecord, ProcessValue, SendValue } from "./history.ts";
 import type { KafkaErrorCode } from "./kafka/errors.ts";
 
 /** Appends ops with consecutive indices. Clients get one of these from the world. */
@@ -106,6 +106,38 @@ export class HistoryRecorder implements HistoryColumns {
     this.sendOkRow(timeUs, process, topic, key < 0 ? ABSENT : key, value, partition, offset, broker < 0 ? ABSENT : broker);
   }
 
+  /** A poll's invoke and its ok with the records it returned (`items`: the consumer's work items). Positional: no
+   *  object per record on the consumer's path. */
+  recordPoll(timeUs: number, process: string, group: string, items: readonly PolledItem[]): void {
+    let columns = this.listeners.length === 0 && this.fits(timeUs);
+    for (let j = 0; columns && j < items.length; j++) {
+      const w = items[j] as PolledItem;
+      const m = w.message;
+      if (!isInt32(w.partition) || !isInt32(m.offset) || !isInt32(m.value) || (m.key !== null && (!isInt32(m.key) || m.key === ABSENT))) columns = false;
+    }
+    if (!columns) {
+      this.record({ timeUs, process, type: "invoke", f: "poll", value: { group, records: [] } });
+      const polled: PolledRecord[] = items.map((w) => ({ topic: w.topic, partition: w.partition, offset: w.message.offset, value: w.message.value, key: w.message.key }));
+      this.record({ timeUs, process, type: "ok", f: "poll", value: { group, records: polled } });
+      return;
+    }
+    const i = this.row(K_POLL_INVOKE, timeUs);
+    (this.cur as RowChunk).a[i * COLS] = this.stream(process, group);
+    const first = this.recRows;
+    for (let j = 0; j < items.length; j++) {
+      const w = items[j] as PolledItem;
+      this.recRow(w.topic, w.partition, w.message.offset, w.message.value, w.message.key);
+    }
+    this.pollOkRow(timeUs, process, group, first, items.length);
+  }
+
+  /** A process op (`attempts` -1: none, as on an invoke). Positional: no object on the consumer's per-record path. */
+  recordProcess(timeUs: number, process: string, type: OpType, group: string, topic: string, partition: number, offset: number, value: number, result: ProcessValue["result"], attempts: number): void {
+    if (this.listeners.length === 0 && this.fits(timeUs) && this.processRow(timeUs, process, type, group, topic, partition, offset, value, result, attempts)) return;
+    const base: ProcessValue = { group, topic, partition, offset, value, result };
+    this.record({ timeUs, process, type, f: "process", value: attempts < 0 ? base : { ...base, attempts } });
+  }
+
   onRecord(fn: (op: HistoryOp) => void): void {
     this.listeners.push(fn);
   }
@@ -156,52 +188,69 @@ export class HistoryRecorder implements HistoryColumns {
         const first = this.recRows;
         for (let j = 0; j < recs.length; j++) {
           const r = recs[j] as PolledRecord;
-          const k = this.recRows++;
-          let c = this.recChunks[k >> SHIFT] as Int32Array | undefined;
-          if (c === undefined) {
-            const full = this.recChunks.length - 1;
-            if (full >= 0 && k >= this.packFromRows) {
-              this.recChunks[full] = packRecs(this.recChunks[full] as Int32Array);
-              if (this.recCatchUp < full) {
-                const old = this.recChunks[this.recCatchUp] as Int32Array | Uint8Array;
-                if (old instanceof Int32Array) this.recChunks[this.recCatchUp] = packRecs(old);
-                this.recCatchUp++;
-              }
-            }
-            this.recChunks.push((c = new Int32Array(CHUNK * RCOLS)));
-          }
-          const b = (k & MASK) * RCOLS;
-          c[b] = this.names.intern(r.topic);
-          c[b + 1] = r.partition;
-          c[b + 2] = r.offset;
-          c[b + 3] = r.value;
-          c[b + 4] = r.key ?? ABSENT;
+          this.recRow(r.topic, r.partition, r.offset, r.value, r.key);
         }
-        const i = this.row(K_POLL_OK, op.timeUs);
-        const a = (this.cur as RowChunk).a;
-        a[i * COLS] = this.stream(op.process, op.value.group);
-        a[i * COLS + 1] = first;
-        a[i * COLS + 2] = recs.length;
+        this.pollOkRow(op.timeUs, op.process, op.value.group, first, recs.length);
         return true;
       }
       case "process": {
         const v = op.value;
-        const attempts = v.attempts === undefined ? 0 : v.attempts + 1;
-        if (!isInt32(v.partition) || !isInt32(v.offset) || !isInt32(v.value) || !isInt32(attempts) || attempts < 0 || attempts >= 1 << 27) return false;
-        const i = this.row(K_PROCESS, op.timeUs);
-        const a = (this.cur as RowChunk).a;
-        const b = i * COLS;
-        a[b] = this.stream(op.process, v.group);
-        a[b + 1] = this.names.intern(v.topic);
-        a[b + 2] = v.partition;
-        a[b + 3] = v.offset;
-        a[b + 4] = v.value;
-        a[b + 5] = TYPE_CODE[op.type] | (RESULT_CODE[v.result] << 2) | (attempts << 4);
-        return true;
+        return this.processRow(op.timeUs, op.process, op.type, v.group, v.topic, v.partition, v.offset, v.value, v.result, v.attempts === undefined ? -1 : v.attempts);
       }
       default:
         return false;
     }
+  }
+
+  /** One polled record's row (records live in chunks of their own). */
+  private recRow(topic: string, partition: number, offset: number, value: number, key: number | null): void {
+    const k = this.recRows++;
+    let c = this.recChunks[k >> SHIFT] as Int32Array | undefined;
+    if (c === undefined) {
+      const full = this.recChunks.length - 1;
+      let reuse: Int32Array | undefined;
+      if (full >= 0 && k >= this.packFromRows) {
+        // The chunk just packed takes the next records: no buffer freed and allocated per chunk.
+        reuse = this.recChunks[full] as Int32Array;
+        this.recChunks[full] = packRecs(reuse);
+        if (this.recCatchUp < full) {
+          const old = this.recChunks[this.recCatchUp] as Int32Array | Uint8Array;
+          if (old instanceof Int32Array) this.recChunks[this.recCatchUp] = packRecs(old);
+          this.recCatchUp++;
+        }
+      }
+      this.recChunks.push((c = reuse?.fill(0) ?? new Int32Array(CHUNK * RCOLS)));
+    }
+    const b = (k & MASK) * RCOLS;
+    c[b] = this.names.intern(topic);
+    c[b + 1] = partition;
+    c[b + 2] = offset;
+    c[b + 3] = value;
+    c[b + 4] = key ?? ABSENT;
+  }
+
+  private pollOkRow(timeUs: number, process: string, group: string, first: number, n: number): void {
+    const i = this.row(K_POLL_OK, timeUs);
+    const a = (this.cur as RowChunk).a;
+    a[i * COLS] = this.stream(process, group);
+    a[i * COLS + 1] = first;
+    a[i * COLS + 2] = n;
+  }
+
+  /** A process row, if its numbers fit the columns (false: nothing written). */
+  private processRow(timeUs: number, process: string, type: OpType, group: string, topic: string, partition: number, offset: number, value: number, result: ProcessValue["result"], attemptsOrNone: number): boolean {
+    const attempts = attemptsOrNone + 1;
+    if (!isInt32(partition) || !isInt32(offset) || !isInt32(value) || !isInt32(attempts) || attempts < 0 || attempts >= 1 << 27) return false;
+    const i = this.row(K_PROCESS, timeUs);
+    const a = (this.cur as RowChunk).a;
+    const b = i * COLS;
+    a[b] = this.stream(process, group);
+    a[b + 1] = this.names.intern(topic);
+    a[b + 2] = partition;
+    a[b + 3] = offset;
+    a[b + 4] = value;
+    a[b + 5] = TYPE_CODE[type] | (RESULT_CODE[result] << 2) | (attempts << 4);
+    return true;
   }
 
   private sendInvokeRow(timeUs: number, process: string, topic: string, key: number | null, value: number, partition: number): void {
@@ -268,16 +317,19 @@ export class HistoryRecorder implements HistoryColumns {
     const i = this.rows & MASK;
     if (i === 0) {
       const full = this.cur;
+      const baseUs = Number.isSafeInteger(timeUs) ? timeUs : 0;
+      let next: RowChunk | undefined;
       if (full !== undefined && this.rows >= this.packFromRows) {
         const last = this.chunks.length - 1;
         this.chunks[last] = packChunk(full);
+        next = full.reset(baseUs); // the chunk just packed takes the next rows
         if (this.catchUp < last) {
           const old = this.chunks[this.catchUp] as RowChunk | PackedChunk;
           if (old instanceof RowChunk) this.chunks[this.catchUp] = packChunk(old);
           this.catchUp++;
         }
       }
-      this.chunks.push((this.cur = new RowChunk(Number.isSafeInteger(timeUs) ? timeUs : 0)));
+      this.chunks.push((this.cur = next ?? new RowChunk(baseUs)));
     }
     const c = this.cur as RowChunk;
     this.rows++;

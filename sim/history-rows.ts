@@ -51,6 +51,15 @@ export class RowChunk {
   readonly dt = new Int32Array(CHUNK);
   readonly a = new Int32Array(CHUNK * COLS);
   constructor(public baseUs: number) {}
+
+  /** Empty again, for rows from `baseUs` on. */
+  reset(baseUs: number): this {
+    this.baseUs = baseUs;
+    this.kind.fill(0);
+    this.dt.fill(0);
+    this.a.fill(0);
+    return this;
+  }
 }
 
 /** A full chunk, packed (sim/history-pack.ts). */

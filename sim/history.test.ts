@@ -121,6 +121,39 @@ describe("HistoryRecorder: polls and processes as columns", () => {
     expect(JSON.stringify(rebuilt.ops)).toBe(JSON.stringify(ops));
   });
 
+  it("recordPoll and recordProcess (the consumer's positional calls) record exactly what record() does, columns or not", () => {
+    const positional = new HistoryRecorder();
+    const objects = new HistoryRecorder();
+    const seen: HistoryOp[] = [];
+    const withListener = new HistoryRecorder();
+    withListener.onRecord((op) => seen.push(op));
+    for (let i = 0; i < 3000; i++) {
+      // Every 500th op at a time or with a number the columns cannot hold: the object form.
+      const t = i % 500 === 499 ? 2 ** 53 + i : 1_000_000 + i * 700;
+      const items = Array.from({ length: i % 4 }, (_, j) => ({ topic: j % 2 ? "orders" : "audit", partition: j, message: { offset: i + j, value: i % 300 === 7 ? 0.5 : 10 * i + j, key: j === 1 ? null : j } }));
+      for (const h of [positional, withListener]) h.recordPoll(t, `g1/${i % 2}`, "g1", items);
+      objects.record({ timeUs: t, process: `g1/${i % 2}`, type: "invoke", f: "poll", value: { group: "g1", records: [] } });
+      objects.record({ timeUs: t, process: `g1/${i % 2}`, type: "ok", f: "poll", value: { group: "g1", records: items.map((w) => ({ topic: w.topic, partition: w.partition, offset: w.message.offset, value: w.message.value, key: w.message.key })) } });
+      const offset = i % 400 === 3 ? 2 ** 40 : i;
+      const type = i % 5 === 0 ? "fail" : "ok";
+      const result = i % 5 === 0 ? "failed" : i % 7 === 0 ? "dead-letter" : "ok";
+      for (const h of [positional, withListener]) {
+        h.recordProcess(t + 1, "g1/0", "invoke", "g1", "orders", i % 3, offset, 10 * i, "ok", -1);
+        h.recordProcess(t + 2, "g1/0", type, "g1", "orders", i % 3, offset, 10 * i, result, i % 3);
+      }
+      const v = { group: "g1", topic: "orders", partition: i % 3, offset, value: 10 * i };
+      objects.record({ timeUs: t + 1, process: "g1/0", type: "invoke", f: "process", value: { ...v, result: "ok" } });
+      objects.record({ timeUs: t + 2, process: "g1/0", type, f: "process", value: { ...v, result, attempts: i % 3 } });
+    }
+    expect(JSON.stringify(positional.ops)).toBe(JSON.stringify(objects.ops));
+    expect(positional.objectIndices()).toEqual(objects.objectIndices());
+    expect(positional.objectIndices().length).toBeGreaterThan(20);
+    expect(positional.objectIndices().length).toBeLessThan(100);
+    // A listener sees each op as it is recorded, the same objects.
+    expect(JSON.stringify(seen)).toBe(JSON.stringify(objects.ops));
+    expect(JSON.stringify(withListener.ops)).toBe(JSON.stringify(objects.ops));
+  });
+
   it("keeps an op whose numbers do not fit the columns as the object (times far apart, fractions, huge values)", () => {
     const h = new HistoryRecorder();
     h.recordSendInvoke(0, "p1", "t", null, 1, null);
@@ -172,6 +205,23 @@ describe("HistoryRecorder: packed chunks", () => {
     expect(bytes(packed)).toBeLessThan(bytes(plain) / 2);
   });
 
+  it("packs a column only when it changed, told from the same stream's previous row: interleaved producers and a process op's ok after its invoke take a few bytes a row", () => {
+    const h = new HistoryRecorder({ packFromRows: 0 });
+    for (let i = 0; i < 5 * 4096; i++) {
+      const p = i % 3; // three producers interleaved, each numbering its values upwards from its own base
+      const value = p * 1_000_000 + Math.floor(i / 3);
+      const t = 1_000 + i * 300;
+      h.recordSendInvoke(t, `p${p}`, "orders", null, value, null);
+      h.recordSendOk(t + 1500, `p${p}`, "orders", -1, value, i % 6, Math.floor(i / 6), 1 + (i % 6) % 3);
+      h.recordProcess(t + 3000, `g1/${i % 3}`, "invoke", "g1", "orders", i % 6, Math.floor(i / 6), value, "ok", -1);
+      h.recordProcess(t + 4000, `g1/${i % 3}`, "ok", "g1", "orders", i % 6, Math.floor(i / 6), value, "ok", 1);
+    }
+    const x = h as unknown as { chunks: { bytes?: Uint8Array }[] };
+    const packed = x.chunks.filter((c) => c.bytes !== undefined);
+    const bytesPerRow = packed.reduce((n, c) => n + (c.bytes as Uint8Array).byteLength, 0) / (packed.length * 4096);
+    expect(bytesPerRow).toBeLessThan(7); // 10.3 when each column was told from the previous row of its kind
+  });
+
   it("packs the chunks filled before the threshold too, one more with each chunk packed after it, until all are packed", () => {
     const threshold = 3 * 4096; // rows, and polled records: three chunks
     const plain = new HistoryRecorder();
@@ -217,6 +267,8 @@ describe("the library scenarios' histories", () => {
     const rec = HistoryRecorder.prototype.record;
     const inv = HistoryRecorder.prototype.recordSendInvoke;
     const ok = HistoryRecorder.prototype.recordSendOk;
+    const poll = HistoryRecorder.prototype.recordPoll;
+    const proc = HistoryRecorder.prototype.recordProcess;
     const spies = [
       vi.spyOn(HistoryRecorder.prototype, "record").mockImplementation(function (this: HistoryRecorder, op) {
         const full = rec.call(this, op);
@@ -232,6 +284,21 @@ describe("the library scenarios' histories", () => {
         const index = this.length;
         ok.call(this, timeUs, process, topic, key, value, partition, offset, broker);
         if (recorded.length === index) recorded.push(JSON.stringify({ timeUs, process, type: "ok", f: "send", value: { topic, key: key < 0 ? null : key, value, partition, offset, ...(broker >= 0 ? { broker } : {}) }, index }));
+      }),
+      vi.spyOn(HistoryRecorder.prototype, "recordPoll").mockImplementation(function (this: HistoryRecorder, timeUs, process, group, items) {
+        const index = this.length;
+        poll.call(this, timeUs, process, group, items);
+        if (recorded.length === index) {
+          recorded.push(JSON.stringify({ timeUs, process, type: "invoke", f: "poll", value: { group, records: [] }, index }));
+          const records = items.map((w) => ({ topic: w.topic, partition: w.partition, offset: w.message.offset, value: w.message.value, key: w.message.key }));
+          recorded.push(JSON.stringify({ timeUs, process, type: "ok", f: "poll", value: { group, records }, index: index + 1 }));
+        }
+      }),
+      vi.spyOn(HistoryRecorder.prototype, "recordProcess").mockImplementation(function (this: HistoryRecorder, timeUs, process, type, group, topic, partition, offset, value, result, attempts) {
+        const index = this.length;
+        proc.call(this, timeUs, process, type, group, topic, partition, offset, value, result, attempts);
+        const v = { group, topic, partition, offset, value, result };
+        if (recorded.length === index) recorded.push(JSON.stringify({ timeUs, process, type, f: "process", value: attempts < 0 ? v : { ...v, attempts }, index }));
       }),
     ];
     try {

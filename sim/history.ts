@@ -16,6 +16,13 @@ export interface PolledRecord {
   readonly key: number | null;
 }
 
+/** A record as a consumer's poll hands it out (its work item), for HistoryRecorder.recordPoll. */
+export interface PolledItem {
+  readonly topic: string;
+  readonly partition: number;
+  readonly message: { readonly offset: number; readonly value: number; readonly key: number | null };
+}
+
 export interface SendValue {
   readonly topic: string;
   readonly key: number | null;

@@ -85,14 +85,66 @@ describe("LogFile", () => {
       { epoch: 40_000, value: 2 ** 40, key: 70_000, producerId: 9, sequence: 100, appendUs: 2 ** 31 + 5, attributes: 0, producerEpoch: 40_000 },
       ...[1.5, 7, -(2 ** 33)].map((value, i) => ({ epoch: 2, value, key: i === 1 ? 5 : -1, producerId: 2 ** 20, sequence: 101 + i, appendUs: 2 ** 35, attributes: 0, producerEpoch: 2 ** 20 })),
     ]);
-    // A follower copying wide columns widens only when the range it copies does not fit.
-    for (const [at, count, wide] of [[0, 100, false], [90, 12, true], [0, 104, true]] as const) {
+    // A follower copying wide columns widens only when the range it copies does not fit (a log with a record of its
+    // own copies: an empty one would share the columns).
+    for (const [at, count, wide] of [[1, 99, false], [90, 12, true], [1, 103, true]] as const) {
       const f = new LogFile();
+      f.append(32_000, 1000, -50, 9, 0, 2 ** 31 - 200, 32_700);
       f.appendColumns(columns(l), at, count);
       expect(f.value.constructor.name).toBe(wide ? "Float64Array" : "Int32Array");
       expect(f.epoch.constructor.name).toBe(wide ? "Int32Array" : "Int16Array");
-      expect(dump(f)).toEqual(dump(l).slice(at, at + count));
+      expect(dump(f)).toEqual([dump(l)[0], ...dump(l).slice(at, at + count)]);
     }
+  });
+
+  it("a follower's log shares the leader's columns while its records are the leader's, across the leader's growing", () => {
+    const leader = new LogFile();
+    const follower = new LogFile();
+    const epoch = 1;
+    const lead = (n: number): void => {
+      for (let i = 0; i < n; i++) leader.append(epoch, leader.length * 10, i % 3, 7, i, leader.length, 0, i % 2);
+    };
+    const follow = (): void => {
+      const attributes = leader.attributes;
+      follower.appendColumns({ ...columns(leader), attributes }, follower.length, leader.length - follower.length);
+    };
+    lead(10);
+    follow();
+    expect(follower.value).toBe(leader.value); // shared from the first fetch into an empty log
+    lead(1000); // the leader grows (several times) and widens: new columns succeed the old ones
+    leader.append(epoch, 2 ** 40, 70_000, 7, 0, 3, 0);
+    expect(follower.value).not.toBe(leader.value);
+    follow();
+    expect(follower.value).toBe(leader.value);
+    expect(follower.key).toBe(leader.key);
+    expect(follower.attributes).not.toBe(leader.attributes); // the attributes are its own
+    expect(dump(follower)).toEqual(dump(leader));
+    // The leader appends more: the follower reads only its own length.
+    lead(5);
+    expect(follower.length).toBe(1011);
+    expect(dump(follower)).toEqual(dump(leader).slice(0, 1011));
+    // The follower becomes leader and appends: it copies first, the old leader's records stay.
+    const leaderBefore = dump(leader);
+    follower.append(2, -7, -1, 8, 0, 0);
+    expect(follower.value).not.toBe(leader.value);
+    expect(dump(leader)).toEqual(leaderBefore);
+    expect(follower.valueAt(1011)).toBe(-7);
+    expect(dump(follower).slice(0, 1011)).toEqual(leaderBefore.slice(0, 1011));
+  });
+
+  it("a follower stops sharing when the leader's log shrank (its new columns do not succeed the old ones)", () => {
+    const leader = new LogFile();
+    appendN(leader, 20);
+    const follower = new LogFile();
+    follower.appendColumns(columns(leader), 0, 20);
+    expect(follower.value).toBe(leader.value);
+    leader.truncateTo(20); // nothing removed: same columns
+    leader.truncateTo(15);
+    appendN(leader, 10);
+    // Offsets 15..19 differ now; the follower (at 20) copies what it is given and keeps its own first 20.
+    follower.appendColumns(columns(leader), 20, 5);
+    expect(follower.value).not.toBe(leader.value);
+    expect(Array.from({ length: 25 }, (_, i) => follower.valueAt(i))).toEqual([...Array.from({ length: 20 }, (_, i) => i * 10), 200, 210, 220, 230, 240]);
   });
 
   it("truncateTo removes the tail and is durable at once", () => {

@@ -29,26 +29,41 @@ function nextCapacity(cap: number): number {
 type Column = Uint8Array | Int16Array | Int32Array | Float64Array;
 
 /** A column of `cap` entries of the same type holding `a`'s first `n`. */
-function resized<T extends Column>(a: T, cap: number, n: number): T {
+function resized<T extends Column>(a: T, cap: number, n: number, era: object | null): T {
   const b = new (a.constructor as new (length: number) => T)(cap);
   b.set(a.subarray(0, n));
+  if (era !== null) ERA.set(b, era);
   return b;
 }
 
-/** `a` as int32 (its capacity and first `n` entries). */
-function to32(a: ShortColumn, n: number): Int32Array {
+/** The era of a log's column: the log's, from its creation or its last shrinking on. Columns of one era hold the
+ *  same records at the same indices (a log grows and widens by copying, it never writes below its length), so a
+ *  follower sharing one of them may move to another (LogFile.appendColumns). A token, not a chain of columns: a
+ *  follower that stopped fetching keeps only the columns it shares alive. */
+const ERA = new WeakMap<Column, object>();
+
+/** `a` as int32 (its capacity and first `n` entries), of era `era`. */
+function to32(a: ShortColumn, n: number, era: object): Int32Array {
   if (a instanceof Int32Array) return a;
   const b = new Int32Array(a.length);
   b.set(a.subarray(0, n));
+  ERA.set(b, era);
   return b;
 }
 
-/** `a` as doubles (its capacity and first `n` entries). */
-function to64(a: WideningColumn, n: number): Float64Array {
+/** `a` as doubles (its capacity and first `n` entries), of era `era`. */
+function to64(a: WideningColumn, n: number, era: object): Float64Array {
   if (a instanceof Float64Array) return a;
   const b = new Float64Array(a.length);
   b.set(a.subarray(0, n));
+  ERA.set(b, era);
   return b;
+}
+
+/** Whether two columns are of one era. */
+function sameEra(a: Column, b: Column): boolean {
+  const e = ERA.get(a);
+  return e !== undefined && e === ERA.get(b);
 }
 
 /** Whether `src[at, at + count)` fits the narrower column `dst`. */
@@ -66,7 +81,11 @@ const PROBE32 = new Int32Array(1);
 /** A log's records, one typed column per field: 21 bytes a record. Values and append times are int32 (a value
  *  chosen by the workload, µs below 35 minutes); leader epochs, keys, producer ids and producer epochs int16; until
  *  one does not fit: then that column is copied once to the wider type (doubles; int32) for the rest of the log's
- *  life. A copy, so that views handed out (RecordSlice) keep what they read. */
+ *  life. A copy, so that views handed out (RecordSlice) keep what they read.
+ *  A follower's log shares the leader's columns (all but the attributes) while its records are the leader's, offset
+ *  for offset: from its first fetch into an empty log, across the leader's growing, until either writes anything
+ *  else (then it copies them first). Sound because no log ever writes below its own length in place (it appends;
+ *  it shrinks into fresh columns), and a sharing log reads only below its own length. */
 export class LogFile {
   /** Offset of index 0 (log start offset). */
   startOffset = 0;
@@ -89,42 +108,61 @@ export class LogFile {
     return this.startOffset + this.length;
   }
 
-  private grow(): void {
-    this.reallocate(nextCapacity(this.epoch.length));
+  /** The columns but the attributes are a leader's (see the class comment). */
+  private shared = false;
+  /** The era of its own columns (see ERA): a new one when it shrinks or stops sharing. */
+  private era: object = {};
+
+  constructor() {
+    for (const c of [this.epoch, this.value, this.key, this.producerId, this.sequence, this.appendUs, this.producerEpoch]) ERA.set(c, this.era);
   }
 
-  /** Fresh columns of `cap` entries holding the first `length` records (each of its current type). */
-  private reallocate(cap: number): void {
+  private grow(): void {
+    this.reallocate(nextCapacity(this.epoch.length), true);
+  }
+
+  /** Fresh columns of `cap` entries holding the first `length` records (each of its current type); `grown`: of the
+   *  same era (not when the log shrank, nor when it stops sharing another's columns). */
+  private reallocate(cap: number, grown: boolean): void {
     const n = this.length;
-    this.epoch = resized(this.epoch, cap, n);
-    this.value = resized(this.value, cap, n);
-    this.key = resized(this.key, cap, n);
-    this.producerId = resized(this.producerId, cap, n);
-    this.sequence = resized(this.sequence, cap, n);
-    this.appendUs = resized(this.appendUs, cap, n);
-    this.producerEpoch = resized(this.producerEpoch, cap, n);
-    this.attributes = resized(this.attributes, cap, n);
+    if (!grown || this.shared) this.era = {};
+    const era = this.era;
+    this.epoch = resized(this.epoch, cap, n, era);
+    this.value = resized(this.value, cap, n, era);
+    this.key = resized(this.key, cap, n, era);
+    this.producerId = resized(this.producerId, cap, n, era);
+    this.sequence = resized(this.sequence, cap, n, era);
+    this.appendUs = resized(this.appendUs, cap, n, era);
+    this.producerEpoch = resized(this.producerEpoch, cap, n, era);
+    this.attributes = resized(this.attributes, cap, n, null);
+    this.shared = false;
+  }
+
+  /** Before writing: columns of its own. */
+  private unshare(): void {
+    if (this.shared) this.reallocate(this.epoch.length, false);
   }
 
   /** Append one record; returns its offset. Arguments are positional to keep the hot path allocation-free. A narrow
    *  column reads back what it was given only if the value fits it. */
   append(epoch: number, value: number, key: number, producerId: number, sequence: number, appendUs: number, producerEpoch = -1, attributes = 0): number {
+    this.unshare();
     if (this.length === this.epoch.length) this.grow();
     const i = this.length++;
     this.attributes[i] = attributes;
     this.epoch[i] = epoch;
-    if (this.epoch[i] !== epoch) (this.epoch = to32(this.epoch, i))[i] = epoch;
+    if (this.epoch[i] !== epoch) (this.epoch = to32(this.epoch, i, this.era))[i] = epoch;
     this.value[i] = value;
-    if (this.value[i] !== value) (this.value = to64(this.value, i))[i] = value;
+    if (this.value[i] !== value) (this.value = to64(this.value, i, this.era))[i] = value;
     this.key[i] = key;
-    if (this.key[i] !== key) (this.key = to32(this.key, i))[i] = key;
+    if (this.key[i] !== key) (this.key = to32(this.key, i, this.era))[i] = key;
     this.producerId[i] = producerId;
-    if (this.producerId[i] !== producerId) (this.producerId = to32(this.producerId, i))[i] = producerId;
+    if (this.producerId[i] !== producerId) (this.producerId = to32(this.producerId, i, this.era))[i] = producerId;
     this.sequence[i] = sequence;
     this.appendUs[i] = appendUs;
-    if (this.appendUs[i] !== appendUs) (this.appendUs = to64(this.appendUs, i))[i] = appendUs;
+    if (this.appendUs[i] !== appendUs) (this.appendUs = to64(this.appendUs, i, this.era))[i] = appendUs;
     this.producerEpoch[i] = producerEpoch;
-    if (this.producerEpoch[i] !== producerEpoch) (this.producerEpoch = to32(this.producerEpoch, i))[i] = producerEpoch;
+    if (this.producerEpoch[i] !== producerEpoch) (this.producerEpoch = to32(this.producerEpoch, i, this.era))[i] = producerEpoch;
     return this.startOffset + i;
   }
 
@@ -134,7 +172,7 @@ export class LogFile {
     if (need <= this.epoch.length) return;
     let cap = nextCapacity(this.epoch.length);
     while (cap < need) cap = nextCapacity(cap);
-    this.reallocate(cap);
+    this.reallocate(cap, true);
   }
 
   /** Append a leader's batch: one epoch, append time and producer for all; sequences from `baseSequence` (or -1
@@ -142,19 +180,20 @@ export class LogFile {
    *  Returns the first offset. */
   appendBatch(epoch: number, values: readonly number[], keys: readonly number[], producerId: number, baseSequence: number, appendUs: number, producerEpoch: number, attributes = 0): number {
     const n = values.length;
+    this.unshare();
     this.reserve(n);
     const i0 = this.length;
     const end = i0 + n;
     if (n > 0) {
       // One value for the batch: widen first if it does not fit.
       this.epoch[i0] = epoch;
-      if (this.epoch[i0] !== epoch) this.epoch = to32(this.epoch, i0);
+      if (this.epoch[i0] !== epoch) this.epoch = to32(this.epoch, i0, this.era);
       this.producerId[i0] = producerId;
-      if (this.producerId[i0] !== producerId) this.producerId = to32(this.producerId, i0);
+      if (this.producerId[i0] !== producerId) this.producerId = to32(this.producerId, i0, this.era);
       this.appendUs[i0] = appendUs;
-      if (this.appendUs[i0] !== appendUs) this.appendUs = to64(this.appendUs, i0);
+      if (this.appendUs[i0] !== appendUs) this.appendUs = to64(this.appendUs, i0, this.era);
       this.producerEpoch[i0] = producerEpoch;
-      if (this.producerEpoch[i0] !== producerEpoch) this.producerEpoch = to32(this.producerEpoch, i0);
+      if (this.producerEpoch[i0] !== producerEpoch) this.producerEpoch = to32(this.producerEpoch, i0, this.era);
     }
     this.epoch.fill(epoch, i0, end);
     let vs = this.value;
@@ -164,8 +203,8 @@ export class LogFile {
       const k = keys[i] as number;
       vs[i0 + i] = v;
       ks[i0 + i] = k;
-      if (vs[i0 + i] !== v) vs = this.value = to64(vs, i0 + i);
-      if (ks[i0 + i] !== k) ks = this.key = to32(ks, i0 + i);
+      if (vs[i0 + i] !== v) vs = this.value = to64(vs, i0 + i, this.era);
+      if (ks[i0 + i] !== k) ks = this.key = to32(ks, i0 + i, this.era);
       vs[i0 + i] = v;
       ks[i0 + i] = k;
     }
@@ -181,16 +220,25 @@ export class LogFile {
 
   /** Append `count` records from columns (a follower copying a fetch response), `at` their index there. */
   appendColumns(src: Omit<RecordSlice, "baseOffset" | "count" | "at">, at: number, count: number): void {
+    if (at === this.length && this.adopt(src)) {
+      // The records are in the shared columns already: only the attributes are this log's own.
+      this.reserveAttributes(at + count);
+      if (src.attributes !== undefined) this.attributes.set(src.attributes.subarray(at, at + count), at);
+      else this.attributes.fill(0, at, at + count);
+      this.length = at + count;
+      return;
+    }
+    this.unshare();
     this.reserve(count);
     const i0 = this.length;
     const to = at + count;
     // Wider source columns (a leader's log that widened): this log widens too unless the range fits.
-    if (src.epochs.BYTES_PER_ELEMENT > this.epoch.BYTES_PER_ELEMENT && !fits(src.epochs, at, count, this.epoch)) this.epoch = to32(this.epoch, i0);
-    if (src.values.BYTES_PER_ELEMENT > this.value.BYTES_PER_ELEMENT && !fits(src.values, at, count, this.value as Int32Array)) this.value = to64(this.value, i0);
-    if (src.keys.BYTES_PER_ELEMENT > this.key.BYTES_PER_ELEMENT && !fits(src.keys, at, count, this.key)) this.key = to32(this.key, i0);
-    if (src.producerIds.BYTES_PER_ELEMENT > this.producerId.BYTES_PER_ELEMENT && !fits(src.producerIds, at, count, this.producerId)) this.producerId = to32(this.producerId, i0);
-    if (src.appendUs.BYTES_PER_ELEMENT > this.appendUs.BYTES_PER_ELEMENT && !fits(src.appendUs, at, count, this.appendUs as Int32Array)) this.appendUs = to64(this.appendUs, i0);
-    if (src.producerEpochs.BYTES_PER_ELEMENT > this.producerEpoch.BYTES_PER_ELEMENT && !fits(src.producerEpochs, at, count, this.producerEpoch)) this.producerEpoch = to32(this.producerEpoch, i0);
+    if (src.epochs.BYTES_PER_ELEMENT > this.epoch.BYTES_PER_ELEMENT && !fits(src.epochs, at, count, this.epoch)) this.epoch = to32(this.epoch, i0, this.era);
+    if (src.values.BYTES_PER_ELEMENT > this.value.BYTES_PER_ELEMENT && !fits(src.values, at, count, this.value as Int32Array)) this.value = to64(this.value, i0, this.era);
+    if (src.keys.BYTES_PER_ELEMENT > this.key.BYTES_PER_ELEMENT && !fits(src.keys, at, count, this.key)) this.key = to32(this.key, i0, this.era);
+    if (src.producerIds.BYTES_PER_ELEMENT > this.producerId.BYTES_PER_ELEMENT && !fits(src.producerIds, at, count, this.producerId)) this.producerId = to32(this.producerId, i0, this.era);
+    if (src.appendUs.BYTES_PER_ELEMENT > this.appendUs.BYTES_PER_ELEMENT && !fits(src.appendUs, at, count, this.appendUs as Int32Array)) this.appendUs = to64(this.appendUs, i0, this.era);
+    if (src.producerEpochs.BYTES_PER_ELEMENT > this.producerEpoch.BYTES_PER_ELEMENT && !fits(src.producerEpochs, at, count, this.producerEpoch)) this.producerEpoch = to32(this.producerEpoch, i0, this.era);
     const attrs = src.attributes;
     if (count < 64) {
       // Few records: a plain loop beats eight views and native copies.
@@ -218,6 +266,33 @@ export class LogFile {
     if (attrs !== undefined) this.attributes.set(attrs.subarray(at, to), i0);
     else this.attributes.fill(0, i0, i0 + count);
     this.length = i0 + count;
+  }
+
+  /** Share `src`'s columns if this log's records are theirs (it is empty, or shares columns of their era: the same
+ *  log's, grown or widened since): true when it now does. */
+  private adopt(src: Omit<RecordSlice, "baseOffset" | "count" | "at">): boolean {
+    if (this.length === 0) {
+      // Empty: nothing of its own to keep.
+    } else if (!this.shared || !sameEra(this.epoch, src.epochs) || !sameEra(this.value, src.values) || !sameEra(this.key, src.keys) || !sameEra(this.producerId, src.producerIds) || !sameEra(this.sequence, src.sequences) || !sameEra(this.appendUs, src.appendUs) || !sameEra(this.producerEpoch, src.producerEpochs)) {
+      return false;
+    }
+    this.epoch = src.epochs;
+    this.value = src.values;
+    this.key = src.keys;
+    this.producerId = src.producerIds;
+    this.sequence = src.sequences;
+    this.appendUs = src.appendUs;
+    this.producerEpoch = src.producerEpochs;
+    this.shared = true;
+    return true;
+  }
+
+  /** The attributes (always this log's own) hold `n` records. */
+  private reserveAttributes(n: number): void {
+    if (n <= this.attributes.length) return;
+    let cap = nextCapacity(this.attributes.length);
+    while (cap < n) cap = nextCapacity(cap);
+    this.attributes = resized(this.attributes, cap, this.length, null);
   }
 
   /** Remove every record at or above `offset`. Truncation is made durable at once (Kafka flushes on truncate). */
@@ -264,7 +339,7 @@ export class LogFile {
    *  (RecordSlice) and must keep the records they were answered with when new ones take those offsets. */
   private shrinkTo(len: number): void {
     this.length = len;
-    this.reallocate(this.epoch.length);
+    this.reallocate(this.epoch.length, false);
   }
 }
 

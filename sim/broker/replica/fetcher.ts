@@ -6,7 +6,7 @@
 import type { NodeId } from "../../core/ids.ts";
 import { brokerNode, brokerOfNode } from "../../core/ids.ts";
 import { msToUs } from "../../core/time.ts";
-import type { FetchPartition, FetchRequest, FetchResponse, OffsetsForLeaderEpochResponse, RecordSlice } from "../../kafka/protocol.ts";
+import type { FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, OffsetsForLeaderEpochResponse, RecordSlice } from "../../kafka/protocol.ts";
 import type { BrokerCtx } from "../group/host.ts";
 import type { Partition } from "./partition.ts";
 import { UNDEFINED_EPOCH } from "./epoch-cache.ts";
@@ -132,30 +132,37 @@ function sendNext(rs: ReplicaState, ctx: BrokerCtx, f: Fetcher): void {
   if (f.inFlight || f.backoffTimer !== -1 || f.parts.length === 0) return;
   const now = ctx.nowUs;
   let delayed = false;
-  const ofle: { topic: string; partition: number; currentLeaderEpoch: number; leaderEpoch: number }[] = [];
-  for (const p of f.parts) {
-    if (p.follow !== "truncating") continue;
+  // Index loops and arrays of the exact size: this runs after every fetch response (the replication hot path).
+  const fps = f.parts;
+  let truncating = 0;
+  let fetching = 0;
+  for (let i = 0; i < fps.length; i++) {
+    const p = fps[i] as Partition;
+    if (p.follow === "idle") continue;
     if (p.delayedUntilUs > now) delayed = true;
-    else ofle.push({ topic: p.topic, partition: p.partition, currentLeaderEpoch: p.leaderEpoch, leaderEpoch: p.truncationEpoch });
+    else if (p.follow === "truncating") truncating++;
+    else fetching++;
   }
   const corr = rs.nextCorr++;
-  if (ofle.length > 0) {
+  if (truncating > 0) {
+    const ofle = new Array<{ topic: string; partition: number; currentLeaderEpoch: number; leaderEpoch: number }>(truncating);
+    for (let i = 0, k = 0; i < fps.length; i++) {
+      const p = fps[i] as Partition;
+      if (p.follow === "truncating" && p.delayedUntilUs <= now) ofle[k++] = { topic: p.topic, partition: p.partition, currentLeaderEpoch: p.leaderEpoch, leaderEpoch: p.truncationEpoch };
+    }
     ctx.send(f.node, { type: "offsets-for-leader-epoch", corr, replicaId: rs.brokerId, partitions: ofle });
   } else {
-    const parts: FetchPartition[] = [];
-    const withEpoch = versionAtLeast(rs.protocol, "2.7"); // KIP-320 (Kafka 2.1): currentLeaderEpoch in follower fetches
-    const lastFetched = rs.truncateOnFetch && !rs.spec.bugs.skipTruncation;
-    for (const p of f.parts) {
-      if (p.follow !== "fetching") continue;
-      if (p.delayedUntilUs > now) {
-        delayed = true;
-        continue;
-      }
-      parts.push({ topic: p.topic, partition: p.partition, fetchOffset: p.leo, currentLeaderEpoch: withEpoch ? p.leaderEpoch : -1, lastFetchedEpoch: lastFetched ? p.cache.latestEpoch : -1 });
-    }
-    if (parts.length === 0) {
+    if (fetching === 0) {
       if (delayed) backoff(rs, ctx, f);
       return;
+    }
+    const parts = new Array<FetchPartition>(fetching);
+    const withEpoch = versionAtLeast(rs.protocol, "2.7"); // KIP-320 (Kafka 2.1): currentLeaderEpoch in follower fetches
+    const lastFetched = rs.truncateOnFetch && !rs.spec.bugs.skipTruncation;
+    for (let i = 0, k = 0; i < fps.length; i++) {
+      const p = fps[i] as Partition;
+      if (p.follow !== "fetching" || p.delayedUntilUs > now) continue;
+      parts[k++] = { topic: p.topic, partition: p.partition, fetchOffset: p.leo, currentLeaderEpoch: withEpoch ? p.leaderEpoch : -1, lastFetchedEpoch: lastFetched ? p.cache.latestEpoch : -1 };
     }
     const req: FetchRequest = { type: "fetch", corr, replicaId: rs.brokerId, brokerEpoch: rs.hooks.brokerEpoch(), maxWaitMs: rs.spec.broker["replica.fetch.wait.max.ms"], partitions: parts };
     ctx.send(f.node, req);
@@ -186,7 +193,9 @@ export function handleFetchResponse(rs: ReplicaState, ctx: BrokerCtx, from: Node
   const f = fetcherFor(rs, from, msg.corr);
   if (f === undefined) return;
   const backoffUs = msToUs(rs.spec.broker["replica.fetch.backoff.ms"]);
-  for (const r of msg.partitions) {
+  const resps = msg.partitions;
+  for (let i = 0; i < resps.length; i++) {
+    const r = resps[i] as FetchPartitionResponse;
     const p = followedPartition(rs, f, r.topic, r.partition);
     if (p === undefined || p.follow !== "fetching") continue;
     if (r.error !== "NONE") {

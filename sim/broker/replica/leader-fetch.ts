@@ -50,10 +50,10 @@ export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req:
     }
     return;
   }
-  const out: FetchPartitionResponse[] = [];
+  const out = new Array<FetchPartitionResponse>(parts.length);
   for (let i = 0; i < parts.length; i++) {
     const fp = parts[i] as FetchPartition;
-    out.push(readPartition(rs, rs.lookup(fp.topic, fp.partition), fp, follower, committed));
+    out[i] = readPartition(rs, rs.lookup(fp.topic, fp.partition), fp, follower, committed);
   }
   const resp: FetchResponse = { type: "fetch-response", corr: req.corr, partitions: out };
   ctx.send(from, resp);

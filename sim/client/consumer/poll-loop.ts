@@ -2,7 +2,6 @@
 // buffered records and hand them to processing. enable.auto.commit: at the start of poll() every
 // auto.commit.interval.ms and before a rebalance, committing the positions handed out by earlier polls (fact 21).
 // Sync processing: poll waits for the batch; async: a worker processes while poll goes on (the auto-commit hazard).
-import type { PolledRecord } from "../../history.ts";
 import type { Consumer } from "./consumer.ts";
 import type { Processing } from "./processing.ts";
 import type { ConsumerApp, Ctx } from "./types.ts";
@@ -105,9 +104,7 @@ export class PollLoop implements ConsumerApp {
       this.schedulePoll(ctx, IDLE_POLL_MS);
       return;
     }
-    const polled: PolledRecord[] = records.map((w) => ({ topic: w.topic, partition: w.partition, offset: w.message.offset, value: w.message.value, key: w.message.key }));
-    c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "invoke", f: "poll", value: { group: c.groupId, records: [] } });
-    c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "ok", f: "poll", value: { group: c.groupId, records: polled } });
+    c.env.history.recordPoll(ctx.nowUs, c.name, c.groupId, records);
     const p = this.processing;
     const beforeBatch = (c.proc.commit === "before-processing" && c.proc.commitEvery === "batch") || c.env.bugs.commitBeforeProcessing === true;
     const start = (): void => {

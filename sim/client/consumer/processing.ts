@@ -129,9 +129,8 @@ export class Processing implements ConsumerProcessing {
     let lastDone = -1;
     for (const m of w.batch) {
       if (m.offset > this.resolvedOffset) break;
-      const v = { group: c.groupId, topic: w.topic, partition: w.partition, offset: m.offset, value: m.value };
-      c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "invoke", f: "process", value: { ...v, result: "ok" } });
-      c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "ok", f: "process", value: { ...v, result: "ok", attempts: 1 } });
+      c.env.history.recordProcess(ctx.nowUs, c.name, "invoke", c.groupId, w.topic, w.partition, m.offset, m.value, "ok", -1);
+      c.env.history.recordProcess(ctx.nowUs, c.name, "ok", c.groupId, w.topic, w.partition, m.offset, m.value, "ok", 1);
       if (c.proc.state !== "none") this.sum += m.value;
       this.processedCount++;
       lastDone = m.offset;
@@ -170,7 +169,7 @@ export class Processing implements ConsumerProcessing {
     this.working = true;
     this.attempt = 0;
     if (w.batch !== undefined) return this.runBatch(ctx, w, w.batch);
-    c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "invoke", f: "process", value: { group: c.groupId, topic: w.topic, partition: w.partition, offset: w.message.offset, value: w.message.value, result: "ok" } });
+    c.env.history.recordProcess(ctx.nowUs, c.name, "invoke", c.groupId, w.topic, w.partition, w.message.offset, w.message.value, "ok", -1);
     const go = (): void => this.beginAttempt(ctx);
     if (c.proc.commit === "before-processing" && c.proc.commitEvery === "record") {
       const offsets = [{ topic: w.topic, partition: w.partition, offset: w.message.offset + 1 }];
@@ -251,7 +250,7 @@ export class Processing implements ConsumerProcessing {
   private recordDone(ctx: Ctx, w: WorkItem, result: "ok" | "failed" | "dead-letter"): void {
     const c = this.c;
     this.work.shift();
-    c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: result === "failed" ? "fail" : "ok", f: "process", value: { group: c.groupId, topic: w.topic, partition: w.partition, offset: w.message.offset, value: w.message.value, result, attempts: this.attempt } });
+    c.env.history.recordProcess(ctx.nowUs, c.name, result === "failed" ? "fail" : "ok", c.groupId, w.topic, w.partition, w.message.offset, w.message.value, result, this.attempt);
     if (result === "ok" && c.proc.state !== "none") this.sum += w.message.value;
     this.processedCount++;
     const p = c.positions.parts.get(`${w.topic}-${w.partition}`);
