@@ -32,6 +32,7 @@ import { Retrier } from "./retry.ts";
 import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, kafkaJSErrorOf } from "./errors.ts";
 import type { KafkaJSError } from "./errors.ts";
 import type { KafkaJSConsumer, RunConfig } from "./consumer.ts";
+import { OffsetManager } from "./offset-manager.ts";
 
 const START = { t: "kafkajs-start" } as const;
 const RETRY = { t: "kafkajs-retry" } as const;
@@ -83,9 +84,8 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   /** Continuations waiting for the heartbeat in flight (ConsumerGroup's shared heartbeat). */
   private hbWaiters: ((error: KafkaErrorCode) => void)[] = [];
   private lastHeartbeatUs = 0;
-  private lastCommitUs = 0;
-  /** The committed offset of each assigned partition as the runner knows it (OffsetManager.committedOffsets). */
-  private readonly committed = new Map<string, number>();
+  /** The committed offsets as the runner knows them, and the auto-commits (kafkajs's OffsetManager). */
+  private readonly offsets: OffsetManager;
   private committedEpoch = -1;
   readonly seeks = new Map<string, number>();
   readonly paused = new Set<string>();
@@ -98,7 +98,13 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   constructor(
     private readonly c: Consumer,
     readonly api: KafkaJSConsumer,
-  ) {}
+  ) {
+    this.offsets = new OffsetManager(c, {
+      config: () => this.cfg as RunConfig,
+      rebalancing: (error) => this.rebalancing(error),
+      pump: (ctx) => this.pump(ctx),
+    });
+  }
 
   // ---------------------------------------------------------------- ConsumerApp
 
@@ -177,9 +183,9 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
 
   /** A new assignment: OffsetManager starts over (committed offsets from the positions fetched). */
   private assigned(ctx: Ctx): void {
-    this.committed.clear();
+    this.offsets.committed.clear();
     this.committedEpoch = this.c.positions.assignEpoch;
-    this.lastCommitUs = ctx.nowUs;
+    this.offsets.lastCommitUs = ctx.nowUs;
     this.lastHeartbeatUs = ctx.nowUs;
     // runner.js: a completed joinAndSync → scheduleFetchManager → a fresh retrier.
     this.retrier = new Retrier(ctx.rng, this.api.retry);
@@ -214,7 +220,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     for (let k = 0; k < parts.length && this.batches.size < cfg.concurrency; k++) {
       const p = parts[(first + k) % parts.length] as PartState;
       if (this.batches.has(p.tp) || p.position < 0) continue;
-      if (!this.committed.has(p.tp)) this.committed.set(p.tp, p.processed);
+      if (!this.offsets.committed.has(p.tp)) this.offsets.committed.set(p.tp, p.processed);
       const seek = this.seeks.get(p.tp);
       if (seek !== undefined) {
         this.applySeek(ctx, p, seek);
@@ -271,7 +277,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "fail", f: "process", value: { group: c.groupId, topic: p.topic, partition: p.partition, offset: r.offset, value: r.value, result: "error", attempts: attempt } });
       ctx.emit({ type: "handler-error", member: c.name, group: c.groupId, topic: p.topic, partition: p.partition, offset: r.offset, value: r.value, error: `${error.name}: ${error.message}` });
       // runner.js processEachMessage: commit what was resolved before, then rethrow.
-      return this.autoCommitOffsets(ctx, () => this.batchFailed(ctx, b, { kind: "error", error }));
+      return this.offsets.autoCommitOffsets(ctx, () => this.batchFailed(ctx, b, { kind: "error", error }));
     }
     this.api.resolvedAttempt(p.tp, r.offset);
     c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "ok", f: "process", value: { group: c.groupId, topic: p.topic, partition: p.partition, offset: r.offset, value: r.value, result: "ok", attempts: attempt } });
@@ -280,7 +286,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     // resolveOffset, await heartbeat(), await autoCommitOffsetsIfNecessary(), break when paused.
     this.heartbeat(ctx, (error) => {
       if (error !== "NONE") return this.autoCommitIfRebalancing(ctx, error, () => this.batchFailed(ctx, b, this.heartbeatStop(error)));
-      this.autoCommitIfNecessary(ctx, (cerr) => {
+      this.offsets.autoCommitIfNecessary(ctx, (cerr) => {
         if (cerr !== "NONE") return this.batchFailed(ctx, b, this.commitStop(cerr));
         if (this.isPaused(p.topic, p.partition)) return this.endBatch(ctx, b);
         this.nextMessage(ctx, b);
@@ -327,7 +333,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       heartbeat: () => this.userHeartbeat(),
       pause: () => this.pauseFromHandler(p.topic, p.partition),
       commitOffsetsIfNecessary: (offsets?: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) => this.userCommitIfNecessary(offsets),
-      uncommittedOffsets: () => ({ topics: this.uncommittedByTopic() }),
+      uncommittedOffsets: () => ({ topics: this.offsets.uncommittedByTopic() }),
       isRunning: () => this.phase === "running",
       isStale: () => this.seeks.has(p.tp),
     };
@@ -336,7 +342,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       if (!ok) {
         const error = asError(v);
         ctx.emit({ type: "handler-error", member: c.name, group: c.groupId, topic: p.topic, partition: p.partition, offset: (b.records[b.i] ?? last).offset, value: (b.records[b.i] ?? last).value, error: `${error.name}: ${error.message}` });
-        return this.autoCommitOffsets(ctx, () => this.batchFailed(ctx, b, { kind: "error", error }));
+        return this.offsets.autoCommitOffsets(ctx, () => this.batchFailed(ctx, b, { kind: "error", error }));
       }
       // eachBatchAutoResolve: the batch's last offset is resolved when the handler resolved.
       if ((this.cfg as RunConfig).eachBatchAutoResolve) this.resolveUpTo(ctx, b, last.offset);
@@ -358,7 +364,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
 
   /** onBatch's end: commit the resolved offsets (autoCommit), heartbeat, and free the partition. */
   private endBatch(ctx: Ctx, b: BatchRun): void {
-    this.autoCommitOffsets(ctx, (cerr) => {
+    this.offsets.autoCommitOffsets(ctx, (cerr) => {
       if (cerr !== "NONE") return this.batchFailed(ctx, b, this.commitStop(cerr));
       this.heartbeat(ctx, (error) => {
         if (error !== "NONE") return this.autoCommitIfRebalancing(ctx, error, () => this.batchFailed(ctx, b, this.heartbeatStop(error)));
@@ -465,7 +471,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     m.needsRejoin = true;
     m.state = "unjoined";
     c.positions.revokeAll();
-    this.committed.clear();
+    this.offsets.committed.clear();
     this.committedEpoch = -1;
     this.phase = "idle";
   }
@@ -526,75 +532,12 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   /** Runner.heartbeat: on a rebalancing error, the resolved offsets are committed before the error goes on. */
   private autoCommitIfRebalancing(ctx: Ctx, error: KafkaErrorCode, then: () => void): void {
     if (!this.rebalancing(error) || this.c.membership.memberId === "") return then();
-    this.autoCommitOffsets(ctx, () => then());
+    this.offsets.autoCommitOffsets(ctx, () => then());
   }
 
-  /** OffsetManager.uncommittedOffsets: resolved offsets that differ from the committed ones. */
-  private uncommitted(): TopicPartitionOffset[] {
-    const out: TopicPartitionOffset[] = [];
-    for (const p of this.c.positions.parts.values()) {
-      if (p.processed < 0) continue;
-      const cm = this.committed.get(p.tp);
-      if (cm !== undefined && p.processed !== cm) out.push({ topic: p.topic, partition: p.partition, offset: p.processed });
-    }
-    return out;
-  }
-
-  private uncommittedByTopic(): { topic: string; partitions: { partition: number; offset: string }[] }[] {
-    const byTopic = new Map<string, { partition: number; offset: string }[]>();
-    for (const o of this.uncommitted()) {
-      let l = byTopic.get(o.topic);
-      if (l === undefined) byTopic.set(o.topic, (l = []));
-      l.push({ partition: o.partition, offset: String(o.offset) });
-    }
-    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-  }
-
-  /** Runner.autoCommitOffsets: with autoCommit, commit every resolved offset not committed yet (one attempt). */
-  private autoCommitOffsets(ctx: Ctx, then: (error: KafkaErrorCode) => void): void {
-    if (!(this.cfg as RunConfig).autoCommit) return then("NONE");
-    this.commit(ctx, this.uncommitted(), then);
-  }
-
-  /** OffsetManager.commitOffsetsIfNecessary: when autoCommitInterval passed since the last commit, or
-   *  autoCommitThreshold offsets were resolved since. */
-  private autoCommitIfNecessary(ctx: Ctx, then: (error: KafkaErrorCode) => void): void {
-    const cfg = this.cfg as RunConfig;
-    if (!cfg.autoCommit) return then("NONE");
-    const interval = cfg.autoCommitInterval !== null && ctx.nowUs >= this.lastCommitUs + cfg.autoCommitInterval * 1000;
-    let resolved = 0;
-    if (cfg.autoCommitThreshold !== null) for (const o of this.uncommitted()) resolved += o.offset - (this.committed.get(`${o.topic}-${o.partition}`) ?? 0);
-    const threshold = cfg.autoCommitThreshold !== null && resolved >= cfg.autoCommitThreshold;
-    if (!interval && !threshold) return then("NONE");
-    this.commit(ctx, this.uncommitted(), then);
-  }
-
-  /** OffsetManager.commitOffsets: one OffsetCommit; the committed offsets are noted when it succeeds. */
+  /** OffsetManager.commitOffsets (offset-manager.ts), for the consumer's commitOffsets and the runner's seeks. */
   commit(ctx: Ctx, offsets: TopicPartitionOffset[], then: (error: KafkaErrorCode) => void, retry = false): void {
-    if (offsets.length === 0) {
-      this.lastCommitUs = ctx.nowUs;
-      return then("NONE");
-    }
-    // The commit can fail at once (no coordinator, not in the group): its callback then runs before commit()
-    // returns, and runs again below once the pending commit (its result) is known.
-    const box: { pc?: { readonly result: KafkaErrorCode | null } } = {};
-    let early = false;
-    const done = (): void => {
-      const pc = box.pc;
-      if (pc === undefined) {
-        early = true;
-        return;
-      }
-      const error = pc.result ?? "NETWORK_EXCEPTION";
-      if (error === "NONE") {
-        for (const o of offsets) this.committed.set(`${o.topic}-${o.partition}`, o.offset);
-        this.lastCommitUs = ctx.nowUs;
-      }
-      then(error === "NONE" ? "NONE" : this.c.membership.needsRejoin && !this.rebalancing(error) ? "REBALANCE_IN_PROGRESS" : error);
-      this.pump(ctx);
-    };
-    box.pc = this.c.commits.commit(ctx, "sync", offsets, done, retry);
-    if (early) done();
+    this.offsets.commit(ctx, offsets, then, retry);
   }
 
   // ---------------------------------------------------------------- user calls from handlers
@@ -624,7 +567,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     return new Promise<void>((resolve, reject) => {
       owner.after(0, () => {
         const done = (error: KafkaErrorCode): void => host.run(caller, () => (error === "NONE" ? resolve() : reject(kafkaJSErrorOf(error))));
-        if (offsets === undefined) return this.autoCommitIfNecessary(ctx, done);
+        if (offsets === undefined) return this.offsets.autoCommitIfNecessary(ctx, done);
         const list: TopicPartitionOffset[] = [];
         for (const t of offsets.topics) for (const p of t.partitions) list.push({ topic: t.topic, partition: p.partition, offset: Number(p.offset) });
         this.commit(ctx, list, done);
