@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, it, expect } from "vitest";
 import { parseScenario } from "../sim/scenario/parse.ts";
 import { runAndJudge } from "./run.ts";
+import { Oracle } from "./oracle/index.ts";
 import { groupRecoveryMs } from "./arbitraries.ts";
 
 const DIR = new URL("./examples/fuzz-triage/", import.meta.url).pathname;
@@ -321,13 +322,18 @@ describe("triaged fuzz counterexamples", () => {
   // wrote values 108–… twice into orders, and exactly-once transformed each copy once — two inputs, two outputs.
   // duplicate-output takes the input duplicate's permission (retry-without-idempotence); it was a bug verdict before.
   it("fuzz-eos-duplicate-input-1903390156.yaml: an output written once per copy of a duplicated input is allowed by the input's duplicate", () => {
-    const { judgement } = judged("fuzz-eos-duplicate-input-1903390156.yaml");
+    const { judgement, result } = judged("fuzz-eos-duplicate-input-1903390156.yaml");
     const outs = judgement.anomalies.filter((a) => a.type === "duplicate-output");
     expect(outs.length).toBeGreaterThan(0);
     expect(new Set(outs.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["retry-without-idempotence"]));
     const inputs = new Set(judgement.anomalies.filter((a) => a.type === "duplicate").map((a) => a.value));
     expect(outs.filter((a) => !inputs.has(a.value))).toEqual([]);
     expect(judgement.verdict).toBe("allowed");
+    // The control plane's invariants are permitted by nothing: the same value and group as a permitted duplicate
+    // output do not lend them its permission (they fell through to duplicate-output's justification before).
+    const oracle = new Oracle(result);
+    const dup = outs[0] as (typeof outs)[number];
+    for (const type of ["phantom", "two-leaders", "metadata-divergence", "epoch-regression"] as const) expect(oracle.justify({ ...dup, type }), type).toBeNull();
   });
 
   // A steered campaign's exactly-once pipelines (seed 51003 --steer: 15 poll-skip bugs in 10,000 runs): g1/0 was

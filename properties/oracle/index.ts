@@ -58,10 +58,6 @@ export class Oracle {
         return justifyPollOrder(ctx, f);
       case "unseen":
         return justifyUnseen(ctx, f, this.capacity);
-      case "phantom":
-      case "two-leaders":
-      case "metadata-divergence":
-      case "epoch-regression":
       case "duplicate-output":
         return justifyDuplicateOutput(ctx, f);
       case "lost-transaction":
@@ -70,6 +66,10 @@ export class Oracle {
         return justifyHangingTransaction(ctx, f);
       case "torn-transaction":
         return justifyTornTransaction(ctx, f);
+      case "phantom":
+      case "two-leaders":
+      case "metadata-divergence":
+      case "epoch-regression":
       case "aborted-read":
         // The control plane's own invariants, and read_committed never returning an aborted transaction's record
         // (whatever the configuration): nothing permits breaking them.
