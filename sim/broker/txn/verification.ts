@@ -36,6 +36,8 @@ interface PendingVerification {
   readonly req: ProduceRequest;
   /** Batch indexes sent for verification, in the request's order. */
   readonly indexes: readonly number[];
+  /** The request timeout's timer. */
+  timer: number;
 }
 
 class VerifyTimeout {
@@ -68,12 +70,13 @@ export class PartitionVerifier {
       return true;
     }
     const corr = this.nextCorr++;
-    this.pending.set(corr, { from, req, indexes });
+    const pending: PendingVerification = { from, req, indexes, timer: -1 };
+    this.pending.set(corr, pending);
     const partitions = indexes.map((i) => {
       const b = req.batches[i] as (typeof req.batches)[number];
       return { topic: b.topic, partition: b.partition };
     });
-    ctx.setTimer(this.host.requestTimeoutMs * 1000, new VerifyTimeout(corr));
+    pending.timer = ctx.setTimer(this.host.requestTimeoutMs * 1000, new VerifyTimeout(corr));
     ctx.send(brokerNode(coordinator), { type: "txn.verify-partitions", corr, transactionalId, producerId: req.producerId, producerEpoch: req.producerEpoch, partitions });
     return true;
   }
@@ -83,6 +86,7 @@ export class PartitionVerifier {
     const p = this.pending.get(msg.corr);
     if (p === undefined) return;
     this.pending.delete(msg.corr);
+    ctx.cancelTimer(p.timer);
     const refused = new Map<number, KafkaErrorCode>();
     for (const i of p.indexes) {
       const b = p.req.batches[i] as (typeof p.req.batches)[number];
