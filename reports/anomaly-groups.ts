@@ -89,6 +89,7 @@ export const REMEDIES: Readonly<Record<RuleId, string>> = {
   "eos-before-kip447": 'Kafka 2.5 or later (protocol: "2.7"): KIP-447 fences a replaced member\'s transactional offsets by its group generation; before it, a transactional.id per input partition (a producer per partition, as Kafka Streams did)',
   "markers-pending-at-end": "a longer drain (past the broker's request.timeout.ms), or a shorter broker request.timeout.ms: markers to a leader that died are then re-sent to the new one before the end",
   "tv1-late-end-txn": 'transaction.version=2 (Kafka 4.0+, protocol: "4.0" / "4.1" on a new cluster; kafka-features upgrade on an upgraded one): every EndTxn bumps the producer epoch, so a late EndTxn of an earlier transaction is fenced (PRODUCER_FENCED)',
+  "unverified-late-produce": 'transaction.partition.verification.enable=true (the default from Kafka 3.6, protocol: "3.7"): the leader asks the coordinator before a producer\'s first transactional write to a partition and refuses a late batch of an ended transaction; transaction.version=2 (4.0+) also fences it by the abort\'s bumped epoch',
   "late-commit-on-lossy-link": "no client setting: a timed-out commit still in flight can land late (fact 32); processing must tolerate a rewind",
   "offset-reset-stale-leader": 'Kafka 2.1+ clients (protocol: "2.7"): KIP-320 keeps a consumer off a deposed leader by its leader epoch',
   "offset-reset-latest": "auto.offset.reset=earliest: a group without a committed offset starts from the beginning, not the end",

@@ -128,6 +128,7 @@ function coerce(def: ConfigDef, key: string, v: ConfigValue): ConfigValue {
   switch (t.kind) {
     case "bool":
       if (typeof v === "boolean") return v;
+      if (v === null && t.nullable) return null;
       if (v === "on" || v === "true") return true;
       if (v === "off" || v === "false") return false;
       return bad("true/false (or on/off)");

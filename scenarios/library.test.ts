@@ -9,6 +9,7 @@ import { scenarioJsonSchema } from "../sim/scenario/schema.ts";
 import type { Scenario } from "../sim/scenario/types.ts";
 import { runScenario } from "../sim/world.ts";
 import { checkExpectation, judge } from "../properties/index.ts";
+import { txnView } from "../properties/transactions.ts";
 import type { Judgement, RuleId } from "../properties/index.ts";
 
 const DIR = fileURLToPath(new URL(".", import.meta.url));
@@ -84,6 +85,9 @@ const RELIABILITY_POINTS: readonly { point: string; file: string; rule?: RuleId 
   { point: "transactions: a transaction outliving transaction.timeout.ms is aborted by the coordinator, fencing its producer", file: "txn-timeout-abort" },
   { point: "transaction.version 1 (classic): a late EndTxn of an earlier transaction ends a later one early (KAFKA-17754)", file: "txn-late-end-txn-tv1", rule: "tv1-late-end-txn" },
   { point: "transaction.version 2 (KIP-890): the epoch bump per transaction fences the late EndTxn", file: "txn-late-end-txn-tv2" },
+  { point: "no partition verification (before 3.6): a late produce request of an aborted transaction hangs the partition", file: "txn-late-produce-unverified", rule: "unverified-late-produce" },
+  { point: "KIP-890 part 1 (3.6+): the leader verifies with the coordinator and refuses the late produce request", file: "txn-late-produce-verified" },
+  { point: "transaction.version 2 (KIP-890 part 2): the abort's bumped epoch fences the late produce request", file: "txn-late-produce-tv2" },
 ];
 
 describe("scenario library", () => {
@@ -205,9 +209,12 @@ describe("scenario library", () => {
     const states = r.trace.flatMap((e) => (e.type === "txn-transition" && e.timeUs > 2_900_000 && e.timeUs < 3_010_000 ? [`${e.state}@${e.producerEpoch}`] : []));
     expect(states).toEqual(["PrepareAbort@1", "CompleteAbort@1", "Empty@2"]);
     expect(r.trace.flatMap((e) => (e.type === "producer-fenced" ? [[e.producer, e.producerEpoch, e.error]] : []))).toEqual([["old", 0, "PRODUCER_FENCED"]]);
-    // old's records acknowledged in the transaction open at its pause (2.502 s): aborted, never polled.
-    const open = r.history.flatMap((op) => (op.f === "send" && op.type === "ok" && op.process === "old" && op.timeUs > 2_500_000 && op.timeUs < 2_600_000 ? [op.value.value] : []));
-    expect(open.length).toBe(5); // the transaction's records on one partition acknowledged before the pause
+    // old's records in the transaction open at its pause (2.502 s; sent in the 50 ms before it began at 2.5 s, appended
+    // on both partitions after a verification round trip, KIP-890 part 1): aborted, never polled.
+    const open = r.history.flatMap((op) => (op.f === "send" && op.type === "invoke" && op.process === "old" && op.timeUs > 2_450_000 && op.timeUs <= 2_500_000 ? [op.value.value] : []));
+    expect(open.length).toBe(10);
+    const aborted = txnView(r).abortedValues;
+    expect(open.filter((v) => !aborted.has(v))).toEqual([]);
     const polled = new Set(r.history.flatMap((op) => (op.f === "poll" && op.type === "ok" ? op.value.records.map((x) => x.value) : [])));
     expect(open.filter((v) => polled.has(v))).toEqual([]);
     // Its record not yet in a transaction fails with the fencing error (ProducerFencedException).
@@ -216,8 +223,8 @@ describe("scenario library", () => {
 
   it("txn-coordinator-failover: the transaction in PrepareCommit when its coordinator died is completed by the new one", () => {
     const r = runScenario(load("txn-coordinator-failover.yaml"), { record: true });
-    const around = r.trace.flatMap((e) => (e.type === "txn-transition" && e.timeUs > 3_000_000 && e.timeUs < 7_500_000 ? [`${e.state}@b${e.broker}`] : []));
-    // Broker 1 wrote PrepareCommit and was killed (3.005 s) before CompleteCommit; broker 2 loaded the log and completed it.
+    const around = r.trace.flatMap((e) => (e.type === "txn-transition" && e.timeUs > 3_000_000 && e.timeUs < 8_000_000 ? [`${e.state}@b${e.broker}`] : []));
+    // Broker 1 wrote PrepareCommit and was killed (3.006 s) before CompleteCommit; broker 2 loaded the log and completed it.
     expect(around.slice(0, 3)).toEqual(["Ongoing@b1", "PrepareCommit@b1", "CompleteCommit@b2"]);
     expect(r.trace.find((e) => e.type === "fault")).toMatchObject({ nodes: ["broker-1"] });
     const j = judge(r);
@@ -256,5 +263,29 @@ describe("scenario library", () => {
     // The late copy arrives during a later transaction (Ongoing) with the epoch below the current one.
     expect(fenced.some((e) => e.type === "txn-end-fenced" && e.state === "Ongoing" && e.currentEpoch > e.producerEpoch)).toBe(true);
     expect(tv2.evidence.filter((e) => e.type === "producer-fenced")).toEqual([]);
+  });
+
+  it("txn-late-produce-*: p1's expired batch, still on the wire, lands after the ABORT marker on 2.7 and hangs orders-0; verification (3.7) refuses it, and so does transaction.version 2's bumped epoch (4.1) — each hangs again without its mechanism", () => {
+    const unverified = runScenario(load("txn-late-produce-unverified.yaml"));
+    const expired = unverified.evidence.filter((e) => e.type === "txn-batch-expired");
+    expect(expired.map((e) => (e.type === "txn-batch-expired" ? [e.tp, e.producerEpoch, e.values.length] : []))).toEqual([["orders-0", 0, 10]]);
+    const markers = unverified.evidence.filter((e) => e.type === "txn-marker" && e.tp === "orders-0").map((e) => (e.type === "txn-marker" ? [e.control, e.producerEpoch] : []));
+    expect(markers).toEqual([["commit", 0], ["commit", 0], ["abort", 0]]);
+    // KIP-360: after the abort p1 asks for a bumped epoch (the coordinator's Empty transition at epoch 1).
+    expect(unverified.evidence.some((e) => e.type === "txn-transition" && e.state === "Empty" && e.producerEpoch === 1)).toBe(true);
+    expect(run("txn-late-produce-unverified.yaml").anomalies.map((a) => [a.type, a.allowedBecause?.rule])).toEqual([["hanging-transaction", "unverified-late-produce"]]);
+
+    const verified = load("txn-late-produce-verified.yaml");
+    const v = runScenario(verified);
+    const refused = v.evidence.filter((e) => e.type === "txn-verify-refused").map((e) => (e.type === "txn-verify-refused" ? [e.tp, e.producerEpoch, e.error] : []));
+    // The three copies (the first send and two retries, each timed out on the cut link) arrive after the heal.
+    expect(refused).toEqual([0, 1, 2].map(() => ["orders-0", 0, "PRODUCER_FENCED"]));
+    const off = judge(runScenario({ ...verified, broker: { ...verified.broker, "transaction.partition.verification.enable": false } }));
+    expect(off.anomalies.map((a) => [a.type, a.allowedBecause?.rule])).toEqual([["hanging-transaction", "unverified-late-produce"]]);
+
+    const tv2 = load("txn-late-produce-tv2.yaml");
+    expect(judge(runScenario(tv2)).anomalies).toEqual([]);
+    const tv0 = judge(runScenario({ ...tv2, broker: { ...tv2.broker, "transaction.version": 0 } }));
+    expect(tv0.anomalies.map((a) => [a.type, a.allowedBecause?.rule])).toEqual([["hanging-transaction", "unverified-late-produce"]]);
   });
 });

@@ -14,7 +14,7 @@ import { RULES } from "./rules.ts";
 import { inputDuplicate, justifyProcessedTwice } from "./judge-consumer.ts";
 import { lazyJustification } from "./context.ts";
 import { versionAtLeast } from "../../sim/kafka/profiles.ts";
-import { transactionVersionOf } from "../../sim/kafka/profiles.ts";
+import { partitionVerificationOf, transactionVersionOf } from "../../sim/kafka/profiles.ts";
 
 /** An unclean election or a power loss of unflushed in-sync replicas, of any partition, after `sinceUs`: it may have
  *  taken a transaction's records, a marker, or the transactional offsets of the group. */
@@ -86,6 +86,26 @@ function classicTransactions(ctx: OracleContext): boolean {
   return [s.broker, ...Object.values(s.brokerOverrides ?? {})].some((b) => transactionVersionOf(s.protocol, { "transaction.version": b["transaction.version"] ?? s.broker["transaction.version"] }) < 2);
 }
 
+/** A late produce request (KIP-890 part 1's hanging transaction): under the classic protocol on a broker without
+ *  partition verification, a batch of the producer for the partition expired (delivery.timeout.ms) while a copy
+ *  may still be on the wire: it can land after the abort's marker and open a transaction nobody ends. */
+function lateProduceCause(ctx: OracleContext, producerId: number, tp: string): Justification | null {
+  const s = ctx.result.scenario;
+  const unverified = [s.broker, ...Object.values(s.brokerOverrides ?? {})].some((b) => {
+    const tv = transactionVersionOf(s.protocol, { "transaction.version": b["transaction.version"] ?? s.broker["transaction.version"] });
+    return tv < 2 && !partitionVerificationOf(s.protocol, { "transaction.partition.verification.enable": b["transaction.partition.verification.enable"] ?? s.broker["transaction.partition.verification.enable"] });
+  });
+  if (!unverified) return null;
+  const ev = ctx.result.evidence;
+  for (let i = 0; i < ev.length; i++) {
+    const e = ev[i];
+    if (e === undefined || e.type !== "txn-batch-expired" || e.producerId !== producerId || e.tp !== tp) continue;
+    const ref = { source: "trace" as const, index: i, type: e.type, timeUs: e.timeUs, text: `${e.producer}'s batch of ${e.tp} (epoch ${e.producerEpoch}) expired after delivery.timeout.ms at ${fmtTime(e.timeUs)}` };
+    return ctx.justify("unverified-late-produce", [ref], () => `${ref.text} and its transaction was aborted; a copy still on the wire may have reached the leader after the ABORT marker, which took it as a new transaction (no partition verification, KIP-890 part 1)`);
+  }
+  return null;
+}
+
 /** A late EndTxn (KAFKA-17754): under the classic protocol, an EndTxn of the producer (by name, or by producer id)
  *  timed out before `beforeUs` — its closed connection may still deliver it to the coordinator during a later
  *  transaction of the same epoch. */
@@ -116,6 +136,9 @@ export function justifyHangingTransaction(ctx: OracleContext, f: Finding): Justi
   if (f.partition === null) return null;
   const open = txnView(ctx.result).openFirst.get(f.partition);
   if (open === undefined) return null;
+  // A late produce request of an aborted transaction that landed after its marker (no partition verification).
+  const lateProduce = lateProduceCause(ctx, open.producerId, f.partition);
+  if (lateProduce !== null) return lateProduce;
   // Records that landed after their transaction's marker, which a late EndTxn wrote early: no coordinator knows them.
   const late = lateEndTxnCause(ctx, { producerId: open.producerId }, Number.POSITIVE_INFINITY);
   if (late !== null) return late;

@@ -24,6 +24,7 @@ export type RuleId =
   | "markers-pending-at-end"
   | "eos-before-kip447"
   | "tv1-late-end-txn"
+  | "unverified-late-produce"
   | "late-commit-on-lossy-link"
   | "offset-reset-latest"
   | "offset-reset-stale-leader"
@@ -202,6 +203,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "an EndTxn of the transaction's producer that timed out before the anomaly (the producer closed the connection and sent it again on a new one): still retransmitted on the closed connection, it can reach the coordinator during a later transaction and commit or abort that one early, so that transaction's records still on their way land after its marker, in no transaction the coordinator knows (hanging), or in the next one (committed or aborted with it)",
     anomalies: ["lost-transaction", "torn-transaction", "hanging-transaction"],
     source: "facts T12, T13; KAFKA-17754; KIP-890 part 2 (transaction.version 2 bumps the epoch per transaction, fencing the late EndTxn); Jepsen, Bufstream 0.1.0 (2024)",
+  },
+  "unverified-late-produce": {
+    id: "unverified-late-produce",
+    when: "transaction.version below 2 and no partition verification (transaction.partition.verification.enable false, or Kafka before 3.6: protocols 0.11–2.7)",
+    evidence: "the producer of the open transaction failed a batch of that partition after delivery.timeout.ms before the anomaly (and aborted its transaction): a copy still on the wire (a cut or lossy link retransmits it) can reach the leader after the abort's marker, under the marker's epoch, and start a transaction on the partition that no coordinator knows and nothing ends (or join the producer's next transaction there)",
+    anomalies: ["hanging-transaction"],
+    source: "fact T14; KIP-890 part 1 (3.6: the leader verifies with the coordinator, AddPartitionsToTxnManager); KAFKA-14402; ProducerAppendInfo.appendDataBatch",
   },
   "late-commit-on-lossy-link": {
     id: "late-commit-on-lossy-link",

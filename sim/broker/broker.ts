@@ -15,8 +15,9 @@ import { OFFSETS_TOPIC } from "./group/host.ts";
 import { CONN_CLIENT, CONN_FETCHER } from "../kafka/channels.ts";
 import { ReplicaManager } from "./replica/manager.ts";
 import { TXN_TOPIC, TxnModule } from "./txn/index.ts";
+import type { VerifierHost } from "./txn/index.ts";
 import type { TxnHost } from "./txn/index.ts";
-import { transactionVersionOf } from "../kafka/profiles.ts";
+import { partitionVerificationOf, transactionVersionOf } from "../kafka/profiles.ts";
 import { allocateProducerId } from "./producer-ids.ts";
 import { ATTR_TRANSACTIONAL, CONTROL_ABORT, CONTROL_COMMIT } from "../kafka/records.ts";
 import type { IsrChangeRequest, IsrChangeResponse, ReplicaSpec } from "./replica/manager.ts";
@@ -158,7 +159,7 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
       name: (id) => names[id],
     };
     this.groups = deps.groupCoordinator ? deps.groupCoordinator(this) : silentGroups;
-    this.txn = new TxnModule(this.txnHost(spec));
+    this.txn = new TxnModule(this.txnHost(spec), partitionVerificationOf(spec.protocol, spec.broker) ? this.verifierHost(spec) : null);
   }
 
   onStart(ctx: BrokerCtx): void {
@@ -169,6 +170,8 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
 
   onMessage(ctx: BrokerCtx, from: NodeId, msg: Message): void {
     if (this.control.onMessage(ctx, from, msg)) return;
+    // KIP-890 part 1: a transactional batch may first be verified with its coordinator (sim/broker/txn/verification.ts).
+    if (msg.type === "produce" && this.txn.verifier !== null && this.txn.verifier.intercept(ctx, from, msg)) return;
     if (this.replicas.onMessage(ctx, from, msg)) return;
     if (msg.type === "api-versions") return ctx.send(from, { type: "api-versions-response", corr: msg.corr });
     if (this.txn.onMessage(ctx, from, msg)) return;
@@ -221,6 +224,18 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
   }
   internKey(name: string): number {
     return this.keys.intern(name);
+  }
+
+  // ---- VerifierHost (KIP-890 part 1) ----
+  private verifierHost(spec: ReplicaSpec): VerifierHost {
+    return {
+      brokerId: this.brokerId,
+      txnPartitions: spec.topics.find((t) => t.name === TXN_TOPIC)?.partitions ?? spec.broker["transaction.state.log.num.partitions"],
+      requestTimeoutMs: this.config["request.timeout.ms"],
+      cachedLeaderOf: (topic, partition) => this.replicas.cachedLeaderOf(topic, partition),
+      needsVerification: (topic, partition, producerId) => this.replicas.needsTxnVerification(topic, partition, producerId),
+      resumeProduce: (ctx, from, req, refused) => this.replicas.handleProduce(ctx, from, req, refused),
+    };
   }
 
   // ---- TxnHost ----

@@ -15,6 +15,7 @@ import type { NodeContext, Actor } from "../core/node.ts";
 import type { NodeId } from "../core/ids.ts";
 import { brokerNode, brokerOfNode, tpKey } from "../core/ids.ts";
 import { acksNumber } from "../kafka/config.ts";
+import { versionAtLeast } from "../kafka/profiles.ts";
 import type { ProducerConfig } from "../kafka/config.ts";
 import { isRetriable } from "../kafka/errors.ts";
 import type { KafkaErrorCode } from "../kafka/errors.ts";
@@ -45,6 +46,10 @@ interface TxnBatch {
   readonly keys: number[];
   baseSequence: number;
   acked: boolean;
+  /** Failed by delivery.timeout.ms (its records failed; an answer to a copy still in flight is ignored). */
+  expired: boolean;
+  /** When the batch was created (the transaction began): delivery.timeout.ms counts from here. */
+  readonly createdUs: number;
 }
 
 type Phase =
@@ -93,6 +98,11 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   producerEpoch = -1;
   /** The coordinator runs transaction.version 2 (KIP-890 part 2): EndTxn v5, whose answer bumps the epoch. */
   private tv2 = false;
+  /** KIP-360 (2.5+): a batch expired with its sequence unresolved; once the abort is done the producer asks its
+   *  coordinator for a bumped epoch (InitProducerId with its id and epoch; TransactionManager.epochBumpRequired). */
+  private bumpEpoch = false;
+  /** Kafka 2.5+ clients (here: the 2.7+ profiles) bump the epoch after an expired batch. */
+  private readonly kip360: boolean;
   /** Next sequence per partition under the current epoch. */
   private readonly sequences = new Map<string, number>();
   private pending: TxnRecord[] = [];
@@ -118,6 +128,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     this.recordsPerTxn = Math.max(1, spec.transaction?.records ?? 10);
     this.abortProb = spec.transaction?.abortProb ?? 0;
     this.metadata = new ProducerMetadata(this.cfg["retry.backoff.ms"] * 1000);
+    this.kip360 = versionAtLeast(env.protocol ?? "3.7", "2.7");
   }
 
   onStart(ctx: Ctx): void {
@@ -188,7 +199,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       case "init":
         if (this.has("find") || this.has("init")) return;
         if (this.coordinator === null) return this.findCoordinator(ctx);
-        return this.send(ctx, this.coordinator, "init", (corr) => ({ type: "group.init-producer-id", corr, transactionalId: this.transactionalId, transactionTimeoutMs: this.cfg["transaction.timeout.ms"] }));
+        return this.send(ctx, this.coordinator, "init", (corr) => ({ type: "group.init-producer-id", corr, transactionalId: this.transactionalId, transactionTimeoutMs: this.cfg["transaction.timeout.ms"], ...(this.producerId >= 0 ? { producerId: this.producerId, producerEpoch: this.producerEpoch } : {}) }));
       case "ready": {
         const full = this.pending.length >= this.recordsPerTxn || (this.pending.length > 0 && !this.env.workloadActive());
         if (!full) return;
@@ -209,13 +220,13 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   }
 
   /** beginTransaction + the sends of its records: one batch per partition, with the partition's next sequences. */
-  private beginTransaction(_ctx: Ctx): void {
+  private beginTransaction(ctx: Ctx): void {
     const take = this.pending.splice(0, this.recordsPerTxn);
     const byTp = new Map<string, TxnBatch>();
     for (const r of take) {
       const tp = tpKey(this.spec.topic, r.partition);
       let b = byTp.get(tp);
-      if (b === undefined) byTp.set(tp, (b = { topic: this.spec.topic, partition: r.partition, values: [], keys: [], baseSequence: -1, acked: false }));
+      if (b === undefined) byTp.set(tp, (b = { topic: this.spec.topic, partition: r.partition, values: [], keys: [], baseSequence: -1, acked: false, expired: false, createdUs: ctx.nowUs }));
       b.values.push(r.value);
       b.keys.push(r.key ?? -1);
     }
@@ -233,8 +244,13 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     const byLeader = new Map<number, TxnBatch[]>();
     const busy = new Set<TxnBatch>();
     for (const r of this.inflight.values()) for (const b of r.batches) busy.add(b);
+    const deliveryUs = this.cfg["delivery.timeout.ms"] * 1000;
     for (const b of this.batches) {
       if (b.acked || busy.has(b)) continue;
+      if (ctx.nowUs - b.createdUs >= deliveryUs) {
+        this.expire(ctx, b);
+        continue;
+      }
       const leader = this.metadata.leaderOf(b.topic, b.partition);
       if (leader === null) {
         this.metadata.stale = true;
@@ -245,6 +261,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       if (l === undefined) byLeader.set(leader, (l = []));
       l.push(b);
     }
+    if (this.batches.every((b) => b.acked)) return this.sendsCompleted(ctx);
     for (const [leader, batches] of byLeader) {
       const wire = batches.map((b) => ({ topic: b.topic, partition: b.partition, baseSequence: b.baseSequence, values: b.values, keys: b.keys }));
       this.send(ctx, brokerNode(leader), "produce", (corr) => ({ type: "produce", corr, acks: this.acks, timeoutMs: this.cfg["request.timeout.ms"], producerId: this.producerId, producerEpoch: this.producerEpoch, batches: wire, transactionalId: this.transactionalId }), batches);
@@ -290,6 +307,11 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
           this.takeBumpedEpoch(msg.producerEpoch);
           this.batches = [];
           this.phase = "ready";
+          if (this.bumpEpoch) {
+            // TransactionManager: after the abort, InitProducerId with the current id and epoch bumps the epoch.
+            this.bumpEpoch = false;
+            this.phase = "init";
+          }
         } else this.coordinatorError(ctx, msg.error);
         return this.step(ctx);
       default:
@@ -310,6 +332,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     if (r === undefined) return;
     const broker = brokerOfNode(r.node) ?? -1;
     for (const b of r.batches) {
+      if (b.expired) continue;
       const res = msg.partitions.find((p) => p.topic === b.topic && p.partition === b.partition);
       const error: KafkaErrorCode = res?.error ?? "NETWORK_EXCEPTION";
       if (error === "NONE" || error === "DUPLICATE_SEQUENCE_NUMBER") {
@@ -328,12 +351,34 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
         this.failRecords(ctx, b, error);
       }
     }
-    if (this.batches.every((b) => b.acked)) {
-      // commitTransaction (or abortTransaction) once every send of the transaction completed.
-      if (this.commit) this.commit = !(this.abortProb > 0 && ctx.rng.next() < this.abortProb);
-      this.phase = "ending";
-    } else this.retryLater(ctx);
+    if (this.batches.every((b) => b.acked)) return this.sendsCompleted(ctx);
+    this.retryLater(ctx);
     this.step(ctx);
+  }
+
+  /** commitTransaction (or abortTransaction) once every send of the transaction completed. */
+  private sendsCompleted(ctx: Ctx): void {
+    if (this.commit) this.commit = !(this.abortProb > 0 && ctx.rng.next() < this.abortProb);
+    this.phase = "ending";
+    this.step(ctx);
+  }
+
+  /** delivery.timeout.ms passed since the batch was created (Sender: RecordAccumulator.expiredBatches, checked when a
+   *  batch is ready to be sent again — kafkasim, like its idempotent producer, lets an in-flight attempt finish or
+   *  time out first): its records fail with a TimeoutException, an abortable error in a transaction
+   *  (TransactionManager.handleFailedBatch → transitionToAbortableError); the application aborts. A copy of the
+   *  batch still on the wire (a cut or lossy link retransmits it, fact 42) can reach the leader after the abort's
+   *  marker: KIP-890 part 1's verification refuses it, and under transaction.version 2 the marker's bumped epoch
+   *  fences it (kafka-facts T14). */
+  private expire(ctx: Ctx, b: TxnBatch): void {
+    b.acked = true;
+    b.expired = true;
+    this.commit = false;
+    // Under transaction.version 2 the abort itself bumps the epoch; before 2.5 the sequence goes back instead.
+    if (this.kip360 && !this.tv2) this.bumpEpoch = true;
+    else this.sequences.set(tpKey(b.topic, b.partition), b.baseSequence);
+    ctx.emit({ type: "txn-batch-expired", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, tp: tpKey(b.topic, b.partition), values: b.values });
+    this.failRecords(ctx, b, "DELIVERY_TIMEOUT");
   }
 
   private failRecords(ctx: Ctx, b: TxnBatch, error: KafkaErrorCode): void {

@@ -6,7 +6,7 @@ export type ConfigScope = "broker" | "topic" | "producer" | "consumer";
 
 export type ConfigValueType =
   | { readonly kind: "int"; readonly min?: number; readonly max?: number; readonly nullable?: boolean }
-  | { readonly kind: "bool" }
+  | { readonly kind: "bool"; readonly nullable?: boolean }
   | { readonly kind: "enum"; readonly values: readonly (string | number)[] };
 
 export interface ConfigDef {
@@ -46,6 +46,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { key: "transaction.state.log.num.partitions", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 50, doc: "partitions of __transaction_state; a transactional.id's coordinator leads partition abs(hash) % this", aliases: ["transactionStateLogNumPartitions"] },
   { key: "transaction.max.timeout.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 900000, doc: "largest transaction.timeout.ms a producer may ask for (INVALID_TRANSACTION_TIMEOUT)", aliases: ["transactionMaxTimeoutMs"] },
   { key: "transaction.version", scopes: ["broker"], type: { kind: "int", min: 0, max: 2, nullable: true }, default: null, doc: "the transaction.version feature (KIP-890): 2 bumps the producer epoch with every EndTxn, fencing a late request of an earlier transaction; 0 and 1 are the classic protocol (1 only adds flexible log records); unset = the profile's: 2 on 4.0+ (a new cluster), 0 before (kafka-facts T13)", aliases: ["transactionVersion"] },
+  { key: "transaction.partition.verification.enable", scopes: ["broker"], type: { kind: "bool", nullable: true }, default: null, doc: "KIP-890 part 1 (3.6+): a partition leader asks the transaction coordinator whether the partition is in the producer's transaction before the first transactional write of that producer to it (AddPartitionsToTxn verifyOnly), refusing a late write of an ended transaction (INVALID_TXN_STATE); unset = the profile's: true on 3.7+, absent before (kafka-facts T14)", aliases: ["transactionPartitionVerificationEnable"] },
   { key: "transaction.abort.timed.out.transaction.cleanup.interval.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 10000, doc: "how often a coordinator aborts transactions open longer than their timeout (fencing their producer)", aliases: ["transactionAbortTimedOutTransactionCleanupIntervalMs"] },
 
   // --- KRaft (protocol 3.9 / 4.0 / 4.1 in mode kraft): the controller quorum (QuorumConfig), the brokers'
@@ -152,6 +153,8 @@ export interface BrokerConfig {
   readonly "transaction.abort.timed.out.transaction.cleanup.interval.ms": number;
   /** null: the profile's default (sim/kafka/profiles.ts transactionVersionOf). */
   readonly "transaction.version": number | null;
+  /** null: the profile's default (sim/kafka/profiles.ts partitionVerificationOf). */
+  readonly "transaction.partition.verification.enable": boolean | null;
 }
 
 /** Topic-level overrides of broker settings. */

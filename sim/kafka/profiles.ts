@@ -71,5 +71,12 @@ export function transactionVersionOf(v: ProtocolVersion, broker: Pick<BrokerConf
   return hasTransactionV2(v) ? 2 : 0;
 }
 
+/** transaction.partition.verification.enable (KIP-890 part 1, 3.6+; kafka-facts T14): the scenario's key, else true
+ *  on the profiles that have it (3.7+), false before (the key does not exist there). */
+export function partitionVerificationOf(v: ProtocolVersion, broker: Pick<BrokerConfig, "transaction.partition.verification.enable">): boolean {
+  if (!versionAtLeast(v, "3.7")) return false;
+  return broker["transaction.partition.verification.enable"] ?? true;
+}
+
 /** Number of controller nodes of a KRaft cluster when the scenario names none. */
 export const DEFAULT_CONTROLLERS = 3;

@@ -96,6 +96,22 @@ export interface WriteTxnMarkersResponse {
   readonly markers: readonly { readonly producerId: number; readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly error: KafkaErrorCode }[] }[];
 }
 
+/** Partition leader → transaction coordinator (KIP-890 part 1: AddPartitionsToTxn v4 with verifyOnly, sent by
+ *  AddPartitionsToTxnManager): are these partitions in the producer's ongoing transaction? */
+export interface VerifyPartitionsRequest {
+  readonly type: "txn.verify-partitions";
+  readonly corr: number;
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly partitions: readonly TopicPartitionRef[];
+}
+export interface VerifyPartitionsResponse {
+  readonly type: "txn.verify-partitions-response";
+  readonly corr: number;
+  readonly results: readonly { readonly topic: string; readonly partition: number; readonly error: KafkaErrorCode }[];
+}
+
 export type TxnMessage =
   | AddPartitionsToTxnRequest
   | AddPartitionsToTxnResponse
@@ -106,4 +122,6 @@ export type TxnMessage =
   | TxnOffsetCommitRequest
   | TxnOffsetCommitResponse
   | WriteTxnMarkersRequest
-  | WriteTxnMarkersResponse;
+  | WriteTxnMarkersResponse
+  | VerifyPartitionsRequest
+  | VerifyPartitionsResponse;

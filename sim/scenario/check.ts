@@ -5,7 +5,7 @@ import { didYouMean } from "./issues.ts";
 import type { IssuePath, RawIssue } from "./issues.ts";
 import { brokerConfigOf } from "./defaults.ts";
 import { limitIssues } from "./limits.ts";
-import { DEFAULT_CONTROLLERS, hasElrFeature, hasTransactionV2, modeOf, modesOf } from "../kafka/profiles.ts";
+import { DEFAULT_CONTROLLERS, hasElrFeature, hasTransactionV2, modeOf, modesOf, versionAtLeast } from "../kafka/profiles.ts";
 import type { ConsumerSpec, Scenario, TopicSpec } from "./types.ts";
 
 /** The network addresses at most this many nodes (sim/net/network.ts MAX_NODES - 1): a hard ceiling. */
@@ -211,6 +211,11 @@ function checkMode(s: Scenario): RawIssue[] {
   const tvSet = [s.broker, ...Object.values(s.brokerOverrides ?? {})].some((c) => typeof c["transaction.version"] === "number" && c["transaction.version"] > 0);
   if (tvSet && !hasTransactionV2(s.protocol)) {
     issues.push({ path: ["broker", "transaction.version"], message: `transaction.version 1 and 2 are levels of a Kafka 4.0+ feature (KIP-890); protocol ${s.protocol} runs the classic protocol; allowed: 0, or protocol 4.0 / 4.1` });
+  }
+  // transaction.partition.verification.enable exists from 3.6 (KIP-890 part 1).
+  const pvSet = [s.broker, ...Object.values(s.brokerOverrides ?? {})].some((c) => c["transaction.partition.verification.enable"] === true);
+  if (pvSet && !versionAtLeast(s.protocol, "3.7")) {
+    issues.push({ path: ["broker", "transaction.partition.verification.enable"], message: `transaction.partition.verification.enable is a Kafka 3.6+ key (KIP-890 part 1); protocol ${s.protocol} does not have it; allowed: false, or protocol 3.7 and later` });
   }
   return issues;
 }

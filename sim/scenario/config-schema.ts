@@ -16,7 +16,7 @@ export function configValueSchema(def: ConfigDef): z.ZodType {
       return t.nullable ? s.nullable() : s;
     }
     case "bool":
-      return bool();
+      return t.nullable ? bool().nullable() : bool();
     case "enum": {
       if (t.values.length === 0) return str(); // group.id: free text
       const values = t.values;

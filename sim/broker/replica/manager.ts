@@ -27,7 +27,7 @@ import type { NodeId } from "../../core/ids.ts";
 import { tpKey } from "../../core/ids.ts";
 import { msToUs } from "../../core/time.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
-import type { Message, MetadataRequest, PartitionMetadata } from "../../kafka/protocol.ts";
+import type { Message, MetadataRequest, PartitionMetadata, ProduceRequest } from "../../kafka/protocol.ts";
 import type { ControllerMessage } from "../../kafka/protocol-cluster.ts";
 import type { BrokerCtx } from "../group/host.ts";
 import type { Partition } from "./partition.ts";
@@ -275,6 +275,17 @@ export class ReplicaManager {
       }
     }
     ctx.send(from, { type: "metadata-response", corr: msg.corr, brokers: rs.liveBrokers, controller: rs.controllerId, partitions: parts });
+  }
+
+  /** The produce path with KIP-890 part 1's refusals (sim/broker/txn/verification.ts: batch index → error). */
+  handleProduce(ctx: BrokerCtx, from: NodeId, req: ProduceRequest, refused: ReadonlyMap<number, KafkaErrorCode>): void {
+    handleProduce(this.rs, ctx, from, req, refused);
+  }
+
+  /** This broker leads the partition and the producer has no transaction open on it (KIP-890 part 1 verifies). */
+  needsTxnVerification(topic: string, partition: number, producerId: number): boolean {
+    const p = this.rs.lookup(topic, partition);
+    return p !== undefined && p.isLeader && !p.txn.ongoing.has(producerId);
   }
 
   /** The leader of a partition in the metadata cache when that broker is alive there, else null (what

@@ -24,7 +24,8 @@ export interface InternalAppendProducer {
 
 const NO_PRODUCER: InternalAppendProducer = { producerId: -1, producerEpoch: -1, attributes: 0 };
 
-export function handleProduce(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req: ProduceRequest): void {
+/** `refused`: batches KIP-890 part 1's verification refused (sim/broker/txn/verification.ts), by index. */
+export function handleProduce(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req: ProduceRequest, refused: ReadonlyMap<number, KafkaErrorCode> | null = null): void {
   const acks = req.acks;
   const results: ProduceResult[] = [];
   if (acks !== -1 && acks !== 0 && acks !== 1) {
@@ -37,8 +38,9 @@ export function handleProduce(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, re
   const attributes = req.transactionalId === undefined || req.transactionalId === null ? 0 : ATTR_TRANSACTIONAL;
   for (let i = 0; i < req.batches.length; i++) {
     const b = req.batches[i] as (typeof req.batches)[number];
-    results.push({ topic: b.topic, partition: b.partition, error: "NONE", baseOffset: -1 });
-    appendToLeader(rs, ctx, pp, i, b.topic, b.partition, acks, req.producerId, req.producerEpoch, b.baseSequence, b.values, b.keys, attributes);
+    const refusal = refused === null ? undefined : refused.get(i);
+    results.push({ topic: b.topic, partition: b.partition, error: refusal ?? "NONE", baseOffset: -1 });
+    if (refusal === undefined) appendToLeader(rs, ctx, pp, i, b.topic, b.partition, acks, req.producerId, req.producerEpoch, b.baseSequence, b.values, b.keys, attributes);
   }
   settleProduce(rs, ctx, pp, req.timeoutMs);
   // acks=0 has no response to carry an error: the broker closes the connection instead, and the client

@@ -13,7 +13,7 @@ import { tpKey } from "../../core/ids.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
 import { coordinatorAppendError } from "../../kafka/errors.ts";
 import type { FindCoordinatorRequest, InitProducerIdRequest, TopicPartitionRef } from "../../kafka/protocol-group.ts";
-import type { AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, EndTxnRequest } from "../../kafka/protocol-txn.ts";
+import type { AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, EndTxnRequest, VerifyPartitionsRequest } from "../../kafka/protocol-txn.ts";
 import { OFFSETS_TOPIC } from "../group/host.ts";
 import type { BrokerCtx } from "../group/host.ts";
 import { offsetsPartitionFor } from "../group/partition.ts";
@@ -214,6 +214,24 @@ export class TxnCoordinator {
     this.addPartitions(ctx, msg.transactionalId, msg.producerId, msg.producerEpoch, msg.partitions, (error) =>
       ctx.send(from, { type: "txn.add-partitions-response", corr: msg.corr, results: msg.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error })) }),
     );
+  }
+
+  /** TransactionCoordinator.handleVerifyPartitionsInTransaction (KIP-890 part 1): a partition leader's verifyOnly
+   *  AddPartitionsToTxn. Nothing is written; pending transitions are not checked (the append re-checks). */
+  handleVerifyPartitions(ctx: BrokerCtx, from: NodeId, msg: VerifyPartitionsRequest): void {
+    const answer = (errorOf: (p: TopicPartitionRef) => KafkaErrorCode): void =>
+      ctx.send(from, { type: "txn.verify-partitions-response", corr: msg.corr, results: msg.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error: errorOf(p) })) });
+    const where = this.lookup(msg.transactionalId);
+    if (typeof where === "string") return answer(() => where);
+    const m = this.txns.get(msg.transactionalId);
+    if (m === undefined || m.producerId !== msg.producerId) return answer(() => "INVALID_PRODUCER_ID_MAPPING");
+    if (m.producerEpoch !== msg.producerEpoch) return answer(() => "PRODUCER_FENCED");
+    if (m.state === "PrepareCommit" || m.state === "PrepareAbort") return answer(() => "CONCURRENT_TRANSACTIONS");
+    // A partition is in the transaction from its AddPartitionsToTxn until the transaction completes (the partitions
+    // are cleared at CompleteCommit/CompleteAbort); 4.0+ answers TRANSACTION_ABORTABLE, which the leader turns
+    // into INVALID_TXN_STATE for a produce request older than v12 (AddPartitionsToTxnManager).
+    const ongoing = m.state === "Ongoing";
+    return answer((p) => (ongoing && m.partitions.has(tpKey(p.topic, p.partition)) ? "NONE" : "INVALID_TXN_STATE"));
   }
 
   handleAddOffsets(ctx: BrokerCtx, from: NodeId, msg: AddOffsetsToTxnRequest): void {

@@ -23,6 +23,13 @@ export type TxnTraceEvent =
    *  again on a new one, while the old connection may still deliver the first one later (TCP retransmission). Under
    *  transaction.version below 2 that late EndTxn can end the producer's next transaction (KAFKA-17754). */
   | { readonly type: "txn-request-timeout"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly request: "end-txn"; readonly commit: boolean; readonly broker: number }
+  /** A transactional producer failed a batch after delivery.timeout.ms (an abortable error: it aborts the
+   *  transaction) while a copy may still be on the wire: without KIP-890 part 1's verification, under the classic
+   *  protocol, that late copy starts a transaction on the partition after the abort's marker (kafka-facts T14). */
+  | { readonly type: "txn-batch-expired"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly tp: string; readonly values: readonly number[] }
+  /** KIP-890 part 1: a partition leader's verification refused a transactional batch (the coordinator does not
+   *  have the partition in the producer's ongoing transaction, or has another epoch): nothing was appended. */
+  | { readonly type: "txn-verify-refused"; readonly tp: string; readonly broker: number; readonly producerId: number; readonly producerEpoch: number; readonly error: string }
   /** A transactional producer's EndTxn was answered NONE: it saw its transaction committed (or aborted). `values`
    *  are the records it wrote in it (the lost-committed-transaction checker looks for them in the final logs). */
   | { readonly type: "txn-ended"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly topic: string; readonly commit: boolean; readonly values: readonly number[] };

@@ -10,19 +10,29 @@ import type { WriteTxnMarkersRequest } from "../../kafka/protocol-txn.ts";
 import type { BrokerCtx } from "../group/host.ts";
 import type { TxnHost } from "./host.ts";
 import { TxnCoordinator } from "./coordinator.ts";
+import { PartitionVerifier } from "./verification.ts";
+import type { VerifierHost } from "./verification.ts";
 
 export { TXN_TOPIC, txnPartitionFor } from "./host.ts";
 export type { TxnHost } from "./host.ts";
 export { TxnLogState } from "./log-state.ts";
+export type { VerifierHost } from "./verification.ts";
 
 export class TxnModule {
   readonly coordinator: TxnCoordinator;
+  /** KIP-890 part 1 on this broker as a partition leader (transaction.partition.verification.enable), else null. */
+  readonly verifier: PartitionVerifier | null;
 
-  constructor(private readonly host: TxnHost) {
+  constructor(
+    private readonly host: TxnHost,
+    verifierHost: VerifierHost | null = null,
+  ) {
     this.coordinator = new TxnCoordinator(host);
+    this.verifier = verifierHost === null ? null : new PartitionVerifier(verifierHost);
   }
 
   onStart(ctx: BrokerCtx): void {
+    this.verifier?.clear();
     this.coordinator.onStart(ctx);
   }
 
@@ -52,6 +62,12 @@ export class TxnModule {
       case "txn.write-markers-response":
         this.coordinator.markers.onResponse(ctx, msg);
         return true;
+      case "txn.verify-partitions":
+        this.coordinator.handleVerifyPartitions(ctx, from, msg);
+        return true;
+      case "txn.verify-partitions-response":
+        this.verifier?.onResponse(ctx, msg);
+        return true;
       case "txn.add-partitions-response":
       case "txn.add-offsets-response":
       case "txn.end-response":
@@ -63,7 +79,7 @@ export class TxnModule {
   }
 
   onTimer(ctx: BrokerCtx, tag: unknown): boolean {
-    return this.coordinator.onTimer(ctx, tag);
+    return this.coordinator.onTimer(ctx, tag) || (this.verifier !== null && this.verifier.onTimer(ctx, tag));
   }
 
   onDisconnect(ctx: BrokerCtx, peer: NodeId): void {
