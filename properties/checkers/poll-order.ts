@@ -22,6 +22,8 @@ interface Pos {
 
 interface Committed {
   ok: number;
+  /** The member whose commit set `ok`. */
+  okBy: string;
   pending: number[];
 }
 
@@ -68,10 +70,17 @@ export class PollOrderScan implements PollOrder {
         for (const o of op.value.offsets) {
           const m = nested3(this.committed, op.value.group, o.topic);
           let c = m.get(o.partition);
-          if (!c) m.set(o.partition, (c = { ok: -1, pending: [] }));
+          if (!c) m.set(o.partition, (c = { ok: -1, okBy: "", pending: [] }));
           if (op.type === "ok") {
+            // Another member's commit answered earlier may still stand: a commit is answered after it took effect,
+            // and a transaction's offsets take effect at its marker, possibly long before a slow EndTxn answer
+            // reaches its member (and Kafka keeps the offset appended last: GroupMetadata `olderThan`). Either may
+            // be where the group resumes.
+            const keep = c.ok >= 0 && c.okBy !== op.process ? c.ok : -1;
             c.ok = o.offset;
+            c.okBy = op.process;
             c.pending.length = 0;
+            if (keep >= 0) c.pending.push(keep);
           } else if (c.pending.length < 16) c.pending.push(o.offset);
         }
         break;

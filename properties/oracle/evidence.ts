@@ -63,6 +63,8 @@ export interface PartitionEvidence {
   /** Replicas added to the ISR by a leader at an epoch they had never followed (they missed its leader-and-isr and
    *  fetched by offset alone, without truncating: possible before KIP-320's leader epoch in follower fetches). */
   readonly staleJoins: { readonly ref: EvidenceRef; readonly broker: number; readonly leader: number; readonly epoch: number }[];
+  /** Every become-follower of a replica, in time order. */
+  readonly follows: { readonly timeUs: number; readonly broker: number; readonly epoch: number }[];
   /** The latest leader epoch each replica became follower or leader at (by broker). */
   readonly followed: Map<number, number>;
 }
@@ -137,7 +139,7 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
   const partitions = new Map<string, PartitionEvidence>();
   const part = (tp: string): PartitionEvidence => {
     let p = partitions.get(tp);
-    if (!p) partitions.set(tp, (p = { tp, elections: [], leaderships: [], truncations: [], isrs: [], staleJoins: [], followed: new Map() }));
+    if (!p) partitions.set(tp, (p = { tp, elections: [], leaderships: [], truncations: [], isrs: [], staleJoins: [], follows: [], followed: new Map() }));
     return p;
   };
   const powerLosses: PowerLoss[] = [];
@@ -194,9 +196,12 @@ export function evidenceIndex(result: RunResult): EvidenceIndex {
         p.followed.set(e.broker, e.leaderEpoch);
         break;
       }
-      case "become-follower":
-        part(e.tp).followed.set(e.broker, e.leaderEpoch);
+      case "become-follower": {
+        const p = part(e.tp);
+        p.followed.set(e.broker, e.leaderEpoch);
+        p.follows.push({ timeUs: e.timeUs, broker: e.broker, epoch: e.leaderEpoch });
         break;
+      }
       case "truncate":
         part(e.tp).truncations.push({ ref: traceRef(e, i), broker: e.broker, toOffset: e.toOffset, reason: e.reason });
         break;
@@ -304,6 +309,23 @@ export function isrAt(p: PartitionEvidence, timeUs: number): readonly number[] |
     isr = x.isr;
   }
   return isr;
+}
+
+/** A broker that still believed itself the partition's leader at `timeUs` while a newer epoch had been elected (a
+ *  deposed leader that had not heard: cut off while the partition moved), or undefined. */
+export function zombieLeaderAt(p: PartitionEvidence, timeUs: number): Leadership | undefined {
+  const last = new Map<number, Leadership>();
+  let newest = -1;
+  for (const l of p.leaderships) {
+    if (l.ref.timeUs > timeUs) break;
+    last.set(l.broker, l);
+    newest = Math.max(newest, l.epoch);
+  }
+  for (const [broker, l] of last) {
+    if (l.epoch >= newest) continue;
+    if (!p.follows.some((f) => f.broker === broker && f.timeUs >= l.ref.timeUs && f.timeUs <= timeUs)) return l;
+  }
+  return undefined;
 }
 
 /** The epoch at which a broker led a partition at a time (its last become-leader at or before it), or -1. */

@@ -12,7 +12,7 @@ import { lazyJustification } from "./context.ts";
 import { justifyDuplicate } from "./judge-producer.ts";
 import { justifyDuplicateOutput } from "./judge-txn.ts";
 import type { EvidenceRef } from "./evidence.ts";
-import { historyRef, historyRefAt } from "./evidence.ts";
+import { historyRef, historyRefAt, zombieLeaderAt } from "./evidence.ts";
 import { committedLossCause } from "./losses.ts";
 import type { CapacityFinding } from "./liveness.ts";
 
@@ -110,13 +110,8 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
     const left = zombieSince(ctx, f.group, member, atUs);
     if (left) return ctx.justify("at-least-once-redelivery", [left], () => `${member} processed value ${f.value} at ${fmtTime(atUs)} after ${left.text} at ${fmtTime(left.timeUs)}, still holding a partition the group had given to another member`);
   }
-  // Before KIP-320 (clients before 2.1) a consumer takes a deposed leader's stale metadata and fetches there; a
-  // position past that log's end is OFFSET_OUT_OF_RANGE, and auto.offset.reset=earliest reads from the start again.
-  if (ctx.rank <= 2 && f.partition !== null) {
-    const tp = f.partition;
-    const reset = resets(ctx).find((op) => op.value.group === f.group && `${op.value.topic}-${op.value.partition}` === tp && op.value.reason === "out-of-range" && op.value.strategy === "earliest" && op.timeUs > fromUs && op.timeUs < toUs && op.value.offset <= (f.offset ?? Number.POSITIVE_INFINITY));
-    if (reset) return ctx.justify("offset-reset-stale-leader", [historyRef(reset, () => `${reset.process} found its position on ${tp} out of range and reset it to offset ${reset.value.offset} at ${fmtTime(reset.timeUs)}`)], () => `${reset.process}'s position on ${tp} was out of range at ${fmtTime(reset.timeUs)} (it asked a broker whose log ended before it: a client before 2.1 follows a deposed leader's stale metadata) and auto.offset.reset=earliest read value ${f.value} again`);
-  }
+  const reset = rereadAfterReset(ctx, f, fromUs, toUs);
+  if (reset) return reset;
   // The record is in the log twice (a permitted duplicate), or the log or the group's offsets were rewritten.
   const dupJ = inputDuplicate(ctx, f.value);
   if (dupJ) return lazyJustification(dupJ.rule, dupJ.events, () => `${dupJ.sentence}; both copies were processed`);
@@ -211,4 +206,19 @@ export function justifyUnseen(ctx: OracleContext, f: Finding, capacity: readonly
     first ??= j;
   }
   return first;
+}
+
+/** The member read the record again from a rewound position: its position on the partition was out of range between
+ *  `fromUs` and `toUs` and reset to the earliest offset, at or below the record (offset-reset-stale-leader). */
+export function rereadAfterReset(ctx: OracleContext, f: Finding, fromUs: number, toUs: number): Justification | null {
+  // Before KIP-320 (clients before 2.1) a consumer takes a deposed leader's stale metadata and fetches there; a
+  // position past that log's end is OFFSET_OUT_OF_RANGE, and auto.offset.reset=earliest reads from the start again.
+  // From 2.1 on only while a deposed leader still believed itself leader (cut off while the partition moved): a
+  // member without the partition's leader epoch yet (just assigned) has nothing to fence its metadata with.
+  if (f.partition === null) return null;
+  const tp = f.partition;
+  const part = ctx.idx.partitions.get(tp);
+  const reset = resets(ctx).find((op) => op.value.group === f.group && `${op.value.topic}-${op.value.partition}` === tp && op.value.reason === "out-of-range" && op.value.strategy === "earliest" && op.timeUs > fromUs && op.timeUs < toUs && op.value.offset <= (f.offset ?? Number.POSITIVE_INFINITY) && (ctx.rank <= 2 || (part !== undefined && zombieLeaderAt(part, op.timeUs) !== undefined)));
+  if (!reset) return null;
+  return ctx.justify("offset-reset-stale-leader", [historyRef(reset, () => `${reset.process} found its position on ${tp} out of range and reset it to offset ${reset.value.offset} at ${fmtTime(reset.timeUs)}`)], () => `${reset.process}'s position on ${tp} was out of range at ${fmtTime(reset.timeUs)} (it asked a broker whose log ended before it: a deposed leader's stale metadata) and auto.offset.reset=earliest read value ${f.value} again`);
 }

@@ -11,7 +11,7 @@ import type { Justification, OracleContext } from "./context.ts";
 import { powerLossCause, uncleanCause } from "./losses.ts";
 import { historyRef } from "./evidence.ts";
 import { RULES } from "./rules.ts";
-import { inputDuplicate, justifyProcessedTwice } from "./judge-consumer.ts";
+import { inputDuplicate, justifyProcessedTwice, rereadAfterReset } from "./judge-consumer.ts";
 import { lazyJustification } from "./context.ts";
 import { versionAtLeast } from "../../sim/kafka/profiles.ts";
 import { partitionVerificationOf, transactionVersionOf } from "../../sim/kafka/profiles.ts";
@@ -35,9 +35,10 @@ export function justifyDuplicateOutput(ctx: OracleContext, f: Finding): Justific
   if (input) return lazyJustification(input.rule, input.events, () => `${input.sentence}; each copy was an input, transformed once`);
   if (output.transactional) {
     const j = reprocessed(ctx, f);
-    // The input was read again from a rewound position, not from the committed offsets (a pre-2.1 consumer's reset
-    // to earliest after stale metadata): each reading was a batch of its own, transformed and committed.
-    if (j !== null && j.rule === "offset-reset-stale-leader") return lazyJustification(j.rule, j.events, () => `${j.sentence}; each reading's output was committed with its offsets`);
+    // The input was read again from a rewound position, not from the committed offsets (a reset to earliest after a
+    // deposed leader's stale metadata): each reading was a batch of its own, transformed and committed.
+    const reset = rereadAfterResetOf(ctx, f);
+    if (reset !== null) return lazyJustification(reset.rule, reset.events, () => `${reset.sentence}; each reading's output was committed with its offsets`);
     // Before KIP-447 (2.5) a member's transactional offsets are not fenced by the group's generation: a member the
     // group replaced can still commit the batch its successor reads again.
     if (!versionAtLeast(ctx.result.scenario.protocol, "2.7")) {
@@ -52,6 +53,20 @@ export function justifyDuplicateOutput(ctx: OracleContext, f: Finding): Justific
   // The redelivery's own sentence without its rule's "when" (this rule has its own).
   const what = (): string => (j.sentence.startsWith(RULES[j.rule].when) ? j.sentence.slice(RULES[j.rule].when.length + 2) : j.sentence);
   return ctx.justify("at-least-once-pipeline", j.events, () => `${what()}; its output was written each time`);
+}
+
+/** The output's input read again from a position reset to earliest (between its first poll and its second
+ *  processing), or null. */
+function rereadAfterResetOf(ctx: OracleContext, f: Finding): Justification | null {
+  if (f.group === undefined || f.value === null) return null;
+  const c = ctx.consumption();
+  const procs = c.processings(f.group, f.value);
+  const second = procs[1];
+  const poll = c.firstPoll(f.group, f.value);
+  if (second === undefined || poll < 0) return null;
+  const log = ctx.run.logOf(f.value);
+  if (log === undefined) return null;
+  return rereadAfterReset(ctx, { type: "processed-twice", partition: log.tp, offset: ctx.run.offsetOf(f.value), value: f.value, group: f.group, explanation: "" }, c.h.timeUs(poll), c.h.timeUs(second));
 }
 
 /** Why the group processed the output's input twice (processed-twice's permission), or null. */

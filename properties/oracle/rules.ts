@@ -220,7 +220,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   },
   "offset-reset-stale-leader": {
     id: "offset-reset-stale-leader",
-    when: "a group of clients before Kafka 2.1 (protocols 0.10–2.0: no leader epochs in the consumer's metadata) with auto.offset.reset=earliest",
+    when: "a group with auto.offset.reset=earliest: of clients before Kafka 2.1 (protocols 0.10–2.0: no leader epochs in the consumer's metadata), or, on any version, while a deposed leader of the partition had not yet heard of its replacement (a member without the partition's leader epoch has nothing to fence that leader's metadata with)",
     evidence: "between the two processings, the member's position on the partition was out of range (the broker it asked, a deposed leader it took from stale metadata, had a shorter log) and reset to the earliest offset, at or below the record",
     anomalies: ["processed-twice", "duplicate-output"],
     source: "fact 47; Fetcher OFFSET_OUT_OF_RANGE → SubscriptionState.requestOffsetReset; KIP-320 (2.1) fences stale metadata by leader epoch",

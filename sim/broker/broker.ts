@@ -247,10 +247,10 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
       transactionVersion: transactionVersionOf(spec.protocol, spec.broker),
       txnPartitions: spec.topics.find((t) => t.name === TXN_TOPIC)?.partitions ?? spec.broker["transaction.state.log.num.partitions"],
       offsetsPartitions: this.offsetsPartitions,
-      isTxnLeader: (partition) => {
-        const p = partitionOf(partition);
-        return p !== undefined && p.isLeader && !p.fenced;
-      },
+      // The coordinator owns a partition from onElection to onResignation (TransactionStateManager's cache), not by
+      // its ISR state: a leader whose AlterPartition was fenced still coordinates (and appends) until the metadata
+      // moves the partition. Dropping out while fenced left a transaction's CompleteCommit unwritten for good.
+      isTxnLeader: (partition) => partitionOf(partition)?.isLeader === true,
       txnLeaderEpoch: (partition) => partitionOf(partition)?.leaderEpoch ?? -1,
       cachedLeaderOf: (topic, partition) => this.replicas.cachedLeaderOf(topic, partition),
       appendTxnLog: (ctx, partition, keys, values, timeoutMs, done) => this.replicas.appendInternal(ctx, TXN_TOPIC, partition, keys, values, timeoutMs, done),
