@@ -112,6 +112,8 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   private corr = 0;
   private sent = 0;
   private roundRobin = 0;
+  /** Fractions of a record carried over between the 1 ms ticks of a producer faster than 1000 records/s. */
+  private tickCarry = 0;
   private retryArmed = false;
   /** Transactions ended (committed, aborted), for tests. */
   committed = 0;
@@ -172,20 +174,33 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
 
   // ---------------------------------------------------------------- workload
 
+  /** Records are generated evenly, as the plain producer does: one per tick up to 1000/s; above that one tick per
+   *  millisecond carries rate/1000 records (fractions carried over): a timer event per ms, not per record. */
   private tick(ctx: Ctx): void {
     const limit = this.spec.messages;
-    if (!this.env.workloadActive() || this.phase === "fenced" || (limit !== undefined && this.sent >= limit)) return this.step(ctx);
-    ctx.setTimer(Math.max(1, Math.round(1_000_000 / this.spec.ratePerSec)), TICK);
+    const stop = (): boolean => !this.env.workloadActive() || this.phase === "fenced" || (limit !== undefined && this.sent >= limit);
+    if (stop()) return this.step(ctx);
+    const rate = this.spec.ratePerSec;
+    let n = 1;
+    if (rate > 1000) {
+      this.tickCarry += rate / 1000;
+      n = Math.floor(this.tickCarry);
+      this.tickCarry -= n;
+      ctx.setTimer(1000, TICK);
+    } else ctx.setTimer(Math.max(1, Math.round(1_000_000 / rate)), TICK);
     const m = this.metadata.topics.get(this.spec.topic);
     // A transactional producer blocks in send() until it has metadata (KafkaProducer.waitOnMetadata): no record yet.
     if (m === undefined) return this.step(ctx);
-    const key = this.spec.keys > 0 ? ctx.rng.int(0, this.spec.keys - 1) : null;
-    const partition = key !== null ? partitionForKey(key, m.partitions) : this.roundRobin++ % m.partitions;
-    const value = this.env.nextValue();
-    this.sent++;
-    ctx.disk.writeBlob("producer/sent", this.sent);
-    this.env.history.recordSendInvoke(ctx.nowUs, this.name, this.spec.topic, key, value, partition);
-    this.pending.push({ value, key, partition });
+    const before = this.sent;
+    while (n-- > 0 && !stop()) {
+      const key = this.spec.keys > 0 ? ctx.rng.int(0, this.spec.keys - 1) : null;
+      const partition = key !== null ? partitionForKey(key, m.partitions) : this.roundRobin++ % m.partitions;
+      const value = this.env.nextValue();
+      this.sent++;
+      this.env.history.recordSendInvoke(ctx.nowUs, this.name, this.spec.topic, key, value, partition);
+      this.pending.push({ value, key, partition });
+    }
+    if (this.sent !== before) ctx.disk.writeBlob("producer/sent", this.sent);
     this.step(ctx);
   }
 
