@@ -6,6 +6,7 @@
 // producer id, epoch and sequences (producer-idempotence.ts; KIP-360 epoch bumps). Without idempotence a retry
 // after a lost response really duplicates and a retried batch can really land after a later one. This file holds
 // the workload (records generated at the spec's rate), send() and what happens to a record that fails for good.
+import { WorkloadPacer } from "./workload-pacer.ts";
 import type { NodeContext, Actor } from "../core/node.ts";
 import type { NodeId } from "../core/ids.ts";
 import { invariant } from "../core/errors.ts";
@@ -60,7 +61,7 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
   private sent = 0;
   private halted = false;
   private ticking = false;
-  private tickCarry = 0;
+  private readonly pacer = new WorkloadPacer();
 
   constructor(
     private readonly spec: ProducerSpec,
@@ -150,21 +151,14 @@ export class Producer implements Actor<Message, TraceEvent>, SenderHost {
 
   // ---------------------------------------------------------------- workload
 
-  /** Records are generated evenly: one per tick up to 1000/s; above that, one tick per millisecond carries
-   *  rate/1000 records (fractions carried over), so a fast producer costs one timer event per ms, not per record. */
+  /** Records are generated evenly (workload-pacer.ts). */
   private tick(ctx: Ctx): void {
     const rate = this.spec.ratePerSec;
     if (this.stopSending()) {
       this.ticking = false;
       return;
     }
-    let n = 1;
-    if (rate > 1000) {
-      this.tickCarry += rate / 1000;
-      n = Math.floor(this.tickCarry);
-      this.tickCarry -= n;
-      ctx.setTimer(1000, TICK);
-    } else ctx.setTimer(Math.max(1, Math.round(1_000_000 / rate)), TICK);
+    let n = this.pacer.tick(ctx, rate, TICK);
     const before = this.sent;
     while (n-- > 0 && !this.stopSending()) this.produceOne(ctx);
     if (this.sent !== before) ctx.disk.writeBlob("producer/sent", this.sent);

@@ -11,6 +11,7 @@
 // sent when the transaction's records are all generated), one transaction at a time, records partitioned by key
 // (murmur2) or round-robin. The records' send ops are recorded as usual; whether their transaction committed is
 // what the markers in the log say (properties/ reads it from the final logs).
+import { WorkloadPacer } from "./workload-pacer.ts";
 import type { NodeContext, Actor } from "../core/node.ts";
 import type { NodeId } from "../core/ids.ts";
 import { brokerNode, brokerOfNode, tpKey } from "../core/ids.ts";
@@ -112,8 +113,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   private corr = 0;
   private sent = 0;
   private roundRobin = 0;
-  /** Fractions of a record carried over between the 1 ms ticks of a producer faster than 1000 records/s. */
-  private tickCarry = 0;
+  private readonly pacer = new WorkloadPacer();
   private retryArmed = false;
   /** Transactions ended (committed, aborted), for tests. */
   committed = 0;
@@ -174,20 +174,12 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
 
   // ---------------------------------------------------------------- workload
 
-  /** Records are generated evenly, as the plain producer does: one per tick up to 1000/s; above that one tick per
-   *  millisecond carries rate/1000 records (fractions carried over): a timer event per ms, not per record. */
+  /** Records are generated evenly, as the plain producer's are (workload-pacer.ts). */
   private tick(ctx: Ctx): void {
     const limit = this.spec.messages;
     const stop = (): boolean => !this.env.workloadActive() || this.phase === "fenced" || (limit !== undefined && this.sent >= limit);
     if (stop()) return this.step(ctx);
-    const rate = this.spec.ratePerSec;
-    let n = 1;
-    if (rate > 1000) {
-      this.tickCarry += rate / 1000;
-      n = Math.floor(this.tickCarry);
-      this.tickCarry -= n;
-      ctx.setTimer(1000, TICK);
-    } else ctx.setTimer(Math.max(1, Math.round(1_000_000 / rate)), TICK);
+    let n = this.pacer.tick(ctx, this.spec.ratePerSec, TICK);
     const m = this.metadata.topics.get(this.spec.topic);
     // A transactional producer blocks in send() until it has metadata (KafkaProducer.waitOnMetadata): no record yet.
     if (m === undefined) return this.step(ctx);
