@@ -490,8 +490,9 @@ export class Pipeline {
     this.fencedInBatch = false;
     if (this.epochBumpRequired) {
       // InitProducerId again with the same transactional.id: the coordinator bumps the epoch, sequences restart.
+      // Under transaction.version 2 the EndTxn answer has bumped it already.
       this.epochBumpRequired = false;
-      this.ready = false;
+      if (!this.tv2) this.ready = false;
     }
     if (!committed) this.c.positions.rewindToCommitted(ctx);
     this.finish(ctx);
