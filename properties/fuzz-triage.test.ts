@@ -510,4 +510,17 @@ describe("triaged fuzz counterexamples", () => {
     expect(dup.length).toBe(201);
     expect(new Set(dup.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["offset-reset-stale-leader"]));
   });
+
+  // Default draws on the final tree (seed 81004, 3.7, transaction.version 0): g1/0's EndTxn(COMMIT) timed out on a
+  // flaky link and was sent again; the first copy reached the coordinator late, during the next transaction, and
+  // committed it early — its outputs without its offsets — so the member read that batch and wrote it again. The
+  // late-EndTxn anomaly (KAFKA-17754) seen as duplicate output: tv1-late-end-txn permits it; transaction.version 2
+  // fences the late copy.
+  it("fuzz-eos-late-end-txn-3335431643.yaml: a late EndTxn committing a pipeline's next transaction early is the classic protocol's anomaly", () => {
+    const f = "fuzz-eos-late-end-txn-3335431643.yaml";
+    const { judgement } = judged(f);
+    const dup = judgement.anomalies.filter((a) => a.type === "duplicate-output" && a.allowedBecause?.rule !== "retry-without-idempotence");
+    expect(dup.length).toBe(6);
+    expect(new Set(dup.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["tv1-late-end-txn"]));
+  });
 });

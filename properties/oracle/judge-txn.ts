@@ -44,6 +44,11 @@ export function justifyDuplicateOutput(ctx: OracleContext, f: Finding): Justific
     if (!versionAtLeast(ctx.result.scenario.protocol, "2.7")) {
       if (j !== null && j.rule === "at-least-once-redelivery") return ctx.justify("eos-before-kip447", j.events, () => `${j.sentence.startsWith(RULES[j.rule].when) ? j.sentence.slice(RULES[j.rule].when.length + 2) : j.sentence}; the replaced member's transaction committed its output too`);
     }
+    // A late EndTxn(COMMIT) of a member's earlier transaction committed its next one early, without that batch's
+    // offsets: the batch was read and written again (the classic protocol, KAFKA-17754).
+    const member = ctx.result.evidence.find((e) => e.type === "txn-request-timeout" && e.producer.startsWith(`${f.group}/`));
+    const late = member !== undefined && member.type === "txn-request-timeout" ? lateEndTxnCause(ctx, { producer: member.producer }, Number.POSITIVE_INFINITY) : null;
+    if (late !== null) return late;
     return markerLossCause(ctx, 0);
   }
   // At-least-once: the member processed the input again (a crash, rebalance or failed commit after its output was

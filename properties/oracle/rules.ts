@@ -201,7 +201,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     id: "tv1-late-end-txn",
     when: "transaction.version below 2 (the classic protocol: a transaction's EndTxn carries the same producer epoch as the next transaction's)",
     evidence: "an EndTxn of the transaction's producer that timed out before the anomaly (the producer closed the connection and sent it again on a new one): still retransmitted on the closed connection, it can reach the coordinator during a later transaction and commit or abort that one early, so that transaction's records still on their way land after its marker, in no transaction the coordinator knows (hanging), or in the next one (committed or aborted with it)",
-    anomalies: ["lost-transaction", "torn-transaction", "hanging-transaction"],
+    anomalies: ["lost-transaction", "torn-transaction", "hanging-transaction", "duplicate-output"],
     source: "facts T12, T13; KAFKA-17754; KIP-890 part 2 (transaction.version 2 bumps the epoch per transaction, fencing the late EndTxn); Jepsen, Bufstream 0.1.0 (2024)",
   },
   "unverified-late-produce": {
