@@ -82,6 +82,13 @@ export class PollOrderScan implements PollOrder {
             c.pending.length = 0;
             if (keep >= 0) c.pending.push(keep);
           } else if (c.pending.length < 16) c.pending.push(o.offset);
+          // A member assigned the partition and not yet polling it waits for the group's pending transactional
+          // offsets (OffsetFetch requireStable, KIP-447): a commit landing meanwhile is where it may start.
+          for (const [proc, byTopic] of this.pos) {
+            if (!proc.startsWith(`${op.value.group}/`)) continue;
+            const p = byTopic.get(o.topic)?.get(o.partition);
+            if (p !== undefined && p.starts !== null && !p.starts.includes(o.offset)) p.starts.push(o.offset);
+          }
         }
         break;
       }
