@@ -8,7 +8,7 @@ const clientsOnlyByMessages = { group: ["**/broker/**", "**/broker"], message: "
 const oneWay = { group: ["**/properties/**", "**/properties", "**/reports/**", "**/reports", "**/cli/**", "**/cli"], message: "sim/ must not import properties/, reports/ or cli/: data flows one way" };
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "reports/out/**", "coverage/**", "dist/**"] },
+  { ignores: ["node_modules/**", "reports/out/**", "coverage/**", "dist/**", ".bench-build/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,13 +7,24 @@
 // else), and npm dependencies stay imports. Every file sits directly in dist/, so `new URL("..",
 // import.meta.url)` is the package root from the sources and from the build alike (cli/io.ts finds
 // scenarios/ that way). tsc writes the declarations (tsconfig.build.json): esbuild does not type-check.
+//
+// `--js-only --outdir DIR` (DIR a directory directly under the package root, so its parent is still the root):
+// the JavaScript alone, for `kafkasim bench` to measure the long run as an installed package runs it.
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+const args = process.argv.slice(2);
+const jsOnly = args.includes("--js-only");
+const outArg = args.indexOf("--outdir");
+const outdir = outArg >= 0 ? args[outArg + 1] : "dist";
+if (outdir === undefined || !/^[A-Za-z0-9._-]+$/.test(outdir)) {
+  process.stderr.write(`error: --outdir ${outdir ?? ""}: expected a directory name directly under the package root (letters, digits, ".", "_", "-")\n`);
+  process.exit(2);
+}
+const dist = fileURLToPath(new URL(`../${outdir}/`, import.meta.url));
 
 /** The declarations: tsc in a child process, in parallel with esbuild. */
 function declarations() {
@@ -32,7 +43,7 @@ await Promise.all([
     absWorkingDir: root,
     // worker: the thread entry of --workers (cli/pool.ts loads ./worker.js next to its own chunk).
     entryPoints: { index: "sim/api.ts", properties: "properties/index.ts", cli: "cli/main.ts", worker: "cli/worker.ts" },
-    outdir: "dist",
+    outdir,
     entryNames: "[name]",
     chunkNames: "[name]-[hash]",
     bundle: true,
@@ -43,6 +54,6 @@ await Promise.all([
     packages: "external",
     logLevel: "warning",
   }),
-  declarations(),
+  jsOnly ? Promise.resolve() : declarations(),
 ]);
-process.stdout.write(`built dist/ in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`built ${outdir}/ in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
