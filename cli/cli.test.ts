@@ -1,9 +1,9 @@
 // The CLI through its real entry point (spawned `node bin/kafkasim.js`): help, exit codes, JSON shapes and a
 // corpus of bad inputs, each answered with one clear message and exit code 2.
+import { tempDir } from "./testdata/temp-dir.ts";
 import { describe, it, expect } from "vitest";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -120,7 +120,7 @@ describe.concurrent("bad input: one clear message, exit code 2", () => {
   });
 
   it("a file too large is refused in bounded time and memory; --limit raises the limit", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kafkasim-cli-"));
+    const dir = tempDir("kafkasim-cli-");
     const big = join(dir, "big.yaml");
     writeFileSync(big, `# ${"x".repeat(35_000_000)}\nproducers: [{ id: p1, topic: orders }]\n`);
     const r = await cli("check", big);
@@ -203,7 +203,7 @@ describe.concurrent("running scenarios", () => {
   });
 
   it("exit 1 on a bug verdict; --trace writes the recorded trace as JSON lines", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kafkasim-cli-"));
+    const dir = tempDir("kafkasim-cli-");
     const trace = join(dir, "t.jsonl");
     const r = await cli("run", "cli/testdata/seeded-bug.yaml", "--trace", trace);
     expect(r.code).toBe(1);
@@ -245,14 +245,14 @@ describe.concurrent("running scenarios", () => {
   });
 
   it("the HTML report's repro line names the file's path", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kafkasim-html-"));
+    const dir = tempDir("kafkasim-html-");
     const r = await cli("run", "cli/testdata/fault-cannot-apply.yaml", "--html", dir);
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, "index.html"), "utf8")).toContain("Reproduce: <code>npx kafkasim run cli/testdata/fault-cannot-apply.yaml --seed 1</code>");
   });
 
   it("a drawn campaign's counterexample reproduces with its repro line (the file's own seed)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kafkasim-fuzz-"));
+    const dir = tempDir("kafkasim-fuzz-");
     const r = await cli("fuzz", "--workers", "1", "--runs", "40", "--set", "acks=1", "--until", "lost-write", "--save", dir, "--json");
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { runs: number; repro: string; counterexamples: { seed: number; file: string; repro: string; reproduced: boolean }[] };
@@ -267,7 +267,7 @@ describe.concurrent("running scenarios", () => {
   });
 
   it("fuzz finds, shrinks and saves counterexamples that replay to the same anomaly; --json shape", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kafkasim-fuzz-"));
+    const dir = tempDir("kafkasim-fuzz-");
     const r = await cli("fuzz", "cli/testdata/seeded-bug.yaml", "--workers", "1", "--runs", "2", "--seed", "5", "--save", dir, "--json");
     expect(r.err).toBe("");
     expect(r.code).toBe(1);
@@ -292,7 +292,7 @@ describe.concurrent("running scenarios", () => {
   });
 
   it("fuzz --until stops at the first anomaly of that type", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kafkasim-fuzz-"));
+    const dir = tempDir("kafkasim-fuzz-");
     const r = await cli("fuzz", "acks1-leader-crash", "--workers", "1", "--runs", "5", "--until", "lost-write", "--save", dir, "--json");
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { runs: number; counterexamples: { anomalies: string[] }[] };
@@ -306,7 +306,7 @@ describe("fuzz and signals", () => {
     ["SIGINT", 130],
     ["SIGTERM", 143],
   ] as const)("%s stops the campaign cleanly, prints the summary and keeps what was found (exit %d)", async (signal, exit) => {
-    const dir = mkdtempSync(join(tmpdir(), "kafkasim-fuzz-"));
+    const dir = tempDir("kafkasim-fuzz-");
     const child = spawn(process.execPath, [join(ROOT, "bin", "kafkasim.js"), "fuzz", "cli/testdata/seeded-bug.yaml", "--runs", "100000", "--save", dir], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
     let out = "";
     let signalled = false;

@@ -1,14 +1,14 @@
 // Reading scenarios and checking where output goes, in process: library names, file size limit, --limit,
 // output destinations refused before any work, atomic writes.
+import { tempDir } from "./testdata/temp-dir.ts";
 import { describe, it, expect } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError, checkOutputDir, checkOutputFile, parseLimits, readScenarioText, resolveScenario, writeFileAtomic } from "./io.ts";
 import { listEntries } from "./commands/list.ts";
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), "kafkasim-io-"));
+const tmp = (): string => tempDir("kafkasim-io-");
 
 function usage(fn: () => unknown): string {
   try {

@@ -1,8 +1,8 @@
 // Campaigns at scale: the same campaign on one thread, on worker threads and split in shards then merged gives
 // the same result (but the wall time); JUnit carries each counterexample; progress lines when not on a terminal.
+import { tempDir } from "../testdata/temp-dir.ts";
 import { describe, it, expect } from "vitest";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fuzzCommand } from "./fuzz.ts";
 import type { FuzzJson } from "./fuzz.ts";
@@ -23,7 +23,7 @@ const strip = (j: FuzzJson): Omit<FuzzJson, "wallMs"> => {
 describe("a campaign on worker threads and in shards", () => {
   // A seeded bug gives bug verdicts, so counterexamples are shrunk, saved and listed in every variant.
   const set = ["bugs.ackBeforeReplication=true"];
-  const dir = mkdtempSync(join(tmpdir(), "kafkasim-campaign-"));
+  const dir = tempDir("kafkasim-campaign-");
 
   it("one thread, two workers, and three shards merged give the same result, counterexamples in run order", async () => {
     const one = await campaign({ runs: 24, seed: 14, workers: 1, set, save: join(dir, "one") });
@@ -83,7 +83,7 @@ describe("progress without a terminal", () => {
 });
 
 describe("compare on worker threads, and JUnit from run, check and compare", () => {
-  const dir = mkdtempSync(join(tmpdir(), "kafkasim-junit-"));
+  const dir = tempDir("kafkasim-junit-");
   it("a comparison on two workers is the same as on one", async () => {
     const { runCompare } = await import("./compare.ts");
     const { defaultMatrix } = await import("../../reports/compare.ts");
@@ -114,7 +114,7 @@ describe("compare on worker threads, and JUnit from run, check and compare", () 
 });
 
 describe("a steered campaign (--steer)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "kafkasim-steer-"));
+  const dir = tempDir("kafkasim-steer-");
   it("aims its second block at the probes the first never reached, and reaches them; the same on two workers", async () => {
     // Probes no default draw reaches in these runs: consumer crashes are opt-in episodes, and the quorum's own
     // elections need a stalled KRaft controller.

@@ -1,10 +1,10 @@
 // `kafkasim serve`: its commands, a real client (kafkajs over real TCP, on the wall clock) in-process, and the
 // command through its real entry point (ports, stdin commands, the judged report, bad input).
+import { tempDir } from "../testdata/temp-dir.ts";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -155,7 +155,7 @@ describe.concurrent("kafkasim serve (the command)", () => {
   }, 120_000);
 
   it("a scenario file's faults fire on the wall clock, the control port takes commands, Ctrl-C (SIGINT) stops and judges", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kafkasim-serve-"));
+    const dir = tempDir("kafkasim-serve-");
     const file = join(dir, "wall-clock.yaml");
     writeFileSync(
       file,
