@@ -1,6 +1,6 @@
 // The kafkajs runner's side facing user code (runner.ts): running a handler, the calls a handler's payload offers
-// (heartbeat, commitOffsetsIfNecessary, pause; eachBatch's batch and resolveOffset), and consumer.seek / pause /
-// resume taking effect between messages (kafka-facts KJ1–KJ8).
+// (heartbeat, commitOffsetsIfNecessary, pause; eachBatch's batch and resolveOffset), consumer.seek / pause / resume
+// taking effect between messages, and restartOnFailure deciding a crashed consumer's restart (kafka-facts KJ1–KJ8).
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
 import type { Consumer } from "../consumer/consumer.ts";
 import type { PartState } from "../consumer/positions.ts";
@@ -10,6 +10,8 @@ import type { AsyncHost, NodeOwner, Owner } from "./host.ts";
 import { isThenable } from "./host.ts";
 import type { KafkaMessage } from "./messages.ts";
 import { kafkaJSErrorOf } from "./errors.ts";
+import type { KafkaJSError } from "./errors.ts";
+import type { RetryOptions } from "./retry.ts";
 import type { EachBatchPayload, KafkaJSConsumer, RunConfig } from "./consumer.ts";
 import type { OffsetManager } from "./offset-manager.ts";
 
@@ -160,5 +162,30 @@ export function callHandler(host: AsyncHost, owner: Owner, call: () => unknown, 
     }
     const settled = isThenable(out) ? out : Promise.resolve(out);
     host.await(owner, settled, (ok, v) => owner.after(0, () => done(ok, v)));
+  });
+}
+
+/** onCrash's restart decision (src/consumer/index.js): a crash on a retriable error (the retries exhausted, or a
+ *  cause marked retriable) restarts, unless restartOnFailure — a user callback, async — says no (a rejection
+ *  restarts). `decide(restart)` runs at once, or on the owner's clock once the callback settled (`waiting()` first). */
+export function decideRestart(
+  e: KafkaJSError,
+  o: { readonly ask: RetryOptions["restartOnFailure"]; readonly host: AsyncHost | undefined; readonly owner: NodeOwner | null; readonly waiting: () => void; readonly decide: (restart: boolean) => void },
+): void {
+  const cause = (x: unknown): unknown => ((x as { cause?: unknown }).cause !== undefined && (x as { cause?: unknown }).cause !== x ? cause((x as { cause: unknown }).cause) : x);
+  const restartable = e.name === "KafkaJSNumberOfRetriesExceeded" || (cause(e) as { retriable?: unknown }).retriable === true;
+  const { ask, host, owner, decide } = o;
+  if (!restartable || ask === undefined) return decide(restartable);
+  // A user callback (async): its answer decides; a rejection defaults to restarting.
+  if (host === undefined || owner === null) return decide(true);
+  o.waiting();
+  host.run(owner, () => {
+    let out: unknown;
+    try {
+      out = ask(e);
+    } catch (x) {
+      out = Promise.reject(x);
+    }
+    host.await(owner, isThenable(out) ? out : Promise.resolve(out), (ok, v) => owner.after(0, () => decide(ok ? v !== false : true)));
   });
 }

@@ -26,14 +26,13 @@ import type { PartState } from "../consumer/positions.ts";
 import type { ConsumerApp, ConsumerProcessing, Ctx, TopicPartitionOffset } from "../consumer/types.ts";
 import type { KafkaMessage as SimRecord } from "../user-code.ts";
 import type { NodeOwner } from "./host.ts";
-import { isThenable } from "./host.ts";
 import type { KafkaMessage } from "./messages.ts";
 import { Retrier, isRetriableError } from "./retry.ts";
 import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, kafkaJSErrorOf } from "./errors.ts";
 import type { KafkaJSError } from "./errors.ts";
 import type { KafkaJSConsumer, RunConfig } from "./consumer.ts";
 import { OffsetManager } from "./offset-manager.ts";
-import { HandlerCalls, callHandler } from "./handler-calls.ts";
+import { HandlerCalls, callHandler, decideRestart } from "./handler-calls.ts";
 import { Heartbeats } from "./heartbeat.ts";
 
 const START = { t: "kafkajs-start" } as const;
@@ -410,11 +409,9 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   }
 
   /** onCrash (src/consumer/index.js): disconnect — leave the group — then restart after the retry time, unless the
-   *  error is not retriable or restartOnFailure says no. */
+   *  error is not retriable or restartOnFailure says no (decideRestart, handler-calls.ts). */
   private crash(ctx: Ctx, e: KafkaJSError): void {
     const c = this.c;
-    const cause = (x: unknown): unknown => ((x as { cause?: unknown }).cause !== undefined && (x as { cause?: unknown }).cause !== x ? cause((x as { cause: unknown }).cause) : x);
-    const restartable = e.name === "KafkaJSNumberOfRetriesExceeded" || (cause(e) as { retriable?: unknown }).retriable === true;
     this.leave(ctx);
     const retryTime = (e as { retryTime?: number }).retryTime ?? this.api.retry.initialRetryTime ?? 300;
     const decide = (restart: boolean): void => {
@@ -427,22 +424,10 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       this.phase = "restart-wait";
       ctx.setTimer(retryTime * 1000, RETRY);
     };
-    const ask = this.api.retry.restartOnFailure;
-    if (!restartable || ask === undefined) return decide(restartable);
-    // A user callback (async): its answer decides; a rejection defaults to restarting.
-    const host = c.env.async;
-    const owner = this.owner;
-    if (host === undefined || owner === null) return decide(true);
-    this.phase = "restart-wait";
-    host.run(owner, () => {
-      let out: unknown;
-      try {
-        out = ask(e);
-      } catch (x) {
-        out = Promise.reject(x);
-      }
-      host.await(owner, isThenable(out) ? out : Promise.resolve(out), (ok, v) => owner.after(0, () => decide(ok ? v !== false : true)));
-    });
+    const waiting = (): void => {
+      this.phase = "restart-wait";
+    };
+    decideRestart(e, { ask: this.api.retry.restartOnFailure, host: c.env.async, owner: this.owner, waiting, decide });
   }
 
   /** consumerGroup.leave(): LeaveGroup, and the member is gone (a restart joins as a new member). */
