@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { applyCell, cells, compare, DEFAULT_AXES, defaultMatrix, invalidReason, parseMatrix, runScenarioFor, seededFaults } from "./compare.ts";
+import { applyCell, cells, compare, DEFAULT_AXES, defaultMatrix, invalidReason, parseMatrix, runScenarioFor } from "./compare.ts";
+import { seededFaults } from "./compare-faults.ts";
 import type { JudgeFn, RunFn } from "./compare.ts";
 import { fakeRun } from "./fixtures.ts";
 import type { FakeSend } from "./fixtures.ts";

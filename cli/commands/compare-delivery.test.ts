@@ -3,7 +3,8 @@
 // it costs.
 import { describe, it, expect } from "vitest";
 import { loadWorld } from "./compare.ts";
-import { applyCell, compare, DEFAULT_BASE, defaultMatrix, seededFaults } from "../../reports/compare.ts";
+import { applyCell, compare, DEFAULT_BASE, defaultMatrix } from "../../reports/compare.ts";
+import { seededFaults } from "../../reports/compare-faults.ts";
 import type { ConfigRow } from "../../reports/metrics.ts";
 import { buildScenario } from "../../sim/scenario/defaults.ts";
 import type { Fault } from "../../sim/faults/types.ts";

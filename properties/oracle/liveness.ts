@@ -10,7 +10,7 @@ import type { OracleContext } from "./context.ts";
 import { historyScan } from "../context.ts";
 import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
 import { TXN_TOPIC } from "../../sim/broker/txn/host.ts";
-import { DEFAULT_LATENCY, TCP_RTO_MIN_US } from "../../sim/net/network.ts";
+import { DEFAULT_LATENCY, TCP_RTO_MIN_US } from "../../sim/net/tcp.ts";
 import type { LatencyDist } from "../../sim/core/rng.ts";
 import { modeOf } from "../../sim/kafka/profiles.ts";
 

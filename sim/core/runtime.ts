@@ -10,7 +10,8 @@ import type { TimeUs } from "./time.ts";
 import type { NodeId } from "./ids.ts";
 import { SimInputError, assertNever } from "./errors.ts";
 import type { Actor, ActorFactory, CloseOptions, NodeContext, NodeStatus } from "./node.ts";
-import { Network, EV_DELIVER, EV_DISCONNECT } from "../net/network.ts";
+import { Network } from "../net/network.ts";
+import { EV_DELIVER, EV_DISCONNECT } from "../net/tcp.ts";
 import { Disk } from "../disk/disk.ts";
 
 export const EV_TIMER = 2;

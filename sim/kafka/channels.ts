@@ -7,7 +7,7 @@
 import type { NodeId } from "../core/ids.ts";
 import { brokerOfNode } from "../core/ids.ts";
 import type { Message } from "./protocol.ts";
-import { REQUEST, RESPONSE, channel } from "../net/network.ts";
+import { REQUEST, RESPONSE, channel } from "../net/tcp.ts";
 
 /** Connection kinds (network channels are kind * 2 + direction). */
 export const CONN_CLIENT = 0;

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { Network, REQUEST, RESPONSE, TCP_RETRIES2, rtoUs } from "./network.ts";
+import { Network } from "./network.ts";
+import { REQUEST, RESPONSE, TCP_RETRIES2, rtoUs } from "./tcp.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { Rng } from "../core/rng.ts";
 import type { LatencyDist } from "../core/rng.ts";

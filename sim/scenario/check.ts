@@ -8,7 +8,7 @@ import { limitIssues } from "./limits.ts";
 import { DEFAULT_CONTROLLERS, hasElrFeature, hasTransactionV2, modeOf, modesOf, versionAtLeast } from "../kafka/profiles.ts";
 import type { ConsumerSpec, Scenario, TopicSpec } from "./types.ts";
 
-/** The network addresses at most this many nodes (sim/net/network.ts MAX_NODES - 1): a hard ceiling. */
+/** The network addresses at most this many nodes (sim/net/links.ts MAX_NODES - 1): a hard ceiling. */
 const MAX_NODES = 1023;
 
 /** Problems a valid shape can still have: unknown topics, brokers, clients; replication factor > brokers;

@@ -4,15 +4,15 @@
 // ControllerEventManager: one event thread; an event's ZooKeeper calls finish before the next event starts),
 // writes every partition state change with a compare-and-set guarded by a check of /controller_epoch's version
 // (KafkaZkClient.updateLeaderAndIsr with expectedControllerEpochZkVersion: a deposed controller's writes fail),
-// and tells brokers with leader-and-isr and update-metadata through its channel (controller-channel.ts).
+// and tells brokers with leader-and-isr and update-metadata through its channel (controller-channel.ts). Which
+// changes it makes, and what it tells brokers, are computed from its partition states in partition-states.ts.
 import type { NodeContext } from "../../core/node.ts";
 import type { NodeId } from "../../core/ids.ts";
 import { tpKey } from "../../core/ids.ts";
 import type { Message, PartitionMetadata } from "../../kafka/protocol.ts";
-import type { ControllerMessage, LeaderAndIsrPartition, ZkOp } from "../../kafka/protocol-cluster.ts";
+import type { LeaderAndIsrPartition, ZkOp } from "../../kafka/protocol-cluster.ts";
 import type { TraceEvent } from "../../events.ts";
 import type { ClusterSpec } from "../spec.ts";
-import { uncleanElectionEnabled } from "../spec.ts";
 import {
   BROKER_IDS_PATH,
   CONTROLLER_EPOCH_PATH,
@@ -26,43 +26,16 @@ import type { IsrChangeNotificationData, PartitionStateData, TopicAssignmentData
 import type { ZkClient, ZkResult } from "./zk-client.ts";
 import { ControlTimer } from "./timers.ts";
 import { ControllerChannel } from "./controller-channel.ts";
-import { initialLeaderAndIsr, offlinePartitionLeaderElection, removeDeadFromIsr, sameMembers } from "./election.ts";
+import { checkAlterPartition, leaderAndIsrOf, metadataOf, partitionChanges, updateEvent } from "./partition-states.ts";
+import type { AlterPartitionRequest, PartitionInfo, PartitionState, Update } from "./partition-states.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
-type AlterPartitionRequest = Extract<ControllerMessage, { type: "alter-partition" }>;
 
 export { CONTROLLER_RETRY_BACKOFF_MS, CONTROLLER_SOCKET_TIMEOUT_MS } from "./controller-channel.ts";
+export type { PartitionState } from "./partition-states.ts";
 /** How long the first controller waits for every replica of a new partition to register before it creates
  *  the partition with the replicas that are live (an admin creates topics once the cluster is up). */
 export const NEW_PARTITION_GRACE_MS = 1000;
-
-export interface PartitionState {
-  readonly leader: number;
-  readonly leaderEpoch: number;
-  readonly isr: readonly number[];
-  /** The state znode's version (zkVersion). */
-  readonly partitionEpoch: number;
-}
-
-interface PartitionInfo {
-  readonly key: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly replicas: readonly number[];
-}
-
-type UpdateKind = "init" | "elect-clean" | "elect-unclean" | "offline" | "shrink";
-
-interface Update {
-  readonly info: PartitionInfo;
-  readonly prev: PartitionState | undefined;
-  readonly next: Omit<PartitionState, "partitionEpoch">;
-  readonly kind: UpdateKind;
-  readonly removed: readonly number[];
-  /** An election's view: the replicas the controller held live when it elected (the evidence of a clean or unclean
-   *  election: the oracle checks that an unclean one found no live in-sync replica). */
-  readonly live?: readonly number[];
-}
 
 type Event = (ctx: Ctx, done: () => void) => void;
 
@@ -338,39 +311,8 @@ export class Controller {
 
   private computeUpdates(keys?: readonly string[]): Update[] {
     const isLive = (b: number): boolean => this.live.has(b);
-    const out: Update[] = [];
     const infos = keys === undefined ? [...this.partitions.values()] : keys.map((k) => this.partitions.get(k)).filter((x): x is PartitionInfo => x !== undefined);
-    for (const info of infos) {
-      const prev = this.states.get(info.key);
-      if (prev === undefined) {
-        // NewPartition → OnlinePartition. Wait (within the grace) until every replica is live.
-        const allLive = info.replicas.every(isLive);
-        if (!allLive && !this.graceOver) continue;
-        const init = initialLeaderAndIsr(info.replicas, isLive);
-        if (init !== null) out.push({ info, prev, next: init, kind: "init", removed: [] });
-        continue;
-      }
-      if (prev.leader < 0 || !isLive(prev.leader)) {
-        // OfflinePartition → OnlinePartition (or stays offline).
-        const rules = { uncleanEnabled: uncleanElectionEnabled(this.host.spec, info.topic), electOutOfSync: this.host.spec.bugs.electOutOfSync === true };
-        const e = offlinePartitionLeaderElection(info.replicas, prev.isr, isLive, rules);
-        if (e.kind !== "none") {
-          out.push({ info, prev, next: { leader: e.leader, leaderEpoch: prev.leaderEpoch + 1, isr: e.isr }, kind: e.kind === "clean" ? "elect-clean" : "elect-unclean", removed: prev.isr.filter((r) => !e.isr.includes(r)), live: info.replicas.filter(isLive) });
-        } else {
-          const isr = removeDeadFromIsr(prev.isr, isLive);
-          if (prev.leader >= 0 || !sameMembers(isr, prev.isr)) {
-            out.push({ info, prev, next: { leader: -1, leaderEpoch: prev.leaderEpoch + 1, isr }, kind: "offline", removed: prev.isr.filter((r) => !isr.includes(r)) });
-          }
-        }
-        continue;
-      }
-      // Leader alive: dead replicas leave the ISR (the leader is live, so it never empties).
-      const isr = removeDeadFromIsr(prev.isr, isLive);
-      if (!sameMembers(isr, prev.isr)) {
-        out.push({ info, prev, next: { leader: prev.leader, leaderEpoch: prev.leaderEpoch + 1, isr }, kind: "shrink", removed: prev.isr.filter((r) => !isr.includes(r)) });
-      }
-    }
-    return out;
+    return partitionChanges(infos, this.states, isLive, { graceOver: this.graceOver, spec: this.host.spec });
   }
 
   private stateData(next: Omit<PartitionState, "partitionEpoch">): PartitionStateData {
@@ -387,7 +329,7 @@ export class Controller {
       const data = this.stateData(u.next);
       // The change takes effect when ZooKeeper applies it: the coordinator announces it then (a controller that
       // never hears the answer — slowed, cut off, its session gone — still made the election its successor reads).
-      const announce = this.updateEvent(u);
+      const announce = updateEvent(u);
       const write: ZkOp = u.prev === undefined ? { op: "create", path, data, ephemeral: false, ...(announce ? { announce } : {}) } : { op: "set", path, data, version: u.prev.partitionEpoch, ...(announce ? { announce } : {}) };
       this.zk(ctx, [{ op: "check", path: CONTROLLER_EPOCH_PATH, version: this.epochZkVersion }, write], (c, r) => {
         if (r.error === "NONE") {
@@ -418,21 +360,6 @@ export class Controller {
         then(c);
       },
     );
-  }
-
-  /** The trace event of a partition-state change (announced by the coordinator when ZooKeeper applies it). */
-  private updateEvent(u: Update): TraceEvent | null {
-    const tp = u.info.key;
-    switch (u.kind) {
-      case "init":
-      case "elect-clean":
-      case "elect-unclean":
-        return { type: "leader-elected", tp, leader: u.next.leader, leaderEpoch: u.next.leaderEpoch, isr: u.next.isr, unclean: u.kind === "elect-unclean", isrBefore: u.prev?.isr ?? [], live: u.live ?? u.next.isr };
-      case "offline":
-        return u.prev !== undefined && u.prev.leader >= 0 ? { type: "partition-offline", tp, leaderEpoch: u.next.leaderEpoch } : null;
-      case "shrink":
-        return { type: "isr-shrink", tp, leader: u.next.leader, isr: u.next.isr, removed: u.removed, by: "controller" };
-    }
   }
 
   // ---------- ISR change notifications (before 2.7) ----------
@@ -494,26 +421,15 @@ export class Controller {
       answer(ctx, error, cur);
       done();
     };
-    // The requester's broker epoch must be the one its live registration has (a zombie's is stale).
-    if (this.live.get(req.brokerId) !== req.brokerEpoch) return reject("STALE_BROKER_EPOCH");
-    const info = this.partitions.get(key);
-    if (info === undefined || cur === undefined) return reject("UNKNOWN_TOPIC_OR_PARTITION");
-    // A newer epoch than ours: this controller is probably deposed; let the leader find the new one.
-    if (req.partitionEpoch > cur.partitionEpoch || req.leaderEpoch > cur.leaderEpoch) return reject("NOT_CONTROLLER");
-    if (req.leaderEpoch < cur.leaderEpoch) return reject("FENCED_LEADER_EPOCH");
-    if (cur.leader !== req.brokerId) return reject("NOT_LEADER_OR_FOLLOWER");
-    // Already in the requested state (a retry whose answer was lost): answer with it.
-    if (sameMembers(req.newIsr, cur.isr)) {
+    const check = checkAlterPartition(req, this.partitions.get(key), cur, this.live);
+    if (check.kind === "reject") return reject(check.error);
+    if (check.kind === "unchanged") {
       answer(ctx, "NONE", cur);
       done();
       return;
     }
-    if (req.partitionEpoch < cur.partitionEpoch) return reject("INVALID_UPDATE_VERSION");
-    if (!req.newIsr.includes(req.brokerId)) return reject("INVALID_REQUEST");
-    // KAFKA-7128 / KIP-841: only live replicas of the partition may be in the ISR.
-    if (req.newIsr.some((r) => !info.replicas.includes(r) || !this.live.has(r))) return reject("INELIGIBLE_REPLICA");
-
-    const next = { leader: cur.leader, leaderEpoch: cur.leaderEpoch, isr: [...req.newIsr] };
+    const prev = check.cur;
+    const next = { leader: prev.leader, leaderEpoch: prev.leaderEpoch, isr: [...req.newIsr] };
     this.zk(
       ctx,
       [
@@ -522,7 +438,7 @@ export class Controller {
       ],
       (c, r) => {
         if (r.error === "NONE") {
-          const st: PartitionState = { ...next, partitionEpoch: r.results[1]?.version ?? cur.partitionEpoch + 1 };
+          const st: PartitionState = { ...next, partitionEpoch: r.results[1]?.version ?? prev.partitionEpoch + 1 };
           this.states.set(key, st);
           answer(c, "NONE", st);
           this.sendUpdateMetadata(c, [...this.live.keys()]);
@@ -554,28 +470,11 @@ export class Controller {
 
   /** The leader-and-isr entries of `keys` that `broker` replicates and that have a state. */
   private leaderAndIsr(broker: number, keys: readonly string[]): LeaderAndIsrPartition[] {
-    const parts: LeaderAndIsrPartition[] = [];
-    for (const k of keys) {
-      const pi = this.partitions.get(k);
-      const st = this.states.get(k);
-      if (pi !== undefined && st !== undefined && pi.replicas.includes(broker)) {
-        parts.push({ topic: pi.topic, partition: pi.partition, leader: st.leader, leaderEpoch: st.leaderEpoch, isr: st.isr, partitionEpoch: st.partitionEpoch, replicas: pi.replicas });
-      }
-    }
-    return parts;
+    return leaderAndIsrOf(this.partitions, this.states, broker, keys);
   }
 
   /** Metadata of every partition as the controller knows it. */
   metadata(): PartitionMetadata[] {
-    const out: PartitionMetadata[] = [];
-    for (const pi of this.partitions.values()) {
-      const st = this.states.get(pi.key);
-      if (st === undefined || st.leader < 0) {
-        out.push({ topic: pi.topic, partition: pi.partition, error: "LEADER_NOT_AVAILABLE", leader: null, leaderEpoch: st?.leaderEpoch ?? -1, replicas: pi.replicas, isr: st?.isr ?? [] });
-      } else {
-        out.push({ topic: pi.topic, partition: pi.partition, error: "NONE", leader: st.leader, leaderEpoch: st.leaderEpoch, replicas: pi.replicas, isr: st.isr });
-      }
-    }
-    return out;
+    return metadataOf(this.partitions, this.states);
   }
 }

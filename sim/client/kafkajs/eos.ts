@@ -31,11 +31,10 @@ import type { ClientEnv } from "../env.ts";
 import type { ProducerMetadata, TopicMeta } from "../producer-metadata.ts";
 import type { KafkaJSLink } from "./link.ts";
 import type { TxnChannel } from "./txn-channel.ts";
-import { Retrier } from "./retry.ts";
+import { Retrier, isRetriableError } from "./retry.ts";
 import type { RetryOptions } from "./retry.ts";
 import { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, createErrorFromCode } from "./errors.ts";
 import type { KafkaJSProtocolError } from "./errors.ts";
-import { isRetriableError } from "./runner.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
 

@@ -66,3 +66,11 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   for (const [k, v] of Object.entries(o)) if (v !== undefined && typeof v === "number") out[k] = v;
   return out as Partial<T>;
 }
+
+/** isErrorRetriable in src/retry/index.js. */
+export function isRetriableError(e: unknown): boolean {
+  const x = e as { retriable?: unknown; name?: unknown } | null;
+  if (x === null || typeof x !== "object") return true;
+  const unrecoverable = x.name === "RangeError" || x.name === "ReferenceError" || x.name === "SyntaxError" || x.name === "TypeError";
+  return (x.retriable === true || x.retriable !== false) && !unrecoverable;
+}

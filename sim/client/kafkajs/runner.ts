@@ -25,14 +25,15 @@ import type { Consumer } from "../consumer/consumer.ts";
 import type { PartState } from "../consumer/positions.ts";
 import type { ConsumerApp, ConsumerProcessing, Ctx, TopicPartitionOffset } from "../consumer/types.ts";
 import type { KafkaMessage as SimRecord } from "../user-code.ts";
-import type { AsyncHost, NodeOwner, Owner } from "./host.ts";
-import { isThenable } from "./host.ts";
+import type { NodeOwner } from "./host.ts";
 import type { KafkaMessage } from "./messages.ts";
-import { Retrier } from "./retry.ts";
+import { Retrier, isRetriableError } from "./retry.ts";
 import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, kafkaJSErrorOf } from "./errors.ts";
 import type { KafkaJSError } from "./errors.ts";
 import type { KafkaJSConsumer, RunConfig } from "./consumer.ts";
 import { OffsetManager } from "./offset-manager.ts";
+import { HandlerCalls, callHandler, decideRestart } from "./handler-calls.ts";
+import { Heartbeats } from "./heartbeat.ts";
 
 const START = { t: "kafkajs-start" } as const;
 const RETRY = { t: "kafkajs-retry" } as const;
@@ -54,14 +55,6 @@ interface BatchRun {
 /** Why the fetch manager stopped (runner.js scheduleFetchManager's catch). */
 type Stop = { readonly kind: "rebalance" } | { readonly kind: "error"; readonly error: Error };
 
-/** isErrorRetriable in src/retry/index.js. */
-export function isRetriableError(e: unknown): boolean {
-  const x = e as { retriable?: unknown; name?: unknown } | null;
-  if (x === null || typeof x !== "object") return true;
-  const unrecoverable = x.name === "RangeError" || x.name === "ReferenceError" || x.name === "SyntaxError" || x.name === "TypeError";
-  return (x.retriable === true || x.retriable !== false) && !unrecoverable;
-}
-
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -81,14 +74,15 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   private readonly batches = new Map<string, BatchRun>();
   private stop: Stop | null = null;
   private commitsInFlight = 0;
-  /** Continuations waiting for the heartbeat in flight (ConsumerGroup's shared heartbeat). */
-  private hbWaiters: ((error: KafkaErrorCode) => void)[] = [];
-  private lastHeartbeatUs = 0;
+  /** ConsumerGroup's heartbeat between records (heartbeat.ts). */
+  private readonly heartbeats: Heartbeats;
   /** The committed offsets as the runner knows them, and the auto-commits (kafkajs's OffsetManager). */
   private readonly offsets: OffsetManager;
   private committedEpoch = -1;
-  readonly seeks = new Map<string, number>();
-  readonly paused = new Set<string>();
+  /** The handlers' calls, and seek and pause (handler-calls.ts); its seeks and paused partitions. */
+  private readonly calls: HandlerCalls;
+  readonly seeks: Map<string, number>;
+  readonly paused: Set<string>;
   private rotation = 0;
   /** The assigned partitions as a list (for the rotation), as of assignment epoch partsEpoch. */
   private parts: PartState[] = [];
@@ -99,11 +93,24 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     private readonly c: Consumer,
     readonly api: KafkaJSConsumer,
   ) {
+    this.heartbeats = new Heartbeats(c);
     this.offsets = new OffsetManager(c, {
       config: () => this.cfg as RunConfig,
       rebalancing: (error) => this.rebalancing(error),
       pump: (ctx) => this.pump(ctx),
     });
+    this.calls = new HandlerCalls(c, api, this.offsets, {
+      context: () => this.ctx,
+      owner: () => this.owner,
+      config: () => this.cfg as RunConfig,
+      inBatch: (tp) => this.batches.has(tp),
+      heartbeat: (ctx, then) => this.heartbeats.heartbeat(ctx, then),
+      rebalancing: (error) => this.rebalancing(error),
+      moveTo: (ctx, p, offset, reason) => this.moveTo(ctx, p, offset, reason),
+      pump: (ctx) => this.pump(ctx),
+    });
+    this.seeks = this.calls.seeks;
+    this.paused = this.calls.paused;
   }
 
   // ---------------------------------------------------------------- ConsumerApp
@@ -161,18 +168,13 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   /** A fetch came back empty: runner.fetch heartbeats then (Runner.fetch: `if (batches.length === 0) heartbeat`). */
   fetchedNothing(ctx: Ctx): void {
     if (this.phase !== "running" || this.stop !== null || this.batches.size > 0) return;
-    this.heartbeat(ctx, (error) => {
+    this.heartbeats.heartbeat(ctx, (error) => {
       if (error !== "NONE") this.failed(ctx, this.heartbeatStop(error));
     });
   }
 
   heartbeatDone(ctx: Ctx, error: KafkaErrorCode): void {
-    if (error === "NONE") this.lastHeartbeatUs = ctx.nowUs;
-    // A coordinator that moved (NOT_COORDINATOR) makes kafkajs rejoin: it counts as rebalancing (isRebalancing).
-    if (error === "NOT_COORDINATOR") this.c.membership.needsRejoin = true;
-    const ws = this.hbWaiters;
-    this.hbWaiters = [];
-    for (const w of ws) w(error);
+    this.heartbeats.answered(ctx, error);
   }
 
   // ---------------------------------------------------------------- ConsumerProcessing
@@ -186,7 +188,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     this.offsets.committed.clear();
     this.committedEpoch = this.c.positions.assignEpoch;
     this.offsets.lastCommitUs = ctx.nowUs;
-    this.lastHeartbeatUs = ctx.nowUs;
+    this.heartbeats.lastUs = ctx.nowUs;
     // runner.js: a completed joinAndSync → scheduleFetchManager → a fresh retrier.
     this.retrier = new Retrier(ctx.rng, this.api.retry);
     for (const p of this.c.positions.parts.values()) p.hold = this.isPaused(p.topic, p.partition);
@@ -223,7 +225,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       if (!this.offsets.committed.has(p.tp)) this.offsets.committed.set(p.tp, p.processed);
       const seek = this.seeks.get(p.tp);
       if (seek !== undefined) {
-        this.applySeek(ctx, p, seek);
+        this.calls.applySeek(ctx, p, seek);
         continue;
       }
       if (p.buffer.length === 0 || (this.paused.size > 0 && this.isPaused(p.topic, p.partition))) continue;
@@ -240,7 +242,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     const polled = records.map((r) => ({ topic: p.topic, partition: p.partition, offset: r.offset, value: r.value, key: r.key }));
     c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "invoke", f: "poll", value: { group: c.groupId, records: [] } });
     c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "ok", f: "poll", value: { group: c.groupId, records: polled } });
-    const b: BatchRun = { p, records, i: 0, assignEpoch: c.positions.assignEpoch, heartbeat: () => this.userHeartbeat(), pause: () => this.pauseFromHandler(p.topic, p.partition) };
+    const b: BatchRun = { p, records, i: 0, assignEpoch: c.positions.assignEpoch, heartbeat: () => this.calls.heartbeat(), pause: () => this.calls.pauseFromHandler(p.topic, p.partition) };
     this.batches.set(p.tp, b);
     if ((this.cfg as RunConfig).eachMessage !== null) this.nextMessage(ctx, b);
     else this.runEachBatch(ctx, b);
@@ -284,7 +286,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     this.resolve(p, r.offset);
     b.i++;
     // resolveOffset, await heartbeat(), await autoCommitOffsetsIfNecessary(), break when paused.
-    this.heartbeat(ctx, (error) => {
+    this.heartbeats.heartbeat(ctx, (error) => {
       if (error !== "NONE") return this.autoCommitIfRebalancing(ctx, error, () => this.batchFailed(ctx, b, this.heartbeatStop(error)));
       this.offsets.autoCommitIfNecessary(ctx, (cerr) => {
         if (cerr !== "NONE") return this.batchFailed(ctx, b, this.commitStop(cerr));
@@ -311,32 +313,13 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     const messages = b.records.map((r) => store.message(r.value, r.key, r.offset));
     b.messages = messages;
     const last = b.records[b.records.length - 1] as SimRecord;
-    const first = b.records[0] as SimRecord;
-    const hw = p.highWatermark;
-    const lag = (o: number): string => String(Math.max(0, hw - 1 - o));
     const live = (): boolean => this.batches.get(p.tp) === b && owner.alive();
-    const payload = {
-      batch: {
-        topic: p.topic,
-        partition: p.partition,
-        highWatermark: String(hw),
-        messages,
-        isEmpty: () => messages.length === 0,
-        firstOffset: () => String(first.offset),
-        lastOffset: () => String(last.offset),
-        offsetLag: () => lag(last.offset),
-        offsetLagLow: () => lag(first.offset),
-      },
+    const payload = this.calls.eachBatchPayload(p, b.records, messages, {
       resolveOffset: (offset: string | number) => {
         if (live()) this.resolveUpTo(ctx, b, Number(offset));
       },
-      heartbeat: () => this.userHeartbeat(),
-      pause: () => this.pauseFromHandler(p.topic, p.partition),
-      commitOffsetsIfNecessary: (offsets?: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }) => this.userCommitIfNecessary(offsets),
-      uncommittedOffsets: () => ({ topics: this.offsets.uncommittedByTopic() }),
       isRunning: () => this.phase === "running",
-      isStale: () => this.seeks.has(p.tp),
-    };
+    });
     for (const r of b.records) c.env.history.record({ timeUs: ctx.nowUs, process: c.name, type: "invoke", f: "process", value: { group: c.groupId, topic: p.topic, partition: p.partition, offset: r.offset, value: r.value, result: "ok" } });
     callHandler(host, owner, () => h(payload), (ok, v) => {
       if (!ok) {
@@ -366,7 +349,7 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   private endBatch(ctx: Ctx, b: BatchRun): void {
     this.offsets.autoCommitOffsets(ctx, (cerr) => {
       if (cerr !== "NONE") return this.batchFailed(ctx, b, this.commitStop(cerr));
-      this.heartbeat(ctx, (error) => {
+      this.heartbeats.heartbeat(ctx, (error) => {
         if (error !== "NONE") return this.autoCommitIfRebalancing(ctx, error, () => this.batchFailed(ctx, b, this.heartbeatStop(error)));
         this.release(ctx, b);
         this.pump(ctx);
@@ -426,11 +409,9 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
   }
 
   /** onCrash (src/consumer/index.js): disconnect — leave the group — then restart after the retry time, unless the
-   *  error is not retriable or restartOnFailure says no. */
+   *  error is not retriable or restartOnFailure says no (decideRestart, handler-calls.ts). */
   private crash(ctx: Ctx, e: KafkaJSError): void {
     const c = this.c;
-    const cause = (x: unknown): unknown => ((x as { cause?: unknown }).cause !== undefined && (x as { cause?: unknown }).cause !== x ? cause((x as { cause: unknown }).cause) : x);
-    const restartable = e.name === "KafkaJSNumberOfRetriesExceeded" || (cause(e) as { retriable?: unknown }).retriable === true;
     this.leave(ctx);
     const retryTime = (e as { retryTime?: number }).retryTime ?? this.api.retry.initialRetryTime ?? 300;
     const decide = (restart: boolean): void => {
@@ -443,22 +424,10 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
       this.phase = "restart-wait";
       ctx.setTimer(retryTime * 1000, RETRY);
     };
-    const ask = this.api.retry.restartOnFailure;
-    if (!restartable || ask === undefined) return decide(restartable);
-    // A user callback (async): its answer decides; a rejection defaults to restarting.
-    const host = c.env.async;
-    const owner = this.owner;
-    if (host === undefined || owner === null) return decide(true);
-    this.phase = "restart-wait";
-    host.run(owner, () => {
-      let out: unknown;
-      try {
-        out = ask(e);
-      } catch (x) {
-        out = Promise.reject(x);
-      }
-      host.await(owner, isThenable(out) ? out : Promise.resolve(out), (ok, v) => owner.after(0, () => decide(ok ? v !== false : true)));
-    });
+    const waiting = (): void => {
+      this.phase = "restart-wait";
+    };
+    decideRestart(e, { ask: this.api.retry.restartOnFailure, host: c.env.async, owner: this.owner, waiting, decide });
   }
 
   /** consumerGroup.leave(): LeaveGroup, and the member is gone (a restart joins as a new member). */
@@ -501,21 +470,6 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
 
   // ---------------------------------------------------------------- heartbeats and commits
 
-  /** ConsumerGroup.heartbeat({ interval }): a heartbeat when heartbeatInterval passed since the last one (shared
-   *  while one is in flight); `then("NONE")` when none was due or it was answered without error. A rebalance the
-   *  member already knows of counts as that error at once. */
-  private heartbeat(ctx: Ctx, then: (error: KafkaErrorCode) => void): void {
-    const m = this.c.membership;
-    if (m.needsRejoin || m.state !== "stable") return then(m.memberId === "" ? "UNKNOWN_MEMBER_ID" : "REBALANCE_IN_PROGRESS");
-    if (this.hbWaiters.length > 0) {
-      this.hbWaiters.push(then);
-      return;
-    }
-    if (ctx.nowUs < this.lastHeartbeatUs + this.c.cfg["heartbeat.interval.ms"] * 1000) return then("NONE");
-    if (!m.sendHeartbeat(ctx)) return then("NONE");
-    this.hbWaiters.push(then);
-  }
-
   private heartbeatStop(error: KafkaErrorCode): Stop {
     return this.rebalancing(error) ? { kind: "rebalance" } : { kind: "error", error: kafkaJSErrorOf(error) };
   }
@@ -540,92 +494,19 @@ export class KafkaJSRunner implements ConsumerApp, ConsumerProcessing {
     this.offsets.commit(ctx, offsets, then, retry);
   }
 
-  // ---------------------------------------------------------------- user calls from handlers
-
-  private userHeartbeat(): Promise<void> {
-    const ctx = this.ctx;
-    const owner = this.owner;
-    const host = this.c.env.async;
-    if (ctx === null || owner === null || host === undefined) return Promise.resolve();
-    const caller = host.current;
-    return new Promise<void>((resolve, reject) => {
-      owner.after(0, () =>
-        this.heartbeat(ctx, (error) => {
-          if (error !== "NONE") this.c.membership.needsRejoin ||= this.rebalancing(error);
-          host.run(caller, () => (error === "NONE" ? resolve() : reject(kafkaJSErrorOf(error))));
-        }),
-      );
-    });
-  }
-
-  private userCommitIfNecessary(offsets?: { topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void> {
-    const ctx = this.ctx;
-    const owner = this.owner;
-    const host = this.c.env.async;
-    if (ctx === null || owner === null || host === undefined) return Promise.resolve();
-    const caller = host.current;
-    return new Promise<void>((resolve, reject) => {
-      owner.after(0, () => {
-        const done = (error: KafkaErrorCode): void => host.run(caller, () => (error === "NONE" ? resolve() : reject(kafkaJSErrorOf(error))));
-        if (offsets === undefined) return this.offsets.autoCommitIfNecessary(ctx, done);
-        const list: TopicPartitionOffset[] = [];
-        for (const t of offsets.topics) for (const p of t.partitions) list.push({ topic: t.topic, partition: p.partition, offset: Number(p.offset) });
-        this.commit(ctx, list, done);
-      });
-    });
-  }
-
-  private pauseFromHandler(topic: string, partition: number): () => void {
-    this.api.pause([{ topic, partitions: [partition] }]);
-    return () => this.api.resume([{ topic, partitions: [partition] }]);
-  }
-
-  // ---------------------------------------------------------------- seek and pause
+  // ---------------------------------------------------------------- seek and pause (handler-calls.ts)
 
   isPaused(topic: string, partition: number): boolean {
-    return this.paused.has(topic) || this.paused.has(`${topic}-${partition}`);
+    return this.calls.isPaused(topic, partition);
   }
 
   /** Pause or resume took effect: a paused partition is not fetched and its buffered records are dropped. */
   pausedChanged(ctx: Ctx): void {
-    for (const p of this.c.positions.parts.values()) {
-      const paused = this.isPaused(p.topic, p.partition);
-      if (this.batches.has(p.tp)) continue;
-      if (paused && p.buffer.length > 0 && p.position >= 0) this.moveTo(ctx, p, p.processed, "refetch");
-      p.hold = paused;
-    }
-    this.c.positions.kickFetch(ctx);
-    this.pump(ctx);
-  }
-
-  /** OffsetManager.seek: with autoCommit the offset is committed; the next fetch starts there. */
-  private applySeek(ctx: Ctx, p: PartState, offset: number): void {
-    this.seeks.delete(p.tp);
-    this.moveTo(ctx, p, offset, "seek");
-    if ((this.cfg as RunConfig).autoCommit) {
-      this.commit(ctx, [{ topic: p.topic, partition: p.partition, offset }], () => this.c.positions.kickFetch(ctx));
-      return;
-    }
-    this.c.positions.kickFetch(ctx);
+    this.calls.pausedChanged(ctx);
   }
 
   /** The live context (for the API's calls into the process). */
   get context(): Ctx | null {
     return this.ctx;
   }
-}
-
-/** Run a user handler as `owner` (a synchronous throw is a rejection, as kafkajs's `await` makes it); `done` runs on
- *  the owner's clock once the handler's promise settled. */
-function callHandler(host: AsyncHost, owner: Owner, call: () => unknown, done: (ok: boolean, v: unknown) => void): void {
-  host.run(owner, () => {
-    let out: unknown;
-    try {
-      out = call();
-    } catch (e) {
-      out = Promise.reject(e);
-    }
-    const settled = isThenable(out) ? out : Promise.resolve(out);
-    host.await(owner, settled, (ok, v) => owner.after(0, () => done(ok, v)));
-  });
 }
