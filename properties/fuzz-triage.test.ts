@@ -534,4 +534,20 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.anomalies.filter((a) => a.type === "poll-skip")).toEqual([]);
     expect(judgement.verdict).not.toBe("bug");
   });
+
+  // The exactly-once campaign after KIP-890 part 2's implicit add (seed 72001, 4.1, run 69): broker 1, the
+  // coordinator of tx-1, lost __transaction_state-0 to broker 3 behind a lossy link without hearing of it. p1's next
+  // transaction was added by the leader of orders-0 at broker 3 (the metadata's coordinator); p1 itself, which no
+  // longer talks to its coordinator before EndTxn, sent its EndTxn(COMMIT) to broker 1, which answered from its stale
+  // CompleteAbort: INVALID_TXN_STATE, fatal for the producer. The transaction stays open at broker 3 until its
+  // timeout (kafka-facts T15): transaction-open-at-end permits the hanging transaction.
+  it("fuzz-tv2-zombie-coordinator-endtxn-1054958985.yaml: an EndTxn answered by a coordinator that lost its partition unknowingly leaves the transaction open until its timeout (permitted)", () => {
+    const { judgement, result } = judged("fuzz-tv2-zombie-coordinator-endtxn-1054958985.yaml");
+    expect(result.evidence.flatMap((e) => (e.type === "producer-fenced" ? [[e.producer, e.error]] : []))).toEqual([["p1", "INVALID_TXN_STATE"]]);
+    const adds = result.evidence.flatMap((e) => (e.type === "txn-transition" && e.transactionalId === "tx-1" && e.state === "Ongoing" ? [e.broker] : []));
+    expect(adds.at(-1)).toBe(3);
+    const hanging = judgement.anomalies.filter((a) => a.type === "hanging-transaction");
+    expect(hanging.map((a) => a.allowedBecause?.rule)).toEqual(["transaction-open-at-end"]);
+    expect(judgement.verdict).toBe("allowed");
+  });
 });

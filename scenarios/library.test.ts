@@ -284,7 +284,10 @@ describe("scenario library", () => {
     expect(off.anomalies.map((a) => [a.type, a.allowedBecause?.rule])).toEqual([["hanging-transaction", "unverified-late-produce"]]);
 
     const tv2 = load("txn-late-produce-tv2.yaml");
-    expect(judge(runScenario(tv2)).anomalies).toEqual([]);
+    const t = runScenario(tv2);
+    expect(judge(t).anomalies).toEqual([]);
+    // KIP-890 part 2: the leader's add for each late copy meets the epoch the abort's EndTxn bumped.
+    expect(t.evidence.flatMap((e) => (e.type === "txn-verify-refused" ? [[e.tp, e.producerEpoch, e.error]] : []))).toEqual([0, 1, 2].map(() => ["orders-0", 2, "PRODUCER_FENCED"]));
     const tv0 = judge(runScenario({ ...tv2, broker: { ...tv2.broker, "transaction.version": 0 } }));
     expect(tv0.anomalies.map((a) => [a.type, a.allowedBecause?.rule])).toEqual([["hanging-transaction", "unverified-late-produce"]]);
   });

@@ -159,7 +159,7 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
       name: (id) => names[id],
     };
     this.groups = deps.groupCoordinator ? deps.groupCoordinator(this) : silentGroups;
-    this.txn = new TxnModule(this.txnHost(spec), partitionVerificationOf(spec.protocol, spec.broker) ? this.verifierHost(spec) : null);
+    this.txn = new TxnModule(this.txnHost(spec), this.verifierHost(spec));
   }
 
   onStart(ctx: BrokerCtx): void {
@@ -170,7 +170,8 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
 
   onMessage(ctx: BrokerCtx, from: NodeId, msg: Message): void {
     if (this.control.onMessage(ctx, from, msg)) return;
-    // KIP-890 part 1: a transactional batch may first be verified with its coordinator (sim/broker/txn/verification.ts).
+    // KIP-890: a transactional batch may first be verified with (or added to the transaction by) its coordinator
+    // (sim/broker/txn/verification.ts).
     if (msg.type === "produce" && this.txn.verifier !== null && this.txn.verifier.intercept(ctx, from, msg)) return;
     if (this.replicas.onMessage(ctx, from, msg)) return;
     if (msg.type === "api-versions") return ctx.send(from, { type: "api-versions-response", corr: msg.corr });
@@ -226,14 +227,21 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
     return this.keys.intern(name);
   }
 
-  // ---- VerifierHost (KIP-890 part 1) ----
+  /** KIP-890 part 2: TxnOffsetCommit v5+ has the group's offsets partition added to the transaction first. */
+  addTxnOffsetsPartition(ctx: BrokerCtx, transactionalId: string, producerId: number, producerEpoch: number, partition: number, done: (error: KafkaErrorCode) => void): void {
+    if (this.txn.verifier === null) return done("NONE");
+    this.txn.verifier.addOffsetsPartition(ctx, transactionalId, producerId, producerEpoch, partition, done);
+  }
+
+  // ---- VerifierHost (KIP-890) ----
   private verifierHost(spec: ReplicaSpec): VerifierHost {
     return {
       brokerId: this.brokerId,
       txnPartitions: spec.topics.find((t) => t.name === TXN_TOPIC)?.partitions ?? spec.broker["transaction.state.log.num.partitions"],
       requestTimeoutMs: this.config["request.timeout.ms"],
+      verificationEnabled: partitionVerificationOf(spec.protocol, spec.broker),
       cachedLeaderOf: (topic, partition) => this.replicas.cachedLeaderOf(topic, partition),
-      needsVerification: (topic, partition, producerId) => this.replicas.needsTxnVerification(topic, partition, producerId),
+      needsVerification: (topic, partition, producerId, producerEpoch) => this.replicas.needsTxnVerification(topic, partition, producerId, producerEpoch),
       resumeProduce: (ctx, from, req, refused) => this.replicas.handleProduce(ctx, from, req, refused),
     };
   }

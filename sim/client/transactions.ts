@@ -27,6 +27,7 @@ import type { ClientEnv } from "./env.ts";
 import { recordRestart } from "./env.ts";
 import { ProducerMetadata } from "./producer-metadata.ts";
 import { partitionForKey } from "./partitioner.ts";
+import { needsExplicitAdd, txnRequestSupport } from "./txn-version-rules.ts";
 
 type Ctx = NodeContext<Message, TraceEvent>;
 
@@ -244,7 +245,8 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       b.baseSequence = this.sequences.get(tp) ?? 0;
       this.sequences.set(tp, b.baseSequence + b.values.length);
     }
-    this.phase = "adding";
+    // Under transaction.version 2 the partitions' leaders add them to the transaction (KIP-890 part 2).
+    this.phase = needsExplicitAdd(this.tv2) ? "adding" : "producing";
   }
 
   private produce(ctx: Ctx): void {
@@ -271,7 +273,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     if (this.batches.every((b) => b.acked)) return this.sendsCompleted(ctx);
     for (const [leader, batches] of byLeader) {
       const wire = batches.map((b) => ({ topic: b.topic, partition: b.partition, baseSequence: b.baseSequence, values: b.values, keys: b.keys }));
-      this.send(ctx, brokerNode(leader), "produce", (corr) => ({ type: "produce", corr, acks: this.acks, timeoutMs: this.cfg["request.timeout.ms"], producerId: this.producerId, producerEpoch: this.producerEpoch, batches: wire, transactionalId: this.transactionalId }), batches);
+      this.send(ctx, brokerNode(leader), "produce", (corr) => ({ type: "produce", corr, acks: this.acks, timeoutMs: this.cfg["request.timeout.ms"], producerId: this.producerId, producerEpoch: this.producerEpoch, batches: wire, transactionalId: this.transactionalId, ...txnRequestSupport(this.tv2, this.env.protocol) }), batches);
     }
   }
 

@@ -6,6 +6,13 @@
 import type { KafkaErrorCode } from "./errors.ts";
 import type { TopicPartitionRef } from "./protocol-group.ts";
 
+/** What a transactional request's version lets the broker do (AddPartitionsToTxnManager.TransactionSupportedOperation,
+ *  from the request's version: Produce v12+ / TxnOffsetCommit v5+ "add-partition", a client of transaction.version 2
+ *  (KIP-890 part 2: the broker adds the partition to the transaction); Produce v11 / TxnOffsetCommit v4 (3.8+)
+ *  "generic-error" (the client knows TRANSACTION_ABORTABLE); older: absent, the default (verification refusals are
+ *  INVALID_TXN_STATE). */
+export type TxnSupportedOperation = "generic-error" | "add-partition";
+
 export interface AddPartitionsToTxnRequest {
   readonly type: "txn.add-partitions";
   readonly corr: number;
@@ -70,6 +77,9 @@ export interface TxnOffsetCommitRequest {
   readonly generation: number;
   readonly memberId: string;
   readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[];
+  /** "add-partition" (v5, a client of transaction.version 2): the group coordinator adds the group's
+   *  __consumer_offsets partition to the transaction itself; the client sent no AddOffsetsToTxn. */
+  readonly transactionSupport?: TxnSupportedOperation;
 }
 export interface TxnOffsetCommitResponse {
   readonly type: "txn.offset-commit-response";
@@ -96,8 +106,10 @@ export interface WriteTxnMarkersResponse {
   readonly markers: readonly { readonly producerId: number; readonly partitions: readonly { readonly topic: string; readonly partition: number; readonly error: KafkaErrorCode }[] }[];
 }
 
-/** Partition leader → transaction coordinator (KIP-890 part 1: AddPartitionsToTxn v4 with verifyOnly, sent by
- *  AddPartitionsToTxnManager): are these partitions in the producer's ongoing transaction? */
+/** Partition leader (or group coordinator) → transaction coordinator, sent by AddPartitionsToTxnManager: KIP-890
+ *  part 1's AddPartitionsToTxn v4 with verifyOnly (are these partitions in the producer's ongoing transaction?), or
+ *  for an "add-partition" request KIP-890 part 2's verifyOnly=false (add them, starting the transaction if none is
+ *  open: `setVerifyOnly(!transactionSupportedOperation.supportsEpochBump)`). */
 export interface VerifyPartitionsRequest {
   readonly type: "txn.verify-partitions";
   readonly corr: number;
@@ -105,6 +117,8 @@ export interface VerifyPartitionsRequest {
   readonly producerId: number;
   readonly producerEpoch: number;
   readonly partitions: readonly TopicPartitionRef[];
+  /** The operation of the client request behind it; absent: verify only, refusals answered INVALID_TXN_STATE. */
+  readonly operation?: TxnSupportedOperation;
 }
 export interface VerifyPartitionsResponse {
   readonly type: "txn.verify-partitions-response";

@@ -6,7 +6,7 @@ import type { KafkaErrorCode } from "./errors.ts";
 import type { ClusterMessage } from "./protocol-cluster.ts";
 import type { GroupMessage } from "./protocol-group.ts";
 import type { KRaftMessage } from "../controller/kraft/controller/controller-node.ts";
-import type { TxnMessage } from "./protocol-txn.ts";
+import type { TxnMessage, TxnSupportedOperation } from "./protocol-txn.ts";
 
 /** A log column of integers kept as int32 until one does not fit, then as doubles (a log's values, append times:
  *  sim/disk/disk.ts LogFile). */
@@ -60,6 +60,8 @@ export interface ProduceRequest {
   readonly batches: readonly ProduceBatch[];
   /** A transactional producer's transactional.id (its batches are transactional); absent or null otherwise. */
   readonly transactionalId?: string | null;
+  /** A transactional request's version class (Produce v11 / v12+: protocol-txn.ts TxnSupportedOperation). */
+  readonly transactionSupport?: TxnSupportedOperation;
 }
 
 export interface ProducePartitionResponse {

@@ -30,6 +30,9 @@ export interface GroupHost {
   appendOffsets(ctx: BrokerCtx, partition: number, keys: readonly number[], values: readonly number[], timeoutMs: number, done: (error: KafkaErrorCode) => void): void;
   /** As appendOffsets, for a transaction's offsets: a transactional batch of the producer (TxnOffsetCommit). */
   appendTxnOffsets?(ctx: BrokerCtx, partition: number, keys: readonly number[], values: readonly number[], producerId: number, producerEpoch: number, timeoutMs: number, done: (error: KafkaErrorCode) => void): void;
+  /** KIP-890 part 2 (TxnOffsetCommit v5+, a client of transaction.version 2): have __consumer_offsets-<partition>
+   *  added to the producer's transaction by its coordinator; `done` gets the error for the TxnOffsetCommit. */
+  addTxnOffsetsPartition?(ctx: BrokerCtx, transactionalId: string, producerId: number, producerEpoch: number, partition: number, done: (error: KafkaErrorCode) => void): void;
   /** Records of __consumer_offsets-<partition> up to the log end (for loading groups on election, as
    *  GroupMetadataManager.doLoadGroupsAndOffsets does), with each record's producer id and attributes (a
    *  transaction's offsets count only once its COMMIT marker follows). */

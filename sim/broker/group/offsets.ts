@@ -64,6 +64,20 @@ export function txnOffsetCommit(port: OffsetsPort, ctx: BrokerCtx, from: NodeId,
   const reply = (error: KafkaErrorCode): void => ctx.send(from, { type: "txn.offset-commit-response", corr: msg.corr, error });
   const g = port.loadedGroup(msg.groupId);
   if (g === null) return reply("NOT_COORDINATOR");
+  const add = port.host.addTxnOffsetsPartition;
+  if (msg.transactionSupport !== "add-partition" || add === undefined) return writeTxnOffsets(port, ctx, msg, g, reply);
+  // KIP-890 part 2 (TxnOffsetCommit v5+: no AddOffsetsToTxn before it): the offsets partition is added to the
+  // transaction first (CoordinatorRuntime.scheduleTransactionalWriteOperation → maybeStartTransactionVerification
+  // with ADD_PARTITION), then the commit is validated and written.
+  add.call(port.host, ctx, msg.transactionalId, msg.producerId, msg.producerEpoch, g.partition, (error) => {
+    if (error !== "NONE") return reply(error);
+    const now = port.loadedGroup(msg.groupId);
+    if (now === null) return reply("NOT_COORDINATOR");
+    writeTxnOffsets(port, ctx, msg, now, reply);
+  });
+}
+
+function writeTxnOffsets(port: OffsetsPort, ctx: BrokerCtx, msg: TxnOffsetCommitRequest, g: Group, reply: (error: KafkaErrorCode) => void): void {
   if (!(msg.generation < 0 && g.state === "empty") && (msg.generation >= 0 || msg.memberId !== "")) {
     if (!g.members.has(msg.memberId)) return reply("UNKNOWN_MEMBER_ID");
     if (msg.generation !== g.generation) return reply("ILLEGAL_GENERATION");

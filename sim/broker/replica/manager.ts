@@ -282,10 +282,14 @@ export class ReplicaManager {
     handleProduce(this.rs, ctx, from, req, refused);
   }
 
-  /** This broker leads the partition and the producer has no transaction open on it (KIP-890 part 1 verifies). */
-  needsTxnVerification(topic: string, partition: number, producerId: number): boolean {
+  /** This broker leads the partition and the producer has no transaction open on it — under `producerEpoch` when
+   *  it is not null (UnifiedLog.hasOngoingTransaction(producerId, producerEpoch), KIP-890 part 2: under
+   *  transaction.version 2 a transaction of the previous epoch may await its marker still). KIP-890 verifies or adds. */
+  needsTxnVerification(topic: string, partition: number, producerId: number, producerEpoch: number | null = null): boolean {
     const p = this.rs.lookup(topic, partition);
-    return p !== undefined && p.isLeader && !p.txn.ongoing.has(producerId);
+    if (p === undefined || !p.isLeader) return false;
+    if (!p.txn.ongoing.has(producerId)) return true;
+    return producerEpoch !== null && p.producers.epochOf(producerId) !== producerEpoch;
   }
 
   /** The leader of a partition in the metadata cache when that broker is alive there, else null (what

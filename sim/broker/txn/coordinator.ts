@@ -216,11 +216,15 @@ export class TxnCoordinator {
     );
   }
 
-  /** TransactionCoordinator.handleVerifyPartitionsInTransaction (KIP-890 part 1): a partition leader's verifyOnly
-   *  AddPartitionsToTxn. Nothing is written; pending transitions are not checked (the append re-checks). */
+  /** AddPartitionsToTxn from a broker (AddPartitionsToTxnManager). verifyOnly: TransactionCoordinator
+   *  .handleVerifyPartitionsInTransaction (KIP-890 part 1) — nothing is written; pending transitions are not checked
+   *  (the append re-checks). For a client of transaction.version 2 (KIP-890 part 2, verifyOnly=false):
+   *  handleAddPartitionsToTransaction, as for a client's AddPartitionsToTxn — it starts the transaction from
+   *  Empty/CompleteCommit/CompleteAbort at the current epoch (prepareAddPartitions). */
   handleVerifyPartitions(ctx: BrokerCtx, from: NodeId, msg: VerifyPartitionsRequest): void {
     const answer = (errorOf: (p: TopicPartitionRef) => KafkaErrorCode): void =>
       ctx.send(from, { type: "txn.verify-partitions-response", corr: msg.corr, results: msg.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error: errorOf(p) })) });
+    if (msg.operation === "add-partition") return this.addPartitions(ctx, msg.transactionalId, msg.producerId, msg.producerEpoch, msg.partitions, (error) => answer(() => error), 2);
     const where = this.lookup(msg.transactionalId);
     if (typeof where === "string") return answer(() => where);
     const m = this.txns.get(msg.transactionalId);
@@ -228,10 +232,12 @@ export class TxnCoordinator {
     if (m.producerEpoch !== msg.producerEpoch) return answer(() => "PRODUCER_FENCED");
     if (m.state === "PrepareCommit" || m.state === "PrepareAbort") return answer(() => "CONCURRENT_TRANSACTIONS");
     // A partition is in the transaction from its AddPartitionsToTxn until the transaction completes (the partitions
-    // are cleared at CompleteCommit/CompleteAbort); 4.0+ answers TRANSACTION_ABORTABLE, which the leader turns
-    // into INVALID_TXN_STATE for a produce request older than v12 (AddPartitionsToTxnManager).
+    // are cleared at CompleteCommit/CompleteAbort). The coordinator answers TRANSACTION_ABORTABLE, which
+    // AddPartitionsToTxnManager turns into INVALID_TXN_STATE for a client request of the default operation (Produce
+    // below v11, "for backward compatibility with clients"); kafkasim answers the leader's request that way directly.
     const ongoing = m.state === "Ongoing";
-    return answer((p) => (ongoing && m.partitions.has(tpKey(p.topic, p.partition)) ? "NONE" : "INVALID_TXN_STATE"));
+    const refusal: KafkaErrorCode = msg.operation === undefined ? "INVALID_TXN_STATE" : "TRANSACTION_ABORTABLE";
+    return answer((p) => (ongoing && m.partitions.has(tpKey(p.topic, p.partition)) ? "NONE" : refusal));
   }
 
   handleAddOffsets(ctx: BrokerCtx, from: NodeId, msg: AddOffsetsToTxnRequest): void {
@@ -240,7 +246,9 @@ export class TxnCoordinator {
     this.addPartitions(ctx, msg.transactionalId, msg.producerId, msg.producerEpoch, [offsets], (error) => ctx.send(from, { type: "txn.add-offsets-response", corr: msg.corr, error }));
   }
 
-  private addPartitions(ctx: BrokerCtx, transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartitionRef[], done: (error: KafkaErrorCode) => void): void {
+  /** TransactionCoordinator.handleAddPartitionsToTransaction; `clientTv` 2: a broker's add for a client of
+   *  transaction.version 2 (the transaction's clientTransactionVersion becomes 2), else the transaction's own. */
+  private addPartitions(ctx: BrokerCtx, transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartitionRef[], done: (error: KafkaErrorCode) => void, clientTv = -1): void {
     const c = this.checkProducer(transactionalId, producerId, producerEpoch);
     if (typeof c === "string") return done(c);
     const m = c.m;
@@ -249,7 +257,7 @@ export class TxnCoordinator {
     if (m.state === "Ongoing" && keys.every((k) => m.partitions.has(k))) return done("NONE");
     // prepareAddPartitions: a new transaction starts its clock.
     const startUs = m.state === "Ongoing" ? m.startUs : ctx.nowUs;
-    const t: TxnTransit = { producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, state: "Ongoing", partitions: [...new Set([...m.partitions, ...keys])], startUs, ...tvField(m.clientTransactionVersion) };
+    const t: TxnTransit = { producerId: m.producerId, producerEpoch: m.producerEpoch, timeoutMs: m.timeoutMs, state: "Ongoing", partitions: [...new Set([...m.partitions, ...keys])], startUs, ...tvField(clientTv >= 0 ? clientTv : m.clientTransactionVersion) };
     this.write(ctx, m, c.partition, c.coordinatorEpoch, t, done);
   }
 
@@ -270,6 +278,15 @@ export class TxnCoordinator {
       return reply("PRODUCER_FENCED");
     }
     if (m.pending !== null) return reply("CONCURRENT_TRANSACTIONS");
+    if (clientTv >= 2 && msg.producerEpoch === m.producerEpoch && (m.state === "Empty" || m.state === "CompleteCommit" || m.state === "CompleteAbort")) {
+      // Transaction version 2, not a retry (its epoch is the current one, not one below): a transaction the client
+      // began but the coordinator never heard of — its partitions' implicit adds all failed (an abortable error such
+      // as TRANSACTION_ABORTABLE). An ABORT bumps the epoch with no partitions and no markers (endTransaction:
+      // generateTxnTransitMetadataForTxnCompletion(PrepareAbort, noPartitionAdded = true)); a COMMIT is
+      // INVALID_TXN_STATE (logInvalidStateTransitionAndReturnError).
+      if (msg.commit) return reply("INVALID_TXN_STATE");
+      return this.prepareEnd(ctx, m, where.partition, where.coordinatorEpoch, false, m.producerEpoch + 1, clientTv, ctx.nowUs, (error) => reply(error, m));
+    }
     this.endTransaction(ctx, m, where.partition, where.coordinatorEpoch, msg.commit, m.producerEpoch, clientTv, (error) => reply(error, m));
   }
 
@@ -280,17 +297,8 @@ export class TxnCoordinator {
   private endTransaction(ctx: BrokerCtx, m: TxnMetadata, partition: number, coordinatorEpoch: number, commit: boolean, producerEpoch: number, clientTv: number, done: (error: KafkaErrorCode) => void): void {
     const sameResult = (s: TxnState): boolean => (commit ? s.endsWith("Commit") : s.endsWith("Abort"));
     switch (m.state) {
-      case "Ongoing": {
-        const epoch = clientTv >= 2 ? producerEpoch + 1 : producerEpoch;
-        const t: TxnTransit = { producerId: m.producerId, producerEpoch: epoch, timeoutMs: m.timeoutMs, state: commit ? "PrepareCommit" : "PrepareAbort", partitions: [...m.partitions], startUs: m.startUs, ...tvField(clientTv) };
-        return this.write(ctx, m, partition, coordinatorEpoch, t, (error) => {
-          if (error !== "NONE") return done(error);
-          // sendTxnMarkersCallback: answer the client at once, then write the markers.
-          done("NONE");
-          m.pending = commit ? "CompleteCommit" : "CompleteAbort";
-          this.sendMarkers(ctx, m, partition, coordinatorEpoch, commit);
-        });
-      }
+      case "Ongoing":
+        return this.prepareEnd(ctx, m, partition, coordinatorEpoch, commit, clientTv >= 2 ? producerEpoch + 1 : producerEpoch, clientTv, m.startUs, done);
       case "CompleteCommit":
       case "CompleteAbort":
         return done(sameResult(m.state) ? "NONE" : "INVALID_TXN_STATE");
@@ -301,6 +309,18 @@ export class TxnCoordinator {
       case "PrepareEpochFence":
         return done("INVALID_TXN_STATE");
     }
+  }
+
+  /** prepareAbortOrCommit at `epoch`: write PrepareCommit / PrepareAbort, answer (sendTxnMarkersCallback: at once),
+   *  then write the markers to the transaction's partitions (none: CompleteAbort right away). */
+  private prepareEnd(ctx: BrokerCtx, m: TxnMetadata, partition: number, coordinatorEpoch: number, commit: boolean, epoch: number, clientTv: number, startUs: number, done: (error: KafkaErrorCode) => void): void {
+    const t: TxnTransit = { producerId: m.producerId, producerEpoch: epoch, timeoutMs: m.timeoutMs, state: commit ? "PrepareCommit" : "PrepareAbort", partitions: [...m.partitions], startUs, ...tvField(clientTv) };
+    this.write(ctx, m, partition, coordinatorEpoch, t, (error) => {
+      if (error !== "NONE") return done(error);
+      done("NONE");
+      m.pending = commit ? "CompleteCommit" : "CompleteAbort";
+      this.sendMarkers(ctx, m, partition, coordinatorEpoch, commit);
+    });
   }
 
   private sendMarkers(ctx: BrokerCtx, m: TxnMetadata, partition: number, coordinatorEpoch: number, commit: boolean): void {
@@ -337,8 +357,10 @@ export class TxnCoordinator {
 /** TransactionCoordinator.endTransaction's isValidEpoch for a client's EndTxn. Classic (transaction.version below 2):
  *  the epoch must be the current one — a late EndTxn of the previous transaction has it too, and acts on the next
  *  one (the late-message anomaly, KAFKA-17754). Version 2 (the transaction's clientTransactionVersion): in Ongoing
- *  or Empty the current epoch; in Prepare* / Complete* the epoch one below (a retry of the EndTxn that bumped it,
- *  endTxnEpochBumped); anything else is fenced (PRODUCER_FENCED), which is what stops a late one. */
+ *  or Empty the current epoch; in Prepare* the epoch one below (a retry of the EndTxn that bumped it,
+ *  retryOnEpochBump); in Complete* that or the current one (the next transaction, whose partitions the coordinator
+ *  may never have been asked to add: handleEndTxn); anything else is fenced (PRODUCER_FENCED), which is what stops a
+ *  late one. */
 export function endTxnEpochValid(m: Pick<TxnMetadata, "state" | "producerEpoch" | "clientTransactionVersion">, producerEpoch: number): boolean {
   if (m.clientTransactionVersion < 2) return producerEpoch === m.producerEpoch;
   switch (m.state) {
@@ -348,8 +370,9 @@ export function endTxnEpochValid(m: Pick<TxnMetadata, "state" | "producerEpoch" 
       return producerEpoch === m.producerEpoch;
     case "PrepareCommit":
     case "PrepareAbort":
+      return m.producerEpoch === producerEpoch + 1;
     case "CompleteCommit":
     case "CompleteAbort":
-      return m.producerEpoch === producerEpoch + 1;
+      return m.producerEpoch === producerEpoch + 1 || m.producerEpoch === producerEpoch;
   }
 }

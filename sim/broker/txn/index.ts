@@ -20,7 +20,9 @@ export type { VerifierHost } from "./verification.ts";
 
 export class TxnModule {
   readonly coordinator: TxnCoordinator;
-  /** KIP-890 part 1 on this broker as a partition leader (transaction.partition.verification.enable), else null. */
+  /** KIP-890 on this broker as a partition leader or group coordinator: part 1's verification
+   *  (transaction.partition.verification.enable) and part 2's adds for clients of transaction.version 2; null in
+   *  worlds without a verifier host (tests). */
   readonly verifier: PartitionVerifier | null;
 
   constructor(

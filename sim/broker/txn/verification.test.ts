@@ -63,7 +63,7 @@ describe("the coordinator's verifyOnly answer (handleVerifyPartitionsInTransacti
 
 describe("what a produce request gets for a verification error", () => {
   it("PRODUCER_FENCED → INVALID_PRODUCER_EPOCH; the coordinator's retriable errors → NOT_ENOUGH_REPLICAS; the rest as is", () => {
-    expect((["PRODUCER_FENCED", "COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR", "CONCURRENT_TRANSACTIONS", "INVALID_TXN_STATE", "INVALID_PRODUCER_ID_MAPPING"] as const).map(produceErrorOf)).toEqual([
+    expect((["PRODUCER_FENCED", "COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR", "CONCURRENT_TRANSACTIONS", "INVALID_TXN_STATE", "INVALID_PRODUCER_ID_MAPPING"] as const).map((e) => produceErrorOf(e))).toEqual([
       "INVALID_PRODUCER_EPOCH",
       "NOT_ENOUGH_REPLICAS",
       "NOT_ENOUGH_REPLICAS",

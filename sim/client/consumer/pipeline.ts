@@ -27,6 +27,7 @@ import type { Message, ProduceResponse } from "../../kafka/protocol.ts";
 import { versionAtLeast } from "../../kafka/profiles.ts";
 import { partitionForKey } from "../partitioner.ts";
 import { txnCoordinatorErrorAction } from "../transactions.ts";
+import { needsExplicitAdd, txnRequestSupport } from "../txn-version-rules.ts";
 import type { Consumer } from "./consumer.ts";
 import type { Ctx, TopicPartitionOffset, WorkItem } from "./types.ts";
 
@@ -212,7 +213,9 @@ export class Pipeline {
       if (!this.placeQueued(ctx)) return;
       if (this.transactional) {
         const toAdd = [...this.queued.keys()].filter((p) => !this.added.has(p));
-        if (toAdd.length > 0) return this.toCoordinator(ctx, "add", (corr) => ({ type: "txn.add-partitions", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, partitions: toAdd.map((partition) => ({ topic: this.topic, partition })) }));
+        // Under transaction.version 2 the partition's leader adds it (KIP-890 part 2): no AddPartitionsToTxn.
+        if (toAdd.length > 0 && !needsExplicitAdd(this.tv2)) for (const p of toAdd) this.added.add(p);
+        else if (toAdd.length > 0) return this.toCoordinator(ctx, "add", (corr) => ({ type: "txn.add-partitions", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, partitions: toAdd.map((partition) => ({ topic: this.topic, partition })) }));
       }
       if (this.queued.size > 0 || this.unacked.length > 0) return this.produce(ctx);
     }
@@ -223,8 +226,9 @@ export class Pipeline {
     if (!this.commitOk) job.step = "end";
     switch (job.step) {
       case "add-offsets":
-        if (job.offsets.length === 0) {
-          job.step = "end";
+        if (job.offsets.length === 0 || !needsExplicitAdd(this.tv2)) {
+          // Under transaction.version 2 the group coordinator adds the offsets partition (KIP-890 part 2).
+          job.step = job.offsets.length === 0 ? "end" : "offset-commit";
           return this.step(ctx);
         }
         return this.toCoordinator(ctx, "add-offsets", (corr) => ({ type: "txn.add-offsets", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, groupId: this.c.groupId }));
@@ -234,7 +238,7 @@ export class Pipeline {
         // KIP-447 (TxnOffsetCommit v3, 2.5+): the consumer's group metadata fences a zombie member's commit.
         const kip447 = versionAtLeast(this.c.env.protocol ?? "3.7", "2.7");
         const m = this.c.membership.groupMetadata;
-        return this.send(ctx, coord, "offset-commit", (corr) => ({ type: "txn.offset-commit", corr, transactionalId: this.transactionalId, groupId: this.c.groupId, producerId: this.producerId, producerEpoch: this.producerEpoch, generation: kip447 ? m.generation : -1, memberId: kip447 ? m.memberId : "", offsets: job.offsets }));
+        return this.send(ctx, coord, "offset-commit", (corr) => ({ type: "txn.offset-commit", corr, transactionalId: this.transactionalId, groupId: this.c.groupId, producerId: this.producerId, producerEpoch: this.producerEpoch, generation: kip447 ? m.generation : -1, memberId: kip447 ? m.memberId : "", offsets: job.offsets, ...txnRequestSupport(this.tv2, this.c.env.protocol) }));
       }
       case "end":
         if (this.commitOk && this.commitOp === null && job.offsets.length > 0) {
@@ -312,7 +316,7 @@ export class Pipeline {
     }
     for (const [leader, batches] of byLeader) {
       const wire = batches.map((b) => ({ topic: b.topic, partition: b.partition, baseSequence: b.baseSequence, values: b.values, keys: b.keys }));
-      const pid = this.transactional ? { producerId: this.producerId, producerEpoch: this.producerEpoch, transactionalId: this.transactionalId } : { producerId: this.producerId, producerEpoch: this.producerEpoch };
+      const pid = this.transactional ? { producerId: this.producerId, producerEpoch: this.producerEpoch, transactionalId: this.transactionalId, ...txnRequestSupport(this.tv2, c.env.protocol) } : { producerId: this.producerId, producerEpoch: this.producerEpoch };
       this.send(ctx, c.requests.broker(leader), "produce", (corr) => ({ type: "produce", corr, acks: -1, timeoutMs: c.cfg["request.timeout.ms"], batches: wire, ...pid }), batches);
     }
   }
@@ -429,6 +433,10 @@ export class Pipeline {
       case "REQUEST_TIMED_OUT":
       case "UNKNOWN_TOPIC_OR_PARTITION":
         this.c.requests.coordinatorDead();
+        return this.retryLater(ctx);
+      case "CONCURRENT_TRANSACTIONS":
+        // Retriable with the same coordinator (TxnOffsetCommitHandler: RetriableException): under transaction.version 2
+        // the offsets partition's add waits for the previous transaction's end.
         return this.retryLater(ctx);
       case "INVALID_PRODUCER_EPOCH":
       case "PRODUCER_FENCED":
