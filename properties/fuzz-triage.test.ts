@@ -550,4 +550,16 @@ describe("triaged fuzz counterexamples", () => {
     expect(hanging.map((a) => a.allowedBecause?.rule)).toEqual(["transaction-open-at-end"]);
     expect(judgement.verdict).toBe("allowed");
   });
+
+  // A pre-2.5 transactional producer (profiles 0.11 and 2.0: no KIP-360 epoch bump) whose sent batch expired reused
+  // the batch's sequences for its next records; the batch had been written, so the leader took them for duplicates
+  // (DUPLICATE_SEQUENCE_NUMBER, acknowledged with the old batch's offsets) and they were lost. Kafka cannot go on
+  // there: an expired batch that was sent leaves its sequence unknown, a fatal error before KIP-360.
+  for (const f of ["fuzz-txn-expired-sent-2070460497.yaml", "fuzz-txn-expired-sent-1195525851.yaml", "fuzz-txn-expired-sent-68072858.yaml"]) {
+    it(`${f}: a pre-2.5 transactional producer whose sent batch expired stops instead of reusing its sequences`, () => {
+      const { judgement, result } = judged(f);
+      expect(judgement.anomalies.filter((a) => !a.allowed)).toEqual([]);
+      expect(result.evidence.some((e) => e.type === "producer-fenced" && e.error === "DELIVERY_TIMEOUT")).toBe(true);
+    });
+  }
 });

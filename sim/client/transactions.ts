@@ -52,6 +52,8 @@ interface TxnBatch {
   expired: boolean;
   /** When the batch was created (the transaction began): delivery.timeout.ms counts from here. */
   readonly createdUs: number;
+  /** A produce request carried it: it may have been written. */
+  sent: boolean;
 }
 
 type Phase =
@@ -234,7 +236,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     for (const r of take) {
       const tp = tpKey(this.spec.topic, r.partition);
       let b = byTp.get(tp);
-      if (b === undefined) byTp.set(tp, (b = { topic: this.spec.topic, partition: r.partition, values: [], keys: [], baseSequence: -1, acked: false, expired: false, createdUs: ctx.nowUs }));
+      if (b === undefined) byTp.set(tp, (b = { topic: this.spec.topic, partition: r.partition, values: [], keys: [], baseSequence: -1, acked: false, expired: false, createdUs: ctx.nowUs, sent: false }));
       b.values.push(r.value);
       b.keys.push(r.key ?? -1);
     }
@@ -258,6 +260,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       if (b.acked || busy.has(b)) continue;
       if (ctx.nowUs - b.createdUs >= deliveryUs) {
         this.expire(ctx, b);
+        if (this.phase === "fenced") return;
         continue;
       }
       const leader = this.metadata.leaderOf(b.topic, b.partition);
@@ -272,6 +275,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     }
     if (this.batches.every((b) => b.acked)) return this.sendsCompleted(ctx);
     for (const [leader, batches] of byLeader) {
+      for (const b of batches) b.sent = true;
       const wire = batches.map((b) => ({ topic: b.topic, partition: b.partition, baseSequence: b.baseSequence, values: b.values, keys: b.keys }));
       this.send(ctx, brokerNode(leader), "produce", (corr) => ({ type: "produce", corr, acks: this.acks, timeoutMs: this.cfg["request.timeout.ms"], producerId: this.producerId, producerEpoch: this.producerEpoch, batches: wire, transactionalId: this.transactionalId, ...txnRequestSupport(this.tv2, this.env.protocol) }), batches);
     }
@@ -383,11 +387,17 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     b.acked = true;
     b.expired = true;
     this.commit = false;
-    // Under transaction.version 2 the abort itself bumps the epoch; before 2.5 the sequence goes back instead.
+    // Under transaction.version 2 the abort itself bumps the epoch. Before 2.5 a batch never sent gives its sequence
+    // back; one that was sent may have been written, and reusing its sequence would have the leader take the next
+    // records for duplicates of it (DUPLICATE_SEQUENCE_NUMBER: acknowledged, lost): the producer cannot go on, a
+    // fatal error (KIP-360's motivation: "the producer can't continue because it doesn't know what sequence number
+    // to assign").
+    const fatal = !this.kip360 && !this.tv2 && b.sent;
     if (this.kip360 && !this.tv2) this.bumpEpoch = true;
-    else this.sequences.set(tpKey(b.topic, b.partition), b.baseSequence);
+    else if (!fatal) this.sequences.set(tpKey(b.topic, b.partition), b.baseSequence);
     ctx.emit({ type: "txn-batch-expired", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, tp: tpKey(b.topic, b.partition), values: b.values });
     this.failRecords(ctx, b, "DELIVERY_TIMEOUT");
+    if (fatal) this.fenced(ctx, "DELIVERY_TIMEOUT");
   }
 
   private failRecords(ctx: Ctx, b: TxnBatch, error: KafkaErrorCode): void {
