@@ -53,36 +53,34 @@ export class HandlerCalls {
 
   /** The payload's heartbeat(): the runner's heartbeat, settled in the caller's async context. */
   heartbeat(): Promise<void> {
-    const ctx = this.host.context();
-    const owner = this.host.owner();
-    const host = this.c.env.async;
-    if (ctx === null || owner === null || host === undefined) return Promise.resolve();
-    const caller = host.current;
-    return new Promise<void>((resolve, reject) => {
-      owner.after(0, () =>
-        this.host.heartbeat(ctx, (error) => {
-          if (error !== "NONE") this.c.membership.needsRejoin ||= this.host.rebalancing(error);
-          host.run(caller, () => (error === "NONE" ? resolve() : reject(kafkaJSErrorOf(error))));
-        }),
-      );
-    });
+    return this.inCaller((ctx, done) =>
+      this.host.heartbeat(ctx, (error) => {
+        if (error !== "NONE") this.c.membership.needsRejoin ||= this.host.rebalancing(error);
+        done(error);
+      }),
+    );
   }
 
   /** eachBatch's commitOffsetsIfNecessary(): the auto-commit check, or a commit of the offsets given. */
   commitIfNecessary(offsets?: TopicOffsets): Promise<void> {
+    return this.inCaller((ctx, done) => {
+      if (offsets === undefined) return this.offsets.autoCommitIfNecessary(ctx, done);
+      const list: TopicPartitionOffset[] = [];
+      for (const t of offsets.topics) for (const p of t.partitions) list.push({ topic: t.topic, partition: p.partition, offset: Number(p.offset) });
+      this.offsets.commit(ctx, list, done);
+    });
+  }
+
+  /** A call from a handler: `start` runs on the member's next turn, and its outcome settles the promise in the
+   *  caller's async context (NONE resolves, an error rejects with kafkajs's error); nothing to do outside a run. */
+  private inCaller(start: (ctx: Ctx, done: (error: KafkaErrorCode) => void) => void): Promise<void> {
     const ctx = this.host.context();
     const owner = this.host.owner();
     const host = this.c.env.async;
     if (ctx === null || owner === null || host === undefined) return Promise.resolve();
     const caller = host.current;
     return new Promise<void>((resolve, reject) => {
-      owner.after(0, () => {
-        const done = (error: KafkaErrorCode): void => host.run(caller, () => (error === "NONE" ? resolve() : reject(kafkaJSErrorOf(error))));
-        if (offsets === undefined) return this.offsets.autoCommitIfNecessary(ctx, done);
-        const list: TopicPartitionOffset[] = [];
-        for (const t of offsets.topics) for (const p of t.partitions) list.push({ topic: t.topic, partition: p.partition, offset: Number(p.offset) });
-        this.offsets.commit(ctx, list, done);
-      });
+      owner.after(0, () => start(ctx, (error) => host.run(caller, () => (error === "NONE" ? resolve() : reject(kafkaJSErrorOf(error))))));
     });
   }
 
