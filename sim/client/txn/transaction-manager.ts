@@ -1,0 +1,164 @@
+// Kafka's TransactionManager (clients/.../producer/internals/TransactionManager.java), the part both transactional
+// clients share — the transactional producer (sim/client/transactions.ts) and a consume-transform-produce
+// pipeline's output producer (sim/client/consumer/pipeline.ts): the transaction coordinator (FindCoordinator, key
+// type transaction), the producer id and epoch (InitProducerId), the requests of a transaction (AddPartitionsToTxn,
+// EndTxn), what an error from the coordinator means (txnCoordinatorErrorAction), the sequence numbers per
+// partition under the current epoch, and the epoch rules: KIP-360's bump after a batch whose sequence is
+// unresolved (2.5+ clients: InitProducerId with the current id and epoch once the abort is done), and under
+// transaction.version 2 (KIP-890 part 2) the bumped epoch the EndTxn answer carries (kafka-facts T13, T14). A new
+// epoch starts every partition's sequence at 0. The batches themselves are txn-batches.ts's.
+import type { NodeId } from "../../core/ids.ts";
+import { brokerNode } from "../../core/ids.ts";
+import type { KafkaErrorCode } from "../../kafka/errors.ts";
+import type { Message } from "../../kafka/protocol.ts";
+import type { InitProducerIdResponse } from "../../kafka/protocol-group.ts";
+import type { RequestBook, Ctx } from "./requests.ts";
+
+/** What a transactional producer does with a transaction coordinator's error (TransactionManager's handlers): find
+ *  the coordinator again and retry, retry (CONCURRENT_TRANSACTIONS: the previous transaction is still completing),
+ *  or treat it as fatal (fenced: PRODUCER_FENCED, INVALID_PRODUCER_EPOCH, and what it does not handle). */
+export function txnCoordinatorErrorAction(error: KafkaErrorCode): "find-coordinator" | "retry" | "fatal" {
+  switch (error) {
+    case "NOT_COORDINATOR":
+    case "COORDINATOR_NOT_AVAILABLE":
+    case "COORDINATOR_LOAD_IN_PROGRESS":
+      return "find-coordinator";
+    case "CONCURRENT_TRANSACTIONS":
+      return "retry";
+    default:
+      return "fatal";
+  }
+}
+
+export interface TransactionManagerOptions {
+  readonly transactionalId: string;
+  readonly transactionTimeoutMs: number;
+  /** Kafka 2.5+ clients (kafkasim's 2.7+ profiles) bump the epoch after a batch's sequence is left unresolved. */
+  readonly kip360: boolean;
+  /** The node a FindCoordinator goes to (a bootstrap broker), or null when there is none. */
+  readonly findNode: () => NodeId | null;
+}
+
+export class TransactionManager {
+  readonly transactionalId: string;
+  producerId = -1;
+  producerEpoch = -1;
+  /** The coordinator runs transaction.version 2 (KIP-890 part 2; its InitProducerId answer says so): EndTxn v5,
+   *  whose answer bumps the epoch. */
+  tv2 = false;
+  coordinator: NodeId | null = null;
+  /** KIP-360 (TransactionManager.epochBumpRequired): a batch's sequence is unresolved; once the transaction is
+   *  aborted, bump the epoch. */
+  epochBumpRequired = false;
+  /** Next sequence per partition under the current epoch. */
+  private readonly sequences = new Map<string, number>();
+
+  constructor(
+    private readonly opts: TransactionManagerOptions,
+    private readonly book: RequestBook,
+  ) {
+    this.transactionalId = opts.transactionalId;
+  }
+
+  get kip360(): boolean {
+    return this.opts.kip360;
+  }
+
+  // ---------------------------------------------------------------- the coordinator's requests
+
+  findCoordinator(ctx: Ctx): void {
+    const node = this.opts.findNode();
+    if (node === null) return;
+    this.book.send(ctx, node, "find", (corr) => ({ type: "group.find-coordinator", corr, keyType: "transaction", key: this.transactionalId }));
+  }
+
+  /** A request to the coordinator, after finding it. */
+  private toCoordinator(ctx: Ctx, kind: "init" | "add" | "add-offsets" | "end", make: (corr: number) => Message): void {
+    if (this.coordinator === null) return this.findCoordinator(ctx);
+    this.book.send(ctx, this.coordinator, kind, make);
+  }
+
+  /** InitProducerId (initTransactions). `bump`: with the current producer id and epoch (KIP-360: the coordinator
+   *  bumps that epoch); a new producer sends neither. */
+  initProducerId(ctx: Ctx, bump: boolean): void {
+    const withId = bump && this.producerId >= 0 ? { producerId: this.producerId, producerEpoch: this.producerEpoch } : {};
+    this.toCoordinator(ctx, "init", (corr) => ({ type: "group.init-producer-id", corr, transactionalId: this.transactionalId, transactionTimeoutMs: this.opts.transactionTimeoutMs, ...withId }));
+  }
+
+  /** Whether a partition new to the transaction needs an AddPartitionsToTxn before its first batch is drained
+   *  (TransactionManager.maybeAddPartition; Sender sends one request for all new partitions). KIP-890 part 2's
+   *  implicit add under transaction.version 2 (the leader adds it while verifying) would answer false here. */
+  needsExplicitAdd(_topic: string, _partition: number): boolean {
+    return true;
+  }
+
+  /** AddPartitionsToTxn for the partitions new to the transaction, in one request. */
+  addPartitions(ctx: Ctx, partitions: readonly { readonly topic: string; readonly partition: number }[]): void {
+    this.toCoordinator(ctx, "add", (corr) => ({ type: "txn.add-partitions", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, partitions }));
+  }
+
+  /** AddOffsetsToTxn: the group's offsets partition joins the transaction (sendOffsetsToTransaction). */
+  addOffsets(ctx: Ctx, groupId: string): void {
+    this.toCoordinator(ctx, "add-offsets", (corr) => ({ type: "txn.add-offsets", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, groupId }));
+  }
+
+  /** EndTxn (commitTransaction / abortTransaction); v5 under transaction.version 2. */
+  endTxn(ctx: Ctx, commit: boolean): void {
+    this.toCoordinator(ctx, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit, ...(this.tv2 ? { transactionVersion: 2 } : {}) }));
+  }
+
+  // ---------------------------------------------------------------- answers
+
+  /** FindCoordinator's answer: false when it named no coordinator. */
+  onFindCoordinator(error: KafkaErrorCode, nodeId: number): boolean {
+    if (error !== "NONE" || nodeId < 0) return false;
+    this.coordinator = brokerNode(nodeId);
+    return true;
+  }
+
+  /** InitProducerId answered NONE: a new producer id or epoch, every sequence from 0. */
+  onInitProducerId(msg: InitProducerIdResponse): void {
+    this.producerId = msg.producerId;
+    this.producerEpoch = msg.producerEpoch;
+    this.tv2 = (msg.transactionVersion ?? 0) >= 2;
+    this.sequences.clear();
+  }
+
+  /** EndTxn answered NONE. Under transaction.version 2 the next transaction runs under the epoch the answer carries
+   *  (KIP-890 part 2), its sequences from 0 again. Returns whether an InitProducerId must bump the epoch now
+   *  (KIP-360's bump is the classic protocol's; under transaction.version 2 the answer bumped it already). */
+  onEndTxn(bumpedEpoch: number | undefined): boolean {
+    if (this.tv2 && bumpedEpoch !== undefined && bumpedEpoch > this.producerEpoch) {
+      this.producerEpoch = bumpedEpoch;
+      this.sequences.clear();
+    }
+    if (!this.epochBumpRequired) return false;
+    this.epochBumpRequired = false;
+    return !this.tv2;
+  }
+
+  /** A coordinator's error: what to do (txnCoordinatorErrorAction); forgets the coordinator when it must be found
+   *  again. */
+  coordinatorError(error: KafkaErrorCode): "find-coordinator" | "retry" | "fatal" {
+    const action = txnCoordinatorErrorAction(error);
+    if (action === "find-coordinator") this.coordinator = null;
+    return action;
+  }
+
+  // ---------------------------------------------------------------- sequences
+
+  /** The base sequence of a batch of `count` records leaving for `tp`. */
+  nextSequence(tp: string, count: number): number {
+    const base = this.sequences.get(tp) ?? 0;
+    this.sequences.set(tp, base + count);
+    return base;
+  }
+
+  /** A batch of `tp` from `baseSequence` failed without an acknowledgement (delivery.timeout.ms): its sequence is
+   *  unresolved. 2.5+ (KIP-360): bump the epoch once the transaction is aborted; under transaction.version 2 the
+   *  abort itself bumps it; before 2.5 the partition's sequence goes back to the batch's. */
+  sequenceUnresolved(tp: string, baseSequence: number): void {
+    if (this.opts.kip360 && !this.tv2) this.epochBumpRequired = true;
+    else this.sequences.set(tp, baseSequence);
+  }
+}
