@@ -7,19 +7,25 @@
 // transaction.version 2 (KIP-890 part 2; the coordinator says so with its InitProducerId answer) it sends EndTxn v5
 // and runs its next transaction under the bumped epoch the answer carries (kafka-facts T13).
 //
-// First slice, simpler than the Java client: no accumulator (a transaction's records go in one batch per partition,
-// sent when the transaction's records are all generated), one transaction at a time, records partitioned by key
-// (murmur2) or round-robin. The records' send ops are recorded as usual; whether their transaction committed is
-// what the markers in the log say (properties/ reads it from the final logs).
+// Built on the transaction machinery it shares with the pipeline's output producer (sim/client/txn/): the
+// TransactionManager (coordinator, producer id and epoch, partitions of the transaction, EndTxn), and the
+// accumulator with the produce side of the Sender (txn-batches.ts): while a transaction is open each record goes to
+// its partition's open batch and is sent when the batch is ready (linger.ms, batch.size), a partition new to the
+// transaction is added (AddPartitionsToTxn) before its first batch leaves, and commitTransaction/abortTransaction
+// flush, wait for every send, then EndTxn. This file holds the workload: records generated at the spec's rate,
+// transactions of `transaction.records` records (the application's sends between beginTransaction and
+// commitTransaction; records generated meanwhile wait for the next one), the abort draw, one transaction at a time,
+// records partitioned by key (murmur2) or round-robin. The records' send ops are recorded as usual; whether their
+// transaction committed is what the markers in the log say (properties/ reads it from the final logs).
 import { WorkloadPacer } from "./workload-pacer.ts";
 import type { Actor } from "../core/node.ts";
 import type { NodeId } from "../core/ids.ts";
-import { brokerNode, brokerOfNode, tpKey } from "../core/ids.ts";
+import { brokerNode, brokerOfNode } from "../core/ids.ts";
 import { acksNumber } from "../kafka/config.ts";
 import { versionAtLeast } from "../kafka/profiles.ts";
 import type { ProducerConfig } from "../kafka/config.ts";
 import type { KafkaErrorCode } from "../kafka/errors.ts";
-import type { Message, ProduceResponse } from "../kafka/protocol.ts";
+import type { Message } from "../kafka/protocol.ts";
 import type { TraceEvent } from "../events.ts";
 import type { ProducerSpec } from "../scenario/types.ts";
 import type { ClientEnv } from "./env.ts";
@@ -29,8 +35,8 @@ import { partitionForKey } from "./partitioner.ts";
 import { RequestBook } from "./txn/requests.ts";
 import type { Ctx } from "./txn/requests.ts";
 import { TransactionManager } from "./txn/transaction-manager.ts";
-import { byLeader, failRecords, newBatch, produceOutcome, recordAcked, wireBatches } from "./txn/txn-batches.ts";
-import type { TxnBatch } from "./txn/txn-batches.ts";
+import { TxnAccumulator, failRecords } from "./txn/txn-batches.ts";
+import type { TxnBatchesHost } from "./txn/txn-batches.ts";
 
 export { txnCoordinatorErrorAction } from "./txn/transaction-manager.ts";
 
@@ -45,13 +51,11 @@ interface TxnRecord {
 type Phase =
   /** Looking for the coordinator, then InitProducerId. */
   | "init"
-  /** Collecting the records of the next transaction. */
+  /** No transaction open: waiting for the next one's first record. */
   | "ready"
-  /** AddPartitionsToTxn in flight or to retry. */
-  | "adding"
-  /** Produce requests in flight or to retry. */
-  | "producing"
-  /** EndTxn in flight or to retry. */
+  /** A transaction open: its records go to the accumulator as they come. */
+  | "open"
+  /** commitTransaction / abortTransaction: flushing, then EndTxn. */
   | "ending"
   /** Fenced or failed fatally: stopped. */
   | "fenced";
@@ -60,16 +64,21 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   readonly cfg: ProducerConfig;
   readonly name: string;
   readonly transactionalId: string;
-  private readonly acks: -1 | 0 | 1;
   private readonly recordsPerTxn: number;
   private readonly abortProb: number;
   private readonly metadata: ProducerMetadata;
   private readonly book: RequestBook;
   private readonly tm: TransactionManager;
+  private readonly acc: TxnAccumulator;
   private phase: Phase = "init";
+  /** Records generated and not yet sent (the application's backlog while a transaction commits). */
   private pending: TxnRecord[] = [];
-  private batches: TxnBatch[] = [];
+  private pendingAt = 0;
+  /** The open transaction's records, as sent. */
+  private txnValues: number[] = [];
   private commit = true;
+  /** The abortable error that dooms the open transaction (its undrained batches fail with it). */
+  private abortError: KafkaErrorCode = "NONE";
   private sent = 0;
   private roundRobin = 0;
   private readonly pacer = new WorkloadPacer();
@@ -84,13 +93,34 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     this.cfg = spec.config;
     this.name = spec.id;
     this.transactionalId = spec.config["transactional.id"] as string;
-    this.acks = acksNumber(this.cfg.acks);
     this.recordsPerTxn = Math.max(1, spec.transaction?.records ?? 10);
     this.abortProb = spec.transaction?.abortProb ?? 0;
     this.metadata = new ProducerMetadata(this.cfg["retry.backoff.ms"] * 1000);
     this.book = new RequestBook(0, { requestTimeoutMs: this.cfg["request.timeout.ms"], retryBackoffMs: this.cfg["retry.backoff.ms"] });
     const findNode = (): NodeId | null => (env.bootstrap.length === 0 ? null : (env.bootstrap[this.metadata.node++ % env.bootstrap.length] as NodeId));
     this.tm = new TransactionManager({ transactionalId: this.transactionalId, transactionTimeoutMs: this.cfg["transaction.timeout.ms"], kip360: versionAtLeast(env.protocol ?? "3.7", "2.7"), findNode }, this.book);
+    const host: TxnBatchesHost = {
+      process: this.name,
+      env,
+      book: this.book,
+      tm: this.tm,
+      transactionalId: this.transactionalId,
+      acks: acksNumber(this.cfg.acks),
+      requestTimeoutMs: this.cfg["request.timeout.ms"],
+      retryBackoffMs: this.cfg["retry.backoff.ms"],
+      lingerMs: this.cfg["linger.ms"],
+      batchSizeBytes: this.cfg["batch.size"],
+      deliveryTimeoutMs: this.cfg["delivery.timeout.ms"],
+      leaderOf: (topic, partition) => this.metadata.leaderOf(topic, partition),
+      leaderNode: (leader) => brokerNode(leader),
+      refreshMetadata: () => {
+        this.metadata.stale = true;
+      },
+      batchFailed: (_ctx, error) => this.abortable(error),
+      fenced: (ctx, error) => this.fenced(ctx, error),
+      resetProducer: () => undefined,
+    };
+    this.acc = new TxnAccumulator(host);
   }
 
   get producerId(): number {
@@ -112,7 +142,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
 
   onTimer(ctx: Ctx, tag: unknown): void {
     if (tag === TICK) return this.tick(ctx);
-    if (this.book.isRetry(tag)) return this.step(ctx);
+    if (this.book.isRetry(tag) || this.acc.isWake(tag)) return this.step(ctx);
     // A request timed out: NetworkClient closes the connection; whatever it carried is retried.
     const r = this.book.timedOut(tag);
     if (r === undefined) return;
@@ -129,7 +159,9 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   private failNode(ctx: Ctx, node: NodeId): void {
     for (const r of this.book.failNode(ctx, node)) {
       if (r.kind === "find" || r.kind === "init" || r.kind === "add" || r.kind === "end") this.tm.coordinator = null;
+      if (r.kind === "add") this.tm.onAddPartitions(false);
       if (r.kind === "metadata") this.metadata.failed(ctx.nowUs);
+      if (r.kind === "produce") this.acc.requestFailed(ctx, r);
     }
     this.metadata.stale = true;
     this.book.retryLater(ctx);
@@ -165,63 +197,63 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   private step(ctx: Ctx): void {
     if (this.phase === "fenced") return;
     if (this.metadata.stale && !this.book.has("metadata") && ctx.nowUs >= this.metadata.retryAtUs) this.requestMetadata(ctx);
-    switch (this.phase) {
-      case "init":
-        if (this.book.has("find") || this.book.has("init")) return;
-        return this.tm.initProducerId(ctx, true);
-      case "ready": {
-        const full = this.pending.length >= this.recordsPerTxn || (this.pending.length > 0 && !this.env.workloadActive());
-        if (!full) return;
-        this.beginTransaction(ctx);
-        return this.step(ctx);
-      }
-      case "adding":
-        if (this.book.has("add") || this.book.has("find")) return;
-        return this.tm.addPartitions(ctx, this.batches.map((b) => ({ topic: b.topic, partition: b.partition })));
-      case "producing":
-        return this.produce(ctx);
-      case "ending":
-        if (this.book.has("end") || this.book.has("find")) return;
-        return this.tm.endTxn(ctx, this.commit);
+    if (this.phase === "init") {
+      if (!this.book.has("find") && !this.book.has("init")) this.tm.initProducerId(ctx, true);
+      return;
     }
+    if (this.phase === "ready" && this.pendingAt < this.pending.length) {
+      // beginTransaction: the next record opens it.
+      this.phase = "open";
+      this.commit = true;
+      this.abortError = "NONE";
+      this.txnValues = [];
+    }
+    if (this.phase === "open") this.send(ctx);
+    if (this.phase !== "open" && this.phase !== "ending") return;
+    this.tm.maybeSendAddPartitions(ctx);
+    this.acc.run(ctx, true);
+    if ((this.phase as Phase) === "open" && !this.commit) this.endTransaction(ctx);
+    if (this.phase !== "ending" || this.acc.hasIncomplete() || this.tm.hasPendingAdds() || this.book.has("end") || this.book.has("find")) return;
+    // A transaction with no partition added (its batches all failed undrained) ends without EndTxn.
+    if (this.tm.transactionStarted) this.tm.endTxn(ctx, this.commit);
+    else this.ended(ctx, undefined);
   }
 
-  /** beginTransaction + the sends of its records: one batch per partition, with the partition's next sequences. */
-  private beginTransaction(ctx: Ctx): void {
-    const take = this.pending.splice(0, this.recordsPerTxn);
-    const byTp = new Map<string, TxnBatch>();
-    for (const r of take) {
-      const tp = tpKey(this.spec.topic, r.partition);
-      let b = byTp.get(tp);
-      if (b === undefined) byTp.set(tp, (b = newBatch(this.spec.topic, r.partition, ctx.nowUs)));
-      b.values.push(r.value);
-      b.keys.push(r.key ?? -1);
+  /** The application's sends of the open transaction, until it has its records: then commitTransaction (or
+   *  abortTransaction, drawn with the workload's abort probability). An abortable error ends it at once: the
+   *  application's next send fails, and it aborts. */
+  private send(ctx: Ctx): void {
+    const topic = this.spec.topic;
+    while (this.commit && this.txnValues.length < this.recordsPerTxn && this.pendingAt < this.pending.length) {
+      const r = this.pending[this.pendingAt++] as TxnRecord;
+      this.txnValues.push(r.value);
+      this.acc.append(ctx, topic, r.partition, r.value, r.key);
     }
-    this.batches = [...byTp.values()];
-    this.commit = true;
-    for (const b of this.batches) b.baseSequence = this.tm.nextSequence(tpKey(b.topic, b.partition), b.values.length);
-    this.phase = "adding";
+    if (this.pendingAt === this.pending.length) {
+      this.pending.length = 0;
+      this.pendingAt = 0;
+    } else if (this.pendingAt > 4096) {
+      this.pending = this.pending.slice(this.pendingAt);
+      this.pendingAt = 0;
+    }
+    const full = this.txnValues.length >= this.recordsPerTxn || (this.pendingAt === this.pending.length && !this.env.workloadActive());
+    if (!this.commit || full) this.endTransaction(ctx);
   }
 
-  private produce(ctx: Ctx): void {
-    const busy = new Set<TxnBatch>();
-    for (const r of this.book.inflight.values()) for (const b of r.batches) busy.add(b);
-    const deliveryUs = this.cfg["delivery.timeout.ms"] * 1000;
-    const sendable: TxnBatch[] = [];
-    for (const b of this.batches) {
-      if (b.acked || busy.has(b)) continue;
-      if (ctx.nowUs - b.createdUs >= deliveryUs) this.expire(ctx, b);
-      else sendable.push(b);
-    }
-    const groups = byLeader(sendable, (topic, partition) => this.metadata.leaderOf(topic, partition), () => {
-      this.metadata.stale = true;
-      this.book.retryLater(ctx);
-    });
-    if (this.batches.every((b) => b.acked)) return this.sendsCompleted(ctx);
-    for (const [leader, batches] of groups) {
-      const wire = wireBatches(batches);
-      this.book.send(ctx, brokerNode(leader), "produce", (corr) => ({ type: "produce", corr, acks: this.acks, timeoutMs: this.cfg["request.timeout.ms"], producerId: this.producerId, producerEpoch: this.producerEpoch, batches: wire, transactionalId: this.transactionalId }), batches);
-    }
+  /** commitTransaction or abortTransaction: every batch ready now; an abort fails the batches not sent yet. */
+  private endTransaction(ctx: Ctx): void {
+    if (this.commit) this.commit = !(this.abortProb > 0 && ctx.rng.next() < this.abortProb);
+    this.phase = "ending";
+    this.acc.flushing = true;
+    // abortTransaction: the partitions new to it are still added (TransactionManager.beginCompletingTransaction),
+    // then EndTxn(ABORT).
+    if (!this.commit) this.acc.abortUndrained(ctx, this.abortError === "NONE" ? "TRANSACTION_ABORTABLE" : this.abortError);
+  }
+
+  /** A batch failed for good (expired, refused): an abortable error (TransactionManager.transitionToAbortableError). */
+  private abortable(error: KafkaErrorCode): void {
+    this.commit = false;
+    if (this.abortError === "NONE") this.abortError = error;
   }
 
   onMessage(ctx: Ctx, _from: NodeId, msg: Message): void {
@@ -244,81 +276,37 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       case "txn.add-partitions-response": {
         if (this.book.take(ctx, msg.corr) === undefined) return;
         const error = msg.results.find((r) => r.error !== "NONE")?.error ?? "NONE";
-        if (error === "NONE") this.phase = "producing";
-        else this.coordinatorError(ctx, error);
+        this.tm.onAddPartitions(error === "NONE");
+        if (error !== "NONE") this.coordinatorError(ctx, error);
         return this.step(ctx);
       }
-      case "produce-response":
-        return this.onProduceResponse(ctx, msg);
+      case "produce-response": {
+        const r = this.book.take(ctx, msg.corr);
+        if (r === undefined) return;
+        this.acc.onProduceResponse(ctx, r, msg);
+        return this.step(ctx);
+      }
       case "txn.end-response":
         if (this.book.take(ctx, msg.corr) === undefined) return;
-        if (msg.error === "NONE") {
-          if (this.commit) this.committed++;
-          else this.aborted++;
-          ctx.emit({ type: "txn-ended", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, topic: this.spec.topic, commit: this.commit, values: this.batches.flatMap((b) => b.values) });
-          this.batches = [];
-          // TransactionManager: after the abort, InitProducerId with the current id and epoch bumps the epoch.
-          this.phase = this.tm.onEndTxn(msg.producerEpoch) ? "init" : "ready";
-        } else this.coordinatorError(ctx, msg.error);
+        if (msg.error === "NONE") return this.ended(ctx, msg.producerEpoch);
+        this.coordinatorError(ctx, msg.error);
         return this.step(ctx);
       default:
         return;
     }
   }
 
-  private onProduceResponse(ctx: Ctx, msg: ProduceResponse): void {
-    const r = this.book.take(ctx, msg.corr);
-    if (r === undefined) return;
-    const broker = brokerOfNode(r.node) ?? -1;
-    for (const b of r.batches) {
-      if (b.expired) continue;
-      const res = msg.partitions.find((p) => p.topic === b.topic && p.partition === b.partition);
-      const error: KafkaErrorCode = res?.error ?? "NETWORK_EXCEPTION";
-      switch (produceOutcome(error)) {
-        case "acked":
-          b.acked = true;
-          recordAcked(ctx, this.env, this.name, b, res?.baseOffset ?? -1, broker);
-          break;
-        case "fenced":
-          // Refused by the leader: certainly not written; the producer is done (a fatal error in the Java client).
-          return this.fenced(ctx, error);
-        case "retriable":
-          this.metadata.stale = true;
-          break;
-        case "abortable":
-          // An abortable error (TransactionManager.transitionToAbortableError): the transaction is aborted.
-          b.acked = true;
-          this.commit = false;
-          failRecords(ctx, this.env, this.name, b, error);
-          break;
-      }
-    }
-    if (this.batches.every((b) => b.acked)) return this.sendsCompleted(ctx);
-    this.book.retryLater(ctx);
+  /** The transaction is over (EndTxn answered NONE, with the bumped epoch under transaction.version 2). */
+  private ended(ctx: Ctx, bumpedEpoch: number | undefined): void {
+    if (this.commit) this.committed++;
+    else this.aborted++;
+    ctx.emit({ type: "txn-ended", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, topic: this.spec.topic, commit: this.commit, values: this.txnValues });
+    this.txnValues = [];
+    this.acc.clear();
+    this.tm.resetTransaction();
+    // TransactionManager: after the abort, InitProducerId with the current id and epoch bumps the epoch.
+    this.phase = this.tm.onEndTxn(bumpedEpoch) ? "init" : "ready";
     this.step(ctx);
-  }
-
-  /** commitTransaction (or abortTransaction) once every send of the transaction completed. */
-  private sendsCompleted(ctx: Ctx): void {
-    if (this.commit) this.commit = !(this.abortProb > 0 && ctx.rng.next() < this.abortProb);
-    this.phase = "ending";
-    this.step(ctx);
-  }
-
-  /** delivery.timeout.ms passed since the batch was created (Sender: RecordAccumulator.expiredBatches, checked when a
-   *  batch is ready to be sent again — kafkasim, like its idempotent producer, lets an in-flight attempt finish or
-   *  time out first): its records fail with a TimeoutException, an abortable error in a transaction
-   *  (TransactionManager.handleFailedBatch → transitionToAbortableError); the application aborts. A copy of the
-   *  batch still on the wire (a cut or lossy link retransmits it, fact 42) can reach the leader after the abort's
-   *  marker: KIP-890 part 1's verification refuses it, and under transaction.version 2 the marker's bumped epoch
-   *  fences it (kafka-facts T14). */
-  private expire(ctx: Ctx, b: TxnBatch): void {
-    b.acked = true;
-    b.expired = true;
-    this.commit = false;
-    this.tm.sequenceUnresolved(tpKey(b.topic, b.partition), b.baseSequence);
-    ctx.emit({ type: "txn-batch-expired", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, tp: tpKey(b.topic, b.partition), values: b.values });
-    failRecords(ctx, this.env, this.name, b, "DELIVERY_TIMEOUT");
   }
 
   /** An error from the coordinator: find it again, retry, or stop when fenced. */
@@ -331,9 +319,14 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     if (this.phase === "fenced") return;
     // A fatal error fails the sends not yet acknowledged, in the open transaction or not yet in one (their futures:
     // ProducerFencedException).
-    for (const b of this.batches) if (!b.acked) failRecords(ctx, this.env, this.name, b, error);
-    for (const r of this.pending) this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "send", value: { topic: this.spec.topic, key: r.key, value: r.value, partition: r.partition, error, policy: "log" } });
+    for (const b of this.acc.pending()) failRecords(ctx, this.env, this.name, b, error);
+    this.acc.clear();
+    for (let i = this.pendingAt; i < this.pending.length; i++) {
+      const r = this.pending[i] as TxnRecord;
+      this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "send", value: { topic: this.spec.topic, key: r.key, value: r.value, partition: r.partition, error, policy: "log" } });
+    }
     this.pending = [];
+    this.pendingAt = 0;
     this.phase = "fenced";
     ctx.emit({ type: "producer-fenced", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, error });
   }

@@ -5,8 +5,8 @@
 //     partition's first write), and at the end of each poll batch commits the batch's input offsets in it —
 //     AddOffsetsToTxn (the group's __consumer_offsets partition joins the transaction), TxnOffsetCommit with the
 //     member's generation and member id (sendOffsetsToTransaction(offsets, consumer.groupMetadata()), 2.5+) — and
-//     ends it with EndTxn COMMIT. An abortable error (a refused write, CommitFailedException: the member left its
-//     generation) aborts the transaction at the batch's end and rewinds the member to its committed offsets; a
+//     ends it with EndTxn COMMIT. An abortable error (a refused write, an output batch past delivery.timeout.ms,
+//     CommitFailedException: the member left its generation) aborts the transaction at the batch's end and rewinds the member to its committed offsets; a
 //     fenced producer (PRODUCER_FENCED / INVALID_PRODUCER_EPOCH) is replaced — the application closes it and
 //     creates a new one, whose InitProducerId aborts what was open — and the member rewinds. A crash mid-batch
 //     leaves the transaction open until the restarted member's InitProducerId (or the timeout) aborts it.
@@ -15,20 +15,25 @@
 //     flushed (every send acknowledged), then the processing commits the offsets as usual (processing.ts). A crash
 //     between an output write and the commit writes that output again after the restart.
 // The output record is the input record (value and key): an identity transform, so the output topic says which
-// input each output came from (properties/checkers/duplicate-output.ts). Like the first-slice transactional
-// producer (sim/client/transactions.ts): one request in flight at a time (records queue meanwhile, as in the
-// accumulator); under transaction.version 2 (KIP-890 part 2) its EndTxn (v5) answer bumps the epoch for the next
-// transaction, as the producer's does.
+// input each output came from (properties/checkers/duplicate-output.ts). The output producer is the transaction
+// machinery the transactional producer has too (sim/client/txn/): its TransactionManager (coordinator, producer id
+// and epoch, AddPartitionsToTxn, EndTxn; KIP-360's bump after an abort with a sequence unresolved, or under
+// transaction.version 2 the epoch the EndTxn answer carries) and its accumulator (each output record to its
+// partition's batch, sent when ready, Java's producer defaults: linger.ms 0, batch.size 16384, delivery.timeout.ms
+// 120000 — without transactions, no expiry: the batch waits for its output). This file holds what is the pipeline's
+// own: the batch's offsets (AddOffsetsToTxn, TxnOffsetCommit; one transactional request at a time, once every
+// output is acknowledged), the group interaction and the rewind after an abort.
 import type { NodeId } from "../../core/ids.ts";
-import { brokerOfNode, tpKey } from "../../core/ids.ts";
+import { brokerOfNode } from "../../core/ids.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
-import type { Message, ProduceResponse } from "../../kafka/protocol.ts";
+import type { Message } from "../../kafka/protocol.ts";
 import { versionAtLeast } from "../../kafka/profiles.ts";
 import { partitionForKey } from "../partitioner.ts";
 import { RequestBook, TxnRequest } from "../txn/requests.ts";
 import { TransactionManager } from "../txn/transaction-manager.ts";
-import { byLeader, newBatch, produceOutcome, recordAcked, resultFor, wireBatches } from "../txn/txn-batches.ts";
-import type { TxnBatch } from "../txn/txn-batches.ts";
+import { TxnAccumulator } from "../txn/txn-batches.ts";
+import type { TxnBatchesHost } from "../txn/txn-batches.ts";
+import { PRODUCER_DEFAULTS } from "../../kafka/config.ts";
 import type { Consumer } from "./consumer.ts";
 import type { Ctx, TopicPartitionOffset, WorkItem } from "./types.ts";
 
@@ -51,21 +56,22 @@ export class Pipeline {
   readonly transactionalId: string;
   private readonly book: RequestBook;
   private readonly tm: TransactionManager;
+  private readonly acc: TxnAccumulator;
   /** Has a producer id and epoch (transactional: InitProducerId answered). */
   private ready: boolean;
+  /** The next InitProducerId bumps the current epoch (KIP-360: with the producer id and epoch). */
+  private bumpEpoch = false;
   /** The batch's offsets as a commit op, once its EndTxn(COMMIT) went out (recorded as invoked then). */
   private commitOp: { readonly group: string; readonly generation: number; readonly offsets: readonly TopicPartitionOffset[]; readonly mode: "sync" } | null = null;
   private findNode = 0;
-  /** Output partition → records processed and not yet in a sent batch. */
-  private readonly queued = new Map<number, { values: number[]; keys: number[] }>();
-  /** Batches sent and not yet acknowledged (sent again on a retriable error). */
-  private unacked: TxnBatch[] = [];
-  /** Output partitions added to the open transaction (AddPartitionsToTxn). */
-  private readonly added = new Set<number>();
+  /** Records processed while the output topic's partitions are unknown, by -1-(input partition). */
+  private readonly waiting = new Map<number, { values: number[]; keys: number[] }>();
   /** Values written in the open transaction. */
   private txnValues: number[] = [];
   /** False once the open transaction must be aborted (an abortable error; the producer fenced). */
   private commitOk = true;
+  /** The abortable error that dooms it (its undrained batches fail with it). */
+  private abortError: KafkaErrorCode = "NONE";
   /** The producer was fenced in this batch: the coordinator aborted the transaction; the member rewinds. */
   private fencedInBatch = false;
   private job: Job | null = null;
@@ -84,6 +90,31 @@ export class Pipeline {
     this.book = new RequestBook(CORR_BASE, { requestTimeoutMs: c.cfg["request.timeout.ms"], retryBackoffMs: c.cfg["retry.backoff.ms"] });
     const findNode = (): NodeId | null => (c.env.bootstrap.length === 0 ? null : (c.env.bootstrap[this.findNode % c.env.bootstrap.length] as NodeId));
     this.tm = new TransactionManager({ transactionalId: this.transactionalId, transactionTimeoutMs: TRANSACTION_TIMEOUT_MS, kip360: versionAtLeast(c.env.protocol ?? "3.7", "2.7"), findNode }, this.book);
+    // The output producer has Java's producer defaults (linger.ms, batch.size, delivery.timeout.ms) and acks=all;
+    // without transactions it waits for its output however long it takes (the batch is flushed before the commit).
+    const host: TxnBatchesHost = {
+      process: c.name,
+      env: c.env,
+      book: this.book,
+      tm: this.tm,
+      transactionalId: this.transactional ? this.transactionalId : null,
+      acks: -1,
+      requestTimeoutMs: c.cfg["request.timeout.ms"],
+      retryBackoffMs: c.cfg["retry.backoff.ms"],
+      lingerMs: PRODUCER_DEFAULTS["linger.ms"],
+      batchSizeBytes: PRODUCER_DEFAULTS["batch.size"],
+      deliveryTimeoutMs: this.transactional ? PRODUCER_DEFAULTS["delivery.timeout.ms"] : Infinity,
+      leaderOf: (topic, partition) => c.requests.leaderOf(topic, partition),
+      leaderNode: (leader) => c.requests.broker(leader),
+      refreshMetadata: (ctx) => c.requests.refreshMetadata(ctx),
+      batchFailed: (_ctx, error) => this.abortable(error),
+      fenced: (ctx, error) => this.fenced(ctx, error),
+      resetProducer: (ctx) => {
+        this.ready = false;
+        this.book.retryLater(ctx);
+      },
+    };
+    this.acc = new TxnAccumulator(host);
   }
 
   get producerId(): number {
@@ -104,19 +135,29 @@ export class Pipeline {
   add(ctx: Ctx, w: WorkItem): void {
     if (!this.commitOk) return; // the transaction will be aborted and the batch read again
     const n = this.c.requests.partitionCount(this.topic);
-    // Unknown output topic: KafkaProducer.send blocks on metadata; here the record waits in partition -1-p.
     const key = w.message.key;
-    const partition = n === 0 ? -1 - w.partition : key !== null ? partitionForKey(key, n) : w.partition % n;
-    let q = this.queued.get(partition);
-    if (q === undefined) this.queued.set(partition, (q = { values: [], keys: [] }));
-    q.values.push(w.message.value);
-    q.keys.push(key ?? -1);
+    if (n === 0) {
+      // Unknown output topic: KafkaProducer.send blocks on metadata; here the record waits in partition -1-p.
+      let q = this.waiting.get(-1 - w.partition);
+      if (q === undefined) this.waiting.set(-1 - w.partition, (q = { values: [], keys: [] }));
+      q.values.push(w.message.value);
+      q.keys.push(key ?? -1);
+    } else this.append(ctx, key !== null ? partitionForKey(key, n) : w.partition % n, w.message.value, key ?? -1);
     this.step(ctx);
   }
 
-  /** The batch is processed: once every output is acknowledged, commit `offsets` in the transaction and end it
-   *  (transactional), then `then`. A plain pipeline leaves the offsets to the processing's commit. */
+  private append(ctx: Ctx, partition: number, value: number, key: number): void {
+    const k = key < 0 ? null : key;
+    this.c.env.history.recordSendInvoke(ctx.nowUs, this.c.name, this.topic, k, value, partition);
+    if (this.transactional) this.txnValues.push(value);
+    this.acc.append(ctx, this.topic, partition, value, k);
+  }
+
+  /** The batch is processed: once every output is acknowledged (producer.flush: every batch ready now), commit
+   *  `offsets` in the transaction and end it (transactional), then `then`. A plain pipeline leaves the offsets to
+   *  the processing's commit. */
   flush(ctx: Ctx, offsets: readonly TopicPartitionOffset[], then: () => void): void {
+    this.acc.flushing = true;
     if (!this.transactional) {
       this.job = { offsets, then: () => then(), step: "end" };
       return this.step(ctx);
@@ -136,7 +177,7 @@ export class Pipeline {
   }
 
   onTimer(ctx: Ctx, tag: unknown): boolean {
-    if (this.book.isRetry(tag)) {
+    if (this.book.isRetry(tag) || this.acc.isWake(tag)) {
       this.step(ctx);
       return true;
     }
@@ -160,7 +201,9 @@ export class Pipeline {
     if (failed.length === 0) return;
     for (const r of failed) {
       if (r.kind === "offset-commit") this.c.requests.coordinatorDead();
-      else if (r.kind !== "produce") this.tm.coordinator = null;
+      else if (r.kind === "produce") this.acc.requestFailed(ctx, r);
+      else this.tm.coordinator = null;
+      if (r.kind === "add") this.tm.onAddPartitions(false);
     }
     this.c.requests.refreshMetadata(ctx);
     this.book.retryLater(ctx);
@@ -168,33 +211,39 @@ export class Pipeline {
 
   // ---------------------------------------------------------------- the state machine
 
-  /** Send whatever is next, one request at a time. */
+  /** A transactional request in flight (TransactionManager sends one at a time). */
+  private txnRequestInFlight(): boolean {
+    for (const r of this.book.inflight.values()) if (r.kind !== "produce" && r.kind !== "metadata") return true;
+    return false;
+  }
+
+  /** Send whatever is next: the output's batches as they are ready; at the batch's end, once they are all
+   *  acknowledged, the offsets and EndTxn, one transactional request at a time. */
   private step(ctx: Ctx): void {
-    if (this.book.inflight.size > 0) return;
-    if (!this.ready) return this.initialise(ctx);
+    if (!this.ready) {
+      // A new producer id or epoch once nothing is in flight (the batches sent under the old one are answered).
+      if (!this.book.has("find") && !this.book.has("init") && !this.book.has("produce")) this.initialise(ctx);
+      return;
+    }
     if (this.fencedInBatch) {
       // The new producer is ready; the fenced one's transaction was aborted by its InitProducerId.
       if (this.job === null) return;
       return this.endBatch(ctx, false);
     }
     if (!this.commitOk) {
-      // Aborting: what is not written yet is not sent (the batch is read again after the abort). Batches that took
-      // sequence numbers and were never acknowledged leave a gap the leader would refuse: bump the epoch after.
-      this.queued.clear();
-      if (this.unacked.length > 0) this.tm.epochBumpRequired = true;
-      this.unacked = [];
-    } else {
-      if (!this.placeQueued(ctx)) return;
-      if (this.transactional) {
-        const toAdd = [...this.queued.keys()].filter((p) => !this.added.has(p));
-        if (toAdd.length > 0) return this.tm.addPartitions(ctx, toAdd.map((partition) => ({ topic: this.topic, partition })));
-      }
-      if (this.queued.size > 0 || this.unacked.length > 0) return this.produce(ctx);
-    }
+      // Aborting: what is not sent yet is not (abortUndrainedBatches; the batch is read again after the abort).
+      this.waiting.clear();
+      this.acc.abortUndrained(ctx, this.abortError === "NONE" ? "TRANSACTION_ABORTABLE" : this.abortError);
+      this.acc.flushing = true;
+    } else if (!this.placeWaiting(ctx)) return;
+    if (this.transactional) this.tm.maybeSendAddPartitions(ctx);
+    this.acc.run(ctx, true);
+    if (!this.ready || this.fencedInBatch) return;
     const job = this.job;
-    if (job === null) return;
+    if (job === null || this.acc.hasIncomplete() || this.tm.hasPendingAdds()) return;
     if (!this.transactional) return this.finish(ctx);
-    if (this.txnValues.length === 0 && this.added.size === 0 && job.step === "add-offsets" && job.offsets.length === 0) return this.finish(ctx);
+    if (this.txnRequestInFlight()) return;
+    if (this.txnValues.length === 0 && !this.tm.hasPartitions() && job.step === "add-offsets" && job.offsets.length === 0) return this.finish(ctx);
     if (!this.commitOk) job.step = "end";
     switch (job.step) {
       case "add-offsets":
@@ -218,32 +267,29 @@ export class Pipeline {
           this.commitOp = { group: this.c.groupId, generation: this.c.membership.generation, offsets: job.offsets, mode: "sync" };
           this.c.env.history.record({ timeUs: ctx.nowUs, process: this.c.name, type: "invoke", f: "commit", value: this.commitOp });
         }
+        // A transaction the coordinator never heard of (nothing added: its outputs failed undrained) ends at once.
+        if (!this.tm.transactionStarted) return this.endBatch(ctx, this.commitOk);
         return this.tm.endTxn(ctx, this.commitOk);
     }
   }
 
-  /** Records queued before the output topic's metadata came move to their partitions; false while it is unknown. */
-  private placeQueued(ctx: Ctx): boolean {
+  /** Records processed before the output topic's metadata came go to their partitions; false while it is unknown. */
+  private placeWaiting(ctx: Ctx): boolean {
+    if (this.waiting.size === 0) return true;
     const n = this.c.requests.partitionCount(this.topic);
-    if (n > 0) {
-      for (const [p, q] of [...this.queued]) {
-        if (p >= 0) continue;
-        this.queued.delete(p);
-        for (let i = 0; i < q.values.length; i++) {
-          const key = q.keys[i] as number;
-          const partition = key >= 0 ? partitionForKey(key, n) : (-1 - p) % n;
-          let t = this.queued.get(partition);
-          if (t === undefined) this.queued.set(partition, (t = { values: [], keys: [] }));
-          t.values.push(q.values[i] as number);
-          t.keys.push(key);
-        }
-      }
-      return true;
+    if (n === 0) {
+      this.c.requests.refreshMetadata(ctx);
+      this.book.retryLater(ctx);
+      return false;
     }
-    if (this.queued.size === 0) return true;
-    this.c.requests.refreshMetadata(ctx);
-    this.book.retryLater(ctx);
-    return false;
+    for (const [p, q] of this.waiting) {
+      for (let i = 0; i < q.values.length; i++) {
+        const key = q.keys[i] as number;
+        this.append(ctx, key >= 0 ? partitionForKey(key, n) : (-1 - p) % n, q.values[i] as number, key);
+      }
+    }
+    this.waiting.clear();
+    return true;
   }
 
   private initialise(ctx: Ctx): void {
@@ -253,35 +299,8 @@ export class Pipeline {
       if (nodes.length === 0) return;
       return this.book.send(ctx, nodes[this.findNode % nodes.length] as NodeId, "init", (corr) => ({ type: "group.init-producer-id", corr }));
     }
-    this.tm.initProducerId(ctx, false);
-  }
-
-  /** The queued records become batches (the next sequences of their partitions), sent with the unacknowledged ones
-   *  to each partition's leader. */
-  private produce(ctx: Ctx): void {
-    const c = this.c;
-    for (const [partition, q] of this.queued) {
-      if (this.transactional && !this.added.has(partition)) continue;
-      const b = newBatch(this.topic, partition, ctx.nowUs);
-      for (let i = 0; i < q.values.length; i++) {
-        b.values.push(q.values[i] as number);
-        b.keys.push(q.keys[i] as number);
-      }
-      b.baseSequence = this.tm.nextSequence(tpKey(this.topic, partition), b.values.length);
-      if (this.transactional) for (const v of b.values) this.txnValues.push(v);
-      for (let i = 0; i < b.values.length; i++) c.env.history.recordSendInvoke(ctx.nowUs, c.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition);
-      this.unacked.push(b);
-      this.queued.delete(partition);
-    }
-    const groups = byLeader(this.unacked, (topic, partition) => c.requests.leaderOf(topic, partition), () => {
-      c.requests.refreshMetadata(ctx);
-      this.book.retryLater(ctx);
-    });
-    for (const [leader, batches] of groups) {
-      const wire = wireBatches(batches);
-      const pid = this.transactional ? { producerId: this.producerId, producerEpoch: this.producerEpoch, transactionalId: this.transactionalId } : { producerId: this.producerId, producerEpoch: this.producerEpoch };
-      this.book.send(ctx, c.requests.broker(leader), "produce", (corr) => ({ type: "produce", corr, acks: -1, timeoutMs: c.cfg["request.timeout.ms"], batches: wire, ...pid }), batches);
-    }
+    // A new producer (after a fence) has no id; the KIP-360 bump sends the current id and epoch.
+    this.tm.initProducerId(ctx, this.bumpEpoch);
   }
 
   onMessage(ctx: Ctx, msg: Message): void {
@@ -301,27 +320,33 @@ export class Pipeline {
         }
         if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
         this.tm.onInitProducerId(msg);
-        // A new producer id or epoch: the batches still unacknowledged get the new sequences, in order.
-        for (const b of this.unacked) b.baseSequence = this.tm.nextSequence(tpKey(b.topic, b.partition), b.values.length);
+        // A new producer id or epoch: the batches that had sequences get new ones, in order.
+        this.acc.resequence();
         this.ready = true;
+        this.bumpEpoch = false;
         return this.step(ctx);
       case "txn.add-partitions-response": {
         if (this.book.take(ctx, msg.corr) === undefined) return;
         const error = msg.results.find((r) => r.error !== "NONE")?.error ?? "NONE";
+        this.tm.onAddPartitions(error === "NONE");
         if (error !== "NONE") return this.coordinatorError(ctx, error);
-        for (const r of msg.results) this.added.add(r.partition);
         return this.step(ctx);
       }
       case "txn.add-offsets-response":
         if (this.book.take(ctx, msg.corr) === undefined) return;
         if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
+        this.tm.onAddOffsets();
         if (this.job !== null) this.job.step = "offset-commit";
         return this.step(ctx);
       case "txn.offset-commit-response":
         if (this.book.take(ctx, msg.corr) === undefined) return;
         return this.onOffsetCommit(ctx, msg.error);
-      case "produce-response":
-        return this.onProduceResponse(ctx, msg);
+      case "produce-response": {
+        const r = this.book.take(ctx, msg.corr);
+        if (r === undefined) return;
+        this.acc.onProduceResponse(ctx, r, msg);
+        return this.step(ctx);
+      }
       case "txn.end-response":
         if (this.book.take(ctx, msg.corr) === undefined) return;
         if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
@@ -331,46 +356,11 @@ export class Pipeline {
     }
   }
 
-  private onProduceResponse(ctx: Ctx, msg: ProduceResponse): void {
-    const r = this.book.take(ctx, msg.corr);
-    if (r === undefined) return;
-    const broker = brokerOfNode(r.node) ?? -1;
-    let fenced: KafkaErrorCode | null = null;
-    let retriable = false;
-    let resetProducer = false;
-    r.batches.forEach((b, i) => {
-      const res = resultFor(msg, b, i);
-      const error: KafkaErrorCode = res?.error ?? "NETWORK_EXCEPTION";
-      const outcome = produceOutcome(error);
-      if (outcome === "acked") {
-        this.unacked = this.unacked.filter((x) => x !== b);
-        recordAcked(ctx, this.c.env, this.c.name, b, res?.baseOffset ?? -1, broker);
-      } else if (!this.transactional && (error === "UNKNOWN_PRODUCER_ID" || error === "OUT_OF_ORDER_SEQUENCE_NUMBER")) {
-        // The leader lost the producer's state (an unclean election, a truncation): the idempotent producer bumps its
-        // epoch and restarts its sequences (KIP-360; Sender / TransactionManager.canRetry, requestEpochBumpForPartition)
-        // and sends the batch again. Without it the batch is refused until the end and the output is never flushed.
-        resetProducer = true;
-      } else if (this.transactional && outcome === "fenced") {
-        fenced = error;
-      } else if (this.transactional && outcome === "abortable") {
-        // An abortable error (TransactionManager.transitionToAbortableError): the transaction will be aborted.
-        // The batch's sequence numbers are spent: the producer bumps its epoch once the transaction is aborted
-        // (TransactionManager epochBumpRequired, KIP-360, 2.5+), or every later batch is OUT_OF_ORDER_SEQUENCE_NUMBER.
-        this.unacked = this.unacked.filter((x) => x !== b);
-        this.commitOk = false;
-        this.tm.epochBumpRequired = true;
-      } else retriable = true;
-    });
-    if (fenced !== null) return this.fenced(ctx, fenced);
-    if (resetProducer) {
-      this.ready = false;
-      return this.book.retryLater(ctx);
-    }
-    if (retriable) {
-      this.c.requests.refreshMetadata(ctx);
-      return this.book.retryLater(ctx);
-    }
-    this.step(ctx);
+  /** A batch failed for good (expired, refused): an abortable error (TransactionManager.transitionToAbortableError);
+   *  the transaction is aborted at the batch's end. */
+  private abortable(error: KafkaErrorCode): void {
+    this.commitOk = false;
+    if (this.abortError === "NONE") this.abortError = error;
   }
 
   /** TxnOffsetCommit's answer (TransactionManager.TxnOffsetCommitHandler). */
@@ -412,6 +402,9 @@ export class Pipeline {
   private fenced(ctx: Ctx, error: KafkaErrorCode): void {
     ctx.emit({ type: "producer-fenced", producer: this.c.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, error });
     this.ready = false;
+    // The application's new producer starts afresh: no id to bump.
+    this.bumpEpoch = false;
+    this.tm.epochBumpRequired = false;
     this.tm.coordinator = null;
     this.fencedInBatch = true;
     this.commitOk = false;
@@ -439,17 +432,21 @@ export class Pipeline {
     const bump = this.tm.onEndTxn(bumpedEpoch);
     this.clearTransaction();
     this.commitOk = true;
+    this.abortError = "NONE";
     this.fencedInBatch = false;
-    if (bump) this.ready = false;
+    if (bump) {
+      this.ready = false;
+      this.bumpEpoch = true;
+    }
     if (!committed) this.c.positions.rewindToCommitted(ctx);
     this.finish(ctx);
   }
 
   private clearTransaction(): void {
-    this.added.clear();
+    this.tm.resetTransaction();
+    this.acc.clear();
     this.txnValues = [];
-    this.queued.clear();
-    this.unacked = [];
+    this.waiting.clear();
   }
 
   private finish(ctx: Ctx): void {

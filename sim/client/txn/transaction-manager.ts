@@ -52,6 +52,13 @@ export class TransactionManager {
   epochBumpRequired = false;
   /** Next sequence per partition under the current epoch. */
   private readonly sequences = new Map<string, number>();
+  /** The coordinator knows the open transaction: a partition or the group's offsets were added to it
+   *  (TransactionManager.transactionStarted). Without, commit and abort complete with no EndTxn. */
+  transactionStarted = false;
+  /** Partitions in the open transaction (added), new to it (to add), and in the AddPartitionsToTxn in flight. */
+  private readonly inTransaction = new Set<string>();
+  private newPartitions: { readonly topic: string; readonly partition: number; readonly tp: string }[] = [];
+  private pendingPartitions: { readonly topic: string; readonly partition: number; readonly tp: string }[] = [];
 
   constructor(
     private readonly opts: TransactionManagerOptions,
@@ -73,7 +80,7 @@ export class TransactionManager {
   }
 
   /** A request to the coordinator, after finding it. */
-  private toCoordinator(ctx: Ctx, kind: "init" | "add" | "add-offsets" | "end", make: (corr: number) => Message): void {
+  private toCoordinator(ctx: Ctx, kind: "init" | "add-offsets" | "end", make: (corr: number) => Message): void {
     if (this.coordinator === null) return this.findCoordinator(ctx);
     this.book.send(ctx, this.coordinator, kind, make);
   }
@@ -85,6 +92,8 @@ export class TransactionManager {
     this.toCoordinator(ctx, "init", (corr) => ({ type: "group.init-producer-id", corr, transactionalId: this.transactionalId, transactionTimeoutMs: this.opts.transactionTimeoutMs, ...withId }));
   }
 
+  // ---------------------------------------------------------------- partitions of the transaction
+
   /** Whether a partition new to the transaction needs an AddPartitionsToTxn before its first batch is drained
    *  (TransactionManager.maybeAddPartition; Sender sends one request for all new partitions). KIP-890 part 2's
    *  implicit add under transaction.version 2 (the leader adds it while verifying) would answer false here. */
@@ -92,9 +101,54 @@ export class TransactionManager {
     return true;
   }
 
-  /** AddPartitionsToTxn for the partitions new to the transaction, in one request. */
-  addPartitions(ctx: Ctx, partitions: readonly { readonly topic: string; readonly partition: number }[]): void {
-    this.toCoordinator(ctx, "add", (corr) => ({ type: "txn.add-partitions", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, partitions }));
+  /** A partition's first batch in the transaction (TransactionManager.maybeAddPartition). */
+  maybeAddPartition(topic: string, partition: number, tp: string): void {
+    if (this.inTransaction.has(tp) || this.newPartitions.some((x) => x.tp === tp) || this.pendingPartitions.some((x) => x.tp === tp)) return;
+    if (this.needsExplicitAdd(topic, partition)) this.newPartitions.push({ topic, partition, tp });
+    else this.inTransaction.add(tp);
+  }
+
+  /** Its batches may be drained: the partition is in the transaction (TransactionManager.isSendToPartitionAllowed). */
+  isSendToPartitionAllowed(tp: string): boolean {
+    return this.inTransaction.has(tp);
+  }
+
+  /** Partitions of the transaction not yet added (to send, or their AddPartitionsToTxn in flight). */
+  hasPendingAdds(): boolean {
+    return this.newPartitions.length > 0 || this.pendingPartitions.length > 0;
+  }
+
+  /** Whether any partition joined the transaction. */
+  hasPartitions(): boolean {
+    return this.inTransaction.size > 0 || this.hasPendingAdds();
+  }
+
+  /** AddPartitionsToTxn for every partition new to the transaction, in one request, unless one is in flight
+   *  (TransactionManager.addPartitionsToTransactionHandler, one transactional request at a time). */
+  maybeSendAddPartitions(ctx: Ctx): void {
+    if (this.newPartitions.length === 0 || this.pendingPartitions.length > 0 || this.book.has("find")) return;
+    if (this.coordinator === null) return this.findCoordinator(ctx);
+    this.pendingPartitions = this.newPartitions;
+    this.newPartitions = [];
+    const partitions = this.pendingPartitions.map((x) => ({ topic: x.topic, partition: x.partition }));
+    this.book.send(ctx, this.coordinator, "add", (corr) => ({ type: "txn.add-partitions", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, partitions }));
+  }
+
+  /** AddPartitionsToTxn answered: NONE adds its partitions; otherwise (or when it was lost) they are sent again. */
+  onAddPartitions(ok: boolean): void {
+    if (ok) {
+      for (const x of this.pendingPartitions) this.inTransaction.add(x.tp);
+      this.transactionStarted = true;
+    } else this.newPartitions = [...this.pendingPartitions, ...this.newPartitions];
+    this.pendingPartitions = [];
+  }
+
+  /** The transaction ended (or its producer was replaced): no partition is in one. */
+  resetTransaction(): void {
+    this.transactionStarted = false;
+    this.inTransaction.clear();
+    this.newPartitions = [];
+    this.pendingPartitions = [];
   }
 
   /** AddOffsetsToTxn: the group's offsets partition joins the transaction (sendOffsetsToTransaction). */
@@ -102,7 +156,13 @@ export class TransactionManager {
     this.toCoordinator(ctx, "add-offsets", (corr) => ({ type: "txn.add-offsets", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, groupId }));
   }
 
-  /** EndTxn (commitTransaction / abortTransaction); v5 under transaction.version 2. */
+  /** AddOffsetsToTxn answered NONE: the group's offsets partition is in the transaction. */
+  onAddOffsets(): void {
+    this.transactionStarted = true;
+  }
+
+  /** EndTxn (commitTransaction / abortTransaction); v5 under transaction.version 2. Only for a transaction the
+   *  coordinator knows (transactionStarted: TransactionManager.nextRequest completes the others at once). */
   endTxn(ctx: Ctx, commit: boolean): void {
     this.toCoordinator(ctx, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit, ...(this.tv2 ? { transactionVersion: 2 } : {}) }));
   }
@@ -154,9 +214,11 @@ export class TransactionManager {
     return base;
   }
 
-  /** A batch of `tp` from `baseSequence` failed without an acknowledgement (delivery.timeout.ms): its sequence is
-   *  unresolved. 2.5+ (KIP-360): bump the epoch once the transaction is aborted; under transaction.version 2 the
-   *  abort itself bumps it; before 2.5 the partition's sequence goes back to the batch's. */
+  /** A batch of `tp` from `baseSequence` failed without an acknowledgement (delivery.timeout.ms, or refused with an
+   *  abortable error: TransactionManager.handleFailedBatch): its sequence is unresolved. 2.5+ (KIP-360,
+   *  `needToTriggerEpochBumpFromClient`): bump the epoch once the transaction is aborted; under transaction.version 2
+   *  the abort itself bumps it; before 2.5 the partition's sequence goes back to the batch's (nothing of the
+   *  partition after it has a sequence: one batch of a partition in flight at a time). */
   sequenceUnresolved(tp: string, baseSequence: number): void {
     if (this.opts.kip360 && !this.tv2) this.epochBumpRequired = true;
     else this.sequences.set(tp, baseSequence);
