@@ -1,6 +1,8 @@
 // An exactly-once pipeline's output producer (sim/client/consumer/pipeline.ts on sim/client/txn/): delivery.timeout.ms
 // fails an output batch stuck on a cut link — an abortable error, so the member aborts its transaction and reads the
-// batch again.
+// batch again — and after that abort, with the batch's sequence unresolved, the classic protocol's producer bumps its epoch with
+// InitProducerId (KIP-360, TransactionManager.epochBumpRequired); under transaction.version 2 the EndTxn answer has
+// bumped it already and no InitProducerId follows.
 import { describe, it, expect } from "vitest";
 import { buildScenario } from "../sim/scenario/defaults.ts";
 import type { ScenarioInput } from "../sim/scenario/defaults.ts";
@@ -46,6 +48,9 @@ function run(protocol: ProtocolVersion): RunResult {
   return runScenario(buildScenario(input), { record: true });
 }
 
+type Transition = Extract<RunResult["trace"][number], { type: "txn-transition" }>;
+const transitions = (r: RunResult): Transition[] => r.trace.filter((e): e is Transition => e.type === "txn-transition" && e.transactionalId === "eos/0");
+
 describe("a pipeline's output producer", () => {
   const classic = run("3.7");
 
@@ -61,5 +66,21 @@ describe("a pipeline's output producer", () => {
     // Read again after the abort, the input is committed once with its output: processed twice, as an abort permits.
     const j = judge(classic);
     expect(j.anomalies.map((a) => [a.type, a.allowedBecause?.rule])).toEqual([["processed-twice", "at-least-once-redelivery"]]);
+  });
+
+  it("bumps its epoch after that abort with InitProducerId on the classic protocol (KIP-360), not under transaction.version 2", () => {
+    const abortedAt = (r: RunResult): number => transitions(r).find((t) => t.state === "CompleteAbort")?.timeUs ?? -1;
+    // 3.7: CompleteAbort at epoch 0, then InitProducerId with the producer id and epoch: Empty at epoch 1, and the
+    // next transaction runs under it.
+    const after = transitions(classic).filter((t) => t.timeUs > abortedAt(classic));
+    expect(after.slice(0, 2).map((t) => `${t.state}@${t.producerEpoch}`)).toEqual(["Empty@1", "Ongoing@1"]);
+    expect(new Set(transitions(classic).map((t) => t.producerId)).size).toBe(1);
+    // 4.1 (transaction.version 2): the EndTxn(ABORT) bumped the epoch; the next transaction opens under it directly.
+    const tv2 = run("4.1");
+    const abort = transitions(tv2).find((t) => t.state === "CompleteAbort") as Transition;
+    const next = transitions(tv2).filter((t) => t.timeUs > abort.timeUs);
+    expect(next[0]?.state).toBe("Ongoing");
+    expect(next[0]?.producerEpoch).toBe(abort.producerEpoch);
+    expect(transitions(tv2).filter((t) => t.state === "Empty").length).toBe(1); // its initTransactions only
   });
 });
