@@ -15,10 +15,13 @@
 // flush, wait for every send, then EndTxn. This file holds the workload: records generated at the spec's rate,
 // transactions of `transaction.records` records (the application's sends between beginTransaction and
 // commitTransaction; records generated meanwhile wait for the next one), the abort draw, one transaction at a time,
-// records partitioned by key (murmur2) or round-robin. The records' send ops are recorded as usual; whether their
+// records partitioned by key (murmur2) or, without a key, by KIP-480's sticky partitioner (partitioner-sticky.ts: a
+// partition until its batch is full or sent; Kafka ≥ 3.3's built-in partitioner, which the plain producer uses on
+// the 3.7+ profiles, sticks for batch.size bytes instead — not modelled here). The records' send ops are recorded as usual; whether their
 // transaction committed is what the markers in the log say (properties/ reads it from the final logs).
 import { WorkloadPacer } from "./workload-pacer.ts";
 import type { Actor } from "../core/node.ts";
+import type { Rng } from "../core/rng.ts";
 import type { NodeId } from "../core/ids.ts";
 import { brokerNode, brokerOfNode } from "../core/ids.ts";
 import { acksNumber } from "../kafka/config.ts";
@@ -32,6 +35,8 @@ import type { ClientEnv } from "./env.ts";
 import { recordRestart } from "./env.ts";
 import { ProducerMetadata } from "./producer-metadata.ts";
 import { partitionForKey } from "./partitioner.ts";
+import { StickyPartitioner } from "./partitioner-sticky.ts";
+import { BYTES_PER_RECORD } from "./producer-accumulator.ts";
 import { RequestBook } from "./txn/requests.ts";
 import type { Ctx } from "./txn/requests.ts";
 import { TransactionManager } from "./txn/transaction-manager.ts";
@@ -80,7 +85,10 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   /** The abortable error that dooms the open transaction (its undrained batches fail with it). */
   private abortError: KafkaErrorCode = "NONE";
   private sent = 0;
-  private roundRobin = 0;
+  /** Records without a key stick to a partition until its batch is full or sent (KIP-480), drawn from a stream of
+   *  their own (the abort draws stay where they were). */
+  private readonly sticky: StickyPartitioner;
+  private stickyRng: Rng | null = null;
   private readonly pacer = new WorkloadPacer();
   /** Transactions ended (committed, aborted), for tests. */
   committed = 0;
@@ -96,6 +104,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     this.recordsPerTxn = Math.max(1, spec.transaction?.records ?? 10);
     this.abortProb = spec.transaction?.abortProb ?? 0;
     this.metadata = new ProducerMetadata(this.cfg["retry.backoff.ms"] * 1000);
+    this.sticky = new StickyPartitioner(this.metadata, Math.max(1, Math.floor(this.cfg["batch.size"] / BYTES_PER_RECORD)));
     this.book = new RequestBook(0, { requestTimeoutMs: this.cfg["request.timeout.ms"], retryBackoffMs: this.cfg["retry.backoff.ms"] });
     const findNode = (): NodeId | null => (env.bootstrap.length === 0 ? null : (env.bootstrap[this.metadata.node++ % env.bootstrap.length] as NodeId));
     this.tm = new TransactionManager({ transactionalId: this.transactionalId, transactionTimeoutMs: this.cfg["transaction.timeout.ms"], kip360: versionAtLeast(env.protocol ?? "3.7", "2.7"), findNode }, this.book);
@@ -119,8 +128,13 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       batchFailed: (_ctx, error) => this.abortable(error),
       fenced: (ctx, error) => this.fenced(ctx, error),
       resetProducer: () => undefined,
+      drained: (ctx, b) => this.sticky.onDrain(this.partitionRng(ctx), b),
     };
     this.acc = new TxnAccumulator(host);
+  }
+
+  private partitionRng(ctx: Ctx): Rng {
+    return (this.stickyRng ??= ctx.rng.fork("sticky-partitioner"));
   }
 
   get producerId(): number {
@@ -181,7 +195,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     const before = this.sent;
     while (n-- > 0 && !stop()) {
       const key = this.spec.keys > 0 ? ctx.rng.int(0, this.spec.keys - 1) : null;
-      const partition = key !== null ? partitionForKey(key, m.partitions) : this.roundRobin++ % m.partitions;
+      const partition = key !== null ? partitionForKey(key, m.partitions) : this.sticky.partition(this.partitionRng(ctx), this.spec.topic, m);
       const value = this.env.nextValue();
       this.sent++;
       this.env.history.recordSendInvoke(ctx.nowUs, this.name, this.spec.topic, key, value, partition);
@@ -227,7 +241,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     while (this.commit && this.txnValues.length < this.recordsPerTxn && this.pendingAt < this.pending.length) {
       const r = this.pending[this.pendingAt++] as TxnRecord;
       this.txnValues.push(r.value);
-      this.acc.append(ctx, topic, r.partition, r.value, r.key);
+      this.sticky.onAppend(this.partitionRng(ctx), this.acc.append(ctx, topic, r.partition, r.value, r.key), r.key);
     }
     if (this.pendingAt === this.pending.length) {
       this.pending.length = 0;

@@ -11,7 +11,7 @@ import type { RunResult } from "../../result.ts";
 
 // A steady transaction, well after the start's backlog (records generated while the producer found its metadata and
 // coordinator): its records come one every 5 ms.
-function run(producer: { ratePerSec: number; records: number; lingerMs?: number }, partitions = 2): RunResult {
+function run(producer: { ratePerSec: number; records: number; lingerMs?: number; keys?: number }, partitions = 2): RunResult {
   const input: ScenarioInput = {
     seed: 1,
     // 2.7: no partition verification (KIP-890 part 1), so a batch reaches the log as soon as the leader has it.
@@ -20,7 +20,7 @@ function run(producer: { ratePerSec: number; records: number; lingerMs?: number 
     drainMs: 3000,
     broker: { "group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1, "transaction.state.log.num.partitions": 1 },
     topics: [{ name: "orders", partitions }],
-    producers: [{ id: "p1", topic: "orders", ratePerSec: producer.ratePerSec, transaction: { records: producer.records }, config: { "transactional.id": "tx-1", "linger.ms": producer.lingerMs ?? 0 } }],
+    producers: [{ id: "p1", topic: "orders", ratePerSec: producer.ratePerSec, keys: producer.keys ?? 0, transaction: { records: producer.records }, config: { "transactional.id": "tx-1", "linger.ms": producer.lingerMs ?? 0 } }],
   };
   return runScenario(buildScenario(input), { record: true });
 }
@@ -61,34 +61,39 @@ describe("the transactional producer's accumulator", () => {
     const txns = transactions(run({ ratePerSec: 200, records: 10 })).filter((t) => t.values[0] === 300);
     expect(txns.length).toBe(1);
     const t = txns[0] as Txn;
-    // Round-robin over two partitions, a record every 5 ms: each partition's batch is acknowledged before its next
-    // record, so each record is a batch of its own, written while the transaction is open.
+    // A record every 5 ms, each acknowledged before the next: each is a batch of its own, written while the
+    // transaction is open. Records without a key stick to a partition until its batch leaves (KIP-480), then move
+    // to another: over two partitions, one after the other.
     expect(t.appends.map((a) => a.count)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
-    expect(t.appends.map((a) => a.tp)).toEqual(["orders-0", "orders-1", "orders-0", "orders-1", "orders-0", "orders-1", "orders-0", "orders-1", "orders-0", "orders-1"]);
+    expect(t.appends.map((a) => a.tp)).toEqual(["orders-1", "orders-0", "orders-1", "orders-0", "orders-1", "orders-0", "orders-1", "orders-0", "orders-1", "orders-0"]);
     expect((t.appends[9]?.timeUs ?? 0) - (t.appends[0]?.timeUs ?? 0)).toBeGreaterThan(40_000);
   });
 
-  it("waits linger.ms for more records: with linger.ms 20 a partition's records leave in batches of two, the last at the commit's flush", () => {
+  it("waits linger.ms for more records: with linger.ms 20 a batch takes the records of 20 ms, the last leave at the commit's flush", () => {
     const t = transactions(run({ ratePerSec: 200, records: 10, lingerMs: 20 })).find((x) => x.values[0] === 300) as Txn;
-    // orders-0 gets a record every 10 ms: a batch is ready 20 ms after its first record, when it holds two; the
-    // fifth record's batch leaves at once when the transaction commits (RecordAccumulator: transaction completing).
-    expect(t.appends.filter((a) => a.tp === "orders-0").map((a) => a.count)).toEqual([2, 2, 1]);
-    expect(t.appends.filter((a) => a.tp === "orders-1").map((a) => a.count)).toEqual([2, 2, 1]);
+    // orders-0's batch is ready 20 ms after its first record, holding four; the sticky partition then moves to
+    // orders-1 for the next four; the last two (orders-0 again) leave at once when the transaction commits
+    // (RecordAccumulator: transaction completing), not 20 ms later.
+    expect(t.appends.map((a) => [a.tp, a.count])).toEqual([
+      ["orders-0", 4],
+      ["orders-1", 4],
+      ["orders-0", 2],
+    ]);
   });
 
   it("adds a partition to the transaction before its first batch leaves, the partitions new at once in one AddPartitionsToTxn", () => {
     const t = transactions(run({ ratePerSec: 200, records: 10 })).find((x) => x.values[0] === 300) as Txn;
-    // orders-0's first record opens the transaction; orders-1 joins it 5 ms later, with a request of its own.
-    expect(t.ongoing.map((o) => o.partitions)).toEqual([["orders-0"], ["orders-0", "orders-1"]]);
+    // orders-1's first record opens the transaction; orders-0 joins it 5 ms later, with a request of its own.
+    expect(t.ongoing.map((o) => o.partitions)).toEqual([["orders-1"], ["orders-1", "orders-0"]]);
     const firstWrite = (tp: string): number => t.appends.find((a) => a.tp === tp)?.timeUs ?? -1;
     const added = (tp: string): number => t.ongoing.find((o) => o.partitions.includes(tp))?.timeUs ?? Infinity;
     expect(firstWrite("orders-0")).toBeGreaterThan(added("orders-0"));
     expect(firstWrite("orders-1")).toBeGreaterThan(added("orders-1"));
-    // orders-0's first batch is written before orders-1 is even in the transaction: records leave as they come.
-    expect(firstWrite("orders-0")).toBeLessThan(added("orders-1"));
-    // At 5,000 records/s a tick carries five records over four partitions: the transaction's first records name all
-    // four at once, and one AddPartitionsToTxn adds them.
-    const burst = transactions(run({ ratePerSec: 5000, records: 20 }, 4)).slice(10, 20);
+    // orders-1's first batch is written before orders-0 is even in the transaction: records leave as they come.
+    expect(firstWrite("orders-1")).toBeLessThan(added("orders-0"));
+    // At 5,000 records/s a tick carries five records, with keys spread over four partitions: the transaction's first
+    // records name all four at once, and one AddPartitionsToTxn adds them.
+    const burst = transactions(run({ ratePerSec: 5000, records: 20, keys: 1000 }, 4)).slice(10, 20);
     expect(burst.map((x) => x.ongoing[0]?.partitions.length)).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 4, 4]);
     for (const x of burst) for (const a of x.appends) expect(a.timeUs).toBeGreaterThan(x.ongoing.find((o) => o.partitions.includes(a.tp))?.timeUs ?? Infinity);
   });

@@ -94,6 +94,8 @@ export interface TxnBatchesHost {
   batchFailed(ctx: Ctx, error: KafkaErrorCode): void;
   /** A produce answer fenced the producer (fatal). */
   fenced(ctx: Ctx, error: KafkaErrorCode): void;
+  /** A batch left the accumulator for the first time (the sticky partitioner moves on). */
+  drained?(ctx: Ctx, b: TxnBatch): void;
   /** An idempotent producer's sequence is unknown to the leader (UNKNOWN_PRODUCER_ID, OUT_OF_ORDER_SEQUENCE_NUMBER):
    *  a new producer id or epoch, then the batches again (KIP-360). Transactional: never called. */
   resetProducer(ctx: Ctx): void;
@@ -134,7 +136,7 @@ export class TxnAccumulator {
   /** RecordAccumulator.append (the caller has recorded the send's invoke): into the partition's open batch, or a
    *  new one (full, or drained already). A partition's first batch in the transaction makes it a partition of the
    *  transaction (TransactionManager.maybeAddPartition). */
-  append(ctx: Ctx, topic: string, partition: number, value: number, key: number | null): void {
+  append(ctx: Ctx, topic: string, partition: number, value: number, key: number | null): TxnBatch {
     const tp = this.tpName(topic, partition);
     let q = this.byTp.get(tp);
     if (q === undefined) {
@@ -145,12 +147,14 @@ export class TxnAccumulator {
     const last = q[q.length - 1];
     if (last === undefined || last.baseSequence >= 0 || last.values.length >= this.recordsPerBatch) {
       if (this.host.transactionalId !== null) this.host.tm.maybeAddPartition(topic, partition, tp);
-      q.push({ topic, partition, tp, values: [value], keys: [key ?? -1], baseSequence: -1, createdUs: ctx.nowUs, attempts: 0, lastAttemptUs: -Infinity, inflight: false, done: false });
+      const b: TxnBatch = { topic, partition, tp, values: [value], keys: [key ?? -1], baseSequence: -1, createdUs: ctx.nowUs, attempts: 0, lastAttemptUs: -Infinity, inflight: false, done: false };
+      q.push(b);
       this.incomplete++;
-      return;
+      return b;
     }
     last.values.push(value);
     last.keys.push(key ?? -1);
+    return last;
   }
 
   private get env(): ClientEnv {
@@ -190,7 +194,10 @@ export class TxnAccumulator {
         unknownLeader = true;
         continue;
       }
-      if (b.baseSequence < 0) b.baseSequence = h.tm.nextSequence(b.tp, b.values.length);
+      if (b.baseSequence < 0) {
+        b.baseSequence = h.tm.nextSequence(b.tp, b.values.length);
+        h.drained?.(ctx, b);
+      }
       b.inflight = true;
       byLeader ??= new Map();
       const l = byLeader.get(leader);
