@@ -41,12 +41,21 @@ export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req:
     // DelayedFetch: wait for data (followers) or for the HW to move (consumers), at most maxWaitMs.
     const pf = new ParkedFetch(from, req);
     rs.wheel.add(ctx, pf, msToUs(req.maxWaitMs));
+    let readyNow = false;
     for (let i = 0; i < parts.length; i++) {
       const fp = parts[i] as FetchPartition;
       const p = rs.lookup(fp.topic, fp.partition);
       if (p === undefined) continue;
       if (p.fetchWaiters.length > 32) p.fetchWaiters = p.fetchWaiters.filter((w) => !w.done);
       p.fetchWaiters.push(pf);
+      // DelayedOperationPurgatory.tryCompleteElseWatch checks again once watched: recording this fetch's progress
+      // can advance the HW, whose callbacks may append at once (a coordinator's next transaction-log write), before
+      // the fetch was watching for it.
+      if (!readyNow && fp.fetchOffset < (follower ? p.leo : committed ? lastStableOffset(p) : p.hw) && p.isLeader) readyNow = true;
+    }
+    if (readyNow) {
+      pf.done = true;
+      answerFetch(rs, ctx, from, req, false);
     }
     return;
   }
