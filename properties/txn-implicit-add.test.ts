@@ -153,6 +153,13 @@ describe("transaction.version 2: TRANSACTION_ABORTABLE is an abortable error", (
       }),
       { record: true },
     );
+    // The no-partition abort's CompleteAbort is written as soon as its PrepareAbort is committed, by the HW advance
+    // a follower's fetch makes: that fetch, parked once handled, must see the append (tryCompleteElseWatch), or the
+    // acks=all write waits out replica.fetch.wait.max.ms (sim/broker/replica/leader-fetch.ts).
+    const prepared = r.trace.find((e) => e.type === "txn-transition" && e.state === "PrepareAbort" && e.partitions.length === 0);
+    const completed = r.trace.find((e) => e.type === "txn-transition" && e.state === "CompleteAbort" && prepared !== undefined && e.timeUs >= prepared.timeUs);
+    expect(prepared).toBeDefined();
+    expect(((completed?.timeUs ?? Infinity) - (prepared?.timeUs ?? 0)) / 1000).toBeLessThan(50);
     const ended = r.evidence.flatMap((e) => (e.type === "txn-ended" ? [[e.producerEpoch, e.commit]] : []));
     expect(ended.length).toBe(10);
     // Only the refused transaction is aborted; the epochs go on one per transaction.
