@@ -14,7 +14,8 @@
 // transaction is added (AddPartitionsToTxn) before its first batch leaves, and commitTransaction/abortTransaction
 // flush, wait for every send, then EndTxn. This file holds the workload: records generated at the spec's rate,
 // transactions of `transaction.records` records (the application's sends between beginTransaction and
-// commitTransaction; records generated meanwhile wait for the next one), the abort draw, one transaction at a time,
+// commitTransaction; records generated meanwhile wait for the next one), the abort draw (once the transaction's
+// sends completed, right before EndTxn), one transaction at a time,
 // records partitioned by key (murmur2) or, without a key, by KIP-480's sticky partitioner (partitioner-sticky.ts: a
 // partition until its batch is full or sent; Kafka ≥ 3.3's built-in partitioner, which the plain producer uses on
 // the 3.7+ profiles, sticks for batch.size bytes instead — not modelled here). The records' send ops are recorded as usual; whether their
@@ -82,6 +83,8 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   /** The open transaction's records, as sent. */
   private txnValues: number[] = [];
   private commit = true;
+  /** Whether the workload's abort decision was drawn for the open transaction (once its sends completed). */
+  private abortDrawn = false;
   /** The abortable error that dooms the open transaction (its undrained batches fail with it). */
   private abortError: KafkaErrorCode = "NONE";
   private sent = 0;
@@ -219,6 +222,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       // beginTransaction: the next record opens it.
       this.phase = "open";
       this.commit = true;
+      this.abortDrawn = false;
       this.abortError = "NONE";
       this.txnValues = [];
     }
@@ -228,13 +232,21 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     this.acc.run(ctx, true);
     if ((this.phase as Phase) === "open" && !this.commit) this.endTransaction(ctx);
     if (this.phase !== "ending" || this.acc.hasIncomplete() || this.tm.hasPendingAdds() || this.book.has("end") || this.book.has("find")) return;
+    // The workload's abort is drawn once the transaction's sends completed, right before EndTxn (an application
+    // that aborts after writing its records): drawn at once, before any batch drained, its EndTxn(ABORT) under
+    // transaction.version 2 would meet the coordinator still in the previous transaction's Prepare* and be fenced
+    // (kafka-facts T15), which is not what the workload's abort probability means.
+    if (!this.abortDrawn) {
+      this.abortDrawn = true;
+      if (this.commit) this.commit = !(this.abortProb > 0 && ctx.rng.next() < this.abortProb);
+    }
     // A transaction with no partition added (its batches all failed undrained) ends without EndTxn.
     if (this.tm.transactionStarted) this.tm.endTxn(ctx, this.commit);
     else this.ended(ctx, undefined);
   }
 
-  /** The application's sends of the open transaction, until it has its records: then commitTransaction (or
-   *  abortTransaction, drawn with the workload's abort probability). An abortable error ends it at once: the
+  /** The application's sends of the open transaction, until it has its records: then it flushes and, once every send
+   *  completed, commits or aborts (drawn with the workload's abort probability). An abortable error ends it at once: the
    *  application's next send fails, and it aborts. */
   private send(ctx: Ctx): void {
     const topic = this.spec.topic;
@@ -254,9 +266,9 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     if (!this.commit || full) this.endTransaction(ctx);
   }
 
-  /** commitTransaction or abortTransaction: every batch ready now; an abort fails the batches not sent yet. */
+  /** commitTransaction (flush: every batch ready now; the workload's abort is drawn once every send completed, in
+   *  step), or abortTransaction after an abortable error: the batches not sent yet fail. */
   private endTransaction(ctx: Ctx): void {
-    if (this.commit) this.commit = !(this.abortProb > 0 && ctx.rng.next() < this.abortProb);
     this.phase = "ending";
     this.acc.flushing = true;
     // abortTransaction: the partitions new to it are still added (TransactionManager.beginCompletingTransaction),
