@@ -40,7 +40,8 @@ export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req:
     const fp = parts[i] as FetchPartition;
     const p = replicas?.[i] ?? rs.lookup(fp.topic, fp.partition);
     ps[i] = p;
-    if (checkPartition(rs, ctx, p, fp, follower, req.replicaId, firstTime, now, committed)) respond = true;
+    // A woken or expired fetch is answered whatever it finds (and records no progress): nothing to check.
+    if (firstTime && checkPartition(rs, ctx, p, fp, follower, req.replicaId, now, committed)) respond = true;
   }
   if (!respond && firstTime && req.maxWaitMs > 0 && parts.length > 0) {
     // DelayedFetch: wait for data (followers) or for the HW to move (consumers), at most maxWaitMs.
@@ -94,7 +95,7 @@ export function wakeFetches(rs: ReplicaState, ctx: BrokerCtx, p: Partition, hwMo
 
 /** Validate one fetched partition; on a valid follower fetch record its progress (Replica.updateFetchState,
  *  ISR expansion, HW). True when the response has something for it (records, an error, a divergence). */
-function checkPartition(rs: ReplicaState, ctx: BrokerCtx, p: Partition | undefined, fp: FetchPartition, follower: boolean, replicaId: number, firstTime: boolean, now: number, committed: boolean): boolean {
+function checkPartition(rs: ReplicaState, ctx: BrokerCtx, p: Partition | undefined, fp: FetchPartition, follower: boolean, replicaId: number, now: number, committed: boolean): boolean {
   if (p === undefined || !p.isLeader) return true;
   if (fp.currentLeaderEpoch >= 0 && fp.currentLeaderEpoch !== p.leaderEpoch) return true;
   const leo = p.leo;
@@ -103,7 +104,7 @@ function checkPartition(rs: ReplicaState, ctx: BrokerCtx, p: Partition | undefin
     if (p.cache.resultEpoch !== fp.lastFetchedEpoch || p.cache.resultOffset < fp.fetchOffset) return true;
   }
   if (fp.fetchOffset > leo || fp.fetchOffset < p.log.startOffset) return true;
-  if (follower && firstTime) {
+  if (follower) {
     const i = p.followerIndex(replicaId);
     if (i >= 0) {
       p.updateFollower(i, fp.fetchOffset, now);
