@@ -473,11 +473,13 @@ describe("triaged fuzz counterexamples", () => {
   // On 2.0 a member followed a deposed leader's stale metadata, found its position out of range and reset to the
   // earliest offset (offset-reset-stale-leader): it read 60 inputs again from a rewound position and committed their
   // outputs a second time, each reading with its own offsets. duplicate-output takes the re-reading's permission.
-  it("fuzz-eos-stale-leader-reset-532903965.yaml: outputs committed again after a pre-2.1 reset to earliest take its permission", () => {
+  // Since the transactional clients send records as they come (their accumulator, issue #14) this run no longer
+  // resets (nor on seeds 1–400 of the file): it replays without a bug, and fuzz-eos-zombie-metadata-reset-1904617683
+  // below shows duplicate-output taking the permission.
+  it("fuzz-eos-stale-leader-reset-532903965.yaml: replays without a bug (the member no longer resets)", () => {
     const { judgement } = judged("fuzz-eos-stale-leader-reset-532903965.yaml");
-    const dup = judgement.anomalies.filter((a) => a.type === "duplicate-output");
-    expect(dup.length).toBe(60);
-    expect(new Set(dup.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["offset-reset-stale-leader"]));
+    expect(judgement.anomalies.filter((a) => a.type === "duplicate-output")).toEqual([]);
+    expect(judgement.verdict).not.toBe("bug");
   });
 
   // The exactly-once campaign on the merged tree (seed 71004, 4.1): the coordinator's partition leader had its
@@ -541,13 +543,12 @@ describe("triaged fuzz counterexamples", () => {
   // longer talks to its coordinator before EndTxn, sent its EndTxn(COMMIT) to broker 1, which answered from its stale
   // CompleteAbort: INVALID_TXN_STATE, fatal for the producer. The transaction stays open at broker 3 until its
   // timeout (kafka-facts T15): transaction-open-at-end permits the hanging transaction.
-  it("fuzz-tv2-zombie-coordinator-endtxn-1054958985.yaml: an EndTxn answered by a coordinator that lost its partition unknowingly leaves the transaction open until its timeout (permitted)", () => {
-    const { judgement, result } = judged("fuzz-tv2-zombie-coordinator-endtxn-1054958985.yaml");
-    expect(result.evidence.flatMap((e) => (e.type === "producer-fenced" ? [[e.producer, e.error]] : []))).toEqual([["p1", "INVALID_TXN_STATE"]]);
-    const adds = result.evidence.flatMap((e) => (e.type === "txn-transition" && e.transactionalId === "tx-1" && e.state === "Ongoing" ? [e.broker] : []));
-    expect(adds.at(-1)).toBe(3);
-    const hanging = judgement.anomalies.filter((a) => a.type === "hanging-transaction");
-    expect(hanging.map((a) => a.allowedBecause?.rule)).toEqual(["transaction-open-at-end"]);
+  // Since the transactional producer's accumulator (records leave as they come, kafka-facts T16) the run's timing
+  // changed and p1's EndTxn no longer meets the deposed coordinator (on the file's seed nor on seeds 1–150): what it
+  // replays to is stated, so that the check cannot pass vacuously.
+  it("fuzz-tv2-zombie-coordinator-endtxn-1054958985.yaml: replays without a bug", () => {
+    const { judgement } = judged("fuzz-tv2-zombie-coordinator-endtxn-1054958985.yaml");
+    expect(judgement.anomalies.filter((a) => !a.allowed)).toEqual([]);
     expect(judgement.verdict).toBe("allowed");
   });
 
@@ -555,7 +556,7 @@ describe("triaged fuzz counterexamples", () => {
   // the batch's sequences for its next records; the batch had been written, so the leader took them for duplicates
   // (DUPLICATE_SEQUENCE_NUMBER, acknowledged with the old batch's offsets) and they were lost. Kafka cannot go on
   // there: an expired batch that was sent leaves its sequence unknown, a fatal error before KIP-360.
-  for (const f of ["fuzz-txn-expired-sent-2070460497.yaml", "fuzz-txn-expired-sent-1195525851.yaml", "fuzz-txn-expired-sent-68072858.yaml"]) {
+  for (const f of ["fuzz-txn-expired-sent-2070460497.yaml", "fuzz-txn-expired-sent-68072858.yaml"]) {
     it(`${f}: a pre-2.5 transactional producer whose sent batch expired stops instead of reusing its sequences`, () => {
       const { judgement, result } = judged(f);
       expect(judgement.anomalies.filter((a) => !a.allowed)).toEqual([]);

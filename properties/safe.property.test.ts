@@ -17,14 +17,19 @@ const HARD: readonly AnomalyType[] = ["lost-write", "uncommitted-read", "duplica
 /** Returns the number of runs made. */
 const EOS_HARD: readonly AnomalyType[] = [...HARD, "duplicate-output", "aborted-read", "lost-transaction", "torn-transaction", "hanging-transaction"];
 
-function safeProperty(name: string, knobs: FuzzKnobs, numRuns: number, varyPartitions: boolean, hardTypes: readonly AnomalyType[] = HARD): number {
+/** `zombieHang`: a hanging transaction is no failure when the oracle permits it (transaction-open-at-end) and the
+ *  transactional producer was fenced by an EndTxn answer (txn-end-fenced) — transaction.version 2's zombie-coordinator
+ *  hazard (kafka-facts T15): the real coordinator holds the transaction open until transaction.timeout.ms. */
+function safeProperty(name: string, knobs: FuzzKnobs, numRuns: number, varyPartitions: boolean, hardTypes: readonly AnomalyType[] = HARD, zombieHang = false): number {
   let runs = 0;
   const soft = new Map<string, { count: number; example: string }>();
   fc.assert(
     fc.property(fuzzValueArb({ knobs, swarm: true, varyPartitions }), (v) => {
       runs++;
-      const { judgement: j } = runAndJudge(toScenario(v));
-      const hard = j.anomalies.filter((a) => hardTypes.includes(a.type) || !a.allowed);
+      const { judgement: j, result } = runAndJudge(toScenario(v));
+      const endFenced = zombieHang && result.evidence.some((e) => e.type === "txn-end-fenced");
+      const tolerated = (a: (typeof j.anomalies)[number]): boolean => endFenced && a.type === "hanging-transaction" && a.allowedBecause?.rule === "transaction-open-at-end";
+      const hard = j.anomalies.filter((a) => (hardTypes.includes(a.type) && !tolerated(a)) || !a.allowed);
       if (hard.length > 0) throw new Error(`${describeFuzzValue(v)}\n${hard.slice(0, 3).map((a) => `${a.type}: ${a.explanation}`).join("\n")}`);
       for (const a of j.anomalies) {
         if (a.allowed) continue;
@@ -48,11 +53,14 @@ describe("safe configuration under swarm faults", () => {
   });
   // The exactly-once property (issue #14) at CI budget; `kafkasim fuzz --set acks=all --set min.insync.replicas=2
   // --set unclean.leader.election.enable=false --set delivery=exactly-once --set transactional.id=tx-1` runs it at
-  // any budget (README: 10,000 runs).
+  // any budget (README: 10,000 runs). On 4.1 (transaction.version 2) a client talks to its coordinator only at
+  // EndTxn: a coordinator deposed without knowing it answers from its stale Prepare* state, PRODUCER_FENCED (fatal),
+  // and the real one holds the transaction open until its timeout — Kafka's behaviour (kafka-facts T15), tolerated
+  // here only as that (a permitted hanging transaction in a run whose EndTxn was fenced).
   for (const protocol of ["3.7", "4.1"] as const) {
     it(`an exactly-once pipeline fed by a transactional producer (${protocol}): no duplicate output, aborted read, lost, torn or hanging transaction`, () => {
       const knobs: FuzzKnobs = { ...SAFE_KNOBS, protocol, flushEveryMessage: true, commit: "after-processing", pipeline: "exactly-once", transactional: true, members: 2 };
-      expect(safeProperty(`safe exactly-once ${protocol}`, knobs, 40, false, EOS_HARD)).toBe(40);
+      expect(safeProperty(`safe exactly-once ${protocol}`, knobs, 40, false, EOS_HARD, protocol === "4.1")).toBe(40);
     });
   }
 });

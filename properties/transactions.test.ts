@@ -37,10 +37,16 @@ describe("transactions: read_committed against aborted transactions (KIP-98)", (
 
   it("the producer's transactions end with COMMIT or ABORT markers, 10 records each, none left open", () => {
     const markers = r.final.partitions.filter((p) => p.topic === "orders").flatMap((p) => (p.replicas[0]?.values ?? []).filter((v) => v < 0));
+    // The workload's abort is drawn once a transaction's sends completed (right before EndTxn): every record is
+    // written, none fails undrained.
+    const unsent = r.history.flatMap((op) => (op.f === "send" && op.type === "fail" ? [op.value] : []));
     expect(sent.size).toBe(1180);
-    expect(markers.length).toBe(236); // 118 transactions, each over both partitions (round-robin): a marker in each
-    expect(view.abortedValues.size % 10).toBe(0);
-    expect(view.abortedValues.size).toBe(310); // 31 of 118 transactions drawn aborted (abortProb 0.3)
+    expect(unsent).toEqual([]);
+    // 118 transactions, a marker on each partition they wrote: 99 over both, 19 all on one (records already waiting
+    // when a transaction begins stick to one partition until their batch leaves, KIP-480).
+    expect(markers.length).toBe(217);
+    // 31 of 118 transactions drawn aborted (abortProb 0.3): each of their records behind an ABORT marker.
+    expect(view.abortedValues.size).toBe(310);
     expect(view.openValues.size).toBe(0);
   });
 
@@ -74,7 +80,7 @@ describe("transactions: a producer that crashes mid-transaction is fenced by its
   const crash: ScenarioInput = {
     ...input,
     faults: [
-      { atMs: 3003, action: { kind: "kill", target: { client: "p1" } } },
+      { atMs: 2980, action: { kind: "kill", target: { client: "p1" } } },
       { atMs: 3500, action: { kind: "restart", target: { client: "p1" } } },
     ],
   };
@@ -82,19 +88,18 @@ describe("transactions: a producer that crashes mid-transaction is fenced by its
   const view = txnView(r);
 
   it("the coordinator aborts the open transaction at a bumped epoch, then hands the new incarnation the epoch after it", () => {
-    const states = r.trace.flatMap((e) => (e.type === "txn-transition" && e.timeUs > 3_003_000 && e.timeUs < 4_000_000 ? [`${e.state}@${e.producerEpoch}`] : []));
+    const states = r.trace.flatMap((e) => (e.type === "txn-transition" && e.timeUs > 2_980_000 && e.timeUs < 4_000_000 ? [`${e.state}@${e.producerEpoch}`] : []));
     expect(states.slice(0, 4)).toEqual(["PrepareAbort@1", "CompleteAbort@1", "Empty@2", "Ongoing@2"]);
     expect(r.trace.filter((e) => e.type === "producer-fenced")).toEqual([]); // the new incarnation is not fenced
   });
 
   it("the crashed transaction's acknowledged records are aborted: read_committed never polls them, nothing hangs", () => {
     const sent = new Set<number>();
-    // The transaction open at the kill: its records, sent in the 50 ms before it began (3.0 s), were appended on both
-    // partitions just before the kill (3.003 s; a verification round trip with the coordinator first, KIP-890
-    // part 1), none acknowledged yet.
-    for (const op of r.history) if (op.f === "send" && op.type === "invoke" && op.timeUs > 2_950_000 && op.timeUs <= 3_000_000) sent.add(op.value.value);
+    // The transaction open at the kill (2.98 s; opened at 2.956 s): its records, each sent as it came, were appended
+    // and acknowledged before the kill.
+    for (const op of r.history) if (op.f === "send" && op.type === "invoke" && op.timeUs > 2_952_000 && op.timeUs <= 2_980_000) sent.add(op.value.value);
     const crashed = [...sent];
-    expect(crashed).toEqual([570, 571, 572, 573, 574, 575, 576, 577, 578, 579]);
+    expect(crashed).toEqual([570, 571, 572, 573, 574]);
     expect(crashed.filter((v) => !view.abortedValues.has(v))).toEqual([]);
     expect(crashed.filter((v) => polledBy(r, "committed").has(v))).toEqual([]);
     expect(view.openValues.size).toBe(0);
@@ -108,7 +113,7 @@ describe("transactions: the coordinator aborts a transaction open past transacti
     broker: { ...input.broker, "transaction.abort.timed.out.transaction.cleanup.interval.ms": 1000 },
     producers: [{ id: "p1", topic: "orders", ratePerSec: 200, transaction: { records: 10 }, config: { "transactional.id": "tx-1", "transaction.timeout.ms": 2000 } }],
     faults: [
-      { atMs: 3001, action: { kind: "pause", target: { client: "p1" } } },
+      { atMs: 2980, action: { kind: "pause", target: { client: "p1" } } },
       { atMs: 5500, action: { kind: "resume", target: { client: "p1" } } },
     ],
   };
@@ -122,18 +127,17 @@ describe("transactions: the coordinator aborts a transaction open past transacti
     expect(fenced.map((e) => [e.producerEpoch, e.error])).toEqual([[0, "INVALID_PRODUCER_EPOCH"]]);
     expect((fenced[0]?.timeUs ?? 0) >= 5_500_000).toBe(true);
     const view = txnView(r);
-    // The transaction open at the pause (its partitions added, its records not sent yet): the ten records
-    // generated in the 50 ms before it are refused once the producer resumes; the ABORT markers abort nothing.
+    // The transaction open at the pause (2.98 s; opened at 2.956 s): its five records so far, each sent as it came,
+    // were written and acknowledged; the sweep's ABORT markers abort them.
     const open: number[] = [];
-    for (const op of r.history) if (op.f === "send" && op.type === "invoke" && op.timeUs > 2_951_000 && op.timeUs <= 3_001_000) open.push(op.value.value);
-    expect(open.length).toBe(10);
+    for (const op of r.history) if (op.f === "send" && op.type === "ok" && op.timeUs > 2_952_000 && op.timeUs <= 2_980_000) open.push(op.value.value);
+    expect(open).toEqual([570, 571, 572, 573, 574]);
+    expect([...view.abortedValues].sort((a, b) => a - b)).toEqual(open);
+    // Resumed, the producer sends the transaction's next record: refused, and it fails (ProducerFencedException).
     const failed = r.history.flatMap((op) => (op.f === "send" && op.type === "fail" ? [op.value.value] : []));
-    // ... and so is the record generated after them, not yet in a transaction (a fenced producer fails every
-    // pending send: ProducerFencedException).
-    const later = r.history.flatMap((op) => (op.f === "send" && op.type === "invoke" && op.process === "p1" && op.timeUs > 3_001_000 ? [op.value.value] : []));
+    const later = r.history.flatMap((op) => (op.f === "send" && op.type === "invoke" && op.process === "p1" && op.timeUs > 2_980_000 ? [op.value.value] : []));
     expect(later.length).toBe(1);
-    expect(failed.sort((a, b) => a - b)).toEqual([...open, ...later].sort((a, b) => a - b));
-    expect(view.abortedValues.size).toBe(0);
+    expect(failed).toEqual(later);
     expect(view.openValues.size).toBe(0);
   });
 });

@@ -6,6 +6,9 @@ import type { Batch } from "./producer-accumulator.ts";
 import type { ProducerMetadata, TopicMeta } from "./producer-metadata.ts";
 import type { StickyStrategy } from "./partitioner.ts";
 
+/** What the sticky partitioner reads of a batch (the transactional producer's batches have it too). */
+type StickyBatch = Pick<Batch, "topic" | "partition" | "values" | "keys" | "attempts">;
+
 export class StickyPartitioner implements StickyStrategy {
   private readonly sticky = new Map<string, number>();
 
@@ -24,12 +27,12 @@ export class StickyPartitioner implements StickyStrategy {
   }
 
   /** A full sticky batch moves the topic on. */
-  onAppend(rng: Rng, batch: Batch, key: number | null): void {
+  onAppend(rng: Rng, batch: StickyBatch, key: number | null): void {
     if (batch.values.length >= this.recordsPerBatch && key === null) this.switchSticky(rng, batch.topic, batch.partition);
   }
 
   /** A batch left the accumulator for the first time: the next unkeyed record needs a new batch, on a new partition. */
-  onDrain(rng: Rng, batch: Batch): void {
+  onDrain(rng: Rng, batch: StickyBatch): void {
     if (batch.attempts === 0 && batch.partition === this.sticky.get(batch.topic) && batch.keys[0] === -1) this.switchSticky(rng, batch.topic, batch.partition);
   }
 

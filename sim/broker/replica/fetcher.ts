@@ -18,6 +18,8 @@ import type { ReplicaState } from "./state.ts";
  *  partition followed there (AbstractFetcherThread). */
 export class Fetcher {
   readonly parts: Partition[] = [];
+  /** The replicas of the fetch in flight, in its order (its response answers them in that order). */
+  readonly sent: Partition[] = [];
   inFlight = false;
   corr = -1;
   /** The request-timeout watchdog is armed (one timer at a time, re-armed rather than cancelled). */
@@ -162,8 +164,18 @@ function sendNext(rs: ReplicaState, ctx: BrokerCtx, f: Fetcher): void {
     for (let i = 0, k = 0; i < fps.length; i++) {
       const p = fps[i] as Partition;
       if (p.follow !== "fetching" || p.delayedUntilUs > now) continue;
-      parts[k++] = { topic: p.topic, partition: p.partition, fetchOffset: p.leo, currentLeaderEpoch: withEpoch ? p.leaderEpoch : -1, lastFetchedEpoch: lastFetched ? p.cache.latestEpoch : -1 };
+      const fetchOffset = p.leo;
+      const currentLeaderEpoch = withEpoch ? p.leaderEpoch : -1;
+      const lastFetchedEpoch = lastFetched ? p.cache.latestEpoch : -1;
+      let e = p.fetchEntry;
+      if (e === null || e.fetchOffset !== fetchOffset || e.currentLeaderEpoch !== currentLeaderEpoch || e.lastFetchedEpoch !== lastFetchedEpoch) {
+        e = { topic: p.topic, partition: p.partition, fetchOffset, currentLeaderEpoch, lastFetchedEpoch };
+        p.fetchEntry = e;
+      }
+      f.sent[k] = p;
+      parts[k++] = e;
     }
+    f.sent.length = fetching;
     const req: FetchRequest = { type: "fetch", corr, replicaId: rs.brokerId, brokerEpoch: rs.hooks.brokerEpoch(), maxWaitMs: rs.spec.broker["replica.fetch.wait.max.ms"], partitions: parts };
     ctx.send(f.node, req);
   }
@@ -194,9 +206,12 @@ export function handleFetchResponse(rs: ReplicaState, ctx: BrokerCtx, from: Node
   if (f === undefined) return;
   const backoffUs = msToUs(rs.spec.broker["replica.fetch.backoff.ms"]);
   const resps = msg.partitions;
+  const sent = f.sent;
   for (let i = 0; i < resps.length; i++) {
     const r = resps[i] as FetchPartitionResponse;
-    const p = followedPartition(rs, f, r.topic, r.partition);
+    // The replica fetched in this position, unless the answer is not in the request's order (then look it up).
+    const q = sent[i];
+    const p = q !== undefined && q.partition === r.partition && q.topic === r.topic ? (q.role === "follower" && q.leader === f.leader ? q : undefined) : followedPartition(rs, f, r.topic, r.partition);
     if (p === undefined || p.follow !== "fetching") continue;
     if (r.error !== "NONE") {
       if (r.error === "OFFSET_OUT_OF_RANGE" && r.highWatermark >= 0 && r.highWatermark < p.leo) {

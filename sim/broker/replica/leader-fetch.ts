@@ -25,7 +25,7 @@ import { maybeExpandIsr, maybeIncrementHw, onHwAdvanced } from "./isr.ts";
 
 /** Answer a fetch now, or park it (DelayedFetch) when nothing is to be returned yet. `firstTime` is false when a
  *  parked fetch is woken or expires (its follower progress was recorded when it arrived). */
-export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req: FetchRequest, firstTime: boolean): void {
+export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req: FetchRequest, firstTime: boolean, replicas?: readonly (Partition | undefined)[]): void {
   const follower = req.replicaId >= 0;
   const now = ctx.nowUs;
   const parts = req.partitions;
@@ -33,18 +33,24 @@ export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req:
   // fetch is parked without building a response (the common case on the replication hot path).
   let respond = false;
   const committed = req.isolationLevel === 1;
+  // The replicas named, looked up once per request (a Partition object is never replaced; one absent is looked up
+  // again).
+  const ps = new Array<Partition | undefined>(parts.length);
   for (let i = 0; i < parts.length; i++) {
     const fp = parts[i] as FetchPartition;
-    if (checkPartition(rs, ctx, rs.lookup(fp.topic, fp.partition), fp, follower, req.replicaId, firstTime, now, committed)) respond = true;
+    const p = replicas?.[i] ?? rs.lookup(fp.topic, fp.partition);
+    ps[i] = p;
+    // A woken or expired fetch is answered whatever it finds (and records no progress): nothing to check.
+    if (firstTime && checkPartition(rs, ctx, p, fp, follower, req.replicaId, now, committed)) respond = true;
   }
   if (!respond && firstTime && req.maxWaitMs > 0 && parts.length > 0) {
     // DelayedFetch: wait for data (followers) or for the HW to move (consumers), at most maxWaitMs.
-    const pf = new ParkedFetch(from, req);
+    const pf = new ParkedFetch(from, req, ps);
     rs.wheel.add(ctx, pf, msToUs(req.maxWaitMs));
     let readyNow = false;
     for (let i = 0; i < parts.length; i++) {
       const fp = parts[i] as FetchPartition;
-      const p = rs.lookup(fp.topic, fp.partition);
+      const p = ps[i] ?? rs.lookup(fp.topic, fp.partition);
       if (p === undefined) continue;
       if (p.fetchWaiters.length > 32) p.fetchWaiters = p.fetchWaiters.filter((w) => !w.done);
       p.fetchWaiters.push(pf);
@@ -55,14 +61,14 @@ export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req:
     }
     if (readyNow) {
       pf.done = true;
-      answerFetch(rs, ctx, from, req, false);
+      answerFetch(rs, ctx, from, req, false, ps);
     }
     return;
   }
   const out = new Array<FetchPartitionResponse>(parts.length);
   for (let i = 0; i < parts.length; i++) {
     const fp = parts[i] as FetchPartition;
-    out[i] = readPartition(rs, rs.lookup(fp.topic, fp.partition), fp, follower, committed);
+    out[i] = readPartition(rs, ps[i] ?? rs.lookup(fp.topic, fp.partition), fp, follower, committed);
   }
   const resp: FetchResponse = { type: "fetch-response", corr: req.corr, partitions: out };
   ctx.send(from, resp);
@@ -78,7 +84,7 @@ export function wakeFetches(rs: ReplicaState, ctx: BrokerCtx, p: Partition, hwMo
     const wake = w.isConsumer ? hwMoved || (rs.spec.bugs.readAboveHighWatermark ?? false) : !hwMoved;
     if (wake) {
       w.done = true;
-      answerFetch(rs, ctx, w.from, w.req, false);
+      answerFetch(rs, ctx, w.from, w.req, false, w.replicas);
       continue;
     }
     ws[keep++] = w;
@@ -89,7 +95,7 @@ export function wakeFetches(rs: ReplicaState, ctx: BrokerCtx, p: Partition, hwMo
 
 /** Validate one fetched partition; on a valid follower fetch record its progress (Replica.updateFetchState,
  *  ISR expansion, HW). True when the response has something for it (records, an error, a divergence). */
-function checkPartition(rs: ReplicaState, ctx: BrokerCtx, p: Partition | undefined, fp: FetchPartition, follower: boolean, replicaId: number, firstTime: boolean, now: number, committed: boolean): boolean {
+function checkPartition(rs: ReplicaState, ctx: BrokerCtx, p: Partition | undefined, fp: FetchPartition, follower: boolean, replicaId: number, now: number, committed: boolean): boolean {
   if (p === undefined || !p.isLeader) return true;
   if (fp.currentLeaderEpoch >= 0 && fp.currentLeaderEpoch !== p.leaderEpoch) return true;
   const leo = p.leo;
@@ -98,7 +104,7 @@ function checkPartition(rs: ReplicaState, ctx: BrokerCtx, p: Partition | undefin
     if (p.cache.resultEpoch !== fp.lastFetchedEpoch || p.cache.resultOffset < fp.fetchOffset) return true;
   }
   if (fp.fetchOffset > leo || fp.fetchOffset < p.log.startOffset) return true;
-  if (follower && firstTime) {
+  if (follower) {
     const i = p.followerIndex(replicaId);
     if (i >= 0) {
       p.updateFollower(i, fp.fetchOffset, now);
@@ -149,8 +155,11 @@ function readPartition(rs: ReplicaState, p: Partition | undefined, fp: FetchPart
     return { topic: fp.topic, partition: fp.partition, error: "NONE", highWatermark: hw, logStartOffset: start, records, lastStableOffset: lso, abortedTransactions };
   }
   const upper = follower || rs.spec.bugs.readAboveHighWatermark ? leo : hw;
-  const records = fp.fetchOffset < upper ? slice(p, fp.fetchOffset, Math.min(upper, fp.fetchOffset + MAX_FETCH_RECORDS)) : null;
-  return { topic: fp.topic, partition: fp.partition, error: "NONE", highWatermark: hw, logStartOffset: start, records };
+  if (fp.fetchOffset < upper) return { topic: fp.topic, partition: fp.partition, error: "NONE", highWatermark: hw, logStartOffset: start, records: slice(p, fp.fetchOffset, Math.min(upper, fp.fetchOffset + MAX_FETCH_RECORDS)) };
+  // Nothing to return (an idle partition of a fetch that has data elsewhere): the same answer as last time.
+  const empty = p.emptyFetchAnswer;
+  if (empty !== null && empty.highWatermark === hw && empty.logStartOffset === start) return empty;
+  return (p.emptyFetchAnswer = { topic: fp.topic, partition: fp.partition, error: "NONE", highWatermark: hw, logStartOffset: start, records: null });
 }
 
 /** Records [from, to) for a response: a view of the log's columns (see RecordSlice; the log never overwrites it). */

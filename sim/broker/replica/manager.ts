@@ -110,7 +110,7 @@ export class ReplicaManager {
         if (it instanceof PendingProduce) expireProduce(ctx, it);
         else {
           it.done = true;
-          answerFetch(rs, ctx, it.from, it.req, false);
+          answerFetch(rs, ctx, it.from, it.req, false, it.replicas);
         }
       }
       return true;

@@ -6,7 +6,7 @@ import { EpochCache } from "./epoch-cache.ts";
 import { ProducerState } from "./producer-state.ts";
 import { TxnLogState } from "../txn/log-state.ts";
 import type { PendingProduce, ParkedFetch } from "./purgatory.ts";
-import type { RecordSlice } from "../../kafka/protocol.ts";
+import type { FetchPartition, FetchPartitionResponse, RecordSlice } from "../../kafka/protocol.ts";
 
 export type Role = "none" | "leader" | "follower";
 /** Follower progress: waiting for leader-and-isr, truncating (offsets-for-leader-epoch in flight), fetching. */
@@ -66,6 +66,11 @@ export class Partition {
   lastFlushUs = 0;
   /** The last fetch slice served (shared by followers asking for the same range); reset on truncation. */
   sliceCache: RecordSlice | null = null;
+  /** The last answer with nothing to return (no records, no error) for this partition, reused while its HW and log
+   *  start stay (messages are never mutated): an idle partition costs a fetch no allocation. */
+  emptyFetchAnswer: FetchPartitionResponse | null = null;
+  /** The follower's last fetch entry for this partition, reused while its offset and epochs stay. */
+  fetchEntry: FetchPartition | null = null;
 
   constructor(
     readonly topic: string,
@@ -128,6 +133,8 @@ export class Partition {
    *  (3.7) it does not move while the ISR is below min.insync.replicas. Returns true if it moved. */
   /** `ignoreIsr`: the seeded bug hwIgnoresMaximalIsr (the HW follows the leader's log end alone). */
   maybeIncrementHw(holdUnderMinIsr: boolean, ignoreIsr = false): boolean {
+    // Nothing above the HW: no follower can move it (the common case of an idle partition's fetch).
+    if (this.hw >= this.leo) return false;
     if (holdUnderMinIsr && this.isr.length < this.effectiveMinIsr()) return false;
     let hw = this.leo;
     const max = this.maximalIsr;

@@ -3,6 +3,7 @@
 import type { NodeId } from "../../core/ids.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
 import type { FetchRequest, ProducePartitionResponse } from "../../kafka/protocol.ts";
+import type { Partition } from "./partition.ts";
 
 export type ProduceResult = { -readonly [K in keyof ProducePartitionResponse]: ProducePartitionResponse[K] };
 
@@ -24,6 +25,8 @@ export class ParkedFetch {
   constructor(
     readonly from: NodeId,
     readonly req: FetchRequest,
+    /** The replicas its partitions named, as looked up when it arrived (undefined: none then). */
+    readonly replicas: readonly (Partition | undefined)[],
   ) {}
   get isConsumer(): boolean {
     return this.req.replicaId < 0;

@@ -60,7 +60,7 @@ export { versionAtLeast } from "../../kafka/profiles.ts";
 
 export class ReplicaState {
   readonly partitions = new Map<string, Partition>();
-  private readonly byTopic = new Map<string, Partition[]>();
+  private readonly byTopic = new Map<string, (Partition | undefined)[]>();
   /** One fetcher per leader broker this broker follows partitions of. */
   readonly fetchers = new Map<number, Fetcher>();
   readonly wheel = new DeadlineWheel();
@@ -116,6 +116,8 @@ export class ReplicaState {
         arr = [];
         this.byTopic.set(topic, arr);
       }
+      // Fill the gaps first: an array written far past its end turns sparse (a dictionary, slow on every lookup).
+      while (arr.length < partition) arr.push(undefined);
       arr[partition] = p;
     }
     return p;
@@ -125,16 +127,30 @@ export class ReplicaState {
   lookup(topic: string, partition: number): Partition | undefined {
     // Requests name topics with the spec's own strings: most lookups repeat the last topic (arrays are never
     // replaced, only filled in).
+    // Two entries: a follower fetch alternates between a data topic and an internal one (__transaction_state).
     if (topic !== this.lookupTopic) {
-      const arr = this.byTopic.get(topic);
-      if (arr === undefined) return undefined;
-      this.lookupTopic = topic;
-      this.lookupArr = arr;
+      if (topic === this.lookupTopic2) {
+        const t = this.lookupTopic;
+        const a = this.lookupArr;
+        this.lookupTopic = this.lookupTopic2;
+        this.lookupArr = this.lookupArr2;
+        this.lookupTopic2 = t;
+        this.lookupArr2 = a;
+      } else {
+        const arr = this.byTopic.get(topic);
+        if (arr === undefined) return undefined;
+        this.lookupTopic2 = this.lookupTopic;
+        this.lookupArr2 = this.lookupArr;
+        this.lookupTopic = topic;
+        this.lookupArr = arr;
+      }
     }
     return this.lookupArr[partition];
   }
   private lookupTopic = "";
-  private lookupArr: Partition[] = [];
+  private lookupArr: (Partition | undefined)[] = [];
+  private lookupTopic2 = "";
+  private lookupArr2: (Partition | undefined)[] = [];
 
   /** The replica named by a log's key ("topic-p"), created if absent. */
   partitionByKey(ctx: BrokerCtx, key: string): Partition | undefined {

@@ -5,8 +5,8 @@
 //     partition's first write), and at the end of each poll batch commits the batch's input offsets in it —
 //     AddOffsetsToTxn (the group's __consumer_offsets partition joins the transaction), TxnOffsetCommit with the
 //     member's generation and member id (sendOffsetsToTransaction(offsets, consumer.groupMetadata()), 2.5+) — and
-//     ends it with EndTxn COMMIT. An abortable error (a refused write, CommitFailedException: the member left its
-//     generation) aborts the transaction at the batch's end and rewinds the member to its committed offsets; a
+//     ends it with EndTxn COMMIT. An abortable error (a refused write, an output batch past delivery.timeout.ms,
+//     CommitFailedException: the member left its generation) aborts the transaction at the batch's end and rewinds the member to its committed offsets; a
 //     fenced producer (PRODUCER_FENCED / INVALID_PRODUCER_EPOCH) is replaced — the application closes it and
 //     creates a new one, whose InitProducerId aborts what was open — and the member rewinds. A crash mid-batch
 //     leaves the transaction open until the restarted member's InitProducerId (or the timeout) aborts it.
@@ -15,19 +15,25 @@
 //     flushed (every send acknowledged), then the processing commits the offsets as usual (processing.ts). A crash
 //     between an output write and the commit writes that output again after the restart.
 // The output record is the input record (value and key): an identity transform, so the output topic says which
-// input each output came from (properties/checkers/duplicate-output.ts). Like the first-slice transactional
-// producer (sim/client/transactions.ts): one request in flight at a time (records queue meanwhile, as in the
-// accumulator); under transaction.version 2 (KIP-890 part 2) its EndTxn (v5) answer bumps the epoch for the next
-// transaction, as the producer's does.
+// input each output came from (properties/checkers/duplicate-output.ts). The output producer is the transaction
+// machinery the transactional producer has too (sim/client/txn/): its TransactionManager (coordinator, producer id
+// and epoch, AddPartitionsToTxn, EndTxn; KIP-360's bump after an abort with a sequence unresolved, or under
+// transaction.version 2 the epoch the EndTxn answer carries) and its accumulator (each output record to its
+// partition's batch, sent when ready, Java's producer defaults: linger.ms 0, batch.size 16384, delivery.timeout.ms
+// 120000 — without transactions, no expiry: the batch waits for its output). This file holds what is the pipeline's
+// own: the batch's offsets (AddOffsetsToTxn, TxnOffsetCommit; one transactional request at a time, once every
+// output is acknowledged), the group interaction and the rewind after an abort.
 import type { NodeId } from "../../core/ids.ts";
-import { brokerOfNode, tpKey } from "../../core/ids.ts";
-import { isRetriable } from "../../kafka/errors.ts";
+import { brokerOfNode } from "../../core/ids.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
-import type { Message, ProduceResponse } from "../../kafka/protocol.ts";
+import type { Message } from "../../kafka/protocol.ts";
 import { versionAtLeast } from "../../kafka/profiles.ts";
 import { partitionForKey } from "../partitioner.ts";
-import { txnCoordinatorErrorAction } from "../transactions.ts";
-import { needsExplicitAdd, txnRequestSupport } from "../txn-version-rules.ts";
+import { RequestBook, TxnRequest } from "../txn/requests.ts";
+import { TransactionManager } from "../txn/transaction-manager.ts";
+import { TxnAccumulator } from "../txn/txn-batches.ts";
+import type { TxnBatchesHost } from "../txn/txn-batches.ts";
+import { PRODUCER_DEFAULTS } from "../../kafka/config.ts";
 import type { Consumer } from "./consumer.ts";
 import type { Ctx, TopicPartitionOffset, WorkItem } from "./types.ts";
 
@@ -36,66 +42,36 @@ const CORR_BASE = 1_000_000_000;
 /** Java's producer default transaction.timeout.ms. */
 const TRANSACTION_TIMEOUT_MS = 60_000;
 
-type Step = "find" | "init" | "add" | "produce" | "add-offsets" | "offset-commit" | "end";
-
-/** A request in flight; also its own timeout timer's tag. */
-class PipelineReq {
-  timer = -1;
-  constructor(
-    readonly step: Step,
-    readonly node: NodeId,
-    readonly batches: readonly OutBatch[],
-  ) {}
-}
-class RetryTag {}
-
-interface OutBatch {
-  readonly topic: string;
-  readonly partition: number;
-  readonly values: number[];
-  readonly keys: number[];
-  baseSequence: number;
-}
-
 /** The end of a poll batch: its offsets to commit in the transaction (none for a plain pipeline), then `then`. */
 interface Job {
   readonly offsets: readonly TopicPartitionOffset[];
   readonly then: (ctx: Ctx) => void;
   /** After the records: "add-offsets" → "offset-commit" → "end" (transactional), or done (plain). */
-  step: Step;
+  step: "add-offsets" | "offset-commit" | "end";
 }
 
 export class Pipeline {
   readonly topic: string;
   readonly transactional: boolean;
   readonly transactionalId: string;
-  private readonly inflight = new Map<number, PipelineReq>();
-  private corr = CORR_BASE;
-  private readonly retryTag = new RetryTag();
-  private retryArmed = false;
+  private readonly book: RequestBook;
+  private readonly tm: TransactionManager;
+  private readonly acc: TxnAccumulator;
   /** Has a producer id and epoch (transactional: InitProducerId answered). */
   private ready: boolean;
-  /** A batch's sequence numbers were spent without an acknowledgement: bump the epoch after the abort. */
-  private epochBumpRequired = false;
+  /** The next InitProducerId bumps the current epoch (KIP-360: with the producer id and epoch). */
+  private bumpEpoch = false;
   /** The batch's offsets as a commit op, once its EndTxn(COMMIT) went out (recorded as invoked then). */
   private commitOp: { readonly group: string; readonly generation: number; readonly offsets: readonly TopicPartitionOffset[]; readonly mode: "sync" } | null = null;
-  private txnCoordinator: NodeId | null = null;
   private findNode = 0;
-  producerId = -1;
-  producerEpoch = -1;
-  /** The coordinator runs transaction.version 2: EndTxn v5, whose answer carries the bumped epoch. */
-  private tv2 = false;
-  private readonly sequences = new Map<string, number>();
-  /** Output partition → records processed and not yet in a sent batch. */
-  private readonly queued = new Map<number, { values: number[]; keys: number[] }>();
-  /** Batches sent and not yet acknowledged (sent again on a retriable error). */
-  private unacked: OutBatch[] = [];
-  /** Output partitions added to the open transaction (AddPartitionsToTxn). */
-  private readonly added = new Set<number>();
+  /** Records processed while the output topic's partitions are unknown, by -1-(input partition). */
+  private readonly waiting = new Map<number, { values: number[]; keys: number[] }>();
   /** Values written in the open transaction. */
   private txnValues: number[] = [];
   /** False once the open transaction must be aborted (an abortable error; the producer fenced). */
   private commitOk = true;
+  /** The abortable error that dooms it (its undrained batches fail with it). */
+  private abortError: KafkaErrorCode = "NONE";
   /** The producer was fenced in this batch: the coordinator aborted the transaction; the member rewinds. */
   private fencedInBatch = false;
   private job: Job | null = null;
@@ -111,6 +87,42 @@ export class Pipeline {
     this.transactional = output.transactional;
     this.transactionalId = c.name;
     this.ready = false;
+    this.book = new RequestBook(CORR_BASE, { requestTimeoutMs: c.cfg["request.timeout.ms"], retryBackoffMs: c.cfg["retry.backoff.ms"] });
+    const findNode = (): NodeId | null => (c.env.bootstrap.length === 0 ? null : (c.env.bootstrap[this.findNode % c.env.bootstrap.length] as NodeId));
+    this.tm = new TransactionManager({ transactionalId: this.transactionalId, transactionTimeoutMs: TRANSACTION_TIMEOUT_MS, kip360: versionAtLeast(c.env.protocol ?? "3.7", "2.7"), protocol: c.env.protocol, findNode }, this.book);
+    // The output producer has Java's producer defaults (linger.ms, batch.size, delivery.timeout.ms) and acks=all;
+    // without transactions it waits for its output however long it takes (the batch is flushed before the commit).
+    const host: TxnBatchesHost = {
+      process: c.name,
+      env: c.env,
+      book: this.book,
+      tm: this.tm,
+      transactionalId: this.transactional ? this.transactionalId : null,
+      acks: -1,
+      requestTimeoutMs: c.cfg["request.timeout.ms"],
+      retryBackoffMs: c.cfg["retry.backoff.ms"],
+      lingerMs: PRODUCER_DEFAULTS["linger.ms"],
+      batchSizeBytes: PRODUCER_DEFAULTS["batch.size"],
+      deliveryTimeoutMs: this.transactional ? PRODUCER_DEFAULTS["delivery.timeout.ms"] : Infinity,
+      leaderOf: (topic, partition) => c.requests.leaderOf(topic, partition),
+      leaderNode: (leader) => c.requests.broker(leader),
+      refreshMetadata: (ctx) => c.requests.refreshMetadata(ctx),
+      batchFailed: (_ctx, error) => this.abortable(error),
+      fenced: (ctx, error) => this.fenced(ctx, error),
+      resetProducer: (ctx) => {
+        this.ready = false;
+        this.book.retryLater(ctx);
+      },
+    };
+    this.acc = new TxnAccumulator(host);
+  }
+
+  get producerId(): number {
+    return this.tm.producerId;
+  }
+
+  get producerEpoch(): number {
+    return this.tm.producerEpoch;
   }
 
   /** The producer's InitProducerId (KafkaProducer.initTransactions, or the idempotent producer's), before the
@@ -123,19 +135,29 @@ export class Pipeline {
   add(ctx: Ctx, w: WorkItem): void {
     if (!this.commitOk) return; // the transaction will be aborted and the batch read again
     const n = this.c.requests.partitionCount(this.topic);
-    // Unknown output topic: KafkaProducer.send blocks on metadata; here the record waits in partition -1-p.
     const key = w.message.key;
-    const partition = n === 0 ? -1 - w.partition : key !== null ? partitionForKey(key, n) : w.partition % n;
-    let q = this.queued.get(partition);
-    if (q === undefined) this.queued.set(partition, (q = { values: [], keys: [] }));
-    q.values.push(w.message.value);
-    q.keys.push(key ?? -1);
+    if (n === 0) {
+      // Unknown output topic: KafkaProducer.send blocks on metadata; here the record waits in partition -1-p.
+      let q = this.waiting.get(-1 - w.partition);
+      if (q === undefined) this.waiting.set(-1 - w.partition, (q = { values: [], keys: [] }));
+      q.values.push(w.message.value);
+      q.keys.push(key ?? -1);
+    } else this.append(ctx, key !== null ? partitionForKey(key, n) : w.partition % n, w.message.value, key ?? -1);
     this.step(ctx);
   }
 
-  /** The batch is processed: once every output is acknowledged, commit `offsets` in the transaction and end it
-   *  (transactional), then `then`. A plain pipeline leaves the offsets to the processing's commit. */
+  private append(ctx: Ctx, partition: number, value: number, key: number): void {
+    const k = key < 0 ? null : key;
+    this.c.env.history.recordSendInvoke(ctx.nowUs, this.c.name, this.topic, k, value, partition);
+    if (this.transactional) this.txnValues.push(value);
+    this.acc.append(ctx, this.topic, partition, value, k);
+  }
+
+  /** The batch is processed: once every output is acknowledged (producer.flush: every batch ready now), commit
+   *  `offsets` in the transaction and end it (transactional), then `then`. A plain pipeline leaves the offsets to
+   *  the processing's commit. */
   flush(ctx: Ctx, offsets: readonly TopicPartitionOffset[], then: () => void): void {
+    this.acc.flushing = true;
     if (!this.transactional) {
       this.job = { offsets, then: () => then(), step: "end" };
       return this.step(ctx);
@@ -151,26 +173,22 @@ export class Pipeline {
   }
 
   owns(msg: Message): boolean {
-    const corr = (msg as { corr?: number }).corr;
-    return corr !== undefined && corr > CORR_BASE && this.inflight.has(corr);
+    return this.book.owns(msg);
   }
 
   onTimer(ctx: Ctx, tag: unknown): boolean {
-    if (tag === this.retryTag) {
-      this.retryArmed = false;
+    if (this.book.isRetry(tag) || this.acc.isWake(tag)) {
       this.step(ctx);
       return true;
     }
-    if (!(tag instanceof PipelineReq)) return false;
-    for (const r of this.inflight.values()) {
-      if (r !== tag) continue;
-      // NetworkClient: a request timeout closes the connection; what it carried is retried. A timed-out EndTxn may
-      // still arrive later (evidence for the late-EndTxn anomaly under transaction.version below 2).
-      if (r.step === "end") ctx.emit({ type: "txn-request-timeout", producer: this.c.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, request: "end-txn", commit: this.commitOk, broker: brokerOfNode(r.node) ?? -1 });
-      ctx.closeConnection(r.node);
-      this.failNode(ctx, r.node);
-      break;
-    }
+    if (!(tag instanceof TxnRequest)) return false;
+    const r = this.book.timedOut(tag);
+    if (r === undefined) return true;
+    // NetworkClient: a request timeout closes the connection; what it carried is retried. A timed-out EndTxn may
+    // still arrive later (evidence for the late-EndTxn anomaly under transaction.version below 2).
+    if (r.kind === "end") ctx.emit({ type: "txn-request-timeout", producer: this.c.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, request: "end-txn", commit: this.commitOk, broker: brokerOfNode(r.node) ?? -1 });
+    ctx.closeConnection(r.node);
+    this.failNode(ctx, r.node);
     return true;
   }
 
@@ -179,66 +197,75 @@ export class Pipeline {
   }
 
   private failNode(ctx: Ctx, node: NodeId): void {
-    let failed = false;
-    for (const [corr, r] of [...this.inflight]) {
-      if (r.node !== node) continue;
-      failed = true;
-      this.take(ctx, corr);
-      if (r.step === "offset-commit") this.c.requests.coordinatorDead();
-      else if (r.step !== "produce") this.txnCoordinator = null;
+    const failed = this.book.failNode(ctx, node);
+    if (failed.length === 0) return;
+    for (const r of failed) {
+      if (r.kind === "offset-commit") this.c.requests.coordinatorDead();
+      else if (r.kind === "produce") this.acc.requestFailed(ctx, r);
+      else this.tm.coordinator = null;
+      if (r.kind === "add") this.tm.onAddPartitions(false);
     }
-    if (!failed) return;
     this.c.requests.refreshMetadata(ctx);
-    this.retryLater(ctx);
+    this.book.retryLater(ctx);
   }
 
   // ---------------------------------------------------------------- the state machine
 
-  /** Send whatever is next, one request at a time. */
+  /** A transactional request in flight (TransactionManager sends one at a time). */
+  private txnRequestInFlight(): boolean {
+    for (const r of this.book.inflight.values()) if (r.kind !== "produce" && r.kind !== "metadata") return true;
+    return false;
+  }
+
+  /** Send whatever is next: the output's batches as they are ready; at the batch's end, once they are all
+   *  acknowledged, the offsets and EndTxn, one transactional request at a time. */
   private step(ctx: Ctx): void {
-    if (this.inflight.size > 0) return;
-    if (!this.ready) return this.initialise(ctx);
+    if (!this.ready) {
+      // A new producer id or epoch once nothing is in flight (the batches sent under the old one are answered).
+      if (!this.book.has("find") && !this.book.has("init") && !this.book.has("produce")) this.initialise(ctx);
+      return;
+    }
     if (this.fencedInBatch) {
       // The new producer is ready; the fenced one's transaction was aborted by its InitProducerId.
       if (this.job === null) return;
       return this.endBatch(ctx, false);
     }
     if (!this.commitOk) {
-      // Aborting: what is not written yet is not sent (the batch is read again after the abort). Batches that took
-      // sequence numbers and were never acknowledged leave a gap the leader would refuse: bump the epoch after.
-      this.queued.clear();
-      if (this.unacked.length > 0) this.epochBumpRequired = true;
-      this.unacked = [];
-    } else {
-      if (!this.placeQueued(ctx)) return;
-      if (this.transactional) {
-        const toAdd = [...this.queued.keys()].filter((p) => !this.added.has(p));
-        // Under transaction.version 2 the partition's leader adds it (KIP-890 part 2): no AddPartitionsToTxn.
-        if (toAdd.length > 0 && !needsExplicitAdd(this.tv2)) for (const p of toAdd) this.added.add(p);
-        else if (toAdd.length > 0) return this.toCoordinator(ctx, "add", (corr) => ({ type: "txn.add-partitions", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, partitions: toAdd.map((partition) => ({ topic: this.topic, partition })) }));
-      }
-      if (this.queued.size > 0 || this.unacked.length > 0) return this.produce(ctx);
-    }
+      // Aborting: what is not sent yet is not (abortUndrainedBatches; the batch is read again after the abort).
+      this.waiting.clear();
+      this.acc.abortUndrained(ctx, this.abortError === "NONE" ? "TRANSACTION_ABORTABLE" : this.abortError);
+      this.acc.flushing = true;
+    } else if (!this.placeWaiting(ctx)) return;
+    if (this.transactional) this.tm.maybeSendAddPartitions(ctx);
+    this.acc.run(ctx, true);
+    if (!this.ready || this.fencedInBatch) return;
     const job = this.job;
-    if (job === null) return;
+    if (job === null || this.acc.hasIncomplete() || this.tm.hasPendingAdds()) return;
     if (!this.transactional) return this.finish(ctx);
-    if (this.txnValues.length === 0 && this.added.size === 0 && job.step === "add-offsets" && job.offsets.length === 0) return this.finish(ctx);
+    if (this.txnRequestInFlight()) return;
+    if (this.txnValues.length === 0 && !this.tm.hasPartitions() && job.step === "add-offsets" && job.offsets.length === 0) return this.finish(ctx);
     if (!this.commitOk) job.step = "end";
     switch (job.step) {
       case "add-offsets":
-        if (job.offsets.length === 0 || !needsExplicitAdd(this.tv2)) {
-          // Under transaction.version 2 the group coordinator adds the offsets partition (KIP-890 part 2).
-          job.step = job.offsets.length === 0 ? "end" : "offset-commit";
+        if (job.offsets.length === 0) {
+          job.step = "end";
           return this.step(ctx);
         }
-        return this.toCoordinator(ctx, "add-offsets", (corr) => ({ type: "txn.add-offsets", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, groupId: this.c.groupId }));
+        if (!this.tm.needsExplicitAdd()) {
+          // transaction.version 2: no AddOffsetsToTxn, the group coordinator adds the offsets partition while handling
+          // TxnOffsetCommit v5 (KIP-890 part 2; TransactionManager.sendOffsetsToTransaction: transactionStarted).
+          this.tm.transactionStarted = true;
+          job.step = "offset-commit";
+          return this.step(ctx);
+        }
+        return this.tm.addOffsets(ctx, this.c.groupId);
       case "offset-commit": {
         const coord = this.c.requests.findCoordinator(ctx);
-        if (coord === null) return this.retryLater(ctx);
+        if (coord === null) return this.book.retryLater(ctx);
         // KIP-447 (TxnOffsetCommit v3, 2.5+): the consumer's group metadata fences a zombie member's commit.
         const kip447 = versionAtLeast(this.c.env.protocol ?? "3.7", "2.7");
         const m = this.c.membership.groupMetadata;
-        return this.send(ctx, coord, "offset-commit", (corr) => ({ type: "txn.offset-commit", corr, transactionalId: this.transactionalId, groupId: this.c.groupId, producerId: this.producerId, producerEpoch: this.producerEpoch, generation: kip447 ? m.generation : -1, memberId: kip447 ? m.memberId : "", offsets: job.offsets, ...txnRequestSupport(this.tv2, this.c.env.protocol) }));
+        return this.book.send(ctx, coord, "offset-commit", (corr) => ({ type: "txn.offset-commit", corr, transactionalId: this.transactionalId, groupId: this.c.groupId, producerId: this.producerId, producerEpoch: this.producerEpoch, generation: kip447 ? m.generation : -1, memberId: kip447 ? m.memberId : "", offsets: job.offsets, ...this.tm.requestSupport() }));
       }
       case "end":
         if (this.commitOk && this.commitOp === null && job.offsets.length > 0) {
@@ -247,34 +274,29 @@ export class Pipeline {
           this.commitOp = { group: this.c.groupId, generation: this.c.membership.generation, offsets: job.offsets, mode: "sync" };
           this.c.env.history.record({ timeUs: ctx.nowUs, process: this.c.name, type: "invoke", f: "commit", value: this.commitOp });
         }
-        return this.toCoordinator(ctx, "end", (corr) => ({ type: "txn.end", corr, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, commit: this.commitOk, ...(this.tv2 ? { transactionVersion: 2 } : {}) }));
-      default:
-        return;
+        // A transaction the coordinator never heard of (nothing added: its outputs failed undrained) ends at once.
+        if (!this.tm.transactionStarted) return this.endBatch(ctx, this.commitOk);
+        return this.tm.endTxn(ctx, this.commitOk);
     }
   }
 
-  /** Records queued before the output topic's metadata came move to their partitions; false while it is unknown. */
-  private placeQueued(ctx: Ctx): boolean {
+  /** Records processed before the output topic's metadata came go to their partitions; false while it is unknown. */
+  private placeWaiting(ctx: Ctx): boolean {
+    if (this.waiting.size === 0) return true;
     const n = this.c.requests.partitionCount(this.topic);
-    if (n > 0) {
-      for (const [p, q] of [...this.queued]) {
-        if (p >= 0) continue;
-        this.queued.delete(p);
-        for (let i = 0; i < q.values.length; i++) {
-          const key = q.keys[i] as number;
-          const partition = key >= 0 ? partitionForKey(key, n) : (-1 - p) % n;
-          let t = this.queued.get(partition);
-          if (t === undefined) this.queued.set(partition, (t = { values: [], keys: [] }));
-          t.values.push(q.values[i] as number);
-          t.keys.push(key);
-        }
-      }
-      return true;
+    if (n === 0) {
+      this.c.requests.refreshMetadata(ctx);
+      this.book.retryLater(ctx);
+      return false;
     }
-    if (this.queued.size === 0) return true;
-    this.c.requests.refreshMetadata(ctx);
-    this.retryLater(ctx);
-    return false;
+    for (const [p, q] of this.waiting) {
+      for (let i = 0; i < q.values.length; i++) {
+        const key = q.keys[i] as number;
+        this.append(ctx, key >= 0 ? partitionForKey(key, n) : (-1 - p) % n, q.values[i] as number, key);
+      }
+    }
+    this.waiting.clear();
+    return true;
   }
 
   private initialise(ctx: Ctx): void {
@@ -282,143 +304,70 @@ export class Pipeline {
       // An idempotent producer (enable.idempotence, the default from 3.0) asks any broker for its producer id.
       const nodes = this.c.env.bootstrap;
       if (nodes.length === 0) return;
-      return this.send(ctx, nodes[this.findNode % nodes.length] as NodeId, "init", (corr) => ({ type: "group.init-producer-id", corr }));
+      return this.book.send(ctx, nodes[this.findNode % nodes.length] as NodeId, "init", (corr) => ({ type: "group.init-producer-id", corr }));
     }
-    if (this.txnCoordinator === null) return this.findCoordinator(ctx);
-    this.send(ctx, this.txnCoordinator, "init", (corr) => ({ type: "group.init-producer-id", corr, transactionalId: this.transactionalId, transactionTimeoutMs: TRANSACTION_TIMEOUT_MS }));
-  }
-
-  /** The queued records become batches (the next sequences of their partitions), sent with the unacknowledged ones
-   *  to each partition's leader. */
-  private produce(ctx: Ctx): void {
-    const c = this.c;
-    for (const [partition, q] of this.queued) {
-      if (this.transactional && !this.added.has(partition)) continue;
-      const tp = tpKey(this.topic, partition);
-      const b: OutBatch = { topic: this.topic, partition, values: q.values, keys: q.keys, baseSequence: this.sequences.get(tp) ?? 0 };
-      this.sequences.set(tp, b.baseSequence + b.values.length);
-      if (this.transactional) for (const v of b.values) this.txnValues.push(v);
-      for (let i = 0; i < b.values.length; i++) c.env.history.recordSendInvoke(ctx.nowUs, c.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition);
-      this.unacked.push(b);
-      this.queued.delete(partition);
-    }
-    const byLeader = new Map<number, OutBatch[]>();
-    for (const b of this.unacked) {
-      const leader = c.requests.leaderOf(b.topic, b.partition);
-      if (leader === null) {
-        c.requests.refreshMetadata(ctx);
-        this.retryLater(ctx);
-        continue;
-      }
-      let l = byLeader.get(leader);
-      if (l === undefined) byLeader.set(leader, (l = []));
-      l.push(b);
-    }
-    for (const [leader, batches] of byLeader) {
-      const wire = batches.map((b) => ({ topic: b.topic, partition: b.partition, baseSequence: b.baseSequence, values: b.values, keys: b.keys }));
-      const pid = this.transactional ? { producerId: this.producerId, producerEpoch: this.producerEpoch, transactionalId: this.transactionalId, ...txnRequestSupport(this.tv2, c.env.protocol) } : { producerId: this.producerId, producerEpoch: this.producerEpoch };
-      this.send(ctx, c.requests.broker(leader), "produce", (corr) => ({ type: "produce", corr, acks: -1, timeoutMs: c.cfg["request.timeout.ms"], batches: wire, ...pid }), batches);
-    }
+    // A new producer (after a fence) has no id; the KIP-360 bump sends the current id and epoch.
+    this.tm.initProducerId(ctx, this.bumpEpoch);
   }
 
   onMessage(ctx: Ctx, msg: Message): void {
     switch (msg.type) {
       case "group.find-coordinator-response":
-        if (this.take(ctx, msg.corr) === undefined) return;
-        if (msg.error !== "NONE" || msg.nodeId < 0) {
+        if (this.book.take(ctx, msg.corr) === undefined) return;
+        if (!this.tm.onFindCoordinator(msg.error, msg.nodeId)) {
           this.findNode++;
-          return this.retryLater(ctx);
+          return this.book.retryLater(ctx);
         }
-        this.txnCoordinator = this.c.requests.broker(msg.nodeId);
         return this.step(ctx);
       case "group.init-producer-id-response":
-        if (this.take(ctx, msg.corr) === undefined) return;
+        if (this.book.take(ctx, msg.corr) === undefined) return;
         if (msg.error !== "NONE" && !this.transactional) {
           this.findNode++;
-          return this.retryLater(ctx);
+          return this.book.retryLater(ctx);
         }
         if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
-        this.producerId = msg.producerId;
-        this.producerEpoch = msg.producerEpoch;
-        this.tv2 = (msg.transactionVersion ?? 0) >= 2;
-        this.sequences.clear();
-        // A new producer id or epoch: the batches still unacknowledged get the new sequences, in order.
-        for (const b of this.unacked) {
-          const tp = tpKey(b.topic, b.partition);
-          b.baseSequence = this.sequences.get(tp) ?? 0;
-          this.sequences.set(tp, b.baseSequence + b.values.length);
-        }
+        this.tm.onInitProducerId(msg);
+        // A new producer id or epoch: the batches that had sequences get new ones, in order.
+        this.acc.resequence();
         this.ready = true;
+        this.bumpEpoch = false;
         return this.step(ctx);
       case "txn.add-partitions-response": {
-        if (this.take(ctx, msg.corr) === undefined) return;
+        if (this.book.take(ctx, msg.corr) === undefined) return;
         const error = msg.results.find((r) => r.error !== "NONE")?.error ?? "NONE";
+        this.tm.onAddPartitions(error === "NONE");
         if (error !== "NONE") return this.coordinatorError(ctx, error);
-        for (const r of msg.results) this.added.add(r.partition);
         return this.step(ctx);
       }
       case "txn.add-offsets-response":
-        if (this.take(ctx, msg.corr) === undefined) return;
+        if (this.book.take(ctx, msg.corr) === undefined) return;
         if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
+        this.tm.onAddOffsets();
         if (this.job !== null) this.job.step = "offset-commit";
         return this.step(ctx);
       case "txn.offset-commit-response":
-        if (this.take(ctx, msg.corr) === undefined) return;
+        if (this.book.take(ctx, msg.corr) === undefined) return;
         return this.onOffsetCommit(ctx, msg.error);
-      case "produce-response":
-        return this.onProduceResponse(ctx, msg);
+      case "produce-response": {
+        const r = this.book.take(ctx, msg.corr);
+        if (r === undefined) return;
+        this.acc.onProduceResponse(ctx, r, msg);
+        return this.step(ctx);
+      }
       case "txn.end-response":
-        if (this.take(ctx, msg.corr) === undefined) return;
+        if (this.book.take(ctx, msg.corr) === undefined) return;
         if (msg.error !== "NONE") return this.coordinatorError(ctx, msg.error);
-        return this.endBatch(ctx, this.commitOk, this.tv2 ? (msg.producerEpoch ?? -1) : -1);
+        return this.endBatch(ctx, this.commitOk, msg.producerEpoch);
       default:
         return;
     }
   }
 
-  private onProduceResponse(ctx: Ctx, msg: ProduceResponse): void {
-    const r = this.take(ctx, msg.corr);
-    if (r === undefined) return;
-    const c = this.c;
-    const broker = brokerOfNode(r.node) ?? -1;
-    let fenced: KafkaErrorCode | null = null;
-    let retriable = false;
-    let resetProducer = false;
-    r.batches.forEach((b, i) => {
-      // One result per batch, in the request's order (two batches of one partition get one each).
-      const at = msg.partitions[i];
-      const res = at !== undefined && at.topic === b.topic && at.partition === b.partition ? at : msg.partitions.find((p) => p.topic === b.topic && p.partition === b.partition);
-      const error: KafkaErrorCode = res?.error ?? "NETWORK_EXCEPTION";
-      if (error === "NONE" || error === "DUPLICATE_SEQUENCE_NUMBER") {
-        this.unacked = this.unacked.filter((x) => x !== b);
-        const base = res?.baseOffset ?? -1;
-        for (let i = 0; i < b.values.length; i++) c.env.history.recordSendOk(ctx.nowUs, c.name, b.topic, b.keys[i] as number, b.values[i] as number, b.partition, base < 0 ? -1 : base + i, broker);
-      } else if (!this.transactional && (error === "UNKNOWN_PRODUCER_ID" || error === "OUT_OF_ORDER_SEQUENCE_NUMBER")) {
-        // The leader lost the producer's state (an unclean election, a truncation): the idempotent producer bumps its
-        // epoch and restarts its sequences (KIP-360; Sender / TransactionManager.canRetry, requestEpochBumpForPartition)
-        // and sends the batch again. Without it the batch is refused until the end and the output is never flushed.
-        resetProducer = true;
-      } else if (this.transactional && (error === "PRODUCER_FENCED" || error === "INVALID_PRODUCER_EPOCH")) {
-        fenced = error;
-      } else if (this.transactional && !isRetriable(error)) {
-        // An abortable error (TransactionManager.transitionToAbortableError): the transaction will be aborted.
-        // The batch's sequence numbers are spent: the producer bumps its epoch once the transaction is aborted
-        // (TransactionManager epochBumpRequired, KIP-360, 2.5+), or every later batch is OUT_OF_ORDER_SEQUENCE_NUMBER.
-        this.unacked = this.unacked.filter((x) => x !== b);
-        this.commitOk = false;
-        this.epochBumpRequired = true;
-      } else retriable = true;
-    });
-    if (fenced !== null) return this.fenced(ctx, fenced);
-    if (resetProducer) {
-      this.ready = false;
-      return this.retryLater(ctx);
-    }
-    if (retriable) {
-      c.requests.refreshMetadata(ctx);
-      return this.retryLater(ctx);
-    }
-    this.step(ctx);
+  /** A batch failed for good (expired, refused): an abortable error (TransactionManager.transitionToAbortableError);
+   *  the transaction is aborted at the batch's end. */
+  private abortable(error: KafkaErrorCode): void {
+    this.commitOk = false;
+    if (this.abortError === "NONE") this.abortError = error;
   }
 
   /** TxnOffsetCommit's answer (TransactionManager.TxnOffsetCommitHandler). */
@@ -433,11 +382,11 @@ export class Pipeline {
       case "REQUEST_TIMED_OUT":
       case "UNKNOWN_TOPIC_OR_PARTITION":
         this.c.requests.coordinatorDead();
-        return this.retryLater(ctx);
+        return this.book.retryLater(ctx);
       case "CONCURRENT_TRANSACTIONS":
         // Retriable with the same coordinator (TxnOffsetCommitHandler: RetriableException): under transaction.version 2
         // the offsets partition's add waits for the previous transaction's end.
-        return this.retryLater(ctx);
+        return this.book.retryLater(ctx);
       case "INVALID_PRODUCER_EPOCH":
       case "PRODUCER_FENCED":
         return this.fenced(ctx, error);
@@ -455,10 +404,8 @@ export class Pipeline {
 
   /** An error from the transaction coordinator: find it again, retry, or replace the fenced producer. */
   private coordinatorError(ctx: Ctx, error: KafkaErrorCode): void {
-    const action = txnCoordinatorErrorAction(error);
-    if (action === "fatal") return this.fenced(ctx, error);
-    if (action === "find-coordinator") this.txnCoordinator = null;
-    return this.retryLater(ctx);
+    if (this.tm.coordinatorError(error) === "fatal") return this.fenced(ctx, error);
+    return this.book.retryLater(ctx);
   }
 
   /** The producer was fenced (or failed fatally): the application closes it and creates a new one (InitProducerId
@@ -466,16 +413,19 @@ export class Pipeline {
   private fenced(ctx: Ctx, error: KafkaErrorCode): void {
     ctx.emit({ type: "producer-fenced", producer: this.c.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, error });
     this.ready = false;
-    this.txnCoordinator = null;
+    // The application's new producer starts afresh: no id to bump.
+    this.bumpEpoch = false;
+    this.tm.epochBumpRequired = false;
+    this.tm.coordinator = null;
     this.fencedInBatch = true;
     this.commitOk = false;
     this.clearTransaction();
-    this.retryLater(ctx);
+    this.book.retryLater(ctx);
   }
 
   /** EndTxn was answered (or the fenced producer's transaction aborted by its successor): the batch is done; an
    *  aborted one is read again from the committed offsets. */
-  private endBatch(ctx: Ctx, committed: boolean, bumpedEpoch = -1): void {
+  private endBatch(ctx: Ctx, committed: boolean, bumpedEpoch?: number): void {
     const op = this.commitOp;
     if (op !== null) {
       // Fenced meanwhile: the successor's InitProducerId completed or aborted it, unknown here.
@@ -488,69 +438,31 @@ export class Pipeline {
       else this.aborted++;
       ctx.emit({ type: "txn-ended", producer: this.c.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, topic: this.topic, commit: committed, values: this.txnValues });
     }
-    // transaction.version 2: the next transaction runs under the epoch the EndTxn answer carries, its sequences from 0.
-    if (bumpedEpoch > this.producerEpoch) {
-      this.producerEpoch = bumpedEpoch;
-      this.sequences.clear();
-    }
+    // transaction.version 2: the next transaction runs under the epoch the EndTxn answer carries, its sequences from
+    // 0; else, with a sequence left unresolved, InitProducerId again bumps the epoch (KIP-360).
+    const bump = this.tm.onEndTxn(bumpedEpoch);
     this.clearTransaction();
     this.commitOk = true;
+    this.abortError = "NONE";
     this.fencedInBatch = false;
-    if (this.epochBumpRequired) {
-      // InitProducerId again with the same transactional.id: the coordinator bumps the epoch, sequences restart.
-      // Under transaction.version 2 the EndTxn answer has bumped it already.
-      this.epochBumpRequired = false;
-      if (!this.tv2) this.ready = false;
+    if (bump) {
+      this.ready = false;
+      this.bumpEpoch = true;
     }
     if (!committed) this.c.positions.rewindToCommitted(ctx);
     this.finish(ctx);
   }
 
   private clearTransaction(): void {
-    this.added.clear();
+    this.tm.resetTransaction();
+    this.acc.clear();
     this.txnValues = [];
-    this.queued.clear();
-    this.unacked = [];
+    this.waiting.clear();
   }
 
   private finish(ctx: Ctx): void {
     const job = this.job;
     this.job = null;
     job?.then(ctx);
-  }
-
-  // ---------------------------------------------------------------- requests
-
-  private findCoordinator(ctx: Ctx): void {
-    const nodes = this.c.env.bootstrap;
-    if (nodes.length === 0) return;
-    this.send(ctx, nodes[this.findNode % nodes.length] as NodeId, "find", (corr) => ({ type: "group.find-coordinator", corr, keyType: "transaction", key: this.transactionalId }));
-  }
-
-  private toCoordinator(ctx: Ctx, step: Step, make: (corr: number) => Message): void {
-    if (this.txnCoordinator === null) return this.findCoordinator(ctx);
-    this.send(ctx, this.txnCoordinator, step, make);
-  }
-
-  private send(ctx: Ctx, node: NodeId, step: Step, make: (corr: number) => Message, batches: readonly OutBatch[] = []): void {
-    const corr = ++this.corr;
-    const r = new PipelineReq(step, node, batches);
-    r.timer = ctx.setTimer(this.c.cfg["request.timeout.ms"] * 1000, r);
-    this.inflight.set(corr, r);
-    ctx.send(node, make(corr));
-  }
-
-  private take(ctx: Ctx, corr: number): PipelineReq | undefined {
-    const r = this.inflight.get(corr);
-    if (r === undefined) return undefined;
-    this.inflight.delete(corr);
-    ctx.cancelTimer(r.timer);
-    return r;
-  }
-
-  private retryLater(ctx: Ctx): void {
-    if (this.retryArmed) return;
-    this.retryArmed = true;
-    ctx.setTimer(this.c.cfg["retry.backoff.ms"] * 1000, this.retryTag);
   }
 }
