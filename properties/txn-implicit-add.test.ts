@@ -13,6 +13,20 @@ import { MarkerChannel } from "../sim/broker/txn/markers.ts";
 
 const BROKER = { "group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1, "transaction.state.log.num.partitions": 1, "group.min.session.timeout.ms": 1000 } as const;
 
+/** p1, a transactional producer at 200 records/s on 4.1 (10 records a transaction), and a read_committed group. */
+function producerInput(opts: { readonly partitions: number; readonly abortProb?: number }): ScenarioInput {
+  return {
+    seed: 1,
+    protocol: "4.1",
+    durationMs: 2000,
+    drainMs: 6000,
+    broker: BROKER,
+    topics: [{ name: "orders", partitions: opts.partitions }],
+    producers: [{ id: "p1", topic: "orders", ratePerSec: 200, transaction: { records: 10, ...(opts.abortProb !== undefined ? { abortProb: opts.abortProb } : {}) }, config: { "transactional.id": "tx-1" } }],
+    consumers: [{ group: "committed", topics: ["orders"], config: { "isolation.level": "read_committed", "auto.offset.reset": "earliest" } }],
+  };
+}
+
 /** Counts the client-side adds the coordinators handle while `run` runs, and the brokers' adds (verifyOnly=false). */
 function counting(run: () => RunResult): { readonly r: RunResult; readonly addPartitions: number; readonly addOffsets: number; readonly brokerAdds: number } {
   const addPartitions = vi.spyOn(TxnCoordinator.prototype, "handleAddPartitions");
@@ -28,16 +42,7 @@ afterEach(() => {
 });
 
 describe("transaction.version 2: the transactional producer's partitions are added by their leaders", () => {
-  const input: ScenarioInput = {
-    seed: 1,
-    protocol: "4.1",
-    durationMs: 2000,
-    drainMs: 6000,
-    broker: BROKER,
-    topics: [{ name: "orders", partitions: 2 }],
-    producers: [{ id: "p1", topic: "orders", ratePerSec: 200, transaction: { records: 10, abortProb: 0.3 }, config: { "transactional.id": "tx-1" } }],
-    consumers: [{ group: "committed", topics: ["orders"], config: { "isolation.level": "read_committed", "auto.offset.reset": "earliest" } }],
-  };
+  const input = producerInput({ partitions: 2, abortProb: 0.3 });
   const run = (tv: number | null) => counting(() => runScenario(buildScenario({ ...input, broker: { ...input.broker, "transaction.version": tv } }), { record: true }));
 
   it("no AddPartitionsToTxn, yet every transaction ends, and read_committed reads exactly the committed ones", () => {
@@ -141,16 +146,7 @@ describe("transaction.version 2: TRANSACTION_ABORTABLE is an abortable error", (
       ctx.send(from, { type: "txn.verify-partitions-response", corr: msg.corr, results: msg.partitions.map((p) => ({ ...p, error: "TRANSACTION_ABORTABLE" as const })) });
     });
     const r = runScenario(
-      buildScenario({
-        seed: 1,
-        protocol: "4.1",
-        durationMs: 2000,
-        drainMs: 6000,
-        broker: BROKER,
-        topics: [{ name: "orders", partitions: 2 }],
-        producers: [{ id: "p1", topic: "orders", ratePerSec: 200, transaction: { records: 10 }, config: { "transactional.id": "tx-1" } }],
-        consumers: [{ group: "committed", topics: ["orders"], config: { "isolation.level": "read_committed", "auto.offset.reset": "earliest" } }],
-      }),
+      buildScenario(producerInput({ partitions: 2 })),
       { record: true },
     );
     // The no-partition abort's CompleteAbort is written as soon as its PrepareAbort is committed, by the HW advance
@@ -197,16 +193,7 @@ describe("transaction.version 2: a transaction open on the partition under the p
       pm.retryHandle = ctx.setTimer(200_000, pm);
     });
     const r = runScenario(
-      buildScenario({
-        seed: 1,
-        protocol: "4.1",
-        durationMs: 2000,
-        drainMs: 6000,
-        broker: BROKER,
-        topics: [{ name: "orders", partitions: 1 }],
-        producers: [{ id: "p1", topic: "orders", ratePerSec: 200, transaction: { records: 10, abortProb: 0.5 }, config: { "transactional.id": "tx-1" } }],
-        consumers: [{ group: "committed", topics: ["orders"], config: { "isolation.level": "read_committed", "auto.offset.reset": "earliest" } }],
-      }),
+      buildScenario(producerInput({ partitions: 1, abortProb: 0.5 })),
       { record: true },
     );
     // The leader asked the coordinator to add orders-0 for epoch 5 (the producer's state there is still epoch 4's
