@@ -1,6 +1,7 @@
 // Kafka's RecordAccumulator: one queue (deque) of batches per partition. A record goes into the last batch of its
 // partition's queue until that batch holds batch.size bytes (100 bytes a record here, as everywhere in kafkasim);
 // a retried batch goes back to the front (reenqueue). The sender drains the queues' heads (producer-sender.ts).
+import { TpNames } from "./tp-names.ts";
 import type { KafkaErrorCode } from "../kafka/errors.ts";
 
 /** Every record counts as 100 bytes (README: request sizes beyond that are not modelled). */
@@ -39,7 +40,7 @@ export class RecordAccumulator {
   readonly queueList: Batch[][] = [];
   /** The same queues by topic (the built-in partitioner weighs a topic's partitions by their queues). */
   readonly byTopic = new Map<string, TopicQueues>();
-  private readonly tpNames = new Map<string, string[]>();
+  private readonly tpNames = new TpNames();
   /** The queue the last record went to (queues are never replaced): most records go where the last one went. */
   private lastAppendTopic = "";
   private lastAppendPartition = -1;
@@ -105,9 +106,7 @@ export class RecordAccumulator {
 
   /** "topic-partition", interned (the accumulator's hot path would otherwise build a string per record). */
   tpName(topic: string, partition: number): string {
-    let names = this.tpNames.get(topic);
-    if (names === undefined) this.tpNames.set(topic, (names = []));
-    return (names[partition] ??= `${topic}-${partition}`);
+    return this.tpNames.of(topic, partition);
   }
 
   /** RecordAccumulator.reenqueue: at the front; with idempotence, in sequence order among the retries. */

@@ -13,6 +13,7 @@
 // with a non-retriable error. An abort fails the batches not drained yet (Sender: abortUndrainedBatches — those with
 // a sequence are sent to the end), and EndTxn waits until none is incomplete (TransactionManager.nextRequest: "Do
 // not send the EndTxn until all batches have been flushed").
+import { TpNames } from "../tp-names.ts";
 import type { NodeId } from "../../core/ids.ts";
 import { brokerOfNode } from "../../core/ids.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
@@ -107,7 +108,7 @@ export class TxnAccumulator {
   /** Partition queues in creation order; each holds its batches not yet done, oldest first. */
   private readonly queues: TxnBatch[][] = [];
   private readonly byTp = new Map<string, TxnBatch[]>();
-  private readonly tpNames = new Map<string, string[]>();
+  private readonly tpNames = new TpNames();
   private readonly recordsPerBatch: number;
   private incomplete = 0;
   /** The transaction is completing (or the producer flushing): every batch is ready. */
@@ -162,9 +163,7 @@ export class TxnAccumulator {
   }
 
   private tpName(topic: string, partition: number): string {
-    let names = this.tpNames.get(topic);
-    if (names === undefined) this.tpNames.set(topic, (names = []));
-    return (names[partition] ??= `${topic}-${partition}`);
+    return this.tpNames.of(topic, partition);
   }
 
   /** Sender.sendProducerData: expire what is past delivery.timeout.ms, then drain the ready head batch of every
