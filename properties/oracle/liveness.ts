@@ -12,7 +12,7 @@ import { OFFSETS_TOPIC } from "../../sim/broker/group/host.ts";
 import { TXN_TOPIC } from "../../sim/broker/txn/host.ts";
 import { DEFAULT_LATENCY, TCP_RTO_MIN_US } from "../../sim/net/tcp.ts";
 import type { LatencyDist } from "../../sim/core/rng.ts";
-import { modeOf } from "../../sim/kafka/profiles.ts";
+import { modeOf, versionAtLeast } from "../../sim/kafka/profiles.ts";
 
 export interface CapacityFinding {
   readonly kind: "capacity";
@@ -227,13 +227,21 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
     return Math.max(sent, writes.markers.get(`${topic}-${partition}`) ?? -1);
   };
   const endUs = r.virtualMs * 1000;
+  // With fetch sessions (KIP-227, fact 14a) a follower learns the HW only from an answer that carries it, and the
+  // leader leaves a partition out while its HW is the one last sent — even when the follower dropped that answer
+  // (its fetch state had changed): the follower's HW may then lag until the leader's moves again (KAFKA-9952: no
+  // immediate HW propagation). Converged then means the follower holds the leader's log and the leader's HW is at
+  // its end.
+  const followerHwMayLag = versionAtLeast(r.scenario.protocol, "2.0") && r.scenario.broker["max.incremental.fetch.session.cache.slots"] > 0;
+  const caughtUp = (x: (typeof r.final.partitions)[number]["replicas"][number], leader: (typeof r.final.partitions)[number]["replicas"][number]): boolean =>
+    x.logEndOffset === leader.logEndOffset && (x.highWatermark === x.logEndOffset || (followerHwMayLag && x !== leader && leader.highWatermark === leader.logEndOffset && x.highWatermark <= x.logEndOffset));
   for (const p of r.final.partitions) {
     // The common case first, without allocating: a live leader, every live replica in the ISR and caught up.
     const leader = p.leader === null ? undefined : p.replicas.find((x) => x.broker === p.leader);
     let converged = leader !== undefined && leader.alive;
     for (let i = 0; converged && i < p.replicas.length; i++) {
       const x = p.replicas[i] as (typeof p.replicas)[number];
-      if (x.alive && (!p.isr.includes(x.broker) || x.highWatermark !== x.logEndOffset || x.logEndOffset !== (leader as typeof x).logEndOffset)) converged = false;
+      if (x.alive && (!p.isr.includes(x.broker) || !caughtUp(x, leader as typeof x))) converged = false;
     }
     if (converged) continue;
     const tp = `${p.topic}-${p.partition}`;
@@ -247,7 +255,7 @@ export function livenessReport(ctx: OracleContext): LivenessReport {
     if (out.length > 0) {
       violations.push({ kind: "out-of-isr", subject: tp, explanation: `${tp}: live replica(s) on broker ${out.map((x) => `${x.broker} (LEO ${x.logEndOffset})`).join(", ")} never rejoined the ISR [${p.isr.join(",")}] (leader ${leader.broker}, LEO ${leader.logEndOffset}, HW ${leader.highWatermark})` });
     }
-    const behind = live.filter((x) => x.highWatermark !== x.logEndOffset || x.logEndOffset !== leader.logEndOffset);
+    const behind = live.filter((x) => !caughtUp(x, leader));
     if (behind.length > 0 && endUs - lastWriteOf(p.topic, p.partition) >= quietUs) {
       violations.push({ kind: "not-caught-up", subject: tp, explanation: `${tp} did not converge: ${behind.map((x) => `broker ${x.broker} HW ${x.highWatermark} LEO ${x.logEndOffset}`).join(", ")} against leader ${leader.broker}'s LEO ${leader.logEndOffset}` });
     }

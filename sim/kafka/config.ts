@@ -35,6 +35,7 @@ export const CONFIG_DEFS: readonly ConfigDef[] = [
   { key: "replica.fetch.wait.max.ms", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 500, doc: "max wait of a follower fetch when there is no new data", aliases: ["replicaFetchWaitMaxMs"] },
   { key: "replica.fetch.backoff.ms", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 1000, doc: "follower back-off after a fetch error", aliases: ["replicaFetchBackoffMs"] },
   { key: "replica.socket.timeout.ms", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 30000, doc: "follower fetch request timeout", aliases: ["replicaSocketTimeoutMs"] },
+  { key: "max.incremental.fetch.session.cache.slots", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 1000, doc: "KIP-227: fetch sessions a broker keeps (a follower's fetch then names only the partitions that changed); 0 = every fetch is a full one (fact 14a)", aliases: ["maxIncrementalFetchSessionCacheSlots"] },
   { key: "offsets.topic.replication.factor", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 3, doc: "replication factor of __consumer_offsets", aliases: ["offsetsTopicReplicationFactor"] },
   { key: "offsets.topic.num.partitions", scopes: ["broker"], type: { kind: "int", min: 1 }, default: 50, doc: "partitions of __consumer_offsets", aliases: ["offsetsTopicNumPartitions"] },
   { key: "group.initial.rebalance.delay.ms", scopes: ["broker"], type: { kind: "int", min: 0 }, default: 3000, doc: "delay of the first rebalance of an empty group", aliases: ["groupInitialRebalanceDelayMs"] },
@@ -130,6 +131,8 @@ export interface BrokerConfig {
   readonly "replica.socket.timeout.ms": number;
   /** The broker's request.timeout.ms: a WriteTxnMarkers request to a leader that died is retried only after it. */
   readonly "request.timeout.ms": number;
+  /** KIP-227 (1.1): incremental fetch sessions the broker keeps; 0 disables them. */
+  readonly "max.incremental.fetch.session.cache.slots": number;
   readonly "offsets.topic.replication.factor": number;
   readonly "offsets.topic.num.partitions": number;
   readonly "group.initial.rebalance.delay.ms": number;

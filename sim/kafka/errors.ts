@@ -32,6 +32,9 @@ const ERRORS = {
   DUPLICATE_SEQUENCE_NUMBER: { code: 46, retriable: false },
   UNKNOWN_PRODUCER_ID: { code: 59, retriable: false },
   OFFSET_OUT_OF_RANGE: { code: 1, retriable: false },
+  // KIP-227 fetch sessions: the fetcher starts a new session with a full fetch (FetchSessionHandler.handleResponse).
+  FETCH_SESSION_ID_NOT_FOUND: { code: 70, retriable: true },
+  INVALID_FETCH_SESSION_EPOCH: { code: 71, retriable: true },
   INVALID_TOPIC_EXCEPTION: { code: 17, retriable: false },
   STALE_CONTROLLER_EPOCH: { code: 11, retriable: false },
   STALE_BROKER_EPOCH: { code: 77, retriable: false },

@@ -99,6 +99,16 @@ export interface FetchRequest {
   readonly partitions: readonly FetchPartition[];
   /** FetchRequest isolation_level: 1 = READ_COMMITTED (up to the last stable offset); absent or 0: READ_UNCOMMITTED. */
   readonly isolationLevel?: 0 | 1;
+  /** KIP-227 (v7+): the fetch session this request belongs to. Absent: a sessionless full fetch. */
+  readonly session?: FetchSessionMetadata;
+}
+
+/** A fetch's session fields (FetchMetadata): epoch 0 asks for a new session (closing `id` if it is not 0) and names
+ *  every partition; a later epoch names only the partitions whose fetch state changed, and those to forget. */
+export interface FetchSessionMetadata {
+  readonly id: number;
+  readonly epoch: number;
+  readonly forgotten: readonly { readonly topic: string; readonly partition: number }[];
 }
 
 export interface FetchPartitionResponse {
@@ -119,6 +129,9 @@ export interface FetchResponse {
   readonly type: "fetch-response";
   readonly corr: number;
   readonly partitions: readonly FetchPartitionResponse[];
+  /** KIP-227: the session the leader keeps for this fetcher (0: none); a top-level error ends the session. */
+  readonly sessionId?: number;
+  readonly error?: KafkaErrorCode;
 }
 
 export interface MetadataRequest {

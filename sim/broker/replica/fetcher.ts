@@ -13,6 +13,7 @@ import { UNDEFINED_EPOCH } from "./epoch-cache.ts";
 import { CONN_FETCHER } from "../../kafka/channels.ts";
 import { versionAtLeast } from "./state.ts";
 import type { ReplicaState } from "./state.ts";
+import { FollowerFetchSession } from "../fetch-session/follower-session.ts";
 
 /** One fetcher per leader broker: a single fetch (or offsets-for-leader-epoch) request in flight covering every
  *  partition followed there (AbstractFetcherThread). */
@@ -28,12 +29,18 @@ export class Fetcher {
   backoffTimer = -1;
   readonly timeoutTag: FetcherTag;
   readonly backoffTag: FetcherTag;
+  /** KIP-227 (1.1+): the fetch session with this leader; null before 1.1 (every fetch is full). */
+  readonly session: FollowerFetchSession | null;
+  /** The fetch in flight is an incremental one (its answer names a subset of the session, in the session's order). */
+  incremental = false;
   constructor(
     readonly leader: number,
     readonly node: NodeId,
+    session: FollowerFetchSession | null,
   ) {
     this.timeoutTag = new FetcherTag(this, "timeout");
     this.backoffTag = new FetcherTag(this, "backoff");
+    this.session = session;
   }
 }
 
@@ -59,6 +66,7 @@ export function onFetcherTimer(rs: ReplicaState, ctx: BrokerCtx, tag: FetcherTag
     // replica.socket.timeout.ms); the next fetch goes on a new one.
     f.inFlight = false;
     f.corr = -1;
+    f.session?.handleError();
     ctx.closeConnection(f.node, { kind: CONN_FETCHER });
     backoff(rs, ctx, f);
   } else {
@@ -75,6 +83,7 @@ export function onFetcherDisconnect(rs: ReplicaState, ctx: BrokerCtx, peer: Node
   if (f !== undefined && f.inFlight) {
     f.inFlight = false;
     f.corr = -1;
+    f.session?.handleError();
     backoff(rs, ctx, f);
   }
 }
@@ -83,7 +92,7 @@ export function onFetcherDisconnect(rs: ReplicaState, ctx: BrokerCtx, peer: Node
 export function startFollowing(rs: ReplicaState, ctx: BrokerCtx, p: Partition): void {
   let f = rs.fetchers.get(p.leader);
   if (f === undefined) {
-    f = new Fetcher(p.leader, brokerNode(p.leader));
+    f = new Fetcher(p.leader, brokerNode(p.leader), rs.usesFetchSessions ? new FollowerFetchSession(rs.nextFetchStamp) : null);
     rs.fetchers.set(p.leader, f);
   }
   f.parts.push(p);
@@ -158,7 +167,13 @@ function sendNext(rs: ReplicaState, ctx: BrokerCtx, f: Fetcher): void {
       if (delayed) backoff(rs, ctx, f);
       return;
     }
-    const parts = new Array<FetchPartition>(fetching);
+    // Sessionless (before 1.1) and a session's first fetch name every partition ready to fetch; a session's later
+    // fetches (KIP-227) only those whose fetch state changed, and those to forget.
+    const s = f.session;
+    const incremental = s !== null && s.epoch !== 0;
+    f.incremental = incremental;
+    let parts: FetchPartition[] | null = incremental ? null : new Array<FetchPartition>(fetching);
+    if (incremental) s.begin();
     const withEpoch = versionAtLeast(rs.protocol, "2.7"); // KIP-320 (Kafka 2.1): currentLeaderEpoch in follower fetches
     const lastFetched = rs.truncateOnFetch && !rs.spec.bugs.skipTruncation;
     for (let i = 0, k = 0; i < fps.length; i++) {
@@ -172,11 +187,19 @@ function sendNext(rs: ReplicaState, ctx: BrokerCtx, f: Fetcher): void {
         e = { topic: p.topic, partition: p.partition, fetchOffset, currentLeaderEpoch, lastFetchedEpoch };
         p.fetchEntry = e;
       }
-      f.sent[k] = p;
-      parts[k++] = e;
+      f.sent[k++] = p;
+      if (!incremental) (parts as FetchPartition[])[k - 1] = e;
+      else if (s.offer(p, e)) (parts ??= []).push(e);
     }
     f.sent.length = fetching;
-    const req: FetchRequest = { type: "fetch", corr, replicaId: rs.brokerId, brokerEpoch: rs.hooks.brokerEpoch(), maxWaitMs: rs.spec.broker["replica.fetch.wait.max.ms"], partitions: parts };
+    const replicaId = rs.brokerId;
+    const brokerEpoch = rs.hooks.brokerEpoch();
+    const maxWaitMs = rs.spec.broker["replica.fetch.wait.max.ms"];
+    const partitions = parts ?? NO_PARTITIONS;
+    const req: FetchRequest =
+      s === null
+        ? { type: "fetch", corr, replicaId, brokerEpoch, maxWaitMs, partitions }
+        : { type: "fetch", corr, replicaId, brokerEpoch, maxWaitMs, partitions, session: incremental ? s.finish() : s.full(f.sent, fetching) };
     ctx.send(f.node, req);
   }
   f.inFlight = true;
@@ -184,6 +207,8 @@ function sendNext(rs: ReplicaState, ctx: BrokerCtx, f: Fetcher): void {
   f.sentAtUs = now;
   if (f.timeoutTimer === -1) f.timeoutTimer = ctx.setTimer(rs.socketTimeoutUs, f.timeoutTag);
 }
+
+const NO_PARTITIONS: readonly FetchPartition[] = Object.freeze([]);
 
 function fetcherFor(rs: ReplicaState, from: NodeId, corr: number): Fetcher | undefined {
   const b = brokerOfNode(from);
@@ -204,13 +229,21 @@ function followedPartition(rs: ReplicaState, f: Fetcher, topic: string, partitio
 export function handleFetchResponse(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, msg: FetchResponse): void {
   const f = fetcherFor(rs, from, msg.corr);
   if (f === undefined) return;
+  if (f.session !== null && !f.session.handleResponse(msg)) {
+    // A session error: nothing in it is read; the next fetch opens a new session (RemoteLeaderEndPoint.fetch).
+    sendNext(rs, ctx, f);
+    return;
+  }
   const backoffUs = msToUs(rs.spec.broker["replica.fetch.backoff.ms"]);
   const resps = msg.partitions;
-  const sent = f.sent;
+  // A full answer follows the request's order; an incremental one the session's (a subset of it).
+  const order: readonly Partition[] = f.incremental ? ((f.session as FollowerFetchSession).members as Partition[]) : f.sent;
+  let at = 0;
   for (let i = 0; i < resps.length; i++) {
     const r = resps[i] as FetchPartitionResponse;
-    // The replica fetched in this position, unless the answer is not in the request's order (then look it up).
-    const q = sent[i];
+    // The replica fetched in this position, unless the answer is not in that order (then look it up).
+    while (f.incremental && at < order.length && !((order[at] as Partition).partition === r.partition && (order[at] as Partition).topic === r.topic)) at++;
+    const q = f.incremental ? order[at++] : order[i];
     const p = q !== undefined && q.partition === r.partition && q.topic === r.topic ? (q.role === "follower" && q.leader === f.leader ? q : undefined) : followedPartition(rs, f, r.topic, r.partition);
     if (p === undefined || p.follow !== "fetching") continue;
     if (r.error !== "NONE") {

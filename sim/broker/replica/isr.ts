@@ -52,6 +52,7 @@ function alterIsr(rs: ReplicaState, ctx: BrokerCtx, p: Partition, newIsr: readon
     p.pendingIsr = null;
     if (resp.error === "NONE") {
       const old = p.isr;
+      p.touchQuiet();
       p.isr = resp.isr;
       p.partitionEpoch = resp.partitionEpoch;
       if (rs.hooks.tracesIsrChanges === true) {

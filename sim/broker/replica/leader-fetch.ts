@@ -10,7 +10,6 @@ import type {
   FetchPartition,
   FetchPartitionResponse,
   FetchRequest,
-  FetchResponse,
   ListOffsetsRequest,
   OffsetsForLeaderEpochRequest,
   OffsetsForLeaderEpochResponse,
@@ -21,34 +20,92 @@ import type { Partition } from "./partition.ts";
 import { ParkedFetch } from "./purgatory.ts";
 import { MAX_FETCH_RECORDS } from "./state.ts";
 import type { ReplicaState } from "./state.ts";
+import type { LeaderFetchSession, SessionEntry } from "../fetch-session/leader-sessions.ts";
+import { fetchSessionChecks, linkQuiet, verifyQuietLinks } from "../fetch-session/leader-sessions.ts";
 import { maybeExpandIsr, maybeIncrementHw, onHwAdvanced } from "./isr.ts";
 
 /** Answer a fetch now, or park it (DelayedFetch) when nothing is to be returned yet. `firstTime` is false when a
- *  parked fetch is woken or expires (its follower progress was recorded when it arrived). */
-export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req: FetchRequest, firstTime: boolean, replicas?: readonly (Partition | undefined)[]): void {
+ *  parked fetch is woken or expires (its follower progress was recorded when it arrived). A follower's fetch with
+ *  session fields (KIP-227, fact 14a) reads every partition of its session and answers only what changed. */
+export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req: FetchRequest, firstTime: boolean, replicas?: readonly (Partition | undefined)[], session: LeaderFetchSession | null = null, fullFetch = true, sessionEpoch = 0): void {
+  if (firstTime && req.session !== undefined) {
+    const c = rs.fetchSessions.open(req);
+    if (typeof c === "string") {
+      ctx.send(from, { type: "fetch-response", corr: req.corr, partitions: [], sessionId: 0, error: c });
+      return;
+    }
+    if (c !== null) {
+      session = c.session;
+      fullFetch = c.full;
+      sessionEpoch = session.epoch;
+    }
+  }
+  if (session !== null) {
+    if (!session.open || session.epoch !== sessionEpoch) {
+      // IncrementalFetchContext.updateAndGenerateResponseData: the session moved on while this fetch was parked.
+      ctx.send(from, { type: "fetch-response", corr: req.corr, partitions: [], sessionId: 0, error: "INVALID_FETCH_SESSION_EPOCH" });
+      return;
+    }
+    session.resolve(rs);
+  }
   const follower = req.replicaId >= 0;
   const now = ctx.nowUs;
-  const parts = req.partitions;
+  const parts: readonly FetchPartition[] = session !== null ? session.entries : req.partitions;
   // First pass: record follower progress and see whether anything is to be returned now, so a caught-up
   // fetch is parked without building a response (the common case on the replication hot path).
   let respond = false;
   const committed = req.isolationLevel === 1;
   // The replicas named, looked up once per request (a Partition object is never replaced; one absent is looked up
-  // again).
-  const ps = new Array<Partition | undefined>(parts.length);
-  for (let i = 0; i < parts.length; i++) {
-    const fp = parts[i] as FetchPartition;
-    const p = replicas?.[i] ?? rs.lookup(fp.topic, fp.partition);
-    ps[i] = p;
-    // A woken or expired fetch is answered whatever it finds (and records no progress): nothing to check.
-    if (firstTime && checkPartition(rs, ctx, p, fp, follower, req.replicaId, now, committed)) respond = true;
+  // again). A session keeps them.
+  let ps: (Partition | undefined)[];
+  if (session !== null) {
+    ps = session.replicas;
+    if (firstTime) {
+      // Only the active entries: a quiet-linked one has nothing to return, and its follower's fetch time is this.
+      session.lastFetchUs = now;
+      const act = session.active;
+      let lastSeq = -1;
+      for (let i = 0; i < act.length; i++) {
+        const e = act[i] as SessionEntry;
+        // An entry put back before this one (its partition changed meanwhile) shifted the rest: skip what was seen.
+        if (e.seq <= lastSeq) continue;
+        lastSeq = e.seq;
+        const p = e.p;
+        if (checkPartition(rs, ctx, p, e, follower, req.replicaId, now, committed)) respond = true;
+        else if (follower && p !== undefined && e.fetchOffset === p.leo && p.isr.includes(req.replicaId)) e.markQuiet(p, p.followerIndex(req.replicaId));
+      }
+    }
+  } else {
+    ps = replicas !== undefined ? (replicas as (Partition | undefined)[]) : new Array<Partition | undefined>(parts.length);
+    for (let i = 0; i < parts.length; i++) {
+      const fp = parts[i] as FetchPartition;
+      const p = replicas?.[i] ?? rs.lookup(fp.topic, fp.partition);
+      if (replicas === undefined) ps[i] = p;
+      // A woken or expired fetch is answered whatever it finds (and records no progress): nothing to check.
+      if (firstTime && checkPartition(rs, ctx, p, fp, follower, req.replicaId, now, committed)) respond = true;
+    }
   }
   if (!respond && firstTime && req.maxWaitMs > 0 && parts.length > 0) {
     // DelayedFetch: wait for data (followers) or for the HW to move (consumers), at most maxWaitMs.
-    const pf = new ParkedFetch(from, req, ps);
+    const pf = new ParkedFetch(from, req, ps, session, fullFetch, sessionEpoch);
+    pf.seq = rs.nextParkSeq++;
     rs.wheel.add(ctx, pf, msToUs(req.maxWaitMs));
     let readyNow = false;
-    for (let i = 0; i < parts.length; i++) {
+    if (session !== null) {
+      // Watch the active entries' partitions; a quiet-linked one is watched once its partition changes
+      // (LeaderFetchSession.activate), before an append there wakes the fetches watching it.
+      session.park(pf);
+      const act = session.active;
+      for (let i = 0; i < act.length; i++) {
+        const e = act[i] as SessionEntry;
+        const p = e.p;
+        if (p === undefined) continue;
+        if (p.fetchWaiters.length > 32) p.fetchWaiters = p.fetchWaiters.filter((w) => !w.done);
+        p.fetchWaiters.push(pf);
+        if (!readyNow && e.fetchOffset < p.leo && p.isLeader) readyNow = true;
+      }
+    }
+    for (let i = 0; session === null && i < parts.length; i++) {
       const fp = parts[i] as FetchPartition;
       const p = ps[i] ?? rs.lookup(fp.topic, fp.partition);
       if (p === undefined) continue;
@@ -61,17 +118,43 @@ export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req:
     }
     if (readyNow) {
       pf.done = true;
-      answerFetch(rs, ctx, from, req, false, ps);
+      answerParked(rs, ctx, pf);
     }
     return;
   }
-  const out = new Array<FetchPartitionResponse>(parts.length);
-  for (let i = 0; i < parts.length; i++) {
-    const fp = parts[i] as FetchPartition;
-    out[i] = readPartition(rs, ps[i] ?? rs.lookup(fp.topic, fp.partition), fp, follower, committed);
+  if (session === null) {
+    const out = new Array<FetchPartitionResponse>(parts.length);
+    for (let i = 0; i < parts.length; i++) {
+      const fp = parts[i] as FetchPartition;
+      out[i] = readPartition(rs, ps[i] ?? rs.lookup(fp.topic, fp.partition), fp, follower, committed);
+    }
+    ctx.send(from, { type: "fetch-response", corr: req.corr, partitions: out });
+    return;
   }
-  const resp: FetchResponse = { type: "fetch-response", corr: req.corr, partitions: out };
-  ctx.send(from, resp);
+  // The session's first fetch is answered in full (FullFetchContext), later ones with what changed; entries left
+  // quiet and answered are linked to their partition until it changes.
+  const act = session.active;
+  const out: FetchPartitionResponse[] = [];
+  let keep = 0;
+  for (let i = 0; i < act.length; i++) {
+    const e = act[i] as SessionEntry;
+    const p = e.p;
+    const r = readPartition(rs, p, e, follower, committed);
+    if (fullFetch) {
+      e.sent(r);
+      out.push(r);
+    } else if (e.mustRespond(r)) out.push(r);
+    if (p !== undefined && fetchSessionChecks.linkQuiet && e.sentHw === p.hw && e.sentLogStart === p.log.startOffset && e.quiet(p)) linkQuiet(e, p);
+    else act[keep++] = e;
+  }
+  act.length = keep;
+  if (fetchSessionChecks.verify) verifyQuietLinks(session);
+  ctx.send(from, { type: "fetch-response", corr: req.corr, partitions: out, sessionId: session.id });
+}
+
+/** Answer a parked fetch (woken by new data or an HW move, or expired). */
+export function answerParked(rs: ReplicaState, ctx: BrokerCtx, pf: ParkedFetch): void {
+  answerFetch(rs, ctx, pf.from, pf.req, false, pf.replicas, pf.session, pf.fullFetch, pf.sessionEpoch);
 }
 
 /** New data (hwMoved false: wake followers) or an HW move (true: wake consumers) on `p`. */
@@ -84,7 +167,7 @@ export function wakeFetches(rs: ReplicaState, ctx: BrokerCtx, p: Partition, hwMo
     const wake = w.isConsumer ? hwMoved || (rs.spec.bugs.readAboveHighWatermark ?? false) : !hwMoved;
     if (wake) {
       w.done = true;
-      answerFetch(rs, ctx, w.from, w.req, false, w.replicas);
+      answerParked(rs, ctx, w);
       continue;
     }
     ws[keep++] = w;

@@ -39,7 +39,7 @@ import { applyPartitionState } from "./partition-state.ts";
 import type { PartitionStateUpdate } from "./partition-state.ts";
 import { appendInternal, appendMarker, expireProduce, handleProduce } from "./produce.ts";
 import type { InternalAppendProducer } from "./produce.ts";
-import { answerFetch, handleListOffsets, handleOffsetsForLeaderEpoch } from "./leader-fetch.ts";
+import { answerFetch, answerParked, handleListOffsets, handleOffsetsForLeaderEpoch } from "./leader-fetch.ts";
 import { FetcherTag, handleFetchResponse, handleOffsetsForLeaderEpochResponse, onFetcherDisconnect, onFetcherTimer, stopFollowing } from "./fetcher.ts";
 import { checkIsrShrink } from "./isr.ts";
 import { checkpointHw, flushDueLogs, recoverLogs } from "./recovery.ts";
@@ -110,7 +110,7 @@ export class ReplicaManager {
         if (it instanceof PendingProduce) expireProduce(ctx, it);
         else {
           it.done = true;
-          answerFetch(rs, ctx, it.from, it.req, false, it.replicas);
+          answerParked(rs, ctx, it);
         }
       }
       return true;

@@ -34,6 +34,7 @@ export interface PartitionStateUpdate {
 export function applyPartitionState(rs: ReplicaState, ctx: BrokerCtx, st: PartitionStateUpdate): KafkaErrorCode {
   if (!st.replicas.includes(rs.brokerId)) return "UNKNOWN_TOPIC_OR_PARTITION"; // not assigned here
   const p = rs.getPartition(ctx, st.topic, st.partition);
+  p.touchQuiet();
   if (st.source === "metadata") return applyMetadataState(rs, ctx, p, st);
   // RM.becomeLeaderOrFollower: only a strictly newer leader epoch is applied (fact 26).
   if (st.leaderEpoch <= p.leaderEpoch && !(rs.spec.bugs.acceptStaleEpoch && st.leaderEpoch < p.leaderEpoch)) {

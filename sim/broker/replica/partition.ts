@@ -7,6 +7,9 @@ import { ProducerState } from "./producer-state.ts";
 import { TxnLogState } from "../txn/log-state.ts";
 import type { PendingProduce, ParkedFetch } from "./purgatory.ts";
 import type { FetchPartition, FetchPartitionResponse, RecordSlice } from "../../kafka/protocol.ts";
+import { SessionSlot } from "../fetch-session/follower-session.ts";
+import type { SessionEntry } from "../fetch-session/leader-sessions.ts";
+import { breakQuietLinks, unlinkFollowerQuiet } from "../fetch-session/leader-sessions.ts";
 
 export type Role = "none" | "leader" | "follower";
 /** Follower progress: waiting for leader-and-isr, truncating (offsets-for-leader-epoch in flight), fetching. */
@@ -55,6 +58,8 @@ export class Partition {
   lastFetchUs: number[] = [];
   produceWaiters: ProduceWait[] = [];
   fetchWaiters: ParkedFetch[] = [];
+  /** Fetch-session entries of followers at our log end with nothing to hear (KIP-227; leader-sessions.ts). */
+  quietLinks: SessionEntry[] = [];
 
   // ---- follower side ----
   follow: FollowState = "idle";
@@ -71,6 +76,8 @@ export class Partition {
   emptyFetchAnswer: FetchPartitionResponse | null = null;
   /** The follower's last fetch entry for this partition, reused while its offset and epochs stay. */
   fetchEntry: FetchPartition | null = null;
+  /** Its place in the follower's fetch session (KIP-227). */
+  readonly sessionSlot = new SessionSlot();
 
   constructor(
     readonly topic: string,
@@ -102,6 +109,7 @@ export class Partition {
   /** A new leader epoch on the leader: reset every follower's state (Replica.resetReplicaState): ISR members
    *  count as caught up now; a new leader forgets the followers' LEOs, a re-elected one keeps them. */
   resetFollowers(self: number, nowUs: number, isNewLeader: boolean): void {
+    this.touchQuiet();
     const ids = this.replicas.filter((r) => r !== self);
     const leo = this.leo;
     const oldIds = this.followerIds;
@@ -113,12 +121,29 @@ export class Partition {
     this.lastFetchUs = ids.map((r) => (!isNewLeader && this.isr.includes(r) ? nowUs : -Infinity));
   }
 
+  /** Something a follower's fetch would see changed (an append, the HW, ISR, role, leader epoch): quiet fetch-session
+   *  entries are read again. */
+  touchQuiet(): void {
+    if (this.quietLinks.length !== 0) breakQuietLinks(this);
+  }
+
+  /** A quiet fetch-session follower's fetches, left out while linked: what updateFollower(i, fetchOffset, atUs)
+   *  records for a follower at the log end (`fetchOffset` = the LEO then). */
+  syncQuietFollower(i: number, fetchOffset: number, atUs: number): void {
+    this.lastCaughtUpUs[i] = Math.max(this.lastCaughtUpUs[i] as number, atUs);
+    this.followerLeo[i] = fetchOffset;
+    this.lastFetchLeaderLeo[i] = Math.max(fetchOffset, this.lastFetchLeaderLeo[i] as number);
+    this.lastFetchUs[i] = atUs;
+  }
+
   followerIndex(id: number): number {
     return this.followerIds.indexOf(id);
   }
 
   /** Replica.updateFetchStateOrThrow: record a follower's fetch at `fetchOffset` (= its LEO). */
   updateFollower(i: number, fetchOffset: number, nowUs: number): void {
+    // A link of this follower's from another (stale) session records its fetches first, never after this one.
+    if (this.quietLinks.length !== 0) unlinkFollowerQuiet(this, i);
     const leaderLeo = this.leo;
     // Never backwards: a new leader's first fetch of an in-sync follower keeps the caught-up time it was given.
     const caughtUp = this.lastCaughtUpUs[i] as number;
@@ -144,6 +169,7 @@ export class Partition {
       if (l < hw) hw = l;
     }
     if (hw > this.hw) {
+      this.touchQuiet();
       this.hw = hw;
       return true;
     }
@@ -153,6 +179,7 @@ export class Partition {
   /** Replica.isCaughtUp: LEO = leader LEO, or caught up within the lag time. */
   outOfSyncFollowers(nowUs: number, lagUs: number): number[] {
     const out: number[] = [];
+    // A quiet-linked follower is at the log end: its caught-up time is not read.
     const leo = this.leo;
     for (let i = 0; i < this.followerIds.length; i++) {
       const id = this.followerIds[i] as number;

@@ -138,6 +138,7 @@ function appendToLeader(
     const now = ctx.nowUs;
     const withPid = idempotent || attributes !== 0;
     log.appendBatch(epoch, values, keys, withPid ? producerId : -1, idempotent ? baseSequence : -1, now, withPid ? producerEpoch : -1, attributes);
+    p.touchQuiet();
     if (idempotent) p.producers.update(producerId, producerEpoch, baseSequence, baseSequence + n - 1, base);
     if (attributes !== 0) {
       if (control) {

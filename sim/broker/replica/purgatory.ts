@@ -4,6 +4,7 @@ import type { NodeId } from "../../core/ids.ts";
 import type { KafkaErrorCode } from "../../kafka/errors.ts";
 import type { FetchRequest, ProducePartitionResponse } from "../../kafka/protocol.ts";
 import type { Partition } from "./partition.ts";
+import type { LeaderFetchSession } from "../fetch-session/leader-sessions.ts";
 
 export type ProduceResult = { -readonly [K in keyof ProducePartitionResponse]: ProducePartitionResponse[K] };
 
@@ -22,15 +23,36 @@ export class PendingProduce {
 
 export class ParkedFetch {
   done = false;
+  /** Parking order on this broker: a partition's waiters are kept in it (see insertFetchWaiter). */
+  seq = 0;
   constructor(
     readonly from: NodeId,
     readonly req: FetchRequest,
     /** The replicas its partitions named, as looked up when it arrived (undefined: none then). */
     readonly replicas: readonly (Partition | undefined)[],
+    /** KIP-227: the fetch session it belongs to (null: a sessionless fetch), whether it was the session's full
+     *  fetch, and the session epoch its answer expects (IncrementalFetchContext checks it did not move on). */
+    readonly session: LeaderFetchSession | null,
+    readonly fullFetch: boolean,
+    readonly sessionEpoch: number,
   ) {}
   get isConsumer(): boolean {
     return this.req.replicaId < 0;
   }
+}
+
+/** Watch `p` for `pf` in parking order (a fetch-session entry rejoining after a quiet spell joins the waiters it
+ *  would have been among had it been watched all along). */
+export function insertFetchWaiter(p: Partition, pf: ParkedFetch): void {
+  if (p.fetchWaiters.length > 32) p.fetchWaiters = p.fetchWaiters.filter((w) => !w.done);
+  const ws = p.fetchWaiters;
+  let i = ws.length;
+  ws.push(pf);
+  while (i > 0 && (ws[i - 1] as ParkedFetch).seq > pf.seq) {
+    ws[i] = ws[i - 1] as ParkedFetch;
+    i--;
+  }
+  ws[i] = pf;
 }
 
 /** One delay's expiry queue: operations in the order they were added, so their deadlines only grow. */

@@ -13,6 +13,7 @@ import { versionAtLeast } from "../../kafka/profiles.ts";
 import { Partition } from "./partition.ts";
 import { DeadlineWheel } from "./purgatory.ts";
 import type { Fetcher } from "./fetcher.ts";
+import { FetchSessionCache } from "../fetch-session/leader-sessions.ts";
 
 /** What the data plane needs of the cluster spec (structurally a subset of ClusterSpec, sim/broker/spec.ts). */
 export interface ReplicaSpec {
@@ -64,6 +65,15 @@ export class ReplicaState {
   /** One fetcher per leader broker this broker follows partitions of. */
   readonly fetchers = new Map<number, Fetcher>();
   readonly wheel = new DeadlineWheel();
+  /** The fetch sessions this broker keeps as a leader (KIP-227, fact 14a). */
+  readonly fetchSessions: FetchSessionCache;
+  /** 1.1+ (KIP-227): this broker's fetchers use fetch sessions. */
+  readonly usesFetchSessions: boolean;
+  private fetchStamp = 0;
+  /** ParkedFetch.seq. */
+  nextParkSeq = 1;
+  /** Stamps for the fetchers' session builds, unique on this broker (FollowerFetchSession). */
+  readonly nextFetchStamp = (): number => ++this.fetchStamp;
   nextCorr = 1;
   readonly protocol: ProtocolVersion;
   readonly lagUs: number;
@@ -91,6 +101,8 @@ export class ReplicaState {
     this.holdHwUnderMinIsr = versionAtLeast(spec.protocol, "3.7");
     this.usesEpochs = versionAtLeast(spec.protocol, "0.11");
     this.socketTimeoutUs = msToUs(spec.broker["replica.socket.timeout.ms"]);
+    this.fetchSessions = new FetchSessionCache(spec.broker["max.incremental.fetch.session.cache.slots"]);
+    this.usesFetchSessions = versionAtLeast(spec.protocol, "2.0");
   }
 
   private topicSpec(topic: string): TopicSpec | undefined {
