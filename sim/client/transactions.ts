@@ -48,11 +48,8 @@ export { txnCoordinatorErrorAction } from "./txn/transaction-manager.ts";
 
 const TICK = { t: "txn-produce-tick" } as const;
 
-interface TxnRecord {
-  readonly value: number;
-  readonly key: number | null;
-  readonly partition: number;
-}
+/** A pending record's numbers in `pending`: its value, key (-1: none) and partition. */
+const PENDING_STRIDE = 3;
 
 type Phase =
   /** Looking for the coordinator, then InitProducerId. */
@@ -77,8 +74,9 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   private readonly tm: TransactionManager;
   private readonly acc: TxnAccumulator;
   private phase: Phase = "init";
-  /** Records generated and not yet sent (the application's backlog while a transaction commits). */
-  private pending: TxnRecord[] = [];
+  /** Records generated and not yet sent (the application's backlog while a transaction commits): PENDING_STRIDE
+   *  numbers a record, from `pendingAt` (no object per record). */
+  private pending: number[] = [];
   private pendingAt = 0;
   /** The open transaction's records, as sent. */
   private txnValues: number[] = [];
@@ -188,24 +186,32 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
 
   /** Records are generated evenly, as the plain producer's are (workload-pacer.ts). */
   private tick(ctx: Ctx): void {
-    const limit = this.spec.messages;
-    const stop = (): boolean => !this.env.workloadActive() || this.phase === "fenced" || (limit !== undefined && this.sent >= limit);
-    if (stop()) return this.step(ctx);
+    if (this.stopSending()) return this.step(ctx);
     let n = this.pacer.tick(ctx, this.spec.ratePerSec, TICK);
-    const m = this.metadata.topics.get(this.spec.topic);
+    const topic = this.spec.topic;
+    const m = this.metadata.topics.get(topic);
     // A transactional producer blocks in send() until it has metadata (KafkaProducer.waitOnMetadata): no record yet.
     if (m === undefined) return this.step(ctx);
     const before = this.sent;
-    while (n-- > 0 && !stop()) {
-      const key = this.spec.keys > 0 ? ctx.rng.int(0, this.spec.keys - 1) : null;
-      const partition = key !== null ? partitionForKey(key, m.partitions) : this.sticky.partition(this.partitionRng(ctx), this.spec.topic, m);
-      const value = this.env.nextValue();
+    const keys = this.spec.keys;
+    const env = this.env;
+    const history = env.history;
+    const pending = this.pending;
+    while (n-- > 0 && !this.stopSending()) {
+      const key = keys > 0 ? ctx.rng.int(0, keys - 1) : null;
+      const partition = key !== null ? partitionForKey(key, m.partitions) : this.sticky.partition(this.partitionRng(ctx), topic, m);
+      const value = env.nextValue();
       this.sent++;
-      this.env.history.recordSendInvoke(ctx.nowUs, this.name, this.spec.topic, key, value, partition);
-      this.pending.push({ value, key, partition });
+      history.recordSendInvoke(ctx.nowUs, this.name, topic, key, value, partition);
+      pending.push(value, key ?? -1, partition);
     }
     if (this.sent !== before) ctx.disk.writeBlob("producer/sent", this.sent);
     this.step(ctx);
+  }
+
+  private stopSending(): boolean {
+    const limit = this.spec.messages;
+    return !this.env.workloadActive() || this.phase === "fenced" || (limit !== undefined && this.sent >= limit);
   }
 
   // ---------------------------------------------------------------- the state machine
@@ -250,19 +256,29 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
    *  application's next send fails, and it aborts. */
   private send(ctx: Ctx): void {
     const topic = this.spec.topic;
-    while (this.commit && this.txnValues.length < this.recordsPerTxn && this.pendingAt < this.pending.length) {
-      const r = this.pending[this.pendingAt++] as TxnRecord;
-      this.txnValues.push(r.value);
-      this.sticky.onAppend(this.partitionRng(ctx), this.acc.append(ctx, topic, r.partition, r.value, r.key), r.key);
+    const pending = this.pending;
+    const txnValues = this.txnValues;
+    const acc = this.acc;
+    const sticky = this.sticky;
+    let at = this.pendingAt;
+    while (this.commit && txnValues.length < this.recordsPerTxn && at < pending.length) {
+      const value = pending[at] as number;
+      const k = pending[at + 1] as number;
+      const key = k < 0 ? null : k;
+      const partition = pending[at + 2] as number;
+      at += PENDING_STRIDE;
+      txnValues.push(value);
+      sticky.onAppend(this.partitionRng(ctx), acc.append(ctx, topic, partition, value, key), key);
     }
-    if (this.pendingAt === this.pending.length) {
-      this.pending.length = 0;
+    this.pendingAt = at;
+    if (at === pending.length) {
+      pending.length = 0;
       this.pendingAt = 0;
-    } else if (this.pendingAt > 4096) {
-      this.pending = this.pending.slice(this.pendingAt);
+    } else if (at > 4096 * PENDING_STRIDE) {
+      this.pending = pending.slice(at);
       this.pendingAt = 0;
     }
-    const full = this.txnValues.length >= this.recordsPerTxn || (this.pendingAt === this.pending.length && !this.env.workloadActive());
+    const full = txnValues.length >= this.recordsPerTxn || (this.pendingAt === this.pending.length && !this.env.workloadActive());
     if (!this.commit || full) this.endTransaction(ctx);
   }
 
@@ -347,9 +363,9 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     // ProducerFencedException).
     for (const b of this.acc.pending()) failRecords(ctx, this.env, this.name, b, error);
     this.acc.clear();
-    for (let i = this.pendingAt; i < this.pending.length; i++) {
-      const r = this.pending[i] as TxnRecord;
-      this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "send", value: { topic: this.spec.topic, key: r.key, value: r.value, partition: r.partition, error, policy: "log" } });
+    for (let i = this.pendingAt; i < this.pending.length; i += PENDING_STRIDE) {
+      const key = this.pending[i + 1] as number;
+      this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "send", value: { topic: this.spec.topic, key: key < 0 ? null : key, value: this.pending[i] as number, partition: this.pending[i + 2] as number, error, policy: "log" } });
     }
     this.pending = [];
     this.pendingAt = 0;
