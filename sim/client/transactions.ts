@@ -75,9 +75,11 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   private readonly acc: TxnAccumulator;
   private phase: Phase = "init";
   /** Records generated and not yet sent (the application's backlog while a transaction commits): PENDING_STRIDE
-   *  numbers a record, from `pendingAt` (no object per record). */
-  private pending: number[] = [];
+   *  numbers a record, from `pendingAt` to `pendingEnd` (no object per record; the array is reused, never shrunk:
+   *  truncating it and growing it again cost more than the records themselves). */
+  private readonly pending: number[] = [];
   private pendingAt = 0;
+  private pendingEnd = 0;
   /** The open transaction's records, as sent. */
   private txnValues: number[] = [];
   private commit = true;
@@ -197,14 +199,19 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     const env = this.env;
     const history = env.history;
     const pending = this.pending;
+    let end = this.pendingEnd;
     while (n-- > 0 && !this.stopSending()) {
       const key = keys > 0 ? ctx.rng.int(0, keys - 1) : null;
       const partition = key !== null ? partitionForKey(key, m.partitions) : this.sticky.partition(this.partitionRng(ctx), topic, m);
       const value = env.nextValue();
       this.sent++;
       history.recordSendInvoke(ctx.nowUs, this.name, topic, key, value, partition);
-      pending.push(value, key ?? -1, partition);
+      pending[end] = value;
+      pending[end + 1] = key ?? -1;
+      pending[end + 2] = partition;
+      end += PENDING_STRIDE;
     }
+    this.pendingEnd = end;
     if (this.sent !== before) ctx.disk.writeBlob("producer/sent", this.sent);
     this.step(ctx);
   }
@@ -224,7 +231,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       if (!this.book.has("find") && !this.book.has("init")) this.tm.initProducerId(ctx, true);
       return;
     }
-    if (this.phase === "ready" && this.pendingAt < this.pending.length) {
+    if (this.phase === "ready" && this.pendingAt < this.pendingEnd) {
       // beginTransaction: the next record opens it.
       this.phase = "open";
       this.commit = true;
@@ -261,7 +268,8 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     const acc = this.acc;
     const sticky = this.sticky;
     let at = this.pendingAt;
-    while (this.commit && txnValues.length < this.recordsPerTxn && at < pending.length) {
+    const end = this.pendingEnd;
+    while (this.commit && txnValues.length < this.recordsPerTxn && at < end) {
       const value = pending[at] as number;
       const k = pending[at + 1] as number;
       const key = k < 0 ? null : k;
@@ -270,15 +278,17 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       txnValues.push(value);
       sticky.onAppend(this.partitionRng(ctx), acc.append(ctx, topic, partition, value, key), key);
     }
-    this.pendingAt = at;
-    if (at === pending.length) {
-      pending.length = 0;
+    if (at === end) {
       this.pendingAt = 0;
-    } else if (at > 4096 * PENDING_STRIDE) {
-      this.pending = pending.slice(at);
+      this.pendingEnd = 0;
+    } else if (at > 4096 * PENDING_STRIDE && at >= end - at) {
+      // The backlog can stay tens of thousands of records long (transactions commit slower than records come):
+      // compacted only once what was consumed outweighs what is left, a record is moved O(1) times.
+      for (let i = at; i < end; i++) pending[i - at] = pending[i] as number;
       this.pendingAt = 0;
-    }
-    const full = txnValues.length >= this.recordsPerTxn || (this.pendingAt === this.pending.length && !this.env.workloadActive());
+      this.pendingEnd = end - at;
+    } else this.pendingAt = at;
+    const full = txnValues.length >= this.recordsPerTxn || (this.pendingAt === this.pendingEnd && !this.env.workloadActive());
     if (!this.commit || full) this.endTransaction(ctx);
   }
 
@@ -363,12 +373,12 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     // ProducerFencedException).
     for (const b of this.acc.pending()) failRecords(ctx, this.env, this.name, b, error);
     this.acc.clear();
-    for (let i = this.pendingAt; i < this.pending.length; i += PENDING_STRIDE) {
+    for (let i = this.pendingAt; i < this.pendingEnd; i += PENDING_STRIDE) {
       const key = this.pending[i + 1] as number;
       this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "send", value: { topic: this.spec.topic, key: key < 0 ? null : key, value: this.pending[i] as number, partition: this.pending[i + 2] as number, error, policy: "log" } });
     }
-    this.pending = [];
     this.pendingAt = 0;
+    this.pendingEnd = 0;
     this.phase = "fenced";
     ctx.emit({ type: "producer-fenced", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, error });
   }
