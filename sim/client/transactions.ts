@@ -48,11 +48,8 @@ export { txnCoordinatorErrorAction } from "./txn/transaction-manager.ts";
 
 const TICK = { t: "txn-produce-tick" } as const;
 
-interface TxnRecord {
-  readonly value: number;
-  readonly key: number | null;
-  readonly partition: number;
-}
+/** A pending record's numbers in `pending`: its value, key (-1: none) and partition. */
+const PENDING_STRIDE = 3;
 
 type Phase =
   /** Looking for the coordinator, then InitProducerId. */
@@ -77,9 +74,12 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
   private readonly tm: TransactionManager;
   private readonly acc: TxnAccumulator;
   private phase: Phase = "init";
-  /** Records generated and not yet sent (the application's backlog while a transaction commits). */
-  private pending: TxnRecord[] = [];
+  /** Records generated and not yet sent (the application's backlog while a transaction commits): PENDING_STRIDE
+   *  numbers a record, from `pendingAt` to `pendingEnd` (no object per record; the array is reused, never shrunk:
+   *  truncating it and growing it again cost more than the records themselves). */
+  private readonly pending: number[] = [];
   private pendingAt = 0;
+  private pendingEnd = 0;
   /** The open transaction's records, as sent. */
   private txnValues: number[] = [];
   private commit = true;
@@ -188,24 +188,37 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
 
   /** Records are generated evenly, as the plain producer's are (workload-pacer.ts). */
   private tick(ctx: Ctx): void {
-    const limit = this.spec.messages;
-    const stop = (): boolean => !this.env.workloadActive() || this.phase === "fenced" || (limit !== undefined && this.sent >= limit);
-    if (stop()) return this.step(ctx);
+    if (this.stopSending()) return this.step(ctx);
     let n = this.pacer.tick(ctx, this.spec.ratePerSec, TICK);
-    const m = this.metadata.topics.get(this.spec.topic);
+    const topic = this.spec.topic;
+    const m = this.metadata.topics.get(topic);
     // A transactional producer blocks in send() until it has metadata (KafkaProducer.waitOnMetadata): no record yet.
     if (m === undefined) return this.step(ctx);
     const before = this.sent;
-    while (n-- > 0 && !stop()) {
-      const key = this.spec.keys > 0 ? ctx.rng.int(0, this.spec.keys - 1) : null;
-      const partition = key !== null ? partitionForKey(key, m.partitions) : this.sticky.partition(this.partitionRng(ctx), this.spec.topic, m);
-      const value = this.env.nextValue();
+    const keys = this.spec.keys;
+    const env = this.env;
+    const history = env.history;
+    const pending = this.pending;
+    let end = this.pendingEnd;
+    while (n-- > 0 && !this.stopSending()) {
+      const key = keys > 0 ? ctx.rng.int(0, keys - 1) : null;
+      const partition = key !== null ? partitionForKey(key, m.partitions) : this.sticky.partition(this.partitionRng(ctx), topic, m);
+      const value = env.nextValue();
       this.sent++;
-      this.env.history.recordSendInvoke(ctx.nowUs, this.name, this.spec.topic, key, value, partition);
-      this.pending.push({ value, key, partition });
+      history.recordSendInvoke(ctx.nowUs, this.name, topic, key, value, partition);
+      pending[end] = value;
+      pending[end + 1] = key ?? -1;
+      pending[end + 2] = partition;
+      end += PENDING_STRIDE;
     }
+    this.pendingEnd = end;
     if (this.sent !== before) ctx.disk.writeBlob("producer/sent", this.sent);
     this.step(ctx);
+  }
+
+  private stopSending(): boolean {
+    const limit = this.spec.messages;
+    return !this.env.workloadActive() || this.phase === "fenced" || (limit !== undefined && this.sent >= limit);
   }
 
   // ---------------------------------------------------------------- the state machine
@@ -218,7 +231,7 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
       if (!this.book.has("find") && !this.book.has("init")) this.tm.initProducerId(ctx, true);
       return;
     }
-    if (this.phase === "ready" && this.pendingAt < this.pending.length) {
+    if (this.phase === "ready" && this.pendingAt < this.pendingEnd) {
       // beginTransaction: the next record opens it.
       this.phase = "open";
       this.commit = true;
@@ -250,19 +263,32 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
    *  application's next send fails, and it aborts. */
   private send(ctx: Ctx): void {
     const topic = this.spec.topic;
-    while (this.commit && this.txnValues.length < this.recordsPerTxn && this.pendingAt < this.pending.length) {
-      const r = this.pending[this.pendingAt++] as TxnRecord;
-      this.txnValues.push(r.value);
-      this.sticky.onAppend(this.partitionRng(ctx), this.acc.append(ctx, topic, r.partition, r.value, r.key), r.key);
+    const pending = this.pending;
+    const txnValues = this.txnValues;
+    const acc = this.acc;
+    const sticky = this.sticky;
+    let at = this.pendingAt;
+    const end = this.pendingEnd;
+    while (this.commit && txnValues.length < this.recordsPerTxn && at < end) {
+      const value = pending[at] as number;
+      const k = pending[at + 1] as number;
+      const key = k < 0 ? null : k;
+      const partition = pending[at + 2] as number;
+      at += PENDING_STRIDE;
+      txnValues.push(value);
+      sticky.onAppend(this.partitionRng(ctx), acc.append(ctx, topic, partition, value, key), key);
     }
-    if (this.pendingAt === this.pending.length) {
-      this.pending.length = 0;
+    if (at === end) {
       this.pendingAt = 0;
-    } else if (this.pendingAt > 4096) {
-      this.pending = this.pending.slice(this.pendingAt);
+      this.pendingEnd = 0;
+    } else if (at > 4096 * PENDING_STRIDE && at >= end - at) {
+      // The backlog can stay tens of thousands of records long (transactions commit slower than records come):
+      // compacted only once what was consumed outweighs what is left, a record is moved O(1) times.
+      for (let i = at; i < end; i++) pending[i - at] = pending[i] as number;
       this.pendingAt = 0;
-    }
-    const full = this.txnValues.length >= this.recordsPerTxn || (this.pendingAt === this.pending.length && !this.env.workloadActive());
+      this.pendingEnd = end - at;
+    } else this.pendingAt = at;
+    const full = txnValues.length >= this.recordsPerTxn || (this.pendingAt === this.pendingEnd && !this.env.workloadActive());
     if (!this.commit || full) this.endTransaction(ctx);
   }
 
@@ -347,12 +373,12 @@ export class TransactionalProducer implements Actor<Message, TraceEvent> {
     // ProducerFencedException).
     for (const b of this.acc.pending()) failRecords(ctx, this.env, this.name, b, error);
     this.acc.clear();
-    for (let i = this.pendingAt; i < this.pending.length; i++) {
-      const r = this.pending[i] as TxnRecord;
-      this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "send", value: { topic: this.spec.topic, key: r.key, value: r.value, partition: r.partition, error, policy: "log" } });
+    for (let i = this.pendingAt; i < this.pendingEnd; i += PENDING_STRIDE) {
+      const key = this.pending[i + 1] as number;
+      this.env.history.record({ timeUs: ctx.nowUs, process: this.name, type: "fail", f: "send", value: { topic: this.spec.topic, key: key < 0 ? null : key, value: this.pending[i] as number, partition: this.pending[i + 2] as number, error, policy: "log" } });
     }
-    this.pending = [];
     this.pendingAt = 0;
+    this.pendingEnd = 0;
     this.phase = "fenced";
     ctx.emit({ type: "producer-fenced", producer: this.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, error });
   }

@@ -47,6 +47,8 @@ export interface RequestTiming {
 
 export class RequestBook {
   readonly inflight = new Map<number, TxnRequest>();
+  /** Requests in flight per kind: `has` is asked several times per step, on the per-tick path. */
+  private readonly counts: Record<TxnRequestKind, number> = { find: 0, init: 0, add: 0, produce: 0, metadata: 0, "add-offsets": 0, "offset-commit": 0, end: 0 };
   private corr: number;
   private readonly retryTag = new RetryTag();
   private retryArmed = false;
@@ -64,6 +66,7 @@ export class RequestBook {
     const r = new TxnRequest(kind, node, batches);
     r.timer = ctx.setTimer(this.timing.requestTimeoutMs * 1000, r);
     this.inflight.set(corr, r);
+    this.counts[kind]++;
     ctx.send(node, make(corr));
   }
 
@@ -72,13 +75,13 @@ export class RequestBook {
     const r = this.inflight.get(corr);
     if (r === undefined) return undefined;
     this.inflight.delete(corr);
+    this.counts[r.kind]--;
     ctx.cancelTimer(r.timer);
     return r;
   }
 
   has(kind: TxnRequestKind): boolean {
-    for (const r of this.inflight.values()) if (r.kind === kind) return true;
-    return false;
+    return this.counts[kind] > 0;
   }
 
   /** Whether `msg` answers one of these requests. */

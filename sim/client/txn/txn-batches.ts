@@ -109,6 +109,11 @@ export class TxnAccumulator {
   private readonly queues: TxnBatch[][] = [];
   private readonly byTp = new Map<string, TxnBatch[]>();
   private readonly tpNames = new TpNames();
+  /** The queue the last record went to (queues are never dropped: clear() empties them). */
+  private lastQueue: TxnBatch[] | null = null;
+  private lastTopic = "";
+  private lastPartition = -1;
+  private lastTp = "";
   private readonly recordsPerBatch: number;
   private incomplete = 0;
   /** The transaction is completing (or the producer flushing): every batch is ready. */
@@ -138,12 +143,21 @@ export class TxnAccumulator {
    *  new one (full, or drained already). A partition's first batch in the transaction makes it a partition of the
    *  transaction (TransactionManager.maybeAddPartition). */
   append(ctx: Ctx, topic: string, partition: number, value: number, key: number | null): TxnBatch {
-    const tp = this.tpName(topic, partition);
-    let q = this.byTp.get(tp);
-    if (q === undefined) {
-      q = [];
-      this.byTp.set(tp, q);
-      this.queues.push(q);
+    // Consecutive records mostly go to one partition (sticky, or one key): its queue is kept at hand.
+    let q = this.lastQueue;
+    let tp = this.lastTp;
+    if (q === null || partition !== this.lastPartition || topic !== this.lastTopic) {
+      tp = this.tpNames.of(topic, partition);
+      q = this.byTp.get(tp) ?? null;
+      if (q === null) {
+        q = [];
+        this.byTp.set(tp, q);
+        this.queues.push(q);
+      }
+      this.lastQueue = q;
+      this.lastTopic = topic;
+      this.lastPartition = partition;
+      this.lastTp = tp;
     }
     const last = q[q.length - 1];
     if (last === undefined || last.baseSequence >= 0 || last.values.length >= this.recordsPerBatch) {
@@ -160,10 +174,6 @@ export class TxnAccumulator {
 
   private get env(): ClientEnv {
     return this.host.env;
-  }
-
-  private tpName(topic: string, partition: number): string {
-    return this.tpNames.of(topic, partition);
   }
 
   /** Sender.sendProducerData: expire what is past delivery.timeout.ms, then drain the ready head batch of every
@@ -220,10 +230,26 @@ export class TxnAccumulator {
 
   private sendProduce(ctx: Ctx, node: NodeId, batches: TxnBatch[]): void {
     const h = this.host;
-    const wire: ProduceBatch[] = batches.map((b) => ({ topic: b.topic, partition: b.partition, baseSequence: b.baseSequence, values: b.values, keys: b.keys }));
+    const wire = new Array<ProduceBatch>(batches.length);
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i] as TxnBatch;
+      wire[i] = { topic: b.topic, partition: b.partition, baseSequence: b.baseSequence, values: b.values, keys: b.keys };
+    }
     const tm = h.tm;
     const txn = h.transactionalId;
-    h.book.send(ctx, node, "produce", (corr) => (txn !== null ? { type: "produce", corr, acks: h.acks, timeoutMs: h.requestTimeoutMs, producerId: tm.producerId, producerEpoch: tm.producerEpoch, batches: wire, transactionalId: txn, ...tm.requestSupport() } : { type: "produce", corr, acks: h.acks, timeoutMs: h.requestTimeoutMs, producerId: tm.producerId, producerEpoch: tm.producerEpoch, batches: wire }), batches);
+    const support = txn === null ? undefined : tm.requestSupport().transactionSupport;
+    h.book.send(
+      ctx,
+      node,
+      "produce",
+      (corr) =>
+        txn === null
+          ? { type: "produce", corr, acks: h.acks, timeoutMs: h.requestTimeoutMs, producerId: tm.producerId, producerEpoch: tm.producerEpoch, batches: wire }
+          : support === undefined
+            ? { type: "produce", corr, acks: h.acks, timeoutMs: h.requestTimeoutMs, producerId: tm.producerId, producerEpoch: tm.producerEpoch, batches: wire, transactionalId: txn }
+            : { type: "produce", corr, acks: h.acks, timeoutMs: h.requestTimeoutMs, producerId: tm.producerId, producerEpoch: tm.producerEpoch, batches: wire, transactionalId: txn, transactionSupport: support },
+      batches,
+    );
   }
 
   /** A produce request's answer (Sender.handleProduceResponse → completeBatch). */
