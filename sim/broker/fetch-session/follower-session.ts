@@ -85,6 +85,19 @@ export class FollowerFetchSession {
     return true;
   }
 
+  /** `offer` for a replica already in the session (the fast path of a fetcher whose partitions did not change). */
+  offerKnown(m: SessionMember, entry: FetchPartition): boolean {
+    const slot = m.sessionSlot;
+    if (slot.session !== this || slot.sent === entry) return false;
+    slot.sent = entry;
+    return true;
+  }
+
+  /** The session fields when the fetch names the same partitions as the last one (nothing to forget). */
+  sameMembers(): FetchSessionMetadata {
+    return { id: this.id, epoch: this.epoch, forgotten: NONE };
+  }
+
   /** The session fields, with the members not offered this time forgotten (backing off, truncating, or followed
    *  elsewhere now). A replica that left and came back before this build is listed twice: the first place stands,
    *  as on the leader. */

@@ -6,7 +6,7 @@
 import type { NodeId } from "../../core/ids.ts";
 import { brokerNode, brokerOfNode } from "../../core/ids.ts";
 import { msToUs } from "../../core/time.ts";
-import type { FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, OffsetsForLeaderEpochResponse, RecordSlice } from "../../kafka/protocol.ts";
+import type { FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, FetchSessionMetadata, OffsetsForLeaderEpochResponse, RecordSlice } from "../../kafka/protocol.ts";
 import type { BrokerCtx } from "../group/host.ts";
 import type { Partition } from "./partition.ts";
 import { UNDEFINED_EPOCH } from "./epoch-cache.ts";
@@ -31,8 +31,14 @@ export class Fetcher {
   readonly backoffTag: FetcherTag;
   /** KIP-227 (1.1+): the fetch session with this leader; null before 1.1 (every fetch is full). */
   readonly session: FollowerFetchSession | null;
-  /** The fetch in flight is an incremental one (its answer names a subset of the session, in the session's order). */
+  /** The fetch in flight is an incremental one (its answer names a subset of the session). */
   incremental = false;
+  // While no replica's fetch state changed (ReplicaState.followClock) and no back-off ran out, the partitions to
+  // fetch are those of the last build (`sent`), and only those the last answer named can have a new fetch entry.
+  builtAtClock = -1;
+  builtUntilUs = 0;
+  /** The partitions the last answer named. */
+  readonly answered: Partition[] = [];
   constructor(
     readonly leader: number,
     readonly node: NodeId,
@@ -138,11 +144,40 @@ function backoff(rs: ReplicaState, ctx: BrokerCtx, f: Fetcher): void {
   f.backoffTimer = ctx.setTimer(Math.max(1, msToUs(rs.spec.broker["replica.fetch.backoff.ms"])), f.backoffTag);
 }
 
+/** The fetch entry of a partition ready to fetch, reused while its offset and epochs stay. */
+function fetchEntryOf(rs: ReplicaState, p: Partition): FetchPartition {
+  const fetchOffset = p.leo;
+  const currentLeaderEpoch = versionAtLeast(rs.protocol, "2.7") ? p.leaderEpoch : -1; // KIP-320 (Kafka 2.1): currentLeaderEpoch in follower fetches
+  const lastFetchedEpoch = rs.truncateOnFetch && !rs.spec.bugs.skipTruncation ? p.cache.latestEpoch : -1;
+  let e = p.fetchEntry;
+  if (e === null || e.fetchOffset !== fetchOffset || e.currentLeaderEpoch !== currentLeaderEpoch || e.lastFetchedEpoch !== lastFetchedEpoch) {
+    e = { topic: p.topic, partition: p.partition, fetchOffset, currentLeaderEpoch, lastFetchedEpoch };
+    p.fetchEntry = e;
+  }
+  return e;
+}
+
 /** Send the fetcher's next request: offsets-for-leader-epoch for partitions still truncating, else a fetch. */
 function sendNext(rs: ReplicaState, ctx: BrokerCtx, f: Fetcher): void {
   if (f.inFlight || f.backoffTimer !== -1 || f.parts.length === 0) return;
   const now = ctx.nowUs;
+  const s = f.session;
+  if (s !== null && s.epoch !== 0 && f.builtAtClock === rs.followClock.v && now < f.builtUntilUs) {
+    // KIP-227, the common case: the same partitions as last time; name those whose entry the last answer changed.
+    s.begin();
+    let parts: FetchPartition[] | null = null;
+    const ans = f.answered;
+    for (let i = 0; i < ans.length; i++) {
+      const p = ans[i] as Partition;
+      const e = fetchEntryOf(rs, p);
+      if (s.offerKnown(p, e)) (parts ??= []).push(e);
+    }
+    ans.length = 0;
+    sendFetch(rs, ctx, f, parts ?? NO_PARTITIONS, s.sameMembers(), true);
+    return;
+  }
   let delayed = false;
+  let readyUntilUs = Infinity;
   // Index loops and arrays of the exact size: this runs after every fetch response (the replication hot path).
   const fps = f.parts;
   let truncating = 0;
@@ -150,61 +185,67 @@ function sendNext(rs: ReplicaState, ctx: BrokerCtx, f: Fetcher): void {
   for (let i = 0; i < fps.length; i++) {
     const p = fps[i] as Partition;
     if (p.follow === "idle") continue;
-    if (p.delayedUntilUs > now) delayed = true;
-    else if (p.follow === "truncating") truncating++;
+    if (p.delayedUntilUs > now) {
+      delayed = true;
+      if (p.delayedUntilUs < readyUntilUs) readyUntilUs = p.delayedUntilUs;
+    } else if (p.follow === "truncating") truncating++;
     else fetching++;
   }
-  const corr = rs.nextCorr++;
+  f.answered.length = 0;
   if (truncating > 0) {
+    f.builtAtClock = -1;
+    const corr = rs.nextCorr++;
     const ofle = new Array<{ topic: string; partition: number; currentLeaderEpoch: number; leaderEpoch: number }>(truncating);
     for (let i = 0, k = 0; i < fps.length; i++) {
       const p = fps[i] as Partition;
       if (p.follow === "truncating" && p.delayedUntilUs <= now) ofle[k++] = { topic: p.topic, partition: p.partition, currentLeaderEpoch: p.leaderEpoch, leaderEpoch: p.truncationEpoch };
     }
     ctx.send(f.node, { type: "offsets-for-leader-epoch", corr, replicaId: rs.brokerId, partitions: ofle });
-  } else {
-    if (fetching === 0) {
-      if (delayed) backoff(rs, ctx, f);
-      return;
-    }
-    // Sessionless (before 1.1) and a session's first fetch name every partition ready to fetch; a session's later
-    // fetches (KIP-227) only those whose fetch state changed, and those to forget.
-    const s = f.session;
-    const incremental = s !== null && s.epoch !== 0;
-    f.incremental = incremental;
-    let parts: FetchPartition[] | null = incremental ? null : new Array<FetchPartition>(fetching);
-    if (incremental) s.begin();
-    const withEpoch = versionAtLeast(rs.protocol, "2.7"); // KIP-320 (Kafka 2.1): currentLeaderEpoch in follower fetches
-    const lastFetched = rs.truncateOnFetch && !rs.spec.bugs.skipTruncation;
-    for (let i = 0, k = 0; i < fps.length; i++) {
-      const p = fps[i] as Partition;
-      if (p.follow !== "fetching" || p.delayedUntilUs > now) continue;
-      const fetchOffset = p.leo;
-      const currentLeaderEpoch = withEpoch ? p.leaderEpoch : -1;
-      const lastFetchedEpoch = lastFetched ? p.cache.latestEpoch : -1;
-      let e = p.fetchEntry;
-      if (e === null || e.fetchOffset !== fetchOffset || e.currentLeaderEpoch !== currentLeaderEpoch || e.lastFetchedEpoch !== lastFetchedEpoch) {
-        e = { topic: p.topic, partition: p.partition, fetchOffset, currentLeaderEpoch, lastFetchedEpoch };
-        p.fetchEntry = e;
-      }
-      f.sent[k++] = p;
-      if (!incremental) (parts as FetchPartition[])[k - 1] = e;
-      else if (s.offer(p, e)) (parts ??= []).push(e);
-    }
-    f.sent.length = fetching;
-    const replicaId = rs.brokerId;
-    const brokerEpoch = rs.hooks.brokerEpoch();
-    const maxWaitMs = rs.spec.broker["replica.fetch.wait.max.ms"];
-    const partitions = parts ?? NO_PARTITIONS;
-    const req: FetchRequest =
-      s === null
-        ? { type: "fetch", corr, replicaId, brokerEpoch, maxWaitMs, partitions }
-        : { type: "fetch", corr, replicaId, brokerEpoch, maxWaitMs, partitions, session: incremental ? s.finish() : s.full(f.sent, fetching) };
-    ctx.send(f.node, req);
+    markInFlight(rs, ctx, f, corr);
+    return;
   }
+  if (fetching === 0) {
+    f.builtAtClock = -1;
+    if (delayed) backoff(rs, ctx, f);
+    return;
+  }
+  // Sessionless (before 1.1) and a session's first fetch name every partition ready to fetch; a session's later
+  // fetches (KIP-227) only those whose fetch state changed, and those to forget.
+  const incremental = s !== null && s.epoch !== 0;
+  const parts: FetchPartition[] | null = incremental ? null : new Array<FetchPartition>(fetching);
+  let changed: FetchPartition[] | null = null;
+  if (incremental) s.begin();
+  for (let i = 0, k = 0; i < fps.length; i++) {
+    const p = fps[i] as Partition;
+    if (p.follow !== "fetching" || p.delayedUntilUs > now) continue;
+    const e = fetchEntryOf(rs, p);
+    f.sent[k++] = p;
+    if (parts !== null) parts[k - 1] = e;
+    else if ((s as FollowerFetchSession).offer(p, e)) (changed ??= []).push(e);
+  }
+  f.sent.length = fetching;
+  f.builtAtClock = rs.followClock.v;
+  f.builtUntilUs = readyUntilUs;
+  if (s === null) sendFetch(rs, ctx, f, parts as FetchPartition[], null, false);
+  else if (incremental) sendFetch(rs, ctx, f, changed ?? NO_PARTITIONS, s.finish(), true);
+  else sendFetch(rs, ctx, f, parts as FetchPartition[], s.full(f.sent, fetching), false);
+}
+
+function sendFetch(rs: ReplicaState, ctx: BrokerCtx, f: Fetcher, partitions: readonly FetchPartition[], session: FetchSessionMetadata | null, incremental: boolean): void {
+  const corr = rs.nextCorr++;
+  const replicaId = rs.brokerId;
+  const brokerEpoch = rs.hooks.brokerEpoch();
+  const maxWaitMs = rs.spec.broker["replica.fetch.wait.max.ms"];
+  const req: FetchRequest = session === null ? { type: "fetch", corr, replicaId, brokerEpoch, maxWaitMs, partitions } : { type: "fetch", corr, replicaId, brokerEpoch, maxWaitMs, partitions, session };
+  f.incremental = incremental;
+  ctx.send(f.node, req);
+  markInFlight(rs, ctx, f, corr);
+}
+
+function markInFlight(rs: ReplicaState, ctx: BrokerCtx, f: Fetcher, corr: number): void {
   f.inFlight = true;
   f.corr = corr;
-  f.sentAtUs = now;
+  f.sentAtUs = ctx.nowUs;
   if (f.timeoutTimer === -1) f.timeoutTimer = ctx.setTimer(rs.socketTimeoutUs, f.timeoutTag);
 }
 
@@ -236,15 +277,16 @@ export function handleFetchResponse(rs: ReplicaState, ctx: BrokerCtx, from: Node
   }
   const backoffUs = msToUs(rs.spec.broker["replica.fetch.backoff.ms"]);
   const resps = msg.partitions;
-  // A full answer follows the request's order; an incremental one the session's (a subset of it).
-  const order: readonly Partition[] = f.incremental ? ((f.session as FollowerFetchSession).members as Partition[]) : f.sent;
-  let at = 0;
+  // A full answer follows the request's order (a replica found at its place); an incremental one names a subset of
+  // the session, looked up.
+  const order = f.sent;
+  const incremental = f.incremental;
+  const answered = f.answered;
   for (let i = 0; i < resps.length; i++) {
     const r = resps[i] as FetchPartitionResponse;
-    // The replica fetched in this position, unless the answer is not in that order (then look it up).
-    while (f.incremental && at < order.length && !((order[at] as Partition).partition === r.partition && (order[at] as Partition).topic === r.topic)) at++;
-    const q = f.incremental ? order[at++] : order[i];
+    const q = incremental ? undefined : order[i];
     const p = q !== undefined && q.partition === r.partition && q.topic === r.topic ? (q.role === "follower" && q.leader === f.leader ? q : undefined) : followedPartition(rs, f, r.topic, r.partition);
+    if (p !== undefined) answered.push(p);
     if (p === undefined || p.follow !== "fetching") continue;
     if (r.error !== "NONE") {
       if (r.error === "OFFSET_OUT_OF_RANGE" && r.highWatermark >= 0 && r.highWatermark < p.leo) {

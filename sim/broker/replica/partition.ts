@@ -62,11 +62,28 @@ export class Partition {
   quietLinks: SessionEntry[] = [];
 
   // ---- follower side ----
-  follow: FollowState = "idle";
+  /** Bumped at every change of `follow` or `delayedUntilUs` of any replica on this broker (ReplicaState's): a
+   *  fetcher reuses its list of partitions to fetch while it stays. */
+  followClock: { v: number } = { v: 0 };
+  private followState: FollowState = "idle";
+  get follow(): FollowState {
+    return this.followState;
+  }
+  set follow(v: FollowState) {
+    this.followState = v;
+    this.followClock.v++;
+  }
   /** Epoch to ask the leader about next (offsets-for-leader-epoch, 0.11 / 2.0). */
   truncationEpoch = -1;
+  private delayedUntil = 0;
   /** Skip this partition in fetches until then (replica.fetch.backoff.ms after a partition error). */
-  delayedUntilUs = 0;
+  get delayedUntilUs(): number {
+    return this.delayedUntil;
+  }
+  set delayedUntilUs(v: number) {
+    this.delayedUntil = v;
+    this.followClock.v++;
+  }
 
   lastFlushUs = 0;
   /** The last fetch slice served (shared by followers asking for the same range); reset on truncation. */

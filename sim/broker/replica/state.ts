@@ -70,6 +70,8 @@ export class ReplicaState {
   /** 1.1+ (KIP-227): this broker's fetchers use fetch sessions. */
   readonly usesFetchSessions: boolean;
   private fetchStamp = 0;
+  /** Partition.followClock, shared by this broker's replicas. */
+  readonly followClock = { v: 0 };
   /** ParkedFetch.seq. */
   nextParkSeq = 1;
   /** Stamps for the fetchers' session builds, unique on this broker (FollowerFetchSession). */
@@ -121,6 +123,7 @@ export class ReplicaState {
       // KafkaConfig.logFlushIntervalMs: log.flush.interval.ms, else log.flush.scheduler.interval.ms.
       const fms = (t?.config["log.flush.interval.ms"] === undefined ? b["log.flush.interval.ms"] : t.config["log.flush.interval.ms"]) ?? b["log.flush.scheduler.interval.ms"];
       p = new Partition(topic, partition, key, ctx.disk, minIsr, fm === undefined ? b["log.flush.interval.messages"] : fm, fms);
+      p.followClock = this.followClock;
       p.lastFlushUs = ctx.nowUs; // LocalLog: lastFlushedTime starts at load
       this.partitions.set(key, p);
       let arr = this.byTopic.get(topic);
