@@ -120,6 +120,8 @@ const KAFKAJS_CODES: Readonly<Record<number, readonly [string, boolean, string]>
   52: ["TRANSACTION_COORDINATOR_FENCED", false, "Indicates that the transaction coordinator sending a WriteTxnMarker is no longer the current coordinator for a given producer"],
   56: ["KAFKA_STORAGE_ERROR", true, "Disk error when trying to access log file on the disk"],
   59: ["UNKNOWN_PRODUCER_ID", false, "This exception is raised by the broker if it could not locate the producer metadata associated with the producerId in question. This could happen if, for instance, the producer's records were deleted because their retention time had elapsed. Once the last records of the producerId are removed, the producer's metadata is removed from the broker, and future appends by the producer will return this exception"],
+  70: ["FETCH_SESSION_ID_NOT_FOUND", true, "The fetch session ID was not found"],
+  71: ["INVALID_FETCH_SESSION_EPOCH", true, "The fetch session epoch is invalid"],
   74: ["FENCED_LEADER_EPOCH", true, "The leader epoch in the request is older than the epoch on the broker"],
   75: ["UNKNOWN_LEADER_EPOCH", true, "The leader epoch in the request is newer than the epoch on the broker"],
   77: ["STALE_BROKER_EPOCH", false, "Broker epoch has changed"],
