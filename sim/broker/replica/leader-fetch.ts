@@ -26,7 +26,8 @@ import { maybeExpandIsr, maybeIncrementHw, onHwAdvanced } from "./isr.ts";
 
 /** Answer a fetch now, or park it (DelayedFetch) when nothing is to be returned yet. `firstTime` is false when a
  *  parked fetch is woken or expires (its follower progress was recorded when it arrived). A follower's fetch with
- *  session fields (KIP-227, fact 14a) reads every partition of its session and answers only what changed. */
+ *  session fields (KIP-227, fact 14a) stands for every partition of its session and is answered with what changed;
+ *  the session's quiet partitions are linked and left out until they change (leader-sessions.ts). */
 export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req: FetchRequest, firstTime: boolean, replicas?: readonly (Partition | undefined)[], session: LeaderFetchSession | null = null, fullFetch = true, sessionEpoch = 0): void {
   if (firstTime && req.session !== undefined) {
     const c = rs.fetchSessions.open(req);
