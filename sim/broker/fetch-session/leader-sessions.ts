@@ -7,6 +7,7 @@ import type { FetchPartition, FetchPartitionResponse, FetchRequest } from "../..
 import type { Partition } from "../replica/partition.ts";
 import type { ParkedFetch } from "../replica/purgatory.ts";
 import { insertFetchWaiter } from "../replica/purgatory.ts";
+import { insertBySeq } from "../../core/insert-by-seq.ts";
 
 /** One partition of a session (CachedPartition): the follower's fetch state as last sent, what the leader last
  *  answered, and a snapshot proving the partition quiet (see `quiet`). */
@@ -173,14 +174,7 @@ export class LeaderFetchSession {
       const pf = this.parked[k] as ParkedFetch;
       if (!pf.done && e.p !== undefined) insertFetchWaiter(e.p, pf);
     }
-    const a = this.active;
-    let i = a.length;
-    a.push(e);
-    while (i > 0 && (a[i - 1] as SessionEntry).seq > e.seq) {
-      a[i] = a[i - 1] as SessionEntry;
-      i--;
-    }
-    a[i] = e;
+    insertBySeq(this.active, e);
   }
 
   /** The session ends (replaced by a new one): its linked followers keep the fetch times they had. */

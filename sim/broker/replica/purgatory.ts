@@ -5,6 +5,7 @@ import type { KafkaErrorCode } from "../../kafka/errors.ts";
 import type { FetchRequest, ProducePartitionResponse } from "../../kafka/protocol.ts";
 import type { Partition } from "./partition.ts";
 import type { LeaderFetchSession } from "../fetch-session/leader-sessions.ts";
+import { insertBySeq } from "../../core/insert-by-seq.ts";
 
 export type ProduceResult = { -readonly [K in keyof ProducePartitionResponse]: ProducePartitionResponse[K] };
 
@@ -45,14 +46,7 @@ export class ParkedFetch {
  *  would have been among had it been watched all along). */
 export function insertFetchWaiter(p: Partition, pf: ParkedFetch): void {
   if (p.fetchWaiters.length > 32) p.fetchWaiters = p.fetchWaiters.filter((w) => !w.done);
-  const ws = p.fetchWaiters;
-  let i = ws.length;
-  ws.push(pf);
-  while (i > 0 && (ws[i - 1] as ParkedFetch).seq > pf.seq) {
-    ws[i] = ws[i - 1] as ParkedFetch;
-    i--;
-  }
-  ws[i] = pf;
+  insertBySeq(p.fetchWaiters, pf);
 }
 
 /** One delay's expiry queue: operations in the order they were added, so their deadlines only grow. */
