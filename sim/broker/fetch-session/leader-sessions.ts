@@ -110,8 +110,6 @@ export class LeaderFetchSession {
    *  once answered, and a fetch then only refreshes its follower's fetch times — lazily: the partition takes
    *  `lastFetchUs` as that follower's fetch time when it changes (Partition.touchQuiet) or reads them. */
   readonly active: SessionEntry[] = [];
-  /** Parallel to `entries`: the replica each names (see SessionEntry.p). */
-  readonly replicas: (Partition | undefined)[] = [];
   private readonly byTopic = new Map<string, (SessionEntry | undefined)[]>();
   /** Entries whose replica this broker does not have yet. */
   unresolved = 0;
@@ -142,9 +140,8 @@ export class LeaderFetchSession {
       if (e === undefined) continue;
       if (e.linked) unlinkQuiet(e, false);
       else this.active.splice(this.active.indexOf(e), 1);
-      const i = this.entries.indexOf(e);
-      this.entries.splice(i, 1);
-      if (this.replicas.splice(i, 1)[0] === undefined) this.unresolved--;
+      this.entries.splice(this.entries.indexOf(e), 1);
+      if (e.p === undefined) this.unresolved--;
       (this.byTopic.get(f.topic) as (SessionEntry | undefined)[])[f.partition] = undefined;
     }
   }
@@ -158,7 +155,6 @@ export class LeaderFetchSession {
     arr[fp.partition] = e;
     this.entries.push(e);
     this.active.push(e);
-    this.replicas.push(undefined);
     this.unresolved++;
   }
 
@@ -187,14 +183,10 @@ export class LeaderFetchSession {
   resolve(replicas: { lookup(topic: string, partition: number): Partition | undefined }): void {
     if (this.unresolved === 0) return;
     for (let i = 0; i < this.entries.length; i++) {
-      if (this.replicas[i] !== undefined) continue;
       const e = this.entries[i] as SessionEntry;
-      const p = replicas.lookup(e.topic, e.partition);
-      if (p !== undefined) {
-        this.replicas[i] = p;
-        e.p = p;
-        this.unresolved--;
-      }
+      if (e.p !== undefined) continue;
+      e.p = replicas.lookup(e.topic, e.partition);
+      if (e.p !== undefined) this.unresolved--;
     }
   }
 }
@@ -254,8 +246,7 @@ export function linkQuiet(e: SessionEntry, p: Partition): void {
  *  have recorded: at the log end at the session's last fetch). `activate`: it takes part in fetches again. */
 export function unlinkQuiet(e: SessionEntry, activate: boolean): void {
   const p = e.p as Partition;
-  p.syncQuietFollower(e.quietIndex, e.fetchOffset, e.session.lastFetchUs);
-  e.linked = false;
+  release(e, p);
   const ls = p.quietLinks;
   const i = ls.indexOf(e);
   if (i >= 0) ls.splice(i, 1);
@@ -277,11 +268,16 @@ export function breakQuietLinks(p: Partition): void {
   const ls = p.quietLinks;
   for (let i = 0; i < ls.length; i++) {
     const e = ls[i] as SessionEntry;
-    p.syncQuietFollower(e.quietIndex, e.fetchOffset, e.session.lastFetchUs);
-    e.linked = false;
+    release(e, p);
     e.session.activate(e);
   }
   ls.length = 0;
+}
+
+/** The entry's follower's fetch state takes the fetches it was left out of; the entry is no longer linked. */
+function release(e: SessionEntry, p: Partition): void {
+  p.syncQuietFollower(e.quietIndex, e.fetchOffset, e.session.lastFetchUs);
+  e.linked = false;
 }
 
 /** For tests. `verify`: every session answer checks that its linked entries are still quiet (a partition change

@@ -11,7 +11,6 @@ import type { BrokerCtx } from "../group/host.ts";
 import type { Partition } from "./partition.ts";
 import { UNDEFINED_EPOCH } from "./epoch-cache.ts";
 import { CONN_FETCHER } from "../../kafka/channels.ts";
-import { versionAtLeast } from "./state.ts";
 import type { ReplicaState } from "./state.ts";
 import { FollowerFetchSession } from "../fetch-session/follower-session.ts";
 
@@ -147,7 +146,7 @@ function backoff(rs: ReplicaState, ctx: BrokerCtx, f: Fetcher): void {
 /** The fetch entry of a partition ready to fetch, reused while its offset and epochs stay. */
 function fetchEntryOf(rs: ReplicaState, p: Partition): FetchPartition {
   const fetchOffset = p.leo;
-  const currentLeaderEpoch = versionAtLeast(rs.protocol, "2.7") ? p.leaderEpoch : -1; // KIP-320 (Kafka 2.1): currentLeaderEpoch in follower fetches
+  const currentLeaderEpoch = rs.leaderEpochInFetch ? p.leaderEpoch : -1;
   const lastFetchedEpoch = rs.truncateOnFetch && !rs.spec.bugs.skipTruncation ? p.cache.latestEpoch : -1;
   let e = p.fetchEntry;
   if (e === null || e.fetchOffset !== fetchOffset || e.currentLeaderEpoch !== currentLeaderEpoch || e.lastFetchedEpoch !== lastFetchedEpoch) {

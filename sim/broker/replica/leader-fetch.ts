@@ -60,7 +60,7 @@ export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req:
   // again). A session keeps them.
   let ps: (Partition | undefined)[];
   if (session !== null) {
-    ps = session.replicas;
+    ps = NO_REPLICAS; // a session's entries hold their replicas
     if (firstTime) {
       // Only the active entries: a quiet-linked one has nothing to return, and its follower's fetch time is this.
       session.lastFetchUs = now;
@@ -152,6 +152,8 @@ export function answerFetch(rs: ReplicaState, ctx: BrokerCtx, from: NodeId, req:
   if (fetchSessionChecks.verify) verifyQuietLinks(session);
   ctx.send(from, { type: "fetch-response", corr: req.corr, partitions: out, sessionId: session.id });
 }
+
+const NO_REPLICAS: (Partition | undefined)[] = [];
 
 /** Answer a parked fetch (woken by new data or an HW move, or expired). */
 export function answerParked(rs: ReplicaState, ctx: BrokerCtx, pf: ParkedFetch): void {

@@ -81,6 +81,8 @@ export class ReplicaState {
   readonly lagUs: number;
   /** 2.7+: followers send lastFetchedEpoch and truncate on divergingEpoch (KAFKA-10554). */
   readonly truncateOnFetch: boolean;
+  /** Follower fetches carry currentLeaderEpoch (KIP-320, Kafka 2.1: from the 2.7 profile here). */
+  readonly leaderEpochInFetch: boolean;
   /** 3.7: KAFKA-15583. */
   readonly holdHwUnderMinIsr: boolean;
   /** 0.11+: leader epochs (KIP-101). */
@@ -100,6 +102,7 @@ export class ReplicaState {
     this.protocol = spec.protocol;
     this.lagUs = msToUs(spec.broker["replica.lag.time.max.ms"]);
     this.truncateOnFetch = versionAtLeast(spec.protocol, "2.7");
+    this.leaderEpochInFetch = versionAtLeast(spec.protocol, "2.7");
     this.holdHwUnderMinIsr = versionAtLeast(spec.protocol, "3.7");
     this.usesEpochs = versionAtLeast(spec.protocol, "0.11");
     this.socketTimeoutUs = msToUs(spec.broker["replica.socket.timeout.ms"]);
