@@ -416,6 +416,23 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.verdict).not.toBe("bug");
   });
 
+  // fuzz --seed 92001 --set protocol=2.0, run 1060 (the first campaign with fetch sessions): g1/0's transaction
+  // committed offset 20 at 2.048 s, but broker 1 (alone in every ISR, min.insync.replicas 3) wrote its COMMIT marker on
+  // __consumer_offsets only at 2.197 s. The member rejoined meanwhile (2.167 s) and resumed from offset 19: before
+  // KIP-447 (2.5) OffsetFetch answers the offsets before a transaction's pending ones. An oracle gap, now the
+  // pending-txn-offsets-before-kip447 rule.
+  it("fuzz-eos-pending-offsets-1767828981.yaml: before KIP-447 a member assigned before the offsets' marker resumes from the offsets before the transaction (permitted)", () => {
+    const { judgement } = judged("fuzz-eos-pending-offsets-1767828981.yaml");
+    const back = judgement.anomalies.filter((a) => a.type === "nonmonotonic-poll");
+    expect(back.length).toBeGreaterThan(0);
+    expect(new Set(back.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["pending-txn-offsets-before-kip447"]));
+    expect(back[0]?.allowedBecause?.events.map((e) => e.type)).toEqual(["txn-ended", "assign:ok", "txn-marker"]);
+    expect(judgement.verdict).toBe("allowed");
+    // On 2.7 (KIP-447) the rule does not apply.
+    const { judgement: j27 } = judged("fuzz-eos-pending-offsets-1767828981.yaml", (t) => t.replace('protocol: "2.0"', 'protocol: "2.7"'));
+    expect(j27.anomalies.filter((a) => a.allowedBecause?.rule === "pending-txn-offsets-before-kip447")).toEqual([]);
+  });
+
   // The exactly-once property campaign (seed 71001: acks=all, min ISR 2, unclean off, delivery=exactly-once, a
   // transactional input) gave 15 duplicate-output bugs in its first 3,000 runs, all on 0.11 or 2.0. g1/0 lost its
   // partition in a rebalance while its transaction was open; before KIP-447 (2.5) TxnOffsetCommit names no group

@@ -114,7 +114,7 @@ class LazyRef implements EvidenceRef {
   }
 }
 
-function traceRef(ev: Recorded<TraceEvent>, index: number): EvidenceRef {
+export function traceRef(ev: Recorded<TraceEvent>, index: number): EvidenceRef {
   return new LazyRef("trace", index, ev.type, ev.timeUs, () => describeEvent(ev)?.text ?? ev.type);
 }
 

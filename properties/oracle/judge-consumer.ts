@@ -12,7 +12,7 @@ import { lazyJustification } from "./context.ts";
 import { justifyDuplicate } from "./judge-producer.ts";
 import { justifyDuplicateOutput } from "./judge-txn.ts";
 import type { EvidenceRef } from "./evidence.ts";
-import { historyRef, historyRefAt, zombieLeaderAt } from "./evidence.ts";
+import { historyRef, historyRefAt, traceRef, zombieLeaderAt } from "./evidence.ts";
 import { committedLossCause } from "./losses.ts";
 import type { CapacityFinding } from "./liveness.ts";
 
@@ -166,6 +166,8 @@ export function justifyPollOrder(ctx: OracleContext, f: Finding): Justification 
     // A request timeout that closed a connection while the member had a commit in flight on it, or a failed commit.
     const closedUnderCommit = (ctx.idx.requestTimeouts.get(group) ?? []).find((t) => inWindow(t.ref) && commitInFlight(ctx, t.member, t.ref.timeUs));
     const late = closedUnderCommit?.ref ?? (ctx.idx.failedCommits.get(group) ?? []).find(inWindow);
+    const pending = ctx.rank <= 2 ? pendingTxnOffsets(ctx, f, group) : null;
+    if (pending !== null) return pending;
     if (lossy && late) {
       const what = lossy.action.kind === "flaky" ? "flaky links" : `a network ${lossy.action.kind}`;
       const fault = { source: "trace" as const, index: ctx.result.evidence.findIndex((e) => e.type === "fault" && e.timeUs === lossy.timeUs), type: "fault", timeUs: lossy.timeUs, text: `${what} (${lossy.nodes.join(", ")})` };
@@ -173,6 +175,37 @@ export function justifyPollOrder(ctx: OracleContext, f: Finding): Justification 
     }
   }
   return rewriteCause(ctx, f.partition, f.offset);
+}
+
+/** Before KIP-447 (2.5) OffsetFetch answers a group's committed offsets without the pending ones of a transaction
+ *  whose COMMIT marker on __consumer_offsets is not written yet: a member assigned in between resumes from the
+ *  offsets before that transaction (GroupMetadata.pendingTransactionalOffsetCommits). */
+function pendingTxnOffsets(ctx: OracleContext, f: Finding, group: string): Justification | null {
+  const member = f.process as string;
+  const atUs = f.sinceUs ?? Number.POSITIVE_INFINITY;
+  // The member's last assignment before the poll: it fetched its committed offsets then.
+  let assign: HistoryOp | undefined;
+  const h = ctx.h;
+  for (const i of h.objectIndices()) {
+    const op = h.op(i);
+    if (op.timeUs > atUs) break;
+    if (op.f === "assign" && op.process === member && op.type === "ok") assign = op;
+  }
+  if (assign === undefined) return null;
+  const assignedUs = assign.timeUs;
+  const ev = ctx.result.evidence;
+  for (let i = 0; i < ev.length; i++) {
+    const e = ev[i] as (typeof ev)[number];
+    if (e.timeUs > assignedUs) break;
+    if (e.type !== "txn-ended" || !e.commit || !e.producer.startsWith(`${group}/`)) continue;
+    const k = ev.findIndex((m) => m.type === "txn-marker" && m.control === "commit" && m.producerId === e.producerId && m.producerEpoch === e.producerEpoch && topicOfTp(m.tp) === OFFSETS_TOPIC && m.timeUs >= e.timeUs);
+    const marker = ev[k];
+    if (marker === undefined || marker.timeUs <= assignedUs) continue;
+    const ended = e;
+    const a = assign;
+    return ctx.justify("pending-txn-offsets-before-kip447", [traceRef(ended, i), historyRef(a, () => `${member} was assigned ${f.partition} at ${fmtTime(a.timeUs)}`), traceRef(marker, k)], () => `${ended.producer}'s transaction committed at ${fmtTime(ended.timeUs)}, but its offsets became visible only with its marker on ${OFFSETS_TOPIC} at ${fmtTime(marker.timeUs)}: ${member}, assigned at ${fmtTime(a.timeUs)} in between, resumed from the offsets before it`);
+  }
+  return null;
 }
 
 /** The resets of consumer positions (ops kept as objects), in order. */

@@ -23,6 +23,7 @@ export type RuleId =
   | "transaction-open-at-end"
   | "markers-pending-at-end"
   | "eos-before-kip447"
+  | "pending-txn-offsets-before-kip447"
   | "tv1-late-end-txn"
   | "unverified-late-produce"
   | "late-commit-on-lossy-link"
@@ -189,6 +190,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "the group processed the input record twice with what at-least-once-redelivery requires between the two processings (a rebalance, a member leaving...): the replaced member's transaction could still commit its output and offsets after the partition's new owner had read the same batch",
     anomalies: ["duplicate-output"],
     source: "KIP-447 (2.5: TxnOffsetCommit v3 with generation and member id); fact T8; before it, Kafka Streams used a producer per input partition",
+  },
+  "pending-txn-offsets-before-kip447": {
+    id: "pending-txn-offsets-before-kip447",
+    when: "an exactly-once pipeline (processing.output with transactional: true) on Kafka before 2.5 (protocol 0.11, 2.0): OffsetFetch does not wait for a transaction's pending offsets",
+    evidence: "a transaction of the group committed (its EndTxn was answered) before the member's assignment, and its COMMIT marker on __consumer_offsets was written only after it: the coordinator still held the transaction's offsets as pending when the member fetched its committed offsets, and answered the ones before",
+    anomalies: ["nonmonotonic-poll"],
+    source: "KIP-447 (2.5: OffsetFetch require_stable, UNSTABLE_OFFSET_COMMIT); GroupMetadata.pendingTransactionalOffsetCommits (offsets become visible at the marker)",
   },
   "markers-pending-at-end": {
     id: "markers-pending-at-end",
