@@ -416,6 +416,23 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.verdict).not.toBe("bug");
   });
 
+  // Single-profile campaigns (fuzz --seed 92001 --set protocol=2.0, run 2793; --seed 92002 --set protocol=2.7, run
+  // 1351): the ZooKeeper-era controller's write of a partition state went through, but its answer was lost on a
+  // lossy or slowed link; the ZooKeeper client re-submitted it, it met its own version (a conflict), and the
+  // controller read the state back, found nothing left to do, and never sent the partition's leader-and-isr. The
+  // partition stayed leaderless to the end (liveness). A simulator bug: a write read back as written counts as
+  // written (Kafka retries the election and bumps the epoch once more; either way its brokers hear of it).
+  for (const [f, tp, leader] of [
+    ["fuzz-ctl-applied-write-815843635.yaml", "__transaction_state-0", 3],
+    ["fuzz-ctl-applied-write-2299031189.yaml", "orders-0", 2],
+  ] as const) {
+    it(`${f}: a controller write applied under a lost answer still sends its leader-and-isr`, () => {
+      const { judgement, result } = judged(f);
+      expect(judgement.liveness.violations).toEqual([]);
+      expect(result.final.partitions.find((p) => `${p.topic}-${p.partition}` === tp)?.leader).toBe(leader);
+    });
+  }
+
   // fuzz --seed 92001 --set protocol=2.0, run 1060 (the first campaign with fetch sessions): g1/0's transaction
   // committed offset 20 at 2.048 s, but broker 1 (alone in every ISR, min.insync.replicas 3) wrote its COMMIT marker on
   // __consumer_offsets only at 2.197 s. The member rejoined meanwhile (2.167 s) and resumed from offset 19: before

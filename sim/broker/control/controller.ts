@@ -270,9 +270,15 @@ export class Controller {
     }
     this.writeStates(ctx, updates, (c, written, stale) => {
       if (stale.length > 0 && attempt < 3) {
-        this.refreshStates(c, stale, (c2) =>
-          this.reconcile(c2, (c3, more) => then(c3, [...written, ...more]), attempt + 1, stale),
-        );
+        this.refreshStates(c, stale, (c2) => {
+          // A write reported as a version conflict that ZooKeeper had applied (its first submission went through;
+          // KafkaZkClient's retryRequestsUntilConnected re-submitted it after a lost answer and it met its own version)
+          // counts as written when the state read back is the one written, so its leader-and-isr goes out. Kafka
+          // retries such a partition's election on the state it reads back (ZkPartitionStateMachine: updatesToRetry)
+          // and elects the same leader one epoch higher; either way the brokers hear of it. Without this they never did.
+          const applied = updates.filter((u) => stale.includes(u.info.key) && sameState(this.states.get(u.info.key), u.next)).map((u) => u.info.key);
+          this.reconcile(c2, (c3, more) => then(c3, [...written, ...applied, ...more]), attempt + 1, stale);
+        });
       } else then(c, written);
     });
   }
@@ -477,4 +483,9 @@ export class Controller {
   metadata(): PartitionMetadata[] {
     return metadataOf(this.partitions, this.states);
   }
+}
+
+/** The state read back is the one a write intended: same leader, leader epoch and ISR. */
+function sameState(read: PartitionState | undefined, intended: Omit<PartitionState, "partitionEpoch">): boolean {
+  return read !== undefined && read.leader === intended.leader && read.leaderEpoch === intended.leaderEpoch && read.isr.length === intended.isr.length && read.isr.every((r, i) => r === intended.isr[i]);
 }
