@@ -416,6 +416,34 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.verdict).not.toBe("bug");
   });
 
+  // fuzz --seed 93003 --set protocol=2.0, run 2352: g1/0 read value 75 (orders-0 offset 90) under its transaction's
+  // COMMIT marker; broker 3, stopped before the marker, came back and was elected uncleanly with log end offset 91, so
+  // the marker was gone and the producer's next transaction's ABORT ended the record's transaction in the final log.
+  // An oracle gap: the unclean election (or a power loss of unflushed replicas) permits it, as it does a lost marker.
+  it("fuzz-txn-unclean-aborted-read-1979087579.yaml: a record read as committed whose marker an unclean election took is permitted", () => {
+    const { judgement } = judged("fuzz-txn-unclean-aborted-read-1979087579.yaml");
+    const reads = judgement.anomalies.filter((a) => a.type === "aborted-read");
+    expect(reads.length).toBeGreaterThan(0);
+    expect(new Set(reads.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["unclean-election"]));
+    expect(judgement.verdict).toBe("allowed");
+  });
+
+  // fuzz --seed 93004 --set protocol=2.7, run 3815: broker 1 coordinated tx-1 and was cut off at 0.461 s with a
+  // transaction Ongoing on orders-0; brokers 2, then 3, coordinated tx-1 after it. After the heal p1's
+  // AddPartitionsToTxn(orders-0) reached broker 1, which answered NONE from its cache (the partition was already in
+  // that transaction: TransactionCoordinator's shortcut, no write); p1 wrote to the leader, broker 3, and its
+  // EndTxn(COMMIT) reached broker 3, which took it for a retry of the transaction it had completed (NONE). No marker
+  // was written; the next transaction's ABORT ended the records. Kafka does the same without partition verification
+  // (before 3.6): an oracle gap, now the zombie-coordinator-add rule.
+  it("fuzz-txn-zombie-coordinator-add-299354477.yaml: a deposed coordinator's cached AddPartitionsToTxn answer loses a transaction without verification (permitted)", () => {
+    const { judgement } = judged("fuzz-txn-zombie-coordinator-add-299354477.yaml");
+    const lost = judgement.anomalies.filter((a) => a.type === "lost-transaction");
+    expect(lost.length).toBeGreaterThan(0);
+    expect(new Set(lost.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["zombie-coordinator-add"]));
+    expect(lost[0]?.allowedBecause?.events.map((e) => e.type)).toEqual(["txn-transition", "txn-transition"]);
+    expect(judgement.verdict).toBe("allowed");
+  });
+
   // Single-profile campaigns (fuzz --seed 92001 --set protocol=2.0, run 2793; --seed 92002 --set protocol=2.7, run
   // 1351): the ZooKeeper-era controller's write of a partition state went through, but its answer was lost on a
   // lossy or slowed link; the ZooKeeper client re-submitted it, it met its own version (a conflict), and the

@@ -9,7 +9,7 @@ import { oracleContext } from "./context.ts";
 import { justifyInconsistentOffsets, justifyLostWrite, justifyReplicaInvariant, justifyUncommittedRead } from "./judge-writes.ts";
 import { justifyDuplicate, justifyReorder } from "./judge-producer.ts";
 import { justifyCommittedUnprocessed, justifyPollOrder, justifyProcessedTwice, justifyUnseen } from "./judge-consumer.ts";
-import { justifyDuplicateOutput, justifyHangingTransaction, justifyLostTransaction, justifyTornTransaction } from "./judge-txn.ts";
+import { justifyAbortedRead, justifyDuplicateOutput, justifyHangingTransaction, justifyLostTransaction, justifyTornTransaction } from "./judge-txn.ts";
 import type { CapacityFinding } from "./liveness.ts";
 import { capacityFindings } from "./liveness.ts";
 
@@ -66,13 +66,15 @@ export class Oracle {
         return justifyHangingTransaction(ctx, f);
       case "torn-transaction":
         return justifyTornTransaction(ctx, f);
+      case "aborted-read":
+        // read_committed never returns an aborted transaction's record; the record may only have been committed when
+        // read and lost its marker afterwards (an unclean election, a power loss of unflushed replicas).
+        return justifyAbortedRead(ctx, f);
       case "phantom":
       case "two-leaders":
       case "metadata-divergence":
       case "epoch-regression":
-      case "aborted-read":
-        // The control plane's own invariants, and read_committed never returning an aborted transaction's record
-        // (whatever the configuration): nothing permits breaking them.
+        // The control plane's own invariants: nothing permits breaking them.
         return null;
     }
   }

@@ -110,12 +110,7 @@ function classicTransactions(ctx: OracleContext): boolean {
  *  partition verification, a batch of the producer for the partition expired (delivery.timeout.ms) while a copy
  *  may still be on the wire: it can land after the abort's marker and open a transaction nobody ends. */
 function lateProduceCause(ctx: OracleContext, producerId: number, tp: string): Justification | null {
-  const s = ctx.result.scenario;
-  const unverified = [s.broker, ...Object.values(s.brokerOverrides ?? {})].some((b) => {
-    const tv = transactionVersionOf(s.protocol, { "transaction.version": b["transaction.version"] ?? s.broker["transaction.version"] });
-    return tv < 2 && !partitionVerificationOf(s.protocol, { "transaction.partition.verification.enable": b["transaction.partition.verification.enable"] ?? s.broker["transaction.partition.verification.enable"] });
-  });
-  if (!unverified) return null;
+  if (!unverifiedTransactions(ctx)) return null;
   const ev = ctx.result.evidence;
   for (let i = 0; i < ev.length; i++) {
     const e = ev[i];
@@ -143,7 +138,55 @@ function lateEndTxnCause(ctx: OracleContext, who: { readonly producer?: string |
 }
 
 export function justifyLostTransaction(ctx: OracleContext, f: Finding): Justification | null {
-  return markersPending(ctx, f) ?? lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? markerLossCause(ctx, 0);
+  return markersPending(ctx, f) ?? lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? zombieCoordinatorCause(ctx, f.process) ?? markerLossCause(ctx, 0);
+}
+
+/** A read_committed member read the record under its transaction's COMMIT marker, which an unclean election or a power
+ *  loss of unflushed replicas of the partition took afterwards: the record then belongs to its producer's next
+ *  transaction (the same producer id and epoch before transaction.version 2), whose ABORT ends it in the final log. */
+export function justifyAbortedRead(ctx: OracleContext, f: Finding): Justification | null {
+  if (f.partition === null) return null;
+  const q = { tp: f.partition, offset: null, sinceUs: f.sinceUs ?? 0 };
+  const j = uncleanCause(ctx, q) ?? powerLossCause(ctx, q);
+  if (j === null) return null;
+  return lazyJustification(j.rule, j.events, () => `${j.sentence}; the COMMIT marker the record was read under may have gone with it, and a later ABORT of its producer then ends the record's transaction`);
+}
+
+/** Transactions without partition verification (transaction.version below 2, verification off or before 3.6). */
+function unverifiedTransactions(ctx: OracleContext): boolean {
+  const s = ctx.result.scenario;
+  return [s.broker, ...Object.values(s.brokerOverrides ?? {})].some((b) => {
+    const tv = transactionVersionOf(s.protocol, { "transaction.version": b["transaction.version"] ?? s.broker["transaction.version"] });
+    return tv < 2 && !partitionVerificationOf(s.protocol, { "transaction.partition.verification.enable": b["transaction.partition.verification.enable"] ?? s.broker["transaction.partition.verification.enable"] });
+  });
+}
+
+/** A deposed coordinator of the producer's transactional.id that still held one of its transactions open when
+ *  another broker took over: it may answer the producer's AddPartitionsToTxn from its cache (zombie-coordinator-add). */
+function zombieCoordinatorCause(ctx: OracleContext, producer: string | undefined): Justification | null {
+  if (producer === undefined || !unverifiedTransactions(ctx)) return null;
+  const ev = ctx.result.evidence;
+  const ended = ev.find((e) => e.type === "txn-ended" && e.producer === producer);
+  if (ended === undefined || ended.type !== "txn-ended") return null;
+  const id = ended.transactionalId;
+  // Each broker's last transition of the transactional.id, in order.
+  const last = new Map<number, number>();
+  for (let i = 0; i < ev.length; i++) {
+    const e = ev[i] as (typeof ev)[number];
+    if (e.type === "txn-transition" && e.transactionalId === id) last.set(e.broker, i);
+  }
+  for (const [broker, i] of last) {
+    const open = ev[i] as Extract<(typeof ev)[number], { type: "txn-transition" }>;
+    if (open.state !== "Ongoing") continue;
+    // Another broker coordinated the transactional.id after it.
+    const k = ev.findIndex((e, j) => j > i && e.type === "txn-transition" && e.transactionalId === id && e.broker !== broker);
+    if (k < 0) continue;
+    const next = ev[k] as Extract<(typeof ev)[number], { type: "txn-transition" }>;
+    const a = { source: "trace" as const, index: i, type: open.type, timeUs: open.timeUs, text: `broker ${broker} last held ${id}'s transaction Ongoing (${open.partitions.join(", ")}) at ${fmtTime(open.timeUs)}` };
+    const b = { source: "trace" as const, index: k, type: next.type, timeUs: next.timeUs, text: `broker ${next.broker} coordinated ${id} from ${fmtTime(next.timeUs)}` };
+    return ctx.justify("zombie-coordinator-add", [a, b], () => `${a.text}, and ${b.text}: until broker ${broker} heard of it, it answered AddPartitionsToTxn for those partitions from its cache (no partition verification), and the new coordinator took the EndTxn(COMMIT) for a retry of the transaction it had completed`);
+  }
+  return null;
 }
 
 /** A read_committed group saw part of a committed transaction: its other records were aborted with, or left open

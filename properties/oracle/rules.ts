@@ -26,6 +26,7 @@ export type RuleId =
   | "pending-txn-offsets-before-kip447"
   | "tv1-late-end-txn"
   | "unverified-late-produce"
+  | "zombie-coordinator-add"
   | "late-commit-on-lossy-link"
   | "offset-reset-latest"
   | "offset-reset-stale-leader"
@@ -82,7 +83,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     id: "unclean-election",
     when: "unclean.leader.election.enable=true for the topic",
     evidence: "an election of a leader that was not in the ISR the controller elected from, after the record was written (replica invariants: any such election of the partition; the old replicas disagree until they hear of it)",
-    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr", ...TXN_LOSS_FAMILY],
+    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr", ...TXN_LOSS_FAMILY, "aborted-read"],
     source: "fact 11; KIP-106; PartitionStateMachine.offlinePartitionLeaderElection",
   },
   "power-loss-unflushed": {
@@ -90,7 +91,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     when: "log.flush.interval.messages is not 1 for the topic (no fsync per record: Kafka's default)",
     evidence:
       "a power loss of a replica of the partition that was in the ISR, whose recovered log ended at or below the record's offset (or lost unflushed records), after the record was sent (the replica may have fetched it before the leader counted the fetch); replica invariants: a power loss of a replica of the partition",
-    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr", ...TXN_LOSS_FAMILY],
+    anomalies: [...COMMITTED_LOSS_FAMILY, "log-divergence", "leader-incomplete", "strong-isr", ...TXN_LOSS_FAMILY, "aborted-read"],
     source: "fact 27; LogManager kafka-log-flusher, UnifiedLog recovery",
   },
   "protocol-0.10-truncation": {
@@ -218,6 +219,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "the producer of the open transaction failed a batch of that partition after delivery.timeout.ms before the anomaly (and aborted its transaction): a copy still on the wire (a cut or lossy link retransmits it) can reach the leader after the abort's marker, under the marker's epoch, and start a transaction on the partition that no coordinator knows and nothing ends (or join the producer's next transaction there)",
     anomalies: ["hanging-transaction"],
     source: "fact T14; KIP-890 part 1 (3.6: the leader verifies with the coordinator, AddPartitionsToTxnManager); KAFKA-14402; ProducerAppendInfo.appendDataBatch",
+  },
+  "zombie-coordinator-add": {
+    id: "zombie-coordinator-add",
+    when: "transaction.version below 2 and no partition verification (transaction.partition.verification.enable false, or Kafka before 3.6: protocols 0.11–2.7)",
+    evidence: "a broker that coordinated the producer's transactional.id was cut off with one of its transactions open (its last transition Ongoing), and another broker coordinated that transactional.id after it: until the deposed coordinator hears of the move it answers AddPartitionsToTxn for partitions already in that transaction with NONE from its cache, without writing; the producer's records go to the partition leaders, and its EndTxn(COMMIT) reaches the new coordinator, which takes it for a retry of the transaction it completed: no coordinator writes the transaction's markers (a later transaction's marker ends its records)",
+    anomalies: ["lost-transaction", "torn-transaction", "hanging-transaction", "duplicate-output"],
+    source: "TransactionCoordinator.handleAddPartitionsToTransaction (partitions already in an Ongoing transaction: NONE at once) and endTransaction (EndTxn(COMMIT) on CompleteCommit: NONE); KIP-890 part 1 (3.6: the leader verifies the partition with the coordinator)",
   },
   "late-commit-on-lossy-link": {
     id: "late-commit-on-lossy-link",
