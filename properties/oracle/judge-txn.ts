@@ -138,7 +138,7 @@ function lateEndTxnCause(ctx: OracleContext, who: { readonly producer?: string |
 }
 
 export function justifyLostTransaction(ctx: OracleContext, f: Finding): Justification | null {
-  return markersPending(ctx, f) ?? lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? zombieCoordinatorCause(ctx, f.process) ?? markerLossCause(ctx, 0);
+  return markersPending(ctx, f) ?? lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? zombieCoordinatorCause(ctx, f.process, f.sinceUs ?? Number.POSITIVE_INFINITY) ?? markerLossCause(ctx, 0);
 }
 
 /** A read_committed member read the record under its transaction's COMMIT marker, which an unclean election or a power
@@ -162,8 +162,9 @@ function unverifiedTransactions(ctx: OracleContext): boolean {
 }
 
 /** A deposed coordinator of the producer's transactional.id that still held one of its transactions open when
- *  another broker took over: it may answer the producer's AddPartitionsToTxn from its cache (zombie-coordinator-add). */
-function zombieCoordinatorCause(ctx: OracleContext, producer: string | undefined): Justification | null {
+ *  another broker took over before the lost transaction ended (at `endedUs`): it may have answered the producer's
+ *  AddPartitionsToTxn from its cache (zombie-coordinator-add). */
+function zombieCoordinatorCause(ctx: OracleContext, producer: string | undefined, endedUs: number): Justification | null {
   if (producer === undefined || !unverifiedTransactions(ctx)) return null;
   const ev = ctx.result.evidence;
   const ended = ev.find((e) => e.type === "txn-ended" && e.producer === producer);
@@ -180,7 +181,8 @@ function zombieCoordinatorCause(ctx: OracleContext, producer: string | undefined
     if (open.state !== "Ongoing") continue;
     // Another broker coordinated the transactional.id after it.
     const k = ev.findIndex((e, j) => j > i && e.type === "txn-transition" && e.transactionalId === id && e.broker !== broker);
-    if (k < 0) continue;
+    // The lost transaction ended (its producer saw the commit) after the coordinator had moved.
+    if (k < 0 || (ev[k] as (typeof ev)[number]).timeUs > endedUs) continue;
     const next = ev[k] as Extract<(typeof ev)[number], { type: "txn-transition" }>;
     const a = { source: "trace" as const, index: i, type: open.type, timeUs: open.timeUs, text: `broker ${broker} last held ${id}'s transaction Ongoing (${open.partitions.join(", ")}) at ${fmtTime(open.timeUs)}` };
     const b = { source: "trace" as const, index: k, type: next.type, timeUs: next.timeUs, text: `broker ${next.broker} coordinated ${id} from ${fmtTime(next.timeUs)}` };
