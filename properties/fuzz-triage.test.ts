@@ -416,6 +416,22 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.verdict).not.toBe("bug");
   });
 
+  // fuzz --seed 94004 --set protocol=3.7, run 2636: leader 1 added broker 2 back to the ISR of orders-0 (AlterPartition,
+  // written to ZooKeeper by controller 1), but controller 1 lost its session before answering, so the leader never
+  // heard of it and traced no isr-expand. Broker 2 then lost power (an empty log after recovery) while in the ISR
+  // ZooKeeper held, and was elected from it: acknowledged writes were lost, and the oracle, missing the expansion,
+  // judged it a bug. The ISR change is now traced when ZooKeeper applies the controller's write (as elections are),
+  // so the power loss of an in-sync replica permits the loss.
+  it("fuzz-unannounced-isr-expand-2682029740.yaml: an ISR change the controller wrote but never answered is traced when ZooKeeper applies it", () => {
+    const { judgement, result } = judged("fuzz-unannounced-isr-expand-2682029740.yaml");
+    const expands = result.evidence.filter((e) => e.type === "isr-expand" && e.tp === "orders-0" && e.timeUs > 1_800_000 && e.timeUs < 1_870_000);
+    expect(expands.map((e) => e.type === "isr-expand" && e.isr)).toEqual([[1, 2]]);
+    const lost = judgement.anomalies.filter((a) => a.type === "lost-write");
+    expect(lost.length).toBeGreaterThan(0);
+    expect(new Set(lost.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["power-loss-unflushed"]));
+    expect(judgement.verdict).toBe("allowed");
+  });
+
   // fuzz --seed 93003 --set protocol=2.0, run 2352: g1/0 read value 75 (orders-0 offset 90) under its transaction's
   // COMMIT marker; broker 3, stopped before the marker, came back and was elected uncleanly with log end offset 91, so
   // the marker was gone and the producer's next transaction's ABORT ended the record's transaction in the final log.

@@ -51,6 +51,9 @@ export interface ControlPlaneApi {
   takeHeld?(): readonly { readonly from: NodeId; readonly msg: Message }[];
   /** KRaft: may a follower join an ISR (Partition.isReplicaIsrEligible)? */
   isReplicaIsrEligible?(broker: number): boolean;
+  /** The control plane traces the ISR changes a leader proposes as they take effect (the ZooKeeper controller's write
+   *  from 2.7, KRaft's metadata log); absent or false: the leader traces them on its change's answer. */
+  readonly tracesIsrChanges?: boolean;
   /** KRaft: a clean stop first goes through controlled shutdown; `done` runs when the broker may stop. */
   beginControlledShutdown?(ctx: BrokerCtx, done: () => void): void;
   /** KRaft: the metadata-lag fault. */
@@ -118,12 +121,16 @@ export class Broker implements Actor<Message, TraceEvent>, GroupHost {
       replicaManager: () => this.replicas,
     });
     const kraft = this.control.isReplicaIsrEligible !== undefined;
+    // Who traces an ISR change the leader proposed: KRaft's metadata log, and from 2.7 the ZooKeeper controller's
+    // write (announced when ZooKeeper applies it); before 2.7 the leader, which writes the state znode itself.
+    const controllerTracesIsr = kraft || this.control.tracesIsrChanges === true;
     this.replicas = new ReplicaManager(brokerId, spec, {
       requestIsrChange: (ctx, req, done) => this.control.requestIsrChange(ctx, req, done),
       brokerEpoch: () => this.control.brokerEpoch,
       onControllerSeen: (ctx, id, epoch) => this.control.noteController?.(ctx, id, epoch),
       cancelIsrChange: (ctx, topic, partition) => this.control.cancelIsrChange?.(ctx, topic, partition),
-      ...(kraft ? { isReplicaIsrEligible: (b: number) => this.control.isReplicaIsrEligible?.(b) ?? true, tracesIsrChanges: true } : {}),
+      ...(kraft ? { isReplicaIsrEligible: (b: number) => this.control.isReplicaIsrEligible?.(b) ?? true } : {}),
+      ...(controllerTracesIsr ? { tracesIsrChanges: true } : {}),
       onLeadershipChange: (ctx, topic, partition, leader) => {
         if (topic === TXN_TOPIC) {
           if (leader) this.txn.onElected(ctx, partition);

@@ -119,6 +119,8 @@ export class ControlPlane {
   private readonly isrByCorr = new Map<number, string>();
   /** Before 2.7 the leader writes ISR changes to ZooKeeper itself (no AlterPartition). */
   private readonly isrWriter: ZkIsrWriter | null;
+  /** From 2.7 the controller's ZooKeeper write of an AlterPartition announces the ISR change (controller.ts). */
+  readonly tracesIsrChanges: boolean;
   private readonly registerTag = new ControlTimer("register.retry", this);
 
   constructor(
@@ -132,6 +134,7 @@ export class ControlPlane {
       onWatch: (ctx, path) => this.watch(ctx, path),
     });
     this.isrWriter = versionAtLeast(spec.protocol, "2.7") ? null : new ZkIsrWriter({ brokerId, zk: this.zk, controllerEpoch: () => this.controllerEpochSeen });
+    this.tracesIsrChanges = this.isrWriter === null;
   }
 
   /** The broker epoch (czxid of this broker's registration), -1 while unregistered. */

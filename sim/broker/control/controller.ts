@@ -436,11 +436,16 @@ export class Controller {
     }
     const prev = check.cur;
     const next = { leader: prev.leader, leaderEpoch: prev.leaderEpoch, isr: [...req.newIsr] };
+    // The new ISR takes effect when ZooKeeper applies it: announced then, answered or not (a controller that resigns
+    // before answering leaves it in ZooKeeper, where the next controller's elections read it).
+    const added = next.isr.filter((r) => !prev.isr.includes(r));
+    const removed = prev.isr.filter((r) => !next.isr.includes(r));
+    const announce: TraceEvent = added.length > 0 ? { type: "isr-expand", tp: key, leader: prev.leader, isr: next.isr, added } : { type: "isr-shrink", tp: key, leader: prev.leader, isr: next.isr, removed, by: "leader" };
     this.zk(
       ctx,
       [
         { op: "check", path: CONTROLLER_EPOCH_PATH, version: this.epochZkVersion },
-        { op: "set", path: partitionStatePath(req.topic, req.partition), data: this.stateData(next), version: req.partitionEpoch },
+        { op: "set", path: partitionStatePath(req.topic, req.partition), data: this.stateData(next), version: req.partitionEpoch, announce },
       ],
       (c, r) => {
         if (r.error === "NONE") {

@@ -56,7 +56,8 @@ function alterIsr(rs: ReplicaState, ctx: BrokerCtx, p: Partition, newIsr: readon
       p.isr = resp.isr;
       p.partitionEpoch = resp.partitionEpoch;
       if (rs.hooks.tracesIsrChanges === true) {
-        // KRaft: the committed PartitionChangeRecord is the evidence (sim/controller/kraft/world/evidence.ts).
+        // KRaft: the committed PartitionChangeRecord is the evidence (sim/controller/kraft/world/evidence.ts); from 2.7
+        // in ZooKeeper mode the controller's write, announced when ZooKeeper applies it (control/controller.ts).
       } else if (kind === "shrink") {
         ctx.emit({ type: "isr-shrink", tp: p.key, leader: rs.brokerId, isr: resp.isr, removed: old.filter((r) => !resp.isr.includes(r)), by: "leader" });
       } else {

@@ -47,8 +47,9 @@ export interface ReplicaHooks extends IsrChangePort {
   /** KRaft (Partition.isReplicaIsrEligible): may this follower join the ISR — registered, not fenced, not in
    *  controlled shutdown in the leader's metadata? Absent (ZooKeeper era): any follower may. */
   isReplicaIsrEligible?(broker: number): boolean;
-  /** True when the control plane traces every committed ISR change itself (KRaft: from the metadata log), so the
-   *  leader does not emit isr-shrink / isr-expand on its AlterPartition's answer. */
+  /** True when the control plane traces every committed ISR change itself (KRaft: from the metadata log; from 2.7
+   *  the ZooKeeper controller's write, when ZooKeeper applies it), so the leader does not emit isr-shrink /
+   *  isr-expand on its AlterPartition's answer. */
   readonly tracesIsrChanges?: boolean;
 }
 
