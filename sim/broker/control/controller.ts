@@ -275,7 +275,7 @@ export class Controller {
           // KafkaZkClient's retryRequestsUntilConnected re-submitted it after a lost answer and it met its own version)
           // counts as written when the state read back is the one written, so its leader-and-isr goes out. Kafka
           // retries such a partition's election on the state it reads back (ZkPartitionStateMachine: updatesToRetry)
-          // and elects the same leader one epoch higher; either way the brokers hear of it. Without this they never did.
+          // and elects the same leader one epoch higher; either way the brokers hear of it.
           const applied = updates.filter((u) => stale.includes(u.info.key) && sameState(this.states.get(u.info.key), u.next)).map((u) => u.info.key);
           this.reconcile(c2, (c3, more) => then(c3, [...written, ...applied, ...more]), attempt + 1, stale);
         });
