@@ -416,6 +416,20 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.verdict).not.toBe("bug");
   });
 
+  // fuzz --seed 95004 --set protocol=4.0, run 8049: an at-most-once group (commit before processing) with an
+  // asynchronous worker at 8 ms a record, fast enough for the produce rate, read nothing for seconds while the
+  // partition's leader was cut off and killed; it then polled a backlog, committed it, and its worker was still
+  // working through it when the run ended. The records behind the one in progress were judged committed and
+  // unprocessed, a bug: an oracle gap (the capacity rule covered only a worker slower than the produce rate).
+  it("fuzz-async-backlog-at-end-3868945285.yaml: records queued behind an asynchronous worker still busy at the end are not lost", () => {
+    const { judgement } = judged("fuzz-async-backlog-at-end-3868945285.yaml");
+    const unprocessed = judgement.anomalies.filter((a) => a.type === "committed-unprocessed");
+    expect(unprocessed.length).toBeGreaterThan(0);
+    expect(new Set(unprocessed.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["capacity"]));
+    expect(unprocessed[0]?.allowedBecause?.events.map((e) => e.type)).toEqual(["poll:ok", "process:invoke"]);
+    expect(judgement.verdict).toBe("allowed");
+  });
+
   // fuzz --seed 94004 --set protocol=3.7, run 2636: leader 1 added broker 2 back to the ISR of orders-0 (AlterPartition,
   // written to ZooKeeper by controller 1), but controller 1 lost its session before answering, so the leader never
   // heard of it and traced no isr-expand. Broker 2 then lost power (an empty log after recovery) while in the ISR

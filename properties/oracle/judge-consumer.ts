@@ -84,6 +84,13 @@ export function justifyCommittedUnprocessed(ctx: OracleContext, f: Finding, capa
       // Nothing stopped the member: the record is still waiting in its worker's queue at the end of the run.
       const cap = capacity.find((x) => x.group === f.group);
       if (cap && proc.async) return ctx.justify("capacity", [polled], () => `${member} polled value ${f.value} at ${fmtTime(pollUs)} and its offset was committed, but the worker (${cap.processingRatePerSec} records/s against ${cap.produceRatePerSec}/s produced) had not reached it when the run ended`);
+      // Or its worker, fast enough on average, was still working through a backlog (built while the group could not
+      // read) when the run ended: the record is queued behind the one it was processing.
+      const busy = proc.async ? unfinishedProcessing(h, member) : -1;
+      if (busy >= 0 && h.partition(busy) !== undefined && `${h.topic(busy)}-${h.partition(busy) as number}` === f.partition && (h.offset(busy) ?? Number.POSITIVE_INFINITY) <= (f.offset ?? -1)) {
+        const at = historyRefAt(h, busy, () => `${member} was processing value ${h.value(busy)} (offset ${h.offset(busy)}) from ${fmtTime(h.timeUs(busy))} when the run ended`);
+        return ctx.justify("capacity", [polled, at], () => `${member} polled value ${f.value} at ${fmtTime(pollUs)} and its offset was committed; its worker was still working through its backlog at the end (${at.text})${h.value(busy) === f.value ? "" : " and had not reached it"}`);
+      }
     }
   }
   return rewriteCause(ctx, f.partition, f.offset);
@@ -206,6 +213,16 @@ function pendingTxnOffsets(ctx: OracleContext, f: Finding, group: string): Justi
     return ctx.justify("pending-txn-offsets-before-kip447", [traceRef(ended, i), historyRef(a, () => `${member} was assigned ${f.partition} at ${fmtTime(a.timeUs)}`), traceRef(marker, k)], () => `${ended.producer}'s transaction committed at ${fmtTime(ended.timeUs)}, but its offsets became visible only with its marker on ${OFFSETS_TOPIC} at ${fmtTime(marker.timeUs)}: ${member}, assigned at ${fmtTime(a.timeUs)} in between, resumed from the offsets before it`);
   }
   return null;
+}
+
+/** The member's last processing, when it had not finished by the end of the run (an invoke with no ok after it); -1
+ *  otherwise. */
+function unfinishedProcessing(h: HistoryColumns, member: string): number {
+  for (let i = h.length - 1; i >= 0; i--) {
+    if (h.f(i) !== "process" || h.process(i) !== member) continue;
+    return h.type(i) === "invoke" ? i : -1;
+  }
+  return -1;
 }
 
 /** The resets of consumer positions (ops kept as objects), in order. */

@@ -250,9 +250,9 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   },
   capacity: {
     id: "capacity",
-    when: "a group that processes more slowly than its topics are produced",
+    when: "a group that processes more slowly than its topics are produced, or an asynchronous one still working through a backlog at the end of the run",
     evidence:
-      "the group was processing to the end of the run, at a measured rate below the produce rate (a capacity finding, not a broken guarantee); for a committed record not processed yet: it was polled by an asynchronous member that nothing stopped afterwards (still in its worker's queue)",
+      "the group was processing to the end of the run, at a measured rate below the produce rate (a capacity finding, not a broken guarantee); for a committed record not processed yet: it was polled by an asynchronous member that nothing stopped afterwards (still in its worker's queue), whose worker was slower than the produce rate or still processing an earlier record of the partition when the run ended",
     anomalies: ["unseen", "committed-unprocessed"],
     source: "throughput, not a guarantee",
   },
