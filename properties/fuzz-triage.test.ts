@@ -16,6 +16,14 @@ const LATE_COMMIT = "fuzz-nonmonotonic-poll-3215157278.yaml";
 /** Run and judge a triaged file (its text, optionally edited). */
 const judged = (f: string, edit: (text: string) => string = (t) => t): ReturnType<typeof runAndJudge> => runAndJudge(parseScenario(edit(readFileSync(join(DIR, f), "utf8")), { file: f }));
 
+/** The run's anomalies of `type`: at least one, each allowed by `rule`, and the run's verdict `allowed`. */
+function expectPermitted(judgement: ReturnType<typeof judged>["judgement"], type: string, rule: string): ReturnType<typeof judged>["judgement"]["anomalies"] {
+  const found = judgement.anomalies.filter((a) => a.type === type);
+  expect(found.length).toBeGreaterThan(0);
+  expect(new Set(found.map((a) => a.allowedBecause?.rule))).toEqual(new Set([rule]));
+  expect(judgement.verdict).toBe("allowed");
+  return found;
+}
 describe("triaged fuzz counterexamples", () => {
   // An idempotent producer with max.in.flight.requests.per.connection=1 sent the next batch to a new leader while
   // the previous one was still in flight to the powered-off old leader; that batch's retry then came back
@@ -423,11 +431,8 @@ describe("triaged fuzz counterexamples", () => {
   // unprocessed, a bug: an oracle gap (the capacity rule covered only a worker slower than the produce rate).
   it("fuzz-async-backlog-at-end-3868945285.yaml: records queued behind an asynchronous worker still busy at the end are not lost", () => {
     const { judgement } = judged("fuzz-async-backlog-at-end-3868945285.yaml");
-    const unprocessed = judgement.anomalies.filter((a) => a.type === "committed-unprocessed");
-    expect(unprocessed.length).toBeGreaterThan(0);
-    expect(new Set(unprocessed.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["capacity"]));
+    const unprocessed = expectPermitted(judgement, "committed-unprocessed", "capacity");
     expect(unprocessed[0]?.allowedBecause?.events.map((e) => e.type)).toEqual(["poll:ok", "process:invoke"]);
-    expect(judgement.verdict).toBe("allowed");
   });
 
   // fuzz --seed 94004 --set protocol=3.7, run 2636: leader 1 added broker 2 back to the ISR of orders-0 (AlterPartition,
@@ -440,10 +445,7 @@ describe("triaged fuzz counterexamples", () => {
     const { judgement, result } = judged("fuzz-unannounced-isr-expand-2682029740.yaml");
     const expands = result.evidence.filter((e) => e.type === "isr-expand" && e.tp === "orders-0" && e.timeUs > 1_800_000 && e.timeUs < 1_870_000);
     expect(expands.map((e) => e.type === "isr-expand" && e.isr)).toEqual([[1, 2]]);
-    const lost = judgement.anomalies.filter((a) => a.type === "lost-write");
-    expect(lost.length).toBeGreaterThan(0);
-    expect(new Set(lost.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["power-loss-unflushed"]));
-    expect(judgement.verdict).toBe("allowed");
+    expectPermitted(judgement, "lost-write", "power-loss-unflushed");
   });
 
   // fuzz --seed 93003 --set protocol=2.0, run 2352: g1/0 read value 75 (orders-0 offset 90) under its transaction's
@@ -452,10 +454,7 @@ describe("triaged fuzz counterexamples", () => {
   // An oracle gap: the unclean election (or a power loss of unflushed replicas) permits it, as it does a lost marker.
   it("fuzz-txn-unclean-aborted-read-1979087579.yaml: a record read as committed whose marker an unclean election took is permitted", () => {
     const { judgement } = judged("fuzz-txn-unclean-aborted-read-1979087579.yaml");
-    const reads = judgement.anomalies.filter((a) => a.type === "aborted-read");
-    expect(reads.length).toBeGreaterThan(0);
-    expect(new Set(reads.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["unclean-election"]));
-    expect(judgement.verdict).toBe("allowed");
+    expectPermitted(judgement, "aborted-read", "unclean-election");
   });
 
   // fuzz --seed 93004 --set protocol=2.7, run 3815: broker 1 coordinated tx-1 and was cut off at 0.461 s with a
@@ -467,11 +466,8 @@ describe("triaged fuzz counterexamples", () => {
   // (before 3.6): an oracle gap, now the zombie-coordinator-add rule.
   it("fuzz-txn-zombie-coordinator-add-299354477.yaml: a deposed coordinator's cached AddPartitionsToTxn answer loses a transaction without verification (permitted)", () => {
     const { judgement } = judged("fuzz-txn-zombie-coordinator-add-299354477.yaml");
-    const lost = judgement.anomalies.filter((a) => a.type === "lost-transaction");
-    expect(lost.length).toBeGreaterThan(0);
-    expect(new Set(lost.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["zombie-coordinator-add"]));
+    const lost = expectPermitted(judgement, "lost-transaction", "zombie-coordinator-add");
     expect(lost[0]?.allowedBecause?.events.map((e) => e.type)).toEqual(["txn-transition", "txn-transition"]);
-    expect(judgement.verdict).toBe("allowed");
   });
 
   // Single-profile campaigns (fuzz --seed 92001 --set protocol=2.0, run 2793; --seed 92002 --set protocol=2.7, run
@@ -498,11 +494,8 @@ describe("triaged fuzz counterexamples", () => {
   // pending-txn-offsets-before-kip447 rule.
   it("fuzz-eos-pending-offsets-1767828981.yaml: before KIP-447 a member assigned before the offsets' marker resumes from the offsets before the transaction (permitted)", () => {
     const { judgement } = judged("fuzz-eos-pending-offsets-1767828981.yaml");
-    const back = judgement.anomalies.filter((a) => a.type === "nonmonotonic-poll");
-    expect(back.length).toBeGreaterThan(0);
-    expect(new Set(back.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["pending-txn-offsets-before-kip447"]));
+    const back = expectPermitted(judgement, "nonmonotonic-poll", "pending-txn-offsets-before-kip447");
     expect(back[0]?.allowedBecause?.events.map((e) => e.type)).toEqual(["txn-ended", "assign:ok", "txn-marker"]);
-    expect(judgement.verdict).toBe("allowed");
     // On 2.7 (KIP-447) the rule does not apply.
     const { judgement: j27 } = judged("fuzz-eos-pending-offsets-1767828981.yaml", (t) => t.replace('protocol: "2.0"', 'protocol: "2.7"'));
     expect(j27.anomalies.filter((a) => a.allowedBecause?.rule === "pending-txn-offsets-before-kip447")).toEqual([]);
