@@ -435,6 +435,19 @@ describe("triaged fuzz counterexamples", () => {
     expect(unprocessed[0]?.allowedBecause?.events.map((e) => e.type)).toEqual(["poll:ok", "process:invoke"]);
   });
 
+  // fuzz --seed 96001 --steer, run 11567 (2.0, unclean election on): p1 (acks=1, not idempotent) retried value 156
+  // after a lost answer, so the leader's log held it twice (offsets 112 and 113); an at-least-once pipeline read and
+  // transformed both copies, then an unclean election truncated that log. The final logs hold no duplicate of 156, so
+  // the oracle did not see the input duplicate and judged the output written twice a bug: the group's own two
+  // processings at two offsets of one partition now count as an input duplicate.
+  it("fuzz-polled-duplicate-output-3101239528.yaml: an input duplicate the group read from a log later truncated permits the duplicate output", () => {
+    const { judgement } = judged("fuzz-polled-duplicate-output-3101239528.yaml");
+    expect(judgement.anomalies.filter((a) => !a.allowed)).toEqual([]);
+    const out = judgement.anomalies.filter((a) => a.type === "duplicate-output");
+    expect(out.map((a) => [a.value, a.allowedBecause?.rule])).toEqual([[156, "retry-without-idempotence"]]);
+    expect(judgement.anomalies.find((a) => a.type === "processed-twice" && a.value === 156)?.allowedBecause?.rule).toBe("retry-without-idempotence");
+  });
+
   // fuzz --seed 94004 --set protocol=3.7, run 2636: leader 1 added broker 2 back to the ISR of orders-0 (AlterPartition,
   // written to ZooKeeper by controller 1), but controller 1 lost its session before answering, so the leader never
   // heard of it and traced no isr-expand. Broker 2 then lost power (an empty log after recovery) while in the ISR

@@ -120,7 +120,7 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
   const reset = rereadAfterReset(ctx, f, fromUs, toUs);
   if (reset) return reset;
   // The record is in the log twice (a permitted duplicate), or the log or the group's offsets were rewritten.
-  const dupJ = inputDuplicate(ctx, f.value);
+  const dupJ = inputDuplicate(ctx, f.value, f.group);
   if (dupJ) return lazyJustification(dupJ.rule, dupJ.events, () => `${dupJ.sentence}; both copies were processed`);
   // A reader of a pipeline's output topic: the output is there twice (duplicate-output), by that one's permission.
   const copy = f.partition === null ? undefined : ctx.result.scenario.consumers.find((x) => x.processing.output?.topic === topicOfTp(f.partition as string));
@@ -133,12 +133,26 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
 
 /** A sent value the final logs hold twice, by the duplicate's own permission (whichever rule that is): a consumer
  *  reads both copies, a pipeline writes an output for each. */
-export function inputDuplicate(ctx: OracleContext, value: number): Justification | null {
-  const dup = ctx.run.duplicates.find((x) => x.value === value);
-  const send = dup ? ctx.run.sends.get(dup.value) : undefined;
-  if (!dup || !send) return null;
+export function inputDuplicate(ctx: OracleContext, value: number, group?: string): Justification | null {
+  const send = ctx.run.sends.get(value);
+  if (!send) return null;
+  const dup = ctx.run.duplicates.find((x) => x.value === value) ?? (group === undefined ? undefined : polledTwice(ctx, group, value));
+  if (!dup) return null;
   const sinceUs = ctx.result.history[send.invoke]?.timeUs ?? 0;
-  return justifyDuplicate(ctx, { type: "duplicate", partition: dup.tp, offset: dup.offset, value: dup.value, sinceUs, process: send.process, explanation: "" });
+  return justifyDuplicate(ctx, { type: "duplicate", partition: dup.tp, offset: dup.offset, value, sinceUs, process: send.process, explanation: "" });
+}
+
+/** The group processed `value` at two offsets of one partition: the log it read held the value twice, though the
+ *  final logs may not (an unclean election or a power loss truncated that log after the group read it). */
+function polledTwice(ctx: OracleContext, group: string, value: number): { tp: string; offset: number } | undefined {
+  const c = ctx.consumption();
+  const procs = c.processings(group, value);
+  for (let k = 1; k < procs.length; k++) {
+    const a = procs[0] as number;
+    const b = procs[k] as number;
+    if (c.h.topic(a) === c.h.topic(b) && c.h.partition(a) === c.h.partition(b) && c.h.offset(a) !== c.h.offset(b)) return { tp: `${c.h.topic(b)}-${c.h.partition(b) as number}`, offset: c.h.offset(b) as number };
+  }
+  return undefined;
 }
 
 /** Faults under which TCP holds messages and delivers them late (a lossy link's retransmissions, a cut link's

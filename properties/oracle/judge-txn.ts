@@ -31,7 +31,7 @@ export function justifyDuplicateOutput(ctx: OracleContext, f: Finding): Justific
   if (output === undefined || f.group === undefined || f.value === null) return null;
   // Its input is in the input topic twice (the input producer's duplicate): each copy is an input of its own, and
   // exactly-once writes one output for each.
-  const input = inputDuplicate(ctx, f.value);
+  const input = inputDuplicate(ctx, f.value, f.group);
   if (input) return lazyJustification(input.rule, input.events, () => `${input.sentence}; each copy was an input, transformed once`);
   if (output.transactional) {
     const j = reprocessed(ctx, f);
