@@ -63,14 +63,15 @@ export async function runFuzzBench(opts: { runs?: number } = {}): Promise<FuzzBe
   };
 }
 
-/** The same campaign indices on one thread and on one worker per core. Each pool is warmed up on its own runs
- *  first (the JIT of a fresh worker thread is cold, while this thread already ran the fuzz benchmark), and the two
- *  are measured alternately twice, the faster of each kept: on a shared machine a burst of other work otherwise
- *  lands on one side only. */
+/** The same campaign indices on one thread and on one worker per core. Each pool is warmed up on `runs` runs of
+ *  its own per thread first, the steady state of a campaign of thousands of runs (the JIT of a fresh worker thread
+ *  is cold, and V8 keeps optimizing functions first reached after a few hundred runs: with 60 runs per thread the
+ *  workers were measured still compiling), and the two are measured alternately twice, the faster of each kept: on
+ *  a shared machine a burst of other work otherwise lands on one side only. */
 async function benchCampaign(runs: number): Promise<Pick<FuzzBenchReport, "workers" | "campaignRunsPerSec" | "campaignRunsPerSecWorkers" | "speedupWorkers">> {
   const spec: CampaignSpec = { root: SEED, sets: [], saveDir: join(tmpdir(), "kafkasim-bench-counterexamples"), replayFlags: [] };
   const workers = Math.max(2, defaultWorkers());
-  const warmup = Math.max(20, Math.round(runs / 5));
+  const warmup = runs;
   const pools = [workerPool(1), workerPool(workers)];
   try {
     for (const [k, pool] of pools.entries()) await Promise.all(Array.from({ length: warmup * pool.workers }, (_, i) => pool.run({ kind: "campaign", spec, index: runs + k * 10_000 + i })));
