@@ -448,6 +448,18 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.anomalies.find((a) => a.type === "processed-twice" && a.value === 156)?.allowedBecause?.rule).toBe("retry-without-idempotence");
   });
 
+  // fuzz --seed 96003 --steer --set protocol=3.9, run 2793 (18 liveness runs in 7,600): the active controller was
+  // slowed 3000× and lost its leadership while broker 3 had two AlterPartition requests in flight to it (orders-0 and
+  // __consumer_offsets-0 taking broker 1 back). The first came back NOT_CONTROLLER and the broker closed the
+  // connection, which dropped the second's answer; only the first was sent again, and the second's 30 s request
+  // timeout outlived the run: broker 1 never rejoined __consumer_offsets-0's ISR. A closed connection now sends
+  // again everything that was in flight on it (fact 45).
+  it("fuzz-kraft-alter-requeue-1120930247.yaml: an AlterPartition in flight when another's NOT_CONTROLLER closed the connection is sent again", () => {
+    const { judgement } = judged("fuzz-kraft-alter-requeue-1120930247.yaml");
+    expect(judgement.liveness.violations).toEqual([]);
+    expect(judgement.verdict).toBe("valid");
+  });
+
   // fuzz --seed 94004 --set protocol=3.7, run 2636: leader 1 added broker 2 back to the ISR of orders-0 (AlterPartition,
   // written to ZooKeeper by controller 1), but controller 1 lost its session before answering, so the leader never
   // heard of it and traced no isr-expand. Broker 2 then lost power (an empty log after recovery) while in the ISR

@@ -140,6 +140,38 @@ describe("AlterPartitionManager: retries", () => {
     expect([t.ctx.nowUs, t.requests().length]).toEqual([50_000, 2]);
   });
 
+  // fuzz --seed 96003 --steer --set protocol=3.9: the first of two changes in flight came back NOT_CONTROLLER; closing
+  // the connection dropped the second's answer, and its request timeout (30 s) outlived the run: broker 1 never
+  // rejoined __consumer_offsets-0's ISR. Kafka's disconnect fails every request in flight on the connection, and
+  // the channel manager sends them again.
+  it("NOT_CONTROLLER closes the connection: the other changes in flight on it go again after reconnect.backoff.ms", () => {
+    const t = manager();
+    const other: IsrChangeResult[] = [];
+    t.submit();
+    t.submit({ topic: "u" }, other);
+    const [a, b] = t.requests();
+    t.answer(a as AlterPartitionRequest, "NOT_CONTROLLER");
+    t.answer(b as AlterPartitionRequest, "NONE"); // the answer that was on the closed connection: dropped
+    expect(other).toEqual([]);
+    t.fire();
+    t.fire();
+    expect(t.requests().slice(2).map((r) => [r.topic, t.ctx.nowUs])).toEqual([["t", 50_000], ["u", 50_000]]);
+    const [c, d] = t.requests().slice(2);
+    t.answer(c as AlterPartitionRequest, "NONE");
+    t.answer(d as AlterPartitionRequest, "NONE");
+    expect([t.results.length, other.length]).toEqual([1, 1]);
+  });
+
+  it("a request timeout closes the connection: the other changes in flight on it go again too", () => {
+    const t = manager();
+    t.submit();
+    t.submit({ topic: "u" });
+    t.fire(); // t's timeout: both go again after reconnect.backoff.ms
+    t.fire();
+    t.fire();
+    expect(t.requests().slice(2).map((r) => r.topic).sort()).toEqual(["t", "u"]);
+  });
+
   it("the partition's own errors go back to the leader without a retry", () => {
     for (const error of ["FENCED_LEADER_EPOCH", "INVALID_UPDATE_VERSION", "INELIGIBLE_REPLICA", "NEW_LEADER_ELECTED", "INVALID_REQUEST"] as const) {
       const t = manager();

@@ -4,7 +4,8 @@
 // first change ends the recovery) and each new ISR member's broker epoch as its metadata knows it (KIP-903). One
 // change per partition is pending; it is never timed out but re-sent until answered: on NOT_CONTROLLER and
 // STALE_BROKER_EPOCH after 50 ms, on a broken connection after reconnect.backoff.ms, and when no answer came
-// within controller.socket.timeout.ms (the connection is closed first). The partition's own error (FENCED_LEADER_EPOCH,
+// within controller.socket.timeout.ms (the connection is closed first). Closing the connection (NOT_CONTROLLER, a
+// timeout) sends again every other change in flight on it (fact 45). The partition's own error (FENCED_LEADER_EPOCH,
 // INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA, NEW_LEADER_ELECTED, ...) goes back to the leader (isr.ts).
 import type { NodeId } from "../../core/ids.ts";
 import { tpKey } from "../../core/ids.ts";
@@ -99,14 +100,24 @@ export class AlterPartitionManager {
       this.send(ctx, tag.key, p);
     } else if (tag.kind === "alter.timeout" && p.corr === tag.n) {
       p.timer = -1;
-      if (p.to !== null) ctx.closeConnection(p.to, { kind: CONN_ALTER_PARTITION });
+      const to = p.to;
       this.retryLater(ctx, tag.key, p, RECONNECT_BACKOFF_MS);
+      if (to !== null) this.disconnect(ctx, to);
     }
   }
 
   /** The connection to `peer` broke: what was in flight to it goes again after reconnect.backoff.ms. */
   onDisconnect(ctx: BrokerCtx, peer: NodeId): void {
     for (const [key, p] of this.pending) if (p.corr >= 0 && p.to === peer) this.retryLater(ctx, key, p, RECONNECT_BACKOFF_MS);
+  }
+
+  /** Close the connection to `peer`: the other changes in flight on it fail as disconnected and go again after
+   *  reconnect.backoff.ms (NetworkClient.disconnect completes a connection's in-flight requests as disconnected, and
+   *  NodeToControllerRequestThread.handleResponse puts them back first in its queue; Kafka's one batched request
+   *  carries every pending partition, this model's one request per partition must not lose the others). */
+  private disconnect(ctx: BrokerCtx, peer: NodeId): void {
+    ctx.closeConnection(peer, { kind: CONN_ALTER_PARTITION });
+    this.onDisconnect(ctx, peer);
   }
 
   private retryLater(ctx: BrokerCtx, key: string, p: Pending, ms: number): void {
@@ -125,9 +136,8 @@ export class AlterPartitionManager {
     if (p.timer >= 0) ctx.cancelTimer(p.timer);
     p.timer = -1;
     if (msg.error === "NOT_CONTROLLER" || msg.error === "STALE_BROKER_EPOCH") {
-      if (msg.error === "NOT_CONTROLLER" && p.to !== null) ctx.closeConnection(p.to, { kind: CONN_ALTER_PARTITION });
-      p.corr = -1;
       this.retryLater(ctx, key, p, TOP_LEVEL_RETRY_MS);
+      if (msg.error === "NOT_CONTROLLER" && p.to !== null) this.disconnect(ctx, p.to);
       return;
     }
     this.pending.delete(key);
