@@ -8,7 +8,9 @@ import type { RunOptions, RunResult } from "../sim/result.ts";
 import type { Judgement } from "./types.ts";
 import type { FuzzValue } from "./arbitraries.ts";
 import { toScenario } from "./arbitraries.ts";
-import { runAndJudge } from "./run.ts";
+import { runScenario } from "../sim/world.ts";
+import { judge } from "./judge.ts";
+import { CHECKERS } from "./checkers/index.ts";
 
 export type Target = AnomalyType | readonly AnomalyType[] | ((j: Judgement) => boolean);
 
@@ -62,7 +64,11 @@ export function hunt(o: HuntOptions): HuntResult {
     if (firstRuns !== null && ++afterFirst > shrinkRuns) return true; // shrink budget spent: stop shrinking
     runs++;
     const scenario = toScenario(v, o.bugs ?? {});
-    const { judgement, result } = runAndJudge(scenario, o.runOptions ?? {});
+    const result = runScenario(scenario, o.runOptions ?? {});
+    // A run whose checkers of the target types find nothing cannot hit (a judgement's anomalies of a type are its
+    // checker's findings): only a run with a candidate is judged whole (the oracle, the liveness checks).
+    if (typeof o.target !== "function" && !(typeof o.target === "string" ? [o.target] : o.target).some((t) => CHECKERS[t](result).length > 0)) return true;
+    const judgement = judge(result);
     if (!hits(judgement, o.target, o.bugsOnly)) return true;
     if (o.require && !o.require(result)) return true;
     if (firstRuns === null) {
