@@ -131,8 +131,8 @@ export function justifyProcessedTwice(ctx: OracleContext, f: Finding): Justifica
   return f.partition === null ? null : rewriteCause(ctx, f.partition, f.offset);
 }
 
-/** A sent value the final logs hold twice, by the duplicate's own permission (whichever rule that is): a consumer
- *  reads both copies, a pipeline writes an output for each. */
+/** A sent value the final logs hold twice, or that `group` read at two offsets of one partition, by the duplicate's
+ *  own permission (whichever rule that is): a consumer reads both copies, a pipeline writes an output for each. */
 export function inputDuplicate(ctx: OracleContext, value: number, group?: string): Justification | null {
   const send = ctx.run.sends.get(value);
   if (!send) return null;
