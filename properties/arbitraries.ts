@@ -35,6 +35,10 @@ export interface FuzzKnobs {
    *  Only where idempotence holds (acks=all, retries > 0, ≤ 5 in flight: Kafka refuses a transactional.id
    *  without idempotence) on 0.11+ (KIP-98). */
   readonly transactional: boolean;
+  /** A transactional producer's transaction.timeout.ms, the coordinators sweeping for timed-out transactions every
+   *  fifth of it (transaction.abort.timed.out.transaction.cleanup.interval.ms). Not drawn (Kafka's 60 s outlives
+   *  every run): the steering lever of the txn-timed-out probe pins it (properties/steering.ts). */
+  readonly txnTimeoutMs?: number;
 }
 
 /** Kafka 3.x's safe configuration (acks=all, min ISR 2 on RF 3, clean election, idempotence, commit after
@@ -142,6 +146,7 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
   // A transactional.id needs idempotence (ProducerConfig: "Cannot set a transactional.id without also enabling
   // idempotence") and 0.11+; a drawn transactional producer that conflicts with a drawn knob is off.
   const transactional = knobs.transactional && idempotence && versionAtLeast(knobs.protocol, "0.11");
+  const txnTimeoutMs = transactional ? knobs.txnTimeoutMs : undefined;
   const consumers: ConsumerInput[] = [];
   // A pipeline needs a group and transactions (0.11+, KIP-98); its processing is synchronous, committed per batch.
   const pipeline = knobs.commit !== null && versionAtLeast(knobs.protocol, "0.11") ? knobs.pipeline : null;
@@ -169,11 +174,12 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
       "unclean.leader.election.enable": knobs.unclean,
       "offsets.topic.replication.factor": Math.min(3, shape.brokers),
       "log.flush.interval.messages": knobs.flushEveryMessage ? 1 : null,
+      ...(txnTimeoutMs !== undefined ? { "transaction.abort.timed.out.transaction.cleanup.interval.ms": Math.max(1, Math.round(txnTimeoutMs / 5)) } : {}),
     },
     topics: [{ name: TOPIC, partitions: shape.partitions, "replication.factor": Math.min(3, shape.brokers) }],
     producers: [
       transactional
-        ? { id: "p1", topic: TOPIC, ratePerSec: shape.ratePerSec, config: { ...producerConfig, "transactional.id": "tx-1" }, transaction: FUZZ_TRANSACTION, onFailure: "log" }
+        ? { id: "p1", topic: TOPIC, ratePerSec: shape.ratePerSec, config: { ...producerConfig, "transactional.id": "tx-1", ...(txnTimeoutMs !== undefined ? { "transaction.timeout.ms": txnTimeoutMs } : {}) }, transaction: FUZZ_TRANSACTION, onFailure: "log" }
         : { id: "p1", topic: TOPIC, ratePerSec: shape.ratePerSec, config: producerConfig, onFailure: "log" },
     ],
     consumers,
@@ -187,10 +193,27 @@ export function fuzzScenario(knobs: FuzzKnobs, faults: readonly Fault[], seed: n
 // Fault schedules: a list of episodes (a fault, and for most kinds its end after durationMs), flattened into
 // the scenario's Fault list. Episodes shrink to fewer, earlier, shorter ones.
 
-export type EpisodeKind = "kill" | "power" | "stop" | "pause" | "partition" | "partition-oneway" | "isolate" | "expire-session" | "slow" | "flaky" | "crash-consumer" | "slow-followers" | "stall-controller";
+export type EpisodeKind =
+  | "kill"
+  | "power"
+  | "stop"
+  | "pause"
+  | "partition"
+  | "partition-oneway"
+  | "isolate"
+  | "expire-session"
+  | "slow"
+  | "flaky"
+  | "crash-consumer"
+  | "slow-followers"
+  | "stall-controller"
+  | "pause-producer"
+  | "metadata-lag";
 /** Broker faults (the default mix). Opt-in: "crash-consumer" (kill a consumer member, restart it),
- *  "slow-followers" (the followers of orders-0 slowed ×100, so its HW lags its log end) and "stall-controller"
- *  (a session expiry, and the controller slowed right as it reacts: a zombie controller). */
+ *  "slow-followers" (the followers of orders-0 slowed ×100, so its HW lags its log end), "stall-controller"
+ *  (a session expiry, and the controller slowed right as it reacts: a zombie controller), "pause-producer" (the
+ *  producer p1 paused: a transaction left open) and "metadata-lag" (KRaft: a broker applies committed metadata
+ *  100–300 ms late; dropped from ZooKeeper-mode runs, which have no metadata log). */
 export const EPISODE_KINDS: readonly EpisodeKind[] = ["kill", "power", "stop", "pause", "partition", "partition-oneway", "isolate", "expire-session", "slow", "flaky"];
 
 export interface Episode {
@@ -277,6 +300,14 @@ export function episodeFaults(e: Episode, brokers: number, members = 1): Fault[]
       out.push(at(e.atMs, { kind: "flaky", target: t, lossProb: 0.3 }));
       if (end > 0 && concrete) out.push(at(end, { kind: "heal", target: t }));
       break;
+    case "pause-producer":
+      out.push(at(e.atMs, e.durationMs > 0 ? { kind: "pause", target: { client: "p1" }, durationMs: e.durationMs } : { kind: "pause", target: { client: "p1" } }));
+      break;
+    case "metadata-lag": {
+      const delayMs = 100 * Math.min(3, e.other);
+      out.push(at(e.atMs, e.durationMs > 0 ? { kind: "metadata-lag", target: t, delayMs, durationMs: e.durationMs } : { kind: "metadata-lag", target: t, delayMs }));
+      break;
+    }
   }
   return out;
 }
@@ -493,7 +524,9 @@ export function fuzzValueArb(o: FuzzArbOptions = {}): fc.Arbitrary<FuzzValue> {
 }
 
 export function toScenario(v: FuzzValue, bugs: BugSwitches = {}): Scenario {
-  return fuzzScenario(v.knobs, flatten(v.episodes, v.shape.brokers, v.shape.durationMs, v.knobs.members), v.seed, v.shape, bugs);
+  // A ZooKeeper-mode cluster has no metadata log to lag (a scenario with the fault would be refused).
+  const episodes = modeOf({ protocol: v.knobs.protocol }) === "kraft" ? v.episodes : v.episodes.filter((e) => e.kind !== "metadata-lag");
+  return fuzzScenario(v.knobs, flatten(episodes, v.shape.brokers, v.shape.durationMs, v.knobs.members), v.seed, v.shape, bugs);
 }
 
 /** Arbitrary normalised scenarios. */

@@ -20,9 +20,8 @@ const BROKER_CUTS: readonly EpisodeKind[] = ["kill", "isolate", "partition"];
 
 const EXACTLY_ONCE: FixedKnobs = { commit: "after-processing", pipeline: "exactly-once", protocol: "3.7" };
 
-/** What tends to reach each probe; null: nothing the fuzzer draws does (metadata-lag faults are not drawn, a
- *  transaction outlives a run only past transaction.timeout.ms, 60 s, and poll timeouts need processing slower than
- *  max.poll.interval.ms). */
+/** What tends to reach each probe; null: nothing the fuzzer draws does (poll timeouts need processing slower than
+ *  max.poll.interval.ms). The opt-in episode kinds and the transaction timeout are drawn only here. */
 export const LEVERS: Readonly<Record<ProbeId, Lever | null>> = {
   "isr-below-min-isr": { kinds: BROKER_CUTS, knobs: { minIsr: 3 } },
   "isr-leader-only": { kinds: ["partition", "isolate", "slow-followers"], knobs: { minIsr: 1 } },
@@ -47,12 +46,12 @@ export const LEVERS: Readonly<Record<ProbeId, Lever | null>> = {
   "kraft-broker-fenced": { kinds: ["isolate", "kill", "pause"], knobs: { protocol: "4.1" } },
   "kraft-quorum-election": { kinds: ["stall-controller", "expire-session"], knobs: { protocol: "4.1" } },
   "kraft-metadata-truncation": { kinds: ["stall-controller", "expire-session"], knobs: { protocol: "4.0" } },
-  "metadata-lag": null,
+  "metadata-lag": { kinds: ["metadata-lag"], knobs: { protocol: "4.1" } },
   "elr-nonempty": { kinds: ["partition", "isolate", "power"], knobs: { protocol: "4.1", minIsr: 2 } },
   "elr-election": { kinds: ["power", "isolate", "kill"], knobs: { protocol: "4.1", minIsr: 2 } },
   "recovering-leader": { kinds: ["kill", "power", "isolate"], knobs: { protocol: "4.1", unclean: true } },
   "txn-aborted": { kinds: ["crash-consumer", "kill"], knobs: EXACTLY_ONCE },
-  "txn-timed-out": null,
+  "txn-timed-out": { kinds: ["pause-producer"], knobs: { transactional: true, txnTimeoutMs: 500 } },
   "producer-fenced": { kinds: ["crash-consumer"], knobs: EXACTLY_ONCE },
 };
 
