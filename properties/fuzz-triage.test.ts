@@ -460,6 +460,17 @@ describe("triaged fuzz counterexamples", () => {
     expect(judgement.verdict).toBe("valid");
   });
 
+  // fuzz --seed 96013 --steer, run 2283 (0.11): an at-least-once pipeline's idempotent output producer retried value
+  // 125's batch, written on the leader that then lost its ISR and was killed; the retry met broker 2, a zombie leader
+  // cut off since 220 ms, which answered OUT_OF_ORDER_SEQUENCE_NUMBER, and the producer sent the batch again under a
+  // new producer id: the output was written twice from one processing. The pipeline's producer did not trace that
+  // retry, so the oracle saw no cause; it is traced now (produce-retry), and the rule that permits the input
+  // producer's duplicate permits the output's.
+  it("fuzz-output-sequence-reset-609220838.yaml: a pipeline's output producer resending a written batch under new sequences permits the duplicate output", () => {
+    const { judgement } = judged("fuzz-output-sequence-reset-609220838.yaml");
+    expect(expectPermitted(judgement, "duplicate-output", "idempotent-sequence-reset").map((a) => a.value)).toEqual([125]);
+  });
+
   // fuzz --seed 94004 --set protocol=3.7, run 2636: leader 1 added broker 2 back to the ISR of orders-0 (AlterPartition,
   // written to ZooKeeper by controller 1), but controller 1 lost its session before answering, so the leader never
   // heard of it and traced no isr-expand. Broker 2 then lost power (an empty log after recovery) while in the ISR

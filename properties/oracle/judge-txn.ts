@@ -54,10 +54,23 @@ export function justifyDuplicateOutput(ctx: OracleContext, f: Finding): Justific
   // At-least-once: the member processed the input again (a crash, rebalance or failed commit after its output was
   // written and before its offsets were committed), and wrote its output again.
   const j = reprocessed(ctx, f);
-  if (j === null) return null;
+  if (j === null) return outputSequenceReset(ctx, f.group, f.value);
   // The redelivery's own sentence without its rule's "when" (this rule has its own).
   const what = (): string => (j.sentence.startsWith(RULES[j.rule].when) ? j.sentence.slice(RULES[j.rule].when.length + 2) : j.sentence);
   return ctx.justify("at-least-once-pipeline", j.events, () => `${what()}; its output was written each time`);
+}
+
+/** A member's plain (idempotent) output producer sent the output's batch again under new sequence numbers: a retry
+ *  met a leader without its producer state (a zombie cut off before the writes) and was answered
+ *  OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID, after an attempt had been written on the leader that kept
+ *  it (the input producer's duplicate by the same rule: judge-producer.ts). */
+function outputSequenceReset(ctx: OracleContext, group: string, value: number): Justification | null {
+  for (const [producer, retries] of ctx.idx.retries) {
+    if (!producer.startsWith(`${group}/`)) continue;
+    const r = retries.find((x) => x.values.includes(value) && (x.error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || x.error === "UNKNOWN_PRODUCER_ID"));
+    if (r !== undefined) return ctx.justify("idempotent-sequence-reset", [r.ref], () => `${producer}'s output producer got ${r.error} for the batch holding value ${value} at ${fmtTime(r.ref.timeUs)} after an attempt of it had been written, and sent it again under new sequence numbers`);
+  }
+  return null;
 }
 
 /** The output's input read again from a position reset to earliest (between its first poll and its second

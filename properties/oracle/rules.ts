@@ -133,7 +133,7 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     id: "idempotent-sequence-reset",
     when: "the producer is idempotent and a broker answered a retry of the record's batch with OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID while no earlier batch of the partition was unresolved",
     evidence: "an attempt of the batch was written (on the leader that kept it), a retry of it met a broker without that producer state (a zombie leader cut off before the writes), and the producer bumped its epoch and sent the batch again under new sequence numbers",
-    anomalies: ["duplicate", "processed-twice"],
+    anomalies: ["duplicate", "processed-twice", "duplicate-output"],
     source: "fact 19; TransactionManager.canRetry / requestEpochBumpForPartition (KIP-360)",
   },
   "acks0-reconnect-reorder": {

@@ -285,8 +285,15 @@ export class TxnAccumulator {
           if (h.transactionalId === null) {
             // The idempotent producer: the leader lost its state (an unclean election, a truncation); KIP-360 bump,
             // and the batch again (Sender / TransactionManager.canRetry, requestEpochBumpForPartition).
-            if (error === "UNKNOWN_PRODUCER_ID" || error === "OUT_OF_ORDER_SEQUENCE_NUMBER") reset = true;
-            else metadata = true;
+            if (error === "UNKNOWN_PRODUCER_ID" || error === "OUT_OF_ORDER_SEQUENCE_NUMBER") {
+              reset = true;
+              // Traced as the plain producer's retries are: the batch goes again under new sequence numbers, so an
+              // attempt written before (on the leader that kept it) is written twice.
+              this.retry(ctx, b);
+              ctx.emit({ type: "produce-retry", producer: h.process, tp: b.tp, error, attempt: b.attempts, values: b.values });
+              break;
+            }
+            metadata = true;
             this.retry(ctx, b);
           } else this.fail(ctx, b, error);
           break;
