@@ -471,6 +471,17 @@ describe("triaged fuzz counterexamples", () => {
     expect(expectPermitted(judgement, "duplicate-output", "idempotent-sequence-reset").map((a) => a.value)).toEqual([125]);
   });
 
+  // fuzz --seed 96013 --steer, run 4944 (2.0, lossy links): g1/0's transaction committed offset 78 at 1.2 s; its
+  // COMMIT marker on __consumer_offsets-0 was written at 1.4 s by a leader then deposed, and again by the new leader
+  // at 1.8 s and 2.0 s without being replicated in time, and only at 2.214 s for good. g1/1, assigned at 2.172 s,
+  // fetched the offsets before the transaction (77) and went back. The pending-offsets rule took the first marker
+  // for the one that made the offsets visible; it now takes the transaction's last one.
+  it("fuzz-eos-marker-rewritten-1932436604.yaml: a COMMIT marker written again after the assignment permits resuming from the offsets before it (pre-2.5)", () => {
+    const { judgement } = judged("fuzz-eos-marker-rewritten-1932436604.yaml");
+    expect(judgement.anomalies.filter((a) => !a.allowed)).toEqual([]);
+    expect(judgement.anomalies.filter((a) => a.type === "nonmonotonic-poll").map((a) => [a.value, a.allowedBecause?.rule])).toEqual([[77, "pending-txn-offsets-before-kip447"]]);
+  });
+
   // fuzz --seed 94004 --set protocol=3.7, run 2636: leader 1 added broker 2 back to the ISR of orders-0 (AlterPartition,
   // written to ZooKeeper by controller 1), but controller 1 lost its session before answering, so the leader never
   // heard of it and traced no isr-expand. Broker 2 then lost power (an empty log after recovery) while in the ISR

@@ -219,7 +219,18 @@ function pendingTxnOffsets(ctx: OracleContext, f: Finding, group: string): Justi
     const e = ev[i] as (typeof ev)[number];
     if (e.timeUs > assignedUs) break;
     if (e.type !== "txn-ended" || !e.commit || !e.producer.startsWith(`${group}/`)) continue;
-    const k = ev.findIndex((m) => m.type === "txn-marker" && m.control === "commit" && m.producerId === e.producerId && m.producerEpoch === e.producerEpoch && topicOfTp(m.tp) === OFFSETS_TOPIC && m.timeUs >= e.timeUs);
+    // The transaction's last COMMIT marker on __consumer_offsets (before its producer's next transaction opens): a
+    // marker the leader could not replicate in time, or wrote as a leader then deposed, is written again, and the
+    // offsets become visible only when a write of it succeeds (KafkaApis.handleWriteTxnMarkersRequest calls
+    // onTransactionCompleted for the partitions answered NONE).
+    const nextOpen = ev.findIndex((m, j) => j > i && m.type === "txn-transition" && m.transactionalId === e.transactionalId && m.state === "Ongoing");
+    const untilUs = nextOpen < 0 ? Number.POSITIVE_INFINITY : (ev[nextOpen] as (typeof ev)[number]).timeUs;
+    let k = -1;
+    for (let j = i + 1; j < ev.length; j++) {
+      const m = ev[j] as (typeof ev)[number];
+      if (m.timeUs >= untilUs) break;
+      if (m.type === "txn-marker" && m.control === "commit" && m.producerId === e.producerId && m.producerEpoch === e.producerEpoch && topicOfTp(m.tp) === OFFSETS_TOPIC) k = j;
+    }
     const marker = ev[k];
     if (marker === undefined || marker.timeUs <= assignedUs) continue;
     const ended = e;
