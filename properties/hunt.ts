@@ -46,9 +46,14 @@ export interface HuntResult {
   readonly traceHash: string | null;
 }
 
+/** The anomaly types a target names (none for a predicate). */
+function targetTypes(target: Exclude<Target, (j: Judgement) => boolean>): readonly AnomalyType[] {
+  return typeof target === "string" ? [target] : target;
+}
+
 export function hits(j: Judgement, target: Target, bugsOnly = false): boolean {
   if (typeof target === "function") return target(j);
-  const types: readonly AnomalyType[] = typeof target === "string" ? [target] : target;
+  const types = targetTypes(target);
   return j.anomalies.some((a) => types.includes(a.type) && (!bugsOnly || !a.allowed));
 }
 
@@ -67,7 +72,7 @@ export function hunt(o: HuntOptions): HuntResult {
     const result = runScenario(scenario, o.runOptions ?? {});
     // A run whose checkers of the target types find nothing cannot hit (a judgement's anomalies of a type are its
     // checker's findings): only a run with a candidate is judged whole (the oracle, the liveness checks).
-    if (typeof o.target !== "function" && !(typeof o.target === "string" ? [o.target] : o.target).some((t) => CHECKERS[t](result).length > 0)) return true;
+    if (typeof o.target !== "function" && !targetTypes(o.target).some((t) => CHECKERS[t](result).length > 0)) return true;
     const judgement = judge(result);
     if (!hits(judgement, o.target, o.bugsOnly)) return true;
     if (o.require && !o.require(result)) return true;
