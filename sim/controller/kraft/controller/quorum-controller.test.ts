@@ -111,6 +111,21 @@ describe("QuorumController", () => {
     expect(s.sent.map((m) => m.msg.corr)).toEqual([1, 2, 3]);
   });
 
+  // Fuzz seed 71011 (fuzz-kraft-uncommitted-answer-*): an AlterPartition refused FENCED_LEADER_EPOCH by the
+  // controller's own uncommitted election went out at once; the election was then truncated away.
+  it("a read-only answer waits for the controller's own uncommitted writes too (ControllerWriteEvent: nextWriteOffset() - 1)", () => {
+    const s = setup();
+    s.qc.handleLeaderChange({ leaderId: SELF, epoch: 1 });
+    s.register(1);
+    s.commitAll();
+    expect(s.sent.map((m) => m.msg.corr)).toEqual([1]);
+    s.qc.onTimer(new ControllerTimer("noop")); // a write no request waits for
+    s.qc.handleRequest(BROKER, { type: "kraft-broker-heartbeat", corr: 2, brokerId: 1, brokerEpoch: 2, currentMetadataOffset: -1, wantFence: false, wantShutDown: false });
+    expect(s.sent.map((m) => m.msg.corr)).toEqual([1]);
+    s.commitAll();
+    expect(s.sent.map((m) => m.msg.corr)).toEqual([1, 2]);
+  });
+
   it("renouncing drops what was not committed and answers what waited NOT_CONTROLLER", () => {
     const s = setup();
     s.qc.handleLeaderChange({ leaderId: SELF, epoch: 1 });

@@ -200,7 +200,7 @@ export class QuorumController implements RaftListener<MetadataRecord> {
     this.write(sink, "controller");
   }
 
-  /** Answer once `offset` is committed; a read-only answer waits for the latest pending write, if any. */
+  /** Answer once `offset` is committed, after every answer already waiting. */
   private reply(to: NodeId, response: ControllerResponse, offset: number): void {
     if (offset <= this.lastCommittedOffset && this.deferred.length === 0) this.ctx.send(to, response);
     else this.deferred.push({ offset, to, response });
@@ -216,13 +216,16 @@ export class QuorumController implements RaftListener<MetadataRecord> {
   }
 
   /** Append the sink's records as one batch and apply them to the working image. Returns the offset the answer
-   *  waits for (the batch's last, or for no records the latest pending one), null when the Raft node no longer
+   *  waits for (the batch's last, or for no records the log's last written one), null when the Raft node no longer
    *  leads this epoch (NotLeaderException: renounce). */
   private write(sink: RecordSink, source: RecordSource): number | null {
     const img = this.image as MetadataImage;
     if (sink.records.length === 0) {
-      const pending = this.deferred.length > 0 ? (this.deferred[this.deferred.length - 1] as Deferred).offset : this.lastCommittedOffset;
-      return Math.max(pending, this.lastCommittedOffset);
+      // A write event that produced no records still answers only once everything written so far is committed
+      // (QuorumController.ControllerWriteEvent.run: nextWriteOffset() - 1): its answer may rest on uncommitted state
+      // (an AlterPartition refused FENCED_LEADER_EPOCH by a leader epoch not yet committed), and a controller that
+      // renounces first answers NOT_CONTROLLER instead.
+      return Math.max(this.raft.nextWriteOffset() - 1, this.lastCommittedOffset);
     }
     const base = this.raft.nextWriteOffset();
     const last = this.raft.append(this.claimEpoch, sink.records);
