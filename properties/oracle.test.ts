@@ -210,6 +210,23 @@ describe("oracle: consumers", () => {
     expect(skipRun(group({ commit: "before-processing" }), false).verdict).toBe("bug");
     expect(skipRun(group({ commit: "after-processing" }), true).verdict).toBe("bug");
   });
+  // Fuzz seed 95004 (fuzz-async-backlog-at-end-*, which no longer builds the backlog since a request to a dead
+  // process across a cut is reset at the heal): a worker fast enough for the produce rate, still working through a
+  // backlog polled late, when the run ended.
+  it("commit before processing: records queued behind an asynchronous worker busy at the end are permitted (capacity), not otherwise", () => {
+    const run = (busyAtEnd: boolean): Judgement => {
+      const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).send("p1", "orders", 0, 2, 1).send("p1", "orders", 0, 3, 2);
+      h.poll("g1/0", "g1", [["orders", 0, 0, 1], ["orders", 0, 1, 2], ["orders", 0, 2, 3]]).commit("g1/0", "g1", [["orders", 0, 3]]).process("g1/0", "g1", "orders", 0, 0, 1);
+      if (busyAtEnd) h.add({ f: "process", type: "invoke", process: "g1/0", timeUs: 10_000, value: { group: "g1", topic: "orders", partition: 0, offset: 1, value: 2, result: "ok" } });
+      return judge(fakeRun({ scenario: group({ commit: "before-processing", async: true }), history: h.ops, partitions: [healthy("orders", 0, [1, 2, 3])], committedOffsets: [{ group: "g1", topic: "orders", partition: 0, offset: 3 }], evidence: start().events }));
+    };
+    const j = run(true);
+    const unprocessed = j.anomalies.filter((a) => a.type === "committed-unprocessed");
+    expect(unprocessed.map((a) => [a.value, a.allowedBecause?.rule])).toEqual([[2, "capacity"], [3, "capacity"]]);
+    expect(unprocessed[0]?.allowedBecause?.events.map((e) => e.type)).toEqual(["poll:ok", "process:invoke"]);
+    expect(j.verdict).toBe("allowed");
+    expect(run(false).verdict).toBe("bug");
+  });
   it("processed twice needs a re-delivering event in between", () => {
     const run = (ev: EvidenceBuilder): Judgement => {
       const h = new HistoryBuilder().send("p1", "orders", 0, 1, 0).poll("g1/0", "g1", [["orders", 0, 0, 1]]).process("g1/0", "g1", "orders", 0, 0, 1).at(20).process("g1/0", "g1", "orders", 0, 0, 1);

@@ -16,7 +16,9 @@
 //
 // Loss is TCP's: a transmission lost on a flaky link, or on a link a partition cuts, is retransmitted after the
 // retransmission timeout (doubling), later messages on the link wait behind it (head-of-line blocking), and
-// after tcp_retries2 failed retransmissions the connection is reset. Nothing is ever dropped silently.
+// after tcp_retries2 failed retransmissions the connection is reset. Nothing is ever dropped silently: a request
+// to a dead process is answered with a reset, across a cut once it heals (intoCut); to a powered-off machine, once
+// it is back (intoSilence).
 import type { Scheduler } from "../core/scheduler.ts";
 import { WORLD_OWNER } from "../core/scheduler.ts";
 import type { LatencyDist, Rng } from "../core/rng.ts";
@@ -115,6 +117,10 @@ export class Links {
    *  send: TCP retransmits into silence, and once the machine is back its kernel answers with a reset (the next
    *  retransmission, or the next send on the dead connection). Rare: a map is enough. */
   protected readonly intoSilence = new Map<number, number>();
+  /** Clients' connections (request links) that sent to a dead process across a cut (the segment or the reset
+   *  cannot cross), with the time of that send: TCP retransmits into the cut, and once it heals the host's kernel
+   *  answers with a reset, the process being dead or restarted (a new process has no such connection). Rare. */
+  protected readonly intoCut = new Map<number, number>();
   readonly stats: NetworkStats = { sent: 0, delivered: 0, droppedLoss: 0, droppedBroken: 0, droppedDown: 0, retransmitted: 0, resets: 0 };
 
   constructor(opts: NetworkOptions) {
@@ -164,12 +170,25 @@ export class Links {
       if (this.blocked[p] === 0 && this.blocked[this.pair(to, from)] === 0) this.notifyDisconnect(from, to, ch >> 1);
       return;
     }
+    if (this.intoCut.size > 0 && this.intoCut.has(l)) {
+      // Still retransmitting to a process that was dead: the connection is gone, the reset comes when it can.
+      this.stats.droppedBroken++;
+      if (this.liveness[to] !== "powered-off" && this.blocked[p] === 0 && this.blocked[this.pair(to, from)] === 0) {
+        this.intoCut.delete(l);
+        this.notifyDisconnect(from, to, ch >> 1);
+      }
+      return;
+    }
     if (this.liveness[to] !== "up") {
       this.stats.droppedDown++;
       if ((ch & 1) === REQUEST && this.liveness[to] === "powered-off" && !this.intoSilence.has(l)) this.intoSilence.set(l, this.s.now);
-      // A dead process's OS refuses a client's connection at once (if the segment and the reset can cross); a
-      // powered-off machine says nothing; an answer to a dead client is just lost.
-      if ((ch & 1) === REQUEST && this.liveness[to] === "killed" && this.blocked[p] === 0 && this.blocked[this.pair(to, from)] === 0) this.notifyDisconnect(from, to, ch >> 1);
+      // A dead process's OS refuses a client's connection at once if the segment and the reset can cross, else
+      // once the cut heals (TCP retransmits until then); a powered-off machine says nothing; an answer to a dead
+      // client is just lost.
+      if ((ch & 1) === REQUEST && this.liveness[to] === "killed") {
+        if (this.blocked[p] === 0 && this.blocked[this.pair(to, from)] === 0) this.notifyDisconnect(from, to, ch >> 1);
+        else this.sendIntoCut(l);
+      }
       return;
     }
     const held = this.held.size === 0 ? undefined : this.held.get(l);
@@ -203,6 +222,33 @@ export class Links {
       if (loss > 0 && this.rng.chance(loss)) this.stall(l, from, to, msg);
       else this.schedule(l, from, to, msg);
     }
+  }
+
+  /** `l`'s client sent to a dead process across a cut: the reset reaches it at the first retransmission after the
+   *  cut heals (fuzz seed 97001: an AlterPartition to a dead controller, silently dropped, was never re-sent). */
+  private sendIntoCut(l: number): void {
+    const firstUs = this.s.now;
+    this.intoCut.set(l, firstUs);
+    this.s.at(firstUs + rtoUs(1), WORLD_OWNER, EV_RETRANSMIT, () => this.resetIntoCut(l, 1, firstUs));
+  }
+
+  private resetIntoCut(l: number, lost: number, firstUs: number): void {
+    if (this.intoCut.get(l) !== firstUs) return; // answered meanwhile, or the client closed it
+    const p = l >> CH_BITS;
+    const from = Math.floor(p / this.n);
+    const to = p % this.n;
+    if (this.liveness[from] !== "up") {
+      this.intoCut.delete(l);
+      return;
+    }
+    if (this.liveness[to] === "powered-off" || this.blocked[p] === 1 || this.blocked[this.pair(to, from)] === 1) {
+      if (lost < TCP_RETRIES2) this.s.at(this.s.now + rtoUs(lost + 1), WORLD_OWNER, EV_RETRANSMIT, () => this.resetIntoCut(l, lost + 1, firstUs));
+      else this.intoCut.delete(l);
+      return;
+    }
+    this.intoCut.delete(l);
+    this.stats.resets++;
+    this.notifyDisconnect(from, to, (l >> 1) & (MAX_CONNECTION_KINDS - 1));
   }
 
   protected newStall(l: number, from: number, to: number, queue: unknown[], orphan: boolean): Stall {

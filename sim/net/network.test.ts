@@ -479,6 +479,40 @@ describe("Connections and node death", () => {
     expect(w.disconnects).toEqual([{ at: msToUs(6210) + 1000, to: "a", peer: "b" }]);
   });
 
+  // Fuzz seed 97001 (2.7): an AlterPartition sent to a dead controller across a one-way cut was dropped without a
+  // word, and never sent again: the leader kept the change pending to the end of the run.
+  it("a send to a killed node across a cut is answered with a reset at the first retransmission after the heal", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.kill(nodeId("b"));
+    w.rt.network.blockOneWay(w.ix("a"), w.ix("b"));
+    w.send("a", "b", 1); // at 0: retransmitted at 200 ms, 600 ms, 1400 ms, …
+    w.rt.runUntil(asTimeUs(msToUs(500)));
+    expect(w.disconnects).toEqual([]);
+    w.rt.network.healAll();
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([]);
+    expect(w.disconnects).toEqual([{ at: rtoUs(1) + rtoUs(2) + msToUs(1), to: "a", peer: "b" }]);
+  });
+
+  it("the same when the node has restarted meanwhile; a send before the reset can cross is lost with it, the next one goes through", () => {
+    const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
+    w.rt.kill(nodeId("b"));
+    w.rt.network.blockOneWay(w.ix("b"), w.ix("a")); // the reset cannot cross back
+    w.send("a", "b", 1);
+    w.rt.runUntil(asTimeUs(msToUs(100)));
+    w.rt.restart(nodeId("b"));
+    w.send("a", "b", 2); // still on the dead connection
+    w.rt.runUntil(asTimeUs(msToUs(300)));
+    expect(w.disconnects).toEqual([]);
+    w.rt.network.healAll();
+    w.rt.runUntil(asTimeUs(msToUs(700)));
+    expect(w.disconnects).toEqual([{ at: rtoUs(1) + rtoUs(2) + msToUs(1), to: "a", peer: "b" }]);
+    w.send("a", "b", 3);
+    w.rt.runUntil(() => false);
+    expect(w.msgsTo("b")).toEqual([3]);
+    expect(w.disconnects).toHaveLength(1);
+  });
+
   it("messages sent by a node's previous incarnation are not delivered after it restarts", () => {
     const w = world(["a", "b"], { dist: "constant", valueMs: 1 });
     w.send("a", "b", 1);

@@ -33,6 +33,7 @@ export class Network extends Links {
     this.checkNode(node, "nodeDown");
     this.liveness[node] = how === "stopped" ? "killed" : how;
     if (this.intoSilence.size > 0) for (const l of this.intoSilence.keys()) if (Math.floor((l >> CH_BITS) / this.n) === node) this.intoSilence.delete(l);
+    if (this.intoCut.size > 0) for (const l of this.intoCut.keys()) if (Math.floor((l >> CH_BITS) / this.n) === node) this.intoCut.delete(l);
     for (let p = 1; p < this.n; p++) {
       if (p === node) continue;
       for (let kind = 0; kind < MAX_CONNECTION_KINDS; kind++) {
@@ -77,6 +78,7 @@ export class Network extends Links {
       const l = this.link(closer, peer, channel(kind, REQUEST));
       this.open[l] = 0;
       if (this.intoSilence.size > 0) this.intoSilence.delete(l); // a reset would reach a closed socket
+      if (this.intoCut.size > 0) this.intoCut.delete(l);
       this.orphanStall(l);
       return;
     }
