@@ -511,6 +511,20 @@ describe("triaged fuzz counterexamples", () => {
     expect(orders?.isr.length).toBe(3);
   });
 
+  // 2.7, steered (seed 97002, run 6484: bug). Broker 1 led orders-0 at epoch 0 when its links were slowed ×3000; the
+  // controller moved the leadership to 2 (epoch 2), which took acknowledged writes at offsets 44–49, then to 3, and
+  // a third controller found the partition offline (epoch 4). The run (a 1.5 s drain) ended before 3 re-registered
+  // and was elected; broker 1 had heard of none of it and still believed it led at epoch 0, so its short log was
+  // taken for the partition's and the writes judged lost. A leader that missed an epoch another replica heard of is
+  // not the final leader: the final log is then the replica with the highest HW.
+  it("fuzz-zombie-final-leader-640171116.yaml: a zombie that missed a later leader epoch is not the final leader", () => {
+    const { judgement, result } = judged("fuzz-zombie-final-leader-640171116.yaml");
+    const orders = result.final.partitions.find((p) => p.topic === "orders" && p.partition === 0);
+    expect(orders?.leader).toBeNull();
+    expect(judgement.anomalies.filter((a) => a.type === "lost-write")).toEqual([]);
+    expect(judgement.verdict).not.toBe("bug");
+  });
+
   // fuzz --seed 94004 --set protocol=3.7, run 2636: leader 1 added broker 2 back to the ISR of orders-0 (AlterPartition,
   // written to ZooKeeper by controller 1), but controller 1 lost its session before answering, so the leader never
   // heard of it and traced no isr-expand. Broker 2 then lost power (an empty log after recovery) while in the ISR

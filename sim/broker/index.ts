@@ -37,7 +37,8 @@ export function brokerFactory(id: number, spec: ClusterSpec, deps: BrokerFactory
 
 /** Every replica of every partition now: logs from each broker's disk (whatever survived), HW from the live actor or,
  *  for a broker that is down, its last HW checkpoint. Leader, epoch and ISR are those of the live, unfenced replica
- *  that believes it leads with the highest leader epoch (null when none does). Each log is copied compact
+ *  that believes it leads with the highest leader epoch (null when none does, or when another live replica has heard
+ *  of a later epoch). Each log is copied compact
  *  (sim/final-log.ts): the leader's (else the longest) in full, the others sharing what they hold in common with it. */
 export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterSpec): FinalPartition[] {
   const out: FinalPartition[] = [];
@@ -49,6 +50,7 @@ export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterS
       let leader: number | null = null;
       let leaderEpoch = -1;
       let isr: readonly number[] = [];
+      let knownEpoch = -1;
       for (const b of assigned) {
         const node = brokerNode(b);
         const disk = rt.disk(node);
@@ -61,11 +63,20 @@ export function finalPartitions(rt: Runtime<Message, TraceEvent>, spec: ClusterS
         const checkpoint = disk.readBlob<Readonly<Record<string, number>>>(HW_CHECKPOINT_BLOB)?.[key] ?? 0;
         const hw = Math.min(part !== undefined ? part.hw : checkpoint, start + len);
         found.push({ fields: { broker: b, alive, logStartOffset: start, logEndOffset: start + len, highWatermark: hw }, log });
+        if (part !== undefined && part.leaderEpoch > knownEpoch) knownEpoch = part.leaderEpoch;
         if (part !== undefined && part.isLeader && !part.fenced && part.leaderEpoch > leaderEpoch) {
           leader = b;
           leaderEpoch = part.leaderEpoch;
           isr = [...part.isr];
         }
+      }
+      // A leader that missed a later epoch another replica heard of is a zombie, not the partition's leader: the run
+      // ended before the controller's next leader took over (fuzz seed 97002: a deposed leader's short log was taken
+      // for the partition's).
+      if (leaderEpoch < knownEpoch) {
+        leader = null;
+        leaderEpoch = -1;
+        isr = [];
       }
       // The log the others share with: the leader's, else the longest.
       let base = found.findIndex((f) => f.fields.broker === leader);
