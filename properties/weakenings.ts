@@ -26,7 +26,10 @@ export const uncleanElection = (r: RunResult): boolean => r.trace.some((e) => e.
 const withGroup = (k: Partial<FuzzKnobs>): FuzzKnobs => ({ ...SAFE_KNOBS, commit: "after-processing", ...k });
 
 export const WEAKENINGS: readonly Weakening[] = [
-  { name: "acks=1 loses on leader failure", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["slow", "kill", "power"], anomaly: ["lost-write"], budget: 100 },
+  // acks=1 loses what the leader acknowledged and its followers had not fetched when it fails: lagging followers
+  // (slowed ×100) and a leader losing power. Measured over seeds 61–160: the first loss at run 8.9 on average (16.8
+  // with slow links of any node, kills and power losses), half the CPU time (22 ms a hunt against 45).
+  { name: "acks=1 loses on leader failure", knobs: { ...SAFE_KNOBS, acks: 1 }, kinds: ["slow-followers", "power"], anomaly: ["lost-write"], budget: 100 },
   { name: "acks=0 loses", knobs: { ...SAFE_KNOBS, acks: 0 }, kinds: ["kill", "isolate"], anomaly: ["lost-write"], budget: 60 },
   // min ISR 2: without the unclean election nothing here may lose; the counterexample must show one.
   { name: "unclean election after an ISR shrink loses", knobs: { ...SAFE_KNOBS, minIsr: 2, unclean: true }, kinds: ["isolate", "kill", "partition"], anomaly: ["lost-write"], budget: 400, require: uncleanElection },

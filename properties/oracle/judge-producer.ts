@@ -7,7 +7,7 @@ import type { Justification, OracleContext } from "./context.ts";
 import { lazyJustification } from "./context.ts";
 import type { EvidenceRef } from "./evidence.ts";
 import { historyRef } from "./evidence.ts";
-import { committedLossCause } from "./losses.ts";
+import { committedLossCause, protocolCause } from "./losses.ts";
 import { justifyLostWrite } from "./judge-writes.ts";
 
 /** One request in flight, yet the earlier record sits after the later one: its acknowledged copy was lost (as a lost
@@ -71,9 +71,10 @@ export function justifyReorder(ctx: OracleContext, f: Finding): Justification | 
     }
     return null;
   }
-  if (!ctx.nonIdempotent(p)) return null;
-  const retry = retryOf(ctx, p.id, f.relatedValue);
-  if (!retry) return null;
+  const retry = ctx.nonIdempotent(p) ? retryOf(ctx, p.id, f.relatedValue) : undefined;
+  // Before KIP-101 (0.10; 0.11 without KIP-279) a follower keeps its own records below its HW and appends the new
+  // leader's after them: a zombie's earlier record can land after a later one (fuzz seed 97004, unclean election).
+  if (!retry) return f.partition === null ? null : protocolCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: f.sinceUs ?? 0 });
   if (p.config["max.in.flight.requests.per.connection"] <= 1) return lostThenRetried(ctx, f, f.relatedValue, retry);
   return ctx.justify("retry-without-idempotence", [retry], () => `${p.id} (max.in.flight.requests.per.connection=${p.config["max.in.flight.requests.per.connection"]}) retried the batch holding value ${f.relatedValue} at ${fmtTime(retry.timeUs)}, behind the later value ${f.value}`);
 }
