@@ -17,7 +17,7 @@ describe("LogFile", () => {
 
   /** Every record of a log with its producer epoch (record() leaves that column out). */
   const dump = (l: LogFile) => Array.from({ length: l.length }, (_, i) => ({ ...l.record(l.startOffset + i), producerEpoch: l.producerEpoch[i] }));
-  const columns = (l: LogFile) => ({ epochs: l.epoch, values: l.value, keys: l.key, producerIds: l.producerId, sequences: l.sequence, appendUs: l.appendUs, producerEpochs: l.producerEpoch });
+  const columns = (l: LogFile) => ({ epochs: l.epoch, values: l.value, keys: l.key, producerIds: l.producerId, sequences: l.sequence, appendUs: l.appendUs, producerEpochs: l.producerEpoch, era: l.columnsEra });
 
   it("appendBatch writes what appending the records one by one writes (sequences counted from the base)", () => {
     for (const n of [1, 5, 200]) {

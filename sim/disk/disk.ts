@@ -28,42 +28,28 @@ function nextCapacity(cap: number): number {
 
 type Column = Uint8Array | Int16Array | Int32Array | Float64Array;
 
-/** A column of `cap` entries of the same type holding `a`'s first `n`. */
-function resized<T extends Column>(a: T, cap: number, n: number, era: object | null): T {
-  const b = new (a.constructor as new (length: number) => T)(cap);
-  b.set(a.subarray(0, n));
-  if (era !== null) ERA.set(b, era);
+/** A column of `cap` entries of the same type holding `a`'s first `n` (a plain constructor per type: one called
+ *  through `a.constructor` is megamorphic, and a log grows eight columns at a time). */
+function resized<T extends Column>(a: T, cap: number, n: number): T {
+  const b = (a instanceof Int16Array ? new Int16Array(cap) : a instanceof Int32Array ? new Int32Array(cap) : a instanceof Float64Array ? new Float64Array(cap) : new Uint8Array(cap)) as T;
+  b.set(n === a.length ? a : a.subarray(0, n));
   return b;
 }
 
-/** The era of a log's column: the log's, from its creation or its last shrinking on. Columns of one era hold the
- *  same records at the same indices (a log grows and widens by copying, it never writes below its length), so a
- *  follower sharing one of them may move to another (LogFile.appendColumns). A token, not a chain of columns: a
- *  follower that stopped fetching keeps only the columns it shares alive. */
-const ERA = new WeakMap<Column, object>();
-
-/** `a` as int32 (its capacity and first `n` entries), of era `era`. */
-function to32(a: ShortColumn, n: number, era: object): Int32Array {
+/** `a` as int32 (its capacity and first `n` entries). */
+function to32(a: ShortColumn, n: number): Int32Array {
   if (a instanceof Int32Array) return a;
   const b = new Int32Array(a.length);
   b.set(a.subarray(0, n));
-  ERA.set(b, era);
   return b;
 }
 
-/** `a` as doubles (its capacity and first `n` entries), of era `era`. */
-function to64(a: WideningColumn, n: number, era: object): Float64Array {
+/** `a` as doubles (its capacity and first `n` entries). */
+function to64(a: WideningColumn, n: number): Float64Array {
   if (a instanceof Float64Array) return a;
   const b = new Float64Array(a.length);
   b.set(a.subarray(0, n));
-  ERA.set(b, era);
   return b;
-}
-
-/** Whether two columns are of one era. */
-function sameEra(a: Column, b: Column): boolean {
-  const e = ERA.get(a);
-  return e !== undefined && e === ERA.get(b);
 }
 
 /** Whether `src[at, at + count)` fits the narrower column `dst`. */
@@ -110,11 +96,15 @@ export class LogFile {
 
   /** The columns but the attributes are a leader's (see the class comment). */
   private shared = false;
-  /** The era of its own columns (see ERA): a new one when it shrinks or stops sharing. */
+  /** The era of its columns: a token, the same while they only grow or widen (columns of one era hold the same
+   *  records at the same indices: a log grows and widens by copying, never writing below its length), a new one
+   *  when the log shrinks or stops sharing; a sharing log's is the era of the columns it shares. A follower sharing
+   *  a leader's columns may move to the leader's newer ones of the same era (appendColumns). */
   private era: object = {};
 
-  constructor() {
-    for (const c of [this.epoch, this.value, this.key, this.producerId, this.sequence, this.appendUs, this.producerEpoch]) ERA.set(c, this.era);
+  /** The era of the columns now (RecordSlice.era: what a follower's appendColumns compares). */
+  get columnsEra(): object {
+    return this.era;
   }
 
   private grow(): void {
@@ -126,15 +116,14 @@ export class LogFile {
   private reallocate(cap: number, grown: boolean): void {
     const n = this.length;
     if (!grown || this.shared) this.era = {};
-    const era = this.era;
-    this.epoch = resized(this.epoch, cap, n, era);
-    this.value = resized(this.value, cap, n, era);
-    this.key = resized(this.key, cap, n, era);
-    this.producerId = resized(this.producerId, cap, n, era);
-    this.sequence = resized(this.sequence, cap, n, era);
-    this.appendUs = resized(this.appendUs, cap, n, era);
-    this.producerEpoch = resized(this.producerEpoch, cap, n, era);
-    this.attributes = resized(this.attributes, cap, n, null);
+    this.epoch = resized(this.epoch, cap, n);
+    this.value = resized(this.value, cap, n);
+    this.key = resized(this.key, cap, n);
+    this.producerId = resized(this.producerId, cap, n);
+    this.sequence = resized(this.sequence, cap, n);
+    this.appendUs = resized(this.appendUs, cap, n);
+    this.producerEpoch = resized(this.producerEpoch, cap, n);
+    this.attributes = resized(this.attributes, cap, n);
     this.shared = false;
   }
 
@@ -151,18 +140,18 @@ export class LogFile {
     const i = this.length++;
     this.attributes[i] = attributes;
     this.epoch[i] = epoch;
-    if (this.epoch[i] !== epoch) (this.epoch = to32(this.epoch, i, this.era))[i] = epoch;
+    if (this.epoch[i] !== epoch) (this.epoch = to32(this.epoch, i))[i] = epoch;
     this.value[i] = value;
-    if (this.value[i] !== value) (this.value = to64(this.value, i, this.era))[i] = value;
+    if (this.value[i] !== value) (this.value = to64(this.value, i))[i] = value;
     this.key[i] = key;
-    if (this.key[i] !== key) (this.key = to32(this.key, i, this.era))[i] = key;
+    if (this.key[i] !== key) (this.key = to32(this.key, i))[i] = key;
     this.producerId[i] = producerId;
-    if (this.producerId[i] !== producerId) (this.producerId = to32(this.producerId, i, this.era))[i] = producerId;
+    if (this.producerId[i] !== producerId) (this.producerId = to32(this.producerId, i))[i] = producerId;
     this.sequence[i] = sequence;
     this.appendUs[i] = appendUs;
-    if (this.appendUs[i] !== appendUs) (this.appendUs = to64(this.appendUs, i, this.era))[i] = appendUs;
+    if (this.appendUs[i] !== appendUs) (this.appendUs = to64(this.appendUs, i))[i] = appendUs;
     this.producerEpoch[i] = producerEpoch;
-    if (this.producerEpoch[i] !== producerEpoch) (this.producerEpoch = to32(this.producerEpoch, i, this.era))[i] = producerEpoch;
+    if (this.producerEpoch[i] !== producerEpoch) (this.producerEpoch = to32(this.producerEpoch, i))[i] = producerEpoch;
     return this.startOffset + i;
   }
 
@@ -187,13 +176,13 @@ export class LogFile {
     if (n > 0) {
       // One value for the batch: widen first if it does not fit.
       this.epoch[i0] = epoch;
-      if (this.epoch[i0] !== epoch) this.epoch = to32(this.epoch, i0, this.era);
+      if (this.epoch[i0] !== epoch) this.epoch = to32(this.epoch, i0);
       this.producerId[i0] = producerId;
-      if (this.producerId[i0] !== producerId) this.producerId = to32(this.producerId, i0, this.era);
+      if (this.producerId[i0] !== producerId) this.producerId = to32(this.producerId, i0);
       this.appendUs[i0] = appendUs;
-      if (this.appendUs[i0] !== appendUs) this.appendUs = to64(this.appendUs, i0, this.era);
+      if (this.appendUs[i0] !== appendUs) this.appendUs = to64(this.appendUs, i0);
       this.producerEpoch[i0] = producerEpoch;
-      if (this.producerEpoch[i0] !== producerEpoch) this.producerEpoch = to32(this.producerEpoch, i0, this.era);
+      if (this.producerEpoch[i0] !== producerEpoch) this.producerEpoch = to32(this.producerEpoch, i0);
     }
     this.epoch.fill(epoch, i0, end);
     let vs = this.value;
@@ -203,8 +192,8 @@ export class LogFile {
       const k = keys[i] as number;
       vs[i0 + i] = v;
       ks[i0 + i] = k;
-      if (vs[i0 + i] !== v) vs = this.value = to64(vs, i0 + i, this.era);
-      if (ks[i0 + i] !== k) ks = this.key = to32(ks, i0 + i, this.era);
+      if (vs[i0 + i] !== v) vs = this.value = to64(vs, i0 + i);
+      if (ks[i0 + i] !== k) ks = this.key = to32(ks, i0 + i);
       vs[i0 + i] = v;
       ks[i0 + i] = k;
     }
@@ -233,12 +222,12 @@ export class LogFile {
     const i0 = this.length;
     const to = at + count;
     // Wider source columns (a leader's log that widened): this log widens too unless the range fits.
-    if (src.epochs.BYTES_PER_ELEMENT > this.epoch.BYTES_PER_ELEMENT && !fits(src.epochs, at, count, this.epoch)) this.epoch = to32(this.epoch, i0, this.era);
-    if (src.values.BYTES_PER_ELEMENT > this.value.BYTES_PER_ELEMENT && !fits(src.values, at, count, this.value as Int32Array)) this.value = to64(this.value, i0, this.era);
-    if (src.keys.BYTES_PER_ELEMENT > this.key.BYTES_PER_ELEMENT && !fits(src.keys, at, count, this.key)) this.key = to32(this.key, i0, this.era);
-    if (src.producerIds.BYTES_PER_ELEMENT > this.producerId.BYTES_PER_ELEMENT && !fits(src.producerIds, at, count, this.producerId)) this.producerId = to32(this.producerId, i0, this.era);
-    if (src.appendUs.BYTES_PER_ELEMENT > this.appendUs.BYTES_PER_ELEMENT && !fits(src.appendUs, at, count, this.appendUs as Int32Array)) this.appendUs = to64(this.appendUs, i0, this.era);
-    if (src.producerEpochs.BYTES_PER_ELEMENT > this.producerEpoch.BYTES_PER_ELEMENT && !fits(src.producerEpochs, at, count, this.producerEpoch)) this.producerEpoch = to32(this.producerEpoch, i0, this.era);
+    if (src.epochs.BYTES_PER_ELEMENT > this.epoch.BYTES_PER_ELEMENT && !fits(src.epochs, at, count, this.epoch)) this.epoch = to32(this.epoch, i0);
+    if (src.values.BYTES_PER_ELEMENT > this.value.BYTES_PER_ELEMENT && !fits(src.values, at, count, this.value as Int32Array)) this.value = to64(this.value, i0);
+    if (src.keys.BYTES_PER_ELEMENT > this.key.BYTES_PER_ELEMENT && !fits(src.keys, at, count, this.key)) this.key = to32(this.key, i0);
+    if (src.producerIds.BYTES_PER_ELEMENT > this.producerId.BYTES_PER_ELEMENT && !fits(src.producerIds, at, count, this.producerId)) this.producerId = to32(this.producerId, i0);
+    if (src.appendUs.BYTES_PER_ELEMENT > this.appendUs.BYTES_PER_ELEMENT && !fits(src.appendUs, at, count, this.appendUs as Int32Array)) this.appendUs = to64(this.appendUs, i0);
+    if (src.producerEpochs.BYTES_PER_ELEMENT > this.producerEpoch.BYTES_PER_ELEMENT && !fits(src.producerEpochs, at, count, this.producerEpoch)) this.producerEpoch = to32(this.producerEpoch, i0);
     const attrs = src.attributes;
     if (count < 64) {
       // Few records: a plain loop beats eight views and native copies.
@@ -273,9 +262,10 @@ export class LogFile {
   private adopt(src: Omit<RecordSlice, "baseOffset" | "count" | "at">): boolean {
     if (this.length === 0) {
       // Empty: nothing of its own to keep.
-    } else if (!this.shared || !sameEra(this.epoch, src.epochs) || !sameEra(this.value, src.values) || !sameEra(this.key, src.keys) || !sameEra(this.producerId, src.producerIds) || !sameEra(this.sequence, src.sequences) || !sameEra(this.appendUs, src.appendUs) || !sameEra(this.producerEpoch, src.producerEpochs)) {
+    } else if (!this.shared || src.era === undefined || src.era !== this.era) {
       return false;
     }
+    this.era = src.era ?? {};
     this.epoch = src.epochs;
     this.value = src.values;
     this.key = src.keys;
@@ -292,7 +282,7 @@ export class LogFile {
     if (n <= this.attributes.length) return;
     let cap = nextCapacity(this.attributes.length);
     while (cap < n) cap = nextCapacity(cap);
-    this.attributes = resized(this.attributes, cap, this.length, null);
+    this.attributes = resized(this.attributes, cap, this.length);
   }
 
   /** Remove every record at or above `offset`. Truncation is made durable at once (Kafka flushes on truncate). */

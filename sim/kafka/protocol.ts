@@ -35,6 +35,8 @@ export interface RecordSlice {
   readonly producerEpochs: ShortColumn;
   /** Batch attributes of each record (sim/kafka/records.ts: transactional, control); undefined: all 0. */
   readonly attributes?: Uint8Array | undefined;
+  /** The era of the leader's columns (LogFile.columnsEra): a follower sharing columns of this era moves to these. */
+  readonly era?: object | undefined;
 }
 
 /** One partition's batch in a produce request. */

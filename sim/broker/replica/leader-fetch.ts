@@ -267,6 +267,7 @@ function slice(p: Partition, from: number, to: number): RecordSlice {
     producerEpochs: log.producerEpoch,
     // Only a log with transactional records carries the column (consumers then filter per record; else not at all).
     attributes: p.txn.seen ? log.attributes : undefined,
+    era: log.columnsEra,
   };
   p.sliceCache = made;
   return made;
