@@ -225,17 +225,24 @@ function pendingTxnOffsets(ctx: OracleContext, f: Finding, group: string): Justi
     // onTransactionCompleted for the partitions answered NONE).
     const nextOpen = ev.findIndex((m, j) => j > i && m.type === "txn-transition" && m.transactionalId === e.transactionalId && m.state === "Ongoing");
     const untilUs = nextOpen < 0 ? Number.POSITIVE_INFINITY : (ev[nextOpen] as (typeof ev)[number]).timeUs;
+    // The offsets are visible once the group coordinator completes them, when the marker's write is acknowledged
+    // (txn-offsets-completed; fuzz seed 97011: appended before the member's OffsetFetch, acknowledged after it);
+    // without that event (the coordinator moved and loaded them), the marker.
     let k = -1;
+    let done = -1;
     for (let j = i + 1; j < ev.length; j++) {
       const m = ev[j] as (typeof ev)[number];
       if (m.timeUs >= untilUs) break;
       if (m.type === "txn-marker" && m.control === "commit" && m.producerId === e.producerId && m.producerEpoch === e.producerEpoch && topicOfTp(m.tp) === OFFSETS_TOPIC) k = j;
+      if (done < 0 && m.type === "txn-offsets-completed" && m.commit && m.producerId === e.producerId && m.group === group) done = j;
     }
-    const marker = ev[k];
+    const at = done >= 0 ? done : k;
+    const marker = ev[at];
     if (marker === undefined || marker.timeUs <= assignedUs) continue;
     const ended = e;
     const a = assign;
-    return ctx.justify("pending-txn-offsets-before-kip447", [traceRef(ended, i), historyRef(a, () => `${member} was assigned ${f.partition} at ${fmtTime(a.timeUs)}`), traceRef(marker, k)], () => `${ended.producer}'s transaction committed at ${fmtTime(ended.timeUs)}, but its offsets became visible only with its marker on ${OFFSETS_TOPIC} at ${fmtTime(marker.timeUs)}: ${member}, assigned at ${fmtTime(a.timeUs)} in between, resumed from the offsets before it`);
+    const how = done >= 0 ? `were completed by its group coordinator (its marker on ${OFFSETS_TOPIC} acknowledged)` : `became visible only with its marker on ${OFFSETS_TOPIC}`;
+    return ctx.justify("pending-txn-offsets-before-kip447", [traceRef(ended, i), historyRef(a, () => `${member} was assigned ${f.partition} at ${fmtTime(a.timeUs)}`), traceRef(marker, at)], () => `${ended.producer}'s transaction committed at ${fmtTime(ended.timeUs)}, but its offsets ${how} at ${fmtTime(marker.timeUs)}: ${member}, assigned at ${fmtTime(a.timeUs)} in between, resumed from the offsets before it`);
   }
   return null;
 }

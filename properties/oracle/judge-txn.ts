@@ -159,7 +159,11 @@ export function justifyLostTransaction(ctx: OracleContext, f: Finding): Justific
  *  transaction (the same producer id and epoch before transaction.version 2), whose ABORT ends it in the final log. */
 export function justifyAbortedRead(ctx: OracleContext, f: Finding): Justification | null {
   if (f.partition === null) return null;
-  const q = { tp: f.partition, offset: null, sinceUs: f.sinceUs ?? 0 };
+  // The record may have waited in the consumer's fetch buffer: fetched under its COMMIT marker, polled after an
+  // unclean election took the marker (fuzz seed 97011). The cause counts from the record's send on, not its poll.
+  const send = f.value === null ? undefined : ctx.run.sends.get(f.value);
+  const sentUs = send !== undefined ? ctx.h.timeUs(send.invoke) : (f.sinceUs ?? 0);
+  const q = { tp: f.partition, offset: null, sinceUs: Math.min(sentUs, f.sinceUs ?? sentUs) };
   const j = uncleanCause(ctx, q) ?? powerLossCause(ctx, q);
   if (j === null) return null;
   return lazyJustification(j.rule, j.events, () => `${j.sentence}; the COMMIT marker the record was read under may have gone with it, and a later ABORT of its producer then ends the record's transaction`);

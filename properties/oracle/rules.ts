@@ -195,9 +195,9 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   "pending-txn-offsets-before-kip447": {
     id: "pending-txn-offsets-before-kip447",
     when: "an exactly-once pipeline (processing.output with transactional: true) on Kafka before 2.5 (protocol 0.11, 2.0): OffsetFetch does not wait for a transaction's pending offsets",
-    evidence: "a transaction of the group committed (its EndTxn was answered) before the member's assignment, and its COMMIT marker on __consumer_offsets was written only after it: the coordinator still held the transaction's offsets as pending when the member fetched its committed offsets, and answered the ones before",
+    evidence: "a transaction of the group committed (its EndTxn was answered) before the member's assignment, and its COMMIT marker on __consumer_offsets was written, or its write acknowledged (the coordinator completes the offsets then), only after it: the coordinator still held the transaction's offsets as pending when the member fetched its committed offsets, and answered the ones before",
     anomalies: ["nonmonotonic-poll"],
-    source: "KIP-447 (2.5: OffsetFetch require_stable, UNSTABLE_OFFSET_COMMIT); GroupMetadata.pendingTransactionalOffsetCommits (offsets become visible at the marker)",
+    source: "KIP-447 (2.5: OffsetFetch require_stable, UNSTABLE_OFFSET_COMMIT); GroupMetadata.pendingTransactionalOffsetCommits (offsets become visible once the marker's write is acknowledged)",
   },
   "markers-pending-at-end": {
     id: "markers-pending-at-end",

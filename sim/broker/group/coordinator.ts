@@ -464,9 +464,10 @@ export class GroupCoordinator implements GroupCoordinatorModule, OffsetsPort {
   }
 
   /** A marker of `producerId` reached __consumer_offsets-<partition> (GroupCoordinator.scheduleHandleTxnCompletion). */
-  onTxnCompletion(_ctx: BrokerCtx, partition: number, producerId: number, commit: boolean): void {
+  onTxnCompletion(ctx: BrokerCtx, partition: number, producerId: number, commit: boolean): void {
     for (const g of this.groups.values()) {
-      if (g.partition === partition) this.txnOffsets.complete(g.name, producerId, commit, (tp, offset) => g.offsets.set(tp, offset));
+      if (g.partition !== partition) continue;
+      if (this.txnOffsets.complete(g.name, producerId, commit, (tp, offset) => g.offsets.set(tp, offset))) ctx.emit({ type: "txn-offsets-completed", broker: this.host.brokerId, group: g.name, partition, producerId, commit });
     }
   }
 }

@@ -39,13 +39,15 @@ export class TxnOffsets {
 
   /** The marker of `producerId` reached the group's partition: on COMMIT the offsets are applied through `apply`,
    *  on ABORT dropped. (Kafka applies a transactional offset only when the cached one was appended earlier in the
-   *  log — `olderThan`; kafkasim's modelled pipelines never mix plain and transactional commits of one partition.) */
-  complete(group: string, producerId: number, commit: boolean, apply: (tp: string, offset: number) => void): void {
+   *  log — `olderThan`; kafkasim's modelled pipelines never mix plain and transactional commits of one partition.)
+   *  True when the producer had offsets pending in the group. */
+  complete(group: string, producerId: number, commit: boolean, apply: (tp: string, offset: number) => void): boolean {
     const g = this.byGroup.get(group);
     const p = g?.get(producerId);
-    if (g === undefined || p === undefined) return;
+    if (g === undefined || p === undefined) return false;
     g.delete(producerId);
     if (commit) for (const [tp, offset] of p) apply(tp, offset);
+    return true;
   }
 
   /** GroupMetadata.hasPendingOffsetCommitsForTopicPartition (the transactional part). */

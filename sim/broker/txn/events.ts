@@ -13,6 +13,11 @@ export type TxnTraceEvent =
   | { readonly type: "txn-timed-out"; readonly broker: number; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number }
   /** A partition leader appended a COMMIT or ABORT marker of `producerId` at `offset`. */
   | { readonly type: "txn-marker"; readonly tp: string; readonly broker: number; readonly producerId: number; readonly producerEpoch: number; readonly offset: number; readonly control: "commit" | "abort"; readonly coordinatorEpoch: number }
+  /** A group coordinator completed a transaction's pending offsets once the write of its marker on the group's
+   *  __consumer_offsets partition was acknowledged (KafkaApis.handleWriteTxnMarkersRequest →
+   *  GroupCoordinator.scheduleHandleTxnCompletion → GroupMetadata.completePendingTxnOffsetCommit): on COMMIT they are
+   *  what OffsetFetch answers from then on; the marker's local append (txn-marker) comes first. */
+  | { readonly type: "txn-offsets-completed"; readonly broker: number; readonly group: string; readonly partition: number; readonly producerId: number; readonly commit: boolean }
   /** A transactional producer was fenced (PRODUCER_FENCED / INVALID_PRODUCER_EPOCH): a newer instance with its
    *  transactional.id, or its coordinator's timeout, took over; it stops (a fatal error in the Java client). */
   | { readonly type: "producer-fenced"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly error: string }
