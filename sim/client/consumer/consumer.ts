@@ -101,6 +101,16 @@ export class Consumer implements Actor<Message, TraceEvent> {
     this.pipeline?.onDisconnect(ctx, peer);
   }
 
+  /** This node closed its connection to `node` (a request of the consumer or of its output producer timed out). In
+   *  kafkasim a consume-transform-produce member's consumer and output producer share the node's one client
+   *  connection to a broker (in Kafka they are two clients with a connection each): what either had in flight on it
+   *  is lost, and both hear of it at once (fuzz seed 97013: the producer's timeout closed it under the member's
+   *  JoinGroup, which then waited its 10 s request timeout). */
+  connectionClosed(ctx: Ctx, node: NodeId): void {
+    this.failConnection(ctx, node);
+    this.pipeline?.onDisconnect(ctx, node);
+  }
+
   /** A clean stop (KafkaConsumer.close): leave the group so it rebalances at once instead of after the session
    *  timeout. The pending work is dropped, as a closing application would. */
   onShutdown(ctx: Ctx): void {

@@ -188,7 +188,7 @@ export class Pipeline {
     // still arrive later (evidence for the late-EndTxn anomaly under transaction.version below 2).
     if (r.kind === "end") ctx.emit({ type: "txn-request-timeout", producer: this.c.name, transactionalId: this.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, request: "end-txn", commit: this.commitOk, broker: brokerOfNode(r.node) ?? -1 });
     ctx.closeConnection(r.node);
-    this.failNode(ctx, r.node);
+    this.c.connectionClosed(ctx, r.node);
     return true;
   }
 

@@ -73,7 +73,7 @@ export class Requests {
         // new one, which does not wait behind what the old one is still retransmitting).
         ctx.emit({ type: "consumer-request-timeout", member: this.c.name, group: this.c.groupId, request: r.kind, node: r.node });
         ctx.closeConnection(r.node);
-        this.c.failConnection(ctx, r.node);
+        this.c.connectionClosed(ctx, r.node);
       }
       return true;
     }
