@@ -577,6 +577,20 @@ describe("triaged fuzz counterexamples", () => {
     expect(rejoined?.timeUs).toBeLessThan(5_000_000);
   });
 
+  // Exactly-once on 2.0, steered (seed 97014, run 225: bug). g1/0's output batch of orders.out-0 at sequence 16 (value
+  // 31) was written at its first attempt, whose answer was lost; retried, it met a broker without the producer's
+  // state and failed OUT_OF_ORDER_SEQUENCE_NUMBER, and the 2.0 producer took sequence 16 back for the partition's
+  // next batch under the same epoch (TransactionManager.adjustSequencesDueToFailedBatch). After the abort, the next
+  // transaction's value 30 went under sequence 16: the leader took it for a duplicate of the written batch and
+  // answered with its offset, and the committed transaction lost value 30. Kafka 2.5's KIP-360 bumps the epoch
+  // instead; the new pre-kip360-sequence-reuse rule permits it, on the txn-sequence-reset evidence.
+  it("fuzz-txn-sequence-reuse-4168494226.yaml: a pre-2.5 producer reusing a failed batch's sequence loses the next batch (permitted)", () => {
+    const { judgement } = judged("fuzz-txn-sequence-reuse-4168494226.yaml");
+    expectPermitted(judgement, "lost-transaction", "pre-kip360-sequence-reuse");
+    const { judgement: j27 } = judged("fuzz-txn-sequence-reuse-4168494226.yaml", (t) => t.replace('protocol: "2.0"', 'protocol: "2.7"'));
+    expect(j27.anomalies.filter((a) => a.allowedBecause?.rule === "pre-kip360-sequence-reuse")).toEqual([]);
+  });
+
   // fuzz --seed 94004 --set protocol=3.7, run 2636: leader 1 added broker 2 back to the ISR of orders-0 (AlterPartition,
   // written to ZooKeeper by controller 1), but controller 1 lost its session before answering, so the leader never
   // heard of it and traced no isr-expand. Broker 2 then lost power (an empty log after recovery) while in the ISR

@@ -78,6 +78,7 @@ export const REMEDIES: Readonly<Record<RuleId, string>> = {
   "protocol-2.0-stale-follower": 'Kafka 2.1 or later (protocol: "2.7"): KIP-320 fences a follower that missed a leader change by its leader epoch',
   "protocol-zk-isr-write": 'Kafka 2.7 or later (protocol: "2.7"): AlterIsr (KIP-497) holds the high watermark over the maximal ISR until the controller answers',
   "idempotent-sequence-reset": "Kafka 2.1+ clients (KIP-320) keep off a deposed leader's stale metadata; the epoch bump itself is Kafka's idempotent producer (transactions, not modelled, fence instead)",
+  "pre-kip360-sequence-reuse": 'Kafka 2.5 or later clients (protocol: "2.7"): KIP-360 bumps the producer epoch after a batch whose sequence is unresolved instead of reusing the sequence',
   "retry-without-idempotence": "enable.idempotence=true (Kafka's default since 3.0): the leader drops a retried batch it already has and keeps the producer's order; max.in.flight.requests.per.connection=1 alone prevents only the reorder",
   "acks0-reconnect-reorder": "acks=all with enable.idempotence=true: sequence numbers keep the order across connections",
   "commit-before-processing": "commit after processing (at-least-once) instead of before it",

@@ -9,7 +9,7 @@ import type { Finding } from "../types.ts";
 import { txnView } from "../transactions.ts";
 import type { Justification, OracleContext } from "./context.ts";
 import { powerLossCause, uncleanCause } from "./losses.ts";
-import { historyRef } from "./evidence.ts";
+import { historyRef, traceRef } from "./evidence.ts";
 import { RULES } from "./rules.ts";
 import { inputDuplicate, justifyProcessedTwice, rereadAfterReset } from "./judge-consumer.ts";
 import { lazyJustification } from "./context.ts";
@@ -151,7 +151,31 @@ function lateEndTxnCause(ctx: OracleContext, who: { readonly producer?: string |
 }
 
 export function justifyLostTransaction(ctx: OracleContext, f: Finding): Justification | null {
-  return markersPending(ctx, f) ?? lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? zombieCoordinatorCause(ctx, f.process, f.sinceUs ?? Number.POSITIVE_INFINITY) ?? markerLossCause(ctx, 0);
+  return markersPending(ctx, f) ?? lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? zombieCoordinatorCause(ctx, f.process, f.sinceUs ?? Number.POSITIVE_INFINITY) ?? sequenceReuseCause(ctx, f) ?? markerLossCause(ctx, 0);
+}
+
+/** Before KIP-360 (2.5) the producer took back the sequence of a failed batch of the lost record's partition that had
+ *  been attempted more than once, before the lost transaction ended (fuzz seed 97014): an earlier attempt may have been
+ *  written, and the leader then took the next batch under that sequence for a duplicate of it. */
+function sequenceReuseCause(ctx: OracleContext, f: Finding): Justification | null {
+  if (f.process === undefined || f.value === null) return null;
+  // The lost record's partition: the producer's own send of it (a pipeline's output carries its input's value).
+  const h = ctx.h;
+  let tp: string | null = null;
+  for (let i = 0; i < h.length; i++) {
+    if (h.f(i) !== "send" || h.process(i) !== f.process || h.value(i) !== f.value || h.partition(i) === undefined) continue;
+    tp = `${h.topic(i)}-${h.partition(i) as number}`;
+  }
+  if (tp === null) return null;
+  const ev = ctx.result.evidence;
+  for (let i = 0; i < ev.length; i++) {
+    const e = ev[i] as (typeof ev)[number];
+    if (e.timeUs > (f.sinceUs ?? Number.POSITIVE_INFINITY)) break;
+    if (e.type !== "txn-sequence-reset" || e.producer !== f.process || e.tp !== tp || e.attempts < 2) continue;
+    const r = e;
+    return ctx.justify("pre-kip360-sequence-reuse", [traceRef(r, i)], () => `${r.producer}'s batch of ${r.tp} at sequence ${r.baseSequence}, attempted ${r.attempts} times, failed with ${r.error} at ${fmtTime(r.timeUs)}, and the producer took that sequence back for the partition's next batch under the same epoch: a leader holding an earlier attempt took the next batch for a duplicate of it`);
+  }
+  return null;
 }
 
 /** A read_committed member read the record under its transaction's COMMIT marker, which an unclean election or a power

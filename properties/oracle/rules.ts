@@ -14,6 +14,7 @@ export type RuleId =
   | "protocol-zk-isr-write"
   | "retry-without-idempotence"
   | "idempotent-sequence-reset"
+  | "pre-kip360-sequence-reuse"
   | "acks0-reconnect-reorder"
   | "commit-before-processing"
   | "auto-commit-async"
@@ -135,6 +136,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "an attempt of the batch was written (on the leader that kept it), a retry of it met a broker without that producer state (a zombie leader cut off before the writes), and the producer bumped its epoch and sent the batch again under new sequence numbers",
     anomalies: ["duplicate", "processed-twice", "duplicate-output"],
     source: "fact 19; TransactionManager.canRetry / requestEpochBumpForPartition (KIP-360)",
+  },
+  "pre-kip360-sequence-reuse": {
+    id: "pre-kip360-sequence-reuse",
+    when: "a transactional producer before Kafka 2.5 (protocols 0.11, 2.0: no KIP-360)",
+    evidence: "before the lost transaction ended, a batch of the producer on the record's partition, attempted more than once, failed (OUT_OF_ORDER_SEQUENCE_NUMBER from a broker without its producer state) and the producer took its sequence back for the partition's next batch under the same epoch; if an earlier attempt of the failed batch had been written, the leader took the next batch for a duplicate of it and answered with the old offset, so the record was never written",
+    anomalies: ["lost-transaction"],
+    source: "KIP-360 (2.5: bump the epoch instead); TransactionManager.adjustSequencesDueToFailedBatch; ProducerStateManager duplicate batch detection",
   },
   "acks0-reconnect-reorder": {
     id: "acks0-reconnect-reorder",

@@ -13,6 +13,10 @@ export type TxnTraceEvent =
   | { readonly type: "txn-timed-out"; readonly broker: number; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number }
   /** A partition leader appended a COMMIT or ABORT marker of `producerId` at `offset`. */
   | { readonly type: "txn-marker"; readonly tp: string; readonly broker: number; readonly producerId: number; readonly producerEpoch: number; readonly offset: number; readonly control: "commit" | "abort"; readonly coordinatorEpoch: number }
+  /** A transactional producer before 2.5 (no KIP-360) took a failed batch's sequence back for the partition's next
+   *  batch under the same epoch (TransactionManager.adjustSequencesDueToFailedBatch). If an earlier attempt of that
+   *  batch was written (`attempts` > 1: one went unanswered), the leader takes the next batch for a duplicate of it. */
+  | { readonly type: "txn-sequence-reset"; readonly producer: string; readonly transactionalId: string; readonly producerId: number; readonly producerEpoch: number; readonly tp: string; readonly baseSequence: number; readonly attempts: number; readonly error: string }
   /** A group coordinator completed a transaction's pending offsets once the write of its marker on the group's
    *  __consumer_offsets partition was acknowledged (KafkaApis.handleWriteTxnMarkersRequest →
    *  GroupCoordinator.scheduleHandleTxnCompletion → GroupMetadata.completePendingTxnOffsetCommit): on COMMIT they are

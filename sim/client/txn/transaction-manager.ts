@@ -236,14 +236,15 @@ export class TransactionManager {
    *  refused it (nothing of the partition after it has a sequence: one batch of a partition in flight at a time);
    *  but an expired batch that was sent may have been written, and reusing its sequence would have the leader
    *  take the next records for duplicates of it: the producer cannot go on, a fatal error (KIP-360's motivation:
-   *  "the producer can't continue because it doesn't know what sequence number to assign"). True when fatal. */
-  sequenceUnresolved(tp: string, baseSequence: number, outcomeUnknown: boolean): boolean {
+   *  "the producer can't continue because it doesn't know what sequence number to assign"). "reset": the sequence went
+   *  back (before 2.5 also after a refusal of a batch an earlier attempt of which may have been written). */
+  sequenceUnresolved(tp: string, baseSequence: number, outcomeUnknown: boolean): "bump" | "fatal" | "reset" {
     if (this.opts.kip360 && !this.tv2) {
       this.epochBumpRequired = true;
-      return false;
+      return "bump";
     }
-    if (outcomeUnknown && !this.tv2) return true;
+    if (outcomeUnknown && !this.tv2) return "fatal";
     this.sequences.set(tp, baseSequence);
-    return false;
+    return "reset";
   }
 }

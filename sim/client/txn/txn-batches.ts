@@ -333,7 +333,9 @@ export class TxnAccumulator {
   private fail(ctx: Ctx, b: TxnBatch, error: KafkaErrorCode): void {
     const h = this.host;
     this.remove(b);
-    const fatal = b.baseSequence >= 0 && h.tm.sequenceUnresolved(b.tp, b.baseSequence, error === "DELIVERY_TIMEOUT");
+    const outcome = b.baseSequence >= 0 ? h.tm.sequenceUnresolved(b.tp, b.baseSequence, error === "DELIVERY_TIMEOUT") : "bump";
+    const fatal = outcome === "fatal";
+    if (outcome === "reset" && h.transactionalId !== null && !h.tm.tv2) ctx.emit({ type: "txn-sequence-reset", producer: h.process, transactionalId: h.transactionalId, producerId: h.tm.producerId, producerEpoch: h.tm.producerEpoch, tp: b.tp, baseSequence: b.baseSequence, attempts: b.attempts, error });
     if (error === "DELIVERY_TIMEOUT" && h.transactionalId !== null) ctx.emit({ type: "txn-batch-expired", producer: h.process, transactionalId: h.transactionalId, producerId: h.tm.producerId, producerEpoch: h.tm.producerEpoch, tp: b.tp, values: b.values });
     failRecords(ctx, this.env, h.process, b, error);
     if (fatal) return h.fenced(ctx, error);
