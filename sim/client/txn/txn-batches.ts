@@ -333,7 +333,7 @@ export class TxnAccumulator {
   private fail(ctx: Ctx, b: TxnBatch, error: KafkaErrorCode): void {
     const h = this.host;
     this.remove(b);
-    const outcome = b.baseSequence >= 0 ? h.tm.sequenceUnresolved(b.tp, b.baseSequence, error === "DELIVERY_TIMEOUT") : "bump";
+    const outcome = b.baseSequence >= 0 ? h.tm.sequenceUnresolved(b.tp, b.baseSequence, error === "DELIVERY_TIMEOUT") : null;
     const fatal = outcome === "fatal";
     if (outcome === "reset" && h.transactionalId !== null && !h.tm.tv2) ctx.emit({ type: "txn-sequence-reset", producer: h.process, transactionalId: h.transactionalId, producerId: h.tm.producerId, producerEpoch: h.tm.producerEpoch, tp: b.tp, baseSequence: b.baseSequence, attempts: b.attempts, error });
     if (error === "DELIVERY_TIMEOUT" && h.transactionalId !== null) ctx.emit({ type: "txn-batch-expired", producer: h.process, transactionalId: h.transactionalId, producerId: h.tm.producerId, producerEpoch: h.tm.producerEpoch, tp: b.tp, values: b.values });
