@@ -591,6 +591,22 @@ describe("triaged fuzz counterexamples", () => {
     expect(j27.anomalies.filter((a) => a.allowedBecause?.rule === "pre-kip360-sequence-reuse")).toEqual([]);
   });
 
+  // Exactly-once on 0.11, steered (seed 97017, 10,000 runs on 2 workers: 2 bug): the input producer p1 (transactional)
+  // met a zombie leader of orders-0 that lacked its producer state, had a retried batch refused
+  // OUT_OF_ORDER_SEQUENCE_NUMBER and took its sequence back (txn-sequence-reset); a later batch went under it, and the
+  // real leader, which had an earlier attempt of the failed batch, answered it as a duplicate with that batch's
+  // offset. Acknowledged, never written: lost-write, permitted now like the lost transaction
+  // (pre-kip360-sequence-reuse, which counted only batches retried twice; once is enough).
+  for (const file of ["fuzz-txn-sequence-reuse-write-1965597891.yaml", "fuzz-txn-sequence-reuse-write-3871078764.yaml"]) {
+    it(`${file}: an acknowledgement of a reused sequence is a permitted lost write before 2.5`, () => {
+      const { judgement } = judged(file);
+      const lost = judgement.anomalies.filter((a) => a.type === "lost-write");
+      expect(lost.length).toBeGreaterThan(0);
+      expect(new Set(lost.map((a) => a.allowedBecause?.rule))).toEqual(new Set(["pre-kip360-sequence-reuse"]));
+      expect(judgement.verdict).not.toBe("bug");
+    });
+  }
+
   // fuzz --seed 94004 --set protocol=3.7, run 2636: leader 1 added broker 2 back to the ISR of orders-0 (AlterPartition,
   // written to ZooKeeper by controller 1), but controller 1 lost its session before answering, so the leader never
   // heard of it and traced no isr-expand. Broker 2 then lost power (an empty log after recovery) while in the ISR

@@ -151,29 +151,31 @@ function lateEndTxnCause(ctx: OracleContext, who: { readonly producer?: string |
 }
 
 export function justifyLostTransaction(ctx: OracleContext, f: Finding): Justification | null {
-  return markersPending(ctx, f) ?? lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? zombieCoordinatorCause(ctx, f.process, f.sinceUs ?? Number.POSITIVE_INFINITY) ?? sequenceReuseCause(ctx, f) ?? markerLossCause(ctx, 0);
+  return markersPending(ctx, f) ?? lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? zombieCoordinatorCause(ctx, f.process, f.sinceUs ?? Number.POSITIVE_INFINITY) ?? sequenceReuseCause(ctx, f.process, f.value, f.sinceUs ?? Number.POSITIVE_INFINITY) ?? markerLossCause(ctx, 0);
 }
 
 /** Before KIP-360 (2.5) the producer took back the sequence of a failed batch of the lost record's partition that had
- *  been attempted more than once, before the lost transaction ended (fuzz seed 97014): an earlier attempt may have been
- *  written, and the leader then took the next batch under that sequence for a duplicate of it. */
-function sequenceReuseCause(ctx: OracleContext, f: Finding): Justification | null {
-  if (f.process === undefined || f.value === null) return null;
+ *  been retried (an earlier attempt may have been written), before `untilUs` (the record's acknowledgement, or the end
+ *  of its transaction): the leader then took a later batch under that sequence for a duplicate of the written one
+ *  and answered with its offset (fuzz seeds 97014, 97017). */
+export function sequenceReuseCause(ctx: OracleContext, process: string | undefined, value: number | null, untilUs: number): Justification | null {
+  if (process === undefined || value === null) return null;
   // The lost record's partition: the producer's own send of it (a pipeline's output carries its input's value).
   const h = ctx.h;
   let tp: string | null = null;
   for (let i = 0; i < h.length; i++) {
-    if (h.f(i) !== "send" || h.process(i) !== f.process || h.value(i) !== f.value || h.partition(i) === undefined) continue;
+    if (h.f(i) !== "send" || h.process(i) !== process || h.value(i) !== value || h.partition(i) === undefined) continue;
     tp = `${h.topic(i)}-${h.partition(i) as number}`;
   }
   if (tp === null) return null;
   const ev = ctx.result.evidence;
   for (let i = 0; i < ev.length; i++) {
     const e = ev[i] as (typeof ev)[number];
-    if (e.timeUs > (f.sinceUs ?? Number.POSITIVE_INFINITY)) break;
-    if (e.type !== "txn-sequence-reset" || e.producer !== f.process || e.tp !== tp || e.attempts < 2) continue;
+    if (e.timeUs > untilUs) break;
+    // `attempts` counts the batch's retries: one or more, and an earlier attempt may have been written.
+    if (e.type !== "txn-sequence-reset" || e.producer !== process || e.tp !== tp || e.attempts < 1) continue;
     const r = e;
-    return ctx.justify("pre-kip360-sequence-reuse", [traceRef(r, i)], () => `${r.producer}'s batch of ${r.tp} at sequence ${r.baseSequence}, attempted ${r.attempts} times, failed with ${r.error} at ${fmtTime(r.timeUs)}, and the producer took that sequence back for the partition's next batch under the same epoch: a leader holding an earlier attempt took the next batch for a duplicate of it`);
+    return ctx.justify("pre-kip360-sequence-reuse", [traceRef(r, i)], () => `${r.producer}'s batch of ${r.tp} at sequence ${r.baseSequence}, sent ${r.attempts + 1} times, failed with ${r.error} at ${fmtTime(r.timeUs)}, and the producer took that sequence back for the partition's next batch under the same epoch: a leader holding an earlier attempt took a later batch for a duplicate of it`);
   }
   return null;
 }

@@ -8,6 +8,7 @@ import type { Justification, OracleContext } from "./context.ts";
 import { committedLossCause, leaderChangeCause, protocolCause, uncleanCause } from "./losses.ts";
 import { epochLedAt } from "./evidence.ts";
 import { historyRefAt } from "./evidence.ts";
+import { sequenceReuseCause } from "./judge-txn.ts";
 
 /** The leader epoch a record was appended at: the epoch the acknowledging broker led at when it answered (else
  *  the latest leadership of the partition before the ack). */
@@ -42,7 +43,7 @@ export function justifyLostWrite(ctx: OracleContext, f: Finding): Justification 
     if (cause) return cause;
   }
   const invoke = ctx.result.history[send.invoke];
-  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs, appendEpoch: epoch, ...(invoke ? { existedFromUs: invoke.timeUs } : {}) });
+  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs, appendEpoch: epoch, ...(invoke ? { existedFromUs: invoke.timeUs } : {}) }) ?? sequenceReuseCause(ctx, send.process, value, send.ackTimeUs);
 }
 
 /** An offset seen with two values: one of them an acks=1 acknowledgement that a later-epoch leader did not keep

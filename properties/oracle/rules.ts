@@ -140,8 +140,8 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
   "pre-kip360-sequence-reuse": {
     id: "pre-kip360-sequence-reuse",
     when: "a transactional producer before Kafka 2.5 (protocols 0.11, 2.0: no KIP-360)",
-    evidence: "before the lost transaction ended, a batch of the producer on the record's partition, attempted more than once, failed (OUT_OF_ORDER_SEQUENCE_NUMBER from a broker without its producer state) and the producer took its sequence back for the partition's next batch under the same epoch; if an earlier attempt of the failed batch had been written, the leader took the next batch for a duplicate of it and answered with the old offset, so the record was never written",
-    anomalies: ["lost-transaction"],
+    evidence: "before the record was acknowledged (or its transaction ended), a batch of the producer on the record's partition, sent more than once, failed (OUT_OF_ORDER_SEQUENCE_NUMBER from a broker without its producer state) and the producer took its sequence back for the partition's next batch under the same epoch; if an earlier attempt of the failed batch had been written, the leader took a later batch under that sequence for a duplicate of it and answered with the old offset, so the record was never written",
+    anomalies: ["lost-write", "lost-transaction"],
     source: "KIP-360 (2.5: bump the epoch instead); TransactionManager.adjustSequencesDueToFailedBatch; ProducerStateManager duplicate batch detection",
   },
   "acks0-reconnect-reorder": {
