@@ -607,6 +607,16 @@ describe("triaged fuzz counterexamples", () => {
     });
   }
 
+  // Exactly-once on 0.11 (seed 97018, run 4277: bug). Broker 2 completed a commit of tx-1 at epoch 0 and was cut off;
+  // broker 3 coordinated tx-1 after it. At 2.37 s p1's EndTxn(COMMIT) for a later transaction, same epoch, reached
+  // broker 2 (its stale FindCoordinator answer), which took it for a retry of the commit it had completed and answered
+  // NONE without writing: the transaction's records never got a marker. Kafka does the same under transaction.version
+  // 1 (TransactionCoordinator.endTransaction on CompleteCommit); KIP-890 part 2's epoch bump fences it.
+  it("fuzz-txn-zombie-coordinator-endtxn-295084479.yaml: a deposed coordinator's EndTxn retry answer loses a transaction (permitted)", () => {
+    const { judgement } = judged("fuzz-txn-zombie-coordinator-endtxn-295084479.yaml");
+    expectPermitted(judgement, "lost-transaction", "zombie-coordinator-endtxn");
+  });
+
   // fuzz --seed 94004 --set protocol=3.7, run 2636: leader 1 added broker 2 back to the ISR of orders-0 (AlterPartition,
   // written to ZooKeeper by controller 1), but controller 1 lost its session before answering, so the leader never
   // heard of it and traced no isr-expand. Broker 2 then lost power (an empty log after recovery) while in the ISR

@@ -208,7 +208,8 @@ function unverifiedTransactions(ctx: OracleContext): boolean {
  *  another broker took over before the lost transaction ended (at `endedUs`): it may have answered the producer's
  *  AddPartitionsToTxn from its cache (zombie-coordinator-add). */
 function zombieCoordinatorCause(ctx: OracleContext, producer: string | undefined, endedUs: number): Justification | null {
-  if (producer === undefined || !unverifiedTransactions(ctx)) return null;
+  if (producer === undefined) return null;
+  const unverified = unverifiedTransactions(ctx);
   const ev = ctx.result.evidence;
   const ended = ev.find((e) => e.type === "txn-ended" && e.producer === producer);
   if (ended === undefined || ended.type !== "txn-ended") return null;
@@ -221,7 +222,12 @@ function zombieCoordinatorCause(ctx: OracleContext, producer: string | undefined
   }
   for (const [broker, i] of last) {
     const open = ev[i] as Extract<(typeof ev)[number], { type: "txn-transition" }>;
-    if (open.state !== "Ongoing") continue;
+    if (open.state === "CompleteCommit") {
+      const j = zombieEndTxn(ctx, id, broker, i, endedUs);
+      if (j !== null) return j;
+      continue;
+    }
+    if (open.state !== "Ongoing" || !unverified) continue;
     // Another broker coordinated the transactional.id after it.
     const k = ev.findIndex((e, j) => j > i && e.type === "txn-transition" && e.transactionalId === id && e.broker !== broker);
     // The lost transaction ended (its producer saw the commit) after the coordinator had moved.
@@ -232,6 +238,21 @@ function zombieCoordinatorCause(ctx: OracleContext, producer: string | undefined
     return ctx.justify("zombie-coordinator-add", [a, b], () => `${a.text}, and ${b.text}: until broker ${broker} heard of it, it answered AddPartitionsToTxn for those partitions from its cache (no partition verification), and the new coordinator took the EndTxn(COMMIT) for a retry of the transaction it had completed`);
   }
   return null;
+}
+
+/** Under transaction.version below 2 a deposed coordinator whose last transition of `id` was CompleteCommit (at
+ *  evidence index `i`) takes a later EndTxn(COMMIT) at the same epoch for a retry of that commit and answers NONE
+ *  without writing (fuzz seed 97018, 0.11): valid when another broker coordinated `id` after it, before `endedUs`. */
+function zombieEndTxn(ctx: OracleContext, id: string, broker: number, i: number, endedUs: number): Justification | null {
+  const ev = ctx.result.evidence;
+  const done = ev[i] as Extract<(typeof ev)[number], { type: "txn-transition" }>;
+  if (transactionVersionOf(ctx.result.scenario.protocol, { "transaction.version": ctx.result.scenario.broker["transaction.version"] }) >= 2) return null;
+  const k = ev.findIndex((e, j) => j > i && e.type === "txn-transition" && e.transactionalId === id && e.broker !== broker && e.producerEpoch === done.producerEpoch);
+  if (k < 0 || (ev[k] as (typeof ev)[number]).timeUs > endedUs) return null;
+  const next = ev[k] as Extract<(typeof ev)[number], { type: "txn-transition" }>;
+  const a = { source: "trace" as const, index: i, type: done.type, timeUs: done.timeUs, text: `broker ${broker} last completed a commit of ${id} (epoch ${done.producerEpoch}) at ${fmtTime(done.timeUs)}` };
+  const b = { source: "trace" as const, index: k, type: next.type, timeUs: next.timeUs, text: `broker ${next.broker} coordinated ${id} from ${fmtTime(next.timeUs)}` };
+  return ctx.justify("zombie-coordinator-endtxn", [a, b], () => `${a.text}, and ${b.text}: until broker ${broker} heard of it, an EndTxn(COMMIT) at that epoch reaching it was taken for a retry of the commit it had completed and answered NONE, without markers`);
 }
 
 /** A read_committed group saw part of a committed transaction: its other records were aborted with, or left open

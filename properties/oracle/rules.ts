@@ -28,6 +28,7 @@ export type RuleId =
   | "tv1-late-end-txn"
   | "unverified-late-produce"
   | "zombie-coordinator-add"
+  | "zombie-coordinator-endtxn"
   | "late-commit-on-lossy-link"
   | "offset-reset-latest"
   | "offset-reset-stale-leader"
@@ -234,6 +235,13 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     evidence: "a broker that coordinated the producer's transactional.id was cut off with one of its transactions open (its last transition Ongoing), and another broker coordinated that transactional.id after it: until the deposed coordinator hears of the move it answers AddPartitionsToTxn for partitions already in that transaction with NONE from its cache, without writing; the producer's records go to the partition leaders, and its EndTxn(COMMIT) reaches the new coordinator, which takes it for a retry of the transaction it completed: no coordinator writes the transaction's markers (a later transaction's marker ends its records)",
     anomalies: ["lost-transaction", "torn-transaction", "hanging-transaction", "duplicate-output"],
     source: "TransactionCoordinator.handleAddPartitionsToTransaction (partitions already in an Ongoing transaction: NONE at once) and endTransaction (EndTxn(COMMIT) on CompleteCommit: NONE); KIP-890 part 1 (3.6: the leader verifies the partition with the coordinator)",
+  },
+  "zombie-coordinator-endtxn": {
+    id: "zombie-coordinator-endtxn",
+    when: "transaction.version below 2 (one producer epoch for every transaction: protocols 0.11–3.9 by default)",
+    evidence: "a broker that coordinated the producer's transactional.id completed a commit of it (its last transition CompleteCommit, at the producer's epoch) and was cut off, and another broker coordinated that transactional.id after it, before the lost transaction ended: the producer's EndTxn(COMMIT) reached the deposed coordinator, which took it for a retry of the commit it had completed and answered NONE without writing; no coordinator writes the transaction's markers",
+    anomalies: ["lost-transaction", "torn-transaction", "hanging-transaction", "duplicate-output"],
+    source: "TransactionCoordinator.endTransaction (EndTxn(COMMIT) on CompleteCommit at the same epoch: NONE); KIP-890 part 2 (transaction.version 2: each transaction ends with a bumped epoch, so the late EndTxn is fenced)",
   },
   "late-commit-on-lossy-link": {
     id: "late-commit-on-lossy-link",
