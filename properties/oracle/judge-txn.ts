@@ -151,23 +151,27 @@ function lateEndTxnCause(ctx: OracleContext, who: { readonly producer?: string |
 }
 
 export function justifyLostTransaction(ctx: OracleContext, f: Finding): Justification | null {
-  return markersPending(ctx, f) ?? lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? zombieCoordinatorCause(ctx, f.process, f.sinceUs ?? Number.POSITIVE_INFINITY) ?? sequenceReuseCause(ctx, f.process, f.value, f.sinceUs ?? Number.POSITIVE_INFINITY) ?? markerLossCause(ctx, 0);
+  return markersPending(ctx, f) ?? lateEndTxnCause(ctx, { producer: f.process }, Number.POSITIVE_INFINITY) ?? zombieCoordinatorCause(ctx, f.process, f.sinceUs ?? Number.POSITIVE_INFINITY) ?? sequenceReuseCause(ctx, f.process, sentTp(ctx, f.process, f.value), f.sinceUs ?? Number.POSITIVE_INFINITY) ?? markerLossCause(ctx, 0);
 }
 
-/** Before KIP-360 (2.5) the producer took back the sequence of a failed batch of the lost record's partition that had
- *  been retried (an earlier attempt may have been written), before `untilUs` (the record's acknowledgement, or the end
- *  of its transaction): the leader then took a later batch under that sequence for a duplicate of the written one
- *  and answered with its offset (fuzz seeds 97014, 97017). */
-export function sequenceReuseCause(ctx: OracleContext, process: string | undefined, value: number | null, untilUs: number): Justification | null {
+/** The partition `process` sent `value` to (its own send: a pipeline's output carries its input's value), or null. */
+function sentTp(ctx: OracleContext, process: string | undefined, value: number | null): string | null {
   if (process === undefined || value === null) return null;
-  // The lost record's partition: the producer's own send of it (a pipeline's output carries its input's value).
   const h = ctx.h;
   let tp: string | null = null;
   for (let i = 0; i < h.length; i++) {
     if (h.f(i) !== "send" || h.process(i) !== process || h.value(i) !== value || h.partition(i) === undefined) continue;
     tp = `${h.topic(i)}-${h.partition(i) as number}`;
   }
-  if (tp === null) return null;
+  return tp;
+}
+
+/** Before KIP-360 (2.5) the producer took back the sequence of a failed batch of the lost record's partition `tp` that
+ *  had been retried (an earlier attempt may have been written), before `untilUs` (the record's acknowledgement, or the
+ *  end of its transaction): the leader then took a later batch under that sequence for a duplicate of the written one
+ *  and answered with its offset (fuzz seeds 97014, 97017). */
+export function sequenceReuseCause(ctx: OracleContext, process: string | undefined, tp: string | null, untilUs: number): Justification | null {
+  if (process === undefined || tp === null) return null;
   const ev = ctx.result.evidence;
   for (let i = 0; i < ev.length; i++) {
     const e = ev[i] as (typeof ev)[number];
@@ -246,7 +250,8 @@ function zombieCoordinatorCause(ctx: OracleContext, producer: string | undefined
 function zombieEndTxn(ctx: OracleContext, id: string, broker: number, i: number, endedUs: number): Justification | null {
   const ev = ctx.result.evidence;
   const done = ev[i] as Extract<(typeof ev)[number], { type: "txn-transition" }>;
-  if (transactionVersionOf(ctx.result.scenario.protocol, { "transaction.version": ctx.result.scenario.broker["transaction.version"] }) >= 2) return null;
+  const s = ctx.result.scenario;
+  if ([s.broker, ...Object.values(s.brokerOverrides ?? {})].every((b) => transactionVersionOf(s.protocol, { "transaction.version": b["transaction.version"] ?? s.broker["transaction.version"] }) >= 2)) return null;
   const k = ev.findIndex((e, j) => j > i && e.type === "txn-transition" && e.transactionalId === id && e.broker !== broker && e.producerEpoch === done.producerEpoch);
   if (k < 0 || (ev[k] as (typeof ev)[number]).timeUs > endedUs) return null;
   const next = ev[k] as Extract<(typeof ev)[number], { type: "txn-transition" }>;

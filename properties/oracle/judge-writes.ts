@@ -43,7 +43,7 @@ export function justifyLostWrite(ctx: OracleContext, f: Finding): Justification 
     if (cause) return cause;
   }
   const invoke = ctx.result.history[send.invoke];
-  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs, appendEpoch: epoch, ...(invoke ? { existedFromUs: invoke.timeUs } : {}) }) ?? sequenceReuseCause(ctx, send.process, value, send.ackTimeUs);
+  return committedLossCause(ctx, { tp: f.partition, offset: f.offset, sinceUs: send.ackTimeUs, appendEpoch: epoch, ...(invoke ? { existedFromUs: invoke.timeUs } : {}) }) ?? sequenceReuseCause(ctx, send.process, f.partition, send.ackTimeUs);
 }
 
 /** An offset seen with two values: one of them an acks=1 acknowledgement that a later-epoch leader did not keep
